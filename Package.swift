@@ -1,0 +1,49 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// entex: entity extraction for English and Spanish news and tweets.
+//
+// System libraries (Debian): libicu-dev, libpcre2-dev. They are reached only
+// through the two C shim targets, whose public headers expose nothing but
+// <stdint.h>/<stddef.h> types and opaque handles, so the system ICU never
+// meets the ICU that Foundation carries inside one Swift compilation.
+let package = Package(
+    name: "entex",
+    products: [
+        .library(name: "Entex", targets: ["Entex"]),
+        .executable(name: "entex", targets: ["entex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CICU",
+            linkerSettings: [
+                .linkedLibrary("icui18n"),
+                .linkedLibrary("icuuc"),
+                .linkedLibrary("icudata"),
+            ]
+        ),
+        .target(
+            name: "CPCRE2",
+            cSettings: [.define("PCRE2_CODE_UNIT_WIDTH", to: "8")],
+            linkerSettings: [.linkedLibrary("pcre2-8")]
+        ),
+        .target(
+            name: "Entex",
+            dependencies: ["CICU", "CPCRE2"]
+        ),
+        .executableTarget(
+            name: "entex",
+            dependencies: [
+                "Entex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EntexTests",
+            dependencies: ["Entex"]
+        ),
+    ]
+)

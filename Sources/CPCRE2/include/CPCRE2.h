@@ -1,0 +1,64 @@
+// CPCRE2: PCRE2 (8-bit, UTF, JIT) behind a header that exposes only
+// <stdint.h>/<stddef.h> types and opaque handles. PCRE2 renames its
+// functions with width macros that Swift cannot see; these wrappers are the
+// names Swift calls.
+#ifndef ENTEX_CPCRE2_H
+#define ENTEX_CPCRE2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    ENTEX_RE_CASELESS = 1u << 0,
+    ENTEX_RE_UCP = 1u << 1,        // \w, \d, \b and POSIX classes use Unicode properties
+    ENTEX_RE_EXTENDED = 1u << 2,   // whitespace and # comments in the pattern are ignored
+};
+
+/// A compiled pattern; immutable after compilation and safe to share across threads.
+typedef struct entex_regex entex_regex;
+/// Per-thread match state: match data, a match context with limits, a JIT stack.
+typedef struct entex_matcher entex_matcher;
+
+/// Compiles a UTF-8 pattern (always in UTF mode) and JIT-compiles it when
+/// the JIT is available. On failure returns NULL, writes PCRE2's error
+/// message into `message` (NUL-terminated) and the byte offset of the
+/// error into `*error_offset`.
+entex_regex *entex_regex_compile(const uint8_t *pattern, size_t length, uint32_t flags,
+                                 size_t *error_offset, char *message, size_t message_capacity);
+void entex_regex_free(entex_regex *regex);
+/// 1 when the pattern runs JIT-compiled.
+int32_t entex_regex_is_jit(const entex_regex *regex);
+/// Number of capture groups.
+uint32_t entex_regex_capture_count(const entex_regex *regex);
+
+/// Creates match state with a match limit and a depth limit (backtracking
+/// bounds, so hostile input cannot hang a match). Capacity for `pairs`
+/// capture pairs (group 0 included).
+entex_matcher *entex_matcher_create(uint32_t pairs, uint32_t match_limit, uint32_t depth_limit);
+void entex_matcher_free(entex_matcher *matcher);
+
+/// Finds the first match in `subject[0..length)` starting at `start`. The
+/// subject must be valid UTF-8 (checked once per document by the caller):
+/// no UTF check is made here. Returns the number of capture pairs set (>0),
+/// 0 for no match, or a negative PCRE2 error code (for instance the match
+/// limit). Capture offsets (byte offsets, start and end interleaved, unset
+/// groups as SIZE_MAX) are copied into `ovector` up to `pairs` pairs.
+/// `anchored` != 0 matches only at `start`.
+int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
+                          size_t start, int32_t anchored, entex_matcher *matcher,
+                          size_t *ovector, uint32_t pairs);
+
+/// The PCRE2 version string.
+const char *entex_pcre2_version(void);
+/// Error text for a PCRE2 error code.
+void entex_pcre2_error_message(int32_t code, char *message, size_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,116 @@
+#include "CPCRE2.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entex_regex {
+    pcre2_code *code;
+    int32_t jit;
+};
+
+struct entex_matcher {
+    pcre2_match_data *data;
+    pcre2_match_context *context;
+    pcre2_jit_stack *stack;
+};
+
+entex_regex *entex_regex_compile(const uint8_t *pattern, size_t length, uint32_t flags,
+                                 size_t *error_offset, char *message, size_t message_capacity) {
+    uint32_t options = PCRE2_UTF;
+    if (flags & ENTEX_RE_CASELESS) options |= PCRE2_CASELESS;
+    if (flags & ENTEX_RE_UCP) options |= PCRE2_UCP;
+    if (flags & ENTEX_RE_EXTENDED) options |= PCRE2_EXTENDED;
+    int error = 0;
+    PCRE2_SIZE offset = 0;
+    pcre2_code *code = pcre2_compile(pattern, length, options, &error, &offset, NULL);
+    if (!code) {
+        *error_offset = offset;
+        if (message && message_capacity) pcre2_get_error_message(error, (PCRE2_UCHAR *)message, message_capacity);
+        return NULL;
+    }
+    entex_regex *regex = calloc(1, sizeof(entex_regex));
+    if (!regex) {
+        pcre2_code_free(code);
+        *error_offset = 0;
+        if (message && message_capacity) snprintf(message, message_capacity, "out of memory");
+        return NULL;
+    }
+    regex->code = code;
+    regex->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    return regex;
+}
+
+void entex_regex_free(entex_regex *regex) {
+    if (!regex) return;
+    pcre2_code_free(regex->code);
+    free(regex);
+}
+
+int32_t entex_regex_is_jit(const entex_regex *regex) { return regex->jit; }
+
+uint32_t entex_regex_capture_count(const entex_regex *regex) {
+    uint32_t count = 0;
+    pcre2_pattern_info(regex->code, PCRE2_INFO_CAPTURECOUNT, &count);
+    return count;
+}
+
+entex_matcher *entex_matcher_create(uint32_t pairs, uint32_t match_limit, uint32_t depth_limit) {
+    entex_matcher *matcher = calloc(1, sizeof(entex_matcher));
+    if (!matcher) return NULL;
+    matcher->data = pcre2_match_data_create(pairs ? pairs : 1, NULL);
+    matcher->context = pcre2_match_context_create(NULL);
+    matcher->stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (!matcher->data || !matcher->context) {
+        entex_matcher_free(matcher);
+        return NULL;
+    }
+    pcre2_set_match_limit(matcher->context, match_limit);
+    pcre2_set_depth_limit(matcher->context, depth_limit);
+    if (matcher->stack) pcre2_jit_stack_assign(matcher->context, NULL, matcher->stack);
+    return matcher;
+}
+
+void entex_matcher_free(entex_matcher *matcher) {
+    if (!matcher) return;
+    if (matcher->data) pcre2_match_data_free(matcher->data);
+    if (matcher->context) pcre2_match_context_free(matcher->context);
+    if (matcher->stack) pcre2_jit_stack_free(matcher->stack);
+    free(matcher);
+}
+
+int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
+                          size_t start, int32_t anchored, entex_matcher *matcher,
+                          size_t *ovector, uint32_t pairs) {
+    uint32_t options = PCRE2_NO_UTF_CHECK;
+    if (anchored) options |= PCRE2_ANCHORED;
+    int rc;
+    if (regex->jit && !anchored) {
+        // The JIT entry point skips argument checks; the subject is valid UTF-8.
+        rc = pcre2_jit_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+    } else {
+        rc = pcre2_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+    }
+    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL) return 0;
+    if (rc < 0) return rc;
+    uint32_t available = pcre2_get_ovector_count(matcher->data);
+    PCRE2_SIZE *vector = pcre2_get_ovector_pointer(matcher->data);
+    if (rc == 0) rc = (int)available;  // ovector too small: every slot was filled
+    uint32_t copy = (uint32_t)rc < pairs ? (uint32_t)rc : pairs;
+    for (uint32_t i = 0; i < copy; i++) {
+        ovector[2 * i] = vector[2 * i];
+        ovector[2 * i + 1] = vector[2 * i + 1];
+    }
+    return rc;
+}
+
+const char *entex_pcre2_version(void) {
+    static char version[64];
+    if (!version[0]) pcre2_config(PCRE2_CONFIG_VERSION, version);
+    return version;
+}
+
+void entex_pcre2_error_message(int32_t code, char *message, size_t capacity) {
+    pcre2_get_error_message(code, (PCRE2_UCHAR *)message, capacity);
+}

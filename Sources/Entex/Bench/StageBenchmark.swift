@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures the throughput of each pipeline stage on documents in memory.
+///
+/// Every run processes fresh copies of the documents through every stage,
+/// timing each stage separately, then the JSON writer; the result per stage
+/// is the median of the runs after `warmup` unmeasured ones.
+public struct StageBenchmark {
+    public struct StageResult: Sendable {
+        public var name: String
+        /// Median seconds over all documents.
+        public var seconds: Double
+        public var megabytesPerSecond: Double
+        public var documentsPerSecond: Double
+        public init(name: String, seconds: Double, megabytesPerSecond: Double, documentsPerSecond: Double) {
+            self.name = name
+            self.seconds = seconds
+            self.megabytesPerSecond = megabytesPerSecond
+            self.documentsPerSecond = documentsPerSecond
+        }
+    }
+
+    public struct Report: Sendable {
+        public var documents: Int
+        public var bytes: Int
+        public var runs: Int
+        public var stages: [StageResult]
+        /// All stages plus JSON writing, per run, median.
+        public var total: StageResult
+        public var entities: Int
+        public var tokens: Int
+    }
+
+    public var runs: Int
+    public var warmup: Int
+    public var writerOptions: JSONWriter.Options
+
+    public init(runs: Int = 5, warmup: Int = 1, writerOptions: JSONWriter.Options = .init()) {
+        self.runs = max(1, runs)
+        self.warmup = max(0, warmup)
+        self.writerOptions = writerOptions
+    }
+
+    /// Monotonic time in seconds.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public func run(pipeline: Pipeline, documents: [Document]) -> Report {
+        let bytes = documents.reduce(0) { $0 + $1.text.count }
+        let names = pipeline.stages.map(\.name) + ["json"]
+        var samples = [[Double]](repeating: [], count: names.count)
+        var entities = 0, tokens = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        let writer = JSONWriter(options: writerOptions)
+        for run in 0..<(warmup + runs) {
+            var times = [Double](repeating: 0, count: names.count)
+            entities = 0
+            tokens = 0
+            for original in documents {
+                var doc = original
+                for (s, stage) in pipeline.stages.enumerated() {
+                    let t0 = StageBenchmark.now()
+                    stage.process(&doc)
+                    times[s] += StageBenchmark.now() - t0
+                }
+                let t0 = StageBenchmark.now()
+                out.removeAll(keepingCapacity: true)
+                writer.write(doc, into: &out)
+                times[names.count - 1] += StageBenchmark.now() - t0
+                entities += doc.entities.count
+                tokens += doc.tokens.count
+            }
+            if run >= warmup {
+                for s in 0..<names.count { samples[s].append(times[s]) }
+            }
+        }
+        func result(_ name: String, _ values: [Double]) -> StageResult {
+            let sorted = values.sorted()
+            let median = sorted[sorted.count / 2]
+            return StageResult(name: name, seconds: median,
+                               megabytesPerSecond: median > 0 ? Double(bytes) / 1e6 / median : .infinity,
+                               documentsPerSecond: median > 0 ? Double(documents.count) / median : .infinity)
+        }
+        let stages = names.indices.map { result(names[$0], samples[$0]) }
+        let totals = (0..<runs).map { r in samples.reduce(0) { $0 + $1[r] } }
+        return Report(documents: documents.count, bytes: bytes, runs: runs, stages: stages,
+                      total: result("pipeline", totals), entities: entities, tokens: tokens)
+    }
+
+    /// Peak resident memory of this process in bytes (Linux VmHWM), or nil.
+    public static func peakResidentBytes() -> Int? {
+        guard let f = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, 256, f) != nil {
+            let s = String(cString: line)
+            if s.hasPrefix("VmHWM:") {
+                let digits = s.filter(\.isNumber)
+                return Int(digits).map { $0 * 1024 }
+            }
+        }
+        return nil
+    }
+}

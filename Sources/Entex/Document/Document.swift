@@ -1,0 +1,160 @@
+/// One input document and the layers that pipeline stages add to it.
+///
+/// The text is always valid UTF-8: invalid input sequences are replaced with
+/// U+FFFD when the document is made, and each replacement is reported in
+/// `warnings`. Every span in every layer is a half-open range of UTF-8 byte
+/// offsets into `text`; other offset units are produced only at output time.
+public struct Document: Sendable {
+    /// Identifier given by the input, or one made from the input position.
+    public var id: String
+    /// Original text as valid UTF-8 bytes.
+    public private(set) var text: [UInt8]
+    /// Language code (`en`, `es`, `und`), given by the input or detected.
+    public var language: String?
+    /// Whether `language` came from the input (`true`) or detection (`false`).
+    public var languageGiven: Bool
+    /// Document date (ISO 8601 or the source's own form) for resolving relative dates.
+    public var date: String?
+    /// Fields of the input record that entex does not interpret, passed through.
+    public var meta: [(key: String, value: JSONValue)]
+    /// Where the document came from (file and line), for error messages.
+    public var origin: Origin?
+
+    public var sentences: [Span] = []
+    public var tokens: [Token] = []
+    /// Match keys of all tokens, concatenated; each token names its slice.
+    public var tokenKeys: [UInt8] = []
+    /// Entity proposals from every tagger, before overlap resolution.
+    public var candidates: [Entity] = []
+    /// Resolved entities, sorted by start offset.
+    public var entities: [Entity] = []
+    public var quotes: [Quote] = []
+    public var relations: [Relation] = []
+    public var warnings: [Warning] = []
+    /// Layers present, as stages record them.
+    public var layers: Layers = [.text]
+
+    /// Makes a document from raw bytes, repairing invalid UTF-8.
+    public init(id: String, bytes: some Collection<UInt8>, language: String? = nil,
+                date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
+                origin: Origin? = nil) {
+        self.id = id
+        self.language = language
+        self.languageGiven = language != nil
+        self.date = date
+        self.meta = meta
+        self.origin = origin
+        let repaired = UTF8Repair.repair(bytes)
+        self.text = repaired.bytes
+        for offset in repaired.replacements.prefix(UTF8Repair.reportedReplacementLimit) {
+            warnings.append(Warning(code: "invalid-utf8", message: "invalid UTF-8 replaced with U+FFFD", offset: offset))
+        }
+        if repaired.replacements.count > UTF8Repair.reportedReplacementLimit {
+            warnings.append(Warning(
+                code: "invalid-utf8",
+                message: "\(repaired.replacements.count - UTF8Repair.reportedReplacementLimit) more invalid UTF-8 sequences replaced",
+                offset: nil))
+        }
+    }
+
+    /// Makes a document from a Swift string (always valid UTF-8).
+    public init(id: String, text: String, language: String? = nil, date: String? = nil) {
+        self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
+    }
+
+    /// The text as a Swift string.
+    public var string: String { String(decoding: text, as: UTF8.self) }
+
+    /// The text of a span as a Swift string.
+    public func string(_ span: Span) -> String {
+        String(decoding: text[Int(span.start)..<Int(span.end)], as: UTF8.self)
+    }
+
+    /// The match key of token `index`.
+    public func key(ofToken index: Int) -> ArraySlice<UInt8> {
+        let token = tokens[index]
+        return tokenKeys[Int(token.keyStart)..<Int(token.keyEnd)]
+    }
+
+    /// The match key of token `index` as a string.
+    public func keyString(ofToken index: Int) -> String {
+        String(decoding: key(ofToken: index), as: UTF8.self)
+    }
+
+    /// Index of the first token whose start is at or after `offset`.
+    public func firstToken(atOrAfter offset: Int32) -> Int {
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+/// Where a document was read from.
+public struct Origin: Sendable, Hashable {
+    public var source: String
+    public var line: Int
+    public init(source: String, line: Int) {
+        self.source = source
+        self.line = line
+    }
+}
+
+/// A half-open range of UTF-8 byte offsets into a document's text.
+public struct Span: Hashable, Sendable, Comparable {
+    public var start: Int32
+    public var end: Int32
+    public init(start: Int32, end: Int32) {
+        self.start = start
+        self.end = end
+    }
+    public init(_ start: Int, _ end: Int) {
+        self.start = Int32(start)
+        self.end = Int32(end)
+    }
+    public var length: Int32 { end - start }
+    public var isEmpty: Bool { end <= start }
+    public func contains(_ other: Span) -> Bool { start <= other.start && other.end <= end }
+    public func overlaps(_ other: Span) -> Bool { start < other.end && other.start < end }
+    public static func < (a: Span, b: Span) -> Bool {
+        a.start != b.start ? a.start < b.start : a.end < b.end
+    }
+}
+
+/// A non-fatal problem found while processing a document.
+public struct Warning: Sendable, Hashable {
+    /// Stable machine-readable code, e.g. `invalid-utf8`.
+    public var code: String
+    public var message: String
+    /// UTF-8 byte offset in the text the warning refers to, if any.
+    public var offset: Int32?
+    public init(code: String, message: String, offset: Int32? = nil) {
+        self.code = code
+        self.message = message
+        self.offset = offset
+    }
+}
+
+/// The layers a document can carry; stages declare which they read and write.
+public struct Layers: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let text = Layers(rawValue: 1 << 0)
+    public static let tokens = Layers(rawValue: 1 << 1)
+    public static let sentences = Layers(rawValue: 1 << 2)
+    public static let language = Layers(rawValue: 1 << 3)
+    public static let candidates = Layers(rawValue: 1 << 4)
+    public static let entities = Layers(rawValue: 1 << 5)
+    public static let quotes = Layers(rawValue: 1 << 6)
+    public static let relations = Layers(rawValue: 1 << 7)
+
+    static let names: [(Layers, String)] = [
+        (.text, "text"), (.tokens, "tokens"), (.sentences, "sentences"), (.language, "language"),
+        (.candidates, "candidates"), (.entities, "entities"), (.quotes, "quotes"), (.relations, "relations"),
+    ]
+    public var description: String {
+        Layers.names.filter { contains($0.0) }.map(\.1).joined(separator: ", ")
+    }
+}

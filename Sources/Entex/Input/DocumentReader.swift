@@ -1,0 +1,344 @@
+/// Input formats `entex` reads.
+public enum InputFormat: String, Sendable, CaseIterable {
+    /// Decide from the input: a first non-blank `{` or `[` means JSON
+    /// (tweets or JSON Lines, told apart per record by their fields),
+    /// anything else is `text`.
+    case auto
+    /// All of the input is one document.
+    case text
+    /// One document per line; blank lines are skipped.
+    case lines
+    /// One JSON object per line with `text` and optional `id`, `lang`, `date`;
+    /// other fields pass through under `meta`.
+    case jsonl
+    /// Twitter API JSON (v1.1 or v2), one per line or one JSON array.
+    case tweets
+}
+
+/// One thing read from the input: a document, or a record that could not
+/// become one (it still yields exactly one output record).
+public enum InputRecord: Sendable {
+    case document(Document)
+    case failure(RecordFailure)
+}
+
+/// A record that could not be read as a document.
+public struct RecordFailure: Error, Sendable {
+    public var id: String?
+    public var message: String
+    public var source: String
+    /// 1-based line number in the source, when records are lines.
+    public var line: Int?
+    public init(id: String?, message: String, source: String, line: Int?) {
+        self.id = id
+        self.message = message
+        self.source = source
+        self.line = line
+    }
+}
+
+/// Reads documents from a byte stream in any `InputFormat`.
+///
+/// Records stream out as they are read; memory stays bounded by the
+/// largest record. A line longer than `maxDocumentBytes` is skipped to its
+/// end and reported as a failure. Invalid UTF-8 is repaired (with warnings),
+/// never fatal; a UTF-8 byte order mark at the start is ignored.
+public struct DocumentReader {
+    public var format: InputFormat
+    /// Name of the source in ids and error records (`stdin`, a file path).
+    public var sourceName: String
+    /// Prefix of generated ids; default: `sourceName` + ":".
+    public var idPrefix: String
+    public var maxDocumentBytes: Int
+    /// Size of the largest JSON document (a whole array of tweets) accepted.
+    public var maxJSONBytes: Int
+
+    public static let defaultMaxDocumentBytes = 32 << 20
+
+    public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
+                maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
+        self.format = format
+        self.sourceName = sourceName
+        self.idPrefix = idPrefix ?? "\(sourceName):"
+        self.maxDocumentBytes = min(maxDocumentBytes, Int(Int32.max) - 1)
+        self.maxJSONBytes = max(self.maxDocumentBytes, 1 << 30)
+    }
+
+    /// Reads every record of `source`, calling `emit` for each in order.
+    /// Throws only when the source itself cannot be read.
+    public func read(_ source: some ByteSource, emit: (InputRecord) -> Void) throws(InputError) {
+        var lines = LineReader(source: source, maxLine: max(maxDocumentBytes, 64))
+        var format = self.format
+        if format == .auto || format == .text {
+            let first = try lines.peekFirstNonBlank()
+            if format == .auto {
+                format = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .jsonl : .text
+                if first == UInt8(ascii: "[") { format = .tweets }
+            }
+        }
+        switch format {
+        case .text:
+            let whole = try lines.readAll(limit: maxDocumentBytes)
+            if whole.truncated {
+                emit(.failure(RecordFailure(id: sourceName, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes", source: sourceName, line: nil)))
+            } else if !whole.bytes.isEmpty {
+                emit(.document(Document(id: sourceName, bytes: whole.bytes, origin: Origin(source: sourceName, line: 1))))
+            }
+        case .lines:
+            while let line = try lines.next() {
+                if line.tooLong {
+                    emit(.failure(tooLong(line.number)))
+                    continue
+                }
+                if isBlank(line.bytes) { continue }
+                emit(.document(Document(id: idPrefix + String(line.number), bytes: line.bytes,
+                                        origin: Origin(source: sourceName, line: line.number))))
+            }
+        case .jsonl, .tweets, .auto:
+            try readJSON(&lines, tweetsOnly: format == .tweets && self.format == .tweets, emit: emit)
+        }
+    }
+
+    private func tooLong(_ line: Int) -> RecordFailure {
+        RecordFailure(id: idPrefix + String(line), message: "line exceeds the maximum document size of \(maxDocumentBytes) bytes",
+                      source: sourceName, line: line)
+    }
+
+    private func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+    }
+
+    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (InputRecord) -> Void) throws(InputError) {
+        let first = try lines.peekFirstNonBlank()
+        var parser = JSONParser()
+        if first == UInt8(ascii: "[") {
+            // One JSON array of records over any number of lines.
+            let whole = try lines.readAll(limit: maxJSONBytes)
+            guard !whole.truncated else {
+                emit(.failure(RecordFailure(id: nil, message: "JSON array exceeds \(maxJSONBytes) bytes", source: sourceName, line: 1)))
+                return
+            }
+            do {
+                let value = try parser.parse(whole.bytes)
+                guard case .array(let items) = value else { return }
+                for (n, item) in items.enumerated() {
+                    mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
+                }
+            } catch {
+                emit(.failure(RecordFailure(id: nil, message: "malformed JSON: \(error)", source: sourceName, line: lineOf(whole.bytes, error.offset))))
+            }
+            return
+        }
+        var isFirstRecord = true
+        while let line = try lines.next() {
+            if line.tooLong {
+                emit(.failure(tooLong(line.number)))
+                isFirstRecord = false
+                continue
+            }
+            if isBlank(line.bytes) { continue }
+            do {
+                let value = try parser.parse(line.bytes)
+                mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
+                          tweetsOnly: tweetsOnly, emit: emit)
+            } catch {
+                // A pretty-printed object spread over lines: read it whole.
+                if isFirstRecord, error.message.hasPrefix("unexpected end") || error.message.hasPrefix("unterminated")
+                    || error.message.hasPrefix("expected a string key") {
+                    var joined = line.bytes
+                    joined.append(0x0A)
+                    let rest = try lines.readAll(limit: maxJSONBytes)
+                    joined.append(contentsOf: rest.bytes)
+                    if let value = try? parser.parse(joined) {
+                        if case .array(let items) = value {
+                            for (n, item) in items.enumerated() {
+                                mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
+                            }
+                        } else {
+                            mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
+                                      tweetsOnly: tweetsOnly, emit: emit)
+                        }
+                        return
+                    }
+                    emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
+                                                source: sourceName, line: line.number)))
+                    return
+                }
+                emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
+                                            source: sourceName, line: line.number)))
+            }
+            isFirstRecord = false
+        }
+    }
+
+    private func lineOf(_ bytes: [UInt8], _ offset: Int) -> Int {
+        var line = 1
+        for b in bytes.prefix(offset) where b == 0x0A { line += 1 }
+        return line
+    }
+
+    /// Turns one JSON record into documents (a v2 response may hold several).
+    func mapRecord(_ value: JSONValue, line: Int?, index: Int, replacements: Int, tweetsOnly: Bool,
+                   emit: (InputRecord) -> Void) {
+        let fallbackID = idPrefix + String(index)
+        func fail(_ message: String, id: String? = nil) {
+            emit(.failure(RecordFailure(id: id ?? fallbackID, message: message, source: sourceName, line: line)))
+        }
+        guard case .object = value else {
+            fail("record is not a JSON object")
+            return
+        }
+        let records: [RecordMapper.Mapped]
+        switch RecordMapper.map(value, tweetsOnly: tweetsOnly) {
+        case .success(let mapped): records = mapped
+        case .failure(let error): fail(error.message, id: error.id)
+            return
+        }
+        for (n, record) in records.enumerated() {
+            let id = record.id ?? (records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID)
+            let bytes = Array(record.text.utf8)
+            if bytes.count > maxDocumentBytes {
+                fail("document exceeds the maximum size of \(maxDocumentBytes) bytes", id: id)
+                continue
+            }
+            var doc = Document(id: id, bytes: bytes, language: record.language, date: record.date,
+                               meta: record.meta, origin: Origin(source: sourceName, line: line ?? index))
+            if replacements > 0 {
+                doc.warnings.append(Warning(code: "invalid-input",
+                                            message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD"))
+            }
+            emit(.document(doc))
+        }
+    }
+}
+
+/// Splits a byte stream into lines without holding more than one line (up
+/// to a limit) in memory.
+struct LineReader<Source: ByteSource> {
+    struct Line {
+        var bytes: [UInt8]
+        var number: Int
+        /// The line was longer than the limit; its bytes were discarded.
+        var tooLong: Bool
+    }
+
+    let source: Source
+    let maxLine: Int
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+    private var lineNumber = 0
+    private var sawFirstChunk = false
+
+    init(source: Source, maxLine: Int) {
+        self.source = source
+        self.maxLine = maxLine
+    }
+
+    /// Reads more bytes into the buffer; false at end of input.
+    private mutating func fill() throws(InputError) -> Bool {
+        guard !atEnd else { return false }
+        if position > 0 && position >= buffer.count / 2 {
+            buffer.removeSubrange(0..<position)
+            position = 0
+        }
+        let chunk = 1 << 16
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        var failure: InputError?
+        let n = buffer.withUnsafeMutableBytes { raw -> Int in
+            do {
+                return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old..<(old + chunk)]))
+            } catch {
+                failure = error as? InputError ?? InputError("\(error)")
+                return 0
+            }
+        }
+        if let failure {
+            buffer.removeSubrange(old...)
+            throw failure
+        }
+        buffer.removeSubrange((old + n)...)
+        if n == 0 { atEnd = true; return false }
+        if !sawFirstChunk {
+            sawFirstChunk = true
+            // Skip a UTF-8 byte order mark.
+            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+        }
+        return true
+    }
+
+    /// The first byte that is not white space, without consuming anything.
+    mutating func peekFirstNonBlank() throws(InputError) -> UInt8? {
+        var i = position
+        while true {
+            while i < buffer.count {
+                let b = buffer[i]
+                if b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return b }
+                i += 1
+            }
+            let consumed = position
+            guard try fill() else { return nil }
+            // fill() may have compacted the buffer.
+            i -= consumed - position
+            if i < position { i = position }
+        }
+    }
+
+    /// The next line without its line break, or nil at end of input.
+    mutating func next() throws(InputError) -> Line? {
+        var scanFrom = position
+        var discarding = false
+        while true {
+            if let nl = buffer[scanFrom...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                if discarding {
+                    position = nl + 1
+                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                }
+                var end = nl
+                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[position..<end])
+                position = nl + 1
+                return Line(bytes: line, number: lineNumber, tooLong: false)
+            }
+            if buffer.count - position > maxLine {
+                // Drop what we have of an overlong line and keep scanning for its end.
+                discarding = true
+                buffer.removeAll(keepingCapacity: true)
+                position = 0
+            }
+            let offset = buffer.count - position
+            guard try fill() else {
+                guard position < buffer.count || discarding else { return nil }
+                lineNumber += 1
+                if discarding {
+                    position = buffer.count
+                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                }
+                var end = buffer.count
+                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[position..<end])
+                position = buffer.count
+                return Line(bytes: line, number: lineNumber, tooLong: false)
+            }
+            scanFrom = position + offset
+        }
+    }
+
+    /// Everything left, up to `limit` bytes; beyond that the rest is
+    /// drained and `truncated` is set.
+    mutating func readAll(limit: Int) throws(InputError) -> (bytes: [UInt8], truncated: Bool) {
+        while try fill() {
+            if buffer.count - position > limit {
+                buffer.removeAll()
+                position = 0
+                while try fill() { buffer.removeAll(); position = 0 }
+                return ([], true)
+            }
+        }
+        let bytes = Array(buffer[position...])
+        position = buffer.count
+        return (bytes, false)
+    }
+}

@@ -1,0 +1,122 @@
+/// Maps a JSON record (JSON Lines document, Twitter v1.1 or v2 object) to
+/// document fields.
+enum RecordMapper {
+    struct Mapped {
+        var id: String?
+        var text: String
+        var language: String?
+        var date: String?
+        var meta: [(key: String, value: JSONValue)]
+    }
+
+    struct Failure: Error {
+        var id: String?
+        var message: String
+    }
+
+    enum Shape { case document, tweetV1, tweetV2 }
+
+    /// Tells the shape of a record by its fields.
+    static func shape(of value: JSONValue) -> Shape? {
+        if let data = value["data"], data.isObject || isArrayOfObjects(data) {
+            if value["text"] == nil { return .tweetV2 }
+        }
+        for key in ["full_text", "extended_tweet", "retweeted_status", "id_str", "user"] where value[key] != nil {
+            if value["text"] != nil || value["full_text"] != nil || value["extended_tweet"] != nil || value["retweeted_status"] != nil {
+                return .tweetV1
+            }
+        }
+        if value["text"] != nil { return .document }
+        return nil
+    }
+
+    private static func isArrayOfObjects(_ v: JSONValue) -> Bool {
+        if case .array(let items) = v { return items.allSatisfy(\.isObject) }
+        return false
+    }
+
+    static func map(_ value: JSONValue, tweetsOnly: Bool) -> Result<[Mapped], Failure> {
+        switch shape(of: value) {
+        case .document?:
+            if tweetsOnly { return .failure(Failure(id: value["id"]?.scalarText, message: "not a Twitter API v1.1 or v2 object")) }
+            return mapDocument(value).map { [$0] }
+        case .tweetV1?:
+            return mapTweetV1(value).map { [$0] }
+        case .tweetV2?:
+            return mapTweetV2(value)
+        case nil:
+            return .failure(Failure(id: value["id"]?.scalarText ?? value["id_str"]?.scalarText,
+                                    message: "record has no \"text\" field (nor full_text or data.text)"))
+        }
+    }
+
+    private static func mapDocument(_ value: JSONValue) -> Result<Mapped, Failure> {
+        guard case .object(let members) = value else { return .failure(Failure(id: nil, message: "not an object")) }
+        let id = value["id"]?.scalarText
+        guard let text = value["text"]?.stringValue else {
+            return .failure(Failure(id: id, message: "\"text\" is not a string"))
+        }
+        var meta: [(key: String, value: JSONValue)] = []
+        for m in members where !["id", "text", "lang", "date"].contains(m.key) {
+            meta.append((m.key, m.value))
+        }
+        return .success(Mapped(id: id, text: text, language: language(value["lang"]), date: value["date"]?.stringValue, meta: meta))
+    }
+
+    private static func language(_ value: JSONValue?) -> String? {
+        guard let s = value?.stringValue, !s.isEmpty, s != "und", s != "zxx", s != "qme", s != "qht" else { return nil }
+        return s
+    }
+
+    /// Full text of a v1.1 tweet object: extended, then full, then classic text.
+    private static func v1Text(_ tweet: JSONValue) -> String? {
+        tweet["extended_tweet"]?["full_text"]?.stringValue ?? tweet["full_text"]?.stringValue ?? tweet["text"]?.stringValue
+    }
+
+    private static func mapTweetV1(_ tweet: JSONValue) -> Result<Mapped, Failure> {
+        let id = tweet["id_str"]?.scalarText ?? tweet["id"]?.scalarText
+        var meta: [(key: String, value: JSONValue)] = [("source", .string("twitter-v1.1"))]
+        if let user = tweet["user"]?["screen_name"] { meta.append(("user", user)) }
+        let text: String?
+        if let original = tweet["retweeted_status"], original.isObject {
+            // A retweet's own text is truncated ("RT @user: …"): use the original's.
+            text = v1Text(original)
+            if let rid = original["id_str"] ?? original["id"] { meta.append(("retweet_of", rid)) }
+        } else {
+            text = v1Text(tweet)
+        }
+        guard let text else { return .failure(Failure(id: id, message: "tweet has no text")) }
+        return .success(Mapped(id: id, text: unescapeTwitterHTML(text), language: language(tweet["lang"]),
+                               date: tweet["created_at"]?.stringValue, meta: meta))
+    }
+
+    private static func mapTweetV2(_ response: JSONValue) -> Result<[Mapped], Failure> {
+        let items: [JSONValue]
+        switch response["data"] {
+        case .object?: items = [response["data"]!]
+        case .array(let list)?: items = list
+        default: return .failure(Failure(id: nil, message: "v2 \"data\" is not an object"))
+        }
+        var out: [Mapped] = []
+        for data in items {
+            guard let text = data["text"]?.stringValue else {
+                return .failure(Failure(id: data["id"]?.scalarText, message: "v2 tweet has no data.text"))
+            }
+            var meta: [(key: String, value: JSONValue)] = [("source", .string("twitter-v2"))]
+            if let author = data["author_id"] { meta.append(("author_id", author)) }
+            out.append(Mapped(id: data["id"]?.scalarText, text: unescapeTwitterHTML(text), language: language(data["lang"]),
+                              date: data["created_at"]?.stringValue, meta: meta))
+        }
+        return .success(out)
+    }
+
+    /// The Twitter API escapes `&`, `<` and `>` in tweet text.
+    static func unescapeTwitterHTML(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return text.replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}
+
+import Foundation

@@ -1,0 +1,126 @@
+/// An immutable-after-build hash table from byte strings to dense ids
+/// (0, 1, 2, … in insertion order), with lookups on borrowed bytes so hot
+/// paths never allocate a `String` or an `Array` to ask.
+///
+/// All keys live in one byte pool; the table is three flat arrays, which
+/// also makes it cheap to save to and load from a binary cache.
+public struct ByteStringTable: Sendable {
+    /// Concatenated key bytes.
+    public private(set) var pool: [UInt8] = []
+    /// `ends[id]` is the end offset of key `id` in `pool` (start is `ends[id-1]` or 0).
+    public private(set) var ends: [UInt32] = []
+    /// Open-addressed slots holding `id + 1` (0 = empty); size is a power of two.
+    public private(set) var slots: [UInt32]
+    /// Stored hash of each id, to skip most byte comparisons.
+    public private(set) var hashes: [UInt32] = []
+
+    public init(minimumCapacity: Int = 16) {
+        var size = 16
+        while size < minimumCapacity * 2 { size <<= 1 }
+        slots = [UInt32](repeating: 0, count: size)
+    }
+
+    /// Rebuilds a table from arrays previously taken from one (binary cache).
+    public init(pool: [UInt8], ends: [UInt32], slots: [UInt32], hashes: [UInt32]) {
+        self.pool = pool
+        self.ends = ends
+        self.slots = slots
+        self.hashes = hashes
+    }
+
+    public var count: Int { ends.count }
+
+    @inline(__always)
+    public static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        // FNV-1a, 64-bit, folded: keys are short tokens.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    @inline(__always)
+    private func keyRange(_ id: Int) -> Range<Int> {
+        (id == 0 ? 0 : Int(ends[id - 1]))..<Int(ends[id])
+    }
+
+    /// The id of `key`, or nil.
+    @inline(__always)
+    public func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let h = ByteStringTable.hash(key)
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        return pool.withUnsafeBufferPointer { pool in
+            while true {
+                let slot = slots[i]
+                if slot == 0 { return nil }
+                let id = Int(slot - 1)
+                if hashes[id] == h {
+                    let r = keyRange(id)
+                    if r.count == key.count && (key.count == 0 || memcmpEqual(pool.baseAddress! + r.lowerBound, key.baseAddress!, key.count)) {
+                        return id
+                    }
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    public func lookup(_ key: some Collection<UInt8>) -> Int? {
+        if let r = key.withContiguousStorageIfAvailable({ lookup($0) }) { return r }
+        return Array(key).withUnsafeBufferPointer { lookup($0) }
+    }
+
+    public func lookup(_ key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { lookup($0) }
+    }
+
+    /// The bytes of key `id`.
+    public func key(_ id: Int) -> ArraySlice<UInt8> { pool[keyRange(id)] }
+
+    /// Inserts `key` if absent; returns its id either way.
+    @discardableResult
+    public mutating func insert(_ key: some Collection<UInt8>) -> Int {
+        let bytes = Array(key)
+        if let id = lookup(bytes) { return id }
+        if (ends.count + 1) * 2 > slots.count { grow() }
+        let id = ends.count
+        pool.append(contentsOf: bytes)
+        ends.append(UInt32(pool.count))
+        let h = bytes.withUnsafeBufferPointer { ByteStringTable.hash($0) }
+        hashes.append(h)
+        place(id: id, hash: h)
+        return id
+    }
+
+    @discardableResult
+    public mutating func insert(_ key: String) -> Int { insert(Array(key.utf8)) }
+
+    private mutating func place(id: Int, hash: UInt32) {
+        let mask = slots.count - 1
+        var i = Int(hash) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = UInt32(id + 1)
+    }
+
+    private mutating func grow() {
+        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        for id in 0..<ends.count { place(id: id, hash: hashes[id]) }
+    }
+}
+
+@inline(__always)
+func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var i = 0
+    while i + 8 <= count {
+        if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
+    while i < count {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,78 @@
+/// Word lists the text stages need, loaded from `Lexicons/text/`.
+public struct TextResources: Sendable {
+    /// Kinds of abbreviation, from `abbreviations-*.txt`.
+    public enum AbbreviationKind: UInt8, Sendable {
+        /// Precedes a name (`Dr.`, `Sr.`): never ends a sentence.
+        case title
+        /// Usually mid-sentence (`etc.`, `Inc.`, `Sept.`): ends one only before a capitalized word.
+        case inside
+        /// A dotted acronym (`U.S.`, `EE. UU.`) that may end a sentence.
+        case acronym
+    }
+
+    /// Abbreviations exactly as written (`Dr.`, `EE. UU.`); value: kind.
+    public var abbreviations = ByteStringTable()
+    public var abbreviationKinds: [AbbreviationKind] = []
+    /// First parts of abbreviations written with a space (`ee.` of `ee. uu.`).
+    public var abbreviationPrefixes = ByteStringTable()
+    /// Top-level domains; value: generic (true) or country (false).
+    public var tlds = ByteStringTable()
+    public var tldIsGeneric: [Bool] = []
+    /// Function words per language, for language detection.
+    public var stopwords: [String: ByteStringTable] = [:]
+    /// Words that keep three repeated letters (`www`, `iii`): not elongations.
+    public var elongationExceptions = ByteStringTable()
+
+    public init() {}
+
+    /// Loads every list from a `Lexicons` folder.
+    public static func load(from lexicons: String) throws(DataFileError) -> TextResources {
+        var r = TextResources()
+        for lang in ["en", "es"] {
+            let path = "\(lexicons)/text/abbreviations-\(lang).txt"
+            for row in try DataFile.rows(path, minimumColumns: 2) {
+                let kind: AbbreviationKind
+                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                case "title": kind = .title
+                case "inside": kind = .inside
+                case "acronym": kind = .acronym
+                default:
+                    throw DataFileError(file: path, line: row.line, message: "unknown abbreviation kind '\(row.fields[1])' (title, inside, acronym)")
+                }
+                r.addAbbreviation(String(row.fields[0]).trimmingCharacters(in: .whitespaces), kind: kind)
+            }
+            var words = ByteStringTable()
+            for row in try DataFile.rows("\(lexicons)/text/stopwords-\(lang).txt") {
+                words.insert(ICUFold.key(String(row.fields[0]).trimmingCharacters(in: .whitespaces)))
+            }
+            r.stopwords[lang] = words
+            let exceptions = "\(lexicons)/text/elongation-exceptions-\(lang).txt"
+            if FileExists.at(exceptions) {
+                for row in try DataFile.rows(exceptions) {
+                    r.elongationExceptions.insert(ICUFold.key(String(row.fields[0]).trimmingCharacters(in: .whitespaces)))
+                }
+            }
+        }
+        let tldPath = "\(lexicons)/text/tlds.txt"
+        for row in try DataFile.rows(tldPath, minimumColumns: 2) {
+            let id = r.tlds.insert(Array(row.fields[0].lowercased().utf8))
+            if id == r.tldIsGeneric.count { r.tldIsGeneric.append(row.fields[1] == "generic") }
+        }
+        return r
+    }
+
+    mutating func addAbbreviation(_ text: String, kind: AbbreviationKind) {
+        let key = Array(ICUFold.nfc(text).utf8)
+        let id = abbreviations.insert(key)
+        if id == abbreviationKinds.count { abbreviationKinds.append(kind) }
+        if let space = key.firstIndex(of: 0x20) {
+            abbreviationPrefixes.insert(key[..<space])
+        }
+    }
+}
+
+import Foundation
+
+enum FileExists {
+    static func at(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+}

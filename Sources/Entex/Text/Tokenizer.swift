@@ -1,0 +1,533 @@
+/// Splits a document into tokens with match keys.
+///
+/// Tweet-aware tokens (URLs with or without a scheme, e-mail addresses,
+/// `@handles`, `#hashtags`, `$cashtags`) are found first by a byte scan; the
+/// text between them goes through ICU's word break iterator, whose pieces
+/// are then merged where ICU splits what readers see as one token:
+/// abbreviations (`Dr.`, `U.S.`, `EE. UU.`), initials, designations
+/// (`DFH-4`, `COVID-19`), and English possessives are split off (`China` `'s`).
+///
+/// Keys: ASCII tokens are lowercased in place; other tokens are folded by
+/// ICU (NFKC case folding, accents removed), so `Nicolás`, `NICOLAS` and
+/// `ｎｉｃｏｌａｓ` share the key `nicolas`. Letters repeated three or more
+/// times are shortened in word keys (`siiii` → `si`).
+public final class Tokenizer: Stage {
+    public let name = "tokenize"
+    public let requires: Layers = [.text]
+    public let produces: Layers = [.tokens]
+
+    private let resources: TextResources
+    private let breaker: ICUBreaker
+    private var pieces: [Piece] = []
+    private var scratch: [UInt8] = []
+
+    struct Piece {
+        var start: Int
+        var end: Int
+        var kind: TokenKind
+    }
+
+    public init(resources: TextResources) throws {
+        self.resources = resources
+        self.breaker = try ICUBreaker(.word)
+    }
+
+    public func process(_ doc: inout Document) {
+        doc.tokens.removeAll(keepingCapacity: true)
+        doc.tokenKeys.removeAll(keepingCapacity: true)
+        doc.tokens.reserveCapacity(doc.text.count / 5)
+        doc.tokenKeys.reserveCapacity(doc.text.count)
+        doc.text.withUnsafeBufferPointer { p in
+            tokenize(p, into: &doc)
+        }
+        doc.layers.insert(.tokens)
+    }
+
+    // MARK: - Scan for tweet-aware tokens
+
+    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, into doc: inout Document) {
+        let n = p.count
+        var i = 0
+        var gapStart = 0
+        while i < n {
+            let b = p[i]
+            guard b < 0x80, ByteClass.mayStartSpecial(b), atBoundary(p, i, sigil: !ByteClass.isAlnum(b)) else {
+                i += 1
+                continue
+            }
+            var special: (end: Int, kind: TokenKind)?
+            switch b {
+            case UInt8(ascii: "@"): special = scanHandle(p, i)
+            case UInt8(ascii: "#"): special = scanHashtag(p, i)
+            case UInt8(ascii: "$"): special = scanCashtag(p, i)
+            default:
+                special = scanURLOrEmail(p, i)
+                if special == nil {
+                    // Skip the rest of this alphanumeric run: nothing special starts inside it.
+                    i += 1
+                    while i < n, ByteClass.isAlnum(p[i]) { i += 1 }
+                    continue
+                }
+            }
+            if let special {
+                if gapStart < i { segment(p, gapStart, i, into: &doc) }
+                emit(p, i, special.end, special.kind, into: &doc)
+                i = special.end
+                gapStart = i
+            } else {
+                i += 1
+            }
+        }
+        if gapStart < n { segment(p, gapStart, n, into: &doc) }
+    }
+
+    /// Whether a special token may start at `i`: the previous character is
+    /// not part of a word, a number, a host name or an HTML entity.
+    @inline(__always)
+    private func atBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, sigil: Bool) -> Bool {
+        guard i > 0 else { return true }
+        let prev = p[i - 1]
+        if prev < 0x80 { return !(sigil ? ByteClass.blocksSigil(prev) : ByteClass.blocksSpecial(prev)) }
+        let (scalar, _) = UTF8Repair.decodeBefore(p, i)
+        guard let s = Unicode.Scalar(scalar) else { return true }
+        return !(s.properties.isAlphabetic || s.properties.numericType != nil)
+    }
+
+    private func scanHandle(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, TokenKind)? {
+        var j = i + 1
+        while j < p.count, j - i <= 51, ByteClass.isWord(p[j]) { j += 1 }
+        guard j > i + 1, j - i <= 51 else { return nil }
+        return (j, .handle)
+    }
+
+    private func scanCashtag(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, TokenKind)? {
+        var j = i + 1
+        while j < p.count, ByteClass.isAlpha(p[j]) { j += 1 }
+        let letters = j - i - 1
+        guard (1...6).contains(letters) else { return nil }
+        // Share classes: $BRK.A
+        if j + 1 < p.count, p[j] == UInt8(ascii: "."), ByteClass.isAlpha(p[j + 1]),
+           j + 2 == p.count || !ByteClass.isAlnum(p[j + 2]) {
+            j += 2
+        }
+        if j < p.count, ByteClass.isAlnum(p[j]) || p[j] == UInt8(ascii: "_") { return nil }
+        return (j, .cashtag)
+    }
+
+    private func scanHashtag(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, TokenKind)? {
+        var j = i + 1
+        var letters = 0
+        while j < p.count {
+            let b = p[j]
+            if b < 0x80 {
+                if ByteClass.isAlpha(b) { letters += 1; j += 1; continue }
+                if ByteClass.isDigit(b) || b == UInt8(ascii: "_") { j += 1; continue }
+                break
+            }
+            let (value, length) = UTF8Repair.decode(p, j)
+            guard let s = Unicode.Scalar(value) else { break }
+            let props = s.properties
+            if props.isAlphabetic {
+                letters += 1
+            } else if props.generalCategory != .nonspacingMark && props.generalCategory != .spacingMark
+                        && props.generalCategory != .decimalNumber {
+                break
+            }
+            j += length
+        }
+        guard letters > 0 else { return nil }
+        return (j, .hashtag)
+    }
+
+    private func hasPrefixCaseless(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard i + count <= p.count else { return false }
+        return prefix.withUTF8Buffer { q in
+            for k in 0..<count where p[i + k] | 0x20 != q[k] | 0x20 { return false }
+            return true
+        }
+    }
+
+    private func scanURLOrEmail(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, TokenKind)? {
+        let n = p.count
+        if hasPrefixCaseless(p, i, "http://") || hasPrefixCaseless(p, i, "https://") {
+            let after = i + (p[i + 4] == UInt8(ascii: ":") ? 7 : 8)
+            guard after < n, ByteClass.isAlnum(p[after]) else { return nil }
+            return (urlEnd(p, after), .url)
+        }
+        if hasPrefixCaseless(p, i, "www.") {
+            guard i + 4 < n, ByteClass.isAlnum(p[i + 4]) else { return nil }
+            return (urlEnd(p, i + 4), .url)
+        }
+        // E-mail: local part, '@', host with a dot and an alphabetic TLD.
+        var j = i
+        var sawDot = false
+        while j < n, ByteClass.isEmailLocal(p[j]) {
+            if p[j] == UInt8(ascii: ".") { sawDot = true }
+            j += 1
+        }
+        if j < n, p[j] == UInt8(ascii: "@") {
+            if let hostEnd = hostName(p, j + 1, requireKnownTLD: false) { return (hostEnd.end, .email) }
+            return nil
+        }
+        guard sawDot else { return nil }
+        // A host name written without a scheme: pic.twitter.com/abc, bit.ly/x, example.com.
+        guard let host = hostName(p, i, requireKnownTLD: true) else { return nil }
+        if host.end < n, p[host.end] == UInt8(ascii: "/") {
+            return (urlEnd(p, host.end), .url)
+        }
+        if host.generic || host.labels >= 3 { return (host.end, .url) }
+        return nil
+    }
+
+    /// Scans `label(.label)+` from `i`; returns its end, label count and
+    /// whether the TLD is generic. With `requireKnownTLD` the TLD must be a
+    /// lowercase entry of `tlds.txt`.
+    private func hostName(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, requireKnownTLD: Bool)
+        -> (end: Int, labels: Int, generic: Bool)? {
+        let n = p.count
+        var j = i
+        var labels = 0
+        var lastLabelStart = i
+        var end = i
+        while true {
+            let labelStart = j
+            while j < n, ByteClass.isAlnum(p[j]) || p[j] == UInt8(ascii: "-") { j += 1 }
+            guard j > labelStart else { break }
+            labels += 1
+            lastLabelStart = labelStart
+            end = j
+            if j + 1 < n, p[j] == UInt8(ascii: "."), ByteClass.isAlnum(p[j + 1]) { j += 1 } else { break }
+        }
+        guard labels >= 2 else { return nil }
+        let tld = UnsafeBufferPointer(rebasing: p[lastLabelStart..<end])
+        guard tld.count >= 2, tld.allSatisfy(ByteClass.isAlpha) else { return nil }
+        if end < n, ByteClass.isWord(p[end]) || p[end] == UInt8(ascii: "@") { return nil }
+        if !requireKnownTLD { return (end, labels, true) }
+        guard tld.allSatisfy({ $0 >= 0x61 }), let id = resources.tlds.lookup(tld) else { return nil }
+        return (end, labels, resources.tldIsGeneric[id])
+    }
+
+    /// End of a URL whose host starts at `i`: up to white space, a quote or
+    /// non-ASCII text, without trailing punctuation or an unbalanced `)`.
+    private func urlEnd(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        var j = i
+        var open = 0
+        while j < p.count {
+            let b = p[j]
+            if b <= 0x20 || b >= 0x80 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") { break }
+            if b == UInt8(ascii: "(") { open += 1 }
+            if b == UInt8(ascii: ")") {
+                if open == 0 { break }
+                open -= 1
+            }
+            j += 1
+        }
+        while j > i {
+            let b = p[j - 1]
+            if b == UInt8(ascii: ".") || b == UInt8(ascii: ",") || b == UInt8(ascii: ";") || b == UInt8(ascii: ":")
+                || b == UInt8(ascii: "!") || b == UInt8(ascii: "?") || b == UInt8(ascii: "'") {
+                j -= 1
+            } else {
+                break
+            }
+        }
+        return j
+    }
+
+    // MARK: - ICU segments
+
+    /// Tokenizes `p[start..<end]` (no special tokens inside) with ICU.
+    private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into doc: inout Document) {
+        pieces.removeAll(keepingCapacity: true)
+        let text = UnsafeBufferPointer(rebasing: p[start..<end])
+        var previous = 0
+        breaker.forEachBoundary(text) { boundary, status in
+            let a = start + previous, b = start + boundary
+            previous = boundary
+            let kind: TokenKind
+            switch status {
+            case 100..<200: kind = .number
+            case 200..<500: kind = .word
+            default:
+                guard let k = Tokenizer.classifyOther(p, a, b) else { return }  // white space
+                kind = k
+            }
+            pieces.append(Piece(start: a, end: b, kind: kind))
+        }
+        mergePieces(p)
+        for piece in pieces { emit(p, piece.start, piece.end, piece.kind, into: &doc) }
+    }
+
+    /// Kind of a piece ICU gives no word status: nil for white space.
+    static func classifyOther(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> TokenKind? {
+        let first = p[a]
+        if first < 0x80 {
+            if ByteClass.isSpace(first) {
+                var k = a
+                while k < b, p[k] < 0x80, ByteClass.isSpace(p[k]) { k += 1 }
+                if k == b { return nil }
+            }
+            return ByteClass.isPunct(first) ? .punct : .symbol
+        }
+        let (value, _) = UTF8Repair.decode(p, a)
+        guard let s = Unicode.Scalar(value) else { return .symbol }
+        let props = s.properties
+        if props.isWhitespace || props.generalCategory == .format && b - a <= 3 {
+            // Format characters alone (ZWSP, bidi marks) are not tokens either.
+            var k = a
+            var allSpace = true
+            while k < b {
+                let (v, len) = UTF8Repair.decode(p, k)
+                let c = Unicode.Scalar(v)?.properties
+                if !(c?.isWhitespace ?? false) && c?.generalCategory != .format { allSpace = false; break }
+                k += len
+            }
+            if allSpace { return nil }
+        }
+        if props.isEmoji && (value >= 0x2000 || props.isEmojiPresentation) { return .emoji }
+        if (0x1F1E6...0x1F1FF).contains(value) { return .emoji }  // regional indicators (flags)
+        switch props.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return .punct
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            return .word
+        case .decimalNumber, .letterNumber, .otherNumber:
+            return .number
+        default:
+            return .symbol
+        }
+    }
+
+    /// Joins and splits ICU pieces where readers see other tokens.
+    private func mergePieces(_ p: UnsafeBufferPointer<UInt8>) {
+        guard !pieces.isEmpty else { return }
+        var out: [Piece] = []
+        out.reserveCapacity(pieces.count)
+        var k = 0
+        while k < pieces.count {
+            var piece = pieces[k]
+            // Designations: DFH-4, F-16, COVID-19, Su-57 (letters with a capital, hyphen, digits).
+            if piece.kind == .word, k + 2 < pieces.count,
+               pieces[k + 1].start == piece.end, pieces[k + 1].end == piece.end + 1, p[piece.end] == UInt8(ascii: "-"),
+               pieces[k + 2].start == piece.end + 1, ByteClass.isDigit(p[pieces[k + 2].start]),
+               ByteClass.isUpper(p[piece.start]), piece.end - piece.start <= 8 {
+                piece.end = pieces[k + 2].end
+                piece.kind = .word
+                out.append(piece)
+                k += 3
+                continue
+            }
+            // Abbreviations and initials: a word directly followed by '.'.
+            if piece.kind == .word, k + 1 < pieces.count, pieces[k + 1].start == piece.end,
+               p[piece.end] == UInt8(ascii: "."), pieces[k + 1].end == piece.end + 1 {
+                let withDot = UnsafeBufferPointer(rebasing: p[piece.start...piece.end])
+                if let consumed = abbreviation(p, withDot, k) {
+                    out.append(Piece(start: piece.start, end: pieces[k + consumed - 1].end, kind: .abbreviation))
+                    k += consumed
+                    continue
+                }
+            }
+            // English possessive: split "China's" / "China’s" into "China" "'s".
+            if piece.kind == .word, piece.end - piece.start > 3 {
+                let e = piece.end
+                if p[e - 1] | 0x20 == UInt8(ascii: "s") {
+                    if p[e - 2] == UInt8(ascii: "'") {
+                        out.append(Piece(start: piece.start, end: e - 2, kind: .word))
+                        out.append(Piece(start: e - 2, end: e, kind: .word))
+                        k += 1
+                        continue
+                    }
+                    if e - 4 > piece.start, p[e - 4] == 0xE2, p[e - 3] == 0x80, p[e - 2] == 0x99 {
+                        out.append(Piece(start: piece.start, end: e - 4, kind: .word))
+                        out.append(Piece(start: e - 4, end: e, kind: .word))
+                        k += 1
+                        continue
+                    }
+                }
+            }
+            out.append(piece)
+            k += 1
+        }
+        pieces = out
+    }
+
+    /// If the word at `pieces[k]` plus its following '.' (`withDot`) is an
+    /// abbreviation or an initial, returns how many pieces it spans.
+    private func abbreviation(_ p: UnsafeBufferPointer<UInt8>, _ withDot: UnsafeBufferPointer<UInt8>, _ k: Int) -> Int? {
+        // Abbreviations match case-sensitively: "No." is one, "no." ends a sentence.
+        let key = withDot
+        // Written with a space: "EE. UU." is pieces EE . UU .
+        if k + 3 < pieces.count, resources.abbreviationPrefixes.lookup(key) != nil {
+            let next = pieces[k + 2], dot = pieces[k + 3]
+            if next.start == pieces[k + 1].end + 1, p[pieces[k + 1].end] == 0x20, next.kind == .word,
+               dot.start == next.end, dot.end == next.end + 1, p[next.end] == UInt8(ascii: ".") {
+                let whole = UnsafeBufferPointer(rebasing: p[pieces[k].start..<dot.end])
+                if resources.abbreviations.lookup(whole) != nil { return 4 }
+            }
+        }
+        if resources.abbreviations.lookup(key) != nil { return 2 }
+        // An initial: one capital letter and a dot ("John F. Kennedy").
+        if withDot.count == 2, ByteClass.isUpper(withDot[0]) { return 2 }
+        // Dotted acronyms ICU joins: "U.S" + "." when not listed, e.g. "U.N.E.S.C.O."
+        if withDot.count >= 4, withDot.allSatisfy({ ByteClass.isUpper($0) || $0 == UInt8(ascii: ".") }),
+           zip(withDot.dropFirst(), withDot).allSatisfy({ ($0 == UInt8(ascii: ".")) != ($1 == UInt8(ascii: ".")) }) {
+            return 2
+        }
+        return nil
+    }
+
+    // MARK: - Tokens and keys
+
+    private func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind, into doc: inout Document) {
+        let bytes = UnsafeBufferPointer(rebasing: p[start..<end])
+        var flags: TokenFlags = []
+        if start == 0 || Tokenizer.spaceBefore(p, start) { flags.insert(.spaceBefore) }
+        var ascii = true
+        var upper = 0, lower = 0, digits = 0
+        for b in bytes {
+            if b >= 0x80 { ascii = false; break }
+            if ByteClass.isUpper(b) { upper += 1 } else if ByteClass.isLower(b) { lower += 1 } else if ByteClass.isDigit(b) { digits += 1 }
+        }
+        let keyStart = doc.tokenKeys.count
+        if ascii {
+            flags.insert(.ascii)
+            // Case lies in the first letter after any sigil (@, #, $).
+            var first = 0
+            while first < bytes.count, !ByteClass.isAlnum(bytes[first]) { first += 1 }
+            if first < bytes.count, ByteClass.isUpper(bytes[first]) { flags.insert(.capitalized) }
+            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
+            for b in bytes { doc.tokenKeys.append(ByteClass.isUpper(b) ? b | 0x20 : b) }
+        } else {
+            upper = 0; lower = 0
+            var sawFirstLetter = false
+            var i = 0
+            while i < bytes.count {
+                let (value, length) = UTF8Repair.decode(bytes, i)
+                i += length
+                guard let s = Unicode.Scalar(value) else { continue }
+                let props = s.properties
+                if props.numericType != nil { digits += 1; continue }
+                guard props.isAlphabetic else { continue }
+                let isUpper = props.isUppercase || props.generalCategory == .titlecaseLetter
+                if isUpper { upper += 1 } else if props.isLowercase { lower += 1 }
+                if !sawFirstLetter {
+                    sawFirstLetter = true
+                    if isUpper { flags.insert(.capitalized) }
+                }
+            }
+            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
+            if kind == .emoji {
+                doc.tokenKeys.append(contentsOf: bytes)
+            } else {
+                Tokenizer.appendKey(bytes, to: &doc.tokenKeys)
+            }
+        }
+        if upper + lower > 0 || (!ascii && kind == .word) { flags.insert(.hasLetter) }
+        if digits > 0 { flags.insert(.hasDigit) }
+        if kind == .word, doc.tokenKeys.count - keyStart >= 3, shortenElongation(&doc.tokenKeys, from: keyStart) {
+            flags.insert(.elongated)
+        }
+        doc.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                keyEnd: Int32(doc.tokenKeys.count), kind: kind, flags: flags))
+    }
+
+    /// Shortens runs of three or more identical ASCII letters in the key
+    /// that starts at `from` to one letter; returns whether it changed.
+    private func shortenElongation(_ keys: inout [UInt8], from: Int) -> Bool {
+        var run = 1
+        var found = false
+        var i = from + 1
+        while i < keys.count {
+            if keys[i] == keys[i - 1], ByteClass.isLower(keys[i]) {
+                run += 1
+                if run >= 3 { found = true; break }
+            } else {
+                run = 1
+            }
+            i += 1
+        }
+        guard found else { return false }
+        let key = Array(keys[from...])
+        if key.withUnsafeBufferPointer({ resources.elongationExceptions.lookup($0) }) != nil { return false }
+        keys.removeSubrange(from...)
+        var k = 0
+        while k < key.count {
+            let c = key[k]
+            var e = k + 1
+            while e < key.count, key[e] == c { e += 1 }
+            if e - k >= 3, ByteClass.isLower(c) { keys.append(c) } else { keys.append(contentsOf: key[k..<e]) }
+            k = e
+        }
+        return true
+    }
+
+    static func spaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        let prev = p[start - 1]
+        if prev < 0x80 { return ByteClass.isSpace(prev) }
+        let (value, _) = UTF8Repair.decodeBefore(p, start)
+        return Unicode.Scalar(value)?.properties.isWhitespace ?? false
+    }
+
+    /// Appends the match key of valid UTF-8 `bytes`: ASCII lowercased,
+    /// anything else folded by ICU.
+    @inline(__always)
+    public static func appendKey(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            for b in bytes { out.append(ByteClass.isUpper(b) ? b | 0x20 : b) }
+        } else {
+            ICUFold.appendKey(bytes, to: &out)
+        }
+    }
+
+    /// The match key of a string, as the tokenizer computes it.
+    public static func key(_ s: String) -> [UInt8] {
+        var s = s
+        var out: [UInt8] = []
+        s.withUTF8 { appendKey($0, to: &out) }
+        return out
+    }
+}
+
+/// ASCII byte classes for the hot loops.
+enum ByteClass {
+    static let table: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(b)] |= lower | alpha | word | email | special }
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(b)] |= upper | alpha | word | email | special }
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { t[Int(b)] |= digit | word | email | special }
+        t[Int(UInt8(ascii: "_"))] |= word | email
+        for c in "._%+-" { t[Int(c.asciiValue!)] |= email }
+        for c in "@#$" { t[Int(c.asciiValue!)] |= special }
+        for c in " \t\n\r\u{0B}\u{0C}" { t[Int(c.asciiValue!)] |= space }
+        return t
+    }()
+    static let lower: UInt8 = 1, upper: UInt8 = 2, digit: UInt8 = 4, alpha: UInt8 = 8
+    static let word: UInt8 = 16, email: UInt8 = 32, space: UInt8 = 64, special: UInt8 = 128
+    static let punctTable: [Bool] = {
+        var t = [Bool](repeating: false, count: 128)
+        for c in "!\"#%&'()*,-./:;?@[\\]_{}" { t[Int(c.asciiValue!)] = true }
+        return t
+    }()
+
+    @inline(__always) static func isLower(_ b: UInt8) -> Bool { table[Int(b)] & lower != 0 }
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { table[Int(b)] & upper != 0 }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { table[Int(b)] & digit != 0 }
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { table[Int(b)] & alpha != 0 }
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { table[Int(b)] & (alpha | digit) != 0 }
+    @inline(__always) static func isWord(_ b: UInt8) -> Bool { table[Int(b)] & word != 0 }
+    @inline(__always) static func isEmailLocal(_ b: UInt8) -> Bool { table[Int(b)] & email != 0 }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { table[Int(b)] & space != 0 }
+    @inline(__always) static func mayStartSpecial(_ b: UInt8) -> Bool { table[Int(b)] & special != 0 }
+    @inline(__always) static func isPunct(_ b: UInt8) -> Bool { b < 0x80 && punctTable[Int(b)] }
+    /// Characters after which no handle, hashtag or cashtag starts (".@NASA" is a handle).
+    @inline(__always) static func blocksSigil(_ b: UInt8) -> Bool {
+        isWord(b) || b == UInt8(ascii: "&") || b == UInt8(ascii: "@") || b == UInt8(ascii: "#") || b == UInt8(ascii: "$")
+    }
+    /// Characters after which no URL or e-mail starts.
+    @inline(__always) static func blocksSpecial(_ b: UInt8) -> Bool {
+        isEmailLocal(b) || b == UInt8(ascii: "@") || b == UInt8(ascii: "&") || b == UInt8(ascii: "/")
+            || b == UInt8(ascii: ":") || b == UInt8(ascii: "#") || b == UInt8(ascii: "$")
+    }
+}

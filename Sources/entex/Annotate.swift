@@ -1,0 +1,71 @@
+import ArgumentParser
+import Entex
+
+struct Annotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Annotate standard input or files; write entex/1 JSON (one object per line).",
+        discussion: """
+        Examples:
+          echo 'President Nicolás Maduro visited Beijing.' | entex
+          entex --format jsonl --offsets utf16 < docs.jsonl
+          entex --tokens Corpus/news/ilrs-venezuela.txt
+        """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var pipelineOptions: PipelineOptions
+
+    @Argument(help: ArgumentHelp("Files to read (default: standard input). Each is read in --format.", valueName: "file"))
+    var files: [String] = []
+
+    func run() throws {
+        let pipeline: Pipeline
+        do {
+            let resources = try pipelineOptions.loadResources()
+            pipeline = try pipelineOptions.configuration().makePipeline(resources: resources)
+        } catch {
+            printError("entex: \(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let writer = JSONWriter(options: output.writerOptions)
+        let out = StandardOutput()
+        var failures = 0
+        var line: [UInt8] = []
+        let handle: (InputRecord) -> Void = { record in
+            line.removeAll(keepingCapacity: true)
+            switch record {
+            case .document(var doc):
+                pipeline.process(&doc)
+                writer.write(doc, into: &line)
+            case .failure(let failure):
+                failures += 1
+                printError("entex: \(failure.source)\(failure.line.map { ":\($0)" } ?? ""): \(failure.message)")
+                JSONWriter.writeError(id: failure.id, message: failure.message, source: failure.source, line: failure.line, into: &line)
+            }
+            line.append(0x0A)
+            out.write(line)
+        }
+        let sources: [String?] = files.isEmpty ? [nil] : files.map { $0 }
+        for path in sources {
+            let reader = DocumentReader(format: input.format, sourceName: path ?? "stdin",
+                                        idPrefix: path.map { "\($0):" } ?? "", maxDocumentBytes: input.maxDocBytes)
+            do {
+                if let path {
+                    try reader.read(try FileDescriptorSource(path: path), emit: handle)
+                } else {
+                    try reader.read(FileDescriptorSource.standardInput(), emit: handle)
+                }
+            } catch {
+                failures += 1
+                printError("entex: \(error)")
+                line.removeAll(keepingCapacity: true)
+                JSONWriter.writeError(id: path, message: error.description, source: path ?? "stdin", line: nil, into: &line)
+                line.append(0x0A)
+                out.write(line)
+            }
+        }
+        out.flush()
+        if failures > 0 { throw ExitCode(ExitStatus.recordErrors) }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Entex
+
+/// Exit statuses, documented in `--help` and the README.
+enum ExitStatus {
+    /// Every document was processed.
+    static let ok: Int32 = 0
+    /// Some records were errors (each has an error record in the output).
+    static let recordErrors: Int32 = 1
+    /// Usage or configuration error: nothing was processed.
+    static let usage: Int32 = 2
+}
+
+struct EntexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "entex",
+        abstract: "Entity extraction for English and Spanish news and tweets.",
+        discussion: """
+        With no subcommand, entex annotates standard input (or the files given) and writes \
+        one JSON object per document (schema entex/1) to standard output.
+
+        Exit status: 0 when every document was processed; 1 when some input records were \
+        errors (each still has an error record in the output); 2 for a usage or \
+        configuration error (nothing processed).
+        """,
+        version: "0.1.0",
+        subcommands: [Annotate.self, Bench.self],
+        defaultSubcommand: Annotate.self
+    )
+}
+
+/// Options shared by the commands that run the pipeline.
+struct PipelineOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The Lexicons folder (default: $ENTEX_LEXICONS, or found beside the executable).", valueName: "dir"))
+    var lexicons: String?
+
+    @Option(name: .long, help: ArgumentHelp("Comma-separated stages to run, in order.", valueName: "names"))
+    var stages: String?
+
+    func configuration() -> PipelineConfiguration {
+        guard let stages else { return PipelineConfiguration() }
+        return PipelineConfiguration(stages: stages.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+    }
+
+    func loadResources() throws -> Resources {
+        do {
+            return try Resources.load(lexicons: lexicons)
+        } catch {
+            throw ConfigurationError(message: error.description)
+        }
+    }
+}
+
+/// Options for reading input.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("""
+        Input format: auto, text, lines, jsonl, tweets. auto reads input whose first non-blank \
+        character is '{' or '[' as JSON (JSON Lines or tweets, told apart per record by their \
+        fields) and anything else as one text document.
+        """, valueName: "format"))
+    var format: InputFormat = .auto
+
+    @Option(name: .long, help: ArgumentHelp("Largest document accepted, in bytes; larger ones become error records.", valueName: "bytes"))
+    var maxDocBytes: Int = DocumentReader.defaultMaxDocumentBytes
+
+    func validate() throws {
+        guard maxDocBytes > 0 else { throw ValidationError("--max-doc-bytes must be positive") }
+    }
+}
+
+/// Options for writing output.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Offset unit: codepoints (Python), utf16 (JavaScript), utf8 (bytes).", valueName: "unit"))
+    var offsets: OffsetUnit = .codepoints
+
+    @Flag(name: .long, help: "Include the tokens layer in the output.")
+    var tokens = false
+
+    var writerOptions: JSONWriter.Options { JSONWriter.Options(offsets: offsets, includeTokens: tokens) }
+}
+
+extension InputFormat: ExpressibleByArgument {}
+extension OffsetUnit: ExpressibleByArgument {}
+
+/// A configuration problem reported with exit status 2.
+struct ConfigurationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
