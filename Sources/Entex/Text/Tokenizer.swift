@@ -18,8 +18,9 @@ public final class Tokenizer: Stage {
 
     private let resources: TextResources
     private let breaker: ICUBreaker
-    private var pieces: [Piece] = []
-    private var scratch: [UInt8] = []
+    /// Reused between documents; moved into a local while tokenizing so the
+    /// hot loops use statically checked `inout` access, not class-property access.
+    private var piecesStorage: [Piece] = []
 
     struct Piece {
         var start: Int
@@ -37,15 +38,18 @@ public final class Tokenizer: Stage {
         doc.tokenKeys.removeAll(keepingCapacity: true)
         doc.tokens.reserveCapacity(doc.text.count / 5)
         doc.tokenKeys.reserveCapacity(doc.text.count)
+        var pieces = piecesStorage
+        piecesStorage = []
         doc.text.withUnsafeBufferPointer { p in
-            tokenize(p, into: &doc)
+            tokenize(p, pieces: &pieces, into: &doc)
         }
+        piecesStorage = pieces
         doc.layers.insert(.tokens)
     }
 
     // MARK: - Scan for tweet-aware tokens
 
-    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, into doc: inout Document) {
+    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout [Piece], into doc: inout Document) {
         let n = p.count
         var i = 0
         var gapStart = 0
@@ -61,16 +65,16 @@ public final class Tokenizer: Stage {
             case UInt8(ascii: "#"): special = scanHashtag(p, i)
             case UInt8(ascii: "$"): special = scanCashtag(p, i)
             default:
-                special = scanURLOrEmail(p, i)
+                var skip = i + 1
+                special = scanURLOrEmail(p, i, skip: &skip)
                 if special == nil {
-                    // Skip the rest of this alphanumeric run: nothing special starts inside it.
-                    i += 1
-                    while i < n, ByteClass.isAlnum(p[i]) { i += 1 }
+                    // Nothing special starts inside the run just scanned.
+                    i = skip
                     continue
                 }
             }
             if let special {
-                if gapStart < i { segment(p, gapStart, i, into: &doc) }
+                if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &doc) }
                 emit(p, i, special.end, special.kind, into: &doc)
                 i = special.end
                 gapStart = i
@@ -78,7 +82,7 @@ public final class Tokenizer: Stage {
                 i += 1
             }
         }
-        if gapStart < n { segment(p, gapStart, n, into: &doc) }
+        if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &doc) }
     }
 
     /// Whether a special token may start at `i`: the previous character is
@@ -148,14 +152,18 @@ public final class Tokenizer: Stage {
         }
     }
 
-    private func scanURLOrEmail(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, TokenKind)? {
+    /// A URL or e-mail address starting at `i`, or nil; then `skip` is set
+    /// to the end of the run of host/e-mail characters scanned, inside which
+    /// no special token can start.
+    private func scanURLOrEmail(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, skip: inout Int) -> (Int, TokenKind)? {
         let n = p.count
-        if hasPrefixCaseless(p, i, "http://") || hasPrefixCaseless(p, i, "https://") {
+        let first = p[i] | 0x20
+        if first == UInt8(ascii: "h"), hasPrefixCaseless(p, i, "http://") || hasPrefixCaseless(p, i, "https://") {
             let after = i + (p[i + 4] == UInt8(ascii: ":") ? 7 : 8)
             guard after < n, ByteClass.isAlnum(p[after]) else { return nil }
             return (urlEnd(p, after), .url)
         }
-        if hasPrefixCaseless(p, i, "www.") {
+        if first == UInt8(ascii: "w"), hasPrefixCaseless(p, i, "www.") {
             guard i + 4 < n, ByteClass.isAlnum(p[i + 4]) else { return nil }
             return (urlEnd(p, i + 4), .url)
         }
@@ -166,6 +174,7 @@ public final class Tokenizer: Stage {
             if p[j] == UInt8(ascii: ".") { sawDot = true }
             j += 1
         }
+        skip = max(j, i + 1)
         if j < n, p[j] == UInt8(ascii: "@") {
             if let hostEnd = hostName(p, j + 1, requireKnownTLD: false) { return (hostEnd.end, .email) }
             return nil
@@ -237,9 +246,38 @@ public final class Tokenizer: Stage {
 
     // MARK: - ICU segments
 
-    /// Tokenizes `p[start..<end]` (no special tokens inside) with ICU.
-    private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into doc: inout Document) {
+    /// Tokenizes `p[start..<end]` (no special tokens inside). Chunks between
+    /// ASCII white space that are pure ASCII take a fast path that applies
+    /// the same word-break rules (UAX #29) ICU applies to ASCII; every other
+    /// chunk goes through ICU's word break iterator. A test checks that both
+    /// give the same pieces on ASCII text.
+    private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                         pieces: inout [Piece], into doc: inout Document) {
         pieces.removeAll(keepingCapacity: true)
+        var i = start
+        while i < end {
+            while i < end, ByteClass.isSpace(p[i]) { i += 1 }
+            guard i < end else { break }
+            let chunkStart = i
+            let mark = pieces.count
+            let stop = Tokenizer.asciiChunk(p, i, end, into: &pieces)
+            if stop.nonASCII {
+                // Not pure ASCII: ICU takes the whole chunk up to the next ASCII white space.
+                pieces.removeSubrange(mark...)
+                var j = stop.position
+                while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
+                icuPieces(p, chunkStart, j, into: &pieces)
+                i = j
+            } else {
+                i = stop.position
+            }
+        }
+        mergePieces(p, &pieces)
+        for piece in pieces { emit(p, piece.start, piece.end, piece.kind, into: &doc) }
+    }
+
+    /// ICU word pieces of `p[start..<end]`, white space dropped.
+    func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
         let text = UnsafeBufferPointer(rebasing: p[start..<end])
         var previous = 0
         breaker.forEachBoundary(text) { boundary, status in
@@ -247,17 +285,118 @@ public final class Tokenizer: Stage {
             previous = boundary
             let kind: TokenKind
             switch status {
-            case 100..<200: kind = .number
-            case 200..<500: kind = .word
+            case 100..<500:
+                // ICU's status is that of the rule ending the piece ("a0" is "number"):
+                // a piece with any letter is a word, as on the fast path.
+                var letter = false
+                var k = a
+                while k < b, !letter {
+                    if p[k] < 0x80 {
+                        letter = ByteClass.isAlpha(p[k])
+                        k += 1
+                    } else {
+                        let (value, length) = UTF8Repair.decode(p, k)
+                        letter = Unicode.Scalar(value)?.properties.isAlphabetic ?? false
+                        k += length
+                    }
+                }
+                kind = letter ? .word : .number
             default:
                 guard let k = Tokenizer.classifyOther(p, a, b) else { return }  // white space
                 kind = k
             }
             pieces.append(Piece(start: a, end: b, kind: kind))
         }
-        mergePieces(p)
-        for piece in pieces { emit(p, piece.start, piece.end, piece.kind, into: &doc) }
     }
+
+    /// UAX #29 word pieces of pure ASCII text without white space: letters
+    /// and digits join (WB5, WB8–WB10), `_` joins them (WB13a/b), `.` and `'`
+    /// join letters to letters and digits to digits, `,` and `;` digits to
+    /// digits (WB6/7, WB11/12); anything else is a piece of its own.
+    static func asciiPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
+        var i = start
+        while i < end {
+            while i < end, ByteClass.isSpace(p[i]) { i += 1 }
+            guard i < end else { break }
+            i = asciiChunk(p, i, end, into: &pieces).position
+        }
+    }
+
+    /// Pieces of simple text from `start` up to ASCII white space or `end`:
+    /// ASCII, Latin letters U+00C0–U+017F, and the punctuation news in
+    /// English and Spanish uses (¡ ¿ « » ‘ ’ “ ” – — …, no-break space).
+    /// Stops early, with `nonASCII` set, at anything else, which ICU handles.
+    @inline(__always)
+    static func asciiChunk(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                           into pieces: inout [Piece]) -> (position: Int, nonASCII: Bool) {
+        var i = start
+        while i < end {
+            let c = p[i]
+            if ByteClass.isSpace(c) { return (i, false) }
+            let letterLength = SimpleText.letterLength(p, i, end)
+            guard ByteClass.isWord(c) || letterLength > 0 else {
+                if c < 0x80 {
+                    pieces.append(Piece(start: i, end: i + 1, kind: ByteClass.isPunct(c) ? .punct : .symbol))
+                    i += 1
+                    continue
+                }
+                switch SimpleText.otherLength(p, i, end) {
+                case 0: return (i, true)
+                case let n where n < 0: i += -n  // no-break space: white space, not a token
+                case let n:
+                    pieces.append(Piece(start: i, end: i + n, kind: .punct))
+                    i += n
+                }
+                continue
+            }
+            var j = i + max(1, letterLength)
+            var letters = letterLength > 0 || ByteClass.isAlpha(c)
+            var digits = ByteClass.isDigit(c)
+            while j < end {
+                let d = p[j]
+                if ByteClass.isWord(d) {
+                    if ByteClass.isAlpha(d) { letters = true } else if ByteClass.isDigit(d) { digits = true }
+                    j += 1
+                    continue
+                }
+                let n = SimpleText.letterLength(p, j, end)
+                if n > 0 {
+                    letters = true
+                    j += n
+                    continue
+                }
+                // MidLetter / MidNum joiners between two letters or two digits.
+                var mid = 0
+                if d == UInt8(ascii: ".") || d == UInt8(ascii: "'") {
+                    mid = 1
+                } else if d == 0xE2, j + 2 < end, p[j + 1] == 0x80, p[j + 2] == 0x98 || p[j + 2] == 0x99 {
+                    mid = 3  // ‘ ’
+                } else if d == UInt8(ascii: ",") || d == UInt8(ascii: ";") {
+                    mid = -1  // digits only
+                } else if d >= 0x80, SimpleText.otherLength(p, j, end) == 0 {
+                    return (j, true)
+                }
+                guard mid != 0, j + abs(mid) < end else { break }
+                let after = j + abs(mid)
+                if mid > 0, SimpleText.letterEnds(p, j, start: i), ByteClass.isAlpha(p[after]) || SimpleText.letterLength(p, after, end) > 0 {
+                    j = after
+                    continue
+                }
+                if ByteClass.isDigit(p[j - 1]) && ByteClass.isDigit(p[after]) {
+                    j = after
+                    continue
+                }
+                break
+            }
+            let kind: TokenKind = letters ? .word : digits ? .number : .punct
+            pieces.append(Piece(start: i, end: j, kind: kind))
+            i = j
+        }
+        return (i, false)
+    }
+
+    /// ICU's root word rules leave ':' out of MidLetter ("a:b" is three pieces).
+    static let colonJoinsLetters = false
 
     /// Kind of a piece ICU gives no word status: nil for white space.
     static func classifyOther(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> TokenKind? {
@@ -301,7 +440,7 @@ public final class Tokenizer: Stage {
     }
 
     /// Joins and splits ICU pieces where readers see other tokens.
-    private func mergePieces(_ p: UnsafeBufferPointer<UInt8>) {
+    private func mergePieces(_ p: UnsafeBufferPointer<UInt8>, _ pieces: inout [Piece]) {
         guard !pieces.isEmpty else { return }
         var out: [Piece] = []
         out.reserveCapacity(pieces.count)
@@ -323,7 +462,7 @@ public final class Tokenizer: Stage {
             if piece.kind == .word, k + 1 < pieces.count, pieces[k + 1].start == piece.end,
                p[piece.end] == UInt8(ascii: "."), pieces[k + 1].end == piece.end + 1 {
                 let withDot = UnsafeBufferPointer(rebasing: p[piece.start...piece.end])
-                if let consumed = abbreviation(p, withDot, k) {
+                if let consumed = abbreviation(p, withDot, k, pieces) {
                     out.append(Piece(start: piece.start, end: pieces[k + consumed - 1].end, kind: .abbreviation))
                     k += consumed
                     continue
@@ -355,7 +494,8 @@ public final class Tokenizer: Stage {
 
     /// If the word at `pieces[k]` plus its following '.' (`withDot`) is an
     /// abbreviation or an initial, returns how many pieces it spans.
-    private func abbreviation(_ p: UnsafeBufferPointer<UInt8>, _ withDot: UnsafeBufferPointer<UInt8>, _ k: Int) -> Int? {
+    private func abbreviation(_ p: UnsafeBufferPointer<UInt8>, _ withDot: UnsafeBufferPointer<UInt8>, _ k: Int,
+                              _ pieces: [Piece]) -> Int? {
         // Abbreviations match case-sensitively: "No." is one, "no." ends a sentence.
         let key = withDot
         // Written with a space: "EE. UU." is pieces EE . UU .
@@ -386,20 +526,50 @@ public final class Tokenizer: Stage {
         if start == 0 || Tokenizer.spaceBefore(p, start) { flags.insert(.spaceBefore) }
         var ascii = true
         var upper = 0, lower = 0, digits = 0
-        for b in bytes {
-            if b >= 0x80 { ascii = false; break }
-            if ByteClass.isUpper(b) { upper += 1 } else if ByteClass.isLower(b) { lower += 1 } else if ByteClass.isDigit(b) { digits += 1 }
-        }
+        // Three identical letters in a row (case-insensitive): a possible elongation.
+        var tripled = false
         let keyStart = doc.tokenKeys.count
+        // Copy, then count and lowercase the copy in one pass; undone if non-ASCII shows up.
+        doc.tokenKeys.append(contentsOf: bytes)
+        doc.tokenKeys.withUnsafeMutableBufferPointer { keys in
+            var run = 0
+            var last: UInt8 = 0
+            var firstAlnum = -1
+            for k in keyStart..<keys.count {
+                let b = keys[k]
+                if b >= 0x80 { ascii = false; return }
+                if ByteClass.isUpper(b) {
+                    upper += 1
+                    keys[k] = b | 0x20
+                    if firstAlnum < 0 { firstAlnum = k }
+                } else if ByteClass.isLower(b) {
+                    lower += 1
+                    if firstAlnum < 0 { firstAlnum = k }
+                } else if ByteClass.isDigit(b) {
+                    digits += 1
+                    if firstAlnum < 0 { firstAlnum = k }
+                }
+                let folded = keys[k]
+                if folded == last {
+                    run += 1
+                    if run >= 3 && ByteClass.isLower(folded) { tripled = true }
+                } else {
+                    run = 1
+                    last = folded
+                }
+            }
+            // Case lies in the first letter after any sigil (@, #, $).
+            if firstAlnum >= 0, ByteClass.isUpper(bytes[firstAlnum - keyStart]) { flags.insert(.capitalized) }
+        }
         if ascii {
             flags.insert(.ascii)
-            // Case lies in the first letter after any sigil (@, #, $).
-            var first = 0
-            while first < bytes.count, !ByteClass.isAlnum(bytes[first]) { first += 1 }
-            if first < bytes.count, ByteClass.isUpper(bytes[first]) { flags.insert(.capitalized) }
             if upper > 0 && lower == 0 { flags.insert(.allCaps) }
-            for b in bytes { doc.tokenKeys.append(ByteClass.isUpper(b) ? b | 0x20 : b) }
+        } else if kind != .emoji, Tokenizer.latinFastKey(bytes, keyStart: keyStart, keys: &doc.tokenKeys,
+                                                        upper: &upper, lower: &lower, digits: &digits, flags: &flags) {
+            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
         } else {
+            doc.tokenKeys.removeSubrange(keyStart...)
+            digits = 0
             upper = 0; lower = 0
             var sawFirstLetter = false
             var i = 0
@@ -426,11 +596,44 @@ public final class Tokenizer: Stage {
         }
         if upper + lower > 0 || (!ascii && kind == .word) { flags.insert(.hasLetter) }
         if digits > 0 { flags.insert(.hasDigit) }
-        if kind == .word, doc.tokenKeys.count - keyStart >= 3, shortenElongation(&doc.tokenKeys, from: keyStart) {
+        if kind == .word, tripled || !ascii, doc.tokenKeys.count - keyStart >= 3,
+           shortenElongation(&doc.tokenKeys, from: keyStart) {
             flags.insert(.elongated)
         }
         doc.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                 keyEnd: Int32(doc.tokenKeys.count), kind: kind, flags: flags))
+    }
+
+    /// Key and case counts of a token of ASCII and Latin-1 letters that fold
+    /// to ASCII (`Nicolás`, `MÉXICO`), without ICU. On false nothing is changed
+    /// but the key bytes after `keyStart`, which the caller rewrites.
+    private static func latinFastKey(_ bytes: UnsafeBufferPointer<UInt8>, keyStart: Int, keys: inout [UInt8],
+                                     upper: inout Int, lower: inout Int, digits: inout Int,
+                                     flags: inout TokenFlags) -> Bool {
+        keys.removeSubrange(keyStart...)
+        guard SimpleText.appendLatinKey(bytes, to: &keys) else { return false }
+        upper = 0; lower = 0; digits = 0
+        var sawLetter = false
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var isUpper = false, isLetter = false
+            if b < 0x80 {
+                if ByteClass.isUpper(b) { isUpper = true; isLetter = true } else if ByteClass.isLower(b) { isLetter = true } else if ByteClass.isDigit(b) { digits += 1 }
+                i += 1
+            } else {
+                isLetter = true
+                isUpper = SimpleText.latin1IsUpper(bytes[i + 1])
+                i += 2
+            }
+            guard isLetter else { continue }
+            if isUpper { upper += 1 } else { lower += 1 }
+            if !sawLetter {
+                sawLetter = true
+                if isUpper { flags.insert(.capitalized) }
+            }
+        }
+        return true
     }
 
     /// Shortens runs of three or more identical ASCII letters in the key
@@ -475,7 +678,11 @@ public final class Tokenizer: Stage {
     @inline(__always)
     public static func appendKey(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         if bytes.allSatisfy({ $0 < 0x80 }) {
-            for b in bytes { out.append(ByteClass.isUpper(b) ? b | 0x20 : b) }
+            let start = out.count
+            out.append(contentsOf: bytes)
+            out.withUnsafeMutableBufferPointer { keys in
+                for k in start..<keys.count where ByteClass.isUpper(keys[k]) { keys[k] |= 0x20 }
+            }
         } else {
             ICUFold.appendKey(bytes, to: &out)
         }
@@ -490,37 +697,116 @@ public final class Tokenizer: Stage {
     }
 }
 
-/// ASCII byte classes for the hot loops.
-enum ByteClass {
-    static let table: [UInt8] = {
-        var t = [UInt8](repeating: 0, count: 256)
-        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(b)] |= lower | alpha | word | email | special }
-        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(b)] |= upper | alpha | word | email | special }
-        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { t[Int(b)] |= digit | word | email | special }
-        t[Int(UInt8(ascii: "_"))] |= word | email
-        for c in "._%+-" { t[Int(c.asciiValue!)] |= email }
-        for c in "@#$" { t[Int(c.asciiValue!)] |= special }
-        for c in " \t\n\r\u{0B}\u{0C}" { t[Int(c.asciiValue!)] |= space }
-        return t
-    }()
-    static let lower: UInt8 = 1, upper: UInt8 = 2, digit: UInt8 = 4, alpha: UInt8 = 8
-    static let word: UInt8 = 16, email: UInt8 = 32, space: UInt8 = 64, special: UInt8 = 128
-    static let punctTable: [Bool] = {
-        var t = [Bool](repeating: false, count: 128)
-        for c in "!\"#%&'()*,-./:;?@[\\]_{}" { t[Int(c.asciiValue!)] = true }
-        return t
-    }()
+/// The non-ASCII characters the fast path knows without ICU.
+enum SimpleText {
+    /// Length (2) of a Latin letter U+00C0–U+017F at `i` (not × ÷), else 0.
+    @inline(__always)
+    static func letterLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        let c = p[i]
+        guard c >= 0xC3, c <= 0xC5, i + 1 < end else { return 0 }
+        let d = p[i + 1]
+        guard d & 0xC0 == 0x80 else { return 0 }
+        if c == 0xC3 && (d == 0x97 || d == 0xB7) { return 0 }
+        return 2
+    }
 
-    @inline(__always) static func isLower(_ b: UInt8) -> Bool { table[Int(b)] & lower != 0 }
-    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { table[Int(b)] & upper != 0 }
-    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { table[Int(b)] & digit != 0 }
-    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { table[Int(b)] & alpha != 0 }
-    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { table[Int(b)] & (alpha | digit) != 0 }
-    @inline(__always) static func isWord(_ b: UInt8) -> Bool { table[Int(b)] & word != 0 }
-    @inline(__always) static func isEmailLocal(_ b: UInt8) -> Bool { table[Int(b)] & email != 0 }
-    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { table[Int(b)] & space != 0 }
-    @inline(__always) static func mayStartSpecial(_ b: UInt8) -> Bool { table[Int(b)] & special != 0 }
-    @inline(__always) static func isPunct(_ b: UInt8) -> Bool { b < 0x80 && punctTable[Int(b)] }
+    /// Whether a letter (ASCII or Latin) ends just before `j` (not before `start`).
+    @inline(__always)
+    static func letterEnds(_ p: UnsafeBufferPointer<UInt8>, _ j: Int, start: Int) -> Bool {
+        guard j > start else { return false }
+        if ByteClass.isAlpha(p[j - 1]) { return true }
+        return j - 2 >= start && letterLength(p, j - 2, j) == 2
+    }
+
+    /// Length of a punctuation character the fast path takes as one piece
+    /// (¡ ¿ « » ‘ ’ “ ” – — …), the negated length of a no-break space, or 0.
+    @inline(__always)
+    static func otherLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        let c = p[i]
+        if c == 0xC2, i + 1 < end {
+            switch p[i + 1] {
+            case 0xA1, 0xBF, 0xAB, 0xBB: return 2
+            case 0xA0: return -2
+            default: return 0
+            }
+        }
+        if c == 0xE2, i + 2 < end, p[i + 1] == 0x80 {
+            switch p[i + 2] {
+            case 0x93, 0x94, 0x98, 0x99, 0x9C, 0x9D, 0xA6: return 3
+            default: return 0
+            }
+        }
+        return 0
+    }
+
+    /// Appends the match key of `bytes` when they are ASCII and Latin-1
+    /// letters that fold to ASCII; returns false (appending nothing) otherwise.
+    @inline(__always)
+    static func appendLatinKey(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        var i = 0
+        let start = out.count
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 {
+                out.append(ByteClass.isUpper(b) ? b | 0x20 : b)
+                i += 1
+                continue
+            }
+            guard b == 0xC3, i + 1 < bytes.count else { out.removeSubrange(start...); return false }
+            let base = latin1Fold(bytes[i + 1])
+            guard base != 0 else { out.removeSubrange(start...); return false }
+            out.append(base)
+            i += 2
+        }
+        return true
+    }
+
+    /// See `appendLatinKey`; `d` is the second byte of `C3 d` (U+00C0 + d - 0x80).
+    @inline(__always)
+    static func latin1Fold(_ d: UInt8) -> UInt8 {
+        switch d & 0xDF {  // upper and lower case share a row, 0x20 apart
+        case 0x80...0x85: return UInt8(ascii: "a")
+        case 0x87: return UInt8(ascii: "c")
+        case 0x88...0x8B: return UInt8(ascii: "e")
+        case 0x8C...0x8F: return UInt8(ascii: "i")
+        case 0x91: return UInt8(ascii: "n")
+        case 0x92...0x96: return d == 0x97 || d == 0xB7 ? 0 : UInt8(ascii: "o")
+        case 0x99...0x9C: return UInt8(ascii: "u")
+        case 0x9D: return UInt8(ascii: "y")
+        case 0x9F: return d == 0xBF ? UInt8(ascii: "y") : 0  // ÿ folds to y; ß does not
+        default: return 0
+        }
+    }
+
+    /// Whether `C3 d` is an uppercase letter (À–Þ except ×).
+    @inline(__always)
+    static func latin1IsUpper(_ d: UInt8) -> Bool { d >= 0x80 && d <= 0x9E && d != 0x97 }
+}
+
+/// ASCII byte classes for the hot loops: plain comparisons, no tables
+/// (a global table costs a lazy-initialization check on every access).
+enum ByteClass {
+    @inline(__always) static func isLower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) }
+    @inline(__always) static func isWord(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5F }
+    @inline(__always) static func isEmailLocal(_ b: UInt8) -> Bool {
+        isWord(b) || b == 0x2E || b == 0x25 || b == 0x2B || b == 0x2D  // . % + -
+    }
+    /// ASCII white space: space, tab, LF, VT, FF, CR.
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b &- 0x09 < 5) }
+    @inline(__always) static func mayStartSpecial(_ b: UInt8) -> Bool {
+        isAlnum(b) || b == 0x40 || b == 0x23 || b == 0x24  // @ # $
+    }
+    /// ASCII punctuation in the Unicode sense (general category P*).
+    @inline(__always) static func isPunct(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D: true
+        default: false
+        }
+    }
     /// Characters after which no handle, hashtag or cashtag starts (".@NASA" is a handle).
     @inline(__always) static func blocksSigil(_ b: UInt8) -> Bool {
         isWord(b) || b == UInt8(ascii: "&") || b == UInt8(ascii: "@") || b == UInt8(ascii: "#") || b == UInt8(ascii: "$")
