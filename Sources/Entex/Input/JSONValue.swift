@@ -198,13 +198,20 @@ public struct JSONParser {
     private mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
         let open = i
         i += 1
-        // Fast path: no escapes and ASCII or valid UTF-8 up to the closing quote.
+        // Fast path: no escapes, valid UTF-8 up to the closing quote.
         var j = i
         var plain = true
         while j < p.count {
             let b = p[j]
             if b == UInt8(ascii: "\"") { break }
-            if b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { plain = false; break }
+            if b == UInt8(ascii: "\\") || b < 0x20 { plain = false; break }
+            if b >= 0x80 {
+                var subpart = 0
+                let length = UTF8Repair.sequenceLength(p, j, subpart: &subpart)
+                if length == 0 { plain = false; break }
+                j += length
+                continue
+            }
             j += 1
         }
         if plain {
@@ -215,6 +222,17 @@ public struct JSONParser {
         }
         scratch.removeAll(keepingCapacity: true)
         while true {
+            // Copy the run of plain ASCII in one go.
+            var k = i
+            while k < p.count {
+                let b = p[k]
+                if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }
+                k += 1
+            }
+            if k > i {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<k]))
+                i = k
+            }
             guard i < p.count else { throw JSONParseError(message: "unterminated string", offset: open) }
             let b = p[i]
             if b == UInt8(ascii: "\"") { i += 1; break }
