@@ -35,13 +35,17 @@ CORPUS = REPO / "Corpus"
 
 # Sets read by this script, with the licence stated by their README in ../shared/corpus.
 SETS = {
-    "bbc_news_en": "MIT",
     "fakenews_es": "CC BY 4.0",
     "tweets_news_es": "Apache-2.0",
     "tweets_emoji_es": "Apache-2.0",
 }
 # Deliberately NOT read: reuters21578_en (research use only), news_commentary_es (no licence stated),
-# tweeteval_en ("without any restrictions" is not a licence, and its tasks carry their own terms).
+# tweeteval_en ("without any restrictions" is not a licence, and its tasks carry their own terms),
+# bbc_news_en (MIT repository, but its README says the BBC texts are for benchmarking only).
+
+# Earlier versions sampled bbc_news_en first, drawing 30 items from each of its five category pools
+# (these sizes) with the shared generator. Replaying those draws keeps every other sample as published.
+BBC_POOL_SIZES = (500, 362, 395, 499, 332)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -73,14 +77,10 @@ def stable_int(*parts, lo=10**17, hi=10**18):
 
 # --------------------------------------------------------------------------- news
 
-def sample_bbc(shared, rng):
-    docs = read_jsonl(shared / "bbc_news_en" / "bbc_news.jsonl")
-    out = []
-    for cat in ("business", "entertainment", "politics", "sport", "tech"):
-        pool = [d for d in docs if d["category"] == cat and len(d["text"]) <= MAX_DOC_CHARS]
-        out += pick(rng, pool, 30)
-    out.sort(key=lambda d: d["id"])
-    return [{"id": "bbc_news_en/" + d["id"], "lang": "en", "text": d["text"]} for d in out]
+def skip_removed_bbc_draws(rng):
+    """Advance `rng` exactly as the removed bbc_news_en sample did, without reading that set."""
+    for size in BBC_POOL_SIZES:
+        rng.sample(range(size), 30)
 
 
 def sample_fakenews(shared, rng):
@@ -432,7 +432,7 @@ def main():
     shutil.copyfile(shared_root / "seed" / "ilrs-venezuela.txt", CORPUS / "news" / "ilrs-venezuela.txt")
 
     rng = random.Random(SEED)
-    write_jsonl(CORPUS / "news" / "bbc_news_en.sample.jsonl", sample_bbc(shared, rng))
+    skip_removed_bbc_draws(rng)
     write_jsonl(CORPUS / "news" / "fakenews_es.sample.jsonl", sample_fakenews(shared, rng))
     tweets_es, emoji_label = sample_tweets_es(shared, rng)
     write_jsonl(CORPUS / "tweets" / "tweets_es.sample.jsonl", tweets_es)

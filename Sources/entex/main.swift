@@ -1,4 +1,18 @@
 import ArgumentParser
 import Entex
+#if canImport(Glibc)
+import Glibc
+#endif
 
-EntexCommand.main()
+// ArgumentParser exits with EX_USAGE (64) for a bad option or a failed
+// validate(); entex documents 2 for every usage or configuration error.
+do {
+    var command = try EntexCommand.parseAsRoot()
+    try command.run()
+} catch {
+    if EntexCommand.exitCode(for: error) == .validationFailure {
+        printError(EntexCommand.fullMessage(for: error))
+        exit(ExitStatus.usage)
+    }
+    EntexCommand.exit(withError: error)
+}

@@ -142,9 +142,9 @@ public struct DocumentReader {
                 mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
                           tweetsOnly: tweetsOnly, emit: emit)
             } catch {
-                // A pretty-printed object spread over lines: read it whole.
-                if isFirstRecord, error.message.hasPrefix("unexpected end") || error.message.hasPrefix("unterminated")
-                    || error.message.hasPrefix("expected a string key") {
+                // A pretty-printed object spread over lines ("{" alone, or a line
+                // ending in "{", "[", "," or ":"): read it whole.
+                if isFirstRecord, LineReader<MemorySource>.opensMultilineJSON(line.bytes) {
                     var joined = line.bytes
                     joined.append(0x0A)
                     let rest = try lines.readAll(limit: maxJSONBytes)
@@ -160,14 +160,37 @@ public struct DocumentReader {
                         }
                         return
                     }
+                    // Not one object after all: the first line is bad, the others are records.
                     emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
                                                 source: sourceName, line: line.number)))
+                    var remaining = LineReader(source: MemorySource(rest.bytes), maxLine: lines.maxLine, firstLine: line.number + 1)
+                    try readJSONLines(&remaining, parser: &parser, tweetsOnly: tweetsOnly, emit: emit)
                     return
                 }
                 emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
                                             source: sourceName, line: line.number)))
             }
             isFirstRecord = false
+        }
+    }
+
+    /// One JSON record per line, every line on its own.
+    private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser, tweetsOnly: Bool,
+                               emit: (InputRecord) -> Void) throws(InputError) {
+        while let line = try lines.next() {
+            if line.tooLong {
+                emit(.failure(tooLong(line.number)))
+                continue
+            }
+            if isBlank(line.bytes) { continue }
+            do {
+                let value = try parser.parse(line.bytes)
+                mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
+                          tweetsOnly: tweetsOnly, emit: emit)
+            } catch {
+                emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
+                                            source: sourceName, line: line.number)))
+            }
         }
     }
 
@@ -230,9 +253,19 @@ struct LineReader<Source: ByteSource> {
     private var lineNumber = 0
     private var sawFirstChunk = false
 
-    init(source: Source, maxLine: Int) {
+    init(source: Source, maxLine: Int, firstLine: Int = 1) {
         self.source = source
         self.maxLine = maxLine
+        self.lineNumber = firstLine - 1
+        // A stream that continues another one has no byte order mark of its own.
+        self.sawFirstChunk = firstLine > 1
+    }
+
+    /// Whether a first line looks like the start of JSON written over several
+    /// lines: it ends (ignoring white space) in `{`, `[`, `,` or `:`.
+    static func opensMultilineJSON(_ line: [UInt8]) -> Bool {
+        guard let last = line.last(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return false }
+        return last == UInt8(ascii: "{") || last == UInt8(ascii: "[") || last == UInt8(ascii: ",") || last == UInt8(ascii: ":")
     }
 
     /// Reads more bytes into the buffer; false at end of input.
@@ -298,6 +331,10 @@ struct LineReader<Source: ByteSource> {
                 }
                 var end = nl
                 if end > position, buffer[end - 1] == 0x0D { end -= 1 }
+                if end - position > maxLine {
+                    position = nl + 1
+                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                }
                 let line = Array(buffer[position..<end])
                 position = nl + 1
                 return Line(bytes: line, number: lineNumber, tooLong: false)
@@ -318,6 +355,10 @@ struct LineReader<Source: ByteSource> {
                 }
                 var end = buffer.count
                 if end > position, buffer[end - 1] == 0x0D { end -= 1 }
+                if end - position > maxLine {
+                    position = buffer.count
+                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                }
                 let line = Array(buffer[position..<end])
                 position = buffer.count
                 return Line(bytes: line, number: lineNumber, tooLong: false)
@@ -329,7 +370,8 @@ struct LineReader<Source: ByteSource> {
     /// Everything left, up to `limit` bytes; beyond that the rest is
     /// drained and `truncated` is set.
     mutating func readAll(limit: Int) throws(InputError) -> (bytes: [UInt8], truncated: Bool) {
-        while try fill() {
+        while buffer.count - position <= limit, try fill() {}
+        do {
             if buffer.count - position > limit {
                 buffer.removeAll()
                 position = 0

@@ -69,6 +69,7 @@ public struct JSONWriter: Sendable {
             if n > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"id":"e"#.utf8)
             JSONWriter.appendInt(Int32(n + 1), to: &out)
+            out.append(UInt8(ascii: "\""))
             writeSpan(e.span, doc: doc, map: map, into: &out)
             out.append(contentsOf: #","type":""#.utf8)
             out.append(contentsOf: e.type.name.utf8)
@@ -97,6 +98,7 @@ public struct JSONWriter: Sendable {
             if n > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"id":"q"#.utf8)
             JSONWriter.appendInt(Int32(n + 1), to: &out)
+            out.append(UInt8(ascii: "\""))
             writeSpan(q.span, doc: doc, map: map, into: &out)
             out.append(contentsOf: #","kind":"#.utf8)
             JSONWriter.appendString(q.kind.rawValue, to: &out)
@@ -129,6 +131,7 @@ public struct JSONWriter: Sendable {
             if n > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"id":"r"#.utf8)
             JSONWriter.appendInt(Int32(n + 1), to: &out)
+            out.append(UInt8(ascii: "\""))
             out.append(contentsOf: #","type":"#.utf8)
             JSONWriter.appendString(r.type, to: &out)
             out.append(contentsOf: #","subject":"#.utf8)

@@ -10,7 +10,9 @@ public struct TextResources: Sendable {
         case acronym
     }
 
-    /// Abbreviations exactly as written (`Dr.`, `EE. UU.`); value: kind.
+    /// Abbreviations exactly as written (`Dr.`, `EE. UU.`); value: kind. An entry
+    /// listed by both languages with different kinds is a `title` if either list
+    /// says so, otherwise it keeps the kind of the first list read (English).
     public var abbreviations = ByteStringTable()
     public var abbreviationKinds: [AbbreviationKind] = []
     /// First parts of abbreviations written with a space (`ee.` of `ee. uu.`).
@@ -64,7 +66,14 @@ public struct TextResources: Sendable {
     mutating func addAbbreviation(_ text: String, kind: AbbreviationKind) {
         let key = Array(ICUFold.nfc(text).utf8)
         let id = abbreviations.insert(key)
-        if id == abbreviationKinds.count { abbreviationKinds.append(kind) }
+        if id == abbreviationKinds.count {
+            abbreviationKinds.append(kind)
+        } else if kind == .title {
+            // Listed by both languages with different kinds ("Sr." is English "Senior",
+            // inside, and Spanish "Señor", title): a title never ends a sentence in
+            // either language, so it wins ("Sr. Maduro" stays one sentence).
+            abbreviationKinds[id] = .title
+        }
         if let space = key.firstIndex(of: 0x20) {
             abbreviationPrefixes.insert(key[..<space])
         }

@@ -305,7 +305,7 @@ public final class Tokenizer: Stage {
                 guard let k = Tokenizer.classifyOther(p, a, b) else { return }  // white space
                 kind = k
             }
-            pieces.append(Piece(start: a, end: b, kind: kind))
+            pieces.append(Piece(start: a, end: b, kind: Tokenizer.isKeycap(p, a, b) ? .emoji : kind))
         }
     }
 
@@ -398,6 +398,11 @@ public final class Tokenizer: Stage {
     /// ICU's root word rules leave ':' out of MidLetter ("a:b" is three pieces).
     static let colonJoinsLetters = false
 
+    /// Whether the piece ends in U+20E3 COMBINING ENCLOSING KEYCAP (`1️⃣`, `#️⃣`).
+    static func isKeycap(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
+        b - a >= 4 && p[b - 3] == 0xE2 && p[b - 2] == 0x83 && p[b - 1] == 0xA3
+    }
+
     /// Kind of a piece ICU gives no word status: nil for white space.
     static func classifyOther(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> TokenKind? {
         let first = p[a]
@@ -447,6 +452,17 @@ public final class Tokenizer: Stage {
         var k = 0
         while k < pieces.count {
             var piece = pieces[k]
+            // An ASCII ellipsis "..." is one token, like "…".
+            if piece.kind == .punct, piece.end - piece.start == 1, p[piece.start] == UInt8(ascii: "."),
+               k + 1 < pieces.count, pieces[k + 1].start == piece.end, p[pieces[k + 1].start] == UInt8(ascii: "."),
+               pieces[k + 1].end - pieces[k + 1].start == 1 {
+                var e = k + 1
+                while e + 1 < pieces.count, pieces[e + 1].start == pieces[e].end, pieces[e + 1].end - pieces[e + 1].start == 1,
+                      p[pieces[e + 1].start] == UInt8(ascii: ".") { e += 1 }
+                out.append(Piece(start: piece.start, end: pieces[e].end, kind: .punct))
+                k = e + 1
+                continue
+            }
             // Designations: DFH-4, F-16, COVID-19, Su-57 (letters with a capital, hyphen, digits).
             if piece.kind == .word, k + 2 < pieces.count,
                pieces[k + 1].start == piece.end, pieces[k + 1].end == piece.end + 1, p[piece.end] == UInt8(ascii: "-"),

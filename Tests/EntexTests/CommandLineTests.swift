@@ -1,0 +1,170 @@
+import Foundation
+import XCTest
+
+/// The built `entex` executable, run with standard input: exit statuses,
+/// error records and the main options.
+final class CommandLineTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// Each output line decoded as a JSON object.
+        var records: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+    }
+
+    /// The `entex` binary in the same build products folder as this test
+    /// bundle, found by walking up from the bundle and the test runner.
+    static let executable: URL? = {
+        let fm = FileManager.default
+        var starts = [Bundle(for: CommandLineTests.self).bundleURL, Bundle.main.bundleURL]
+        if let exe = Bundle.main.executableURL { starts.append(exe) }
+        starts.append(URL(fileURLWithPath: CommandLine.arguments[0]))
+        for start in starts {
+            var dir = start.resolvingSymlinksInPath()
+            for _ in 0..<6 {
+                let candidate = dir.appendingPathComponent("entex")
+                var isDirectory: ObjCBool = false
+                if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                   fm.isExecutableFile(atPath: candidate.path) {
+                    return candidate
+                }
+                dir.deleteLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    private func entex(_ arguments: [String], input: String) throws -> Run {
+        try entex(arguments, input: Array(input.utf8))
+    }
+
+    private func entex(_ arguments: [String], input: [UInt8]) throws -> Run {
+        guard let executable = CommandLineTests.executable else {
+            throw XCTSkip("no built entex executable beside the test bundle \(Bundle(for: CommandLineTests.self).bundleURL.path); run `swift build` first")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ENTEX_LEXICONS"] = TestSupport.lexicons
+        process.environment = environment
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read both outputs while writing, so a large output cannot block the child.
+        let out = Collected(), err = Collected()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: out.data, as: UTF8.self),
+                   stderr: String(decoding: err.data, as: UTF8.self))
+    }
+
+    func testGoodInputExitsZeroWithOneRecord() throws {
+        let run = try entex([], input: "President Nicolás Maduro visited Beijing. He met Xi.")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.records.count, 1)
+        XCTAssertEqual(run.records.first?["schema"] as? String, "entex/1")
+        XCTAssertEqual(run.records.first?["text"] as? String, "President Nicolás Maduro visited Beijing. He met Xi.")
+        XCTAssertEqual((run.records.first?["sentences"] as? [Any])?.count, 2)
+        XCTAssertNil(run.records.first?["tokens"], "tokens only with --tokens")
+    }
+
+    func testEmptyInputExitsZeroWithNoOutput() throws {
+        let run = try entex([], input: "")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "")
+    }
+
+    func testMalformedJSONLineExitsOneAndOtherLinesStillProduceRecords() throws {
+        let run = try entex(["--format", "jsonl"], input: "{\"id\":\"a\",\"text\":\"Hola.\"}\n{\"id\":\"b\",\"text\":\n{\"id\":\"c\",\"text\":\"Adiós.\"}\n")
+        XCTAssertEqual(run.status, 1)
+        let records = run.records
+        XCTAssertEqual(records.count, 3, run.stdout)
+        guard records.count == 3 else { return }
+        XCTAssertEqual(records[0]["id"] as? String, "a")
+        XCTAssertNotNil(records[1]["error"])
+        XCTAssertEqual(records[1]["line"] as? Int, 2)
+        XCTAssertEqual(records[2]["id"] as? String, "c")
+        XCTAssertTrue(run.stderr.contains(":2"), "stderr names the line: \(run.stderr)")
+    }
+
+    func testMalformedLineIsAlsoAnErrorInAutoFormat() throws {
+        let run = try entex([], input: "{\"text\":\"uno\"}\n{broken\n")
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.records.map { $0["error"] == nil }, [true, false])
+    }
+
+    func testBadOptionExitsTwo() throws {
+        for arguments in [["--no-such-option"], ["--offsets", "bytes"], ["--format", "xml"], ["--max-doc-bytes", "0"]] {
+            let run = try entex(arguments, input: "Hola")
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stdout, "", "\(arguments): nothing processed")
+        }
+    }
+
+    func testConfigurationErrorExitsTwo() throws {
+        let run = try entex(["--lexicons", "/nonexistent/entex-lexicons"], input: "Hola")
+        XCTAssertEqual(run.status, 2)
+        XCTAssertFalse(run.stderr.isEmpty)
+        let stages = try entex(["--stages", "sentences"], input: "Hola")
+        XCTAssertEqual(stages.status, 2, "a pipeline whose stage lacks its input layer is refused")
+    }
+
+    func testOffsetsUTF16CountsAstralCharactersAsTwoUnits() throws {
+        let input = "😀 Maduro"
+        let utf16 = try entex(["--offsets", "utf16", "--tokens"], input: input)
+        let codepoints = try entex(["--tokens"], input: input)
+        XCTAssertEqual(utf16.status, 0, utf16.stderr)
+        func starts(_ run: Run) -> [Int] {
+            (run.records.first?["tokens"] as? [[String: Any]] ?? []).compactMap { $0["start"] as? Int }
+        }
+        XCTAssertEqual(starts(utf16), [0, 3])
+        XCTAssertEqual(starts(codepoints), [0, 2])
+        let utf8 = try entex(["--offsets", "utf8", "--tokens"], input: input)
+        XCTAssertEqual(starts(utf8), [0, 5])
+    }
+
+    func testTokensOptionAddsTheTokenLayer() throws {
+        let run = try entex(["--tokens"], input: "Hola, @amigo")
+        let tokens = try XCTUnwrap(run.records.first?["tokens"] as? [[String: Any]])
+        XCTAssertEqual(tokens.map { $0["key"] as? String }, ["hola", ",", "@amigo"])
+        XCTAssertEqual(tokens.map { $0["kind"] as? String }, ["word", "punct", "handle"])
+    }
+
+    func testFormatLinesMakesOneRecordPerLine() throws {
+        let run = try entex(["--format", "lines"], input: "uno\n\ndos\ntres\n")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.records.map { $0["text"] as? String }, ["uno", "dos", "tres"])
+        XCTAssertEqual(run.records.map { $0["id"] as? String }, ["1", "3", "4"])
+    }
+
+    func testTweetLineKeepsItsIdAndLanguage() throws {
+        let run = try entex([], input: #"{"id_str":"123","full_text":"Hello &amp; bye","lang":"en"}"#)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.records.first?["id"] as? String, "123")
+        XCTAssertEqual(run.records.first?["lang"] as? String, "en")
+        XCTAssertEqual(run.records.first?["text"] as? String, "Hello & bye")
+    }
+
+    func testHelpDocumentsExitStatuses() throws {
+        let run = try entex(["--help"], input: "")
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.stdout.contains("Exit status"), run.stdout)
+    }
+}
+
+/// Bytes one reader thread collects; read only after the group is done.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}
