@@ -56,6 +56,20 @@ uint32_t entex_regex_capture_count(const entex_regex *regex) {
     return count;
 }
 
+uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
+                                   uint32_t *numbers, uint32_t capacity) {
+    PCRE2_SPTR first = NULL, last = NULL;
+    int entry_size = pcre2_substring_nametable_scan(regex->code, (PCRE2_SPTR)name, &first, &last);
+    if (entry_size <= 0 || !first) return 0;
+    uint32_t count = 0;
+    for (PCRE2_SPTR entry = first; entry <= last; entry += entry_size) {
+        // Each name-table entry starts with the group number, big-endian, in two bytes.
+        if (count < capacity) numbers[count] = ((uint32_t)entry[0] << 8) | entry[1];
+        count++;
+    }
+    return count;
+}
+
 entex_matcher *entex_matcher_create(uint32_t pairs, uint32_t match_limit, uint32_t depth_limit) {
     entex_matcher *matcher = calloc(1, sizeof(entex_matcher));
     if (!matcher) return NULL;

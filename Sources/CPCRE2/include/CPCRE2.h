@@ -34,6 +34,12 @@ void entex_regex_free(entex_regex *regex);
 int32_t entex_regex_is_jit(const entex_regex *regex);
 /// Number of capture groups.
 uint32_t entex_regex_capture_count(const entex_regex *regex);
+/// Numbers of the capture groups called `name` (NUL-terminated UTF-8):
+/// several when groups share a name (`(?J)`). Writes up to `capacity`
+/// numbers in ascending order into `numbers` and returns how many groups
+/// have that name (0 when none).
+uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
+                                   uint32_t *numbers, uint32_t capacity);
 
 /// Creates match state with a match limit and a depth limit (backtracking
 /// bounds, so hostile input cannot hang a match). Capacity for `pairs`

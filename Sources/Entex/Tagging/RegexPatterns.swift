@@ -1,0 +1,502 @@
+import CPCRE2
+import Foundation
+
+/// A PCRE2 pattern compiled (and JIT-compiled when available) once and
+/// shared read-only by every thread.
+public final class CompiledRegex: @unchecked Sendable {
+    // Safe to share: PCRE2 compiled code is immutable after compilation;
+    // match state lives in per-thread `entex_matcher`s.
+    let handle: OpaquePointer
+    /// Capture groups, group 0 excluded.
+    public let captureCount: Int
+    public let isJIT: Bool
+
+    /// Compiles `pattern`; on failure the message carries PCRE2's error and byte offset.
+    init(pattern: String, flags: UInt32) throws(CompileFailure) {
+        var offset = 0
+        var message = [CChar](repeating: 0, count: 256)
+        var bytes = Array(pattern.utf8)
+        let compiled = bytes.withUnsafeMutableBufferPointer { p in
+            entex_regex_compile(p.baseAddress, p.count, flags, &offset, &message, message.count)
+        }
+        guard let compiled else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CompileFailure(message: text, offset: offset)
+        }
+        bytes.removeAll()
+        handle = compiled
+        captureCount = Int(entex_regex_capture_count(compiled))
+        isJIT = entex_regex_is_jit(compiled) != 0
+    }
+
+    deinit { entex_regex_free(handle) }
+
+    /// Numbers of the groups called `name` (several under `(?J)`), ascending.
+    public func groupNumbers(_ name: String) -> [Int] {
+        var numbers = [UInt32](repeating: 0, count: 8)
+        let count = name.withCString { entex_regex_group_numbers(handle, $0, &numbers, 8) }
+        return numbers.prefix(Int(min(count, 8))).map(Int.init)
+    }
+
+    struct CompileFailure: Error {
+        var message: String
+        var offset: Int
+    }
+}
+
+/// Named word lists (`Lexicons/patterns/words*.txt`) for one language:
+/// entries to splice into patterns, and key → value maps for normalizers.
+public struct WordLists: Sendable {
+    public struct Entry: Sendable {
+        /// As written in the file (lowercase, with accents).
+        public var text: String
+        /// Match key (`Tokenizer.key`), accents removed.
+        public var key: String
+        public var value: String?
+    }
+    public private(set) var lists: [String: [Entry]] = [:]
+    private var values: [String: [String: String]] = [:]
+
+    public init() {}
+
+    mutating func add(list: String, entry: Entry) {
+        lists[list, default: []].append(entry)
+        if values[list]?[entry.key] == nil { values[list, default: [:]][entry.key] = entry.value ?? "" }
+    }
+
+    mutating func merge(_ other: WordLists) {
+        for (name, entries) in other.lists.sorted(by: { $0.key < $1.key }) {
+            for e in entries { add(list: name, entry: e) }
+        }
+    }
+
+    /// The value of `text` in list `list` (matched by key: case, accents, white-space runs and a
+    /// final `.` ignored); "" for an entry without value; nil when absent.
+    public func value(_ list: String, _ text: String) -> String? {
+        guard let map = values[list] else { return nil }
+        let key = WordLists.key(text)
+        if let v = map[key] { return v }
+        if key.hasSuffix(".") { return map[String(key.dropLast())] }
+        return nil
+    }
+
+    public func contains(_ list: String) -> Bool { lists[list] != nil }
+
+    static func key(_ text: String) -> String {
+        // Fast path: ASCII without white space is only lowercased.
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 > 0x20 }) { return text.lowercased() }
+        let collapsed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        return String(decoding: Tokenizer.key(collapsed), as: UTF8.self)
+    }
+}
+
+/// What a pattern's normalizer turns a match into (see `Normalizers`).
+public enum NormalizerKind: String, Sendable, CaseIterable {
+    case none, date, time, money, number, percent, ordinal, quantity, phone, hashtag, cashtag
+}
+
+/// One block of a pattern file: a regex (or a token kind) with its type,
+/// language, priority, triggers, normalizer and examples. A class so the
+/// tagger's hot loop reads it without copying; never changed after loading.
+public final class RegexPattern: @unchecked Sendable {
+    public struct Example: Sendable {
+        public var text: String
+        /// The part of `text` the pattern must find (`text` itself unless written with `=>`).
+        public var expected: String
+        /// The normalized value as JSON, when the file gives one.
+        public var value: String?
+        public var line: Int
+    }
+
+    public var name: String
+    public var type: EntityType
+    /// `en`, `es` or `*`.
+    public var language: String
+    public var priority: Int32
+    /// Trigger bits (`RegexPatterns.triggerBit`); 0 for token blocks.
+    public var triggers: UInt64
+    public var normalizer: NormalizerKind
+    /// The compiled pattern (nil for token blocks).
+    public var regex: CompiledRegex?
+    /// The same pattern anchored at the start offset (`\G(?:…)`): the tagger
+    /// tries it only at token starts near a trigger. PCRE2's JIT ignores
+    /// `PCRE2_ANCHORED` at match time, so anchoring is compiled in.
+    public var anchored: CompiledRegex?
+    /// The token kind turned into entities (token blocks only).
+    public var tokenKind: TokenKind?
+    /// Group numbers by name, for the names the normalizers read.
+    public var groups: [String: [Int]]
+    public var matches: [Example]
+    public var nomatches: [Example]
+    public var file: String
+    public var line: Int
+
+    init(name: String, type: EntityType, language: String, priority: Int32, triggers: UInt64,
+         normalizer: NormalizerKind, regex: CompiledRegex?, tokenKind: TokenKind?, groups: [String: [Int]],
+         matches: [Example], nomatches: [Example], file: String, line: Int) {
+        self.name = name
+        self.type = type
+        self.language = language
+        self.priority = priority
+        self.triggers = triggers
+        self.normalizer = normalizer
+        self.regex = regex
+        self.tokenKind = tokenKind
+        self.groups = groups
+        self.matches = matches
+        self.nomatches = nomatches
+        self.file = file
+        self.line = line
+    }
+}
+
+/// Every pattern of `Lexicons/patterns/`, compiled once and shared by all threads.
+///
+/// Loading fails with a `DataFileError` naming file and line for an unknown
+/// key, a missing field, an unknown type, trigger or list, a pattern that does
+/// not compile, or a `match:` example the pattern does not find.
+public final class RegexPatterns: Sendable {
+    /// All blocks, in file order (files sorted by name).
+    public let patterns: [RegexPattern]
+    /// Word lists by language code (`en`, `es`, and `*` for the union).
+    public let words: [String: WordLists]
+    /// Trigger name → bit. Bit 0 is `digit`.
+    public let triggerBits: [String: UInt64]
+    /// Token key → trigger mask, per language (`en`, `es`, `*`).
+    let triggerTables: [String: (table: ByteStringTable, masks: [UInt64])]
+
+    public static let digitTrigger: UInt64 = 1
+
+    /// Named groups the normalizers read.
+    static let groupNames = ["year", "month", "day", "weekday", "shift", "unit", "count", "ago", "deictic",
+                             "decade", "decadeword", "century", "centuryword", "roman", "hour", "minute", "ampm",
+                             "daypart", "amount", "scale", "currency", "word", "approx"]
+
+    /// No patterns (a pipeline without the regex stage).
+    public convenience init() {
+        self.init(patterns: [], words: [:], triggerBits: ["digit": 1], triggerTables: [:])
+    }
+
+    init(patterns: [RegexPattern], words: [String: WordLists], triggerBits: [String: UInt64],
+         triggerTables: [String: (table: ByteStringTable, masks: [UInt64])]) {
+        self.patterns = patterns
+        self.words = words
+        self.triggerBits = triggerBits
+        self.triggerTables = triggerTables
+    }
+
+    /// Loads `<lexicons>/patterns/`; a missing folder gives no patterns.
+    public static func load(from lexicons: String) throws(DataFileError) -> RegexPatterns {
+        let folder = "\(lexicons)/patterns"
+        guard FileExists.at(folder) else { return RegexPatterns() }
+        let neutral = try readWords("\(folder)/words.txt")
+        var byLanguage: [String: WordLists] = [:]
+        var all = neutral
+        for lang in ["en", "es"] {
+            var lists = try readWords("\(folder)/words-\(lang).txt")
+            lists.merge(neutral)
+            all.merge(lists)
+            byLanguage[lang] = lists
+        }
+        byLanguage["*"] = all
+
+        var bits: [String: UInt64] = ["digit": digitTrigger]
+        for name in all.lists.keys.sorted() {
+            guard bits.count < 64 else {
+                throw DataFileError(file: folder, line: nil, message: "more than 63 word lists: triggers are a 64-bit mask")
+            }
+            bits[name] = 1 << UInt64(bits.count)
+        }
+        var tables: [String: (table: ByteStringTable, masks: [UInt64])] = [:]
+        for (lang, lists) in byLanguage {
+            var table = ByteStringTable()
+            var masks: [UInt64] = []
+            for (name, entries) in lists.lists {
+                for e in entries {
+                    // A multi-word entry triggers on its first word.
+                    let first = e.key.split(separator: " ").first.map(String.init) ?? e.key
+                    let id = table.insert(Array(first.utf8))
+                    if id == masks.count { masks.append(0) }
+                    masks[id] |= bits[name]!
+                }
+            }
+            tables[lang] = (table, masks)
+        }
+
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasSuffix(".txt") && !$0.hasPrefix("words") }
+            .sorted()
+        var patterns: [RegexPattern] = []
+        var names: [String: String] = [:]
+        for file in files {
+            let path = "\(folder)/\(file)"
+            for block in try PatternFileParser.blocks(path) {
+                let pattern = try compile(block, path: path, words: byLanguage, bits: bits)
+                if let previous = names[pattern.name] {
+                    throw DataFileError(file: path, line: block.line, message: "pattern name '\(pattern.name)' already used in \(previous)")
+                }
+                names[pattern.name] = "\(file):\(block.line)"
+                patterns.append(pattern)
+            }
+        }
+        return RegexPatterns(patterns: patterns, words: byLanguage, triggerBits: bits, triggerTables: tables)
+    }
+
+    /// Reads a word-list file: `[list]` headers, then `entry<TAB>value` lines.
+    static func readWords(_ path: String) throws(DataFileError) -> WordLists {
+        var lists = WordLists()
+        guard FileExists.at(path) else { return lists }
+        var current: String?
+        for row in try DataFile.rows(path) {
+            let first = row.fields[0].trimmingCharacters(in: .whitespaces)
+            if first.hasPrefix("[") {
+                guard first.hasSuffix("]"), first.count > 2 else {
+                    throw DataFileError(file: path, line: row.line, message: "list header must be [name]")
+                }
+                current = String(first.dropFirst().dropLast())
+                continue
+            }
+            guard let list = current else {
+                throw DataFileError(file: path, line: row.line, message: "entry before the first [list] header")
+            }
+            let value = row.fields.count > 1 ? row.fields[1].trimmingCharacters(in: .whitespaces) : nil
+            let text = ICUFold.nfc(first)
+            lists.add(list: list, entry: .init(text: text, key: WordLists.key(text), value: value?.isEmpty == false ? value : nil))
+        }
+        return lists
+    }
+
+    static func compile(_ block: PatternFileParser.Block, path: String, words: [String: WordLists],
+                        bits: [String: UInt64]) throws(DataFileError) -> RegexPattern {
+        func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
+            DataFileError(file: path, line: line ?? block.line, message: "[\(block.name)] \(message)")
+        }
+        func field(_ key: String) -> (value: String, line: Int)? { block.fields[key] }
+        guard let typeField = field("type") else { throw fail("missing 'type:'") }
+        guard let type = EntityType(name: typeField.value) else { throw fail("unknown type '\(typeField.value)'", typeField.line) }
+        guard let langField = field("lang") else { throw fail("missing 'lang:'") }
+        guard ["en", "es", "*"].contains(langField.value) else { throw fail("lang must be en, es or *", langField.line) }
+        guard let priorityField = field("priority") else { throw fail("missing 'priority:'") }
+        guard let priority = Int32(priorityField.value) else { throw fail("priority must be an integer", priorityField.line) }
+        guard field("comment") != nil else { throw fail("missing 'comment:'") }
+        var normalizer = NormalizerKind.none
+        if let n = field("normalizer") {
+            guard let kind = NormalizerKind(rawValue: n.value) else {
+                throw fail("unknown normalizer '\(n.value)' (\(NormalizerKind.allCases.map(\.rawValue).joined(separator: ", ")))", n.line)
+            }
+            normalizer = kind
+        }
+        guard !block.matches.isEmpty else { throw fail("needs at least one 'match:' example") }
+        guard !block.nomatches.isEmpty else { throw fail("needs at least one 'nomatch:' example") }
+        let pattern = RegexPattern(name: block.name, type: type, language: langField.value, priority: priority,
+                                   triggers: 0, normalizer: normalizer, regex: nil, tokenKind: nil, groups: [:],
+                                   matches: block.matches, nomatches: block.nomatches, file: path, line: block.line)
+        switch (field("pattern"), field("token")) {
+        case (nil, nil): throw fail("needs 'pattern:' or 'token:'")
+        case (.some, .some): throw fail("has both 'pattern:' and 'token:'")
+        case (nil, let token?):
+            guard let kind = TokenKind.allCases.first(where: { $0.name == token.value }),
+                  [.url, .email, .handle, .hashtag, .cashtag].contains(kind) else {
+                throw fail("token must be url, email, handle, hashtag or cashtag", token.line)
+            }
+            pattern.tokenKind = kind
+            return pattern
+        case (let source?, nil):
+            guard let triggerField = field("trigger") else { throw fail("missing 'trigger:'") }
+            for name in triggerField.value.split(separator: ",") {
+                let name = name.trimmingCharacters(in: .whitespaces)
+                guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit or a word-list name)", triggerField.line) }
+                pattern.triggers |= bit
+            }
+            var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
+            if let f = field("flags") {
+                flags = UInt32(ENTEX_RE_EXTENDED)
+                for name in f.value.split(separator: ",") {
+                    switch name.trimmingCharacters(in: .whitespaces) {
+                    case "caseless": flags |= UInt32(ENTEX_RE_CASELESS)
+                    case "ucp": flags |= UInt32(ENTEX_RE_UCP)
+                    case "-": break
+                    default: throw fail("unknown flag '\(name)' (caseless, ucp or -)", f.line)
+                    }
+                }
+            }
+            let lists = words[langField.value] ?? WordLists()
+            let expanded: String
+            do throws(SpliceError) {
+                expanded = try splice(source.value, lists: lists)
+            } catch {
+                throw fail("unknown word list '{\(error.name)}'", source.line)
+            }
+            do throws(CompiledRegex.CompileFailure) {
+                pattern.regex = try CompiledRegex(pattern: expanded, flags: flags)
+                // The newline ends a trailing extended-mode comment before the ')'.
+                pattern.anchored = try CompiledRegex(pattern: "\\G(?:" + expanded + "\n)", flags: flags)
+            } catch {
+                throw fail("pattern does not compile: \(error.message) (at byte \(error.offset) of the expanded pattern)", source.line)
+            }
+            for name in groupNames {
+                for variant in [name, name + "2"] {
+                    let numbers = pattern.regex!.groupNumbers(variant)
+                    if !numbers.isEmpty { pattern.groups[variant] = numbers }
+                }
+            }
+            for example in block.matches {
+                guard let found = pattern.regex!.firstMatch(in: example.text) else {
+                    throw fail("'match: \(example.text)' does not match", example.line)
+                }
+                if found != example.expected {
+                    throw fail("'match: \(example.text)' finds '\(found)', not '\(example.expected)'", example.line)
+                }
+            }
+            return pattern
+        }
+    }
+
+    struct SpliceError: Error { var name: String }
+
+    /// Replaces `{list}` and `{List}` with alternations of list entries.
+    static func splice(_ source: String, lists: WordLists) throws(SpliceError) -> String {
+        var out = ""
+        var rest = Substring(source)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard afterOpen < rest.endIndex, rest[afterOpen].isLetter,
+                  let close = rest[afterOpen...].firstIndex(of: "}"),
+                  rest[afterOpen..<close].allSatisfy({ $0.isLetter || $0 == "-" }) else {
+                out.append("{")
+                rest = rest[afterOpen...]
+                continue
+            }
+            let written = String(rest[afterOpen..<close])
+            let capitalized = written.first!.isUppercase
+            let name = written.lowercased()
+            guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
+            var forms: [String] = []
+            for e in entries {
+                for base in Set([e.text, e.key]) {
+                    if capitalized {
+                        forms.append(base.prefix(1).uppercased() + base.dropFirst())
+                        forms.append(base.uppercased())
+                    } else {
+                        forms.append(base)
+                    }
+                }
+            }
+            let unique = Array(Set(forms)).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+            let body = unique.map(escape).joined(separator: "|")
+            out += capitalized ? "(?-i:\(body))" : "(?:\(body))"
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return out
+    }
+
+    /// Escapes an entry for an extended-mode pattern; a space matches any white space.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if c == " " {
+                out += "\\s+"
+            } else if c.isASCII, !(c.isLetter || c.isNumber) {
+                out += "\\" + String(c)
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+extension CompiledRegex {
+    /// The first match in `text` as a string (for checking examples at load time).
+    func firstMatch(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard let matcher = entex_matcher_create(UInt32(captureCount + 1), RegexTagger.matchLimit, RegexTagger.depthLimit) else { return nil }
+        defer { entex_matcher_free(matcher) }
+        var ovector = [Int](repeating: 0, count: 2 * (captureCount + 1))
+        let rc = bytes.withUnsafeBufferPointer { p in
+            ovector.withUnsafeMutableBufferPointer { o in
+                o.withMemoryRebound(to: size_t.self) { o in
+                    entex_regex_match(handle, p.baseAddress, p.count, 0, 0, matcher, o.baseAddress, UInt32(captureCount + 1))
+                }
+            }
+        }
+        guard rc > 0 else { return nil }
+        return String(decoding: bytes[ovector[0]..<ovector[1]], as: UTF8.self)
+    }
+}
+
+/// Reads the block format of `Lexicons/patterns/*.txt` (see the README there).
+enum PatternFileParser {
+    struct Block {
+        var name: String
+        var line: Int
+        var fields: [String: (value: String, line: Int)] = [:]
+        var matches: [RegexPattern.Example] = []
+        var nomatches: [RegexPattern.Example] = []
+    }
+
+    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "normalizer", "flags", "comment",
+                                    "pattern", "token", "match", "nomatch", "value"]
+
+    static func blocks(_ path: String) throws(DataFileError) -> [Block] {
+        let text = try DataFile.readText(path)
+        var blocks: [Block] = []
+        var current: Block?
+        var lastKey: String?
+        var number = 0
+        func fail(_ message: String) -> DataFileError { DataFileError(file: path, line: number, message: message) }
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            var line = rawLine
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            if line.first == "#" { continue }
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { lastKey = nil; continue }
+            if line.first == " " || line.first == "\t" {
+                // Continuation of the previous key's value.
+                guard var block = current, let key = lastKey, key == "pattern" || key == "comment" else {
+                    throw fail("indented line continues only 'pattern:' or 'comment:'")
+                }
+                let piece = line.trimmingCharacters(in: .whitespaces)
+                let old = block.fields[key]!
+                block.fields[key] = (old.value + (key == "pattern" ? "\n" : " ") + piece, old.line)
+                current = block
+                continue
+            }
+            if line.first == "[" {
+                guard line.last == "]", line.count > 2 else { throw fail("block header must be [name]") }
+                if let block = current { blocks.append(block) }
+                current = Block(name: String(line.dropFirst().dropLast()), line: number)
+                lastKey = nil
+                continue
+            }
+            guard let colon = line.firstIndex(of: ":") else { throw fail("expected 'key: value'") }
+            let key = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard keys.contains(key) else { throw fail("unknown key '\(key)' (\(keys.sorted().joined(separator: ", ")))") }
+            guard var block = current else { throw fail("'\(key):' before the first [name] block") }
+            switch key {
+            case "match", "nomatch":
+                guard !value.isEmpty else { throw fail("empty example") }
+                var example = RegexPattern.Example(text: value, expected: value, value: nil, line: number)
+                if let arrow = value.range(of: " => ") {
+                    example.text = String(value[..<arrow.lowerBound])
+                    example.expected = String(value[arrow.upperBound...])
+                    guard example.text.contains(example.expected) else { throw fail("'\(example.expected)' is not part of '\(example.text)'") }
+                }
+                if key == "match" { block.matches.append(example) } else { block.nomatches.append(example) }
+            case "value":
+                guard lastKey == "match", !block.matches.isEmpty else { throw fail("'value:' must follow a 'match:' line") }
+                block.matches[block.matches.count - 1].value = value
+            default:
+                guard block.fields[key] == nil else { throw fail("'\(key):' given twice in [\(block.name)]") }
+                block.fields[key] = (value, number)
+            }
+            current = block
+            lastKey = key
+        }
+        if let block = current { blocks.append(block) }
+        return blocks
+    }
+}

@@ -1,0 +1,244 @@
+@testable import Entex
+import XCTest
+
+/// The regex stage: every example of every pattern file, normalized values,
+/// token-boundary snapping, safety limits.
+final class RegexPatternTests: XCTestCase {
+    static let reference = CivilDate(year: 2023, month: 9, day: 12)!  // a Tuesday
+    static let stages = ["tokenize", "sentences", "language", "regex"]
+
+    /// Runs tokenize + sentences + regex on `text` in `language` with the test reference date.
+    func tag(_ text: String, language: String = "en", date: String? = nil) throws -> Document {
+        var config = PipelineConfiguration(stages: RegexPatternTests.stages)
+        config.referenceDate = RegexPatternTests.reference
+        let pipeline = try config.makePipeline(resources: TestSupport.resources)
+        var doc = Document(id: "t", text: text, language: language, date: date)
+        pipeline.process(&doc)
+        return doc
+    }
+
+    /// (text, type, value as JSON) of each regex candidate.
+    func candidates(_ doc: Document) -> [(text: String, type: String, value: String?, rule: String?)] {
+        doc.candidates.filter { $0.source == .regex }.map {
+            (doc.string($0.span), $0.type.name, $0.value.map(json), $0.rule)
+        }
+    }
+
+    func json(_ v: JSONValue) -> String {
+        var out: [UInt8] = []
+        JSONWriter.appendValue(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func value(_ text: String, _ language: String = "en", of span: String? = nil) throws -> String? {
+        let doc = try tag(text, language: language)
+        let want = span ?? text
+        return candidates(doc).first { $0.text == want }?.value
+    }
+
+    // MARK: - Pattern files
+
+    func testEveryPatternFileExampleHoldsThroughTheTagger() throws {
+        let patterns = TestSupport.resources.patterns
+        XCTAssertGreaterThan(patterns.patterns.count, 40)
+        var failures: [String] = []
+        for p in patterns.patterns {
+            let file = (p.file as NSString).lastPathComponent
+            let languages = p.language == "*" ? ["en", "es"] : [p.language]
+            for lang in languages {
+                for ex in p.matches {
+                    let doc = try tag(ex.text, language: lang)
+                    let found = doc.candidates.filter { $0.rule == p.name }
+                    guard let hit = found.first(where: { doc.string($0.span) == ex.expected }) else {
+                        let got = doc.candidates.map { "\(doc.string($0.span)) [\($0.rule ?? "")]" }
+                        failures.append("\(file):\(ex.line): [\(p.name)] '\(ex.text)' (\(lang)) should give '\(ex.expected)'; candidates: \(got)")
+                        continue
+                    }
+                    XCTAssertEqual(hit.type, p.type)
+                    if let want = ex.value {
+                        let got = hit.value.map(json) ?? "null"
+                        if got != want.replacingOccurrences(of: " ", with: "") && got != want {
+                            failures.append("\(file):\(ex.line): [\(p.name)] '\(ex.text)' value \(got), expected \(want)")
+                        }
+                    }
+                }
+                for ex in p.nomatches {
+                    let doc = try tag(ex.text, language: lang)
+                    let wrong = doc.candidates.filter { $0.rule == p.name }.map { doc.string($0.span) }
+                    if !wrong.isEmpty {
+                        failures.append("\(file):\(ex.line): [\(p.name)] nomatch '\(ex.text)' (\(lang)) gave \(wrong)")
+                    }
+                }
+            }
+        }
+        XCTAssert(failures.isEmpty, "\n" + failures.joined(separator: "\n"))
+    }
+
+    func testAllPatternsAreJITCompiled() {
+        for p in TestSupport.resources.patterns.patterns {
+            if let regex = p.regex { XCTAssertTrue(regex.isJIT, p.name) }
+        }
+    }
+
+    // MARK: - Loading errors name file and line
+
+    func withPatternFile(_ content: String, _ check: (DataFileError) -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-regex-\(UUID().uuidString)")
+        let patterns = dir.appendingPathComponent("patterns")
+        try FileManager.default.createDirectory(at: patterns, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "[number]\ntwo\t2\n".write(to: patterns.appendingPathComponent("words-en.txt"), atomically: true, encoding: .utf8)
+        try content.write(to: patterns.appendingPathComponent("bad.txt"), atomically: true, encoding: .utf8)
+        do {
+            _ = try RegexPatterns.load(from: dir.path)
+            XCTFail("loading should fail")
+        } catch {
+            check(error)
+        }
+    }
+
+    func testPatternThatDoesNotCompileIsAnErrorNamingFileAndLine() throws {
+        let block = "# header\n[broken]\ntype: CARDINAL\nlang: en\npriority: 1\ntrigger: digit\ncomment: c\npattern: (\\d+\nmatch: 1\nnomatch: x\n"
+        try withPatternFile(block) { error in
+            XCTAssertTrue(error.file.hasSuffix("bad.txt"))
+            XCTAssertEqual(error.line, 8)
+            XCTAssertTrue(error.message.contains("does not compile"), error.message)
+        }
+    }
+
+    func testMatchExampleThatDoesNotMatchIsAnErrorNamingItsLine() throws {
+        let block = "[digits]\ntype: CARDINAL\nlang: en\npriority: 1\ntrigger: digit\ncomment: c\npattern: \\d+\nmatch: 12\nmatch: twelve\nnomatch: x\n"
+        try withPatternFile(block) { error in
+            XCTAssertEqual(error.line, 9)
+            XCTAssertTrue(error.message.contains("twelve"), error.message)
+        }
+    }
+
+    func testUnknownWordListAndUnknownKeyAreErrors() throws {
+        try withPatternFile("[w]\ntype: DATE\nlang: en\npriority: 1\ntrigger: digit\ncomment: c\npattern: {nolist}\nmatch: a\nnomatch: b\n") { error in
+            XCTAssertEqual(error.line, 7)
+            XCTAssertTrue(error.message.contains("nolist"), error.message)
+        }
+        try withPatternFile("[w]\ntype: DATE\ncolour: red\n") { error in
+            XCTAssertEqual(error.line, 3)
+        }
+    }
+
+    // MARK: - Dates
+
+    func testEnglishDatesNormalizeToISO() throws {
+        XCTAssertEqual(try value("It launched on September 12, 2023.", of: "September 12, 2023"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Due Sept. 12 at noon.", of: "Sept. 12"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Filed 2023-09-12.", of: "2023-09-12"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Signed 9/12/2023.", of: "9/12/2023"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Left in April 2004 quietly.", of: "April 2004"), #""2004-04""#)
+    }
+
+    func testSpanishDatesUseDayFirstOrder() throws {
+        XCTAssertEqual(try value("Llegó el 12 de septiembre de 2023 a Pekín.", "es", of: "12 de septiembre de 2023"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Firmado el 12/09/2023.", "es", of: "12/09/2023"), #""2023-09-12""#)
+    }
+
+    func testRelativeDatesResolveAgainstReferenceDate() throws {
+        XCTAssertEqual(try value("He resigned last week.", of: "last week"), #""2023-W36""#)
+        XCTAssertEqual(try value("Visited on Tuesday.", of: "Tuesday"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Sucedió hace dos años.", "es", of: "hace dos años"), #""2021""#)
+        XCTAssertEqual(try value("Llegó el martes a Pekín.", "es", of: "el martes"), #""2023-09-12""#)
+        XCTAssertEqual(try value("Ayer hubo elecciones.", "es", of: "Ayer"), #""2023-09-11""#)
+    }
+
+    func testDocumentDateWinsOverReferenceDate() throws {
+        let doc = try tag("It happened yesterday.", date: "Mon Jan 01 10:00:00 +0000 2024")
+        XCTAssertEqual(candidates(doc).first { $0.text == "yesterday" }?.value, #""2023-12-31""#)
+    }
+
+    func testDurationsDecadesAndCenturies() throws {
+        XCTAssertEqual(try value("almost two decades of friendship", of: "two decades"), #""P20Y""#)
+        XCTAssertEqual(try value("music of the 1990s", of: "the 1990s"), #""199""#)
+        XCTAssertEqual(try value("la música de los años 90", "es", of: "los años 90"), #""199""#)
+        XCTAssertEqual(try value("el siglo XXI será", "es", of: "el siglo XXI"), #""20""#)
+    }
+
+    // MARK: - Money, numbers
+
+    func testMoneyAmountsAndCurrencies() throws {
+        XCTAssertEqual(try value("a $20 million deal", of: "$20 million"), #"{"amount":20000000,"currency":"USD"}"#)
+        XCTAssertEqual(try value("paid US$5 each", of: "US$5"), #"{"amount":5,"currency":"USD"}"#)
+        XCTAssertEqual(try value("costó 20 millones de dólares", "es", of: "20 millones de dólares"),
+                       #"{"amount":20000000,"currency":"USD"}"#)
+        XCTAssertEqual(try value("un plan de €3,5 mil millones", "es", of: "€3,5 mil millones"),
+                       #"{"amount":3500000000,"currency":"EUR"}"#)
+        XCTAssertEqual(try value("Shell is to pay $1m (£522,000) to", of: "£522,000"), #"{"amount":522000,"currency":"GBP"}"#)
+    }
+
+    func testNumbersPercentsAndOrdinals() throws {
+        XCTAssertEqual(try value("from over 100 countries", of: "over 100"), "100")
+        XCTAssertEqual(try value("reserves were 20% smaller", of: "20%"), "20")
+        XCTAssertEqual(try value("the 21st attempt", of: "21st"), "21")
+        XCTAssertEqual(try value("una subida del 3,5 %", "es", of: "3,5 %"), "3.5")
+        XCTAssertEqual(try value("con 1.500 personas", "es", of: "1.500"), "1500")
+        XCTAssertEqual(try value("with 1,500 people", of: "1,500"), "1500")
+    }
+
+    func testContainedRegexMatchesAreNotProposed() throws {
+        let doc = try tag("a $20 million deal")
+        XCTAssertEqual(candidates(doc).map(\.text), ["$20 million"])
+    }
+
+    // MARK: - Tokens
+
+    func testHashtagsAreSegmentedIntoWords() throws {
+        let doc = try tag("#ÚltimoMinuto | Presidente @NicolasMaduro llega #COVID19Vaccine $AAPL", language: "es")
+        let c = candidates(doc)
+        XCTAssertEqual(c.first { $0.text == "#ÚltimoMinuto" }?.value, #""Último Minuto""#)
+        XCTAssertEqual(c.first { $0.text == "#COVID19Vaccine" }?.value, #""COVID 19 Vaccine""#)
+        XCTAssertEqual(c.first { $0.text == "@NicolasMaduro" }?.type, "HANDLE")
+        XCTAssertEqual(c.first { $0.text == "$AAPL" }?.type, "CASHTAG")
+        XCTAssertEqual(Normalizers.segmentHashtag("#breaking_news"), "breaking news")
+    }
+
+    func testURLAndEmailTokensBecomeEntities() throws {
+        let doc = try tag("See pic.twitter.com/kkkTi7s53i or write to press@example.org today.")
+        let c = candidates(doc)
+        XCTAssertEqual(c.first { $0.text == "pic.twitter.com/kkkTi7s53i" }?.type, "URL")
+        XCTAssertEqual(c.first { $0.text == "press@example.org" }?.type, "EMAIL")
+    }
+
+    func testMatchesSnapToTokenBoundaries() throws {
+        // "16" inside the designation token F-16 is no CARDINAL; the designation is a PRODUCT.
+        let doc = try tag("China's DFH-4 and F-16 jets")
+        let c = candidates(doc)
+        XCTAssertFalse(c.contains { $0.text == "16" || $0.text == "4" })
+        XCTAssertEqual(c.first { $0.text == "F-16" }?.type, "PRODUCT")
+        XCTAssertEqual(c.first { $0.text == "DFH-4" }?.type, "PRODUCT")
+        // A month word inside a longer word is no date.
+        XCTAssertTrue(candidates(try tag("Mayday 5 calls")).allSatisfy { $0.type != "DATE" })
+    }
+
+    func testSpanishPatternsDoNotRunOnEnglishDocuments() throws {
+        let doc = try tag("hace dos años", language: "en")
+        XCTAssertFalse(candidates(doc).contains { $0.rule == "date-es-ago" })
+    }
+
+    // MARK: - Safety
+
+    func testHostileInputCompletes() throws {
+        let digits = String(repeating: "1", count: 100_000)
+        let doc = try tag("Total: $" + digits + " and " + String(repeating: "((((", count: 5_000) + " 12 12 12")
+        // Completes; the huge number may be a candidate or a regex-limit warning, never a hang.
+        XCTAssertTrue(doc.layers.contains(.candidates))
+        let spaced = String(repeating: "1 ", count: 50_000)
+        let doc2 = try tag(spaced)
+        XCTAssertTrue(doc2.layers.contains(.candidates))
+    }
+
+    func testReferenceDateParsesTweetAndISOFormats() {
+        XCTAssertEqual(CivilDate.parse("Tue Sep 12 10:00:00 +0000 2023"), RegexPatternTests.reference)
+        XCTAssertEqual(CivilDate.parse("2023-09-12T10:00:00.000Z"), RegexPatternTests.reference)
+        XCTAssertEqual(CivilDate.parse("1694512800000"), RegexPatternTests.reference)
+        XCTAssertEqual(CivilDate.parse("Tue, 12 Sep 2023 10:00:00 GMT"), RegexPatternTests.reference)
+        XCTAssertNil(CivilDate.parse("someday"))
+        XCTAssertEqual(RegexPatternTests.reference.weekday, 2)
+        XCTAssertEqual(RegexPatternTests.reference.isoWeek.week, 37)
+    }
+}
