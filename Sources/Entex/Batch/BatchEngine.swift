@@ -1,0 +1,418 @@
+import Foundation
+
+/// How a batch run reads, annotates and hands on records.
+public struct BatchOptions: Sendable {
+    /// Worker threads, each with its own `Pipeline` (at least 1).
+    public var jobs: Int
+    public var writerOptions: JSONWriter.Options
+    /// Largest document accepted; larger ones become error records.
+    public var maxDocumentBytes: Int
+    /// Records read but not yet written, at most (bounds memory).
+    public var maxInFlightRecords: Int
+    /// Text bytes of documents read but not yet written, at most; a single
+    /// larger document is still let through on its own.
+    public var maxInFlightBytes: Int
+
+    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                writerOptions: JSONWriter.Options = .init(),
+                maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes,
+                maxInFlightRecords: Int? = nil, maxInFlightBytes: Int = 64 << 20) {
+        self.jobs = max(1, jobs)
+        self.writerOptions = writerOptions
+        self.maxDocumentBytes = maxDocumentBytes
+        self.maxInFlightRecords = max(4, maxInFlightRecords ?? max(64, self.jobs * 64))
+        self.maxInFlightBytes = max(1 << 16, maxInFlightBytes)
+    }
+}
+
+/// One input file of a batch and how many of its leading records are
+/// already written (when resuming) and must not be written again.
+public struct BatchFile: Sendable {
+    public var entry: InputFiles.Entry
+    public var skipRecords: Int
+    public init(entry: InputFiles.Entry, skipRecords: Int = 0) {
+        self.entry = entry
+        self.skipRecords = skipRecords
+    }
+}
+
+/// Where a batch run's records go, in input order. Called on one thread only.
+public protocol BatchSink: AnyObject {
+    /// A file's records follow (also when all of them are skipped).
+    func beginFile(_ index: Int, _ file: BatchFile) throws
+    /// One record: a single line of JSON ending in a newline.
+    func write(_ record: UnsafeRawBufferPointer) throws
+    /// All records of the file have been written.
+    func endFile(_ index: Int, _ file: BatchFile) throws
+}
+
+/// Progress of a batch run, reported after records are written.
+public struct BatchProgress: Sendable {
+    /// Records written: annotated documents and error records.
+    public var records: Int
+    /// Of which error records.
+    public var errors: Int
+    /// Records not written again because an earlier run had written them.
+    public var resumedRecords: Int
+    /// Input bytes (as stored on disk, compressed for `.gz`) behind the records written.
+    public var inputBytes: Int
+    /// Sum of the input files' sizes, when known (0 when not).
+    public var totalInputBytes: Int
+    public var filesDone: Int
+    public var filesTotal: Int
+    /// Seconds since the run started.
+    public var elapsed: Double
+    /// True for the last report of the run.
+    public var finished: Bool
+}
+
+/// Reads files, annotates their documents on several threads and hands the
+/// records to a sink in input order.
+///
+/// One reader thread streams records from the files in order; `jobs` worker
+/// threads, each with its own `Pipeline`, annotate documents and render
+/// them as `entex/1` JSON; the calling thread hands the records to the sink
+/// in input order. At most `maxInFlightRecords` records (and about
+/// `maxInFlightBytes` of document text) are between reading and writing at
+/// any time, so memory does not grow with the input: the reader waits when
+/// the writer falls behind. The output is the same bytes whatever `jobs`
+/// is. Every input document yields exactly one record: its annotation, or an
+/// error record naming the file, the line and the reason (a file that
+/// cannot be opened or read, a malformed line, an oversized document).
+public final class BatchEngine {
+    public let options: BatchOptions
+    private let configuration: PipelineConfiguration
+    private let resources: Resources
+
+    /// Builds the pipelines up front so configuration errors surface before any work.
+    public init(resources: Resources, configuration: PipelineConfiguration, options: BatchOptions) throws {
+        self.resources = resources
+        self.configuration = configuration
+        self.options = options
+        _ = try configuration.makePipeline(resources: resources)
+    }
+
+    /// Runs the batch. The first `skipRecords` records of the whole run
+    /// (after each file's own `skipRecords`) are read but not annotated nor
+    /// written: they were written by an interrupted run. `progress` is
+    /// called on the calling thread at most every `progressInterval` seconds
+    /// and once at the end. Throws only when the sink fails (the run stops;
+    /// records written so far stay).
+    @discardableResult
+    public func run(files: [BatchFile], skipRecords: Int = 0, sink: BatchSink, progressInterval: Double = 0.2,
+                    progress: (BatchProgress) -> Void = { _ in }) throws -> BatchProgress {
+        let jobs = options.jobs
+        let pipelines = try (0..<jobs).map { _ in try configuration.makePipeline(resources: resources) }
+        let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes)
+        let start = StageBenchmark.now()
+        var report = BatchProgress(records: 0, errors: 0, resumedRecords: 0, inputBytes: 0,
+                                   totalInputBytes: files.reduce(0) { $0 + $1.entry.size },
+                                   filesDone: 0, filesTotal: files.count, elapsed: 0, finished: false)
+
+        var threads: [Thread] = []
+        let done = DispatchGroup()
+        let readerOptions = options
+        let reader = Thread {
+            BatchEngine.readAll(files: files, skipRecords: skipRecords, options: readerOptions, state: state)
+            done.leave()
+        }
+        reader.stackSize = 8 << 20
+        threads.append(reader)
+        let writerOptions = options.writerOptions
+        for pipeline in pipelines {
+            let worker = Thread {
+                BatchEngine.work(pipeline: pipeline, writer: JSONWriter(options: writerOptions), state: state)
+                done.leave()
+            }
+            worker.stackSize = 8 << 20
+            threads.append(worker)
+        }
+        for thread in threads {
+            done.enter()
+            thread.start()
+        }
+
+        var lastReport = start
+        var failure: Error?
+        var sequence = 0
+        writing: while true {
+            let slot = state.take(sequence)
+            sequence += 1
+            do {
+                switch slot {
+                case .end:
+                    break writing
+                case .fileStart(let index):
+                    try sink.beginFile(index, files[index])
+                case .fileEnd(let index, let diskBytes):
+                    try sink.endFile(index, files[index])
+                    report.filesDone += 1
+                    report.inputBytes = diskBytes
+                case .record(let bytes, let isError, let diskBytes):
+                    try bytes.withUnsafeBytes { try sink.write($0) }
+                    report.records += 1
+                    if isError { report.errors += 1 }
+                    report.inputBytes = diskBytes
+                case .skipped(let count, let diskBytes):
+                    report.resumedRecords += count
+                    report.inputBytes = diskBytes
+                case .pending:
+                    preconditionFailure("batch slot taken before it was filled")
+                }
+            } catch {
+                failure = error
+                state.cancel()
+                break writing
+            }
+            let now = StageBenchmark.now()
+            if now - lastReport >= progressInterval {
+                lastReport = now
+                report.elapsed = now - start
+                progress(report)
+            }
+        }
+        if failure != nil {
+            // Drain so the reader and workers can finish and exit.
+            while case let slot = state.take(sequence), !slot.isEnd { sequence += 1 }
+        }
+        done.wait()
+        if let failure { throw failure }
+        report.elapsed = StageBenchmark.now() - start
+        report.finished = true
+        progress(report)
+        return report
+    }
+
+    // MARK: - Threads
+
+    private static func readAll(files: [BatchFile], skipRecords: Int, options: BatchOptions, state: SharedState) {
+        var completedBytes = 0
+        var globalSkip = skipRecords
+        for (index, file) in files.enumerated() {
+            guard !state.isCancelled else { break }
+            state.put(.fileStart(index), bytes: 0)
+            var skip = file.skipRecords
+            var skippedPending = 0
+            var recordsInFile = 0
+            let entry = file.entry
+            let format = InputFiles.format(for: entry.path)
+            let reader = DocumentReader(format: format, sourceName: entry.relativePath,
+                                        idPrefix: entry.relativePath + ":", maxDocumentBytes: options.maxDocumentBytes)
+            var counting: CountingSource?
+            let emit: (InputRecord) -> Void = { record in
+                recordsInFile += 1
+                let disk = completedBytes + (counting?.bytesRead ?? 0)
+                if skip > 0 || globalSkip > 0 {
+                    if skip > 0 { skip -= 1 } else { globalSkip -= 1 }
+                    skippedPending += 1
+                    return
+                }
+                if skippedPending > 0 {
+                    state.put(.skipped(skippedPending, disk), bytes: 0)
+                    skippedPending = 0
+                }
+                switch record {
+                case .document(let doc):
+                    state.putDocument(doc, diskBytes: disk)
+                case .failure(let failure):
+                    state.put(.record(errorRecord(failure), isError: true, diskBytes: disk), bytes: 0)
+                }
+            }
+            do {
+                let raw = try FileDescriptorSource(path: entry.path)
+                let cancellable = CancellableSource(raw, state: state)
+                let count = CountingSource(cancellable)
+                counting = count
+                if entry.path.lowercased().hasSuffix(".gz") {
+                    try reader.read(try GzipSource(count, name: entry.relativePath), emit: emit)
+                } else {
+                    try reader.read(count, emit: emit)
+                }
+                if format == .text && recordsInFile == 0 {
+                    // An empty text file is still one (empty) document.
+                    var doc = Document(id: entry.relativePath, bytes: [], origin: Origin(source: entry.relativePath, line: 1))
+                    doc.warnings.append(Warning(code: "empty-input", message: "the file is empty"))
+                    emit(.document(doc))
+                }
+            } catch {
+                guard !state.isCancelled else { break }
+                emit(.failure(RecordFailure(id: format == .text ? entry.relativePath : nil, message: error.description,
+                                            source: entry.relativePath, line: nil)))
+            }
+            completedBytes += max(entry.size, counting?.bytesRead ?? 0)
+            if skippedPending > 0 { state.put(.skipped(skippedPending, completedBytes), bytes: 0) }
+            state.put(.fileEnd(index, completedBytes), bytes: 0)
+        }
+        state.finishReading()
+    }
+
+    private static func errorRecord(_ failure: RecordFailure) -> [UInt8] {
+        var line: [UInt8] = []
+        JSONWriter.writeError(id: failure.id, message: failure.message, source: failure.source, line: failure.line, into: &line)
+        line.append(0x0A)
+        return line
+    }
+
+    private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
+        while let job = state.nextJob() {
+            var doc = job.document
+            pipeline.process(&doc)
+            var line: [UInt8] = []
+            line.reserveCapacity(doc.text.count * 2 + 256)
+            writer.write(doc, into: &line)
+            line.append(0x0A)
+            state.complete(job.sequence, .record(line, isError: false, diskBytes: job.diskBytes))
+        }
+    }
+}
+
+/// What the writer finds at a position of the output sequence.
+enum BatchSlot {
+    case pending
+    case fileStart(Int)
+    case fileEnd(Int, Int)
+    case record([UInt8], isError: Bool, diskBytes: Int)
+    case skipped(Int, Int)
+    case end
+
+    var isEnd: Bool { if case .end = self { return true } else { return false } }
+}
+
+/// Stops a read when the run is cancelled.
+private final class CancellableSource: ByteSource {
+    let source: any ByteSource
+    let state: SharedState
+    init(_ source: any ByteSource, state: SharedState) {
+        self.source = source
+        self.state = state
+    }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        if state.isCancelled { throw InputError("cancelled") }
+        return try source.read(into: buffer)
+    }
+}
+
+/// The queues between the reader, the workers and the writer.
+///
+/// Positions in the output sequence are handed out by the reader, which
+/// first waits for room: a position is in flight from `put` until the
+/// writer `take`s it, and at most `capacity` are in flight, so the ring of
+/// slots never wraps onto a position not yet written.
+final class SharedState: @unchecked Sendable {
+    struct Job {
+        var sequence: Int
+        var document: Document
+        var diskBytes: Int
+    }
+
+    private let ringLock = NSCondition()
+    private var ring: [BatchSlot]
+    private var slotBytes: [Int]
+    private var nextSequence = 0
+    private var inFlight = 0
+    private var inFlightBytes = 0
+    private let maxBytes: Int
+    private var cancelled = false
+
+    private let jobLock = NSCondition()
+    private var jobs: [Job] = []
+    private var jobHead = 0
+    private var readingDone = false
+
+    init(capacity: Int, maxBytes: Int) {
+        ring = Array(repeating: .pending, count: capacity)
+        slotBytes = Array(repeating: 0, count: capacity)
+        self.maxBytes = maxBytes
+    }
+
+    var isCancelled: Bool {
+        ringLock.lock()
+        defer { ringLock.unlock() }
+        return cancelled
+    }
+
+    /// Reserves the next position (waiting for room) and returns it.
+    private func reserve(bytes: Int) -> Int {
+        ringLock.lock()
+        while (inFlight >= ring.count || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
+            ringLock.wait()
+        }
+        let sequence = nextSequence
+        nextSequence += 1
+        inFlight += 1
+        inFlightBytes += bytes
+        slotBytes[sequence % ring.count] = bytes
+        ringLock.unlock()
+        return sequence
+    }
+
+    /// Puts a finished slot at the next position (reader thread).
+    func put(_ slot: BatchSlot, bytes: Int) {
+        let sequence = reserve(bytes: bytes)
+        complete(sequence, slot)
+    }
+
+    /// Queues a document for the workers (reader thread).
+    func putDocument(_ document: Document, diskBytes: Int) {
+        let sequence = reserve(bytes: document.text.count)
+        jobLock.lock()
+        jobs.append(Job(sequence: sequence, document: document, diskBytes: diskBytes))
+        jobLock.signal()
+        jobLock.unlock()
+    }
+
+    /// No more input (reader thread).
+    func finishReading() {
+        let sequence = reserve(bytes: 0)
+        complete(sequence, .end)
+        jobLock.lock()
+        readingDone = true
+        jobLock.broadcast()
+        jobLock.unlock()
+    }
+
+    /// The next document to annotate, or nil when there are no more (worker threads).
+    func nextJob() -> Job? {
+        jobLock.lock()
+        defer { jobLock.unlock() }
+        while jobHead == jobs.count && !readingDone { jobLock.wait() }
+        guard jobHead < jobs.count else { return nil }
+        let job = jobs[jobHead]
+        jobHead += 1
+        if jobHead >= 1024 && jobHead * 2 >= jobs.count {
+            jobs.removeSubrange(0..<jobHead)
+            jobHead = 0
+        }
+        return job
+    }
+
+    /// Fills a reserved position.
+    func complete(_ sequence: Int, _ slot: BatchSlot) {
+        ringLock.lock()
+        ring[sequence % ring.count] = slot
+        ringLock.broadcast()
+        ringLock.unlock()
+    }
+
+    /// Waits for position `sequence` to be filled and frees it (writer thread).
+    func take(_ sequence: Int) -> BatchSlot {
+        ringLock.lock()
+        defer { ringLock.unlock() }
+        let index = sequence % ring.count
+        while case .pending = ring[index] { ringLock.wait() }
+        let slot = ring[index]
+        ring[index] = .pending
+        inFlight -= 1
+        inFlightBytes -= slotBytes[index]
+        ringLock.broadcast()
+        return slot
+    }
+
+    /// Stops reading: the reader stops at its next read, waiting stops.
+    func cancel() {
+        ringLock.lock()
+        cancelled = true
+        ringLock.broadcast()
+        ringLock.unlock()
+    }
+}
