@@ -5,7 +5,7 @@ import os
 import sys
 import unicodedata
 
-from lexlib import LANGS, LEXICONS, TYPES
+from lexlib import LANGS, LEXICONS, TYPES, is_acronym
 
 FLAGS = {"cs", "cap"}
 
@@ -36,7 +36,11 @@ def check_gazetteer(path):
                 print("%s:%d: alias repeats name" % (path, n)); errors += 1
             if any(unicodedata.category(c) == "Cc" for c in line.replace("\t", "")):
                 print("%s:%d: control char" % (path, n)); errors += 1
-            key = (name, etype, eid)
+            # A cs row of acronyms may follow the main row with the same name and id.
+            acronym_row = flags == "cs" and not is_acronym(name)
+            if acronym_row and (aliases == "-" or not all(is_acronym(a) for a in aliases.split("|"))):
+                print("%s:%d: cs row with a name that is not an acronym must list only acronyms" % (path, n)); errors += 1
+            key = (name, etype, eid, acronym_row)
             if key in seen:
                 print("%s:%d: duplicate %r" % (path, n, key)); errors += 1
             seen.add(key)

@@ -96,7 +96,14 @@ def auto_flags(forms, extra=()):
 
 
 class Gazetteer:
-    """Collects rows, merges duplicates of (name, type, id) and writes the TSV."""
+    """Collects rows, merges duplicates of (name, type, id) and writes the TSV.
+
+    Flags apply to a whole row, so short all-capitals acronyms (US, PRC, CNSA), which
+    need `cs`, never share a row with longer names: when a row's name is not an acronym,
+    its acronym aliases go to a companion row written right after it, with the same
+    name, type, id and lang, the acronyms as its only aliases and the flag `cs`. The
+    main row's flags are computed from its other forms only (China: `cap`, not `cs`).
+    """
 
     def __init__(self):
         self.rows = []
@@ -116,6 +123,10 @@ class Gazetteer:
             if a and a not in seen:
                 seen.add(a)
                 al.append(a)
+        acronyms = []
+        if not is_acronym(name):
+            acronyms = [a for a in al if is_acronym(a)]
+            al = [a for a in al if not is_acronym(a)]
         fl = set(flags)
         if auto:
             fl |= auto_flags([name] + al)
@@ -125,29 +136,38 @@ class Gazetteer:
             for a in al:
                 if a not in row["aliases"] and a != row["name"]:
                     row["aliases"].append(a)
+            for a in acronyms:
+                if a not in row["acronyms"]:
+                    row["acronyms"].append(a)
             row["flags"] |= fl
             if row["lang"] != lang:
                 row["lang"] = "*"
             return
         self.index[key] = len(self.rows)
         self.rows.append({"name": name, "type": etype, "id": eid, "lang": lang,
-                          "aliases": al, "flags": fl})
+                          "aliases": al, "acronyms": acronyms, "flags": fl})
 
     def write(self, relpath, header_lines):
         path = os.path.join(LEXICONS, relpath)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        count = 0
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             for h in header_lines:
                 f.write("# " + clean(h) + "\n" if h else "#\n")
             f.write("# columns: name\ttype\tid\tlang\taliases\tflags\n")
+            f.write("# Acronyms (cs) are on a row of their own after the main row of the same name and id.\n")
             for r in self.rows:
-                fields = [r["name"], r["type"], r["id"], r["lang"],
-                          "|".join(r["aliases"]) or "-",
-                          ",".join(sorted(r["flags"])) or "-"]
-                assert all("\t" not in x and "\n" not in x for x in fields)
-                f.write("\t".join(fields) + "\n")
-        print("%s: %d rows" % (relpath, len(self.rows)))
-        return len(self.rows)
+                out = [(r["aliases"], r["flags"])]
+                if r["acronyms"]:
+                    out.append((r["acronyms"], {"cs"}))
+                for aliases, flags in out:
+                    fields = [r["name"], r["type"], r["id"], r["lang"],
+                              "|".join(aliases) or "-", ",".join(sorted(flags)) or "-"]
+                    assert all("\t" not in x and "\n" not in x for x in fields)
+                    f.write("\t".join(fields) + "\n")
+                    count += 1
+        print("%s: %d rows" % (relpath, count))
+        return count
 
 
 def pkg_version(dist):

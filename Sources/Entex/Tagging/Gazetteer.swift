@@ -1,0 +1,456 @@
+/// A compiled gazetteer: every name and alias of the loaded lexicons as a
+/// trie over token match keys, flattened into arrays.
+///
+/// - Vocabulary: every token key that occurs in some name, as a
+///   `ByteStringTable` (key bytes → term id).
+/// - Transitions: one open-addressed hash table of `(state, term) → state`,
+///   so a step costs one hash probe whatever the number of entries.
+/// - Outputs: for each state, the entries whose name (or alias) ends there
+///   (compressed rows: `outputStarts[state]..<outputStarts[state + 1]`).
+/// - Entries: type, flags, language, canonical name, knowledge-base id and
+///   the file they came from.
+///
+/// Built by `GazetteerBuilder`, saved and loaded by `GazetteerCache`,
+/// matched by `match(_:into:)`. Immutable once built, shared by all threads.
+public final class Gazetteer: Sendable {
+    /// Priority given to candidates from bundled lexicons (see `Entity.priority`).
+    public static let bundledPriority: Int32 = 10
+    /// Priority given to candidates from user lexicons (`--lexicon`): above every bundled entry.
+    public static let userPriority: Int32 = 30
+
+    /// Per-entry flags, as written in the `flags` column.
+    public struct Flags: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// `cs`: the text must equal the name or alias byte for byte.
+        public static let caseSensitive = Flags(rawValue: 1 << 0)
+        /// `cap`: the name's capitalized words must be capitalized in the text, and
+        /// a one-token match is rejected at a sentence start or in an all-caps sentence.
+        public static let needsCapital = Flags(rawValue: 1 << 1)
+    }
+
+    /// Entry language: `*` (any), `en`, `es`.
+    public enum Language: UInt8, Sendable {
+        case any = 0, en = 1, es = 2
+
+        public init?(code: some StringProtocol) {
+            switch code {
+            case "*": self = .any
+            case "en": self = .en
+            case "es": self = .es
+            default: return nil
+            }
+        }
+
+        public var code: String {
+            switch self {
+            case .any: "*"
+            case .en: "en"
+            case .es: "es"
+            }
+        }
+    }
+
+    /// Marks an output that needs no surface comparison (its entry is not `cs`).
+    static let noForm = UInt32.max
+    static let emptySlot = UInt64.max
+
+    // Vocabulary and trie.
+    let vocabulary: TermTable
+    /// `rootTargets[term]`: the state reached from the root on `term`, or 0 (none):
+    /// the first step of every walk is one array read, not a hash probe.
+    let rootTargets: [UInt32]
+    /// Open-addressed keys `state << 32 | term` (`emptySlot` = free); size is a power of two.
+    let transitionKeys: [UInt64]
+    let transitionTargets: [UInt32]
+    /// `stateCount + 1` offsets into the output arrays.
+    let outputStarts: [UInt32]
+    /// Entry of each output.
+    let outputEntries: [UInt32]
+    /// For `cs` entries, the string id of the exact surface form (name or alias), else `noForm`.
+    let outputForms: [UInt32]
+    /// For `cap` entries, bit `i` set when token `i` of the form is capitalized (first 32 tokens).
+    let outputCapitals: [UInt32]
+
+    // Entries.
+    let entryTypes: [UInt8]
+    let entryFlags: [UInt8]
+    let entryLanguages: [UInt8]
+    /// Index into `files`.
+    let entryFiles: [UInt16]
+    /// String ids of the canonical name and the kb id (`noForm` when absent).
+    let entryCanonical: [UInt32]
+    let entryKB: [UInt32]
+    /// Canonical names, kb ids and `cs` surface forms, concatenated; string
+    /// `id` is `stringPool[stringEnds[id - 1]..<stringEnds[id]]` (start 0 for id 0).
+    let stringPool: [UInt8]
+    let stringEnds: [UInt32]
+
+    /// File names (last path component) of the lexicons, as candidates' `rule`.
+    public let files: [String]
+    /// Whether each file is a user lexicon.
+    public let fileIsUser: [Bool]
+
+    init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
+         outputStarts: [UInt32], outputEntries: [UInt32], outputForms: [UInt32], outputCapitals: [UInt32],
+         entryTypes: [UInt8], entryFlags: [UInt8], entryLanguages: [UInt8], entryFiles: [UInt16],
+         entryCanonical: [UInt32], entryKB: [UInt32], stringPool: [UInt8], stringEnds: [UInt32],
+         files: [String], fileIsUser: [Bool]) {
+        self.vocabulary = vocabulary
+        self.rootTargets = rootTargets
+        self.transitionKeys = transitionKeys
+        self.transitionTargets = transitionTargets
+        self.outputStarts = outputStarts
+        self.outputEntries = outputEntries
+        self.outputForms = outputForms
+        self.outputCapitals = outputCapitals
+        self.entryTypes = entryTypes
+        self.entryFlags = entryFlags
+        self.entryLanguages = entryLanguages
+        self.entryFiles = entryFiles
+        self.entryCanonical = entryCanonical
+        self.entryKB = entryKB
+        self.stringPool = stringPool
+        self.stringEnds = stringEnds
+        self.files = files
+        self.fileIsUser = fileIsUser
+    }
+
+    /// Number of entries (rows of all lexicons).
+    public var entryCount: Int { entryTypes.count }
+    /// Number of trie states (the root included).
+    public var stateCount: Int { outputStarts.count - 1 }
+    /// Number of (state, term) transitions.
+    public var transitionCount: Int { stateCount - 1 }
+    /// Number of distinct token keys in all names.
+    public var vocabularySize: Int { vocabulary.count }
+
+    @inline(__always)
+    static func slot(_ key: UInt64, mask: Int) -> Int {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    /// The state reached from `state` on `term`, or nil.
+    @inline(__always)
+    static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
+                     _ state: UInt32, _ term: UInt32) -> UInt32? {
+        let key = UInt64(state) << 32 | UInt64(term)
+        let mask = keys.count - 1
+        var i = slot(key, mask: mask)
+        while true {
+            let k = keys[i]
+            if k == key { return targets[i] }
+            if k == emptySlot { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The bytes of string `id`.
+    func string(_ id: Int) -> ArraySlice<UInt8> {
+        stringPool[(id == 0 ? 0 : Int(stringEnds[id - 1]))..<Int(stringEnds[id])]
+    }
+
+    /// The canonical name of an entry.
+    func canonical(_ entry: Int) -> String {
+        String(decoding: string(Int(entryCanonical[entry])), as: UTF8.self)
+    }
+
+    /// The kb id of an entry, if it has one.
+    func kb(_ entry: Int) -> String? {
+        let id = entryKB[entry]
+        return id == Gazetteer.noForm ? nil : String(decoding: string(Int(id)), as: UTF8.self)
+    }
+}
+
+/// Reusable buffers of one matching thread.
+struct GazetteerScratch {
+    /// Term id of each token of the document, or -1 when its key is in no name.
+    var terms: [Int32] = []
+    /// Accepting (state, last token) pairs along the current walk.
+    var accepting: [(state: UInt32, end: Int)] = []
+    /// (entry type, canonical id, kb id) already emitted for the current span.
+    var emitted: [(UInt8, UInt32, UInt32)] = []
+    /// A small direct-mapped memo of recent key lookups: text repeats its
+    /// words, and this stays in the CPU cache however large the vocabulary
+    /// is. Tag: the key's 64-bit hash (0 = empty); value: term id or -1.
+    /// A remembered miss is trusted on equal 64-bit hashes; a remembered hit
+    /// is checked against the key bytes.
+    var memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
+    var memoTerms = [Int32](repeating: -1, count: GazetteerScratch.memoSize)
+    /// The gazetteer the memo was filled for (memos are per vocabulary).
+    var memoOwner: ObjectIdentifier?
+    static let memoSize = 4096
+}
+
+extension Gazetteer {
+    /// Appends to `candidates` the entities this gazetteer finds in `doc`,
+    /// which must have tokens (and sentence starts, for `cap` entries).
+    ///
+    /// From every token that is not punctuation or a symbol, walks the trie
+    /// as far as the text allows and proposes the longest match that has at
+    /// least one entry passing its flags and language, with all such entries
+    /// (one candidate each, duplicates of type/canonical/kb dropped), in
+    /// lexicon order. Candidates come out ordered by start token.
+    public func match(_ doc: Document, into candidates: inout [Entity]) {
+        var scratch = GazetteerScratch()
+        match(doc, into: &candidates, scratch: &scratch)
+    }
+
+    func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
+        let tokens = doc.tokens
+        let n = tokens.count
+        guard n > 0, stateCount > 1 else { return }
+        let language: Language
+        switch doc.language {
+        case "en": language = .en
+        case "es": language = .es
+        default: language = .any
+        }
+        // One vocabulary lookup per token.
+        scratch.terms.removeAll(keepingCapacity: true)
+        scratch.terms.reserveCapacity(n)
+        if scratch.memoOwner != ObjectIdentifier(self) {
+            scratch.memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
+            scratch.memoOwner = ObjectIdentifier(self)
+        }
+        var memoTags = scratch.memoTags, memoTerms = scratch.memoTerms
+        scratch.memoTags = []
+        scratch.memoTerms = []
+        doc.tokenKeys.withUnsafeBufferPointer { keys in
+            vocabulary.pool.withUnsafeBufferPointer { pool in
+                vocabulary.ends.withUnsafeBufferPointer { ends in
+                    vocabulary.slots.withUnsafeBufferPointer { slots in
+                        memoTags.withUnsafeMutableBufferPointer { tags in
+                            memoTerms.withUnsafeMutableBufferPointer { memo in
+                                for token in tokens {
+                                    let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                                    let h = TermTable.hash64(key)
+                                    let m = Int(truncatingIfNeeded: h >> 40) & (GazetteerScratch.memoSize - 1)
+                                    if h != 0 && tags[m] == h {
+                                        let id = memo[m]
+                                        if id < 0 || TermTable.keyEquals(Int(id), key, pool: pool, ends: ends) {
+                                            scratch.terms.append(id)
+                                            continue
+                                        }
+                                    }
+                                    let id = TermTable.lookup(key, hash: TermTable.fold(h), pool: pool, ends: ends, slots: slots)
+                                    tags[m] = h
+                                    memo[m] = id
+                                    scratch.terms.append(id)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        scratch.memoTags = memoTags
+        scratch.memoTerms = memoTerms
+        var allCapsSentence = AllCapsSentenceCache()
+        transitionKeys.withUnsafeBufferPointer { keys in
+            transitionTargets.withUnsafeBufferPointer { targets in
+                outputStarts.withUnsafeBufferPointer { starts in
+                  rootTargets.withUnsafeBufferPointer { roots in
+                    for i in 0..<n {
+                        let first = scratch.terms[i]
+                        if first < 0 { continue }
+                        let root = roots[Int(first)]
+                        if root == 0 || !Gazetteer.canEdge(tokens[i].kind) { continue }
+                        var state = root
+                        scratch.accepting.removeAll(keepingCapacity: true)
+                        if starts[Int(state)] != starts[Int(state) + 1] { scratch.accepting.append((state, i)) }
+                        var j = i + 1
+                        while j < n {
+                            let term = scratch.terms[j]
+                            if term < 0 { break }
+                            guard let next = Gazetteer.step(keys, targets, state, UInt32(term)) else { break }
+                            state = next
+                            if starts[Int(state)] != starts[Int(state) + 1], Gazetteer.canEdge(tokens[j].kind) {
+                                scratch.accepting.append((state, j))
+                            }
+                            j += 1
+                        }
+                        // Longest first: the first span with a passing entry wins.
+                        var k = scratch.accepting.count - 1
+                        while k >= 0 {
+                            let (state, end) = scratch.accepting[k]
+                            if emit(doc, from: i, to: end, state: state, language: language,
+                                    outputs: Int(starts[Int(state)])..<Int(starts[Int(state) + 1]),
+                                    allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
+                                break
+                            }
+                            k -= 1
+                        }
+                    }
+                  }
+                }
+            }
+        }
+    }
+
+    /// Whether a token of this kind may start or end a match.
+    @inline(__always)
+    static func canEdge(_ kind: TokenKind) -> Bool {
+        kind != .punct && kind != .symbol && kind != .emoji
+    }
+
+    /// Appends the passing entries of one state as candidates for tokens
+    /// `first...last`; returns whether any passed.
+    private func emit(_ doc: Document, from first: Int, to last: Int, state: UInt32, language: Language,
+                      outputs: Range<Int>, allCaps: inout AllCapsSentenceCache,
+                      scratch: inout GazetteerScratch, into candidates: inout [Entity]) -> Bool {
+        let tokens = doc.tokens
+        let span = Span(start: tokens[first].start, end: tokens[last].end)
+        scratch.emitted.removeAll(keepingCapacity: true)
+        for o in outputs {
+            let entry = Int(outputEntries[o])
+            let lang = entryLanguages[entry]
+            if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
+            let flags = Flags(rawValue: entryFlags[entry])
+            if flags.contains(.caseSensitive) {
+                let form = outputForms[o]
+                if form != Gazetteer.noForm && !surface(doc, span, equals: Int(form)) { continue }
+            }
+            if flags.contains(.needsCapital) {
+                let mask = outputCapitals[o]
+                var ok = true
+                for t in first...last where t - first < 32 && mask & (1 << UInt32(t - first)) != 0 {
+                    if !tokens[t].flags.contains(.capitalized) { ok = false; break }
+                }
+                if !ok { continue }
+                if first == last {
+                    if tokens[first].flags.contains(.sentenceStart) { continue }
+                    if allCaps.isAllCaps(tokens, first) { continue }
+                }
+            }
+            let type = entryTypes[entry], canonical = entryCanonical[entry], kbID = entryKB[entry]
+            if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
+            scratch.emitted.append((type, canonical, kbID))
+            let file = Int(entryFiles[entry])
+            let user = fileIsUser[file]
+            candidates.append(Entity(
+                span: span, type: EntityType(rawValue: type) ?? .org,
+                source: user ? .user : .gazetteer,
+                canonical: self.canonical(entry), kb: kb(entry),
+                priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
+                rule: files[file]))
+        }
+        return !scratch.emitted.isEmpty
+    }
+
+    /// Whether the text of `span` is byte for byte string `form`.
+    private func surface(_ doc: Document, _ span: Span, equals form: Int) -> Bool {
+        let bytes = string(form)
+        guard bytes.count == Int(span.length) else { return false }
+        return doc.text.withUnsafeBufferPointer { text in
+            bytes.withUnsafeBufferPointer { f in
+                memcmpEqual(text.baseAddress! + Int(span.start), f.baseAddress!, f.count)
+            }
+        }
+    }
+}
+
+/// Remembers whether the sentence around a token is written in capitals
+/// (at least two letter tokens, all of them all-caps): headlines like
+/// `CHINA LAUNCHES PROBE` say nothing about which words are names.
+struct AllCapsSentenceCache {
+    private var start = -1
+    private var end = -1
+    private var value = false
+
+    mutating func isAllCaps(_ tokens: [Token], _ index: Int) -> Bool {
+        if index >= start && index < end { return value }
+        var s = index
+        while s > 0 && !tokens[s].flags.contains(.sentenceStart) { s -= 1 }
+        var e = index + 1
+        while e < tokens.count && !tokens[e].flags.contains(.sentenceStart) { e += 1 }
+        var letters = 0
+        var caps = true
+        for t in s..<e where tokens[t].flags.contains(.hasLetter) {
+            letters += 1
+            if !tokens[t].flags.contains(.allCaps) { caps = false; break }
+        }
+        start = s
+        end = e
+        value = caps && letters >= 2
+        return value
+    }
+}
+
+/// The vocabulary of a gazetteer: token keys → dense term ids, in one
+/// open-addressed array whose slots hold `hash << 32 | (id + 1)` (0 = empty),
+/// so a probe that misses never touches the key bytes.
+struct TermTable: Sendable {
+    /// Concatenated key bytes; key `id` ends at `ends[id]`.
+    let pool: [UInt8]
+    let ends: [UInt32]
+    /// Power-of-two size, at most half full.
+    let slots: [UInt64]
+
+    var count: Int { ends.count }
+
+    init(pool: [UInt8], ends: [UInt32], slots: [UInt64]) {
+        self.pool = pool
+        self.ends = ends
+        self.slots = slots
+    }
+
+    /// The table of the keys of `table`, same ids.
+    init(_ table: ByteStringTable) {
+        pool = table.pool
+        ends = table.ends
+        var size = 16
+        while size < table.count * 2 { size <<= 1 }
+        var slots = [UInt64](repeating: 0, count: size)
+        for id in 0..<table.count {
+            let h = table.hashes[id]
+            var i = Int(h) & (size - 1)
+            while slots[i] != 0 { i = (i + 1) & (size - 1) }
+            slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+        }
+        self.slots = slots
+    }
+
+    /// FNV-1a over `key`, 64 bits; `fold` of it is `ByteStringTable.hash`.
+    @inline(__always)
+    static func hash64(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    @inline(__always)
+    static func fold(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h ^ (h >> 32)) }
+
+    /// Whether term `id` has the bytes of `key`.
+    @inline(__always)
+    static func keyEquals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>, pool: UnsafeBufferPointer<UInt8>,
+                          ends: UnsafeBufferPointer<UInt32>) -> Bool {
+        let start = id == 0 ? 0 : Int(ends[id - 1]), end = Int(ends[id])
+        return end - start == key.count
+            && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count))
+    }
+
+    /// The term id of `key` (whose `ByteStringTable.hash` is `h`), or -1.
+    @inline(__always)
+    static func lookup(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32, pool: UnsafeBufferPointer<UInt8>,
+                       ends: UnsafeBufferPointer<UInt32>, slots: UnsafeBufferPointer<UInt64>) -> Int32 {
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        while true {
+            let slot = slots[i]
+            if slot == 0 { return -1 }
+            if UInt32(truncatingIfNeeded: slot >> 32) == h {
+                let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                let start = id == 0 ? 0 : Int(ends[id - 1]), end = Int(ends[id])
+                if end - start == key.count
+                    && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
+                    return Int32(id)
+                }
+            }
+            i = (i + 1) & mask
+        }
+    }
+}
