@@ -1,0 +1,189 @@
+import Foundation
+
+/// The word lists the name rules read, loaded once from `Lexicons/` and
+/// shared by every thread.
+///
+/// - `rules/titles-{en,es}.txt`: title and role phrases (`president`, `el presidente`, `sr`).
+/// - `rules/org-heads-{en,es}.txt`: organisation head words, matched case-sensitively as written.
+/// - `rules/connectors.txt`: lowercase words allowed inside names (`of`, `de la`, `van`).
+/// - `names/first_names.tsv`: known first names (extra columns are ignored).
+/// - `common/{en,es}.txt`: common lowercase words, to tell a capitalised
+///   sentence-initial word from a name.
+///
+/// Title, first-name, connector and common-word tables are keyed by match
+/// keys (`Tokenizer.key`); organisation heads by their exact UTF-8 bytes.
+public struct NameRuleResources: Sendable {
+    /// What a title phrase is.
+    public enum TitleKind: UInt8, Sendable {
+        /// Courtesy or academic form of address (`Mr`, `Dr`, `señora`).
+        case honorific
+        /// Office, rank or job (`President`, `ministra`, `Director`).
+        case role
+    }
+
+    /// Where an organisation head word stands in a name.
+    public struct HeadPosition: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Starts a name: `Ministry of Defence`, `Banco Central de Venezuela`.
+        public static let first = HeadPosition(rawValue: 1)
+        /// Ends a name: `Labour Party`, `Acme Inc.`.
+        public static let last = HeadPosition(rawValue: 2)
+    }
+
+    /// Where a connector may stand.
+    public struct ConnectorUse: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let org = ConnectorUse(rawValue: 1)
+        public static let person = ConnectorUse(rawValue: 2)
+        /// Joins coordinated parts (`and`, `y`): only after an `of`/`de` phrase.
+        public static let coordinating = ConnectorUse(rawValue: 4)
+    }
+
+    /// Title phrases per language; a phrase's key is its words' keys joined by one space.
+    public var titles: [String: ByteStringTable] = [:]
+    public var titleKinds: [String: [TitleKind]] = [:]
+    /// Longest title phrase, in words.
+    public var maxTitleWords = 1
+    /// First words of all title phrases (any language), to skip most tokens quickly.
+    public var titleFirstWords = ByteStringTable()
+
+    public var orgHeads = ByteStringTable()
+    public var orgHeadPositions: [HeadPosition] = []
+
+    public var connectors = ByteStringTable()
+    public var connectorUses: [ConnectorUse] = []
+
+    public var firstNames = ByteStringTable()
+    /// Whether the first name, lowercased, is also a common word (`Will`, `Rosa`).
+    public var firstNameIsCommon: [Bool] = []
+
+    /// Common lowercase words per language.
+    public var commonWords: [String: ByteStringTable] = [:]
+
+    public init() {}
+
+    /// Loads every list from a `Lexicons` folder. A malformed row is an
+    /// error naming its file and line; an absent optional file (first names,
+    /// common words, connectors) leaves its table empty.
+    public static func load(from lexicons: String) throws(DataFileError) -> NameRuleResources {
+        var r = NameRuleResources()
+        for lang in ["en", "es"] {
+            let titlePath = "\(lexicons)/rules/titles-\(lang).txt"
+            var table = ByteStringTable()
+            var kinds: [TitleKind] = []
+            for row in try DataFile.rows(titlePath, minimumColumns: 2) {
+                let kind: TitleKind
+                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                case "honorific": kind = .honorific
+                case "role": kind = .role
+                default:
+                    throw DataFileError(file: titlePath, line: row.line, message: "unknown title kind '\(row.fields[1])' (honorific, role)")
+                }
+                let words = phraseWords(String(row.fields[0]))
+                guard !words.isEmpty else {
+                    throw DataFileError(file: titlePath, line: row.line, message: "empty title phrase")
+                }
+                r.maxTitleWords = max(r.maxTitleWords, words.count)
+                r.titleFirstWords.insert(Tokenizer.key(words[0]))
+                let id = table.insert(joinedKey(words))
+                if id == kinds.count { kinds.append(kind) }
+            }
+            r.titles[lang] = table
+            r.titleKinds[lang] = kinds
+
+            let headPath = "\(lexicons)/rules/org-heads-\(lang).txt"
+            for row in try DataFile.rows(headPath, minimumColumns: 2) {
+                let position: HeadPosition
+                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                case "first": position = .first
+                case "last": position = .last
+                case "both": position = [.first, .last]
+                default:
+                    throw DataFileError(file: headPath, line: row.line, message: "unknown head position '\(row.fields[1])' (first, last, both)")
+                }
+                let word = ICUFold.nfc(row.fields[0].trimmingCharacters(in: .whitespaces))
+                let id = r.orgHeads.insert(Array(word.utf8))
+                if id == r.orgHeadPositions.count {
+                    r.orgHeadPositions.append(position)
+                } else {
+                    r.orgHeadPositions[id].formUnion(position)
+                }
+            }
+
+            let commonPath = "\(lexicons)/common/\(lang).txt"
+            var common = ByteStringTable(minimumCapacity: 60_000)
+            if FileExists.at(commonPath) {
+                for row in try DataFile.rows(commonPath) {
+                    common.insert(Tokenizer.key(row.fields[0].trimmingCharacters(in: .whitespaces)))
+                }
+            }
+            r.commonWords[lang] = common
+        }
+
+        let connectorPath = "\(lexicons)/rules/connectors.txt"
+        if FileExists.at(connectorPath) {
+            for row in try DataFile.rows(connectorPath, minimumColumns: 2) {
+                let word = row.fields[0].trimmingCharacters(in: .whitespaces)
+                var use: ConnectorUse
+                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                case "org": use = .org
+                case "person": use = .person
+                case "both": use = [.org, .person]
+                default:
+                    throw DataFileError(file: connectorPath, line: row.line, message: "unknown connector use '\(row.fields[1])' (org, person, both)")
+                }
+                if ["and", "y", "e", "&"].contains(word) { use.insert(.coordinating) }
+                let id = r.connectors.insert(Tokenizer.key(word))
+                if id == r.connectorUses.count { r.connectorUses.append(use) } else { r.connectorUses[id].formUnion(use) }
+            }
+        }
+
+        let namesPath = "\(lexicons)/names/first_names.tsv"
+        if FileExists.at(namesPath) {
+            r.firstNames = ByteStringTable(minimumCapacity: 40_000)
+            for row in try DataFile.rows(namesPath) {
+                let name = row.fields[0].trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty else { continue }
+                // Tolerant of added columns: the common flag is the 4th when present.
+                let common = row.fields.count >= 4 && row.fields[3].trimmingCharacters(in: .whitespaces) == "1"
+                let id = r.firstNames.insert(Tokenizer.key(name))
+                if id == r.firstNameIsCommon.count {
+                    r.firstNameIsCommon.append(common)
+                } else if common {
+                    r.firstNameIsCommon[id] = true
+                }
+            }
+        }
+        return r
+    }
+
+    /// Words of a title phrase: split on spaces and hyphens, trailing dots dropped.
+    static func phraseWords(_ phrase: String) -> [String] {
+        phrase.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "\t" })
+            .map { word in
+                var w = Substring(word)
+                while w.hasSuffix(".") { w = w.dropLast() }
+                return String(w)
+            }
+            .filter { !$0.isEmpty }
+    }
+
+    static func joinedKey(_ words: [String]) -> [UInt8] {
+        var key: [UInt8] = []
+        for (i, w) in words.enumerated() {
+            if i > 0 { key.append(0x20) }
+            key.append(contentsOf: Tokenizer.key(w))
+        }
+        return key
+    }
+
+    /// Whether `key` is a common word in `language` (`en`, `es`; anything else: either).
+    @inline(__always)
+    public func isCommon(_ key: UnsafeBufferPointer<UInt8>, language: String?) -> Bool {
+        if let language, let table = commonWords[language] { return table.lookup(key) != nil }
+        for table in commonWords.values where table.lookup(key) != nil { return true }
+        return false
+    }
+}

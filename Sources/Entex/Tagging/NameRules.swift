@@ -1,0 +1,688 @@
+/// The `rules` stage: proposes PERSON and ORG candidates for names no list
+/// holds, from the shape of the text around them.
+///
+/// Rules (each candidate has `source: .rule` and `rule` set to the name in brackets):
+/// - `[title-person]` a title or role phrase from `rules/titles-*.txt`, then a
+///   capitalised sequence: `President Nicolas Maduro`, `la ministra Carolina
+///   Darias`, `Dr. Smith`. The title is not part of the span.
+/// - `[first-name-person]` a known first name followed by capitalised words.
+/// - `[lone-first-name]` a known first name alone mid-sentence, with priority -1
+///   so that any other proposal for the same span wins.
+/// - `[initials-person]` initials and a surname (`P. Simmons`).
+/// - `[unknown-name]` one to three capitalised words mid-sentence that no list
+///   knows (not common words, not proposed by an earlier tagger): PERSON with
+///   priority -2, the weakest proposal.
+/// - `[name-handle]` `Name (@handle)`: the name (PERSON, or ORG when it holds an
+///   organisation head word) and the HANDLE, linked by a shared `cluster`.
+/// - `[org-head]` a capitalised sequence ending or starting with a head word of
+///   `rules/org-heads-*.txt`, with connectors inside (`China Academy of
+///   Aerospace Technology`, `Banco Central de Venezuela`).
+/// - `[lone-head]` a head word that is also a common word, capitalised alone in
+///   mid-sentence (`el Gobierno`, `the Senate`), with priority -1.
+/// - `[acronym-definition]` `Long Name (ACR)` and `ACR (Long Name)` where the
+///   acronym's letters follow the long name's words: both mentions get the long
+///   name's type (from an earlier candidate with that exact span, else ORG) and
+///   a shared `cluster`.
+///
+/// A "name word" is a capitalised word that is not a stopword; at the start
+/// of a sentence, in an all-capitals sentence, or written all in capitals, it
+/// must also not be a common word of the document's language, so headlines and
+/// sentence-initial words do not all become names.
+///
+/// `cluster` values set here only link candidates of one document; the
+/// `alias` stage renumbers them. Spans are UTF-8 byte offsets on token
+/// boundaries and cross no sentence boundary, except after an initial
+/// (`P. Simmons`), which the sentence splitter may take for a sentence end.
+public final class NameRules: Stage {
+    public let name = "rules"
+    public let requires: Layers = [.tokens, .sentences, .language]
+    public let produces: Layers = [.candidates]
+
+    private let lists: NameRuleResources
+    private let stopwords: [String: ByteStringTable]
+    private var found: [Entity] = []
+    private var sentenceOf: [Int32] = []
+    private var shouting: [Bool] = []
+    private var phrase: [UInt8] = []
+    private var facts: [UInt8] = []
+
+    public init(resources: Resources) {
+        self.lists = resources.nameRules
+        self.stopwords = resources.text.stopwords
+    }
+
+    public func process(_ doc: inout Document) {
+        found.removeAll(keepingCapacity: true)
+        guard !doc.tokens.isEmpty else {
+            doc.layers.insert(.candidates)
+            return
+        }
+        markSentences(doc)
+        facts.removeAll(keepingCapacity: true)
+        facts.append(contentsOf: repeatElement(0, count: doc.tokens.count))
+        // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+        for c in doc.candidates {
+            var t = doc.firstToken(atOrAfter: c.span.start)
+            while t < doc.tokens.count, doc.tokens[t].start < c.span.end {
+                facts[t] |= Scan.covered
+                t += 1
+            }
+        }
+        var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
+        let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
+        let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
+        tokens.withUnsafeBufferPointer { tokens in
+            keys.withUnsafeBufferPointer { keys in
+                text.withUnsafeBufferPointer { text in
+                  facts.withUnsafeMutableBufferPointer { facts in
+                    var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
+                                    lists: lists, stopwords: stopwords, sentenceOf: sentenceOf, shouting: shouting,
+                                    facts: facts)
+                    for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
+                    scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
+                  }
+                }
+            }
+        }
+        // Several rules may find the same span: keep one proposal per (span, type),
+        // the first that links it to another mention, else the first.
+        var kept: [SpanType: Int] = [:]
+        let base = doc.candidates.count
+        for e in found {
+            let key = SpanType(span: e.span, type: e.type)
+            if let k = kept[key] {
+                if doc.candidates[k].cluster == nil, e.cluster != nil { doc.candidates[k] = e }
+            } else {
+                kept[key] = base + kept.count
+                doc.candidates.append(e)
+            }
+        }
+        doc.layers.insert(.candidates)
+    }
+
+    private struct SpanType: Hashable {
+        var span: Span
+        var type: EntityType
+    }
+
+    /// Sentence index of each token, and whether its sentence is written in capitals.
+    private func markSentences(_ doc: Document) {
+        let n = doc.tokens.count
+        sentenceOf.removeAll(keepingCapacity: true)
+        sentenceOf.reserveCapacity(n)
+        var sentence = 0
+        for t in doc.tokens {
+            while sentence < doc.sentences.count, doc.sentences[sentence].end <= t.start { sentence += 1 }
+            sentenceOf.append(Int32(sentence))
+        }
+        shouting = [Bool](repeating: false, count: n)
+        var start = 0
+        while start < n {
+            var end = start
+            var letters = 0, caps = 0
+            while end < n, sentenceOf[end] == sentenceOf[start] {
+                let f = doc.tokens[end].flags
+                if doc.tokens[end].kind == .word, f.contains(.hasLetter) {
+                    letters += 1
+                    if f.contains(.allCaps), doc.tokens[end].end - doc.tokens[end].start > 1 { caps += 1 }
+                }
+                end += 1
+            }
+            if letters >= 3, caps * 10 >= letters * 6 {
+                for i in start..<end { shouting[i] = true }
+            }
+            start = end
+        }
+    }
+}
+
+/// One document's read-only view for the rules: tokens, keys and text as buffers.
+private struct Scan {
+    let tokens: UnsafeBufferPointer<Token>
+    let keys: UnsafeBufferPointer<UInt8>
+    let text: UnsafeBufferPointer<UInt8>
+    let language: String?
+    let lists: NameRuleResources
+    let stopwords: [String: ByteStringTable]
+    let sentenceOf: [Int32]
+    let shouting: [Bool]
+    let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    /// End offsets of nationality (NORP) candidates proposed by earlier stages.
+    var norpEnds: Set<Int32> = []
+    /// Per-token facts, computed on first use (see `fact`).
+    let facts: UnsafeMutableBufferPointer<UInt8>
+    let stopTables: [ByteStringTable]
+
+    init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
+         language: String?, lists: NameRuleResources, stopwords: [String: ByteStringTable],
+         sentenceOf: [Int32], shouting: [Bool], facts: UnsafeMutableBufferPointer<UInt8>) {
+        self.facts = facts
+        self.tokens = tokens
+        self.keys = keys
+        self.text = text
+        self.language = language
+        self.lists = lists
+        self.stopwords = stopwords
+        self.sentenceOf = sentenceOf
+        self.shouting = shouting
+        let langs = language.map { [$0] } ?? ["en", "es"]
+        titleTables = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
+        stopTables = langs.compactMap { stopwords[$0] }
+    }
+
+    var count: Int { tokens.count }
+
+    // MARK: Token facts
+
+    @inline(__always) func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: keys[Int(tokens[i].keyStart)..<Int(tokens[i].keyEnd)])
+    }
+
+    @inline(__always) func bytes(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i].end)])
+    }
+
+    @inline(__always) func isByte(_ i: Int, _ c: UInt8) -> Bool {
+        i >= 0 && i < count && tokens[i].end - tokens[i].start == 1 && text[Int(tokens[i].start)] == c
+    }
+
+    @inline(__always) func sameSentence(_ a: Int, _ b: Int) -> Bool { sentenceOf[a] == sentenceOf[b] }
+
+    /// Whether a name that started at `a` may go on at `b`: same sentence, or
+    /// right after an initial the sentence splitter took for a sentence end ("P. Simmons").
+    func nameContinues(_ a: Int, _ b: Int) -> Bool {
+        guard a >= 0, b > a, b < count else { return false }
+        return sameSentence(a, b) || (b > 0 && isInitialLetter(b - 1) && sentenceOf[b] == sentenceOf[b - 1] + 1 && sameSentence(a, b - 1))
+    }
+
+    @inline(__always) func isWordish(_ i: Int) -> Bool {
+        let t = tokens[i]
+        return (t.kind == .word || t.kind == .abbreviation) && t.flags.contains(.hasLetter)
+    }
+
+    func isStopword(_ i: Int) -> Bool {
+        let k = key(i)
+        for table in stopTables where table.lookup(k) != nil { return true }
+        return false
+    }
+
+    func isCommon(_ i: Int) -> Bool {
+        var k = key(i)
+        if tokens[i].kind == .abbreviation, k.last == UInt8(ascii: ".") { k = UnsafeBufferPointer(rebasing: k.dropLast()) }
+        return lists.isCommon(k, language: language)
+    }
+
+    /// First word of a sentence, or right after opening or separating punctuation.
+    func isInitial(_ i: Int) -> Bool {
+        if tokens[i].flags.contains(.sentenceStart) || i == 0 { return true }
+        if !sameSentence(i - 1, i) { return true }
+        let p = tokens[i - 1]
+        if p.kind == .punct || p.kind == .symbol || p.kind == .emoji {
+            return !(isByte(i - 1, UInt8(ascii: ",")) || isByte(i - 1, UInt8(ascii: ")")) || isByte(i - 1, UInt8(ascii: ";")))
+        }
+        return false
+    }
+
+    // Fact bits: known, name word, title word, title start, head first, head last, head with dot.
+    static let known: UInt8 = 0x80, nameWord: UInt8 = 1, titleWord: UInt8 = 2, titleStart: UInt8 = 4
+    static let headFirst: UInt8 = 8, headLast: UInt8 = 16, headDot: UInt8 = 32
+    /// Set before the scan: an earlier tagger proposed an entity over this token.
+    static let covered: UInt8 = 64
+
+    /// The facts of token `i`, computed once per document.
+    @inline(__always) func fact(_ i: Int) -> UInt8 {
+        let f = facts[i]
+        if f & Scan.known != 0 { return f }
+        var computed = Scan.known | (f & Scan.covered)
+        if computeNameWord(i) { computed |= Scan.nameWord }
+        if isWordish(i) {
+            var word = key(i)
+            while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
+            if lists.titleFirstWords.lookup(word) != nil {
+                computed |= Scan.titleStart
+                for (table, _) in titleTables where table.lookup(word) != nil {
+                    computed |= Scan.titleWord
+                    break
+                }
+            }
+        }
+        if let (position, end) = computeHeadPosition(i) {
+            if position.contains(.first) { computed |= Scan.headFirst }
+            if position.contains(.last) { computed |= Scan.headLast }
+            if end == i + 2 { computed |= Scan.headDot }
+        }
+        facts[i] = computed
+        return computed
+    }
+
+    /// A capitalised word that may be part of a name (see `NameRules`).
+    @inline(__always) func isNameWord(_ i: Int) -> Bool {
+        i >= 0 && i < count && fact(i) & Scan.nameWord != 0
+    }
+
+    func computeNameWord(_ i: Int) -> Bool {
+        guard i >= 0, i < count, isWordish(i) else { return false }
+        let f = tokens[i].flags
+        guard f.contains(.capitalized) else { return false }
+        let length = tokens[i].end - tokens[i].start
+        if length == 1 { return false }  // "I", "A"
+        if isStopword(i) { return false }
+        if isInitial(i) || shouting[i] || (f.contains(.allCaps) && length > 5) {
+            return !isCommon(i)
+        }
+        return true
+    }
+
+    func connectorUse(_ i: Int) -> NameRuleResources.ConnectorUse? {
+        guard i >= 0, i < count, tokens[i].kind == .word || isByte(i, UInt8(ascii: "&")) else { return nil }
+        guard !tokens[i].flags.contains(.capitalized) else { return nil }
+        guard let id = lists.connectors.lookup(key(i)) else { return nil }
+        return lists.connectorUses[id]
+    }
+
+    /// The organisation head position of token `i` (exact text, or text plus an attached '.').
+    @inline(__always) func headPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
+        guard i >= 0, i < count else { return nil }
+        let f = fact(i)
+        guard f & (Scan.headFirst | Scan.headLast) != 0 else { return nil }
+        var position: NameRuleResources.HeadPosition = []
+        if f & Scan.headFirst != 0 { position.insert(.first) }
+        if f & Scan.headLast != 0 { position.insert(.last) }
+        return (position, f & Scan.headDot != 0 ? i + 2 : i + 1)
+    }
+
+    func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
+        guard i < count, tokens[i].flags.contains(.capitalized) || tokens[i].flags.contains(.allCaps) else { return nil }
+        if let id = lists.orgHeads.lookup(bytes(i)) { return (lists.orgHeadPositions[id], i + 1) }
+        if i + 1 < count, isByte(i + 1, UInt8(ascii: ".")), tokens[i + 1].start == tokens[i].end {
+            let withDot = UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i + 1].end)])
+            if let id = lists.orgHeads.lookup(withDot) { return (lists.orgHeadPositions[id], i + 2) }
+        }
+        return nil
+    }
+
+    func span(_ from: Int, _ to: Int) -> Span { Span(start: tokens[from].start, end: tokens[to - 1].end) }
+
+    // MARK: Rules
+
+    mutating func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
+        var personEnd = 0  // tokens before this are inside a PERSON found by a title
+        var i = 0
+        while i < count {
+            if let (_, nameStart) = title(at: i, phrase: &phrase) {
+                let end = personName(from: nameStart)
+                if end > nameStart, !endsInOrg(nameStart, end) {
+                    found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, rule: "title-person"))
+                    personEnd = end
+                    i = end
+                    continue
+                }
+            }
+            if i >= personEnd, let end = firstNamePerson(at: i) {
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "first-name-person"))
+                personEnd = end
+                i = end
+                continue
+            }
+            if i >= personEnd, isLoneFirstName(i) {
+                // Weakest evidence: loses to any other proposal of the same span.
+                found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, rule: "lone-first-name"))
+                i += 1
+                continue
+            }
+            if i >= personEnd, let end = unknownNamePerson(at: i) {
+                // Weakest evidence: loses to any other proposal of the same span.
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, rule: "unknown-name"))
+                personEnd = end
+                i = end
+                continue
+            }
+            if i >= personEnd, let end = initialsPerson(at: i) {
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "initials-person"))
+                personEnd = end
+                i = end
+                continue
+            }
+            i += 1
+        }
+        orgHeads(into: &found)
+        handles(into: &found, nextCluster: &nextCluster)
+        acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+    }
+
+    /// A title phrase starting at `i`: its kind and the token after it.
+    func title(at i: Int, phrase: inout [UInt8]) -> (NameRuleResources.TitleKind, Int)? {
+        guard fact(i) & Scan.titleStart != 0 else { return nil }
+        phrase.removeAll(keepingCapacity: true)
+        var best: (NameRuleResources.TitleKind, Int)?
+        var k = i
+        var words = 0
+        while k < count, words < lists.maxTitleWords, isWordish(k), sameSentence(i, k) {
+            if words > 0 { phrase.append(0x20) }
+            var word = key(k)
+            while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
+            phrase.append(contentsOf: word)
+            words += 1
+            var next = k + 1
+            // An attached '.' after an abbreviated title ("Dr ." when not merged).
+            if next < count, isByte(next, UInt8(ascii: ".")), tokens[next].start == tokens[k].end { next += 1 }
+            let hit: (NameRuleResources.TitleKind, Int)? = phrase.withUnsafeBufferPointer { p in
+                for (table, kinds) in titleTables {
+                    if let id = table.lookup(p) { return (kinds[id], next) }
+                }
+                return nil
+            }
+            if let hit { best = hit }
+            // A hyphen joins words of one title ("vice-president").
+            if next < count, isByte(next, UInt8(ascii: "-")), tokens[next].start == tokens[next - 1].end { next += 1 }
+            k = next
+        }
+        return best
+    }
+
+    /// End of the person name starting at `start` (== start when there is none):
+    /// up to four name words, with name particles between them.
+    func personName(from start: Int) -> Int {
+        guard start < count, isNameWord(start), !isTitleWord(start), headPosition(start) == nil else { return start }
+        var end = start + 1
+        var words = 1
+        while end < count, words < 4, nameContinues(end - 1, end) {
+            if isNameWord(end), !isTitleWord(end), headPosition(end) == nil {
+                end += 1
+                words += 1
+                continue
+            }
+            // Particles: "Luis de Guindos", "Ludwig van Beethoven", "Nicolás de la Cruz".
+            var k = end
+            while k < count, k - end < 2, let use = connectorUse(k), use.contains(.person) { k += 1 }
+            if k > end, k < count, isNameWord(k), headPosition(k) == nil, sameSentence(start, k) {
+                end = k + 1
+                words += 1
+                continue
+            }
+            break
+        }
+        return end
+    }
+
+    /// Whether the name words `from..<to` are followed by, or hold, an organisation head.
+    func endsInOrg(_ from: Int, _ to: Int) -> Bool {
+        if to < count, let (pos, _) = headPosition(to), pos.contains(.last) { return true }
+        return false
+    }
+
+    @inline(__always) func isTitleWord(_ i: Int) -> Bool { fact(i) & Scan.titleWord != 0 }
+
+    /// A first name at `i` followed by one to three name words: the end of the name.
+    func firstNamePerson(at i: Int) -> Int? {
+        guard isNameWord(i), let id = lists.firstNames.lookup(key(i)) else { return nil }
+        // Inside a longer capitalised sequence, unless what precedes is a nationality ("Australian Tom Moody").
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1), !norpEnds.contains(tokens[i - 1].end) { return nil }
+        if isTitleWord(i) || headPosition(i) != nil { return nil }
+        let end = personName(from: i)
+        guard end >= i + 2, end - i <= 4 else { return nil }
+        // A first name that is also a common word ("Mark", "Will") at the start of a
+        // sentence needs an uncommon word after it.
+        if lists.firstNameIsCommon[id] && (isInitial(i) || shouting[i]) && isCommon(i + 1) { return nil }
+        if endsInOrg(i, end) { return nil }
+        return end
+    }
+
+    /// A known first name standing alone mid-sentence ("thanks, Wendy"): not a
+    /// common word, not sentence-initial, not in an all-capitals sentence, not
+    /// next to another name word.
+    func isLoneFirstName(_ i: Int) -> Bool {
+        guard isNameWord(i), !isInitial(i), !shouting[i], !tokens[i].flags.contains(.allCaps),
+              let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], !isCommon(i),
+              !isTitleWord(i), headPosition(i) == nil else { return false }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return false }
+        if i + 1 < count, sameSentence(i, i + 1), isNameWord(i + 1) || isInitialLetter(i + 1) { return false }
+        return true
+    }
+
+    /// One to three capitalised words mid-sentence that no earlier tagger proposed
+    /// and that are neither common words (in English or Spanish), nor titles, heads
+    /// or acronyms: an unlisted proper
+    /// name, most often a person's ("Waqar Younis", "Rivaldo"). The end of the name.
+    func unknownNamePerson(at i: Int) -> Int? {
+        func unknown(_ k: Int) -> Bool {
+            k < count && isNameWord(k) && fact(k) & Scan.covered == 0
+                && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
+                && !lists.isCommon(key(k), language: nil) && !isTitleWord(k) && headPosition(k) == nil
+        }
+        guard unknown(i), !isInitial(i), !shouting[i] else { return nil }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
+        // After a number: a row of a results table, where teams and places dominate.
+        if i > 0, tokens[i - 1].kind == .number { return nil }
+        var end = i + 1
+        while end < count, end - i < 3, sameSentence(i, end), unknown(end) { end += 1 }
+        if end < count, sameSentence(i, end), isNameWord(end) { return nil }
+        return end
+    }
+
+    /// Whether token `i` is an initial: one capital letter and a dot (`J.`).
+    func isInitialLetter(_ i: Int) -> Bool {
+        guard i < count, tokens[i].kind == .abbreviation, tokens[i].end - tokens[i].start == 2 else { return false }
+        let b = text[Int(tokens[i].start)]
+        return b >= 0x41 && b <= 0x5A && text[Int(tokens[i].start) + 1] == UInt8(ascii: ".")
+    }
+
+    /// One to three initials and one or two name words (`P. Simmons`, `J. R. Smith`): the end of the name.
+    func initialsPerson(at i: Int) -> Int? {
+        guard isInitialLetter(i), i == 0 || !isInitialLetter(i - 1) else { return nil }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1), !norpEnds.contains(tokens[i - 1].end) { return nil }
+        var k = i
+        while k < count, k - i < 3, isInitialLetter(k), k == i || nameContinues(k - 1, k) { k += 1 }
+        guard k < count, nameContinues(k - 1, k), !isInitialLetter(k) else { return nil }
+        let end = personName(from: k)
+        guard end > k, end - k <= 2, !endsInOrg(k, end) else { return nil }
+        return end
+    }
+
+    /// `Name (@handle)`.
+    func handles(into found: inout [Entity], nextCluster: inout Int32) {
+        var i = 1
+        while i + 2 < count {
+            defer { i += 1 }
+            guard isByte(i, UInt8(ascii: "(")), tokens[i + 1].kind == .handle, isByte(i + 2, UInt8(ascii: ")")) else { continue }
+            var start = i
+            var isOrg = false
+            while start > 0, i - start < 5, sameSentence(start - 1, i) {
+                let k = start - 1
+                if isWordish(k), tokens[k].flags.contains(.capitalized), !isStopword(k) {
+                    if headPosition(k) != nil { isOrg = true }
+                    start = k
+                } else if let use = connectorUse(k), !use.isDisjoint(with: [.org, .person]), k > 0, isWordish(k - 1),
+                          tokens[k - 1].flags.contains(.capitalized), start < i {
+                    start = k
+                } else {
+                    break
+                }
+            }
+            while start < i, connectorUse(start) != nil { start += 1 }
+            guard start < i else { continue }
+            let cluster = nextCluster
+            nextCluster += 1
+            found.append(Entity(span: span(start, i), type: isOrg ? .org : .person, source: .rule, cluster: cluster, rule: "name-handle"))
+            found.append(Entity(span: tokens[i + 1].span, type: .handle, source: .rule, cluster: cluster, rule: "name-handle"))
+        }
+    }
+
+    /// Capitalised sequences with an organisation head word.
+    func orgHeads(into found: inout [Entity]) {
+        var i = 0
+        while i < count {
+            guard let (position, headEnd) = headPosition(i), isWordish(i) else {
+                i += 1
+                continue
+            }
+            var start = i, end = headEnd
+            var nameWords = 1
+            if position.contains(.last) {
+                var k = i - 1
+                while k >= 0, sameSentence(k, i) {
+                    if isNameWord(k), !isTitleWord(k) {
+                        start = k
+                        nameWords += 1
+                        k -= 1
+                    } else if let use = connectorUse(k), use.contains(.org), !use.contains(.coordinating),
+                              k > 0, isNameWord(k - 1), start == k + 1 {
+                        k -= 1  // "Bank of America Corp."
+                    } else {
+                        break
+                    }
+                }
+            }
+            if position.contains(.first) {
+                var k = headEnd
+                var sawOf = false
+                while k < count, sameSentence(i, k) {
+                    if isTitleWord(k) { break }  // "… Association President Ramon Manzanares"
+                    if isNameWord(k) || (headPosition(k) != nil && tokens[k].flags.contains(.capitalized)) {
+                        k += 1
+                        end = k
+                        nameWords += 1
+                        continue
+                    }
+                    var c = k
+                    var coordinating = false
+                    while c < count, c - k < 2, let use = connectorUse(c), use.contains(.org) {
+                        if use.contains(.coordinating) { coordinating = true }
+                        c += 1
+                    }
+                    if c > k, c < count, isNameWord(c), !isTitleWord(c), sameSentence(i, c), !coordinating || (sawOf && c == k + 1) {
+                        if !coordinating { sawOf = true }
+                        k = c
+                        continue
+                    }
+                    break
+                }
+            }
+            if nameWords >= 2 {
+                found.append(Entity(span: span(start, end), type: .org, source: .rule, rule: "org-head"))
+            } else if isLoneHead(i, end: headEnd) {
+                found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, rule: "lone-head"))
+            }
+            i = max(i + 1, headEnd)
+        }
+    }
+
+    /// A head word that is also a common word, capitalised on its own in mid-sentence:
+    /// the name of an institution the text refers to (`el Gobierno`, `the Senate`).
+    func isLoneHead(_ i: Int, end: Int) -> Bool {
+        guard end == i + 1, tokens[i].flags.contains(.capitalized), !tokens[i].flags.contains(.allCaps),
+              !isInitial(i), !shouting[i], isCommon(i) else { return false }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return false }
+        if end < count, sameSentence(i, end), isNameWord(end) { return false }
+        return true
+    }
+
+    /// Whether token `i` looks like an acronym: 2 to 10 ASCII capitals.
+    func isAcronym(_ i: Int) -> Bool {
+        guard i >= 0, i < count, tokens[i].kind == .word else { return false }
+        let f = tokens[i].flags
+        let length = tokens[i].end - tokens[i].start
+        return f.contains(.allCaps) && f.contains(.ascii) && !f.contains(.hasDigit) && (2...10).contains(length)
+    }
+
+    /// `Long Name (ACR)` and `ACR (Long Name)`.
+    func acronyms(into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+        var i = 1
+        while i + 2 < count {
+            defer { i += 1 }
+            guard isByte(i, UInt8(ascii: "(")) else { continue }
+            if isAcronym(i + 1), isByte(i + 2, UInt8(ascii: ")")) {
+                // Long Name (ACR): the shortest run of capitalised words before '(' that fits.
+                var start = i
+                var candidate: Int?
+                while start > 0, i - start < 12, sameSentence(start - 1, i) {
+                    let k = start - 1
+                    if isWordish(k), tokens[k].flags.contains(.capitalized), !isAcronym(k) || start == i {
+                        start = k
+                        if acronymFits(i + 1, longName: start..<i) {
+                            candidate = start
+                            break
+                        }
+                    } else if connectorUse(k) != nil, k > 0 {
+                        start = k
+                    } else {
+                        break
+                    }
+                }
+                if let s = candidate {
+                    link(long: s..<i, acronym: i + 1, into: &found, nextCluster: &nextCluster, earlier: earlier)
+                }
+            } else if isAcronym(i - 1) {
+                // ACR (Long Name)
+                var k = i + 1
+                while k < count, sameSentence(i, k), !isByte(k, UInt8(ascii: ")")) {
+                    guard (isWordish(k) && tokens[k].flags.contains(.capitalized)) || connectorUse(k) != nil else { break }
+                    k += 1
+                }
+                if k < count, isByte(k, UInt8(ascii: ")")), k - (i + 1) >= 2, acronymFits(i - 1, longName: (i + 1)..<k) {
+                    link(long: (i + 1)..<k, acronym: i - 1, into: &found, nextCluster: &nextCluster, earlier: earlier)
+                }
+            }
+        }
+    }
+
+    func link(long: Range<Int>, acronym: Int, into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+        let longSpan = span(long.lowerBound, long.upperBound)
+        let nameTypes: Set<EntityType> = [.org, .gpe, .loc, .fac, .norp, .product, .event, .workOfArt, .law, .person]
+        var type = EntityType.org
+        if let prior = earlier.first(where: { $0.span == longSpan && nameTypes.contains($0.type) }) { type = prior.type }
+        let cluster = nextCluster
+        nextCluster += 1
+        found.append(Entity(span: longSpan, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
+        found.append(Entity(span: tokens[acronym].span, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
+    }
+
+    /// Whether the acronym's letters follow the words of `longName` in order:
+    /// the first letter is the first word's initial; every content word gives
+    /// at least one letter (its initial, or for one word a letter inside it),
+    /// further letters may come from inside a word; function words may give
+    /// their initial or be skipped.
+    func acronymFits(_ acronym: Int, longName: Range<Int>) -> Bool {
+        let letters = Array(key(acronym))
+        var words: [(letters: [UInt8], function: Bool)] = []
+        for k in longName {
+            let word = Array(key(k)).filter { ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 }
+            guard !word.isEmpty else { continue }
+            let function = connectorUse(k) != nil || (!tokens[k].flags.contains(.capitalized) && isStopword(k))
+            words.append((word, function))
+        }
+        guard let first = words.first, !first.function, first.letters[0] == letters[0] else { return false }
+        let content = words.filter { !$0.function }.count
+        guard content <= letters.count, content * 2 >= letters.count || content >= 2 else { return false }
+
+        // Depth-first match; sizes are tiny (≤ 10 letters, ≤ 12 words).
+        func atWord(_ a: Int, _ w: Int, _ insideStarts: Int) -> Bool {
+            if w == words.count { return a == letters.count }
+            let word = words[w]
+            if word.function {
+                if atWord(a, w + 1, insideStarts) { return true }
+                return a < letters.count && word.letters[0] == letters[a] && atWord(a + 1, w + 1, insideStarts)
+            }
+            guard a < letters.count else { return false }
+            if word.letters[0] == letters[a], inWord(a + 1, w, 1, insideStarts) { return true }
+            if w > 0, insideStarts == 0 {
+                for p in 1..<word.letters.count where word.letters[p] == letters[a] {
+                    if inWord(a + 1, w, p + 1, insideStarts + 1) { return true }
+                }
+            }
+            return false
+        }
+        func inWord(_ a: Int, _ w: Int, _ p: Int, _ insideStarts: Int) -> Bool {
+            if atWord(a, w + 1, insideStarts) { return true }
+            guard a < letters.count else { return false }
+            let word = words[w].letters
+            var q = p
+            while q < word.count {
+                if word[q] == letters[a], inWord(a + 1, w, q + 1, insideStarts) { return true }
+                q += 1
+            }
+            return false
+        }
+        return atWord(0, 0, 0)
+    }
+}

@@ -1,0 +1,118 @@
+import Entex
+import XCTest
+
+/// The `alias` stage: clusters, canonical names and alias mentions.
+final class AliasTests: XCTestCase {
+    /// Tokenizes `text`, installs hand-made entities (each at the first
+    /// occurrence of its text not inside an earlier one), and runs the alias stage alone.
+    private func alias(_ text: String, _ entities: [(String, EntityType, EntitySource, Int32?)]) throws -> Document {
+        var doc = try TestSupport.annotate(text, language: "en", stages: ["tokenize", "sentences", "language"])
+        let bytes = doc.text
+        var made: [Entity] = []
+        for (surface, type, source, cluster) in entities {
+            let needle = Array(surface.utf8)
+            var found: Span?
+            // The next occurrence that is not inside an entity placed already.
+            for i in 0...(bytes.count - needle.count) where Array(bytes[i..<(i + needle.count)]) == needle {
+                let candidate = Span(i, i + needle.count)
+                if made.contains(where: { $0.span.overlaps(candidate) }) { continue }
+                found = candidate
+                break
+            }
+            made.append(Entity(span: try XCTUnwrap(found, surface), type: type, source: source, cluster: cluster))
+        }
+        doc.entities = made.sorted { $0.span < $1.span }
+        doc.layers.insert(.entities)
+        Aliasing().process(&doc)
+        return doc
+    }
+
+    private func describe(_ doc: Document) -> [String] {
+        doc.entities.map { "\(doc.string($0.span))|\($0.type.name)|\($0.source.name)|\($0.cluster.map(String.init) ?? "-")" }
+    }
+
+    func testLaterSurnameAloneBecomesAliasInThePersonsCluster() throws {
+        let doc = try alias("Director Zhang Keijan spoke. Then Zhang left.", [("Zhang Keijan", .person, .rule, nil)])
+        XCTAssertEqual(describe(doc), ["Zhang Keijan|PERSON|rule|1", "Zhang|PERSON|alias|1"])
+        XCTAssertEqual(doc.entities.map(\.canonical), ["Zhang Keijan", "Zhang Keijan"])
+    }
+
+    func testTaggedLaterMentionJoinsAccentInsensitively() throws {
+        let doc = try alias("Nicolas Maduro arrived. Later Nicolás MADURO spoke and Maduro left.", [
+            ("Nicolas Maduro", .person, .gazetteer, nil),
+            ("Nicolás MADURO", .person, .rule, nil),
+        ])
+        XCTAssertEqual(describe(doc), ["Nicolas Maduro|PERSON|gazetteer|1", "Nicolás MADURO|PERSON|rule|1", "Maduro|PERSON|alias|1"])
+    }
+
+    func testCanonicalIsTheLongestMentionsCanonicalName() throws {
+        let doc = try alias("Maduro Moros spoke. Nicolas Maduro Moros left.", [
+            ("Maduro Moros", .person, .rule, nil),
+            ("Nicolas Maduro Moros", .person, .rule, nil),
+        ])
+        XCTAssertEqual(doc.entities.map(\.canonical), ["Nicolas Maduro Moros", "Nicolas Maduro Moros"])
+        XCTAssertEqual(Set(doc.entities.compactMap(\.cluster)), [1])
+    }
+
+    func testDefinedAcronymUsedLaterGetsTheLongNamesCluster() throws {
+        let doc = try alias("The Lunar Orbit Research Group (LORG) met. Later LORG said no.", [
+            ("Lunar Orbit Research Group", .org, .rule, 40),
+            ("LORG", .org, .rule, 40),
+        ])
+        XCTAssertEqual(describe(doc), ["Lunar Orbit Research Group|ORG|rule|1", "LORG|ORG|rule|1", "LORG|ORG|alias|1"])
+        XCTAssertEqual(doc.entities.last?.canonical, "Lunar Orbit Research Group")
+    }
+
+    func testEarlierLongNameJoinsWhenTheAcronymIsDefinedLater() throws {
+        let doc = try alias("The Lunar Orbit Research Group met. The Lunar Orbit Research Group (LORG) said no.", [
+            ("Lunar Orbit Research Group", .org, .gazetteer, nil),
+            ("Lunar Orbit Research Group", .org, .rule, 3),
+            ("LORG", .org, .rule, 3),
+        ])
+        XCTAssertEqual(Set(doc.entities.map(\.cluster)), [1])
+    }
+
+    func testClustersAreNumberedByFirstMention() throws {
+        let doc = try alias("Director Zhang Keijan met Ana Quintero. Quintero and Zhang spoke.", [
+            ("Zhang Keijan", .person, .rule, nil),
+            ("Ana Quintero", .person, .rule, nil),
+        ])
+        XCTAssertEqual(describe(doc), ["Zhang Keijan|PERSON|rule|1", "Ana Quintero|PERSON|rule|2",
+                                       "Quintero|PERSON|alias|2", "Zhang|PERSON|alias|1"])
+    }
+
+    func testSingleMentionsHaveNoCluster() throws {
+        let doc = try alias("Zhang Keijan spoke in Beijing.", [
+            ("Zhang Keijan", .person, .rule, nil),
+            ("Beijing", .gpe, .gazetteer, 9),
+        ])
+        XCTAssertEqual(doc.entities.map(\.cluster), [nil, nil])
+    }
+
+    func testLowercaseWordIsNotAnAlias() throws {
+        let doc = try alias("Director Rosa Verde spoke. The verde fields stayed.", [("Rosa Verde", .person, .rule, nil)])
+        XCTAssertEqual(doc.entities.count, 1)
+    }
+
+    func testBareSurnameBeforeTheFullNameIsNotCreated() throws {
+        let doc = try alias("Keijan arrived. Director Zhang Keijan spoke.", [("Zhang Keijan", .person, .rule, nil)])
+        XCTAssertEqual(describe(doc), ["Zhang Keijan|PERSON|rule|-"])
+    }
+
+    func testPlaceNamedLikeAPersonsSurnameBecomesThatPerson() throws {
+        let doc = try alias("Bill Clinton spoke. Clinton said no.", [
+            ("Bill Clinton", .person, .gazetteer, nil),
+            ("Clinton", .gpe, .gazetteer, nil),
+        ])
+        XCTAssertEqual(describe(doc), ["Bill Clinton|PERSON|gazetteer|1", "Clinton|PERSON|alias|1"])
+        XCTAssertNil(doc.entities.last?.kb)
+    }
+
+    func testFullPipelineLinksLaterSurname() throws {
+        let doc = try TestSupport.annotate("The talks were led by Director Zhang Keijan. Afterwards Zhang toured the site.", language: "en")
+        let zhang = doc.entities.filter { doc.string($0.span).hasPrefix("Zhang") }
+        XCTAssertEqual(zhang.map { doc.string($0.span) }, ["Zhang Keijan", "Zhang"])
+        XCTAssertEqual(Set(zhang.map(\.cluster)).count, 1)
+        XCTAssertNotNil(zhang.first?.cluster)
+    }
+}
