@@ -3,8 +3,8 @@ import PackageDescription
 
 // entex: entity extraction for English and Spanish news and tweets.
 //
-// System libraries (Debian): libicu-dev, libpcre2-dev. They are reached only
-// through the two C shim targets, whose public headers expose nothing but
+// System libraries (Debian): libicu-dev, libpcre2-dev, zlib1g-dev. They are
+// reached only through the C shim targets, whose public headers expose nothing but
 // <stdint.h>/<stddef.h> types and opaque handles, so the system ICU never
 // meets the ICU that Foundation carries inside one Swift compilation.
 let package = Package(
@@ -31,8 +31,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("pcre2-8")]
         ),
         .target(
+            name: "CZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(
             name: "Entex",
-            dependencies: ["CICU", "CPCRE2"]
+            dependencies: ["CICU", "CPCRE2", "CZlib"],
+            exclude: ["Output/entex-1.schema.json"]
         ),
         .executableTarget(
             name: "entex",

@@ -3,16 +3,34 @@ public final class Resources: Sendable {
     /// The `Lexicons/` folder this was loaded from.
     public let lexiconsPath: String
     public let text: TextResources
+    /// Word lists of the name rules (`rules` stage).
+    public let nameRules: NameRuleResources
+    /// User lexicons (`--lexicon`), compiled with the bundled gazetteers on first use.
+    public let userLexicons: [String]
+    /// Compiled regex patterns and word lists of `Lexicons/patterns/` (`regex` stage).
+    public let patterns: RegexPatterns
+    /// The compiled gazetteer, made on first use (see `gazetteer()`).
+    let lazyGazetteer = LazyGazetteer()
 
-    public init(lexiconsPath: String, text: TextResources) {
+    public init(lexiconsPath: String, text: TextResources, nameRules: NameRuleResources = NameRuleResources(),
+                userLexicons: [String] = [], patterns: RegexPatterns = RegexPatterns()) {
+        self.patterns = patterns
         self.lexiconsPath = lexiconsPath
         self.text = text
+        self.nameRules = nameRules
+        self.userLexicons = userLexicons
     }
 
     /// Loads the bundled data from `lexicons` (or the folder `LexiconLocator` finds).
-    public static func load(lexicons: String? = nil) throws(DataFileError) -> Resources {
+    /// `userLexicons` are checked to be readable here and compiled with the gazetteer.
+    public static func load(lexicons: String? = nil, userLexicons: [String] = []) throws(DataFileError) -> Resources {
         let path = try LexiconLocator.find(explicit: lexicons)
-        return Resources(lexiconsPath: path, text: try TextResources.load(from: path))
+        for file in userLexicons where !FileExists.at(file) {
+            throw DataFileError(file: file, line: nil, message: "lexicon file not found")
+        }
+        return Resources(lexiconsPath: path, text: try TextResources.load(from: path),
+                         nameRules: try NameRuleResources.load(from: path), userLexicons: userLexicons,
+                         patterns: try RegexPatterns.load(from: path))
     }
 }
 
@@ -21,12 +39,16 @@ public final class Resources: Sendable {
 public struct PipelineConfiguration: Sendable {
     /// Stage names in order. `PipelineConfiguration.allStages` lists them.
     public var stages: [String]
+    /// Let the `resolve` stage emit every candidate (sorted) instead of resolving overlaps.
+    public var keepOverlaps = false
+    /// Date for resolving relative dates in documents without their own date (`regex` stage).
+    public var referenceDate: CivilDate?
     public init(stages: [String] = PipelineConfiguration.defaultStages) {
         self.stages = stages
     }
 
     /// The full pipeline, in order.
-    public static let defaultStages = ["tokenize", "sentences", "language"]
+    public static let defaultStages = ["tokenize", "sentences", "language", "gazetteer", "regex", "rules", "resolve", "alias"]
     /// Every stage name `makeStage` knows.
     public static var allStages: [String] { defaultStages }
 
@@ -36,6 +58,11 @@ public struct PipelineConfiguration: Sendable {
         case "tokenize": return try Tokenizer(resources: resources.text)
         case "sentences": return try SentenceSplitter(resources: resources.text)
         case "language": return LanguageDetector(resources: resources.text)
+        case "gazetteer": return GazetteerTagger(gazetteer: try resources.gazetteer())
+        case "regex": return RegexTagger(patterns: resources.patterns)
+        case "rules": return NameRules(resources: resources)
+        case "resolve": return OverlapResolver()
+        case "alias": return Aliasing()
         default:
             throw PipelineError(description: "unknown stage '\(name)' (known: \(allStages.joined(separator: ", ")))")
         }
@@ -43,6 +70,9 @@ public struct PipelineConfiguration: Sendable {
 
     /// Makes a new pipeline; call once per thread.
     public func makePipeline(resources: Resources) throws -> Pipeline {
-        try Pipeline(stages: stages.map { try PipelineConfiguration.makeStage($0, resources: resources) })
+        let made = try stages.map { try PipelineConfiguration.makeStage($0, resources: resources) }
+        for case let resolver as OverlapResolver in made { resolver.keepOverlaps = keepOverlaps }
+        for case let tagger as RegexTagger in made { tagger.referenceDate = referenceDate }
+        return try Pipeline(stages: made)
     }
 }

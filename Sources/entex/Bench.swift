@@ -25,11 +25,15 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Also measure the whole pipeline on N threads (one pipeline each) against 1 thread.", valueName: "N"))
+    var jobs: Int?
+
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
@@ -75,9 +79,23 @@ struct Bench: ParsableCommand {
         let readSeconds = StageBenchmark.now() - r0
         let bench = StageBenchmark(runs: runs, warmup: warmup, writerOptions: output.writerOptions)
         let report = bench.run(pipeline: pipeline, documents: documents)
+        var scaling: [(jobs: Int, result: StageBenchmark.StageResult)] = []
+        if let jobs {
+            let threaded = ParallelThroughput(runs: runs, warmup: warmup, writerOptions: output.writerOptions)
+            for n in Set([1, jobs]).sorted() {
+                let pipelines = try (0..<n).map { _ in try pipelineOptions.configuration().makePipeline(resources: resources) }
+                scaling.append((n, threaded.run(name: "pipeline x\(n)", pipelines: pipelines, documents: documents)))
+            }
+        }
         let peak = StageBenchmark.peakResidentBytes()
         let mb = Double(report.bytes) / 1e6
 
+        // Gazetteer: entries, and whether it was compiled from TSV or read from the binary cache.
+        let gazetteerInfo = resources.gazetteerLoadInfo
+        let gazetteerEntries = gazetteerInfo == nil ? 0 : ((try? resources.gazetteer().entryCount) ?? 0)
+        let gazetteerJSON = gazetteerInfo.map {
+            #""gazetteer":{"entries":\#(gazetteerEntries),"compiled":\#($0.compiled),"seconds":\#($0.seconds)},"#
+        } ?? ""
         if json {
             var stages: [String] = []
             let read = StageBenchmark.StageResult(name: "read", seconds: readSeconds,
@@ -86,11 +104,16 @@ struct Bench: ParsableCommand {
             for s in [read] + report.stages + [report.total] {
                 stages.append(#"{"stage":"\#(s.name)","seconds":\#(s.seconds),"mb_per_s":\#(s.megabytesPerSecond),"docs_per_s":\#(s.documentsPerSecond)}"#)
             }
-            print(#"{"documents":\#(report.documents),"bytes":\#(report.bytes),"runs":\#(report.runs),"record_errors":\#(failures),"lexicon_load_s":\#(loadSeconds),"peak_rss_bytes":\#(peak ?? 0),"tokens":\#(report.tokens),"entities":\#(report.entities),"stages":[\#(stages.joined(separator: ","))]}"#)
+            let scaled = scaling.map { #"{"jobs":\#($0.jobs),"seconds":\#($0.result.seconds),"mb_per_s":\#($0.result.megabytesPerSecond),"docs_per_s":\#($0.result.documentsPerSecond)}"# }
+            print(#"{"documents":\#(report.documents),"bytes":\#(report.bytes),"runs":\#(report.runs),"record_errors":\#(failures),"lexicon_load_s":\#(loadSeconds),\#(gazetteerJSON)"peak_rss_bytes":\#(peak ?? 0),"tokens":\#(report.tokens),"entities":\#(report.entities),"stages":[\#(stages.joined(separator: ","))],"scaling":[\#(scaled.joined(separator: ","))]}"#)
             return
         }
         print("entex bench: \(report.documents) documents, \(String(format: "%.2f", mb)) MB from \(files.count) files; median of \(report.runs) runs after \(warmup) warm-up")
         print("lexicon load: \(String(format: "%.3f", loadSeconds)) s; tokens: \(report.tokens); entities: \(report.entities); record errors: \(failures)")
+        if let info = gazetteerInfo {
+            print("gazetteer: \(gazetteerEntries) entries, \(info.compiled ? "compiled from TSV" : "loaded from cache") in "
+                  + String(format: "%.3f", info.seconds) + " s" + (info.cachePath.map { " (\($0))" } ?? ""))
+        }
         print("stage".padding(toLength: 12, withPad: " ", startingAt: 0) + "      MB/s       docs/s    seconds")
         func line(_ s: StageBenchmark.StageResult) {
             print(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -100,6 +123,13 @@ struct Bench: ParsableCommand {
                    documentsPerSecond: Double(report.documents) / readSeconds))
         report.stages.forEach(line)
         line(report.total)
+        for (n, result) in scaling {
+            line(result)
+            if n > 1, let single = scaling.first, single.jobs == 1, single.result.seconds > 0 {
+                print(String(format: "scaling: %d threads run the whole pipeline %.2f times as fast as 1 thread", n,
+                             single.result.seconds / result.seconds))
+            }
+        }
         if let peak { print("peak memory: \(peak / (1 << 20)) MiB") }
     }
 }

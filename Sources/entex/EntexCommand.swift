@@ -24,7 +24,7 @@ struct EntexCommand: ParsableCommand {
         configuration error (nothing processed).
         """,
         version: "0.1.0",
-        subcommands: [Annotate.self, Bench.self],
+        subcommands: [Annotate.self, Batch.self, Bench.self, Lexicon.self, Eval.self],
         defaultSubcommand: Annotate.self
     )
 }
@@ -37,14 +37,27 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Comma-separated stages to run, in order.", valueName: "names"))
     var stages: String?
 
+    @Option(name: .long, help: ArgumentHelp("""
+        A user lexicon for the gazetteer (repeatable): the 6-column gazetteer TSV of Lexicons/README.md \
+        or name<TAB>type rows. Its entries win over the bundled ones.
+        """, valueName: "file"))
+    var lexicon: [String] = []
+
+    @Flag(name: .long, help: "Emit every candidate of every tagger (sorted), without resolving overlaps.")
+    var keepOverlaps = false
+
     func configuration() -> PipelineConfiguration {
-        guard let stages else { return PipelineConfiguration() }
-        return PipelineConfiguration(stages: stages.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+        var configuration = PipelineConfiguration()
+        if let stages {
+            configuration.stages = stages.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        configuration.keepOverlaps = keepOverlaps
+        return configuration
     }
 
     func loadResources() throws -> Resources {
         do {
-            return try Resources.load(lexicons: lexicons)
+            return try Resources.load(lexicons: lexicons, userLexicons: lexicon)
         } catch {
             throw ConfigurationError(message: error.description)
         }
