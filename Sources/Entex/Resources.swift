@@ -58,7 +58,12 @@ public struct PipelineConfiguration: Sendable {
         case "tokenize": return try Tokenizer(resources: resources.text)
         case "sentences": return try SentenceSplitter(resources: resources.text)
         case "language": return LanguageDetector(resources: resources.text)
-        case "gazetteer": return GazetteerTagger(gazetteer: try resources.gazetteer())
+        case "gazetteer":
+            var functionWords = ByteStringTable()
+            for table in resources.text.stopwords.values {
+                for id in 0..<table.count { functionWords.insert(table.key(id)) }
+            }
+            return GazetteerTagger(gazetteer: try resources.gazetteer(), functionWords: functionWords)
         case "regex": return RegexTagger(patterns: resources.patterns)
         case "rules": return NameRules(resources: resources)
         case "resolve": return OverlapResolver()

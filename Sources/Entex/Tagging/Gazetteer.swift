@@ -166,6 +166,9 @@ public final class Gazetteer: Sendable {
 
 /// Reusable buffers of one matching thread.
 struct GazetteerScratch {
+    /// Function words (`Lexicons/text/stopwords-*.txt`): one of them alone at
+    /// the start of a sentence is never a bundled name ("Un", "Se", "The").
+    var functionWords = ByteStringTable()
     /// Term id of each token of the document, or -1 when its key is in no name.
     var terms: [Int32] = []
     /// Accepting (state, last token) pairs along the current walk.
@@ -304,8 +307,18 @@ extension Gazetteer {
         let tokens = doc.tokens
         let span = Span(start: tokens[first].start, end: tokens[last].end)
         scratch.emitted.removeAll(keepingCapacity: true)
+        // Bundled names are written with a capital somewhere: an all-lowercase
+        // match is a common word ("ventas", "iba", "venezolanos"), and a lone
+        // function word opening a sentence is not a name either.
+        var bundledAllowed = false
+        for t in first...last where tokens[t].flags.contains(.capitalized) { bundledAllowed = true; break }
+        if bundledAllowed, first == last, tokens[first].flags.contains(.sentenceStart),
+           scratch.functionWords.lookup(doc.tokenKeys[Int(tokens[first].keyStart)..<Int(tokens[first].keyEnd)]) != nil {
+            bundledAllowed = false
+        }
         for o in outputs {
             let entry = Int(outputEntries[o])
+            if !bundledAllowed && !fileIsUser[Int(entryFiles[entry])] { continue }
             let lang = entryLanguages[entry]
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
             let flags = Flags(rawValue: entryFlags[entry])

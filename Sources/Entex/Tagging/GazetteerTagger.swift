@@ -3,6 +3,8 @@
 /// `source` `.gazetteer` (or `.user` for `--lexicon` files), the entry's
 /// canonical name and kb id, and the lexicon file name as `rule`.
 /// Candidates are appended to `Document.candidates`; nothing is removed.
+/// Bundled entries need a capitalized token in the match (user entries do
+/// not), and never match a lone function word at a sentence start.
 public final class GazetteerTagger: Stage {
     public let name = "gazetteer"
     public let requires: Layers = [.tokens, .sentences, .language]
@@ -11,8 +13,11 @@ public final class GazetteerTagger: Stage {
     public let gazetteer: Gazetteer
     private var scratch = GazetteerScratch()
 
-    public init(gazetteer: Gazetteer) {
+    /// - Parameter functionWords: keys of function words; alone at a sentence
+    ///   start they never match a bundled name.
+    public init(gazetteer: Gazetteer, functionWords: ByteStringTable = ByteStringTable()) {
         self.gazetteer = gazetteer
+        scratch.functionWords = functionWords
     }
 
     public func process(_ doc: inout Document) {

@@ -75,6 +75,7 @@ public final class Tokenizer: Stage {
             }
             if let special {
                 if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &doc) }
+                if special.kind == .handle { markRetweet(p, before: i, in: &doc) }
                 emit(p, i, special.end, special.kind, into: &doc)
                 i = special.end
                 gapStart = i
@@ -83,6 +84,15 @@ public final class Tokenizer: Stage {
             }
         }
         if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &doc) }
+    }
+
+    /// The retweet marker `RT` right before a handle ("RT @user: …") is a
+    /// symbol, not a word: it must not become an organization.
+    private func markRetweet(_ p: UnsafeBufferPointer<UInt8>, before i: Int, in doc: inout Document) {
+        guard let last = doc.tokens.last, last.kind == .word, last.end - last.start == 2,
+              Int(last.end) + 1 == i, p[Int(last.end)] == 0x20,
+              p[Int(last.start)] | 0x20 == UInt8(ascii: "r"), p[Int(last.start) + 1] | 0x20 == UInt8(ascii: "t") else { return }
+        doc.tokens[doc.tokens.count - 1].kind = .symbol
     }
 
     /// Whether a special token may start at `i`: the previous character is
