@@ -31,6 +31,15 @@ public final class OverlapResolver: Stage {
     public var keepOverlaps: Bool
 
     private var order: [Int] = []
+    private var keys: [RankKey] = []
+
+    /// The integer part of the ranking, compared lexicographically (lower ranks first).
+    private struct RankKey: Equatable, Comparable {
+        var user: Int32, length: Int32, priority: Int32, source: Int32, start: Int32
+        static func < (a: RankKey, b: RankKey) -> Bool {
+            (a.user, a.length, a.priority, a.source, a.start) < (b.user, b.length, b.priority, b.source, b.start)
+        }
+    }
 
     public init(keepOverlaps: Bool = false) {
         self.keepOverlaps = keepOverlaps
@@ -92,8 +101,19 @@ public final class OverlapResolver: Stage {
             doc.entities = candidates.sorted(by: OverlapResolver.outputBefore)
             return
         }
+        // Sort indices on precomputed integer keys (cheap to compare, no entity
+        // copies); equal keys fall back to the full order.
+        keys.removeAll(keepingCapacity: true)
+        for c in candidates {
+            keys.append(RankKey(user: c.source == .user ? 0 : 1, length: -c.span.length, priority: -c.priority,
+                                source: Int32(OverlapResolver.sourceRank(c.source, for: c.type)), start: c.span.start))
+        }
         order = Array(candidates.indices)
-        order.sort { OverlapResolver.ranksBefore(candidates[$0], candidates[$1]) }
+        order.sort { a, b in
+            let ka = keys[a], kb = keys[b]
+            if ka != kb { return ka < kb }
+            return OverlapResolver.tieBreak(candidates[a], candidates[b])
+        }
         var chosen: [Entity] = []
         // Taken spans, sorted by start, to test overlap by binary search.
         var spans: [Span] = []
@@ -121,7 +141,12 @@ public final class OverlapResolver: Stage {
             winnerOf[c.span] = chosen.count
             chosen.append(c)
         }
-        chosen.sort(by: OverlapResolver.outputBefore)
-        doc.entities = chosen
+        // Output order: start, end, then rank — the order `chosen` was built in breaks rank ties.
+        var output = Array(chosen.indices)
+        output.sort { a, b in
+            let sa = chosen[a].span, sb = chosen[b].span
+            return sa != sb ? sa < sb : a < b
+        }
+        doc.entities = output.map { chosen[$0] }
     }
 }
