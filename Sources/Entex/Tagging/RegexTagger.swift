@@ -267,6 +267,7 @@ public final class RegexTagger: Stage {
     private func value(of f: Found, doc: Document, reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
         guard pattern.normalizer != .none, pattern.regex != nil else { return f.value }
+        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(doc.text, f.span) { return .number(n) }
         let store = captureStore
         let text = doc.text
         func group(_ name: String) -> String? {
@@ -283,6 +284,17 @@ public final class RegexTagger: Stage {
         return Normalizers.normalize(pattern.normalizer,
                                      whole: String(decoding: text[Int(f.span.start)..<Int(f.span.end)], as: UTF8.self),
                                      group: group, words: words, language: pattern.language, reference: reference)
+    }
+
+    /// The text of `span` when it is a plain integer in ASCII digits (most
+    /// CARDINALs): its value needs no normalizer.
+    static func plainInteger(_ text: [UInt8], _ span: Span) -> String? {
+        let count = Int(span.length)
+        guard count > 0, count <= 15 else { return nil }
+        let start = Int(span.start)
+        if count > 1 && text[start] == UInt8(ascii: "0") { return nil }
+        for i in start..<(start + count) where !ByteClass.isDigit(text[i]) { return nil }
+        return String(decoding: text[start..<(start + count)], as: UTF8.self)
     }
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
