@@ -65,6 +65,14 @@ public final class Tokenizer: Stage {
             case UInt8(ascii: "#"): special = scanHashtag(p, i)
             case UInt8(ascii: "$"): special = scanCashtag(p, i)
             default:
+                // Most words end in a space or punctuation that no URL or
+                // e-mail address has: skip them without a closer look.
+                var runEnd = i + 1
+                while runEnd < n, ByteClass.isAlnum(p[runEnd]) { runEnd += 1 }
+                if runEnd == n || !ByteClass.mayContinueAddress(p[runEnd]) {
+                    i = runEnd
+                    continue
+                }
                 var skip = i + 1
                 special = scanURLOrEmail(p, i, skip: &skip)
                 if special == nil {
@@ -832,6 +840,11 @@ enum ByteClass {
         case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D: true
         default: false
         }
+    }
+    /// Characters that may follow the first alphanumeric run of a URL or an
+    /// e-mail address (`www.`, `http:`, `a.b@`, `user_name@`, `my-site.com`).
+    @inline(__always) static func mayContinueAddress(_ b: UInt8) -> Bool {
+        b == 0x2E || b == 0x40 || b == 0x3A || b == 0x2D || b == 0x5F || b == 0x25 || b == 0x2B
     }
     /// Characters after which no handle, hashtag or cashtag starts (".@NASA" is a handle).
     @inline(__always) static func blocksSigil(_ b: UInt8) -> Bool {
