@@ -38,23 +38,49 @@ public enum DataFile {
     }
 
     /// Rows of a file; with `columns`, every row must have at least that many fields.
+    /// Lines are split on bytes (LF, TAB), not on `Character`s: these files
+    /// are read at every start-up.
     public static func rows(_ path: String, minimumColumns: Int = 1) throws(DataFileError) -> [DataRow] {
         let text = try readText(path)
+        var bytes = Array(text.utf8)
         var rows: [DataRow] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var line = rawLine
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.isEmpty || line.first == "#" { continue }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            if fields.count < minimumColumns {
-                throw DataFileError(file: path, line: number,
-                                    message: "expected at least \(minimumColumns) tab-separated columns, found \(fields.count)")
+        var failure: DataFileError?
+        bytes.withUnsafeMutableBufferPointer { p in
+            var lineStart = 0
+            while lineStart <= p.count, failure == nil {
+                var lineEnd = lineStart
+                while lineEnd < p.count, p[lineEnd] != 0x0A { lineEnd += 1 }
+                number += 1
+                defer { lineStart = lineEnd + 1 }
+                var end = lineEnd
+                if end > lineStart, p[end - 1] == 0x0D { end -= 1 }
+                if end == lineStart || p[lineStart] == UInt8(ascii: "#") {
+                    if lineEnd >= p.count { break }
+                    continue
+                }
+                var blank = true
+                for k in lineStart..<end where p[k] != 0x20 && p[k] != 0x09 { blank = false; break }
+                if blank {
+                    if lineEnd >= p.count { break }
+                    continue
+                }
+                var fields: [Substring] = []
+                var fieldStart = lineStart
+                for k in lineStart...end where k == end || p[k] == 0x09 {
+                    fields.append(Substring(String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart..<k]), as: UTF8.self)))
+                    fieldStart = k + 1
+                }
+                if fields.count < minimumColumns {
+                    failure = DataFileError(file: path, line: number,
+                                            message: "expected at least \(minimumColumns) tab-separated columns, found \(fields.count)")
+                    break
+                }
+                rows.append(DataRow(fields: fields, line: number))
+                if lineEnd >= p.count { break }
             }
-            rows.append(DataRow(fields: fields, line: number))
         }
+        if let failure { throw failure }
         return rows
     }
 }
@@ -103,5 +129,23 @@ public enum LexiconLocator {
         }
         throw DataFileError(file: "Lexicons", line: nil,
                             message: "lexicon folder not found: pass --lexicons DIR or set ENTEX_LEXICONS")
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and carriage
+    /// returns. Data files are read at start-up, where Foundation's
+    /// `trimmingCharacters(in:)` costs a noticeable share of the time.
+    public var trimmedField: String {
+        let u = utf8
+        var start = u.startIndex, end = u.endIndex
+        while start < end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end > start {
+            let previous = u.index(end, offsetBy: -1)
+            let b = u[previous]
+            guard b == 0x20 || b == 0x09 || b == 0x0D else { break }
+            end = previous
+        }
+        return String(self[start..<end])
     }
 }

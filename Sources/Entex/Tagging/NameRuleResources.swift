@@ -75,7 +75,7 @@ public struct NameRuleResources: Sendable {
             var kinds: [TitleKind] = []
             for row in try DataFile.rows(titlePath, minimumColumns: 2) {
                 let kind: TitleKind
-                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                switch row.fields[1].trimmedField {
                 case "honorific": kind = .honorific
                 case "role": kind = .role
                 default:
@@ -96,14 +96,14 @@ public struct NameRuleResources: Sendable {
             let headPath = "\(lexicons)/rules/org-heads-\(lang).txt"
             for row in try DataFile.rows(headPath, minimumColumns: 2) {
                 let position: HeadPosition
-                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                switch row.fields[1].trimmedField {
                 case "first": position = .first
                 case "last": position = .last
                 case "both": position = [.first, .last]
                 default:
                     throw DataFileError(file: headPath, line: row.line, message: "unknown head position '\(row.fields[1])' (first, last, both)")
                 }
-                let word = ICUFold.nfc(row.fields[0].trimmingCharacters(in: .whitespaces))
+                let word = ICUFold.nfc(row.fields[0].trimmedField)
                 let id = r.orgHeads.insert(Array(word.utf8))
                 if id == r.orgHeadPositions.count {
                     r.orgHeadPositions.append(position)
@@ -116,7 +116,7 @@ public struct NameRuleResources: Sendable {
             var common = ByteStringTable(minimumCapacity: 60_000)
             if FileExists.at(commonPath) {
                 for row in try DataFile.rows(commonPath) {
-                    common.insert(Tokenizer.key(row.fields[0].trimmingCharacters(in: .whitespaces)))
+                    common.insert(Tokenizer.key(row.fields[0].trimmedField))
                 }
             }
             r.commonWords[lang] = common
@@ -125,9 +125,9 @@ public struct NameRuleResources: Sendable {
         let connectorPath = "\(lexicons)/rules/connectors.txt"
         if FileExists.at(connectorPath) {
             for row in try DataFile.rows(connectorPath, minimumColumns: 2) {
-                let word = row.fields[0].trimmingCharacters(in: .whitespaces)
+                let word = row.fields[0].trimmedField
                 var use: ConnectorUse
-                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                switch row.fields[1].trimmedField {
                 case "org": use = .org
                 case "person": use = .person
                 case "both": use = [.org, .person]
@@ -144,10 +144,10 @@ public struct NameRuleResources: Sendable {
         if FileExists.at(namesPath) {
             r.firstNames = ByteStringTable(minimumCapacity: 40_000)
             for row in try DataFile.rows(namesPath) {
-                let name = row.fields[0].trimmingCharacters(in: .whitespaces)
+                let name = row.fields[0].trimmedField
                 guard !name.isEmpty else { continue }
                 // Tolerant of added columns: the common flag is the 4th when present.
-                let common = row.fields.count >= 4 && row.fields[3].trimmingCharacters(in: .whitespaces) == "1"
+                let common = row.fields.count >= 4 && row.fields[3].trimmedField == "1"
                 let id = r.firstNames.insert(Tokenizer.key(name))
                 if id == r.firstNameIsCommon.count {
                     r.firstNameIsCommon.append(common)

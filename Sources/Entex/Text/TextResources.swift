@@ -34,24 +34,24 @@ public struct TextResources: Sendable {
             let path = "\(lexicons)/text/abbreviations-\(lang).txt"
             for row in try DataFile.rows(path, minimumColumns: 2) {
                 let kind: AbbreviationKind
-                switch row.fields[1].trimmingCharacters(in: .whitespaces) {
+                switch row.fields[1].trimmedField {
                 case "title": kind = .title
                 case "inside": kind = .inside
                 case "acronym": kind = .acronym
                 default:
                     throw DataFileError(file: path, line: row.line, message: "unknown abbreviation kind '\(row.fields[1])' (title, inside, acronym)")
                 }
-                r.addAbbreviation(String(row.fields[0]).trimmingCharacters(in: .whitespaces), kind: kind)
+                r.addAbbreviation(String(row.fields[0]).trimmedField, kind: kind)
             }
             var words = ByteStringTable()
             for row in try DataFile.rows("\(lexicons)/text/stopwords-\(lang).txt") {
-                words.insert(ICUFold.key(String(row.fields[0]).trimmingCharacters(in: .whitespaces)))
+                words.insert(ICUFold.key(String(row.fields[0]).trimmedField))
             }
             r.stopwords[lang] = words
             let exceptions = "\(lexicons)/text/elongation-exceptions-\(lang).txt"
             if FileExists.at(exceptions) {
                 for row in try DataFile.rows(exceptions) {
-                    r.elongationExceptions.insert(ICUFold.key(String(row.fields[0]).trimmingCharacters(in: .whitespaces)))
+                    r.elongationExceptions.insert(ICUFold.key(String(row.fields[0]).trimmedField))
                 }
             }
         }
