@@ -11,9 +11,12 @@ public final class Resources: Sendable {
     public let patterns: RegexPatterns
     /// The compiled gazetteer, made on first use (see `gazetteer()`).
     let lazyGazetteer = LazyGazetteer()
+    /// Skip bad lexicon and pattern rows with a record in `skippedRows` instead of failing (`--lenient`).
+    public let lenient: Bool
 
     public init(lexiconsPath: String, text: TextResources, nameRules: NameRuleResources = NameRuleResources(),
-                userLexicons: [String] = [], patterns: RegexPatterns = RegexPatterns()) {
+                userLexicons: [String] = [], patterns: RegexPatterns = RegexPatterns(), lenient: Bool = false) {
+        self.lenient = lenient
         self.patterns = patterns
         self.lexiconsPath = lexiconsPath
         self.text = text
@@ -23,14 +26,21 @@ public final class Resources: Sendable {
 
     /// Loads the bundled data from `lexicons` (or the folder `LexiconLocator` finds).
     /// `userLexicons` are checked to be readable here and compiled with the gazetteer.
-    public static func load(lexicons: String? = nil, userLexicons: [String] = []) throws(DataFileError) -> Resources {
+    /// A bad row throws a `DataFileError` naming file and line; with `lenient`, bad
+    /// gazetteer rows and pattern blocks are skipped instead and listed in `skippedRows`.
+    public static func load(lexicons: String? = nil, userLexicons: [String] = [], lenient: Bool = false) throws(DataFileError) -> Resources {
         let path = try LexiconLocator.find(explicit: lexicons)
         for file in userLexicons where !FileExists.at(file) {
             throw DataFileError(file: file, line: nil, message: "lexicon file not found")
         }
         return Resources(lexiconsPath: path, text: try TextResources.load(from: path),
                          nameRules: try NameRuleResources.load(from: path), userLexicons: userLexicons,
-                         patterns: try RegexPatterns.load(from: path))
+                         patterns: try RegexPatterns.load(from: path, lenient: lenient), lenient: lenient)
+    }
+
+    /// Rows skipped by a lenient load so far (the gazetteer's once it is compiled), in load order.
+    public var skippedRows: [DataFileError] {
+        patterns.skippedRows + (gazetteerLoadInfo?.skippedRows ?? [])
     }
 }
 

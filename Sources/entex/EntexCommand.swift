@@ -46,6 +46,12 @@ struct PipelineOptions: ParsableArguments {
     @Flag(name: .long, help: "Emit every candidate of every tagger (sorted), without resolving overlaps.")
     var keepOverlaps = false
 
+    @Flag(name: .long, help: """
+        Skip bad rows of lexicon and pattern files (wrong column count, invalid UTF-8, a regex that \
+        does not compile, a duplicate name) with a warning naming file and line, instead of stopping.
+        """)
+    var lenient = false
+
     func configuration() -> PipelineConfiguration {
         var configuration = PipelineConfiguration()
         if let stages {
@@ -57,7 +63,13 @@ struct PipelineOptions: ParsableArguments {
 
     func loadResources() throws -> Resources {
         do {
-            return try Resources.load(lexicons: lexicons, userLexicons: lexicon)
+            let resources = try Resources.load(lexicons: lexicons, userLexicons: lexicon, lenient: lenient)
+            if lenient {
+                // Compile the gazetteer now, so that its skipped rows are reported before any output.
+                if configuration().stages.contains("gazetteer") { _ = try resources.gazetteer() }
+                for row in resources.skippedRows { printError("entex: warning: skipped \(row)") }
+            }
+            return resources
         } catch {
             throw ConfigurationError(message: error.description)
         }

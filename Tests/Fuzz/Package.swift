@@ -8,9 +8,11 @@ let package = Package(
     name: "EntexFuzz",
     dependencies: [.package(name: "entex", path: "../..")],
     targets: [
+        // The entry point SwiftPM's link line expects (see driver.c).
+        .target(name: "FuzzDriver"),
         .executableTarget(
             name: "EntexFuzz",
-            dependencies: [.product(name: "Entex", package: "entex")],
+            dependencies: ["FuzzDriver", .product(name: "Entex", package: "entex")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ]

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Input formats `entex` reads.
 public enum InputFormat: String, Sendable, CaseIterable {
     /// Decide from the input: a first non-blank `{` or `[` means JSON
@@ -235,6 +241,9 @@ public struct DocumentReader {
     }
 }
 
+/// Room `LineReader` makes for each read from its source.
+private let lineReaderZeros = [UInt8](repeating: 0, count: 1 << 16)
+
 /// Splits a byte stream into lines without holding more than one line (up
 /// to a limit) in memory.
 struct LineReader<Source: ByteSource> {
@@ -275,9 +284,10 @@ struct LineReader<Source: ByteSource> {
             buffer.removeSubrange(0..<position)
             position = 0
         }
-        let chunk = 1 << 16
+        let chunk = lineReaderZeros.count
         let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        // Appending an array is one copy; `repeatElement` goes byte by byte in debug builds.
+        buffer.append(contentsOf: lineReaderZeros)
         var failure: InputError?
         let n = buffer.withUnsafeMutableBytes { raw -> Int in
             do {
@@ -318,12 +328,21 @@ struct LineReader<Source: ByteSource> {
         }
     }
 
+    /// Index of the first line feed in the buffer at or after `start`.
+    private func newline(from start: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { p -> Int? in
+            guard start < p.count, let base = p.baseAddress,
+                  let hit = memchr(base + start, 0x0A, p.count - start) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// The next line without its line break, or nil at end of input.
     mutating func next() throws(InputError) -> Line? {
         var scanFrom = position
         var discarding = false
         while true {
-            if let nl = buffer[scanFrom...].firstIndex(of: 0x0A) {
+            if let nl = newline(from: scanFrom) {
                 lineNumber += 1
                 if discarding {
                     position = nl + 1

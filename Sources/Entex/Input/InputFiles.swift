@@ -13,7 +13,9 @@ public enum InputFiles {
     }
 
     /// Files under `paths`, sorted by relative path within each given path;
-    /// unreadable folders are reported through `problem` and skipped.
+    /// unreadable folders are reported through `problem` and skipped. Inside
+    /// folders only regular files (or links to them) are taken: a FIFO or
+    /// device named `*.txt` would block or never end.
     public static func collect(_ paths: [String], problem: (String) -> Void = { _ in }) -> [Entry] {
         let fm = FileManager.default
         var out: [Entry] = []
@@ -37,7 +39,7 @@ public enum InputFiles {
                 var sub: ObjCBool = false
                 guard fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
                 if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-                guard isInput(rel) else { continue }
+                guard isInput(rel), isRegularFile(full) else { continue }
                 found.append(Entry(path: full, relativePath: rel, size: size(full)))
             }
             out.append(contentsOf: found.sorted { $0.relativePath < $1.relativePath })
@@ -58,6 +60,12 @@ public enum InputFiles {
         var name = name.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
         return name.hasSuffix(".txt") ? .text : .auto
+    }
+
+    /// Whether `path` is a regular file, following symbolic links.
+    private static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     private static func size(_ path: String) -> Int {

@@ -65,6 +65,12 @@ public struct GazetteerBuilder {
     private var lastTypeName: [UInt8] = []
     private var lastType: EntityType?
 
+    /// Skip bad rows (recording them in `skipped`) instead of throwing (`--lenient`).
+    /// A file that cannot be read at all still throws.
+    public var lenient = false
+    /// The rows skipped in lenient mode, in file order: file, line and what was wrong.
+    public private(set) var skipped: [DataFileError] = []
+
     public init(text: TextResources) throws(DataFileError) {
         do {
             tokenizer = try Tokenizer(resources: text)
@@ -91,7 +97,7 @@ public struct GazetteerBuilder {
     /// Adds every row of a file's contents (`source.path` names it in errors and `rule`).
     public mutating func add(bytes: [UInt8], source: GazetteerSource) throws(DataFileError) {
         let path = source.path
-        if let bad = bytes.withUnsafeBufferPointer({ UTF8Repair.firstInvalid($0) }) {
+        if !lenient, let bad = bytes.withUnsafeBufferPointer({ UTF8Repair.firstInvalid($0) }) {
             let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw DataFileError(file: path, line: line, message: "invalid UTF-8")
         }
@@ -121,7 +127,19 @@ public struct GazetteerBuilder {
                     f = k + 1
                 }
                 fields.append(f..<lineEnd)
-                try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
+                guard lenient else {
+                    try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
+                    continue
+                }
+                if UTF8Repair.firstInvalid(UnsafeBufferPointer(rebasing: p[lineStart..<lineEnd])) != nil {
+                    skipped.append(DataFileError(file: path, line: lineNumber, message: "invalid UTF-8"))
+                    continue
+                }
+                do throws(DataFileError) {
+                    try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
+                } catch {
+                    skipped.append(error)
+                }
             }
         }
     }

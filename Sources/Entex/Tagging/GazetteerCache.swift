@@ -11,6 +11,8 @@ public struct GazetteerLoadInfo: Sendable {
     public var seconds: Double
     /// The cache file read or written, if any.
     public var cachePath: String?
+    /// Bad rows skipped when compiling leniently (`--lenient`), each naming file and line.
+    public var skippedRows: [DataFileError] = []
 }
 
 /// The binary form of a compiled `Gazetteer` and the on-disk cache of it.
@@ -59,11 +61,32 @@ public enum GazetteerCache {
 
     /// Loads the gazetteer for `sources` from the cache in `directory`, or
     /// compiles it and tries to save it there (an unwritable directory is
-    /// not an error). With a nil `directory` it always compiles.
+    /// not an error). With a nil `directory` it always compiles. With
+    /// `lenient`, bad rows are skipped and listed in `GazetteerLoadInfo.skippedRows`.
     public static func load(_ sources: [GazetteerSource], lexicons: String, text: TextResources,
-                            directory: String? = GazetteerCache.defaultDirectory) throws(DataFileError)
+                            directory: String? = GazetteerCache.defaultDirectory, lenient: Bool = false) throws(DataFileError)
         -> (Gazetteer, GazetteerLoadInfo) {
         let t0 = StageBenchmark.now()
+        if lenient {
+            // A cache file exists only for files without bad rows, so a hit is still right;
+            // a lenient compile that skipped rows is never cached (its warnings would be lost).
+            let key = try contentKey(sources, lexicons: lexicons)
+            let path = directory.map { $0 + "/gazetteer-" + String(key, radix: 16) + ".bin" }
+            if let path, let g = read(path, key: key) {
+                return (g, GazetteerLoadInfo(compiled: false, seconds: StageBenchmark.now() - t0, cachePath: path))
+            }
+            var builder = try GazetteerBuilder(text: text)
+            builder.lenient = true
+            for source in sources { try builder.add(source) }
+            let g = builder.build()
+            var saved = false
+            if let path, let directory, builder.skipped.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                saved = write(g, key: key, to: path)
+            }
+            return (g, GazetteerLoadInfo(compiled: true, seconds: StageBenchmark.now() - t0,
+                                         cachePath: saved ? path : nil, skippedRows: builder.skipped))
+        }
         guard let directory else {
             let g = try GazetteerBuilder.compile(sources, text: text)
             return (g, GazetteerLoadInfo(compiled: true, seconds: StageBenchmark.now() - t0, cachePath: nil))
@@ -291,7 +314,7 @@ extension Resources {
     public func gazetteer() throws(DataFileError) -> Gazetteer {
         try lazyGazetteer.get { () throws(DataFileError) in
             let sources = try GazetteerSource.all(lexicons: lexiconsPath, userLexicons: userLexicons)
-            return try GazetteerCache.load(sources, lexicons: lexiconsPath, text: text)
+            return try GazetteerCache.load(sources, lexicons: lexiconsPath, text: text, lenient: lenient)
         }.0
     }
 

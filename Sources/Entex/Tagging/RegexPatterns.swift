@@ -164,6 +164,8 @@ public final class RegexPatterns: Sendable {
     public let triggerBits: [String: UInt64]
     /// Token key → trigger mask, per language (`en`, `es`, `*`).
     let triggerTables: [String: (table: ByteStringTable, masks: [UInt64])]
+    /// Blocks skipped by a lenient load (`--lenient`): file, line and why, in file order.
+    public let skippedRows: [DataFileError]
 
     public static let digitTrigger: UInt64 = 1
 
@@ -178,15 +180,18 @@ public final class RegexPatterns: Sendable {
     }
 
     init(patterns: [RegexPattern], words: [String: WordLists], triggerBits: [String: UInt64],
-         triggerTables: [String: (table: ByteStringTable, masks: [UInt64])]) {
+         triggerTables: [String: (table: ByteStringTable, masks: [UInt64])], skippedRows: [DataFileError] = []) {
+        self.skippedRows = skippedRows
         self.patterns = patterns
         self.words = words
         self.triggerBits = triggerBits
         self.triggerTables = triggerTables
     }
 
-    /// Loads `<lexicons>/patterns/`; a missing folder gives no patterns.
-    public static func load(from lexicons: String) throws(DataFileError) -> RegexPatterns {
+    /// Loads `<lexicons>/patterns/`; a missing folder gives no patterns. With
+    /// `lenient`, a block that fails to compile (or to match its examples) or
+    /// reuses a name is skipped and listed in `skippedRows`; malformed files still throw.
+    public static func load(from lexicons: String, lenient: Bool = false) throws(DataFileError) -> RegexPatterns {
         let folder = "\(lexicons)/patterns"
         guard FileExists.at(folder) else { return RegexPatterns() }
         let neutral = try readWords("\(folder)/words.txt")
@@ -228,18 +233,32 @@ public final class RegexPatterns: Sendable {
             .sorted()
         var patterns: [RegexPattern] = []
         var names: [String: String] = [:]
+        var skipped: [DataFileError] = []
         for file in files {
             let path = "\(folder)/\(file)"
             for block in try PatternFileParser.blocks(path) {
-                let pattern = try compile(block, path: path, words: byLanguage, bits: bits)
+                let pattern: RegexPattern
+                do throws(DataFileError) {
+                    pattern = try compile(block, path: path, words: byLanguage, bits: bits)
+                } catch {
+                    guard lenient else { throw error }
+                    skipped.append(error)
+                    continue
+                }
                 if let previous = names[pattern.name] {
-                    throw DataFileError(file: path, line: block.line, message: "pattern name '\(pattern.name)' already used in \(previous)")
+                    let error = DataFileError(file: path, line: block.line, message: "pattern name '\(pattern.name)' already used in \(previous)")
+                    if lenient {
+                        skipped.append(error)
+                        continue
+                    }
+                    throw error
                 }
                 names[pattern.name] = "\(file):\(block.line)"
                 patterns.append(pattern)
             }
         }
-        return RegexPatterns(patterns: patterns, words: byLanguage, triggerBits: bits, triggerTables: tables)
+        return RegexPatterns(patterns: patterns, words: byLanguage, triggerBits: bits, triggerTables: tables,
+                             skippedRows: skipped)
     }
 
     /// Reads a word-list file: `[list]` headers, then `entry<TAB>value` lines.
