@@ -28,6 +28,8 @@ public final class RegexTagger: Stage {
     public static let depthLimit: UInt32 = 10_000
     /// How many tokens before a trigger token a match may start.
     static let tokensBefore = 5
+    /// How many tokens after a trigger token a match may end.
+    static let tokensAfter = 12
 
     /// Date for resolving relative dates when the document has none (`date`,
     /// tweet `created_at` or `timestamp_ms`). Without either, relative dates get no value.
@@ -209,8 +211,10 @@ public final class RegexTagger: Stage {
             let sentence = sentenceTokens[Int(sentenceOfToken[t])]
             let from = max(Int(sentence.start), t - RegexTagger.tokensBefore, nextStart)
             guard from <= t else { continue }
-            let subjectEnd = sentence.end > sentence.start && Int(sentence.end) <= doc.tokens.count
-                ? Int(doc.tokens[Int(sentence.end) - 1].end) : textCount
+            // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+            // work per attempt, however long the sentence (a list of 100 000 numbers).
+            let lastToken = min(Int(sentence.end), t + RegexTagger.tokensAfter + 1) - 1
+            let subjectEnd = lastToken >= t && lastToken < doc.tokens.count ? Int(doc.tokens[lastToken].end) : textCount
             for s in from...t {
                 nextStart = s + 1
                 let position = doc.tokens[s].start
