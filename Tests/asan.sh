@@ -15,6 +15,6 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:strict_stri
 export ENTEX_LEXICONS="$root/Lexicons"
 start=$(date +%s)
 swift build --scratch-path "$scratch" --sanitize=address --build-tests
-swift test --scratch-path "$scratch" --sanitize=address --skip-build \
+swift test --disable-swift-testing --scratch-path "$scratch" --sanitize=address --skip-build \
   --filter 'Tokenizer|Gazetteer|RegexPattern|Hostile|FuzzRegression' "$@"
 echo "asan.sh: passed in $(( $(date +%s) - start )) s"

@@ -120,9 +120,7 @@ final class BadDataFileTests: XCTestCase {
     // MARK: - The command
 
     func testCommandRefusesABadLexiconRowUnlessLenient() throws {
-        guard let executable = CommandLineTests.executable else {
-            throw XCTSkip("no built entex executable beside the test bundle; run `swift build` first")
-        }
+        _ = try TestSupport.requireEntex()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -130,23 +128,8 @@ final class BadDataFileTests: XCTestCase {
         try Data(goodRow + Array("Too\tMany\tColumns\there\n".utf8)).write(to: lexicon)
 
         func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["ENTEX_LEXICONS"] = TestSupport.lexicons
-            process.environment = environment
-            let input = Pipe(), output = Pipe(), errors = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            input.fileHandleForWriting.write(Data("Zorblax Industries hired 300 people.".utf8))
-            try input.fileHandleForWriting.close()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+            let run = try TestSupport.runEntex(arguments, input: Array("Zorblax Industries hired 300 people.".utf8))
+            return (run.status, run.stdoutText, run.stderr)
         }
         let strict = try run(["--lexicon", lexicon.path])
         XCTAssertEqual(strict.status, 2)

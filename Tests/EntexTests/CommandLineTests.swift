@@ -16,58 +16,13 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
-    /// The `entex` binary in the same build products folder as this test
-    /// bundle, found by walking up from the bundle and the test runner.
-    static let executable: URL? = {
-        let fm = FileManager.default
-        var starts = [Bundle(for: CommandLineTests.self).bundleURL, Bundle.main.bundleURL]
-        if let exe = Bundle.main.executableURL { starts.append(exe) }
-        starts.append(URL(fileURLWithPath: CommandLine.arguments[0]))
-        for start in starts {
-            var dir = start.resolvingSymlinksInPath()
-            for _ in 0..<6 {
-                let candidate = dir.appendingPathComponent("entex")
-                var isDirectory: ObjCBool = false
-                if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                   fm.isExecutableFile(atPath: candidate.path) {
-                    return candidate
-                }
-                dir.deleteLastPathComponent()
-            }
-        }
-        return nil
-    }()
-
     private func entex(_ arguments: [String], input: String) throws -> Run {
         try entex(arguments, input: Array(input.utf8))
     }
 
     private func entex(_ arguments: [String], input: [UInt8]) throws -> Run {
-        guard let executable = CommandLineTests.executable else {
-            throw XCTSkip("no built entex executable beside the test bundle \(Bundle(for: CommandLineTests.self).bundleURL.path); run `swift build` first")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ENTEX_LEXICONS"] = TestSupport.lexicons
-        process.environment = environment
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read both outputs while writing, so a large output cannot block the child.
-        let out = Collected(), err = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: out.data, as: UTF8.self),
-                   stderr: String(decoding: err.data, as: UTF8.self))
+        let run = try TestSupport.runEntex(arguments, input: input)
+        return Run(status: run.status, stdout: run.stdoutText, stderr: run.stderr)
     }
 
     func testGoodInputExitsZeroWithOneRecord() throws {
@@ -162,9 +117,4 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.status, 0)
         XCTAssertTrue(run.stdout.contains("Exit status"), run.stdout)
     }
-}
-
-/// Bytes one reader thread collects; read only after the group is done.
-private final class Collected: @unchecked Sendable {
-    var data = Data()
 }

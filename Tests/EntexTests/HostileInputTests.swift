@@ -36,32 +36,8 @@ final class HostileInputTests: XCTestCase {
     }
 
     private func entex(_ arguments: [String], input: [UInt8]) throws -> Run {
-        guard let executable = CommandLineTests.executable else {
-            throw XCTSkip("no built entex executable beside the test bundle; run `swift build` first")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ENTEX_LEXICONS"] = TestSupport.lexicons
-        process.environment = environment
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = Drained(), err = Drained()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
-        // The child may stop reading early (it must not, but a failing test should not hang).
-        signal(SIGPIPE, SIG_IGN)
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: Array(out.data),
-                   stderr: String(decoding: err.data, as: UTF8.self))
+        let run = try TestSupport.runEntex(arguments, input: input)
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     private func lines(_ parts: [[UInt8]]) -> [UInt8] {
@@ -405,9 +381,7 @@ final class HostileInputTests: XCTestCase {
     /// documents with one job, and the files are changed as soon as the output
     /// file appears (after the listing), long before the reader reaches them.
     func testFilesThatDisappearOrBecomeUnreadableDuringABatchAreErrorRecords() throws {
-        guard let executable = CommandLineTests.executable else {
-            throw XCTSkip("no built entex executable beside the test bundle; run `swift build` first")
-        }
+        let executable = try TestSupport.requireEntex()
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in")
@@ -506,9 +480,4 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(texts(run.records()), [String(decoding: good1, as: UTF8.self), String(decoding: good2, as: UTF8.self)])
     }
-}
-
-/// Bytes one reader thread collects; read only after the group is done.
-private final class Drained: @unchecked Sendable {
-    var data = Data()
 }

@@ -54,3 +54,81 @@ enum TestSupport {
         doc.entities.map { (doc.string($0.span), $0.type.name) }
     }
 }
+
+/// Running the built `entex` executable, shared by the command-line tests.
+extension TestSupport {
+    /// What one run of the binary gave.
+    struct CommandRun {
+        var status: Int32
+        var stdout: [UInt8]
+        var stderr: String
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// The `entex` binary in the same build products folder as the test
+    /// bundle, found by walking up from the bundle and the test runner.
+    static let entexExecutable: URL? = {
+        let fm = FileManager.default
+        var starts = [Bundle(for: ExecutableLocator.self).bundleURL, Bundle.main.bundleURL]
+        if let exe = Bundle.main.executableURL { starts.append(exe) }
+        starts.append(URL(fileURLWithPath: CommandLine.arguments[0]))
+        for start in starts {
+            var dir = start.resolvingSymlinksInPath()
+            for _ in 0..<6 {
+                let candidate = dir.appendingPathComponent("entex")
+                var isDirectory: ObjCBool = false
+                if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                   fm.isExecutableFile(atPath: candidate.path) {
+                    return candidate
+                }
+                dir.deleteLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    /// The binary, or a skip with a clear message when it was not built.
+    static func requireEntex() throws -> URL {
+        guard let executable = entexExecutable else {
+            throw XCTSkip("no built entex executable beside the test bundle; run `swift build` first")
+        }
+        return executable
+    }
+
+    /// Runs `entex arguments` with `input` on standard input and the bundled
+    /// Lexicons; both outputs are read while the input is written, so a large
+    /// output cannot block the child.
+    static func runEntex(_ arguments: [String], input: [UInt8]) throws -> CommandRun {
+        let process = Process()
+        process.executableURL = try requireEntex()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ENTEX_LEXICONS"] = lexicons
+        process.environment = environment
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = Collected(), err = Collected()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
+        // The child may stop reading early (it must not, but a failing test should not hang).
+        signal(SIGPIPE, SIG_IGN)
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        return CommandRun(status: process.terminationStatus, stdout: Array(out.data),
+                          stderr: String(decoding: err.data, as: UTF8.self))
+    }
+}
+
+/// Anchors `Bundle(for:)` to the test bundle.
+private final class ExecutableLocator {}
+
+/// Bytes one reader thread collects; read only after the group is done.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}
