@@ -125,78 +125,70 @@ public struct DocumentReader {
                 return
             }
             do {
-                let value = try parser.parse(whole.bytes)
-                guard case .array(let items) = value else { return }
-                for (n, item) in items.enumerated() {
-                    mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
-                }
+                // The first non-blank byte is "[", so a value that parses is an array.
+                mapWhole(try parser.parse(whole.bytes), line: 1, replacements: parser.replacements,
+                         tweetsOnly: tweetsOnly, emit: emit)
             } catch {
                 emit(.failure(RecordFailure(id: nil, message: "malformed JSON: \(error)", source: sourceName, line: lineOf(whole.bytes, error.offset))))
             }
             return
         }
-        var isFirstRecord = true
+        try readJSONLines(&lines, parser: &parser, firstMayOpenMultiline: true, tweetsOnly: tweetsOnly, emit: emit)
+    }
+
+    /// One JSON record per line. When `firstMayOpenMultiline`, a first line
+    /// that does not parse but looks like the start of pretty-printed JSON
+    /// ("{" alone, or a line ending in "{", "[", "," or ":") is read together
+    /// with the rest of the input as one value; if that fails too, the first
+    /// line is an error record and the other lines are records of their own.
+    private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser,
+                               firstMayOpenMultiline: Bool, tweetsOnly: Bool,
+                               emit: (InputRecord) -> Void) throws(InputError) {
+        var mayOpenMultiline = firstMayOpenMultiline
         while let line = try lines.next() {
             if line.tooLong {
                 emit(.failure(tooLong(line.number)))
-                isFirstRecord = false
+                mayOpenMultiline = false
                 continue
             }
             if isBlank(line.bytes) { continue }
+            defer { mayOpenMultiline = false }
             do {
                 let value = try parser.parse(line.bytes)
                 mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
                           tweetsOnly: tweetsOnly, emit: emit)
             } catch {
-                // A pretty-printed object spread over lines ("{" alone, or a line
-                // ending in "{", "[", "," or ":"): read it whole.
-                if isFirstRecord, LineReader<MemorySource>.opensMultilineJSON(line.bytes) {
-                    var joined = line.bytes
-                    joined.append(0x0A)
-                    let rest = try lines.readAll(limit: maxJSONBytes)
-                    joined.append(contentsOf: rest.bytes)
-                    if let value = try? parser.parse(joined) {
-                        if case .array(let items) = value {
-                            for (n, item) in items.enumerated() {
-                                mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
-                            }
-                        } else {
-                            mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
-                                      tweetsOnly: tweetsOnly, emit: emit)
-                        }
-                        return
-                    }
-                    // Not one object after all: the first line is bad, the others are records.
-                    emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
-                                                source: sourceName, line: line.number)))
-                    var remaining = LineReader(source: MemorySource(rest.bytes), maxLine: lines.maxLine, firstLine: line.number + 1)
-                    try readJSONLines(&remaining, parser: &parser, tweetsOnly: tweetsOnly, emit: emit)
+                let failure = RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
+                                            source: sourceName, line: line.number)
+                guard mayOpenMultiline, LineReader<MemorySource>.opensMultilineJSON(line.bytes) else {
+                    emit(.failure(failure))
+                    continue
+                }
+                var joined = line.bytes
+                joined.append(0x0A)
+                let rest = try lines.readAll(limit: maxJSONBytes)
+                joined.append(contentsOf: rest.bytes)
+                if let value = try? parser.parse(joined) {
+                    mapWhole(value, line: line.number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
                     return
                 }
-                emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
-                                            source: sourceName, line: line.number)))
+                emit(.failure(failure))
+                var remaining = LineReader(source: MemorySource(rest.bytes), maxLine: lines.maxLine, firstLine: line.number + 1)
+                try readJSONLines(&remaining, parser: &parser, firstMayOpenMultiline: false, tweetsOnly: tweetsOnly, emit: emit)
+                return
             }
-            isFirstRecord = false
         }
     }
 
-    /// One JSON record per line, every line on its own.
-    private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser, tweetsOnly: Bool,
-                               emit: (InputRecord) -> Void) throws(InputError) {
-        while let line = try lines.next() {
-            if line.tooLong {
-                emit(.failure(tooLong(line.number)))
-                continue
+    /// The records of one whole JSON value: each element of an array, or the value itself.
+    private func mapWhole(_ value: JSONValue, line: Int?, replacements: Int, tweetsOnly: Bool,
+                          emit: (InputRecord) -> Void) {
+        if case .array(let items) = value {
+            for (n, item) in items.enumerated() {
+                mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
             }
-            if isBlank(line.bytes) { continue }
-            do {
-                let value = try parser.parse(line.bytes)
-                mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
-                          tweetsOnly: tweetsOnly, emit: emit)
-            } catch {
-                emit(.failure(RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
-                                            source: sourceName, line: line.number)))
-            }
+        } else {
+            mapRecord(value, line: line, index: line ?? 1, replacements: replacements, tweetsOnly: tweetsOnly, emit: emit)
         }
     }
 
