@@ -69,11 +69,7 @@ public struct PipelineConfiguration: Sendable {
         case "sentences": return try SentenceSplitter(resources: resources.text)
         case "language": return LanguageDetector(resources: resources.text)
         case "gazetteer":
-            var functionWords = ByteStringTable()
-            for table in resources.text.stopwords.values {
-                for id in 0..<table.count { functionWords.insert(table.key(id)) }
-            }
-            return GazetteerTagger(gazetteer: try resources.gazetteer(), functionWords: functionWords)
+            return GazetteerTagger(gazetteer: try resources.gazetteer(), functionWords: resources.text.functionWords)
         case "regex": return RegexTagger(patterns: resources.patterns)
         case "rules": return NameRules(resources: resources)
         case "resolve": return OverlapResolver()

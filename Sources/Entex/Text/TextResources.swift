@@ -22,6 +22,9 @@ public struct TextResources: Sendable {
     public var tldIsGeneric: [Bool] = []
     /// Function words per language, for language detection.
     public var stopwords: [String: ByteStringTable] = [:]
+    /// Function words of every language in one table (the gazetteer's
+    /// sentence-start check), built once at load.
+    public var functionWords = ByteStringTable()
     /// Words that keep three repeated letters (`www`, `iii`): not elongations.
     public var elongationExceptions = ByteStringTable()
 
@@ -48,6 +51,7 @@ public struct TextResources: Sendable {
                 words.insert(ICUFold.key(String(row.fields[0]).trimmedField))
             }
             r.stopwords[lang] = words
+            for id in 0..<words.count { r.functionWords.insert(words.key(id)) }
             let exceptions = "\(lexicons)/text/elongation-exceptions-\(lang).txt"
             if FileExists.at(exceptions) {
                 for row in try DataFile.rows(exceptions) {
