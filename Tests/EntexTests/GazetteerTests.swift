@@ -238,6 +238,31 @@ final class GazetteerTests: XCTestCase {
         XCTAssertEqual(g.entryCount, 1)
     }
 
+
+    func testUnchangedLexiconsAreNotHashedAgainButEditedOnesAre() throws {
+        let user = try lexiconFile(["Atlantis\tLOC"])
+        let sources = [GazetteerSource(path: user, isUser: true)]
+        let directory = NSTemporaryDirectory() + "entex-cache-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func load() throws -> (Gazetteer, GazetteerLoadInfo) {
+            try GazetteerCache.load(sources, lexicons: TestSupport.lexicons, text: TestSupport.resources.text, directory: directory)
+        }
+        let first = try load()
+        XCTAssertTrue(first.1.compiled)
+        let memos = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".key") }
+        XCTAssertEqual(memos.count, 1, "the content key is remembered under the files' identity")
+        let second = try load()
+        XCTAssertFalse(second.1.compiled)
+        XCTAssertEqual(second.1.cachePath, first.1.cachePath)
+        // Same size, new content: the identity changes (status-change time, at least), so the
+        // content is hashed again and gives another cache file.
+        try "Atlantes\tLOC\n".write(toFile: user, atomically: false, encoding: .utf8)
+        let third = try load()
+        XCTAssertTrue(third.1.compiled)
+        XCTAssertNotEqual(third.1.cachePath, first.1.cachePath)
+        let (doc, found) = try candidates("They sailed to Atlantes.", third.0)
+        XCTAssertEqual(found.map { doc.string($0.span) }, ["Atlantes"])
+    }
     // MARK: - Bundled lexicons
 
     func testSeedArticleCandidatesHaveCanonicalNamesAndIds() throws {

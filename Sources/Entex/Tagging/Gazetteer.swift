@@ -177,14 +177,20 @@ struct GazetteerScratch {
     var emitted: [(UInt8, UInt32, UInt32)] = []
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
-    /// is. Tag: the key's 64-bit hash (0 = empty); value: term id or -1.
-    /// A remembered miss is trusted on equal 64-bit hashes; a remembered hit
-    /// is checked against the key bytes.
+    /// is. A key of at most 8 bytes is its own tag (its bytes packed into a
+    /// `UInt64`), so the common case needs neither a hash nor a byte
+    /// comparison; a longer key is tagged by its 64-bit FNV hash, a
+    /// remembered miss is trusted on equal hash and length, and a remembered
+    /// hit is checked against the key bytes.
+    /// `memoInfo`: key length << 32 | term id bits (term -1 = not in the
+    /// vocabulary); `emptyInfo` marks a free entry.
     var memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
-    var memoTerms = [Int32](repeating: -1, count: GazetteerScratch.memoSize)
+    var memoInfo = [UInt64](repeating: GazetteerScratch.emptyInfo, count: GazetteerScratch.memoSize)
     /// The gazetteer the memo was filled for (memos are per vocabulary).
     var memoOwner: ObjectIdentifier?
-    static let memoSize = 4096
+    static let memoBits = 13
+    static let memoSize = 1 << memoBits
+    static let emptyInfo = UInt64.max
 }
 
 extension Gazetteer {
@@ -211,46 +217,34 @@ extension Gazetteer {
         case "es": language = .es
         default: language = .any
         }
-        // One vocabulary lookup per token.
+        // One vocabulary lookup per token, most of them answered by the memo.
         scratch.terms.removeAll(keepingCapacity: true)
         scratch.terms.reserveCapacity(n)
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
+            scratch.memoInfo = [UInt64](repeating: GazetteerScratch.emptyInfo, count: GazetteerScratch.memoSize)
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memoTags = scratch.memoTags, memoTerms = scratch.memoTerms
+        var memoTags = scratch.memoTags, memoInfo = scratch.memoInfo, terms = scratch.terms
         scratch.memoTags = []
-        scratch.memoTerms = []
+        scratch.memoInfo = []
+        scratch.terms = []
+        terms.reserveCapacity(n)
         doc.tokenKeys.withUnsafeBufferPointer { keys in
-            vocabulary.pool.withUnsafeBufferPointer { pool in
-                vocabulary.ends.withUnsafeBufferPointer { ends in
-                    vocabulary.slots.withUnsafeBufferPointer { slots in
-                        memoTags.withUnsafeMutableBufferPointer { tags in
-                            memoTerms.withUnsafeMutableBufferPointer { memo in
-                                for token in tokens {
-                                    let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                                    let h = TermTable.hash64(key)
-                                    let m = Int(truncatingIfNeeded: h >> 40) & (GazetteerScratch.memoSize - 1)
-                                    if h != 0 && tags[m] == h {
-                                        let id = memo[m]
-                                        if id < 0 || TermTable.keyEquals(Int(id), key, pool: pool, ends: ends) {
-                                            scratch.terms.append(id)
-                                            continue
-                                        }
-                                    }
-                                    let id = TermTable.lookup(key, hash: TermTable.fold(h), pool: pool, ends: ends, slots: slots)
-                                    tags[m] = h
-                                    memo[m] = id
-                                    scratch.terms.append(id)
-                                }
-                            }
+            tokens.withUnsafeBufferPointer { tokens in
+                memoTags.withUnsafeMutableBufferPointer { tags in
+                    memoInfo.withUnsafeMutableBufferPointer { info in
+                        for token in tokens {
+                            let start = Int(token.keyStart), length = Int(token.keyEnd) - start
+                            terms.append(termID(keys, start, length, tags, info))
                         }
                     }
                 }
             }
         }
         scratch.memoTags = memoTags
-        scratch.memoTerms = memoTerms
+        scratch.memoInfo = memoInfo
+        scratch.terms = terms
         var allCapsSentence = AllCapsSentenceCache()
         transitionKeys.withUnsafeBufferPointer { keys in
             transitionTargets.withUnsafeBufferPointer { targets in
@@ -291,6 +285,46 @@ extension Gazetteer {
                 }
             }
         }
+    }
+
+    /// The term id of the key `keys[start..<start + length]`, or -1, through the memo.
+    @inline(__always)
+    private func termID(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int,
+                        _ tags: UnsafeMutableBufferPointer<UInt64>, _ info: UnsafeMutableBufferPointer<UInt64>) -> Int32 {
+        let base = keys.baseAddress! + start
+        let tag: UInt64
+        if length <= 8 {
+            tag = Gazetteer.packShortKey(base, length, readable: keys.count - start)
+        } else {
+            tag = TermTable.hash64(UnsafeBufferPointer(start: base, count: length))
+        }
+        let m = Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
+        let remembered = info[m]
+        if tags[m] == tag && remembered >> 32 == UInt64(length) {
+            let id = Int32(truncatingIfNeeded: remembered)
+            if length <= 8 || id < 0 { return id }
+            if vocabulary.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length)) { return id }
+        }
+        let key = UnsafeBufferPointer(start: base, count: length)
+        let h = length <= 8 ? TermTable.hash64(key) : tag
+        let id = vocabulary.lookup(key, hash: TermTable.fold(h))
+        tags[m] = tag
+        info[m] = UInt64(length) << 32 | UInt64(UInt32(bitPattern: id))
+        return id
+    }
+
+    /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
+    /// `readable` is how many bytes from `base` lie inside the buffer: when there are 8, one
+    /// unaligned load replaces the byte loop.
+    @inline(__always)
+    static func packShortKey(_ base: UnsafePointer<UInt8>, _ length: Int, readable: Int) -> UInt64 {
+        if readable >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))
+            return length == 8 ? word : word & ((1 << UInt64(length &* 8)) &- 1)
+        }
+        var word: UInt64 = 0
+        for i in 0..<length { word |= UInt64(base[i]) << UInt64(i &* 8) }
+        return word
     }
 
     /// Whether a token of this kind may start or end a match.
@@ -444,6 +478,26 @@ struct TermTable: Sendable {
         let start = id == 0 ? 0 : Int(ends[id - 1]), end = Int(ends[id])
         return end - start == key.count
             && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count))
+    }
+
+    /// Whether term `id` has the bytes of `key`.
+    @inline(__always)
+    func keyEquals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        pool.withUnsafeBufferPointer { pool in
+            ends.withUnsafeBufferPointer { ends in TermTable.keyEquals(id, key, pool: pool, ends: ends) }
+        }
+    }
+
+    /// The term id of `key` (whose `ByteStringTable.hash` is `h`), or -1.
+    @inline(__always)
+    func lookup(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int32 {
+        pool.withUnsafeBufferPointer { pool in
+            ends.withUnsafeBufferPointer { ends in
+                slots.withUnsafeBufferPointer { slots in
+                    TermTable.lookup(key, hash: h, pool: pool, ends: ends, slots: slots)
+                }
+            }
+        }
     }
 
     /// The term id of `key` (whose `ByteStringTable.hash` is `h`), or -1.

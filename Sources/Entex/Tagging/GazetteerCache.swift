@@ -7,7 +7,7 @@ import Glibc
 public struct GazetteerLoadInfo: Sendable {
     /// Whether it was compiled from the TSV files (false: read from the binary cache).
     public var compiled: Bool
-    /// Seconds spent compiling or reading the cache (hashing the files included).
+    /// Seconds spent compiling or reading the cache (finding its key included).
     public var seconds: Double
     /// The cache file read or written, if any.
     public var cachePath: String?
@@ -22,7 +22,10 @@ public struct GazetteerLoadInfo: Sendable {
 /// loading is one `fread` per array and no per-entry parsing. The content
 /// key hashes the bytes of every lexicon file, its name and kind, and the
 /// tokenizer's own data files (which decide how names are split), so any
-/// change to them gives a new key. Files are written to a temporary name
+/// change to them gives a new key. Hashing a million entries' files takes
+/// longer than reading the cache, so the content key is also remembered in a
+/// small `.key` file named by the files' identities (`statKey`): unchanged
+/// files are hashed once, not at every start. Files are written to a temporary name
 /// and renamed, so readers never see half a file; a file that is damaged or
 /// from another format version is ignored and the gazetteer is recompiled.
 public enum GazetteerCache {
@@ -50,13 +53,67 @@ public enum GazetteerCache {
             hasher.add(Array(label.utf8))
             data.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
         }
-        for name in ["abbreviations-en.txt", "abbreviations-es.txt", "elongation-exceptions-en.txt", "elongation-exceptions-es.txt"] {
+        for name in tokenizerFiles {
             if let data = FileManager.default.contents(atPath: lexicons + "/text/" + name) {
                 hasher.add(Array(name.utf8))
                 data.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
             }
         }
         return hasher.value
+    }
+
+    /// Text files besides the lexicons that decide how names are tokenized, and so enter the key.
+    static let tokenizerFiles = ["abbreviations-en.txt", "abbreviations-es.txt",
+                                 "elongation-exceptions-en.txt", "elongation-exceptions-es.txt"]
+
+    /// A key of the files' identities rather than their bytes: path, device, inode, size,
+    /// modification and status-change times. Any write to a file changes its status-change
+    /// time, which no tool can set back, so an unchanged key means unchanged files.
+    /// Nil when a file cannot be examined (the content key then reports why).
+    static func statKey(_ sources: [GazetteerSource], lexicons: String) -> UInt64? {
+        var hasher = ContentHasher()
+        hasher.add(Array("entex-gazetteer-stat v\(formatVersion)".utf8))
+        func add(_ path: String, label: String, required: Bool) -> Bool {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return !required }
+            hasher.add(Array((label + "\u{0}" + path).utf8))
+            var fields: [Int64] = [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
+                                   Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
+                                   Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)]
+            fields.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
+            return true
+        }
+        for source in sources where !add(source.path, label: source.isUser ? "user" : "bundled", required: true) {
+            return nil
+        }
+        for name in tokenizerFiles where !add(lexicons + "/text/" + name, label: "text", required: false) {
+            return nil
+        }
+        return hasher.value
+    }
+
+    /// The content key of the files, remembered in `directory` under their `statKey`, so
+    /// that loading an unchanged set of lexicons does not read and hash all their bytes
+    /// (52 MB for a million entries). A missing or unreadable memo just means hashing.
+    static func rememberedContentKey(_ sources: [GazetteerSource], lexicons: String,
+                                     directory: String) throws(DataFileError) -> UInt64 {
+        guard let fast = statKey(sources, lexicons: lexicons) else {
+            return try contentKey(sources, lexicons: lexicons)
+        }
+        let memo = directory + "/gazetteer-" + String(fast, radix: 16) + ".key"
+        if let data = FileManager.default.contents(atPath: memo),
+           let text = String(data: data, encoding: .utf8),
+           let key = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) {
+            return key
+        }
+        let key = try contentKey(sources, lexicons: lexicons)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = memo + ".tmp\(getpid())"
+        if FileManager.default.createFile(atPath: temporary, contents: Data((String(key, radix: 16) + "\n").utf8)),
+           rename(temporary, memo) != 0 {
+            unlink(temporary)
+        }
+        return key
     }
 
     /// Loads the gazetteer for `sources` from the cache in `directory`, or
@@ -70,7 +127,12 @@ public enum GazetteerCache {
         if lenient {
             // A cache file exists only for files without bad rows, so a hit is still right;
             // a lenient compile that skipped rows is never cached (its warnings would be lost).
-            let key = try contentKey(sources, lexicons: lexicons)
+            let key: UInt64
+            if let directory {
+                key = try rememberedContentKey(sources, lexicons: lexicons, directory: directory)
+            } else {
+                key = try contentKey(sources, lexicons: lexicons)
+            }
             let path = directory.map { $0 + "/gazetteer-" + String(key, radix: 16) + ".bin" }
             if let path, let g = read(path, key: key) {
                 return (g, GazetteerLoadInfo(compiled: false, seconds: StageBenchmark.now() - t0, cachePath: path))
@@ -91,7 +153,7 @@ public enum GazetteerCache {
             let g = try GazetteerBuilder.compile(sources, text: text)
             return (g, GazetteerLoadInfo(compiled: true, seconds: StageBenchmark.now() - t0, cachePath: nil))
         }
-        let key = try contentKey(sources, lexicons: lexicons)
+        let key = try rememberedContentKey(sources, lexicons: lexicons, directory: directory)
         let path = directory + "/gazetteer-" + String(key, radix: 16) + ".bin"
         if let g = read(path, key: key) {
             return (g, GazetteerLoadInfo(compiled: false, seconds: StageBenchmark.now() - t0, cachePath: path))
@@ -111,6 +173,12 @@ public enum GazetteerCache {
     static func prune(_ directory: String, keeping path: String) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }
+        // Key memos are a few bytes each; keep many more of them than cache files.
+        let memos = names.filter { $0.hasPrefix("gazetteer-") && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
+        if memos.count > 8 * keptFiles {
+            let dated = memos.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
+            for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(4 * keptFiles) { try? fm.removeItem(atPath: file) }
+        }
         let files = names.filter { $0.hasPrefix("gazetteer-") && $0.hasSuffix(".bin") }.map { directory + "/" + $0 }
         guard files.count > keptFiles else { return }
         let dated = files.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
