@@ -7,7 +7,7 @@ private final class MemorySink: BatchSink {
     var bytes: [UInt8] = []
     var events: [String] = []
     func beginFile(_ index: Int, _ file: BatchFile) throws { events.append("begin \(file.entry.relativePath)") }
-    func write(_ record: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: record) }
+    func write(_ records: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: records) }
     func endFile(_ index: Int, _ file: BatchFile) throws { events.append("end \(file.entry.relativePath)") }
 
     var lines: [String] {
@@ -29,15 +29,18 @@ final class BatchTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private func engine(jobs: Int, maxInFlightRecords: Int? = nil) throws -> BatchEngine {
+    private func engine(jobs: Int, maxInFlightRecords: Int? = nil, documentsPerJob: Int = 64) throws -> BatchEngine {
         try BatchEngine(resources: TestSupport.resources, configuration: PipelineConfiguration(),
-                        options: BatchOptions(jobs: jobs, maxInFlightRecords: maxInFlightRecords))
+                        options: BatchOptions(jobs: jobs, maxInFlightRecords: maxInFlightRecords,
+                                             documentsPerJob: documentsPerJob))
     }
 
-    private func run(_ paths: [String], jobs: Int = 2, maxInFlightRecords: Int? = nil) throws -> MemorySink {
+    private func run(_ paths: [String], jobs: Int = 2, maxInFlightRecords: Int? = nil,
+                     documentsPerJob: Int = 64) throws -> MemorySink {
         let sink = MemorySink()
         let files = InputFiles.collect(paths).map { BatchFile(entry: $0) }
-        try engine(jobs: jobs, maxInFlightRecords: maxInFlightRecords).run(files: files, sink: sink)
+        try engine(jobs: jobs, maxInFlightRecords: maxInFlightRecords, documentsPerJob: documentsPerJob)
+            .run(files: files, sink: sink)
         return sink
     }
 
@@ -80,7 +83,12 @@ final class BatchTests: XCTestCase {
         // A small in-flight window makes the reader wait for the writer often.
         let two = try run([corpus], jobs: 2, maxInFlightRecords: 8)
         let four = try run([corpus], jobs: 4)
+        // Documents travel in groups: one per group, and groups of an odd size, change nothing.
+        let single = try run([corpus], jobs: 2, documentsPerJob: 1)
+        let threes = try run([corpus], jobs: 3, maxInFlightRecords: 5, documentsPerJob: 3)
         XCTAssertGreaterThan(one.lines.count, 300, "the bundled corpus should give hundreds of records")
+        XCTAssertEqual(one.bytes, single.bytes, "one document per group must write the same bytes")
+        XCTAssertEqual(one.bytes, threes.bytes, "groups of three must write the same bytes")
         XCTAssertEqual(one.bytes, two.bytes, "--jobs 2 must write the same bytes as --jobs 1")
         XCTAssertEqual(one.bytes, four.bytes, "--jobs 4 must write the same bytes as --jobs 1")
 

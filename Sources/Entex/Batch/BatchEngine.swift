@@ -7,8 +7,15 @@ public struct BatchOptions: Sendable {
     public var writerOptions: JSONWriter.Options
     /// Largest document accepted; larger ones become error records.
     public var maxDocumentBytes: Int
-    /// Records read but not yet written, at most (bounds memory).
+    /// Groups of records read but not yet written, at most (bounds memory). Documents
+    /// travel between threads in groups of up to `documentsPerJob` (and about
+    /// `bytesPerJob` of text), so that small documents such as tweets do not cost a
+    /// lock round trip each.
     public var maxInFlightRecords: Int
+    /// Most documents handed to a worker at once.
+    public var documentsPerJob: Int
+    /// Text bytes after which a group of documents is handed on without waiting for more.
+    public var bytesPerJob: Int
     /// Text bytes of documents read but not yet written, at most; a single
     /// larger document is still let through on its own.
     public var maxInFlightBytes: Int
@@ -16,12 +23,15 @@ public struct BatchOptions: Sendable {
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 writerOptions: JSONWriter.Options = .init(),
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes,
-                maxInFlightRecords: Int? = nil, maxInFlightBytes: Int = 64 << 20) {
+                maxInFlightRecords: Int? = nil, maxInFlightBytes: Int = 64 << 20,
+                documentsPerJob: Int = 64, bytesPerJob: Int = 128 << 10) {
         self.jobs = max(1, jobs)
         self.writerOptions = writerOptions
         self.maxDocumentBytes = maxDocumentBytes
         self.maxInFlightRecords = max(4, maxInFlightRecords ?? max(64, self.jobs * 64))
         self.maxInFlightBytes = max(1 << 16, maxInFlightBytes)
+        self.documentsPerJob = max(1, documentsPerJob)
+        self.bytesPerJob = max(1, bytesPerJob)
     }
 }
 
@@ -40,8 +50,8 @@ public struct BatchFile: Sendable {
 public protocol BatchSink: AnyObject {
     /// A file's records follow (also when all of them are skipped).
     func beginFile(_ index: Int, _ file: BatchFile) throws
-    /// One record: a single line of JSON ending in a newline.
-    func write(_ record: UnsafeRawBufferPointer) throws
+    /// One or more whole records, each a single line of JSON ending in a newline.
+    func write(_ records: UnsafeRawBufferPointer) throws
     /// All records of the file have been written.
     func endFile(_ index: Int, _ file: BatchFile) throws
 }
@@ -69,9 +79,10 @@ public struct BatchProgress: Sendable {
 /// Reads files, annotates their documents on several threads and hands the
 /// records to a sink in input order.
 ///
-/// One reader thread streams records from the files in order; `jobs` worker
-/// threads, each with its own `Pipeline`, annotate documents and render
-/// them as `entex/1` JSON; the calling thread hands the records to the sink
+/// One reader thread streams records from the files in order, in groups of
+/// consecutive documents; `jobs` worker threads, each with its own
+/// `Pipeline`, annotate the documents of a group and render them as
+/// `entex/1` JSON; the calling thread hands the records to the sink
 /// in input order. At most `maxInFlightRecords` records (and about
 /// `maxInFlightBytes` of document text) are between reading and writing at
 /// any time, so memory does not grow with the input: the reader waits when
@@ -153,6 +164,10 @@ public final class BatchEngine {
                     report.records += 1
                     if isError { report.errors += 1 }
                     report.inputBytes = diskBytes
+                case .records(let bytes, let count, let diskBytes):
+                    try bytes.withUnsafeBytes { try sink.write($0) }
+                    report.records += count
+                    report.inputBytes = diskBytes
                 case .skipped(let count, let diskBytes):
                     report.resumedRecords += count
                     report.inputBytes = diskBytes
@@ -199,6 +214,14 @@ public final class BatchEngine {
             let reader = DocumentReader(format: format, sourceName: entry.relativePath,
                                         idPrefix: entry.relativePath + ":", maxDocumentBytes: options.maxDocumentBytes)
             var counting: CountingSource?
+            var group: [Document] = []
+            var groupBytes = 0, groupDisk = 0
+            func flushGroup() {
+                guard !group.isEmpty else { return }
+                state.putDocuments(group, bytes: groupBytes, diskBytes: groupDisk)
+                group = []
+                groupBytes = 0
+            }
             let emit: (InputRecord) -> Void = { record in
                 recordsInFile += 1
                 let disk = completedBytes + (counting?.bytesRead ?? 0)
@@ -208,13 +231,19 @@ public final class BatchEngine {
                     return
                 }
                 if skippedPending > 0 {
+                    flushGroup()
                     state.put(.skipped(skippedPending, disk), bytes: 0)
                     skippedPending = 0
                 }
                 switch record {
                 case .document(let doc):
-                    state.putDocument(doc, diskBytes: disk)
+                    if group.isEmpty { group.reserveCapacity(options.documentsPerJob) }
+                    groupBytes += doc.text.count
+                    groupDisk = disk
+                    group.append(doc)
+                    if group.count >= options.documentsPerJob || groupBytes >= options.bytesPerJob { flushGroup() }
                 case .failure(let failure):
+                    flushGroup()
                     state.put(.record(errorRecord(failure), isError: true, diskBytes: disk), bytes: 0)
                 }
             }
@@ -239,6 +268,7 @@ public final class BatchEngine {
                 emit(.failure(RecordFailure(id: format == .text ? entry.relativePath : nil, message: error.description,
                                             source: entry.relativePath, line: nil)))
             }
+            flushGroup()
             completedBytes += max(entry.size, counting?.bytesRead ?? 0)
             if skippedPending > 0 { state.put(.skipped(skippedPending, completedBytes), bytes: 0) }
             state.put(.fileEnd(index, completedBytes), bytes: 0)
@@ -255,13 +285,14 @@ public final class BatchEngine {
 
     private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
         while let job = state.nextJob() {
-            var doc = job.document
-            pipeline.process(&doc)
-            var line: [UInt8] = []
-            line.reserveCapacity(doc.text.count * 2 + 256)
-            writer.write(doc, into: &line)
-            line.append(0x0A)
-            state.complete(job.sequence, .record(line, isError: false, diskBytes: job.diskBytes))
+            var lines: [UInt8] = []
+            lines.reserveCapacity(job.bytes * 3 + 256 * job.documents.count)
+            for var doc in job.documents {
+                pipeline.process(&doc)
+                writer.write(doc, into: &lines)
+                lines.append(0x0A)
+            }
+            state.complete(job.sequence, .records(lines, count: job.documents.count, diskBytes: job.diskBytes))
         }
     }
 }
@@ -272,6 +303,8 @@ enum BatchSlot {
     case fileStart(Int)
     case fileEnd(Int, Int)
     case record([UInt8], isError: Bool, diskBytes: Int)
+    /// The annotations of a group of consecutive documents, one line each.
+    case records([UInt8], count: Int, diskBytes: Int)
     case skipped(Int, Int)
     case end
 
@@ -299,9 +332,12 @@ private final class CancellableSource: ByteSource {
 /// writer `take`s it, and at most `capacity` are in flight, so the ring of
 /// slots never wraps onto a position not yet written.
 final class SharedState: @unchecked Sendable {
+    /// Consecutive documents that take one position of the output sequence.
     struct Job {
         var sequence: Int
-        var document: Document
+        var documents: [Document]
+        var bytes: Int
+        /// Input bytes read up to the last of them.
         var diskBytes: Int
     }
 
@@ -352,11 +388,11 @@ final class SharedState: @unchecked Sendable {
         complete(sequence, slot)
     }
 
-    /// Queues a document for the workers (reader thread).
-    func putDocument(_ document: Document, diskBytes: Int) {
-        let sequence = reserve(bytes: document.text.count)
+    /// Queues consecutive documents for one worker (reader thread).
+    func putDocuments(_ documents: [Document], bytes: Int, diskBytes: Int) {
+        let sequence = reserve(bytes: bytes)
         jobLock.lock()
-        jobs.append(Job(sequence: sequence, document: document, diskBytes: diskBytes))
+        jobs.append(Job(sequence: sequence, documents: documents, bytes: bytes, diskBytes: diskBytes))
         jobLock.signal()
         jobLock.unlock()
     }

@@ -317,7 +317,7 @@ final class StandardOutputSink: OutputSink {
     private let out = BufferedFile(fd: 1, name: "standard output")
     func beginFile(_ index: Int, _ file: BatchFile) throws {}
     func endFile(_ index: Int, _ file: BatchFile) throws {}
-    func write(_ record: UnsafeRawBufferPointer) throws { try out.write(record) }
+    func write(_ records: UnsafeRawBufferPointer) throws { try out.write(records) }
     func finish() throws { try out.flush() }
 }
 
@@ -326,7 +326,7 @@ final class StreamSink: OutputSink {
     init(path: String) throws(BatchError) { out = try BufferedFile.open(path, append: true) }
     func beginFile(_ index: Int, _ file: BatchFile) throws {}
     func endFile(_ index: Int, _ file: BatchFile) throws {}
-    func write(_ record: UnsafeRawBufferPointer) throws { try out.write(record) }
+    func write(_ records: UnsafeRawBufferPointer) throws { try out.write(records) }
     func finish() throws { try out.close() }
 }
 
@@ -345,7 +345,7 @@ final class SingleFileSink: OutputSink {
 
     func beginFile(_ index: Int, _ file: BatchFile) throws {}
     func endFile(_ index: Int, _ file: BatchFile) throws {}
-    func write(_ record: UnsafeRawBufferPointer) throws { try out.write(record) }
+    func write(_ records: UnsafeRawBufferPointer) throws { try out.write(records) }
 
     func finish() throws {
         try out.close()
@@ -374,7 +374,7 @@ final class DirectorySink: OutputSink {
         current = try BufferedFile.open(BatchJob.partialName(final), append: file.skipRecords > 0)
     }
 
-    func write(_ record: UnsafeRawBufferPointer) throws { try current?.write(record) }
+    func write(_ records: UnsafeRawBufferPointer) throws { try current?.write(records) }
 
     func endFile(_ index: Int, _ file: BatchFile) throws {
         guard let out = current else { return }
