@@ -182,15 +182,21 @@ struct GazetteerScratch {
     /// comparison; a longer key is tagged by its 64-bit FNV hash, a
     /// remembered miss is trusted on equal hash and length, and a remembered
     /// hit is checked against the key bytes.
-    /// `memoInfo`: key length << 32 | term id bits (term -1 = not in the
-    /// vocabulary); `emptyInfo` marks a free entry.
-    var memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
-    var memoInfo = [UInt64](repeating: GazetteerScratch.emptyInfo, count: GazetteerScratch.memoSize)
+    /// Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (key length << 32 | term
+    /// id bits, term -1 = not in the vocabulary; `emptyInfo` = free), side by side so
+    /// that a probe touches one cache line.
+    var memo = GazetteerScratch.emptyMemo()
     /// The gazetteer the memo was filled for (memos are per vocabulary).
     var memoOwner: ObjectIdentifier?
     static let memoBits = 13
     static let memoSize = 1 << memoBits
     static let emptyInfo = UInt64.max
+
+    static func emptyMemo() -> [UInt64] {
+        var memo = [UInt64](repeating: 0, count: 2 * memoSize)
+        for m in 0..<memoSize { memo[2 * m + 1] = emptyInfo }
+        return memo
+    }
 }
 
 extension Gazetteer {
@@ -221,29 +227,24 @@ extension Gazetteer {
         scratch.terms.removeAll(keepingCapacity: true)
         scratch.terms.reserveCapacity(n)
         if scratch.memoOwner != ObjectIdentifier(self) {
-            scratch.memoTags = [UInt64](repeating: 0, count: GazetteerScratch.memoSize)
-            scratch.memoInfo = [UInt64](repeating: GazetteerScratch.emptyInfo, count: GazetteerScratch.memoSize)
+            scratch.memo = GazetteerScratch.emptyMemo()
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memoTags = scratch.memoTags, memoInfo = scratch.memoInfo, terms = scratch.terms
-        scratch.memoTags = []
-        scratch.memoInfo = []
+        var memo = scratch.memo, terms = scratch.terms
+        scratch.memo = []
         scratch.terms = []
         terms.reserveCapacity(n)
         doc.tokenKeys.withUnsafeBufferPointer { keys in
             tokens.withUnsafeBufferPointer { tokens in
-                memoTags.withUnsafeMutableBufferPointer { tags in
-                    memoInfo.withUnsafeMutableBufferPointer { info in
-                        for token in tokens {
-                            let start = Int(token.keyStart), length = Int(token.keyEnd) - start
-                            terms.append(termID(keys, start, length, tags, info))
-                        }
+                memo.withUnsafeMutableBufferPointer { memo in
+                    for token in tokens {
+                        let start = Int(token.keyStart), length = Int(token.keyEnd) - start
+                        terms.append(termID(keys, start, length, memo))
                     }
                 }
             }
         }
-        scratch.memoTags = memoTags
-        scratch.memoInfo = memoInfo
+        scratch.memo = memo
         scratch.terms = terms
         var allCapsSentence = AllCapsSentenceCache()
         transitionKeys.withUnsafeBufferPointer { keys in
@@ -290,7 +291,7 @@ extension Gazetteer {
     /// The term id of the key `keys[start..<start + length]`, or -1, through the memo.
     @inline(__always)
     private func termID(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int,
-                        _ tags: UnsafeMutableBufferPointer<UInt64>, _ info: UnsafeMutableBufferPointer<UInt64>) -> Int32 {
+                        _ memo: UnsafeMutableBufferPointer<UInt64>) -> Int32 {
         let base = keys.baseAddress! + start
         let tag: UInt64
         if length <= 8 {
@@ -299,8 +300,8 @@ extension Gazetteer {
             tag = TermTable.hash64(UnsafeBufferPointer(start: base, count: length))
         }
         let m = Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
-        let remembered = info[m]
-        if tags[m] == tag && remembered >> 32 == UInt64(length) {
+        let remembered = memo[2 &* m &+ 1]
+        if memo[2 &* m] == tag && remembered >> 32 == UInt64(length) {
             let id = Int32(truncatingIfNeeded: remembered)
             if length <= 8 || id < 0 { return id }
             if vocabulary.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length)) { return id }
@@ -308,8 +309,8 @@ extension Gazetteer {
         let key = UnsafeBufferPointer(start: base, count: length)
         let h = length <= 8 ? TermTable.hash64(key) : tag
         let id = vocabulary.lookup(key, hash: TermTable.fold(h))
-        tags[m] = tag
-        info[m] = UInt64(length) << 32 | UInt64(UInt32(bitPattern: id))
+        memo[2 &* m] = tag
+        memo[2 &* m &+ 1] = UInt64(length) << 32 | UInt64(UInt32(bitPattern: id))
         return id
     }
 
