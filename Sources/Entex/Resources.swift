@@ -58,7 +58,7 @@ public struct PipelineConfiguration: Sendable {
     }
 
     /// The full pipeline, in order.
-    public static let defaultStages = ["tokenize", "sentences", "language", "gazetteer", "regex", "rules", "resolve", "alias"]
+    public static let defaultStages = ["tokenize", "sentences", "language", "gazetteer", "regex", "rules", "resolve", "link", "alias"]
     /// Every stage name `makeStage` knows.
     public static var allStages: [String] { defaultStages }
 
@@ -73,6 +73,7 @@ public struct PipelineConfiguration: Sendable {
         case "regex": return RegexTagger(patterns: resources.patterns)
         case "rules": return NameRules(resources: resources)
         case "resolve": return OverlapResolver()
+        case "link": return HashtagLinker(gazetteer: try resources.gazetteer())
         case "alias": return Aliasing()
         default:
             throw PipelineError(description: "unknown stage '\(name)' (known: \(allStages.joined(separator: ", ")))")

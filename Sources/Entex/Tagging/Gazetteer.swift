@@ -522,3 +522,74 @@ struct TermTable: Sendable {
         }
     }
 }
+
+extension Gazetteer {
+    /// The first entry (in lexicon order) whose name or alias is exactly the
+    /// words `words`, one token each, that passes the entry's language and
+    /// flags as `match` would check them: `cs` against the words joined by
+    /// single spaces, `cap` against the words' capitalization. Bundled entries
+    /// also need a capitalized word, as in running text. Nil when none does.
+    ///
+    /// For text that is not tokenized like running text, such as the words a
+    /// hashtag is segmented into (`#NicolasMaduro` → `Nicolas`, `Maduro`).
+    public func entry(namedBy words: [[UInt8]], language code: String?) -> Int? {
+        guard !words.isEmpty, stateCount > 1 else { return nil }
+        let language: Language
+        switch code {
+        case "en": language = .en
+        case "es": language = .es
+        default: language = .any
+        }
+        var state: UInt32 = 0
+        var capitals: UInt32 = 0
+        var anyCapital = false
+        for (w, word) in words.enumerated() {
+            var key: [UInt8] = []
+            word.withUnsafeBufferPointer { Tokenizer.appendKey($0, to: &key) }
+            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: TermTable.fold(TermTable.hash64($0))) }
+            guard term >= 0 else { return nil }
+            let next: UInt32?
+            if w == 0 {
+                let root = rootTargets[Int(term)]
+                next = root == 0 ? nil : root
+            } else {
+                next = transitionKeys.withUnsafeBufferPointer { keys in
+                    transitionTargets.withUnsafeBufferPointer { Gazetteer.step(keys, $0, state, UInt32(term)) }
+                }
+            }
+            guard let next else { return nil }
+            state = next
+            if let first = word.first, Gazetteer.startsCapitalized(word, first), w < 32 {
+                capitals |= 1 << UInt32(w)
+                anyCapital = true
+            }
+        }
+        let surface = Array(words.joined(separator: [0x20]))
+        for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
+            let entry = Int(outputEntries[o])
+            if !anyCapital && !fileIsUser[Int(entryFiles[entry])] { continue }
+            let lang = entryLanguages[entry]
+            if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
+            let flags = Flags(rawValue: entryFlags[entry])
+            if flags.contains(.caseSensitive), outputForms[o] != Gazetteer.noForm,
+               !string(Int(outputForms[o])).elementsEqual(surface) {
+                continue
+            }
+            if flags.contains(.needsCapital), outputCapitals[o] & ~capitals != 0 { continue }
+            return entry
+        }
+        return nil
+    }
+
+    /// Whether a word starts with an uppercase or titlecase letter.
+    private static func startsCapitalized(_ word: [UInt8], _ first: UInt8) -> Bool {
+        if first < 0x80 { return ByteClass.isUpper(first) }
+        guard let scalar = String(decoding: word.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
+        return scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter
+    }
+
+    /// The canonical name and kb id of `entry`, for callers outside matching.
+    public func describe(_ entry: Int) -> (canonical: String, kb: String?) {
+        (canonical(entry), kb(entry))
+    }
+}

@@ -1,0 +1,32 @@
+/// The `link` stage: ties each hashtag to the lexicon entry its words name.
+///
+/// The regex stage segments a hashtag into words (its `value`:
+/// `#NicolasMaduro` → `Nicolas Maduro`, `#EEUU` → `EEUU`). When those words
+/// are exactly a name or alias of a gazetteer entry that passes the entry's
+/// language and flags (`Gazetteer.entry(namedBy:language:)`: acronyms only
+/// as written, `cap` names capitalized, bundled names with a capital
+/// somewhere, so `#reading` and `#us` stay unlinked), the HASHTAG entity
+/// keeps its type and span and takes the entry's `canonical` name and `kb`
+/// id. Runs on resolved entities; adds nothing and removes nothing.
+public final class HashtagLinker: Stage {
+    public let name = "link"
+    public let requires: Layers = [.entities, .language]
+    public let produces: Layers = []
+
+    public let gazetteer: Gazetteer
+
+    public init(gazetteer: Gazetteer) {
+        self.gazetteer = gazetteer
+    }
+
+    public func process(_ doc: inout Document) {
+        for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
+            guard case .string(let segmented)? = doc.entities[i].value else { continue }
+            let words = segmented.utf8.split(separator: 0x20).map(Array.init)
+            guard let entry = gazetteer.entry(namedBy: words, language: doc.language) else { continue }
+            let (canonical, kb) = gazetteer.describe(entry)
+            doc.entities[i].canonical = canonical
+            doc.entities[i].kb = kb
+        }
+    }
+}
