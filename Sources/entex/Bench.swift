@@ -65,11 +65,17 @@ struct Bench: ParsableCommand {
         for file in files {
             let reader = DocumentReader(format: InputFiles.format(for: file.path), sourceName: file.relativePath)
             do {
-                try reader.read(try FileDescriptorSource(path: file.path)) { record in
+                let source: any ByteSource = try FileDescriptorSource(path: file.path)
+                let emit: (InputRecord) -> Void = { record in
                     switch record {
                     case .document(let d): documents.append(d)
                     case .failure: failures += 1
                     }
+                }
+                if file.path.lowercased().hasSuffix(".gz") {
+                    try reader.read(try GzipSource(source, name: file.relativePath), emit: emit)
+                } else {
+                    try reader.read(source, emit: emit)
                 }
             } catch {
                 printError("entex bench: \(error)")
