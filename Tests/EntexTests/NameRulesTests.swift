@@ -124,6 +124,20 @@ final class NameRulesTests: XCTestCase {
         XCTAssertEqual(guess?.priority, -2)
     }
 
+    func testLowercaseFirstNameInEnglishTweetIsAWeakPerson() throws {
+        let doc = try TestSupport.annotate("omg jessica biel and marcus were on tv", language: "en", stages: NameRulesTests.ruleStages)
+        let found = doc.candidates.filter { $0.rule == "lowercase-name" }
+        XCTAssertEqual(found.map { doc.string($0.span) }, ["jessica biel", "marcus"])
+        XCTAssertTrue(found.allSatisfy { $0.type == .person && $0.priority == -1 })
+    }
+
+    func testLowercaseNameRuleSkipsCommonWordsAndSpanish() throws {
+        let english = try ruleCandidates("we will mark the rose garden", language: "en")
+        XCTAssertFalse(english.contains { $0.2 == "lowercase-name" }, "\(english)")
+        let spanish = try ruleCandidates("me dará lo que le dan y le gusta", language: "es")
+        XCTAssertFalse(spanish.contains { $0.2 == "lowercase-name" }, "\(spanish)")
+    }
+
     func testOrganizationStopsBeforeDayNamesAndTitles() throws {
         let found = try ruleCandidates("The Boxing Association President Ramon Manzanares spoke to Prensa Latina on Saturday.", language: "en")
         XCTAssertTrue(found.contains { $0 == ("Boxing Association", "ORG", "org-head") }, "\(found)")

@@ -27,6 +27,9 @@ public final class Gazetteer: Sendable {
         /// `cap`: the name's capitalized words must be capitalized in the text, and
         /// a one-token match is rejected at a sentence start or in an all-caps sentence.
         public static let needsCapital = Flags(rawValue: 1 << 1)
+        /// `lc`: a bundled entry that also matches written all in lower case
+        /// (`twitter`, `youtube`); other bundled entries need a capitalized token.
+        public static let anyCase = Flags(rawValue: 1 << 2)
     }
 
     /// Entry language: `*` (any), `en`, `es`.
@@ -312,16 +315,25 @@ extension Gazetteer {
         // function word opening a sentence is not a name either.
         var bundledAllowed = false
         for t in first...last where tokens[t].flags.contains(.capitalized) { bundledAllowed = true; break }
-        if bundledAllowed, first == last, tokens[first].flags.contains(.sentenceStart),
+        // A lone function word is a bundled name only as an exact acronym (`cs`: "US"),
+        // and not even then opening a sentence or among words in capitals
+        // ("@ana Un momento", "WHERE IS THE PARTY", "COMPRAR UN COCHE").
+        var loneFunctionWord = false
+        if bundledAllowed, first == last,
            scratch.functionWords.lookup(doc.tokenKeys[Int(tokens[first].keyStart)..<Int(tokens[first].keyEnd)]) != nil {
-            bundledAllowed = false
+            loneFunctionWord = true
+            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(tokens, first) {
+                bundledAllowed = false
+            }
         }
         for o in outputs {
             let entry = Int(outputEntries[o])
-            if !bundledAllowed && !fileIsUser[Int(entryFiles[entry])] { continue }
+            let flags = Flags(rawValue: entryFlags[entry])
+            let user = fileIsUser[Int(entryFiles[entry])]
+            if !bundledAllowed && !user && !flags.contains(.anyCase) { continue }
+            if loneFunctionWord && !user && !flags.contains(.caseSensitive) { continue }
             let lang = entryLanguages[entry]
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
-            let flags = Flags(rawValue: entryFlags[entry])
             if flags.contains(.caseSensitive) {
                 let form = outputForms[o]
                 if form != Gazetteer.noForm && !surface(doc, span, equals: Int(form)) { continue }
@@ -342,7 +354,6 @@ extension Gazetteer {
             if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
             scratch.emitted.append((type, canonical, kbID))
             let file = Int(entryFiles[entry])
-            let user = fileIsUser[file]
             candidates.append(Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
@@ -351,6 +362,15 @@ extension Gazetteer {
                 rule: files[file]))
         }
         return !scratch.emitted.isEmpty
+    }
+
+    /// Whether a word next to token `i` is written in capitals (two letters or more).
+    static func besideCapitals(_ tokens: [Token], _ i: Int) -> Bool {
+        for k in [i - 1, i + 1] where k >= 0 && k < tokens.count {
+            let f = tokens[k].flags
+            if f.contains(.allCaps), f.contains(.hasLetter), tokens[k].end - tokens[k].start > 1 { return true }
+        }
+        return false
     }
 
     /// Whether the text of `span` is byte for byte string `form`.

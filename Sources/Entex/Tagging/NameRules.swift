@@ -9,6 +9,9 @@
 /// - `[lone-first-name]` a known first name alone mid-sentence, with priority -1
 ///   so that any other proposal for the same span wins.
 /// - `[initials-person]` initials and a surname (`P. Simmons`).
+/// - `[lowercase-name]` in English text, a known first name written in lower
+///   case, with the uncommon lowercase word after it (`jessica biel`), with
+///   priority -1.
 /// - `[unknown-name]` one to three capitalised words mid-sentence that no list
 ///   knows (not common words, not proposed by an earlier tagger): PERSON with
 ///   priority -2, the weakest proposal.
@@ -343,6 +346,12 @@ private struct Scan {
                 i = end
                 continue
             }
+            if i >= personEnd, let end = lowercaseName(at: i) {
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
+                personEnd = end
+                i = end
+                continue
+            }
             i += 1
         }
         orgHeads(into: &found)
@@ -458,6 +467,26 @@ private struct Scan {
         while end < count, end - i < 3, sameSentence(i, end), unknown(end) { end += 1 }
         if end < count, sameSentence(i, end), isNameWord(end) { return nil }
         return end
+    }
+
+    /// A known first name written in lower case, as tweets write names
+    /// (`jessica biel`, `marcus`): neither it nor the lowercase word it takes
+    /// after it is a common word or stopword of either language, or proposed
+    /// by an earlier tagger. English text only: the Spanish common-word list
+    /// lacks most verb forms, and match keys drop accents (`dará` is `dara`).
+    /// The end of the name.
+    func lowercaseName(at i: Int) -> Int? {
+        guard language == "en" else { return nil }
+        func plainLower(_ k: Int) -> Bool {
+            guard k < count, tokens[k].kind == .word, tokens[k].end - tokens[k].start >= 3 else { return false }
+            let f = tokens[k].flags
+            return f.contains(.hasLetter) && !f.contains(.capitalized) && !f.contains(.allCaps) && !f.contains(.hasDigit)
+                && fact(k) & Scan.covered == 0 && !isStopword(k) && !lists.isCommon(key(k), language: nil)
+        }
+        guard plainLower(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id] else { return nil }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return nil }
+        if i + 1 < count, sameSentence(i, i + 1), plainLower(i + 1) { return i + 2 }
+        return i + 1
     }
 
     /// Whether token `i` is an initial: one capital letter and a dot (`J.`).
