@@ -9,7 +9,8 @@
 /// - `[lone-first-name]` a known first name alone mid-sentence, with priority -1
 ///   so that any other proposal for the same span wins.
 /// - `[initials-person]` initials and a surname (`P. Simmons`).
-/// - `[lowercase-name]` in English text, a known first name written in lower
+/// - `[lowercase-name]` in casual English text (a handle, hashtag, emoji or
+///   URL, or a sentence opening in lower case), a known first name written in lower
 ///   case, with the uncommon lowercase word after it (`jessica biel`), with
 ///   priority -1.
 /// - `[unknown-name]` one to three capitalised words mid-sentence that no list
@@ -82,6 +83,7 @@ public final class NameRules: Stage {
                                     lists: lists, stopwords: stopwords, sentenceOf: sentenceOf, shouting: shouting,
                                     facts: facts)
                     for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
+                    scan.casual = language == "en" && Scan.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
                   }
                 }
@@ -152,6 +154,9 @@ private struct Scan {
     let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
     var norpEnds: Set<Int32> = []
+    /// English text written the way social media writes (see `isCasual`): the
+    /// only place `lowercaseName` looks.
+    var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     let stopTables: [ByteStringTable]
@@ -472,21 +477,45 @@ private struct Scan {
     /// A known first name written in lower case, as tweets write names
     /// (`jessica biel`, `marcus`): neither it nor the lowercase word it takes
     /// after it is a common word or stopword of either language, or proposed
-    /// by an earlier tagger. English text only: the Spanish common-word list
-    /// lacks most verb forms, and match keys drop accents (`dará` is `dara`).
-    /// The end of the name.
+    /// by an earlier tagger. Casual English text only: the Spanish common-word
+    /// list lacks most verb forms, match keys drop accents (`dará` is `dara`),
+    /// and edited text capitalises names. The end of the name.
     func lowercaseName(at i: Int) -> Int? {
-        guard language == "en" else { return nil }
-        func plainLower(_ k: Int) -> Bool {
+        guard casual else { return nil }
+        func lowerWord(_ k: Int) -> Bool {
             guard k < count, tokens[k].kind == .word, tokens[k].end - tokens[k].start >= 3 else { return false }
             let f = tokens[k].flags
             return f.contains(.hasLetter) && !f.contains(.capitalized) && !f.contains(.allCaps) && !f.contains(.hasDigit)
-                && fact(k) & Scan.covered == 0 && !isStopword(k) && !lists.isCommon(key(k), language: nil)
         }
-        guard plainLower(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id] else { return nil }
+        func plainLower(_ k: Int) -> Bool {
+            lowerWord(k) && facts[k] & Scan.covered == 0 && !isStopword(k) && !lists.isCommon(key(k), language: nil)
+        }
+        // The first-name look-up first: it fails for almost every lowercase word.
+        guard lowerWord(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], plainLower(i) else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return nil }
         if i + 1 < count, sameSentence(i, i + 1), plainLower(i + 1) { return i + 2 }
         return i + 1
+    }
+
+    /// Whether the text is written the way social media writes: it has a
+    /// handle, hashtag, emoji or URL, or a sentence that opens in lower case.
+    /// Edited text (news) is not, and skips the lowercase-name look-ups.
+    static func isCasual(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        var atStart = true
+        for t in tokens {
+            switch t.kind {
+            case .handle, .hashtag, .emoji, .url: return true
+            case .word:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+                if atStart, t.flags.contains(.hasLetter) {
+                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
+                    atStart = false
+                }
+            default:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+            }
+        }
+        return false
     }
 
     /// Whether token `i` is an initial: one capital letter and a dot (`J.`).
