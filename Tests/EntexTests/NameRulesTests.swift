@@ -134,6 +134,10 @@ final class NameRulesTests: XCTestCase {
     func testLowercaseNameRuleSkipsCommonWordsAndSpanish() throws {
         let english = try ruleCandidates("we will mark the rose garden", language: "en")
         XCTAssertFalse(english.contains { $0.2 == "lowercase-name" }, "\(english)")
+        let contraction = try ruleCandidates("lol jake wasn\u{2019}t there", language: "en")
+        XCTAssertTrue(contraction.contains { $0 == ("jake", "PERSON", "lowercase-name") }, "\(contraction)")
+        let edited = try ruleCandidates("He hit a homer in the ninth inning.", language: "en")
+        XCTAssertFalse(edited.contains { $0.2 == "lowercase-name" }, "news capitalises names: \(edited)")
         let spanish = try ruleCandidates("me dará lo que le dan y le gusta", language: "es")
         XCTAssertFalse(spanish.contains { $0.2 == "lowercase-name" }, "\(spanish)")
     }

@@ -488,7 +488,16 @@ private struct Scan {
             return f.contains(.hasLetter) && !f.contains(.capitalized) && !f.contains(.allCaps) && !f.contains(.hasDigit)
         }
         func plainLower(_ k: Int) -> Bool {
-            lowerWord(k) && facts[k] & Scan.covered == 0 && !isStopword(k) && !lists.isCommon(key(k), language: nil)
+            lowerWord(k) && facts[k] & Scan.covered == 0 && !hasApostrophe(k) && !isStopword(k)
+                && !lists.isCommon(key(k), language: nil)
+        }
+        // "wasn’t", "jake’s": a contraction or possessive the tokenizer left whole.
+        func hasApostrophe(_ k: Int) -> Bool {
+            let b = bytes(k)
+            for j in b.indices where b[j] == 0x27 || (b[j] == 0xE2 && j + 2 < b.endIndex && b[j + 1] == 0x80 && b[j + 2] == 0x99) {
+                return true
+            }
+            return false
         }
         // The first-name look-up first: it fails for almost every lowercase word.
         guard lowerWord(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], plainLower(i) else { return nil }
