@@ -52,6 +52,19 @@ final class GazetteerCapitalizationTests: XCTestCase {
         XCTAssertTrue(found.contains { $0 == ("Rusia", "GPE") }, "\(found)")
     }
 
+    func testHashtagWhoseWordsNameAnEntryIsLinkedToIt() throws {
+        let doc = try TestSupport.annotate("Hoy en #Venezuela y #NuevaYork con #amor #US", language: "es")
+        func tag(_ text: String) -> Entity? { doc.entities.first { doc.string($0.span) == text } }
+        XCTAssertEqual(tag("#Venezuela")?.type, .hashtag)
+        XCTAssertEqual(tag("#Venezuela")?.kb, "iso3166:VE")
+        XCTAssertEqual(tag("#Venezuela")?.source, .regex)
+        XCTAssertNotNil(tag("#NuevaYork")?.kb)
+        XCTAssertEqual(tag("#NuevaYork")?.value?.scalarText, "Nueva York")
+        XCTAssertEqual(tag("#amor")?.type, .hashtag)
+        XCTAssertNil(tag("#amor")?.kb)
+        XCTAssertNil(tag("#US")?.kb, "acronym rows are not linked")
+    }
+
     func testRetweetMarkerIsASymbolAndNotAnOrganization() throws {
         let doc = try TestSupport.annotate("RT @NASA: Launch today from Florida")
         XCTAssertEqual(doc.tokens.first?.kind, .symbol)
