@@ -10,7 +10,7 @@
 ///   so that any other proposal for the same span wins.
 /// - `[initials-person]` initials and a surname (`P. Simmons`).
 /// - `[lowercase-name]` in casual English text (a handle, hashtag, emoji or
-///   URL, or a sentence opening in lower case), a known first name written in lower
+///   URL, a sentence opening in lower case, or no final punctuation), a known first name written in lower
 ///   case, with the uncommon lowercase word after it (`jessica biel`), with
 ///   priority -1.
 /// - `[unknown-name]` one to three capitalised words mid-sentence that no list
@@ -507,9 +507,11 @@ private struct Scan {
     }
 
     /// Whether the text is written the way social media writes: it has a
-    /// handle, hashtag, emoji or URL, or a sentence that opens in lower case.
-    /// Edited text (news) is not, and skips the lowercase-name look-ups.
+    /// handle, hashtag, emoji or URL, a sentence that opens in lower case, or
+    /// no punctuation at its end. Edited text (news) is not, and skips the
+    /// lowercase-name look-ups.
     static func isCasual(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        if let last = tokens.last, last.kind == .word || last.kind == .number { return true }
         var atStart = true
         for t in tokens {
             switch t.kind {
