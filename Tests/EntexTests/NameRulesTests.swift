@@ -142,6 +142,17 @@ final class NameRulesTests: XCTestCase {
         XCTAssertFalse(spanish.contains { $0.2 == "lowercase-name" }, "\(spanish)")
     }
 
+    func testPlaceFollowedByAScoreIsTheTeam() throws {
+        let doc = try TestSupport.annotate("LONDON 1996-08-30\nResults on Saturday : Liverpool 3 Chelsea 2 .\nThey met in Madrid at 3 p.m. and flew to Paris 2 days later .",
+                                           language: "en")
+        func type(_ text: String) -> EntityType? { doc.entities.first { doc.string($0.span) == text }?.type }
+        XCTAssertEqual(type("Liverpool"), .org)
+        XCTAssertEqual(type("Chelsea"), .org)
+        XCTAssertEqual(type("LONDON"), .gpe, "a dateline is a place")
+        XCTAssertEqual(type("Madrid"), .gpe)
+        XCTAssertEqual(type("Paris"), .gpe, "a count of days is no score")
+    }
+
     func testOrganizationStopsBeforeDayNamesAndTitles() throws {
         let found = try ruleCandidates("The Boxing Association President Ramon Manzanares spoke to Prensa Latina on Saturday.", language: "en")
         XCTAssertTrue(found.contains { $0 == ("Boxing Association", "ORG", "org-head") }, "\(found)")

@@ -23,6 +23,8 @@
 ///   Aerospace Technology`, `Banco Central de Venezuela`).
 /// - `[lone-head]` a head word that is also a common word, capitalised alone in
 ///   mid-sentence (`el Gobierno`, `the Senate`), with priority -1.
+/// - `[team-score]` a gazetteer place followed by a score (`Liverpool 3 Chelsea 2`):
+///   ORG, with priority above the place's.
 /// - `[acronym-definition]` `Long Name (ACR)` and `ACR (Long Name)` where the
 ///   acronym's letters follow the long name's words: both mentions get the long
 ///   name's type (from an earlier candidate with that exact span, else ORG) and
@@ -49,6 +51,8 @@ public final class NameRules: Stage {
     private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
     private var facts: [UInt8] = []
+    /// Spans of the gazetteer's place (GPE) candidates and their last token.
+    private var places: [(Span, Int)] = []
 
     public init(resources: Resources) {
         self.lists = resources.nameRules
@@ -65,12 +69,14 @@ public final class NameRules: Stage {
         facts.removeAll(keepingCapacity: true)
         facts.append(contentsOf: repeatElement(0, count: doc.tokens.count))
         // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+        places.removeAll(keepingCapacity: true)
         for c in doc.candidates {
             var t = doc.firstToken(atOrAfter: c.span.start)
             while t < doc.tokens.count, doc.tokens[t].start < c.span.end {
                 facts[t] |= Scan.covered
                 t += 1
             }
+            if c.type == .gpe, c.source == .gazetteer, t > 0 { places.append((c.span, t - 1)) }
         }
         var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
         let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
@@ -85,6 +91,7 @@ public final class NameRules: Stage {
                     for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
                     scan.casual = language == "en" && Scan.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
+                    scan.teamScores(places, into: &found)
                   }
                 }
             }
@@ -504,6 +511,30 @@ private struct Scan {
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return nil }
         if i + 1 < count, sameSentence(i, i + 1), plainLower(i + 1) { return i + 2 }
         return i + 1
+    }
+
+    /// A place name followed by a score, in a results line or table
+    /// (`Liverpool 3 Chelsea 2`, `BOSTON 4`, `Barcelona 4 3 1 0 9 4 10`): the team
+    /// that plays for the place, ORG, ranked above the place's GPE. The score
+    /// is 1–3 digits followed by the sentence end, a number, punctuation or a
+    /// capitalised word (not `Tokyo 3 p.m.`, not a dateline `LONDON 1996-08-30`).
+    func teamScores(_ places: [(Span, Int)], into found: inout [Entity]) {
+        for (span, last) in places {
+            let k = last + 1
+            guard k < count, sameSentence(last, k), isScore(k) else { continue }
+            if k + 1 < count, sameSentence(k, k + 1) {
+                let next = tokens[k + 1]
+                guard next.kind == .number || next.kind == .punct || next.flags.contains(.capitalized) else { continue }
+            }
+            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, rule: "team-score"))
+        }
+    }
+
+    /// Whether token `i` is 1 to 3 ASCII digits.
+    func isScore(_ i: Int) -> Bool {
+        guard tokens[i].kind == .number, tokens[i].end - tokens[i].start <= 3 else { return false }
+        for j in Int(tokens[i].start)..<Int(tokens[i].end) where text[j] < 0x30 || text[j] > 0x39 { return false }
+        return true
     }
 
     /// Whether the text is written the way social media writes: it has a
