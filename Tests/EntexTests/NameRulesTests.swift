@@ -151,6 +151,9 @@ final class NameRulesTests: XCTestCase {
         XCTAssertEqual(type("LONDON"), .gpe, "a dateline is a place")
         XCTAssertEqual(type("Madrid"), .gpe)
         XCTAssertEqual(type("Paris"), .gpe, "a count of days is no score")
+        let national = try TestSupport.annotate("Friendly : Brazil 2 Chile 1 .", language: "en")
+        XCTAssertEqual(national.entities.first { national.string($0.span) == "Brazil" }?.type, .gpe,
+                       "a national team is named as its country")
     }
 
     func testOrganizationStopsBeforeDayNamesAndTitles() throws {

@@ -76,7 +76,10 @@ public final class NameRules: Stage {
                 facts[t] |= Scan.covered
                 t += 1
             }
-            if c.type == .gpe, c.source == .gazetteer, t > 0 { places.append((c.span, t - 1)) }
+            // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
+            if c.type == .gpe, c.source == .gazetteer, t > 0, !(c.kb?.hasPrefix("iso3166:") ?? false) {
+                places.append((c.span, t - 1))
+            }
         }
         var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
         let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
