@@ -10,6 +10,7 @@ PY="${PYTHON:-python3}"
 "$PY" build_places.py
 "$PY" build_nationalities.py
 "$PY" build_organizations.py
+"$PY" build_products.py
 "$PY" build_people.py
 "$PY" build_first_names.py
 "$PY" check.py

@@ -70,6 +70,8 @@ def build():
         biggest = max(population(c) for c in holders.get(dem, [code]))
         return code in overrides or population(code) >= 0.05 * biggest
 
+    country_names = {n.lower() for loc in (es, en) for n in loc.territories.values()}
+    country_names |= {fold(n) for n in country_names}
     for c in sorted(pycountry.countries, key=lambda c: c.alpha_2):
         code = c.alpha_2
         eid = "norp:" + code
@@ -89,6 +91,13 @@ def build():
         for m in spanish:
             forms = inflect(m)
             aliases = forms[1:] + [fold(f) for f in forms if fold(f) != f]
+            # "Argentina", "China", "Siria", "Gales": written with a capital (the only way a
+            # bundled name matches) the word is the country, not the feminine demonym.
+            aliases = [a for a in aliases if a.lower() not in country_names]
+            if m.lower() in country_names or fold(m).lower() in country_names:
+                if not aliases:
+                    continue
+                m, aliases = aliases[0], aliases[1:]
             g.add(m, "NORP", eid, "es", aliases, auto=False)
     for sl, e, ea, s, sa in read_tsv("norp_groups.tsv", 5):
         eid = "local:norp/" + sl
@@ -100,7 +109,8 @@ def build():
         "English demonyms: countryinfo %s (MIT) 'demonym' field, plurals added by rule;" % pkg_version("countryinfo"),
         "Spanish demonyms: derived by rule from Unicode CLDR Spanish currency names via babel %s" % pkg_version("babel"),
         "(Unicode License; e.g. 'bolivar venezolano' -> venezolano, venezolana, venezolanos, venezolanas),",
-        "corrected by hand-written Lexicons/build/data/demonym_overrides.tsv.",
+        "corrected by hand-written Lexicons/build/data/demonym_overrides.tsv; inflections that are",
+        "a country's name (argentina, china, siria) are left out.",
         "Groups: hand-written Lexicons/build/data/norp_groups.tsv, ids local:norp/<slug>.",
         "NOTE: Spanish demonyms and group adjectives (lang es) are lowercase words in running text",
         "(los venezolanos, un diputado chavista); they carry flag - and are listed in lowercase.",

@@ -7,7 +7,7 @@ import unicodedata
 
 from lexlib import LANGS, LEXICONS, TYPES, is_acronym
 
-FLAGS = {"cs", "cap"}
+FLAGS = {"cs", "cap", "lc"}
 
 
 def check_gazetteer(path):

@@ -124,6 +124,38 @@ final class NameRulesTests: XCTestCase {
         XCTAssertEqual(guess?.priority, -2)
     }
 
+    func testLowercaseFirstNameInEnglishTweetIsAWeakPerson() throws {
+        let doc = try TestSupport.annotate("omg jessica biel and marcus were on tv", language: "en", stages: NameRulesTests.ruleStages)
+        let found = doc.candidates.filter { $0.rule == "lowercase-name" }
+        XCTAssertEqual(found.map { doc.string($0.span) }, ["jessica biel", "marcus"])
+        XCTAssertTrue(found.allSatisfy { $0.type == .person && $0.priority == -1 })
+    }
+
+    func testLowercaseNameRuleSkipsCommonWordsAndSpanish() throws {
+        let english = try ruleCandidates("we will mark the rose garden", language: "en")
+        XCTAssertFalse(english.contains { $0.2 == "lowercase-name" }, "\(english)")
+        let contraction = try ruleCandidates("lol jake wasn\u{2019}t there", language: "en")
+        XCTAssertTrue(contraction.contains { $0 == ("jake", "PERSON", "lowercase-name") }, "\(contraction)")
+        let edited = try ruleCandidates("He hit a homer in the ninth inning.", language: "en")
+        XCTAssertFalse(edited.contains { $0.2 == "lowercase-name" }, "news capitalises names: \(edited)")
+        let spanish = try ruleCandidates("me dará lo que le dan y le gusta", language: "es")
+        XCTAssertFalse(spanish.contains { $0.2 == "lowercase-name" }, "\(spanish)")
+    }
+
+    func testPlaceFollowedByAScoreIsTheTeam() throws {
+        let doc = try TestSupport.annotate("LONDON 1996-08-30\nResults on Saturday : Liverpool 3 Chelsea 2 .\nThey met in Madrid at 3 p.m. and flew to Paris 2 days later .",
+                                           language: "en")
+        func type(_ text: String) -> EntityType? { doc.entities.first { doc.string($0.span) == text }?.type }
+        XCTAssertEqual(type("Liverpool"), .org)
+        XCTAssertEqual(type("Chelsea"), .org)
+        XCTAssertEqual(type("LONDON"), .gpe, "a dateline is a place")
+        XCTAssertEqual(type("Madrid"), .gpe)
+        XCTAssertEqual(type("Paris"), .gpe, "a count of days is no score")
+        let national = try TestSupport.annotate("Friendly : Brazil 2 Chile 1 .", language: "en")
+        XCTAssertEqual(national.entities.first { national.string($0.span) == "Brazil" }?.type, .gpe,
+                       "a national team is named as its country")
+    }
+
     func testOrganizationStopsBeforeDayNamesAndTitles() throws {
         let found = try ruleCandidates("The Boxing Association President Ramon Manzanares spoke to Prensa Latina on Saturday.", language: "en")
         XCTAssertTrue(found.contains { $0 == ("Boxing Association", "ORG", "org-head") }, "\(found)")

@@ -27,6 +27,9 @@ public final class Gazetteer: Sendable {
         /// `cap`: the name's capitalized words must be capitalized in the text, and
         /// a one-token match is rejected at a sentence start or in an all-caps sentence.
         public static let needsCapital = Flags(rawValue: 1 << 1)
+        /// `lc`: a bundled entry that also matches written all in lower case
+        /// (`twitter`, `youtube`); other bundled entries need a capitalized token.
+        public static let anyCase = Flags(rawValue: 1 << 2)
     }
 
     /// Entry language: `*` (any), `en`, `es`.
@@ -207,7 +210,8 @@ extension Gazetteer {
     /// as far as the text allows and proposes the longest match that has at
     /// least one entry passing its flags and language, with all such entries
     /// (one candidate each, duplicates of type/canonical/kb dropped), in
-    /// lexicon order. Candidates come out ordered by start token.
+    /// lexicon order. Candidates come out ordered by start token, followed by
+    /// the hashtag links of `linkHashtags`.
     public func match(_ doc: Document, into candidates: inout [Entity]) {
         var scratch = GazetteerScratch()
         match(doc, into: &candidates, scratch: &scratch)
@@ -286,6 +290,69 @@ extension Gazetteer {
                 }
             }
         }
+        linkHashtags(doc, language: language, into: &candidates)
+    }
+
+    /// Priority of the HASHTAG candidates of `linkHashtags`: below the regex
+    /// tagger's HASHTAG for the same token, which wins and takes the link over.
+    static let hashtagLinkPriority: Int32 = -10
+
+    /// Hashtags whose words, split as `Normalizers.segmentHashtag` splits them,
+    /// are exactly a name of an entry (`#Venezuela`, `#NuevaYork`): a HASHTAG
+    /// candidate with the entry's canonical name and kb id, which the `resolve`
+    /// stage hands to the regex tagger's HASHTAG of the same token. The
+    /// entry's language and flags apply as in running text (a capitalized word
+    /// unless `lc`, the capitals of a `cap` form); `cs` rows (acronyms) are not
+    /// linked. The first passing entry, in lexicon order, is taken.
+    func linkHashtags(_ doc: Document, language: Language, into candidates: inout [Entity]) {
+        for token in doc.tokens where token.kind == .hashtag {
+            let words = Normalizers.segmentHashtag(doc.string(token.span)).split(separator: " ")
+            guard !words.isEmpty, words.count <= 32 else { continue }
+            var state: UInt32 = 0
+            var capitalized: UInt32 = 0
+            for (w, word) in words.enumerated() {
+                let term = termID(Tokenizer.key(String(word)))
+                if term < 0 { state = 0; break }
+                if w == 0 {
+                    state = rootTargets[Int(term)]
+                } else {
+                    state = transitionKeys.withUnsafeBufferPointer { keys in
+                        transitionTargets.withUnsafeBufferPointer { targets in
+                            Gazetteer.step(keys, targets, state, UInt32(term)) ?? 0
+                        }
+                    }
+                }
+                if state == 0 { break }
+                if word.first?.isUppercase == true { capitalized |= 1 << UInt32(w) }
+            }
+            guard state != 0 else { continue }
+            for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
+                let entry = Int(outputEntries[o])
+                let flags = Flags(rawValue: entryFlags[entry])
+                let lang = entryLanguages[entry]
+                if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
+                if flags.contains(.caseSensitive) { continue }
+                if capitalized == 0 && !flags.contains(.anyCase) && !fileIsUser[Int(entryFiles[entry])] { continue }
+                if flags.contains(.needsCapital) && outputCapitals[o] & ~capitalized != 0 { continue }
+                candidates.append(Entity(span: token.span, type: .hashtag, source: .gazetteer,
+                                         canonical: canonical(entry), kb: kb(entry),
+                                         priority: Gazetteer.hashtagLinkPriority, rule: files[Int(entryFiles[entry])]))
+                break
+            }
+        }
+    }
+
+    /// The term id of a token key, or -1.
+    func termID(_ key: [UInt8]) -> Int32 {
+        key.withUnsafeBufferPointer { k in
+            vocabulary.pool.withUnsafeBufferPointer { pool in
+                vocabulary.ends.withUnsafeBufferPointer { ends in
+                    vocabulary.slots.withUnsafeBufferPointer { slots in
+                        TermTable.lookup(k, hash: TermTable.fold(TermTable.hash64(k)), pool: pool, ends: ends, slots: slots)
+                    }
+                }
+            }
+        }
     }
 
     /// The term id of the key `keys[start..<start + length]`, or -1, through the memo.
@@ -347,16 +414,25 @@ extension Gazetteer {
         // function word opening a sentence is not a name either.
         var bundledAllowed = false
         for t in first...last where tokens[t].flags.contains(.capitalized) { bundledAllowed = true; break }
-        if bundledAllowed, first == last, tokens[first].flags.contains(.sentenceStart),
+        // A lone function word is a bundled name only as an exact acronym (`cs`: "US"),
+        // and not even then opening a sentence or among words in capitals
+        // ("@ana Un momento", "WHERE IS THE PARTY", "COMPRAR UN COCHE").
+        var loneFunctionWord = false
+        if bundledAllowed, first == last,
            scratch.functionWords.lookup(doc.tokenKeys[Int(tokens[first].keyStart)..<Int(tokens[first].keyEnd)]) != nil {
-            bundledAllowed = false
+            loneFunctionWord = true
+            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(tokens, first) {
+                bundledAllowed = false
+            }
         }
         for o in outputs {
             let entry = Int(outputEntries[o])
-            if !bundledAllowed && !fileIsUser[Int(entryFiles[entry])] { continue }
+            let flags = Flags(rawValue: entryFlags[entry])
+            let user = fileIsUser[Int(entryFiles[entry])]
+            if !bundledAllowed && !user && !flags.contains(.anyCase) { continue }
+            if loneFunctionWord && !user && !flags.contains(.caseSensitive) { continue }
             let lang = entryLanguages[entry]
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
-            let flags = Flags(rawValue: entryFlags[entry])
             if flags.contains(.caseSensitive) {
                 let form = outputForms[o]
                 if form != Gazetteer.noForm && !surface(doc, span, equals: Int(form)) { continue }
@@ -377,7 +453,6 @@ extension Gazetteer {
             if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
             scratch.emitted.append((type, canonical, kbID))
             let file = Int(entryFiles[entry])
-            let user = fileIsUser[file]
             candidates.append(Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
@@ -386,6 +461,15 @@ extension Gazetteer {
                 rule: files[file]))
         }
         return !scratch.emitted.isEmpty
+    }
+
+    /// Whether a word next to token `i` is written in capitals (two letters or more).
+    static func besideCapitals(_ tokens: [Token], _ i: Int) -> Bool {
+        for k in [i - 1, i + 1] where k >= 0 && k < tokens.count {
+            let f = tokens[k].flags
+            if f.contains(.allCaps), f.contains(.hasLetter), tokens[k].end - tokens[k].start > 1 { return true }
+        }
+        return false
     }
 
     /// Whether the text of `span` is byte for byte string `form`.

@@ -198,7 +198,8 @@ public struct GazetteerBuilder {
                     switch flag.trimmingCharacters(in: .whitespaces) {
                     case "cs": flags.insert(.caseSensitive)
                     case "cap": flags.insert(.needsCapital)
-                    default: throw fail("unknown flag '\(flag)' (cs, cap or -)")
+                    case "lc": flags.insert(.anyCase)
+                    default: throw fail("unknown flag '\(flag)' (cs, cap, lc or -)")
                     }
                 }
             }

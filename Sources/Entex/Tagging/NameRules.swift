@@ -9,6 +9,10 @@
 /// - `[lone-first-name]` a known first name alone mid-sentence, with priority -1
 ///   so that any other proposal for the same span wins.
 /// - `[initials-person]` initials and a surname (`P. Simmons`).
+/// - `[lowercase-name]` in casual English text (a handle, hashtag, emoji or
+///   URL, a sentence opening in lower case, or no final punctuation), a known first name written in lower
+///   case, with the uncommon lowercase word after it (`jessica biel`), with
+///   priority -1.
 /// - `[unknown-name]` one to three capitalised words mid-sentence that no list
 ///   knows (not common words, not proposed by an earlier tagger): PERSON with
 ///   priority -2, the weakest proposal.
@@ -19,6 +23,8 @@
 ///   Aerospace Technology`, `Banco Central de Venezuela`).
 /// - `[lone-head]` a head word that is also a common word, capitalised alone in
 ///   mid-sentence (`el Gobierno`, `the Senate`), with priority -1.
+/// - `[team-score]` a gazetteer place followed by a score (`Liverpool 3 Chelsea 2`):
+///   ORG, with priority above the place's.
 /// - `[acronym-definition]` `Long Name (ACR)` and `ACR (Long Name)` where the
 ///   acronym's letters follow the long name's words: both mentions get the long
 ///   name's type (from an earlier candidate with that exact span, else ORG) and
@@ -45,6 +51,8 @@ public final class NameRules: Stage {
     private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
     private var facts: [UInt8] = []
+    /// Spans of the gazetteer's place (GPE) candidates and their last token.
+    private var places: [(Span, Int)] = []
 
     public init(resources: Resources) {
         self.lists = resources.nameRules
@@ -61,11 +69,16 @@ public final class NameRules: Stage {
         facts.removeAll(keepingCapacity: true)
         facts.append(contentsOf: repeatElement(0, count: doc.tokens.count))
         // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+        places.removeAll(keepingCapacity: true)
         for c in doc.candidates {
             var t = doc.firstToken(atOrAfter: c.span.start)
             while t < doc.tokens.count, doc.tokens[t].start < c.span.end {
                 facts[t] |= Scan.covered
                 t += 1
+            }
+            // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
+            if c.type == .gpe, c.source == .gazetteer, t > 0, !(c.kb?.hasPrefix("iso3166:") ?? false) {
+                places.append((c.span, t - 1))
             }
         }
         var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
@@ -79,7 +92,9 @@ public final class NameRules: Stage {
                                     lists: lists, stopwords: stopwords, sentenceOf: sentenceOf, shouting: shouting,
                                     facts: facts)
                     for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
+                    scan.casual = language == "en" && Scan.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
+                    scan.teamScores(places, into: &found)
                   }
                 }
             }
@@ -149,6 +164,9 @@ private struct Scan {
     let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
     var norpEnds: Set<Int32> = []
+    /// English text written the way social media writes (see `isCasual`): the
+    /// only place `lowercaseName` looks.
+    var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     let stopTables: [ByteStringTable]
@@ -343,6 +361,12 @@ private struct Scan {
                 i = end
                 continue
             }
+            if i >= personEnd, let end = lowercaseName(at: i) {
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
+                personEnd = end
+                i = end
+                continue
+            }
             i += 1
         }
         orgHeads(into: &found)
@@ -458,6 +482,85 @@ private struct Scan {
         while end < count, end - i < 3, sameSentence(i, end), unknown(end) { end += 1 }
         if end < count, sameSentence(i, end), isNameWord(end) { return nil }
         return end
+    }
+
+    /// A known first name written in lower case, as tweets write names
+    /// (`jessica biel`, `marcus`): neither it nor the lowercase word it takes
+    /// after it is a common word or stopword of either language, or proposed
+    /// by an earlier tagger. Casual English text only: the Spanish common-word
+    /// list lacks most verb forms, match keys drop accents (`dará` is `dara`),
+    /// and edited text capitalises names. The end of the name.
+    func lowercaseName(at i: Int) -> Int? {
+        guard casual else { return nil }
+        func lowerWord(_ k: Int) -> Bool {
+            guard k < count, tokens[k].kind == .word, tokens[k].end - tokens[k].start >= 3 else { return false }
+            let f = tokens[k].flags
+            return f.contains(.hasLetter) && !f.contains(.capitalized) && !f.contains(.allCaps) && !f.contains(.hasDigit)
+        }
+        func plainLower(_ k: Int) -> Bool {
+            lowerWord(k) && facts[k] & Scan.covered == 0 && !hasApostrophe(k) && !isStopword(k)
+                && !lists.isCommon(key(k), language: nil)
+        }
+        // "wasn’t", "jake’s": a contraction or possessive the tokenizer left whole.
+        func hasApostrophe(_ k: Int) -> Bool {
+            let b = bytes(k)
+            for j in b.indices where b[j] == 0x27 || (b[j] == 0xE2 && j + 2 < b.endIndex && b[j + 1] == 0x80 && b[j + 2] == 0x99) {
+                return true
+            }
+            return false
+        }
+        // The first-name look-up first: it fails for almost every lowercase word.
+        guard lowerWord(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], plainLower(i) else { return nil }
+        if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return nil }
+        if i + 1 < count, sameSentence(i, i + 1), plainLower(i + 1) { return i + 2 }
+        return i + 1
+    }
+
+    /// A place name followed by a score, in a results line or table
+    /// (`Liverpool 3 Chelsea 2`, `BOSTON 4`, `Barcelona 4 3 1 0 9 4 10`): the team
+    /// that plays for the place, ORG, ranked above the place's GPE. The score
+    /// is 1–3 digits followed by the sentence end, a number, punctuation or a
+    /// capitalised word (not `Tokyo 3 p.m.`, not a dateline `LONDON 1996-08-30`).
+    func teamScores(_ places: [(Span, Int)], into found: inout [Entity]) {
+        for (span, last) in places {
+            let k = last + 1
+            guard k < count, sameSentence(last, k), isScore(k) else { continue }
+            if k + 1 < count, sameSentence(k, k + 1) {
+                let next = tokens[k + 1]
+                guard next.kind == .number || next.kind == .punct || next.flags.contains(.capitalized) else { continue }
+            }
+            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, rule: "team-score"))
+        }
+    }
+
+    /// Whether token `i` is 1 to 3 ASCII digits.
+    func isScore(_ i: Int) -> Bool {
+        guard tokens[i].kind == .number, tokens[i].end - tokens[i].start <= 3 else { return false }
+        for j in Int(tokens[i].start)..<Int(tokens[i].end) where text[j] < 0x30 || text[j] > 0x39 { return false }
+        return true
+    }
+
+    /// Whether the text is written the way social media writes: it has a
+    /// handle, hashtag, emoji or URL, a sentence that opens in lower case, or
+    /// no punctuation at its end. Edited text (news) is not, and skips the
+    /// lowercase-name look-ups.
+    static func isCasual(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        if let last = tokens.last, last.kind == .word || last.kind == .number { return true }
+        var atStart = true
+        for t in tokens {
+            switch t.kind {
+            case .handle, .hashtag, .emoji, .url: return true
+            case .word:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+                if atStart, t.flags.contains(.hasLetter) {
+                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
+                    atStart = false
+                }
+            default:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+            }
+        }
+        return false
     }
 
     /// Whether token `i` is an initial: one capital letter and a dot (`J.`).
