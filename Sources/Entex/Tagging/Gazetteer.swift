@@ -210,8 +210,7 @@ extension Gazetteer {
     /// as far as the text allows and proposes the longest match that has at
     /// least one entry passing its flags and language, with all such entries
     /// (one candidate each, duplicates of type/canonical/kb dropped), in
-    /// lexicon order. Candidates come out ordered by start token, followed by
-    /// the hashtag links of `linkHashtags`.
+    /// lexicon order. Candidates come out ordered by start token.
     public func match(_ doc: Document, into candidates: inout [Entity]) {
         var scratch = GazetteerScratch()
         match(doc, into: &candidates, scratch: &scratch)
@@ -287,69 +286,6 @@ extension Gazetteer {
                         }
                     }
                   }
-                }
-            }
-        }
-        linkHashtags(doc, language: language, into: &candidates)
-    }
-
-    /// Priority of the HASHTAG candidates of `linkHashtags`: below the regex
-    /// tagger's HASHTAG for the same token, which wins and takes the link over.
-    static let hashtagLinkPriority: Int32 = -10
-
-    /// Hashtags whose words, split as `Normalizers.segmentHashtag` splits them,
-    /// are exactly a name of an entry (`#Venezuela`, `#NuevaYork`): a HASHTAG
-    /// candidate with the entry's canonical name and kb id, which the `resolve`
-    /// stage hands to the regex tagger's HASHTAG of the same token. The
-    /// entry's language and flags apply as in running text (a capitalized word
-    /// unless `lc`, the capitals of a `cap` form); `cs` rows (acronyms) are not
-    /// linked. The first passing entry, in lexicon order, is taken.
-    func linkHashtags(_ doc: Document, language: Language, into candidates: inout [Entity]) {
-        for token in doc.tokens where token.kind == .hashtag {
-            let words = Normalizers.segmentHashtag(doc.string(token.span)).split(separator: " ")
-            guard !words.isEmpty, words.count <= 32 else { continue }
-            var state: UInt32 = 0
-            var capitalized: UInt32 = 0
-            for (w, word) in words.enumerated() {
-                let term = termID(Tokenizer.key(String(word)))
-                if term < 0 { state = 0; break }
-                if w == 0 {
-                    state = rootTargets[Int(term)]
-                } else {
-                    state = transitionKeys.withUnsafeBufferPointer { keys in
-                        transitionTargets.withUnsafeBufferPointer { targets in
-                            Gazetteer.step(keys, targets, state, UInt32(term)) ?? 0
-                        }
-                    }
-                }
-                if state == 0 { break }
-                if word.first?.isUppercase == true { capitalized |= 1 << UInt32(w) }
-            }
-            guard state != 0 else { continue }
-            for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
-                let entry = Int(outputEntries[o])
-                let flags = Flags(rawValue: entryFlags[entry])
-                let lang = entryLanguages[entry]
-                if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
-                if flags.contains(.caseSensitive) { continue }
-                if capitalized == 0 && !flags.contains(.anyCase) && !fileIsUser[Int(entryFiles[entry])] { continue }
-                if flags.contains(.needsCapital) && outputCapitals[o] & ~capitalized != 0 { continue }
-                candidates.append(Entity(span: token.span, type: .hashtag, source: .gazetteer,
-                                         canonical: canonical(entry), kb: kb(entry),
-                                         priority: Gazetteer.hashtagLinkPriority, rule: files[Int(entryFiles[entry])]))
-                break
-            }
-        }
-    }
-
-    /// The term id of a token key, or -1.
-    func termID(_ key: [UInt8]) -> Int32 {
-        key.withUnsafeBufferPointer { k in
-            vocabulary.pool.withUnsafeBufferPointer { pool in
-                vocabulary.ends.withUnsafeBufferPointer { ends in
-                    vocabulary.slots.withUnsafeBufferPointer { slots in
-                        TermTable.lookup(k, hash: TermTable.fold(TermTable.hash64(k)), pool: pool, ends: ends, slots: slots)
-                    }
                 }
             }
         }
@@ -612,7 +548,7 @@ extension Gazetteer {
     /// words `words`, one token each, that passes the entry's language and
     /// flags as `match` would check them: `cs` against the words joined by
     /// single spaces, `cap` against the words' capitalization. Bundled entries
-    /// also need a capitalized word, as in running text. Nil when none does.
+    /// also need a capitalized word unless they are `lc`, as in running text. Nil when none does.
     ///
     /// For text that is not tokenized like running text, such as the words a
     /// hashtag is segmented into (`#NicolasMaduro` → `Nicolas`, `Maduro`).
@@ -651,10 +587,10 @@ extension Gazetteer {
         let surface = Array(words.joined(separator: [0x20]))
         for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
             let entry = Int(outputEntries[o])
-            if !anyCapital && !fileIsUser[Int(entryFiles[entry])] { continue }
+            let flags = Flags(rawValue: entryFlags[entry])
+            if !anyCapital && !flags.contains(.anyCase) && !fileIsUser[Int(entryFiles[entry])] { continue }
             let lang = entryLanguages[entry]
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
-            let flags = Flags(rawValue: entryFlags[entry])
             if flags.contains(.caseSensitive), outputForms[o] != Gazetteer.noForm,
                !string(Int(outputForms[o])).elementsEqual(surface) {
                 continue

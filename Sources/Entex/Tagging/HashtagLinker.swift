@@ -5,7 +5,7 @@
 /// are exactly a name or alias of a gazetteer entry that passes the entry's
 /// language and flags (`Gazetteer.entry(namedBy:language:)`: acronyms only
 /// as written, `cap` names capitalized, bundled names with a capital
-/// somewhere, so `#reading` and `#us` stay unlinked), the HASHTAG entity
+/// somewhere unless `lc`, so `#reading` and `#us` stay unlinked), the HASHTAG entity
 /// keeps its type and span and takes the entry's `canonical` name and `kb`
 /// id. Runs on resolved entities; adds nothing and removes nothing.
 public final class HashtagLinker: Stage {
