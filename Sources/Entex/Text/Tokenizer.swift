@@ -20,12 +20,12 @@ public final class Tokenizer: Stage {
     private let breaker: ICUBreaker
     /// Reused between documents; moved into a local while tokenizing so the
     /// hot loops use statically checked `inout` access, not class-property access.
-    private var piecesStorage: [Piece] = []
+    private var piecesStorage = GrowableBuffer<Piece>(capacity: 4096)
     /// Tokens and keys of the document being tokenized, written through
     /// pointers; copied into the document's arrays at the end. Reused.
     private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384))
     /// `ByteClass` bits of every byte value, for the scan loops.
-    private let classes: UnsafeMutablePointer<UInt16>
+    private let classes = ByteClass.table
 
     struct Piece {
         var start: Int
@@ -44,19 +44,16 @@ public final class Tokenizer: Stage {
     public init(resources: TextResources) throws {
         self.resources = resources
         self.breaker = try ICUBreaker(.word)
-        classes = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
-        for b in 0..<256 { classes[b] = ByteClass.bits(UInt8(b)) }
     }
 
     deinit {
         sinkStorage.tokens.deallocate()
         sinkStorage.keys.deallocate()
-        classes.deallocate()
+        piecesStorage.deallocate()
     }
 
     public func process(_ doc: inout Document) {
         var pieces = piecesStorage
-        piecesStorage = []
         var sink = sinkStorage
         sinkStorage.scratch = []
         sink.tokens.count = 0
@@ -75,7 +72,7 @@ public final class Tokenizer: Stage {
 
     // MARK: - Scan for tweet-aware tokens
 
-    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout [Piece], into sink: inout Sink) {
+    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
         let n = p.count
         let classes = self.classes
         var i = 0
@@ -139,7 +136,7 @@ public final class Tokenizer: Stage {
     /// not part of a word, a number, a host name or an HTML entity
     /// (`blocking`: the class bit of the ASCII characters that prevent it).
     @inline(__always)
-    private func atBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafeMutablePointer<UInt16>,
+    private func atBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>,
                             blocking: UInt16) -> Bool {
         guard i > 0 else { return true }
         let prev = p[i - 1]
@@ -309,18 +306,19 @@ public final class Tokenizer: Stage {
     /// chunk goes through ICU's word break iterator. A test checks that both
     /// give the same pieces on ASCII text.
     private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                         pieces: inout [Piece], into sink: inout Sink) {
-        pieces.removeAll(keepingCapacity: true)
+                         pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
+        pieces.count = 0
+        let classes = self.classes
         var i = start
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
             let chunkStart = i
             let mark = pieces.count
-            let stop = Tokenizer.asciiChunk(p, i, end, into: &pieces)
+            let stop = Tokenizer.asciiChunk(p, i, end, classes, into: &pieces)
             if stop.nonASCII {
                 // Not pure ASCII: ICU takes the whole chunk up to the next ASCII white space.
-                pieces.removeSubrange(mark...)
+                pieces.count = mark
                 var j = stop.position
                 while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
                 icuPieces(p, chunkStart, j, into: &pieces)
@@ -329,11 +327,18 @@ public final class Tokenizer: Stage {
                 i = stop.position
             }
         }
-        mergeAndEmit(p, pieces, into: &sink)
+        mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
     }
 
     /// ICU word pieces of `p[start..<end]`, white space dropped.
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
+        var buffer = GrowableBuffer<Piece>(capacity: 64)
+        defer { buffer.deallocate() }
+        icuPieces(p, start, end, into: &buffer)
+        pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
+    }
+
+    func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
         let text = UnsafeBufferPointer(rebasing: p[start..<end])
         var previous = 0
         breaker.forEachBoundary(text) { boundary, status in
@@ -370,12 +375,15 @@ public final class Tokenizer: Stage {
     /// join letters to letters and digits to digits, `,` and `;` digits to
     /// digits (WB6/7, WB11/12); anything else is a piece of its own.
     static func asciiPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
+        var buffer = GrowableBuffer<Piece>(capacity: 64)
+        defer { buffer.deallocate() }
         var i = start
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
-            i = asciiChunk(p, i, end, into: &pieces).position
+            i = asciiChunk(p, i, end, ByteClass.table, into: &buffer).position
         }
+        pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
     }
 
     /// Pieces of simple text from `start` up to ASCII white space or `end`:
@@ -383,35 +391,40 @@ public final class Tokenizer: Stage {
     /// English and Spanish uses (¡ ¿ « » ‘ ’ “ ” – — …, no-break space).
     /// Stops early, with `nonASCII` set, at anything else, which ICU handles.
     @inline(__always)
-    static func asciiChunk(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                           into pieces: inout [Piece]) -> (position: Int, nonASCII: Bool) {
+    static func asciiChunk(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                           into pieces: inout GrowableBuffer<Piece>) -> (position: Int, nonASCII: Bool) {
         var i = start
         while i < end {
             let c = p[i]
-            if ByteClass.isSpace(c) { return (i, false) }
-            let letterLength = SimpleText.letterLength(p, i, end)
-            guard ByteClass.isWord(c) || letterLength > 0 else {
+            let cc = classes[Int(c)]
+            if cc & ByteClass.spaceBit != 0 { return (i, false) }
+            var letterLength = 0
+            if cc & ByteClass.wordBit == 0 {
                 if c < 0x80 {
-                    pieces.append(Piece(start: i, end: i + 1, kind: ByteClass.isPunct(c) ? .punct : .symbol))
+                    pieces.append(Piece(start: i, end: i + 1, kind: cc & ByteClass.punctBit != 0 ? .punct : .symbol))
                     i += 1
                     continue
                 }
-                switch SimpleText.otherLength(p, i, end) {
-                case 0: return (i, true)
-                case let n where n < 0: i += -n  // no-break space: white space, not a token
-                case let n:
-                    pieces.append(Piece(start: i, end: i + n, kind: .punct))
-                    i += n
+                letterLength = SimpleText.letterLength(p, i, end)
+                if letterLength == 0 {
+                    switch SimpleText.otherLength(p, i, end) {
+                    case 0: return (i, true)
+                    case let n where n < 0: i += -n  // no-break space: white space, not a token
+                    case let n:
+                        pieces.append(Piece(start: i, end: i + n, kind: .punct))
+                        i += n
+                    }
+                    continue
                 }
-                continue
             }
             var j = i + max(1, letterLength)
-            var letters = letterLength > 0 || ByteClass.isAlpha(c)
-            var digits = ByteClass.isDigit(c)
+            var letters = letterLength > 0
+            var seen = cc
             while j < end {
                 let d = p[j]
-                if ByteClass.isWord(d) {
-                    if ByteClass.isAlpha(d) { letters = true } else if ByteClass.isDigit(d) { digits = true }
+                let cd = classes[Int(d)]
+                if cd & ByteClass.wordBit != 0 {
+                    seen |= cd
                     j += 1
                     continue
                 }
@@ -444,7 +457,7 @@ public final class Tokenizer: Stage {
                 }
                 break
             }
-            let kind: TokenKind = letters ? .word : digits ? .number : .punct
+            let kind: TokenKind = letters || seen & ByteClass.letterBits != 0 ? .word : seen & ByteClass.digitBit != 0 ? .number : .punct
             pieces.append(Piece(start: i, end: j, kind: kind))
             i = j
         }
@@ -502,7 +515,7 @@ public final class Tokenizer: Stage {
 
     /// Joins and splits ICU pieces where readers see other tokens, and
     /// emits the tokens.
-    private func mergeAndEmit(_ p: UnsafeBufferPointer<UInt8>, _ pieces: [Piece], into sink: inout Sink) {
+    private func mergeAndEmit(_ p: UnsafeBufferPointer<UInt8>, _ pieces: UnsafeBufferPointer<Piece>, into sink: inout Sink) {
         var k = 0
         while k < pieces.count {
             var piece = pieces[k]
@@ -564,7 +577,7 @@ public final class Tokenizer: Stage {
     /// If the word at `pieces[k]` plus its following '.' (`withDot`) is an
     /// abbreviation or an initial, returns how many pieces it spans.
     private func abbreviation(_ p: UnsafeBufferPointer<UInt8>, _ withDot: UnsafeBufferPointer<UInt8>, _ k: Int,
-                              _ pieces: [Piece]) -> Int? {
+                              _ pieces: UnsafeBufferPointer<Piece>) -> Int? {
         // Abbreviations match case-sensitively: "No." is one, "no." ends a sentence.
         let key = withDot
         // Written with a space: "EE. UU." is pieces EE . UU .
@@ -919,6 +932,13 @@ enum ByteClass {
     static let wordBit: UInt16 = 1 << 8
     /// `isPunct`
     static let punctBit: UInt16 = 1 << 9
+
+    /// `bits` of every byte value, made once.
+    static let table: UnsafePointer<UInt16> = {
+        let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+        for b in 0..<256 { t[b] = bits(UInt8(b)) }
+        return UnsafePointer(t)
+    }()
 
     /// The class bits of an ASCII byte; 0 for bytes from 0x80.
     static func bits(_ b: UInt8) -> UInt16 {
