@@ -104,14 +104,26 @@ public final class LanguageDetector: Stage {
     public let requires: Layers = [.tokens]
     public let produces: Layers = [.language]
 
-    private let english: ByteStringTable
-    private let spanish: ByteStringTable
+    /// Function words of both languages in one table (one lookup a token);
+    /// `languages[id]`: bit 0 English, bit 1 Spanish.
+    private let functionWords: ByteStringTable
+    private let languages: [UInt8]
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
 
     public init(resources: TextResources) {
-        english = resources.stopwords["en"] ?? ByteStringTable()
-        spanish = resources.stopwords["es"] ?? ByteStringTable()
+        var table = ByteStringTable()
+        var languages: [UInt8] = []
+        for (bit, lang) in [(UInt8(1), "en"), (UInt8(2), "es")] {
+            guard let words = resources.stopwords[lang] else { continue }
+            for id in 0..<words.count {
+                let combined = table.insert(words.key(id))
+                if combined == languages.count { languages.append(0) }
+                languages[combined] |= bit
+            }
+        }
+        functionWords = table
+        self.languages = languages
     }
 
     public func process(_ doc: inout Document) {
@@ -130,8 +142,10 @@ public final class LanguageDetector: Stage {
         doc.tokenKeys.withUnsafeBufferPointer { keys in
             for token in doc.tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
                 let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                if english.lookup(key) != nil { en += 1 }
-                if spanish.lookup(key) != nil { es += 1 }
+                if let id = functionWords.lookup(key) {
+                    en += Int(languages[id] & 1)
+                    es += Int(languages[id] >> 1)
+                }
                 if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
             }
         }
