@@ -610,10 +610,13 @@ public final class Tokenizer: Stage {
         var flags: TokenFlags = []
         if start == 0 || Tokenizer.spaceBefore(p, start) { flags.insert(.spaceBefore) }
         let length = end - start
-        sink.keys.reserve(length)
+        sink.keys.reserve(length + 8)
         let keyStart = sink.keys.count
         let src = p.baseAddress! + start
         let dst = sink.keys.base + keyStart
+        if length <= 8, start + 8 <= p.count, emitShortASCII(src, length, dst, kind, flags, start, end, into: &sink) {
+            return
+        }
         let classes = self.classes
         var seen: UInt16 = 0  // class bits of all letters and digits
         var firstAlnum: UInt16 = 0  // class bits of the first letter or digit
@@ -678,6 +681,61 @@ public final class Tokenizer: Stage {
         }
         sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+    }
+
+    /// `emit` for an ASCII token of at most 8 bytes, all of them handled as
+    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
+    /// from `src` must be readable and `dst` writable. Returns false, having
+    /// changed nothing, when the token is not ASCII.
+    @inline(__always)
+    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ dst: UnsafeMutablePointer<UInt8>,
+                                _ kind: TokenKind, _ flags: TokenFlags, _ start: Int, _ end: Int,
+                                into sink: inout Sink) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let valid: UInt64 = length == 8 ? ~0 : (1 << UInt64(8 * length)) &- 1
+        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & valid
+        guard x & high == 0 else { return false }
+        // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
+        // exactly when the byte is at least c, without carries between bytes.
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { x &+ (0x80 &- c) &* ones }
+        let upper = atLeast(0x41) & ~atLeast(0x5B) & high
+        let lower = atLeast(0x61) & ~atLeast(0x7B) & high
+        let digit = atLeast(0x30) & ~atLeast(0x3A) & high
+        let key = x | (upper >> 2)  // 0x80 >> 2 = 0x20: lowercase
+        UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
+        var flags = flags
+        flags.insert(.ascii)
+        // Case lies in the first letter or digit after any sigil (@, #, $).
+        let alnum = upper | lower | digit
+        if alnum & (0 &- alnum) & upper != 0 { flags.insert(.capitalized) }
+        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
+        if upper | lower != 0 { flags.insert(.hasLetter) }
+        if digit != 0 { flags.insert(.hasDigit) }
+        let keyStart = sink.keys.count
+        sink.keys.count = keyStart + length
+        if kind == .word, length >= 3 {
+            // Byte k's high bit: key byte k equals byte k+1 (`next`), and byte k+2 (`after`).
+            @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+            let next = zeroBytes(key ^ (key >> 8))
+            let after = zeroBytes(key ^ (key >> 16))
+            if next & after & (upper | lower) != 0 {
+                // Three identical letters in a row: a possible elongation.
+                var copy = sink.scratch
+                sink.scratch = []
+                copy.removeAll(keepingCapacity: true)
+                copy.append(contentsOf: UnsafeBufferPointer(start: dst, count: length))
+                if shortenElongation(&copy, from: 0) {
+                    flags.insert(.elongated)
+                    sink.keys.count = keyStart
+                    sink.keys.append(contentsOf: copy)
+                }
+                sink.scratch = copy
+            }
+        }
+        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        return true
     }
 
     /// `emit` for tokens with characters other than ASCII and Latin-1
