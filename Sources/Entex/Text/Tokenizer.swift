@@ -146,6 +146,8 @@ public final class Tokenizer: Stage {
 
     @inline(never)
     private static func nonASCIIBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        // A Latin letter (U+00C0–U+017F, not × ÷) is alphabetic.
+        if i >= 2, SimpleText.letterLength(p, i - 2, i) == 2 { return false }
         let (scalar, _) = UTF8Repair.decodeBefore(p, i)
         guard let s = Unicode.Scalar(scalar) else { return true }
         return !(s.properties.isAlphabetic || s.properties.numericType != nil)
@@ -853,6 +855,8 @@ public final class Tokenizer: Stage {
 
     @inline(never)
     static func nonASCIISpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        // A Latin letter (U+00C0–U+017F, not × ÷) is not white space.
+        if start >= 2, SimpleText.letterLength(p, start - 2, start) == 2 { return false }
         let (value, _) = UTF8Repair.decodeBefore(p, start)
         return Unicode.Scalar(value)?.properties.isWhitespace ?? false
     }
