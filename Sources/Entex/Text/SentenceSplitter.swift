@@ -21,7 +21,10 @@ public final class SentenceSplitter: Stage {
         doc.sentences.removeAll(keepingCapacity: true)
         boundaries.removeAll(keepingCapacity: true)
         doc.text.withUnsafeBufferPointer { p in
-            breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
+            if !SimpleSentenceBreaks.find(p, into: &boundaries) {
+                boundaries.removeAll(keepingCapacity: true)
+                breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
+            }
         }
         var start = 0
         var t = 0  // token cursor
@@ -92,6 +95,158 @@ public final class SentenceSplitter: Stage {
     private static func isSpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         if p[i - 1] < 0x80 { return ByteClass.isSpace(p[i - 1]) }
         return Unicode.Scalar(UTF8Repair.decodeBefore(p, i).0)?.properties.isWhitespace ?? false
+    }
+}
+
+/// The sentence boundaries ICU's sentence break iterator (root locale, the
+/// rules of Unicode's UAX #29) finds, for text made only of ASCII, Latin-1
+/// letters and the punctuation of English and Spanish news; for any other
+/// character `find` gives up and ICU runs. A test checks both agree on
+/// generated text.
+enum SimpleSentenceBreaks {
+    /// Sentence break classes of UAX #29 (Extend, Format, Sep and OLetter
+    /// never occur here: text with them goes to ICU).
+    enum Class: UInt8 {
+        case other, cr, lf, sp, lower, upper, numeric, aTerm, sTerm, close, sContinue
+        case unsupported
+    }
+
+    /// The class and length of the character at `i`.
+    @inline(__always)
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
+        let b = p[i]
+        if b < 0x80 { return (asciiClasses[Int(b)], 1) }
+        let n = p.count
+        if b == 0xC3, i + 1 < n {
+            let d = p[i + 1]
+            if d == 0x97 || d == 0xB7 { return (.other, 2) }  // × ÷
+            if d >= 0x80 && d <= 0x9E { return (.upper, 2) }
+            if d >= 0x9F && d <= 0xBF { return (.lower, 2) }
+            return (.unsupported, 1)
+        }
+        if b == 0xC2, i + 1 < n {
+            switch p[i + 1] {
+            case 0xA0: return (.sp, 2)  // no-break space
+            case 0xAB, 0xBB: return (.close, 2)  // « »
+            case 0xA1, 0xBF: return (.other, 2)  // ¡ ¿
+            default: return (.unsupported, 1)
+            }
+        }
+        if b == 0xE2, i + 2 < n, p[i + 1] == 0x80 {
+            switch p[i + 2] {
+            case 0x98, 0x99, 0x9C, 0x9D: return (.close, 3)  // ‘ ’ “ ”
+            case 0x93, 0x94: return (.sContinue, 3)  // – —
+            case 0xA6: return (.other, 3)  // …
+            default: return (.unsupported, 1)
+            }
+        }
+        return (.unsupported, 1)
+    }
+
+    static let asciiClasses: [Class] = (0..<128).map { (b: Int) -> Class in
+        switch UInt8(b) {
+        case 0x0D: .cr
+        case 0x0A: .lf
+        case 0x09, 0x0B, 0x0C, 0x20: .sp
+        case 0x00...0x1F, 0x7F: .unsupported
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): .lower
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): .upper
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): .numeric
+        case UInt8(ascii: "."): .aTerm
+        case UInt8(ascii: "!"), UInt8(ascii: "?"): .sTerm
+        case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"): .close
+        case UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: ":"): .sContinue
+        default: .other
+        }
+    }
+
+    /// Appends the boundaries after the start of `p` (its end included) to
+    /// `out`; returns false when `p` holds a character this does not know.
+    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int]) -> Bool {
+        let n = p.count
+        guard n > 0 else { return true }
+        // Where the sequence ending at the previous character stands in
+        // `SATerm Close* Sp*`: 0 outside it, 1 in `SATerm Close*`, 2 in `Sp*`.
+        var phase = 0
+        var termIsATerm = false
+        var prev = Class.other, beforePrev = Class.other
+        // SB8 look-ahead: the first character at or after `lookFrom` that is
+        // OLetter, Upper, Lower, ParaSep or SATerm, and its class.
+        var lookFrom = -1
+        var lookStop = -1
+        var lookClass = Class.other
+        var i = 0
+        while i < n {
+            let (c, length) = classify(p, i)
+            if c == .unsupported { return false }
+            if i > 0 {
+                var breaks = false
+                if prev == .cr && c == .lf {
+                    breaks = false  // SB3
+                } else if prev == .cr || prev == .lf {
+                    breaks = true  // SB4
+                } else if prev == .aTerm && c == .numeric {
+                    breaks = false  // SB6
+                } else if prev == .aTerm && c == .upper && (beforePrev == .upper || beforePrev == .lower) {
+                    breaks = false  // SB7
+                } else if phase > 0 {
+                    if termIsATerm && nextLetterIsLower(p, i, &lookFrom, &lookStop, &lookClass) {
+                        breaks = false  // SB8
+                    } else if c == .sContinue || c == .aTerm || c == .sTerm {
+                        breaks = false  // SB8a
+                    } else if phase == 1 && (c == .close || c == .sp || c == .cr || c == .lf) {
+                        breaks = false  // SB9
+                    } else if c == .sp || c == .cr || c == .lf {
+                        breaks = false  // SB10
+                    } else {
+                        breaks = true  // SB11
+                    }
+                }
+                if breaks { out.append(i) }
+            }
+            switch c {
+            case .aTerm, .sTerm:
+                phase = 1
+                termIsATerm = c == .aTerm
+            case .close where phase == 1:
+                break
+            case .sp where phase >= 1:
+                phase = 2
+            default:
+                phase = 0
+            }
+            beforePrev = prev
+            prev = c
+            i += length
+        }
+        out.append(n)
+        return true
+    }
+
+    /// SB8: whether, skipping anything but OLetter, Upper, Lower, ParaSep
+    /// and SATerm from `i`, a Lower comes next. The answer for a run is
+    /// remembered, so a long run of spaces costs one scan.
+    private static func nextLetterIsLower(_ p: UnsafeBufferPointer<UInt8>, _ i: Int,
+                                          _ lookFrom: inout Int, _ lookStop: inout Int, _ lookClass: inout Class) -> Bool {
+        if lookFrom >= 0, lookFrom <= i, i <= lookStop { return lookClass == .lower }
+        var j = i
+        lookClass = .other
+        while j < p.count {
+            let (c, length) = classify(p, j)
+            switch c {
+            case .lower, .upper, .cr, .lf, .aTerm, .sTerm, .unsupported:
+                lookClass = c
+                lookFrom = i
+                lookStop = j
+                return c == .lower
+            default:
+                j += length
+            }
+        }
+        lookFrom = i
+        lookStop = p.count
+        return false
     }
 }
 
