@@ -107,7 +107,7 @@ enum SimpleSentenceBreaks {
     /// Sentence break classes of UAX #29 (Extend, Format, Sep and OLetter
     /// never occur here: text with them goes to ICU).
     enum Class: UInt8 {
-        case other, cr, lf, sp, lower, upper, numeric, aTerm, sTerm, close, sContinue
+        case other, cr, lf, sp, lower, upper, oLetter, numeric, aTerm, sTerm, close, sContinue
         case unsupported
     }
 
@@ -128,15 +128,25 @@ enum SimpleSentenceBreaks {
             switch p[i + 1] {
             case 0xA0: return (.sp, 2)  // no-break space
             case 0xAB, 0xBB: return (.close, 2)  // « »
-            case 0xA1, 0xBF: return (.other, 2)  // ¡ ¿
+            case 0xAA, 0xB5, 0xBA: return (.lower, 2)  // ª µ º
+            case 0xAD: return (.unsupported, 1)  // soft hyphen: Format
+            case 0xA1...0xBF: return (.other, 2)  // ¡ ¿ £ € ° § © ½ and other signs
             default: return (.unsupported, 1)
             }
         }
-        if b == 0xE2, i + 2 < n, p[i + 1] == 0x80 {
-            switch p[i + 2] {
-            case 0x98, 0x99, 0x9C, 0x9D: return (.close, 3)  // ‘ ’ “ ”
-            case 0x93, 0x94: return (.sContinue, 3)  // – —
-            case 0xA6: return (.other, 3)  // …
+        if (b == 0xC4 || b == 0xC5), i + 1 < n, p[i + 1] & 0xC0 == 0x80 {
+            // Latin Extended-A (U+0100–U+017F): letters, cased as Unicode says.
+            let value = UInt32(b & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F)
+            let props = Unicode.Scalar(value)!.properties
+            if props.isUppercase || props.generalCategory == .titlecaseLetter { return (.upper, 2) }
+            return (props.isLowercase ? .lower : .oLetter, 2)
+        }
+        if b == 0xE2, i + 2 < n {
+            switch (p[i + 1], p[i + 2]) {
+            case (0x80, 0x98), (0x80, 0x99), (0x80, 0x9C), (0x80, 0x9D), (0x80, 0xB9), (0x80, 0xBA):
+                return (.close, 3)  // ‘ ’ “ ” ‹ ›
+            case (0x80, 0x93), (0x80, 0x94): return (.sContinue, 3)  // – —
+            case (0x80, 0xA2), (0x80, 0xA6), (0x82, 0xAC): return (.other, 3)  // • … €
             default: return (.unsupported, 1)
             }
         }
@@ -235,7 +245,7 @@ enum SimpleSentenceBreaks {
         while j < p.count {
             let (c, length) = classify(p, j)
             switch c {
-            case .lower, .upper, .cr, .lf, .aTerm, .sTerm, .unsupported:
+            case .lower, .upper, .oLetter, .cr, .lf, .aTerm, .sTerm, .unsupported:
                 lookClass = c
                 lookFrom = i
                 lookStop = j
