@@ -113,9 +113,15 @@ enum SimpleSentenceBreaks {
 
     /// The class and length of the character at `i`.
     @inline(__always)
-    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ ascii: UnsafePointer<Class>) -> (Class, Int) {
         let b = p[i]
-        if b < 0x80 { return (asciiClasses[Int(b)], 1) }
+        if b < 0x80 { return (ascii[Int(b)], 1) }
+        return classifyNonASCII(p, i)
+    }
+
+    @inline(never)
+    static func classifyNonASCII(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
+        let b = p[i]
         let n = p.count
         if b == 0xC3, i + 1 < n {
             let d = p[i + 1]
@@ -153,6 +159,20 @@ enum SimpleSentenceBreaks {
         return (.unsupported, 1)
     }
 
+    /// `asciiClasses` where the loops read it.
+    static let asciiTable: UnsafePointer<Class> = {
+        let t = UnsafeMutablePointer<Class>.allocate(capacity: 128)
+        for b in 0..<128 { t[b] = asciiClasses[b] }
+        return UnsafePointer(t)
+    }()
+
+    /// ASCII characters that stop the quick scan of `find`: sentence
+    /// terminators, line breaks and controls it does not know.
+    @inline(__always)
+    static func stopsScan(_ c: Class) -> Bool {
+        c == .aTerm || c == .sTerm || c == .cr || c == .lf || c == .unsupported
+    }
+
     static let asciiClasses: [Class] = (0..<128).map { (b: Int) -> Class in
         switch UInt8(b) {
         case 0x0D: .cr
@@ -186,9 +206,22 @@ enum SimpleSentenceBreaks {
         var lookFrom = -1
         var lookStop = -1
         var lookClass = Class.other
+        let ascii = asciiTable
         var i = 0
         while i < n {
-            let (c, length) = classify(p, i)
+            // Outside `SATerm Close* Sp*` and not after a line break, no rule
+            // but SB4 can break: skip ASCII up to the next terminator or line break.
+            if phase == 0 && prev != .cr && prev != .lf {
+                var j = i
+                while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
+                if j > i {
+                    beforePrev = j - i >= 2 ? ascii[Int(p[j - 2])] : prev
+                    prev = ascii[Int(p[j - 1])]
+                    i = j
+                    continue
+                }
+            }
+            let (c, length) = classify(p, i, ascii)
             if c == .unsupported { return false }
             if i > 0 {
                 var breaks = false
@@ -201,7 +234,7 @@ enum SimpleSentenceBreaks {
                 } else if prev == .aTerm && c == .upper && (beforePrev == .upper || beforePrev == .lower) {
                     breaks = false  // SB7
                 } else if phase > 0 {
-                    if termIsATerm && nextLetterIsLower(p, i, &lookFrom, &lookStop, &lookClass) {
+                    if termIsATerm && nextLetterIsLower(p, i, ascii, &lookFrom, &lookStop, &lookClass) {
                         breaks = false  // SB8
                     } else if c == .sContinue || c == .aTerm || c == .sTerm {
                         breaks = false  // SB8a
@@ -237,13 +270,13 @@ enum SimpleSentenceBreaks {
     /// SB8: whether, skipping anything but OLetter, Upper, Lower, ParaSep
     /// and SATerm from `i`, a Lower comes next. The answer for a run is
     /// remembered, so a long run of spaces costs one scan.
-    private static func nextLetterIsLower(_ p: UnsafeBufferPointer<UInt8>, _ i: Int,
+    private static func nextLetterIsLower(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ ascii: UnsafePointer<Class>,
                                           _ lookFrom: inout Int, _ lookStop: inout Int, _ lookClass: inout Class) -> Bool {
         if lookFrom >= 0, lookFrom <= i, i <= lookStop { return lookClass == .lower }
         var j = i
         lookClass = .other
         while j < p.count {
-            let (c, length) = classify(p, j)
+            let (c, length) = classify(p, j, ascii)
             switch c {
             case .lower, .upper, .oLetter, .cr, .lf, .aTerm, .sTerm, .unsupported:
                 lookClass = c
