@@ -306,6 +306,11 @@ public final class LanguageDetector: Stage {
     /// `languages[id]`: bit 0 English, bit 1 Spanish.
     private let functionWords: ByteStringTable
     private let languages: [UInt8]
+    /// `mayBeFunctionWord[length * 256 + first byte]` for keys shorter than
+    /// `Self.filterLength`: false when no function word has that length and
+    /// first byte, so most other tokens skip the hash lookup.
+    private let mayBeFunctionWord: [Bool]
+    private static let filterLength = 16
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
 
@@ -322,6 +327,12 @@ public final class LanguageDetector: Stage {
         }
         functionWords = table
         self.languages = languages
+        var filter = [Bool](repeating: false, count: Self.filterLength * 256)
+        for id in 0..<table.count {
+            let key = table.key(id)
+            if let first = key.first, key.count < Self.filterLength { filter[key.count * 256 + Int(first)] = true }
+        }
+        mayBeFunctionWord = filter
     }
 
     public func process(_ doc: inout Document) {
@@ -340,7 +351,9 @@ public final class LanguageDetector: Stage {
         doc.tokenKeys.withUnsafeBufferPointer { keys in
             for token in doc.tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
                 let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                if let id = functionWords.lookup(key) {
+                if key.count > 0, key.count < Self.filterLength, !mayBeFunctionWord[key.count * 256 + Int(key[0])] {
+                    // Not a function word.
+                } else if let id = functionWords.lookup(key) {
                     en += Int(languages[id] & 1)
                     es += Int(languages[id] >> 1)
                 }
