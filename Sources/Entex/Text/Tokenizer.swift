@@ -95,6 +95,7 @@ public final class Tokenizer: Stage {
                 // Most words end in a space or punctuation that no URL or
                 // e-mail address has: skip them without a closer look.
                 var runEnd = i + 1
+                runEnd = ByteClass.run(p, from: runEnd, to: n, underscore: false).end
                 while runEnd < n, classes[Int(p[runEnd])] & ByteClass.alnumBits != 0 { runEnd += 1 }
                 if runEnd == n || classes[Int(p[runEnd])] & ByteClass.continuesAddressBit == 0 {
                     i = runEnd
@@ -423,6 +424,11 @@ public final class Tokenizer: Stage {
             var letters = letterLength > 0
             var seen = cc
             while j < end {
+                // Whole words eight bytes at a time, the rest byte by byte.
+                let run = ByteClass.run(p, from: j, to: end, underscore: true)
+                j = run.end
+                seen |= run.seen
+                guard j < end else { break }
                 let d = p[j]
                 let cd = classes[Int(d)]
                 if cd & ByteClass.wordBit != 0 {
@@ -994,6 +1000,41 @@ enum ByteClass {
     static let wordBit: UInt16 = 1 << 8
     /// `isPunct`
     static let punctBit: UInt16 = 1 << 9
+
+    /// The end of the run of ASCII letters and digits (and `_` with
+    /// `underscore`) from `start` (at most `limit`), eight bytes at a time,
+    /// and the class bits (`upperBit`, `lowerBit`, `digitBit`) seen in it.
+    /// It stops at the last eight bytes before `limit`; callers finish byte by byte.
+    @inline(__always)
+    static func run(_ p: UnsafeBufferPointer<UInt8>, from start: Int, to limit: Int,
+                    underscore: Bool) -> (end: Int, seen: UInt16) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        var seen: UInt16 = 0
+        while i + 8 <= limit {
+            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            let nonASCII = x & high
+            let low = x & ~high
+            // With the high bits clear, adding 0x80 - c sets a byte's high bit
+            // exactly when the byte is at least c, without carries between bytes.
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            let upper = atLeast(0x41) & ~atLeast(0x5B) & ~nonASCII & high
+            let lower = atLeast(0x61) & ~atLeast(0x7B) & ~nonASCII & high
+            let digit = atLeast(0x30) & ~atLeast(0x3A) & ~nonASCII & high
+            var member = upper | lower | digit
+            if underscore { member |= atLeast(0x5F) & ~atLeast(0x60) & ~nonASCII & high }
+            let outside = ~member & high
+            // Class bits of the bytes before the first one outside the run.
+            let before = outside == 0 ? ~UInt64(0) : (outside & (0 &- outside)) &- 1
+            if upper & before != 0 { seen |= upperBit }
+            if lower & before != 0 { seen |= lowerBit }
+            if digit & before != 0 { seen |= digitBit }
+            if outside != 0 { return (i + outside.trailingZeroBitCount / 8, seen) }
+            i += 8
+        }
+        return (i, seen)
+    }
 
     /// `bits` of every byte value, made once.
     static let table: UnsafePointer<UInt16> = {
