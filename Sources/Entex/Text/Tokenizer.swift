@@ -24,6 +24,10 @@ public final class Tokenizer: Stage {
     /// Tokens and keys of the document being tokenized, written through
     /// pointers; copied into the document's arrays at the end. Reused.
     private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384))
+    /// Key and flags (without `spaceBefore`) of one-character tokens that
+    /// `emitOther` handled, by scalar value and kind; bounded.
+    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
+    private static let characterMemoLimit = 4096
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
 
@@ -751,6 +755,21 @@ public final class Tokenizer: Stage {
     @inline(never)
     private func emitOther(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind,
                            _ flags: TokenFlags, into sink: inout Sink) {
+        // One character (“ ” ¿ « — an emoji): its key and flags depend only on
+        // the character and the kind, so they are computed once.
+        var memoKey: UInt64?
+        if bytes.count <= 4, UTF8Repair.decode(bytes, 0).1 == bytes.count {
+            let id = UInt64(UTF8Repair.decode(bytes, 0).0) << 8 | UInt64(kind.rawValue)
+            if let known = characterMemo[id] {
+                let keyStart = sink.keys.count
+                sink.keys.append(contentsOf: known.key)
+                sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                         keyEnd: Int32(sink.keys.count), kind: kind,
+                                         flags: flags.union(known.flags)))
+                return
+            }
+            memoKey = id
+        }
         var flags = flags
         var key = sink.scratch
         sink.scratch = []
@@ -787,6 +806,9 @@ public final class Tokenizer: Stage {
         sink.keys.append(contentsOf: key)
         sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
+            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore))
+        }
         sink.scratch = key
     }
 
