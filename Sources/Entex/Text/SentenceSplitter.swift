@@ -1,5 +1,7 @@
-/// Finds sentence boundaries with ICU's sentence break iterator, then
-/// removes the boundaries that follow abbreviations: a title (`Dr.`,
+/// Finds sentence boundaries as ICU's sentence break iterator does (for
+/// ASCII and Latin text by `SimpleSentenceBreaks`, the same rules without
+/// ICU; for other text by ICU itself), then removes the boundaries that
+/// follow abbreviations: a title (`Dr.`,
 /// `Sr.`) never ends a sentence; an initial (`F.` after a capitalized word)
 /// does not either. Sentence spans exclude surrounding white space. Marks
 /// the first token of each sentence with `.sentenceStart`.
