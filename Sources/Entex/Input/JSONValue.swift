@@ -201,7 +201,16 @@ public struct JSONParser {
         // Fast path: no escapes, valid UTF-8 up to the closing quote.
         var j = i
         var plain = true
-        while j < p.count {
+        let n = p.count
+        while j < n {
+            // Eight ASCII bytes at a time while none is '"', '\\' or a control character.
+            if j + 8 <= n {
+                let w = UnsafeRawPointer(p.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                if !JSONParser.mayNeedAttention(w) {
+                    j += 8
+                    continue
+                }
+            }
             let b = p[j]
             if b == UInt8(ascii: "\"") { break }
             if b == UInt8(ascii: "\\") || b < 0x20 { plain = false; break }
@@ -291,6 +300,20 @@ public struct JSONParser {
             }
         }
         return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Whether any of the 8 bytes of `w` is non-ASCII, a control character,
+    /// '"' or '\\' (exact: a false answer means none is).
+    @inline(__always)
+    static func mayNeedAttention(_ w: UInt64) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let flagged = w
+            | ((w &- 0x2020_2020_2020_2020) & ~w)
+            | ((quote &- 0x0101_0101_0101_0101) & ~quote)
+            | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+        return flagged & high != 0
     }
 
     private func hex4(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> UInt32 {

@@ -22,7 +22,13 @@ public struct JSONWriter: Sendable {
 
     /// Appends one document as a single line of JSON (no trailing newline).
     public func write(_ doc: Document, into out: inout [UInt8]) {
-        let map = OffsetMap(text: doc.text, unit: options.offsets)
+        doc.text.withUnsafeBufferPointer { text in
+            var map = OffsetCursor(text: text, unit: options.offsets)
+            write(doc, text: text, map: &map, into: &out)
+        }
+    }
+
+    private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor, into out: inout [UInt8]) {
         out.append(contentsOf: #"{"schema":"entex/1","id":"#.utf8)
         JSONWriter.appendString(doc.id, to: &out)
         out.append(contentsOf: #","lang":"#.utf8)
@@ -32,7 +38,7 @@ public struct JSONWriter: Sendable {
             JSONWriter.appendString(date, to: &out)
         }
         out.append(contentsOf: #","text":"#.utf8)
-        doc.text.withUnsafeBufferPointer { JSONWriter.appendString(bytes: $0, to: &out) }
+        JSONWriter.appendString(bytes: text, to: &out)
 
         out.append(contentsOf: #","sentences":["#.utf8)
         for (n, s) in doc.sentences.enumerated() {
@@ -70,7 +76,7 @@ public struct JSONWriter: Sendable {
             out.append(contentsOf: #"{"id":"e"#.utf8)
             JSONWriter.appendInt(Int32(n + 1), to: &out)
             out.append(UInt8(ascii: "\""))
-            writeSpan(e.span, doc: doc, map: map, into: &out)
+            writeSpan(e.span, doc: doc, map: &map, into: &out)
             out.append(contentsOf: #","type":""#.utf8)
             out.append(contentsOf: e.type.name.utf8)
             out.append(contentsOf: #"","source":""#.utf8)
@@ -99,13 +105,13 @@ public struct JSONWriter: Sendable {
             out.append(contentsOf: #"{"id":"q"#.utf8)
             JSONWriter.appendInt(Int32(n + 1), to: &out)
             out.append(UInt8(ascii: "\""))
-            writeSpan(q.span, doc: doc, map: map, into: &out)
+            writeSpan(q.span, doc: doc, map: &map, into: &out)
             out.append(contentsOf: #","kind":"#.utf8)
             JSONWriter.appendString(q.kind.rawValue, to: &out)
             out.append(contentsOf: #","speaker":"#.utf8)
             if let s = q.speaker {
                 out.append(contentsOf: #"{"#.utf8)
-                writeSpanFields(s, doc: doc, map: map, into: &out)
+                writeSpanFields(s, doc: doc, map: &map, into: &out)
                 out.append(contentsOf: #","entity":"#.utf8)
                 if let e = q.speakerEntity { writeEntityRef(e, into: &out) } else { out.append(contentsOf: "null".utf8) }
                 out.append(UInt8(ascii: "}"))
@@ -115,7 +121,7 @@ public struct JSONWriter: Sendable {
             out.append(contentsOf: #","cue":"#.utf8)
             if let c = q.cue {
                 out.append(contentsOf: #"{"#.utf8)
-                writeSpanFields(c, doc: doc, map: map, into: &out)
+                writeSpanFields(c, doc: doc, map: &map, into: &out)
                 out.append(UInt8(ascii: "}"))
             } else {
                 out.append(contentsOf: "null".utf8)
@@ -191,12 +197,12 @@ public struct JSONWriter: Sendable {
         out.append(UInt8(ascii: "\""))
     }
 
-    private func writeSpan(_ span: Span, doc: Document, map: OffsetMap, into out: inout [UInt8]) {
+    private func writeSpan(_ span: Span, doc: Document, map: inout OffsetCursor, into out: inout [UInt8]) {
         out.append(UInt8(ascii: ","))
-        writeSpanFields(span, doc: doc, map: map, into: &out)
+        writeSpanFields(span, doc: doc, map: &map, into: &out)
     }
 
-    private func writeSpanFields(_ span: Span, doc: Document, map: OffsetMap, into out: inout [UInt8]) {
+    private func writeSpanFields(_ span: Span, doc: Document, map: inout OffsetCursor, into out: inout [UInt8]) {
         out.append(contentsOf: #""start":"#.utf8)
         JSONWriter.appendInt(map.convert(span.start), to: &out)
         out.append(contentsOf: #","end":"#.utf8)
@@ -245,10 +251,29 @@ public struct JSONWriter: Sendable {
     /// backslashes and control characters escaped, other bytes copied.
     public static func appendString(bytes p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        guard let base = p.baseAddress else {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let n = p.count
         var runStart = 0
         var i = 0
-        while i < p.count {
-            let b = p[i]
+        while i < n {
+            // Eight bytes at a time while none is a control character, '"' or '\\'
+            // (a byte below 0x20, or equal to 0x22 or 0x5C, sets its high bit in `flagged`).
+            if i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222
+                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let flagged = ((w &- 0x2020_2020_2020_2020) & ~w)
+                    | ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                    | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+                if flagged & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            let b = base[i]
             if b >= 0x20 && b != 0x22 && b != 0x5C { i += 1; continue }
             if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
             out.append(UInt8(ascii: "\\"))

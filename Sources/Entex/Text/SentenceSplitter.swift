@@ -1,5 +1,7 @@
-/// Finds sentence boundaries with ICU's sentence break iterator, then
-/// removes the boundaries that follow abbreviations: a title (`Dr.`,
+/// Finds sentence boundaries as ICU's sentence break iterator does (for
+/// ASCII and Latin text by `SimpleSentenceBreaks`, the same rules without
+/// ICU; for other text by ICU itself), then removes the boundaries that
+/// follow abbreviations: a title (`Dr.`,
 /// `Sr.`) never ends a sentence; an initial (`F.` after a capitalized word)
 /// does not either. Sentence spans exclude surrounding white space. Marks
 /// the first token of each sentence with `.sentenceStart`.
@@ -21,7 +23,10 @@ public final class SentenceSplitter: Stage {
         doc.sentences.removeAll(keepingCapacity: true)
         boundaries.removeAll(keepingCapacity: true)
         doc.text.withUnsafeBufferPointer { p in
-            breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
+            if !SimpleSentenceBreaks.find(p, into: &boundaries) {
+                boundaries.removeAll(keepingCapacity: true)
+                breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
+            }
         }
         var start = 0
         var t = 0  // token cursor
@@ -95,6 +100,201 @@ public final class SentenceSplitter: Stage {
     }
 }
 
+/// The sentence boundaries ICU's sentence break iterator (root locale, the
+/// rules of Unicode's UAX #29) finds, for text made only of ASCII, Latin-1
+/// letters and the punctuation of English and Spanish news; for any other
+/// character `find` gives up and ICU runs. A test checks both agree on
+/// generated text.
+enum SimpleSentenceBreaks {
+    /// Sentence break classes of UAX #29 (Extend, Format, Sep and OLetter
+    /// never occur here: text with them goes to ICU).
+    enum Class: UInt8 {
+        case other, cr, lf, sp, lower, upper, oLetter, numeric, aTerm, sTerm, close, sContinue
+        case unsupported
+    }
+
+    /// The class and length of the character at `i`.
+    @inline(__always)
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ ascii: UnsafePointer<Class>) -> (Class, Int) {
+        let b = p[i]
+        if b < 0x80 { return (ascii[Int(b)], 1) }
+        return classifyNonASCII(p, i)
+    }
+
+    @inline(never)
+    static func classifyNonASCII(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
+        let b = p[i]
+        let n = p.count
+        if b == 0xC3, i + 1 < n {
+            let d = p[i + 1]
+            if d == 0x97 || d == 0xB7 { return (.other, 2) }  // × ÷
+            if d >= 0x80 && d <= 0x9E { return (.upper, 2) }
+            if d >= 0x9F && d <= 0xBF { return (.lower, 2) }
+            return (.unsupported, 1)
+        }
+        if b == 0xC2, i + 1 < n {
+            switch p[i + 1] {
+            case 0xA0: return (.sp, 2)  // no-break space
+            case 0xAB, 0xBB: return (.close, 2)  // « »
+            case 0xAA, 0xB5, 0xBA: return (.lower, 2)  // ª µ º
+            case 0xAD: return (.unsupported, 1)  // soft hyphen: Format
+            case 0xA1...0xBF: return (.other, 2)  // ¡ ¿ £ € ° § © ½ and other signs
+            default: return (.unsupported, 1)
+            }
+        }
+        if (b == 0xC4 || b == 0xC5), i + 1 < n, p[i + 1] & 0xC0 == 0x80 {
+            // Latin Extended-A (U+0100–U+017F): letters, cased as Unicode says.
+            let value = UInt32(b & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F)
+            let props = Unicode.Scalar(value)!.properties
+            if props.isUppercase || props.generalCategory == .titlecaseLetter { return (.upper, 2) }
+            return (props.isLowercase ? .lower : .oLetter, 2)
+        }
+        if b == 0xE2, i + 2 < n {
+            switch (p[i + 1], p[i + 2]) {
+            case (0x80, 0x98), (0x80, 0x99), (0x80, 0x9C), (0x80, 0x9D), (0x80, 0xB9), (0x80, 0xBA):
+                return (.close, 3)  // ‘ ’ “ ” ‹ ›
+            case (0x80, 0x93), (0x80, 0x94): return (.sContinue, 3)  // – —
+            case (0x80, 0xA2), (0x80, 0xA6), (0x82, 0xAC): return (.other, 3)  // • … €
+            default: return (.unsupported, 1)
+            }
+        }
+        return (.unsupported, 1)
+    }
+
+    /// `asciiClasses` where the loops read it.
+    static let asciiTable: UnsafePointer<Class> = {
+        let t = UnsafeMutablePointer<Class>.allocate(capacity: 128)
+        for b in 0..<128 { t[b] = asciiClasses[b] }
+        return UnsafePointer(t)
+    }()
+
+    /// ASCII characters that stop the quick scan of `find`: sentence
+    /// terminators, line breaks and controls it does not know.
+    @inline(__always)
+    static func stopsScan(_ c: Class) -> Bool {
+        c == .aTerm || c == .sTerm || c == .cr || c == .lf || c == .unsupported
+    }
+
+    static let asciiClasses: [Class] = (0..<128).map { (b: Int) -> Class in
+        switch UInt8(b) {
+        case 0x0D: .cr
+        case 0x0A: .lf
+        case 0x09, 0x0B, 0x0C, 0x20: .sp
+        case 0x00...0x1F, 0x7F: .unsupported
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): .lower
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): .upper
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): .numeric
+        case UInt8(ascii: "."): .aTerm
+        case UInt8(ascii: "!"), UInt8(ascii: "?"): .sTerm
+        case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"): .close
+        case UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: ":"): .sContinue
+        default: .other
+        }
+    }
+
+    /// Appends the boundaries after the start of `p` (its end included) to
+    /// `out`; returns false when `p` holds a character this does not know.
+    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int]) -> Bool {
+        let n = p.count
+        guard n > 0 else { return true }
+        // Where the sequence ending at the previous character stands in
+        // `SATerm Close* Sp*`: 0 outside it, 1 in `SATerm Close*`, 2 in `Sp*`.
+        var phase = 0
+        var termIsATerm = false
+        var prev = Class.other, beforePrev = Class.other
+        // SB8 look-ahead: the first character at or after `lookFrom` that is
+        // OLetter, Upper, Lower, ParaSep or SATerm, and its class.
+        var lookFrom = -1
+        var lookStop = -1
+        var lookClass = Class.other
+        let ascii = asciiTable
+        var i = 0
+        while i < n {
+            // Outside `SATerm Close* Sp*` and not after a line break, no rule
+            // but SB4 can break: skip ASCII up to the next terminator or line break.
+            if phase == 0 && prev != .cr && prev != .lf {
+                var j = i
+                while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
+                if j > i {
+                    beforePrev = j - i >= 2 ? ascii[Int(p[j - 2])] : prev
+                    prev = ascii[Int(p[j - 1])]
+                    i = j
+                    continue
+                }
+            }
+            let (c, length) = classify(p, i, ascii)
+            if c == .unsupported { return false }
+            if i > 0 {
+                var breaks = false
+                if prev == .cr && c == .lf {
+                    breaks = false  // SB3
+                } else if prev == .cr || prev == .lf {
+                    breaks = true  // SB4
+                } else if prev == .aTerm && c == .numeric {
+                    breaks = false  // SB6
+                } else if prev == .aTerm && c == .upper && (beforePrev == .upper || beforePrev == .lower) {
+                    breaks = false  // SB7
+                } else if phase > 0 {
+                    if termIsATerm && nextLetterIsLower(p, i, ascii, &lookFrom, &lookStop, &lookClass) {
+                        breaks = false  // SB8
+                    } else if c == .sContinue || c == .aTerm || c == .sTerm {
+                        breaks = false  // SB8a
+                    } else if phase == 1 && (c == .close || c == .sp || c == .cr || c == .lf) {
+                        breaks = false  // SB9
+                    } else if c == .sp || c == .cr || c == .lf {
+                        breaks = false  // SB10
+                    } else {
+                        breaks = true  // SB11
+                    }
+                }
+                if breaks { out.append(i) }
+            }
+            switch c {
+            case .aTerm, .sTerm:
+                phase = 1
+                termIsATerm = c == .aTerm
+            case .close where phase == 1:
+                break
+            case .sp where phase >= 1:
+                phase = 2
+            default:
+                phase = 0
+            }
+            beforePrev = prev
+            prev = c
+            i += length
+        }
+        out.append(n)
+        return true
+    }
+
+    /// SB8: whether, skipping anything but OLetter, Upper, Lower, ParaSep
+    /// and SATerm from `i`, a Lower comes next. The answer for a run is
+    /// remembered, so a long run of spaces costs one scan.
+    private static func nextLetterIsLower(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ ascii: UnsafePointer<Class>,
+                                          _ lookFrom: inout Int, _ lookStop: inout Int, _ lookClass: inout Class) -> Bool {
+        if lookFrom >= 0, lookFrom <= i, i <= lookStop { return lookClass == .lower }
+        var j = i
+        lookClass = .other
+        while j < p.count {
+            let (c, length) = classify(p, j, ascii)
+            switch c {
+            case .lower, .upper, .oLetter, .cr, .lf, .aTerm, .sTerm, .unsupported:
+                lookClass = c
+                lookFrom = i
+                lookStop = j
+                return c == .lower
+            default:
+                j += length
+            }
+        }
+        lookFrom = i
+        lookStop = p.count
+        return false
+    }
+}
+
 /// Tells English from Spanish by counting function words in token keys
 /// (lists in `Lexicons/text/stopwords-*.txt`) plus the characters only
 /// Spanish uses (ñ ¿ ¡). Keeps a language the input gave. Too little
@@ -104,14 +304,37 @@ public final class LanguageDetector: Stage {
     public let requires: Layers = [.tokens]
     public let produces: Layers = [.language]
 
-    private let english: ByteStringTable
-    private let spanish: ByteStringTable
+    /// Function words of both languages in one table (one lookup a token);
+    /// `languages[id]`: bit 0 English, bit 1 Spanish.
+    private let functionWords: ByteStringTable
+    private let languages: [UInt8]
+    /// `mayBeFunctionWord[length * 256 + first byte]` for keys shorter than
+    /// `Self.filterLength`: false when no function word has that length and
+    /// first byte, so most other tokens skip the hash lookup.
+    private let mayBeFunctionWord: [Bool]
+    private static let filterLength = 16
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
 
     public init(resources: TextResources) {
-        english = resources.stopwords["en"] ?? ByteStringTable()
-        spanish = resources.stopwords["es"] ?? ByteStringTable()
+        var table = ByteStringTable()
+        var languages: [UInt8] = []
+        for (bit, lang) in [(UInt8(1), "en"), (UInt8(2), "es")] {
+            guard let words = resources.stopwords[lang] else { continue }
+            for id in 0..<words.count {
+                let combined = table.insert(words.key(id))
+                if combined == languages.count { languages.append(0) }
+                languages[combined] |= bit
+            }
+        }
+        functionWords = table
+        self.languages = languages
+        var filter = [Bool](repeating: false, count: Self.filterLength * 256)
+        for id in 0..<table.count {
+            let key = table.key(id)
+            if let first = key.first, key.count < Self.filterLength { filter[key.count * 256 + Int(first)] = true }
+        }
+        mayBeFunctionWord = filter
     }
 
     public func process(_ doc: inout Document) {
@@ -130,8 +353,12 @@ public final class LanguageDetector: Stage {
         doc.tokenKeys.withUnsafeBufferPointer { keys in
             for token in doc.tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
                 let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                if english.lookup(key) != nil { en += 1 }
-                if spanish.lookup(key) != nil { es += 1 }
+                if key.count > 0, key.count < Self.filterLength, !mayBeFunctionWord[key.count * 256 + Int(key[0])] {
+                    // Not a function word.
+                } else if let id = functionWords.lookup(key) {
+                    en += Int(languages[id] & 1)
+                    es += Int(languages[id] >> 1)
+                }
                 if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
             }
         }

@@ -20,7 +20,16 @@ public final class Tokenizer: Stage {
     private let breaker: ICUBreaker
     /// Reused between documents; moved into a local while tokenizing so the
     /// hot loops use statically checked `inout` access, not class-property access.
-    private var piecesStorage: [Piece] = []
+    private var piecesStorage = GrowableBuffer<Piece>(capacity: 4096)
+    /// Tokens and keys of the document being tokenized, written through
+    /// pointers; copied into the document's arrays at the end. Reused.
+    private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384))
+    /// Key and flags (without `spaceBefore`) of one-character tokens that
+    /// `emitOther` handled, by scalar value and kind; bounded.
+    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
+    private static let characterMemoLimit = 4096
+    /// `ByteClass` bits of every byte value, for the scan loops.
+    private let classes = ByteClass.table
 
     struct Piece {
         var start: Int
@@ -28,34 +37,56 @@ public final class Tokenizer: Stage {
         var kind: TokenKind
     }
 
+    /// Where tokens and keys are written while tokenizing.
+    struct Sink {
+        var tokens: GrowableBuffer<Token>
+        var keys: GrowableBuffer<UInt8>
+        /// Key bytes of a non-ASCII token while it is folded.
+        var scratch: [UInt8] = []
+    }
+
     public init(resources: TextResources) throws {
         self.resources = resources
         self.breaker = try ICUBreaker(.word)
     }
 
+    deinit {
+        sinkStorage.tokens.deallocate()
+        sinkStorage.keys.deallocate()
+        piecesStorage.deallocate()
+    }
+
     public func process(_ doc: inout Document) {
-        doc.tokens.removeAll(keepingCapacity: true)
-        doc.tokenKeys.removeAll(keepingCapacity: true)
-        doc.tokens.reserveCapacity(doc.text.count / 5)
-        doc.tokenKeys.reserveCapacity(doc.text.count)
         var pieces = piecesStorage
-        piecesStorage = []
+        var sink = sinkStorage
+        sinkStorage.scratch = []
+        sink.tokens.count = 0
+        sink.keys.count = 0
+        sink.tokens.reserve(doc.text.count / 4 + 16)
+        sink.keys.reserve(doc.text.count + 16)
         doc.text.withUnsafeBufferPointer { p in
-            tokenize(p, pieces: &pieces, into: &doc)
+            tokenize(p, pieces: &pieces, into: &sink)
         }
+        doc.tokens = sink.tokens.array()
+        doc.tokenKeys = sink.keys.array()
+        sinkStorage = sink
         piecesStorage = pieces
         doc.layers.insert(.tokens)
     }
 
     // MARK: - Scan for tweet-aware tokens
 
-    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout [Piece], into doc: inout Document) {
+    private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
         let n = p.count
+        let classes = self.classes
         var i = 0
         var gapStart = 0
         while i < n {
             let b = p[i]
-            guard b < 0x80, ByteClass.mayStartSpecial(b), atBoundary(p, i, sigil: !ByteClass.isAlnum(b)) else {
+            let c = classes[Int(b)]
+            guard c & ByteClass.startsSpecialBit != 0,
+                  atBoundary(p, i, classes, blocking: c & ByteClass.alnumBits == 0 ? ByteClass.blocksSigilBit : ByteClass.blocksSpecialBit)
+            else {
                 i += 1
                 continue
             }
@@ -68,8 +99,9 @@ public final class Tokenizer: Stage {
                 // Most words end in a space or punctuation that no URL or
                 // e-mail address has: skip them without a closer look.
                 var runEnd = i + 1
-                while runEnd < n, ByteClass.isAlnum(p[runEnd]) { runEnd += 1 }
-                if runEnd == n || !ByteClass.mayContinueAddress(p[runEnd]) {
+                runEnd = ByteClass.run(p, from: runEnd, to: n, underscore: false).end
+                while runEnd < n, classes[Int(p[runEnd])] & ByteClass.alnumBits != 0 { runEnd += 1 }
+                if runEnd == n || classes[Int(p[runEnd])] & ByteClass.continuesAddressBit == 0 {
                     i = runEnd
                     continue
                 }
@@ -82,34 +114,45 @@ public final class Tokenizer: Stage {
                 }
             }
             if let special {
-                if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &doc) }
-                if special.kind == .handle { markRetweet(p, before: i, in: &doc) }
-                emit(p, i, special.end, special.kind, into: &doc)
+                if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &sink) }
+                if special.kind == .handle { markRetweet(p, before: i, in: &sink) }
+                emit(p, i, special.end, special.kind, into: &sink)
                 i = special.end
                 gapStart = i
             } else {
                 i += 1
             }
         }
-        if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &doc) }
+        if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &sink) }
     }
 
     /// The retweet marker `RT` right before a handle ("RT @user: …") is a
     /// symbol, not a word: it must not become an organization.
-    private func markRetweet(_ p: UnsafeBufferPointer<UInt8>, before i: Int, in doc: inout Document) {
-        guard let last = doc.tokens.last, last.kind == .word, last.end - last.start == 2,
+    private func markRetweet(_ p: UnsafeBufferPointer<UInt8>, before i: Int, in sink: inout Sink) {
+        guard sink.tokens.count > 0 else { return }
+        let last = sink.tokens.base[sink.tokens.count - 1]
+        guard last.kind == .word, last.end - last.start == 2,
               Int(last.end) + 1 == i, p[Int(last.end)] == 0x20,
               p[Int(last.start)] | 0x20 == UInt8(ascii: "r"), p[Int(last.start) + 1] | 0x20 == UInt8(ascii: "t") else { return }
-        doc.tokens[doc.tokens.count - 1].kind = .symbol
+        sink.tokens.base[sink.tokens.count - 1].kind = .symbol
     }
 
     /// Whether a special token may start at `i`: the previous character is
-    /// not part of a word, a number, a host name or an HTML entity.
+    /// not part of a word, a number, a host name or an HTML entity
+    /// (`blocking`: the class bit of the ASCII characters that prevent it).
     @inline(__always)
-    private func atBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, sigil: Bool) -> Bool {
+    private func atBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>,
+                            blocking: UInt16) -> Bool {
         guard i > 0 else { return true }
         let prev = p[i - 1]
-        if prev < 0x80 { return !(sigil ? ByteClass.blocksSigil(prev) : ByteClass.blocksSpecial(prev)) }
+        if prev < 0x80 { return classes[Int(prev)] & blocking == 0 }
+        return Tokenizer.nonASCIIBoundary(p, i)
+    }
+
+    @inline(never)
+    private static func nonASCIIBoundary(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        // A Latin letter (U+00C0–U+017F, not × ÷) is alphabetic.
+        if i >= 2, SimpleText.letterLength(p, i - 2, i) == 2 { return false }
         let (scalar, _) = UTF8Repair.decodeBefore(p, i)
         guard let s = Unicode.Scalar(scalar) else { return true }
         return !(s.properties.isAlphabetic || s.properties.numericType != nil)
@@ -270,18 +313,19 @@ public final class Tokenizer: Stage {
     /// chunk goes through ICU's word break iterator. A test checks that both
     /// give the same pieces on ASCII text.
     private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                         pieces: inout [Piece], into doc: inout Document) {
-        pieces.removeAll(keepingCapacity: true)
+                         pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
+        pieces.count = 0
+        let classes = self.classes
         var i = start
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
             let chunkStart = i
             let mark = pieces.count
-            let stop = Tokenizer.asciiChunk(p, i, end, into: &pieces)
+            let stop = Tokenizer.asciiChunk(p, i, end, classes, into: &pieces)
             if stop.nonASCII {
                 // Not pure ASCII: ICU takes the whole chunk up to the next ASCII white space.
-                pieces.removeSubrange(mark...)
+                pieces.count = mark
                 var j = stop.position
                 while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
                 icuPieces(p, chunkStart, j, into: &pieces)
@@ -290,12 +334,18 @@ public final class Tokenizer: Stage {
                 i = stop.position
             }
         }
-        mergePieces(p, &pieces)
-        for piece in pieces { emit(p, piece.start, piece.end, piece.kind, into: &doc) }
+        mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
     }
 
     /// ICU word pieces of `p[start..<end]`, white space dropped.
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
+        var buffer = GrowableBuffer<Piece>(capacity: 64)
+        defer { buffer.deallocate() }
+        icuPieces(p, start, end, into: &buffer)
+        pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
+    }
+
+    func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
         let text = UnsafeBufferPointer(rebasing: p[start..<end])
         var previous = 0
         breaker.forEachBoundary(text) { boundary, status in
@@ -332,12 +382,15 @@ public final class Tokenizer: Stage {
     /// join letters to letters and digits to digits, `,` and `;` digits to
     /// digits (WB6/7, WB11/12); anything else is a piece of its own.
     static func asciiPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout [Piece]) {
+        var buffer = GrowableBuffer<Piece>(capacity: 64)
+        defer { buffer.deallocate() }
         var i = start
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
-            i = asciiChunk(p, i, end, into: &pieces).position
+            i = asciiChunk(p, i, end, ByteClass.table, into: &buffer).position
         }
+        pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
     }
 
     /// Pieces of simple text from `start` up to ASCII white space or `end`:
@@ -345,35 +398,45 @@ public final class Tokenizer: Stage {
     /// English and Spanish uses (¡ ¿ « » ‘ ’ “ ” – — …, no-break space).
     /// Stops early, with `nonASCII` set, at anything else, which ICU handles.
     @inline(__always)
-    static func asciiChunk(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                           into pieces: inout [Piece]) -> (position: Int, nonASCII: Bool) {
+    static func asciiChunk(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                           into pieces: inout GrowableBuffer<Piece>) -> (position: Int, nonASCII: Bool) {
         var i = start
         while i < end {
             let c = p[i]
-            if ByteClass.isSpace(c) { return (i, false) }
-            let letterLength = SimpleText.letterLength(p, i, end)
-            guard ByteClass.isWord(c) || letterLength > 0 else {
+            let cc = classes[Int(c)]
+            if cc & ByteClass.spaceBit != 0 { return (i, false) }
+            var letterLength = 0
+            if cc & ByteClass.wordBit == 0 {
                 if c < 0x80 {
-                    pieces.append(Piece(start: i, end: i + 1, kind: ByteClass.isPunct(c) ? .punct : .symbol))
+                    pieces.append(Piece(start: i, end: i + 1, kind: cc & ByteClass.punctBit != 0 ? .punct : .symbol))
                     i += 1
                     continue
                 }
-                switch SimpleText.otherLength(p, i, end) {
-                case 0: return (i, true)
-                case let n where n < 0: i += -n  // no-break space: white space, not a token
-                case let n:
-                    pieces.append(Piece(start: i, end: i + n, kind: .punct))
-                    i += n
+                letterLength = SimpleText.letterLength(p, i, end)
+                if letterLength == 0 {
+                    switch SimpleText.otherLength(p, i, end) {
+                    case 0: return (i, true)
+                    case let n where n < 0: i += -n  // no-break space: white space, not a token
+                    case let n:
+                        pieces.append(Piece(start: i, end: i + n, kind: .punct))
+                        i += n
+                    }
+                    continue
                 }
-                continue
             }
             var j = i + max(1, letterLength)
-            var letters = letterLength > 0 || ByteClass.isAlpha(c)
-            var digits = ByteClass.isDigit(c)
+            var letters = letterLength > 0
+            var seen = cc
             while j < end {
+                // Whole words eight bytes at a time, the rest byte by byte.
+                let run = ByteClass.run(p, from: j, to: end, underscore: true)
+                j = run.end
+                seen |= run.seen
+                guard j < end else { break }
                 let d = p[j]
-                if ByteClass.isWord(d) {
-                    if ByteClass.isAlpha(d) { letters = true } else if ByteClass.isDigit(d) { digits = true }
+                let cd = classes[Int(d)]
+                if cd & ByteClass.wordBit != 0 {
+                    seen |= cd
                     j += 1
                     continue
                 }
@@ -406,7 +469,7 @@ public final class Tokenizer: Stage {
                 }
                 break
             }
-            let kind: TokenKind = letters ? .word : digits ? .number : .punct
+            let kind: TokenKind = letters || seen & ByteClass.letterBits != 0 ? .word : seen & ByteClass.digitBit != 0 ? .number : .punct
             pieces.append(Piece(start: i, end: j, kind: kind))
             i = j
         }
@@ -462,11 +525,9 @@ public final class Tokenizer: Stage {
         }
     }
 
-    /// Joins and splits ICU pieces where readers see other tokens.
-    private func mergePieces(_ p: UnsafeBufferPointer<UInt8>, _ pieces: inout [Piece]) {
-        guard !pieces.isEmpty else { return }
-        var out: [Piece] = []
-        out.reserveCapacity(pieces.count)
+    /// Joins and splits ICU pieces where readers see other tokens, and
+    /// emits the tokens.
+    private func mergeAndEmit(_ p: UnsafeBufferPointer<UInt8>, _ pieces: UnsafeBufferPointer<Piece>, into sink: inout Sink) {
         var k = 0
         while k < pieces.count {
             var piece = pieces[k]
@@ -477,7 +538,7 @@ public final class Tokenizer: Stage {
                 var e = k + 1
                 while e + 1 < pieces.count, pieces[e + 1].start == pieces[e].end, pieces[e + 1].end - pieces[e + 1].start == 1,
                       p[pieces[e + 1].start] == UInt8(ascii: ".") { e += 1 }
-                out.append(Piece(start: piece.start, end: pieces[e].end, kind: .punct))
+                emit(p, piece.start, pieces[e].end, .punct, into: &sink)
                 k = e + 1
                 continue
             }
@@ -488,7 +549,7 @@ public final class Tokenizer: Stage {
                ByteClass.isUpper(p[piece.start]), piece.end - piece.start <= 8 {
                 piece.end = pieces[k + 2].end
                 piece.kind = .word
-                out.append(piece)
+                emit(p, piece.start, piece.end, piece.kind, into: &sink)
                 k += 3
                 continue
             }
@@ -497,7 +558,7 @@ public final class Tokenizer: Stage {
                p[piece.end] == UInt8(ascii: "."), pieces[k + 1].end == piece.end + 1 {
                 let withDot = UnsafeBufferPointer(rebasing: p[piece.start...piece.end])
                 if let consumed = abbreviation(p, withDot, k, pieces) {
-                    out.append(Piece(start: piece.start, end: pieces[k + consumed - 1].end, kind: .abbreviation))
+                    emit(p, piece.start, pieces[k + consumed - 1].end, .abbreviation, into: &sink)
                     k += consumed
                     continue
                 }
@@ -507,29 +568,28 @@ public final class Tokenizer: Stage {
                 let e = piece.end
                 if p[e - 1] | 0x20 == UInt8(ascii: "s") {
                     if p[e - 2] == UInt8(ascii: "'") {
-                        out.append(Piece(start: piece.start, end: e - 2, kind: .word))
-                        out.append(Piece(start: e - 2, end: e, kind: .word))
+                        emit(p, piece.start, e - 2, .word, into: &sink)
+                        emit(p, e - 2, e, .word, into: &sink)
                         k += 1
                         continue
                     }
                     if e - 4 > piece.start, p[e - 4] == 0xE2, p[e - 3] == 0x80, p[e - 2] == 0x99 {
-                        out.append(Piece(start: piece.start, end: e - 4, kind: .word))
-                        out.append(Piece(start: e - 4, end: e, kind: .word))
+                        emit(p, piece.start, e - 4, .word, into: &sink)
+                        emit(p, e - 4, e, .word, into: &sink)
                         k += 1
                         continue
                     }
                 }
             }
-            out.append(piece)
+            emit(p, piece.start, piece.end, piece.kind, into: &sink)
             k += 1
         }
-        pieces = out
     }
 
     /// If the word at `pieces[k]` plus its following '.' (`withDot`) is an
     /// abbreviation or an initial, returns how many pieces it spans.
     private func abbreviation(_ p: UnsafeBufferPointer<UInt8>, _ withDot: UnsafeBufferPointer<UInt8>, _ k: Int,
-                              _ pieces: [Piece]) -> Int? {
+                              _ pieces: UnsafeBufferPointer<Piece>) -> Int? {
         // Abbreviations match case-sensitively: "No." is one, "no." ends a sentence.
         let key = withDot
         // Written with a space: "EE. UU." is pieces EE . UU .
@@ -554,88 +614,202 @@ public final class Tokenizer: Stage {
 
     // MARK: - Tokens and keys
 
-    private func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind, into doc: inout Document) {
-        let bytes = UnsafeBufferPointer(rebasing: p[start..<end])
+    /// Appends the token `p[start..<end]` and its key. ASCII and Latin-1
+    /// letters that fold to ASCII (`Nicolás`, `MÉXICO`) are keyed here in
+    /// one pass; anything else goes to `emitOther`.
+    @inline(__always)
+    private func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind, into sink: inout Sink) {
         var flags: TokenFlags = []
         if start == 0 || Tokenizer.spaceBefore(p, start) { flags.insert(.spaceBefore) }
-        var ascii = true
-        var upper = 0, lower = 0, digits = 0
-        // Three identical letters in a row (case-insensitive): a possible elongation.
+        let length = end - start
+        sink.keys.reserve(length + 8)
+        let keyStart = sink.keys.count
+        let src = p.baseAddress! + start
+        let dst = sink.keys.base + keyStart
+        if length <= 8, start + 8 <= p.count, emitShortASCII(src, length, dst, kind, flags, start, end, into: &sink) {
+            return
+        }
+        let classes = self.classes
+        var seen: UInt16 = 0  // class bits of all letters and digits
+        var firstAlnum: UInt16 = 0  // class bits of the first letter or digit
+        var firstLetter: UInt16 = 0  // class bits of the first letter
+        var latin = false
+        // Three identical lowercase letters in a row in the key: a possible elongation.
         var tripled = false
-        let keyStart = doc.tokenKeys.count
-        // Copy, then count and lowercase the copy in one pass; undone if non-ASCII shows up.
-        doc.tokenKeys.append(contentsOf: bytes)
-        doc.tokenKeys.withUnsafeMutableBufferPointer { keys in
-            var run = 0
-            var last: UInt8 = 0
-            var firstAlnum = -1
-            for k in keyStart..<keys.count {
-                let b = keys[k]
-                if b >= 0x80 { ascii = false; return }
-                if ByteClass.isUpper(b) {
-                    upper += 1
-                    keys[k] = b | 0x20
-                    if firstAlnum < 0 { firstAlnum = k }
-                } else if ByteClass.isLower(b) {
-                    lower += 1
-                    if firstAlnum < 0 { firstAlnum = k }
-                } else if ByteClass.isDigit(b) {
-                    digits += 1
-                    if firstAlnum < 0 { firstAlnum = k }
-                }
-                let folded = keys[k]
-                if folded == last {
-                    run += 1
-                    if run >= 3 && ByteClass.isLower(folded) { tripled = true }
-                } else {
-                    run = 1
-                    last = folded
-                }
-            }
-            // Case lies in the first letter after any sigil (@, #, $).
-            if firstAlnum >= 0, ByteClass.isUpper(bytes[firstAlnum - keyStart]) { flags.insert(.capitalized) }
-        }
-        if ascii {
-            flags.insert(.ascii)
-            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
-        } else if kind != .emoji, Tokenizer.latinFastKey(bytes, keyStart: keyStart, keys: &doc.tokenKeys,
-                                                        upper: &upper, lower: &lower, digits: &digits, flags: &flags) {
-            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
-        } else {
-            doc.tokenKeys.removeSubrange(keyStart...)
-            digits = 0
-            upper = 0; lower = 0
-            var sawFirstLetter = false
-            var i = 0
-            while i < bytes.count {
-                let (value, length) = UTF8Repair.decode(bytes, i)
-                i += length
-                guard let s = Unicode.Scalar(value) else { continue }
-                let props = s.properties
-                if props.numericType != nil { digits += 1; continue }
-                guard props.isAlphabetic else { continue }
-                let isUpper = props.isUppercase || props.generalCategory == .titlecaseLetter
-                if isUpper { upper += 1 } else if props.isLowercase { lower += 1 }
-                if !sawFirstLetter {
-                    sawFirstLetter = true
-                    if isUpper { flags.insert(.capitalized) }
-                }
-            }
-            if upper > 0 && lower == 0 { flags.insert(.allCaps) }
-            if kind == .emoji {
-                doc.tokenKeys.append(contentsOf: bytes)
+        var last1: UInt8 = 0, last2: UInt8 = 0
+        var k = 0, w = 0
+        while k < length {
+            let b = src[k]
+            var c: UInt16
+            var folded: UInt8
+            if b < 0x80 {
+                c = classes[Int(b)] & ByteClass.alnumBits
+                folded = b | UInt8(truncatingIfNeeded: (c & ByteClass.upperBit) << 5)
+                k += 1
             } else {
-                Tokenizer.appendKey(bytes, to: &doc.tokenKeys)
+                guard b == 0xC3, k + 1 < length, kind != .emoji else { break }
+                let d = src[k + 1]
+                folded = SimpleText.latin1Fold(d)
+                guard folded != 0 else { break }
+                c = SimpleText.latin1IsUpper(d) ? ByteClass.upperBit : ByteClass.lowerBit
+                latin = true
+                k += 2
+            }
+            dst[w] = folded
+            w += 1
+            if firstAlnum == 0 { firstAlnum = c }
+            if firstLetter == 0 { firstLetter = c & ByteClass.letterBits }
+            seen |= c
+            if folded == last1 && folded == last2 && ByteClass.isLower(folded) { tripled = true }
+            last2 = last1
+            last1 = folded
+        }
+        guard k == length else {
+            emitOther(UnsafeBufferPointer(start: src, count: length), start, end, kind, flags, into: &sink)
+            return
+        }
+        if latin {
+            if firstLetter & ByteClass.upperBit != 0 { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            // Case lies in the first letter or digit after any sigil (@, #, $).
+            if firstAlnum & ByteClass.upperBit != 0 { flags.insert(.capitalized) }
+        }
+        if seen & ByteClass.upperBit != 0 && seen & ByteClass.lowerBit == 0 { flags.insert(.allCaps) }
+        if seen & ByteClass.letterBits != 0 || (latin && kind == .word) { flags.insert(.hasLetter) }
+        if seen & ByteClass.digitBit != 0 { flags.insert(.hasDigit) }
+        sink.keys.count = keyStart + w
+        if kind == .word, tripled, w >= 3 {
+            var key = sink.scratch
+            sink.scratch = []
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
+            if shortenElongation(&key, from: 0) {
+                flags.insert(.elongated)
+                sink.keys.count = keyStart
+                sink.keys.append(contentsOf: key)
+            }
+            sink.scratch = key
+        }
+        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+    }
+
+    /// `emit` for an ASCII token of at most 8 bytes, all of them handled as
+    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
+    /// from `src` must be readable and `dst` writable. Returns false, having
+    /// changed nothing, when the token is not ASCII.
+    @inline(__always)
+    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ dst: UnsafeMutablePointer<UInt8>,
+                                _ kind: TokenKind, _ flags: TokenFlags, _ start: Int, _ end: Int,
+                                into sink: inout Sink) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let valid: UInt64 = length == 8 ? ~0 : (1 << UInt64(8 * length)) &- 1
+        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & valid
+        guard x & high == 0 else { return false }
+        // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
+        // exactly when the byte is at least c, without carries between bytes.
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { x &+ (0x80 &- c) &* ones }
+        let upper = atLeast(0x41) & ~atLeast(0x5B) & high
+        let lower = atLeast(0x61) & ~atLeast(0x7B) & high
+        let digit = atLeast(0x30) & ~atLeast(0x3A) & high
+        let key = x | (upper >> 2)  // 0x80 >> 2 = 0x20: lowercase
+        UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
+        var flags = flags
+        flags.insert(.ascii)
+        // Case lies in the first letter or digit after any sigil (@, #, $).
+        let alnum = upper | lower | digit
+        if alnum & (0 &- alnum) & upper != 0 { flags.insert(.capitalized) }
+        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
+        if upper | lower != 0 { flags.insert(.hasLetter) }
+        if digit != 0 { flags.insert(.hasDigit) }
+        let keyStart = sink.keys.count
+        sink.keys.count = keyStart + length
+        if kind == .word, length >= 3 {
+            // Byte k's high bit: key byte k equals byte k+1 (`next`), and byte k+2 (`after`).
+            @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+            let next = zeroBytes(key ^ (key >> 8))
+            let after = zeroBytes(key ^ (key >> 16))
+            if next & after & (upper | lower) != 0 {
+                // Three identical letters in a row: a possible elongation.
+                var copy = sink.scratch
+                sink.scratch = []
+                copy.removeAll(keepingCapacity: true)
+                copy.append(contentsOf: UnsafeBufferPointer(start: dst, count: length))
+                if shortenElongation(&copy, from: 0) {
+                    flags.insert(.elongated)
+                    sink.keys.count = keyStart
+                    sink.keys.append(contentsOf: copy)
+                }
+                sink.scratch = copy
             }
         }
-        if upper + lower > 0 || (!ascii && kind == .word) { flags.insert(.hasLetter) }
+        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        return true
+    }
+
+    /// `emit` for tokens with characters other than ASCII and Latin-1
+    /// letters that fold to ASCII: case from Unicode properties, key folded by ICU.
+    @inline(never)
+    private func emitOther(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind,
+                           _ flags: TokenFlags, into sink: inout Sink) {
+        // One character (“ ” ¿ « — an emoji): its key and flags depend only on
+        // the character and the kind, so they are computed once.
+        var memoKey: UInt64?
+        if bytes.count <= 4, UTF8Repair.decode(bytes, 0).1 == bytes.count {
+            let id = UInt64(UTF8Repair.decode(bytes, 0).0) << 8 | UInt64(kind.rawValue)
+            if let known = characterMemo[id] {
+                let keyStart = sink.keys.count
+                sink.keys.append(contentsOf: known.key)
+                sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                         keyEnd: Int32(sink.keys.count), kind: kind,
+                                         flags: flags.union(known.flags)))
+                return
+            }
+            memoKey = id
+        }
+        var flags = flags
+        var key = sink.scratch
+        sink.scratch = []
+        key.removeAll(keepingCapacity: true)
+        var upper = 0, lower = 0, digits = 0
+        var sawFirstLetter = false
+        var i = 0
+        while i < bytes.count {
+            let (value, length) = UTF8Repair.decode(bytes, i)
+            i += length
+            guard let s = Unicode.Scalar(value) else { continue }
+            let props = s.properties
+            if props.numericType != nil { digits += 1; continue }
+            guard props.isAlphabetic else { continue }
+            let isUpper = props.isUppercase || props.generalCategory == .titlecaseLetter
+            if isUpper { upper += 1 } else if props.isLowercase { lower += 1 }
+            if !sawFirstLetter {
+                sawFirstLetter = true
+                if isUpper { flags.insert(.capitalized) }
+            }
+        }
+        if upper > 0 && lower == 0 { flags.insert(.allCaps) }
+        if kind == .emoji {
+            key.append(contentsOf: bytes)
+        } else {
+            Tokenizer.appendKey(bytes, to: &key)
+        }
+        if upper + lower > 0 || kind == .word { flags.insert(.hasLetter) }
         if digits > 0 { flags.insert(.hasDigit) }
-        if kind == .word, tripled || !ascii, doc.tokenKeys.count - keyStart >= 3,
-           shortenElongation(&doc.tokenKeys, from: keyStart) {
+        if kind == .word, key.count >= 3, shortenElongation(&key, from: 0) {
             flags.insert(.elongated)
         }
-        doc.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                keyEnd: Int32(doc.tokenKeys.count), kind: kind, flags: flags))
+        let keyStart = sink.keys.count
+        sink.keys.append(contentsOf: key)
+        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
+            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore))
+        }
+        sink.scratch = key
     }
 
     /// Key and case counts of a token of ASCII and Latin-1 letters that fold
@@ -700,9 +874,17 @@ public final class Tokenizer: Stage {
         return true
     }
 
+    @inline(__always)
     static func spaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
         let prev = p[start - 1]
         if prev < 0x80 { return ByteClass.isSpace(prev) }
+        return nonASCIISpaceBefore(p, start)
+    }
+
+    @inline(never)
+    static func nonASCIISpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        // A Latin letter (U+00C0–U+017F, not × ÷) is not white space.
+        if start >= 2, SimpleText.letterLength(p, start - 2, start) == 2 { return false }
         let (value, _) = UTF8Repair.decodeBefore(p, start)
         return Unicode.Scalar(value)?.properties.isWhitespace ?? false
     }
@@ -817,9 +999,89 @@ enum SimpleText {
     static func latin1IsUpper(_ d: UInt8) -> Bool { d >= 0x80 && d <= 0x9E && d != 0x97 }
 }
 
-/// ASCII byte classes for the hot loops: plain comparisons, no tables
-/// (a global table costs a lazy-initialization check on every access).
+/// ASCII byte classes for the hot loops: plain comparisons. `bits` gives
+/// them as a bit set, from which the tokenizer fills its own 256-entry table
+/// once (a global table costs a lazy-initialization check on every access).
 enum ByteClass {
+    static let upperBit: UInt16 = 1 << 0
+    static let lowerBit: UInt16 = 1 << 1
+    static let digitBit: UInt16 = 1 << 2
+    static let letterBits: UInt16 = 0b011
+    static let alnumBits: UInt16 = 0b111
+    /// `mayStartSpecial`
+    static let startsSpecialBit: UInt16 = 1 << 3
+    /// `mayContinueAddress`
+    static let continuesAddressBit: UInt16 = 1 << 4
+    /// `blocksSigil`
+    static let blocksSigilBit: UInt16 = 1 << 5
+    /// `blocksSpecial`
+    static let blocksSpecialBit: UInt16 = 1 << 6
+    /// `isSpace`
+    static let spaceBit: UInt16 = 1 << 7
+    /// `isWord`
+    static let wordBit: UInt16 = 1 << 8
+    /// `isPunct`
+    static let punctBit: UInt16 = 1 << 9
+
+    /// The end of the run of ASCII letters and digits (and `_` with
+    /// `underscore`) from `start` (at most `limit`), eight bytes at a time,
+    /// and the class bits (`upperBit`, `lowerBit`, `digitBit`) seen in it.
+    /// It stops at the last eight bytes before `limit`; callers finish byte by byte.
+    @inline(__always)
+    static func run(_ p: UnsafeBufferPointer<UInt8>, from start: Int, to limit: Int,
+                    underscore: Bool) -> (end: Int, seen: UInt16) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        var seen: UInt16 = 0
+        while i + 8 <= limit {
+            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            let nonASCII = x & high
+            let low = x & ~high
+            // With the high bits clear, adding 0x80 - c sets a byte's high bit
+            // exactly when the byte is at least c, without carries between bytes.
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            let upper = atLeast(0x41) & ~atLeast(0x5B) & ~nonASCII & high
+            let lower = atLeast(0x61) & ~atLeast(0x7B) & ~nonASCII & high
+            let digit = atLeast(0x30) & ~atLeast(0x3A) & ~nonASCII & high
+            var member = upper | lower | digit
+            if underscore { member |= atLeast(0x5F) & ~atLeast(0x60) & ~nonASCII & high }
+            let outside = ~member & high
+            // Class bits of the bytes before the first one outside the run.
+            let before = outside == 0 ? ~UInt64(0) : (outside & (0 &- outside)) &- 1
+            if upper & before != 0 { seen |= upperBit }
+            if lower & before != 0 { seen |= lowerBit }
+            if digit & before != 0 { seen |= digitBit }
+            if outside != 0 { return (i + outside.trailingZeroBitCount / 8, seen) }
+            i += 8
+        }
+        return (i, seen)
+    }
+
+    /// `bits` of every byte value, made once.
+    static let table: UnsafePointer<UInt16> = {
+        let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+        for b in 0..<256 { t[b] = bits(UInt8(b)) }
+        return UnsafePointer(t)
+    }()
+
+    /// The class bits of an ASCII byte; 0 for bytes from 0x80.
+    static func bits(_ b: UInt8) -> UInt16 {
+        guard b < 0x80 else { return 0 }
+        var c: UInt16 = 0
+        if isUpper(b) { c |= upperBit }
+        if isLower(b) { c |= lowerBit }
+        if isDigit(b) { c |= digitBit }
+        if mayStartSpecial(b) { c |= startsSpecialBit }
+        if mayContinueAddress(b) { c |= continuesAddressBit }
+        if blocksSigil(b) { c |= blocksSigilBit }
+        if blocksSpecial(b) { c |= blocksSpecialBit }
+        if isSpace(b) { c |= spaceBit }
+        if isWord(b) { c |= wordBit }
+        if isPunct(b) { c |= punctBit }
+        return c
+    }
+
     @inline(__always) static func isLower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
     @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }

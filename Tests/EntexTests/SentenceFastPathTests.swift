@@ -1,0 +1,59 @@
+@testable import Entex
+import XCTest
+
+/// The sentence splitter's fast path (UAX #29 sentence rules for ASCII and
+/// Latin text, without ICU) must find exactly the boundaries ICU finds;
+/// these tests compare the two on generated text.
+final class SentenceFastPathTests: XCTestCase {
+    private struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    }
+
+    /// Pieces the generator strings together: sentence ends, closing
+    /// punctuation, spaces, line breaks, letters of each case, digits.
+    private static let alphabet: [String] = [
+        "a", "b", "x", "Z", "T", "á", "É", "ñ", "Ü", "ß", "ÿ", "Ł", "ő", "ſ", "ĸ", "ª", "º", "µ", "0", "7",
+        ".", ".", ".", "!", "?", ",", ";", ":", "-", "–", "—", "…", "¿", "¡", "×", "÷", "£", "€", "°", "§",
+        "'", "\"", "(", ")", "[", "]", "{", "}", "«", "»", "‘", "’", "“", "”", "‹", "›", "·", "•",
+        "&", "%", "$", "#", "@", "/", "*", "_", "+", "=", "<", ">", "|", "~",
+        "¢", "¤", "¥", "¦", "¨", "©", "¬", "®", "¯", "±", "²", "³", "´", "¶", "¸", "¹", "¼", "½", "¾",
+        "Ā", "ĳ", "Ĳ", "ŉ", "Ŀ", "ŀ",
+        " ", " ", " ", " ", "\u{A0}", "\t", "\n", "\r", "\r\n",
+        "Mr", "Dr", "the", "The", "U.S", "EE", "UU", "él", "Él", "said", "2.5", "1,000",
+    ]
+
+    func testFastSentenceBoundariesEqualICUBoundaries() throws {
+        let breaker = try ICUBreaker(.sentence)
+        var g = Generator(state: 20261126)
+        var handled = 0
+        for round in 0..<40000 {
+            let length = 1 + Int(g.next() % 30)
+            let text = (0..<length).map { _ in g.pick(Self.alphabet) }.joined()
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { p in
+                var fast: [Int] = []
+                guard SimpleSentenceBreaks.find(p, into: &fast) else { return }
+                handled += 1
+                var slow: [Int] = []
+                breaker.forEachBoundary(p) { boundary, _ in slow.append(boundary) }
+                XCTAssertEqual(fast, slow, "round \(round): \(text.debugDescription)")
+            }
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+        // Most generated texts must take the fast path, or this tests little.
+        XCTAssertGreaterThan(handled, 30000)
+    }
+
+    func testTextWithOtherCharactersFallsBackToICU() {
+        for text in ["emoji 😀. Next", "soft\u{AD}hyphen. X", "Ελληνικά. Λ", "zero\u{200B}width. x"] {
+            var out: [Int] = []
+            let known = Array(text.utf8).withUnsafeBufferPointer { SimpleSentenceBreaks.find($0, into: &out) }
+            XCTAssertFalse(known, text)
+        }
+    }
+}
