@@ -36,66 +36,149 @@ public final class RegexTagger: Stage {
     public var referenceDate: CivilDate?
 
     private let patterns: RegexPatterns
-    /// Pattern indexes per document language bucket: `en`, `es`, `*` (other languages).
-    private let buckets: [String: [Int]]
-    private let tokenPatterns: [String: [TokenKind: Int]]
+
+    /// What runs for documents of one language bucket (`en`, `es`, `*`).
+    private struct Plan {
+        /// Regex blocks for the bucket, in file order, and their trigger bits.
+        var patterns: [Int] = []
+        var patternTriggers: [UInt64] = []
+        /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
+        var tokenPattern: [Int] = []
+        /// Token key → trigger bits, only bits some pattern of the bucket uses.
+        var table = ByteStringTable()
+        var masks: [UInt64] = []
+        /// Trigger bits some pattern of the bucket uses.
+        var used: UInt64 = 0
+        /// For each first byte of a key with trigger bits, the key lengths
+        /// present (bit min(length, 63)): most tokens are ruled out without hashing.
+        var lengths = [UInt64](repeating: 0, count: 256)
+        /// Whether the table has an empty key (then empty keys are looked up).
+        var hasEmptyKey = false
+        var words = WordLists()
+    }
+    /// Plans for `en`, `es` and other languages.
+    private let plans: [Plan]
+    /// Bytes each pattern's match can start with (256 bits, 4 words per pattern;
+    /// all set when PCRE2 knows no restriction): a token start outside the set is
+    /// not tried.
+    private let startBytes: [UInt64]
+    /// Word-list values for each pattern's language, looked up once.
+    private let valuesByPattern: [WordValues]
+    /// Group numbers of each pattern by `NormalizerGroup` (the name's groups, then its `…2` ones).
+    private let groupNumbers: [[[Int]]]
+
     private let matcher: OpaquePointer
-    private var ovector: [Int]
+    /// Capture offsets of the last match (`pairs` pairs).
+    private let ovector: UnsafeMutablePointer<Int>
     private let pairs: Int
 
     // Per-document scratch.
-    private var tokenMasks: [UInt64] = []
+    private var plan = 0
+    /// Trigger tokens, their trigger bits and their sentence's token range.
     private var triggerTokens: [Int32] = []
-    private var sentenceOfToken: [Int32] = []
-    private var sentenceTokens: [(start: Int32, end: Int32)] = []
+    private var triggerMasks: [UInt64] = []
+    private var triggerSentences: [(start: Int32, end: Int32)] = []
     private var found: [Found] = []
     private var captureStore: [Int] = []
-    /// Word lists for each pattern's language, looked up once.
-    private let wordsByPattern: [WordLists]
+    private var survivors: [Entity] = []
 
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
-        var buckets: [String: [Int]] = [:]
-        var tokenPatterns: [String: [TokenKind: Int]] = [:]
+        var plans: [Plan] = []
         for lang in ["en", "es", "*"] {
+            var plan = Plan()
             let indexes = patterns.patterns.indices.filter {
                 let l = patterns.patterns[$0].language
                 return lang == "*" || l == "*" || l == lang
             }
-            buckets[lang] = indexes.filter { patterns.patterns[$0].regex != nil }
-            var byKind: [TokenKind: Int] = [:]
-            for i in indexes { if let kind = patterns.patterns[i].tokenKind, byKind[kind] == nil { byKind[kind] = i } }
-            tokenPatterns[lang] = byKind
+            plan.patterns = indexes.filter { patterns.patterns[$0].regex != nil }
+            plan.patternTriggers = plan.patterns.map { patterns.patterns[$0].triggers }
+            plan.used = plan.patternTriggers.reduce(0, |)
+            plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
+            for i in indexes {
+                if let kind = patterns.patterns[i].tokenKind, plan.tokenPattern[Int(kind.rawValue)] < 0 {
+                    plan.tokenPattern[Int(kind.rawValue)] = i
+                }
+            }
+            if let tables = patterns.triggerTables[lang] {
+                // Keep only the keys that carry a bit some pattern uses.
+                for id in 0..<tables.table.count {
+                    let key = Array(tables.table.key(id))
+                    // A key without used bits still blocks the retry without its final '.'.
+                    guard tables.masks[id] & plan.used != 0 || key.last == UInt8(ascii: ".") else { continue }
+                    let newID = plan.table.insert(key)
+                    if newID == plan.masks.count { plan.masks.append(0) }
+                    plan.masks[newID] |= tables.masks[id] & plan.used
+                    if let first = key.first {
+                        plan.lengths[Int(first)] |= 1 << UInt64(min(key.count, 63))
+                    } else {
+                        plan.hasEmptyKey = true
+                    }
+                }
+            }
+            plan.words = patterns.words[lang] ?? WordLists()
+            plans.append(plan)
         }
-        self.buckets = buckets
-        self.tokenPatterns = tokenPatterns
-        self.wordsByPattern = patterns.patterns.map { patterns.words[$0.language] ?? WordLists() }
+        self.plans = plans
+        var startBytes: [UInt64] = []
+        for p in patterns.patterns {
+            var bitmap = [UInt8](repeating: 0xFF, count: 32)
+            if let regex = p.regex, entex_regex_start_bytes(regex.handle, &bitmap) == 0 {
+                bitmap = [UInt8](repeating: 0xFF, count: 32)
+            }
+            for w in 0..<4 {
+                var word: UInt64 = 0
+                for b in 0..<8 { word |= UInt64(bitmap[8 * w + b]) << UInt64(8 * b) }
+                startBytes.append(word)
+            }
+        }
+        self.startBytes = startBytes
+        var valuesByLanguage: [String: WordValues] = [:]
+        for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
+        let noWords = WordValues(WordLists())
+        self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
+        self.groupNumbers = patterns.patterns.map { p in
+            NormalizerGroup.allCases.map { g in
+                let name = RegexPatterns.groupNames[g.rawValue]
+                return (p.groups[name] ?? []) + (p.groups[name + "2"] ?? [])
+            }
+        }
         pairs = (patterns.patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
-        ovector = [Int](repeating: 0, count: 2 * pairs)
+        ovector = .allocate(capacity: 2 * pairs)
+        ovector.initialize(repeating: 0, count: 2 * pairs)
         guard let m = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit) else {
             fatalError("PCRE2 match state: out of memory")
         }
         matcher = m
     }
 
-    deinit { entex_matcher_free(matcher) }
+    deinit {
+        entex_matcher_free(matcher)
+        ovector.deallocate()
+    }
 
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        let lang = doc.language == "en" || doc.language == "es" ? doc.language! : "*"
-        let reference = RegexTagger.documentDate(doc) ?? referenceDate
+        plan = doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2
         found.removeAll(keepingCapacity: true)
         captureStore.removeAll(keepingCapacity: true)
-        tagTokens(doc, lang: lang)
-        let union = computeTriggers(doc, lang: lang)
+        tagTokens(doc)
+        let union = computeTriggers(doc)
         if union != 0 {
             mapSentences(doc)
-            for index in buckets[lang]! where patterns.patterns[index].triggers & union != 0 {
-                run(index, doc: &doc, reference: reference)
+            var warnings: [Warning] = []
+            doc.text.withUnsafeBufferPointer { text in
+                doc.tokens.withUnsafeBufferPointer { tokens in
+                    let p = plans[plan]
+                    for (k, index) in p.patterns.enumerated() where p.patternTriggers[k] & union != 0 {
+                        run(index, text: text, tokens: tokens, warnings: &warnings)
+                    }
+                }
             }
+            doc.warnings.append(contentsOf: warnings)
         }
-        appendOutermost(to: &doc, reference: reference)
+        appendOutermost(to: &doc)
     }
 
     /// The document's own date: `date`, else `created_at` or `timestamp_ms` kept in `meta`.
@@ -109,55 +192,64 @@ public final class RegexTagger: Stage {
 
     // MARK: - Token entities
 
-    private func tagTokens(_ doc: Document, lang: String) {
-        let kinds = tokenPatterns[lang]!
-        guard !kinds.isEmpty else { return }
-        let words = patterns.words[lang] ?? WordLists()
-        for token in doc.tokens {
-            switch token.kind {
-            case .url, .email, .handle, .hashtag, .cashtag:
-                guard let index = kinds[token.kind] else { continue }
-                let p = patterns.patterns[index]
-                var value: JSONValue?
-                if p.normalizer != .none {
-                    value = Normalizers.normalize(p.normalizer, whole: doc.string(token.span), group: { _ in nil },
-                                                  words: words, language: p.language, reference: nil)
+    private func tagTokens(_ doc: Document) {
+        plans[plan].tokenPattern.withUnsafeBufferPointer { kinds in
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                for token in tokens {
+                    switch token.kind {
+                    case .url, .email, .handle, .hashtag, .cashtag:
+                        let index = kinds[Int(token.kind.rawValue)]
+                        guard index >= 0 else { continue }
+                        // The value is computed in `value(of:)`, for survivors only.
+                        found.append(Found(span: token.span, pattern: index, priority: patterns.patterns[index].priority,
+                                           captureOffset: 0, captures: 0))
+                    default: continue
+                    }
                 }
-                found.append(Found(span: token.span, pattern: index, priority: p.priority,
-                                   captureOffset: 0, captures: 0, value: value))
-            default: continue
             }
         }
     }
 
     // MARK: - Triggers and windows
 
-    /// Marks each token with the trigger bits it carries; returns their union.
-    private func computeTriggers(_ doc: Document, lang: String) -> UInt64 {
+    /// Lists the tokens that carry trigger bits some pattern of the language uses; returns their union.
+    private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        tokenMasks.removeAll(keepingCapacity: true)
-        tokenMasks.reserveCapacity(n)
         triggerTokens.removeAll(keepingCapacity: true)
-        guard let tables = patterns.triggerTables[lang] else { return 0 }
+        triggerMasks.removeAll(keepingCapacity: true)
+        let p = plans[plan]
+        guard p.used != 0 else { return 0 }
+        let digit = RegexPatterns.digitTrigger & p.used
         var union: UInt64 = 0
-        doc.tokens.withUnsafeBufferPointer { tokens in
-            doc.tokenKeys.withUnsafeBufferPointer { keys in
-                for i in 0..<n {
-                    let t = tokens[i]
-                    var mask: UInt64 = t.flags.contains(.hasDigit) ? RegexPatterns.digitTrigger : 0
-                    if t.kind == .word || t.kind == .abbreviation || t.kind == .symbol || t.kind == .punct {
-                        var key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
-                        if let id = tables.table.lookup(key) {
-                            mask |= tables.masks[id]
-                        } else if key.count > 1, key[key.count - 1] == UInt8(ascii: ".") {
-                            key = UnsafeBufferPointer(rebasing: key.dropLast())
-                            if let id = tables.table.lookup(key) { mask |= tables.masks[id] }
+        p.lengths.withUnsafeBufferPointer { lengths in
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                doc.tokenKeys.withUnsafeBufferPointer { keys in
+                    for i in 0..<n {
+                        let t = tokens[i]
+                        var mask: UInt64 = t.flags.contains(.hasDigit) ? digit : 0
+                        if t.kind == .word || t.kind == .abbreviation || t.kind == .symbol || t.kind == .punct {
+                            let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
+                            let count = key.count
+                            if count > 0 {
+                                let present = lengths[Int(key[0])]
+                                let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
+                                if present & (1 << UInt64(min(count, 63))) != 0
+                                    || (dot && present & (1 << UInt64(min(count - 1, 63))) != 0) {
+                                    if let id = p.table.lookup(key) {
+                                        mask |= p.masks[id]
+                                    } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
+                                        mask |= p.masks[id]
+                                    }
+                                }
+                            } else if p.hasEmptyKey, let id = p.table.lookup(key) {
+                                mask |= p.masks[id]
+                            }
                         }
-                    }
-                    tokenMasks.append(mask)
-                    if mask != 0 {
-                        triggerTokens.append(Int32(i))
-                        union |= mask
+                        if mask != 0 {
+                            triggerTokens.append(Int32(i))
+                            triggerMasks.append(mask)
+                            union |= mask
+                        }
                     }
                 }
             }
@@ -165,89 +257,89 @@ public final class RegexTagger: Stage {
         return union
     }
 
-    /// Sentence index of every token and token range of every sentence.
+    /// The token range of each trigger token's sentence. A token belongs to
+    /// the last sentence starting at or before it (the first sentence when none).
     private func mapSentences(_ doc: Document) {
-        let n = doc.tokens.count
-        sentenceOfToken.removeAll(keepingCapacity: true)
-        sentenceTokens.removeAll(keepingCapacity: true)
+        let n = Int32(doc.tokens.count)
+        triggerSentences.removeAll(keepingCapacity: true)
         if doc.sentences.isEmpty {
-            sentenceOfToken = [Int32](repeating: 0, count: n)
-            sentenceTokens.append((0, Int32(n)))
+            triggerSentences = [(start: Int32, end: Int32)](repeating: (0, n), count: triggerTokens.count)
             return
         }
-        sentenceOfToken.reserveCapacity(n)
         var s = 0
-        var start = 0
-        doc.tokens.withUnsafeBufferPointer { tokens in
-            doc.sentences.withUnsafeBufferPointer { sentences in
-                for i in 0..<n {
-                    // Tokens between sentences (none in practice) join the previous one.
-                    while s + 1 < sentences.count, tokens[i].start >= sentences[s + 1].start {
-                        sentenceTokens.append((Int32(start), Int32(i)))
-                        start = i
-                        s += 1
-                    }
-                    sentenceOfToken.append(Int32(sentenceTokens.count))
-                }
+        var range: (start: Int32, end: Int32) = (0, doc.sentences.count > 1 ? Int32(doc.firstToken(atOrAfter: doc.sentences[1].start)) : n)
+        for t in triggerTokens {
+            let start = doc.tokens[Int(t)].start
+            if s + 1 < doc.sentences.count && start >= doc.sentences[s + 1].start {
+                repeat { s += 1 } while s + 1 < doc.sentences.count && start >= doc.sentences[s + 1].start
+                range.start = Int32(doc.firstToken(atOrAfter: doc.sentences[s].start))
+                range.end = s + 1 < doc.sentences.count ? Int32(doc.firstToken(atOrAfter: doc.sentences[s + 1].start)) : n
             }
+            triggerSentences.append(range)
         }
-        sentenceTokens.append((Int32(start), Int32(n)))
     }
 
     /// Tries the anchored pattern at every token start from `tokensBefore`
     /// tokens before each trigger token up to the trigger itself, inside its
     /// sentence; a match must end on a token boundary. After a match, starts
     /// inside it are skipped. Values are computed later, for survivors only.
-    private func run(_ index: Int, doc: inout Document, reference: CivilDate?) {
+    private func run(_ index: Int, text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
+                     warnings: inout [Warning]) {
         let pattern = patterns.patterns[index]
         guard let regex = pattern.anchored ?? pattern.regex else { return }
         let mask = pattern.triggers
+        let allowed = (startBytes[4 * index], startBytes[4 * index + 1], startBytes[4 * index + 2], startBytes[4 * index + 3])
         var nextStart = 0          // first token index not yet tried
         var coveredUntil: Int32 = 0  // end of the last accepted match
         var warned = false
-        let textCount = doc.text.count
-        for t32 in triggerTokens where tokenMasks[Int(t32)] & mask != 0 {
-            let t = Int(t32)
-            let sentence = sentenceTokens[Int(sentenceOfToken[t])]
+        let textCount = text.count
+        for k in 0..<triggerTokens.count where triggerMasks[k] & mask != 0 {
+            let t = Int(triggerTokens[k])
+            let sentence = triggerSentences[k]
             let from = max(Int(sentence.start), t - RegexTagger.tokensBefore, nextStart)
             guard from <= t else { continue }
             // A match may reach at most `tokensAfter` tokens past its trigger: bounded
             // work per attempt, however long the sentence (a list of 100 000 numbers).
             let lastToken = min(Int(sentence.end), t + RegexTagger.tokensAfter + 1) - 1
-            let subjectEnd = lastToken >= t && lastToken < doc.tokens.count ? Int(doc.tokens[lastToken].end) : textCount
+            let subjectEnd = lastToken >= t && lastToken < tokens.count ? Int(tokens[lastToken].end) : textCount
             for s in from...t {
                 nextStart = s + 1
-                let position = doc.tokens[s].start
+                let position = tokens[s].start
                 if position < coveredUntil { continue }
-                let rc = doc.text.withUnsafeBufferPointer { text in
-                    ovector.withUnsafeMutableBufferPointer { o in
-                        o.withMemoryRebound(to: size_t.self) { o in
-                            entex_regex_match(regex.handle, text.baseAddress, subjectEnd, Int(position), 0, matcher,
-                                              o.baseAddress, UInt32(pairs))
-                        }
-                    }
+                // A byte the pattern cannot start with: PCRE2 would fail at once.
+                let b = text[Int(position)]
+                let word = b < 128 ? (b < 64 ? allowed.0 : allowed.1) : (b < 192 ? allowed.2 : allowed.3)
+                if word & (1 << UInt64(b & 63)) == 0 { continue }
+                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
+                    entex_regex_match(regex.handle, text.baseAddress, subjectEnd, Int(position), 0, matcher, o, UInt32(pairs))
                 }
                 if rc < 0 {
                     if !warned {
                         warned = true
-                        doc.warnings.append(Warning(code: "regex-limit",
-                                                    message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
-                                                    offset: position))
+                        warnings.append(Warning(code: "regex-limit",
+                                                message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
+                                                offset: position))
                     }
                     continue
                 }
                 guard rc > 0 else { continue }
                 let matchStart = ovector[0], matchEnd = ovector[1]
-                guard matchStart == Int(position), matchEnd > matchStart, tokenEnding(at: matchEnd, doc) != nil else { continue }
+                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, tokens) else { continue }
                 record(index, matchStart, matchEnd, captures: Int(rc))
                 coveredUntil = Int32(matchEnd)
             }
         }
     }
 
-    private func tokenEnding(at offset: Int, _ doc: Document) -> Int? {
-        let i = doc.firstToken(atOrAfter: Int32(offset)) - 1
-        return i >= 0 && doc.tokens[i].end == Int32(offset) ? i : nil
+    /// Whether a token ends at `offset`.
+    private func endsToken(at offset: Int, _ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        // The last token starting before `offset`.
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Int(tokens[mid].start) < offset { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && Int(tokens[low - 1].end) == offset
     }
 
     /// A match waiting for the outermost filter; its capture offsets are in `captureStore`.
@@ -257,37 +349,30 @@ public final class RegexTagger: Stage {
         var priority: Int32
         var captureOffset: Int
         var captures: Int
-        /// Value already known (token blocks).
-        var value: JSONValue?
     }
 
     private func record(_ index: Int, _ start: Int, _ end: Int, captures: Int) {
         let offset = captureStore.count
-        captureStore.append(contentsOf: ovector[0..<(2 * captures)])
+        captureStore.append(contentsOf: UnsafeBufferPointer(start: ovector, count: 2 * captures))
         found.append(Found(span: Span(start, end), pattern: index, priority: patterns.patterns[index].priority,
-                           captureOffset: offset, captures: captures, value: nil))
+                           captureOffset: offset, captures: captures))
     }
 
-    private func value(of f: Found, doc: Document, reference: CivilDate?) -> JSONValue? {
+    private func value(of f: Found, doc: Document, text: UnsafeBufferPointer<UInt8>,
+                       store: UnsafeBufferPointer<Int>, reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
-        guard pattern.normalizer != .none, pattern.regex != nil else { return f.value }
-        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(doc.text, f.span) { return .number(n) }
-        let store = captureStore
-        let text = doc.text
-        func group(_ name: String) -> String? {
-            for variant in [name, name + "2"] {
-                for number in pattern.groups[variant] ?? [] where number < f.captures {
-                    let a = store[f.captureOffset + 2 * number], b = store[f.captureOffset + 2 * number + 1]
-                    // Unset groups are SIZE_MAX, which reads as -1 here.
-                    if a >= 0, b >= a { return String(decoding: text[a..<b], as: UTF8.self) }
-                }
-            }
-            return nil
+        guard pattern.normalizer != .none else { return nil }
+        guard pattern.regex != nil else {
+            // A token block: the token's text alone.
+            return Normalizers.normalize(pattern.normalizer, whole: doc.string(f.span), group: { _ in nil },
+                                         words: plans[plan].words, language: pattern.language, reference: nil)
         }
-        let words = wordsByPattern[f.pattern]
-        return Normalizers.normalize(pattern.normalizer,
-                                     whole: String(decoding: text[Int(f.span.start)..<Int(f.span.end)], as: UTF8.self),
-                                     group: group, words: words, language: pattern.language, reference: reference)
+        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(doc.text, f.span) { return .number(n) }
+        let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
+                                numbers: groupNumbers[f.pattern])
+        return Normalizers.normalize(pattern.normalizer, match, values: valuesByPattern[f.pattern],
+                                     language: pattern.language, reference: reference)
     }
 
     /// The text of `span` when it is a plain integer in ASCII digits (most
@@ -302,7 +387,7 @@ public final class RegexTagger: Stage {
     }
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
-    private func appendOutermost(to doc: inout Document, reference: CivilDate?) {
+    private func appendOutermost(to doc: inout Document) {
         guard !found.isEmpty else { return }
         found.sort {
             if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
@@ -311,14 +396,25 @@ public final class RegexTagger: Stage {
             return $0.pattern < $1.pattern
         }
         var maxEnd: Int32 = -1
-        for f in found {
-            if f.span.end <= maxEnd { continue }
-            maxEnd = f.span.end
-            let pattern = patterns.patterns[f.pattern]
-            doc.candidates.append(Entity(span: f.span, type: pattern.type, source: .regex,
-                                         value: value(of: f, doc: doc, reference: reference),
-                                         priority: pattern.priority, rule: pattern.name))
+        survivors.removeAll(keepingCapacity: true)
+        // The reference date is worked out only when a date value needs it.
+        var reference: CivilDate??
+        doc.text.withUnsafeBufferPointer { text in
+            captureStore.withUnsafeBufferPointer { store in
+                for f in found {
+                    if f.span.end <= maxEnd { continue }
+                    maxEnd = f.span.end
+                    let pattern = patterns.patterns[f.pattern]
+                    if pattern.normalizer == .date && reference == nil {
+                        reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                    }
+                    survivors.append(Entity(span: f.span, type: pattern.type, source: .regex,
+                                            value: value(of: f, doc: doc, text: text, store: store, reference: reference ?? nil),
+                                            priority: pattern.priority, rule: pattern.name))
+                }
+            }
         }
+        doc.candidates.append(contentsOf: survivors)
     }
 
     static func errorMessage(_ code: Int32) -> String {
