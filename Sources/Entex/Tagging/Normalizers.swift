@@ -476,11 +476,18 @@ struct MatchGroups {
     let whole: Range<Int>
     /// PCRE2 offsets of this match: start and end of group 0, 1, …; unset groups are -1.
     let offsets: UnsafeBufferPointer<Int>
-    /// Group numbers of each `NormalizerGroup` (the name's groups, then its `…2` stand-ins).
-    let numbers: [[Int]]
+    /// Group numbers of the pattern: those of `NormalizerGroup` g (the name's
+    /// groups, then its `…2` stand-ins) are `numbers[bounds[g]..<bounds[g + 1]]`.
+    let numbers: UnsafeBufferPointer<Int32>
+    let bounds: UnsafeBufferPointer<Int32>
 
     func range(_ g: NormalizerGroup) -> Range<Int>? {
-        for number in numbers[g.rawValue] where 2 * number + 1 < offsets.count {
+        var i = Int(bounds[g.rawValue])
+        let end = Int(bounds[g.rawValue + 1])
+        while i < end {
+            let number = Int(numbers[i])
+            i += 1
+            guard 2 * number + 1 < offsets.count else { continue }
             let a = offsets[2 * number], b = offsets[2 * number + 1]
             if a >= 0, b >= a { return a..<b }
         }

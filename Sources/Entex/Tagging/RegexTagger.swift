@@ -49,9 +49,9 @@ public final class RegexTagger: Stage {
         var masks: [UInt64] = []
         /// Trigger bits some pattern of the bucket uses.
         var used: UInt64 = 0
-        /// For each first byte of a key with trigger bits, the key lengths
-        /// present (bit min(length, 63)): most tokens are ruled out without hashing.
-        var lengths = [UInt64](repeating: 0, count: 256)
+        /// A 65 536-bit filter over (length, first, second and last byte) of the
+        /// table's keys: most tokens are ruled out without hashing their key.
+        var filter = [UInt64](repeating: 0, count: 1024)
         /// Whether the table has an empty key (then empty keys are looked up).
         var hasEmptyKey = false
         var words = WordLists()
@@ -64,8 +64,11 @@ public final class RegexTagger: Stage {
     private let startBytes: [UInt64]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
-    /// Group numbers of each pattern by `NormalizerGroup` (the name's groups, then its `…2` ones).
-    private let groupNumbers: [[[Int]]]
+    /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
+    /// ones): pattern p, group g has `groupNumbers[groupBounds[p * stride + g]..<groupBounds[p * stride + g + 1]]`.
+    private let groupNumbers: [Int32]
+    private let groupBounds: [Int32]
+    private static let groupStride = NormalizerGroup.allCases.count + 1
 
     private let matcher: OpaquePointer
     /// Capture offsets of the last match (`pairs` pairs).
@@ -77,10 +80,11 @@ public final class RegexTagger: Stage {
     /// Trigger tokens, their trigger bits and their sentence's token range.
     private var triggerTokens: [Int32] = []
     private var triggerMasks: [UInt64] = []
-    private var triggerSentences: [(start: Int32, end: Int32)] = []
+    /// First token of each trigger's window and the subject end offset for it.
+    private var windowStarts: [Int32] = []
+    private var subjectEnds: [Int] = []
     private var found: [Found] = []
     private var captureStore: [Int] = []
-    private var survivors: [Entity] = []
 
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
@@ -109,8 +113,9 @@ public final class RegexTagger: Stage {
                     let newID = plan.table.insert(key)
                     if newID == plan.masks.count { plan.masks.append(0) }
                     plan.masks[newID] |= tables.masks[id] & plan.used
-                    if let first = key.first {
-                        plan.lengths[Int(first)] |= 1 << UInt64(min(key.count, 63))
+                    if !key.isEmpty {
+                        let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
+                        plan.filter[h >> 6] |= 1 << UInt64(h & 63)
                     } else {
                         plan.hasEmptyKey = true
                     }
@@ -137,12 +142,18 @@ public final class RegexTagger: Stage {
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
         self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
-        self.groupNumbers = patterns.patterns.map { p in
-            NormalizerGroup.allCases.map { g in
+        var groupNumbers: [Int32] = []
+        var groupBounds: [Int32] = []
+        for p in patterns.patterns {
+            for g in NormalizerGroup.allCases {
                 let name = RegexPatterns.groupNames[g.rawValue]
-                return (p.groups[name] ?? []) + (p.groups[name + "2"] ?? [])
+                groupBounds.append(Int32(groupNumbers.count))
+                groupNumbers += ((p.groups[name] ?? []) + (p.groups[name + "2"] ?? [])).map { Int32($0) }
             }
+            groupBounds.append(Int32(groupNumbers.count))
         }
+        self.groupNumbers = groupNumbers
+        self.groupBounds = groupBounds
         pairs = (patterns.patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
         ovector = .allocate(capacity: 2 * pairs)
         ovector.initialize(repeating: 0, count: 2 * pairs)
@@ -166,7 +177,7 @@ public final class RegexTagger: Stage {
         tagTokens(doc)
         let union = computeTriggers(doc)
         if union != 0 {
-            mapSentences(doc)
+            mapWindows(doc)
             var warnings: [Warning] = []
             doc.text.withUnsafeBufferPointer { text in
                 doc.tokens.withUnsafeBufferPointer { tokens in
@@ -212,7 +223,16 @@ public final class RegexTagger: Stage {
 
     // MARK: - Triggers and windows
 
-    /// Lists the tokens that carry trigger bits some pattern of the language uses; returns their union.
+    /// Filter position of the first `count` bytes of `key` (count ≥ 1).
+    @inline(__always)
+    static func filterHash(_ key: UnsafeBufferPointer<UInt8>, _ count: Int) -> Int {
+        let v = UInt32(key[0]) | UInt32(count > 1 ? key[1] : 0) << 8 | UInt32(key[count - 1]) << 16
+            | UInt32(truncatingIfNeeded: min(count, 255)) << 24
+        return Int((v &* 0x9E37_79B1) >> 16)
+    }
+
+    /// Lists the tokens that carry trigger bits some pattern of the language uses
+    /// and records every token's first byte; returns the union of the bits.
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
         triggerTokens.removeAll(keepingCapacity: true)
@@ -221,7 +241,7 @@ public final class RegexTagger: Stage {
         guard p.used != 0 else { return 0 }
         let digit = RegexPatterns.digitTrigger & p.used
         var union: UInt64 = 0
-        p.lengths.withUnsafeBufferPointer { lengths in
+        p.filter.withUnsafeBufferPointer { filter in
             doc.tokens.withUnsafeBufferPointer { tokens in
                 doc.tokenKeys.withUnsafeBufferPointer { keys in
                     for i in 0..<n {
@@ -231,10 +251,14 @@ public final class RegexTagger: Stage {
                             let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
                             let count = key.count
                             if count > 0 {
-                                let present = lengths[Int(key[0])]
+                                let h = RegexTagger.filterHash(key, count)
                                 let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
-                                if present & (1 << UInt64(min(count, 63))) != 0
-                                    || (dot && present & (1 << UInt64(min(count - 1, 63))) != 0) {
+                                var maybe = filter[h >> 6] & (1 << UInt64(h & 63)) != 0
+                                if !maybe && dot {
+                                    let h2 = RegexTagger.filterHash(key, count - 1)
+                                    maybe = filter[h2 >> 6] & (1 << UInt64(h2 & 63)) != 0
+                                }
+                                if maybe {
                                     if let id = p.table.lookup(key) {
                                         mask |= p.masks[id]
                                     } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
@@ -257,25 +281,33 @@ public final class RegexTagger: Stage {
         return union
     }
 
-    /// The token range of each trigger token's sentence. A token belongs to
-    /// the last sentence starting at or before it (the first sentence when none).
-    private func mapSentences(_ doc: Document) {
-        let n = Int32(doc.tokens.count)
-        triggerSentences.removeAll(keepingCapacity: true)
-        if doc.sentences.isEmpty {
-            triggerSentences = [(start: Int32, end: Int32)](repeating: (0, n), count: triggerTokens.count)
-            return
-        }
+    /// The window of each trigger token: the first token a match may start
+    /// at (`tokensBefore` tokens back, not before its sentence) and the end
+    /// offset of the subject (`tokensAfter` tokens on, not past its sentence).
+    /// A token belongs to the last sentence starting at or before it (the first
+    /// sentence when none).
+    private func mapWindows(_ doc: Document) {
+        let n = doc.tokens.count
+        windowStarts.removeAll(keepingCapacity: true)
+        subjectEnds.removeAll(keepingCapacity: true)
         var s = 0
-        var range: (start: Int32, end: Int32) = (0, doc.sentences.count > 1 ? Int32(doc.firstToken(atOrAfter: doc.sentences[1].start)) : n)
-        for t in triggerTokens {
-            let start = doc.tokens[Int(t)].start
-            if s + 1 < doc.sentences.count && start >= doc.sentences[s + 1].start {
-                repeat { s += 1 } while s + 1 < doc.sentences.count && start >= doc.sentences[s + 1].start
-                range.start = Int32(doc.firstToken(atOrAfter: doc.sentences[s].start))
-                range.end = s + 1 < doc.sentences.count ? Int32(doc.firstToken(atOrAfter: doc.sentences[s + 1].start)) : n
+        let sentences = doc.sentences.count
+        var range = (start: 0, end: sentences > 1 ? doc.firstToken(atOrAfter: doc.sentences[1].start) : n)
+        doc.tokens.withUnsafeBufferPointer { tokens in
+            for t32 in triggerTokens {
+                let t = Int(t32)
+                let start = tokens[t].start
+                if s + 1 < sentences && start >= doc.sentences[s + 1].start {
+                    repeat { s += 1 } while s + 1 < sentences && start >= doc.sentences[s + 1].start
+                    range.start = doc.firstToken(atOrAfter: doc.sentences[s].start)
+                    range.end = s + 1 < sentences ? doc.firstToken(atOrAfter: doc.sentences[s + 1].start) : n
+                }
+                windowStarts.append(Int32(max(range.start, t - RegexTagger.tokensBefore)))
+                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+                // work per attempt, however long the sentence (a list of 100 000 numbers).
+                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
+                subjectEnds.append(lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : doc.text.count)
             }
-            triggerSentences.append(range)
         }
     }
 
@@ -295,21 +327,19 @@ public final class RegexTagger: Stage {
         let textCount = text.count
         for k in 0..<triggerTokens.count where triggerMasks[k] & mask != 0 {
             let t = Int(triggerTokens[k])
-            let sentence = triggerSentences[k]
-            let from = max(Int(sentence.start), t - RegexTagger.tokensBefore, nextStart)
+            let from = max(Int(windowStarts[k]), nextStart)
             guard from <= t else { continue }
-            // A match may reach at most `tokensAfter` tokens past its trigger: bounded
-            // work per attempt, however long the sentence (a list of 100 000 numbers).
-            let lastToken = min(Int(sentence.end), t + RegexTagger.tokensAfter + 1) - 1
-            let subjectEnd = lastToken >= t && lastToken < tokens.count ? Int(tokens[lastToken].end) : textCount
+            let subjectEnd = subjectEnds[k]
             for s in from...t {
                 nextStart = s + 1
                 let position = tokens[s].start
                 if position < coveredUntil { continue }
                 // A byte the pattern cannot start with: PCRE2 would fail at once.
-                let b = text[Int(position)]
-                let word = b < 128 ? (b < 64 ? allowed.0 : allowed.1) : (b < 192 ? allowed.2 : allowed.3)
-                if word & (1 << UInt64(b & 63)) == 0 { continue }
+                if Int(position) < textCount {
+                    let b = text[Int(position)]
+                    let word = b < 128 ? (b < 64 ? allowed.0 : allowed.1) : (b < 192 ? allowed.2 : allowed.3)
+                    if word & (1 << UInt64(b & 63)) == 0 { continue }
+                }
                 let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
                     entex_regex_match(regex.handle, text.baseAddress, subjectEnd, Int(position), 0, matcher, o, UInt32(pairs))
                 }
@@ -358,32 +388,35 @@ public final class RegexTagger: Stage {
                            captureOffset: offset, captures: captures))
     }
 
-    private func value(of f: Found, doc: Document, text: UnsafeBufferPointer<UInt8>,
-                       store: UnsafeBufferPointer<Int>, reference: CivilDate?) -> JSONValue? {
+    private func value(of f: Found, text: UnsafeBufferPointer<UInt8>, store: UnsafeBufferPointer<Int>,
+                       numbers: UnsafeBufferPointer<Int32>, bounds: UnsafeBufferPointer<Int32>,
+                       reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
         guard pattern.normalizer != .none else { return nil }
         guard pattern.regex != nil else {
             // A token block: the token's text alone.
-            return Normalizers.normalize(pattern.normalizer, whole: doc.string(f.span), group: { _ in nil },
+            let whole = String(decoding: UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), as: UTF8.self)
+            return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
                                          words: plans[plan].words, language: pattern.language, reference: nil)
         }
-        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(doc.text, f.span) { return .number(n) }
+        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
         let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
                                 offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
-                                numbers: groupNumbers[f.pattern])
+                                numbers: numbers,
+                                bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
         return Normalizers.normalize(pattern.normalizer, match, values: valuesByPattern[f.pattern],
                                      language: pattern.language, reference: reference)
     }
 
     /// The text of `span` when it is a plain integer in ASCII digits (most
     /// CARDINALs): its value needs no normalizer.
-    static func plainInteger(_ text: [UInt8], _ span: Span) -> String? {
+    static func plainInteger(_ text: UnsafeBufferPointer<UInt8>, _ span: Span) -> String? {
         let count = Int(span.length)
         guard count > 0, count <= 15 else { return nil }
         let start = Int(span.start)
         if count > 1 && text[start] == UInt8(ascii: "0") { return nil }
         for i in start..<(start + count) where !ByteClass.isDigit(text[i]) { return nil }
-        return String(decoding: text[start..<(start + count)], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<(start + count)]), as: UTF8.self)
     }
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
@@ -396,25 +429,29 @@ public final class RegexTagger: Stage {
             return $0.pattern < $1.pattern
         }
         var maxEnd: Int32 = -1
-        survivors.removeAll(keepingCapacity: true)
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
-        doc.text.withUnsafeBufferPointer { text in
+        let text = doc.text
+        text.withUnsafeBufferPointer { text in
             captureStore.withUnsafeBufferPointer { store in
-                for f in found {
-                    if f.span.end <= maxEnd { continue }
-                    maxEnd = f.span.end
-                    let pattern = patterns.patterns[f.pattern]
-                    if pattern.normalizer == .date && reference == nil {
-                        reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                groupNumbers.withUnsafeBufferPointer { numbers in
+                    groupBounds.withUnsafeBufferPointer { bounds in
+                        for f in found {
+                            if f.span.end <= maxEnd { continue }
+                            maxEnd = f.span.end
+                            let pattern = patterns.patterns[f.pattern]
+                            if pattern.normalizer == .date && reference == nil {
+                                reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                            }
+                            let value = value(of: f, text: text, store: store, numbers: numbers, bounds: bounds,
+                                              reference: reference ?? nil)
+                            doc.candidates.append(Entity(span: f.span, type: pattern.type, source: .regex, value: value,
+                                                         priority: pattern.priority, rule: pattern.name))
+                        }
                     }
-                    survivors.append(Entity(span: f.span, type: pattern.type, source: .regex,
-                                            value: value(of: f, doc: doc, text: text, store: store, reference: reference ?? nil),
-                                            priority: pattern.priority, rule: pattern.name))
                 }
             }
         }
-        doc.candidates.append(contentsOf: survivors)
     }
 
     static func errorMessage(_ code: Int32) -> String {
