@@ -39,9 +39,8 @@ public final class RegexTagger: Stage {
 
     /// What runs for documents of one language bucket (`en`, `es`, `*`).
     private struct Plan {
-        /// Regex blocks for the bucket, in file order, and their trigger bits.
-        var patterns: [Int] = []
-        var patternTriggers: [UInt64] = []
+        /// Regex blocks for the bucket, in file order, in groups of at most 64.
+        var chunks: [Chunk] = []
         /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
         var tokenPattern: [Int] = []
         /// Token key → trigger bits, only bits some pattern of the bucket uses.
@@ -56,12 +55,21 @@ public final class RegexTagger: Stage {
         var hasEmptyKey = false
         var words = WordLists()
     }
+    /// Up to 64 regex blocks run together in one pass over the trigger tokens:
+    /// pattern j of the chunk is bit j of the masks.
+    private struct Chunk {
+        var patterns: [Int] = []
+        /// The anchored compiled pattern of each.
+        var handles: [OpaquePointer] = []
+        /// Patterns whose triggers include bit b.
+        var byTrigger = [UInt64](repeating: 0, count: 64)
+        /// Patterns whose match can start with byte b (PCRE2's start-of-match
+        /// bitmap; every byte when PCRE2 knows no restriction): a token start
+        /// outside the set is not tried, since PCRE2 would fail at once.
+        var byFirstByte = [UInt64](repeating: 0, count: 256)
+    }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
-    /// Bytes each pattern's match can start with (256 bits, 4 words per pattern;
-    /// all set when PCRE2 knows no restriction): a token start outside the set is
-    /// not tried.
-    private let startBytes: [UInt64]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -95,9 +103,26 @@ public final class RegexTagger: Stage {
                 let l = patterns.patterns[$0].language
                 return lang == "*" || l == "*" || l == lang
             }
-            plan.patterns = indexes.filter { patterns.patterns[$0].regex != nil }
-            plan.patternTriggers = plan.patterns.map { patterns.patterns[$0].triggers }
-            plan.used = plan.patternTriggers.reduce(0, |)
+            let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
+            plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
+            for first in stride(from: 0, to: regexes.count, by: 64) {
+                var chunk = Chunk()
+                for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
+                    let p = patterns.patterns[index]
+                    let regex = p.anchored ?? p.regex!
+                    chunk.patterns.append(index)
+                    chunk.handles.append(regex.handle)
+                    for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
+                    var bitmap = [UInt8](repeating: 0xFF, count: 32)
+                    if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
+                        bitmap = [UInt8](repeating: 0xFF, count: 32)
+                    }
+                    for b in 0..<256 where bitmap[b >> 3] & (1 << UInt8(b & 7)) != 0 {
+                        chunk.byFirstByte[b] |= 1 << UInt64(j)
+                    }
+                }
+                plan.chunks.append(chunk)
+            }
             plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
             for i in indexes {
                 if let kind = patterns.patterns[i].tokenKind, plan.tokenPattern[Int(kind.rawValue)] < 0 {
@@ -125,19 +150,6 @@ public final class RegexTagger: Stage {
             plans.append(plan)
         }
         self.plans = plans
-        var startBytes: [UInt64] = []
-        for p in patterns.patterns {
-            var bitmap = [UInt8](repeating: 0xFF, count: 32)
-            if let regex = p.regex, entex_regex_start_bytes(regex.handle, &bitmap) == 0 {
-                bitmap = [UInt8](repeating: 0xFF, count: 32)
-            }
-            for w in 0..<4 {
-                var word: UInt64 = 0
-                for b in 0..<8 { word |= UInt64(bitmap[8 * w + b]) << UInt64(8 * b) }
-                startBytes.append(word)
-            }
-        }
-        self.startBytes = startBytes
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -178,16 +190,17 @@ public final class RegexTagger: Stage {
         let union = computeTriggers(doc)
         if union != 0 {
             mapWindows(doc)
-            var warnings: [Warning] = []
+            var warnings: [(pattern: Int, warning: Warning)] = []
             doc.text.withUnsafeBufferPointer { text in
                 doc.tokens.withUnsafeBufferPointer { tokens in
-                    let p = plans[plan]
-                    for (k, index) in p.patterns.enumerated() where p.patternTriggers[k] & union != 0 {
-                        run(index, text: text, tokens: tokens, warnings: &warnings)
+                    for chunk in plans[plan].chunks {
+                        run(chunk, text: text, tokens: tokens, warnings: &warnings)
                     }
                 }
             }
-            doc.warnings.append(contentsOf: warnings)
+            // In pattern order, as if each pattern had run on its own (one warning per pattern at most).
+            warnings.sort { $0.pattern < $1.pattern }
+            doc.warnings.append(contentsOf: warnings.map(\.warning))
         }
         appendOutermost(to: &doc)
     }
@@ -311,52 +324,74 @@ public final class RegexTagger: Stage {
         }
     }
 
-    /// Tries the anchored pattern at every token start from `tokensBefore`
-    /// tokens before each trigger token up to the trigger itself, inside its
-    /// sentence; a match must end on a token boundary. After a match, starts
-    /// inside it are skipped. Values are computed later, for survivors only.
-    private func run(_ index: Int, text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
-                     warnings: inout [Warning]) {
-        let pattern = patterns.patterns[index]
-        guard let regex = pattern.anchored ?? pattern.regex else { return }
-        let mask = pattern.triggers
-        let allowed = (startBytes[4 * index], startBytes[4 * index + 1], startBytes[4 * index + 2], startBytes[4 * index + 3])
-        var nextStart = 0          // first token index not yet tried
-        var coveredUntil: Int32 = 0  // end of the last accepted match
-        var warned = false
-        let textCount = text.count
-        for k in 0..<triggerTokens.count where triggerMasks[k] & mask != 0 {
-            let t = Int(triggerTokens[k])
-            let from = max(Int(windowStarts[k]), nextStart)
-            guard from <= t else { continue }
-            let subjectEnd = subjectEnds[k]
-            for s in from...t {
-                nextStart = s + 1
-                let position = tokens[s].start
-                if position < coveredUntil { continue }
-                // A byte the pattern cannot start with: PCRE2 would fail at once.
-                if Int(position) < textCount {
-                    let b = text[Int(position)]
-                    let word = b < 128 ? (b < 64 ? allowed.0 : allowed.1) : (b < 192 ? allowed.2 : allowed.3)
-                    if word & (1 << UInt64(b & 63)) == 0 { continue }
-                }
-                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
-                    entex_regex_match(regex.handle, text.baseAddress, subjectEnd, Int(position), 0, matcher, o, UInt32(pairs))
-                }
-                if rc < 0 {
-                    if !warned {
-                        warned = true
-                        warnings.append(Warning(code: "regex-limit",
-                                                message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
-                                                offset: position))
+    /// Tries each anchored pattern of `chunk` at every token start from
+    /// `tokensBefore` tokens before each of its trigger tokens up to the
+    /// trigger itself, inside its sentence; a match must end on a token
+    /// boundary. After a match, that pattern skips starts inside it. One pass
+    /// over the trigger tokens serves every pattern of the chunk; each pattern
+    /// sees exactly the attempts it would see on its own. Values are computed
+    /// later, for survivors only.
+    private func run(_ chunk: Chunk, text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
+                     warnings: inout [(pattern: Int, warning: Warning)]) {
+        // Per pattern j: first token index not yet tried, end of its last accepted match.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk.patterns.count) { state in
+            let count = chunk.patterns.count
+            let nextStart = UnsafeMutableBufferPointer(rebasing: state[0..<count])
+            let coveredUntil = UnsafeMutableBufferPointer(rebasing: state[count..<(2 * count)])
+            nextStart.initialize(repeating: 0)
+            coveredUntil.initialize(repeating: 0)
+            var warned: UInt64 = 0
+            let textCount = text.count
+            chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
+                chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
+                    for k in 0..<triggerTokens.count {
+                        var bits = triggerMasks[k]
+                        var relevant: UInt64 = 0
+                        while bits != 0 {
+                            relevant |= byTrigger[bits.trailingZeroBitCount]
+                            bits &= bits - 1
+                        }
+                        if relevant == 0 { continue }
+                        let t = Int(triggerTokens[k])
+                        let subjectEnd = subjectEnds[k]
+                        for s in Int(windowStarts[k])...t {
+                            let position = tokens[s].start
+                            var candidates = relevant
+                            if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
+                            while candidates != 0 {
+                                let j = candidates.trailingZeroBitCount
+                                candidates &= candidates - 1
+                                if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
+                                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
+                                    entex_regex_match(chunk.handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
+                                                      UInt32(pairs))
+                                }
+                                if rc < 0 {
+                                    if warned & (1 << UInt64(j)) == 0 {
+                                        warned |= 1 << UInt64(j)
+                                        let pattern = patterns.patterns[chunk.patterns[j]]
+                                        warnings.append((chunk.patterns[j], Warning(
+                                            code: "regex-limit",
+                                            message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
+                                            offset: position)))
+                                    }
+                                    continue
+                                }
+                                guard rc > 0 else { continue }
+                                let matchStart = ovector[0], matchEnd = ovector[1]
+                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, tokens) else { continue }
+                                record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
+                                coveredUntil[j] = matchEnd
+                            }
+                        }
+                        // Each pattern triggered here has now tried every start up to t.
+                        while relevant != 0 {
+                            let j = relevant.trailingZeroBitCount
+                            relevant &= relevant - 1
+                            nextStart[j] = max(nextStart[j], t + 1)
+                        }
                     }
-                    continue
                 }
-                guard rc > 0 else { continue }
-                let matchStart = ovector[0], matchEnd = ovector[1]
-                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, tokens) else { continue }
-                record(index, matchStart, matchEnd, captures: Int(rc))
-                coveredUntil = Int32(matchEnd)
             }
         }
     }
