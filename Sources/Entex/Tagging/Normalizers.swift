@@ -320,15 +320,13 @@ public enum Normalizers {
     /// letter↔digit changes: `#ÚltimoMinuto` → `Último Minuto`.
     public static func segmentHashtag(_ tag: String) -> String {
         if tag.utf8.allSatisfy({ $0 < 0x80 }) { return segmentASCIIHashtag(tag) }
-        enum Class { case upper, lower, digit, other }
+        return segmentLatin1Hashtag(tag) ?? segmentUnicodeHashtag(tag)
+    }
+
+    /// `segmentHashtag` with Unicode properties, for any tag.
+    static func segmentUnicodeHashtag(_ tag: String) -> String {
         let scalars = Array(tag.unicodeScalars.drop { $0 == "#" })
-        func cls(_ s: Unicode.Scalar) -> Class {
-            let p = s.properties
-            if p.numericType != nil { return .digit }
-            if p.isUppercase || p.generalCategory == .titlecaseLetter { return .upper }
-            if p.isAlphabetic { return .lower }
-            return .other
-        }
+        let cls = hashtagClass
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {
@@ -350,6 +348,91 @@ public enum Normalizers {
         }
         flush()
         return words.joined(separator: " ")
+    }
+}
+
+extension Normalizers {
+    enum HashtagClass: UInt8 { case upper, lower, digit, other }
+
+    /// The class of a character for splitting hashtags.
+    static func hashtagClass(_ s: Unicode.Scalar) -> HashtagClass {
+        let p = s.properties
+        if p.numericType != nil { return .digit }
+        if p.isUppercase || p.generalCategory == .titlecaseLetter { return .upper }
+        if p.isAlphabetic { return .lower }
+        return .other
+    }
+
+    /// `hashtagClass` of U+0000…U+00FF, worked out once.
+    static let latin1Classes: [HashtagClass] = (0..<256).map { hashtagClass(Unicode.Scalar(UInt8($0))) }
+
+    /// `segmentHashtag` on bytes for tags whose characters are all in
+    /// U+0000…U+00FF (Spanish tags: `#ÚltimoMinuto`), with the same rules and
+    /// classes as the general code; nil for any other tag.
+    static func segmentLatin1Hashtag(_ tag: String) -> String? {
+        var tag = tag
+        return tag.withUTF8 { bytes -> String? in
+            // Decode to Latin-1 code points; give up on anything above U+00FF.
+            var scalars: [UInt8] = []
+            scalars.reserveCapacity(bytes.count)
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b < 0x80 {
+                    scalars.append(b)
+                    i += 1
+                } else if (b == 0xC2 || b == 0xC3), i + 1 < bytes.count, bytes[i + 1] & 0xC0 == 0x80 {
+                    scalars.append((b & 0x03) << 6 | (bytes[i + 1] & 0x3F))
+                    i += 2
+                } else {
+                    return nil
+                }
+            }
+            var first = 0
+            while first < scalars.count && scalars[first] == UInt8(ascii: "#") { first += 1 }
+            let classes = latin1Classes
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 4)
+            // The current word: its length in characters, whether they are all
+            // upper case, and its last character. Words are never empty, so a
+            // word's first character follows a space whenever `out` has text.
+            var count = 0
+            var allUpper = true
+            var last: UInt8 = 0
+            func flush() {
+                count = 0
+                allUpper = true
+            }
+            var k = first
+            while k < scalars.count {
+                let sc = scalars[k]
+                defer { k += 1 }
+                if sc == UInt8(ascii: "_") {
+                    flush()
+                    continue
+                }
+                let c = classes[Int(sc)]
+                if count > 0 {
+                    let prev = classes[Int(last)]
+                    let nextIsLower = k + 1 < scalars.count && classes[Int(scalars[k + 1])] == .lower
+                    if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
+                        || (prev == .upper && c == .upper && nextIsLower && count > 1 && allUpper) {
+                        flush()
+                    }
+                }
+                if count == 0 && !out.isEmpty { out.append(0x20) }
+                if sc < 0x80 {
+                    out.append(sc)
+                } else {
+                    out.append(0xC0 | sc >> 6)
+                    out.append(0x80 | sc & 0x3F)
+                }
+                count += 1
+                allUpper = allUpper && c == .upper
+                last = sc
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }
 

@@ -466,6 +466,7 @@ public final class RegexTagger: Stage {
         var maxEnd: Int32 = -1
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
+        doc.candidates.reserveCapacity(doc.candidates.count + found.count)
         let text = doc.text
         text.withUnsafeBufferPointer { text in
             captureStore.withUnsafeBufferPointer { store in
