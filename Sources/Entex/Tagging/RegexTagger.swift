@@ -37,8 +37,9 @@ public final class RegexTagger: Stage {
 
     private let patterns: RegexPatterns
 
-    /// What runs for documents of one language bucket (`en`, `es`, `*`).
-    private struct Plan {
+    /// What runs for documents of one language bucket (`en`, `es`, `*`); a
+    /// class so that taking the document's plan copies nothing.
+    private final class Plan {
         /// Regex blocks for the bucket, in file order, in groups of at most 64.
         var chunks: [Chunk] = []
         /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
@@ -57,7 +58,7 @@ public final class RegexTagger: Stage {
     }
     /// Up to 64 regex blocks run together in one pass over the trigger tokens:
     /// pattern j of the chunk is bit j of the masks.
-    private struct Chunk {
+    private final class Chunk {
         var patterns: [Int] = []
         /// The anchored compiled pattern of each.
         var handles: [OpaquePointer] = []
@@ -84,7 +85,8 @@ public final class RegexTagger: Stage {
     private let pairs: Int
 
     // Per-document scratch.
-    private var plan = 0
+    /// The plan for the document's language.
+    private var plan: Plan
     /// Trigger tokens, their trigger bits and their sentence's token range.
     private var triggerTokens: [Int32] = []
     private var triggerMasks: [UInt64] = []
@@ -98,7 +100,7 @@ public final class RegexTagger: Stage {
         self.patterns = patterns
         var plans: [Plan] = []
         for lang in ["en", "es", "*"] {
-            var plan = Plan()
+            let plan = Plan()
             let indexes = patterns.patterns.indices.filter {
                 let l = patterns.patterns[$0].language
                 return lang == "*" || l == "*" || l == lang
@@ -106,7 +108,7 @@ public final class RegexTagger: Stage {
             let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
             plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
             for first in stride(from: 0, to: regexes.count, by: 64) {
-                var chunk = Chunk()
+                let chunk = Chunk()
                 for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
                     let p = patterns.patterns[index]
                     let regex = p.anchored ?? p.regex!
@@ -150,6 +152,7 @@ public final class RegexTagger: Stage {
             plans.append(plan)
         }
         self.plans = plans
+        plan = plans[0]
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -183,7 +186,7 @@ public final class RegexTagger: Stage {
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        plan = doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2
+        plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
         found.removeAll(keepingCapacity: true)
         captureStore.removeAll(keepingCapacity: true)
         tagTokens(doc)
@@ -193,14 +196,16 @@ public final class RegexTagger: Stage {
             var warnings: [(pattern: Int, warning: Warning)] = []
             doc.text.withUnsafeBufferPointer { text in
                 doc.tokens.withUnsafeBufferPointer { tokens in
-                    for chunk in plans[plan].chunks {
+                    for chunk in plan.chunks {
                         run(chunk, text: text, tokens: tokens, warnings: &warnings)
                     }
                 }
             }
             // In pattern order, as if each pattern had run on its own (one warning per pattern at most).
-            warnings.sort { $0.pattern < $1.pattern }
-            doc.warnings.append(contentsOf: warnings.map(\.warning))
+            if !warnings.isEmpty {
+                warnings.sort { $0.pattern < $1.pattern }
+                doc.warnings.append(contentsOf: warnings.map(\.warning))
+            }
         }
         appendOutermost(to: &doc)
     }
@@ -217,7 +222,7 @@ public final class RegexTagger: Stage {
     // MARK: - Token entities
 
     private func tagTokens(_ doc: Document) {
-        plans[plan].tokenPattern.withUnsafeBufferPointer { kinds in
+        plan.tokenPattern.withUnsafeBufferPointer { kinds in
             doc.tokens.withUnsafeBufferPointer { tokens in
                 for token in tokens {
                     switch token.kind {
@@ -250,7 +255,7 @@ public final class RegexTagger: Stage {
         let n = doc.tokens.count
         triggerTokens.removeAll(keepingCapacity: true)
         triggerMasks.removeAll(keepingCapacity: true)
-        let p = plans[plan]
+        let p = plan
         guard p.used != 0 else { return 0 }
         let digit = RegexPatterns.digitTrigger & p.used
         var union: UInt64 = 0
@@ -432,7 +437,7 @@ public final class RegexTagger: Stage {
             // A token block: the token's text alone.
             let whole = String(decoding: UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), as: UTF8.self)
             return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
-                                         words: plans[plan].words, language: pattern.language, reference: nil)
+                                         words: plan.words, language: pattern.language, reference: nil)
         }
         if pattern.normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
         let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
