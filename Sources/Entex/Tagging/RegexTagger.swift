@@ -51,7 +51,10 @@ public final class RegexTagger: Stage {
         var used: UInt64 = 0
         /// A 65 536-bit filter over (length, first, second and last byte) of the
         /// table's keys: most tokens are ruled out without hashing their key.
+        /// `coarse` (4 096 bits, the top 12 bits of the same hash) is checked
+        /// first: it stays in cache when documents are short.
         var filter = [UInt64](repeating: 0, count: 1024)
+        var coarse = [UInt64](repeating: 0, count: 64)
         /// Whether the table has an empty key (then empty keys are looked up).
         var hasEmptyKey = false
         var words = WordLists()
@@ -143,6 +146,7 @@ public final class RegexTagger: Stage {
                     if !key.isEmpty {
                         let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
                         plan.filter[h >> 6] |= 1 << UInt64(h & 63)
+                        plan.coarse[h >> 10] |= 1 << UInt64((h >> 4) & 63)
                     } else {
                         plan.hasEmptyKey = true
                     }
@@ -189,7 +193,6 @@ public final class RegexTagger: Stage {
         plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
         found.removeAll(keepingCapacity: true)
         captureStore.removeAll(keepingCapacity: true)
-        tagTokens(doc)
         let union = computeTriggers(doc)
         if union != 0 {
             mapWindows(doc)
@@ -219,26 +222,6 @@ public final class RegexTagger: Stage {
         return nil
     }
 
-    // MARK: - Token entities
-
-    private func tagTokens(_ doc: Document) {
-        plan.tokenPattern.withUnsafeBufferPointer { kinds in
-            doc.tokens.withUnsafeBufferPointer { tokens in
-                for token in tokens {
-                    switch token.kind {
-                    case .url, .email, .handle, .hashtag, .cashtag:
-                        let index = kinds[Int(token.kind.rawValue)]
-                        guard index >= 0 else { continue }
-                        // The value is computed in `value(of:)`, for survivors only.
-                        found.append(Found(span: token.span, pattern: index, priority: patterns.patterns[index].priority,
-                                           captureOffset: 0, captures: 0))
-                    default: continue
-                    }
-                }
-            }
-        }
-    }
-
     // MARK: - Triggers and windows
 
     /// Filter position of the first `count` bytes of `key` (count ≥ 1).
@@ -249,48 +232,60 @@ public final class RegexTagger: Stage {
         return Int((v &* 0x9E37_79B1) >> 16)
     }
 
-    /// Lists the tokens that carry trigger bits some pattern of the language uses
-    /// and records every token's first byte; returns the union of the bits.
+    /// Lists the tokens that carry trigger bits some pattern of the language
+    /// uses, and returns the union of the bits; turns URL, e-mail, handle,
+    /// hashtag and cashtag tokens into candidates of the language's token blocks
+    /// (their values are computed in `value(of:)`, for survivors only).
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
         triggerTokens.removeAll(keepingCapacity: true)
         triggerMasks.removeAll(keepingCapacity: true)
         let p = plan
-        guard p.used != 0 else { return 0 }
         let digit = RegexPatterns.digitTrigger & p.used
         var union: UInt64 = 0
         p.filter.withUnsafeBufferPointer { filter in
-            doc.tokens.withUnsafeBufferPointer { tokens in
-                doc.tokenKeys.withUnsafeBufferPointer { keys in
-                    for i in 0..<n {
-                        let t = tokens[i]
-                        var mask: UInt64 = t.flags.contains(.hasDigit) ? digit : 0
-                        if t.kind == .word || t.kind == .abbreviation || t.kind == .symbol || t.kind == .punct {
-                            let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
-                            let count = key.count
-                            if count > 0 {
-                                let h = RegexTagger.filterHash(key, count)
-                                let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
-                                var maybe = filter[h >> 6] & (1 << UInt64(h & 63)) != 0
-                                if !maybe && dot {
-                                    let h2 = RegexTagger.filterHash(key, count - 1)
-                                    maybe = filter[h2 >> 6] & (1 << UInt64(h2 & 63)) != 0
-                                }
-                                if maybe {
-                                    if let id = p.table.lookup(key) {
-                                        mask |= p.masks[id]
-                                    } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
+            p.coarse.withUnsafeBufferPointer { coarse in
+                p.tokenPattern.withUnsafeBufferPointer { kinds in
+                    doc.tokens.withUnsafeBufferPointer { tokens in
+                        doc.tokenKeys.withUnsafeBufferPointer { keys in
+                            @inline(__always) func mayHave(_ h: Int) -> Bool {
+                                coarse[h >> 10] & (1 << UInt64((h >> 4) & 63)) != 0 && filter[h >> 6] & (1 << UInt64(h & 63)) != 0
+                            }
+                            for i in 0..<n {
+                                let t = tokens[i]
+                                var mask: UInt64 = t.flags.contains(.hasDigit) ? digit : 0
+                                switch t.kind {
+                                case .word, .abbreviation, .symbol, .punct:
+                                    guard p.used != 0 else { break }
+                                    let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
+                                    let count = key.count
+                                    if count > 0 {
+                                        let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
+                                        if mayHave(RegexTagger.filterHash(key, count))
+                                            || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
+                                            if let id = p.table.lookup(key) {
+                                                mask |= p.masks[id]
+                                            } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
+                                                mask |= p.masks[id]
+                                            }
+                                        }
+                                    } else if p.hasEmptyKey, let id = p.table.lookup(key) {
                                         mask |= p.masks[id]
                                     }
+                                case .url, .email, .handle, .hashtag, .cashtag:
+                                    let index = kinds[Int(t.kind.rawValue)]
+                                    if index >= 0 {
+                                        found.append(Found(span: t.span, pattern: index, priority: patterns.patterns[index].priority,
+                                                           captureOffset: 0, captures: 0))
+                                    }
+                                default: break
                                 }
-                            } else if p.hasEmptyKey, let id = p.table.lookup(key) {
-                                mask |= p.masks[id]
+                                if mask != 0 {
+                                    triggerTokens.append(Int32(i))
+                                    triggerMasks.append(mask)
+                                    union |= mask
+                                }
                             }
-                        }
-                        if mask != 0 {
-                            triggerTokens.append(Int32(i))
-                            triggerMasks.append(mask)
-                            union |= mask
                         }
                     }
                 }
