@@ -476,76 +476,75 @@ enum ValueList: Int, CaseIterable {
 /// a value, a final `.` of the looked-up text ignored when the whole is absent.
 final class WordValues: @unchecked Sendable {
     // Safe to share: never changed after init.
-    final class List {
-        var table = ByteStringTable()
-        var values: [String] = []
-        var doubles: [Double?] = []
-        var ints: [Int?] = []
-    }
     let words: WordLists
-    private let lists: [List]
-    /// Keys of the two-word scales ("mil millones"), which `numberWords` tries first.
+    /// Keys of every list in one table: the list's `ValueList.rawValue` as
+    /// one byte, then the entry's match key.
+    private let table: ByteStringTable
+    private let values: [String]
+    private let doubles: [Double?]
+    private let ints: [Int?]
+    /// Whether a scale has two words ("mil millones"), which `numberWords` tries first.
     let hasTwoWordScales: Bool
 
     init(_ words: WordLists) {
         self.words = words
-        var lists: [List] = []
+        var table = ByteStringTable()
+        var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
         var twoWord = false
         for list in ValueList.allCases {
-            let l = List()
             for e in words.lists[list.name] ?? [] {
-                let id = l.table.insert(Array(e.key.utf8))
-                guard id == l.values.count else { continue }  // the first entry of a key wins
+                let id = table.insert([UInt8(list.rawValue)] + Array(e.key.utf8))
+                guard id == values.count else { continue }  // the first entry of a key wins
                 let v = e.value ?? ""
-                l.values.append(v)
-                l.doubles.append(Double(v))
-                l.ints.append(Int(v))
+                values.append(v)
+                doubles.append(Double(v))
+                ints.append(Int(v))
                 if list == .scale && e.key.utf8.contains(0x20) { twoWord = true }
             }
-            lists.append(l)
         }
-        self.lists = lists
+        self.table = table
+        self.values = values
+        self.doubles = doubles
+        self.ints = ints
         hasTwoWordScales = twoWord
     }
 
     /// The entry id of `text` in `list`, or nil.
     func id(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
-        let l = lists[list.rawValue]
-        var simple = true
+        var simple = text.count <= 64
         for b in text where b >= 0x80 || b <= 0x20 { simple = false; break }
-        if simple && text.count <= 64 {
+        if simple {
             // ASCII without white space: the key is the text lowercased.
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(text.count, 1)) { buffer in
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer in
+                buffer[0] = UInt8(list.rawValue)
                 for i in 0..<text.count {
                     let b = text[i]
-                    buffer[i] = b &- 0x41 < 26 ? b | 0x20 : b
+                    buffer[i + 1] = b &- 0x41 < 26 ? b | 0x20 : b
                 }
-                let key = UnsafeBufferPointer(rebasing: buffer[0..<text.count])
-                if let id = l.table.lookup(key) { return id }
-                if key.count > 0 && key[key.count - 1] == UInt8(ascii: ".") {
-                    return l.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast()))
-                }
-                return nil
+                return lookup(UnsafeBufferPointer(rebasing: buffer[0...text.count]))
             }
         }
-        var key = WordLists.key(String(decoding: text, as: UTF8.self))
-        return key.withUTF8 { key in
-            if let id = l.table.lookup(key) { return id }
-            if key.count > 0 && key[key.count - 1] == UInt8(ascii: ".") {
-                return l.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast()))
-            }
-            return nil
+        let key = [UInt8(list.rawValue)] + Array(WordLists.key(String(decoding: text, as: UTF8.self)).utf8)
+        return key.withUnsafeBufferPointer { lookup($0) }
+    }
+
+    /// Looks up a prefixed key, then (like `WordLists.value`) without its final '.'.
+    private func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        if let id = table.lookup(key) { return id }
+        if key.count > 1 && key[key.count - 1] == UInt8(ascii: ".") {
+            return table.lookup(UnsafeBufferPointer(rebasing: key.dropLast()))
         }
+        return nil
     }
 
     func value(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> String? {
-        id(list, text).map { lists[list.rawValue].values[$0] }
+        id(list, text).map { values[$0] }
     }
     func double(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        id(list, text).flatMap { lists[list.rawValue].doubles[$0] }
+        id(list, text).flatMap { doubles[$0] }
     }
     func int(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
-        id(list, text).flatMap { lists[list.rawValue].ints[$0] }
+        id(list, text).flatMap { ints[$0] }
     }
     func double(_ list: ValueList, _ text: String) -> Double? {
         var text = text
