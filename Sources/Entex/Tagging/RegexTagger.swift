@@ -74,6 +74,8 @@ public final class RegexTagger: Stage {
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
+    /// Each pattern's priority (read for every candidate).
+    private let priorities: [Int32]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -157,6 +159,7 @@ public final class RegexTagger: Stage {
         }
         self.plans = plans
         plan = plans[0]
+        priorities = patterns.patterns.map(\.priority)
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -275,7 +278,7 @@ public final class RegexTagger: Stage {
                                 case .url, .email, .handle, .hashtag, .cashtag:
                                     let index = kinds[Int(t.kind.rawValue)]
                                     if index >= 0 {
-                                        found.append(Found(span: t.span, pattern: index, priority: patterns.patterns[index].priority,
+                                        found.append(Found(span: t.span, pattern: index, priority: priorities[index],
                                                            captureOffset: 0, captures: 0))
                                     }
                                 default: break
@@ -419,7 +422,7 @@ public final class RegexTagger: Stage {
     private func record(_ index: Int, _ start: Int, _ end: Int, captures: Int) {
         let offset = captureStore.count
         captureStore.append(contentsOf: UnsafeBufferPointer(start: ovector, count: 2 * captures))
-        found.append(Found(span: Span(start, end), pattern: index, priority: patterns.patterns[index].priority,
+        found.append(Found(span: Span(start, end), pattern: index, priority: priorities[index],
                            captureOffset: offset, captures: captures))
     }
 
