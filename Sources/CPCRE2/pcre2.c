@@ -70,6 +70,31 @@ uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
     return count;
 }
 
+int32_t entex_regex_start_bytes(const entex_regex *regex, uint8_t *bitmap) {
+    uint32_t type = 0;
+    if (pcre2_pattern_info(regex->code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0) return 0;
+    memset(bitmap, 0, 32);
+    if (type == 1) {
+        // One first code unit; PCRE2 does not say whether it is caseless, so an
+        // ASCII letter allows both cases and a non-ASCII unit allows anything.
+        uint32_t unit = 0;
+        if (pcre2_pattern_info(regex->code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 || unit >= 0x80) return 0;
+        bitmap[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+        uint32_t lower = unit | 0x20;
+        if (lower >= 'a' && lower <= 'z') {
+            bitmap[lower >> 3] |= (uint8_t)(1u << (lower & 7));
+            uint32_t upper = lower & ~0x20u;
+            bitmap[upper >> 3] |= (uint8_t)(1u << (upper & 7));
+        }
+        return 1;
+    }
+    if (type != 0) return 0;
+    const uint8_t *bits = NULL;
+    if (pcre2_pattern_info(regex->code, PCRE2_INFO_FIRSTBITMAP, &bits) != 0 || !bits) return 0;
+    memcpy(bitmap, bits, 32);
+    return 1;
+}
+
 entex_matcher *entex_matcher_create(uint32_t pairs, uint32_t match_limit, uint32_t depth_limit) {
     entex_matcher *matcher = calloc(1, sizeof(entex_matcher));
     if (!matcher) return NULL;

@@ -197,6 +197,33 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(Normalizers.segmentHashtag("#breaking_news"), "breaking news")
     }
 
+    func testLatinHashtagFastPathSplitsLikeTheUnicodeRules() {
+        let tags = ["#ÚltimoMinuto", "#AÑONuevo", "#añoNuevo2023", "#Día_de_la_Madre", "#EEUUÉlite", "#ÑÑÑ", "#ºC",
+                    "##Año__Nuevo_", "#²Cuadrado", "#MÉXICOvsESPAÑA", "#Niño3Años", "#¡Olé!", "#×Ùltimo", "#_ÁÉ_íó"]
+        for tag in tags {
+            XCTAssertEqual(Normalizers.segmentLatin1Hashtag(tag), Normalizers.segmentUnicodeHashtag(tag), tag)
+        }
+        XCTAssertNil(Normalizers.segmentLatin1Hashtag("#Привет"))
+        XCTAssertEqual(Normalizers.segmentHashtag("#Привет"), Normalizers.segmentUnicodeHashtag("#Привет"))
+    }
+
+    func testNormalizersOnBytesAgreeWithTheStringNormalizers() {
+        let words = TestSupport.resources.patterns.words
+        for (language, texts) in [("en", ["1,500", "3.5", "-20", "−7", "1.2.3", "1,000.50", "twenty-five", "a dozen", "three hundred",
+                                          "one thousand two hundred", "2,5", "07", "1,23", "12345678901234567", "x1"]),
+                                  ("es", ["1.500", "3,5", "treinta y cinco", "doscientos mil", "dieciséis", "1.000,50", "1,234",
+                                          "mil millones", "veintiún"]),
+                                  ("*", ["1,500", "1.500", "1,5"])] {
+            let values = WordValues(words[language] ?? WordLists())
+            for text in texts {
+                var bytes = text
+                let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
+                let byString = Normalizers.amount(text, scale: nil, words: values.words, language: language)
+                XCTAssertEqual(byByte, byString, "\(language): \(text)")
+            }
+        }
+    }
+
     func testURLAndEmailTokensBecomeEntities() throws {
         let doc = try tag("See pic.twitter.com/kkkTi7s53i or write to press@example.org today.")
         let c = candidates(doc)

@@ -41,6 +41,12 @@ uint32_t entex_regex_capture_count(const entex_regex *regex);
 uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
                                    uint32_t *numbers, uint32_t capacity);
 
+/// The bytes a match can start with, as PCRE2 worked them out at compile
+/// time (its start-of-match optimization): writes a 256-bit set into
+/// `bitmap` (32 bytes, bit b of byte b/8 for byte value b) and returns 1, or
+/// returns 0 when a match may start with any byte.
+int32_t entex_regex_start_bytes(const entex_regex *regex, uint8_t *bitmap);
+
 /// Creates match state with a match limit and a depth limit (backtracking
 /// bounds, so hostile input cannot hang a match). Capacity for `pairs`
 /// capture pairs (group 0 included).

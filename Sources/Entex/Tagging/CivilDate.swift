@@ -81,9 +81,53 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// `YYYY-MM-DD`.
-    public var description: String { "\(CivilDate.pad(year, 4))-\(CivilDate.pad(month, 2))-\(CivilDate.pad(day, 2))" }
+    public var description: String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else {
+            return "\(CivilDate.pad(year, 4))-\(CivilDate.pad(month, 2))-\(CivilDate.pad(day, 2))"
+        }
+        // Ten bytes: a small string, written without interpolation.
+        return String(unsafeUninitializedCapacity: 10) { out in
+            CivilDate.write(year, width: 4, into: out, at: 0)
+            out[4] = UInt8(ascii: "-")
+            CivilDate.write(month, width: 2, into: out, at: 5)
+            out[7] = UInt8(ascii: "-")
+            CivilDate.write(day, width: 2, into: out, at: 8)
+            return 10
+        }
+    }
+
+    /// `YYYY-MM` (the same as padding each part with `pad`).
+    static func yearMonth(_ year: Int, _ month: Int) -> String {
+        guard (0...9999).contains(year), (0...99).contains(month) else { return "\(pad(year, 4))-\(pad(month, 2))" }
+        return String(unsafeUninitializedCapacity: 7) { out in
+            write(year, width: 4, into: out, at: 0)
+            out[4] = UInt8(ascii: "-")
+            write(month, width: 2, into: out, at: 5)
+            return 7
+        }
+    }
+
+    /// Writes `n` (0 ≤ n < 10^width) in `width` decimal digits, zero-padded.
+    @inline(__always)
+    static func write(_ n: Int, width: Int, into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var n = n
+        var i = offset + width - 1
+        while i >= offset {
+            out[i] = UInt8(truncatingIfNeeded: 0x30 + n % 10)
+            n /= 10
+            i -= 1
+        }
+    }
 
     static func pad(_ n: Int, _ width: Int) -> String {
+        if n >= 0 && width <= 4 && n < 10_000 {
+            let digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4
+            let w = max(width, digits)
+            return String(unsafeUninitializedCapacity: w) { out in
+                write(n, width: w, into: out, at: 0)
+                return w
+            }
+        }
         let s = String(n)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }

@@ -320,15 +320,13 @@ public enum Normalizers {
     /// letter↔digit changes: `#ÚltimoMinuto` → `Último Minuto`.
     public static func segmentHashtag(_ tag: String) -> String {
         if tag.utf8.allSatisfy({ $0 < 0x80 }) { return segmentASCIIHashtag(tag) }
-        enum Class { case upper, lower, digit, other }
+        return segmentLatin1Hashtag(tag) ?? segmentUnicodeHashtag(tag)
+    }
+
+    /// `segmentHashtag` with Unicode properties, for any tag.
+    static func segmentUnicodeHashtag(_ tag: String) -> String {
         let scalars = Array(tag.unicodeScalars.drop { $0 == "#" })
-        func cls(_ s: Unicode.Scalar) -> Class {
-            let p = s.properties
-            if p.numericType != nil { return .digit }
-            if p.isUppercase || p.generalCategory == .titlecaseLetter { return .upper }
-            if p.isAlphabetic { return .lower }
-            return .other
-        }
+        let cls = hashtagClass
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {
@@ -350,5 +348,557 @@ public enum Normalizers {
         }
         flush()
         return words.joined(separator: " ")
+    }
+}
+
+extension Normalizers {
+    enum HashtagClass: UInt8 { case upper, lower, digit, other }
+
+    /// The class of a character for splitting hashtags.
+    static func hashtagClass(_ s: Unicode.Scalar) -> HashtagClass {
+        let p = s.properties
+        if p.numericType != nil { return .digit }
+        if p.isUppercase || p.generalCategory == .titlecaseLetter { return .upper }
+        if p.isAlphabetic { return .lower }
+        return .other
+    }
+
+    /// `hashtagClass` of U+0000…U+00FF, worked out once.
+    static let latin1Classes: [HashtagClass] = (0..<256).map { hashtagClass(Unicode.Scalar(UInt8($0))) }
+
+    /// `segmentHashtag` on bytes for tags whose characters are all in
+    /// U+0000…U+00FF (Spanish tags: `#ÚltimoMinuto`), with the same rules and
+    /// classes as the general code; nil for any other tag.
+    static func segmentLatin1Hashtag(_ tag: String) -> String? {
+        var tag = tag
+        return tag.withUTF8 { bytes -> String? in
+            // Decode to Latin-1 code points; give up on anything above U+00FF.
+            var scalars: [UInt8] = []
+            scalars.reserveCapacity(bytes.count)
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b < 0x80 {
+                    scalars.append(b)
+                    i += 1
+                } else if (b == 0xC2 || b == 0xC3), i + 1 < bytes.count, bytes[i + 1] & 0xC0 == 0x80 {
+                    scalars.append((b & 0x03) << 6 | (bytes[i + 1] & 0x3F))
+                    i += 2
+                } else {
+                    return nil
+                }
+            }
+            var first = 0
+            while first < scalars.count && scalars[first] == UInt8(ascii: "#") { first += 1 }
+            let classes = latin1Classes
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 4)
+            // The current word: its length in characters, whether they are all
+            // upper case, and its last character. Words are never empty, so a
+            // word's first character follows a space whenever `out` has text.
+            var count = 0
+            var allUpper = true
+            var last: UInt8 = 0
+            func flush() {
+                count = 0
+                allUpper = true
+            }
+            var k = first
+            while k < scalars.count {
+                let sc = scalars[k]
+                defer { k += 1 }
+                if sc == UInt8(ascii: "_") {
+                    flush()
+                    continue
+                }
+                let c = classes[Int(sc)]
+                if count > 0 {
+                    let prev = classes[Int(last)]
+                    let nextIsLower = k + 1 < scalars.count && classes[Int(scalars[k + 1])] == .lower
+                    if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
+                        || (prev == .upper && c == .upper && nextIsLower && count > 1 && allUpper) {
+                        flush()
+                    }
+                }
+                if count == 0 && !out.isEmpty { out.append(0x20) }
+                if sc < 0x80 {
+                    out.append(sc)
+                } else {
+                    out.append(0xC0 | sc >> 6)
+                    out.append(0x80 | sc & 0x3F)
+                }
+                count += 1
+                allUpper = allUpper && c == .upper
+                last = sc
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+// MARK: - Normalizing on bytes
+
+/// The named groups the normalizers read (`Lexicons/patterns/README.md`), in
+/// the order of `RegexPatterns.groupNames`.
+enum NormalizerGroup: Int, CaseIterable {
+    case year, month, day, weekday, shift, unit, count, ago, deictic, decade, decadeword, century, centuryword
+    case roman, hour, minute, ampm, daypart, amount, scale, currency, word, approx
+}
+
+/// The word lists the normalizers look values up in.
+enum ValueList: Int, CaseIterable {
+    case month, weekday, number, one, scale, scaleAbbr, ordinal, unit, unitTime, shift, deictic, decadeWord
+    case currency, currencySymbol
+
+    var name: String {
+        switch self {
+        case .month: "month"
+        case .weekday: "weekday"
+        case .number: "number"
+        case .one: "one"
+        case .scale: "scale"
+        case .scaleAbbr: "scale-abbr"
+        case .ordinal: "ordinal"
+        case .unit: "unit"
+        case .unitTime: "unit-time"
+        case .shift: "shift"
+        case .deictic: "deictic"
+        case .decadeWord: "decade-word"
+        case .currency: "currency"
+        case .currencySymbol: "currency-symbol"
+        }
+    }
+}
+
+/// The values of one language's word lists keyed by match-key bytes, so the
+/// normalizers look words up without making `String`s. Same answers as
+/// `WordLists.value`: the first entry of a key wins, "" for an entry without
+/// a value, a final `.` of the looked-up text ignored when the whole is absent.
+final class WordValues: @unchecked Sendable {
+    // Safe to share: never changed after init.
+    let words: WordLists
+    /// Keys of every list in one table: the list's `ValueList.rawValue` as
+    /// one byte, then the entry's match key.
+    private let table: ByteStringTable
+    private let values: [String]
+    private let doubles: [Double?]
+    private let ints: [Int?]
+    /// Whether a scale has two words ("mil millones"), which `numberWords` tries first.
+    let hasTwoWordScales: Bool
+
+    init(_ words: WordLists) {
+        self.words = words
+        var table = ByteStringTable()
+        var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
+        var twoWord = false
+        for list in ValueList.allCases {
+            for e in words.lists[list.name] ?? [] {
+                let id = table.insert([UInt8(list.rawValue)] + Array(e.key.utf8))
+                guard id == values.count else { continue }  // the first entry of a key wins
+                let v = e.value ?? ""
+                values.append(v)
+                doubles.append(Double(v))
+                ints.append(Int(v))
+                if list == .scale && e.key.utf8.contains(0x20) { twoWord = true }
+            }
+        }
+        self.table = table
+        self.values = values
+        self.doubles = doubles
+        self.ints = ints
+        hasTwoWordScales = twoWord
+    }
+
+    /// The entry id of `text` in `list`, or nil.
+    func id(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var simple = text.count <= 64
+        for b in text where b >= 0x80 || b <= 0x20 { simple = false; break }
+        if simple {
+            // ASCII without white space: the key is the text lowercased.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer in
+                buffer[0] = UInt8(list.rawValue)
+                for i in 0..<text.count {
+                    let b = text[i]
+                    buffer[i + 1] = b &- 0x41 < 26 ? b | 0x20 : b
+                }
+                return lookup(UnsafeBufferPointer(rebasing: buffer[0...text.count]))
+            }
+        }
+        let key = [UInt8(list.rawValue)] + Array(WordLists.key(String(decoding: text, as: UTF8.self)).utf8)
+        return key.withUnsafeBufferPointer { lookup($0) }
+    }
+
+    /// Looks up a prefixed key, then (like `WordLists.value`) without its final '.'.
+    private func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        if let id = table.lookup(key) { return id }
+        if key.count > 1 && key[key.count - 1] == UInt8(ascii: ".") {
+            return table.lookup(UnsafeBufferPointer(rebasing: key.dropLast()))
+        }
+        return nil
+    }
+
+    func value(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> String? {
+        id(list, text).map { values[$0] }
+    }
+    func double(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        id(list, text).flatMap { doubles[$0] }
+    }
+    func int(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        id(list, text).flatMap { ints[$0] }
+    }
+    func double(_ list: ValueList, _ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { double(list, $0) }
+    }
+}
+
+/// One regex match seen through its capture groups, as byte ranges of the text.
+struct MatchGroups {
+    let text: UnsafeBufferPointer<UInt8>
+    let whole: Range<Int>
+    /// PCRE2 offsets of this match: start and end of group 0, 1, …; unset groups are -1.
+    let offsets: UnsafeBufferPointer<Int>
+    /// Group numbers of the pattern: those of `NormalizerGroup` g (the name's
+    /// groups, then its `…2` stand-ins) are `numbers[bounds[g]..<bounds[g + 1]]`.
+    let numbers: UnsafeBufferPointer<Int32>
+    let bounds: UnsafeBufferPointer<Int32>
+
+    func range(_ g: NormalizerGroup) -> Range<Int>? {
+        var i = Int(bounds[g.rawValue])
+        let end = Int(bounds[g.rawValue + 1])
+        while i < end {
+            let number = Int(numbers[i])
+            i += 1
+            guard 2 * number + 1 < offsets.count else { continue }
+            let a = offsets[2 * number], b = offsets[2 * number + 1]
+            if a >= 0, b >= a { return a..<b }
+        }
+        return nil
+    }
+    func bytes(_ g: NormalizerGroup) -> UnsafeBufferPointer<UInt8>? {
+        range(g).map { UnsafeBufferPointer(rebasing: text[$0]) }
+    }
+    func has(_ g: NormalizerGroup) -> Bool { range(g) != nil }
+    var wholeBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[whole]) }
+    func string(_ g: NormalizerGroup) -> String? { bytes(g).map { String(decoding: $0, as: UTF8.self) } }
+}
+
+extension Normalizers {
+    /// The value of one match, read on bytes; the same as `normalize(_:whole:group:…)`
+    /// given the same groups.
+    static func normalize(_ kind: NormalizerKind, _ m: MatchGroups, values: WordValues, language: String,
+                          reference: CivilDate?) -> JSONValue? {
+        switch kind {
+        case .none: return nil
+        case .date: return date(m, values: values, reference: reference).map(JSONValue.string)
+        case .time: return time(m, values: values)
+        case .money:
+            guard let a = m.bytes(.amount),
+                  let n = amount(a, scale: m.bytes(.scale), values: values, language: language) else { return nil }
+            var currency: String?
+            if let c = m.bytes(.currency) {
+                currency = values.value(.currencySymbol, c) ?? values.value(.currency, c)
+                if currency == "-" || currency == "" { currency = nil }
+            }
+            return .object([.init("amount", .double(n)), .init("currency", currency.map(JSONValue.string) ?? .null)])
+        case .number, .percent:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return nil }
+            return .double(n)
+        case .ordinal:
+            if let digits = m.bytes(.amount), let n = integer(digits) { return .int(n) }
+            if let word = m.bytes(.word), let n = values.int(.ordinal, word) { return .int(n) }
+            return nil
+        case .quantity:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return nil }
+            let unit = m.bytes(.unit).flatMap { values.value(.unit, $0) }
+            return .object([.init("amount", .double(n)), .init("unit", unit.map(JSONValue.string) ?? .null)])
+        case .phone, .hashtag, .cashtag:
+            return normalize(kind, whole: String(decoding: m.wholeBytes, as: UTF8.self), group: { _ in nil },
+                             words: values.words, language: language, reference: nil)
+        }
+    }
+
+    /// `Int(String)` on bytes: an optional sign, then ASCII digits only.
+    static func integer(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        var negative = false
+        if let f = s.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") {
+            negative = f == UInt8(ascii: "-")
+            i = 1
+        }
+        guard i < s.count, s.count - i <= 18 else {
+            return s.count > 18 ? Int(String(decoding: s, as: UTF8.self)) : nil
+        }
+        var v = 0
+        while i < s.count {
+            let d = s[i] &- 0x30
+            guard d < 10 else { return nil }
+            v = v * 10 + Int(d)
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// `amount(_:scale:words:language:)` on bytes.
+    static func amount(_ text: UnsafeBufferPointer<UInt8>, scale: UnsafeBufferPointer<UInt8>?, values: WordValues,
+                       language: String) -> Double? {
+        var value: Double
+        if let d = digits(text, language: language) {
+            value = d
+        } else if let w = numberWords(text, values: values) {
+            value = w
+        } else {
+            return nil
+        }
+        if let scale {
+            guard let m = values.double(.scale, scale) ?? values.double(.scaleAbbr, scale) else { return value }
+            value *= m
+        }
+        if abs(value) < 1e15 { value = (value * 1e6).rounded() / 1e6 }
+        return value
+    }
+
+    /// `digits(_:language:)` on bytes.
+    static func digits(_ raw: UnsafeBufferPointer<UInt8>, language: String) -> Double? {
+        if !raw.isEmpty, raw.count <= 15 {
+            var v = 0
+            var plain = true
+            for b in raw {
+                let d = b &- 0x30
+                if d >= 10 { plain = false; break }
+                v = v * 10 + Int(d)
+            }
+            if plain { return Double(v) }
+        }
+        var start = 0
+        var negative = false
+        if raw.count >= 1 && (raw[0] == UInt8(ascii: "-") || raw[0] == UInt8(ascii: "+")) {
+            negative = raw[0] == UInt8(ascii: "-")
+            start = 1
+        } else if raw.count >= 3 && raw[0] == 0xE2 && raw[1] == 0x88 && raw[2] == 0x92 {  // − U+2212
+            negative = true
+            start = 3
+        }
+        // Digits, '.' and ',' only (any other byte, a combining mark too, fails as
+        // it does on Characters), starting with a digit.
+        guard start < raw.count, raw[start] &- 0x30 < 10 else { return nil }
+        var dots = 0, commas = 0
+        var lastSeparator: UInt8 = 0, lastSeparatorAt = -1
+        for i in start..<raw.count {
+            let b = raw[i]
+            if b == UInt8(ascii: ".") { dots += 1 } else if b == UInt8(ascii: ",") { commas += 1 } else if b &- 0x30 >= 10 { return nil } else { continue }
+            lastSeparator = b
+            lastSeparatorAt = i
+        }
+        var decimalMark: UInt8 = 0  // none
+        if dots > 0 && commas > 0 {
+            decimalMark = lastSeparator
+        } else if dots + commas > 0 {
+            let thousandsMark = language == "es" ? UInt8(ascii: ".") : UInt8(ascii: ",")
+            let lastGroup = raw.count - lastSeparatorAt - 1
+            if dots + commas > 1 {
+                decimalMark = 0
+            } else if lastGroup == 3 && (lastSeparator == thousandsMark || language == "*") {
+                decimalMark = 0
+            } else {
+                decimalMark = lastSeparator
+            }
+        }
+        let count = raw.count - start
+        let normalized = String(unsafeUninitializedCapacity: count) { out in
+            var n = 0
+            for i in start..<raw.count {
+                let b = raw[i]
+                if b == decimalMark {
+                    out[n] = UInt8(ascii: ".")
+                    n += 1
+                } else if b != UInt8(ascii: ".") && b != UInt8(ascii: ",") {
+                    out[n] = b
+                    n += 1
+                }
+            }
+            return n
+        }
+        guard let v = Double(normalized) else { return nil }
+        return negative ? -v : v
+    }
+
+    /// `numberWords(_:words:)` on bytes; text with non-ASCII bytes takes the `String` path.
+    static func numberWords(_ text: UnsafeBufferPointer<UInt8>, values: WordValues) -> Double? {
+        for b in text where b >= 0x80 {
+            return numberWords(String(decoding: text, as: UTF8.self), words: values.words)
+        }
+        // Words: runs of bytes other than white space and '-'.
+        var parts: [Range<Int>] = []
+        var i = 0
+        while i < text.count {
+            while i < text.count && isSeparator(text[i]) { i += 1 }
+            let s = i
+            while i < text.count && !isSeparator(text[i]) { i += 1 }
+            if i > s { parts.append(s..<i) }
+        }
+        func word(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[r]) }
+        var total = 0.0, current = 0.0
+        var any = false
+        var k = 0
+        while k < parts.count {
+            let w = word(parts[k])
+            if values.hasTwoWordScales, k + 1 < parts.count {
+                let pair = String(decoding: w, as: UTF8.self) + " " + String(decoding: word(parts[k + 1]), as: UTF8.self)
+                if let v = values.double(.scale, pair) {
+                    total += max(current, 1) * v
+                    current = 0
+                    any = true
+                    k += 2
+                    continue
+                }
+            }
+            if let v = values.double(.number, w) ?? values.double(.one, w) {
+                current += v
+                any = true
+            } else if let v = values.double(.scale, w) {
+                if v >= 1000 {
+                    total += max(current, 1) * v
+                    current = 0
+                } else {
+                    current = max(current, 1) * v
+                }
+                any = true
+            } else if isConnector(w) {
+                // connectors and the article of "a dozen"
+            } else {
+                return nil
+            }
+            k += 1
+        }
+        return any ? total + current : nil
+    }
+
+    /// ASCII white space (what `Character.isWhitespace` says for ASCII) or '-'.
+    @inline(__always)
+    private static func isSeparator(_ b: UInt8) -> Bool {
+        b == 0x20 || b == UInt8(ascii: "-") || (b >= 0x09 && b <= 0x0D)
+    }
+
+    /// "and", "y" or "a" in any case (ASCII words, a final '.' allowed as `WordLists.key` keeps it).
+    private static func isConnector(_ w: UnsafeBufferPointer<UInt8>) -> Bool {
+        func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+        switch w.count {
+        case 1: return lower(w[0]) == UInt8(ascii: "y") || lower(w[0]) == UInt8(ascii: "a")
+        case 3: return lower(w[0]) == UInt8(ascii: "a") && lower(w[1]) == UInt8(ascii: "n") && lower(w[2]) == UInt8(ascii: "d")
+        default: return false
+        }
+    }
+
+    /// `time(group:)` on bytes.
+    static func time(_ m: MatchGroups, values: WordValues) -> JSONValue? {
+        guard let h = m.bytes(.hour).flatMap(integer) else { return nil }
+        var hour = h
+        let minute = m.bytes(.minute).flatMap(integer) ?? 0
+        if let ampm = m.bytes(.ampm) {
+            guard (1...12).contains(hour) else { return nil }
+            let letter: UInt8 = ampm.count == 1 ? (ampm[0] &- 0x41 < 26 ? ampm[0] | 0x20 : ampm[0]) : 0
+            if letter == UInt8(ascii: "p") && hour < 12 { hour += 12 }
+            if letter == UInt8(ascii: "a") && hour == 12 { hour = 0 }
+        } else if let part = m.string(.daypart).map(WordLists.key), part == "tarde" || part == "noche", hour < 12 {
+            hour += 12
+        }
+        guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        return .string(String(unsafeUninitializedCapacity: 6) { out in
+            out[0] = UInt8(ascii: "T")
+            CivilDate.write(hour, width: 2, into: out, at: 1)
+            out[3] = UInt8(ascii: ":")
+            CivilDate.write(minute, width: 2, into: out, at: 4)
+            return 6
+        })
+    }
+
+    /// `date(group:words:reference:)` on bytes.
+    static func date(_ m: MatchGroups, values: WordValues, reference: CivilDate?) -> String? {
+        func count(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
+            if let n = integer(s) { return n }
+            return numberWords(s, values: values).map { Int($0) }
+        }
+        if let d = m.bytes(.deictic), let offset = values.int(.deictic, d) {
+            return reference.map { $0.adding(days: offset).description }
+        }
+        var decadeYear: Int??
+        if let text = m.bytes(.decade) {
+            decadeYear = .some(integer(text))
+        } else if let word = m.bytes(.decadeword), let v = values.value(.decadeWord, word) {
+            decadeYear = .some(Int(v))
+        }
+        if let found = decadeYear {
+            guard var year = found else { return nil }
+            if year < 100 { year += 1900 }
+            return String(year / 10)
+        }
+        var centuryText: String?
+        if let c = m.string(.century) {
+            centuryText = c
+        } else if let word = m.bytes(.centuryword), let v = values.value(.ordinal, word) {
+            centuryText = v
+        } else if let r = m.string(.roman) {
+            centuryText = roman(r)
+        }
+        if let text = centuryText {
+            guard let n = Int(text), n >= 1 else { return nil }
+            return CivilDate.pad(n - 1, 2)
+        }
+        if let unitText = m.bytes(.unit), let unit = values.value(.unitTime, unitText) {
+            let ago = m.has(.ago)
+            if let countText = m.bytes(.count) {
+                guard let n = count(countText) else { return nil }
+                if ago {
+                    guard let reference else { return nil }
+                    return shifted(reference, by: -n, unit: unit)
+                }
+                return duration(n, unit: unit)
+            }
+            if let s = m.bytes(.shift), let shift = values.int(.shift, s) {
+                guard let reference else { return nil }
+                return shifted(reference, by: shift, unit: unit)
+            }
+            return nil
+        }
+        let year: Int? = m.bytes(.year).flatMap(integer).map { y in
+            guard y < 100 else { return y }
+            let pivot = ((reference?.year ?? 2000) % 100) + 10
+            return y <= pivot ? 2000 + y : 1900 + y
+        }
+        var month: Int? = nil
+        if let mb = m.bytes(.month) {
+            month = integer(mb) ?? values.int(.month, mb)
+            guard month != nil else { return nil }
+        }
+        var day = m.bytes(.day).flatMap(integer)
+        if var mo = month {
+            if let d = day, mo > 12, d <= 12 { (mo, day) = (d, mo) }  // day first after all (31/12/2023)
+            guard (1...12).contains(mo) else { return nil }
+            guard let y = year ?? reference?.year else {
+                if let d = day { return "--\(CivilDate.pad(mo, 2))-\(CivilDate.pad(d, 2))" }
+                return nil
+            }
+            if let d = day {
+                return CivilDate(year: y, month: mo, day: d)?.description
+            }
+            return CivilDate.yearMonth(y, mo)
+        }
+        if let y = year { return CivilDate.pad(y, 4) }
+        if let w = m.bytes(.weekday), let weekday = values.int(.weekday, w) {
+            guard let reference else { return nil }
+            let shift = m.bytes(.shift).flatMap { values.int(.shift, $0) }
+            var delta = weekday - reference.weekday  // -6 … 6
+            switch shift {
+            case -1: if delta >= 0 { delta -= 7 }
+            case 1: if delta <= 0 { delta += 7 }
+            case 0: break  // the same ISO week
+            default: if delta > 0 { delta -= 7 }  // news: the closest such day on or before the reference
+            }
+            return reference.adding(days: delta).description
+        }
+        return nil
     }
 }

@@ -36,66 +36,184 @@ public final class RegexTagger: Stage {
     public var referenceDate: CivilDate?
 
     private let patterns: RegexPatterns
-    /// Pattern indexes per document language bucket: `en`, `es`, `*` (other languages).
-    private let buckets: [String: [Int]]
-    private let tokenPatterns: [String: [TokenKind: Int]]
+
+    /// What runs for documents of one language bucket (`en`, `es`, `*`); a
+    /// class so that taking the document's plan copies nothing.
+    private final class Plan {
+        /// Regex blocks for the bucket, in file order, in groups of at most 64.
+        var chunks: [Chunk] = []
+        /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
+        var tokenPattern: [Int] = []
+        /// Token key → trigger bits, only bits some pattern of the bucket uses.
+        var table = ByteStringTable()
+        var masks: [UInt64] = []
+        /// Trigger bits some pattern of the bucket uses.
+        var used: UInt64 = 0
+        /// A 65 536-bit filter over (length, first, second and last byte) of the
+        /// table's keys: most tokens are ruled out without hashing their key.
+        /// `coarse` (4 096 bits, the top 12 bits of the same hash) is checked
+        /// first: it stays in cache when documents are short.
+        var filter = [UInt64](repeating: 0, count: 1024)
+        var coarse = [UInt64](repeating: 0, count: 64)
+        /// Whether the table has an empty key (then empty keys are looked up).
+        var hasEmptyKey = false
+        var words = WordLists()
+    }
+    /// Up to 64 regex blocks run together in one pass over the trigger tokens:
+    /// pattern j of the chunk is bit j of the masks.
+    private final class Chunk {
+        var patterns: [Int] = []
+        /// The anchored compiled pattern of each.
+        var handles: [OpaquePointer] = []
+        /// Patterns whose triggers include bit b.
+        var byTrigger = [UInt64](repeating: 0, count: 64)
+        /// Patterns whose match can start with byte b (PCRE2's start-of-match
+        /// bitmap; every byte when PCRE2 knows no restriction): a token start
+        /// outside the set is not tried, since PCRE2 would fail at once.
+        var byFirstByte = [UInt64](repeating: 0, count: 256)
+    }
+    /// Plans for `en`, `es` and other languages.
+    private let plans: [Plan]
+    /// Each pattern's priority (read for every candidate).
+    private let priorities: [Int32]
+    /// Word-list values for each pattern's language, looked up once.
+    private let valuesByPattern: [WordValues]
+    /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
+    /// ones): pattern p, group g has `groupNumbers[groupBounds[p * stride + g]..<groupBounds[p * stride + g + 1]]`.
+    private let groupNumbers: [Int32]
+    private let groupBounds: [Int32]
+    private static let groupStride = NormalizerGroup.allCases.count + 1
+
     private let matcher: OpaquePointer
-    private var ovector: [Int]
+    /// Capture offsets of the last match (`pairs` pairs).
+    private let ovector: UnsafeMutablePointer<Int>
     private let pairs: Int
 
     // Per-document scratch.
-    private var tokenMasks: [UInt64] = []
+    /// The plan for the document's language.
+    private var plan: Plan
+    /// Trigger tokens, their trigger bits and their sentence's token range.
     private var triggerTokens: [Int32] = []
-    private var sentenceOfToken: [Int32] = []
-    private var sentenceTokens: [(start: Int32, end: Int32)] = []
+    private var triggerMasks: [UInt64] = []
+    /// First token of each trigger's window and the subject end offset for it.
+    private var windowStarts: [Int32] = []
+    private var subjectEnds: [Int] = []
     private var found: [Found] = []
     private var captureStore: [Int] = []
-    /// Word lists for each pattern's language, looked up once.
-    private let wordsByPattern: [WordLists]
 
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
-        var buckets: [String: [Int]] = [:]
-        var tokenPatterns: [String: [TokenKind: Int]] = [:]
+        var plans: [Plan] = []
         for lang in ["en", "es", "*"] {
+            let plan = Plan()
             let indexes = patterns.patterns.indices.filter {
                 let l = patterns.patterns[$0].language
                 return lang == "*" || l == "*" || l == lang
             }
-            buckets[lang] = indexes.filter { patterns.patterns[$0].regex != nil }
-            var byKind: [TokenKind: Int] = [:]
-            for i in indexes { if let kind = patterns.patterns[i].tokenKind, byKind[kind] == nil { byKind[kind] = i } }
-            tokenPatterns[lang] = byKind
+            let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
+            plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
+            for first in stride(from: 0, to: regexes.count, by: 64) {
+                let chunk = Chunk()
+                for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
+                    let p = patterns.patterns[index]
+                    let regex = p.anchored ?? p.regex!
+                    chunk.patterns.append(index)
+                    chunk.handles.append(regex.handle)
+                    for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
+                    var bitmap = [UInt8](repeating: 0xFF, count: 32)
+                    if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
+                        bitmap = [UInt8](repeating: 0xFF, count: 32)
+                    }
+                    for b in 0..<256 where bitmap[b >> 3] & (1 << UInt8(b & 7)) != 0 {
+                        chunk.byFirstByte[b] |= 1 << UInt64(j)
+                    }
+                }
+                plan.chunks.append(chunk)
+            }
+            plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
+            for i in indexes {
+                if let kind = patterns.patterns[i].tokenKind, plan.tokenPattern[Int(kind.rawValue)] < 0 {
+                    plan.tokenPattern[Int(kind.rawValue)] = i
+                }
+            }
+            if let tables = patterns.triggerTables[lang] {
+                // Keep only the keys that carry a bit some pattern uses.
+                for id in 0..<tables.table.count {
+                    let key = Array(tables.table.key(id))
+                    // A key without used bits still blocks the retry without its final '.'.
+                    guard tables.masks[id] & plan.used != 0 || key.last == UInt8(ascii: ".") else { continue }
+                    let newID = plan.table.insert(key)
+                    if newID == plan.masks.count { plan.masks.append(0) }
+                    plan.masks[newID] |= tables.masks[id] & plan.used
+                    if !key.isEmpty {
+                        let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
+                        plan.filter[h >> 6] |= 1 << UInt64(h & 63)
+                        plan.coarse[h >> 10] |= 1 << UInt64((h >> 4) & 63)
+                    } else {
+                        plan.hasEmptyKey = true
+                    }
+                }
+            }
+            plan.words = patterns.words[lang] ?? WordLists()
+            plans.append(plan)
         }
-        self.buckets = buckets
-        self.tokenPatterns = tokenPatterns
-        self.wordsByPattern = patterns.patterns.map { patterns.words[$0.language] ?? WordLists() }
+        self.plans = plans
+        plan = plans[0]
+        priorities = patterns.patterns.map(\.priority)
+        var valuesByLanguage: [String: WordValues] = [:]
+        for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
+        let noWords = WordValues(WordLists())
+        self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
+        var groupNumbers: [Int32] = []
+        var groupBounds: [Int32] = []
+        for p in patterns.patterns {
+            for g in NormalizerGroup.allCases {
+                let name = RegexPatterns.groupNames[g.rawValue]
+                groupBounds.append(Int32(groupNumbers.count))
+                groupNumbers += ((p.groups[name] ?? []) + (p.groups[name + "2"] ?? [])).map { Int32($0) }
+            }
+            groupBounds.append(Int32(groupNumbers.count))
+        }
+        self.groupNumbers = groupNumbers
+        self.groupBounds = groupBounds
         pairs = (patterns.patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
-        ovector = [Int](repeating: 0, count: 2 * pairs)
+        ovector = .allocate(capacity: 2 * pairs)
+        ovector.initialize(repeating: 0, count: 2 * pairs)
         guard let m = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit) else {
             fatalError("PCRE2 match state: out of memory")
         }
         matcher = m
     }
 
-    deinit { entex_matcher_free(matcher) }
+    deinit {
+        entex_matcher_free(matcher)
+        ovector.deallocate()
+    }
 
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        let lang = doc.language == "en" || doc.language == "es" ? doc.language! : "*"
-        let reference = RegexTagger.documentDate(doc) ?? referenceDate
+        plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
         found.removeAll(keepingCapacity: true)
         captureStore.removeAll(keepingCapacity: true)
-        tagTokens(doc, lang: lang)
-        let union = computeTriggers(doc, lang: lang)
+        let union = computeTriggers(doc)
         if union != 0 {
-            mapSentences(doc)
-            for index in buckets[lang]! where patterns.patterns[index].triggers & union != 0 {
-                run(index, doc: &doc, reference: reference)
+            mapWindows(doc)
+            var warnings: [(pattern: Int, warning: Warning)] = []
+            doc.text.withUnsafeBufferPointer { text in
+                doc.tokens.withUnsafeBufferPointer { tokens in
+                    for chunk in plan.chunks {
+                        run(chunk, text: text, tokens: tokens, warnings: &warnings)
+                    }
+                }
+            }
+            // In pattern order, as if each pattern had run on its own (one warning per pattern at most).
+            if !warnings.isEmpty {
+                warnings.sort { $0.pattern < $1.pattern }
+                doc.warnings.append(contentsOf: warnings.map(\.warning))
             }
         }
-        appendOutermost(to: &doc, reference: reference)
+        appendOutermost(to: &doc)
     }
 
     /// The document's own date: `date`, else `created_at` or `timestamp_ms` kept in `meta`.
@@ -107,57 +225,71 @@ public final class RegexTagger: Stage {
         return nil
     }
 
-    // MARK: - Token entities
-
-    private func tagTokens(_ doc: Document, lang: String) {
-        let kinds = tokenPatterns[lang]!
-        guard !kinds.isEmpty else { return }
-        let words = patterns.words[lang] ?? WordLists()
-        for token in doc.tokens {
-            switch token.kind {
-            case .url, .email, .handle, .hashtag, .cashtag:
-                guard let index = kinds[token.kind] else { continue }
-                let p = patterns.patterns[index]
-                var value: JSONValue?
-                if p.normalizer != .none {
-                    value = Normalizers.normalize(p.normalizer, whole: doc.string(token.span), group: { _ in nil },
-                                                  words: words, language: p.language, reference: nil)
-                }
-                found.append(Found(span: token.span, pattern: index, priority: p.priority,
-                                   captureOffset: 0, captures: 0, value: value))
-            default: continue
-            }
-        }
-    }
-
     // MARK: - Triggers and windows
 
-    /// Marks each token with the trigger bits it carries; returns their union.
-    private func computeTriggers(_ doc: Document, lang: String) -> UInt64 {
+    /// Filter position of the first `count` bytes of `key` (count ≥ 1).
+    @inline(__always)
+    static func filterHash(_ key: UnsafeBufferPointer<UInt8>, _ count: Int) -> Int {
+        let v = UInt32(key[0]) | UInt32(count > 1 ? key[1] : 0) << 8 | UInt32(key[count - 1]) << 16
+            | UInt32(truncatingIfNeeded: min(count, 255)) << 24
+        return Int((v &* 0x9E37_79B1) >> 16)
+    }
+
+    /// Lists the tokens that carry trigger bits some pattern of the language
+    /// uses, and returns the union of the bits; turns URL, e-mail, handle,
+    /// hashtag and cashtag tokens into candidates of the language's token blocks
+    /// (their values are computed in `value(of:)`, for survivors only).
+    private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        tokenMasks.removeAll(keepingCapacity: true)
-        tokenMasks.reserveCapacity(n)
         triggerTokens.removeAll(keepingCapacity: true)
-        guard let tables = patterns.triggerTables[lang] else { return 0 }
+        triggerMasks.removeAll(keepingCapacity: true)
+        let p = plan
+        let digit = RegexPatterns.digitTrigger & p.used
         var union: UInt64 = 0
-        doc.tokens.withUnsafeBufferPointer { tokens in
-            doc.tokenKeys.withUnsafeBufferPointer { keys in
-                for i in 0..<n {
-                    let t = tokens[i]
-                    var mask: UInt64 = t.flags.contains(.hasDigit) ? RegexPatterns.digitTrigger : 0
-                    if t.kind == .word || t.kind == .abbreviation || t.kind == .symbol || t.kind == .punct {
-                        var key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
-                        if let id = tables.table.lookup(key) {
-                            mask |= tables.masks[id]
-                        } else if key.count > 1, key[key.count - 1] == UInt8(ascii: ".") {
-                            key = UnsafeBufferPointer(rebasing: key.dropLast())
-                            if let id = tables.table.lookup(key) { mask |= tables.masks[id] }
+        p.filter.withUnsafeBufferPointer { filter in
+            p.coarse.withUnsafeBufferPointer { coarse in
+                p.tokenPattern.withUnsafeBufferPointer { kinds in
+                    doc.tokens.withUnsafeBufferPointer { tokens in
+                        doc.tokenKeys.withUnsafeBufferPointer { keys in
+                            @inline(__always) func mayHave(_ h: Int) -> Bool {
+                                coarse[h >> 10] & (1 << UInt64((h >> 4) & 63)) != 0 && filter[h >> 6] & (1 << UInt64(h & 63)) != 0
+                            }
+                            for i in 0..<n {
+                                let t = tokens[i]
+                                var mask: UInt64 = t.flags.contains(.hasDigit) ? digit : 0
+                                switch t.kind {
+                                case .word, .abbreviation, .symbol, .punct:
+                                    guard p.used != 0 else { break }
+                                    let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
+                                    let count = key.count
+                                    if count > 0 {
+                                        let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
+                                        if mayHave(RegexTagger.filterHash(key, count))
+                                            || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
+                                            if let id = p.table.lookup(key) {
+                                                mask |= p.masks[id]
+                                            } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
+                                                mask |= p.masks[id]
+                                            }
+                                        }
+                                    } else if p.hasEmptyKey, let id = p.table.lookup(key) {
+                                        mask |= p.masks[id]
+                                    }
+                                case .url, .email, .handle, .hashtag, .cashtag:
+                                    let index = kinds[Int(t.kind.rawValue)]
+                                    if index >= 0 {
+                                        found.append(Found(span: t.span, pattern: index, priority: priorities[index],
+                                                           captureOffset: 0, captures: 0))
+                                    }
+                                default: break
+                                }
+                                if mask != 0 {
+                                    triggerTokens.append(Int32(i))
+                                    triggerMasks.append(mask)
+                                    union |= mask
+                                }
+                            }
                         }
-                    }
-                    tokenMasks.append(mask)
-                    if mask != 0 {
-                        triggerTokens.append(Int32(i))
-                        union |= mask
                     }
                 }
             }
@@ -165,89 +297,117 @@ public final class RegexTagger: Stage {
         return union
     }
 
-    /// Sentence index of every token and token range of every sentence.
-    private func mapSentences(_ doc: Document) {
+    /// The window of each trigger token: the first token a match may start
+    /// at (`tokensBefore` tokens back, not before its sentence) and the end
+    /// offset of the subject (`tokensAfter` tokens on, not past its sentence).
+    /// A token belongs to the last sentence starting at or before it (the first
+    /// sentence when none).
+    private func mapWindows(_ doc: Document) {
         let n = doc.tokens.count
-        sentenceOfToken.removeAll(keepingCapacity: true)
-        sentenceTokens.removeAll(keepingCapacity: true)
-        if doc.sentences.isEmpty {
-            sentenceOfToken = [Int32](repeating: 0, count: n)
-            sentenceTokens.append((0, Int32(n)))
-            return
-        }
-        sentenceOfToken.reserveCapacity(n)
+        windowStarts.removeAll(keepingCapacity: true)
+        subjectEnds.removeAll(keepingCapacity: true)
         var s = 0
-        var start = 0
+        let sentences = doc.sentences.count
+        var range = (start: 0, end: sentences > 1 ? doc.firstToken(atOrAfter: doc.sentences[1].start) : n)
         doc.tokens.withUnsafeBufferPointer { tokens in
-            doc.sentences.withUnsafeBufferPointer { sentences in
-                for i in 0..<n {
-                    // Tokens between sentences (none in practice) join the previous one.
-                    while s + 1 < sentences.count, tokens[i].start >= sentences[s + 1].start {
-                        sentenceTokens.append((Int32(start), Int32(i)))
-                        start = i
-                        s += 1
-                    }
-                    sentenceOfToken.append(Int32(sentenceTokens.count))
+            for t32 in triggerTokens {
+                let t = Int(t32)
+                let start = tokens[t].start
+                if s + 1 < sentences && start >= doc.sentences[s + 1].start {
+                    repeat { s += 1 } while s + 1 < sentences && start >= doc.sentences[s + 1].start
+                    range.start = doc.firstToken(atOrAfter: doc.sentences[s].start)
+                    range.end = s + 1 < sentences ? doc.firstToken(atOrAfter: doc.sentences[s + 1].start) : n
                 }
+                windowStarts.append(Int32(max(range.start, t - RegexTagger.tokensBefore)))
+                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+                // work per attempt, however long the sentence (a list of 100 000 numbers).
+                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
+                subjectEnds.append(lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : doc.text.count)
             }
         }
-        sentenceTokens.append((Int32(start), Int32(n)))
     }
 
-    /// Tries the anchored pattern at every token start from `tokensBefore`
-    /// tokens before each trigger token up to the trigger itself, inside its
-    /// sentence; a match must end on a token boundary. After a match, starts
-    /// inside it are skipped. Values are computed later, for survivors only.
-    private func run(_ index: Int, doc: inout Document, reference: CivilDate?) {
-        let pattern = patterns.patterns[index]
-        guard let regex = pattern.anchored ?? pattern.regex else { return }
-        let mask = pattern.triggers
-        var nextStart = 0          // first token index not yet tried
-        var coveredUntil: Int32 = 0  // end of the last accepted match
-        var warned = false
-        let textCount = doc.text.count
-        for t32 in triggerTokens where tokenMasks[Int(t32)] & mask != 0 {
-            let t = Int(t32)
-            let sentence = sentenceTokens[Int(sentenceOfToken[t])]
-            let from = max(Int(sentence.start), t - RegexTagger.tokensBefore, nextStart)
-            guard from <= t else { continue }
-            // A match may reach at most `tokensAfter` tokens past its trigger: bounded
-            // work per attempt, however long the sentence (a list of 100 000 numbers).
-            let lastToken = min(Int(sentence.end), t + RegexTagger.tokensAfter + 1) - 1
-            let subjectEnd = lastToken >= t && lastToken < doc.tokens.count ? Int(doc.tokens[lastToken].end) : textCount
-            for s in from...t {
-                nextStart = s + 1
-                let position = doc.tokens[s].start
-                if position < coveredUntil { continue }
-                let rc = doc.text.withUnsafeBufferPointer { text in
-                    ovector.withUnsafeMutableBufferPointer { o in
-                        o.withMemoryRebound(to: size_t.self) { o in
-                            entex_regex_match(regex.handle, text.baseAddress, subjectEnd, Int(position), 0, matcher,
-                                              o.baseAddress, UInt32(pairs))
+    /// Tries each anchored pattern of `chunk` at every token start from
+    /// `tokensBefore` tokens before each of its trigger tokens up to the
+    /// trigger itself, inside its sentence; a match must end on a token
+    /// boundary. After a match, that pattern skips starts inside it. One pass
+    /// over the trigger tokens serves every pattern of the chunk; each pattern
+    /// sees exactly the attempts it would see on its own. Values are computed
+    /// later, for survivors only.
+    private func run(_ chunk: Chunk, text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
+                     warnings: inout [(pattern: Int, warning: Warning)]) {
+        // Per pattern j: first token index not yet tried, end of its last accepted match.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk.patterns.count) { state in
+            let count = chunk.patterns.count
+            let nextStart = UnsafeMutableBufferPointer(rebasing: state[0..<count])
+            let coveredUntil = UnsafeMutableBufferPointer(rebasing: state[count..<(2 * count)])
+            nextStart.initialize(repeating: 0)
+            coveredUntil.initialize(repeating: 0)
+            var warned: UInt64 = 0
+            let textCount = text.count
+            chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
+                chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
+                    for k in 0..<triggerTokens.count {
+                        var bits = triggerMasks[k]
+                        var relevant: UInt64 = 0
+                        while bits != 0 {
+                            relevant |= byTrigger[bits.trailingZeroBitCount]
+                            bits &= bits - 1
+                        }
+                        if relevant == 0 { continue }
+                        let t = Int(triggerTokens[k])
+                        let subjectEnd = subjectEnds[k]
+                        for s in Int(windowStarts[k])...t {
+                            let position = tokens[s].start
+                            var candidates = relevant
+                            if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
+                            while candidates != 0 {
+                                let j = candidates.trailingZeroBitCount
+                                candidates &= candidates - 1
+                                if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
+                                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
+                                    entex_regex_match(chunk.handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
+                                                      UInt32(pairs))
+                                }
+                                if rc < 0 {
+                                    if warned & (1 << UInt64(j)) == 0 {
+                                        warned |= 1 << UInt64(j)
+                                        let pattern = patterns.patterns[chunk.patterns[j]]
+                                        warnings.append((chunk.patterns[j], Warning(
+                                            code: "regex-limit",
+                                            message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
+                                            offset: position)))
+                                    }
+                                    continue
+                                }
+                                guard rc > 0 else { continue }
+                                let matchStart = ovector[0], matchEnd = ovector[1]
+                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, tokens) else { continue }
+                                record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
+                                coveredUntil[j] = matchEnd
+                            }
+                        }
+                        // Each pattern triggered here has now tried every start up to t.
+                        while relevant != 0 {
+                            let j = relevant.trailingZeroBitCount
+                            relevant &= relevant - 1
+                            nextStart[j] = max(nextStart[j], t + 1)
                         }
                     }
                 }
-                if rc < 0 {
-                    if !warned {
-                        warned = true
-                        doc.warnings.append(Warning(code: "regex-limit",
-                                                    message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
-                                                    offset: position))
-                    }
-                    continue
-                }
-                guard rc > 0 else { continue }
-                let matchStart = ovector[0], matchEnd = ovector[1]
-                guard matchStart == Int(position), matchEnd > matchStart, tokenEnding(at: matchEnd, doc) != nil else { continue }
-                record(index, matchStart, matchEnd, captures: Int(rc))
-                coveredUntil = Int32(matchEnd)
             }
         }
     }
 
-    private func tokenEnding(at offset: Int, _ doc: Document) -> Int? {
-        let i = doc.firstToken(atOrAfter: Int32(offset)) - 1
-        return i >= 0 && doc.tokens[i].end == Int32(offset) ? i : nil
+    /// Whether a token ends at `offset`.
+    private func endsToken(at offset: Int, _ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        // The last token starting before `offset`.
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Int(tokens[mid].start) < offset { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && Int(tokens[low - 1].end) == offset
     }
 
     /// A match waiting for the outermost filter; its capture offsets are in `captureStore`.
@@ -257,52 +417,48 @@ public final class RegexTagger: Stage {
         var priority: Int32
         var captureOffset: Int
         var captures: Int
-        /// Value already known (token blocks).
-        var value: JSONValue?
     }
 
     private func record(_ index: Int, _ start: Int, _ end: Int, captures: Int) {
         let offset = captureStore.count
-        captureStore.append(contentsOf: ovector[0..<(2 * captures)])
-        found.append(Found(span: Span(start, end), pattern: index, priority: patterns.patterns[index].priority,
-                           captureOffset: offset, captures: captures, value: nil))
+        captureStore.append(contentsOf: UnsafeBufferPointer(start: ovector, count: 2 * captures))
+        found.append(Found(span: Span(start, end), pattern: index, priority: priorities[index],
+                           captureOffset: offset, captures: captures))
     }
 
-    private func value(of f: Found, doc: Document, reference: CivilDate?) -> JSONValue? {
+    private func value(of f: Found, text: UnsafeBufferPointer<UInt8>, store: UnsafeBufferPointer<Int>,
+                       numbers: UnsafeBufferPointer<Int32>, bounds: UnsafeBufferPointer<Int32>,
+                       reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
-        guard pattern.normalizer != .none, pattern.regex != nil else { return f.value }
-        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(doc.text, f.span) { return .number(n) }
-        let store = captureStore
-        let text = doc.text
-        func group(_ name: String) -> String? {
-            for variant in [name, name + "2"] {
-                for number in pattern.groups[variant] ?? [] where number < f.captures {
-                    let a = store[f.captureOffset + 2 * number], b = store[f.captureOffset + 2 * number + 1]
-                    // Unset groups are SIZE_MAX, which reads as -1 here.
-                    if a >= 0, b >= a { return String(decoding: text[a..<b], as: UTF8.self) }
-                }
-            }
-            return nil
+        guard pattern.normalizer != .none else { return nil }
+        guard pattern.regex != nil else {
+            // A token block: the token's text alone.
+            let whole = String(decoding: UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), as: UTF8.self)
+            return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
+                                         words: plan.words, language: pattern.language, reference: nil)
         }
-        let words = wordsByPattern[f.pattern]
-        return Normalizers.normalize(pattern.normalizer,
-                                     whole: String(decoding: text[Int(f.span.start)..<Int(f.span.end)], as: UTF8.self),
-                                     group: group, words: words, language: pattern.language, reference: reference)
+        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
+        let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
+                                numbers: numbers,
+                                bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
+        return Normalizers.normalize(pattern.normalizer, match, values: valuesByPattern[f.pattern],
+                                     language: pattern.language, reference: reference)
     }
 
     /// The text of `span` when it is a plain integer in ASCII digits (most
     /// CARDINALs): its value needs no normalizer.
-    static func plainInteger(_ text: [UInt8], _ span: Span) -> String? {
+    static func plainInteger(_ text: UnsafeBufferPointer<UInt8>, _ span: Span) -> String? {
         let count = Int(span.length)
         guard count > 0, count <= 15 else { return nil }
         let start = Int(span.start)
         if count > 1 && text[start] == UInt8(ascii: "0") { return nil }
         for i in start..<(start + count) where !ByteClass.isDigit(text[i]) { return nil }
-        return String(decoding: text[start..<(start + count)], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<(start + count)]), as: UTF8.self)
     }
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
-    private func appendOutermost(to doc: inout Document, reference: CivilDate?) {
+    private func appendOutermost(to doc: inout Document) {
         guard !found.isEmpty else { return }
         found.sort {
             if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
@@ -311,13 +467,29 @@ public final class RegexTagger: Stage {
             return $0.pattern < $1.pattern
         }
         var maxEnd: Int32 = -1
-        for f in found {
-            if f.span.end <= maxEnd { continue }
-            maxEnd = f.span.end
-            let pattern = patterns.patterns[f.pattern]
-            doc.candidates.append(Entity(span: f.span, type: pattern.type, source: .regex,
-                                         value: value(of: f, doc: doc, reference: reference),
-                                         priority: pattern.priority, rule: pattern.name))
+        // The reference date is worked out only when a date value needs it.
+        var reference: CivilDate??
+        doc.candidates.reserveCapacity(doc.candidates.count + found.count)
+        let text = doc.text
+        text.withUnsafeBufferPointer { text in
+            captureStore.withUnsafeBufferPointer { store in
+                groupNumbers.withUnsafeBufferPointer { numbers in
+                    groupBounds.withUnsafeBufferPointer { bounds in
+                        for f in found {
+                            if f.span.end <= maxEnd { continue }
+                            maxEnd = f.span.end
+                            let pattern = patterns.patterns[f.pattern]
+                            if pattern.normalizer == .date && reference == nil {
+                                reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                            }
+                            let value = value(of: f, text: text, store: store, numbers: numbers, bounds: bounds,
+                                              reference: reference ?? nil)
+                            doc.candidates.append(Entity(span: f.span, type: pattern.type, source: .regex, value: value,
+                                                         priority: pattern.priority, rule: pattern.name))
+                        }
+                    }
+                }
+            }
         }
     }
 
