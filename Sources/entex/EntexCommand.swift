@@ -52,12 +52,24 @@ struct PipelineOptions: ParsableArguments {
         """)
     var lenient = false
 
+    @Option(name: .long, help: ArgumentHelp("""
+        Date against which relative dates (`last week`, `hace dos años`) are resolved in documents         without a date of their own (JSON Lines `date`, tweet `created_at`), as YYYY-MM-DD.         Without it, such dates get no resolved value.
+        """, valueName: "date"))
+    var referenceDate: String?
+
+    func validate() throws {
+        if let referenceDate, CivilDate.parse(referenceDate) == nil {
+            throw ValidationError("--reference-date must be a date such as 2024-03-01, not '\(referenceDate)'")
+        }
+    }
+
     func configuration() -> PipelineConfiguration {
         var configuration = PipelineConfiguration()
         if let stages {
             configuration.stages = stages.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         }
         configuration.keepOverlaps = keepOverlaps
+        configuration.referenceDate = referenceDate.flatMap(CivilDate.parse)
         return configuration
     }
 

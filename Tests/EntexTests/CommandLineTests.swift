@@ -35,6 +35,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNil(run.records.first?["tokens"], "tokens only with --tokens")
     }
 
+    func testReferenceDateResolvesRelativeDatesOfUndatedDocuments() throws {
+        func value(_ run: Run) -> Any? {
+            let entities = run.records.first?["entities"] as? [[String: Any]] ?? []
+            return entities.first { ($0["text"] as? String) == "yesterday" }?["value"]
+        }
+        let dated = try entex(["--reference-date", "2024-03-01"], input: "The rocket launched yesterday.")
+        XCTAssertEqual(dated.status, 0, dated.stderr)
+        XCTAssertEqual(value(dated) as? String, "2024-02-29")
+        let own = try entex(["--reference-date", "2024-03-01", "--format", "jsonl"],
+                            input: "{\"text\":\"The rocket launched yesterday.\",\"date\":\"2023-01-10\"}\n")
+        XCTAssertEqual(value(own) as? String, "2023-01-09", "a document's own date comes first")
+        let bad = try entex(["--reference-date", "March 1"], input: "x")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--reference-date"), bad.stderr)
+    }
+
     func testEmptyInputExitsZeroWithNoOutput() throws {
         let run = try entex([], input: "")
         XCTAssertEqual(run.status, 0, run.stderr)
