@@ -39,16 +39,37 @@ public final class NameRules: Stage {
     public let produces: Layers = [.candidates]
 
     private let lists: NameRuleResources
-    private let stopwords: [String: ByteStringTable]
+    /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
+    private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
+    private let allCommon: [ByteStringTable]
+    // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var sentenceOf: [Int32] = []
     private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
     private var facts: [UInt8] = []
+    private var lookups: [UInt16] = []
+    private var keyHashes: [UInt32] = []
+    private var firstNameIds: [Int32] = []
+    private var norpEnds: [Int32] = []
+    private var kept: [SpanType: Int] = [:]
 
     public init(resources: Resources) {
-        self.lists = resources.nameRules
-        self.stopwords = resources.text.stopwords
+        let lists = resources.nameRules
+        self.lists = lists
+        let stopwords = resources.text.stopwords
+        func tables(_ language: String?) -> LanguageTables {
+            let langs = language.map { [$0] } ?? ["en", "es"]
+            let common: [ByteStringTable]
+            if let language, let table = lists.commonWords[language] { common = [table] } else { common = Array(lists.commonWords.values) }
+            return LanguageTables(
+                titles: langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } },
+                stop: langs.compactMap { stopwords[$0] }, common: common)
+        }
+        english = tables("en")
+        spanish = tables("es")
+        other = tables(nil)
+        allCommon = Array(lists.commonWords.values)
     }
 
     public func process(_ doc: inout Document) {
@@ -58,35 +79,67 @@ public final class NameRules: Stage {
             return
         }
         markSentences(doc)
+        let n = doc.tokens.count
         facts.removeAll(keepingCapacity: true)
-        facts.append(contentsOf: repeatElement(0, count: doc.tokens.count))
-        // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-        for c in doc.candidates {
-            var t = doc.firstToken(atOrAfter: c.span.start)
-            while t < doc.tokens.count, doc.tokens[t].start < c.span.end {
-                facts[t] |= Scan.covered
-                t += 1
+        facts.append(contentsOf: repeatElement(0, count: n))
+        lookups.removeAll(keepingCapacity: true)
+        lookups.append(contentsOf: repeatElement(0, count: n))
+        if keyHashes.count < n {
+            keyHashes.append(contentsOf: repeatElement(0, count: n - keyHashes.count))
+            firstNameIds.append(contentsOf: repeatElement(0, count: n - firstNameIds.count))
+        }
+        norpEnds.removeAll(keepingCapacity: true)
+        var maxCluster: Int32 = 0
+        doc.tokens.withUnsafeBufferPointer { tokens in
+            // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+            for c in doc.candidates {
+                var t = Scan.firstToken(tokens, atOrAfter: c.span.start)
+                while t < tokens.count, tokens[t].start < c.span.end {
+                    facts[t] |= Scan.covered
+                    t += 1
+                }
+                if let cluster = c.cluster, cluster > maxCluster { maxCluster = cluster }
+                if c.type == .norp { norpEnds.append(c.span.end) }
             }
         }
-        var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
-        let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
+        norpEnds.sort()
+        var nextCluster: Int32 = maxCluster + 1
+        let tables = doc.language == "en" ? english : doc.language == "es" ? spanish : other
         let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
-        tokens.withUnsafeBufferPointer { tokens in
-            keys.withUnsafeBufferPointer { keys in
-                text.withUnsafeBufferPointer { text in
-                  facts.withUnsafeMutableBufferPointer { facts in
-                    var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
-                                    lists: lists, stopwords: stopwords, sentenceOf: sentenceOf, shouting: shouting,
-                                    facts: facts)
-                    for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
-                    scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
+        let earlier = doc.candidates
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.tokenKeys.withUnsafeBufferPointer { keys in
+            doc.text.withUnsafeBufferPointer { text in
+              sentenceOf.withUnsafeBufferPointer { sentenceOf in
+                shouting.withUnsafeBufferPointer { shouting in
+                  norpEnds.withUnsafeBufferPointer { norpEnds in
+                    facts.withUnsafeMutableBufferPointer { facts in
+                      lookups.withUnsafeMutableBufferPointer { lookups in
+                        keyHashes.withUnsafeMutableBufferPointer { keyHashes in
+                          firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
+                            let scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
+                                            lists: lists, tables: tables, allCommon: allCommon,
+                                            sentenceOf: sentenceOf, shouting: shouting,
+                                            norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
+                                            keyHashes: keyHashes, firstNameIds: firstNameIds)
+                            scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
+                          }
+                        }
+                      }
+                    }
                   }
                 }
+              }
             }
+          }
         }
         // Several rules may find the same span: keep one proposal per (span, type),
         // the first that links it to another mention, else the first.
-        var kept: [SpanType: Int] = [:]
+        guard !found.isEmpty else {
+            doc.layers.insert(.candidates)
+            return
+        }
+        kept.removeAll(keepingCapacity: true)
         let base = doc.candidates.count
         for e in found {
             let key = SpanType(span: e.span, type: e.type)
@@ -110,29 +163,60 @@ public final class NameRules: Stage {
         let n = doc.tokens.count
         sentenceOf.removeAll(keepingCapacity: true)
         sentenceOf.reserveCapacity(n)
-        var sentence = 0
-        for t in doc.tokens {
-            while sentence < doc.sentences.count, doc.sentences[sentence].end <= t.start { sentence += 1 }
-            sentenceOf.append(Int32(sentence))
-        }
-        shouting = [Bool](repeating: false, count: n)
-        var start = 0
-        while start < n {
-            var end = start
-            var letters = 0, caps = 0
-            while end < n, sentenceOf[end] == sentenceOf[start] {
-                let f = doc.tokens[end].flags
-                if doc.tokens[end].kind == .word, f.contains(.hasLetter) {
-                    letters += 1
-                    if f.contains(.allCaps), doc.tokens[end].end - doc.tokens[end].start > 1 { caps += 1 }
+        shouting.removeAll(keepingCapacity: true)
+        shouting.append(contentsOf: repeatElement(false, count: n))
+        doc.tokens.withUnsafeBufferPointer { tokens in
+            doc.sentences.withUnsafeBufferPointer { sentences in
+                var sentence = 0
+                for t in tokens {
+                    while sentence < sentences.count, sentences[sentence].end <= t.start { sentence += 1 }
+                    sentenceOf.append(Int32(sentence))
                 }
-                end += 1
+                var start = 0
+                while start < n {
+                    var end = start
+                    var letters = 0, caps = 0
+                    while end < n, sentenceOf[end] == sentenceOf[start] {
+                        let f = tokens[end].flags
+                        if tokens[end].kind == .word, f.contains(.hasLetter) {
+                            letters += 1
+                            if f.contains(.allCaps), tokens[end].end - tokens[end].start > 1 { caps += 1 }
+                        }
+                        end += 1
+                    }
+                    if letters >= 3, caps * 10 >= letters * 6 {
+                        for i in start..<end { shouting[i] = true }
+                    }
+                    start = end
+                }
             }
-            if letters >= 3, caps * 10 >= letters * 6 {
-                for i in start..<end { shouting[i] = true }
-            }
-            start = end
         }
+    }
+}
+
+/// The tables the rules read for one document language.
+private final class LanguageTables: Sendable {
+    let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    let stop: [ByteStringTable]
+    /// Common-word tables of the language (all of them when the language is unknown).
+    let common: [ByteStringTable]
+    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], stop: [ByteStringTable], common: [ByteStringTable]) {
+        self.titles = titles
+        self.stop = stop
+        self.common = common
+    }
+}
+
+/// Sorted byte offsets, asked by binary search.
+private struct SortedOffsets {
+    let offsets: UnsafeBufferPointer<Int32>
+    func contains(_ offset: Int32) -> Bool {
+        var low = 0, high = offsets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if offsets[mid] < offset { low = mid + 1 } else { high = mid }
+        }
+        return low < offsets.count && offsets[low] == offset
     }
 }
 
@@ -143,31 +227,54 @@ private struct Scan {
     let text: UnsafeBufferPointer<UInt8>
     let language: String?
     let lists: NameRuleResources
-    let stopwords: [String: ByteStringTable]
-    let sentenceOf: [Int32]
-    let shouting: [Bool]
+    let sentenceOf: UnsafeBufferPointer<Int32>
+    let shouting: UnsafeBufferPointer<Bool>
     let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
-    var norpEnds: Set<Int32> = []
+    let norpEnds: SortedOffsets
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     let stopTables: [ByteStringTable]
+    /// Common-word tables of the document's language, and of every language.
+    let commonTables: [ByteStringTable]
+    let allCommon: [ByteStringTable]
+    /// Per-token word-list answers, each computed on first use (see `lookupBits`),
+    /// with the hash of the token's key and its first-name id.
+    let lookups: UnsafeMutableBufferPointer<UInt16>
+    let keyHashes: UnsafeMutableBufferPointer<UInt32>
+    let firstNameIds: UnsafeMutableBufferPointer<Int32>
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, lists: NameRuleResources, stopwords: [String: ByteStringTable],
-         sentenceOf: [Int32], shouting: [Bool], facts: UnsafeMutableBufferPointer<UInt8>) {
+         language: String?, lists: NameRuleResources, tables: LanguageTables, allCommon: [ByteStringTable],
+         sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
+         facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt16>,
+         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
         self.facts = facts
         self.tokens = tokens
         self.keys = keys
         self.text = text
         self.language = language
         self.lists = lists
-        self.stopwords = stopwords
         self.sentenceOf = sentenceOf
         self.shouting = shouting
-        let langs = language.map { [$0] } ?? ["en", "es"]
-        titleTables = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
-        stopTables = langs.compactMap { stopwords[$0] }
+        self.norpEnds = norpEnds
+        titleTables = tables.titles
+        stopTables = tables.stop
+        commonTables = tables.common
+        self.allCommon = allCommon
+        self.lookups = lookups
+        self.keyHashes = keyHashes
+        self.firstNameIds = firstNameIds
+    }
+
+    /// Index of the first token whose start is at or after `offset`.
+    static func firstToken(_ tokens: UnsafeBufferPointer<Token>, atOrAfter offset: Int32) -> Int {
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     var count: Int { tokens.count }
@@ -200,16 +307,69 @@ private struct Scan {
         return (t.kind == .word || t.kind == .abbreviation) && t.flags.contains(.hasLetter)
     }
 
-    func isStopword(_ i: Int) -> Bool {
-        let k = key(i)
-        for table in stopTables where table.lookup(k) != nil { return true }
+    // Lookup bits: hash known; then for each answer a "known" bit and the answer.
+    static let hashKnown: UInt16 = 1, stopKnown: UInt16 = 2, stop: UInt16 = 4, commonKnown: UInt16 = 8, common: UInt16 = 16
+    static let anyCommonKnown: UInt16 = 32, anyCommon: UInt16 = 64, firstNameKnown: UInt16 = 128
+    static let connectorKnown: UInt16 = 256, connectorShift: UInt16 = 9  // 3 bits of ConnectorUse, 1 "is one"
+    static let isConnector: UInt16 = 1 << 12
+
+    /// The hash of token `i`'s match key, computed once.
+    @inline(__always) func keyHash(_ i: Int) -> UInt32 {
+        if lookups[i] & Scan.hashKnown != 0 { return keyHashes[i] }
+        let h = ByteStringTable.hash(key(i))
+        keyHashes[i] = h
+        lookups[i] |= Scan.hashKnown
+        return h
+    }
+
+    /// Whether `key` (hash `h`) is in one of `tables`.
+    @inline(__always) func inAny(_ tables: [ByteStringTable], _ key: UnsafeBufferPointer<UInt8>, _ h: UInt32) -> Bool {
+        for table in tables where table.lookup(key, hash: h) != nil { return true }
         return false
     }
 
+    func isStopword(_ i: Int) -> Bool {
+        let l = lookups[i]
+        if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
+        let answer = inAny(stopTables, key(i), keyHash(i))
+        lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
+        return answer
+    }
+
+    /// Whether token `i` is a common word of the document's language (an
+    /// abbreviation without its final dot).
     func isCommon(_ i: Int) -> Bool {
+        let l = lookups[i]
+        if l & Scan.commonKnown != 0 { return l & Scan.common != 0 }
         var k = key(i)
-        if tokens[i].kind == .abbreviation, k.last == UInt8(ascii: ".") { k = UnsafeBufferPointer(rebasing: k.dropLast()) }
-        return lists.isCommon(k, language: language)
+        let answer: Bool
+        if tokens[i].kind == .abbreviation, k.last == UInt8(ascii: ".") {
+            k = UnsafeBufferPointer(rebasing: k.dropLast())
+            answer = inAny(commonTables, k, ByteStringTable.hash(k))
+        } else {
+            answer = inAny(commonTables, k, keyHash(i))
+        }
+        lookups[i] |= Scan.commonKnown | (answer ? Scan.common : 0)
+        return answer
+    }
+
+    /// Whether token `i`'s key is a common word of any language.
+    func isCommonInAnyLanguage(_ i: Int) -> Bool {
+        let l = lookups[i]
+        if l & Scan.anyCommonKnown != 0 { return l & Scan.anyCommon != 0 }
+        let answer = inAny(allCommon, key(i), keyHash(i))
+        lookups[i] |= Scan.anyCommonKnown | (answer ? Scan.anyCommon : 0)
+        return answer
+    }
+
+    /// The id of token `i`'s key among the known first names.
+    func firstNameId(_ i: Int) -> Int? {
+        if lookups[i] & Scan.firstNameKnown == 0 {
+            firstNameIds[i] = Int32(lists.firstNames.lookup(key(i), hash: keyHash(i)) ?? -1)
+            lookups[i] |= Scan.firstNameKnown
+        }
+        let id = firstNameIds[i]
+        return id < 0 ? nil : Int(id)
     }
 
     /// First word of a sentence, or right after opening or separating punctuation.
@@ -276,8 +436,18 @@ private struct Scan {
     func connectorUse(_ i: Int) -> NameRuleResources.ConnectorUse? {
         guard i >= 0, i < count, tokens[i].kind == .word || isByte(i, UInt8(ascii: "&")) else { return nil }
         guard !tokens[i].flags.contains(.capitalized) else { return nil }
-        guard let id = lists.connectors.lookup(key(i)) else { return nil }
-        return lists.connectorUses[id]
+        var l = lookups[i]
+        if l & Scan.connectorKnown == 0 {
+            if let id = lists.connectors.lookup(key(i), hash: keyHash(i)) {
+                l = lookups[i] | Scan.isConnector | UInt16(lists.connectorUses[id].rawValue & 7) << Scan.connectorShift
+            } else {
+                l = lookups[i]
+            }
+            l |= Scan.connectorKnown
+            lookups[i] = l
+        }
+        guard l & Scan.isConnector != 0 else { return nil }
+        return NameRuleResources.ConnectorUse(rawValue: UInt8(truncatingIfNeeded: (l >> Scan.connectorShift) & 7))
     }
 
     /// The organisation head position of token `i` (exact text, or text plus an attached '.').
@@ -305,7 +475,7 @@ private struct Scan {
 
     // MARK: Rules
 
-    mutating func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
+    func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         var i = 0
         while i < count {
@@ -415,7 +585,7 @@ private struct Scan {
 
     /// A first name at `i` followed by one to three name words: the end of the name.
     func firstNamePerson(at i: Int) -> Int? {
-        guard isNameWord(i), let id = lists.firstNames.lookup(key(i)) else { return nil }
+        guard isNameWord(i), let id = firstNameId(i) else { return nil }
         // Inside a longer capitalised sequence, unless what precedes is a nationality ("Australian Tom Moody").
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1), !norpEnds.contains(tokens[i - 1].end) { return nil }
         if isTitleWord(i) || headPosition(i) != nil { return nil }
@@ -433,7 +603,7 @@ private struct Scan {
     /// next to another name word.
     func isLoneFirstName(_ i: Int) -> Bool {
         guard isNameWord(i), !isInitial(i), !shouting[i], !tokens[i].flags.contains(.allCaps),
-              let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], !isCommon(i),
+              let id = firstNameId(i), !lists.firstNameIsCommon[id], !isCommon(i),
               !isTitleWord(i), headPosition(i) == nil else { return false }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return false }
         if i + 1 < count, sameSentence(i, i + 1), isNameWord(i + 1) || isInitialLetter(i + 1) { return false }
@@ -448,7 +618,7 @@ private struct Scan {
         func unknown(_ k: Int) -> Bool {
             k < count && isNameWord(k) && fact(k) & Scan.covered == 0
                 && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
-                && !lists.isCommon(key(k), language: nil) && !isTitleWord(k) && headPosition(k) == nil
+                && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
         }
         guard unknown(i), !isInitial(i), !shouting[i] else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
