@@ -41,14 +41,16 @@ public final class NameRules: Stage {
     private let lists: NameRuleResources
     /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
     private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
-    private let allCommon: [ByteStringTable]
+    /// First names and common words in one table (the resources' own unless it is out of date).
+    private let words: WordIndex
+    private let filters: TableFilters
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var sentenceOf: [Int32] = []
     private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
     private var facts: [UInt8] = []
-    private var lookups: [UInt16] = []
+    private var lookups: [UInt32] = []
     private var keyHashes: [UInt32] = []
     private var firstNameIds: [Int32] = []
     private var norpEnds: [Int32] = []
@@ -58,18 +60,19 @@ public final class NameRules: Stage {
         let lists = resources.nameRules
         self.lists = lists
         let stopwords = resources.text.stopwords
+        let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
+            ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
+        self.words = words
+        filters = TableFilters(titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
-            let common: [ByteStringTable]
-            if let language, let table = lists.commonWords[language] { common = [table] } else { common = Array(lists.commonWords.values) }
             return LanguageTables(
                 titles: langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } },
-                stop: langs.compactMap { stopwords[$0] }, common: common)
+                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language))
         }
         english = tables("en")
         spanish = tables("es")
         other = tables(nil)
-        allCommon = Array(lists.commonWords.values)
     }
 
     public func process(_ doc: inout Document) {
@@ -118,7 +121,7 @@ public final class NameRules: Stage {
                         keyHashes.withUnsafeMutableBufferPointer { keyHashes in
                           firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
                             let scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
-                                            lists: lists, tables: tables, allCommon: allCommon,
+                                            lists: lists, tables: tables, words: words, filters: filters,
                                             sentenceOf: sentenceOf, shouting: shouting,
                                             norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
                                             keyHashes: keyHashes, firstNameIds: firstNameIds)
@@ -198,13 +201,37 @@ public final class NameRules: Stage {
 private final class LanguageTables: Sendable {
     let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
     let stop: [ByteStringTable]
-    /// Common-word tables of the language (all of them when the language is unknown).
-    let common: [ByteStringTable]
-    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], stop: [ByteStringTable], common: [ByteStringTable]) {
+    /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
+    let common: UInt16
+    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], stop: [ByteStringTable], common: UInt16) {
         self.titles = titles
         self.stop = stop
         self.common = common
     }
+}
+
+/// A bit per hash value (modulo its size) of a table's keys: a clear bit means
+/// the key is not in the table, without probing it.
+private struct HashFilter: Sendable {
+    private var bits = [UInt64](repeating: 0, count: 1 << 9)  // 32 768 bits, 4 KB
+
+    init(_ table: ByteStringTable) {
+        for h in table.hashes {
+            let b = Int(h) & (bits.count * 64 - 1)
+            bits[b >> 6] |= 1 << UInt64(b & 63)
+        }
+    }
+
+    @inline(__always) func mayContain(_ h: UInt32) -> Bool {
+        let b = Int(h) & (bits.count * 64 - 1)
+        return bits.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
+    }
+}
+
+/// Filters of the small tables every word token is looked up in.
+private struct TableFilters: Sendable {
+    let titleFirstWords: HashFilter
+    let orgHeads: HashFilter
 }
 
 /// Sorted byte offsets, asked by binary search.
@@ -235,19 +262,21 @@ private struct Scan {
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     let stopTables: [ByteStringTable]
-    /// Common-word tables of the document's language, and of every language.
-    let commonTables: [ByteStringTable]
-    let allCommon: [ByteStringTable]
-    /// Per-token word-list answers, each computed on first use (see `lookupBits`),
+    /// First names and common words; the common-word bits of the document's language, and of all.
+    let words: WordIndex
+    let filters: TableFilters
+    let commonMask: UInt16, anyCommonMask: UInt16
+    /// Per-token word-list answers, each computed on first use: flags in the low
+    /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
     /// with the hash of the token's key and its first-name id.
-    let lookups: UnsafeMutableBufferPointer<UInt16>
+    let lookups: UnsafeMutableBufferPointer<UInt32>
     let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, lists: NameRuleResources, tables: LanguageTables, allCommon: [ByteStringTable],
+         language: String?, lists: NameRuleResources, tables: LanguageTables, words: WordIndex, filters: TableFilters,
          sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
-         facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt16>,
+         facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
         self.facts = facts
         self.tokens = tokens
@@ -260,8 +289,10 @@ private struct Scan {
         self.norpEnds = norpEnds
         titleTables = tables.titles
         stopTables = tables.stop
-        commonTables = tables.common
-        self.allCommon = allCommon
+        self.words = words
+        self.filters = filters
+        commonMask = tables.common
+        anyCommonMask = words.commonMask(language: nil)
         self.lookups = lookups
         self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
@@ -308,10 +339,9 @@ private struct Scan {
     }
 
     // Lookup bits: hash known; then for each answer a "known" bit and the answer.
-    static let hashKnown: UInt16 = 1, stopKnown: UInt16 = 2, stop: UInt16 = 4, commonKnown: UInt16 = 8, common: UInt16 = 16
-    static let anyCommonKnown: UInt16 = 32, anyCommon: UInt16 = 64, firstNameKnown: UInt16 = 128
-    static let connectorKnown: UInt16 = 256, connectorShift: UInt16 = 9  // 3 bits of ConnectorUse, 1 "is one"
-    static let isConnector: UInt16 = 1 << 12
+    static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
+    static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
+    static let isConnector: UInt32 = 1 << 12
 
     /// The hash of token `i`'s match key, computed once.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
@@ -322,52 +352,53 @@ private struct Scan {
         return h
     }
 
-    /// Whether `key` (hash `h`) is in one of `tables`.
-    @inline(__always) func inAny(_ tables: [ByteStringTable], _ key: UnsafeBufferPointer<UInt8>, _ h: UInt32) -> Bool {
-        for table in tables where table.lookup(key, hash: h) != nil { return true }
-        return false
-    }
-
     func isStopword(_ i: Int) -> Bool {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
-        let answer = inAny(stopTables, key(i), keyHash(i))
+        let k = key(i), h = keyHash(i)
+        var answer = false
+        for table in stopTables where table.lookup(k, hash: h) != nil {
+            answer = true
+            break
+        }
         lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
         return answer
+    }
+
+    /// The common-word languages of token `i`'s key (first-name id on the side), one probe per token.
+    @inline(__always) func wordBits(_ i: Int) -> UInt16 {
+        var l = lookups[i]
+        if l & Scan.wordKnown == 0 {
+            var common: UInt16 = 0
+            var first: Int32 = -1
+            if let id = words.find(key(i), hash: keyHash(i)) {
+                common = words.commonIn[id]
+                first = words.firstName[id]
+            }
+            firstNameIds[i] = first
+            l = lookups[i] | Scan.wordKnown | UInt32(common) << 16
+            lookups[i] = l
+        }
+        return UInt16(truncatingIfNeeded: l >> 16)
     }
 
     /// Whether token `i` is a common word of the document's language (an
     /// abbreviation without its final dot).
     func isCommon(_ i: Int) -> Bool {
-        let l = lookups[i]
-        if l & Scan.commonKnown != 0 { return l & Scan.common != 0 }
-        var k = key(i)
-        let answer: Bool
-        if tokens[i].kind == .abbreviation, k.last == UInt8(ascii: ".") {
-            k = UnsafeBufferPointer(rebasing: k.dropLast())
-            answer = inAny(commonTables, k, ByteStringTable.hash(k))
-        } else {
-            answer = inAny(commonTables, k, keyHash(i))
+        if tokens[i].kind == .abbreviation, key(i).last == UInt8(ascii: ".") {
+            let k = UnsafeBufferPointer(rebasing: key(i).dropLast())
+            guard let id = words.find(k, hash: ByteStringTable.hash(k)) else { return false }
+            return words.commonIn[id] & commonMask != 0
         }
-        lookups[i] |= Scan.commonKnown | (answer ? Scan.common : 0)
-        return answer
+        return wordBits(i) & commonMask != 0
     }
 
     /// Whether token `i`'s key is a common word of any language.
-    func isCommonInAnyLanguage(_ i: Int) -> Bool {
-        let l = lookups[i]
-        if l & Scan.anyCommonKnown != 0 { return l & Scan.anyCommon != 0 }
-        let answer = inAny(allCommon, key(i), keyHash(i))
-        lookups[i] |= Scan.anyCommonKnown | (answer ? Scan.anyCommon : 0)
-        return answer
-    }
+    func isCommonInAnyLanguage(_ i: Int) -> Bool { wordBits(i) & anyCommonMask != 0 }
 
     /// The id of token `i`'s key among the known first names.
     func firstNameId(_ i: Int) -> Int? {
-        if lookups[i] & Scan.firstNameKnown == 0 {
-            firstNameIds[i] = Int32(lists.firstNames.lookup(key(i), hash: keyHash(i)) ?? -1)
-            lookups[i] |= Scan.firstNameKnown
-        }
+        _ = wordBits(i)
         let id = firstNameIds[i]
         return id < 0 ? nil : Int(id)
     }
@@ -398,9 +429,10 @@ private struct Scan {
         if isWordish(i) {
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
-            if lists.titleFirstWords.lookup(word) != nil {
+            let h = word.count == tokens[i].keyEnd - tokens[i].keyStart ? keyHash(i) : ByteStringTable.hash(word)
+            if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil {
                 computed |= Scan.titleStart
-                for (table, _) in titleTables where table.lookup(word) != nil {
+                for (table, _) in titleTables where table.lookup(word, hash: h) != nil {
                     computed |= Scan.titleWord
                     break
                 }
@@ -439,7 +471,7 @@ private struct Scan {
         var l = lookups[i]
         if l & Scan.connectorKnown == 0 {
             if let id = lists.connectors.lookup(key(i), hash: keyHash(i)) {
-                l = lookups[i] | Scan.isConnector | UInt16(lists.connectorUses[id].rawValue & 7) << Scan.connectorShift
+                l = lookups[i] | Scan.isConnector | UInt32(lists.connectorUses[id].rawValue & 7) << Scan.connectorShift
             } else {
                 l = lookups[i]
             }
@@ -463,10 +495,12 @@ private struct Scan {
 
     func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
         guard i < count, tokens[i].flags.contains(.capitalized) || tokens[i].flags.contains(.allCaps) else { return nil }
-        if let id = lists.orgHeads.lookup(bytes(i)) { return (lists.orgHeadPositions[id], i + 1) }
+        let exact = bytes(i), h = ByteStringTable.hash(exact)
+        if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(exact, hash: h) { return (lists.orgHeadPositions[id], i + 1) }
         if i + 1 < count, isByte(i + 1, UInt8(ascii: ".")), tokens[i + 1].start == tokens[i].end {
             let withDot = UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i + 1].end)])
-            if let id = lists.orgHeads.lookup(withDot) { return (lists.orgHeadPositions[id], i + 2) }
+            let h = ByteStringTable.hash(withDot)
+            if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(withDot, hash: h) { return (lists.orgHeadPositions[id], i + 2) }
         }
         return nil
     }
