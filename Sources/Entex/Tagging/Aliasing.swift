@@ -172,37 +172,67 @@ public final class Aliasing: Stage {
         members.append(contentsOf: repeatElement(0, count: base))
         for i in 0..<base { members[root(i)] += 1 }
 
-        // Match keys of name tokens as term ids.
-        terms.removeAll()
+        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need them).
         term.removeAll(keepingCapacity: true)
-        term.reserveCapacity(tokens.count)
-        for tok in tokens {
-            if Aliasing.isNameToken(tok) {
-                term.append(Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)]))))
-            } else {
-                term.append(-1)
-            }
+        term.append(contentsOf: repeatElement(-1, count: tokens.count))
+        term.withUnsafeMutableBufferPointer { term in
+            for (t, tok) in tokens.enumerated() where Aliasing.isNameToken(tok) { term[t] = 0 }
         }
-        personOfTerm.removeAll(keepingCapacity: true)
-        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
 
-        // Token ranges, and every multi-word person of the document, in order.
+        // Token ranges (entities are sorted by start, so a cursor moves forward;
+        // a binary search otherwise), and whether a multi-word person exists.
         firstTokenOf.removeAll(keepingCapacity: true)
         endTokenOf.removeAll(keepingCapacity: true)
+        var multiWordPerson = false
+        var cursor = 0
+        var lastStart = Int32.min
+        for entity in entities {
+            let span = entity.span
+            var a: Int
+            if span.start >= lastStart {
+                a = cursor
+                while a < tokens.count, tokens[a].start < span.start { a += 1 }
+            } else {
+                a = Aliasing.firstToken(tokens, atOrAfter: span.start)
+            }
+            cursor = a
+            lastStart = span.start
+            let first = a
+            var names = 0
+            while a < tokens.count, tokens[a].end <= span.end {
+                if term[a] >= 0 { names += 1 }
+                a += 1
+            }
+            firstTokenOf.append(Int32(first))
+            endTokenOf.append(Int32(a))
+            if entity.type == .person, names >= 2 { multiWordPerson = true }
+        }
+
+        // Every multi-word person of the document, in order, with its name words as
+        // term ids (match keys interned); without one, no person can match.
         allPersons.removeAll(keepingCapacity: true)
         personWords.removeAll(keepingCapacity: true)
-        for (i, entity) in entities.enumerated() {
-            let range = Aliasing.tokenRange(tokens, of: entity.span)
-            firstTokenOf.append(Int32(range.lowerBound))
-            endTokenOf.append(Int32(range.upperBound))
-            guard entity.type == .person else { continue }
-            let from = personWords.count
-            for k in range where term[k] >= 0 { personWords.append(term[k]) }
-            if personWords.count - from >= 2 {
-                allPersons.append(Person(entity: i, start: entity.span.start, words: from..<personWords.count))
-            } else {
-                personWords.removeSubrange(from...)
+        personOfTerm.removeAll(keepingCapacity: true)
+        if multiWordPerson {
+            terms.removeAll()
+            term.withUnsafeMutableBufferPointer { term in
+                for t in 0..<tokens.count where term[t] >= 0 {
+                    let tok = tokens[t]
+                    term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
+                }
             }
+            personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
+            for (i, entity) in entities.enumerated() where entity.type == .person {
+                let from = personWords.count
+                for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
+                if personWords.count - from >= 2 {
+                    allPersons.append(Person(entity: i, start: entity.span.start, words: from..<personWords.count))
+                } else {
+                    personWords.removeSubrange(from...)
+                }
+            }
+        } else {
+            personOfTerm.append(-1)  // every name token is term 0, of no person
         }
         var persons = 0  // allPersons[..<persons] are the ones seen so far
         acronyms.removeAll()
