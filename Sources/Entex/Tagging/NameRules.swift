@@ -66,8 +66,18 @@ public final class NameRules: Stage {
         filters = TableFilters(titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
+            let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
+            // Every title phrase and each of its first words (cut at a space).
+            var prefixes = ByteStringTable()
+            for (table, _) in titles {
+                for id in 0..<table.count {
+                    let key = table.key(id)
+                    for j in key.indices where key[j] == 0x20 { prefixes.insert(key[..<j]) }
+                    prefixes.insert(key)
+                }
+            }
             return LanguageTables(
-                titles: langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } },
+                titles: titles, titlePrefixes: prefixes,
                 stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language))
         }
         english = tables("en")
@@ -200,11 +210,15 @@ public final class NameRules: Stage {
 /// The tables the rules read for one document language.
 private final class LanguageTables: Sendable {
     let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    /// The title phrases and their word prefixes (`vice`, `vice president`).
+    let titlePrefixes: ByteStringTable
     let stop: [ByteStringTable]
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
-    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], stop: [ByteStringTable], common: UInt16) {
+    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable,
+         stop: [ByteStringTable], common: UInt16) {
         self.titles = titles
+        self.titlePrefixes = titlePrefixes
         self.stop = stop
         self.common = common
     }
@@ -257,6 +271,7 @@ private struct Scan {
     let sentenceOf: UnsafeBufferPointer<Int32>
     let shouting: UnsafeBufferPointer<Bool>
     let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    let titlePrefixes: ByteStringTable
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
     let norpEnds: SortedOffsets
     /// Per-token facts, computed on first use (see `fact`).
@@ -288,6 +303,7 @@ private struct Scan {
         self.shouting = shouting
         self.norpEnds = norpEnds
         titleTables = tables.titles
+        titlePrefixes = tables.titlePrefixes
         stopTables = tables.stop
         self.words = words
         self.filters = filters
@@ -570,13 +586,17 @@ private struct Scan {
             var next = k + 1
             // An attached '.' after an abbreviated title ("Dr ." when not merged).
             if next < count, isByte(next, UInt8(ascii: ".")), tokens[next].start == tokens[k].end { next += 1 }
-            let hit: (NameRuleResources.TitleKind, Int)? = phrase.withUnsafeBufferPointer { p in
+            // No title starts with this phrase: none of the longer ones can match either.
+            let (hit, isPrefix): ((NameRuleResources.TitleKind, Int)?, Bool) = phrase.withUnsafeBufferPointer { p in
+                let h = ByteStringTable.hash(p)
+                guard titlePrefixes.lookup(p, hash: h) != nil else { return (nil, false) }
                 for (table, kinds) in titleTables {
-                    if let id = table.lookup(p) { return (kinds[id], next) }
+                    if let id = table.lookup(p, hash: h) { return ((kinds[id], next), true) }
                 }
-                return nil
+                return (nil, true)
             }
             if let hit { best = hit }
+            guard isPrefix else { break }
             // A hyphen joins words of one title ("vice-president").
             if next < count, isByte(next, UInt8(ascii: "-")), tokens[next].start == tokens[next - 1].end { next += 1 }
             k = next
