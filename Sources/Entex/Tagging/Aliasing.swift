@@ -82,6 +82,15 @@ public final class Aliasing: Stage {
         var entity: Int
         var start: Int32
         var words: Range<Int>
+        /// Bit `id % 64` of each name word's term id: a subsequence's bits are a subset.
+        var mask: UInt64
+    }
+
+    @inline(__always)
+    private static func mask(_ words: some Sequence<Int32>) -> UInt64 {
+        var m: UInt64 = 0
+        for w in words { m |= 1 << UInt64(w & 63) }
+        return m
     }
 
     public func process(_ doc: inout Document) {
@@ -226,7 +235,8 @@ public final class Aliasing: Stage {
                 let from = personWords.count
                 for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
                 if personWords.count - from >= 2 {
-                    allPersons.append(Person(entity: i, start: entity.span.start, words: from..<personWords.count))
+                    allPersons.append(Person(entity: i, start: entity.span.start, words: from..<personWords.count,
+                                             mask: Aliasing.mask(personWords[from...])))
                 } else {
                     personWords.removeSubrange(from...)
                 }
@@ -270,10 +280,12 @@ public final class Aliasing: Stage {
                     words.removeAll(keepingCapacity: true)
                     for k in range where term[k] >= 0 { words.append(term[k]) }
                     let isPerson = type == .person
-                    if !words.isEmpty, isPerson || words.count == range.count {
+                    if !words.isEmpty, !allPersons.isEmpty, isPerson || words.count == range.count {
                         let match: Int? = words.withUnsafeBufferPointer { words in
+                            let wordMask = Aliasing.mask(words)
                             func fits(_ p: Person) -> Bool {
-                                p.entity != e && (isPerson || p.words.count > words.count) && isSubsequence(words, of: p)
+                                p.entity != e && (isPerson || p.words.count > words.count)
+                                    && p.mask & wordMask == wordMask && isSubsequence(words, of: p)
                             }
                             var j = allPersons.count
                             while j > 0 {
