@@ -529,6 +529,11 @@ private struct Scan {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         var i = 0
         while i < count {
+            // Every rule below starts at a title word, a name word or an initial.
+            if fact(i) & (Scan.titleStart | Scan.nameWord) == 0, !isInitialLetter(i) {
+                i += 1
+                continue
+            }
             if let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
