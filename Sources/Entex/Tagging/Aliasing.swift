@@ -51,8 +51,9 @@ public final class Aliasing: Stage {
     private var linkedNameEntity: [Int] = []
     private var clusteredNames = ByteStringTable()
     private var clusteredEntity: [Int] = []
-    private var looseKeys: [UInt8] = []
-    private var loose: [(entity: Int, end: Int)] = []
+    private var clusteredShapes: [Shape] = []
+    private var linkedShapes: [Shape] = []
+    private var loose: [Int] = []
     private var order: [Int] = []
     private var sizeOf: [Int32] = []
     private var longestOf: [Int32] = []
@@ -248,6 +249,7 @@ public final class Aliasing: Stage {
         acronyms.removeAll()
         acronymRoot.removeAll(keepingCapacity: true)
         linkedNames.removeAll()
+        linkedShapes.removeAll(keepingCapacity: true)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
         var e = 0
@@ -258,7 +260,8 @@ public final class Aliasing: Stage {
                 let range = Int(firstTokenOf[e])..<Int(endTokenOf[e])
                 // Same words and type as an earlier linked mention.
                 var keyMade = false
-                if linkedNames.count > 0 {
+                if linkedNames.count > 0,
+                   linkedShapes.contains(Shape(type: type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))) {
                     nameKey(range, type: type, tokens: tokens, keys: keys)
                     keyMade = true
                     if let id = scratch.withUnsafeBufferPointer({ linkedNames.lookup($0) }),
@@ -321,6 +324,7 @@ public final class Aliasing: Stage {
                     if !keyMade { nameKey(range, type: type, tokens: tokens, keys: keys) }
                     let id = linkedNames.insert(scratch)
                     if id == linkedNameEntity.count { linkedNameEntity.append(e) }
+                    linkedShapes.append(Shape(type: type, length: Int32(scratch.count)))
                     if range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                         let tok = tokens[range.lowerBound]
                         let a = acronyms.insert(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)]))
@@ -384,24 +388,44 @@ public final class Aliasing: Stage {
         guard clustered else { return }  // no cluster: nothing to join
         clusteredNames.removeAll()
         clusteredEntity.removeAll(keepingCapacity: true)
-        looseKeys.removeAll(keepingCapacity: true)
+        clusteredShapes.removeAll(keepingCapacity: true)
         loose.removeAll(keepingCapacity: true)
         for i in entities.indices {
-            nameKey(Int(firstTokenOf[i])..<Int(endTokenOf[i]), type: entities[i].type, tokens: tokens, keys: keys)
+            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
             if members[root(i)] >= 2 {
+                nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
                 let id = clusteredNames.insert(scratch)
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
+                clusteredShapes.append(Shape(type: entities[i].type, length: Int32(scratch.count)))
             } else {
-                looseKeys.append(contentsOf: scratch)
-                loose.append((i, looseKeys.count))
+                loose.append(i)
             }
         }
-        var from = 0
-        for (i, end) in loose {
-            let id = looseKeys.withUnsafeBufferPointer { clusteredNames.lookup(UnsafeBufferPointer(rebasing: $0[from..<end])) }
-            if let id { union(clusteredEntity[id], i) }
-            from = end
+        // A loose mention's key is made only when a clustered one has its type and length.
+        for i in loose {
+            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+            let shape = Shape(type: entities[i].type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))
+            guard clusteredShapes.contains(shape) else { continue }
+            nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
+            if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
         }
+    }
+
+    /// Type and key length of a mention's `nameKey`.
+    private struct Shape: Equatable {
+        var type: EntityType
+        var length: Int32
+    }
+
+    /// The length `nameKey` would have for `range`.
+    @inline(__always)
+    private static func nameKeyLength(_ range: Range<Int>, tokens: UnsafeBufferPointer<Token>) -> Int {
+        var length = 0
+        for k in range {
+            if length > 0 { length += 1 }
+            length += Int(tokens[k].keyEnd - tokens[k].keyStart)
+        }
+        return length + 2
     }
 
     /// Numbers clusters by first mention and sets canonical names from the longest mention.
