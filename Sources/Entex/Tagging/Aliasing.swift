@@ -173,8 +173,8 @@ public final class Aliasing: Stage {
         // Links made by taggers (rare: only then is a dictionary made).
         if entities.contains(where: { $0.cluster != nil }) {
             var byTaggerCluster: [Int32: Int] = [:]
-            for (i, e) in entities.enumerated() {
-                guard let c = e.cluster else { continue }
+            for i in entities.indices {
+                guard let c = entities[i].cluster else { continue }
                 if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
             }
         }
@@ -196,8 +196,8 @@ public final class Aliasing: Stage {
         var multiWordPerson = false
         var cursor = 0
         var lastStart = Int32.min
-        for entity in entities {
-            let span = entity.span
+        for i in entities.indices {  // fields read in place: no entity copies
+            let span = entities[i].span
             var a: Int
             if span.start >= lastStart {
                 a = cursor
@@ -215,7 +215,7 @@ public final class Aliasing: Stage {
             }
             firstTokenOf.append(Int32(first))
             endTokenOf.append(Int32(a))
-            if entity.type == .person, names >= 2 { multiWordPerson = true }
+            if entities[i].type == .person, names >= 2 { multiWordPerson = true }
         }
 
         // Every multi-word person of the document, in order, with its name words as
@@ -232,11 +232,11 @@ public final class Aliasing: Stage {
                 }
             }
             personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
-            for (i, entity) in entities.enumerated() where entity.type == .person {
+            for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
                 for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
                 if personWords.count - from >= 2 {
-                    allPersons.append(Person(entity: i, start: entity.span.start, words: from..<personWords.count,
+                    allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
                                              mask: Aliasing.mask(personWords[from...])))
                 } else {
                     personWords.removeSubrange(from...)

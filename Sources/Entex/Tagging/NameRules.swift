@@ -105,14 +105,15 @@ public final class NameRules: Stage {
         var maxCluster: Int32 = 0
         doc.tokens.withUnsafeBufferPointer { tokens in
             // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-            for c in doc.candidates {
-                var t = Scan.firstToken(tokens, atOrAfter: c.span.start)
-                while t < tokens.count, tokens[t].start < c.span.end {
+            for c in doc.candidates.indices {  // fields read in place: no entity copies
+                let span = doc.candidates[c].span
+                var t = Scan.firstToken(tokens, atOrAfter: span.start)
+                while t < tokens.count, tokens[t].start < span.end {
                     facts[t] |= Scan.covered
                     t += 1
                 }
-                if let cluster = c.cluster, cluster > maxCluster { maxCluster = cluster }
-                if c.type == .norp { norpEnds.append(c.span.end) }
+                if let cluster = doc.candidates[c].cluster, cluster > maxCluster { maxCluster = cluster }
+                if doc.candidates[c].type == .norp { norpEnds.append(span.end) }
             }
         }
         norpEnds.sort()

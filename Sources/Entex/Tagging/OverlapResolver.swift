@@ -134,9 +134,10 @@ public final class OverlapResolver: Stage {
         chosen.removeAll(keepingCapacity: true)
         handovers.removeAll(keepingCapacity: true)
         doc.candidates.withUnsafeBufferPointer { candidates in
-            for c in candidates {
-                keys.append(RankKey(user: c.source == .user ? 0 : 1, length: -c.span.length, priority: -c.priority,
-                                    source: Int32(OverlapResolver.sourceRank(c.source, for: c.type)), start: c.span.start))
+            for i in candidates.indices {  // fields read in place: no entity copies
+                let span = candidates[i].span, source = candidates[i].source
+                keys.append(RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
+                                    source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
             }
             keys.withUnsafeBufferPointer { keys in
                 order.sort { a, b in
