@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `rules` stage: proposes PERSON and ORG candidates for names no list
 /// holds, from the shape of the text around them.
 ///
@@ -176,15 +180,17 @@ public final class NameRules: Stage {
     private func markSentences(_ doc: Document) {
         let n = doc.tokens.count
         sentenceOf.removeAll(keepingCapacity: true)
-        sentenceOf.reserveCapacity(n)
+        sentenceOf.append(contentsOf: repeatElement(0, count: n))
         shouting.removeAll(keepingCapacity: true)
         shouting.append(contentsOf: repeatElement(false, count: n))
         doc.tokens.withUnsafeBufferPointer { tokens in
-            doc.sentences.withUnsafeBufferPointer { sentences in
+          doc.sentences.withUnsafeBufferPointer { sentences in
+            sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
+              shouting.withUnsafeMutableBufferPointer { shouting in
                 var sentence = 0
-                for t in tokens {
+                for (i, t) in tokens.enumerated() {
                     while sentence < sentences.count, sentences[sentence].end <= t.start { sentence += 1 }
-                    sentenceOf.append(Int32(sentence))
+                    sentenceOf[i] = Int32(sentence)
                 }
                 var start = 0
                 while start < n {
@@ -203,7 +209,9 @@ public final class NameRules: Stage {
                     }
                     start = end
                 }
+              }
             }
+          }
         }
     }
 }
@@ -442,7 +450,7 @@ private struct Scan {
         let f = facts[i]
         if f & Scan.known != 0 { return f }
         var computed = Scan.known | (f & Scan.covered)
-        if computeNameWord(i) { computed |= Scan.nameWord }
+        if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
         if isWordish(i) {
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
@@ -455,7 +463,7 @@ private struct Scan {
                 }
             }
         }
-        if let (position, end) = computeHeadPosition(i) {
+        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), let (position, end) = computeHeadPosition(i) {
             if position.contains(.first) { computed |= Scan.headFirst }
             if position.contains(.last) { computed |= Scan.headLast }
             if end == i + 2 { computed |= Scan.headDot }
@@ -572,8 +580,11 @@ private struct Scan {
             i += 1
         }
         orgHeads(into: &found)
-        handles(into: &found, nextCluster: &nextCluster)
-        acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        // Both need a '(' token: none in a text without the byte.
+        if memchr(text.baseAddress!, 0x28, text.count) != nil {
+            handles(into: &found, nextCluster: &nextCluster)
+            acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        }
     }
 
     /// A title phrase starting at `i`: its kind and the token after it.
@@ -742,7 +753,7 @@ private struct Scan {
     func orgHeads(into found: inout [Entity]) {
         var i = 0
         while i < count {
-            guard let (position, headEnd) = headPosition(i), isWordish(i) else {
+            guard fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
                 i += 1
                 continue
             }
