@@ -67,7 +67,8 @@ public final class NameRules: Stage {
         let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
         self.words = words
-        filters = TableFilters(titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
+        filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
+                               titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
@@ -251,8 +252,30 @@ private struct HashFilter: Sendable {
     }
 }
 
+/// A bit per (length, first byte) of a table's keys (lengths from 31 up share
+/// one row): a clear bit means the key is not in the table, without hashing it.
+private struct ShapeFilter: Sendable {
+    private var bits = [UInt64](repeating: 0, count: 32 * 4)
+
+    init(_ table: ByteStringTable) {
+        for id in 0..<table.count {
+            let key = table.key(id)
+            let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+            bits[b >> 6] |= 1 << UInt64(b & 63)
+        }
+    }
+
+    @inline(__always) private static func bit(length: Int, first: UInt8) -> Int { min(length, 31) << 8 | Int(first) }
+
+    @inline(__always) func mayContain(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+        return bits.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
+    }
+}
+
 /// Filters of the small tables every word token is looked up in.
 private struct TableFilters: Sendable {
+    let titleFirstShapes: ShapeFilter
     let titleFirstWords: HashFilter
     let orgHeads: HashFilter
 }
@@ -454,13 +477,15 @@ private struct Scan {
         if isWordish(i) {
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
-            let h = word.count == tokens[i].keyEnd - tokens[i].keyStart ? keyHash(i) : ByteStringTable.hash(word)
-            if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil {
+            if filters.titleFirstShapes.mayContain(word) {
+              let h = word.count == tokens[i].keyEnd - tokens[i].keyStart ? keyHash(i) : ByteStringTable.hash(word)
+              if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil {
                 computed |= Scan.titleStart
                 for (table, _) in titleTables where table.lookup(word, hash: h) != nil {
                     computed |= Scan.titleWord
                     break
                 }
+              }
             }
         }
         if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), let (position, end) = computeHeadPosition(i) {
