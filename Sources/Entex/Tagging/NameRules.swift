@@ -107,7 +107,7 @@ public final class NameRules: Stage {
             firstNameIds.append(contentsOf: repeatElement(0, count: n - firstNameIds.count))
         }
         norpEnds.removeAll(keepingCapacity: true)
-        var maxCluster: Int32 = 0
+        var maxCluster: Int32?
         doc.tokens.withUnsafeBufferPointer { tokens in
             // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
             for c in doc.candidates.indices {  // fields read in place: no entity copies
@@ -117,14 +117,16 @@ public final class NameRules: Stage {
                     facts[t] |= Scan.covered
                     t += 1
                 }
-                if let cluster = doc.candidates[c].cluster, cluster > maxCluster { maxCluster = cluster }
+                if let cluster = doc.candidates[c].cluster, maxCluster.map({ cluster > $0 }) ?? true { maxCluster = cluster }
                 if doc.candidates[c].type == .norp { norpEnds.append(span.end) }
             }
         }
         norpEnds.sort()
-        var nextCluster: Int32 = maxCluster + 1
+        var nextCluster: Int32 = (maxCluster ?? 0) + 1
         let tables = doc.language == "en" ? english : doc.language == "es" ? spanish : other
         let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
+        do {
+        // Scoped, so that no second reference to the candidates is alive when they are appended to below.
         let earlier = doc.candidates
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
@@ -151,6 +153,7 @@ public final class NameRules: Stage {
               }
             }
           }
+        }
         }
         // Several rules may find the same span: keep one proposal per (span, type),
         // the first that links it to another mention, else the first.
