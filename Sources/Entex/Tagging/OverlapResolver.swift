@@ -113,11 +113,11 @@ public final class OverlapResolver: Stage {
         if keepOverlaps {
             // Sorted indices, ties by input position (a stable sort), then one copy per entity.
             doc.candidates.withUnsafeBufferPointer { candidates in
-                order.sort { a, b in
+                if count > 1 { order.sort { a, b in
                     if OverlapResolver.outputBefore(candidates[a], candidates[b]) { return true }
                     if OverlapResolver.outputBefore(candidates[b], candidates[a]) { return false }
                     return a < b
-                }
+                } }
                 var entities: [Entity] = []
                 entities.reserveCapacity(count)
                 for i in order { entities.append(candidates[i]) }
@@ -139,7 +139,7 @@ public final class OverlapResolver: Stage {
                 keys.append(RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
                                     source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
             }
-            keys.withUnsafeBufferPointer { keys in
+            if count > 1 { keys.withUnsafeBufferPointer { keys in
                 order.sort { a, b in
                     let ka = keys[a], kb = keys[b]
                     if ka != kb { return ka < kb }
@@ -147,7 +147,7 @@ public final class OverlapResolver: Stage {
                     if OverlapResolver.tieBreak(candidates[b], candidates[a]) { return false }
                     return a < b
                 }
-            }
+            } }
             for index in order {
                 let span = candidates[index].span
                 guard !span.isEmpty else { continue }
