@@ -46,21 +46,33 @@ public struct ByteStringTable: Sendable {
     /// The id of `key`, or nil.
     @inline(__always)
     public func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let h = ByteStringTable.hash(key)
-        let mask = slots.count - 1
-        var i = Int(h) & mask
-        return pool.withUnsafeBufferPointer { pool in
-            while true {
-                let slot = slots[i]
-                if slot == 0 { return nil }
-                let id = Int(slot - 1)
-                if hashes[id] == h {
-                    let r = keyRange(id)
-                    if r.count == key.count && (key.count == 0 || memcmpEqual(pool.baseAddress! + r.lowerBound, key.baseAddress!, key.count)) {
-                        return id
+        lookup(key, hash: ByteStringTable.hash(key))
+    }
+
+    /// The id of `key`, whose `hash(_:)` the caller already has (one hash for several tables), or nil.
+    @inline(__always)
+    public func lookup(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            hashes.withUnsafeBufferPointer { hashes in
+                ends.withUnsafeBufferPointer { ends in
+                    pool.withUnsafeBufferPointer { pool in
+                        let mask = slots.count - 1
+                        var i = Int(h) & mask
+                        while true {
+                            let slot = slots[i]
+                            if slot == 0 { return nil }
+                            let id = Int(slot - 1)
+                            if hashes[id] == h {
+                                let start = id == 0 ? 0 : Int(ends[id - 1])
+                                if Int(ends[id]) - start == key.count
+                                    && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
+                                    return id
+                                }
+                            }
+                            i = (i + 1) & mask
+                        }
                     }
                 }
-                i = (i + 1) & mask
             }
         }
     }
@@ -81,16 +93,31 @@ public struct ByteStringTable: Sendable {
     /// Inserts `key` if absent; returns its id either way.
     @discardableResult
     public mutating func insert(_ key: some Collection<UInt8>) -> Int {
-        let bytes = Array(key)
-        if let id = lookup(bytes) { return id }
+        if let id = key.withContiguousStorageIfAvailable({ insert($0) }) { return id }
+        return Array(key).withUnsafeBufferPointer { insert($0) }
+    }
+
+    /// Inserts `key` if absent; returns its id either way.
+    @discardableResult
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let h = ByteStringTable.hash(key)
+        if let id = lookup(key, hash: h) { return id }
         if (ends.count + 1) * 2 > slots.count { grow() }
         let id = ends.count
-        pool.append(contentsOf: bytes)
+        pool.append(contentsOf: key)
         ends.append(UInt32(pool.count))
-        let h = bytes.withUnsafeBufferPointer { ByteStringTable.hash($0) }
         hashes.append(h)
         place(id: id, hash: h)
         return id
+    }
+
+    /// Removes every key, keeping the storage (a table reused for each document).
+    public mutating func removeAll() {
+        guard !ends.isEmpty else { return }
+        pool.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     @discardableResult

@@ -28,8 +28,37 @@ public final class Aliasing: Stage {
     public let requires: Layers = [.tokens, .entities]
     public let produces: Layers = [.entities]
 
+    // Scratch buffers kept between documents (one stage object per thread).
     private var parent: [Int] = []
     private var scratch: [UInt8] = []
+    /// Token range of each entity.
+    private var firstTokenOf: [Int32] = []
+    private var endTokenOf: [Int32] = []
+    /// Per token: id of its match key in `terms` if it is a name token, else -1.
+    private var term: [Int32] = []
+    private var terms = ByteStringTable()
+    /// Per term: index in `allPersons` of the latest multi-word person with that word, or -1.
+    private var personOfTerm: [Int32] = []
+    /// Every multi-word person of the document, in order; words are term ids in `personWords`.
+    private var allPersons: [Person] = []
+    private var personWords: [Int32] = []
+    /// The name words of the entity at hand.
+    private var words: [Int32] = []
+    private var members: [Int32] = []
+    private var acronyms = ByteStringTable()
+    private var acronymRoot: [Int] = []
+    private var linkedNames = ByteStringTable()
+    private var linkedNameEntity: [Int] = []
+    private var clusteredNames = ByteStringTable()
+    private var clusteredEntity: [Int] = []
+    private var clusteredShapes: [Shape] = []
+    private var linkedShapes: [Shape] = []
+    private var loose: [Int] = []
+    private var order: [Int] = []
+    private var sizeOf: [Int32] = []
+    private var longestOf: [Int32] = []
+    private var numberOf: [Int32] = []
+    private var canonicalOf: [String?] = []
 
     public init() {}
 
@@ -49,102 +78,228 @@ public final class Aliasing: Stage {
         if ra < rb { parent[rb] = ra } else { parent[ra] = rb }
     }
 
-    /// An earlier multi-word person: entity index and its name words' key ranges.
+    /// A multi-word person: entity index and its name words (`personWords[words]`).
     private struct Person {
         var entity: Int
-        var words: [Range<Int>]
+        var start: Int32
+        var words: Range<Int>
+        /// Bit `id % 64` of each name word's term id: a subsequence's bits are a subset.
+        var mask: UInt64
+    }
+
+    @inline(__always)
+    private static func mask(_ words: some Sequence<Int32>) -> UInt64 {
+        var m: UInt64 = 0
+        for w in words { m |= 1 << UInt64(w & 63) }
+        return m
     }
 
     public func process(_ doc: inout Document) {
-        var entities = doc.entities
-        guard !entities.isEmpty, !doc.tokens.isEmpty else { return }
-        parent = Array(entities.indices)
-
-        // Links made by taggers.
-        var byTaggerCluster: [Int32: Int] = [:]
-        for (i, e) in entities.enumerated() {
-            guard let c = e.cluster else { continue }
-            if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
-        }
-        var members = [Int](repeating: 0, count: entities.count)
-        for i in entities.indices { members[root(i)] += 1 }
-
-        let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
-        var persons: [Person] = []
-        var personWords = ByteStringTable()
-        var personOfWord: [Int] = []     // id in personWords → latest person index
-        var acronyms = ByteStringTable()
-        var acronymRoot: [Int] = []      // id → entity index
-        var linkedNames = ByteStringTable()
-        var linkedNameEntity: [Int] = []  // id → entity index
-        let base = entities.count  // aliases are appended after the tagged entities
-
-        func keyRange(_ t: Int) -> Range<Int> { Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd) }
-        func isNameToken(_ t: Int) -> Bool {
-            let tok = tokens[t]
-            return (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.capitalized) && tok.flags.contains(.hasLetter)
-        }
-        func isAcronymToken(_ t: Int) -> Bool {
-            let tok = tokens[t]
-            return tok.kind == .word && tok.flags.contains(.allCaps) && tok.flags.contains(.ascii) && (2...10).contains(tok.end - tok.start)
-        }
-        func tokenBytes(_ t: Int) -> ArraySlice<UInt8> { text[Int(tokens[t].start)..<Int(tokens[t].end)] }
-        /// Whether name words `words` (key ranges) are an ordered subsequence of `person`'s.
-        func isSubsequence(_ words: [Range<Int>], of person: Person) -> Bool {
-            var k = 0
-            for w in person.words where k < words.count {
-                if keys[w].elementsEqual(keys[words[k]]) { k += 1 }
+        guard !doc.entities.isEmpty, !doc.tokens.isEmpty else { return }
+        // Swap the entities out so that changing them copies nothing.
+        var entities: [Entity] = []
+        swap(&entities, &doc.entities)
+        let text = doc.text
+        doc.tokens.withUnsafeBufferPointer { tokens in
+            doc.tokenKeys.withUnsafeBufferPointer { keys in
+                text.withUnsafeBufferPointer { text in
+                    link(&entities, tokens: tokens, keys: keys, text: text)
+                }
             }
-            return k == words.count
         }
-        func tokenRange(of span: Span) -> Range<Int> {
-            var a = doc.firstToken(atOrAfter: span.start)
-            let start = a
-            while a < tokens.count, tokens[a].end <= span.end { a += 1 }
-            return start..<a
+        number(&entities, text: text)
+        swap(&entities, &doc.entities)
+    }
+
+    /// Index of the first token whose start is at or after `offset`.
+    @inline(__always)
+    private static func firstToken(_ tokens: UnsafeBufferPointer<Token>, atOrAfter offset: Int32) -> Int {
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// The tokens inside `span`.
+    @inline(__always)
+    private static func tokenRange(_ tokens: UnsafeBufferPointer<Token>, of span: Span) -> Range<Int> {
+        var a = firstToken(tokens, atOrAfter: span.start)
+        let start = a
+        while a < tokens.count, tokens[a].end <= span.end { a += 1 }
+        return start..<a
+    }
+
+    @inline(__always)
+    private static func isNameToken(_ tok: Token) -> Bool {
+        (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.capitalized) && tok.flags.contains(.hasLetter)
+    }
+
+    @inline(__always)
+    private static func isAcronymToken(_ tok: Token) -> Bool {
+        tok.kind == .word && tok.flags.contains(.allCaps) && tok.flags.contains(.ascii) && (2...10).contains(tok.end - tok.start)
+    }
+
+    /// Whether `words` (term ids) are an ordered subsequence of `person`'s name words.
+    @inline(__always)
+    private func isSubsequence(_ words: UnsafeBufferPointer<Int32>, of person: Person) -> Bool {
+        var k = 0
+        for w in person.words where k < words.count {
+            if personWords[w] == words[k] { k += 1 }
+        }
+        return k == words.count
+    }
+
+    /// `scratch` = the match keys of the tokens `range` joined by spaces, 0x1F, the type.
+    @inline(__always)
+    private func nameKey(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
+        scratch.removeAll(keepingCapacity: true)
+        for k in range {
+            if !scratch.isEmpty { scratch.append(0x20) }
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: keys[Int(tokens[k].keyStart)..<Int(tokens[k].keyEnd)]))
+        }
+        scratch.append(0x1F)
+        scratch.append(type.rawValue)
+    }
+
+    /// Links mentions: tagger clusters, persons' names, acronyms, linked names; adds alias entities.
+    private func link(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+                      text: UnsafeBufferPointer<UInt8>) {
+        let base = entities.count  // aliases are appended after the tagged entities
+        parent.removeAll(keepingCapacity: true)
+        parent.append(contentsOf: 0..<base)
+
+        // Links made by taggers (rare: only then is a dictionary made).
+        if entities.contains(where: { $0.cluster != nil }) {
+            var byTaggerCluster: [Int32: Int] = [:]
+            for i in entities.indices {
+                guard let c = entities[i].cluster else { continue }
+                if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
+            }
+        }
+        members.removeAll(keepingCapacity: true)
+        members.append(contentsOf: repeatElement(0, count: base))
+        for i in 0..<base { members[root(i)] += 1 }
+
+        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need them).
+        term.removeAll(keepingCapacity: true)
+        term.append(contentsOf: repeatElement(-1, count: tokens.count))
+        term.withUnsafeMutableBufferPointer { term in
+            for (t, tok) in tokens.enumerated() where Aliasing.isNameToken(tok) { term[t] = 0 }
         }
 
-        // Every multi-word person of the document, in order.
-        var allPersons: [Person] = []
-        for (i, entity) in entities.enumerated() where entity.type == .person {
-            let words = tokenRange(of: entity.span).filter(isNameToken).map(keyRange)
-            if words.count >= 2 { allPersons.append(Person(entity: i, words: words)) }
+        // Token ranges (entities are sorted by start, so a cursor moves forward;
+        // a binary search otherwise), and whether a multi-word person exists.
+        firstTokenOf.removeAll(keepingCapacity: true)
+        endTokenOf.removeAll(keepingCapacity: true)
+        var multiWordPerson = false
+        var cursor = 0
+        var lastStart = Int32.min
+        for i in entities.indices {  // fields read in place: no entity copies
+            let span = entities[i].span
+            var a: Int
+            if span.start >= lastStart {
+                a = cursor
+                while a < tokens.count, tokens[a].start < span.start { a += 1 }
+            } else {
+                a = Aliasing.firstToken(tokens, atOrAfter: span.start)
+            }
+            cursor = a
+            lastStart = span.start
+            let first = a
+            var names = 0
+            while a < tokens.count, tokens[a].end <= span.end {
+                if term[a] >= 0 { names += 1 }
+                a += 1
+            }
+            firstTokenOf.append(Int32(first))
+            endTokenOf.append(Int32(a))
+            if entities[i].type == .person, names >= 2 { multiWordPerson = true }
         }
+
+        // Every multi-word person of the document, in order, with its name words as
+        // term ids (match keys interned); without one, no person can match.
+        allPersons.removeAll(keepingCapacity: true)
+        personWords.removeAll(keepingCapacity: true)
+        personOfTerm.removeAll(keepingCapacity: true)
+        if multiWordPerson {
+            terms.removeAll()
+            term.withUnsafeMutableBufferPointer { term in
+                for t in 0..<tokens.count where term[t] >= 0 {
+                    let tok = tokens[t]
+                    term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
+                }
+            }
+            personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
+            for i in entities.indices where entities[i].type == .person {
+                let from = personWords.count
+                for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
+                if personWords.count - from >= 2 {
+                    allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
+                                             mask: Aliasing.mask(personWords[from...])))
+                } else {
+                    personWords.removeSubrange(from...)
+                }
+            }
+        } else {
+            personOfTerm.append(-1)  // every name token is term 0, of no person
+        }
+        var persons = 0  // allPersons[..<persons] are the ones seen so far
+        acronyms.removeAll()
+        acronymRoot.removeAll(keepingCapacity: true)
+        linkedNames.removeAll()
+        linkedShapes.removeAll(keepingCapacity: true)
+        linkedNameEntity.removeAll(keepingCapacity: true)
 
         var e = 0
         var t = 0
         while t < tokens.count || e < base {
             if e < base, t >= tokens.count || entities[e].span.start <= tokens[t].start {
-                let entity = entities[e]
-                let range = tokenRange(of: entity.span)
+                let type = entities[e].type, source = entities[e].source, start = entities[e].span.start
+                let range = Int(firstTokenOf[e])..<Int(endTokenOf[e])
                 // Same words and type as an earlier linked mention.
-                scratch.removeAll(keepingCapacity: true)
-                for k in range {
-                    if !scratch.isEmpty { scratch.append(0x20) }
-                    scratch.append(contentsOf: keys[keyRange(k)])
+                var keyMade = false
+                if linkedNames.count > 0,
+                   linkedShapes.contains(Shape(type: type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))) {
+                    nameKey(range, type: type, tokens: tokens, keys: keys)
+                    keyMade = true
+                    if let id = scratch.withUnsafeBufferPointer({ linkedNames.lookup($0) }),
+                       entities[linkedNameEntity[id]].type == type {
+                        union(linkedNameEntity[id], e)
+                    }
                 }
-                scratch.append(0x1F)
-                scratch.append(entity.type.rawValue)
-                if let id = linkedNames.lookup(scratch), entities[linkedNameEntity[id]].type == entity.type {
-                    union(linkedNameEntity[id], e)
-                }
-                if range.count == 1, isAcronymToken(range.lowerBound), let id = acronyms.lookup(tokenBytes(range.lowerBound)),
-                   root(acronymRoot[id]) != root(e) {
-                    union(acronymRoot[id], e)
+                if acronyms.count > 0, range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                    let tok = tokens[range.lowerBound]
+                    if let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])),
+                       root(acronymRoot[id]) != root(e) {
+                        union(acronymRoot[id], e)
+                    }
                 }
                 // A person's name words, or a place/organisation whose words are part of a
                 // person's name in this document ("Clinton" with "Bill Clinton").
-                let retypable = entity.type == .gpe || entity.type == .loc || entity.type == .org || entity.type == .fac
-                if entity.type == .person || (retypable && (entity.source == .gazetteer || entity.source == .rule)) {
-                    let words = range.filter(isNameToken).map(keyRange)
-                    let isPerson = entity.type == .person
-                    if !words.isEmpty, isPerson || words.count == range.count {
-                        func fits(_ p: Person) -> Bool {
-                            p.entity != e && (isPerson || p.words.count > words.count) && isSubsequence(words, of: p)
+                let retypable = type == .gpe || type == .loc || type == .org || type == .fac
+                if type == .person || (retypable && (source == .gazetteer || source == .rule)) {
+                    words.removeAll(keepingCapacity: true)
+                    for k in range where term[k] >= 0 { words.append(term[k]) }
+                    let isPerson = type == .person
+                    if !words.isEmpty, !allPersons.isEmpty, isPerson || words.count == range.count {
+                        let match: Int? = words.withUnsafeBufferPointer { words in
+                            let wordMask = Aliasing.mask(words)
+                            func fits(_ p: Person) -> Bool {
+                                p.entity != e && (isPerson || p.words.count > words.count)
+                                    && p.mask & wordMask == wordMask && isSubsequence(words, of: p)
+                            }
+                            var j = allPersons.count
+                            while j > 0 {
+                                j -= 1
+                                if allPersons[j].start < start, fits(allPersons[j]) { return allPersons[j].entity }
+                            }
+                            for p in allPersons where p.start > start && p.words.count > words.count && fits(p) {
+                                return p.entity
+                            }
+                            return nil
                         }
-                        let start = entity.span.start
-                        let match = allPersons.last(where: { entities[$0.entity].span.start < start && fits($0) })
-                            ?? allPersons.first(where: { entities[$0.entity].span.start > start && $0.words.count > words.count && fits($0) })
                         if let match {
                             if !isPerson {
                                 entities[e].type = .person
@@ -153,22 +308,26 @@ public final class Aliasing: Stage {
                                 entities[e].kb = nil
                                 entities[e].canonical = nil
                             }
-                            union(match.entity, e)
+                            union(match, e)
                         }
                     }
                     if isPerson, words.count >= 2 {
-                        persons.append(Person(entity: e, words: words))
-                        for w in words where w.count >= 2 {
-                            let id = personWords.insert(keys[w])
-                            if id == personOfWord.count { personOfWord.append(persons.count - 1) } else { personOfWord[id] = persons.count - 1 }
+                        // This entity is the next of `allPersons`.
+                        persons += 1
+                        for k in range {
+                            let w = term[k]
+                            if w >= 0, tokens[k].keyEnd - tokens[k].keyStart >= 2 { personOfTerm[Int(w)] = Int32(persons - 1) }
                         }
                     }
                 }
                 if members[root(e)] >= 2 {
+                    if !keyMade { nameKey(range, type: type, tokens: tokens, keys: keys) }
                     let id = linkedNames.insert(scratch)
                     if id == linkedNameEntity.count { linkedNameEntity.append(e) }
-                    if range.count == 1, isAcronymToken(range.lowerBound) {
-                        let a = acronyms.insert(tokenBytes(range.lowerBound))
+                    linkedShapes.append(Shape(type: type, length: Int32(scratch.count)))
+                    if range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                        let tok = tokens[range.lowerBound]
+                        let a = acronyms.insert(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)]))
                         if a == acronymRoot.count { acronymRoot.append(e) }
                     }
                 }
@@ -177,94 +336,162 @@ public final class Aliasing: Stage {
                 continue
             }
             // A token no entity covers.
-            guard isNameToken(t) else {
+            guard term[t] >= 0 else {
                 t += 1
                 continue
             }
-            if isAcronymToken(t), let id = acronyms.lookup(tokenBytes(t)) {
+            let tok = tokens[t]
+            if acronyms.count > 0, Aliasing.isAcronymToken(tok),
+               let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
                 parent.append(parent.count)
-                entities.append(Entity(span: tokens[t].span, type: entities[target].type, source: .alias, rule: "acronym"))
+                entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, rule: "acronym"))
                 union(target, parent.count - 1)
                 t += 1
                 continue
             }
-            if let id = personWords.lookup(keys[keyRange(t)]) {
-                let person = persons[personOfWord[id]]
+            let p = personOfTerm[Int(term[t])]
+            if p >= 0 {
+                let person = allPersons[Int(p)]
                 // The longest run of following bare name words that still fits the person.
                 var end = t + 1
-                while end < tokens.count, isNameToken(end),
+                while end < tokens.count, term[end] >= 0,
                       e >= base || tokens[end].end <= entities[e].span.start,
-                      isSubsequence((t...end).map(keyRange), of: person) {
+                      term.withUnsafeBufferPointer({ isSubsequence(UnsafeBufferPointer(rebasing: $0[t...end]), of: person) }) {
                     end += 1
                 }
                 let span = Span(start: tokens[t].start, end: tokens[end - 1].end)
-                let alias = Entity(span: span, type: .person, source: .alias, rule: "person-name")
                 parent.append(parent.count)
-                entities.append(alias)
+                entities.append(Entity(span: span, type: .person, source: .alias, rule: "person-name"))
                 union(person.entity, parent.count - 1)
                 t = end
                 continue
             }
             t += 1
         }
+        for i in base..<entities.count {
+            let range = Aliasing.tokenRange(tokens, of: entities[i].span)
+            firstTokenOf.append(Int32(range.lowerBound))
+            endTokenOf.append(Int32(range.upperBound))
+        }
 
         // Mentions before a link was made (a long name before its acronym was
         // defined) join a cluster with the same words and type.
-        var clusterSize: [Int: Int] = [:]
-        for i in entities.indices { clusterSize[root(i), default: 0] += 1 }
-        var clusteredNames = ByteStringTable()
-        var clusteredEntity: [Int] = []
-        var loose: [(entity: Int, key: [UInt8])] = []
+        members.removeAll(keepingCapacity: true)
+        members.append(contentsOf: repeatElement(0, count: entities.count))
+        var clustered = false
         for i in entities.indices {
-            scratch.removeAll(keepingCapacity: true)
-            for k in tokenRange(of: entities[i].span) {
-                if !scratch.isEmpty { scratch.append(0x20) }
-                scratch.append(contentsOf: keys[keyRange(k)])
-            }
-            scratch.append(0x1F)
-            scratch.append(entities[i].type.rawValue)
-            if clusterSize[root(i), default: 1] >= 2 {
+            let r = root(i)
+            members[r] += 1
+            if members[r] >= 2 { clustered = true }
+        }
+        guard clustered else { return }  // no cluster: nothing to join
+        clusteredNames.removeAll()
+        clusteredEntity.removeAll(keepingCapacity: true)
+        clusteredShapes.removeAll(keepingCapacity: true)
+        loose.removeAll(keepingCapacity: true)
+        for i in entities.indices {
+            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+            if members[root(i)] >= 2 {
+                nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
                 let id = clusteredNames.insert(scratch)
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
+                clusteredShapes.append(Shape(type: entities[i].type, length: Int32(scratch.count)))
             } else {
-                loose.append((i, scratch))
+                loose.append(i)
             }
         }
-        for (i, key) in loose {
-            if let id = clusteredNames.lookup(key) { union(clusteredEntity[id], i) }
+        // A loose mention's key is made only when a clustered one has its type and length.
+        for i in loose {
+            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+            let shape = Shape(type: entities[i].type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))
+            guard clusteredShapes.contains(shape) else { continue }
+            nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
+            if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
         }
+    }
 
-        // Number clusters by first mention; canonical from the longest mention.
-        let order = entities.indices.sorted { OverlapResolver.outputBefore(entities[$0], entities[$1]) }
-        var size: [Int: Int] = [:]
-        var longest: [Int: Int] = [:]
-        for i in order {
-            let r = root(i)
-            size[r, default: 0] += 1
-            if let l = longest[r] {
-                if entities[i].span.length > entities[l].span.length { longest[r] = i }
-            } else {
-                longest[r] = i
+    /// Type and key length of a mention's `nameKey`.
+    private struct Shape: Equatable {
+        var type: EntityType
+        var length: Int32
+    }
+
+    /// The length `nameKey` would have for `range`.
+    @inline(__always)
+    private static func nameKeyLength(_ range: Range<Int>, tokens: UnsafeBufferPointer<Token>) -> Int {
+        var length = 0
+        for k in range {
+            if length > 0 { length += 1 }
+            length += Int(tokens[k].keyEnd - tokens[k].keyStart)
+        }
+        return length + 2
+    }
+
+    /// Numbers clusters by first mention and sets canonical names from the longest mention.
+    private func number(_ entities: inout [Entity], text: [UInt8]) {
+        let count = entities.count
+        // Output order: already sorted unless aliases were added (a stable sort otherwise).
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: 0..<count)
+        var sorted = true
+        for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities[i], entities[i - 1]) {
+            sorted = false
+            break
+        }
+        if !sorted {
+            entities.withUnsafeBufferPointer { entities in
+                order.sort { a, b in
+                    if OverlapResolver.outputBefore(entities[a], entities[b]) { return true }
+                    if OverlapResolver.outputBefore(entities[b], entities[a]) { return false }
+                    return a < b
+                }
             }
         }
-        var number: [Int: Int32] = [:]
-        var result: [Entity] = []
-        result.reserveCapacity(entities.count)
+        sizeOf.removeAll(keepingCapacity: true)
+        sizeOf.append(contentsOf: repeatElement(0, count: count))
+        longestOf.removeAll(keepingCapacity: true)
+        longestOf.append(contentsOf: repeatElement(-1, count: count))
+        numberOf.removeAll(keepingCapacity: true)
+        numberOf.append(contentsOf: repeatElement(0, count: count))
+        canonicalOf.removeAll(keepingCapacity: true)
+        canonicalOf.append(contentsOf: repeatElement(nil, count: count))
         for i in order {
-            var entity = entities[i]
             let r = root(i)
-            if size[r, default: 1] >= 2 {
-                if number[r] == nil { number[r] = Int32(number.count + 1) }
-                entity.cluster = number[r]
-                if entity.kb == nil, let l = longest[r] {
-                    entity.canonical = entities[l].canonical ?? doc.string(entities[l].span)
+            sizeOf[r] += 1
+            let l = longestOf[r]
+            if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(i) }
+        }
+        // The longest mention's canonical name or text, made once per cluster.
+        for r in 0..<count where sizeOf[r] >= 2 {
+            let l = Int(longestOf[r])
+            canonicalOf[r] = entities[l].canonical ?? String(decoding: text[Int(entities[l].span.start)..<Int(entities[l].span.end)], as: UTF8.self)
+        }
+        var clusters: Int32 = 0
+        func update(_ entity: inout Entity, _ i: Int) {
+            let r = root(i)
+            if sizeOf[r] >= 2 {
+                if numberOf[r] == 0 {
+                    clusters += 1
+                    numberOf[r] = clusters
                 }
+                entity.cluster = numberOf[r]
+                if entity.kb == nil { entity.canonical = canonicalOf[r] }
             } else {
                 entity.cluster = nil
             }
-            result.append(entity)
         }
-        doc.entities = result
+        if sorted {
+            for i in 0..<count { update(&entities[i], i) }
+        } else {
+            var result: [Entity] = []
+            result.reserveCapacity(count)
+            for i in order {
+                var entity = entities[i]
+                update(&entity, i)
+                result.append(entity)
+            }
+            entities = result
+        }
     }
 }

@@ -62,7 +62,18 @@ public struct NameRuleResources: Sendable {
     /// Common lowercase words per language.
     public var commonWords: [String: ByteStringTable] = [:]
 
+    /// First names and common words of every language in one table, so that one
+    /// probe answers all of them for a token. `load` builds it; after changing
+    /// `firstNames` or `commonWords` by hand, call `buildWordIndex()` (the rules
+    /// stage builds its own when the sizes no longer match).
+    public private(set) var wordIndex = WordIndex()
+
     public init() {}
+
+    /// Rebuilds `wordIndex` from `firstNames` and `commonWords`.
+    public mutating func buildWordIndex() {
+        wordIndex = WordIndex(firstNames: firstNames, commonWords: commonWords)
+    }
 
     /// Loads every list from a `Lexicons` folder. A malformed row is an
     /// error naming its file and line; an absent optional file (first names,
@@ -156,6 +167,7 @@ public struct NameRuleResources: Sendable {
                 }
             }
         }
+        r.buildWordIndex()
         return r
     }
 
@@ -185,5 +197,102 @@ public struct NameRuleResources: Sendable {
         if let language, let table = commonWords[language] { return table.lookup(key) != nil }
         for table in commonWords.values where table.lookup(key) != nil { return true }
         return false
+    }
+}
+
+/// Match keys of first names and common words of every language, each with
+/// what it is: the common-word languages (one bit per language of
+/// `languages`) and the id in the first-name table.
+public struct WordIndex: Sendable {
+    /// Keys, ids in insertion order.
+    private var keys = ByteStringTable()
+    /// Open-addressed slots `hash << 32 | (id + 1)` (0 = empty): a probe reads the
+    /// stored hash without another array.
+    private var slots: [UInt64] = [0]
+    /// Per id: bit `k` set when the key is a common word of `languages[k]`.
+    public private(set) var commonIn: [UInt16] = []
+    /// Per id: the id in `NameRuleResources.firstNames`, or -1.
+    public private(set) var firstName: [Int32] = []
+    /// Languages of the common-word bits (at most 16), sorted.
+    public private(set) var languages: [String] = []
+    /// Sizes of the tables it was built from (first names, then each language).
+    private var sourceCounts: [Int] = [0]
+
+    public init() {}
+
+    public init(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) {
+        languages = Array(commonWords.keys.sorted().prefix(16))
+        sourceCounts = [firstNames.count] + languages.map { commonWords[$0]!.count }
+        for (bit, language) in languages.enumerated() {
+            let table = commonWords[language]!
+            for id in 0..<table.count {
+                let w = add(table.key(id))
+                commonIn[w] |= 1 << UInt16(bit)
+            }
+        }
+        for id in 0..<firstNames.count {
+            let w = add(firstNames.key(id))
+            firstName[w] = Int32(id)
+        }
+        var size = 16
+        while size < keys.count * 2 { size <<= 1 }
+        slots = [UInt64](repeating: 0, count: size)
+        let mask = size - 1
+        for id in 0..<keys.count {
+            let h = keys.hashes[id]
+            var i = Int(h) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+        }
+    }
+
+    private mutating func add(_ key: ArraySlice<UInt8>) -> Int {
+        let id = keys.insert(key)
+        if id == commonIn.count {
+            commonIn.append(0)
+            firstName.append(-1)
+        }
+        return id
+    }
+
+    public var count: Int { keys.count }
+
+    /// Whether this index was built from tables of these sizes (and languages).
+    public func matches(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) -> Bool {
+        let languages = Array(commonWords.keys.sorted().prefix(16))
+        return languages == self.languages && commonWords.count <= 16
+            && sourceCounts == [firstNames.count] + languages.map { commonWords[$0]!.count }
+    }
+
+    /// Bits of common-word languages: `language`'s alone when it has a list, else all.
+    public func commonMask(language: String?) -> UInt16 {
+        if let language, let bit = languages.firstIndex(of: language) { return 1 << UInt16(bit) }
+        return languages.isEmpty ? 0 : UInt16(truncatingIfNeeded: (1 << languages.count) - 1)
+    }
+
+    /// The id of `key` (whose `ByteStringTable.hash` is `h`), or nil.
+    @inline(__always)
+    public func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            keys.ends.withUnsafeBufferPointer { ends in
+                keys.pool.withUnsafeBufferPointer { pool in
+                    let mask = slots.count - 1
+                    var i = Int(h) & mask
+                    while true {
+                        let slot = slots[i]
+                        if slot == 0 { return nil }
+                        if UInt32(truncatingIfNeeded: slot >> 32) == h {
+                            let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                            let start = id == 0 ? 0 : Int(ends[id - 1])
+                            if Int(ends[id]) - start == key.count
+                                && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
+                                return id
+                            }
+                        }
+                        i = (i + 1) & mask
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `rules` stage: proposes PERSON and ORG candidates for names no list
 /// holds, from the shape of the text around them.
 ///
@@ -45,18 +49,53 @@ public final class NameRules: Stage {
     public let produces: Layers = [.candidates]
 
     private let lists: NameRuleResources
-    private let stopwords: [String: ByteStringTable]
+    /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
+    private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
+    /// First names and common words in one table (the resources' own unless it is out of date).
+    private let words: WordIndex
+    private let filters: TableFilters
+    // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var sentenceOf: [Int32] = []
     private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
     private var facts: [UInt8] = []
+    private var lookups: [UInt32] = []
+    private var keyHashes: [UInt32] = []
+    private var firstNameIds: [Int32] = []
+    private var norpEnds: [Int32] = []
+    private var kept: [SpanType: Int] = [:]
     /// Spans of the gazetteer's place (GPE) candidates and their last token.
     private var places: [(Span, Int)] = []
 
     public init(resources: Resources) {
-        self.lists = resources.nameRules
-        self.stopwords = resources.text.stopwords
+        let lists = resources.nameRules
+        self.lists = lists
+        let stopwords = resources.text.stopwords
+        let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
+            ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
+        self.words = words
+        filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
+                               titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
+        func tables(_ language: String?) -> LanguageTables {
+            let langs = language.map { [$0] } ?? ["en", "es"]
+            let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
+            // Every title phrase and each of its first words (cut at a space).
+            var prefixes = ByteStringTable()
+            for (table, _) in titles {
+                for id in 0..<table.count {
+                    let key = table.key(id)
+                    for j in key.indices where key[j] == 0x20 { prefixes.insert(key[..<j]) }
+                    prefixes.insert(key)
+                }
+            }
+            return LanguageTables(
+                titles: titles, titlePrefixes: prefixes,
+                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language))
+        }
+        english = tables("en")
+        spanish = tables("es")
+        other = tables(nil)
     }
 
     public func process(_ doc: inout Document) {
@@ -66,42 +105,79 @@ public final class NameRules: Stage {
             return
         }
         markSentences(doc)
+        let n = doc.tokens.count
         facts.removeAll(keepingCapacity: true)
-        facts.append(contentsOf: repeatElement(0, count: doc.tokens.count))
-        // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-        places.removeAll(keepingCapacity: true)
-        for c in doc.candidates {
-            var t = doc.firstToken(atOrAfter: c.span.start)
-            while t < doc.tokens.count, doc.tokens[t].start < c.span.end {
-                facts[t] |= Scan.covered
-                t += 1
-            }
-            // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
-            if c.type == .gpe, c.source == .gazetteer, t > 0, !(c.kb?.hasPrefix("iso3166:") ?? false) {
-                places.append((c.span, t - 1))
-            }
+        facts.append(contentsOf: repeatElement(0, count: n))
+        lookups.removeAll(keepingCapacity: true)
+        lookups.append(contentsOf: repeatElement(0, count: n))
+        if keyHashes.count < n {
+            keyHashes.append(contentsOf: repeatElement(0, count: n - keyHashes.count))
+            firstNameIds.append(contentsOf: repeatElement(0, count: n - firstNameIds.count))
         }
-        var nextCluster: Int32 = (doc.candidates.compactMap(\.cluster).max() ?? 0) + 1
-        let tokens = doc.tokens, keys = doc.tokenKeys, text = doc.text
-        let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
-        tokens.withUnsafeBufferPointer { tokens in
-            keys.withUnsafeBufferPointer { keys in
-                text.withUnsafeBufferPointer { text in
-                  facts.withUnsafeMutableBufferPointer { facts in
-                    var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
-                                    lists: lists, stopwords: stopwords, sentenceOf: sentenceOf, shouting: shouting,
-                                    facts: facts)
-                    for c in doc.candidates where c.type == .norp { scan.norpEnds.insert(c.span.end) }
-                    scan.casual = language == "en" && Scan.isCasual(tokens)
-                    scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: doc.candidates)
-                    scan.teamScores(places, into: &found)
-                  }
+        norpEnds.removeAll(keepingCapacity: true)
+        places.removeAll(keepingCapacity: true)
+        var maxCluster: Int32?
+        doc.tokens.withUnsafeBufferPointer { tokens in
+            // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+            for c in doc.candidates.indices {  // fields read in place: no entity copies
+                let span = doc.candidates[c].span
+                var t = Scan.firstToken(tokens, atOrAfter: span.start)
+                while t < tokens.count, tokens[t].start < span.end {
+                    facts[t] |= Scan.covered
+                    t += 1
+                }
+                if let cluster = doc.candidates[c].cluster, maxCluster.map({ cluster > $0 }) ?? true { maxCluster = cluster }
+                if doc.candidates[c].type == .norp { norpEnds.append(span.end) }
+                // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
+                if doc.candidates[c].type == .gpe, doc.candidates[c].source == .gazetteer, t > 0,
+                   !(doc.candidates[c].kb?.hasPrefix("iso3166:") ?? false) {
+                    places.append((span, t - 1))
                 }
             }
         }
+        norpEnds.sort()
+        var nextCluster: Int32 = (maxCluster ?? 0) + 1
+        let tables = doc.language == "en" ? english : doc.language == "es" ? spanish : other
+        let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
+        do {
+        // Scoped, so that no second reference to the candidates is alive when they are appended to below.
+        let earlier = doc.candidates
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.tokenKeys.withUnsafeBufferPointer { keys in
+            doc.text.withUnsafeBufferPointer { text in
+              sentenceOf.withUnsafeBufferPointer { sentenceOf in
+                shouting.withUnsafeBufferPointer { shouting in
+                  norpEnds.withUnsafeBufferPointer { norpEnds in
+                    facts.withUnsafeMutableBufferPointer { facts in
+                      lookups.withUnsafeMutableBufferPointer { lookups in
+                        keyHashes.withUnsafeMutableBufferPointer { keyHashes in
+                          firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
+                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
+                                            lists: lists, tables: tables, words: words, filters: filters,
+                                            sentenceOf: sentenceOf, shouting: shouting,
+                                            norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
+                                            keyHashes: keyHashes, firstNameIds: firstNameIds)
+                            scan.casual = language == "en" && Scan.isCasual(tokens)
+                            scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
+                            scan.teamScores(places, into: &found)
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        }
         // Several rules may find the same span: keep one proposal per (span, type),
         // the first that links it to another mention, else the first.
-        var kept: [SpanType: Int] = [:]
+        guard !found.isEmpty else {
+            doc.layers.insert(.candidates)
+            return
+        }
+        kept.removeAll(keepingCapacity: true)
         let base = doc.candidates.count
         for e in found {
             let key = SpanType(span: e.span, type: e.type)
@@ -124,30 +200,115 @@ public final class NameRules: Stage {
     private func markSentences(_ doc: Document) {
         let n = doc.tokens.count
         sentenceOf.removeAll(keepingCapacity: true)
-        sentenceOf.reserveCapacity(n)
-        var sentence = 0
-        for t in doc.tokens {
-            while sentence < doc.sentences.count, doc.sentences[sentence].end <= t.start { sentence += 1 }
-            sentenceOf.append(Int32(sentence))
-        }
-        shouting = [Bool](repeating: false, count: n)
-        var start = 0
-        while start < n {
-            var end = start
-            var letters = 0, caps = 0
-            while end < n, sentenceOf[end] == sentenceOf[start] {
-                let f = doc.tokens[end].flags
-                if doc.tokens[end].kind == .word, f.contains(.hasLetter) {
-                    letters += 1
-                    if f.contains(.allCaps), doc.tokens[end].end - doc.tokens[end].start > 1 { caps += 1 }
+        sentenceOf.append(contentsOf: repeatElement(0, count: n))
+        shouting.removeAll(keepingCapacity: true)
+        shouting.append(contentsOf: repeatElement(false, count: n))
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.sentences.withUnsafeBufferPointer { sentences in
+            sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
+              shouting.withUnsafeMutableBufferPointer { shouting in
+                var sentence = 0
+                for (i, t) in tokens.enumerated() {
+                    while sentence < sentences.count, sentences[sentence].end <= t.start { sentence += 1 }
+                    sentenceOf[i] = Int32(sentence)
                 }
-                end += 1
+                var start = 0
+                while start < n {
+                    var end = start
+                    var letters = 0, caps = 0
+                    while end < n, sentenceOf[end] == sentenceOf[start] {
+                        let f = tokens[end].flags
+                        if tokens[end].kind == .word, f.contains(.hasLetter) {
+                            letters += 1
+                            if f.contains(.allCaps), tokens[end].end - tokens[end].start > 1 { caps += 1 }
+                        }
+                        end += 1
+                    }
+                    if letters >= 3, caps * 10 >= letters * 6 {
+                        for i in start..<end { shouting[i] = true }
+                    }
+                    start = end
+                }
+              }
             }
-            if letters >= 3, caps * 10 >= letters * 6 {
-                for i in start..<end { shouting[i] = true }
-            }
-            start = end
+          }
         }
+    }
+}
+
+/// The tables the rules read for one document language.
+private final class LanguageTables: Sendable {
+    let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    /// The title phrases and their word prefixes (`vice`, `vice president`).
+    let titlePrefixes: ByteStringTable
+    let stop: [ByteStringTable]
+    /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
+    let common: UInt16
+    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable,
+         stop: [ByteStringTable], common: UInt16) {
+        self.titles = titles
+        self.titlePrefixes = titlePrefixes
+        self.stop = stop
+        self.common = common
+    }
+}
+
+/// A bit per hash value (modulo its size) of a table's keys: a clear bit means
+/// the key is not in the table, without probing it.
+private struct HashFilter: Sendable {
+    private var bits = [UInt64](repeating: 0, count: 1 << 9)  // 32 768 bits, 4 KB
+
+    init(_ table: ByteStringTable) {
+        for h in table.hashes {
+            let b = Int(h) & (bits.count * 64 - 1)
+            bits[b >> 6] |= 1 << UInt64(b & 63)
+        }
+    }
+
+    @inline(__always) func mayContain(_ h: UInt32) -> Bool {
+        let b = Int(h) & (bits.count * 64 - 1)
+        return bits.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
+    }
+}
+
+/// A bit per (length, first byte) of a table's keys (lengths from 31 up share
+/// one row): a clear bit means the key is not in the table, without hashing it.
+private struct ShapeFilter: Sendable {
+    private var bits = [UInt64](repeating: 0, count: 32 * 4)
+
+    init(_ table: ByteStringTable) {
+        for id in 0..<table.count {
+            let key = table.key(id)
+            let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+            bits[b >> 6] |= 1 << UInt64(b & 63)
+        }
+    }
+
+    @inline(__always) private static func bit(length: Int, first: UInt8) -> Int { min(length, 31) << 8 | Int(first) }
+
+    @inline(__always) func mayContain(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+        return bits.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
+    }
+}
+
+/// Filters of the small tables every word token is looked up in.
+private struct TableFilters: Sendable {
+    let titleFirstShapes: ShapeFilter
+    let titleFirstWords: HashFilter
+    let orgHeads: HashFilter
+}
+
+/// Sorted byte offsets, asked by binary search.
+private struct SortedOffsets {
+    let offsets: UnsafeBufferPointer<Int32>
+    func contains(_ offset: Int32) -> Bool {
+        var low = 0, high = offsets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if offsets[mid] < offset { low = mid + 1 } else { high = mid }
+        }
+        return low < offsets.count && offsets[low] == offset
     }
 }
 
@@ -158,34 +319,63 @@ private struct Scan {
     let text: UnsafeBufferPointer<UInt8>
     let language: String?
     let lists: NameRuleResources
-    let stopwords: [String: ByteStringTable]
-    let sentenceOf: [Int32]
-    let shouting: [Bool]
+    let sentenceOf: UnsafeBufferPointer<Int32>
+    let shouting: UnsafeBufferPointer<Bool>
     let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
+    let titlePrefixes: ByteStringTable
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
-    var norpEnds: Set<Int32> = []
+    let norpEnds: SortedOffsets
     /// English text written the way social media writes (see `isCasual`): the
     /// only place `lowercaseName` looks.
     var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     let stopTables: [ByteStringTable]
+    /// First names and common words; the common-word bits of the document's language, and of all.
+    let words: WordIndex
+    let filters: TableFilters
+    let commonMask: UInt16, anyCommonMask: UInt16
+    /// Per-token word-list answers, each computed on first use: flags in the low
+    /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
+    /// with the hash of the token's key and its first-name id.
+    let lookups: UnsafeMutableBufferPointer<UInt32>
+    let keyHashes: UnsafeMutableBufferPointer<UInt32>
+    let firstNameIds: UnsafeMutableBufferPointer<Int32>
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, lists: NameRuleResources, stopwords: [String: ByteStringTable],
-         sentenceOf: [Int32], shouting: [Bool], facts: UnsafeMutableBufferPointer<UInt8>) {
+         language: String?, lists: NameRuleResources, tables: LanguageTables, words: WordIndex, filters: TableFilters,
+         sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
+         facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
+         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
         self.facts = facts
         self.tokens = tokens
         self.keys = keys
         self.text = text
         self.language = language
         self.lists = lists
-        self.stopwords = stopwords
         self.sentenceOf = sentenceOf
         self.shouting = shouting
-        let langs = language.map { [$0] } ?? ["en", "es"]
-        titleTables = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
-        stopTables = langs.compactMap { stopwords[$0] }
+        self.norpEnds = norpEnds
+        titleTables = tables.titles
+        titlePrefixes = tables.titlePrefixes
+        stopTables = tables.stop
+        self.words = words
+        self.filters = filters
+        commonMask = tables.common
+        anyCommonMask = words.commonMask(language: nil)
+        self.lookups = lookups
+        self.keyHashes = keyHashes
+        self.firstNameIds = firstNameIds
+    }
+
+    /// Index of the first token whose start is at or after `offset`.
+    static func firstToken(_ tokens: UnsafeBufferPointer<Token>, atOrAfter offset: Int32) -> Int {
+        var low = 0, high = tokens.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     var count: Int { tokens.count }
@@ -218,16 +408,69 @@ private struct Scan {
         return (t.kind == .word || t.kind == .abbreviation) && t.flags.contains(.hasLetter)
     }
 
-    func isStopword(_ i: Int) -> Bool {
-        let k = key(i)
-        for table in stopTables where table.lookup(k) != nil { return true }
-        return false
+    // Lookup bits: hash known; then for each answer a "known" bit and the answer.
+    static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
+    static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
+    static let isConnector: UInt32 = 1 << 12
+
+    /// The hash of token `i`'s match key, computed once.
+    @inline(__always) func keyHash(_ i: Int) -> UInt32 {
+        if lookups[i] & Scan.hashKnown != 0 { return keyHashes[i] }
+        let h = ByteStringTable.hash(key(i))
+        keyHashes[i] = h
+        lookups[i] |= Scan.hashKnown
+        return h
     }
 
+    func isStopword(_ i: Int) -> Bool {
+        let l = lookups[i]
+        if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
+        let k = key(i), h = keyHash(i)
+        var answer = false
+        for table in stopTables where table.lookup(k, hash: h) != nil {
+            answer = true
+            break
+        }
+        lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
+        return answer
+    }
+
+    /// The common-word languages of token `i`'s key (first-name id on the side), one probe per token.
+    @inline(__always) func wordBits(_ i: Int) -> UInt16 {
+        var l = lookups[i]
+        if l & Scan.wordKnown == 0 {
+            var common: UInt16 = 0
+            var first: Int32 = -1
+            if let id = words.find(key(i), hash: keyHash(i)) {
+                common = words.commonIn[id]
+                first = words.firstName[id]
+            }
+            firstNameIds[i] = first
+            l = lookups[i] | Scan.wordKnown | UInt32(common) << 16
+            lookups[i] = l
+        }
+        return UInt16(truncatingIfNeeded: l >> 16)
+    }
+
+    /// Whether token `i` is a common word of the document's language (an
+    /// abbreviation without its final dot).
     func isCommon(_ i: Int) -> Bool {
-        var k = key(i)
-        if tokens[i].kind == .abbreviation, k.last == UInt8(ascii: ".") { k = UnsafeBufferPointer(rebasing: k.dropLast()) }
-        return lists.isCommon(k, language: language)
+        if tokens[i].kind == .abbreviation, key(i).last == UInt8(ascii: ".") {
+            let k = UnsafeBufferPointer(rebasing: key(i).dropLast())
+            guard let id = words.find(k, hash: ByteStringTable.hash(k)) else { return false }
+            return words.commonIn[id] & commonMask != 0
+        }
+        return wordBits(i) & commonMask != 0
+    }
+
+    /// Whether token `i`'s key is a common word of any language.
+    func isCommonInAnyLanguage(_ i: Int) -> Bool { wordBits(i) & anyCommonMask != 0 }
+
+    /// The id of token `i`'s key among the known first names.
+    func firstNameId(_ i: Int) -> Int? {
+        _ = wordBits(i)
+        let id = firstNameIds[i]
+        return id < 0 ? nil : Int(id)
     }
 
     /// First word of a sentence, or right after opening or separating punctuation.
@@ -252,19 +495,22 @@ private struct Scan {
         let f = facts[i]
         if f & Scan.known != 0 { return f }
         var computed = Scan.known | (f & Scan.covered)
-        if computeNameWord(i) { computed |= Scan.nameWord }
+        if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
         if isWordish(i) {
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
-            if lists.titleFirstWords.lookup(word) != nil {
+            if filters.titleFirstShapes.mayContain(word) {
+              let h = word.count == tokens[i].keyEnd - tokens[i].keyStart ? keyHash(i) : ByteStringTable.hash(word)
+              if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil {
                 computed |= Scan.titleStart
-                for (table, _) in titleTables where table.lookup(word) != nil {
+                for (table, _) in titleTables where table.lookup(word, hash: h) != nil {
                     computed |= Scan.titleWord
                     break
                 }
+              }
             }
         }
-        if let (position, end) = computeHeadPosition(i) {
+        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), let (position, end) = computeHeadPosition(i) {
             if position.contains(.first) { computed |= Scan.headFirst }
             if position.contains(.last) { computed |= Scan.headLast }
             if end == i + 2 { computed |= Scan.headDot }
@@ -294,8 +540,18 @@ private struct Scan {
     func connectorUse(_ i: Int) -> NameRuleResources.ConnectorUse? {
         guard i >= 0, i < count, tokens[i].kind == .word || isByte(i, UInt8(ascii: "&")) else { return nil }
         guard !tokens[i].flags.contains(.capitalized) else { return nil }
-        guard let id = lists.connectors.lookup(key(i)) else { return nil }
-        return lists.connectorUses[id]
+        var l = lookups[i]
+        if l & Scan.connectorKnown == 0 {
+            if let id = lists.connectors.lookup(key(i), hash: keyHash(i)) {
+                l = lookups[i] | Scan.isConnector | UInt32(lists.connectorUses[id].rawValue & 7) << Scan.connectorShift
+            } else {
+                l = lookups[i]
+            }
+            l |= Scan.connectorKnown
+            lookups[i] = l
+        }
+        guard l & Scan.isConnector != 0 else { return nil }
+        return NameRuleResources.ConnectorUse(rawValue: UInt8(truncatingIfNeeded: (l >> Scan.connectorShift) & 7))
     }
 
     /// The organisation head position of token `i` (exact text, or text plus an attached '.').
@@ -311,10 +567,12 @@ private struct Scan {
 
     func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
         guard i < count, tokens[i].flags.contains(.capitalized) || tokens[i].flags.contains(.allCaps) else { return nil }
-        if let id = lists.orgHeads.lookup(bytes(i)) { return (lists.orgHeadPositions[id], i + 1) }
+        let exact = bytes(i), h = ByteStringTable.hash(exact)
+        if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(exact, hash: h) { return (lists.orgHeadPositions[id], i + 1) }
         if i + 1 < count, isByte(i + 1, UInt8(ascii: ".")), tokens[i + 1].start == tokens[i].end {
             let withDot = UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i + 1].end)])
-            if let id = lists.orgHeads.lookup(withDot) { return (lists.orgHeadPositions[id], i + 2) }
+            let h = ByteStringTable.hash(withDot)
+            if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(withDot, hash: h) { return (lists.orgHeadPositions[id], i + 2) }
         }
         return nil
     }
@@ -323,10 +581,17 @@ private struct Scan {
 
     // MARK: Rules
 
-    mutating func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
+    func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         var i = 0
         while i < count {
+            // Every rule below starts at a title word, a name word or an initial (or, in casual
+            // text, a lowercase word: `lowercaseName`).
+            if fact(i) & (Scan.titleStart | Scan.nameWord) == 0, !isInitialLetter(i),
+               !(casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)) {
+                i += 1
+                continue
+            }
             if let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
@@ -370,8 +635,11 @@ private struct Scan {
             i += 1
         }
         orgHeads(into: &found)
-        handles(into: &found, nextCluster: &nextCluster)
-        acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        // Both need a '(' token: none in a text without the byte.
+        if memchr(text.baseAddress!, 0x28, text.count) != nil {
+            handles(into: &found, nextCluster: &nextCluster)
+            acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        }
     }
 
     /// A title phrase starting at `i`: its kind and the token after it.
@@ -390,13 +658,17 @@ private struct Scan {
             var next = k + 1
             // An attached '.' after an abbreviated title ("Dr ." when not merged).
             if next < count, isByte(next, UInt8(ascii: ".")), tokens[next].start == tokens[k].end { next += 1 }
-            let hit: (NameRuleResources.TitleKind, Int)? = phrase.withUnsafeBufferPointer { p in
+            // No title starts with this phrase: none of the longer ones can match either.
+            let (hit, isPrefix): ((NameRuleResources.TitleKind, Int)?, Bool) = phrase.withUnsafeBufferPointer { p in
+                let h = ByteStringTable.hash(p)
+                guard titlePrefixes.lookup(p, hash: h) != nil else { return (nil, false) }
                 for (table, kinds) in titleTables {
-                    if let id = table.lookup(p) { return (kinds[id], next) }
+                    if let id = table.lookup(p, hash: h) { return ((kinds[id], next), true) }
                 }
-                return nil
+                return (nil, true)
             }
             if let hit { best = hit }
+            guard isPrefix else { break }
             // A hyphen joins words of one title ("vice-president").
             if next < count, isByte(next, UInt8(ascii: "-")), tokens[next].start == tokens[next - 1].end { next += 1 }
             k = next
@@ -439,7 +711,7 @@ private struct Scan {
 
     /// A first name at `i` followed by one to three name words: the end of the name.
     func firstNamePerson(at i: Int) -> Int? {
-        guard isNameWord(i), let id = lists.firstNames.lookup(key(i)) else { return nil }
+        guard isNameWord(i), let id = firstNameId(i) else { return nil }
         // Inside a longer capitalised sequence, unless what precedes is a nationality ("Australian Tom Moody").
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1), !norpEnds.contains(tokens[i - 1].end) { return nil }
         if isTitleWord(i) || headPosition(i) != nil { return nil }
@@ -457,7 +729,7 @@ private struct Scan {
     /// next to another name word.
     func isLoneFirstName(_ i: Int) -> Bool {
         guard isNameWord(i), !isInitial(i), !shouting[i], !tokens[i].flags.contains(.allCaps),
-              let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], !isCommon(i),
+              let id = firstNameId(i), !lists.firstNameIsCommon[id], !isCommon(i),
               !isTitleWord(i), headPosition(i) == nil else { return false }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return false }
         if i + 1 < count, sameSentence(i, i + 1), isNameWord(i + 1) || isInitialLetter(i + 1) { return false }
@@ -472,7 +744,7 @@ private struct Scan {
         func unknown(_ k: Int) -> Bool {
             k < count && isNameWord(k) && fact(k) & Scan.covered == 0
                 && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
-                && !lists.isCommon(key(k), language: nil) && !isTitleWord(k) && headPosition(k) == nil
+                && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
         }
         guard unknown(i), !isInitial(i), !shouting[i] else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
@@ -499,7 +771,7 @@ private struct Scan {
         }
         func plainLower(_ k: Int) -> Bool {
             lowerWord(k) && facts[k] & Scan.covered == 0 && !hasApostrophe(k) && !isStopword(k)
-                && !lists.isCommon(key(k), language: nil)
+                && !isCommonInAnyLanguage(k)
         }
         // "wasn’t", "jake’s": a contraction or possessive the tokenizer left whole.
         func hasApostrophe(_ k: Int) -> Bool {
@@ -510,7 +782,7 @@ private struct Scan {
             return false
         }
         // The first-name look-up first: it fails for almost every lowercase word.
-        guard lowerWord(i), let id = lists.firstNames.lookup(key(i)), !lists.firstNameIsCommon[id], plainLower(i) else { return nil }
+        guard lowerWord(i), let id = firstNameId(i), !lists.firstNameIsCommon[id], plainLower(i) else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return nil }
         if i + 1 < count, sameSentence(i, i + 1), plainLower(i + 1) { return i + 2 }
         return i + 1
@@ -615,7 +887,7 @@ private struct Scan {
     func orgHeads(into found: inout [Entity]) {
         var i = 0
         while i < count {
-            guard let (position, headEnd) = headPosition(i), isWordish(i) else {
+            guard fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
                 i += 1
                 continue
             }

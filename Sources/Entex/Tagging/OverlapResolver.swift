@@ -30,8 +30,19 @@ public final class OverlapResolver: Stage {
     /// Emit all candidates (sorted) instead of resolving overlaps.
     public var keepOverlaps: Bool
 
+    // Scratch buffers kept between documents.
     private var order: [Int] = []
     private var keys: [RankKey] = []
+    /// Spans taken so far, sorted by start (disjoint), and the position in
+    /// `chosen` of the candidate that took each.
+    private var taken: [Span] = []
+    private var takenBy: [Int32] = []
+    /// Candidate index of each winner, in the order they were taken.
+    private var chosen: [Int32] = []
+    /// Position in the output of each winner.
+    private var outputSlot: [Int32] = []
+    /// (winner position in `chosen`, dropped candidate): equal span and type, in rank order.
+    private var handovers: [(winner: Int32, loser: Int32)] = []
 
     /// The integer part of the ranking, compared lexicographically (lower ranks first).
     private struct RankKey: Equatable, Comparable {
@@ -95,58 +106,93 @@ public final class OverlapResolver: Stage {
     }
 
     public func process(_ doc: inout Document) {
-        let candidates = doc.candidates
         doc.layers.insert(.entities)
+        let count = doc.candidates.count
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: 0..<count)
         if keepOverlaps {
-            doc.entities = candidates.sorted(by: OverlapResolver.outputBefore)
+            // Sorted indices, ties by input position (a stable sort), then one copy per entity.
+            doc.candidates.withUnsafeBufferPointer { candidates in
+                if count > 1 { order.sort { a, b in
+                    if OverlapResolver.outputBefore(candidates[a], candidates[b]) { return true }
+                    if OverlapResolver.outputBefore(candidates[b], candidates[a]) { return false }
+                    return a < b
+                } }
+                var entities: [Entity] = []
+                entities.reserveCapacity(count)
+                for i in order { entities.append(candidates[i]) }
+                doc.entities = entities
+            }
             return
         }
         // Sort indices on precomputed integer keys (cheap to compare, no entity
-        // copies); equal keys fall back to the full order.
+        // copies); equal keys fall back to the full order, then input position.
         keys.removeAll(keepingCapacity: true)
-        for c in candidates {
-            keys.append(RankKey(user: c.source == .user ? 0 : 1, length: -c.span.length, priority: -c.priority,
-                                source: Int32(OverlapResolver.sourceRank(c.source, for: c.type)), start: c.span.start))
-        }
-        order = Array(candidates.indices)
-        order.sort { a, b in
-            let ka = keys[a], kb = keys[b]
-            if ka != kb { return ka < kb }
-            return OverlapResolver.tieBreak(candidates[a], candidates[b])
-        }
-        var chosen: [Entity] = []
-        // Taken spans, sorted by start, to test overlap by binary search.
-        var spans: [Span] = []
-        var winnerOf: [Span: Int] = [:]
-        for index in order {
-            let c = candidates[index]
-            guard !c.span.isEmpty else { continue }
-            var low = 0, high = spans.count
-            while low < high {
-                let mid = (low + high) / 2
-                if spans[mid].start < c.span.start { low = mid + 1 } else { high = mid }
+        keys.reserveCapacity(count)
+        taken.removeAll(keepingCapacity: true)
+        takenBy.removeAll(keepingCapacity: true)
+        chosen.removeAll(keepingCapacity: true)
+        handovers.removeAll(keepingCapacity: true)
+        doc.candidates.withUnsafeBufferPointer { candidates in
+            for i in candidates.indices {  // fields read in place: no entity copies
+                let span = candidates[i].span, source = candidates[i].source
+                keys.append(RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
+                                    source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
             }
-            let overlapsNext = low < spans.count && spans[low].start < c.span.end
-            let overlapsPrevious = low > 0 && spans[low - 1].end > c.span.start
-            if overlapsNext || overlapsPrevious {
-                if let w = winnerOf[c.span], chosen[w].type == c.type {
-                    if chosen[w].cluster == nil { chosen[w].cluster = c.cluster }
-                    if chosen[w].canonical == nil { chosen[w].canonical = c.canonical }
-                    if chosen[w].kb == nil { chosen[w].kb = c.kb }
-                    if chosen[w].value == nil { chosen[w].value = c.value }
+            if count > 1 { keys.withUnsafeBufferPointer { keys in
+                order.sort { a, b in
+                    let ka = keys[a], kb = keys[b]
+                    if ka != kb { return ka < kb }
+                    if OverlapResolver.tieBreak(candidates[a], candidates[b]) { return true }
+                    if OverlapResolver.tieBreak(candidates[b], candidates[a]) { return false }
+                    return a < b
                 }
-                continue
+            } }
+            for index in order {
+                let span = candidates[index].span
+                guard !span.isEmpty else { continue }
+                // Taken spans are disjoint and sorted by start: the first one starting at
+                // or after this span's start, and the one before it, are the only ones
+                // that can overlap it.
+                var low = 0, high = taken.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if taken[mid].start < span.start { low = mid + 1 } else { high = mid }
+                }
+                let overlapsNext = low < taken.count && taken[low].start < span.end
+                let overlapsPrevious = low > 0 && taken[low - 1].end > span.start
+                if overlapsNext || overlapsPrevious {
+                    // A loser with the winner's exact span (only `taken[low]` can have it) and type.
+                    if low < taken.count, taken[low] == span,
+                       candidates[Int(chosen[Int(takenBy[low])])].type == candidates[index].type {
+                        handovers.append((takenBy[low], Int32(index)))
+                    }
+                    continue
+                }
+                taken.insert(span, at: low)
+                takenBy.insert(Int32(chosen.count), at: low)
+                chosen.append(Int32(index))
             }
-            spans.insert(c.span, at: low)
-            winnerOf[c.span] = chosen.count
-            chosen.append(c)
+            // Output order: start, end, then rank — `taken` is already sorted by start,
+            // and disjoint spans never tie.
+            outputSlot.removeAll(keepingCapacity: true)
+            outputSlot.append(contentsOf: repeatElement(0, count: chosen.count))
+            var entities: [Entity] = []
+            entities.reserveCapacity(taken.count)
+            for (slot, position) in takenBy.enumerated() {
+                outputSlot[Int(position)] = Int32(slot)
+                entities.append(candidates[Int(chosen[Int(position)])])
+            }
+            // What a winner lacks, from dropped candidates of its span and type, in rank order.
+            for (winner, loser) in handovers {
+                let w = Int(outputSlot[Int(winner)])
+                let c = candidates[Int(loser)]
+                if entities[w].cluster == nil { entities[w].cluster = c.cluster }
+                if entities[w].canonical == nil { entities[w].canonical = c.canonical }
+                if entities[w].kb == nil { entities[w].kb = c.kb }
+                if entities[w].value == nil { entities[w].value = c.value }
+            }
+            doc.entities = entities
         }
-        // Output order: start, end, then rank — the order `chosen` was built in breaks rank ties.
-        var output = Array(chosen.indices)
-        output.sort { a, b in
-            let sa = chosen[a].span, sb = chosen[b].span
-            return sa != sb ? sa < sb : a < b
-        }
-        doc.entities = output.map { chosen[$0] }
     }
 }
