@@ -37,6 +37,51 @@ public enum DataFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Calls `body` with the first field of every row (spaces, tabs and carriage returns
+    /// trimmed) and its line number, as borrowed bytes: for word lists of tens of
+    /// thousands of rows read at every start-up, where a `DataRow` of `Substring`s per
+    /// row costs more than the work done with it. Same rows as `rows(_:)`.
+    public static func forEachFirstField(_ path: String,
+                                         _ body: (UnsafeBufferPointer<UInt8>, Int) throws(DataFileError) -> Void) throws(DataFileError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataFileError(file: path, line: nil, message: "cannot read file")
+        }
+        let bytes = [UInt8](data)
+        if let bad = bytes.withUnsafeBufferPointer({ UTF8Repair.firstInvalid($0) }) {
+            let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw DataFileError(file: path, line: line, message: "invalid UTF-8")
+        }
+        var failure: DataFileError?
+        bytes.withUnsafeBufferPointer { p in
+            var lineStart = 0, number = 0
+            while lineStart < p.count {
+                var lineEnd = lineStart
+                while lineEnd < p.count, p[lineEnd] != 0x0A { lineEnd += 1 }
+                number += 1
+                defer { lineStart = lineEnd + 1 }
+                if p[lineStart] == UInt8(ascii: "#") { continue }
+                var fieldEnd = lineStart
+                while fieldEnd < lineEnd, p[fieldEnd] != 0x09 { fieldEnd += 1 }
+                var a = lineStart, b = fieldEnd
+                while a < b, p[a] == 0x20 || p[a] == 0x09 || p[a] == 0x0D { a += 1 }
+                while b > a, p[b - 1] == 0x20 || p[b - 1] == 0x09 || p[b - 1] == 0x0D { b -= 1 }
+                if a == b {
+                    // A blank line is skipped; a row whose first field is empty is still a row.
+                    var blank = true
+                    for k in lineStart..<lineEnd where p[k] != 0x20 && p[k] != 0x09 && p[k] != 0x0D { blank = false; break }
+                    if blank { continue }
+                }
+                do throws(DataFileError) {
+                    try body(UnsafeBufferPointer(rebasing: p[a..<b]), number)
+                } catch {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Rows of a file; with `columns`, every row must have at least that many fields.
     /// Lines are split on bytes (LF, TAB), not on `Character`s: these files
     /// are read at every start-up.

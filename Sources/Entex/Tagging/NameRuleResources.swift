@@ -126,8 +126,11 @@ public struct NameRuleResources: Sendable {
             let commonPath = "\(lexicons)/common/\(lang).txt"
             var common = ByteStringTable(minimumCapacity: 60_000)
             if FileExists.at(commonPath) {
-                for row in try DataFile.rows(commonPath) {
-                    common.insert(Tokenizer.key(row.fields[0].trimmedField))
+                var key: [UInt8] = []
+                try DataFile.forEachFirstField(commonPath) { word, _ in
+                    key.removeAll(keepingCapacity: true)
+                    Tokenizer.appendKey(word, to: &key)
+                    key.withUnsafeBufferPointer { _ = common.insert($0) }
                 }
             }
             r.commonWords[lang] = common

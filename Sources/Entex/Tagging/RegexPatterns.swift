@@ -402,7 +402,10 @@ public final class RegexPatterns: Sendable {
                     }
                 }
             }
-            let unique = Array(Set(forms)).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+            // Longest first (in characters, counted once per form, not in every comparison).
+            let measured: [(length: Int, form: String)] = Set(forms).map { (form: String) in (form.count, form) }
+            let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
+            let unique: [String] = ordered.map { $0.form }
             let body = unique.map(escape).joined(separator: "|")
             out += capitalized ? "(?-i:\(body))" : "(?:\(body))"
             rest = rest[rest.index(after: close)...]
