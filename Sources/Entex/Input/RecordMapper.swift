@@ -167,7 +167,8 @@ enum RecordMapper {
 
     /// The Twitter API escapes `&`, `<` and `>` in tweet text.
     static func unescapeTwitterHTML(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        // A byte search, not a walk over Characters: no '&' byte, nothing to replace.
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<")
             .replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&amp;", with: "&")
