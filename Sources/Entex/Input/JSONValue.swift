@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A parsed JSON value. Numbers keep their source text so that large ids
 /// (tweet ids exceed 2^53) pass through unchanged.
 public indirect enum JSONValue: Sendable, Equatable {
@@ -199,7 +205,7 @@ public struct JSONParser {
         let open = i
         i += 1
         // Fast path: no escapes and no control characters up to the closing
-        // quote, and valid UTF-8 (checked once, by the String initializer).
+        // quote, and valid UTF-8 (checked once, by String(decoding:)).
         var j = i
         var plain = true
         let n = p.count
@@ -219,7 +225,14 @@ public struct JSONParser {
         }
         if plain {
             guard j < p.count else { throw JSONParseError(message: "unterminated string", offset: open) }
-            if let s = String(validating: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self) {
+            let raw = UnsafeBufferPointer(rebasing: p[i..<j])
+            var s = String(decoding: raw, as: UTF8.self)
+            // String(decoding:) replaces invalid UTF-8 without saying so: the
+            // same bytes back mean there was none. (String(validating:) would
+            // say so, but is not specialized here and costs more than it saves.)
+            let same = s.utf8.count == raw.count
+                && s.withUTF8 { u in raw.isEmpty || memcmp(u.baseAddress!, raw.baseAddress!, raw.count) == 0 }
+            if same {
                 i = j + 1
                 return s
             }
