@@ -57,6 +57,20 @@ public struct Document: Sendable {
         }
     }
 
+    /// Makes a document from bytes already known to be valid UTF-8 (a Swift
+    /// string's, or bytes a parser has validated), without checking them again.
+    init(id: String, validUTF8 bytes: [UInt8], language: String? = nil,
+         date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
+         origin: Origin? = nil) {
+        self.id = id
+        self.language = language
+        self.languageGiven = language != nil
+        self.date = date
+        self.meta = meta
+        self.origin = origin
+        self.text = bytes
+    }
+
     /// Makes a document from a Swift string (always valid UTF-8).
     public init(id: String, text: String, language: String? = nil, date: String? = nil) {
         self.init(id: id, bytes: Array(text.utf8), language: language, date: date)

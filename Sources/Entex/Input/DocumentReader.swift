@@ -222,7 +222,8 @@ public struct DocumentReader {
                 fail("document exceeds the maximum size of \(maxDocumentBytes) bytes", id: id)
                 continue
             }
-            var doc = Document(id: id, bytes: bytes, language: record.language, date: record.date,
+            // A Swift string's bytes are valid UTF-8: no second check.
+            var doc = Document(id: id, validUTF8: bytes, language: record.language, date: record.date,
                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index))
             if replacements > 0 {
                 doc.warnings.append(Warning(code: "invalid-input",

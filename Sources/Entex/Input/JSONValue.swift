@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A parsed JSON value. Numbers keep their source text so that large ids
 /// (tweet ids exceed 2^53) pass through unchanged.
 public indirect enum JSONValue: Sendable, Equatable {
@@ -198,15 +204,16 @@ public struct JSONParser {
     private mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
         let open = i
         i += 1
-        // Fast path: no escapes, valid UTF-8 up to the closing quote.
+        // Fast path: no escapes and no control characters up to the closing
+        // quote, and valid UTF-8 (checked once, by String(decoding:)).
         var j = i
         var plain = true
         let n = p.count
         while j < n {
-            // Eight ASCII bytes at a time while none is '"', '\\' or a control character.
+            // Eight bytes at a time while none is '"', '\\' or a control character.
             if j + 8 <= n {
                 let w = UnsafeRawPointer(p.baseAddress! + j).loadUnaligned(as: UInt64.self)
-                if !JSONParser.mayNeedAttention(w) {
+                if !JSONParser.mayEndPlainRun(w) {
                     j += 8
                     continue
                 }
@@ -214,20 +221,22 @@ public struct JSONParser {
             let b = p[j]
             if b == UInt8(ascii: "\"") { break }
             if b == UInt8(ascii: "\\") || b < 0x20 { plain = false; break }
-            if b >= 0x80 {
-                var subpart = 0
-                let length = UTF8Repair.sequenceLength(p, j, subpart: &subpart)
-                if length == 0 { plain = false; break }
-                j += length
-                continue
-            }
             j += 1
         }
         if plain {
             guard j < p.count else { throw JSONParseError(message: "unterminated string", offset: open) }
-            let s = String(decoding: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self)
-            i = j + 1
-            return s
+            let raw = UnsafeBufferPointer(rebasing: p[i..<j])
+            var s = String(decoding: raw, as: UTF8.self)
+            // String(decoding:) replaces invalid UTF-8 without saying so: the
+            // same bytes back mean there was none. (String(validating:) would
+            // say so, but is not specialized here and costs more than it saves.)
+            let same = s.utf8.count == raw.count
+                && s.withUTF8 { u in raw.isEmpty || memcmp(u.baseAddress!, raw.baseAddress!, raw.count) == 0 }
+            if same {
+                i = j + 1
+                return s
+            }
+            // Invalid UTF-8: the slow path below replaces it and counts the replacements.
         }
         scratch.removeAll(keepingCapacity: true)
         while true {
@@ -302,15 +311,14 @@ public struct JSONParser {
         return String(decoding: scratch, as: UTF8.self)
     }
 
-    /// Whether any of the 8 bytes of `w` is non-ASCII, a control character,
-    /// '"' or '\\' (exact: a false answer means none is).
+    /// Whether any of the 8 bytes of `w` is a control character, '"' or
+    /// '\\' (exact: a false answer means none is; bytes >= 0x80 never count).
     @inline(__always)
-    static func mayNeedAttention(_ w: UInt64) -> Bool {
+    static func mayEndPlainRun(_ w: UInt64) -> Bool {
         let high: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ 0x2222_2222_2222_2222
         let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-        let flagged = w
-            | ((w &- 0x2020_2020_2020_2020) & ~w)
+        let flagged = ((w &- 0x2020_2020_2020_2020) & ~w)
             | ((quote &- 0x0101_0101_0101_0101) & ~quote)
             | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
         return flagged & high != 0

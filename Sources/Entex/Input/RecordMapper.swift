@@ -16,17 +16,69 @@ enum RecordMapper {
 
     enum Shape { case document, tweetV1, tweetV2 }
 
-    /// Tells the shape of a record by its fields.
-    static func shape(of value: JSONValue) -> Shape? {
-        if let data = value["data"], data.isObject || isArrayOfObjects(data) {
-            if value["text"] == nil { return .tweetV2 }
-        }
-        for key in ["full_text", "extended_tweet", "retweeted_status", "id_str", "user"] where value[key] != nil {
-            if value["text"] != nil || value["full_text"] != nil || value["extended_tweet"] != nil || value["retweeted_status"] != nil {
-                return .tweetV1
+    /// The top-level members a record's shape and a JSON Lines document's
+    /// fields depend on, found in one pass over the members (the first of
+    /// each name, as `JSONValue`'s subscript finds it).
+    struct Fields {
+        var data: JSONValue?
+        var text: JSONValue?
+        var fullText: JSONValue?
+        var extendedTweet: JSONValue?
+        var retweetedStatus: JSONValue?
+        var idStr: JSONValue?
+        var user: JSONValue?
+        var id: JSONValue?
+        var lang: JSONValue?
+        var date: JSONValue?
+
+        init(_ members: [JSONValue.Member]) {
+            for m in members {
+                // Names are told apart by length first, so most keys cost one
+                // comparison at most.
+                let key = m.key
+                switch key.utf8.count {
+                case 2: if key == "id", id == nil { id = m.value }
+                case 4:
+                    if key == "text" { if text == nil { text = m.value } }
+                    else if key == "data" { if data == nil { data = m.value } }
+                    else if key == "lang" { if lang == nil { lang = m.value } }
+                    else if key == "date" { if date == nil { date = m.value } }
+                    else if key == "user", user == nil { user = m.value }
+                case 6: if key == "id_str", idStr == nil { idStr = m.value }
+                case 9: if key == "full_text", fullText == nil { fullText = m.value }
+                case 14: if key == "extended_tweet", extendedTweet == nil { extendedTweet = m.value }
+                case 16: if key == "retweeted_status", retweetedStatus == nil { retweetedStatus = m.value }
+                default: break
+                }
             }
         }
-        if value["text"] != nil { return .document }
+
+        /// Whether `key` is one a JSON Lines document interprets (not passed to `meta`).
+        @inline(__always)
+        static func isDocumentField(_ key: String) -> Bool {
+            switch key.utf8.count {
+            case 2: key == "id"
+            case 4: key == "text" || key == "lang" || key == "date"
+            default: false
+            }
+        }
+    }
+
+    /// Tells the shape of a record by its fields.
+    static func shape(of value: JSONValue) -> Shape? {
+        guard case .object(let members) = value else { return nil }
+        return shape(of: Fields(members))
+    }
+
+    static func shape(of f: Fields) -> Shape? {
+        if let data = f.data, data.isObject || isArrayOfObjects(data) {
+            if f.text == nil { return .tweetV2 }
+        }
+        let tweetKey = f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil || f.idStr != nil || f.user != nil
+        if tweetKey, f.text != nil || f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil {
+            return .tweetV1
+        }
+        if f.text != nil { return .document }
         return nil
     }
 
@@ -36,31 +88,34 @@ enum RecordMapper {
     }
 
     static func map(_ value: JSONValue, tweetsOnly: Bool) -> Result<[Mapped], Failure> {
-        switch shape(of: value) {
+        guard case .object(let members) = value else {
+            return .failure(Failure(id: nil, message: "record has no \"text\" field (nor full_text or data.text)"))
+        }
+        let fields = Fields(members)
+        switch shape(of: fields) {
         case .document?:
-            if tweetsOnly { return .failure(Failure(id: value["id"]?.scalarText, message: "not a Twitter API v1.1 or v2 object")) }
-            return mapDocument(value).map { [$0] }
+            if tweetsOnly { return .failure(Failure(id: fields.id?.scalarText, message: "not a Twitter API v1.1 or v2 object")) }
+            return mapDocument(members, fields).map { [$0] }
         case .tweetV1?:
             return mapTweetV1(value).map { [$0] }
         case .tweetV2?:
             return mapTweetV2(value)
         case nil:
-            return .failure(Failure(id: value["id"]?.scalarText ?? value["id_str"]?.scalarText,
+            return .failure(Failure(id: fields.id?.scalarText ?? fields.idStr?.scalarText,
                                     message: "record has no \"text\" field (nor full_text or data.text)"))
         }
     }
 
-    private static func mapDocument(_ value: JSONValue) -> Result<Mapped, Failure> {
-        guard case .object(let members) = value else { return .failure(Failure(id: nil, message: "not an object")) }
-        let id = value["id"]?.scalarText
-        guard let text = value["text"]?.stringValue else {
+    private static func mapDocument(_ members: [JSONValue.Member], _ fields: Fields) -> Result<Mapped, Failure> {
+        let id = fields.id?.scalarText
+        guard let text = fields.text?.stringValue else {
             return .failure(Failure(id: id, message: "\"text\" is not a string"))
         }
         var meta: [(key: String, value: JSONValue)] = []
-        for m in members where !["id", "text", "lang", "date"].contains(m.key) {
+        for m in members where !Fields.isDocumentField(m.key) {
             meta.append((m.key, m.value))
         }
-        return .success(Mapped(id: id, text: text, language: language(value["lang"]), date: value["date"]?.stringValue, meta: meta))
+        return .success(Mapped(id: id, text: text, language: language(fields.lang), date: fields.date?.stringValue, meta: meta))
     }
 
     private static func language(_ value: JSONValue?) -> String? {
@@ -112,7 +167,8 @@ enum RecordMapper {
 
     /// The Twitter API escapes `&`, `<` and `>` in tweet text.
     static func unescapeTwitterHTML(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        // A byte search, not a walk over Characters: no '&' byte, nothing to replace.
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<")
             .replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&amp;", with: "&")
