@@ -172,32 +172,50 @@ struct GazetteerScratch {
     /// Function words (`Lexicons/text/stopwords-*.txt`): one of them alone at
     /// the start of a sentence is never a bundled name ("Un", "Se", "The").
     var functionWords = ByteStringTable()
-    /// Term id of each token of the document, or -1 when its key is in no name.
-    var terms: [Int32] = []
     /// Accepting (state, last token) pairs along the current walk.
     var accepting: [(state: UInt32, end: Int)] = []
     /// (entry type, canonical id, kb id) already emitted for the current span.
     var emitted: [(UInt8, UInt32, UInt32)] = []
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
-    /// is. A key of at most 8 bytes is its own tag (its bytes packed into a
-    /// `UInt64`), so the common case needs neither a hash nor a byte
-    /// comparison; a longer key is tagged by its 64-bit FNV hash, a
-    /// remembered miss is trusted on equal hash and length, and a remembered
-    /// hit is checked against the key bytes.
-    /// Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (key length << 32 | term
-    /// id bits, term -1 = not in the vocabulary; `emptyInfo` = free), side by side so
-    /// that a probe touches one cache line.
+    /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
+    /// in the high 32 bits, -1 = not in the vocabulary, and the state the
+    /// root reaches on it in the low 32 bits, 0 = none), side by side so that
+    /// a probe touches one cache line and most tokens need no other table.
+    ///
+    /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
+    /// a `UInt64`, its length in the top byte), so the common case needs
+    /// neither a hash nor a byte comparison; a longer key is tagged by its
+    /// 64-bit FNV hash mixed with its length, with the top bit set (so no
+    /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
+    /// A remembered miss is trusted on an equal tag; a remembered hit of a
+    /// long key is checked against the key bytes.
     var memo = GazetteerScratch.emptyMemo()
-    /// The gazetteer the memo was filled for (memos are per vocabulary).
+    /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
+    /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
+    /// entry `m` is `steps[2m]` (`state << 32 | term`, `emptySlot` = free) and
+    /// `steps[2m + 1]` (the state reached, 0 = none). Word pairs such as
+    /// "of the" or "New York" recur, and the transition table of a large
+    /// lexicon is far out of cache.
+    var steps = GazetteerScratch.emptySteps()
+    /// Canonical name and kb id of the entries emitted so far, made once per entry.
+    var entryStrings: [UInt32: (canonical: String, kb: String?)] = [:]
     static let memoBits = 13
     static let memoSize = 1 << memoBits
-    static let emptyInfo = UInt64.max
+    static let emptyTag = UInt64.max
+
+    static let stepBits = 12
+
+    static func emptySteps() -> [UInt64] {
+        var steps = [UInt64](repeating: 0, count: 2 << stepBits)
+        for m in 0..<(1 << stepBits) { steps[2 * m] = Gazetteer.emptySlot }
+        return steps
+    }
 
     static func emptyMemo() -> [UInt64] {
         var memo = [UInt64](repeating: 0, count: 2 * memoSize)
-        for m in 0..<memoSize { memo[2 * m + 1] = emptyInfo }
+        for m in 0..<memoSize { memo[2 * m] = emptyTag }
         return memo
     }
 }
@@ -226,95 +244,140 @@ extension Gazetteer {
         case "es": language = .es
         default: language = .any
         }
-        // One vocabulary lookup per token, most of them answered by the memo.
-        scratch.terms.removeAll(keepingCapacity: true)
-        scratch.terms.reserveCapacity(n)
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memo = GazetteerScratch.emptyMemo()
+            scratch.steps = GazetteerScratch.emptySteps()
+            scratch.entryStrings = [:]
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memo = scratch.memo, terms = scratch.terms
+        var memo = scratch.memo, steps = scratch.steps
         scratch.memo = []
-        scratch.terms = []
-        terms.reserveCapacity(n)
-        doc.tokenKeys.withUnsafeBufferPointer { keys in
-            tokens.withUnsafeBufferPointer { tokens in
-                memo.withUnsafeMutableBufferPointer { memo in
-                    for token in tokens {
-                        let start = Int(token.keyStart), length = Int(token.keyEnd) - start
-                        terms.append(termID(keys, start, length, memo))
-                    }
-                }
-            }
+        scratch.steps = []
+        defer {
+            scratch.memo = memo
+            scratch.steps = steps
         }
-        scratch.memo = memo
-        scratch.terms = terms
         var allCapsSentence = AllCapsSentenceCache()
-        transitionKeys.withUnsafeBufferPointer { keys in
-            transitionTargets.withUnsafeBufferPointer { targets in
-                outputStarts.withUnsafeBufferPointer { starts in
-                  rootTargets.withUnsafeBufferPointer { roots in
-                    for i in 0..<n {
-                        let first = scratch.terms[i]
-                        if first < 0 { continue }
-                        let root = roots[Int(first)]
-                        if root == 0 || !Gazetteer.canEdge(tokens[i].kind) { continue }
-                        var state = root
-                        scratch.accepting.removeAll(keepingCapacity: true)
-                        if starts[Int(state)] != starts[Int(state) + 1] { scratch.accepting.append((state, i)) }
-                        var j = i + 1
-                        while j < n {
-                            let term = scratch.terms[j]
-                            if term < 0 { break }
-                            guard let next = Gazetteer.step(keys, targets, state, UInt32(term)) else { break }
-                            state = next
-                            if starts[Int(state)] != starts[Int(state) + 1], Gazetteer.canEdge(tokens[j].kind) {
-                                scratch.accepting.append((state, j))
+        doc.tokenKeys.withUnsafeBufferPointer { keys in
+          tokens.withUnsafeBufferPointer { tokens in
+            memo.withUnsafeMutableBufferPointer { memo in
+             steps.withUnsafeMutableBufferPointer { steps in
+              vocabulary.pool.withUnsafeBufferPointer { pool in
+                vocabulary.ends.withUnsafeBufferPointer { ends in
+                  vocabulary.slots.withUnsafeBufferPointer { slots in
+                    transitionKeys.withUnsafeBufferPointer { tkeys in
+                      transitionTargets.withUnsafeBufferPointer { targets in
+                        outputStarts.withUnsafeBufferPointer { starts in
+                          rootTargets.withUnsafeBufferPointer { roots in
+                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots)
+                            var i = 0
+                            while i < n {
+                                defer { i &+= 1 }
+                                let token = tokens[i]
+                                // Punctuation, symbols and emoji never start a match: no lookup.
+                                if !Gazetteer.canEdge(token.kind) { continue }
+                                let (first, root) = Gazetteer.termAndRoot(keys, token, memo, table)
+                                if first < 0 || root == 0 { continue }
+                                var state = root
+                                scratch.accepting.removeAll(keepingCapacity: true)
+                                if starts[Int(state)] != starts[Int(state) &+ 1] { scratch.accepting.append((state, i)) }
+                                var j = i &+ 1
+                                while j < n {
+                                    let (term, _) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
+                                    if term < 0 { break }
+                                    let next = Gazetteer.step(tkeys, targets, state, UInt32(term), memo: steps)
+                                    if next == 0 { break }
+                                    state = next
+                                    if starts[Int(state)] != starts[Int(state) &+ 1], Gazetteer.canEdge(tokens[j].kind) {
+                                        scratch.accepting.append((state, j))
+                                    }
+                                    j &+= 1
+                                }
+                                // Longest first: the first span with a passing entry wins.
+                                var k = scratch.accepting.count &- 1
+                                while k >= 0 {
+                                    let (state, end) = scratch.accepting[k]
+                                    if emit(doc, from: i, to: end, state: state, language: language,
+                                            outputs: Int(starts[Int(state)])..<Int(starts[Int(state) &+ 1]),
+                                            allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
+                                        break
+                                    }
+                                    k &-= 1
+                                }
                             }
-                            j += 1
+                          }
                         }
-                        // Longest first: the first span with a passing entry wins.
-                        var k = scratch.accepting.count - 1
-                        while k >= 0 {
-                            let (state, end) = scratch.accepting[k]
-                            if emit(doc, from: i, to: end, state: state, language: language,
-                                    outputs: Int(starts[Int(state)])..<Int(starts[Int(state) + 1]),
-                                    allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
-                                break
-                            }
-                            k -= 1
-                        }
+                      }
                     }
                   }
                 }
+              }
+             }
             }
+          }
         }
     }
 
-    /// The term id of the key `keys[start..<start + length]`, or -1, through the memo.
+    /// The state reached from `state` on `term`, or 0 (none), through the step memo.
     @inline(__always)
-    private func termID(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int,
-                        _ memo: UnsafeMutableBufferPointer<UInt64>) -> Int32 {
+    static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
+                     _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt32 {
+        let key = UInt64(state) << 32 | UInt64(term)
+        let m = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
+        let slot = memo.baseAddress! + 2 &* m
+        if slot[0] == key { return UInt32(truncatingIfNeeded: slot[1]) }
+        let next = step(keys, targets, state, term) ?? 0
+        slot[0] = key
+        slot[1] = UInt64(next)
+        return next
+    }
+
+    /// The vocabulary's arrays, borrowed for one `match`.
+    struct TermTables {
+        let pool: UnsafeBufferPointer<UInt8>
+        let ends: UnsafeBufferPointer<UInt32>
+        let slots: UnsafeBufferPointer<UInt64>
+        let roots: UnsafeBufferPointer<UInt32>
+    }
+
+    /// The term id of `token`'s key (-1 when it is in no name) and the state
+    /// the root reaches on it (0 when no name starts with it), through the memo.
+    @inline(__always)
+    static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token,
+                            _ memo: UnsafeMutableBufferPointer<UInt64>, _ table: TermTables) -> (Int32, UInt32) {
+        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let base = keys.baseAddress! + start
         let tag: UInt64
-        if length <= 8 {
-            tag = Gazetteer.packShortKey(base, length, readable: keys.count - start)
+        if length <= 7 {
+            tag = packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
         } else {
-            tag = TermTable.hash64(UnsafeBufferPointer(start: base, count: length))
+            tag = longKeyTag(UnsafeBufferPointer(start: base, count: length))
         }
         let m = Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
-        let remembered = memo[2 &* m &+ 1]
-        if memo[2 &* m] == tag && remembered >> 32 == UInt64(length) {
-            let id = Int32(truncatingIfNeeded: remembered)
-            if length <= 8 || id < 0 { return id }
-            if vocabulary.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length)) { return id }
+        let slot = memo.baseAddress! + 2 &* m
+        if slot[0] == tag {
+            let value = slot[1]
+            let id = Int32(truncatingIfNeeded: value >> 32)
+            if length <= 7 || id < 0
+                || TermTable.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length),
+                                       pool: table.pool, ends: table.ends) {
+                return (id, UInt32(truncatingIfNeeded: value))
+            }
         }
         let key = UnsafeBufferPointer(start: base, count: length)
-        let h = length <= 8 ? TermTable.hash64(key) : tag
-        let id = vocabulary.lookup(key, hash: TermTable.fold(h))
-        memo[2 &* m] = tag
-        memo[2 &* m &+ 1] = UInt64(length) << 32 | UInt64(UInt32(bitPattern: id))
-        return id
+        let id = TermTable.lookup(key, hash: TermTable.fold(TermTable.hash64(key)),
+                                  pool: table.pool, ends: table.ends, slots: table.slots)
+        let root = id < 0 ? 0 : table.roots[Int(id)]
+        slot[0] = tag
+        slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
+        return (id, root)
+    }
+
+    /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
+    @inline(__always)
+    static func longKeyTag(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let h = TermTable.hash64(key) &+ UInt64(key.count) &* 0xC2B2_AE3D_27D4_EB4F
+        return (h | 1 << 63) & ~1
     }
 
     /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
@@ -389,10 +452,17 @@ extension Gazetteer {
             if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
             scratch.emitted.append((type, canonical, kbID))
             let file = Int(entryFiles[entry])
+            let strings: (canonical: String, kb: String?)
+            if let known = scratch.entryStrings[UInt32(entry)] {
+                strings = known
+            } else {
+                strings = (self.canonical(entry), kb(entry))
+                scratch.entryStrings[UInt32(entry)] = strings
+            }
             candidates.append(Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
-                canonical: self.canonical(entry), kb: kb(entry),
+                canonical: strings.canonical, kb: strings.kb,
                 priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
                 rule: files[file]))
         }
