@@ -179,9 +179,10 @@ struct GazetteerScratch {
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
     /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
-    /// in the high 32 bits, -1 = not in the vocabulary, and the state the
-    /// root reaches on it in the low 32 bits, 0 = none), side by side so that
-    /// a probe touches one cache line and most tokens need no other table.
+    /// in the high 32 bits, -1 = not in the vocabulary; the state the root
+    /// reaches on it in bits 0–30, 0 = none; bit 31 set when names end at that
+    /// state), side by side so that a probe touches one cache line and most
+    /// tokens need no other table.
     ///
     /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
     /// a `UInt64`, its length in the top byte), so the common case needs
@@ -195,17 +196,20 @@ struct GazetteerScratch {
     var memoOwner: ObjectIdentifier?
     /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
     /// entry `m` is `steps[2m]` (`state << 32 | term`, `emptySlot` = free) and
-    /// `steps[2m + 1]` (the state reached, 0 = none). Word pairs such as
+    /// `steps[2m + 1]` (the state reached, 0 = none, with bit 32 set when
+    /// names end there). Word pairs such as
     /// "of the" or "New York" recur, and the transition table of a large
     /// lexicon is far out of cache.
     var steps = GazetteerScratch.emptySteps()
     /// Canonical name and kb id of the entries emitted so far, made once per entry.
     var entryStrings: [UInt32: (canonical: String, kb: String?)] = [:]
-    static let memoBits = 13
+    /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
+    /// (about 30 000 in 4.7 MB of English) fit, and it stays within L2.
+    static let memoBits = 15
     static let memoSize = 1 << memoBits
     static let emptyTag = UInt64.max
 
-    static let stepBits = 12
+    static let stepBits = 13
 
     static func emptySteps() -> [UInt64] {
         var steps = [UInt64](repeating: 0, count: 2 << stepBits)
@@ -237,7 +241,9 @@ extension Gazetteer {
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
         let tokens = doc.tokens
         let n = tokens.count
-        guard n > 0, stateCount > 1 else { return }
+        // State ids are below 2^31 (bit 31 of a memo value is a flag); no
+        // loadable gazetteer comes near (that would be 8 GiB of `outputStarts`).
+        guard n > 0, stateCount > 1, stateCount < 1 << 31 else { return }
         let language: Language
         switch doc.language {
         case "en": language = .en
@@ -269,26 +275,32 @@ extension Gazetteer {
                       transitionTargets.withUnsafeBufferPointer { targets in
                         outputStarts.withUnsafeBufferPointer { starts in
                           rootTargets.withUnsafeBufferPointer { roots in
-                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots)
+                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts)
+                            // The lookup of the token after a walk's first one, kept for
+                            // when that token's turn as a start comes: one memo probe, not two.
+                            var known = -1, knownTerm: Int32 = -1, knownRoot: UInt32 = 0
                             var i = 0
                             while i < n {
                                 defer { i &+= 1 }
                                 let token = tokens[i]
                                 // Punctuation, symbols and emoji never start a match: no lookup.
                                 if !Gazetteer.canEdge(token.kind) { continue }
-                                let (first, root) = Gazetteer.termAndRoot(keys, token, memo, table)
+                                let (first, root) = i == known ? (knownTerm, knownRoot)
+                                    : Gazetteer.termAndRoot(keys, token, memo, table)
                                 if first < 0 || root == 0 { continue }
-                                var state = root
+                                var state = root & Gazetteer.stateMask
                                 scratch.accepting.removeAll(keepingCapacity: true)
-                                if starts[Int(state)] != starts[Int(state) &+ 1] { scratch.accepting.append((state, i)) }
+                                if root & Gazetteer.acceptsBit != 0 { scratch.accepting.append((state, i)) }
                                 var j = i &+ 1
                                 while j < n {
-                                    let (term, _) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
+                                    let (term, termRoot) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
+                                    if j == i &+ 1 { (known, knownTerm, knownRoot) = (j, term, termRoot) }
                                     if term < 0 { break }
-                                    let next = Gazetteer.step(tkeys, targets, state, UInt32(term), memo: steps)
+                                    let stepped = Gazetteer.step(tkeys, targets, starts, state, UInt32(term), memo: steps)
+                                    let next = UInt32(truncatingIfNeeded: stepped)
                                     if next == 0 { break }
                                     state = next
-                                    if starts[Int(state)] != starts[Int(state) &+ 1], Gazetteer.canEdge(tokens[j].kind) {
+                                    if stepped >> 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
                                         scratch.accepting.append((state, j))
                                     }
                                     j &+= 1
@@ -318,18 +330,28 @@ extension Gazetteer {
         }
     }
 
-    /// The state reached from `state` on `term`, or 0 (none), through the step memo.
+    /// Bit 31 of a memo value's root: names end at that state.
+    static let acceptsBit: UInt32 = 1 << 31
+    static let stateMask: UInt32 = acceptsBit - 1
+
+    /// The state reached from `state` on `term` in the low 32 bits (0: none)
+    /// and, in bit 32, whether names end there; through the step memo.
     @inline(__always)
     static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
-                     _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt32 {
+                     _ starts: UnsafeBufferPointer<UInt32>,
+                     _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
         let key = UInt64(state) << 32 | UInt64(term)
         let m = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
         let slot = memo.baseAddress! + 2 &* m
-        if slot[0] == key { return UInt32(truncatingIfNeeded: slot[1]) }
-        let next = step(keys, targets, state, term) ?? 0
+        if slot[0] == key { return slot[1] }
+        var value: UInt64 = 0
+        if let next = step(keys, targets, state, term) {
+            value = UInt64(next)
+            if starts[Int(next)] != starts[Int(next) &+ 1] { value |= 1 << 32 }
+        }
         slot[0] = key
-        slot[1] = UInt64(next)
-        return next
+        slot[1] = value
+        return value
     }
 
     /// The vocabulary's arrays, borrowed for one `match`.
@@ -338,10 +360,12 @@ extension Gazetteer {
         let ends: UnsafeBufferPointer<UInt32>
         let slots: UnsafeBufferPointer<UInt64>
         let roots: UnsafeBufferPointer<UInt32>
+        let starts: UnsafeBufferPointer<UInt32>
     }
 
     /// The term id of `token`'s key (-1 when it is in no name) and the state
-    /// the root reaches on it (0 when no name starts with it), through the memo.
+    /// the root reaches on it (0 when no name starts with it; `acceptsBit`
+    /// set when names end there), through the memo.
     @inline(__always)
     static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token,
                             _ memo: UnsafeMutableBufferPointer<UInt64>, _ table: TermTables) -> (Int32, UInt32) {
@@ -367,7 +391,8 @@ extension Gazetteer {
         let key = UnsafeBufferPointer(start: base, count: length)
         let id = TermTable.lookup(key, hash: TermTable.fold(TermTable.hash64(key)),
                                   pool: table.pool, ends: table.ends, slots: table.slots)
-        let root = id < 0 ? 0 : table.roots[Int(id)]
+        var root = id < 0 ? 0 : table.roots[Int(id)]
+        if root != 0 && table.starts[Int(root)] != table.starts[Int(root) &+ 1] { root |= acceptsBit }
         slot[0] = tag
         slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
         return (id, root)
