@@ -89,6 +89,13 @@ public final class Gazetteer: Sendable {
     let stringPool: [UInt8]
     let stringEnds: [UInt32]
 
+    /// Bit `s` set when state `s` has a transition (a walk that reaches a
+    /// state without one stops there, with no lookup of the next token).
+    let stateHasChildren: [UInt64]
+    /// Bit `t` set when term `t` is the second or a later word of some name
+    /// (a token whose term is not stops a walk without a transition probe).
+    let termFollows: [UInt64]
+
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
     /// Whether each file is a user lexicon.
@@ -117,6 +124,25 @@ public final class Gazetteer: Sendable {
         self.stringEnds = stringEnds
         self.files = files
         self.fileIsUser = fileIsUser
+        // Derived from the transition keys in one pass; keys out of range (a
+        // damaged cache, rejected by its consistency check next) are skipped.
+        let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
+        var hasChildren = [UInt64](repeating: 0, count: (states + 63) / 64)
+        var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        for key in transitionKeys where key != Gazetteer.emptySlot {
+            let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
+            if state < states { hasChildren[state >> 6] |= 1 << UInt64(state & 63) }
+            if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
+        }
+        stateHasChildren = hasChildren
+        termFollows = follows
+    }
+
+    /// Whether bit `i` of `bits` is set (false beyond the end).
+    @inline(__always)
+    static func bit(_ bits: UnsafeBufferPointer<UInt64>, _ i: Int) -> Bool {
+        let w = i >> 6
+        return w < bits.count && bits[w] & (1 << UInt64(i & 63)) != 0
     }
 
     /// Number of entries (rows of all lexicons).
@@ -179,10 +205,11 @@ struct GazetteerScratch {
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
     /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
-    /// in the high 32 bits, -1 = not in the vocabulary; the state the root
-    /// reaches on it in bits 0–30, 0 = none; bit 31 set when names end at that
-    /// state), side by side so that a probe touches one cache line and most
-    /// tokens need no other table.
+    /// in the high 32 bits, -1 = not in the vocabulary; in the low 32 bits
+    /// the state the root reaches on it in bits 0–28, 0 = none, bit 31 set
+    /// when names end at that state, bit 30 when it has transitions, bit 29
+    /// when the term is a later word of some name), side by side so that a
+    /// probe touches one cache line and most tokens need no other table.
     ///
     /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
     /// a `UInt64`, its length in the top byte), so the common case needs
@@ -241,9 +268,9 @@ extension Gazetteer {
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
         let tokens = doc.tokens
         let n = tokens.count
-        // State ids are below 2^31 (bit 31 of a memo value is a flag); no
-        // loadable gazetteer comes near (that would be 8 GiB of `outputStarts`).
-        guard n > 0, stateCount > 1, stateCount < 1 << 31 else { return }
+        // State ids are below 2^29 (bits 29–31 of a memo value are flags); no
+        // loadable gazetteer comes near (that would be 2 GiB of `outputStarts`).
+        guard n > 0, stateCount > 1, stateCount < 1 << 29 else { return }
         let language: Language
         switch doc.language {
         case "en": language = .en
@@ -275,7 +302,10 @@ extension Gazetteer {
                       transitionTargets.withUnsafeBufferPointer { targets in
                         outputStarts.withUnsafeBufferPointer { starts in
                           rootTargets.withUnsafeBufferPointer { roots in
-                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts)
+                           stateHasChildren.withUnsafeBufferPointer { hasChildren in
+                            termFollows.withUnsafeBufferPointer { follows in
+                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
+                                                   hasChildren: hasChildren, follows: follows)
                             // The lookup of the token after a walk's first one, kept for
                             // when that token's turn as a start comes: one memo probe, not two.
                             var known = -1, knownTerm: Int32 = -1, knownRoot: UInt32 = 0
@@ -287,20 +317,22 @@ extension Gazetteer {
                                 if !Gazetteer.canEdge(token.kind) { continue }
                                 let (first, root) = i == known ? (knownTerm, knownRoot)
                                     : Gazetteer.termAndRoot(keys, token, memo, table)
-                                if first < 0 || root == 0 { continue }
+                                if first < 0 || root & Gazetteer.stateMask == 0 { continue }
                                 var state = root & Gazetteer.stateMask
                                 scratch.accepting.removeAll(keepingCapacity: true)
                                 if root & Gazetteer.acceptsBit != 0 { scratch.accepting.append((state, i)) }
                                 var j = i &+ 1
-                                while j < n {
+                                var more = root & Gazetteer.childrenBit != 0
+                                while more && j < n {
                                     let (term, termRoot) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
                                     if j == i &+ 1 { (known, knownTerm, knownRoot) = (j, term, termRoot) }
-                                    if term < 0 { break }
-                                    let stepped = Gazetteer.step(tkeys, targets, starts, state, UInt32(term), memo: steps)
+                                    if term < 0 || termRoot & Gazetteer.followsBit == 0 { break }
+                                    let stepped = Gazetteer.step(tkeys, targets, starts, hasChildren, state, UInt32(term), memo: steps)
                                     let next = UInt32(truncatingIfNeeded: stepped)
                                     if next == 0 { break }
                                     state = next
-                                    if stepped >> 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
+                                    more = stepped & 1 << 33 != 0
+                                    if stepped & 1 << 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
                                         scratch.accepting.append((state, j))
                                     }
                                     j &+= 1
@@ -317,6 +349,8 @@ extension Gazetteer {
                                     k &-= 1
                                 }
                             }
+                            }
+                           }
                           }
                         }
                       }
@@ -332,13 +366,18 @@ extension Gazetteer {
 
     /// Bit 31 of a memo value's root: names end at that state.
     static let acceptsBit: UInt32 = 1 << 31
-    static let stateMask: UInt32 = acceptsBit - 1
+    /// Bit 30: the state has transitions.
+    static let childrenBit: UInt32 = 1 << 30
+    /// Bit 29: the term is a later word of some name.
+    static let followsBit: UInt32 = 1 << 29
+    static let stateMask: UInt32 = followsBit - 1
 
-    /// The state reached from `state` on `term` in the low 32 bits (0: none)
-    /// and, in bit 32, whether names end there; through the step memo.
+    /// The state reached from `state` on `term` in the low 32 bits (0: none),
+    /// in bit 32 whether names end there and in bit 33 whether it has
+    /// transitions; through the step memo.
     @inline(__always)
     static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
-                     _ starts: UnsafeBufferPointer<UInt32>,
+                     _ starts: UnsafeBufferPointer<UInt32>, _ hasChildren: UnsafeBufferPointer<UInt64>,
                      _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
         let key = UInt64(state) << 32 | UInt64(term)
         let m = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
@@ -348,6 +387,7 @@ extension Gazetteer {
         if let next = step(keys, targets, state, term) {
             value = UInt64(next)
             if starts[Int(next)] != starts[Int(next) &+ 1] { value |= 1 << 32 }
+            if bit(hasChildren, Int(next)) { value |= 1 << 33 }
         }
         slot[0] = key
         slot[1] = value
@@ -361,6 +401,8 @@ extension Gazetteer {
         let slots: UnsafeBufferPointer<UInt64>
         let roots: UnsafeBufferPointer<UInt32>
         let starts: UnsafeBufferPointer<UInt32>
+        let hasChildren: UnsafeBufferPointer<UInt64>
+        let follows: UnsafeBufferPointer<UInt64>
     }
 
     /// The term id of `token`'s key (-1 when it is in no name) and the state
@@ -391,8 +433,11 @@ extension Gazetteer {
         let key = UnsafeBufferPointer(start: base, count: length)
         let id = TermTable.lookup(key, hash: TermTable.fold(TermTable.hash64(key)),
                                   pool: table.pool, ends: table.ends, slots: table.slots)
-        var root = id < 0 ? 0 : table.roots[Int(id)]
-        if root != 0 && table.starts[Int(root)] != table.starts[Int(root) &+ 1] { root |= acceptsBit }
+        let state = id < 0 ? 0 : table.roots[Int(id)]
+        var root = state
+        if state != 0 && table.starts[Int(state)] != table.starts[Int(state) &+ 1] { root |= acceptsBit }
+        if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
+        if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
         slot[0] = tag
         slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
         return (id, root)
