@@ -95,6 +95,11 @@ public final class Gazetteer: Sendable {
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
     let termFollows: [UInt64]
+    /// A Bloom filter of the vocabulary's key hashes, one 64-bit word per key
+    /// and three bits in it, 8 to 16 bits per key: a key seen for the first
+    /// time that is in no name (most are) is turned away here, within cache,
+    /// rather than by a probe of the much larger `TermTable`.
+    let termFilter: [UInt64]
 
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
@@ -136,6 +141,22 @@ public final class Gazetteer: Sendable {
         }
         stateHasChildren = hasChildren
         termFollows = follows
+        var words = 1
+        while words * 8 < terms { words <<= 1 }
+        var filter = [UInt64](repeating: 0, count: words)
+        for slot in vocabulary.slots where slot != 0 {
+            let (w, bits) = Gazetteer.filterBits(UInt32(truncatingIfNeeded: slot >> 32), words: words)
+            filter[w] |= bits
+        }
+        termFilter = filter
+    }
+
+    /// The word and the three bits of `termFilter` for a key whose folded hash is `h`.
+    @inline(__always)
+    static func filterBits(_ h: UInt32, words: Int) -> (Int, UInt64) {
+        let x = UInt64(h) &* 0x9E37_79B9_7F4A_7C15
+        let bits = (1 as UInt64) << (x >> 58) | (1 as UInt64) << ((x >> 52) & 63) | (1 as UInt64) << ((x >> 46) & 63)
+        return (Int(truncatingIfNeeded: x) & (words &- 1), bits)
     }
 
     /// Whether bit `i` of `bits` is set (false beyond the end).
@@ -304,8 +325,9 @@ extension Gazetteer {
                           rootTargets.withUnsafeBufferPointer { roots in
                            stateHasChildren.withUnsafeBufferPointer { hasChildren in
                             termFollows.withUnsafeBufferPointer { follows in
+                             termFilter.withUnsafeBufferPointer { filter in
                             let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                                   hasChildren: hasChildren, follows: follows)
+                                                   hasChildren: hasChildren, follows: follows, filter: filter)
                             // The lookup of the token after a walk's first one, kept for
                             // when that token's turn as a start comes: one memo probe, not two.
                             var known = -1, knownTerm: Int32 = -1, knownRoot: UInt32 = 0
@@ -348,6 +370,7 @@ extension Gazetteer {
                                     }
                                     k &-= 1
                                 }
+                            }
                             }
                             }
                            }
@@ -403,6 +426,7 @@ extension Gazetteer {
         let starts: UnsafeBufferPointer<UInt32>
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
+        let filter: UnsafeBufferPointer<UInt64>
     }
 
     /// The term id of `token`'s key (-1 when it is in no name) and the state
@@ -431,8 +455,10 @@ extension Gazetteer {
             }
         }
         let key = UnsafeBufferPointer(start: base, count: length)
-        let id = TermTable.lookup(key, hash: TermTable.fold(TermTable.hash64(key)),
-                                  pool: table.pool, ends: table.ends, slots: table.slots)
+        let h = TermTable.fold(TermTable.hash64(key))
+        let (w, bits) = filterBits(h, words: table.filter.count)
+        let id = table.filter[w] & bits != bits ? -1
+            : TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
         let state = id < 0 ? 0 : table.roots[Int(id)]
         var root = state
         if state != 0 && table.starts[Int(state)] != table.starts[Int(state) &+ 1] { root |= acceptsBit }
