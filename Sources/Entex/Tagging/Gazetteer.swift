@@ -89,6 +89,18 @@ public final class Gazetteer: Sendable {
     let stringPool: [UInt8]
     let stringEnds: [UInt32]
 
+    /// Bit `s` set when state `s` has a transition (a walk that reaches a
+    /// state without one stops there, with no lookup of the next token).
+    let stateHasChildren: [UInt64]
+    /// Bit `t` set when term `t` is the second or a later word of some name
+    /// (a token whose term is not stops a walk without a transition probe).
+    let termFollows: [UInt64]
+    /// A Bloom filter of the vocabulary's key hashes, one 64-bit word per key
+    /// and three bits in it, 8 to 16 bits per key: a key seen for the first
+    /// time that is in no name (most are) is turned away here, within cache,
+    /// rather than by a probe of the much larger `TermTable`.
+    let termFilter: [UInt64]
+
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
     /// Whether each file is a user lexicon.
@@ -117,6 +129,41 @@ public final class Gazetteer: Sendable {
         self.stringEnds = stringEnds
         self.files = files
         self.fileIsUser = fileIsUser
+        // Derived from the transition keys in one pass; keys out of range (a
+        // damaged cache, rejected by its consistency check next) are skipped.
+        let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
+        var hasChildren = [UInt64](repeating: 0, count: (states + 63) / 64)
+        var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        for key in transitionKeys where key != Gazetteer.emptySlot {
+            let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
+            if state < states { hasChildren[state >> 6] |= 1 << UInt64(state & 63) }
+            if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
+        }
+        stateHasChildren = hasChildren
+        termFollows = follows
+        var words = 1
+        while words * 8 < terms { words <<= 1 }
+        var filter = [UInt64](repeating: 0, count: words)
+        for slot in vocabulary.slots where slot != 0 {
+            let (w, bits) = Gazetteer.filterBits(UInt32(truncatingIfNeeded: slot >> 32), words: words)
+            filter[w] |= bits
+        }
+        termFilter = filter
+    }
+
+    /// The word and the three bits of `termFilter` for a key whose folded hash is `h`.
+    @inline(__always)
+    static func filterBits(_ h: UInt32, words: Int) -> (Int, UInt64) {
+        let x = UInt64(h) &* 0x9E37_79B9_7F4A_7C15
+        let bits = (1 as UInt64) << (x >> 58) | (1 as UInt64) << ((x >> 52) & 63) | (1 as UInt64) << ((x >> 46) & 63)
+        return (Int(truncatingIfNeeded: x) & (words &- 1), bits)
+    }
+
+    /// Whether bit `i` of `bits` is set (false beyond the end).
+    @inline(__always)
+    static func bit(_ bits: UnsafeBufferPointer<UInt64>, _ i: Int) -> Bool {
+        let w = i >> 6
+        return w < bits.count && bits[w] & (1 << UInt64(i & 63)) != 0
     }
 
     /// Number of entries (rows of all lexicons).
@@ -172,32 +219,55 @@ struct GazetteerScratch {
     /// Function words (`Lexicons/text/stopwords-*.txt`): one of them alone at
     /// the start of a sentence is never a bundled name ("Un", "Se", "The").
     var functionWords = ByteStringTable()
-    /// Term id of each token of the document, or -1 when its key is in no name.
-    var terms: [Int32] = []
     /// Accepting (state, last token) pairs along the current walk.
     var accepting: [(state: UInt32, end: Int)] = []
     /// (entry type, canonical id, kb id) already emitted for the current span.
     var emitted: [(UInt8, UInt32, UInt32)] = []
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
-    /// is. A key of at most 8 bytes is its own tag (its bytes packed into a
-    /// `UInt64`), so the common case needs neither a hash nor a byte
-    /// comparison; a longer key is tagged by its 64-bit FNV hash, a
-    /// remembered miss is trusted on equal hash and length, and a remembered
-    /// hit is checked against the key bytes.
-    /// Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (key length << 32 | term
-    /// id bits, term -1 = not in the vocabulary; `emptyInfo` = free), side by side so
-    /// that a probe touches one cache line.
+    /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
+    /// in the high 32 bits, -1 = not in the vocabulary; in the low 32 bits
+    /// the state the root reaches on it in bits 0–28, 0 = none, bit 31 set
+    /// when names end at that state, bit 30 when it has transitions, bit 29
+    /// when the term is a later word of some name), side by side so that a
+    /// probe touches one cache line and most tokens need no other table.
+    ///
+    /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
+    /// a `UInt64`, its length in the top byte), so the common case needs
+    /// neither a hash nor a byte comparison; a longer key is tagged by its
+    /// 64-bit FNV hash mixed with its length, with the top bit set (so no
+    /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
+    /// A remembered miss is trusted on an equal tag; a remembered hit of a
+    /// long key is checked against the key bytes.
     var memo = GazetteerScratch.emptyMemo()
-    /// The gazetteer the memo was filled for (memos are per vocabulary).
+    /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
-    static let memoBits = 13
+    /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
+    /// entry `m` is `steps[2m]` (`state << 32 | term`, `emptySlot` = free) and
+    /// `steps[2m + 1]` (the state reached, 0 = none, with bit 32 set when
+    /// names end there). Word pairs such as
+    /// "of the" or "New York" recur, and the transition table of a large
+    /// lexicon is far out of cache.
+    var steps = GazetteerScratch.emptySteps()
+    /// Canonical name and kb id of the entries emitted so far, made once per entry.
+    var entryStrings: [UInt32: (canonical: String, kb: String?)] = [:]
+    /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
+    /// (about 30 000 in 4.7 MB of English) fit, and it stays within L2.
+    static let memoBits = 15
     static let memoSize = 1 << memoBits
-    static let emptyInfo = UInt64.max
+    static let emptyTag = UInt64.max
+
+    static let stepBits = 13
+
+    static func emptySteps() -> [UInt64] {
+        var steps = [UInt64](repeating: 0, count: 2 << stepBits)
+        for m in 0..<(1 << stepBits) { steps[2 * m] = Gazetteer.emptySlot }
+        return steps
+    }
 
     static func emptyMemo() -> [UInt64] {
         var memo = [UInt64](repeating: 0, count: 2 * memoSize)
-        for m in 0..<memoSize { memo[2 * m + 1] = emptyInfo }
+        for m in 0..<memoSize { memo[2 * m] = emptyTag }
         return memo
     }
 }
@@ -219,102 +289,191 @@ extension Gazetteer {
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
         let tokens = doc.tokens
         let n = tokens.count
-        guard n > 0, stateCount > 1 else { return }
+        // State ids are below 2^29 (bits 29–31 of a memo value are flags); no
+        // loadable gazetteer comes near (that would be 2 GiB of `outputStarts`).
+        guard n > 0, stateCount > 1, stateCount < 1 << 29 else { return }
         let language: Language
         switch doc.language {
         case "en": language = .en
         case "es": language = .es
         default: language = .any
         }
-        // One vocabulary lookup per token, most of them answered by the memo.
-        scratch.terms.removeAll(keepingCapacity: true)
-        scratch.terms.reserveCapacity(n)
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memo = GazetteerScratch.emptyMemo()
+            scratch.steps = GazetteerScratch.emptySteps()
+            scratch.entryStrings = [:]
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memo = scratch.memo, terms = scratch.terms
+        var memo = scratch.memo, steps = scratch.steps
         scratch.memo = []
-        scratch.terms = []
-        terms.reserveCapacity(n)
-        doc.tokenKeys.withUnsafeBufferPointer { keys in
-            tokens.withUnsafeBufferPointer { tokens in
-                memo.withUnsafeMutableBufferPointer { memo in
-                    for token in tokens {
-                        let start = Int(token.keyStart), length = Int(token.keyEnd) - start
-                        terms.append(termID(keys, start, length, memo))
-                    }
-                }
-            }
+        scratch.steps = []
+        defer {
+            scratch.memo = memo
+            scratch.steps = steps
         }
-        scratch.memo = memo
-        scratch.terms = terms
         var allCapsSentence = AllCapsSentenceCache()
-        transitionKeys.withUnsafeBufferPointer { keys in
-            transitionTargets.withUnsafeBufferPointer { targets in
-                outputStarts.withUnsafeBufferPointer { starts in
-                  rootTargets.withUnsafeBufferPointer { roots in
-                    for i in 0..<n {
-                        let first = scratch.terms[i]
-                        if first < 0 { continue }
-                        let root = roots[Int(first)]
-                        if root == 0 || !Gazetteer.canEdge(tokens[i].kind) { continue }
-                        var state = root
-                        scratch.accepting.removeAll(keepingCapacity: true)
-                        if starts[Int(state)] != starts[Int(state) + 1] { scratch.accepting.append((state, i)) }
-                        var j = i + 1
-                        while j < n {
-                            let term = scratch.terms[j]
-                            if term < 0 { break }
-                            guard let next = Gazetteer.step(keys, targets, state, UInt32(term)) else { break }
-                            state = next
-                            if starts[Int(state)] != starts[Int(state) + 1], Gazetteer.canEdge(tokens[j].kind) {
-                                scratch.accepting.append((state, j))
+        doc.tokenKeys.withUnsafeBufferPointer { keys in
+          tokens.withUnsafeBufferPointer { tokens in
+            memo.withUnsafeMutableBufferPointer { memo in
+             steps.withUnsafeMutableBufferPointer { steps in
+              vocabulary.pool.withUnsafeBufferPointer { pool in
+                vocabulary.ends.withUnsafeBufferPointer { ends in
+                  vocabulary.slots.withUnsafeBufferPointer { slots in
+                    transitionKeys.withUnsafeBufferPointer { tkeys in
+                      transitionTargets.withUnsafeBufferPointer { targets in
+                        outputStarts.withUnsafeBufferPointer { starts in
+                          rootTargets.withUnsafeBufferPointer { roots in
+                           stateHasChildren.withUnsafeBufferPointer { hasChildren in
+                            termFollows.withUnsafeBufferPointer { follows in
+                             termFilter.withUnsafeBufferPointer { filter in
+                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
+                                                   hasChildren: hasChildren, follows: follows, filter: filter)
+                            // The lookup of the token after a walk's first one, kept for
+                            // when that token's turn as a start comes: one memo probe, not two.
+                            var known = -1, knownTerm: Int32 = -1, knownRoot: UInt32 = 0
+                            var i = 0
+                            while i < n {
+                                defer { i &+= 1 }
+                                let token = tokens[i]
+                                // Punctuation, symbols and emoji never start a match: no lookup.
+                                if !Gazetteer.canEdge(token.kind) { continue }
+                                let (first, root) = i == known ? (knownTerm, knownRoot)
+                                    : Gazetteer.termAndRoot(keys, token, memo, table)
+                                if first < 0 || root & Gazetteer.stateMask == 0 { continue }
+                                var state = root & Gazetteer.stateMask
+                                scratch.accepting.removeAll(keepingCapacity: true)
+                                if root & Gazetteer.acceptsBit != 0 { scratch.accepting.append((state, i)) }
+                                var j = i &+ 1
+                                var more = root & Gazetteer.childrenBit != 0
+                                while more && j < n {
+                                    let (term, termRoot) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
+                                    if j == i &+ 1 { (known, knownTerm, knownRoot) = (j, term, termRoot) }
+                                    if term < 0 || termRoot & Gazetteer.followsBit == 0 { break }
+                                    let stepped = Gazetteer.step(tkeys, targets, starts, hasChildren, state, UInt32(term), memo: steps)
+                                    let next = UInt32(truncatingIfNeeded: stepped)
+                                    if next == 0 { break }
+                                    state = next
+                                    more = stepped & 1 << 33 != 0
+                                    if stepped & 1 << 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
+                                        scratch.accepting.append((state, j))
+                                    }
+                                    j &+= 1
+                                }
+                                // Longest first: the first span with a passing entry wins.
+                                var k = scratch.accepting.count &- 1
+                                while k >= 0 {
+                                    let (state, end) = scratch.accepting[k]
+                                    if emit(doc, from: i, to: end, state: state, language: language,
+                                            outputs: Int(starts[Int(state)])..<Int(starts[Int(state) &+ 1]),
+                                            allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
+                                        break
+                                    }
+                                    k &-= 1
+                                }
                             }
-                            j += 1
-                        }
-                        // Longest first: the first span with a passing entry wins.
-                        var k = scratch.accepting.count - 1
-                        while k >= 0 {
-                            let (state, end) = scratch.accepting[k]
-                            if emit(doc, from: i, to: end, state: state, language: language,
-                                    outputs: Int(starts[Int(state)])..<Int(starts[Int(state) + 1]),
-                                    allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
-                                break
                             }
-                            k -= 1
+                            }
+                           }
+                          }
                         }
+                      }
                     }
                   }
                 }
+              }
+             }
             }
+          }
         }
     }
 
-    /// The term id of the key `keys[start..<start + length]`, or -1, through the memo.
+    /// Bit 31 of a memo value's root: names end at that state.
+    static let acceptsBit: UInt32 = 1 << 31
+    /// Bit 30: the state has transitions.
+    static let childrenBit: UInt32 = 1 << 30
+    /// Bit 29: the term is a later word of some name.
+    static let followsBit: UInt32 = 1 << 29
+    static let stateMask: UInt32 = followsBit - 1
+
+    /// The state reached from `state` on `term` in the low 32 bits (0: none),
+    /// in bit 32 whether names end there and in bit 33 whether it has
+    /// transitions; through the step memo.
     @inline(__always)
-    private func termID(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int,
-                        _ memo: UnsafeMutableBufferPointer<UInt64>) -> Int32 {
+    static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
+                     _ starts: UnsafeBufferPointer<UInt32>, _ hasChildren: UnsafeBufferPointer<UInt64>,
+                     _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
+        let key = UInt64(state) << 32 | UInt64(term)
+        let m = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
+        let slot = memo.baseAddress! + 2 &* m
+        if slot[0] == key { return slot[1] }
+        var value: UInt64 = 0
+        if let next = step(keys, targets, state, term) {
+            value = UInt64(next)
+            if starts[Int(next)] != starts[Int(next) &+ 1] { value |= 1 << 32 }
+            if bit(hasChildren, Int(next)) { value |= 1 << 33 }
+        }
+        slot[0] = key
+        slot[1] = value
+        return value
+    }
+
+    /// The vocabulary's arrays, borrowed for one `match`.
+    struct TermTables {
+        let pool: UnsafeBufferPointer<UInt8>
+        let ends: UnsafeBufferPointer<UInt32>
+        let slots: UnsafeBufferPointer<UInt64>
+        let roots: UnsafeBufferPointer<UInt32>
+        let starts: UnsafeBufferPointer<UInt32>
+        let hasChildren: UnsafeBufferPointer<UInt64>
+        let follows: UnsafeBufferPointer<UInt64>
+        let filter: UnsafeBufferPointer<UInt64>
+    }
+
+    /// The term id of `token`'s key (-1 when it is in no name) and the state
+    /// the root reaches on it (0 when no name starts with it; `acceptsBit`
+    /// set when names end there), through the memo.
+    @inline(__always)
+    static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token,
+                            _ memo: UnsafeMutableBufferPointer<UInt64>, _ table: TermTables) -> (Int32, UInt32) {
+        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let base = keys.baseAddress! + start
         let tag: UInt64
-        if length <= 8 {
-            tag = Gazetteer.packShortKey(base, length, readable: keys.count - start)
+        if length <= 7 {
+            tag = packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
         } else {
-            tag = TermTable.hash64(UnsafeBufferPointer(start: base, count: length))
+            tag = longKeyTag(UnsafeBufferPointer(start: base, count: length))
         }
         let m = Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
-        let remembered = memo[2 &* m &+ 1]
-        if memo[2 &* m] == tag && remembered >> 32 == UInt64(length) {
-            let id = Int32(truncatingIfNeeded: remembered)
-            if length <= 8 || id < 0 { return id }
-            if vocabulary.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length)) { return id }
+        let slot = memo.baseAddress! + 2 &* m
+        if slot[0] == tag {
+            let value = slot[1]
+            let id = Int32(truncatingIfNeeded: value >> 32)
+            if length <= 7 || id < 0
+                || TermTable.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length),
+                                       pool: table.pool, ends: table.ends) {
+                return (id, UInt32(truncatingIfNeeded: value))
+            }
         }
         let key = UnsafeBufferPointer(start: base, count: length)
-        let h = length <= 8 ? TermTable.hash64(key) : tag
-        let id = vocabulary.lookup(key, hash: TermTable.fold(h))
-        memo[2 &* m] = tag
-        memo[2 &* m &+ 1] = UInt64(length) << 32 | UInt64(UInt32(bitPattern: id))
-        return id
+        let h = TermTable.fold(TermTable.hash64(key))
+        let (w, bits) = filterBits(h, words: table.filter.count)
+        let id = table.filter[w] & bits != bits ? -1
+            : TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
+        let state = id < 0 ? 0 : table.roots[Int(id)]
+        var root = state
+        if state != 0 && table.starts[Int(state)] != table.starts[Int(state) &+ 1] { root |= acceptsBit }
+        if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
+        if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
+        slot[0] = tag
+        slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
+        return (id, root)
+    }
+
+    /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
+    @inline(__always)
+    static func longKeyTag(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let h = TermTable.hash64(key) &+ UInt64(key.count) &* 0xC2B2_AE3D_27D4_EB4F
+        return (h | 1 << 63) & ~1
     }
 
     /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
@@ -389,10 +548,17 @@ extension Gazetteer {
             if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
             scratch.emitted.append((type, canonical, kbID))
             let file = Int(entryFiles[entry])
+            let strings: (canonical: String, kb: String?)
+            if let known = scratch.entryStrings[UInt32(entry)] {
+                strings = known
+            } else {
+                strings = (self.canonical(entry), kb(entry))
+                scratch.entryStrings[UInt32(entry)] = strings
+            }
             candidates.append(Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
-                canonical: self.canonical(entry), kb: kb(entry),
+                canonical: strings.canonical, kb: strings.kb,
                 priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
                 rule: files[file]))
         }
