@@ -14,6 +14,9 @@ public final class HashtagLinker: Stage {
     public let produces: Layers = []
 
     public let gazetteer: Gazetteer
+    /// Answers for recent (language, segmented hashtag) pairs: tweets repeat their hashtags.
+    private var recent: [String: (canonical: String, kb: String?)?] = [:]
+    private static let recentLimit = 4096
 
     public init(gazetteer: Gazetteer) {
         self.gazetteer = gazetteer
@@ -22,11 +25,19 @@ public final class HashtagLinker: Stage {
     public func process(_ doc: inout Document) {
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
             guard case .string(let segmented)? = doc.entities[i].value else { continue }
-            let words = segmented.utf8.split(separator: 0x20).map(Array.init)
-            guard let entry = gazetteer.entry(namedBy: words, language: doc.language) else { continue }
-            let (canonical, kb) = gazetteer.describe(entry)
-            doc.entities[i].canonical = canonical
-            doc.entities[i].kb = kb
+            let memoKey = (doc.language ?? "") + "\u{0}" + segmented
+            let link: (canonical: String, kb: String?)?
+            if let known = recent[memoKey] {
+                link = known
+            } else {
+                let words = segmented.utf8.split(separator: 0x20).map(Array.init)
+                link = gazetteer.entry(namedBy: words, language: doc.language).map { gazetteer.describe($0) }
+                if recent.count >= HashtagLinker.recentLimit { recent.removeAll(keepingCapacity: true) }
+                recent[memoKey] = .some(link)
+            }
+            guard let link else { continue }
+            doc.entities[i].canonical = link.canonical
+            doc.entities[i].kb = link.kb
         }
     }
 }
