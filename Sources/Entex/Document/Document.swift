@@ -38,14 +38,8 @@ public struct Document: Sendable {
     public init(id: String, bytes: some Collection<UInt8>, language: String? = nil,
                 date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
                 origin: Origin? = nil) {
-        self.id = id
-        self.language = language
-        self.languageGiven = language != nil
-        self.date = date
-        self.meta = meta
-        self.origin = origin
         let repaired = UTF8Repair.repair(bytes)
-        self.text = repaired.bytes
+        self.init(id: id, validUTF8: repaired.bytes, language: language, date: date, meta: meta, origin: origin)
         for offset in repaired.replacements.prefix(UTF8Repair.reportedReplacementLimit) {
             warnings.append(Warning(code: "invalid-utf8", message: "invalid UTF-8 replaced with U+FFFD", offset: offset))
         }

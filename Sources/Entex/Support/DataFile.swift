@@ -26,6 +26,11 @@ public struct DataRow: Sendable {
 /// comment line, blank lines are skipped, fields are separated by TAB.
 public enum DataFile {
     public static func readText(_ path: String) throws(DataFileError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// The bytes of a file that must be valid UTF-8; an error names the line of the first bad byte.
+    static func readBytes(_ path: String) throws(DataFileError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataFileError(file: path, line: nil, message: "cannot read file")
         }
@@ -34,7 +39,7 @@ public enum DataFile {
             let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw DataFileError(file: path, line: line, message: "invalid UTF-8")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Calls `body` with the first field of every row (spaces, tabs and carriage returns
@@ -43,14 +48,7 @@ public enum DataFile {
     /// row costs more than the work done with it. Same rows as `rows(_:)`.
     public static func forEachFirstField(_ path: String,
                                          _ body: (UnsafeBufferPointer<UInt8>, Int) throws(DataFileError) -> Void) throws(DataFileError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataFileError(file: path, line: nil, message: "cannot read file")
-        }
-        let bytes = [UInt8](data)
-        if let bad = bytes.withUnsafeBufferPointer({ UTF8Repair.firstInvalid($0) }) {
-            let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw DataFileError(file: path, line: line, message: "invalid UTF-8")
-        }
+        let bytes = try readBytes(path)
         var failure: DataFileError?
         bytes.withUnsafeBufferPointer { p in
             var lineStart = 0, number = 0
