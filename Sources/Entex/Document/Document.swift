@@ -91,12 +91,7 @@ public struct Document: Sendable {
 
     /// Index of the first token whose start is at or after `offset`.
     public func firstToken(atOrAfter offset: Int32) -> Int {
-        var low = 0, high = tokens.count
-        while low < high {
-            let mid = (low + high) / 2
-            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
-        }
-        return low
+        tokens.withUnsafeBufferPointer { $0.firstToken(atOrAfter: offset) }
     }
 }
 
@@ -164,5 +159,18 @@ public struct Layers: OptionSet, Sendable, Hashable, CustomStringConvertible {
     ]
     public var description: String {
         Layers.names.filter { contains($0.0) }.map(\.1).joined(separator: ", ")
+    }
+}
+
+extension UnsafeBufferPointer where Element == Token {
+    /// Index of the first token whose start is at or after `offset` (tokens are sorted by start).
+    @inline(__always)
+    func firstToken(atOrAfter offset: Int32) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }

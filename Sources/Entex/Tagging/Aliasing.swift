@@ -111,21 +111,10 @@ public final class Aliasing: Stage {
         swap(&entities, &doc.entities)
     }
 
-    /// Index of the first token whose start is at or after `offset`.
-    @inline(__always)
-    private static func firstToken(_ tokens: UnsafeBufferPointer<Token>, atOrAfter offset: Int32) -> Int {
-        var low = 0, high = tokens.count
-        while low < high {
-            let mid = (low + high) / 2
-            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
     /// The tokens inside `span`.
     @inline(__always)
     private static func tokenRange(_ tokens: UnsafeBufferPointer<Token>, of span: Span) -> Range<Int> {
-        var a = firstToken(tokens, atOrAfter: span.start)
+        var a = tokens.firstToken(atOrAfter: span.start)
         let start = a
         while a < tokens.count, tokens[a].end <= span.end { a += 1 }
         return start..<a
@@ -203,7 +192,7 @@ public final class Aliasing: Stage {
                 a = cursor
                 while a < tokens.count, tokens[a].start < span.start { a += 1 }
             } else {
-                a = Aliasing.firstToken(tokens, atOrAfter: span.start)
+                a = tokens.firstToken(atOrAfter: span.start)
             }
             cursor = a
             lastStart = span.start

@@ -121,7 +121,7 @@ public final class NameRules: Stage {
             // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
             for c in doc.candidates.indices {  // fields read in place: no entity copies
                 let span = doc.candidates[c].span
-                var t = Scan.firstToken(tokens, atOrAfter: span.start)
+                var t = tokens.firstToken(atOrAfter: span.start)
                 while t < tokens.count, tokens[t].start < span.end {
                     facts[t] |= Scan.covered
                     t += 1
@@ -366,16 +366,6 @@ private struct Scan {
         self.lookups = lookups
         self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
-    }
-
-    /// Index of the first token whose start is at or after `offset`.
-    static func firstToken(_ tokens: UnsafeBufferPointer<Token>, atOrAfter offset: Int32) -> Int {
-        var low = 0, high = tokens.count
-        while low < high {
-            let mid = (low + high) / 2
-            if tokens[mid].start < offset { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 
     var count: Int { tokens.count }

@@ -233,16 +233,22 @@ public enum Normalizers {
         if let w = group("weekday"), let weekday = int(words.value("weekday", w)) {
             guard let reference else { return nil }
             let shift = group("shift").flatMap { int(words.value("shift", $0)) }
-            var delta = weekday - reference.weekday  // -6 … 6
-            switch shift {
-            case -1: if delta >= 0 { delta -= 7 }
-            case 1: if delta <= 0 { delta += 7 }
-            case 0: break  // the same ISO week
-            default: if delta > 0 { delta -= 7 }  // news: the closest such day on or before the reference
-            }
-            return reference.adding(days: delta).description
+            return weekdayDate(weekday, shift: shift, reference: reference)
         }
         return nil
+    }
+
+    /// The day named by a weekday (1 = Monday … 7) and a shift word's value (-1 last, 1 next,
+    /// 0 this week, nil none), as ISO 8601, relative to `reference`.
+    static func weekdayDate(_ weekday: Int, shift: Int?, reference: CivilDate) -> String {
+        var delta = weekday - reference.weekday  // -6 … 6
+        switch shift {
+        case -1: if delta >= 0 { delta -= 7 }
+        case 1: if delta <= 0 { delta += 7 }
+        case 0: break  // the same ISO week
+        default: if delta > 0 { delta -= 7 }  // news: the closest such day on or before the reference
+        }
+        return reference.adding(days: delta).description
     }
 
     /// The reference date moved by `n` units, written at the unit's precision.
@@ -890,14 +896,7 @@ extension Normalizers {
         if let w = m.bytes(.weekday), let weekday = values.int(.weekday, w) {
             guard let reference else { return nil }
             let shift = m.bytes(.shift).flatMap { values.int(.shift, $0) }
-            var delta = weekday - reference.weekday  // -6 … 6
-            switch shift {
-            case -1: if delta >= 0 { delta -= 7 }
-            case 1: if delta <= 0 { delta += 7 }
-            case 0: break  // the same ISO week
-            default: if delta > 0 { delta -= 7 }  // news: the closest such day on or before the reference
-            }
-            return reference.adding(days: delta).description
+            return weekdayDate(weekday, shift: shift, reference: reference)
         }
         return nil
     }
