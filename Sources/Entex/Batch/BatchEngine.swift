@@ -285,13 +285,14 @@ public final class BatchEngine {
 
     private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
         while let job = state.nextJob() {
-            var lines: [UInt8] = []
-            lines.reserveCapacity(job.bytes * 3 + 256 * job.documents.count)
+            var json = JSONBuffer(capacity: job.bytes + job.bytes / 2 + 512 * job.documents.count)
             for var doc in job.documents {
                 pipeline.process(&doc)
-                writer.write(doc, into: &lines)
-                lines.append(0x0A)
+                writer.write(doc, into: &json)
+                json.byte(0x0A)
             }
+            let lines = json.withBytes { Array($0) }
+            json.deallocate()
             state.complete(job.sequence, .records(lines, count: job.documents.count, diskBytes: job.diskBytes))
         }
     }

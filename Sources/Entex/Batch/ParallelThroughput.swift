@@ -46,13 +46,13 @@ public struct ParallelThroughput {
                 start.wait()
                 let pipeline = box.pipelines[t]
                 let writer = JSONWriter(options: options)
-                var out: [UInt8] = []
-                out.reserveCapacity(1 << 20)
+                var out = JSONBuffer(capacity: 1 << 20)
+                defer { out.deallocate() }
                 while let range = counter.next(below: box.documents.count) {
                     for i in range {
                         var doc = box.documents[i]
                         pipeline.process(&doc)
-                        out.removeAll(keepingCapacity: true)
+                        out.removeAll()
                         writer.write(doc, into: &out)
                     }
                 }

@@ -69,8 +69,8 @@ public struct StageBenchmark {
         let names = pipeline.stages.map(\.name) + ["json"]
         var samples = [[Double]](repeating: [], count: names.count)
         var entities = 0, tokens = 0
-        var out: [UInt8] = []
-        out.reserveCapacity(1 << 20)
+        var out = JSONBuffer(capacity: 1 << 20)
+        defer { out.deallocate() }
         let writer = JSONWriter(options: writerOptions)
         for run in 0..<(warmup + runs) {
             var times = [Double](repeating: 0, count: names.count)
@@ -84,7 +84,7 @@ public struct StageBenchmark {
                     times[s] += StageBenchmark.stageNow() - t0
                 }
                 let t0 = StageBenchmark.stageNow()
-                out.removeAll(keepingCapacity: true)
+                out.removeAll()
                 writer.write(doc, into: &out)
                 times[names.count - 1] += StageBenchmark.stageNow() - t0
                 entities += doc.entities.count

@@ -8,67 +8,20 @@ public enum OffsetUnit: String, Sendable, CaseIterable {
     case codepoints
 }
 
-/// Converts UTF-8 byte offsets of one text to another unit.
-///
-/// ASCII text needs no table; otherwise one prefix table of the text's
-/// length is built once, so every conversion is a lookup.
-public struct OffsetMap {
-    private let table: [Int32]?
-
-    public init(text: [UInt8], unit: OffsetUnit) {
-        guard unit != .utf8 else { table = nil; return }
-        let ascii = text.withUnsafeBufferPointer { p -> Bool in
-            var i = 0
-            while i + 8 <= p.count {
-                let word = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 != 0 { return false }
-                i += 8
-            }
-            while i < p.count { if p[i] >= 0x80 { return false }; i += 1 }
-            return true
-        }
-        guard !ascii else { table = nil; return }
-        var map = [Int32](repeating: 0, count: text.count + 1)
-        var units: Int32 = 0
-        text.withUnsafeBufferPointer { p in
-            for i in 0..<p.count {
-                map[i] = units
-                let b = p[i]
-                if b & 0xC0 != 0x80 {  // a lead byte starts a scalar
-                    units += (unit == .utf16 && b >= 0xF0) ? 2 : 1
-                }
-            }
-        }
-        map[text.count] = units
-        table = map
-    }
-
-    /// The offset in the chosen unit of UTF-8 byte offset `byte`.
-    @inline(__always)
-    public func convert(_ byte: Int32) -> Int32 {
-        guard let table else { return byte }
-        return table[Int(byte)]
-    }
-}
-
 /// Converts UTF-8 byte offsets of one text to another unit by counting from
-/// the last offset converted: the writer asks for offsets mostly in
-/// increasing order, so a document costs one pass over its text and no
-/// table. The first offset before the last one builds the whole table
-/// (`OffsetMap`), used from then on, so the cost stays linear.
+/// the last offset converted, forward or backward: the writer asks for the
+/// offsets of each layer in increasing order, so a document costs about one
+/// pass over its text per layer, and no table.
 struct OffsetCursor {
     private let text: UnsafeBufferPointer<UInt8>
-    private let unit: OffsetUnit
     private let utf16: Bool
     /// Nothing to convert: UTF-8 output, or ASCII text.
     private let identity: Bool
     private var byte = 0
     private var units: Int32 = 0
-    private var map: OffsetMap?
 
     init(text: UnsafeBufferPointer<UInt8>, unit: OffsetUnit) {
         self.text = text
-        self.unit = unit
         utf16 = unit == .utf16
         identity = unit == .utf8 || OffsetCursor.isASCII(text)
     }
@@ -102,27 +55,41 @@ struct OffsetCursor {
         return advance(to: Int(target))
     }
 
+    /// Units one byte adds: a lead byte starts a scalar (two UTF-16 units from 4-byte sequences on).
+    @inline(__always)
+    private func weight(_ b: UInt8) -> Int32 {
+        b & 0xC0 == 0x80 ? 0 : (utf16 && b >= 0xF0) ? 2 : 1
+    }
+
     private mutating func advance(to target: Int) -> Int32 {
-        if target < byte || map != nil {
-            if map == nil { map = OffsetMap(text: Array(text), unit: unit) }
-            return map!.convert(Int32(target))
-        }
         guard let base = text.baseAddress else { return units }
         var i = byte
         var u = units
+        if target < i / 2 {
+            // Nearer the start than the last offset: count from the start.
+            i = 0
+            u = 0
+        }
+        // Eight ASCII bytes at a time where there are, in either direction.
         while i < target {
-            // Eight ASCII bytes at a time where there are.
             if i + 8 <= target,
                UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                 i += 8
                 u += 8
                 continue
             }
-            let b = base[i]
-            if b & 0xC0 != 0x80 {  // a lead byte starts a scalar
-                u += (utf16 && b >= 0xF0) ? 2 : 1
-            }
+            u += weight(base[i])
             i += 1
+        }
+        while i > target {
+            if i - 8 >= target,
+               UnsafeRawPointer(base + i - 8).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i -= 8
+                u -= 8
+                continue
+            }
+            i -= 1
+            u -= weight(base[i])
         }
         byte = i
         units = u
