@@ -28,6 +28,10 @@ public final class Tokenizer: Stage {
     /// `emitOther` handled, by scalar value and kind; bounded.
     private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
     private static let characterMemoLimit = 4096
+    /// Whether the scan for special tokens jumps to the next byte that may
+    /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
+    /// it off to compare with the byte-by-byte scan.
+    var scanSkipsAhead = true
     /// Whether `emit` reads tokens eight bytes at a time (`emitWords`); tests
     /// turn it off to compare with the byte-by-byte path.
     var wordAtATime = true
@@ -85,6 +89,17 @@ public final class Tokenizer: Stage {
         var i = 0
         var gapStart = 0
         while i < n {
+            if scanSkipsAhead {
+                // Only a sigil, or an ASCII letter or digit run just before an address
+                // character, can start a special token: every byte before the next
+                // such character is passed by the loop below without effect.
+                let j = ByteClass.nextSigilOrAddressByte(p, from: i)
+                guard j < n else { break }
+                var r = j
+                while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
+                // A run begun before `i` has no boundary inside it.
+                i = r == i && i > 0 && classes[Int(p[i - 1])] & ByteClass.alnumBits != 0 ? j : r
+            }
             let b = p[i]
             let c = classes[Int(b)]
             guard c & ByteClass.startsSpecialBit != 0,
@@ -1187,6 +1202,38 @@ enum ByteClass {
             i += 8
         }
         return (i, seen)
+    }
+
+    /// The first position from `start` of a sigil (`@ # $`) or a byte that
+    /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), or
+    /// `p.count`; eight bytes at a time.
+    @inline(__always)
+    static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let n = p.count
+        var i = start
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            let low = x & ~high
+            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            // High bit of a byte of `low` equal to c, exactly.
+            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
+                let v = low ^ (c &* ones)
+                return ~((v &+ ~high) | v)
+            }
+            let ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
+            let found = (ranges | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // + : @ _
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < n {
+            let b = p[i]
+            if b == 0x23 || b == 0x24 || mayContinueAddress(b) { return i }
+            i &+= 1
+        }
+        return n
     }
 
     /// `bits` of every byte value, made once.
