@@ -958,38 +958,6 @@ public final class Tokenizer: Stage {
         sink.scratch = key
     }
 
-    /// Key and case counts of a token of ASCII and Latin-1 letters that fold
-    /// to ASCII (`Nicolás`, `MÉXICO`), without ICU. On false nothing is changed
-    /// but the key bytes after `keyStart`, which the caller rewrites.
-    private static func latinFastKey(_ bytes: UnsafeBufferPointer<UInt8>, keyStart: Int, keys: inout [UInt8],
-                                     upper: inout Int, lower: inout Int, digits: inout Int,
-                                     flags: inout TokenFlags) -> Bool {
-        keys.removeSubrange(keyStart...)
-        guard SimpleText.appendLatinKey(bytes, to: &keys) else { return false }
-        upper = 0; lower = 0; digits = 0
-        var sawLetter = false
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            var isUpper = false, isLetter = false
-            if b < 0x80 {
-                if ByteClass.isUpper(b) { isUpper = true; isLetter = true } else if ByteClass.isLower(b) { isLetter = true } else if ByteClass.isDigit(b) { digits += 1 }
-                i += 1
-            } else {
-                isLetter = true
-                isUpper = SimpleText.latin1IsUpper(bytes[i + 1])
-                i += 2
-            }
-            guard isLetter else { continue }
-            if isUpper { upper += 1 } else { lower += 1 }
-            if !sawLetter {
-                sawLetter = true
-                if isUpper { flags.insert(.capitalized) }
-            }
-        }
-        return true
-    }
-
     /// Shortens runs of three or more identical ASCII letters in the key
     /// that starts at `from` to one letter; returns whether it changed.
     private func shortenElongation(_ keys: inout [UInt8], from: Int) -> Bool {
