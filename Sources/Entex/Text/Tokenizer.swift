@@ -458,6 +458,8 @@ public final class Tokenizer: Stage {
                     j += 1
                     continue
                 }
+                // Most pieces end at white space, which joins nothing.
+                if cd & ByteClass.spaceBit != 0 { break }
                 let n = SimpleText.letterLength(p, j, end)
                 if n > 0 {
                     letters = true
