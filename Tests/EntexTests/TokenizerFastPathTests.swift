@@ -53,6 +53,105 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Pieces that make words of every length, in both cases, with Latin-1
+    /// letters (folded or not), letters ICU folds (ő ſ Ł), digits, sigils,
+    /// repeated letters (elongations) and emoji.
+    private static let wordParts: [String] = [
+        "a", "b", "Z", "x", "E", "0", "7", "á", "É", "ñ", "Ü", "ç", "ß", "×", "ő", "ſ", "Ł", "_", "ooo", "aaaa",
+        "iii", "NNN", "Ééé", "hola", "PRESIDENTE", "información", "Nicolás", "COVID", "-", "'", "’", ".", "@",
+        "#", "$", "🇻🇪", "😀", "1️⃣", "ｎ", "ﬁ",
+    ]
+
+    func testWordAtATimeTokensEqualByteByByteTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.wordAtATime = false
+        var g = Generator(state: 20261126)
+        for round in 0..<4000 {
+            // Words of 1 to 24 pieces between spaces and punctuation, so that
+            // tokens end at every distance from the end of the text.
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 6)) {
+                for _ in 0..<(1 + Int(g.next() % (g.next() % 2 == 0 ? 4 : 24))) { text += g.pick(Self.wordParts) }
+                text += g.pick([" ", " ", ", ", ". ", "\n", "¿", " «", "» "])
+            }
+            if g.next() % 2 == 0 { text.removeLast() }
+            var a = Document(id: "fast", text: text)
+            var b = Document(id: "slow", text: text)
+            fast.process(&a)
+            slow.process(&b)
+            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
+            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    /// Pieces of text around special tokens: sigils, address characters,
+    /// schemes, host names and TLDs, words with and without accents.
+    private static let addressParts: [String] = [
+        "a", "Z", "x", "0", "9", "ó", "ñ", "É", "ab", "RT", "hola", "Nicolás", " ", " ", "  ", "\n", "@", "#", "$",
+        ".", ":", "-", "_", "%", "+", "/", "&", "'", "\"", "(", ")", "?", "=", "!", ",", "http://", "https://", "www.",
+        ".com", ".es", ".co.uk", "bit.ly", "t.co/", "pic.twitter.com/", "info@", "jane.doe+news@", "@el_pais",
+        "#ÚltimoMinuto", "$AAPL", "$BRK.A", "&amp;", "😀", "¿", "…",
+    ]
+
+    func testSkippingScanFindsTheSameSpecialTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.scanSkipsAhead = false
+        var g = Generator(state: 20261127)
+        for round in 0..<6000 {
+            let length = 1 + Int(g.next() % 30)
+            let text = (0..<length).map { _ in g.pick(Self.addressParts) }.joined()
+            var a = Document(id: "fast", text: text)
+            var b = Document(id: "slow", text: text)
+            fast.process(&a)
+            slow.process(&b)
+            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
+            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    func testNextSigilOrAddressByteEqualsAByteLoop() {
+        var g = Generator(state: 7)
+        let bytes: [UInt8] = Array(0...255)
+        for _ in 0..<3000 {
+            // Mostly letters, so that the first hit falls at every distance.
+            let text = (0..<Int(g.next() % 40)).map { _ in g.next() % 4 == 0 ? g.pick(bytes) : UInt8(ascii: "a") }
+            text.withUnsafeBufferPointer { p in
+                for start in 0...p.count {
+                    var expected = start
+                    while expected < p.count, !(p[expected] == 0x23 || p[expected] == 0x24 || ByteClass.mayContinueAddress(p[expected])) {
+                        expected += 1
+                    }
+                    XCTAssertEqual(ByteClass.nextSigilOrAddressByte(p, from: start), expected, "\(text) from \(start)")
+                }
+            }
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    func testTripledLetterCheckFindsEveryRun() {
+        // Keys of 3 to 40 bytes with one run of three equal letters (or of
+        // equal non-letters) at every position, and keys without any.
+        for count in 3...40 {
+            for at in 0...(count - 3) {
+                for (fill, expected) in [(UInt8(ascii: "e"), true), (UInt8(ascii: "1"), false), (UInt8(ascii: "."), false)] {
+                    var key = (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 2) }
+                    key[at] = fill; key[at + 1] = fill; key[at + 2] = fill
+                    key += Array(repeating: 0xEE, count: 8)  // readable bytes past the key
+                    let found = key.withUnsafeBufferPointer { Tokenizer.hasTripledLetter($0.baseAddress!, count) }
+                    XCTAssertEqual(found, expected, "count \(count), run at \(at) of \(fill)")
+                }
+            }
+            var plain = (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 2) } + Array(repeating: 0x61, count: 8)
+            plain[count - 1] = UInt8(ascii: "z")
+            let found = plain.withUnsafeBufferPointer { Tokenizer.hasTripledLetter($0.baseAddress!, count) }
+            XCTAssertFalse(found, "count \(count) without a run (letters after the key ignored)")
+        }
+    }
+
     func testLatinFastKeysEqualICUKeys() {
         // Every Latin-1 letter, in words, and in both cases.
         var words: [String] = []

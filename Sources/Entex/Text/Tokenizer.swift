@@ -28,6 +28,13 @@ public final class Tokenizer: Stage {
     /// `emitOther` handled, by scalar value and kind; bounded.
     private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
     private static let characterMemoLimit = 4096
+    /// Whether the scan for special tokens jumps to the next byte that may
+    /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
+    /// it off to compare with the byte-by-byte scan.
+    var scanSkipsAhead = true
+    /// Whether `emit` reads tokens eight bytes at a time (`emitWords`); tests
+    /// turn it off to compare with the byte-by-byte path.
+    var wordAtATime = true
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
 
@@ -82,6 +89,17 @@ public final class Tokenizer: Stage {
         var i = 0
         var gapStart = 0
         while i < n {
+            if scanSkipsAhead {
+                // Only a sigil, or an ASCII letter or digit run just before an address
+                // character, can start a special token: every byte before the next
+                // such character is passed by the loop below without effect.
+                let j = ByteClass.nextSigilOrAddressByte(p, from: i)
+                guard j < n else { break }
+                var r = j
+                while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
+                // A run begun before `i` has no boundary inside it.
+                i = r == i && i > 0 && classes[Int(p[i - 1])] & ByteClass.alnumBits != 0 ? j : r
+            }
             let b = p[i]
             let c = classes[Int(b)]
             guard c & ByteClass.startsSpecialBit != 0,
@@ -440,6 +458,8 @@ public final class Tokenizer: Stage {
                     j += 1
                     continue
                 }
+                // Most pieces end at white space, which joins nothing.
+                if cd & ByteClass.spaceBit != 0 { break }
                 let n = SimpleText.letterLength(p, j, end)
                 if n > 0 {
                     letters = true
@@ -615,20 +635,203 @@ public final class Tokenizer: Stage {
     // MARK: - Tokens and keys
 
     /// Appends the token `p[start..<end]` and its key. ASCII and Latin-1
-    /// letters that fold to ASCII (`Nicolás`, `MÉXICO`) are keyed here in
-    /// one pass; anything else goes to `emitOther`.
+    /// letters that fold to ASCII (`Nicolás`, `MÉXICO`) are keyed here, eight
+    /// bytes at a time (`emitShortASCII`, `emitWords`); anything else goes to `emitOther`.
     @inline(__always)
     private func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind, into sink: inout Sink) {
-        var flags: TokenFlags = []
-        if start == 0 || Tokenizer.spaceBefore(p, start) { flags.insert(.spaceBefore) }
-        let length = end - start
-        sink.keys.reserve(length + 8)
-        let keyStart = sink.keys.count
+        let flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
+        let length = end &- start
+        sink.keys.reserve(length &+ 8)
         let src = p.baseAddress! + start
-        let dst = sink.keys.base + keyStart
-        if length <= 8, start + 8 <= p.count, emitShortASCII(src, length, dst, kind, flags, start, end, into: &sink) {
+        if length <= 8, start &+ 8 <= p.count, wordAtATime, emitShortASCII(src, length, start, end, kind, flags, into: &sink) {
             return
         }
+        // The word loop reads up to 7 bytes past the token: near the end of
+        // the text (and in tests, to compare both) the bytes are taken one by one.
+        if end &+ 7 <= p.count, wordAtATime {
+            emitWords(src, length, start, end, kind, flags, into: &sink)
+        } else {
+            emitBytewise(src, length, start, end, kind, flags, into: &sink)
+        }
+    }
+
+    /// `emit` for an ASCII token of 1 to 8 bytes, all of them handled as
+    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
+    /// from `src` must be readable and 8 key bytes writable. Returns false,
+    /// having changed nothing, when the token is not ASCII.
+    @inline(__always)
+    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
+                                _ flags: TokenFlags, into sink: inout Sink) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & (~0 &>> UInt64(64 &- 8 &* length))
+        guard x & high == 0 else { return false }
+        // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
+        // exactly when the byte is at least c, without carries between bytes.
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { x &+ (0x80 &- c) &* ones }
+        let upper = atLeast(0x41) & ~atLeast(0x5B) & high
+        let lower = atLeast(0x61) & ~atLeast(0x7B) & high
+        let digit = atLeast(0x30) & ~atLeast(0x3A) & high
+        let key = x | (upper >> 2)  // 0x80 >> 2 = 0x20: lowercase
+        let keyStart = sink.keys.count
+        UnsafeMutableRawPointer(sink.keys.base + keyStart).storeBytes(of: key.littleEndian, as: UInt64.self)
+        var raw = flags.rawValue | TokenFlags.ascii.rawValue
+        // Case lies in the first letter or digit after any sigil (@, #, $).
+        let alnum = upper | lower | digit
+        if alnum & (0 &- alnum) & upper != 0 { raw |= TokenFlags.capitalized.rawValue }
+        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+        if upper | lower != 0 { raw |= TokenFlags.hasLetter.rawValue }
+        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+        var flags = TokenFlags(rawValue: raw)
+        sink.keys.count = keyStart &+ length
+        if kind == .word, length >= 3 {
+            // Byte k's high bit: key byte k equals byte k+1 (`next`), and byte k+2 (`after`).
+            @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+            let next = zeroBytes(key ^ (key >> 8))
+            let after = zeroBytes(key ^ (key >> 16))
+            if next & after & (upper | lower) != 0 {
+                // Three identical letters in a row: a possible elongation.
+                var copy = sink.scratch
+                sink.scratch = []
+                copy.removeAll(keepingCapacity: true)
+                copy.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: length))
+                if shortenElongation(&copy, from: 0) {
+                    flags.insert(.elongated)
+                    sink.keys.count = keyStart
+                    sink.keys.append(contentsOf: copy)
+                }
+                sink.scratch = copy
+            }
+        }
+        // Offsets fit: documents are shorter than Int32.max bytes (`DocumentReader`).
+        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        return true
+    }
+
+    /// `emit` over 64-bit words: the ASCII bytes before the first non-ASCII
+    /// one of each word are classified and lowercased together (byte k of the
+    /// word is bits 8k..8k+7); a Latin-1 letter is folded on its own. The 8
+    /// bytes from every position of the token must be readable, and `length + 8`
+    /// key bytes writable. Gives exactly what `emitBytewise` gives (a test
+    /// compares them).
+    @inline(__always)
+    private func emitWords(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
+                           _ flags: TokenFlags, into sink: inout Sink) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let keyStart = sink.keys.count
+        let dst = sink.keys.base + keyStart
+        var upperSeen: UInt64 = 0, lowerSeen: UInt64 = 0, digitSeen: UInt64 = 0
+        // Whether the first letter or digit, and the first letter, are uppercase: 0 not seen yet, 1 yes, 2 no.
+        var firstAlnum: UInt8 = 0, firstLetter: UInt8 = 0
+        var latin = false
+        var r = 0, w = 0
+        while r < length {
+            let remaining = length - r
+            var mask: UInt64 = remaining >= 8 ? ~0 : ~0 &>> UInt64(64 &- 8 &* remaining)
+            let x0 = UnsafeRawPointer(src + r).loadUnaligned(as: UInt64.self).littleEndian & mask
+            let nonASCII = x0 & high
+            var take = min(remaining, 8)
+            if nonASCII != 0 {
+                take = nonASCII.trailingZeroBitCount >> 3
+                mask = take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)  // take < 8
+            }
+            let x = x0 & mask
+            // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
+            // exactly when the byte is at least c, without carries between bytes.
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { x &+ (0x80 &- c) &* ones }
+            let upper = atLeast(0x41) & ~atLeast(0x5B) & high & mask
+            let lower = atLeast(0x61) & ~atLeast(0x7B) & high & mask
+            let digit = atLeast(0x30) & ~atLeast(0x3A) & high & mask
+            UnsafeMutableRawPointer(dst + w).storeBytes(of: (x | (upper >> 2)).littleEndian, as: UInt64.self)
+            if firstAlnum == 0 {
+                let alnum = upper | lower | digit
+                if alnum != 0 { firstAlnum = alnum & (0 &- alnum) & upper != 0 ? 1 : 2 }
+            }
+            if firstLetter == 0 {
+                let letters = upper | lower
+                if letters != 0 { firstLetter = letters & (0 &- letters) & upper != 0 ? 1 : 2 }
+            }
+            upperSeen |= upper
+            lowerSeen |= lower
+            digitSeen |= digit
+            r += take
+            w += take
+            guard nonASCII != 0 else { continue }
+            let d = r + 1 < length ? src[r + 1] : 0
+            let folded = src[r] == 0xC3 && kind != .emoji ? SimpleText.latin1Fold(d) : 0
+            guard folded != 0 else {
+                emitOther(UnsafeBufferPointer(start: src, count: length), start, end, kind, flags, into: &sink)
+                return
+            }
+            dst[w] = folded
+            let isUpper: UInt8 = SimpleText.latin1IsUpper(d) ? 1 : 2
+            if isUpper == 1 { upperSeen |= 1 } else { lowerSeen |= 1 }
+            if firstAlnum == 0 { firstAlnum = isUpper }
+            if firstLetter == 0 { firstLetter = isUpper }
+            latin = true
+            r += 2
+            w += 1
+        }
+        var flags = flags
+        if latin {
+            if firstLetter == 1 { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            // Case lies in the first letter or digit after any sigil (@, #, $).
+            if firstAlnum == 1 { flags.insert(.capitalized) }
+        }
+        if upperSeen != 0 && lowerSeen == 0 { flags.insert(.allCaps) }
+        if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
+        if digitSeen != 0 { flags.insert(.hasDigit) }
+        sink.keys.count = keyStart + w
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w) {
+            var key = sink.scratch
+            sink.scratch = []
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
+            if shortenElongation(&key, from: 0) {
+                flags.insert(.elongated)
+                sink.keys.count = keyStart
+                sink.keys.append(contentsOf: key)
+            }
+            sink.scratch = key
+        }
+        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+    }
+
+    /// Whether the ASCII key `key[0..<count]` has three identical lowercase
+    /// letters in a row (a possible elongation); reads 8 bytes at a time, up
+    /// to 7 bytes past `count`.
+    @inline(__always)
+    static func hasTripledLetter(_ key: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        // High bit of each zero byte of `v`, exactly (no false positives).
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+        var pos = 0
+        // Each word checks the runs starting at its bytes 0...5; the next word starts 6 bytes on.
+        while pos + 2 < count {
+            let remaining = count - pos
+            let mask: UInt64 = remaining >= 8 ? ~0 : ~0 &>> UInt64(64 &- 8 &* remaining)
+            let x = UnsafeRawPointer(key + pos).loadUnaligned(as: UInt64.self).littleEndian & mask
+            let lower = (x &+ (0x80 &- 0x61) &* ones) & ~(x &+ (0x80 &- 0x7B) &* ones) & high & mask
+            // Bytes past `count` are zero and never equal a letter.
+            if zeroBytes(x ^ (x >> 8)) & zeroBytes(x ^ (x >> 16)) & lower != 0 { return true }
+            pos += 6
+        }
+        return false
+    }
+
+    /// `emit` one byte at a time: the reference for `emitWords`, and the
+    /// path at the end of the text.
+    private func emitBytewise(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
+                              _ flags: TokenFlags, into sink: inout Sink) {
+        var flags = flags
+        let keyStart = sink.keys.count
+        let dst = sink.keys.base + keyStart
         let classes = self.classes
         var seen: UInt16 = 0  // class bits of all letters and digits
         var firstAlnum: UInt16 = 0  // class bits of the first letter or digit
@@ -695,61 +898,6 @@ public final class Tokenizer: Stage {
                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
     }
 
-    /// `emit` for an ASCII token of at most 8 bytes, all of them handled as
-    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
-    /// from `src` must be readable and `dst` writable. Returns false, having
-    /// changed nothing, when the token is not ASCII.
-    @inline(__always)
-    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ dst: UnsafeMutablePointer<UInt8>,
-                                _ kind: TokenKind, _ flags: TokenFlags, _ start: Int, _ end: Int,
-                                into sink: inout Sink) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let valid: UInt64 = length == 8 ? ~0 : (1 << UInt64(8 * length)) &- 1
-        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & valid
-        guard x & high == 0 else { return false }
-        // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
-        // exactly when the byte is at least c, without carries between bytes.
-        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { x &+ (0x80 &- c) &* ones }
-        let upper = atLeast(0x41) & ~atLeast(0x5B) & high
-        let lower = atLeast(0x61) & ~atLeast(0x7B) & high
-        let digit = atLeast(0x30) & ~atLeast(0x3A) & high
-        let key = x | (upper >> 2)  // 0x80 >> 2 = 0x20: lowercase
-        UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
-        var flags = flags
-        flags.insert(.ascii)
-        // Case lies in the first letter or digit after any sigil (@, #, $).
-        let alnum = upper | lower | digit
-        if alnum & (0 &- alnum) & upper != 0 { flags.insert(.capitalized) }
-        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
-        if upper | lower != 0 { flags.insert(.hasLetter) }
-        if digit != 0 { flags.insert(.hasDigit) }
-        let keyStart = sink.keys.count
-        sink.keys.count = keyStart + length
-        if kind == .word, length >= 3 {
-            // Byte k's high bit: key byte k equals byte k+1 (`next`), and byte k+2 (`after`).
-            @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-            let next = zeroBytes(key ^ (key >> 8))
-            let after = zeroBytes(key ^ (key >> 16))
-            if next & after & (upper | lower) != 0 {
-                // Three identical letters in a row: a possible elongation.
-                var copy = sink.scratch
-                sink.scratch = []
-                copy.removeAll(keepingCapacity: true)
-                copy.append(contentsOf: UnsafeBufferPointer(start: dst, count: length))
-                if shortenElongation(&copy, from: 0) {
-                    flags.insert(.elongated)
-                    sink.keys.count = keyStart
-                    sink.keys.append(contentsOf: copy)
-                }
-                sink.scratch = copy
-            }
-        }
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
-        return true
-    }
-
     /// `emit` for tokens with characters other than ASCII and Latin-1
     /// letters that fold to ASCII: case from Unicode properties, key folded by ICU.
     @inline(never)
@@ -810,38 +958,6 @@ public final class Tokenizer: Stage {
             characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore))
         }
         sink.scratch = key
-    }
-
-    /// Key and case counts of a token of ASCII and Latin-1 letters that fold
-    /// to ASCII (`Nicolás`, `MÉXICO`), without ICU. On false nothing is changed
-    /// but the key bytes after `keyStart`, which the caller rewrites.
-    private static func latinFastKey(_ bytes: UnsafeBufferPointer<UInt8>, keyStart: Int, keys: inout [UInt8],
-                                     upper: inout Int, lower: inout Int, digits: inout Int,
-                                     flags: inout TokenFlags) -> Bool {
-        keys.removeSubrange(keyStart...)
-        guard SimpleText.appendLatinKey(bytes, to: &keys) else { return false }
-        upper = 0; lower = 0; digits = 0
-        var sawLetter = false
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            var isUpper = false, isLetter = false
-            if b < 0x80 {
-                if ByteClass.isUpper(b) { isUpper = true; isLetter = true } else if ByteClass.isLower(b) { isLetter = true } else if ByteClass.isDigit(b) { digits += 1 }
-                i += 1
-            } else {
-                isLetter = true
-                isUpper = SimpleText.latin1IsUpper(bytes[i + 1])
-                i += 2
-            }
-            guard isLetter else { continue }
-            if isUpper { upper += 1 } else { lower += 1 }
-            if !sawLetter {
-                sawLetter = true
-                if isUpper { flags.insert(.capitalized) }
-            }
-        }
-        return true
     }
 
     /// Shortens runs of three or more identical ASCII letters in the key
@@ -1056,6 +1172,38 @@ enum ByteClass {
             i += 8
         }
         return (i, seen)
+    }
+
+    /// The first position from `start` of a sigil (`@ # $`) or a byte that
+    /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), or
+    /// `p.count`; eight bytes at a time.
+    @inline(__always)
+    static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let n = p.count
+        var i = start
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            let low = x & ~high
+            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            // High bit of a byte of `low` equal to c, exactly.
+            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
+                let v = low ^ (c &* ones)
+                return ~((v &+ ~high) | v)
+            }
+            let ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
+            let found = (ranges | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // + : @ _
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < n {
+            let b = p[i]
+            if b == 0x23 || b == 0x24 || mayContinueAddress(b) { return i }
+            i &+= 1
+        }
+        return n
     }
 
     /// `bits` of every byte value, made once.
