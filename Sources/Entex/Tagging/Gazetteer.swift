@@ -57,6 +57,10 @@ public final class Gazetteer: Sendable {
     /// Marks an output that needs no surface comparison (its entry is not `cs`).
     static let noForm = UInt32.max
     static let emptySlot = UInt64.max
+    /// The most states a gazetteer may have: matching keeps state ids in 29 bits
+    /// beside three flag bits (see `GazetteerScratch.memo`). The builder refuses
+    /// lexicons that need more, and the cache reader files that hold more.
+    public static let stateLimit = 1 << 29
 
     // Vocabulary and trie.
     let vocabulary: TermTable
@@ -289,9 +293,9 @@ extension Gazetteer {
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
         let tokens = doc.tokens
         let n = tokens.count
-        // State ids are below 2^29 (bits 29–31 of a memo value are flags); no
-        // loadable gazetteer comes near (that would be 2 GiB of `outputStarts`).
-        guard n > 0, stateCount > 1, stateCount < 1 << 29 else { return }
+        // State ids fit in 29 bits: the builder and the cache reader refuse larger gazetteers.
+        guard n > 0, stateCount > 1 else { return }
+        precondition(stateCount <= Gazetteer.stateLimit, "a gazetteer of \(stateCount) states cannot be matched")
         let language: Language
         switch doc.language {
         case "en": language = .en
