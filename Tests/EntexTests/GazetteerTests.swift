@@ -346,3 +346,33 @@ extension GazetteerTests {
         }
     }
 }
+
+extension GazetteerTests {
+    /// Matching keeps state ids in 29 bits: a gazetteer with more states used to load and then
+    /// silently match nothing. The builder and the cache reader now refuse it (checked here with
+    /// a lowered limit, since 2^29 states would take gigabytes).
+    func testTooManyStatesIsAClearErrorNotAnEmptyMatch() throws {
+        let path = try lexiconFile(["Alpha Beta\tORG", "Gamma\tORG", "Delta Epsilon Zeta\tORG"])
+        // Root + 2 + 1 + 3 = 7 states.
+        var fits = try GazetteerBuilder(text: TestSupport.resources.text)
+        fits.stateLimit = 7
+        try fits.add(GazetteerSource(path: path, isUser: true))
+        let g = fits.build()
+        XCTAssertEqual(g.stateCount, 7)
+        XCTAssertEqual(try found("Gamma and Delta Epsilon Zeta", g), ["Gamma|ORG|Gamma", "Delta Epsilon Zeta|ORG|Delta Epsilon Zeta"])
+
+        var tight = try GazetteerBuilder(text: TestSupport.resources.text)
+        tight.stateLimit = 6
+        XCTAssertThrowsError(try tight.add(GazetteerSource(path: path, isUser: true))) { error in
+            let e = error as? DataFileError
+            XCTAssertEqual(e?.line, 3, "the row that needed the state")
+            XCTAssertTrue(e?.message.contains("more than 6 trie states") ?? false, "\(error)")
+        }
+
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gaz-states-\(UUID().uuidString).bin").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: cache) }
+        XCTAssertTrue(GazetteerCache.write(g, key: 9, to: cache))
+        XCTAssertNotNil(GazetteerCache.read(cache, key: 9, stateLimit: 7))
+        XCTAssertNil(GazetteerCache.read(cache, key: 9, stateLimit: 6), "a file with too many states is refused, then recompiled")
+    }
+}

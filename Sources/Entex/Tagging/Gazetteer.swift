@@ -57,6 +57,10 @@ public final class Gazetteer: Sendable {
     /// Marks an output that needs no surface comparison (its entry is not `cs`).
     static let noForm = UInt32.max
     static let emptySlot = UInt64.max
+    /// The most states a gazetteer may have: matching keeps state ids in 29 bits
+    /// beside three flag bits (see `GazetteerScratch.memo`). The builder refuses
+    /// lexicons that need more, and the cache reader files that hold more.
+    public static let stateLimit = 1 << 29
 
     // Vocabulary and trie.
     let vocabulary: TermTable
@@ -100,6 +104,9 @@ public final class Gazetteer: Sendable {
     /// time that is in no name (most are) is turned away here, within cache,
     /// rather than by a probe of the much larger `TermTable`.
     let termFilter: [UInt64]
+
+    /// `outputEntries` with their entries' fields (derived when loading, not stored).
+    let outputRecords: [OutputRecord]
 
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
@@ -149,6 +156,35 @@ public final class Gazetteer: Sendable {
             filter[w] |= bits
         }
         termFilter = filter
+        // Entries out of range (a damaged cache, rejected next) get an empty record.
+        outputRecords = outputEntries.map { e in
+            let entry = Int(e)
+            guard entry < entryTypes.count, entry < entryFlags.count, entry < entryLanguages.count,
+                  entry < entryFiles.count, entry < entryCanonical.count, entry < entryKB.count,
+                  Int(entryFiles[entry]) < fileIsUser.count else {
+                return OutputRecord(entry: 0, canonical: 0, kb: 0, file: 0, type: 0, bits: 0)
+            }
+            let bits = entryFlags[entry] & 7 | (entryLanguages[entry] & 3) << 3
+                | (fileIsUser[Int(entryFiles[entry])] ? 1 << 5 : 0)
+            return OutputRecord(entry: e, canonical: entryCanonical[entry], kb: entryKB[entry],
+                                file: entryFiles[entry], type: entryTypes[entry], bits: bits)
+        }
+    }
+
+    /// What `emit` needs of an output's entry, in 16 bytes beside those of the state's
+    /// other outputs: one cache line rather than one in each of six entry arrays.
+    struct OutputRecord: Sendable {
+        let entry: UInt32
+        let canonical: UInt32
+        let kb: UInt32
+        let file: UInt16
+        let type: UInt8
+        /// `Flags` in bits 0–2, `Language` in bits 3–4, bit 5 set for a user lexicon.
+        let bits: UInt8
+
+        var flags: Flags { Flags(rawValue: bits & 7) }
+        var language: UInt8 { (bits >> 3) & 3 }
+        var isUser: Bool { bits & 1 << 5 != 0 }
     }
 
     /// The word and the three bits of `termFilter` for a key whose folded hash is `h`.
@@ -219,10 +255,19 @@ struct GazetteerScratch {
     /// Function words (`Lexicons/text/stopwords-*.txt`): one of them alone at
     /// the start of a sentence is never a bundled name ("Un", "Se", "The").
     var functionWords = ByteStringTable()
-    /// Accepting (state, last token) pairs along the current walk.
+    /// Accepting (state, last token) pairs along the current walk; only the first
+    /// entries (a count kept by the walk) are current, so a walk never empties it.
     var accepting: [(state: UInt32, end: Int)] = []
-    /// (entry type, canonical id, kb id) already emitted for the current span.
+    /// (entry type, canonical id, kb id) already emitted for the current span: the first
+    /// `emittedCount`.
     var emitted: [(UInt8, UInt32, UInt32)] = []
+    var emittedCount = 0
+
+    /// Sets `accepting[index]`, growing it by one when `index` is its end.
+    @inline(__always)
+    mutating func keepAccepting(_ pair: (state: UInt32, end: Int), at index: Int) {
+        if index == accepting.count { accepting.append(pair) } else { accepting[index] = pair }
+    }
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
     /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
@@ -249,10 +294,38 @@ struct GazetteerScratch {
     /// "of the" or "New York" recur, and the transition table of a large
     /// lexicon is far out of cache.
     var steps = GazetteerScratch.emptySteps()
-    /// Canonical name and kb id of the entries emitted so far, made once per entry.
-    var entryStrings: [UInt32: (canonical: String, kb: String?)] = [:]
+    /// Bit `t` set when term `t` of the memo's gazetteer is a function word:
+    /// `emit` tests one bit rather than looking the token up in `functionWords`.
+    var functionTerms: [UInt64] = []
+    /// For each token of the current document, its memo tag, then its term id and root
+    /// (a memo value): see `Gazetteer.match`.
+    var tags: [UInt64] = []
+    /// Where the loads that warm the memo go, so that they are not optimized away.
+    var touched: UInt64 = 0
+    /// Canonical names and kb ids of recently emitted entries, direct-mapped by entry
+    /// (`entry + 1` in `key`, 0 = empty): a name is decoded once, not at every match.
+    var entryStrings: [(key: UInt32, canonical: String, kb: String?)] = []
+    static let entryStringsSize = 1 << 12
+
+    /// The canonical name and kb id of `entry` of `gazetteer` (the memo's owner).
+    @inline(__always)
+    mutating func strings(of entry: Int, in gazetteer: Gazetteer) -> (canonical: String, kb: String?) {
+        if entryStrings.isEmpty {
+            entryStrings = Array(repeating: (0, "", nil), count: GazetteerScratch.entryStringsSize)
+        }
+        let m = entry & (GazetteerScratch.entryStringsSize - 1)
+        if entryStrings[m].key == UInt32(truncatingIfNeeded: entry &+ 1) {
+            return (entryStrings[m].canonical, entryStrings[m].kb)
+        }
+        let made = (canonical: gazetteer.canonical(entry), kb: gazetteer.kb(entry))
+        entryStrings[m] = (UInt32(truncatingIfNeeded: entry &+ 1), made.canonical, made.kb)
+        return made
+    }
     /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
-    /// (about 30 000 in 4.7 MB of English) fit, and it stays within L2.
+    /// (about 30 000 in 4.7 MB of English) fit. That is all of this machine's L2, so
+    /// other stages evict much of it between documents: `match` loads a document's
+    /// entries all at once before using them. (A simulated 512 KiB cache saw about as
+    /// many misses with 8 Ki entries as with 32 Ki.)
     static let memoBits = 15
     static let memoSize = 1 << memoBits
     static let emptyTag = UInt64.max
@@ -289,9 +362,9 @@ extension Gazetteer {
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
         let tokens = doc.tokens
         let n = tokens.count
-        // State ids are below 2^29 (bits 29–31 of a memo value are flags); no
-        // loadable gazetteer comes near (that would be 2 GiB of `outputStarts`).
-        guard n > 0, stateCount > 1, stateCount < 1 << 29 else { return }
+        // State ids fit in 29 bits: the builder and the cache reader refuse larger gazetteers.
+        guard n > 0, stateCount > 1 else { return }
+        precondition(stateCount <= Gazetteer.stateLimit, "a gazetteer of \(stateCount) states cannot be matched")
         let language: Language
         switch doc.language {
         case "en": language = .en
@@ -301,16 +374,20 @@ extension Gazetteer {
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memo = GazetteerScratch.emptyMemo()
             scratch.steps = GazetteerScratch.emptySteps()
-            scratch.entryStrings = [:]
+            scratch.entryStrings = []
+            scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memo = scratch.memo, steps = scratch.steps
+        var memo = scratch.memo, steps = scratch.steps, tags = scratch.tags
         scratch.memo = []
         scratch.steps = []
+        scratch.tags = []
         defer {
             scratch.memo = memo
             scratch.steps = steps
+            scratch.tags = tags
         }
+        if tags.count < n { tags = [UInt64](repeating: 0, count: max(n, 2 &* tags.count)) }
         var allCapsSentence = AllCapsSentenceCache()
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
@@ -326,28 +403,60 @@ extension Gazetteer {
                            stateHasChildren.withUnsafeBufferPointer { hasChildren in
                             termFollows.withUnsafeBufferPointer { follows in
                              termFilter.withUnsafeBufferPointer { filter in
+                             tags.withUnsafeMutableBufferPointer { tags in
                             let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
                                                    hasChildren: hasChildren, follows: follows, filter: filter)
-                            // The lookup of the token after a walk's first one, kept for
-                            // when that token's turn as a start comes: one memo probe, not two.
-                            var known = -1, knownTerm: Int32 = -1, knownRoot: UInt32 = 0
+                            // First every token's memo tag, and a load of its memo entry:
+                            // the loads do not depend on one another, so the processor has
+                            // many cache misses in flight at once instead of one per token
+                            // (a document's entries have often left the cache while the other
+                            // stages ran).
+                            var touched: UInt64 = 0
+                            for t in 0..<n {
+                                let tag = Gazetteer.memoTag(keys, tokens[t])
+                                tags[t] = tag
+                                touched |= memo[2 &* Gazetteer.memoIndex(tag)]
+                            }
+                            // Then every token's lookup (its memo entry now in cache), which
+                            // replaces its tag: `tags[t]` is term id << 32 | root from here on.
+                            for t in 0..<n {
+                                let (id, root) = Gazetteer.termAndRoot(keys, tokens[t], tag: tags[t], memo, table)
+                                tags[t] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
+                            }
+                            // Then a load of the step memo entry (and, when it holds another
+                            // step, of the transition slot) of every walk's first step, again
+                            // all independent of one another.
+                            var previous: UInt64 = 0
+                            for t in 0..<n {
+                                let value = tags[t]
+                                defer { previous = value }
+                                let root = UInt32(truncatingIfNeeded: previous)
+                                guard root & Gazetteer.childrenBit != 0, UInt32(truncatingIfNeeded: value) & Gazetteer.followsBit != 0
+                                else { continue }
+                                let key = UInt64(root & Gazetteer.stateMask) << 32 | value >> 32
+                                let slot = steps[2 &* Gazetteer.stepIndex(key)]
+                                touched |= slot
+                                if slot != key { touched |= tkeys[Gazetteer.slot(key, mask: tkeys.count &- 1)] }
+                            }
+                            scratch.touched = touched
                             var i = 0
                             while i < n {
                                 defer { i &+= 1 }
-                                let token = tokens[i]
-                                // Punctuation, symbols and emoji never start a match: no lookup.
-                                if !Gazetteer.canEdge(token.kind) { continue }
-                                let (first, root) = i == known ? (knownTerm, knownRoot)
-                                    : Gazetteer.termAndRoot(keys, token, memo, table)
+                                // Punctuation, symbols and emoji never start a match.
+                                if !Gazetteer.canEdge(tokens[i].kind) { continue }
+                                let first = Int32(truncatingIfNeeded: tags[i] >> 32), root = UInt32(truncatingIfNeeded: tags[i])
                                 if first < 0 || root & Gazetteer.stateMask == 0 { continue }
                                 var state = root & Gazetteer.stateMask
-                                scratch.accepting.removeAll(keepingCapacity: true)
-                                if root & Gazetteer.acceptsBit != 0 { scratch.accepting.append((state, i)) }
+                                // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
+                                var acceptingCount = 0
+                                if root & Gazetteer.acceptsBit != 0 {
+                                    scratch.keepAccepting((state, i), at: acceptingCount)
+                                    acceptingCount = 1
+                                }
                                 var j = i &+ 1
                                 var more = root & Gazetteer.childrenBit != 0
                                 while more && j < n {
-                                    let (term, termRoot) = Gazetteer.termAndRoot(keys, tokens[j], memo, table)
-                                    if j == i &+ 1 { (known, knownTerm, knownRoot) = (j, term, termRoot) }
+                                    let term = Int32(truncatingIfNeeded: tags[j] >> 32), termRoot = UInt32(truncatingIfNeeded: tags[j])
                                     if term < 0 || termRoot & Gazetteer.followsBit == 0 { break }
                                     let stepped = Gazetteer.step(tkeys, targets, starts, hasChildren, state, UInt32(term), memo: steps)
                                     let next = UInt32(truncatingIfNeeded: stepped)
@@ -355,21 +464,23 @@ extension Gazetteer {
                                     state = next
                                     more = stepped & 1 << 33 != 0
                                     if stepped & 1 << 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
-                                        scratch.accepting.append((state, j))
+                                        scratch.keepAccepting((state, j), at: acceptingCount)
+                                        acceptingCount &+= 1
                                     }
                                     j &+= 1
                                 }
                                 // Longest first: the first span with a passing entry wins.
-                                var k = scratch.accepting.count &- 1
+                                var k = acceptingCount &- 1
                                 while k >= 0 {
                                     let (state, end) = scratch.accepting[k]
-                                    if emit(doc, from: i, to: end, state: state, language: language,
+                                    if emit(doc, from: i, to: end, firstTerm: Int(first), state: state, language: language,
                                             outputs: Int(starts[Int(state)])..<Int(starts[Int(state) &+ 1]),
                                             allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
                                         break
                                     }
                                     k &-= 1
                                 }
+                            }
                             }
                             }
                             }
@@ -403,8 +514,7 @@ extension Gazetteer {
                      _ starts: UnsafeBufferPointer<UInt32>, _ hasChildren: UnsafeBufferPointer<UInt64>,
                      _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
         let key = UInt64(state) << 32 | UInt64(term)
-        let m = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
-        let slot = memo.baseAddress! + 2 &* m
+        let slot = memo.baseAddress! + 2 &* stepIndex(key)
         if slot[0] == key { return slot[1] }
         var value: UInt64 = 0
         if let next = step(keys, targets, state, term) {
@@ -415,6 +525,12 @@ extension Gazetteer {
         slot[0] = key
         slot[1] = value
         return value
+    }
+
+    /// The step memo entry of a `state << 32 | term` key.
+    @inline(__always)
+    static func stepIndex(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
     }
 
     /// The vocabulary's arrays, borrowed for one `match`.
@@ -432,19 +548,13 @@ extension Gazetteer {
     /// The term id of `token`'s key (-1 when it is in no name) and the state
     /// the root reaches on it (0 when no name starts with it; `acceptsBit`
     /// set when names end there), through the memo.
+    /// `tag` is `memoTag(keys, token)`.
     @inline(__always)
-    static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token,
+    static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64,
                             _ memo: UnsafeMutableBufferPointer<UInt64>, _ table: TermTables) -> (Int32, UInt32) {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let base = keys.baseAddress! + start
-        let tag: UInt64
-        if length <= 7 {
-            tag = packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
-        } else {
-            tag = longKeyTag(UnsafeBufferPointer(start: base, count: length))
-        }
-        let m = Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
-        let slot = memo.baseAddress! + 2 &* m
+        let slot = memo.baseAddress! + 2 &* memoIndex(tag)
         if slot[0] == tag {
             let value = slot[1]
             let id = Int32(truncatingIfNeeded: value >> 32)
@@ -467,6 +577,23 @@ extension Gazetteer {
         slot[0] = tag
         slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
         return (id, root)
+    }
+
+    /// The memo tag of `token`'s key (see `GazetteerScratch.memo`).
+    @inline(__always)
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token) -> UInt64 {
+        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+        let base = keys.baseAddress! + start
+        if length <= 7 {
+            return packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
+        }
+        return longKeyTag(UnsafeBufferPointer(start: base, count: length))
+    }
+
+    /// The memo entry of a tag.
+    @inline(__always)
+    static func memoIndex(_ tag: UInt64) -> Int {
+        Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
     }
 
     /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
@@ -498,12 +625,13 @@ extension Gazetteer {
 
     /// Appends the passing entries of one state as candidates for tokens
     /// `first...last`; returns whether any passed.
-    private func emit(_ doc: Document, from first: Int, to last: Int, state: UInt32, language: Language,
+    /// `firstTerm` is the term id of token `first`.
+    private func emit(_ doc: Document, from first: Int, to last: Int, firstTerm: Int, state: UInt32, language: Language,
                       outputs: Range<Int>, allCaps: inout AllCapsSentenceCache,
                       scratch: inout GazetteerScratch, into candidates: inout [Entity]) -> Bool {
         let tokens = doc.tokens
         let span = Span(start: tokens[first].start, end: tokens[last].end)
-        scratch.emitted.removeAll(keepingCapacity: true)
+        scratch.emittedCount = 0
         // Bundled names are written with a capital somewhere: an all-lowercase
         // match is a common word ("ventas", "iba", "venezolanos"), and a lone
         // function word opening a sentence is not a name either.
@@ -513,20 +641,19 @@ extension Gazetteer {
         // and not even then opening a sentence or among words in capitals
         // ("@ana Un momento", "WHERE IS THE PARTY", "COMPRAR UN COCHE").
         var loneFunctionWord = false
-        if bundledAllowed, first == last,
-           scratch.functionWords.lookup(doc.tokenKeys[Int(tokens[first].keyStart)..<Int(tokens[first].keyEnd)]) != nil {
+        if bundledAllowed, first == last, scratch.functionTerms.withUnsafeBufferPointer({ Gazetteer.bit($0, firstTerm) }) {
             loneFunctionWord = true
             if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(tokens, first) {
                 bundledAllowed = false
             }
         }
         for o in outputs {
-            let entry = Int(outputEntries[o])
-            let flags = Flags(rawValue: entryFlags[entry])
-            let user = fileIsUser[Int(entryFiles[entry])]
+            let record = outputRecords[o]
+            let flags = record.flags
+            let user = record.isUser
             if !bundledAllowed && !user && !flags.contains(.anyCase) { continue }
             if loneFunctionWord && !user && !flags.contains(.caseSensitive) { continue }
-            let lang = entryLanguages[entry]
+            let lang = record.language
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
             if flags.contains(.caseSensitive) {
                 let form = outputForms[o]
@@ -544,17 +671,18 @@ extension Gazetteer {
                     if allCaps.isAllCaps(tokens, first) { continue }
                 }
             }
-            let type = entryTypes[entry], canonical = entryCanonical[entry], kbID = entryKB[entry]
-            if scratch.emitted.contains(where: { $0 == (type, canonical, kbID) }) { continue }
-            scratch.emitted.append((type, canonical, kbID))
-            let file = Int(entryFiles[entry])
-            let strings: (canonical: String, kb: String?)
-            if let known = scratch.entryStrings[UInt32(entry)] {
-                strings = known
+            let type = record.type, canonical = record.canonical, kbID = record.kb
+            var seen = false
+            for e in 0..<scratch.emittedCount where scratch.emitted[e] == (type, canonical, kbID) { seen = true; break }
+            if seen { continue }
+            if scratch.emittedCount == scratch.emitted.count {
+                scratch.emitted.append((type, canonical, kbID))
             } else {
-                strings = (self.canonical(entry), kb(entry))
-                scratch.entryStrings[UInt32(entry)] = strings
+                scratch.emitted[scratch.emittedCount] = (type, canonical, kbID)
             }
+            scratch.emittedCount &+= 1
+            let file = Int(record.file)
+            let strings = scratch.strings(of: Int(record.entry), in: self)
             candidates.append(Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
@@ -562,7 +690,18 @@ extension Gazetteer {
                 priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
                 rule: files[file]))
         }
-        return !scratch.emitted.isEmpty
+        return scratch.emittedCount > 0
+    }
+
+    /// Bit `t` set when term `t` is one of `functionWords` (the same key bytes).
+    func functionTermBits(_ functionWords: ByteStringTable) -> [UInt64] {
+        var bits = [UInt64](repeating: 0, count: (vocabulary.count + 63) / 64)
+        for id in 0..<functionWords.count {
+            let key = Array(functionWords.key(id))
+            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: TermTable.fold(TermTable.hash64($0))) }
+            if term >= 0 { bits[Int(term) >> 6] |= 1 << UInt64(term & 63) }
+        }
+        return bits
     }
 
     /// Whether a word next to token `i` is written in capitals (two letters or more).

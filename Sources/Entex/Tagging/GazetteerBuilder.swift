@@ -70,6 +70,9 @@ public struct GazetteerBuilder {
     public var lenient = false
     /// The rows skipped in lenient mode, in file order: file, line and what was wrong.
     public private(set) var skipped: [DataFileError] = []
+    /// The most trie states (the root included) the gazetteer may have: `Gazetteer.stateLimit`,
+    /// lowered only by tests, which cannot build 2^29 states.
+    var stateLimit = Gazetteer.stateLimit
 
     public init(text: TextResources) throws(DataFileError) {
         do {
@@ -229,6 +232,10 @@ public struct GazetteerBuilder {
                 if let next = transitions.target(state, term) {
                     state = next
                 } else {
+                    guard stateCount < stateLimit else {
+                        throw fail("the lexicons need more than \(stateLimit) trie states (distinct name prefixes), "
+                                   + "the most one gazetteer can match; split them or remove entries")
+                    }
                     let next = UInt32(stateCount)
                     stateCount += 1
                     transitions.insert(state, term, next)

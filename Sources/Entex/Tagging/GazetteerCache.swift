@@ -77,7 +77,7 @@ public enum GazetteerCache {
             var info = stat()
             guard stat(path, &info) == 0 else { return !required }
             hasher.add(Array((label + "\u{0}" + path).utf8))
-            var fields: [Int64] = [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
+            let fields: [Int64] = [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
                                    Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
                                    Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)]
             fields.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
@@ -223,7 +223,13 @@ public enum GazetteerCache {
     // MARK: - Reading
 
     /// Reads a cache file; nil when it is absent, of another version or key, or damaged.
+    /// `stateLimit` is `Gazetteer.stateLimit` except in tests: a file with more states
+    /// than matching can handle is refused like a damaged one.
     public static func read(_ path: String, key: UInt64? = nil) -> Gazetteer? {
+        read(path, key: key, stateLimit: Gazetteer.stateLimit)
+    }
+
+    static func read(_ path: String, key: UInt64?, stateLimit: Int) -> Gazetteer? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
         var info = stat()
@@ -265,11 +271,12 @@ public enum GazetteerCache {
             outputCapitals: outputCapitals, entryTypes: entryTypes, entryFlags: entryFlags,
             entryLanguages: entryLanguages, entryFiles: entryFiles, entryCanonical: entryCanonical,
             entryKB: entryKB, stringPool: stringPool, stringEnds: stringEnds, files: files, fileIsUser: fileIsUser)
-        return isConsistent(g) ? g : nil
+        return isConsistent(g, stateLimit: stateLimit) ? g : nil
     }
 
-    /// Checks every index a damaged file could make point outside its array.
-    static func isConsistent(_ g: Gazetteer) -> Bool {
+    /// Checks every index a damaged file could make point outside its array,
+    /// and that the states are few enough to be matched.
+    static func isConsistent(_ g: Gazetteer, stateLimit: Int = Gazetteer.stateLimit) -> Bool {
         func endsOK(_ ends: [UInt32], _ poolCount: Int) -> Bool {
             var previous: UInt32 = 0
             for e in ends {
@@ -289,7 +296,7 @@ public enum GazetteerCache {
         let entries = g.entryTypes.count
         let outputs = g.outputEntries.count
         let tableSize = g.transitionKeys.count
-        guard states >= 1, tableSize > 0, tableSize & (tableSize - 1) == 0, g.transitionTargets.count == tableSize,
+        guard states >= 1, states <= stateLimit, tableSize > 0, tableSize & (tableSize - 1) == 0, g.transitionTargets.count == tableSize,
               g.outputForms.count == outputs, g.outputCapitals.count == outputs,
               g.entryFlags.count == entries, g.entryLanguages.count == entries, g.entryFiles.count == entries,
               g.entryCanonical.count == entries, g.entryKB.count == entries,
