@@ -61,6 +61,11 @@ public struct DocumentReader {
 
     public static let defaultMaxDocumentBytes = 32 << 20
 
+    /// Whether JSON Lines records go through `JSONParser.parseRecordLine`
+    /// (text decoded straight to bytes) before the full parser. Off only in
+    /// tests that check both paths give the same records.
+    var usesRecordFastPath = true
+
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
         self.format = format
@@ -110,8 +115,17 @@ public struct DocumentReader {
                       source: sourceName, line: line)
     }
 
-    private func isBlank(_ bytes: [UInt8]) -> Bool {
+    private func isBlank(_ bytes: some Sequence<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+    }
+
+    /// What one JSON Lines line turned out to be.
+    private enum LineOutcome {
+        case blank
+        /// A record the fast path parsed.
+        case parsed(ParsedRecordLine)
+        /// Anything else, copied for the full parser.
+        case other([UInt8])
     }
 
     private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (InputRecord) -> Void) throws(InputError) {
@@ -145,13 +159,30 @@ public struct DocumentReader {
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
                                emit: (InputRecord) -> Void) throws(InputError) {
         var mayOpenMultiline = firstMayOpenMultiline
-        while let line = try lines.next() {
-            if line.tooLong {
-                emit(.failure(tooLong(line.number)))
+        let fastPath = usesRecordFastPath
+        while let span = try lines.nextSpan() {
+            if span.tooLong {
+                emit(.failure(tooLong(span.number)))
                 mayOpenMultiline = false
                 continue
             }
-            if isBlank(line.bytes) { continue }
+            // The line is parsed where it lies in the reader's buffer; only a
+            // record the fast path leaves to the full parser is copied out.
+            let outcome = lines.withBytes(of: span) { p -> LineOutcome in
+                if isBlank(p) { return .blank }
+                if fastPath, let record = parser.parseRecordLine(p) { return .parsed(record) }
+                return .other(Array(p))
+            }
+            let line: (bytes: [UInt8], number: Int)
+            switch outcome {
+            case .blank: continue
+            case .parsed(let record):
+                mayOpenMultiline = false
+                mapRecord(RecordMapper.map(record, tweetsOnly: tweetsOnly), line: span.number, index: span.number,
+                          replacements: parser.replacements, emit: emit)
+                continue
+            case .other(let bytes): line = (bytes, span.number)
+            }
             defer { mayOpenMultiline = false }
             do {
                 let value = try parser.parse(line.bytes)
@@ -201,28 +232,37 @@ public struct DocumentReader {
     /// Turns one JSON record into documents (a v2 response may hold several).
     func mapRecord(_ value: JSONValue, line: Int?, index: Int, replacements: Int, tweetsOnly: Bool,
                    emit: (InputRecord) -> Void) {
-        let fallbackID = idPrefix + String(index)
+        guard case .object = value else {
+            emit(.failure(RecordFailure(id: idPrefix + String(index), message: "record is not a JSON object",
+                                        source: sourceName, line: line)))
+            return
+        }
+        mapRecord(RecordMapper.map(value, tweetsOnly: tweetsOnly), line: line, index: index,
+                  replacements: replacements, emit: emit)
+    }
+
+    /// Emits the documents of one mapped JSON object, or its failure.
+    private func mapRecord(_ mapped: Result<[RecordMapper.Mapped], RecordMapper.Failure>, line: Int?, index: Int,
+                           replacements: Int, emit: (InputRecord) -> Void) {
+        // Most records carry their own id: the one made from the position is made only when needed.
+        var fallbackID: String { idPrefix + String(index) }
         func fail(_ message: String, id: String? = nil) {
             emit(.failure(RecordFailure(id: id ?? fallbackID, message: message, source: sourceName, line: line)))
         }
-        guard case .object = value else {
-            fail("record is not a JSON object")
-            return
-        }
         let records: [RecordMapper.Mapped]
-        switch RecordMapper.map(value, tweetsOnly: tweetsOnly) {
+        switch mapped {
         case .success(let mapped): records = mapped
         case .failure(let error): fail(error.message, id: error.id)
             return
         }
         for (n, record) in records.enumerated() {
             let id = record.id ?? (records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID)
-            let bytes = Array(record.text.utf8)
+            let bytes = record.text
             if bytes.count > maxDocumentBytes {
                 fail("document exceeds the maximum size of \(maxDocumentBytes) bytes", id: id)
                 continue
             }
-            // A Swift string's bytes are valid UTF-8: no second check.
+            // A Swift string's bytes, or bytes the fast path validated: no second check.
             var doc = Document(id: id, validUTF8: bytes, language: record.language, date: record.date,
                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index))
             if replacements > 0 {
@@ -330,8 +370,28 @@ struct LineReader<Source: ByteSource> {
         }
     }
 
+    /// A line as a range of the reader's buffer: valid until the next read.
+    struct Span {
+        var range: Range<Int>
+        var number: Int
+        /// The line was longer than the limit; its bytes were discarded.
+        var tooLong: Bool
+    }
+
     /// The next line without its line break, or nil at end of input.
     mutating func next() throws(InputError) -> Line? {
+        guard let span = try nextSpan() else { return nil }
+        return Line(bytes: span.tooLong ? [] : Array(buffer[span.range]), number: span.number, tooLong: span.tooLong)
+    }
+
+    /// Calls `body` with the bytes of `span`, the line `nextSpan` last returned.
+    func withBytes<R>(of span: Span, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span.range])) }
+    }
+
+    /// The next line without its line break, as a range of the buffer (no
+    /// copy), or nil at end of input.
+    mutating func nextSpan() throws(InputError) -> Span? {
         var scanFrom = position
         var discarding = false
         while true {
@@ -339,17 +399,17 @@ struct LineReader<Source: ByteSource> {
                 lineNumber += 1
                 if discarding {
                     position = nl + 1
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
                 var end = nl
                 if end > position, buffer[end - 1] == 0x0D { end -= 1 }
                 if end - position > maxLine {
                     position = nl + 1
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = Array(buffer[position..<end])
+                let line = position..<end
                 position = nl + 1
-                return Line(bytes: line, number: lineNumber, tooLong: false)
+                return Span(range: line, number: lineNumber, tooLong: false)
             }
             if buffer.count - position > maxLine {
                 // Drop what we have of an overlong line and keep scanning for its end.
@@ -363,17 +423,17 @@ struct LineReader<Source: ByteSource> {
                 lineNumber += 1
                 if discarding {
                     position = buffer.count
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
                 var end = buffer.count
                 if end > position, buffer[end - 1] == 0x0D { end -= 1 }
                 if end - position > maxLine {
                     position = buffer.count
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = Array(buffer[position..<end])
+                let line = position..<end
                 position = buffer.count
-                return Line(bytes: line, number: lineNumber, tooLong: false)
+                return Span(range: line, number: lineNumber, tooLong: false)
             }
             scanFrom = position + offset
         }

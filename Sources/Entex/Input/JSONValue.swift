@@ -73,7 +73,7 @@ public struct JSONParser {
     /// Deepest nesting accepted; deeper input is an error, not a stack overflow.
     public static let maxDepth = 512
 
-    public private(set) var replacements = 0
+    public internal(set) var replacements = 0
     private var scratch: [UInt8] = []
 
     public init() {}
@@ -100,7 +100,7 @@ public struct JSONParser {
     }
 
     @inline(__always)
-    private func skipSpace(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+    func skipSpace(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
         while i < p.count {
             switch p[i] {
             case 0x20, 0x09, 0x0A, 0x0D: i += 1
@@ -109,7 +109,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(JSONParseError) -> JSONValue {
         guard i < p.count else { throw JSONParseError(message: "unexpected end of JSON", offset: i) }
         switch p[i] {
         case UInt8(ascii: "{"):
@@ -201,7 +201,7 @@ public struct JSONParser {
         return String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
     }
 
-    private mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
+    mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
         let open = i
         i += 1
         // Fast path: no escapes and no control characters up to the closing

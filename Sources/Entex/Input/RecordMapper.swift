@@ -3,7 +3,9 @@
 enum RecordMapper {
     struct Mapped {
         var id: String?
-        var text: String
+        /// The document text as UTF-8 bytes (valid: they come from a Swift
+        /// string or from the clean-text decoder).
+        var text: [UInt8]
         var language: String?
         var date: String?
         var meta: [(key: String, value: JSONValue)]
@@ -91,26 +93,43 @@ enum RecordMapper {
         guard case .object(let members) = value else {
             return .failure(Failure(id: nil, message: "record has no \"text\" field (nor full_text or data.text)"))
         }
+        return map(members, decoded: nil, tweetsOnly: tweetsOnly)
+    }
+
+    /// Maps a record whose first `text` string the JSON Lines fast path
+    /// decoded to bytes: the same result as `map(record.value, …)`, without
+    /// turning the text into a `String` when the record is a plain document.
+    static func map(_ record: ParsedRecordLine, tweetsOnly: Bool) -> Result<[Mapped], Failure> {
+        map(record.members, decoded: record, tweetsOnly: tweetsOnly)
+    }
+
+    private static func map(_ members: [JSONValue.Member], decoded: ParsedRecordLine?,
+                            tweetsOnly: Bool) -> Result<[Mapped], Failure> {
+        // A decoded text's member holds an empty string: still a string,
+        // so the shape and the fields found are those of the full record.
         let fields = Fields(members)
         switch shape(of: fields) {
         case .document?:
             if tweetsOnly { return .failure(Failure(id: fields.id?.scalarText, message: "not a Twitter API v1.1 or v2 object")) }
-            return mapDocument(members, fields).map { [$0] }
+            // The first "text" member is the one decoded, and the one `fields` holds.
+            return mapDocument(members, fields, decodedText: decoded?.textIndex != nil ? decoded?.text : nil).map { [$0] }
         case .tweetV1?:
-            return mapTweetV1(value).map { [$0] }
+            return mapTweetV1(decoded?.value ?? .object(members)).map { [$0] }
         case .tweetV2?:
-            return mapTweetV2(value)
+            return mapTweetV2(decoded?.value ?? .object(members))
         case nil:
             return .failure(Failure(id: fields.id?.scalarText ?? fields.idStr?.scalarText,
                                     message: "record has no \"text\" field (nor full_text or data.text)"))
         }
     }
 
-    private static func mapDocument(_ members: [JSONValue.Member], _ fields: Fields) -> Result<Mapped, Failure> {
+    private static func mapDocument(_ members: [JSONValue.Member], _ fields: Fields,
+                                    decodedText: [UInt8]?) -> Result<Mapped, Failure> {
         let id = fields.id?.scalarText
-        guard let text = fields.text?.stringValue else {
+        guard let string = fields.text?.stringValue else {
             return .failure(Failure(id: id, message: "\"text\" is not a string"))
         }
+        let text = decodedText ?? Array(string.utf8)
         var meta: [(key: String, value: JSONValue)] = []
         for m in members where !Fields.isDocumentField(m.key) {
             meta.append((m.key, m.value))
@@ -141,7 +160,7 @@ enum RecordMapper {
             text = v1Text(tweet)
         }
         guard let text else { return .failure(Failure(id: id, message: "tweet has no text")) }
-        return .success(Mapped(id: id, text: unescapeTwitterHTML(text), language: language(tweet["lang"]),
+        return .success(Mapped(id: id, text: Array(unescapeTwitterHTML(text).utf8), language: language(tweet["lang"]),
                                date: tweet["created_at"]?.stringValue, meta: meta))
     }
 
@@ -159,7 +178,7 @@ enum RecordMapper {
             }
             var meta: [(key: String, value: JSONValue)] = [("source", .string("twitter-v2"))]
             if let author = data["author_id"] { meta.append(("author_id", author)) }
-            out.append(Mapped(id: data["id"]?.scalarText, text: unescapeTwitterHTML(text), language: language(data["lang"]),
+            out.append(Mapped(id: data["id"]?.scalarText, text: Array(unescapeTwitterHTML(text).utf8), language: language(data["lang"]),
                               date: data["created_at"]?.stringValue, meta: meta))
         }
         return .success(out)
