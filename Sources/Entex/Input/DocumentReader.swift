@@ -274,9 +274,6 @@ public struct DocumentReader {
     }
 }
 
-/// Room `LineReader` makes for each read from its source.
-private let lineReaderZeros = [UInt8](repeating: 0, count: 1 << 16)
-
 /// Splits a byte stream into lines without holding more than one line (up
 /// to a limit) in memory.
 struct LineReader<Source: ByteSource> {
@@ -287,10 +284,17 @@ struct LineReader<Source: ByteSource> {
         var tooLong: Bool
     }
 
+    /// Least room made for each read from the source.
+    private static var chunk: Int { 1 << 16 }
+
     let source: Source
     let maxLine: Int
+    /// Bytes read and not yet consumed are `buffer[position..<end]`. The
+    /// array's count is its room, zeroed once when it grows, so that reads
+    /// go straight into it.
     private var buffer: [UInt8] = []
     private var position = 0
+    private var end = 0
     private var atEnd = false
     private var lineNumber = 0
     private var sawFirstChunk = false
@@ -310,36 +314,50 @@ struct LineReader<Source: ByteSource> {
         return last == UInt8(ascii: "{") || last == UInt8(ascii: "[") || last == UInt8(ascii: ",") || last == UInt8(ascii: ":")
     }
 
+    /// Forgets every unconsumed byte (an overlong line being skipped).
+    private mutating func discardAll() {
+        position = 0
+        end = 0
+    }
+
     /// Reads more bytes into the buffer; false at end of input.
     private mutating func fill() throws(InputError) -> Bool {
         guard !atEnd else { return false }
-        if position > 0 && position >= buffer.count / 2 {
-            buffer.removeSubrange(0..<position)
+        if position > 0 && position >= end / 2 {
+            // Move the unconsumed bytes to the front (at most as many as were consumed).
+            let kept = end - position
+            let from = position
+            buffer.withUnsafeMutableBytes { raw in
+                _ = memmove(raw.baseAddress!, raw.baseAddress! + from, kept)
+            }
             position = 0
+            end = kept
         }
-        let chunk = lineReaderZeros.count
-        let old = buffer.count
-        // Appending an array is one copy; `repeatElement` goes byte by byte in debug builds.
-        buffer.append(contentsOf: lineReaderZeros)
+        if buffer.count - end < LineReader.chunk {
+            // Grow by doubling; the zeros are written once, not at every read.
+            let grow = max(LineReader.chunk, buffer.count)
+            buffer += [UInt8](unsafeUninitializedCapacity: grow) { zeros, count in
+                zeros.initialize(repeating: 0)
+                count = grow
+            }
+        }
+        let old = end
         var failure: InputError?
         let n = buffer.withUnsafeMutableBytes { raw -> Int in
             do {
-                return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old..<(old + chunk)]))
+                return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
             } catch {
                 failure = error as? InputError ?? InputError("\(error)")
                 return 0
             }
         }
-        if let failure {
-            buffer.removeSubrange(old...)
-            throw failure
-        }
-        buffer.removeSubrange((old + n)...)
+        if let failure { throw failure }
+        end = old + n
         if n == 0 { atEnd = true; return false }
         if !sawFirstChunk {
             sawFirstChunk = true
             // Skip a UTF-8 byte order mark.
-            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+            if end >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         }
         return true
     }
@@ -348,7 +366,7 @@ struct LineReader<Source: ByteSource> {
     mutating func peekFirstNonBlank() throws(InputError) -> UInt8? {
         var i = position
         while true {
-            while i < buffer.count {
+            while i < end {
                 let b = buffer[i]
                 if b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return b }
                 i += 1
@@ -363,9 +381,10 @@ struct LineReader<Source: ByteSource> {
 
     /// Index of the first line feed in the buffer at or after `start`.
     private func newline(from start: Int) -> Int? {
-        buffer.withUnsafeBufferPointer { p -> Int? in
-            guard start < p.count, let base = p.baseAddress,
-                  let hit = memchr(base + start, 0x0A, p.count - start) else { return nil }
+        let end = self.end
+        return buffer.withUnsafeBufferPointer { p -> Int? in
+            guard start < end, let base = p.baseAddress,
+                  let hit = memchr(base + start, 0x0A, end - start) else { return nil }
             return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
@@ -401,38 +420,37 @@ struct LineReader<Source: ByteSource> {
                     position = nl + 1
                     return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                var end = nl
-                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
-                if end - position > maxLine {
+                var lineEnd = nl
+                if lineEnd > position, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - position > maxLine {
                     position = nl + 1
                     return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = position..<end
+                let line = position..<lineEnd
                 position = nl + 1
                 return Span(range: line, number: lineNumber, tooLong: false)
             }
-            if buffer.count - position > maxLine {
+            if end - position > maxLine {
                 // Drop what we have of an overlong line and keep scanning for its end.
                 discarding = true
-                buffer.removeAll(keepingCapacity: true)
-                position = 0
+                discardAll()
             }
-            let offset = buffer.count - position
+            let offset = end - position
             guard try fill() else {
-                guard position < buffer.count || discarding else { return nil }
+                guard position < end || discarding else { return nil }
                 lineNumber += 1
                 if discarding {
-                    position = buffer.count
+                    position = end
                     return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                var end = buffer.count
-                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
-                if end - position > maxLine {
-                    position = buffer.count
+                var lineEnd = end
+                if lineEnd > position, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - position > maxLine {
+                    position = end
                     return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = position..<end
-                position = buffer.count
+                let line = position..<lineEnd
+                position = end
                 return Span(range: line, number: lineNumber, tooLong: false)
             }
             scanFrom = position + offset
@@ -442,17 +460,14 @@ struct LineReader<Source: ByteSource> {
     /// Everything left, up to `limit` bytes; beyond that the rest is
     /// drained and `truncated` is set.
     mutating func readAll(limit: Int) throws(InputError) -> (bytes: [UInt8], truncated: Bool) {
-        while buffer.count - position <= limit, try fill() {}
-        do {
-            if buffer.count - position > limit {
-                buffer.removeAll()
-                position = 0
-                while try fill() { buffer.removeAll(); position = 0 }
-                return ([], true)
-            }
+        while end - position <= limit, try fill() {}
+        if end - position > limit {
+            discardAll()
+            while try fill() { discardAll() }
+            return ([], true)
         }
-        let bytes = Array(buffer[position...])
-        position = buffer.count
+        let bytes = Array(buffer[position..<end])
+        position = end
         return (bytes, false)
     }
 }

@@ -54,6 +54,8 @@ extension JSONParser {
         guard i < p.count, p[i] == UInt8(ascii: "{") else { return nil }
         i += 1
         var record = ParsedRecordLine(members: [], textIndex: nil, text: [])
+        // Room for a typical record's members at once, rather than growing three times.
+        record.members.reserveCapacity(8)
         var sawText = false
         skipSpace(p, &i)
         if i < p.count && p[i] == UInt8(ascii: "}") {
@@ -62,7 +64,8 @@ extension JSONParser {
             while true {
                 skipSpace(p, &i)
                 guard i < p.count, p[i] == UInt8(ascii: "\"") else { return nil }
-                let key = try parseString(p, &i)
+                let key: String
+                if let known = JSONParser.documentKey(p, &i) { key = known } else { key = try parseString(p, &i) }
                 skipSpace(p, &i)
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { return nil }
                 i += 1
@@ -91,6 +94,29 @@ extension JSONParser {
         return i == p.count ? record : nil
     }
 
+    /// The key at `i` (its opening quote) when it is one a JSON Lines
+    /// document interprets, written plainly: the same string `parseString`
+    /// would make, without decoding it. `i` moves past the closing quote.
+    @inline(__always)
+    static func documentKey(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        let rest = p.count - i
+        if rest >= 6, p[i + 5] == 0x22 {
+            let a = p[i + 1], b = p[i + 2], c = p[i + 3], d = p[i + 4]
+            let key: String
+            if a == UInt8(ascii: "t"), b == UInt8(ascii: "e"), c == UInt8(ascii: "x"), d == UInt8(ascii: "t") { key = "text" }
+            else if a == UInt8(ascii: "l"), b == UInt8(ascii: "a"), c == UInt8(ascii: "n"), d == UInt8(ascii: "g") { key = "lang" }
+            else if a == UInt8(ascii: "d"), b == UInt8(ascii: "a"), c == UInt8(ascii: "t"), d == UInt8(ascii: "e") { key = "date" }
+            else { return nil }
+            i += 6
+            return key
+        }
+        if rest >= 4, p[i + 3] == 0x22, p[i + 1] == UInt8(ascii: "i"), p[i + 2] == UInt8(ascii: "d") {
+            i += 4
+            return "id"
+        }
+        return nil
+    }
+
     /// Decodes the JSON string whose opening quote is at `i` into UTF-8
     /// bytes and moves `i` past its closing quote; nil when the string is
     /// unterminated, holds a control character, a bad or lone-surrogate
@@ -98,81 +124,124 @@ extension JSONParser {
     ///
     /// Escapes never lengthen the text and invalid input is refused, so the
     /// bytes from the quote to the end of `p` bound the result: it is
-    /// written in place, runs between escapes copied whole.
+    /// written straight into the array's storage, runs between escapes copied whole.
     static func decodeCleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> [UInt8]? {
         let n = p.count
-        let base = p.baseAddress!
-        var r = i + 1
-        var clean = true
-        let out = [UInt8](unsafeUninitializedCapacity: n - r) { buffer, count in
-            let dst = buffer.baseAddress!
-            var w = 0
-            decoding: while true {
-                let start = r
-                // Eight bytes at a time while none is '"', '\\' or a control character.
-                while r + 8 <= n, !mayEndPlainRun(UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)) {
-                    r += 8
-                }
-                while r < n {
-                    let b = base[r]
-                    if b == 0x22 || b == 0x5C || b < 0x20 { break }
-                    r += 1
-                }
-                if r > start {
-                    (dst + w).update(from: base + start, count: r - start)
-                    w += r - start
-                }
-                guard r < n, base[r] != 0x22 else { break decoding }
-                guard base[r] == 0x5C, r + 1 < n else { clean = false; break decoding }
-                let escaped: UInt8
-                switch base[r + 1] {
-                case UInt8(ascii: "\""): escaped = 0x22
-                case UInt8(ascii: "\\"): escaped = 0x5C
-                case UInt8(ascii: "/"): escaped = 0x2F
-                case UInt8(ascii: "b"): escaped = 0x08
-                case UInt8(ascii: "f"): escaped = 0x0C
-                case UInt8(ascii: "n"): escaped = 0x0A
-                case UInt8(ascii: "r"): escaped = 0x0D
-                case UInt8(ascii: "t"): escaped = 0x09
-                case UInt8(ascii: "u"):
-                    guard var scalar = hexQuad(p, r + 2) else { clean = false; break decoding }
-                    r += 6
-                    if scalar >= 0xD800 && scalar <= 0xDFFF {
-                        // Only a high surrogate with an escaped low one after it is clean.
-                        guard scalar <= 0xDBFF, r + 6 <= n, base[r] == 0x5C, base[r + 1] == UInt8(ascii: "u"),
-                              let low = hexQuad(p, r + 2), low >= 0xDC00, low <= 0xDFFF else {
-                            clean = false
-                            break decoding
-                        }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        r += 6
-                    }
-                    w += encodeUTF8(scalar, into: dst + w)
-                    continue decoding
-                default:
-                    clean = false
-                    break decoding
-                }
-                dst[w] = escaped
-                w += 1
-                r += 2
-            }
-            if clean, r >= n { clean = false }
-            if clean, UTF8Repair.firstInvalid(UnsafeBufferPointer(start: dst, count: w)) != nil { clean = false }
-            count = clean ? w : 0
+        let from = i + 1
+        guard from < n else { return nil }
+        var closingQuote = -1
+        let out = [UInt8](unsafeUninitializedCapacity: n - from) { buffer, count in
+            count = 0
+            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return }
+            count = done.written
+            closingQuote = done.closingQuote
         }
-        guard clean else { return nil }
-        i = r + 1
+        guard closingQuote >= 0 else { return nil }
+        i = closingQuote + 1
         return out
     }
 
-    /// The value of four hex digits at `at`, or nil.
+    /// The loop of `decodeCleanString` on plain pointers and local
+    /// positions (nothing captured, so they stay in registers): the number
+    /// of bytes written and where the closing quote is, or nil.
     @inline(__always)
-    private static func hexQuad(_ p: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
-        guard at + 4 <= p.count else { return nil }
+    private static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
+                                    into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        var r = from
+        var w = 0
+        while true {
+            let start = r
+            // Sixteen bytes at a time while none is '"', '\\' or a control
+            // character; the lowest flagged byte of a word is exact, so the
+            // run's end is found without going back byte by byte.
+            var seen: UInt64 = 0
+            var stopped = false
+            while r &+ 16 <= n {
+                let a = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)
+                let b = UnsafeRawPointer(base + r + 8).loadUnaligned(as: UInt64.self)
+                seen |= a | b
+                let fa = plainRunEnds(a), fb = plainRunEnds(b)
+                if fa | fb != 0 {
+                    r &+= fa != 0 ? fa.trailingZeroBitCount &>> 3 : 8 &+ fb.trailingZeroBitCount &>> 3
+                    stopped = true
+                    break
+                }
+                r &+= 16
+            }
+            if !stopped {
+                while r < n {
+                    let b = base[r]
+                    if b == 0x22 || b == 0x5C || b < 0x20 { break }
+                    seen |= UInt64(b)
+                    r &+= 1
+                }
+            }
+            if r > start {
+                // Only a run with a byte >= 0x80 can hold invalid UTF-8. Checking
+                // runs one by one is checking the whole text: an escape writes a
+                // complete scalar, which neither ends a sequence begun before
+                // it nor is continued by the bytes after it.
+                if seen & 0x8080_8080_8080_8080 != 0,
+                   UTF8Repair.firstInvalid(UnsafeBufferPointer(start: base + start, count: r &- start)) != nil {
+                    return nil
+                }
+                (dst + w).update(from: base + start, count: r &- start)
+                w &+= r &- start
+            }
+            guard r < n else { return nil }
+            if base[r] == 0x22 { return (w, r) }
+            guard base[r] == 0x5C, r &+ 1 < n else { return nil }
+            let escaped: UInt8
+            switch base[r &+ 1] {
+            case UInt8(ascii: "\""): escaped = 0x22
+            case UInt8(ascii: "\\"): escaped = 0x5C
+            case UInt8(ascii: "/"): escaped = 0x2F
+            case UInt8(ascii: "b"): escaped = 0x08
+            case UInt8(ascii: "f"): escaped = 0x0C
+            case UInt8(ascii: "n"): escaped = 0x0A
+            case UInt8(ascii: "r"): escaped = 0x0D
+            case UInt8(ascii: "t"): escaped = 0x09
+            case UInt8(ascii: "u"):
+                guard var scalar = hexQuad(base, r &+ 2, n) else { return nil }
+                r &+= 6
+                if scalar >= 0xD800 && scalar <= 0xDFFF {
+                    // Only a high surrogate with an escaped low one after it is clean.
+                    guard scalar <= 0xDBFF, r &+ 6 <= n, base[r] == 0x5C, base[r &+ 1] == UInt8(ascii: "u"),
+                          let low = hexQuad(base, r &+ 2, n), low >= 0xDC00, low <= 0xDFFF else { return nil }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    r &+= 6
+                }
+                w &+= encodeUTF8(scalar, into: dst + w)
+                continue
+            default:
+                return nil
+            }
+            dst[w] = escaped
+            w &+= 1
+            r &+= 2
+        }
+    }
+
+    /// The bytes of `w` that are a control character, '"' or '\\', each
+    /// marked by its high bit. The lowest mark is exact; marks above it may
+    /// be false (a borrow), which is why only the lowest is used.
+    @inline(__always)
+    static func plainRunEnds(_ w: UInt64) -> UInt64 {
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let flagged = ((w &- 0x2020_2020_2020_2020) & ~w)
+            | ((quote &- 0x0101_0101_0101_0101) & ~quote)
+            | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+        return flagged & 0x8080_8080_8080_8080
+    }
+
+    /// The value of the four hex digits at `at` (of `n` bytes), or nil.
+    @inline(__always)
+    private static func hexQuad(_ base: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> UInt32? {
+        guard at + 4 <= n else { return nil }
         var value: UInt32 = 0
         for k in 0..<4 {
-            let c = p[at + k]
+            let c = base[at + k]
             let digit: UInt32
             switch c {
             case 0x30...0x39: digit = UInt32(c - 0x30)
