@@ -144,7 +144,23 @@ final class JSONLinesFastPathTests: XCTestCase {
             let line = randomLine(&g)
             var fastParser = JSONParser()
             var fullParser = JSONParser()
+            fullParser.decodesEscapesInOnePass = false
             let full = try? fullParser.parse(line)
+            // The one-pass decoding of escaped strings in the full parser changes nothing either.
+            var onePass = JSONParser()
+            let onePassResult = Result { () throws(JSONParseError) in try onePass.parse(line) }
+            var byteByByte = JSONParser()
+            byteByByte.decodesEscapesInOnePass = false
+            let byteByByteResult = Result { () throws(JSONParseError) in try byteByByte.parse(line) }
+            switch (onePassResult, byteByByteResult) {
+            case (.success(let a), .success(let b)):
+                XCTAssertEqual(a, b, String(decoding: line, as: UTF8.self))
+                XCTAssertEqual(onePass.replacements, byteByByte.replacements, String(decoding: line, as: UTF8.self))
+            case (.failure(let a), .failure(let b)):
+                XCTAssertEqual(a.description, b.description, String(decoding: line, as: UTF8.self))
+            default:
+                XCTFail("one parser failed, the other did not: \(String(decoding: line, as: UTF8.self))")
+            }
             let fast = line.withUnsafeBufferPointer { fastParser.parseRecordLine($0) }
             guard let fast else { continue }
             fastCount += 1
@@ -244,6 +260,36 @@ final class JSONLinesFastPathTests: XCTestCase {
         // Over and under the limit (the line is 1,000,021 bytes, its text 899,998).
         try assertBothPathsAgree(long, format: .jsonl, maxDocumentBytes: 950_000)
         try assertBothPathsAgree(long, format: .jsonl, maxDocumentBytes: 1 << 20)
+    }
+
+    /// `UTF8Repair.firstInvalid` (which skips ASCII by words and takes
+    /// two-byte sequences first) against a byte-by-byte walk with
+    /// `sequenceLength`, and against the standard library's validation.
+    func testFirstInvalidAgreesWithAByteByByteWalk() {
+        var g = SeededGenerator(seed: 99)
+        let pieces: [[UInt8]] = [Array("abcdefgh".utf8), Array("a".utf8), Array("ñ".utf8), Array("€".utf8), Array("😀".utf8),
+                                 [0x80], [0xC3], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+                                 [0xF0, 0x9F, 0x98], [0xFF], [0xDF, 0xBF], [0xC2, 0x80]]
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...20, using: &g) {
+                // Mostly valid pieces, so that invalid ones turn up at every position.
+                bytes += pieces[Int.random(in: 0..<(Int.random(in: 0..<8, using: &g) == 0 ? pieces.count : 5), using: &g)]
+            }
+            let expected: Int? = bytes.withUnsafeBufferPointer { p in
+                var i = 0
+                while i < p.count {
+                    var subpart = 0
+                    let length = UTF8Repair.sequenceLength(p, i, subpart: &subpart)
+                    if length == 0 { return i }
+                    i += length
+                }
+                return nil
+            }
+            let found = bytes.withUnsafeBufferPointer { UTF8Repair.firstInvalid($0) }
+            XCTAssertEqual(found, expected, "\(bytes)")
+            XCTAssertEqual(found == nil, String(validating: bytes, as: UTF8.self) != nil, "\(bytes)")
+        }
     }
 
     func testCorpusFilesGiveTheSameRecordsOnBothPaths() throws {

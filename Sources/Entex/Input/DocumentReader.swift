@@ -62,8 +62,9 @@ public struct DocumentReader {
     public static let defaultMaxDocumentBytes = 32 << 20
 
     /// Whether JSON Lines records go through `JSONParser.parseRecordLine`
-    /// (text decoded straight to bytes) before the full parser. Off only in
-    /// tests that check both paths give the same records.
+    /// (text decoded straight to bytes) before the full parser, and the
+    /// parser decodes escaped strings in one pass. Off only in tests that
+    /// check both paths give the same records.
     var usesRecordFastPath = true
 
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
@@ -131,6 +132,7 @@ public struct DocumentReader {
     private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
+        parser.decodesEscapesInOnePass = usesRecordFastPath
         if first == UInt8(ascii: "[") {
             // One JSON array of records over any number of lines.
             let whole = try lines.readAll(limit: maxJSONBytes)

@@ -145,7 +145,7 @@ extension JSONParser {
     /// positions (nothing captured, so they stay in registers): the number
     /// of bytes written and where the closing quote is, or nil.
     @inline(__always)
-    private static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
+    static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
                                     into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
         var r = from
         var w = 0
