@@ -22,34 +22,49 @@ enum RecordMapper {
     /// fields depend on, found in one pass over the members (the first of
     /// each name, as `JSONValue`'s subscript finds it).
     struct Fields {
-        var data: JSONValue?
-        var text: JSONValue?
-        var fullText: JSONValue?
-        var extendedTweet: JSONValue?
-        var retweetedStatus: JSONValue?
-        var idStr: JSONValue?
-        var user: JSONValue?
-        var id: JSONValue?
-        var lang: JSONValue?
-        var date: JSONValue?
+        /// The record's members; the fields below are positions in it (-1:
+        /// absent), so that finding and copying them retains nothing.
+        private let members: [JSONValue.Member]
+        private var dataAt = -1, textAt = -1, fullTextAt = -1, extendedTweetAt = -1, retweetedStatusAt = -1
+        private var idStrAt = -1, userAt = -1, idAt = -1, langAt = -1, dateAt = -1
+
+        var data: JSONValue? { value(at: dataAt) }
+        var text: JSONValue? { value(at: textAt) }
+        var id: JSONValue? { value(at: idAt) }
+        var idStr: JSONValue? { value(at: idStrAt) }
+        var lang: JSONValue? { value(at: langAt) }
+        var date: JSONValue? { value(at: dateAt) }
+        var hasText: Bool { textAt >= 0 }
+        /// Whether one of the members only a v1.1 tweet has is present.
+        var hasTweetKey: Bool {
+            fullTextAt >= 0 || extendedTweetAt >= 0 || retweetedStatusAt >= 0 || idStrAt >= 0 || userAt >= 0
+        }
+        /// Whether a v1.1 tweet's text can come from one of the members.
+        var hasTweetText: Bool {
+            textAt >= 0 || fullTextAt >= 0 || extendedTweetAt >= 0 || retweetedStatusAt >= 0
+        }
+
+        @inline(__always)
+        private func value(at index: Int) -> JSONValue? { index >= 0 ? members[index].value : nil }
 
         init(_ members: [JSONValue.Member]) {
-            for m in members {
+            self.members = members
+            for (n, m) in members.enumerated() {
                 // Names are told apart by length first, so most keys cost one
                 // comparison at most.
                 let key = m.key
                 switch key.utf8.count {
-                case 2: if key == "id", id == nil { id = m.value }
+                case 2: if key == "id", idAt < 0 { idAt = n }
                 case 4:
-                    if key == "text" { if text == nil { text = m.value } }
-                    else if key == "data" { if data == nil { data = m.value } }
-                    else if key == "lang" { if lang == nil { lang = m.value } }
-                    else if key == "date" { if date == nil { date = m.value } }
-                    else if key == "user", user == nil { user = m.value }
-                case 6: if key == "id_str", idStr == nil { idStr = m.value }
-                case 9: if key == "full_text", fullText == nil { fullText = m.value }
-                case 14: if key == "extended_tweet", extendedTweet == nil { extendedTweet = m.value }
-                case 16: if key == "retweeted_status", retweetedStatus == nil { retweetedStatus = m.value }
+                    if key == "text" { if textAt < 0 { textAt = n } }
+                    else if key == "data" { if dataAt < 0 { dataAt = n } }
+                    else if key == "lang" { if langAt < 0 { langAt = n } }
+                    else if key == "date" { if dateAt < 0 { dateAt = n } }
+                    else if key == "user", userAt < 0 { userAt = n }
+                case 6: if key == "id_str", idStrAt < 0 { idStrAt = n }
+                case 9: if key == "full_text", fullTextAt < 0 { fullTextAt = n }
+                case 14: if key == "extended_tweet", extendedTweetAt < 0 { extendedTweetAt = n }
+                case 16: if key == "retweeted_status", retweetedStatusAt < 0 { retweetedStatusAt = n }
                 default: break
                 }
             }
@@ -73,14 +88,13 @@ enum RecordMapper {
     }
 
     static func shape(of f: Fields) -> Shape? {
-        if let data = f.data, data.isObject || isArrayOfObjects(data) {
-            if f.text == nil { return .tweetV2 }
+        if !f.hasText, let data = f.data, data.isObject || isArrayOfObjects(data) {
+            return .tweetV2
         }
-        let tweetKey = f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil || f.idStr != nil || f.user != nil
-        if tweetKey, f.text != nil || f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil {
+        if f.hasTweetKey, f.hasTweetText {
             return .tweetV1
         }
-        if f.text != nil { return .document }
+        if f.hasText { return .document }
         return nil
     }
 
