@@ -61,6 +61,12 @@ public struct DocumentReader {
 
     public static let defaultMaxDocumentBytes = 32 << 20
 
+    /// Whether JSON Lines records go through `JSONParser.parseRecordLine`
+    /// (text decoded straight to bytes) before the full parser, and the
+    /// parser decodes escaped strings in one pass. Off only in tests that
+    /// check both paths give the same records.
+    var usesRecordFastPath = true
+
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
         self.format = format
@@ -110,13 +116,23 @@ public struct DocumentReader {
                       source: sourceName, line: line)
     }
 
-    private func isBlank(_ bytes: [UInt8]) -> Bool {
+    private func isBlank(_ bytes: some Sequence<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+    }
+
+    /// What one JSON Lines line turned out to be.
+    private enum LineOutcome {
+        case blank
+        /// A record the fast path parsed.
+        case parsed(ParsedRecordLine)
+        /// Anything else, copied for the full parser.
+        case other([UInt8])
     }
 
     private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
+        parser.decodesEscapesInOnePass = usesRecordFastPath
         if first == UInt8(ascii: "[") {
             // One JSON array of records over any number of lines.
             let whole = try lines.readAll(limit: maxJSONBytes)
@@ -145,13 +161,30 @@ public struct DocumentReader {
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
                                emit: (InputRecord) -> Void) throws(InputError) {
         var mayOpenMultiline = firstMayOpenMultiline
-        while let line = try lines.next() {
-            if line.tooLong {
-                emit(.failure(tooLong(line.number)))
+        let fastPath = usesRecordFastPath
+        while let span = try lines.nextSpan() {
+            if span.tooLong {
+                emit(.failure(tooLong(span.number)))
                 mayOpenMultiline = false
                 continue
             }
-            if isBlank(line.bytes) { continue }
+            // The line is parsed where it lies in the reader's buffer; only a
+            // record the fast path leaves to the full parser is copied out.
+            let outcome = lines.withBytes(of: span) { p -> LineOutcome in
+                if isBlank(p) { return .blank }
+                if fastPath, let record = parser.parseRecordLine(p) { return .parsed(record) }
+                return .other(Array(p))
+            }
+            let line: (bytes: [UInt8], number: Int)
+            switch outcome {
+            case .blank: continue
+            case .parsed(let record):
+                mayOpenMultiline = false
+                mapRecord(RecordMapper.map(record, tweetsOnly: tweetsOnly), line: span.number, index: span.number,
+                          replacements: parser.replacements, emit: emit)
+                continue
+            case .other(let bytes): line = (bytes, span.number)
+            }
             defer { mayOpenMultiline = false }
             do {
                 let value = try parser.parse(line.bytes)
@@ -201,28 +234,37 @@ public struct DocumentReader {
     /// Turns one JSON record into documents (a v2 response may hold several).
     func mapRecord(_ value: JSONValue, line: Int?, index: Int, replacements: Int, tweetsOnly: Bool,
                    emit: (InputRecord) -> Void) {
-        let fallbackID = idPrefix + String(index)
+        guard case .object = value else {
+            emit(.failure(RecordFailure(id: idPrefix + String(index), message: "record is not a JSON object",
+                                        source: sourceName, line: line)))
+            return
+        }
+        mapRecord(RecordMapper.map(value, tweetsOnly: tweetsOnly), line: line, index: index,
+                  replacements: replacements, emit: emit)
+    }
+
+    /// Emits the documents of one mapped JSON object, or its failure.
+    private func mapRecord(_ mapped: Result<[RecordMapper.Mapped], RecordMapper.Failure>, line: Int?, index: Int,
+                           replacements: Int, emit: (InputRecord) -> Void) {
+        // Most records carry their own id: the one made from the position is made only when needed.
+        var fallbackID: String { idPrefix + String(index) }
         func fail(_ message: String, id: String? = nil) {
             emit(.failure(RecordFailure(id: id ?? fallbackID, message: message, source: sourceName, line: line)))
         }
-        guard case .object = value else {
-            fail("record is not a JSON object")
-            return
-        }
         let records: [RecordMapper.Mapped]
-        switch RecordMapper.map(value, tweetsOnly: tweetsOnly) {
+        switch mapped {
         case .success(let mapped): records = mapped
         case .failure(let error): fail(error.message, id: error.id)
             return
         }
         for (n, record) in records.enumerated() {
             let id = record.id ?? (records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID)
-            let bytes = Array(record.text.utf8)
+            let bytes = record.text
             if bytes.count > maxDocumentBytes {
                 fail("document exceeds the maximum size of \(maxDocumentBytes) bytes", id: id)
                 continue
             }
-            // A Swift string's bytes are valid UTF-8: no second check.
+            // A Swift string's bytes, or bytes the fast path validated: no second check.
             var doc = Document(id: id, validUTF8: bytes, language: record.language, date: record.date,
                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index))
             if replacements > 0 {
@@ -234,9 +276,6 @@ public struct DocumentReader {
     }
 }
 
-/// Room `LineReader` makes for each read from its source.
-private let lineReaderZeros = [UInt8](repeating: 0, count: 1 << 16)
-
 /// Splits a byte stream into lines without holding more than one line (up
 /// to a limit) in memory.
 struct LineReader<Source: ByteSource> {
@@ -247,10 +286,17 @@ struct LineReader<Source: ByteSource> {
         var tooLong: Bool
     }
 
+    /// Least room made for each read from the source.
+    private static var chunk: Int { 1 << 16 }
+
     let source: Source
     let maxLine: Int
+    /// Bytes read and not yet consumed are `buffer[position..<end]`. The
+    /// array's count is its room, zeroed once when it grows, so that reads
+    /// go straight into it.
     private var buffer: [UInt8] = []
     private var position = 0
+    private var end = 0
     private var atEnd = false
     private var lineNumber = 0
     private var sawFirstChunk = false
@@ -270,36 +316,50 @@ struct LineReader<Source: ByteSource> {
         return last == UInt8(ascii: "{") || last == UInt8(ascii: "[") || last == UInt8(ascii: ",") || last == UInt8(ascii: ":")
     }
 
+    /// Forgets every unconsumed byte (an overlong line being skipped).
+    private mutating func discardAll() {
+        position = 0
+        end = 0
+    }
+
     /// Reads more bytes into the buffer; false at end of input.
     private mutating func fill() throws(InputError) -> Bool {
         guard !atEnd else { return false }
-        if position > 0 && position >= buffer.count / 2 {
-            buffer.removeSubrange(0..<position)
+        if position > 0 && position >= end / 2 {
+            // Move the unconsumed bytes to the front (at most as many as were consumed).
+            let kept = end - position
+            let from = position
+            buffer.withUnsafeMutableBytes { raw in
+                _ = memmove(raw.baseAddress!, raw.baseAddress! + from, kept)
+            }
             position = 0
+            end = kept
         }
-        let chunk = lineReaderZeros.count
-        let old = buffer.count
-        // Appending an array is one copy; `repeatElement` goes byte by byte in debug builds.
-        buffer.append(contentsOf: lineReaderZeros)
+        if buffer.count - end < LineReader.chunk {
+            // Grow by doubling; the zeros are written once, not at every read.
+            let grow = max(LineReader.chunk, buffer.count)
+            buffer += [UInt8](unsafeUninitializedCapacity: grow) { zeros, count in
+                zeros.initialize(repeating: 0)
+                count = grow
+            }
+        }
+        let old = end
         var failure: InputError?
         let n = buffer.withUnsafeMutableBytes { raw -> Int in
             do {
-                return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old..<(old + chunk)]))
+                return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
             } catch {
                 failure = error as? InputError ?? InputError("\(error)")
                 return 0
             }
         }
-        if let failure {
-            buffer.removeSubrange(old...)
-            throw failure
-        }
-        buffer.removeSubrange((old + n)...)
+        if let failure { throw failure }
+        end = old + n
         if n == 0 { atEnd = true; return false }
         if !sawFirstChunk {
             sawFirstChunk = true
             // Skip a UTF-8 byte order mark.
-            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+            if end >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         }
         return true
     }
@@ -308,7 +368,7 @@ struct LineReader<Source: ByteSource> {
     mutating func peekFirstNonBlank() throws(InputError) -> UInt8? {
         var i = position
         while true {
-            while i < buffer.count {
+            while i < end {
                 let b = buffer[i]
                 if b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return b }
                 i += 1
@@ -323,15 +383,36 @@ struct LineReader<Source: ByteSource> {
 
     /// Index of the first line feed in the buffer at or after `start`.
     private func newline(from start: Int) -> Int? {
-        buffer.withUnsafeBufferPointer { p -> Int? in
-            guard start < p.count, let base = p.baseAddress,
-                  let hit = memchr(base + start, 0x0A, p.count - start) else { return nil }
+        let end = self.end
+        return buffer.withUnsafeBufferPointer { p -> Int? in
+            guard start < end, let base = p.baseAddress,
+                  let hit = memchr(base + start, 0x0A, end - start) else { return nil }
             return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
 
+    /// A line as a range of the reader's buffer: valid until the next read.
+    struct Span {
+        var range: Range<Int>
+        var number: Int
+        /// The line was longer than the limit; its bytes were discarded.
+        var tooLong: Bool
+    }
+
     /// The next line without its line break, or nil at end of input.
     mutating func next() throws(InputError) -> Line? {
+        guard let span = try nextSpan() else { return nil }
+        return Line(bytes: span.tooLong ? [] : Array(buffer[span.range]), number: span.number, tooLong: span.tooLong)
+    }
+
+    /// Calls `body` with the bytes of `span`, the line `nextSpan` last returned.
+    func withBytes<R>(of span: Span, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span.range])) }
+    }
+
+    /// The next line without its line break, as a range of the buffer (no
+    /// copy), or nil at end of input.
+    mutating func nextSpan() throws(InputError) -> Span? {
         var scanFrom = position
         var discarding = false
         while true {
@@ -339,41 +420,40 @@ struct LineReader<Source: ByteSource> {
                 lineNumber += 1
                 if discarding {
                     position = nl + 1
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                var end = nl
-                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
-                if end - position > maxLine {
+                var lineEnd = nl
+                if lineEnd > position, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - position > maxLine {
                     position = nl + 1
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = Array(buffer[position..<end])
+                let line = position..<lineEnd
                 position = nl + 1
-                return Line(bytes: line, number: lineNumber, tooLong: false)
+                return Span(range: line, number: lineNumber, tooLong: false)
             }
-            if buffer.count - position > maxLine {
+            if end - position > maxLine {
                 // Drop what we have of an overlong line and keep scanning for its end.
                 discarding = true
-                buffer.removeAll(keepingCapacity: true)
-                position = 0
+                discardAll()
             }
-            let offset = buffer.count - position
+            let offset = end - position
             guard try fill() else {
-                guard position < buffer.count || discarding else { return nil }
+                guard position < end || discarding else { return nil }
                 lineNumber += 1
                 if discarding {
-                    position = buffer.count
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                    position = end
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                var end = buffer.count
-                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
-                if end - position > maxLine {
-                    position = buffer.count
-                    return Line(bytes: [], number: lineNumber, tooLong: true)
+                var lineEnd = end
+                if lineEnd > position, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - position > maxLine {
+                    position = end
+                    return Span(range: 0..<0, number: lineNumber, tooLong: true)
                 }
-                let line = Array(buffer[position..<end])
-                position = buffer.count
-                return Line(bytes: line, number: lineNumber, tooLong: false)
+                let line = position..<lineEnd
+                position = end
+                return Span(range: line, number: lineNumber, tooLong: false)
             }
             scanFrom = position + offset
         }
@@ -382,17 +462,14 @@ struct LineReader<Source: ByteSource> {
     /// Everything left, up to `limit` bytes; beyond that the rest is
     /// drained and `truncated` is set.
     mutating func readAll(limit: Int) throws(InputError) -> (bytes: [UInt8], truncated: Bool) {
-        while buffer.count - position <= limit, try fill() {}
-        do {
-            if buffer.count - position > limit {
-                buffer.removeAll()
-                position = 0
-                while try fill() { buffer.removeAll(); position = 0 }
-                return ([], true)
-            }
+        while end - position <= limit, try fill() {}
+        if end - position > limit {
+            discardAll()
+            while try fill() { discardAll() }
+            return ([], true)
         }
-        let bytes = Array(buffer[position...])
-        position = buffer.count
+        let bytes = Array(buffer[position..<end])
+        position = end
         return (bytes, false)
     }
 }

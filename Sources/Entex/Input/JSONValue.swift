@@ -73,8 +73,13 @@ public struct JSONParser {
     /// Deepest nesting accepted; deeper input is an error, not a stack overflow.
     public static let maxDepth = 512
 
-    public private(set) var replacements = 0
+    public internal(set) var replacements = 0
     private var scratch: [UInt8] = []
+    /// Whether a string with escapes is first tried with `decodeClean` (one
+    /// pass) before the byte-by-byte loop. Off only in tests that compare the two.
+    var decodesEscapesInOnePass = true
+    /// Room for `decodeClean` (its count is its size, kept between strings).
+    private var cleanScratch: [UInt8] = []
 
     public init() {}
 
@@ -100,7 +105,7 @@ public struct JSONParser {
     }
 
     @inline(__always)
-    private func skipSpace(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+    func skipSpace(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
         while i < p.count {
             switch p[i] {
             case 0x20, 0x09, 0x0A, 0x0D: i += 1
@@ -109,7 +114,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(JSONParseError) -> JSONValue {
         guard i < p.count else { throw JSONParseError(message: "unexpected end of JSON", offset: i) }
         switch p[i] {
         case UInt8(ascii: "{"):
@@ -201,7 +206,7 @@ public struct JSONParser {
         return String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
     }
 
-    private mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
+    mutating func parseString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
         let open = i
         i += 1
         // Fast path: no escapes and no control characters up to the closing
@@ -237,6 +242,8 @@ public struct JSONParser {
                 return s
             }
             // Invalid UTF-8: the slow path below replaces it and counts the replacements.
+        } else if decodesEscapesInOnePass, let s = decodeEscapedClean(p, &i) {
+            return s
         }
         scratch.removeAll(keepingCapacity: true)
         while true {
@@ -309,6 +316,27 @@ public struct JSONParser {
             }
         }
         return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// A string with escapes and nothing to repair or reject, decoded in
+    /// one pass (`i` is past its opening quote, and moves past its closing
+    /// one); nil, leaving `i` alone, for anything else: the byte-by-byte
+    /// loop of `parseString` then reports or repairs it.
+    private mutating func decodeEscapedClean(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        let from = i
+        let room = p.count - from
+        guard room > 0 else { return nil }
+        if cleanScratch.count < room {
+            cleanScratch = [UInt8](repeating: 0, count: max(room, 2 * cleanScratch.count, 256))
+        }
+        let result: String? = cleanScratch.withUnsafeMutableBufferPointer { buffer in
+            guard let done = JSONParser.decodeClean(p.baseAddress!, from: from, count: p.count, into: buffer.baseAddress!) else {
+                return nil
+            }
+            i = done.closingQuote + 1
+            return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress!, count: done.written), as: UTF8.self)
+        }
+        return result
     }
 
     /// Whether any of the 8 bytes of `w` is a control character, '"' or

@@ -3,7 +3,9 @@
 enum RecordMapper {
     struct Mapped {
         var id: String?
-        var text: String
+        /// The document text as UTF-8 bytes (valid: they come from a Swift
+        /// string or from the clean-text decoder).
+        var text: [UInt8]
         var language: String?
         var date: String?
         var meta: [(key: String, value: JSONValue)]
@@ -20,34 +22,49 @@ enum RecordMapper {
     /// fields depend on, found in one pass over the members (the first of
     /// each name, as `JSONValue`'s subscript finds it).
     struct Fields {
-        var data: JSONValue?
-        var text: JSONValue?
-        var fullText: JSONValue?
-        var extendedTweet: JSONValue?
-        var retweetedStatus: JSONValue?
-        var idStr: JSONValue?
-        var user: JSONValue?
-        var id: JSONValue?
-        var lang: JSONValue?
-        var date: JSONValue?
+        /// The record's members; the fields below are positions in it (-1:
+        /// absent), so that finding and copying them retains nothing.
+        private let members: [JSONValue.Member]
+        private var dataAt = -1, textAt = -1, fullTextAt = -1, extendedTweetAt = -1, retweetedStatusAt = -1
+        private var idStrAt = -1, userAt = -1, idAt = -1, langAt = -1, dateAt = -1
+
+        var data: JSONValue? { value(at: dataAt) }
+        var text: JSONValue? { value(at: textAt) }
+        var id: JSONValue? { value(at: idAt) }
+        var idStr: JSONValue? { value(at: idStrAt) }
+        var lang: JSONValue? { value(at: langAt) }
+        var date: JSONValue? { value(at: dateAt) }
+        var hasText: Bool { textAt >= 0 }
+        /// Whether one of the members only a v1.1 tweet has is present.
+        var hasTweetKey: Bool {
+            fullTextAt >= 0 || extendedTweetAt >= 0 || retweetedStatusAt >= 0 || idStrAt >= 0 || userAt >= 0
+        }
+        /// Whether a v1.1 tweet's text can come from one of the members.
+        var hasTweetText: Bool {
+            textAt >= 0 || fullTextAt >= 0 || extendedTweetAt >= 0 || retweetedStatusAt >= 0
+        }
+
+        @inline(__always)
+        private func value(at index: Int) -> JSONValue? { index >= 0 ? members[index].value : nil }
 
         init(_ members: [JSONValue.Member]) {
-            for m in members {
+            self.members = members
+            for (n, m) in members.enumerated() {
                 // Names are told apart by length first, so most keys cost one
                 // comparison at most.
                 let key = m.key
                 switch key.utf8.count {
-                case 2: if key == "id", id == nil { id = m.value }
+                case 2: if key == "id", idAt < 0 { idAt = n }
                 case 4:
-                    if key == "text" { if text == nil { text = m.value } }
-                    else if key == "data" { if data == nil { data = m.value } }
-                    else if key == "lang" { if lang == nil { lang = m.value } }
-                    else if key == "date" { if date == nil { date = m.value } }
-                    else if key == "user", user == nil { user = m.value }
-                case 6: if key == "id_str", idStr == nil { idStr = m.value }
-                case 9: if key == "full_text", fullText == nil { fullText = m.value }
-                case 14: if key == "extended_tweet", extendedTweet == nil { extendedTweet = m.value }
-                case 16: if key == "retweeted_status", retweetedStatus == nil { retweetedStatus = m.value }
+                    if key == "text" { if textAt < 0 { textAt = n } }
+                    else if key == "data" { if dataAt < 0 { dataAt = n } }
+                    else if key == "lang" { if langAt < 0 { langAt = n } }
+                    else if key == "date" { if dateAt < 0 { dateAt = n } }
+                    else if key == "user", userAt < 0 { userAt = n }
+                case 6: if key == "id_str", idStrAt < 0 { idStrAt = n }
+                case 9: if key == "full_text", fullTextAt < 0 { fullTextAt = n }
+                case 14: if key == "extended_tweet", extendedTweetAt < 0 { extendedTweetAt = n }
+                case 16: if key == "retweeted_status", retweetedStatusAt < 0 { retweetedStatusAt = n }
                 default: break
                 }
             }
@@ -71,14 +88,13 @@ enum RecordMapper {
     }
 
     static func shape(of f: Fields) -> Shape? {
-        if let data = f.data, data.isObject || isArrayOfObjects(data) {
-            if f.text == nil { return .tweetV2 }
+        if !f.hasText, let data = f.data, data.isObject || isArrayOfObjects(data) {
+            return .tweetV2
         }
-        let tweetKey = f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil || f.idStr != nil || f.user != nil
-        if tweetKey, f.text != nil || f.fullText != nil || f.extendedTweet != nil || f.retweetedStatus != nil {
+        if f.hasTweetKey, f.hasTweetText {
             return .tweetV1
         }
-        if f.text != nil { return .document }
+        if f.hasText { return .document }
         return nil
     }
 
@@ -91,26 +107,43 @@ enum RecordMapper {
         guard case .object(let members) = value else {
             return .failure(Failure(id: nil, message: "record has no \"text\" field (nor full_text or data.text)"))
         }
+        return map(members, decoded: nil, tweetsOnly: tweetsOnly)
+    }
+
+    /// Maps a record whose first `text` string the JSON Lines fast path
+    /// decoded to bytes: the same result as `map(record.value, …)`, without
+    /// turning the text into a `String` when the record is a plain document.
+    static func map(_ record: ParsedRecordLine, tweetsOnly: Bool) -> Result<[Mapped], Failure> {
+        map(record.members, decoded: record, tweetsOnly: tweetsOnly)
+    }
+
+    private static func map(_ members: [JSONValue.Member], decoded: ParsedRecordLine?,
+                            tweetsOnly: Bool) -> Result<[Mapped], Failure> {
+        // A decoded text's member holds an empty string: still a string,
+        // so the shape and the fields found are those of the full record.
         let fields = Fields(members)
         switch shape(of: fields) {
         case .document?:
             if tweetsOnly { return .failure(Failure(id: fields.id?.scalarText, message: "not a Twitter API v1.1 or v2 object")) }
-            return mapDocument(members, fields).map { [$0] }
+            // The first "text" member is the one decoded, and the one `fields` holds.
+            return mapDocument(members, fields, decodedText: decoded?.textIndex != nil ? decoded?.text : nil).map { [$0] }
         case .tweetV1?:
-            return mapTweetV1(value).map { [$0] }
+            return mapTweetV1(decoded?.value ?? .object(members)).map { [$0] }
         case .tweetV2?:
-            return mapTweetV2(value)
+            return mapTweetV2(decoded?.value ?? .object(members))
         case nil:
             return .failure(Failure(id: fields.id?.scalarText ?? fields.idStr?.scalarText,
                                     message: "record has no \"text\" field (nor full_text or data.text)"))
         }
     }
 
-    private static func mapDocument(_ members: [JSONValue.Member], _ fields: Fields) -> Result<Mapped, Failure> {
+    private static func mapDocument(_ members: [JSONValue.Member], _ fields: Fields,
+                                    decodedText: [UInt8]?) -> Result<Mapped, Failure> {
         let id = fields.id?.scalarText
-        guard let text = fields.text?.stringValue else {
+        guard let string = fields.text?.stringValue else {
             return .failure(Failure(id: id, message: "\"text\" is not a string"))
         }
+        let text = decodedText ?? Array(string.utf8)
         var meta: [(key: String, value: JSONValue)] = []
         for m in members where !Fields.isDocumentField(m.key) {
             meta.append((m.key, m.value))
@@ -141,7 +174,7 @@ enum RecordMapper {
             text = v1Text(tweet)
         }
         guard let text else { return .failure(Failure(id: id, message: "tweet has no text")) }
-        return .success(Mapped(id: id, text: unescapeTwitterHTML(text), language: language(tweet["lang"]),
+        return .success(Mapped(id: id, text: Array(unescapeTwitterHTML(text).utf8), language: language(tweet["lang"]),
                                date: tweet["created_at"]?.stringValue, meta: meta))
     }
 
@@ -159,7 +192,7 @@ enum RecordMapper {
             }
             var meta: [(key: String, value: JSONValue)] = [("source", .string("twitter-v2"))]
             if let author = data["author_id"] { meta.append(("author_id", author)) }
-            out.append(Mapped(id: data["id"]?.scalarText, text: unescapeTwitterHTML(text), language: language(data["lang"]),
+            out.append(Mapped(id: data["id"]?.scalarText, text: Array(unescapeTwitterHTML(text).utf8), language: language(data["lang"]),
                               date: data["created_at"]?.stringValue, meta: meta))
         }
         return .success(out)

@@ -62,14 +62,25 @@ public enum UTF8Repair {
         var i = 0
         let n = p.count
         while i < n {
-            // Skip ASCII eight bytes at a time.
+            // Skip ASCII eight bytes at a time, then straight to the first
+            // byte >= 0x80 of the word that has one.
             while i + 8 <= n {
                 let word = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 != 0 { break }
+                let high = word & 0x8080_8080_8080_8080
+                if high != 0 {
+                    i += high.trailingZeroBitCount >> 3
+                    break
+                }
                 i += 8
             }
             if i >= n { break }
-            if p[i] < 0x80 { i += 1; continue }
+            let b0 = p[i]
+            if b0 < 0x80 { i += 1; continue }
+            // Two-byte sequences (Latin letters with accents) first: the common case.
+            if b0 >= 0xC2, b0 <= 0xDF, i + 1 < n, p[i + 1] & 0xC0 == 0x80 {
+                i += 2
+                continue
+            }
             var subpart = 0
             let length = sequenceLength(p, i, subpart: &subpart)
             if length == 0 { return i }

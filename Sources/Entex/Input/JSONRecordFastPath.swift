@@ -1,0 +1,281 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One JSON Lines record parsed for the common case: an object whose first
+/// `text` member is a string, decoded straight to the document's UTF-8 bytes.
+struct ParsedRecordLine {
+    /// The object's members in order. The member at `textIndex` holds an
+    /// empty string in place of the text (its bytes are in `text`).
+    var members: [JSONValue.Member]
+    /// Index in `members` of the first member named `text` when its value
+    /// was decoded into `text`.
+    var textIndex: Int?
+    /// The decoded text: valid UTF-8, escapes resolved.
+    var text: [UInt8]
+
+    /// The record as the full parser would have returned it.
+    var value: JSONValue {
+        var members = members
+        if let textIndex {
+            members[textIndex].value = .string(String(decoding: text, as: UTF8.self))
+        }
+        return .object(members)
+    }
+}
+
+extension JSONParser {
+    /// Parses one JSON Lines record the way `parse` does, except that the
+    /// first top-level `text` string (nearly all of a news record's bytes)
+    /// is decoded straight to bytes instead of into a `String` that would be
+    /// copied again.
+    ///
+    /// Returns nil, and the caller parses the line with `parse`, whenever
+    /// the line is not exactly one object or the text holds anything the
+    /// full parser repairs or rejects (invalid UTF-8, a lone surrogate
+    /// escape, a control character, a bad escape): those records take the
+    /// one slow path that reports them. Otherwise the members, their values
+    /// and `replacements` (counted in the other members) are what `parse`
+    /// gives.
+    mutating func parseRecordLine(_ p: UnsafeBufferPointer<UInt8>) -> ParsedRecordLine? {
+        do throws(JSONParseError) {
+            return try parseRecordLineOrThrow(p)
+        } catch {
+            return nil
+        }
+    }
+
+    private mutating func parseRecordLineOrThrow(_ p: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> ParsedRecordLine? {
+        replacements = 0
+        var i = 0
+        skipSpace(p, &i)
+        guard i < p.count, p[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        var record = ParsedRecordLine(members: [], textIndex: nil, text: [])
+        // Room for a typical record's members at once, rather than growing three times.
+        record.members.reserveCapacity(8)
+        var sawText = false
+        skipSpace(p, &i)
+        if i < p.count && p[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                skipSpace(p, &i)
+                guard i < p.count, p[i] == UInt8(ascii: "\"") else { return nil }
+                let key: String
+                if let known = JSONParser.documentKey(p, &i) { key = known } else { key = try parseString(p, &i) }
+                skipSpace(p, &i)
+                guard i < p.count, p[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                skipSpace(p, &i)
+                if !sawText, key == "text" {
+                    sawText = true
+                    if i < p.count, p[i] == UInt8(ascii: "\"") {
+                        guard let text = JSONParser.decodeCleanString(p, &i) else { return nil }
+                        record.text = text
+                        record.textIndex = record.members.count
+                        record.members.append(.init(key, .string("")))
+                    } else {
+                        record.members.append(.init(key, try parseValue(p, &i, depth: 1)))
+                    }
+                } else {
+                    record.members.append(.init(key, try parseValue(p, &i, depth: 1)))
+                }
+                skipSpace(p, &i)
+                guard i < p.count else { return nil }
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                if p[i] == UInt8(ascii: "}") { i += 1; break }
+                return nil
+            }
+        }
+        skipSpace(p, &i)
+        return i == p.count ? record : nil
+    }
+
+    /// The key at `i` (its opening quote) when it is one a JSON Lines
+    /// document interprets, written plainly: the same string `parseString`
+    /// would make, without decoding it. `i` moves past the closing quote.
+    @inline(__always)
+    static func documentKey(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        let rest = p.count - i
+        if rest >= 6, p[i + 5] == 0x22 {
+            let a = p[i + 1], b = p[i + 2], c = p[i + 3], d = p[i + 4]
+            let key: String
+            if a == UInt8(ascii: "t"), b == UInt8(ascii: "e"), c == UInt8(ascii: "x"), d == UInt8(ascii: "t") { key = "text" }
+            else if a == UInt8(ascii: "l"), b == UInt8(ascii: "a"), c == UInt8(ascii: "n"), d == UInt8(ascii: "g") { key = "lang" }
+            else if a == UInt8(ascii: "d"), b == UInt8(ascii: "a"), c == UInt8(ascii: "t"), d == UInt8(ascii: "e") { key = "date" }
+            else { return nil }
+            i += 6
+            return key
+        }
+        if rest >= 4, p[i + 3] == 0x22, p[i + 1] == UInt8(ascii: "i"), p[i + 2] == UInt8(ascii: "d") {
+            i += 4
+            return "id"
+        }
+        return nil
+    }
+
+    /// Decodes the JSON string whose opening quote is at `i` into UTF-8
+    /// bytes and moves `i` past its closing quote; nil when the string is
+    /// unterminated, holds a control character, a bad or lone-surrogate
+    /// escape, or invalid UTF-8 (the full parser handles those).
+    ///
+    /// Escapes never lengthen the text and invalid input is refused, so the
+    /// bytes from the quote to the end of `p` bound the result: it is
+    /// written straight into the array's storage, runs between escapes copied whole.
+    static func decodeCleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> [UInt8]? {
+        let n = p.count
+        let from = i + 1
+        guard from < n else { return nil }
+        var closingQuote = -1
+        let out = [UInt8](unsafeUninitializedCapacity: n - from) { buffer, count in
+            count = 0
+            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return }
+            count = done.written
+            closingQuote = done.closingQuote
+        }
+        guard closingQuote >= 0 else { return nil }
+        i = closingQuote + 1
+        return out
+    }
+
+    /// The loop of `decodeCleanString` on plain pointers and local
+    /// positions (nothing captured, so they stay in registers): the number
+    /// of bytes written and where the closing quote is, or nil.
+    @inline(__always)
+    static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
+                                    into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        var r = from
+        var w = 0
+        while true {
+            let start = r
+            // Sixteen bytes at a time while none is '"', '\\' or a control
+            // character; the lowest flagged byte of a word is exact, so the
+            // run's end is found without going back byte by byte.
+            var seen: UInt64 = 0
+            var stopped = false
+            while r &+ 16 <= n {
+                let a = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)
+                let b = UnsafeRawPointer(base + r + 8).loadUnaligned(as: UInt64.self)
+                seen |= a | b
+                let fa = plainRunEnds(a), fb = plainRunEnds(b)
+                if fa | fb != 0 {
+                    r &+= fa != 0 ? fa.trailingZeroBitCount &>> 3 : 8 &+ fb.trailingZeroBitCount &>> 3
+                    stopped = true
+                    break
+                }
+                r &+= 16
+            }
+            if !stopped {
+                while r < n {
+                    let b = base[r]
+                    if b == 0x22 || b == 0x5C || b < 0x20 { break }
+                    seen |= UInt64(b)
+                    r &+= 1
+                }
+            }
+            if r > start {
+                // Only a run with a byte >= 0x80 can hold invalid UTF-8. Checking
+                // runs one by one is checking the whole text: an escape writes a
+                // complete scalar, which neither ends a sequence begun before
+                // it nor is continued by the bytes after it.
+                if seen & 0x8080_8080_8080_8080 != 0,
+                   UTF8Repair.firstInvalid(UnsafeBufferPointer(start: base + start, count: r &- start)) != nil {
+                    return nil
+                }
+                (dst + w).update(from: base + start, count: r &- start)
+                w &+= r &- start
+            }
+            guard r < n else { return nil }
+            if base[r] == 0x22 { return (w, r) }
+            guard base[r] == 0x5C, r &+ 1 < n else { return nil }
+            let escaped: UInt8
+            switch base[r &+ 1] {
+            case UInt8(ascii: "\""): escaped = 0x22
+            case UInt8(ascii: "\\"): escaped = 0x5C
+            case UInt8(ascii: "/"): escaped = 0x2F
+            case UInt8(ascii: "b"): escaped = 0x08
+            case UInt8(ascii: "f"): escaped = 0x0C
+            case UInt8(ascii: "n"): escaped = 0x0A
+            case UInt8(ascii: "r"): escaped = 0x0D
+            case UInt8(ascii: "t"): escaped = 0x09
+            case UInt8(ascii: "u"):
+                guard var scalar = hexQuad(base, r &+ 2, n) else { return nil }
+                r &+= 6
+                if scalar >= 0xD800 && scalar <= 0xDFFF {
+                    // Only a high surrogate with an escaped low one after it is clean.
+                    guard scalar <= 0xDBFF, r &+ 6 <= n, base[r] == 0x5C, base[r &+ 1] == UInt8(ascii: "u"),
+                          let low = hexQuad(base, r &+ 2, n), low >= 0xDC00, low <= 0xDFFF else { return nil }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    r &+= 6
+                }
+                w &+= encodeUTF8(scalar, into: dst + w)
+                continue
+            default:
+                return nil
+            }
+            dst[w] = escaped
+            w &+= 1
+            r &+= 2
+        }
+    }
+
+    /// The bytes of `w` that are a control character, '"' or '\\', each
+    /// marked by its high bit. The lowest mark is exact; marks above it may
+    /// be false (a borrow), which is why only the lowest is used.
+    @inline(__always)
+    static func plainRunEnds(_ w: UInt64) -> UInt64 {
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let flagged = ((w &- 0x2020_2020_2020_2020) & ~w)
+            | ((quote &- 0x0101_0101_0101_0101) & ~quote)
+            | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+        return flagged & 0x8080_8080_8080_8080
+    }
+
+    /// The value of the four hex digits at `at` (of `n` bytes), or nil.
+    @inline(__always)
+    private static func hexQuad(_ base: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> UInt32? {
+        guard at + 4 <= n else { return nil }
+        var value: UInt32 = 0
+        for k in 0..<4 {
+            let c = base[at + k]
+            let digit: UInt32
+            switch c {
+            case 0x30...0x39: digit = UInt32(c - 0x30)
+            case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
+            default: return nil
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
+    /// Writes the UTF-8 form of a scalar value (not a surrogate) and returns its length.
+    @inline(__always)
+    private static func encodeUTF8(_ v: UInt32, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        if v < 0x80 {
+            out[0] = UInt8(v)
+            return 1
+        }
+        if v < 0x800 {
+            out[0] = UInt8(0xC0 | v >> 6)
+            out[1] = UInt8(0x80 | v & 0x3F)
+            return 2
+        }
+        if v < 0x10000 {
+            out[0] = UInt8(0xE0 | v >> 12)
+            out[1] = UInt8(0x80 | (v >> 6) & 0x3F)
+            out[2] = UInt8(0x80 | v & 0x3F)
+            return 3
+        }
+        out[0] = UInt8(0xF0 | v >> 18)
+        out[1] = UInt8(0x80 | (v >> 12) & 0x3F)
+        out[2] = UInt8(0x80 | (v >> 6) & 0x3F)
+        out[3] = UInt8(0x80 | v & 0x3F)
+        return 4
+    }
+}

@@ -1,0 +1,303 @@
+@testable import Entex
+import Foundation
+import XCTest
+
+/// The JSON Lines fast path (`JSONParser.parseRecordLine`, the text decoded
+/// straight to bytes) against the full parser: on generated and hostile
+/// records both must give the same documents and the same error records.
+final class JSONLinesFastPathTests: XCTestCase {
+    // MARK: generated records
+
+    /// Pieces of JSON string content: plain, escaped, and every kind of
+    /// trouble the full parser repairs or rejects.
+    private static let stringPieces: [[UInt8]] = {
+        let text: [String] = [
+            "Venezuela", " ", "said", "Nicolás Maduro", "EE. UU.", "€20", "£522,000", "𝐛𝐨𝐥𝐝", "😀", "ｆｕｌｌ",
+            "\\n", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\t", "\\u00e9", "\\u00E9", "\\u20ac", "\\u0000",
+            "\\u001f", "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\ud800", "\\udc00", "\\ud800\\u0041", "\\ud800x",
+            "\\ud800\\ud800", "\\u12", "\\u12zz", "\\x", "\\", "&amp;", "&lt;", "RT @user:", "te", "xt", "\"",
+            String(repeating: "abcdefgh", count: 5), String(repeating: "ñ", count: 9),
+        ]
+        var pieces = text.map { Array($0.utf8) }
+        // Raw bytes the full parser repairs (invalid UTF-8) or rejects (control characters).
+        pieces += [[0x80], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF],
+                   [0xFF], [0xF0, 0x9F, 0x98], [0x00], [0x09], [0x0B], [0x1F], [0x7F], [0xEF, 0xBB, 0xBF]]
+        return pieces
+    }()
+
+    private static let keys = ["id", "text", "lang", "date", "category", "user", "id_str", "full_text", "data",
+                               "extended_tweet", "retweeted_status", "te\\u0078t", "author_id", "\u{e9}t\u{e9}"]
+
+    /// A random JSON string; `clean` keeps to pieces the fast path accepts.
+    private func randomString(_ g: inout SeededGenerator, clean: Bool) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        let count = Int.random(in: 0...12, using: &g)
+        for _ in 0..<count {
+            // Mostly well-formed pieces, so that most records take the fast path.
+            let limit = clean || Int.random(in: 0..<4, using: &g) > 0 ? 25 : JSONLinesFastPathTests.stringPieces.count
+            out += JSONLinesFastPathTests.stringPieces[Int.random(in: 0..<limit, using: &g)]
+        }
+        out.append(0x22)
+        return out
+    }
+
+    private func randomValue(_ g: inout SeededGenerator, depth: Int) -> [UInt8] {
+        switch Int.random(in: 0..<(depth > 2 ? 5 : 8), using: &g) {
+        case 0, 1: return randomString(&g, clean: false)
+        case 2: return Array(["1", "-0.5e3", "1534372037610946560", "0", "01", "1.", "-"].randomElement(using: &g)!.utf8)
+        case 3: return Array(["true", "false", "null", "nul", "tru"].randomElement(using: &g)!.utf8)
+        case 4: return randomString(&g, clean: true)
+        case 5:
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for n in 0..<Int.random(in: 0...3, using: &g) {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out += randomValue(&g, depth: depth + 1)
+            }
+            return out + [UInt8(ascii: "]")]
+        default:
+            return randomObject(&g, depth: depth + 1)
+        }
+    }
+
+    /// A random object; `text`, when given, is one more member at a random place.
+    private func randomObject(_ g: inout SeededGenerator, depth: Int, text: [UInt8]? = nil) -> [UInt8] {
+        let spaces: [[UInt8]] = [[], [], [0x20], [0x20, 0x09], [0x0D]]
+        var members: [[UInt8]] = []
+        for _ in 0..<Int.random(in: 0...6, using: &g) {
+            var member = spaces.randomElement(using: &g)!
+            member += [0x22] + Array(JSONLinesFastPathTests.keys.randomElement(using: &g)!.utf8) + [0x22]
+            member += spaces.randomElement(using: &g)!
+            member.append(UInt8(ascii: ":"))
+            member += spaces.randomElement(using: &g)!
+            member += randomValue(&g, depth: depth)
+            members.append(member)
+        }
+        if let text { members.insert(text, at: Int.random(in: 0...members.count, using: &g)) }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (n, member) in members.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            out += member
+        }
+        out += spaces.randomElement(using: &g)!
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// One line: mostly a record with a text, sometimes broken on purpose.
+    private func randomLine(_ g: inout SeededGenerator) -> [UInt8] {
+        // Most records get a text member, usually a clean one.
+        let text = Int.random(in: 0..<3, using: &g) > 0
+            ? Array("\"text\":".utf8) + randomString(&g, clean: Int.random(in: 0..<3, using: &g) > 0) : nil
+        var record = randomObject(&g, depth: 0, text: text)
+        switch Int.random(in: 0..<30, using: &g) {
+        case 0: record.removeLast()                                        // unterminated
+        case 1: record += Array(" x".utf8)                                  // data after the value
+        case 2: record = Array("[1,2]".utf8)                                // not an object
+        case 3: record = Array("  ".utf8)                                   // blank
+        case 4: record += [0x0D]                                            // CRLF line end
+        case 5: record = [UInt8(ascii: "{")]                                // opens nothing (not first)
+        case 6: record += Array("  ".utf8)                                  // trailing space
+        default: break
+        }
+        return record
+    }
+
+    private func read(_ bytes: [UInt8], format: InputFormat, fastPath: Bool,
+                      maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) throws -> [InputRecord] {
+        var reader = DocumentReader(format: format, sourceName: "gen", maxDocumentBytes: maxDocumentBytes)
+        reader.usesRecordFastPath = fastPath
+        var records: [InputRecord] = []
+        try reader.read(MemorySource(bytes)) { records.append($0) }
+        return records
+    }
+
+    /// Every field a reader sets, as text to compare and to show on failure.
+    private func describe(_ record: InputRecord) -> String {
+        switch record {
+        case .document(let d):
+            let meta = d.meta.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            let warnings = d.warnings.map { "\($0.code)|\($0.message)|\($0.offset.map(String.init) ?? "-")" }
+            return "doc id=\(d.id) text=\(d.string) lang=\(d.language ?? "-") given=\(d.languageGiven) "
+                + "date=\(d.date ?? "-") meta=[\(meta)] origin=\(d.origin.map { "\($0.source):\($0.line)" } ?? "-") "
+                + "warnings=\(warnings) layers=\(d.layers.rawValue)"
+        case .failure(let f):
+            return "error id=\(f.id ?? "-") message=\(f.message) source=\(f.source) line=\(f.line.map(String.init) ?? "-")"
+        }
+    }
+
+    private func assertBothPathsAgree(_ bytes: [UInt8], format: InputFormat, maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
+        let fast = try read(bytes, format: format, fastPath: true, maxDocumentBytes: maxDocumentBytes).map(describe)
+        let slow = try read(bytes, format: format, fastPath: false, maxDocumentBytes: maxDocumentBytes).map(describe)
+        XCTAssertEqual(fast.count, slow.count, "record count, format \(format)", file: file, line: line)
+        for (a, b) in zip(fast, slow) where a != b {
+            XCTFail("fast path:\n\(a)\nfull parser:\n\(b)\nformat \(format)", file: file, line: line)
+            return
+        }
+    }
+
+    func testFastPathGivesTheFullParsersRecordForEachGeneratedLine() {
+        var g = SeededGenerator(seed: 20261126)
+        var fastCount = 0
+        var withText = 0
+        for _ in 0..<20_000 {
+            let line = randomLine(&g)
+            var fastParser = JSONParser()
+            var fullParser = JSONParser()
+            fullParser.decodesEscapesInOnePass = false
+            let full = try? fullParser.parse(line)
+            // The one-pass decoding of escaped strings in the full parser changes nothing either.
+            var onePass = JSONParser()
+            let onePassResult = Result { () throws(JSONParseError) in try onePass.parse(line) }
+            var byteByByte = JSONParser()
+            byteByByte.decodesEscapesInOnePass = false
+            let byteByByteResult = Result { () throws(JSONParseError) in try byteByByte.parse(line) }
+            switch (onePassResult, byteByByteResult) {
+            case (.success(let a), .success(let b)):
+                XCTAssertEqual(a, b, String(decoding: line, as: UTF8.self))
+                XCTAssertEqual(onePass.replacements, byteByByte.replacements, String(decoding: line, as: UTF8.self))
+            case (.failure(let a), .failure(let b)):
+                XCTAssertEqual(a.description, b.description, String(decoding: line, as: UTF8.self))
+            default:
+                XCTFail("one parser failed, the other did not: \(String(decoding: line, as: UTF8.self))")
+            }
+            let fast = line.withUnsafeBufferPointer { fastParser.parseRecordLine($0) }
+            guard let fast else { continue }
+            fastCount += 1
+            if fast.textIndex != nil { withText += 1 }
+            // Whatever the fast path accepts, the full parser parses to the same value and count.
+            XCTAssertEqual(fast.value, full, String(decoding: line, as: UTF8.self))
+            XCTAssertEqual(fastParser.replacements, fullParser.replacements, String(decoding: line, as: UTF8.self))
+            XCTAssertNil(fast.text.withUnsafeBufferPointer { UTF8Repair.firstInvalid($0) })
+        }
+        // The generator must exercise the fast path, not only the fallback.
+        XCTAssertGreaterThan(fastCount, 4_000)
+        XCTAssertGreaterThan(withText, 2_000)
+    }
+
+    func testFastPathRefusesWhatTheFullParserRepairsOrRejects() {
+        let refused: [String] = [
+            #"{"text":"a\ud800b"}"#, #"{"text":"\udc00"}"#, #"{"text":"\ud800\u0041"}"#, #"{"text":"a\x"}"#,
+            #"{"text":"\u12"}"#, #"{"text":"abc"#, #"{"text":"a"} x"#, #"["text"]"#, #"{"text":"a"}}"#, "",
+        ]
+        for json in refused {
+            var parser = JSONParser()
+            XCTAssertNil(Array(json.utf8).withUnsafeBufferPointer { parser.parseRecordLine($0) }, json)
+        }
+        for bytes: [UInt8] in [[0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0x80, 0x22, 0x7D],  // {"text":"\x80"}
+                               [0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0x00, 0x22, 0x7D],  // raw NUL
+                               [0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D]] { // truncated é
+            var parser = JSONParser()
+            XCTAssertNil(bytes.withUnsafeBufferPointer { parser.parseRecordLine($0) }, "\(bytes)")
+        }
+    }
+
+    func testFastPathDecodesEscapesAndKeepsTheOtherMembersInOrder() throws {
+        let json = #"{"a":1,"text":"x\n\"\u00e9\ud83d\ude00\/","text":5,"b":"\ud800"}"#
+        var parser = JSONParser()
+        let record = try XCTUnwrap(Array(json.utf8).withUnsafeBufferPointer { parser.parseRecordLine($0) })
+        XCTAssertEqual(String(decoding: record.text, as: UTF8.self), "x\n\"é😀/")
+        XCTAssertEqual(record.textIndex, 1)
+        XCTAssertEqual(record.members.map(\.key), ["a", "text", "text", "b"])
+        XCTAssertEqual(record.members[2].value, .number("5"))
+        // The lone surrogate outside the text is still repaired and counted.
+        XCTAssertEqual(record.members[3].value, .string("\u{FFFD}"))
+        XCTAssertEqual(parser.replacements, 1)
+    }
+
+    func testGeneratedStreamsGiveTheSameRecordsOnBothPaths() throws {
+        var g = SeededGenerator(seed: 7)
+        for round in 0..<40 {
+            var stream: [UInt8] = round % 5 == 0 ? [0xEF, 0xBB, 0xBF] : []   // a byte order mark now and then
+            for _ in 0..<Int.random(in: 1...150, using: &g) {
+                stream += randomLine(&g)
+                stream.append(0x0A)
+            }
+            for format in [InputFormat.auto, .jsonl, .tweets] {
+                try assertBothPathsAgree(stream, format: format)
+            }
+            // A small document limit turns some records into size errors.
+            try assertBothPathsAgree(stream, format: .jsonl, maxDocumentBytes: 40)
+        }
+    }
+
+    func testHostileStreamsGiveTheSameRecordsOnBothPaths() throws {
+        var streams: [[UInt8]] = [
+            Array(#"{"id":"1","text":"a","text":"b","lang":"es","date":"2020","id":"2","x":{"y":[1,"\u00e9"]}}"#.utf8),
+            Array(#"{"text":1,"text":"b"}"#.utf8),
+            Array(#"{"te\u0078t":"escaped key","id":7}"#.utf8),
+            Array(#"{"id_str":"9","text":"RT &amp; &lt;b&gt;","user":{"screen_name":"u"},"lang":"und"}"#.utf8),
+            Array(#"{"data":{"id":"5","text":"v2 &amp;","author_id":"3","lang":"en"}}"#.utf8),
+            Array(#"{"data":[{"id":"5","text":"one"},{"text":"two"}]}"#.utf8),
+            Array(#"{"data":{"id":"5"},"text":"has both"}"#.utf8),
+            Array(#"{"full_text":"ft","text":"t","retweeted_status":{"extended_tweet":{"full_text":"orig"},"id_str":"1"}}"#.utf8),
+            Array("{\n\"text\": \"pretty\",\n\"id\": \"p\"\n}".utf8),
+            Array("{\"text\":\"first\"}\r\n\r\n{\"text\":\"second\\u0000\"}\r\n".utf8),
+            Array("{\"text\":\"a\"}\n{\"text\":\"b\"\n{\"text\":\"c\"}".utf8),
+            [0xEF, 0xBB, 0xBF] + Array(#"{"text":"after a BOM \u00e9"}"#.utf8),
+            Array(#"{"text":"\ud83d\ude00 \ud83d"}"#.utf8),
+            Array(#"{"text":"x","meta":"\ud800","other":"\udfff"}"#.utf8),
+            Array("{\"text\":\"".utf8) + [0xE2, 0x82, 0xAC, 0xE2, 0x82, 0x20, 0xC0, 0x80, 0xF5] + Array("\"}".utf8),
+            Array("{\"text\":\"tab\tin\"}".utf8),
+            Array(#"{"text":""}"#.utf8),
+            Array(#"{}"#.utf8),
+            Array(#"{"id":5}"#.utf8),
+        ]
+        // Deep nesting outside the text.
+        streams.append(Array("{\"text\":\"deep\",\"x\":".utf8) + Array(repeating: UInt8(ascii: "["), count: 600)
+                       + Array(repeating: UInt8(ascii: "]"), count: 600) + [UInt8(ascii: "}")])
+        // A line of a megabyte with escapes every few bytes.
+        var long = Array(#"{"id":"long","text":""#.utf8)
+        for n in 0..<100_000 { long += Array((n % 7 == 0 ? "é\\n" : "abcdefghi\\\"").utf8) }
+        long += Array(#""}"#.utf8)
+        streams.append(long)
+        for stream in streams {
+            for format in [InputFormat.auto, .jsonl, .tweets] {
+                try assertBothPathsAgree(stream, format: format)
+                try assertBothPathsAgree(stream + [0x0A] + stream, format: format)
+            }
+        }
+        // Over and under the limit (the line is 1,000,021 bytes, its text 899,998).
+        try assertBothPathsAgree(long, format: .jsonl, maxDocumentBytes: 950_000)
+        try assertBothPathsAgree(long, format: .jsonl, maxDocumentBytes: 1 << 20)
+    }
+
+    /// `UTF8Repair.firstInvalid` (which skips ASCII by words and takes
+    /// two-byte sequences first) against a byte-by-byte walk with
+    /// `sequenceLength`, and against the standard library's validation.
+    func testFirstInvalidAgreesWithAByteByByteWalk() {
+        var g = SeededGenerator(seed: 99)
+        let pieces: [[UInt8]] = [Array("abcdefgh".utf8), Array("a".utf8), Array("ñ".utf8), Array("€".utf8), Array("😀".utf8),
+                                 [0x80], [0xC3], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+                                 [0xF0, 0x9F, 0x98], [0xFF], [0xDF, 0xBF], [0xC2, 0x80]]
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...20, using: &g) {
+                // Mostly valid pieces, so that invalid ones turn up at every position.
+                bytes += pieces[Int.random(in: 0..<(Int.random(in: 0..<8, using: &g) == 0 ? pieces.count : 5), using: &g)]
+            }
+            let expected: Int? = bytes.withUnsafeBufferPointer { p in
+                var i = 0
+                while i < p.count {
+                    var subpart = 0
+                    let length = UTF8Repair.sequenceLength(p, i, subpart: &subpart)
+                    if length == 0 { return i }
+                    i += length
+                }
+                return nil
+            }
+            let found = bytes.withUnsafeBufferPointer { UTF8Repair.firstInvalid($0) }
+            XCTAssertEqual(found, expected, "\(bytes)")
+            XCTAssertEqual(found == nil, String(validating: bytes, as: UTF8.self) != nil, "\(bytes)")
+        }
+    }
+
+    func testCorpusFilesGiveTheSameRecordsOnBothPaths() throws {
+        for name in ["news/fakenews_es.sample.jsonl", "tweets/tweets_es.sample.jsonl", "tweets/tweets_en.handwritten.jsonl",
+                     "tweets/tweets_v11.jsonl", "tweets/tweets_v2.jsonl"] {
+            let bytes = try [UInt8](Data(contentsOf: TestSupport.corpus.appendingPathComponent(name)))
+            try assertBothPathsAgree(bytes, format: .auto)
+            try assertBothPathsAgree(bytes, format: .jsonl)
+        }
+    }
+}
