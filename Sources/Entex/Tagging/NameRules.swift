@@ -48,12 +48,8 @@ public final class NameRules: Stage {
     public let requires: Layers = [.tokens, .sentences, .language]
     public let produces: Layers = [.candidates]
 
-    private let lists: NameRuleResources
     /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
     private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
-    /// First names and common words in one table (the resources' own unless it is out of date).
-    private let words: WordIndex
-    private let filters: TableFilters
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var sentenceOf: [Int32] = []
@@ -70,13 +66,12 @@ public final class NameRules: Stage {
 
     public init(resources: Resources) {
         let lists = resources.nameRules
-        self.lists = lists
         let stopwords = resources.text.stopwords
+        // First names and common words in one table (the resources' own unless it is out of date).
         let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
-        self.words = words
-        filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
-                               titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
+        let filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
+                                   titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
@@ -91,7 +86,8 @@ public final class NameRules: Stage {
             }
             return LanguageTables(
                 titles: titles, titlePrefixes: prefixes,
-                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language))
+                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language),
+                lists: lists, words: words, filters: filters)
         }
         english = tables("en")
         spanish = tables("es")
@@ -152,8 +148,7 @@ public final class NameRules: Stage {
                       lookups.withUnsafeMutableBufferPointer { lookups in
                         keyHashes.withUnsafeMutableBufferPointer { keyHashes in
                           firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
-                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
-                                            lists: lists, tables: tables, words: words, filters: filters,
+                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
                                             sentenceOf: sentenceOf, shouting: shouting,
                                             norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
                                             keyHashes: keyHashes, firstNameIds: firstNameIds)
@@ -236,7 +231,9 @@ public final class NameRules: Stage {
     }
 }
 
-/// The tables the rules read for one document language.
+/// The tables the rules read for one document language, with the lists of
+/// every language: one object, so that starting a document's scan copies one
+/// reference, not the dozens of arrays the lists hold.
 private final class LanguageTables: Sendable {
     let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
     /// The title phrases and their word prefixes (`vice`, `vice president`).
@@ -244,12 +241,21 @@ private final class LanguageTables: Sendable {
     let stop: [ByteStringTable]
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
+    /// Common-word language bits of every language.
+    let anyCommon: UInt16
+    let lists: NameRuleResources
+    let words: WordIndex
+    let filters: TableFilters
     init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable,
-         stop: [ByteStringTable], common: UInt16) {
+         stop: [ByteStringTable], common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
         self.stop = stop
         self.common = common
+        anyCommon = words.commonMask(language: nil)
+        self.lists = lists
+        self.words = words
+        self.filters = filters
     }
 }
 
@@ -318,11 +324,13 @@ private struct Scan {
     let keys: UnsafeBufferPointer<UInt8>
     let text: UnsafeBufferPointer<UInt8>
     let language: String?
-    let lists: NameRuleResources
+    /// The lists and tables of the document's language.
+    let tables: LanguageTables
+    @inline(__always) var lists: NameRuleResources { tables.lists }
     let sentenceOf: UnsafeBufferPointer<Int32>
     let shouting: UnsafeBufferPointer<Bool>
-    let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
-    let titlePrefixes: ByteStringTable
+    @inline(__always) var titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])] { tables.titles }
+    @inline(__always) var titlePrefixes: ByteStringTable { tables.titlePrefixes }
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
     let norpEnds: SortedOffsets
     /// English text written the way social media writes (see `isCasual`): the
@@ -330,10 +338,10 @@ private struct Scan {
     var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
-    let stopTables: [ByteStringTable]
+    @inline(__always) var stopTables: [ByteStringTable] { tables.stop }
     /// First names and common words; the common-word bits of the document's language, and of all.
-    let words: WordIndex
-    let filters: TableFilters
+    @inline(__always) var words: WordIndex { tables.words }
+    @inline(__always) var filters: TableFilters { tables.filters }
     let commonMask: UInt16, anyCommonMask: UInt16
     /// Per-token word-list answers, each computed on first use: flags in the low
     /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
@@ -343,7 +351,7 @@ private struct Scan {
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, lists: NameRuleResources, tables: LanguageTables, words: WordIndex, filters: TableFilters,
+         language: String?, tables: LanguageTables,
          sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
@@ -352,17 +360,12 @@ private struct Scan {
         self.keys = keys
         self.text = text
         self.language = language
-        self.lists = lists
+        self.tables = tables
         self.sentenceOf = sentenceOf
         self.shouting = shouting
         self.norpEnds = norpEnds
-        titleTables = tables.titles
-        titlePrefixes = tables.titlePrefixes
-        stopTables = tables.stop
-        self.words = words
-        self.filters = filters
         commonMask = tables.common
-        anyCommonMask = words.commonMask(language: nil)
+        anyCommonMask = tables.anyCommon
         self.lookups = lookups
         self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
