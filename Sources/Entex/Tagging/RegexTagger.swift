@@ -433,7 +433,11 @@ public final class RegexTagger: Stage {
         guard pattern.normalizer != .none else { return nil }
         guard pattern.regex != nil else {
             // A token block: the token's text alone.
-            let whole = String(decoding: UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), as: UTF8.self)
+            let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
+            if pattern.normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) {
+                return .string(Normalizers.segmentASCIIHashtag(bytes))  // most tags: no String made of the token
+            }
+            let whole = String(decoding: bytes, as: UTF8.self)
             return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
                                          words: plan.words, language: pattern.language, reference: nil)
         }
