@@ -658,11 +658,28 @@ private struct Scan {
             i += 1
         }
         orgHeads(into: &found)
-        // Both need a '(' token: none in a text without the byte.
-        if memchr(text.baseAddress!, 0x28, text.count) != nil {
-            handles(into: &found, nextCluster: &nextCluster)
-            acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        // Both start at a '(' token with a token before it and two after it.
+        let parens = parenTokens()
+        if !parens.isEmpty {
+            handles(at: parens, into: &found, nextCluster: &nextCluster)
+            acronyms(at: parens, into: &found, nextCluster: &nextCluster, earlier: earlier)
         }
+    }
+
+    /// The tokens `i` that are a lone '(' with `1 <= i` and `i + 2 < count`, in order:
+    /// found by searching the text for the byte (such a token starts at one), not by
+    /// visiting every token.
+    func parenTokens() -> [Int] {
+        var parens: [Int] = []
+        guard let base = text.baseAddress else { return parens }
+        var offset = 0
+        while offset < text.count, let p = memchr(base + offset, 0x28, text.count - offset) {
+            let o = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
+            let i = tokens.firstToken(atOrAfter: Int32(o))
+            if i >= 1, i + 2 < count, Int(tokens[i].start) == o, isByte(i, UInt8(ascii: "(")) { parens.append(i) }
+            offset = o + 1
+        }
+        return parens
     }
 
     /// A title phrase starting at `i`: its kind and the token after it.
@@ -884,10 +901,8 @@ private struct Scan {
     }
 
     /// `Name (@handle)`.
-    func handles(into found: inout [Entity], nextCluster: inout Int32) {
-        var i = 1
-        while i + 2 < count {
-            defer { i += 1 }
+    func handles(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32) {
+        for i in parens {
             guard isByte(i, UInt8(ascii: "(")), tokens[i + 1].kind == .handle, isByte(i + 2, UInt8(ascii: ")")) else { continue }
             var start = i
             var isOrg = false
@@ -990,11 +1005,8 @@ private struct Scan {
     }
 
     /// `Long Name (ACR)` and `ACR (Long Name)`.
-    func acronyms(into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
-        var i = 1
-        while i + 2 < count {
-            defer { i += 1 }
-            guard isByte(i, UInt8(ascii: "(")) else { continue }
+    func acronyms(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+        for i in parens {
             if isAcronym(i + 1), isByte(i + 2, UInt8(ascii: ")")) {
                 // Long Name (ACR): the shortest run of capitalised words before '(' that fits.
                 var start = i
