@@ -1,4 +1,5 @@
-import Entex
+import Foundation
+@testable import Entex
 import XCTest
 
 /// The `alias` stage: clusters, canonical names and alias mentions.
@@ -114,5 +115,50 @@ final class AliasTests: XCTestCase {
         XCTAssertEqual(zhang.map { doc.string($0.span) }, ["Zhang Keijan", "Zhang"])
         XCTAssertEqual(Set(zhang.map(\.cluster)).count, 1)
         XCTAssertNotNil(zhang.first?.cluster)
+    }
+
+    /// The shortcut for documents with nothing to link (no tagger cluster, no
+    /// multi-word PERSON, entities in order) must give what the full stage gives:
+    /// compared on the bundled tweets and news, and on documents made to need links.
+    func testShortcutForUnlinkedDocumentsEqualsFullStage() throws {
+        var texts: [(String, String?)] = []
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for file in ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
+                     "Corpus/news/fakenews_es.sample.jsonl"] {
+            let data = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            for line in data.split(separator: "\n") {
+                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String)) }
+            }
+        }
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke.", "en"),
+            ("The Lunar Orbit Research Group (LORG) met. Later LORG said no.", "en"),
+            ("Clinton spoke in Paris. Bill Clinton left.", "en"),
+            ("@NicolasMaduro met Madrid officials.", "en"),
+        ]
+        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
+        var shortcuts = 0, full = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try pipeline.process(&doc)
+            guard !doc.entities.isEmpty else { continue }
+            var fast = doc, slow = doc
+            let unlinked = doc.tokens.withUnsafeBufferPointer { Aliasing.nothingToLink(doc.entities, tokens: $0) }
+            if unlinked { shortcuts += 1 } else { full += 1 }
+            Aliasing().process(&fast)
+            let stage = Aliasing()
+            stage.skipsUnlinkedDocuments = false
+            stage.process(&slow)
+            func describe(_ d: Document) -> [String] {
+                d.entities.map { e in
+                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(e.canonical ?? "-")|\(e.kb ?? "-")|\(e.rule ?? "-")"
+                }
+            }
+            XCTAssertEqual(describe(fast), describe(slow), text)
+        }
+        // Both paths were exercised.
+        XCTAssertGreaterThan(shortcuts, 50)
+        XCTAssertGreaterThan(full, 20)
     }
 }

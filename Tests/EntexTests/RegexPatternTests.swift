@@ -207,6 +207,24 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(Normalizers.segmentHashtag("#Привет"), Normalizers.segmentUnicodeHashtag("#Привет"))
     }
 
+    /// The byte segmenter of ASCII tags (the regex stage's path) against the Unicode rules, on generated tags.
+    func testASCIIHashtagSegmenterSplitsLikeTheUnicodeRules() {
+        let pieces = ["#", "_", "a", "b", "Z", "Q", "0", "7", "COVID", "Vaccine", "us", "UK", "x", "-", "!", "2023", "ABc"]
+        var state: UInt64 = 20261126
+        for _ in 0..<5000 {
+            var tag = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let length = Int(state >> 60)
+            for _ in 0..<length {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                tag += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            XCTAssertEqual(Normalizers.segmentASCIIHashtag(tag), Normalizers.segmentUnicodeHashtag(tag), tag)
+        }
+        XCTAssertEqual(Normalizers.segmentASCIIHashtag("#COVIDVaccine_2021"), "COVID Vaccine 2021")
+        XCTAssertEqual(Normalizers.segmentASCIIHashtag("##"), "")
+    }
+
     func testNormalizersOnBytesAgreeWithTheStringNormalizers() {
         let words = TestSupport.resources.patterns.words
         for (language, texts) in [("en", ["1,500", "3.5", "-20", "−7", "1.2.3", "1,000.50", "twenty-five", "a dozen", "three hundred",

@@ -60,6 +60,10 @@ public final class Aliasing: Stage {
     private var numberOf: [Int32] = []
     private var canonicalOf: [String?] = []
 
+    /// Whether documents with nothing to link skip the stage (see `nothingToLink`);
+    /// tests turn it off to compare with the full stage.
+    var skipsUnlinkedDocuments = true
+
     public init() {}
 
     private func root(_ i: Int) -> Int {
@@ -96,6 +100,7 @@ public final class Aliasing: Stage {
 
     public func process(_ doc: inout Document) {
         guard !doc.entities.isEmpty, !doc.tokens.isEmpty else { return }
+        if skipsUnlinkedDocuments, doc.tokens.withUnsafeBufferPointer({ Aliasing.nothingToLink(doc.entities, tokens: $0) }) { return }
         // Swap the entities out so that changing them copies nothing.
         var entities: [Entity] = []
         swap(&entities, &doc.entities)
@@ -109,6 +114,31 @@ public final class Aliasing: Stage {
         }
         number(&entities, text: text)
         swap(&entities, &doc.entities)
+    }
+
+    /// Whether `link` and `number` would leave `entities` as they are: no
+    /// entity has a tagger's `cluster`, no PERSON has two or more name words
+    /// (every other link starts from one of these), and the entities are
+    /// already in output order. Most tweets: the stage then costs one pass.
+    static func nothingToLink(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>) -> Bool {
+        entities.withUnsafeBufferPointer { entities in
+            for i in entities.indices {
+                if entities[i].cluster != nil { return false }
+                if i > 0, OverlapResolver.outputBefore(entities[i], entities[i - 1]) { return false }
+                guard entities[i].type == .person else { continue }
+                let span = entities[i].span
+                var a = tokens.firstToken(atOrAfter: span.start)
+                var names = 0
+                while a < tokens.count, tokens[a].end <= span.end {
+                    if isNameToken(tokens[a]) {
+                        names += 1
+                        if names >= 2 { return false }
+                    }
+                    a += 1
+                }
+            }
+            return true
+        }
     }
 
     /// The tokens inside `span`.
@@ -324,9 +354,14 @@ public final class Aliasing: Stage {
                 e += 1
                 continue
             }
-            // A token no entity covers.
+            // A token no entity covers: skip to the next name token or entity.
             guard term[t] >= 0 else {
-                t += 1
+                let next = e < base ? entities[e].span.start : Int32.max
+                t = term.withUnsafeBufferPointer { term in
+                    var t = t + 1
+                    while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
+                    return t
+                }
                 continue
             }
             let tok = tokens[t]
@@ -444,40 +479,47 @@ public final class Aliasing: Stage {
         numberOf.removeAll(keepingCapacity: true)
         numberOf.append(contentsOf: repeatElement(0, count: count))
         canonicalOf.removeAll(keepingCapacity: true)
-        canonicalOf.append(contentsOf: repeatElement(nil, count: count))
         for i in order {
             let r = root(i)
             sizeOf[r] += 1
             let l = longestOf[r]
             if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(i) }
         }
-        // The longest mention's canonical name or text, made once per cluster.
-        for r in 0..<count where sizeOf[r] >= 2 {
-            let l = Int(longestOf[r])
-            canonicalOf[r] = entities[l].canonical ?? String(decoding: text[Int(entities[l].span.start)..<Int(entities[l].span.end)], as: UTF8.self)
-        }
         var clusters: Int32 = 0
-        func update(_ entity: inout Entity, _ i: Int) {
+        // The cluster number of entity `i` (0: alone). A cluster is numbered at its first
+        // mention, and its longest mention's canonical name or text made then, into
+        // `canonicalOf[number - 1]` (that mention is not updated yet: it comes later).
+        func clusterOf(_ i: Int) -> Int32 {
             let r = root(i)
-            if sizeOf[r] >= 2 {
-                if numberOf[r] == 0 {
-                    clusters += 1
-                    numberOf[r] = clusters
-                }
-                entity.cluster = numberOf[r]
-                if entity.kb == nil { entity.canonical = canonicalOf[r] }
+            guard sizeOf[r] >= 2 else { return 0 }
+            if numberOf[r] == 0 {
+                clusters += 1
+                numberOf[r] = clusters
+                let l = Int(longestOf[r])
+                canonicalOf.append(entities[l].canonical
+                    ?? String(decoding: text[Int(entities[l].span.start)..<Int(entities[l].span.end)], as: UTF8.self))
+            }
+            return numberOf[r]
+        }
+        func update(_ entity: inout Entity, _ cluster: Int32) {
+            if cluster > 0 {
+                entity.cluster = cluster
+                if entity.kb == nil { entity.canonical = canonicalOf[Int(cluster) - 1] }
             } else {
                 entity.cluster = nil
             }
         }
         if sorted {
-            for i in 0..<count { update(&entities[i], i) }
+            for i in 0..<count {
+                let cluster = clusterOf(i)
+                update(&entities[i], cluster)
+            }
         } else {
             var result: [Entity] = []
             result.reserveCapacity(count)
             for i in order {
                 var entity = entities[i]
-                update(&entity, i)
+                update(&entity, clusterOf(i))
                 result.append(entity)
             }
             entities = result

@@ -193,14 +193,6 @@ public struct NameRuleResources: Sendable {
         }
         return key
     }
-
-    /// Whether `key` is a common word in `language` (`en`, `es`; anything else: either).
-    @inline(__always)
-    public func isCommon(_ key: UnsafeBufferPointer<UInt8>, language: String?) -> Bool {
-        if let language, let table = commonWords[language] { return table.lookup(key) != nil }
-        for table in commonWords.values where table.lookup(key) != nil { return true }
-        return false
-    }
 }
 
 /// Match keys of first names and common words of every language, each with

@@ -48,12 +48,8 @@ public final class NameRules: Stage {
     public let requires: Layers = [.tokens, .sentences, .language]
     public let produces: Layers = [.candidates]
 
-    private let lists: NameRuleResources
     /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
     private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
-    /// First names and common words in one table (the resources' own unless it is out of date).
-    private let words: WordIndex
-    private let filters: TableFilters
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var sentenceOf: [Int32] = []
@@ -64,34 +60,44 @@ public final class NameRules: Stage {
     private var keyHashes: [UInt32] = []
     private var firstNameIds: [Int32] = []
     private var norpEnds: [Int32] = []
-    private var kept: [SpanType: Int] = [:]
+    /// Open-addressed table of `found` keys kept: slot → index in `doc.candidates` + 1 (0 = empty).
+    private var kept: [Int32] = []
     /// Spans of the gazetteer's place (GPE) candidates and their last token.
     private var places: [(Span, Int)] = []
 
     public init(resources: Resources) {
         let lists = resources.nameRules
-        self.lists = lists
         let stopwords = resources.text.stopwords
+        // First names and common words in one table (the resources' own unless it is out of date).
         let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
-        self.words = words
-        filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
-                               titleFirstWords: HashFilter(lists.titleFirstWords), orgHeads: HashFilter(lists.orgHeads))
+        let filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
+                                   titleFirstWords: HashFilter(lists.titleFirstWords),
+                                   orgHeadShapes: ShapeFilter(lists.orgHeads), orgHeads: HashFilter(lists.orgHeads))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
-            // Every title phrase and each of its first words (cut at a space).
+            // Every title phrase and each of its first words (cut at a space), and every
+            // word of a phrase but its first.
             var prefixes = ByteStringTable()
+            var laterWords = ByteStringTable()
             for (table, _) in titles {
                 for id in 0..<table.count {
                     let key = table.key(id)
-                    for j in key.indices where key[j] == 0x20 { prefixes.insert(key[..<j]) }
+                    var wordStart: Int?
+                    for j in key.indices where key[j] == 0x20 {
+                        prefixes.insert(key[..<j])
+                        if let w = wordStart { laterWords.insert(key[w..<j]) }
+                        wordStart = j + 1
+                    }
+                    if let w = wordStart { laterWords.insert(key[w...]) }
                     prefixes.insert(key)
                 }
             }
             return LanguageTables(
-                titles: titles, titlePrefixes: prefixes,
-                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language))
+                titles: titles, titlePrefixes: prefixes, laterTitleWords: laterWords,
+                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language),
+                lists: lists, words: words, filters: filters)
         }
         english = tables("en")
         spanish = tables("es")
@@ -152,8 +158,7 @@ public final class NameRules: Stage {
                       lookups.withUnsafeMutableBufferPointer { lookups in
                         keyHashes.withUnsafeMutableBufferPointer { keyHashes in
                           firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
-                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language,
-                                            lists: lists, tables: tables, words: words, filters: filters,
+                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
                                             sentenceOf: sentenceOf, shouting: shouting,
                                             norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
                                             keyHashes: keyHashes, firstNameIds: firstNameIds)
@@ -177,23 +182,30 @@ public final class NameRules: Stage {
             doc.layers.insert(.candidates)
             return
         }
+        var size = 16
+        while size < found.count * 2 { size <<= 1 }
         kept.removeAll(keepingCapacity: true)
-        let base = doc.candidates.count
+        kept.append(contentsOf: repeatElement(0, count: size))
+        let mask = size - 1
+        doc.candidates.reserveCapacity(doc.candidates.count + found.count)
         for e in found {
-            let key = SpanType(span: e.span, type: e.type)
-            if let k = kept[key] {
-                if doc.candidates[k].cluster == nil, e.cluster != nil { doc.candidates[k] = e }
-            } else {
-                kept[key] = base + kept.count
-                doc.candidates.append(e)
+            let packed = UInt64(UInt32(bitPattern: e.span.start)) | UInt64(UInt32(bitPattern: e.span.end)) << 32
+            var slot = Int(truncatingIfNeeded: ((packed ^ UInt64(e.type.rawValue) << 56) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+            while true {
+                let k = Int(kept[slot]) - 1
+                if k < 0 {
+                    kept[slot] = Int32(doc.candidates.count + 1)
+                    doc.candidates.append(e)
+                    break
+                }
+                if doc.candidates[k].span == e.span, doc.candidates[k].type == e.type {
+                    if doc.candidates[k].cluster == nil, e.cluster != nil { doc.candidates[k] = e }
+                    break
+                }
+                slot = (slot + 1) & mask
             }
         }
         doc.layers.insert(.candidates)
-    }
-
-    private struct SpanType: Hashable {
-        var span: Span
-        var type: EntityType
     }
 
     /// Sentence index of each token, and whether its sentence is written in capitals.
@@ -207,20 +219,21 @@ public final class NameRules: Stage {
           doc.sentences.withUnsafeBufferPointer { sentences in
             sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
               shouting.withUnsafeMutableBufferPointer { shouting in
+                // A token's sentence is the first that ends after the token starts;
+                // one pass over each sentence's tokens gives both answers.
                 var sentence = 0
-                for (i, t) in tokens.enumerated() {
-                    while sentence < sentences.count, sentences[sentence].end <= t.start { sentence += 1 }
-                    sentenceOf[i] = Int32(sentence)
-                }
                 var start = 0
                 while start < n {
+                    while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
+                    let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
                     var end = start
                     var letters = 0, caps = 0
-                    while end < n, sentenceOf[end] == sentenceOf[start] {
-                        let f = tokens[end].flags
-                        if tokens[end].kind == .word, f.contains(.hasLetter) {
+                    while end < n, tokens[end].start < limit {
+                        sentenceOf[end] = Int32(sentence)
+                        let t = tokens[end]
+                        if t.kind == .word, t.flags.contains(.hasLetter) {
                             letters += 1
-                            if f.contains(.allCaps), tokens[end].end - tokens[end].start > 1 { caps += 1 }
+                            if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
                         }
                         end += 1
                     }
@@ -236,20 +249,34 @@ public final class NameRules: Stage {
     }
 }
 
-/// The tables the rules read for one document language.
+/// The tables the rules read for one document language, with the lists of
+/// every language: one object, so that starting a document's scan copies one
+/// reference, not the dozens of arrays the lists hold.
 private final class LanguageTables: Sendable {
     let titles: [(ByteStringTable, [NameRuleResources.TitleKind])]
     /// The title phrases and their word prefixes (`vice`, `vice president`).
     let titlePrefixes: ByteStringTable
+    /// Every word of the title phrases but their first (`president` of `vice president`).
+    let laterTitleWords: ByteStringTable
     let stop: [ByteStringTable]
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
-    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable,
-         stop: [ByteStringTable], common: UInt16) {
+    /// Common-word language bits of every language.
+    let anyCommon: UInt16
+    let lists: NameRuleResources
+    let words: WordIndex
+    let filters: TableFilters
+    init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable, laterTitleWords: ByteStringTable,
+         stop: [ByteStringTable], common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
+        self.laterTitleWords = laterTitleWords
         self.stop = stop
         self.common = common
+        anyCommon = words.commonMask(language: nil)
+        self.lists = lists
+        self.words = words
+        self.filters = filters
     }
 }
 
@@ -296,6 +323,8 @@ private struct ShapeFilter: Sendable {
 private struct TableFilters: Sendable {
     let titleFirstShapes: ShapeFilter
     let titleFirstWords: HashFilter
+    /// Most capitalised words have no head's length and first byte: they are not hashed.
+    let orgHeadShapes: ShapeFilter
     let orgHeads: HashFilter
 }
 
@@ -318,11 +347,13 @@ private struct Scan {
     let keys: UnsafeBufferPointer<UInt8>
     let text: UnsafeBufferPointer<UInt8>
     let language: String?
-    let lists: NameRuleResources
+    /// The lists and tables of the document's language.
+    let tables: LanguageTables
+    @inline(__always) var lists: NameRuleResources { tables.lists }
     let sentenceOf: UnsafeBufferPointer<Int32>
     let shouting: UnsafeBufferPointer<Bool>
-    let titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])]
-    let titlePrefixes: ByteStringTable
+    @inline(__always) var titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])] { tables.titles }
+    @inline(__always) var titlePrefixes: ByteStringTable { tables.titlePrefixes }
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
     let norpEnds: SortedOffsets
     /// English text written the way social media writes (see `isCasual`): the
@@ -330,10 +361,10 @@ private struct Scan {
     var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
-    let stopTables: [ByteStringTable]
+    @inline(__always) var stopTables: [ByteStringTable] { tables.stop }
     /// First names and common words; the common-word bits of the document's language, and of all.
-    let words: WordIndex
-    let filters: TableFilters
+    @inline(__always) var words: WordIndex { tables.words }
+    @inline(__always) var filters: TableFilters { tables.filters }
     let commonMask: UInt16, anyCommonMask: UInt16
     /// Per-token word-list answers, each computed on first use: flags in the low
     /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
@@ -343,7 +374,7 @@ private struct Scan {
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, lists: NameRuleResources, tables: LanguageTables, words: WordIndex, filters: TableFilters,
+         language: String?, tables: LanguageTables,
          sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
@@ -352,17 +383,12 @@ private struct Scan {
         self.keys = keys
         self.text = text
         self.language = language
-        self.lists = lists
+        self.tables = tables
         self.sentenceOf = sentenceOf
         self.shouting = shouting
         self.norpEnds = norpEnds
-        titleTables = tables.titles
-        titlePrefixes = tables.titlePrefixes
-        stopTables = tables.stop
-        self.words = words
-        self.filters = filters
         commonMask = tables.common
-        anyCommonMask = words.commonMask(language: nil)
+        anyCommonMask = tables.anyCommon
         self.lookups = lookups
         self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
@@ -491,7 +517,10 @@ private struct Scan {
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
             if filters.titleFirstShapes.mayContain(word) {
               let h = word.count == tokens[i].keyEnd - tokens[i].keyStart ? keyHash(i) : ByteStringTable.hash(word)
-              if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil {
+              // A first word of another language's titles only ("el" in English text) starts
+              // no title here: `title(at:)` would find none.
+              if filters.titleFirstWords.mayContain(h), lists.titleFirstWords.lookup(word, hash: h) != nil,
+                 titlePrefixes.lookup(word, hash: h) != nil {
                 computed |= Scan.titleStart
                 for (table, _) in titleTables where table.lookup(word, hash: h) != nil {
                     computed |= Scan.titleWord
@@ -557,10 +586,14 @@ private struct Scan {
 
     func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
         guard i < count, tokens[i].flags.contains(.capitalized) || tokens[i].flags.contains(.allCaps) else { return nil }
-        let exact = bytes(i), h = ByteStringTable.hash(exact)
-        if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(exact, hash: h) { return (lists.orgHeadPositions[id], i + 1) }
+        let exact = bytes(i)
+        if filters.orgHeadShapes.mayContain(exact) {
+            let h = ByteStringTable.hash(exact)
+            if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(exact, hash: h) { return (lists.orgHeadPositions[id], i + 1) }
+        }
         if i + 1 < count, isByte(i + 1, UInt8(ascii: ".")), tokens[i + 1].start == tokens[i].end {
             let withDot = UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i + 1].end)])
+            guard filters.orgHeadShapes.mayContain(withDot) else { return nil }
             let h = ByteStringTable.hash(withDot)
             if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(withDot, hash: h) { return (lists.orgHeadPositions[id], i + 2) }
         }
@@ -625,11 +658,28 @@ private struct Scan {
             i += 1
         }
         orgHeads(into: &found)
-        // Both need a '(' token: none in a text without the byte.
-        if memchr(text.baseAddress!, 0x28, text.count) != nil {
-            handles(into: &found, nextCluster: &nextCluster)
-            acronyms(into: &found, nextCluster: &nextCluster, earlier: earlier)
+        // Both start at a '(' token with a token before it and two after it.
+        let parens = parenTokens()
+        if !parens.isEmpty {
+            handles(at: parens, into: &found, nextCluster: &nextCluster)
+            acronyms(at: parens, into: &found, nextCluster: &nextCluster, earlier: earlier)
         }
+    }
+
+    /// The tokens `i` that are a lone '(' with `1 <= i` and `i + 2 < count`, in order:
+    /// found by searching the text for the byte (such a token starts at one), not by
+    /// visiting every token.
+    func parenTokens() -> [Int] {
+        var parens: [Int] = []
+        guard let base = text.baseAddress else { return parens }
+        var offset = 0
+        while offset < text.count, let p = memchr(base + offset, 0x28, text.count - offset) {
+            let o = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
+            let i = tokens.firstToken(atOrAfter: Int32(o))
+            if i >= 1, i + 2 < count, Int(tokens[i].start) == o, isByte(i, UInt8(ascii: "(")) { parens.append(i) }
+            offset = o + 1
+        }
+        return parens
     }
 
     /// A title phrase starting at `i`: its kind and the token after it.
@@ -640,9 +690,15 @@ private struct Scan {
         var k = i
         var words = 0
         while k < count, words < lists.maxTitleWords, isWordish(k), sameSentence(i, k) {
-            if words > 0 { phrase.append(0x20) }
             var word = key(k)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
+            if words > 0 {
+                // A word no title has after its first word ends every phrase here ("the"
+                // then "market"): one look-up of the token's hash, not a hash of the phrase.
+                let h = word.count == key(k).count ? keyHash(k) : ByteStringTable.hash(word)
+                guard tables.laterTitleWords.lookup(word, hash: h) != nil else { break }
+                phrase.append(0x20)
+            }
             phrase.append(contentsOf: word)
             words += 1
             var next = k + 1
@@ -845,10 +901,8 @@ private struct Scan {
     }
 
     /// `Name (@handle)`.
-    func handles(into found: inout [Entity], nextCluster: inout Int32) {
-        var i = 1
-        while i + 2 < count {
-            defer { i += 1 }
+    func handles(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32) {
+        for i in parens {
             guard isByte(i, UInt8(ascii: "(")), tokens[i + 1].kind == .handle, isByte(i + 2, UInt8(ascii: ")")) else { continue }
             var start = i
             var isOrg = false
@@ -951,11 +1005,8 @@ private struct Scan {
     }
 
     /// `Long Name (ACR)` and `ACR (Long Name)`.
-    func acronyms(into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
-        var i = 1
-        while i + 2 < count {
-            defer { i += 1 }
-            guard isByte(i, UInt8(ascii: "(")) else { continue }
+    func acronyms(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+        for i in parens {
             if isAcronym(i + 1), isByte(i + 2, UInt8(ascii: ")")) {
                 // Long Name (ACR): the shortest run of capitalised words before '(' that fits.
                 var start = i

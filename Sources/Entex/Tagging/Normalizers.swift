@@ -294,31 +294,52 @@ public enum Normalizers {
 
     /// `segmentHashtag` for ASCII tags, on bytes (most tags; no Unicode property look-ups).
     static func segmentASCIIHashtag(_ tag: String) -> String {
-        let bytes = Array(tag.utf8.drop { $0 == UInt8(ascii: "#") })
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 4)
-        var runStart = 0  // start of the current word in `bytes`
-        for (i, b) in bytes.enumerated() {
-            if b == UInt8(ascii: "_") {
-                if !out.isEmpty && out.last != 0x20 { out.append(0x20) }
-                runStart = i + 1
-                continue
-            }
-            if i > runStart {
-                let prev = bytes[i - 1]
-                let nextIsLower = i + 1 < bytes.count && ByteClass.isLower(bytes[i + 1])
-                let wordIsCaps = i - runStart > 1 && bytes[runStart..<i].allSatisfy(ByteClass.isUpper)
-                if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
-                    || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
-                    || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
-                    out.append(0x20)
-                    runStart = i
+        var tag = tag
+        return tag.withUTF8 { segmentASCIIHashtag($0) }
+    }
+
+    /// `segmentHashtag` of an ASCII tag given as bytes (the regex stage passes
+    /// the token's text, with no `String` in between): one pass, one buffer.
+    static func segmentASCIIHashtag(_ tag: UnsafeBufferPointer<UInt8>) -> String {
+        var first = 0
+        while first < tag.count, tag[first] == UInt8(ascii: "#") { first += 1 }
+        let bytes = UnsafeBufferPointer(rebasing: tag[first...])
+        let n = bytes.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
+            var length = 0
+            var runStart = 0  // start of the current word in `bytes`
+            var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
+            for i in 0..<n {
+                let b = bytes[i]
+                if b == UInt8(ascii: "_") {
+                    if length > 0 && out[length - 1] != 0x20 {
+                        out[length] = 0x20
+                        length += 1
+                    }
+                    runStart = i + 1
+                    capsOnly = true
+                    continue
                 }
+                if i > runStart {
+                    let prev = bytes[i - 1]
+                    let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
+                    let wordIsCaps = i - runStart > 1 && capsOnly
+                    if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
+                        || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
+                        || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
+                        out[length] = 0x20
+                        length += 1
+                        runStart = i
+                        capsOnly = true
+                    }
+                }
+                out[length] = b
+                length += 1
+                capsOnly = capsOnly && ByteClass.isUpper(b)
             }
-            out.append(b)
+            while length > 0 && out[length - 1] == 0x20 { length -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
         }
-        while out.last == 0x20 { out.removeLast() }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Splits a hashtag into words at `_`, lower→upper changes, the last

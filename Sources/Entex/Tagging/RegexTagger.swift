@@ -345,6 +345,11 @@ public final class RegexTagger: Stage {
             coveredUntil.initialize(repeating: 0)
             var warned: UInt64 = 0
             let textCount = text.count
+            // Local references to the per-document arrays: the loop calls PCRE2 and `record`,
+            // across which reads of stored properties would be checked and repeated.
+            let triggerTokens = self.triggerTokens, triggerMasks = self.triggerMasks
+            let windowStarts = self.windowStarts, subjectEnds = self.subjectEnds
+            let handles = chunk.handles
             chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
                 chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
                     for k in 0..<triggerTokens.count {
@@ -366,7 +371,7 @@ public final class RegexTagger: Stage {
                                 candidates &= candidates - 1
                                 if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
                                 let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
-                                    entex_regex_match(chunk.handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
+                                    entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
                                                       UInt32(pairs))
                                 }
                                 if rc < 0 {
@@ -382,7 +387,7 @@ public final class RegexTagger: Stage {
                                 }
                                 guard rc > 0 else { continue }
                                 let matchStart = ovector[0], matchEnd = ovector[1]
-                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, tokens) else { continue }
+                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
                                 record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
                                 coveredUntil[j] = matchEnd
                             }
@@ -399,15 +404,13 @@ public final class RegexTagger: Stage {
         }
     }
 
-    /// Whether a token ends at `offset`.
-    private func endsToken(at offset: Int, _ tokens: UnsafeBufferPointer<Token>) -> Bool {
-        // The last token starting before `offset`.
-        var low = 0, high = tokens.count
-        while low < high {
-            let mid = (low + high) / 2
-            if Int(tokens[mid].start) < offset { low = mid + 1 } else { high = mid }
-        }
-        return low > 0 && Int(tokens[low - 1].end) == offset
+    /// Whether a token ends at `offset`, for a match that starts at token `first`
+    /// (so `offset` is after its start): the last token starting before `offset`,
+    /// found by walking from `first` (a match spans a few tokens), must end there.
+    private func endsToken(at offset: Int, from first: Int, _ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        var last = first
+        while last + 1 < tokens.count, Int(tokens[last + 1].start) < offset { last += 1 }
+        return Int(tokens[last].end) == offset
     }
 
     /// A match waiting for the outermost filter; its capture offsets are in `captureStore`.
@@ -433,7 +436,11 @@ public final class RegexTagger: Stage {
         guard pattern.normalizer != .none else { return nil }
         guard pattern.regex != nil else {
             // A token block: the token's text alone.
-            let whole = String(decoding: UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), as: UTF8.self)
+            let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
+            if pattern.normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) {
+                return .string(Normalizers.segmentASCIIHashtag(bytes))  // most tags: no String made of the token
+            }
+            let whole = String(decoding: bytes, as: UTF8.self)
             return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
                                          words: plan.words, language: pattern.language, reference: nil)
         }
