@@ -58,10 +58,8 @@ public struct JSONWriter: Sendable {
         doc.sentences.withUnsafeBufferPointer { sentences in
             for n in sentences.indices {
                 if n > 0 { out.byte(UInt8(ascii: ",")) }
-                out.literal(#"{"start":"#)
-                out.int(map.convert(sentences[n].start))
-                out.literal(#","end":"#)
-                out.int(map.convert(sentences[n].end))
+                out.byte(UInt8(ascii: "{"))
+                writeOffsets(sentences[n], map: &map, into: &out)
                 out.byte(UInt8(ascii: "}"))
             }
         }
@@ -74,10 +72,8 @@ public struct JSONWriter: Sendable {
                     for n in tokens.indices {
                         let t = tokens[n]
                         if n > 0 { out.byte(UInt8(ascii: ",")) }
-                        out.literal(#"{"start":"#)
-                        out.int(map.convert(t.start))
-                        out.literal(#","end":"#)
-                        out.int(map.convert(t.end))
+                        out.byte(UInt8(ascii: "{"))
+                        writeOffsets(Span(start: t.start, end: t.end), map: &map, into: &out)
                         out.literal(#","key":"#)
                         out.string(bytes: UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]))
                         out.literal(#","kind":""#)
@@ -165,10 +161,8 @@ public struct JSONWriter: Sendable {
             writeEntityRef(r.subject, into: &out)
             out.literal(#","object":"#)
             writeEntityRef(r.object, into: &out)
-            out.literal(#","start":"#)
-            out.int(map.convert(r.span.start))
-            out.literal(#","end":"#)
-            out.int(map.convert(r.span.end))
+            out.byte(UInt8(ascii: ","))
+            writeOffsets(r.span, map: &map, into: &out)
             out.literal(#","rule":"#)
             out.string(r.rule)
             out.byte(UInt8(ascii: "}"))
@@ -229,12 +223,18 @@ public struct JSONWriter: Sendable {
         writeSpanFields(span, text: text, map: &map, into: &out)
     }
 
-    private func writeSpanFields(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor,
-                                 into out: inout JSONBuffer) {
+    /// `"start":…,"end":…` in the output unit.
+    @inline(__always)
+    private func writeOffsets(_ span: Span, map: inout OffsetCursor, into out: inout JSONBuffer) {
         out.literal(#""start":"#)
         out.int(map.convert(span.start))
         out.literal(#","end":"#)
         out.int(map.convert(span.end))
+    }
+
+    private func writeSpanFields(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor,
+                                 into out: inout JSONBuffer) {
+        writeOffsets(span, map: &map, into: &out)
         out.literal(#","text":"#)
         out.string(bytes: UnsafeBufferPointer(rebasing: text[Int(span.start)..<Int(span.end)]))
     }
