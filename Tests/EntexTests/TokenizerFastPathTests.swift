@@ -86,6 +86,36 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Words and what follows them: plain words (ASCII, Latin-1 letters
+    /// folded or not, digits, elongations), joiners and merge rules (`. ' ’
+    /// - _`, abbreviations, designations, possessives, ellipses), one-byte
+    /// punctuation, white space and characters ICU handles.
+    private static let plainWordParts: [String] = [
+        "a", "Z", "x", "7", "0", "á", "É", "ñ", "Ü", "ß", "×", "ő", "ooo", "ÓÓÓ", "hola", "información", "Nicolás",
+        "EE", "UU", "EE. ", "UU.", "Dr. ", "U", "DFH", "COVID", "'s", "’s", " ", " ", " ", "  ", "\n", "\t", " ", ".", "...", ",",
+        ";", ":", "-", "_", "'", "’", "(", ")", "\"", "!", "?", "«", "»", "¿", "😀", "@", "#tag", "1,5",
+    ]
+
+    func testPlainWordTokensEqualPiecesTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.plainWords = false
+        var g = Generator(state: 20261128)
+        for round in 0..<8000 {
+            let length = 1 + Int(g.next() % 40)
+            var text = (0..<length).map { _ in g.pick(Self.plainWordParts) }.joined()
+            // The plain-word path reads 8 bytes at a time and leaves the last few bytes to the pieces path.
+            if g.next() % 2 == 0 { text += "         " }
+            var a = Document(id: "fast", text: text)
+            var b = Document(id: "slow", text: text)
+            fast.process(&a)
+            slow.process(&b)
+            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
+            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     /// Pieces of text around special tokens: sigils, address characters,
     /// schemes, host names and TLDs, words with and without accents.
     private static let addressParts: [String] = [

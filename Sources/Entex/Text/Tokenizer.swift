@@ -35,6 +35,10 @@ public final class Tokenizer: Stage {
     /// Whether `emit` reads tokens eight bytes at a time (`emitWords`); tests
     /// turn it off to compare with the byte-by-byte path.
     var wordAtATime = true
+    /// Whether chunks that are one plain word (`emitPlainWord`) are keyed
+    /// while they are scanned, without pieces; tests turn it off to compare
+    /// with the pieces path.
+    var plainWords = true
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
 
@@ -339,6 +343,19 @@ public final class Tokenizer: Stage {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
             let chunkStart = i
+            if plainWords {
+                // Pieces before white space merge with later ones only as the
+                // prefix of a spaced abbreviation ("EE." + "UU."), which ends in '.'.
+                if pieces.count > 0, pieces.base[pieces.count - 1].kind != .punct
+                    || p[pieces.base[pieces.count - 1].start] != UInt8(ascii: ".") {
+                    mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+                    pieces.count = 0
+                }
+                if pieces.count == 0, let next = emitPlainWord(p, i, end, classes, into: &sink) {
+                    i = next
+                    continue
+                }
+            }
             let mark = pieces.count
             let stop = Tokenizer.asciiChunk(p, i, end, classes, into: &pieces)
             if stop.nonASCII {
@@ -604,6 +621,128 @@ public final class Tokenizer: Stage {
             emit(p, piece.start, piece.end, piece.kind, into: &sink)
             k += 1
         }
+    }
+
+    /// Tokenizes the chunk at `start` when it is one plain word: ASCII
+    /// letters and digits and Latin-1 letters that fold to ASCII, up to ASCII
+    /// white space or `end`, optionally followed by one ASCII punctuation or
+    /// symbol byte other than `. ' - _` and then white space or `end`. No
+    /// merge rule applies to such a chunk, so its tokens are emitted as they
+    /// are scanned, the key written along the way, eight bytes at a time.
+    /// Returns the end of the chunk, or nil, having emitted nothing, for any
+    /// other chunk. Gives what the pieces path gives (a test compares them).
+    @inline(__always)
+    private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                               into sink: inout Sink) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let n = p.count
+        sink.keys.reserve(end &- start &+ 8)
+        let keyStart = sink.keys.count
+        let dst = sink.keys.base + keyStart
+        let base = p.baseAddress!
+        var upperSeen: UInt64 = 0, lowerSeen: UInt64 = 0, digitSeen: UInt64 = 0
+        // Whether the first letter or digit, and the first letter, are uppercase: 0 not seen yet, 1 yes, 2 no.
+        var firstAlnum: UInt8 = 0, firstLetter: UInt8 = 0
+        var latin = false
+        var r = start, w = 0
+        while true {
+            // The loads read 8 bytes: near the end of the text the pieces path takes over.
+            guard r &+ 8 <= n else { return nil }
+            let x0 = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
+            let low = x0 & ~high
+            // With the high bits clear, adding 0x80 - c sets a byte's high bit
+            // exactly when the byte is at least c, without carries between bytes.
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            let ascii = ~x0 & high
+            let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
+            let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
+            let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
+            let outside = ~(upper0 | lower0 | digit0) & high
+            // The bytes before the first one outside the word characters.
+            var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
+            var stopsAtEnd = false
+            if r &+ take >= end { take = end &- r; stopsAtEnd = true }
+            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+            let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
+            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (upper >> 2)).littleEndian, as: UInt64.self)
+            if firstAlnum == 0 {
+                let alnum = upper | lower | digit
+                if alnum != 0 { firstAlnum = alnum & (0 &- alnum) & upper != 0 ? 1 : 2 }
+            }
+            if firstLetter == 0 {
+                let letters = upper | lower
+                if letters != 0 { firstLetter = letters & (0 &- letters) & upper != 0 ? 1 : 2 }
+            }
+            upperSeen |= upper
+            lowerSeen |= lower
+            digitSeen |= digit
+            r &+= take
+            w &+= take
+            if stopsAtEnd { break }
+            if take == 8 { continue }
+            let b = p[r]
+            if b >= 0x80 {
+                guard b == 0xC3, r &+ 1 < end else { return nil }
+                let d = p[r &+ 1]
+                let folded = SimpleText.latin1Fold(d)
+                guard folded != 0 else { return nil }
+                dst[w] = folded
+                let isUpper: UInt8 = SimpleText.latin1IsUpper(d) ? 1 : 2
+                if isUpper == 1 { upperSeen |= 1 } else { lowerSeen |= 1 }
+                if firstAlnum == 0 { firstAlnum = isUpper }
+                if firstLetter == 0 { firstLetter = isUpper }
+                latin = true
+                r &+= 2
+                w &+= 1
+                if r >= end { break }
+                continue
+            }
+            break
+        }
+        guard w > 0 else { return nil }
+        // What follows: white space, the end, or one punctuation byte before either.
+        var punct = -1
+        if r < end {
+            let b = p[r]
+            let c = classes[Int(b)]
+            if c & ByteClass.spaceBit == 0 {
+                guard b < 0x80, b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
+                      b != UInt8(ascii: "_"), r &+ 1 == end || classes[Int(p[r &+ 1])] & ByteClass.spaceBit != 0
+                else { return nil }
+                punct = r
+            }
+        }
+        let kind: TokenKind = upperSeen | lowerSeen != 0 ? .word : .number
+        var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
+        if latin {
+            if firstLetter == 1 { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            if firstAlnum == 1 { flags.insert(.capitalized) }
+        }
+        if upperSeen != 0 && lowerSeen == 0 { flags.insert(.allCaps) }
+        if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
+        if digitSeen != 0 { flags.insert(.hasDigit) }
+        sink.keys.count = keyStart &+ w
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w) {
+            var key = sink.scratch
+            sink.scratch = []
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
+            if shortenElongation(&key, from: 0) {
+                flags.insert(.elongated)
+                sink.keys.count = keyStart
+                sink.keys.append(contentsOf: key)
+            }
+            sink.scratch = key
+        }
+        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
+                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        guard punct >= 0 else { return r }
+        let c = classes[Int(p[punct])]
+        emit(p, punct, punct &+ 1, c & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
+        return punct &+ 1
     }
 
     /// If the word at `pieces[k]` plus its following '.' (`withDot`) is an
