@@ -134,6 +134,7 @@ final class RegexPatternTests: XCTestCase {
     }
 
     /// Skipping a pattern in windows without a token of its `require:` lists
+    /// (percent-en-words, percent-es-words)
     /// must give the candidates (and warnings) of trying it everywhere:
     /// compared on the bundled news and tweets, 300 BBC documents when the
     /// shared corpus is present, and sentences with percent words near and far.
@@ -159,6 +160,10 @@ final class RegexPatternTests: XCTestCase {
             texts.append((sentence, "en"))
             texts.append((sentence, "und"))
         }
+        for sentence in ["Subió un 20 por ciento y 3,5 puntos porcentuales.", "Cinco POR CIENTO, veinte por\tciento.",
+                         "Por 100 personas, 30 por ciento; 40 puntos, 7 por cien, 9 porciento."] {
+            texts.append((sentence, "es"))
+        }
         let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
         let filtered = RegexTagger(patterns: TestSupport.resources.patterns)
         let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
@@ -176,7 +181,7 @@ final class RegexPatternTests: XCTestCase {
             filtered.process(&fast)
             everywhere.process(&slow)
             XCTAssertEqual(describe(fast), describe(slow), text)
-            percentWords += slow.candidates.filter { $0.rule == "percent-en-words" }.count
+            percentWords += slow.candidates.filter { $0.rule == "percent-en-words" || $0.rule == "percent-es-words" }.count
         }
         // The pattern with a `require:` found matches, so the comparison covers both outcomes.
         XCTAssertGreaterThan(percentWords, 8)
