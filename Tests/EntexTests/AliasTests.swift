@@ -161,4 +161,61 @@ final class AliasTests: XCTestCase {
         XCTAssertGreaterThan(shortcuts, 50)
         XCTAssertGreaterThan(full, 20)
     }
+    /// Interning only multi-word persons' words (the default) must link exactly
+    /// as interning every name token: compared on the bundled news and tweets,
+    /// the ILRS text, and documents whose single words, bare names and places
+    /// share or miss persons' words (both with the unlinked-document shortcut off).
+    func testInterningOnlyPersonWordsEqualsInterningEveryNameToken() throws {
+        var texts: [(String, String?)] = []
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for file in ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
+                     "Corpus/news/fakenews_es.sample.jsonl"] {
+            let data = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            for line in data.split(separator: "\n") {
+                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String)) }
+            }
+        }
+        let ilrs = try String(contentsOf: root.appendingPathComponent("Corpus/news/ilrs-venezuela.txt"), encoding: .utf8)
+        texts.append((ilrs, "en"))
+        // English news, when the shared corpus is on this machine (many persons per document).
+        let bbc = "/work/shared/corpus/bbc_news_en/bbc_news.jsonl"
+        if let data = try? String(contentsOfFile: bbc, encoding: .utf8) {
+            for line in data.split(separator: "\n").prefix(150) {
+                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let text = record["text"] as? String { texts.append((text, "en")) }
+            }
+        }
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),
+            ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
+            ("Director Zhang Keijan met Ana Quintero. Quintero and Zhang spoke. Keijan Zhang left. Ana stayed.", "en"),
+            ("Jordan said Michael Jordan visited Jordan. Then Jordan Peele met Michael.", "en"),
+            ("President Joe Biden and Vice President Kamala Harris met Biden aides in Harris County.", "en"),
+        ]
+        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
+        var linked = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try pipeline.process(&doc)
+            guard !doc.entities.isEmpty else { continue }
+            var fast = doc, slow = doc
+            let fastStage = Aliasing()
+            fastStage.skipsUnlinkedDocuments = false
+            fastStage.process(&fast)
+            let slowStage = Aliasing()
+            slowStage.skipsUnlinkedDocuments = false
+            slowStage.internsAllNameTokens = true
+            slowStage.process(&slow)
+            func describe(_ d: Document) -> [String] {
+                d.entities.map { e in
+                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(e.canonical ?? "-")|\(e.kb ?? "-")|\(e.rule ?? "-")"
+                }
+            }
+            XCTAssertEqual(describe(fast), describe(slow), text)
+            if slow.entities.contains(where: { $0.source == .alias }) { linked += 1 }
+        }
+        // Documents where person words made links were among them.
+        XCTAssertGreaterThan(linked, 5)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Entex
 import XCTest
 
@@ -122,6 +123,68 @@ final class RegexPatternTests: XCTestCase {
         try withPatternFile("[w]\ntype: DATE\ncolour: red\n") { error in
             XCTAssertEqual(error.line, 3)
         }
+    }
+
+    func testUnknownRequiredWordListIsAnError() throws {
+        let block = "[w]\ntype: CARDINAL\nlang: en\npriority: 1\ntrigger: digit\nrequire: nolist\ncomment: c\npattern: \\d+\nmatch: 1\nnomatch: x\n"
+        try withPatternFile(block) { error in
+            XCTAssertEqual(error.line, 6)
+            XCTAssertTrue(error.message.contains("nolist"), error.message)
+        }
+    }
+
+    /// Skipping a pattern in windows without a token of its `require:` lists
+    /// (percent-en-words, percent-es-words)
+    /// must give the candidates (and warnings) of trying it everywhere:
+    /// compared on the bundled news and tweets, 300 BBC documents when the
+    /// shared corpus is present, and sentences with percent words near and far.
+    func testRequiredWordFilterEqualsTryingEveryWindow() throws {
+        var texts: [(String, String)] = []
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var files = ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
+                     "Corpus/news/fakenews_es.sample.jsonl"].map { root.appendingPathComponent($0).path }
+        files.append("/work/shared/corpus/bbc_news_en/bbc_news.jsonl")
+        for file in files {
+            guard let data = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for line in data.split(separator: "\n").prefix(300) {
+                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String ?? "en")) }
+            }
+        }
+        let ilrs = try String(contentsOf: root.appendingPathComponent("Corpus/news/ilrs-venezuela.txt"), encoding: .utf8)
+        texts.append((ilrs, "en"))
+        for sentence in ["Prices rose 20 percent and 3.5 percentage points.", "Five per cent, twenty-five PER CENT, 7 Percent.",
+                         "Up 12 per\tcent. Down 4 percent. 2024 was per se good.", "In 2020 the rate, per the report, was 5.",
+                         "He said 1 2 3 4 5 6 7 8 9 10 11 12 13 14 percent.", "20\npercent", "Per 100 people 30 percent.",
+                         "Sales 40 percentages, 9 perc, 6 per-cent, 10 per cent."] {
+            texts.append((sentence, "en"))
+            texts.append((sentence, "und"))
+        }
+        for sentence in ["Subió un 20 por ciento y 3,5 puntos porcentuales.", "Cinco POR CIENTO, veinte por\tciento.",
+                         "Por 100 personas, 30 por ciento; 40 puntos, 7 por cien, 9 porciento."] {
+            texts.append((sentence, "es"))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let filtered = RegexTagger(patterns: TestSupport.resources.patterns)
+        let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
+        everywhere.usesRequiredWords = false
+        for tagger in [filtered, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
+        var percentWords = 0
+        func describe(_ d: Document) -> [String] {
+            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
+                + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
+        }
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            pipeline.process(&doc)
+            var fast = doc, slow = doc
+            filtered.process(&fast)
+            everywhere.process(&slow)
+            XCTAssertEqual(describe(fast), describe(slow), text)
+            percentWords += slow.candidates.filter { $0.rule == "percent-en-words" || $0.rule == "percent-es-words" }.count
+        }
+        // The pattern with a `require:` found matches, so the comparison covers both outcomes.
+        XCTAssertGreaterThan(percentWords, 8)
     }
 
     // MARK: - Dates

@@ -63,6 +63,9 @@ public final class Aliasing: Stage {
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`);
     /// tests turn it off to compare with the full stage.
     var skipsUnlinkedDocuments = true
+    /// Whether every name token's key is interned (`internAllNameTokens`) rather
+    /// than only multi-word persons' words; tests turn it on to compare.
+    var internsAllNameTokens = false
 
     public init() {}
 
@@ -243,14 +246,11 @@ public final class Aliasing: Stage {
         personWords.removeAll(keepingCapacity: true)
         personOfTerm.removeAll(keepingCapacity: true)
         if multiWordPerson {
-            terms.removeAll()
-            term.withUnsafeMutableBufferPointer { term in
-                for t in 0..<tokens.count where term[t] >= 0 {
-                    let tok = tokens[t]
-                    term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
-                }
+            if internsAllNameTokens {
+                internAllNameTokens(tokens: tokens, keys: keys)
+            } else {
+                internPersonWords(entities, tokens: tokens, keys: keys)
             }
-            personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
             for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
                 for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
@@ -433,6 +433,67 @@ public final class Aliasing: Stage {
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
             if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
         }
+    }
+
+    /// Gives every name token the id of its match key in `terms` (the reference
+    /// for `internPersonWords`, kept for the tests that compare the two).
+    private func internAllNameTokens(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
+        terms.removeAll()
+        term.withUnsafeMutableBufferPointer { term in
+            for t in 0..<tokens.count where term[t] >= 0 {
+                let tok = tokens[t]
+                term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
+            }
+        }
+        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
+    }
+
+    /// Gives name tokens ids that link exactly as `internAllNameTokens`'s do,
+    /// interning only the words of multi-word persons: a name token matters
+    /// only when its key is such a word (person matching compares a mention's
+    /// words with theirs, bare words look up `personOfTerm`). Every other name
+    /// token gets one shared id, `terms.count`, which no person has. Most name
+    /// tokens of news are of the second kind; a 2 048-bit filter over their key's
+    /// length and first and last bytes rules most of them out without a lookup.
+    private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
+        terms.removeAll()
+        let pending = Int32.max
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { filter in
+            filter.initialize(repeating: 0)
+            @inline(__always) func slot(_ tok: Token) -> Int {
+                let a = Int(tok.keyStart), b = Int(tok.keyEnd)
+                guard b > a else { return 0 }
+                let v = UInt32(keys[a]) | UInt32(keys[b - 1]) << 8 | UInt32(truncatingIfNeeded: b - a) << 16
+                return Int((v &* 0x9E37_79B1) >> 21)
+            }
+            term.withUnsafeMutableBufferPointer { term in
+                for t in 0..<tokens.count where term[t] >= 0 { term[t] = pending }
+                for i in entities.indices where entities[i].type == .person {
+                    let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+                    var names = 0
+                    for k in range where term[k] >= 0 { names += 1 }
+                    guard names >= 2 else { continue }
+                    for k in range where term[k] >= 0 {
+                        let tok = tokens[k]
+                        term[k] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
+                        let h = slot(tok)
+                        filter[h >> 6] |= 1 << UInt64(h & 63)
+                    }
+                }
+                let none = Int32(terms.count)
+                for t in 0..<tokens.count where term[t] == pending {
+                    let tok = tokens[t]
+                    let h = slot(tok)
+                    if filter[h >> 6] & (1 << UInt64(h & 63)) != 0,
+                       let id = terms.lookup(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])) {
+                        term[t] = Int32(id)
+                    } else {
+                        term[t] = none
+                    }
+                }
+            }
+        }
+        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count + 1))
     }
 
     /// Type and key length of a mention's `nameKey`.

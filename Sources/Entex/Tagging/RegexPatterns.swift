@@ -115,6 +115,9 @@ public final class RegexPattern: @unchecked Sendable {
     public var priority: Int32
     /// Trigger bits (`RegexPatterns.triggerBit`); 0 for token blocks.
     public var triggers: UInt64
+    /// Word-list bits of `require:`: every match contains a token of one of
+    /// these lists, so the tagger skips trigger windows without one; 0 when none.
+    public var requires: UInt64 = 0
     public var normalizer: NormalizerKind
     /// The compiled pattern (nil for token blocks).
     public var regex: CompiledRegex?
@@ -327,6 +330,15 @@ public final class RegexPatterns: Sendable {
                 guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit or a word-list name)", triggerField.line) }
                 pattern.triggers |= bit
             }
+            if let requireField = field("require") {
+                for name in requireField.value.split(separator: ",") {
+                    let name = name.trimmingCharacters(in: .whitespaces)
+                    guard name != "digit", let bit = bits[name] else {
+                        throw fail("unknown required word list '\(name)'", requireField.line)
+                    }
+                    pattern.requires |= bit
+                }
+            }
             var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
             if let f = field("flags") {
                 flags = UInt32(ENTEX_RE_EXTENDED)
@@ -459,7 +471,7 @@ enum PatternFileParser {
         var nomatches: [RegexPattern.Example] = []
     }
 
-    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "normalizer", "flags", "comment",
+    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "normalizer", "flags", "comment",
                                     "pattern", "token", "match", "nomatch", "value"]
 
     static func blocks(_ path: String) throws(DataFileError) -> [Block] {

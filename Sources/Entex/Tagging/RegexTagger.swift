@@ -35,6 +35,10 @@ public final class RegexTagger: Stage {
     /// tweet `created_at` or `timestamp_ms`). Without either, relative dates get no value.
     public var referenceDate: CivilDate?
 
+    /// Whether a pattern with `require:` is skipped in a trigger window without
+    /// a token of its required lists; tests turn it off to compare.
+    var usesRequiredWords = true
+
     private let patterns: RegexPatterns
 
     /// What runs for documents of one language bucket (`en`, `es`, `*`); a
@@ -71,6 +75,9 @@ public final class RegexTagger: Stage {
         /// bitmap; every byte when PCRE2 knows no restriction): a token start
         /// outside the set is not tried, since PCRE2 would fail at once.
         var byFirstByte = [UInt64](repeating: 0, count: 256)
+        /// Patterns with a `require:` and, for each pattern, its required word-list bits.
+        var requiring: UInt64 = 0
+        var requires: [UInt64] = []
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
@@ -111,7 +118,8 @@ public final class RegexTagger: Stage {
                 return lang == "*" || l == "*" || l == lang
             }
             let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
-            plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
+            // Required words are looked up like triggers (they trigger nothing themselves).
+            plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers | patterns.patterns[$1].requires }
             for first in stride(from: 0, to: regexes.count, by: 64) {
                 let chunk = Chunk()
                 for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
@@ -119,6 +127,8 @@ public final class RegexTagger: Stage {
                     let regex = p.anchored ?? p.regex!
                     chunk.patterns.append(index)
                     chunk.handles.append(regex.handle)
+                    chunk.requires.append(p.requires)
+                    if p.requires != 0 { chunk.requiring |= 1 << UInt64(j) }
                     for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
                     var bitmap = [UInt8](repeating: 0xFF, count: 32)
                     if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
@@ -350,6 +360,8 @@ public final class RegexTagger: Stage {
             let triggerTokens = self.triggerTokens, triggerMasks = self.triggerMasks
             let windowStarts = self.windowStarts, subjectEnds = self.subjectEnds
             let handles = chunk.handles
+            let requiring = usesRequiredWords ? chunk.requiring : 0
+            let requires = chunk.requires
             chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
                 chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
                     for k in 0..<triggerTokens.count {
@@ -362,9 +374,21 @@ public final class RegexTagger: Stage {
                         if relevant == 0 { continue }
                         let t = Int(triggerTokens[k])
                         let subjectEnd = subjectEnds[k]
+                        // Patterns that need a required word the window lacks: no attempt
+                        // here can match, so none is made (but they count as tried below).
+                        var blocked: UInt64 = 0
+                        if relevant & requiring != 0 {
+                            let words = windowWords(k, first: Int(windowStarts[k]), subjectEnd: subjectEnd, tokens)
+                            var r = relevant & requiring
+                            while r != 0 {
+                                let j = r.trailingZeroBitCount
+                                r &= r - 1
+                                if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
+                            }
+                        }
                         for s in Int(windowStarts[k])...t {
                             let position = tokens[s].start
-                            var candidates = relevant
+                            var candidates = relevant & ~blocked
                             if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
                             while candidates != 0 {
                                 let j = candidates.trailingZeroBitCount
@@ -402,6 +426,24 @@ public final class RegexTagger: Stage {
                 }
             }
         }
+    }
+
+    /// The trigger bits of the tokens of trigger `k`'s window: from token `first`
+    /// to the last token starting before `subjectEnd`. Those tokens' bits are in
+    /// `triggerMasks`, around `k` (trigger tokens are in order).
+    private func windowWords(_ k: Int, first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>) -> UInt64 {
+        var words = triggerMasks[k]
+        var i = k - 1
+        while i >= 0, Int(triggerTokens[i]) >= first {
+            words |= triggerMasks[i]
+            i -= 1
+        }
+        i = k + 1
+        while i < triggerTokens.count, Int(tokens[Int(triggerTokens[i])].start) < subjectEnd {
+            words |= triggerMasks[i]
+            i += 1
+        }
+        return words
     }
 
     /// Whether a token ends at `offset`, for a match that starts at token `first`
