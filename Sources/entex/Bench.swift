@@ -66,16 +66,17 @@ struct Bench: ParsableCommand {
             let reader = DocumentReader(format: InputFiles.format(for: file.path), sourceName: file.relativePath)
             do {
                 let source: any ByteSource = try FileDescriptorSource(path: file.path)
-                let emit: (InputRecord) -> Void = { record in
-                    switch record {
+                // Each record is handed over and stored as it is, not copied.
+                let emit: (consuming InputRecord) -> Void = { record in
+                    switch consume record {
                     case .document(let d): documents.append(d)
                     case .failure: failures += 1
                     }
                 }
                 if file.path.lowercased().hasSuffix(".gz") {
-                    try reader.read(try GzipSource(source, name: file.relativePath), emit: emit)
+                    try reader.readConsuming(try GzipSource(source, name: file.relativePath), emit: emit)
                 } else {
-                    try reader.read(source, emit: emit)
+                    try reader.readConsuming(source, emit: emit)
                 }
             } catch {
                 printError("entex bench: \(error)")

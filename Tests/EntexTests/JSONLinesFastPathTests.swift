@@ -292,6 +292,53 @@ final class JSONLinesFastPathTests: XCTestCase {
         }
     }
 
+    /// The text decoder checks UTF-8 where its sixteen-byte scan meets a
+    /// byte >= 0x80: valid and invalid sequences at every position of the
+    /// scan's words, cut short by a quote, an escape or the end, must be
+    /// accepted exactly when the full parser keeps the string as it is, and
+    /// decode to the same bytes.
+    func testTextDecoderChecksUTF8AtEveryPositionOfItsScan() {
+        var g = SeededGenerator(seed: 1126)
+        let pieces: [[UInt8]] = [Array("é".utf8), Array("€".utf8), Array("😀".utf8), Array("ñá".utf8),
+                                 Array("\\n".utf8), Array("\\\"".utf8), Array("\\u00e9".utf8),
+                                 [0x80], [0xC3], [0xC1, 0xBF], [0xE2, 0x82], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80],
+                                 [0xF0, 0x9F, 0x98], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0xC3, 0x22], [0xE2, 0x82, 0x5C, 0x6E],
+                                 [0xC3, 0x09], [0xDF, 0xBF], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF]]
+        var accepted = 0, refused = 0
+        var scratch: [UInt8] = []
+        for _ in 0..<30_000 {
+            var content: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...4, using: &g) {
+                // ASCII of every length, so the pieces land at every offset of a word.
+                content += (0..<Int.random(in: 0...40, using: &g)).map { _ in UInt8.random(in: 0x61...0x7A, using: &g) }
+                // Mostly valid pieces, so that most strings are accepted and invalid ones come late too.
+                content += pieces[Int.random(in: 0..<(Int.random(in: 0..<3, using: &g) == 0 ? pieces.count : 7), using: &g)]
+            }
+            let line = Array("{\"text\":\"".utf8) + content + Array("\"}".utf8)
+            var fullParser = JSONParser()
+            fullParser.decodesEscapesInOnePass = false
+            let full = try? fullParser.parse(line)
+            var i = 8
+            // A scratch shorter than the text now and then, so that it grows.
+            if Int.random(in: 0..<50, using: &g) == 0 { scratch = [] }
+            let fast = line.withUnsafeBufferPointer { JSONParser.decodeCleanString($0, &i, scratch: &scratch) }
+            let label = "\(content)"
+            if let fast {
+                accepted += 1
+                XCTAssertEqual(fullParser.replacements, 0, label)
+                XCTAssertEqual(full, .object([.init("text", .string(String(decoding: fast, as: UTF8.self)))]), label)
+                XCTAssertEqual(i, line.count - 1, label)
+                XCTAssertNil(fast.withUnsafeBufferPointer { UTF8Repair.firstInvalid($0) }, label)
+            } else {
+                refused += 1
+                // Refused: the full parser repairs the string or rejects the line.
+                XCTAssertTrue(full == nil || fullParser.replacements > 0, label)
+            }
+        }
+        XCTAssertGreaterThan(accepted, 10_000)
+        XCTAssertGreaterThan(refused, 5_000)
+    }
+
     func testCorpusFilesGiveTheSameRecordsOnBothPaths() throws {
         for name in ["news/fakenews_es.sample.jsonl", "tweets/tweets_es.sample.jsonl", "tweets/tweets_en.handwritten.jsonl",
                      "tweets/tweets_v11.jsonl", "tweets/tweets_v2.jsonl"] {

@@ -52,10 +52,12 @@ public struct Document: Sendable {
     }
 
     /// Makes a document from bytes already known to be valid UTF-8 (a Swift
-    /// string's, or bytes a parser has validated), without checking them again.
+    /// string's, or bytes a parser has validated), without checking them
+    /// again. Warnings are given here rather than appended after, so that a
+    /// reader can hand the document on as made, without copying it.
     init(id: String, validUTF8 bytes: [UInt8], language: String? = nil,
          date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
-         origin: Origin? = nil) {
+         origin: Origin? = nil, warnings: [Warning] = []) {
         self.id = id
         self.language = language
         self.languageGiven = language != nil
@@ -63,6 +65,7 @@ public struct Document: Sendable {
         self.meta = meta
         self.origin = origin
         self.text = bytes
+        self.warnings = warnings
     }
 
     /// Makes a document from a Swift string (always valid UTF-8).

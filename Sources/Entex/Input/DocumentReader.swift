@@ -79,6 +79,14 @@ public struct DocumentReader {
     /// Reads every record of `source`, calling `emit` for each in order.
     /// Throws only when the source itself cannot be read.
     public func read(_ source: some ByteSource, emit: (InputRecord) -> Void) throws(InputError) {
+        try readConsuming(source) { record in emit(record) }
+    }
+
+    /// Reads every record of `source` like `read(_:emit:)`, handing each
+    /// over to `emit`: a caller that keeps the records (`documents.append`)
+    /// takes them as they are, instead of copying each document and
+    /// releasing the original.
+    public func readConsuming(_ source: some ByteSource, emit: (consuming InputRecord) -> Void) throws(InputError) {
         var lines = LineReader(source: source, maxLine: max(maxDocumentBytes, 64))
         var format = self.format
         if format == .auto || format == .text {
@@ -129,7 +137,7 @@ public struct DocumentReader {
         case other([UInt8])
     }
 
-    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (InputRecord) -> Void) throws(InputError) {
+    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (consuming InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
         parser.decodesEscapesInOnePass = usesRecordFastPath
@@ -159,7 +167,7 @@ public struct DocumentReader {
     /// line is an error record and the other lines are records of their own.
     private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser,
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
-                               emit: (InputRecord) -> Void) throws(InputError) {
+                               emit: (consuming InputRecord) -> Void) throws(InputError) {
         var mayOpenMultiline = firstMayOpenMultiline
         let fastPath = usesRecordFastPath
         while let span = try lines.nextSpan() {
@@ -180,8 +188,8 @@ public struct DocumentReader {
             case .blank: continue
             case .parsed(let record):
                 mayOpenMultiline = false
-                mapRecord(RecordMapper.map(record, tweetsOnly: tweetsOnly), line: span.number, index: span.number,
-                          replacements: parser.replacements, emit: emit)
+                mapParsedRecord(record, line: span.number, replacements: parser.replacements,
+                                tweetsOnly: tweetsOnly, emit: emit)
                 continue
             case .other(let bytes): line = (bytes, span.number)
             }
@@ -215,7 +223,7 @@ public struct DocumentReader {
 
     /// The records of one whole JSON value: each element of an array, or the value itself.
     private func mapWhole(_ value: JSONValue, line: Int?, replacements: Int, tweetsOnly: Bool,
-                          emit: (InputRecord) -> Void) {
+                          emit: (consuming InputRecord) -> Void) {
         if case .array(let items) = value {
             for (n, item) in items.enumerated() {
                 mapRecord(item, line: nil, index: n + 1, replacements: 0, tweetsOnly: tweetsOnly, emit: emit)
@@ -233,7 +241,7 @@ public struct DocumentReader {
 
     /// Turns one JSON record into documents (a v2 response may hold several).
     func mapRecord(_ value: JSONValue, line: Int?, index: Int, replacements: Int, tweetsOnly: Bool,
-                   emit: (InputRecord) -> Void) {
+                   emit: (consuming InputRecord) -> Void) {
         guard case .object = value else {
             emit(.failure(RecordFailure(id: idPrefix + String(index), message: "record is not a JSON object",
                                         source: sourceName, line: line)))
@@ -245,7 +253,7 @@ public struct DocumentReader {
 
     /// Emits the documents of one mapped JSON object, or its failure.
     private func mapRecord(_ mapped: Result<[RecordMapper.Mapped], RecordMapper.Failure>, line: Int?, index: Int,
-                           replacements: Int, emit: (InputRecord) -> Void) {
+                           replacements: Int, emit: (consuming InputRecord) -> Void) {
         // Most records carry their own id: the one made from the position is made only when needed.
         var fallbackID: String { idPrefix + String(index) }
         func fail(_ message: String, id: String? = nil) {
@@ -259,20 +267,43 @@ public struct DocumentReader {
         }
         for (n, record) in records.enumerated() {
             let id = record.id ?? (records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID)
-            let bytes = record.text
-            if bytes.count > maxDocumentBytes {
-                fail("document exceeds the maximum size of \(maxDocumentBytes) bytes", id: id)
-                continue
-            }
-            // A Swift string's bytes, or bytes the fast path validated: no second check.
-            var doc = Document(id: id, validUTF8: bytes, language: record.language, date: record.date,
-                               meta: record.meta, origin: Origin(source: sourceName, line: line ?? index))
-            if replacements > 0 {
-                doc.warnings.append(Warning(code: "invalid-input",
-                                            message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD"))
-            }
-            emit(.document(doc))
+            emitDocument(record, id: id, line: line, index: index, replacements: replacements, emit: emit)
         }
+    }
+
+    /// Emits a JSON Lines record the fast path parsed: a plain document goes
+    /// straight to `emitDocument` (no one-element array of mapped records,
+    /// no `Result` around it); any other shape takes `RecordMapper.map`.
+    private func mapParsedRecord(_ record: ParsedRecordLine, line: Int, replacements: Int, tweetsOnly: Bool,
+                                 emit: (consuming InputRecord) -> Void) {
+        if !tweetsOnly, let mapped = RecordMapper.mapPlainDocument(record) {
+            emitDocument(mapped, id: mapped.id ?? idPrefix + String(line), line: line, index: line,
+                         replacements: replacements, emit: emit)
+            return
+        }
+        mapRecord(RecordMapper.map(record, tweetsOnly: tweetsOnly), line: line, index: line,
+                  replacements: replacements, emit: emit)
+    }
+
+    /// Emits one mapped record as a document under `id`, or as a failure
+    /// when its text is over the size limit.
+    @inline(__always)
+    private func emitDocument(_ record: RecordMapper.Mapped, id: String, line: Int?, index: Int,
+                              replacements: Int, emit: (consuming InputRecord) -> Void) {
+        if record.text.count > maxDocumentBytes {
+            emit(.failure(RecordFailure(id: id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
+                                        source: sourceName, line: line)))
+            return
+        }
+        let warnings = replacements > 0
+            ? [Warning(code: "invalid-input",
+                       message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD")]
+            : []
+        // A Swift string's bytes, or bytes the fast path validated: no second
+        // check. The document is made in the call, so it is handed on, not copied.
+        emit(.document(Document(id: id, validUTF8: record.text, language: record.language, date: record.date,
+                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index),
+                                warnings: warnings)))
     }
 }
 

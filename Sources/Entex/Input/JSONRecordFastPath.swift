@@ -73,7 +73,7 @@ extension JSONParser {
                 if !sawText, key == "text" {
                     sawText = true
                     if i < p.count, p[i] == UInt8(ascii: "\"") {
-                        guard let text = JSONParser.decodeCleanString(p, &i) else { return nil }
+                        guard let text = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
                         record.text = text
                         record.textIndex = record.members.count
                         record.members.append(.init(key, .string("")))
@@ -124,21 +124,26 @@ extension JSONParser {
     ///
     /// Escapes never lengthen the text and invalid input is refused, so the
     /// bytes from the quote to the end of `p` bound the result: it is
-    /// written straight into the array's storage, runs between escapes copied whole.
-    static func decodeCleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> [UInt8]? {
+    /// decoded into `scratch` (grown to that bound when short, and kept by
+    /// the caller from string to string), runs between escapes copied
+    /// whole, then copied into an array of its exact length. Making that
+    /// array from the bytes costs a few hundred instructions less than
+    /// `Array(unsafeUninitializedCapacity:)` does, more than the copy of a
+    /// tweet or an article.
+    static func decodeCleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int,
+                                  scratch: inout [UInt8]) -> [UInt8]? {
         let n = p.count
         let from = i + 1
         guard from < n else { return nil }
-        var closingQuote = -1
-        let out = [UInt8](unsafeUninitializedCapacity: n - from) { buffer, count in
-            count = 0
-            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return }
-            count = done.written
-            closingQuote = done.closingQuote
+        if scratch.count < n - from {
+            scratch = [UInt8](repeating: 0, count: max(n - from, 2 * scratch.count))
         }
-        guard closingQuote >= 0 else { return nil }
-        i = closingQuote + 1
-        return out
+        let decoded = scratch.withUnsafeMutableBufferPointer { buffer -> [UInt8]? in
+            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return nil }
+            i = done.closingQuote + 1
+            return Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: done.written))
+        }
+        return decoded
     }
 
     /// The loop of `decodeCleanString` on plain pointers and local
@@ -151,40 +156,46 @@ extension JSONParser {
         var w = 0
         while true {
             let start = r
-            // Sixteen bytes at a time while none is '"', '\\' or a control
-            // character; the lowest flagged byte of a word is exact, so the
-            // run's end is found without going back byte by byte.
-            var seen: UInt64 = 0
-            var stopped = false
-            while r &+ 16 <= n {
-                let a = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)
-                let b = UnsafeRawPointer(base + r + 8).loadUnaligned(as: UInt64.self)
-                seen |= a | b
-                let fa = plainRunEnds(a), fb = plainRunEnds(b)
-                if fa | fb != 0 {
+            // A run of plain bytes: sixteen at a time while none is '"', '\\',
+            // a control character or a byte >= 0x80. The lowest flagged byte
+            // of a word is exact, so the scan stops right on it: a stop ends
+            // the run, a non-ASCII byte must begin a valid UTF-8 sequence,
+            // which is stepped over. Only non-ASCII bytes are ever checked,
+            // once, where the scan finds them; a sequence cut short by a stop
+            // or the end is invalid (continuation bytes are >= 0x80), so the
+            // whole text is checked exactly as checking run by run was (an
+            // escape writes a complete scalar, which neither ends a sequence
+            // begun before it nor is continued by the bytes after it).
+            scan: while true {
+                while r &+ 16 <= n {
+                    let a = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)
+                    let b = UnsafeRawPointer(base + r + 8).loadUnaligned(as: UInt64.self)
+                    let fa = plainRunEnds(a) | a & 0x8080_8080_8080_8080
+                    let fb = plainRunEnds(b) | b & 0x8080_8080_8080_8080
+                    if fa | fb == 0 {
+                        r &+= 16
+                        continue
+                    }
                     r &+= fa != 0 ? fa.trailingZeroBitCount &>> 3 : 8 &+ fb.trailingZeroBitCount &>> 3
-                    stopped = true
-                    break
+                    if base[r] < 0x80 { break scan }
+                    let length = validSequenceLength(base, r, n)
+                    if length == 0 { return nil }
+                    r &+= length
                 }
-                r &+= 16
-            }
-            if !stopped {
                 while r < n {
                     let b = base[r]
-                    if b == 0x22 || b == 0x5C || b < 0x20 { break }
-                    seen |= UInt64(b)
-                    r &+= 1
+                    if b == 0x22 || b == 0x5C || b < 0x20 { break scan }
+                    if b < 0x80 {
+                        r &+= 1
+                    } else {
+                        let length = validSequenceLength(base, r, n)
+                        if length == 0 { return nil }
+                        r &+= length
+                    }
                 }
+                break
             }
             if r > start {
-                // Only a run with a byte >= 0x80 can hold invalid UTF-8. Checking
-                // runs one by one is checking the whole text: an escape writes a
-                // complete scalar, which neither ends a sequence begun before
-                // it nor is continued by the bytes after it.
-                if seen & 0x8080_8080_8080_8080 != 0,
-                   UTF8Repair.firstInvalid(UnsafeBufferPointer(start: base + start, count: r &- start)) != nil {
-                    return nil
-                }
                 (dst + w).update(from: base + start, count: r &- start)
                 w &+= r &- start
             }
@@ -233,6 +244,17 @@ extension JSONParser {
             | ((quote &- 0x0101_0101_0101_0101) & ~quote)
             | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
         return flagged & 0x8080_8080_8080_8080
+    }
+
+    /// Length of the valid UTF-8 sequence that begins with the byte >= 0x80
+    /// at `at` (of `n` bytes), or 0 when it is invalid. Two-byte sequences
+    /// (Latin letters with accents) are tried first.
+    @inline(__always)
+    static func validSequenceLength(_ base: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Int {
+        let b0 = base[at]
+        if b0 >= 0xC2, b0 <= 0xDF, at &+ 1 < n, base[at &+ 1] & 0xC0 == 0x80 { return 2 }
+        var subpart = 0
+        return UTF8Repair.sequenceLength(UnsafeBufferPointer(start: base, count: n), at, subpart: &subpart)
     }
 
     /// The value of the four hex digits at `at` (of `n` bytes), or nil.

@@ -75,6 +75,9 @@ public struct JSONParser {
 
     public internal(set) var replacements = 0
     private var scratch: [UInt8] = []
+    /// Room the JSON Lines fast path decodes a record's text into, kept
+    /// from record to record (see `decodeCleanString`).
+    var textScratch: [UInt8] = []
     /// Whether a string with escapes is first tried with `decodeClean` (one
     /// pass) before the byte-by-byte loop. Off only in tests that compare the two.
     var decodesEscapesInOnePass = true

@@ -117,6 +117,18 @@ enum RecordMapper {
         map(record.members, decoded: record, tweetsOnly: tweetsOnly)
     }
 
+    /// The one document of a fast-path record whose text was decoded and
+    /// whose shape is a plain JSON Lines document: what `map(record,
+    /// tweetsOnly: false)` gives as its only element. Nil for any other
+    /// record (the caller maps it with `map`).
+    static func mapPlainDocument(_ record: ParsedRecordLine) -> Mapped? {
+        guard record.textIndex != nil else { return nil }
+        let fields = Fields(record.members)
+        guard shape(of: fields) == .document, case .success(let mapped) = mapDocument(record.members, fields, decodedText: record.text)
+        else { return nil }
+        return mapped
+    }
+
     private static func map(_ members: [JSONValue.Member], decoded: ParsedRecordLine?,
                             tweetsOnly: Bool) -> Result<[Mapped], Failure> {
         // A decoded text's member holds an empty string: still a string,
