@@ -222,7 +222,8 @@ public final class BatchEngine {
                 group = []
                 groupBytes = 0
             }
-            let emit: (InputRecord) -> Void = { record in
+            // Records are handed over (`consuming`): each document moves into its group without a copy.
+            let emit: (consuming InputRecord) -> Void = { record in
                 recordsInFile += 1
                 let disk = completedBytes + (counting?.bytesRead ?? 0)
                 if skip > 0 || globalSkip > 0 {
@@ -235,7 +236,7 @@ public final class BatchEngine {
                     state.put(.skipped(skippedPending, disk), bytes: 0)
                     skippedPending = 0
                 }
-                switch record {
+                switch consume record {
                 case .document(let doc):
                     if group.isEmpty { group.reserveCapacity(options.documentsPerJob) }
                     groupBytes += doc.text.count
@@ -253,9 +254,9 @@ public final class BatchEngine {
                 let count = CountingSource(cancellable)
                 counting = count
                 if entry.path.lowercased().hasSuffix(".gz") {
-                    try reader.read(try GzipSource(count, name: entry.relativePath), emit: emit)
+                    try reader.readConsuming(try GzipSource(count, name: entry.relativePath), emit: emit)
                 } else {
-                    try reader.read(count, emit: emit)
+                    try reader.readConsuming(count, emit: emit)
                 }
                 if format == .text && recordsInFile == 0 {
                     // An empty text file is still one (empty) document.
