@@ -725,17 +725,8 @@ public final class Tokenizer: Stage {
         if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
         if digitSeen != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart &+ w
-        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w) {
-            var key = sink.scratch
-            sink.scratch = []
-            key.removeAll(keepingCapacity: true)
-            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
-            if shortenElongation(&key, from: 0) {
-                flags.insert(.elongated)
-                sink.keys.count = keyStart
-                sink.keys.append(contentsOf: key)
-            }
-            sink.scratch = key
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
+            flags.insert(.elongated)
         }
         sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
                                  keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
@@ -925,20 +916,28 @@ public final class Tokenizer: Stage {
         if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
         if digitSeen != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart + w
-        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w) {
-            var key = sink.scratch
-            sink.scratch = []
-            key.removeAll(keepingCapacity: true)
-            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
-            if shortenElongation(&key, from: 0) {
-                flags.insert(.elongated)
-                sink.keys.count = keyStart
-                sink.keys.append(contentsOf: key)
-            }
-            sink.scratch = key
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
+            flags.insert(.elongated)
         }
         sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+    }
+
+    /// Shortens the `count`-byte key just written at `keyStart` when a letter
+    /// repeats three or more times in it (`siiii` → `si`); returns whether it did.
+    @inline(__always)
+    private func shortenKey(at keyStart: Int, count: Int, in sink: inout Sink) -> Bool {
+        var key = sink.scratch
+        sink.scratch = []
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: count))
+        let shortened = shortenElongation(&key, from: 0)
+        if shortened {
+            sink.keys.count = keyStart
+            sink.keys.append(contentsOf: key)
+        }
+        sink.scratch = key
+        return shortened
     }
 
     /// Whether the ASCII key `key[0..<count]` has three identical lowercase
@@ -1021,17 +1020,8 @@ public final class Tokenizer: Stage {
         if seen & ByteClass.letterBits != 0 || (latin && kind == .word) { flags.insert(.hasLetter) }
         if seen & ByteClass.digitBit != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart + w
-        if kind == .word, tripled, w >= 3 {
-            var key = sink.scratch
-            sink.scratch = []
-            key.removeAll(keepingCapacity: true)
-            key.append(contentsOf: UnsafeBufferPointer(start: dst, count: w))
-            if shortenElongation(&key, from: 0) {
-                flags.insert(.elongated)
-                sink.keys.count = keyStart
-                sink.keys.append(contentsOf: key)
-            }
-            sink.scratch = key
+        if kind == .word, tripled, w >= 3, shortenKey(at: keyStart, count: w, in: &sink) {
+            flags.insert(.elongated)
         }
         sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
