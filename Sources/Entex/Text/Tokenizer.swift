@@ -641,10 +641,7 @@ public final class Tokenizer: Stage {
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
-        var upperSeen: UInt64 = 0, lowerSeen: UInt64 = 0, digitSeen: UInt64 = 0
-        // Whether the first letter or digit, and the first letter, are uppercase: 0 not seen yet, 1 yes, 2 no.
-        var firstAlnum: UInt8 = 0, firstLetter: UInt8 = 0
-        var latin = false
+        var letters = WordCase()
         var r = start, w = 0
         while true {
             // The loads read 8 bytes: near the end of the text the pieces path takes over.
@@ -666,17 +663,7 @@ public final class Tokenizer: Stage {
             let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
             let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
             UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (upper >> 2)).littleEndian, as: UInt64.self)
-            if firstAlnum == 0 {
-                let alnum = upper | lower | digit
-                if alnum != 0 { firstAlnum = alnum & (0 &- alnum) & upper != 0 ? 1 : 2 }
-            }
-            if firstLetter == 0 {
-                let letters = upper | lower
-                if letters != 0 { firstLetter = letters & (0 &- letters) & upper != 0 ? 1 : 2 }
-            }
-            upperSeen |= upper
-            lowerSeen |= lower
-            digitSeen |= digit
+            letters.add(upper: upper, lower: lower, digit: digit)
             r &+= take
             w &+= take
             if stopsAtEnd { break }
@@ -688,11 +675,7 @@ public final class Tokenizer: Stage {
                 let folded = SimpleText.latin1Fold(d)
                 guard folded != 0 else { return nil }
                 dst[w] = folded
-                let isUpper: UInt8 = SimpleText.latin1IsUpper(d) ? 1 : 2
-                if isUpper == 1 { upperSeen |= 1 } else { lowerSeen |= 1 }
-                if firstAlnum == 0 { firstAlnum = isUpper }
-                if firstLetter == 0 { firstLetter = isUpper }
-                latin = true
+                letters.addLatin1(isUpper: SimpleText.latin1IsUpper(d))
                 r &+= 2
                 w &+= 1
                 if r >= end { break }
@@ -713,17 +696,9 @@ public final class Tokenizer: Stage {
                 punct = r
             }
         }
-        let kind: TokenKind = upperSeen | lowerSeen != 0 ? .word : .number
+        let kind: TokenKind = letters.hasLetter ? .word : .number
         var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
-        if latin {
-            if firstLetter == 1 { flags.insert(.capitalized) }
-        } else {
-            flags.insert(.ascii)
-            if firstAlnum == 1 { flags.insert(.capitalized) }
-        }
-        if upperSeen != 0 && lowerSeen == 0 { flags.insert(.allCaps) }
-        if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
-        if digitSeen != 0 { flags.insert(.hasDigit) }
+        letters.insertFlags(into: &flags)
         sink.keys.count = keyStart &+ w
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
@@ -852,10 +827,7 @@ public final class Tokenizer: Stage {
         let high: UInt64 = 0x8080_8080_8080_8080
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
-        var upperSeen: UInt64 = 0, lowerSeen: UInt64 = 0, digitSeen: UInt64 = 0
-        // Whether the first letter or digit, and the first letter, are uppercase: 0 not seen yet, 1 yes, 2 no.
-        var firstAlnum: UInt8 = 0, firstLetter: UInt8 = 0
-        var latin = false
+        var letters = WordCase()
         var r = 0, w = 0
         while r < length {
             let remaining = length - r
@@ -875,17 +847,7 @@ public final class Tokenizer: Stage {
             let lower = atLeast(0x61) & ~atLeast(0x7B) & high & mask
             let digit = atLeast(0x30) & ~atLeast(0x3A) & high & mask
             UnsafeMutableRawPointer(dst + w).storeBytes(of: (x | (upper >> 2)).littleEndian, as: UInt64.self)
-            if firstAlnum == 0 {
-                let alnum = upper | lower | digit
-                if alnum != 0 { firstAlnum = alnum & (0 &- alnum) & upper != 0 ? 1 : 2 }
-            }
-            if firstLetter == 0 {
-                let letters = upper | lower
-                if letters != 0 { firstLetter = letters & (0 &- letters) & upper != 0 ? 1 : 2 }
-            }
-            upperSeen |= upper
-            lowerSeen |= lower
-            digitSeen |= digit
+            letters.add(upper: upper, lower: lower, digit: digit)
             r += take
             w += take
             guard nonASCII != 0 else { continue }
@@ -896,25 +858,12 @@ public final class Tokenizer: Stage {
                 return
             }
             dst[w] = folded
-            let isUpper: UInt8 = SimpleText.latin1IsUpper(d) ? 1 : 2
-            if isUpper == 1 { upperSeen |= 1 } else { lowerSeen |= 1 }
-            if firstAlnum == 0 { firstAlnum = isUpper }
-            if firstLetter == 0 { firstLetter = isUpper }
-            latin = true
+            letters.addLatin1(isUpper: SimpleText.latin1IsUpper(d))
             r += 2
             w += 1
         }
         var flags = flags
-        if latin {
-            if firstLetter == 1 { flags.insert(.capitalized) }
-        } else {
-            flags.insert(.ascii)
-            // Case lies in the first letter or digit after any sigil (@, #, $).
-            if firstAlnum == 1 { flags.insert(.capitalized) }
-        }
-        if upperSeen != 0 && lowerSeen == 0 { flags.insert(.allCaps) }
-        if upperSeen | lowerSeen != 0 { flags.insert(.hasLetter) }
-        if digitSeen != 0 { flags.insert(.hasDigit) }
+        letters.insertFlags(into: &flags)
         sink.keys.count = keyStart + w
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
@@ -1393,5 +1342,59 @@ enum ByteClass {
     @inline(__always) static func blocksSpecial(_ b: UInt8) -> Bool {
         isEmailLocal(b) || b == UInt8(ascii: "@") || b == UInt8(ascii: "&") || b == UInt8(ascii: "/")
             || b == UInt8(ascii: ":") || b == UInt8(ascii: "#") || b == UInt8(ascii: "$")
+    }
+}
+
+/// The case of a word's letters and digits, gathered while its key is
+/// written 8 bytes at a time (the fast `emit` paths): which bytes were
+/// uppercase, lowercase or digits, and the case of the first letter or digit.
+struct WordCase {
+    private var upper: UInt64 = 0, lower: UInt64 = 0, digit: UInt64 = 0
+    /// Whether the first letter or digit, and the first letter, are uppercase: 0 not seen yet, 1 yes, 2 no.
+    private var firstAlnum: UInt8 = 0, firstLetter: UInt8 = 0
+    /// A Latin-1 letter (2 bytes in UTF-8) was seen.
+    private var latin = false
+
+    /// Adds one step: the high bit of each uppercase, lowercase and digit byte.
+    @inline(__always)
+    mutating func add(upper: UInt64, lower: UInt64, digit: UInt64) {
+        if firstAlnum == 0 {
+            let alnum = upper | lower | digit
+            if alnum != 0 { firstAlnum = alnum & (0 &- alnum) & upper != 0 ? 1 : 2 }
+        }
+        if firstLetter == 0 {
+            let letters = upper | lower
+            if letters != 0 { firstLetter = letters & (0 &- letters) & upper != 0 ? 1 : 2 }
+        }
+        self.upper |= upper
+        self.lower |= lower
+        self.digit |= digit
+    }
+
+    /// Adds one Latin-1 letter.
+    @inline(__always)
+    mutating func addLatin1(isUpper: Bool) {
+        let first: UInt8 = isUpper ? 1 : 2
+        if isUpper { upper |= 1 } else { lower |= 1 }
+        if firstAlnum == 0 { firstAlnum = first }
+        if firstLetter == 0 { firstLetter = first }
+        latin = true
+    }
+
+    var hasLetter: Bool { upper | lower != 0 }
+
+    /// Sets `ascii`, `capitalized`, `allCaps`, `hasLetter` and `hasDigit`.
+    @inline(__always)
+    func insertFlags(into flags: inout TokenFlags) {
+        if latin {
+            if firstLetter == 1 { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            // Case lies in the first letter or digit after any sigil (@, #, $).
+            if firstAlnum == 1 { flags.insert(.capitalized) }
+        }
+        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
+        if upper | lower != 0 { flags.insert(.hasLetter) }
+        if digit != 0 { flags.insert(.hasDigit) }
     }
 }
