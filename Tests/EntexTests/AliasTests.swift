@@ -121,16 +121,7 @@ final class AliasTests: XCTestCase {
     /// multi-word PERSON, entities in order) must give what the full stage gives:
     /// compared on the bundled tweets and news, and on documents made to need links.
     func testShortcutForUnlinkedDocumentsEqualsFullStage() throws {
-        var texts: [(String, String?)] = []
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for file in ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
-                     "Corpus/news/fakenews_es.sample.jsonl"] {
-            let data = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
-            for line in data.split(separator: "\n") {
-                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String)) }
-            }
-        }
+        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
         texts += [
             ("Nicolas Maduro arrived. Later Maduro spoke.", "en"),
             ("The Lunar Orbit Research Group (LORG) met. Later LORG said no.", "en"),
@@ -166,25 +157,12 @@ final class AliasTests: XCTestCase {
     /// the ILRS text, and documents whose single words, bare names and places
     /// share or miss persons' words (both with the unlinked-document shortcut off).
     func testInterningOnlyPersonWordsEqualsInterningEveryNameToken() throws {
-        var texts: [(String, String?)] = []
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for file in ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
-                     "Corpus/news/fakenews_es.sample.jsonl"] {
-            let data = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
-            for line in data.split(separator: "\n") {
-                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String)) }
-            }
-        }
-        let ilrs = try String(contentsOf: root.appendingPathComponent("Corpus/news/ilrs-venezuela.txt"), encoding: .utf8)
+        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        let ilrs = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
         texts.append((ilrs, "en"))
         // English news, when the shared corpus is on this machine (many persons per document).
-        let bbc = "/work/shared/corpus/bbc_news_en/bbc_news.jsonl"
-        if let data = try? String(contentsOfFile: bbc, encoding: .utf8) {
-            for line in data.split(separator: "\n").prefix(150) {
-                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                if let text = record["text"] as? String { texts.append((text, "en")) }
-            }
+        if let bbc = TestSupport.sharedEnglishNews {
+            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
         }
         texts += [
             ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),

@@ -140,18 +140,10 @@ final class RegexPatternTests: XCTestCase {
     /// shared corpus is present, and sentences with percent words near and far.
     func testRequiredWordFilterEqualsTryingEveryWindow() throws {
         var texts: [(String, String)] = []
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var files = ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
-                     "Corpus/news/fakenews_es.sample.jsonl"].map { root.appendingPathComponent($0).path }
-        files.append("/work/shared/corpus/bbc_news_en/bbc_news.jsonl")
-        for file in files {
-            guard let data = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-            for line in data.split(separator: "\n").prefix(300) {
-                let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                if let text = record["text"] as? String { texts.append((text, record["lang"] as? String ?? "en")) }
-            }
+        for file in TestSupport.corpusJSONLines + [TestSupport.sharedEnglishNews].compactMap({ $0 }) {
+            texts += try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
         }
-        let ilrs = try String(contentsOf: root.appendingPathComponent("Corpus/news/ilrs-venezuela.txt"), encoding: .utf8)
+        let ilrs = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
         texts.append((ilrs, "en"))
         for sentence in ["Prices rose 20 percent and 3.5 percentage points.", "Five per cent, twenty-five PER CENT, 7 Percent.",
                          "Up 12 per\tcent. Down 4 percent. 2024 was per se good.", "In 2020 the rate, per the report, was 5.",

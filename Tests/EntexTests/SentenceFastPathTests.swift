@@ -5,14 +5,6 @@ import XCTest
 /// Latin text, without ICU) must find exactly the boundaries ICU finds;
 /// these tests compare the two on generated text.
 final class SentenceFastPathTests: XCTestCase {
-    private struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 33
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
 
     /// Pieces the generator strings together: sentence ends, closing
     /// punctuation, spaces, line breaks, letters of each case, digits.

@@ -14,6 +14,29 @@ enum TestSupport {
     /// `../shared` beside the repository, which CI and developers may or may not have.
     static var shared: URL { repoRoot.deletingLastPathComponent().appendingPathComponent("shared") }
 
+    /// The bundled JSON Lines samples of news and tweets in `Corpus/`.
+    static var corpusJSONLines: [URL] {
+        ["Corpus/tweets/tweets_en.handwritten.jsonl", "Corpus/tweets/tweets_es.sample.jsonl",
+         "Corpus/news/fakenews_es.sample.jsonl"].map { repoRoot.appendingPathComponent($0) }
+    }
+
+    /// English news from `../shared` (nil when absent): many named people per document.
+    static var sharedEnglishNews: URL? {
+        let url = shared.appendingPathComponent("corpus/bbc_news_en/bbc_news.jsonl")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// The `text` and `lang` of the first `limit` records of a JSON Lines file.
+    static func jsonlTexts(_ url: URL, limit: Int = .max) throws -> [(text: String, lang: String?)] {
+        let data = try String(contentsOf: url, encoding: .utf8)
+        var texts: [(text: String, lang: String?)] = []
+        for line in data.split(separator: "\n").prefix(limit) {
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let text = record["text"] as? String { texts.append((text, record["lang"] as? String)) }
+        }
+        return texts
+    }
+
     /// Skips the calling test with a clear message when `../shared/<relative>` is absent.
     static func requireShared(_ relative: String) throws -> URL {
         let url = shared.appendingPathComponent(relative)
@@ -131,4 +154,15 @@ private final class ExecutableLocator {}
 /// Bytes one reader thread collects; read only after the group is done.
 private final class Collected: @unchecked Sendable {
     var data = Data()
+}
+
+/// A small deterministic generator (a 64-bit LCG) for the fast-path tests
+/// that build text from pieces: the same seed gives the same texts everywhere.
+struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 33
+    }
+    mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 }

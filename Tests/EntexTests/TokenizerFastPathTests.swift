@@ -4,13 +4,15 @@ import XCTest
 /// The tokenizer's fast path (ASCII and Latin text without ICU) must give
 /// exactly what ICU gives; these tests compare the two on generated text.
 final class TokenizerFastPathTests: XCTestCase {
-    private struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 33
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    /// Tokenizes `text` with both tokenizers and asserts the same tokens and keys.
+    private func assertSameTokens(_ fast: Tokenizer, _ slow: Tokenizer, _ text: String, round: Int,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        var a = Document(id: "fast", text: text)
+        var b = Document(id: "slow", text: text)
+        fast.process(&a)
+        slow.process(&b)
+        XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)", file: file, line: line)
+        XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)", file: file, line: line)
     }
 
     private static let alphabet: [String] = [
@@ -76,12 +78,7 @@ final class TokenizerFastPathTests: XCTestCase {
                 text += g.pick([" ", " ", ", ", ". ", "\n", "¿", " «", "» "])
             }
             if g.next() % 2 == 0 { text.removeLast() }
-            var a = Document(id: "fast", text: text)
-            var b = Document(id: "slow", text: text)
-            fast.process(&a)
-            slow.process(&b)
-            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
-            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            assertSameTokens(fast, slow, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { break }
         }
     }
@@ -106,12 +103,7 @@ final class TokenizerFastPathTests: XCTestCase {
             var text = (0..<length).map { _ in g.pick(Self.plainWordParts) }.joined()
             // The plain-word path reads 8 bytes at a time and leaves the last few bytes to the pieces path.
             if g.next() % 2 == 0 { text += "         " }
-            var a = Document(id: "fast", text: text)
-            var b = Document(id: "slow", text: text)
-            fast.process(&a)
-            slow.process(&b)
-            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
-            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            assertSameTokens(fast, slow, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { break }
         }
     }
@@ -133,12 +125,7 @@ final class TokenizerFastPathTests: XCTestCase {
         for round in 0..<6000 {
             let length = 1 + Int(g.next() % 30)
             let text = (0..<length).map { _ in g.pick(Self.addressParts) }.joined()
-            var a = Document(id: "fast", text: text)
-            var b = Document(id: "slow", text: text)
-            fast.process(&a)
-            slow.process(&b)
-            XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)")
-            XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)")
+            assertSameTokens(fast, slow, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { break }
         }
     }
