@@ -66,30 +66,12 @@ public enum GazetteerCache {
     static let tokenizerFiles = ["abbreviations-en.txt", "abbreviations-es.txt",
                                  "elongation-exceptions-en.txt", "elongation-exceptions-es.txt"]
 
-    /// A key of the files' identities rather than their bytes: path, device, inode, size,
-    /// modification and status-change times. Any write to a file changes its status-change
-    /// time, which no tool can set back, so an unchanged key means unchanged files.
-    /// Nil when a file cannot be examined (the content key then reports why).
+    /// The `FileIdentity` key of the lexicons and the tokenizer's text files: the key of
+    /// the content-key memo. Nil when a lexicon cannot be examined (the content key then reports why).
     static func statKey(_ sources: [GazetteerSource], lexicons: String) -> UInt64? {
-        var hasher = ContentHasher()
-        hasher.add(Array("entex-gazetteer-stat v\(formatVersion)".utf8))
-        func add(_ path: String, label: String, required: Bool) -> Bool {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return !required }
-            hasher.add(Array((label + "\u{0}" + path).utf8))
-            let fields: [Int64] = [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
-                                   Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
-                                   Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)]
-            fields.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
-            return true
-        }
-        for source in sources where !add(source.path, label: source.isUser ? "user" : "bundled", required: true) {
-            return nil
-        }
-        for name in tokenizerFiles where !add(lexicons + "/text/" + name, label: "text", required: false) {
-            return nil
-        }
-        return hasher.value
+        var files = sources.map { FileIdentity.File(path: $0.path, label: $0.isUser ? "user" : "bundled", required: true) }
+        files += tokenizerFiles.map { FileIdentity.File(path: lexicons + "/text/" + $0, label: "text", required: false) }
+        return FileIdentity.key("entex-gazetteer-stat v\(formatVersion)", files)
     }
 
     /// The content key of the files, remembered in `directory` under their `statKey`, so
@@ -170,16 +152,17 @@ public enum GazetteerCache {
     public static let keptFiles = 8
 
     /// Deletes the least recently written cache files beyond `keptFiles`.
-    static func prune(_ directory: String, keeping path: String) {
+    /// Cache files of other kinds (`prefix`, e.g. `namerules-`) share the rule.
+    static func prune(_ directory: String, keeping path: String, prefix: String = "gazetteer-") {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }
         // Key memos are a few bytes each; keep many more of them than cache files.
-        let memos = names.filter { $0.hasPrefix("gazetteer-") && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
+        let memos = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
         if memos.count > 8 * keptFiles {
             let dated = memos.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
             for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(4 * keptFiles) { try? fm.removeItem(atPath: file) }
         }
-        let files = names.filter { $0.hasPrefix("gazetteer-") && $0.hasSuffix(".bin") }.map { directory + "/" + $0 }
+        let files = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".bin") }.map { directory + "/" + $0 }
         guard files.count > keptFiles else { return }
         let dated = files.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
         for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keptFiles) where file != path {
@@ -192,32 +175,19 @@ public enum GazetteerCache {
     /// Writes `g` to `path` (through a temporary file); returns whether it worked.
     @discardableResult
     public static func write(_ g: Gazetteer, key: UInt64, to path: String) -> Bool {
-        let temporary = path + ".tmp\(getpid())"
-        guard let f = fopen(temporary, "wb") else { return false }
-        var ok = true
-        func put<T>(_ array: [T]) {
-            var count = UInt64(array.count)
-            ok = ok && fwrite(&count, 8, 1, f) == 1
-            if array.isEmpty { return }
-            array.withUnsafeBytes { raw in
-                ok = ok && fwrite(raw.baseAddress!, 1, raw.count, f) == raw.count
-            }
-        }
-        put(magic)
-        put([formatVersion])
-        put([key])
-        put(g.vocabulary.pool); put(g.vocabulary.ends); put(g.vocabulary.slots); put(g.rootTargets)
-        put(g.transitionKeys); put(g.transitionTargets)
-        put(g.outputStarts); put(g.outputEntries); put(g.outputForms); put(g.outputCapitals)
-        put(g.entryTypes); put(g.entryFlags); put(g.entryLanguages); put(g.entryFiles)
-        put(g.entryCanonical); put(g.entryKB)
-        put(g.stringPool); put(g.stringEnds)
-        put(Array(g.files.joined(separator: "\n").utf8))
-        put(g.fileIsUser.map { $0 ? UInt8(1) : 0 })
-        ok = fclose(f) == 0 && ok
-        if ok { ok = rename(temporary, path) == 0 }
-        if !ok { unlink(temporary) }
-        return ok
+        guard var out = BinaryCacheWriter(path: path) else { return false }
+        out.put(magic)
+        out.put([formatVersion])
+        out.put([key])
+        out.put(g.vocabulary.pool); out.put(g.vocabulary.ends); out.put(g.vocabulary.slots); out.put(g.rootTargets)
+        out.put(g.transitionKeys); out.put(g.transitionTargets)
+        out.put(g.outputStarts); out.put(g.outputEntries); out.put(g.outputForms); out.put(g.outputCapitals)
+        out.put(g.entryTypes); out.put(g.entryFlags); out.put(g.entryLanguages); out.put(g.entryFiles)
+        out.put(g.entryCanonical); out.put(g.entryKB)
+        out.put(g.stringPool); out.put(g.stringEnds)
+        out.put(Array(g.files.joined(separator: "\n").utf8))
+        out.put(g.fileIsUser.map { $0 ? UInt8(1) : 0 })
+        return out.finish()
     }
 
     // MARK: - Reading
@@ -230,26 +200,8 @@ public enum GazetteerCache {
     }
 
     static func read(_ path: String, key: UInt64?, stateLimit: Int) -> Gazetteer? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var info = stat()
-        guard fstat(fileno(f), &info) == 0 else { return nil }
-        var remaining = Int(info.st_size)
-        var failed = false
-        func get<T>(_: T.Type) -> [T] {
-            if failed { return [] }
-            var count: UInt64 = 0
-            guard remaining >= 8, fread(&count, 8, 1, f) == 1 else { failed = true; return [] }
-            remaining -= 8
-            let bytes = Int(clamping: count).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-            guard !bytes.overflow, bytes.partialValue <= remaining else { failed = true; return [] }
-            remaining -= bytes.partialValue
-            let n = Int(count)
-            return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
-                if n > 0 && fread(buffer.baseAddress!, MemoryLayout<T>.stride, n, f) != n { failed = true }
-                initialized = n  // POD element types: any bytes are valid values.
-            }
-        }
+        guard let input = BinaryCacheReader(path: path) else { return nil }
+        func get<T>(_ type: T.Type) -> [T] { input.get(type) }
         guard get(UInt8.self) == magic, get(UInt32.self) == [formatVersion] else { return nil }
         let stored = get(UInt64.self)
         guard stored.count == 1, key == nil || stored[0] == key else { return nil }
@@ -264,7 +216,7 @@ public enum GazetteerCache {
         let stringPool = get(UInt8.self), stringEnds = get(UInt32.self)
         let files = String(decoding: get(UInt8.self), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let fileIsUser = get(UInt8.self).map { $0 != 0 }
-        guard !failed, remaining == 0 else { return nil }
+        guard input.isComplete else { return nil }
         let g = Gazetteer(
             vocabulary: vocabulary, rootTargets: rootTargets, transitionKeys: transitionKeys, transitionTargets: transitionTargets,
             outputStarts: outputStarts, outputEntries: outputEntries, outputForms: outputForms,
@@ -325,6 +277,146 @@ public enum GazetteerCache {
         }
         return true
     }
+}
+
+/// A key of files' identities rather than their bytes: path, device, inode, size,
+/// modification and status-change times. Any write to a file changes its status-change
+/// time, which no tool can set back, so an unchanged key means unchanged files.
+enum FileIdentity {
+    struct File {
+        var path: String
+        /// Written into the key with the path (what the file is to the cache).
+        var label: String
+        /// A required file that cannot be examined makes the key nil; an optional
+        /// one enters the key as absent (so creating it later changes the key).
+        var required: Bool
+    }
+
+    /// The key of `files` under `domain` (a name and format version), or nil when a
+    /// required file cannot be examined.
+    static func key(_ domain: String, _ files: [File]) -> UInt64? {
+        var hasher = ContentHasher()
+        hasher.add(Array(domain.utf8))
+        for file in files {
+            guard let fields = identity(file.path) else {
+                if file.required { return nil }
+                hasher.add(Array(("absent:" + file.label + "\u{0}" + file.path).utf8))
+                continue
+            }
+            hasher.add(Array((file.label + "\u{0}" + file.path).utf8))
+            fields.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
+        }
+        return hasher.value
+    }
+
+    /// Device, inode, size, modification and status-change times of `path`, or nil.
+    static func identity(_ path: String) -> [Int64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
+                Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
+                Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)]
+    }
+}
+
+/// Writes a binary cache file: arrays of plain values, each as a count (8 bytes)
+/// followed by its raw bytes, into a temporary file that `finish()` renames into
+/// place, so readers never see half a file.
+struct BinaryCacheWriter {
+    private let path: String
+    private let temporary: String
+    private let file: UnsafeMutablePointer<FILE>
+    private var ok = true
+    /// Hash of every array put so far, when the file carries a checksum (`putChecksum`).
+    private var hasher: ContentHasher?
+
+    /// Opens a temporary file beside `path`; with `checksummed`, `putChecksum` can end the file.
+    init?(path: String, checksummed: Bool = false) {
+        self.path = path
+        if checksummed { hasher = ContentHasher() }
+        temporary = path + ".tmp\(getpid())"
+        guard let f = fopen(temporary, "wb") else { return nil }
+        file = f
+    }
+
+    /// Appends `array` (plain values only: no references, no `String`s).
+    mutating func put<T>(_ array: [T]) {
+        var count = UInt64(array.count)
+        ok = ok && fwrite(&count, 8, 1, file) == 1
+        if array.isEmpty { return }
+        array.withUnsafeBytes { raw in
+            ok = ok && fwrite(raw.baseAddress!, 1, raw.count, file) == raw.count
+            hasher?.add(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
+    }
+
+    /// Appends the hash of everything put so far, for `BinaryCacheReader.checksumMatches()`.
+    mutating func putChecksum() {
+        put([hasher?.value ?? 0])
+    }
+
+    /// Closes the file and renames it into place; returns whether every step worked
+    /// (on failure the temporary file is removed).
+    mutating func finish() -> Bool {
+        ok = fclose(file) == 0 && ok
+        if ok { ok = rename(temporary, path) == 0 }
+        if !ok { unlink(temporary) }
+        return ok
+    }
+}
+
+/// Reads what `BinaryCacheWriter` wrote. Every count is checked against the bytes
+/// left, so a truncated or damaged file gives empty arrays and `isComplete` false,
+/// never a read past the end; the caller still checks that the values make sense.
+final class BinaryCacheReader {
+    private let file: UnsafeMutablePointer<FILE>
+    private var remaining: Int
+    private(set) var failed = false
+    private var hasher: ContentHasher?
+
+    /// Opens `path`; with `checksummed`, every array read enters the hash `checksumMatches()` compares.
+    init?(path: String, checksummed: Bool = false) {
+        if checksummed { hasher = ContentHasher() }
+        guard let f = fopen(path, "rb") else { return nil }
+        var info = stat()
+        guard fstat(fileno(f), &info) == 0 else {
+            fclose(f)
+            return nil
+        }
+        file = f
+        remaining = Int(info.st_size)
+    }
+
+    deinit { fclose(file) }
+
+    /// The next array (empty once anything failed).
+    func get<T>(_: T.Type) -> [T] {
+        if failed { return [] }
+        var count: UInt64 = 0
+        guard remaining >= 8, fread(&count, 8, 1, file) == 1 else { failed = true; return [] }
+        remaining -= 8
+        let bytes = Int(clamping: count).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !bytes.overflow, bytes.partialValue <= remaining else { failed = true; return [] }
+        remaining -= bytes.partialValue
+        let n = Int(count)
+        let array = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if n > 0 && fread(buffer.baseAddress!, MemoryLayout<T>.stride, n, file) != n { failed = true }
+            initialized = n  // Plain element types: any bytes are valid values.
+        }
+        if !failed, n > 0, hasher != nil {
+            array.withUnsafeBytes { hasher!.add(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
+        }
+        return array
+    }
+
+    /// Reads the checksum `putChecksum` wrote and compares it with the arrays read before it.
+    func checksumMatches() -> Bool {
+        guard let expected = hasher?.value else { return false }
+        return get(UInt64.self) == [expected]
+    }
+
+    /// Whether every read worked and the whole file was read.
+    var isComplete: Bool { !failed && remaining == 0 }
 }
 
 /// A 64-bit hash of byte streams for cache keys (not cryptographic): eight

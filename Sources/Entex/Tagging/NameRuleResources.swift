@@ -66,7 +66,7 @@ public struct NameRuleResources: Sendable {
     /// probe answers all of them for a token. `load` builds it; after changing
     /// `firstNames` or `commonWords` by hand, call `buildWordIndex()` (the rules
     /// stage builds its own when the sizes no longer match).
-    public private(set) var wordIndex = WordIndex()
+    public internal(set) var wordIndex = WordIndex()
 
     public init() {}
 
@@ -78,7 +78,31 @@ public struct NameRuleResources: Sendable {
     /// Loads every list from a `Lexicons` folder. A malformed row is an
     /// error naming its file and line; an absent optional file (first names,
     /// common words, connectors) leaves its table empty.
-    public static func load(from lexicons: String) throws(DataFileError) -> NameRuleResources {
+    ///
+    /// Folding some 100 000 words into match keys costs more than the rest of
+    /// start-up, so the prepared tables are kept in a binary cache in
+    /// `cacheDirectory` (see `NameRuleCache`), read back while the list files
+    /// and the executable are unchanged. A nil directory always builds.
+    public static func load(from lexicons: String,
+                            cacheDirectory: String? = GazetteerCache.defaultDirectory) throws(DataFileError) -> NameRuleResources {
+        try NameRuleCache.load(from: lexicons, directory: cacheDirectory).resources
+    }
+
+    /// The list files `build(from:)` reads, and whether each must exist.
+    static func sourceFiles(_ lexicons: String) -> [(path: String, required: Bool)] {
+        var files: [(path: String, required: Bool)] = []
+        for lang in ["en", "es"] {
+            files.append(("\(lexicons)/rules/titles-\(lang).txt", true))
+            files.append(("\(lexicons)/rules/org-heads-\(lang).txt", true))
+            files.append(("\(lexicons)/common/\(lang).txt", false))
+        }
+        files.append(("\(lexicons)/rules/connectors.txt", false))
+        files.append(("\(lexicons)/names/first_names.tsv", false))
+        return files
+    }
+
+    /// Builds every table from the list files (no cache).
+    static func build(from lexicons: String) throws(DataFileError) -> NameRuleResources {
         var r = NameRuleResources()
         for lang in ["en", "es"] {
             let titlePath = "\(lexicons)/rules/titles-\(lang).txt"
@@ -200,10 +224,10 @@ public struct NameRuleResources: Sendable {
 /// `languages`) and the id in the first-name table.
 public struct WordIndex: Sendable {
     /// Keys, ids in insertion order.
-    private var keys = ByteStringTable()
+    private(set) var keys = ByteStringTable()
     /// Open-addressed slots `hash << 32 | (id + 1)` (0 = empty): a probe reads the
     /// stored hash without another array.
-    private var slots: [UInt64] = [0]
+    private(set) var slots: [UInt64] = [0]
     /// Per id: bit `k` set when the key is a common word of `languages[k]`.
     public private(set) var commonIn: [UInt16] = []
     /// Per id: the id in `NameRuleResources.firstNames`, or -1.
@@ -211,9 +235,19 @@ public struct WordIndex: Sendable {
     /// Languages of the common-word bits (at most 16), sorted.
     public private(set) var languages: [String] = []
     /// Sizes of the tables it was built from (first names, then each language).
-    private var sourceCounts: [Int] = [0]
+    private(set) var sourceCounts: [Int] = [0]
 
     public init() {}
+
+    /// An index from the arrays of one built before (`NameRuleCache`); the slots are made again.
+    init(keys: ByteStringTable, commonIn: [UInt16], firstName: [Int32], languages: [String], sourceCounts: [Int]) {
+        self.keys = keys
+        self.commonIn = commonIn
+        self.firstName = firstName
+        self.languages = languages
+        self.sourceCounts = sourceCounts
+        placeSlots()
+    }
 
     public init(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) {
         languages = Array(commonWords.keys.sorted().prefix(16))
@@ -229,6 +263,11 @@ public struct WordIndex: Sendable {
             let w = add(firstNames.key(id))
             firstName[w] = Int32(id)
         }
+        placeSlots()
+    }
+
+    /// Fills `slots` from the keys' stored hashes.
+    private mutating func placeSlots() {
         var size = 16
         while size < keys.count * 2 { size <<= 1 }
         slots = [UInt64](repeating: 0, count: size)

@@ -1,0 +1,167 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The on-disk cache of prepared `NameRuleResources` tables.
+///
+/// Building the tables folds about 100 000 list words into match keys (ICU for
+/// every non-ASCII word) and hashes them into tables: most of entex's start-up.
+/// The cache stores the finished arrays (`BinaryCacheWriter`, the gazetteer
+/// cache's format: counts and raw bytes) under a key of the list files'
+/// identities (`FileIdentity`: any write to a list changes it), the running
+/// executable's identity (a rebuilt entex may fold differently), the ICU
+/// version and `formatVersion`. A file that is truncated, damaged (checksum,
+/// or any index out of range) or of another key is ignored and the tables are
+/// built again; an unwritable directory only means building every time.
+enum NameRuleCache {
+    /// Bump when the layout or the way keys are made changes.
+    static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("ENTXNRR\u{0}".utf8)
+    /// Languages of the per-language tables, in file order.
+    static let languages = ["en", "es"]
+
+    /// The resources of `lexicons`, from the cache in `directory` when it is current,
+    /// else built (and saved there). `fromCache` tells which, for tests and benchmarks.
+    static func load(from lexicons: String, directory: String?) throws(DataFileError)
+        -> (resources: NameRuleResources, fromCache: Bool) {
+        guard let directory, let key = key(lexicons) else {
+            return (try NameRuleResources.build(from: lexicons), false)
+        }
+        let path = directory + "/namerules-" + String(key, radix: 16) + ".bin"
+        if let cached = read(path, key: key) { return (cached, true) }
+        let built = try NameRuleResources.build(from: lexicons)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if write(built, key: key, to: path) {
+            GazetteerCache.prune(directory, keeping: path, prefix: "namerules-")
+        }
+        return (built, false)
+    }
+
+    /// The cache key of the lists under `lexicons`, or nil when a required list cannot be
+    /// examined (building then reports why).
+    static func key(_ lexicons: String) -> UInt64? {
+        var files = NameRuleResources.sourceFiles(lexicons).map {
+            FileIdentity.File(path: $0.path, label: "list", required: $0.required)
+        }
+        files.append(FileIdentity.File(path: "/proc/self/exe", label: "executable", required: false))
+        return FileIdentity.key("entex-namerules v\(formatVersion) icu \(LibraryVersions.icu)", files)
+    }
+
+    // MARK: - Writing
+
+    /// Writes `r` to `path` (through a temporary file); returns whether it worked.
+    @discardableResult
+    static func write(_ r: NameRuleResources, key: UInt64, to path: String) -> Bool {
+        guard var out = BinaryCacheWriter(path: path, checksummed: true) else { return false }
+        // Slots are not stored: rebuilt from the stored hashes, they cost less than reading them.
+        func put(_ table: ByteStringTable) {
+            out.put(table.pool); out.put(table.ends); out.put(table.hashes)
+        }
+        out.put(magic)
+        out.put([formatVersion])
+        out.put([key])
+        for lang in languages {
+            put(r.titles[lang] ?? ByteStringTable())
+            out.put((r.titleKinds[lang] ?? []).map(\.rawValue))
+            put(r.commonWords[lang] ?? ByteStringTable())
+        }
+        out.put([Int64(r.maxTitleWords)])
+        put(r.titleFirstWords)
+        put(r.orgHeads)
+        out.put(r.orgHeadPositions.map(\.rawValue))
+        put(r.connectors)
+        out.put(r.connectorUses.map(\.rawValue))
+        put(r.firstNames)
+        out.put(r.firstNameIsCommon.map { $0 ? UInt8(1) : 0 })
+        let index = r.wordIndex
+        put(index.keys)
+        out.put(index.commonIn)
+        out.put(index.firstName)
+        out.put(Array(index.languages.joined(separator: "\n").utf8))
+        out.put(index.sourceCounts.map { Int64($0) })
+        out.putChecksum()
+        return out.finish()
+    }
+
+    // MARK: - Reading
+
+    /// Reads a cache file; nil when it is absent, of another version or key, or damaged.
+    static func read(_ path: String, key: UInt64) -> NameRuleResources? {
+        guard let input = BinaryCacheReader(path: path, checksummed: true) else { return nil }
+        func table() -> ByteStringTable? {
+            let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
+            guard hashes.count == ends.count, endsAreConsistent(ends, poolCount: pool.count) else { return nil }
+            return ByteStringTable(pool: pool, ends: ends, slots: slots(hashes), hashes: hashes)
+        }
+        guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
+              input.get(UInt64.self) == [key] else { return nil }
+        var r = NameRuleResources()
+        for lang in languages {
+            guard let titles = table() else { return nil }
+            let kinds = input.get(UInt8.self).compactMap(NameRuleResources.TitleKind.init(rawValue:))
+            guard kinds.count == titles.count, let common = table() else { return nil }
+            r.titles[lang] = titles
+            r.titleKinds[lang] = kinds
+            r.commonWords[lang] = common
+        }
+        guard let maxTitleWords = input.get(Int64.self).first, let titleFirstWords = table(),
+              let orgHeads = table() else { return nil }
+        let positions = input.get(UInt8.self).map(NameRuleResources.HeadPosition.init(rawValue:))
+        guard positions.count == orgHeads.count, let connectors = table() else { return nil }
+        let uses = input.get(UInt8.self).map(NameRuleResources.ConnectorUse.init(rawValue:))
+        guard uses.count == connectors.count, let firstNames = table() else { return nil }
+        let firstNameIsCommon = input.get(UInt8.self).map { $0 != 0 }
+        guard firstNameIsCommon.count == firstNames.count, let keys = table() else { return nil }
+        let commonIn = input.get(UInt16.self), firstName = input.get(Int32.self)
+        let indexLanguages = String(decoding: input.get(UInt8.self), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+        let sourceCounts = input.get(Int64.self).map { Int(clamping: $0) }
+        guard input.checksumMatches(), input.isComplete else { return nil }
+
+        // An index that points outside its arrays would crash a lookup: check every one.
+        guard commonIn.count == keys.count, firstName.count == keys.count,
+              firstName.allSatisfy({ $0 >= -1 && Int($0) < firstNames.count }),
+              indexLanguages.count <= 16, sourceCounts.count == indexLanguages.count + 1
+        else { return nil }
+        r.maxTitleWords = Int(clamping: maxTitleWords)
+        r.titleFirstWords = titleFirstWords
+        r.orgHeads = orgHeads
+        r.orgHeadPositions = positions
+        r.connectors = connectors
+        r.connectorUses = uses
+        r.firstNames = firstNames
+        r.firstNameIsCommon = firstNameIsCommon
+        r.wordIndex = WordIndex(keys: keys, commonIn: commonIn, firstName: firstName,
+                                languages: indexLanguages, sourceCounts: sourceCounts)
+        guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
+        return r
+    }
+
+    /// Whether `ends` are the end offsets of keys in a pool of `poolCount` bytes.
+    static func endsAreConsistent(_ ends: [UInt32], poolCount: Int) -> Bool {
+        var previous: UInt32 = 0
+        for e in ends {
+            if e < previous { return false }
+            previous = e
+        }
+        return Int(previous) == poolCount
+    }
+
+    /// Open-addressed slots (`id + 1`, 0 empty) for keys with these hashes, as
+    /// `ByteStringTable.insert` would place them in a table at least twice their number.
+    static func slots(_ hashes: [UInt32]) -> [UInt32] {
+        var size = 16
+        while size < hashes.count * 2 { size <<= 1 }
+        var slots = [UInt32](repeating: 0, count: size)
+        slots.withUnsafeMutableBufferPointer { slots in
+            let mask = size - 1
+            for (id, h) in hashes.enumerated() {
+                var i = Int(h) & mask
+                while slots[i] != 0 { i = (i + 1) & mask }
+                slots[i] = UInt32(id + 1)
+            }
+        }
+        return slots
+    }
+}
