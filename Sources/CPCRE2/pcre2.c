@@ -1,14 +1,41 @@
 #include "CPCRE2.h"
 
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+enum { JIT_NOT_TRIED = 0, JIT_READY = 1, JIT_UNAVAILABLE = 2 };
+
+// The JIT compile is made on the first match, not at compile time: most of
+// start-up went into JIT-compiling patterns that a run never tries (or whose
+// unanchored form only serves to check examples). `jit_state` is read with
+// acquire ordering on every match; only the first caller takes `lock`, and
+// every match waits for the JIT compile to finish, because
+// pcre2_jit_compile changes the code that pcre2_match reads.
 struct entex_regex {
     pcre2_code *code;
-    int32_t jit;
+    _Atomic int32_t jit_state;
+    pthread_mutex_t lock;
 };
+
+/// Makes the JIT compile once (whichever thread comes first); returns 1 when the pattern runs JIT-compiled.
+static int32_t ensure_jit(const entex_regex *shared) {
+    entex_regex *regex = (entex_regex *)shared;
+    int32_t state = atomic_load_explicit(&regex->jit_state, memory_order_acquire);
+    if (state == JIT_NOT_TRIED) {
+        pthread_mutex_lock(&regex->lock);
+        state = atomic_load_explicit(&regex->jit_state, memory_order_relaxed);
+        if (state == JIT_NOT_TRIED) {
+            state = pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_UNAVAILABLE;
+            atomic_store_explicit(&regex->jit_state, state, memory_order_release);
+        }
+        pthread_mutex_unlock(&regex->lock);
+    }
+    return state == JIT_READY;
+}
 
 struct entex_matcher {
     pcre2_match_data *data;
@@ -38,17 +65,23 @@ entex_regex *entex_regex_compile(const uint8_t *pattern, size_t length, uint32_t
         return NULL;
     }
     regex->code = code;
-    regex->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    atomic_init(&regex->jit_state, JIT_NOT_TRIED);
+    pthread_mutex_init(&regex->lock, NULL);
     return regex;
 }
 
 void entex_regex_free(entex_regex *regex) {
     if (!regex) return;
     pcre2_code_free(regex->code);
+    pthread_mutex_destroy(&regex->lock);
     free(regex);
 }
 
-int32_t entex_regex_is_jit(const entex_regex *regex) { return regex->jit; }
+int32_t entex_regex_is_jit(const entex_regex *regex) { return ensure_jit(regex); }
+
+int32_t entex_regex_jit_tried(const entex_regex *regex) {
+    return atomic_load_explicit(&((entex_regex *)regex)->jit_state, memory_order_acquire) != JIT_NOT_TRIED;
+}
 
 uint32_t entex_regex_capture_count(const entex_regex *regex) {
     uint32_t count = 0;
@@ -119,18 +152,8 @@ void entex_matcher_free(entex_matcher *matcher) {
     free(matcher);
 }
 
-int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
-                          size_t start, int32_t anchored, entex_matcher *matcher,
-                          size_t *ovector, uint32_t pairs) {
-    uint32_t options = PCRE2_NO_UTF_CHECK;
-    if (anchored) options |= PCRE2_ANCHORED;
-    int rc;
-    if (regex->jit && !anchored) {
-        // The JIT entry point skips argument checks; the subject is valid UTF-8.
-        rc = pcre2_jit_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
-    } else {
-        rc = pcre2_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
-    }
+/// Copies the match of `rc` (a pcre2_match result) into `ovector`; returns the pairs set, 0 or an error.
+static int32_t finish_match(int rc, entex_matcher *matcher, size_t *ovector, uint32_t pairs) {
     if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL) return 0;
     if (rc < 0) return rc;
     uint32_t available = pcre2_get_ovector_count(matcher->data);
@@ -142,6 +165,32 @@ int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size
         ovector[2 * i + 1] = vector[2 * i + 1];
     }
     return rc;
+}
+
+int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
+                          size_t start, int32_t anchored, entex_matcher *matcher,
+                          size_t *ovector, uint32_t pairs) {
+    uint32_t options = PCRE2_NO_UTF_CHECK;
+    if (anchored) options |= PCRE2_ANCHORED;
+    int rc;
+    if (ensure_jit(regex) && !anchored) {
+        // The JIT entry point skips argument checks; the subject is valid UTF-8.
+        rc = pcre2_jit_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+    } else {
+        rc = pcre2_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+    }
+    return finish_match(rc, matcher, ovector, pairs);
+}
+
+int32_t entex_regex_match_interpreted(const entex_regex *shared, const uint8_t *subject, size_t length,
+                                      size_t start, entex_matcher *matcher, size_t *ovector, uint32_t pairs) {
+    entex_regex *regex = (entex_regex *)shared;
+    // The lock keeps this match apart from a JIT compile started by another thread.
+    pthread_mutex_lock(&regex->lock);
+    int rc = pcre2_match(regex->code, subject, length, start, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT,
+                         matcher->data, matcher->context);
+    pthread_mutex_unlock(&regex->lock);
+    return finish_match(rc, matcher, ovector, pairs);
 }
 
 const char *entex_pcre2_version(void) {

@@ -18,20 +18,25 @@ enum {
     ENTEX_RE_EXTENDED = 1u << 2,   // whitespace and # comments in the pattern are ignored
 };
 
-/// A compiled pattern; immutable after compilation and safe to share across threads.
+/// A compiled pattern; safe to share across threads (its one change after
+/// compilation, the lazy JIT compile, is made once under a lock).
 typedef struct entex_regex entex_regex;
 /// Per-thread match state: match data, a match context with limits, a JIT stack.
 typedef struct entex_matcher entex_matcher;
 
-/// Compiles a UTF-8 pattern (always in UTF mode) and JIT-compiles it when
-/// the JIT is available. On failure returns NULL, writes PCRE2's error
-/// message into `message` (NUL-terminated) and the byte offset of the
-/// error into `*error_offset`.
+/// Compiles a UTF-8 pattern (always in UTF mode). The JIT compile, when the
+/// JIT is available, is made once on first use (a match or
+/// `entex_regex_is_jit`), by whichever thread comes first; other threads wait
+/// for it. On failure returns NULL, writes PCRE2's error message into
+/// `message` (NUL-terminated) and the byte offset of the error into
+/// `*error_offset`.
 entex_regex *entex_regex_compile(const uint8_t *pattern, size_t length, uint32_t flags,
                                  size_t *error_offset, char *message, size_t message_capacity);
 void entex_regex_free(entex_regex *regex);
-/// 1 when the pattern runs JIT-compiled.
+/// 1 when the pattern runs JIT-compiled (makes the JIT compile if not yet made).
 int32_t entex_regex_is_jit(const entex_regex *regex);
+/// 1 once the JIT compile has been tried (for tests of the lazy compile).
+int32_t entex_regex_jit_tried(const entex_regex *regex);
 /// Number of capture groups.
 uint32_t entex_regex_capture_count(const entex_regex *regex);
 /// Numbers of the capture groups called `name` (NUL-terminated UTF-8):
@@ -63,6 +68,12 @@ void entex_matcher_free(entex_matcher *matcher);
 int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
                           size_t start, int32_t anchored, entex_matcher *matcher,
                           size_t *ovector, uint32_t pairs);
+
+/// `entex_regex_match` (unanchored) with PCRE2's interpreter, without making the
+/// JIT compile: for checking a pattern's examples at load time, where
+/// JIT-compiling costs far more than the match. Same results as the JIT.
+int32_t entex_regex_match_interpreted(const entex_regex *regex, const uint8_t *subject, size_t length,
+                                      size_t start, entex_matcher *matcher, size_t *ovector, uint32_t pairs);
 
 /// The PCRE2 version string.
 const char *entex_pcre2_version(void);

@@ -192,3 +192,25 @@ extension StringProtocol {
         return String(self[start..<end])
     }
 }
+
+extension StringProtocol {
+    /// The same as Foundation's `trimmingCharacters(in: .whitespaces)` (spaces, tabs and
+    /// other Unicode space separators at both ends), without Foundation when the ends
+    /// are ASCII: pattern files are read at every start-up, and Foundation's trim
+    /// cost more than parsing them. ASCII white space of that set is only space and tab.
+    public var trimmedWhitespace: String {
+        let u = utf8
+        var start = u.startIndex, end = u.endIndex
+        while start < end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end > start {
+            let previous = u.index(end, offsetBy: -1)
+            guard u[previous] == 0x20 || u[previous] == 0x09 else { break }
+            end = previous
+        }
+        // A non-ASCII character at either end may be a Unicode space: Foundation decides.
+        if start < end, u[start] >= 0x80 || u[u.index(end, offsetBy: -1)] >= 0x80 {
+            return String(self[start..<end]).trimmingCharacters(in: .whitespaces)
+        }
+        return String(self[start..<end])
+    }
+}

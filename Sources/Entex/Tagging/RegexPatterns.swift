@@ -1,15 +1,20 @@
 import CPCRE2
 import Foundation
 
-/// A PCRE2 pattern compiled (and JIT-compiled when available) once and
-/// shared read-only by every thread.
+/// A PCRE2 pattern compiled once and shared read-only by every thread; it is
+/// JIT-compiled (when the JIT is available) on its first match, not at load:
+/// JIT-compiling every pattern was a third of entex's start-up.
 public final class CompiledRegex: @unchecked Sendable {
-    // Safe to share: PCRE2 compiled code is immutable after compilation;
+    // Safe to share: PCRE2 compiled code is immutable after compilation except
+    // for the JIT compile, which the C shim makes once under a lock;
     // match state lives in per-thread `entex_matcher`s.
     let handle: OpaquePointer
     /// Capture groups, group 0 excluded.
     public let captureCount: Int
-    public let isJIT: Bool
+    /// Whether the pattern runs JIT-compiled (makes the JIT compile if not yet made).
+    public var isJIT: Bool { entex_regex_is_jit(handle) != 0 }
+    /// Whether the JIT compile has been made (or found unavailable) yet.
+    var jitTried: Bool { entex_regex_jit_tried(handle) != 0 }
 
     /// Compiles `pattern`; on failure the message carries PCRE2's error and byte offset.
     init(pattern: String, flags: UInt32) throws(CompileFailure) {
@@ -26,7 +31,6 @@ public final class CompiledRegex: @unchecked Sendable {
         bytes.removeAll()
         handle = compiled
         captureCount = Int(entex_regex_capture_count(compiled))
-        isJIT = entex_regex_is_jit(compiled) != 0
     }
 
     deinit { entex_regex_free(handle) }
@@ -270,7 +274,7 @@ public final class RegexPatterns: Sendable {
         guard FileExists.at(path) else { return lists }
         var current: String?
         for row in try DataFile.rows(path) {
-            let first = row.fields[0].trimmingCharacters(in: .whitespaces)
+            let first = row.fields[0].trimmedWhitespace
             if first.hasPrefix("[") {
                 guard first.hasSuffix("]"), first.count > 2 else {
                     throw DataFileError(file: path, line: row.line, message: "list header must be [name]")
@@ -281,7 +285,7 @@ public final class RegexPatterns: Sendable {
             guard let list = current else {
                 throw DataFileError(file: path, line: row.line, message: "entry before the first [list] header")
             }
-            let value = row.fields.count > 1 ? row.fields[1].trimmingCharacters(in: .whitespaces) : nil
+            let value = row.fields.count > 1 ? row.fields[1].trimmedWhitespace : nil
             let text = ICUFold.nfc(first)
             lists.add(list: list, entry: .init(text: text, key: WordLists.key(text), value: value?.isEmpty == false ? value : nil))
         }
@@ -326,13 +330,13 @@ public final class RegexPatterns: Sendable {
         case (let source?, nil):
             guard let triggerField = field("trigger") else { throw fail("missing 'trigger:'") }
             for name in triggerField.value.split(separator: ",") {
-                let name = name.trimmingCharacters(in: .whitespaces)
+                let name = name.trimmedWhitespace
                 guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit or a word-list name)", triggerField.line) }
                 pattern.triggers |= bit
             }
             if let requireField = field("require") {
                 for name in requireField.value.split(separator: ",") {
-                    let name = name.trimmingCharacters(in: .whitespaces)
+                    let name = name.trimmedWhitespace
                     guard name != "digit", let bit = bits[name] else {
                         throw fail("unknown required word list '\(name)'", requireField.line)
                     }
@@ -343,7 +347,7 @@ public final class RegexPatterns: Sendable {
             if let f = field("flags") {
                 flags = UInt32(ENTEX_RE_EXTENDED)
                 for name in f.value.split(separator: ",") {
-                    switch name.trimmingCharacters(in: .whitespaces) {
+                    switch name.trimmedWhitespace {
                     case "caseless": flags |= UInt32(ENTEX_RE_CASELESS)
                     case "ucp": flags |= UInt32(ENTEX_RE_UCP)
                     case "-": break
@@ -428,6 +432,22 @@ public final class RegexPatterns: Sendable {
 
     /// Escapes an entry for an extended-mode pattern; a space matches any white space.
     static func escape(_ s: String) -> String {
+        // Printable ASCII (most entries) byte by byte: each byte is then its own
+        // Character, and ASCII letters and digits are exactly its letters and numbers.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            var out: [UInt8] = []
+            out.reserveCapacity(s.utf8.count + 8)
+            for b in s.utf8 {
+                if b == 0x20 {
+                    out += [0x5C, 0x73, 0x2B]  // \s+
+                } else if ByteClass.isAlnum(b) {
+                    out.append(b)
+                } else {
+                    out += [0x5C, b]
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         var out = ""
         for c in s {
             if c == " " {
@@ -443,7 +463,9 @@ public final class RegexPatterns: Sendable {
 }
 
 extension CompiledRegex {
-    /// The first match in `text` as a string (for checking examples at load time).
+    /// The first match in `text` as a string (for checking examples at load time:
+    /// PCRE2's interpreter, which finds what the JIT finds, so that loading does
+    /// not JIT-compile every pattern).
     func firstMatch(in text: String) -> String? {
         let bytes = Array(text.utf8)
         guard let matcher = entex_matcher_create(UInt32(captureCount + 1), RegexTagger.matchLimit, RegexTagger.depthLimit) else { return nil }
@@ -452,7 +474,7 @@ extension CompiledRegex {
         let rc = bytes.withUnsafeBufferPointer { p in
             ovector.withUnsafeMutableBufferPointer { o in
                 o.withMemoryRebound(to: size_t.self) { o in
-                    entex_regex_match(handle, p.baseAddress, p.count, 0, 0, matcher, o.baseAddress, UInt32(captureCount + 1))
+                    entex_regex_match_interpreted(handle, p.baseAddress, p.count, 0, matcher, o.baseAddress, UInt32(captureCount + 1))
                 }
             }
         }
@@ -474,6 +496,22 @@ enum PatternFileParser {
     static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "normalizer", "flags", "comment",
                                     "pattern", "token", "match", "nomatch", "value"]
 
+    /// The lines of `text`, as `text.split(separator: "\n", omittingEmptySubsequences: false)`
+    /// gives them. Without a carriage return every LF byte is a `Character` of its own,
+    /// so the split is made on bytes; with one ("\r\n" is one `Character`), on `Character`s.
+    static func lines(_ text: String) -> [Substring] {
+        let u = text.utf8
+        guard !u.contains(0x0D) else { return text.split(separator: "\n", omittingEmptySubsequences: false) }
+        var lines: [Substring] = []
+        var start = u.startIndex
+        while let newline = u[start...].firstIndex(of: 0x0A) {
+            lines.append(text[start..<newline])
+            start = u.index(after: newline)
+        }
+        lines.append(text[start...])
+        return lines
+    }
+
     static func blocks(_ path: String) throws(DataFileError) -> [Block] {
         let text = try DataFile.readText(path)
         var blocks: [Block] = []
@@ -481,7 +519,7 @@ enum PatternFileParser {
         var lastKey: String?
         var number = 0
         func fail(_ message: String) -> DataFileError { DataFileError(file: path, line: number, message: message) }
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in lines(text) {
             number += 1
             var line = rawLine
             if line.hasSuffix("\r") { line = line.dropLast() }
@@ -492,7 +530,7 @@ enum PatternFileParser {
                 guard var block = current, let key = lastKey, key == "pattern" || key == "comment" else {
                     throw fail("indented line continues only 'pattern:' or 'comment:'")
                 }
-                let piece = line.trimmingCharacters(in: .whitespaces)
+                let piece = line.trimmedWhitespace
                 let old = block.fields[key]!
                 block.fields[key] = (old.value + (key == "pattern" ? "\n" : " ") + piece, old.line)
                 current = block
@@ -507,7 +545,7 @@ enum PatternFileParser {
             }
             guard let colon = line.firstIndex(of: ":") else { throw fail("expected 'key: value'") }
             let key = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmedWhitespace
             guard keys.contains(key) else { throw fail("unknown key '\(key)' (\(keys.sorted().joined(separator: ", ")))") }
             guard var block = current else { throw fail("'\(key):' before the first [name] block") }
             switch key {
