@@ -1,0 +1,323 @@
+import CPCRE2
+import Foundation
+@testable import Entex
+import XCTest
+
+/// The start-up shortcuts: the name-rule tables' binary cache, the lazy JIT
+/// compile of patterns, and the byte paths of the pattern-file reader, each
+/// checked against the slow path it replaces.
+final class StartupCacheTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("entex-startup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// A copy of the name-rule lists of `Lexicons/` in the scratch folder (so that tests can change them).
+    func copyOfRuleLists() throws -> String {
+        let lexicons = scratch.appendingPathComponent("Lexicons")
+        for relative in NameRuleResources.sourceFiles(TestSupport.lexicons).map({ String($0.path.dropFirst(TestSupport.lexicons.count + 1)) }) {
+            let target = lexicons.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: TestSupport.lexicons + "/" + relative, toPath: target.path)
+        }
+        return lexicons.path
+    }
+
+    func cacheFiles(_ directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasPrefix("namerules-") && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0).path }
+    }
+
+    func assertSameTables(_ a: NameRuleResources, _ b: NameRuleResources, file: StaticString = #filePath, line: UInt = #line) {
+        func same(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String) {
+            XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
+            XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
+            XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
+            // Slots may differ in size; every key must be found at its id.
+            for id in 0..<x.count {
+                let key = Array(x.key(id))
+                XCTAssertEqual(y.lookup(key), id, what, file: file, line: line)
+            }
+        }
+        XCTAssertEqual(a.titles.keys.sorted(), b.titles.keys.sorted(), file: file, line: line)
+        for lang in a.titles.keys {
+            same(a.titles[lang]!, b.titles[lang]!, "titles \(lang)")
+            XCTAssertEqual(a.titleKinds[lang], b.titleKinds[lang], file: file, line: line)
+            same(a.commonWords[lang]!, b.commonWords[lang]!, "common \(lang)")
+        }
+        XCTAssertEqual(a.maxTitleWords, b.maxTitleWords, file: file, line: line)
+        same(a.titleFirstWords, b.titleFirstWords, "title first words")
+        same(a.orgHeads, b.orgHeads, "org heads")
+        XCTAssertEqual(a.orgHeadPositions, b.orgHeadPositions, file: file, line: line)
+        same(a.connectors, b.connectors, "connectors")
+        XCTAssertEqual(a.connectorUses, b.connectorUses, file: file, line: line)
+        same(a.firstNames, b.firstNames, "first names")
+        XCTAssertEqual(a.firstNameIsCommon, b.firstNameIsCommon, file: file, line: line)
+        let x = a.wordIndex, y = b.wordIndex
+        same(x.keys, y.keys, "word index")
+        XCTAssertEqual(x.slots, y.slots, file: file, line: line)
+        XCTAssertEqual(x.commonIn, y.commonIn, file: file, line: line)
+        XCTAssertEqual(x.firstName, y.firstName, file: file, line: line)
+        XCTAssertEqual(x.languages, y.languages, file: file, line: line)
+        XCTAssertEqual(x.sourceCounts, y.sourceCounts, file: file, line: line)
+        // Probes of the index answer the same for every key of both.
+        for id in 0..<x.count {
+            let key = Array(x.keys.key(id))
+            let found = key.withUnsafeBufferPointer { y.find($0, hash: ByteStringTable.hash($0)) }
+            XCTAssertEqual(found, id, file: file, line: line)
+        }
+    }
+
+    // MARK: - Name-rule cache
+
+    func testCachedNameRuleTablesEqualBuiltOnes() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        let first = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertFalse(first.fromCache)
+        XCTAssertEqual(cacheFiles(cache).count, 1)
+        let second = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertTrue(second.fromCache)
+        assertSameTables(built, first.resources)
+        assertSameTables(built, second.resources)
+        XCTAssertGreaterThan(second.resources.commonWords["es"]!.count, 1000)
+    }
+
+    func testChangedWordListMakesTheCacheStale() throws {
+        let lexicons = try copyOfRuleLists()
+        let cache = scratch.appendingPathComponent("cache")
+        let before = try NameRuleCache.load(from: lexicons, directory: cache.path)
+        XCTAssertNil(before.resources.firstNames.lookup(Tokenizer.key("Zyxwabc")))
+        XCTAssertTrue(try NameRuleCache.load(from: lexicons, directory: cache.path).fromCache)
+
+        let names = lexicons + "/names/first_names.tsv"
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: names))
+        handle.seekToEndOfFile()
+        handle.write(Data("Zyxwabc\n".utf8))
+        handle.closeFile()
+        let after = try NameRuleCache.load(from: lexicons, directory: cache.path)
+        XCTAssertFalse(after.fromCache)
+        XCTAssertNotNil(after.resources.firstNames.lookup(Tokenizer.key("Zyxwabc")))
+        assertSameTables(try NameRuleResources.build(from: lexicons), after.resources)
+        XCTAssertTrue(try NameRuleCache.load(from: lexicons, directory: cache.path).fromCache)
+
+        // An optional list that appears also changes the key.
+        try FileManager.default.removeItem(atPath: lexicons + "/rules/connectors.txt")
+        let without = try NameRuleCache.load(from: lexicons, directory: cache.path)
+        XCTAssertFalse(without.fromCache)
+        XCTAssertEqual(without.resources.connectors.count, 0)
+        try FileManager.default.copyItem(atPath: TestSupport.lexicons + "/rules/connectors.txt", toPath: lexicons + "/rules/connectors.txt")
+        let with = try NameRuleCache.load(from: lexicons, directory: cache.path)
+        XCTAssertFalse(with.fromCache)
+        XCTAssertGreaterThan(with.resources.connectors.count, 0)
+    }
+
+    func testTruncatedOrDamagedCacheIsRebuiltNotTrusted() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        let key = try XCTUnwrap(NameRuleCache.key(TestSupport.lexicons))
+        XCTAssertNotNil(NameRuleCache.read(path, key: key))
+        XCTAssertNil(NameRuleCache.read(path, key: key &+ 1), "another key")
+
+        var damaged: [Data] = [Data(), good.prefix(7), good.prefix(good.count / 2), good.prefix(good.count - 1), good + Data([0])]
+        var random = Generator(state: 7)
+        for _ in 0..<24 {
+            var bytes = [UInt8](good)
+            let at = Int(random.next() % UInt64(bytes.count))
+            bytes[at] ^= UInt8(1 + random.next() % 255)
+            damaged.append(Data(bytes))
+        }
+        // Damage in the counts and offsets near the start, where the structure lives.
+        for at in [8, 16, 40, 64, 100, 200] where at < good.count {
+            var bytes = [UInt8](good)
+            bytes[at] ^= 0x40
+            damaged.append(Data(bytes))
+        }
+        for (n, data) in damaged.enumerated() {
+            try data.write(to: URL(fileURLWithPath: path))
+            XCTAssertNil(NameRuleCache.read(path, key: key), "damaged file \(n) of \(data.count) bytes was accepted")
+            // Building takes a while in a debug build: the full fallback for a few of them.
+            guard [0, 2, 5, damaged.count - 1].contains(n) else { continue }
+            let loaded = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+            XCTAssertFalse(loaded.fromCache)
+            assertSameTables(built, loaded.resources)
+            // The rebuild wrote a good file again.
+            XCTAssertTrue(try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path).fromCache)
+        }
+    }
+
+    func testUnwritableOrAbsentCacheDirectoryStillLoads() throws {
+        let file = scratch.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: file)
+        let loaded = try NameRuleCache.load(from: TestSupport.lexicons, directory: file.path + "/cache")
+        XCTAssertFalse(loaded.fromCache)
+        let plain = try NameRuleResources.load(from: TestSupport.lexicons, cacheDirectory: nil)
+        assertSameTables(plain, loaded.resources)
+    }
+
+    func testMalformedListIsStillAnErrorWithACacheDirectory() throws {
+        let lexicons = try copyOfRuleLists()
+        let cache = scratch.appendingPathComponent("cache")
+        _ = try NameRuleCache.load(from: lexicons, directory: cache.path)
+        let path = lexicons + "/rules/titles-en.txt"
+        try "president\trole\nsenator\tsometimes\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try NameRuleResources.load(from: lexicons, cacheDirectory: cache.path)) { error in
+            XCTAssertEqual((error as? DataFileError)?.line, 2)
+        }
+    }
+
+    func testBinaryCacheReaderRefusesCountsBeyondTheFile() throws {
+        let path = scratch.appendingPathComponent("arrays.bin").path
+        var out = try XCTUnwrap(BinaryCacheWriter(path: path, checksummed: true))
+        out.put([UInt32](1...1000))
+        out.put([UInt8]())
+        out.putChecksum()
+        XCTAssertTrue(out.finish())
+        let input = try XCTUnwrap(BinaryCacheReader(path: path, checksummed: true))
+        XCTAssertEqual(input.get(UInt32.self), [UInt32](1...1000))
+        XCTAssertEqual(input.get(UInt8.self), [])
+        XCTAssertTrue(input.checksumMatches())
+        XCTAssertTrue(input.isComplete)
+
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[6] = 0x7F  // a count of about 2^55 elements
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let bad = try XCTUnwrap(BinaryCacheReader(path: path, checksummed: true))
+        XCTAssertEqual(bad.get(UInt32.self), [])
+        XCTAssertEqual(bad.get(UInt8.self), [])
+        XCTAssertFalse(bad.isComplete)
+    }
+
+    // MARK: - Lazy JIT
+
+    func testPatternsAreJITCompiledOnFirstMatchNotAtLoad() throws {
+        let patterns = try RegexPatterns.load(from: TestSupport.lexicons)
+        let regexes = patterns.patterns.compactMap(\.regex) + patterns.patterns.compactMap(\.anchored)
+        XCTAssertGreaterThan(regexes.count, 20)
+        // Loading checked every example with the interpreter: no JIT compile yet.
+        XCTAssertFalse(regexes.contains { $0.jitTried })
+        let pipeline = try PipelineConfiguration(stages: ["tokenize", "sentences", "language", "regex"])
+            .makePipeline(resources: Resources(lexiconsPath: TestSupport.lexicons, text: TestSupport.resources.text,
+                                               patterns: patterns))
+        XCTAssertFalse(regexes.contains { $0.jitTried }, "making a pipeline compiles nothing")
+        var doc = Document(id: "jit", text: "On 12 March 2024 at 10:30 the price rose 5% to $1.2 million.", language: "en")
+        try pipeline.process(&doc)
+        XCTAssertTrue(regexes.contains { $0.jitTried })
+        XCTAssertFalse(doc.candidates.isEmpty)
+    }
+
+    func testConcurrentFirstMatchesJITCompileOnceAndAgree() throws {
+        let source = "(?<year>\\d{4})-(?<month>\\d\\d)-(?<day>\\d\\d) | \\b(?:jan|feb|mar)\\w*\\s+\\d{1,2}"
+        let subjects = ["on 2024-03-12 and", "Mar 5", "nothing here", "febrero 28 y 2023-01-02", String(repeating: "x", count: 500) + "jan 1"]
+        // Reference: the interpreter, one thread.
+        let reference = try CompiledRegex(pattern: source, flags: UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS))
+        let expected = subjects.map { reference.firstMatch(in: $0) }
+        XCTAssertFalse(reference.jitTried)
+
+        for _ in 0..<20 {
+            let regex = try CompiledRegex(pattern: source, flags: UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS))
+            XCTAssertFalse(regex.jitTried)
+            let threads = 8
+            let results = ResultBox(count: threads)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                guard let matcher = entex_matcher_create(UInt32(regex.captureCount + 1), 100_000, 1_000) else { return }
+                defer { entex_matcher_free(matcher) }
+                var found: [String?] = []
+                for round in 0..<50 {
+                    let text = subjects[(t + round) % subjects.count]
+                    let bytes = Array(text.utf8)
+                    var ovector = [Int](repeating: 0, count: 2 * (regex.captureCount + 1))
+                    let rc = bytes.withUnsafeBufferPointer { p in
+                        ovector.withUnsafeMutableBufferPointer { o in
+                            o.withMemoryRebound(to: size_t.self) { o in
+                                entex_regex_match(regex.handle, p.baseAddress, p.count, 0, 0, matcher, o.baseAddress,
+                                                  UInt32(regex.captureCount + 1))
+                            }
+                        }
+                    }
+                    found.append(rc > 0 ? String(decoding: bytes[ovector[0]..<ovector[1]], as: UTF8.self) : nil)
+                }
+                results.set(t, found)
+            }
+            XCTAssertTrue(regex.jitTried)
+            XCTAssertTrue(regex.isJIT)
+            for t in 0..<threads {
+                let found = try XCTUnwrap(results.get(t))
+                XCTAssertEqual(found.count, 50)
+                for (round, match) in found.enumerated() {
+                    XCTAssertEqual(match, expected[(t + round) % subjects.count])
+                }
+            }
+        }
+    }
+
+    // MARK: - Byte paths of the pattern reader
+
+    func testTrimmedWhitespaceIsFoundationsTrim() {
+        let pieces = ["", " ", "\t", "a", "é", "\u{00A0}", "\u{2003}", "\u{3000}", "\r", "\n", "x y", "ñ", "\u{301}", "#", "日本"]
+        var random = Generator(state: 11)
+        var inputs: [String] = []
+        for a in pieces { for b in pieces { inputs.append(a + b); inputs.append(" " + a + "\t" + b + " ") } }
+        for _ in 0..<3000 {
+            inputs.append((0..<Int(random.next() % 6)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined())
+        }
+        for s in inputs {
+            XCTAssertEqual(s.trimmedWhitespace, s.trimmingCharacters(in: .whitespaces), "\(Array(s.unicodeScalars))")
+            let sub = Substring("\t" + s + " ")
+            XCTAssertEqual(sub.trimmedWhitespace, sub.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    func testLineSplitIsCharacterSplit() {
+        let pieces = ["a", "\n", "\r\n", "\r", "é", "\n\u{301}", "#x", " ", "\n\n"]
+        var random = Generator(state: 5)
+        for _ in 0..<3000 {
+            let text = (0..<Int(random.next() % 10)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+            XCTAssertEqual(PatternFileParser.lines(text), text.split(separator: "\n", omittingEmptySubsequences: false),
+                           "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    func testEscapeOfASCIIEntriesIsTheCharacterEscape() {
+        func characterEscape(_ s: String) -> String {
+            var out = ""
+            for c in s {
+                if c == " " {
+                    out += "\\s+"
+                } else if c.isASCII, !(c.isLetter || c.isNumber) {
+                    out += "\\" + String(c)
+                } else {
+                    out.append(c)
+                }
+            }
+            return out
+        }
+        var inputs = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
+        var random = Generator(state: 3)
+        let alphabet = Array(" .-'&$()[]{}|*+?^aZ09é\t\u{00A0}")
+        for _ in 0..<3000 {
+            inputs.append(String((0..<Int(random.next() % 8)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }))
+        }
+        for s in inputs {
+            XCTAssertEqual(RegexPatterns.escape(s), characterEscape(s), s)
+        }
+    }
+}
+
+/// Per-thread results of a concurrent test.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [[String?]?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: [String?]) { lock.lock(); values[i] = value; lock.unlock() }
+    func get(_ i: Int) -> [String?]? { lock.lock(); defer { lock.unlock() }; return values[i] }
+}
