@@ -286,7 +286,7 @@ public final class RegexPatterns: Sendable {
                 throw DataFileError(file: path, line: row.line, message: "entry before the first [list] header")
             }
             let value = row.fields.count > 1 ? row.fields[1].trimmedWhitespace : nil
-            let text = ICUFold.nfc(first)
+            let text = first.utf8.allSatisfy({ $0 < 0x80 }) ? first : ICUFold.nfc(first)  // ASCII is NFC
             lists.add(list: list, entry: .init(text: text, key: WordLists.key(text), value: value?.isEmpty == false ? value : nil))
         }
         return lists
@@ -409,7 +409,8 @@ public final class RegexPatterns: Sendable {
             guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
             var forms: [String] = []
             for e in entries {
-                for base in Set([e.text, e.key]) {
+                // Both forms once (their order does not matter: forms are deduplicated and sorted below).
+                for base in e.text == e.key ? [e.text] : [e.text, e.key] {
                     if capitalized {
                         forms.append(base.prefix(1).uppercased() + base.dropFirst())
                         forms.append(base.uppercased())

@@ -47,15 +47,16 @@ public struct TextResources: Sendable {
                 r.addAbbreviation(String(row.fields[0]).trimmedField, kind: kind)
             }
             var words = ByteStringTable()
+            // `Tokenizer.key` is ICU's key, made without ICU for ASCII words.
             for row in try DataFile.rows("\(lexicons)/text/stopwords-\(lang).txt") {
-                words.insert(ICUFold.key(String(row.fields[0]).trimmedField))
+                words.insert(Tokenizer.key(String(row.fields[0]).trimmedField))
             }
             r.stopwords[lang] = words
             for id in 0..<words.count { r.functionWords.insert(words.key(id)) }
             let exceptions = "\(lexicons)/text/elongation-exceptions-\(lang).txt"
             if FileExists.at(exceptions) {
                 for row in try DataFile.rows(exceptions) {
-                    r.elongationExceptions.insert(ICUFold.key(String(row.fields[0]).trimmedField))
+                    r.elongationExceptions.insert(Tokenizer.key(String(row.fields[0]).trimmedField))
                 }
             }
         }
@@ -68,7 +69,8 @@ public struct TextResources: Sendable {
     }
 
     mutating func addAbbreviation(_ text: String, kind: AbbreviationKind) {
-        let key = Array(ICUFold.nfc(text).utf8)
+        // ASCII is already NFC: ICU only for the rest.
+        let key = text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(text.utf8) : Array(ICUFold.nfc(text).utf8)
         let id = abbreviations.insert(key)
         if id == abbreviationKinds.count {
             abbreviationKinds.append(kind)
