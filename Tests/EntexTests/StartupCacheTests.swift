@@ -321,3 +321,22 @@ private final class ResultBox: @unchecked Sendable {
     func set(_ i: Int, _ value: [String?]) { lock.lock(); values[i] = value; lock.unlock() }
     func get(_ i: Int) -> [String?]? { lock.lock(); defer { lock.unlock() }; return values[i] }
 }
+
+/// The ASCII shortcuts of loading: an ASCII word's tokenizer key and NFC form are ICU's.
+final class StartupASCIIShortcutTests: XCTestCase {
+    func testTokenizerKeyIsICUKeyForEveryListWord() throws {
+        var words: [String] = []
+        for file in ["text/stopwords-en.txt", "text/stopwords-es.txt", "text/elongation-exceptions-en.txt",
+                     "text/elongation-exceptions-es.txt", "common/en.txt", "patterns/words.txt", "patterns/words-es.txt"] {
+            let path = TestSupport.lexicons + "/" + file
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            for row in try DataFile.rows(path) { words.append(String(row.fields[0]).trimmedField) }
+        }
+        words += (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) } + ["ABC", "McDonald's", "U.S.", "x-Y_z 9"]
+        XCTAssertGreaterThan(words.count, 1000)
+        for w in words {
+            XCTAssertEqual(Tokenizer.key(w), ICUFold.key(w), w)
+            if w.utf8.allSatisfy({ $0 < 0x80 }) { XCTAssertEqual(ICUFold.nfc(w), w) }
+        }
+    }
+}
