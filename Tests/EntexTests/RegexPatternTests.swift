@@ -179,6 +179,103 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertGreaterThan(percentWords, 8)
     }
 
+    /// Trying a pattern with `start:` only at token starts of its start classes
+    /// (and skipping windows without a `require:` word) must give the candidates
+    /// and warnings of trying every token start of every window: compared on
+    /// the bundled news and tweets, 300 documents of each shared corpus file
+    /// present, and generated text that puts signs, approximation, number,
+    /// ordinal, month, weekday, shift, decade and unit words, apostrophes and
+    /// digit shapes next to each other, with and without spaces, in every case.
+    func testStartClassesEqualTryingEveryTokenStart() throws {
+        var texts: [(String, String)] = []
+        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
+                      "tweets_news_es/tweets_news_es.jsonl"]
+            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        for file in TestSupport.corpusJSONLines + shared {
+            texts += try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
+        }
+        // Every entry of every word list, as written, capitalised and in capitals.
+        var words: [String] = []
+        for lists in TestSupport.resources.patterns.words.values {
+            for entries in lists.lists.values {
+                for e in entries { words += [e.text, e.text.capitalized, e.text.uppercased()] }
+            }
+        }
+        words.sort()
+        let shapes = ["5", "20", "1990s", "80s", "’80s", "'80s", "21st", "2nd", "3rd", "1º", "2ª", "1.º", "1er", "3,5", "1,500",
+                      "2.000", "3.5", "-", "−", "+", "%", "$", "€", "US$", "(", ")", ":", "/", ".", ",", "12/09/2023",
+                      "2023-09-12", "10:30", "5pm", "7 a.m.", "+44", "+44 20 7946 0958", "+1 (555) 123-4567",
+                      "F-16", "f-16", "mid-1990s", "twenty-five",
+                      "the", "The", "a", "el", "la", "los", "de", "in", "of", "que", "per", "por", "cent", "ciento",
+                      "\n", "x", "sevenkm", "tenkm"]
+        let gaps = [" ", " ", " ", " ", "", "-", ", "]
+        var generator = Generator(state: 0x5EED_0F_57A7)
+        for i in 0..<3000 {
+            var text = ""
+            for _ in 0..<(8 + Int(generator.next() % 16)) {
+                text += generator.next() % 2 == 0 ? generator.pick(words) : generator.pick(shapes)
+                text += generator.pick(gaps)
+            }
+            texts.append((text, ["en", "es", "und"][i % 3]))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let filtered = RegexTagger(patterns: TestSupport.resources.patterns)
+        let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
+        everywhere.usesStartClasses = false
+        everywhere.usesRequiredWords = false
+        for tagger in [filtered, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
+        func describe(_ d: Document) -> [String] {
+            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
+                + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
+        }
+        var byRule: [String: Int] = [:]
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            pipeline.process(&doc)
+            var fast = doc, slow = doc
+            filtered.process(&fast)
+            everywhere.process(&slow)
+            XCTAssertEqual(describe(fast), describe(slow), text)
+            for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
+        }
+        // Every pattern with `start:` or `require:` found matches, so the comparison covers both outcomes.
+        for p in TestSupport.resources.patterns.patterns where p.starts != 0 || p.requires != 0 {
+            XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name)
+        }
+    }
+
+    /// Word-list values looked up from the text as written (ASCII lowercased) must
+    /// be those looked up through `WordLists.key`: every stored key is its own key,
+    /// and every entry, in capitals, capitalised, with a final '.', with its spaces
+    /// doubled or tabs, gets the same entry id both ways, in every list of both languages.
+    func testWordValueLookupWithoutICUEqualsKeyLookup() throws {
+        var checked = 0
+        for (language, lists) in TestSupport.resources.patterns.words {
+            let values = WordValues(lists)
+            var texts: [String] = ["", ".", " ", "x", "£", "€20", "MÁS DE", "más  de", "Más\tde", "º", "−"]
+            for entries in lists.lists.values {
+                for e in entries {
+                    XCTAssertEqual(WordLists.key(e.key), e.key, "\(language): \(e.text)")
+                    for t in [e.text, e.key] {
+                        texts += [t, t.uppercased(), t.capitalized, t + ".", t.uppercased() + ".",
+                                  t.replacingOccurrences(of: " ", with: "  "), t.replacingOccurrences(of: " ", with: "\t"),
+                                  " " + t, t + " ", t + "s"]
+                    }
+                }
+            }
+            for list in ValueList.allCases {
+                for text in texts {
+                    var bytes = Array(text.utf8)
+                    let fast = bytes.withUnsafeMutableBufferPointer { values.id(list, UnsafeBufferPointer($0)) }
+                    XCTAssertEqual(fast, values.idByKey(list, text), "\(language) \(list.name): '\(text)'")
+                    if fast != nil { checked += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 500)
+    }
+
     // MARK: - Dates
 
     func testEnglishDatesNormalizeToISO() throws {

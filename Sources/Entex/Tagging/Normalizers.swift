@@ -538,20 +538,28 @@ final class WordValues: @unchecked Sendable {
 
     /// The entry id of `text` in `list`, or nil.
     func id(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
-        var simple = text.count <= 64
-        for b in text where b >= 0x80 || b <= 0x20 { simple = false; break }
-        if simple {
-            // ASCII without white space: the key is the text lowercased.
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer in
+        if text.count <= 64 {
+            var simple = true
+            let found = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer in
                 buffer[0] = UInt8(list.rawValue)
                 for i in 0..<text.count {
                     let b = text[i]
+                    if b >= 0x80 || b <= 0x20 { simple = false }
                     buffer[i + 1] = b &- 0x41 < 26 ? b | 0x20 : b
                 }
                 return lookup(UnsafeBufferPointer(rebasing: buffer[0...text.count]))
             }
+            // ASCII without white space: the key is the text lowercased. Other text
+            // (`£`, `more than`) found as it is, ASCII lowercased, is a stored key, which
+            // `WordLists.key` leaves as it is: its key is that key (no ICU call needed).
+            if simple || found != nil { return found }
         }
-        let key = [UInt8(list.rawValue)] + Array(WordLists.key(String(decoding: text, as: UTF8.self)).utf8)
+        return idByKey(list, String(decoding: text, as: UTF8.self))
+    }
+
+    /// `id` through `WordLists.key` (ICU folding) always: the slow path, and what tests compare the fast one with.
+    func idByKey(_ list: ValueList, _ text: String) -> Int? {
+        let key = [UInt8(list.rawValue)] + Array(WordLists.key(text).utf8)
         return key.withUnsafeBufferPointer { lookup($0) }
     }
 

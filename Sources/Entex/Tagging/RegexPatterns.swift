@@ -122,6 +122,9 @@ public final class RegexPattern: @unchecked Sendable {
     /// Word-list bits of `require:`: every match contains a token of one of
     /// these lists, so the tagger skips trigger windows without one; 0 when none.
     public var requires: UInt64 = 0
+    /// Bits of `start:` (`digit`, `digit-word` or word lists): every match starts at a token
+    /// with one of them, so the tagger tries no other token start; 0 when any may.
+    public var starts: UInt64 = 0
     public var normalizer: NormalizerKind
     /// The compiled pattern (nil for token blocks).
     public var regex: CompiledRegex?
@@ -167,7 +170,7 @@ public final class RegexPatterns: Sendable {
     public let patterns: [RegexPattern]
     /// Word lists by language code (`en`, `es`, and `*` for the union).
     public let words: [String: WordLists]
-    /// Trigger name → bit. Bit 0 is `digit`.
+    /// Trigger name → bit. Bit 0 is `digit`, bit 1 `digit-word`.
     public let triggerBits: [String: UInt64]
     /// Token key → trigger mask, per language (`en`, `es`, `*`).
     let triggerTables: [String: (table: ByteStringTable, masks: [UInt64])]
@@ -175,6 +178,8 @@ public final class RegexPatterns: Sendable {
     public let skippedRows: [DataFileError]
 
     public static let digitTrigger: UInt64 = 1
+    /// `digit-word`: a token with a digit that is not a number token (1990s, 21st, 5pm, F-16).
+    public static let digitWordTrigger: UInt64 = 2
 
     /// Named groups the normalizers read.
     static let groupNames = ["year", "month", "day", "weekday", "shift", "unit", "count", "ago", "deictic",
@@ -183,7 +188,7 @@ public final class RegexPatterns: Sendable {
 
     /// No patterns (a pipeline without the regex stage).
     public convenience init() {
-        self.init(patterns: [], words: [:], triggerBits: ["digit": 1], triggerTables: [:])
+        self.init(patterns: [], words: [:], triggerBits: ["digit": 1, "digit-word": 2], triggerTables: [:])
     }
 
     init(patterns: [RegexPattern], words: [String: WordLists], triggerBits: [String: UInt64],
@@ -212,7 +217,7 @@ public final class RegexPatterns: Sendable {
         }
         byLanguage["*"] = all
 
-        var bits: [String: UInt64] = ["digit": digitTrigger]
+        var bits: [String: UInt64] = ["digit": digitTrigger, "digit-word": digitWordTrigger]
         for name in all.lists.keys.sorted() {
             guard bits.count < 64 else {
                 throw DataFileError(file: folder, line: nil, message: "more than 63 word lists: triggers are a 64-bit mask")
@@ -331,16 +336,23 @@ public final class RegexPatterns: Sendable {
             guard let triggerField = field("trigger") else { throw fail("missing 'trigger:'") }
             for name in triggerField.value.split(separator: ",") {
                 let name = name.trimmedWhitespace
-                guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit or a word-list name)", triggerField.line) }
+                guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit, digit-word or a word-list name)", triggerField.line) }
                 pattern.triggers |= bit
             }
             if let requireField = field("require") {
                 for name in requireField.value.split(separator: ",") {
                     let name = name.trimmedWhitespace
-                    guard name != "digit", let bit = bits[name] else {
+                    guard name != "digit", name != "digit-word", let bit = bits[name] else {
                         throw fail("unknown required word list '\(name)'", requireField.line)
                     }
                     pattern.requires |= bit
+                }
+            }
+            if let startField = field("start") {
+                for name in startField.value.split(separator: ",") {
+                    let name = name.trimmedWhitespace
+                    guard let bit = bits[name] else { throw fail("unknown start '\(name)' (digit, digit-word or a word-list name)", startField.line) }
+                    pattern.starts |= bit
                 }
             }
             var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
@@ -494,7 +506,7 @@ enum PatternFileParser {
         var nomatches: [RegexPattern.Example] = []
     }
 
-    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "normalizer", "flags", "comment",
+    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "start", "normalizer", "flags", "comment",
                                     "pattern", "token", "match", "nomatch", "value"]
 
     /// The lines of `text`, as `text.split(separator: "\n", omittingEmptySubsequences: false)`

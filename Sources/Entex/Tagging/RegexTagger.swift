@@ -9,10 +9,12 @@ import CPCRE2
 /// trigger tokens (a digit, a month or weekday word, a currency symbol, …):
 /// the pattern, compiled anchored, is tried only at the token starts from 5
 /// tokens before each trigger up to the trigger, inside its sentence, so a
-/// match must contain a trigger token. Matches must start and end on token
-/// boundaries; others are dropped. Values are normalized only for the
-/// candidates that survive. Candidates are appended to
-/// `doc.candidates` with `source: .regex`, `rule:` the pattern name, the
+/// match must contain a trigger token. A pattern with `start:` is tried only
+/// at the token starts of its start classes, one with `require:` only in
+/// windows with a required word (both skip PCRE2 calls that cannot succeed).
+/// Matches must start and end on token boundaries; others are dropped.
+/// Values are normalized only for the candidates that survive. Candidates
+/// are appended to `doc.candidates` with `source: .regex`, `rule:` the pattern name, the
 /// pattern's priority and a normalized `value`; a regex candidate inside a
 /// longer regex candidate (`20` inside `$20 million`), or with the same span
 /// and a lower priority, is not proposed. A search that exceeds the PCRE2
@@ -38,6 +40,9 @@ public final class RegexTagger: Stage {
     /// Whether a pattern with `require:` is skipped in a trigger window without
     /// a token of its required lists; tests turn it off to compare.
     var usesRequiredWords = true
+    /// Whether a pattern with `start:` is tried only at token starts of its
+    /// start classes; tests turn it off to compare.
+    var usesStartClasses = true
 
     private let patterns: RegexPatterns
 
@@ -51,8 +56,10 @@ public final class RegexTagger: Stage {
         /// Token key → trigger bits, only bits some pattern of the bucket uses.
         var table = ByteStringTable()
         var masks: [UInt64] = []
-        /// Trigger bits some pattern of the bucket uses.
+        /// Bits some pattern of the bucket uses (triggers, required words, starts).
         var used: UInt64 = 0
+        /// Trigger bits some pattern of the bucket uses: a token with one opens a window.
+        var triggering: UInt64 = 0
         /// A 65 536-bit filter over (length, first, second and last byte) of the
         /// table's keys: most tokens are ruled out without hashing their key.
         /// `coarse` (4 096 bits, the top 12 bits of the same hash) is checked
@@ -61,6 +68,9 @@ public final class RegexTagger: Stage {
         var coarse = [UInt64](repeating: 0, count: 64)
         /// Whether the table has an empty key (then empty keys are looked up).
         var hasEmptyKey = false
+        /// The mask of each one-byte key (`-`, `%`, `a`; 0 when not a key): read
+        /// instead of hashing, for punctuation and one-letter words.
+        var single = [UInt64](repeating: 0, count: 256)
         var words = WordLists()
     }
     /// Up to 64 regex blocks run together in one pass over the trigger tokens:
@@ -78,6 +88,11 @@ public final class RegexTagger: Stage {
         /// Patterns with a `require:` and, for each pattern, its required word-list bits.
         var requiring: UInt64 = 0
         var requires: [UInt64] = []
+        /// Patterns without `start:` (tried at every token start of a window).
+        var startAnywhere: UInt64 = 0
+        /// Patterns whose `start:` includes bit b, and the union of those bits.
+        var byStart = [UInt64](repeating: 0, count: 64)
+        var startBits: UInt64 = 0
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
@@ -102,6 +117,8 @@ public final class RegexTagger: Stage {
     /// Trigger tokens, their trigger bits and their sentence's token range.
     private var triggerTokens: [Int32] = []
     private var triggerMasks: [UInt64] = []
+    /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
+    private var tokenMasks: [UInt64] = []
     /// First token of each trigger's window and the subject end offset for it.
     private var windowStarts: [Int32] = []
     private var subjectEnds: [Int] = []
@@ -119,7 +136,8 @@ public final class RegexTagger: Stage {
             }
             let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
             // Required words are looked up like triggers (they trigger nothing themselves).
-            plan.used = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers | patterns.patterns[$1].requires }
+            plan.triggering = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
+            plan.used = regexes.reduce(plan.triggering) { $0 | patterns.patterns[$1].requires | patterns.patterns[$1].starts }
             for first in stride(from: 0, to: regexes.count, by: 64) {
                 let chunk = Chunk()
                 for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
@@ -129,6 +147,9 @@ public final class RegexTagger: Stage {
                     chunk.handles.append(regex.handle)
                     chunk.requires.append(p.requires)
                     if p.requires != 0 { chunk.requiring |= 1 << UInt64(j) }
+                    if p.starts == 0 { chunk.startAnywhere |= 1 << UInt64(j) }
+                    chunk.startBits |= p.starts
+                    for b in 0..<64 where p.starts & (1 << UInt64(b)) != 0 { chunk.byStart[b] |= 1 << UInt64(j) }
                     for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
                     var bitmap = [UInt8](repeating: 0xFF, count: 32)
                     if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
@@ -155,6 +176,7 @@ public final class RegexTagger: Stage {
                     let newID = plan.table.insert(key)
                     if newID == plan.masks.count { plan.masks.append(0) }
                     plan.masks[newID] |= tables.masks[id] & plan.used
+                    if key.count == 1 { plan.single[Int(key[0])] |= tables.masks[id] & plan.used }
                     if !key.isEmpty {
                         let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
                         plan.filter[h >> 6] |= 1 << UInt64(h & 63)
@@ -204,8 +226,9 @@ public final class RegexTagger: Stage {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
         plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
-        found.removeAll(keepingCapacity: true)
-        captureStore.removeAll(keepingCapacity: true)
+        // Most tweets leave these empty: no call to clear them.
+        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
+        if !captureStore.isEmpty { captureStore.removeAll(keepingCapacity: true) }
         let union = computeTriggers(doc)
         if union != 0 {
             mapWindows(doc)
@@ -251,28 +274,36 @@ public final class RegexTagger: Stage {
     /// (their values are computed in `value(of:)`, for survivors only).
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        triggerTokens.removeAll(keepingCapacity: true)
-        triggerMasks.removeAll(keepingCapacity: true)
+        if !triggerTokens.isEmpty {
+            triggerTokens.removeAll(keepingCapacity: true)
+            triggerMasks.removeAll(keepingCapacity: true)
+        }
         let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
+        let digitWord = (RegexPatterns.digitTrigger | RegexPatterns.digitWordTrigger) & p.used
+        let triggering = p.triggering
         var union: UInt64 = 0
+        if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
         p.filter.withUnsafeBufferPointer { filter in
             p.coarse.withUnsafeBufferPointer { coarse in
                 p.tokenPattern.withUnsafeBufferPointer { kinds in
                     doc.tokens.withUnsafeBufferPointer { tokens in
                         doc.tokenKeys.withUnsafeBufferPointer { keys in
+                          tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
                             @inline(__always) func mayHave(_ h: Int) -> Bool {
                                 coarse[h >> 10] & (1 << UInt64((h >> 4) & 63)) != 0 && filter[h >> 6] & (1 << UInt64(h & 63)) != 0
                             }
                             for i in 0..<n {
                                 let t = tokens[i]
-                                var mask: UInt64 = t.flags.contains(.hasDigit) ? digit : 0
+                                var mask: UInt64 = t.flags.contains(.hasDigit) ? (t.kind == .number ? digit : digitWord) : 0
                                 switch t.kind {
                                 case .word, .abbreviation, .symbol, .punct:
                                     guard p.used != 0 else { break }
                                     let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
                                     let count = key.count
-                                    if count > 0 {
+                                    if count == 1 {
+                                        mask |= p.single[Int(key[0])]
+                                    } else if count > 0 {
                                         let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
                                         if mayHave(RegexTagger.filterHash(key, count))
                                             || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
@@ -293,12 +324,14 @@ public final class RegexTagger: Stage {
                                     }
                                 default: break
                                 }
-                                if mask != 0 {
+                                tokenMasks[i] = mask
+                                if mask & triggering != 0 {
                                     triggerTokens.append(Int32(i))
                                     triggerMasks.append(mask)
                                     union |= mask
                                 }
                             }
+                          }
                         }
                     }
                 }
@@ -362,7 +395,11 @@ public final class RegexTagger: Stage {
             let handles = chunk.handles
             let requiring = usesRequiredWords ? chunk.requiring : 0
             let requires = chunk.requires
+            let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
+            let startBits = chunk.startBits
+            let tokenMasks = self.tokenMasks
             chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
+              chunk.byStart.withUnsafeBufferPointer { byStart in
                 chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
                     for k in 0..<triggerTokens.count {
                         var bits = triggerMasks[k]
@@ -378,7 +415,7 @@ public final class RegexTagger: Stage {
                         // here can match, so none is made (but they count as tried below).
                         var blocked: UInt64 = 0
                         if relevant & requiring != 0 {
-                            let words = windowWords(k, first: Int(windowStarts[k]), subjectEnd: subjectEnd, tokens)
+                            let words = windowWords(first: Int(windowStarts[k]), subjectEnd: subjectEnd, tokens, tokenMasks)
                             var r = relevant & requiring
                             while r != 0 {
                                 let j = r.trailingZeroBitCount
@@ -390,6 +427,14 @@ public final class RegexTagger: Stage {
                             let position = tokens[s].start
                             var candidates = relevant & ~blocked
                             if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
+                            // Patterns with `start:` only where this token is of a start class.
+                            var starts = startAnywhere
+                            var b = tokenMasks[s] & startBits
+                            while b != 0 {
+                                starts |= byStart[b.trailingZeroBitCount]
+                                b &= b - 1
+                            }
+                            candidates &= starts
                             while candidates != 0 {
                                 let j = candidates.trailingZeroBitCount
                                 candidates &= candidates - 1
@@ -424,23 +469,19 @@ public final class RegexTagger: Stage {
                         }
                     }
                 }
+              }
             }
         }
     }
 
-    /// The trigger bits of the tokens of trigger `k`'s window: from token `first`
-    /// to the last token starting before `subjectEnd`. Those tokens' bits are in
-    /// `triggerMasks`, around `k` (trigger tokens are in order).
-    private func windowWords(_ k: Int, first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>) -> UInt64 {
-        var words = triggerMasks[k]
-        var i = k - 1
-        while i >= 0, Int(triggerTokens[i]) >= first {
-            words |= triggerMasks[i]
-            i -= 1
-        }
-        i = k + 1
-        while i < triggerTokens.count, Int(tokens[Int(triggerTokens[i])].start) < subjectEnd {
-            words |= triggerMasks[i]
+    /// The bits of the tokens of a window: from token `first` to the last token
+    /// starting before `subjectEnd`.
+    private func windowWords(first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
+                             _ tokenMasks: [UInt64]) -> UInt64 {
+        var words: UInt64 = 0
+        var i = first
+        while i < tokens.count, Int(tokens[i].start) < subjectEnd {
+            words |= tokenMasks[i]
             i += 1
         }
         return words
