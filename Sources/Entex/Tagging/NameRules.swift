@@ -73,7 +73,9 @@ public final class NameRules: Stage {
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
         let filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
                                    titleFirstWords: HashFilter(lists.titleFirstWords),
-                                   orgHeadShapes: ShapeFilter(lists.orgHeads), orgHeads: HashFilter(lists.orgHeads))
+                                   orgHeadShapes: ShapeFilter(lists.orgHeads), orgHeads: HashFilter(lists.orgHeads),
+                                   firstNames: KeyHashFilter([lists.firstNames]),
+                                   words: KeyHashFilter([lists.firstNames] + lists.commonWords.keys.sorted().map { lists.commonWords[$0]! }))
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
@@ -94,9 +96,14 @@ public final class NameRules: Stage {
                     prefixes.insert(key)
                 }
             }
+            // The stopwords of every language asked, in one table: one probe per token.
+            var stop = ByteStringTable()
+            for table in langs.compactMap({ stopwords[$0] }) {
+                for id in 0..<table.count { stop.insert(table.key(id)) }
+            }
             return LanguageTables(
                 titles: titles, titlePrefixes: prefixes, laterTitleWords: laterWords,
-                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language),
+                stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
         english = tables("en")
@@ -110,16 +117,20 @@ public final class NameRules: Stage {
             doc.layers.insert(.candidates)
             return
         }
-        markSentences(doc)
         let n = doc.tokens.count
-        facts.removeAll(keepingCapacity: true)
-        facts.append(contentsOf: repeatElement(0, count: n))
-        lookups.removeAll(keepingCapacity: true)
-        lookups.append(contentsOf: repeatElement(0, count: n))
-        if keyHashes.count < n {
-            keyHashes.append(contentsOf: repeatElement(0, count: n - keyHashes.count))
-            firstNameIds.append(contentsOf: repeatElement(0, count: n - firstNameIds.count))
+        // Per-token buffers only grow: a document writes or clears its first `n` entries.
+        if facts.count < n {
+            let more = max(n, 2 * facts.count) - facts.count
+            facts.append(contentsOf: repeatElement(0, count: more))
+            lookups.append(contentsOf: repeatElement(0, count: more))
+            keyHashes.append(contentsOf: repeatElement(0, count: more))
+            firstNameIds.append(contentsOf: repeatElement(0, count: more))
+            sentenceOf.append(contentsOf: repeatElement(0, count: more))
+            shouting.append(contentsOf: repeatElement(false, count: more))
         }
+        facts.withUnsafeMutableBufferPointer { memset($0.baseAddress!, 0, n) }
+        lookups.withUnsafeMutableBufferPointer { memset($0.baseAddress!, 0, n * MemoryLayout<UInt32>.stride) }
+        markSentences(doc)
         norpEnds.removeAll(keepingCapacity: true)
         places.removeAll(keepingCapacity: true)
         var maxCluster: Int32?
@@ -159,9 +170,13 @@ public final class NameRules: Stage {
                         keyHashes.withUnsafeMutableBufferPointer { keyHashes in
                           firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
                             var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
-                                            sentenceOf: sentenceOf, shouting: shouting,
-                                            norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
-                                            keyHashes: keyHashes, firstNameIds: firstNameIds)
+                                            sentenceOf: UnsafeBufferPointer(rebasing: sentenceOf[..<n]),
+                                            shouting: UnsafeBufferPointer(rebasing: shouting[..<n]),
+                                            norpEnds: SortedOffsets(offsets: norpEnds),
+                                            facts: UnsafeMutableBufferPointer(rebasing: facts[..<n]),
+                                            lookups: UnsafeMutableBufferPointer(rebasing: lookups[..<n]),
+                                            keyHashes: UnsafeMutableBufferPointer(rebasing: keyHashes[..<n]),
+                                            firstNameIds: UnsafeMutableBufferPointer(rebasing: firstNameIds[..<n]))
                             scan.casual = language == "en" && Scan.isCasual(tokens)
                             scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                             scan.teamScores(places, into: &found)
@@ -208,13 +223,10 @@ public final class NameRules: Stage {
         doc.layers.insert(.candidates)
     }
 
-    /// Sentence index of each token, and whether its sentence is written in capitals.
+    /// Sentence index of each token, and whether its sentence is written in
+    /// capitals: the first `doc.tokens.count` entries of the (large enough) buffers.
     private func markSentences(_ doc: Document) {
         let n = doc.tokens.count
-        sentenceOf.removeAll(keepingCapacity: true)
-        sentenceOf.append(contentsOf: repeatElement(0, count: n))
-        shouting.removeAll(keepingCapacity: true)
-        shouting.append(contentsOf: repeatElement(false, count: n))
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.sentences.withUnsafeBufferPointer { sentences in
             sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
@@ -237,9 +249,8 @@ public final class NameRules: Stage {
                         }
                         end += 1
                     }
-                    if letters >= 3, caps * 10 >= letters * 6 {
-                        for i in start..<end { shouting[i] = true }
-                    }
+                    let shout = letters >= 3 && caps * 10 >= letters * 6
+                    for i in start..<end { shouting[i] = shout }
                     start = end
                 }
               }
@@ -258,7 +269,8 @@ private final class LanguageTables: Sendable {
     let titlePrefixes: ByteStringTable
     /// Every word of the title phrases but their first (`president` of `vice president`).
     let laterTitleWords: ByteStringTable
-    let stop: [ByteStringTable]
+    /// Stopwords of the language (of English and Spanish for any other language).
+    let stop: ByteStringTable
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
     /// Common-word language bits of every language.
@@ -267,7 +279,7 @@ private final class LanguageTables: Sendable {
     let words: WordIndex
     let filters: TableFilters
     init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable, laterTitleWords: ByteStringTable,
-         stop: [ByteStringTable], common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
+         stop: ByteStringTable, common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
         self.laterTitleWords = laterTitleWords
@@ -326,6 +338,10 @@ private struct TableFilters: Sendable {
     /// Most capitalised words have no head's length and first byte: they are not hashed.
     let orgHeadShapes: ShapeFilter
     let orgHeads: HashFilter
+    /// Hashes of the first names: most tokens are turned away before the word index.
+    let firstNames: KeyHashFilter
+    /// Hashes of every key of the word index (first names and common words).
+    let words: KeyHashFilter
 }
 
 /// Sorted byte offsets, asked by binary search.
@@ -361,7 +377,6 @@ private struct Scan {
     var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
-    @inline(__always) var stopTables: [ByteStringTable] { tables.stop }
     /// First names and common words; the common-word bits of the document's language, and of all.
     @inline(__always) var words: WordIndex { tables.words }
     @inline(__always) var filters: TableFilters { tables.filters }
@@ -428,6 +443,8 @@ private struct Scan {
     static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
     static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
     static let isConnector: UInt32 = 1 << 12
+    /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
+    static let firstKnown: UInt32 = 16
 
     /// The hash of token `i`'s match key, computed once.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
@@ -442,11 +459,7 @@ private struct Scan {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
         let k = key(i), h = keyHash(i)
-        var answer = false
-        for table in stopTables where table.lookup(k, hash: h) != nil {
-            answer = true
-            break
-        }
+        let answer = tables.stop.lookup(k, hash: h) != nil
         lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
         return answer
     }
@@ -457,7 +470,8 @@ private struct Scan {
         if l & Scan.wordKnown == 0 {
             var common: UInt16 = 0
             var first: Int32 = -1
-            if let id = words.find(key(i), hash: keyHash(i)) {
+            let h = keyHash(i)
+            if filters.words.mayContain(h), let id = words.find(key(i), hash: h) {
                 common = words.commonIn[id]
                 first = words.firstName[id]
             }
@@ -473,7 +487,8 @@ private struct Scan {
     func isCommon(_ i: Int) -> Bool {
         if tokens[i].kind == .abbreviation, key(i).last == UInt8(ascii: ".") {
             let k = UnsafeBufferPointer(rebasing: key(i).dropLast())
-            guard let id = words.find(k, hash: ByteStringTable.hash(k)) else { return false }
+            let h = ByteStringTable.hash(k)
+            guard filters.words.mayContain(h), let id = words.find(k, hash: h) else { return false }
             return words.commonIn[id] & commonMask != 0
         }
         return wordBits(i) & commonMask != 0
@@ -484,7 +499,15 @@ private struct Scan {
 
     /// The id of token `i`'s key among the known first names.
     func firstNameId(_ i: Int) -> Int? {
-        _ = wordBits(i)
+        if lookups[i] & (Scan.wordKnown | Scan.firstKnown) == 0 {
+            // Most tokens are no first name: the small filter says so without the word index.
+            if filters.firstNames.mayContain(keyHash(i)) {
+                _ = wordBits(i)
+            } else {
+                firstNameIds[i] = -1
+                lookups[i] |= Scan.firstKnown
+            }
+        }
         let id = firstNameIds[i]
         return id < 0 ? nil : Int(id)
     }
@@ -610,12 +633,16 @@ private struct Scan {
         while i < count {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
             // text, a lowercase word: `lowercaseName`).
-            if fact(i) & (Scan.titleStart | Scan.nameWord) == 0, !isInitialLetter(i),
-               !(casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)) {
+            // Each rule is asked only where its own first test can pass.
+            let f = fact(i)
+            let nameWord = f & Scan.nameWord != 0
+            let initial = isInitialLetter(i)
+            let lower = casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)
+            if f & Scan.titleStart == 0, !nameWord, !initial, !lower {
                 i += 1
                 continue
             }
-            if let (_, nameStart) = title(at: i, phrase: &phrase) {
+            if f & Scan.titleStart != 0, let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
                     found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, rule: "title-person"))
@@ -624,32 +651,32 @@ private struct Scan {
                     continue
                 }
             }
-            if i >= personEnd, let end = firstNamePerson(at: i) {
+            if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "first-name-person"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, isLoneFirstName(i) {
+            if nameWord, i >= personEnd, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, rule: "lone-first-name"))
                 i += 1
                 continue
             }
-            if i >= personEnd, let end = unknownNamePerson(at: i) {
+            if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, rule: "unknown-name"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, let end = initialsPerson(at: i) {
+            if initial, i >= personEnd, let end = initialsPerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "initials-person"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, let end = lowercaseName(at: i) {
+            if lower, i >= personEnd, let end = lowercaseName(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
                 personEnd = end
                 i = end
@@ -931,7 +958,9 @@ private struct Scan {
     func orgHeads(into found: inout [Entity]) {
         var i = 0
         while i < count {
-            guard fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
+            // Only a capitalised or all-capitals token has head bits (see `fact`): the others are not looked at.
+            guard !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]),
+                  fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
                 i += 1
                 continue
             }
