@@ -314,6 +314,13 @@ public struct KeyHashFilter: Sendable {
         shift = UInt64(64 - log)
     }
 
+    /// A filter that rejects nothing (a stand-in where no filtering is wanted).
+    public static var acceptingAll: KeyHashFilter {
+        var filter = KeyHashFilter(capacity: 0)
+        filter.words = [~0]
+        return filter
+    }
+
     /// A filter holding every hash of `tables` (the same hash of one key in two tables is stored once).
     public init(_ tables: [ByteStringTable]) {
         self.init(capacity: tables.reduce(0) { $0 + $1.count })
