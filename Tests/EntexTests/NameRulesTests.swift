@@ -310,10 +310,10 @@ final class NameRulesFilterTests: XCTestCase {
         for relative in ["corpus/tweeteval_en/tweeteval_tweets.jsonl", "corpus/bbc_news_en/bbc_news.jsonl",
                          "corpus/tweets_news_es/tweets_news_es.jsonl", "corpus/fakenews_es/fakenews_es.jsonl"] {
             let url = TestSupport.shared.appendingPathComponent(relative)
-            if FileManager.default.fileExists(atPath: url.path) { texts += try TestSupport.jsonlTexts(url, limit: 1500) }
+            if FileManager.default.fileExists(atPath: url.path) { texts += try TestSupport.jsonlTexts(url, limit: 600) }
         }
         // Lower-case and shouted copies reach the lowercase-name rule and the common-word checks.
-        texts += texts.prefix(500).map { ($0.text.lowercased(), $0.lang) } + texts.prefix(300).map { ($0.text.uppercased(), $0.lang) }
+        texts += texts.prefix(300).map { ($0.text.lowercased(), $0.lang) } + texts.prefix(200).map { ($0.text.uppercased(), $0.lang) }
         XCTAssertGreaterThan(texts.count, 400)
         var compared = 0
         for (text, lang) in texts {
