@@ -244,3 +244,89 @@ final class NameRulesTests: XCTestCase {
         }
     }
 }
+
+/// The filters the rules put before the word index: they must never turn a
+/// listed word away, and the stage must say the same with and without them.
+final class NameRulesFilterTests: XCTestCase {
+    private var lists: NameRuleResources { TestSupport.resources.nameRules }
+
+    func testFirstNameFilterAcceptsEveryFirstName() {
+        let filter = KeyHashFilter([lists.firstNames])
+        XCTAssertGreaterThan(lists.firstNames.count, 1000, "the bundled first-name list")
+        for id in 0..<lists.firstNames.count {
+            let key = Array(lists.firstNames.key(id))
+            let h = key.withUnsafeBufferPointer { ByteStringTable.hash($0) }
+            XCTAssertTrue(filter.mayContain(h), "first name '\(String(decoding: key, as: UTF8.self))' rejected")
+        }
+    }
+
+    func testWordFilterAcceptsEveryKeyOfTheWordIndex() {
+        let tables = [lists.firstNames] + lists.commonWords.keys.sorted().map { lists.commonWords[$0]! }
+        let filter = KeyHashFilter(tables)
+        var checked = 0
+        for table in tables {
+            for id in 0..<table.count {
+                let key = Array(table.key(id))
+                let h = key.withUnsafeBufferPointer { ByteStringTable.hash($0) }
+                XCTAssertTrue(filter.mayContain(h), "word '\(String(decoding: key, as: UTF8.self))' rejected")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 50_000)
+    }
+
+    func testFilterTurnsAwayMostWordsItDoesNotHold() {
+        let filter = KeyHashFilter([lists.firstNames])
+        var generator = Generator(state: 42)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        var absent = 0, accepted = 0
+        for _ in 0..<20_000 {
+            let key = (0..<(4 + Int(generator.next() % 6))).map { _ in generator.pick(letters) } + [UInt8(ascii: "q")]
+            let found = key.withUnsafeBufferPointer { lists.firstNames.lookup($0) }
+            guard found == nil else { continue }
+            absent += 1
+            if filter.mayContain(key.withUnsafeBufferPointer { ByteStringTable.hash($0) }) { accepted += 1 }
+        }
+        XCTAssertGreaterThan(absent, 19_000)
+        XCTAssertLessThan(Double(accepted) / Double(absent), 0.03, "false positives \(accepted) of \(absent)")
+    }
+
+    func testEmptyAndAcceptAllFilters() {
+        let empty = KeyHashFilter([])
+        for h: UInt32 in [0, 1, 12345, .max] {
+            XCTAssertFalse(empty.mayContain(h))
+            XCTAssertTrue(KeyHashFilter.acceptingAll.mayContain(h))
+        }
+    }
+
+    /// Candidates of the rules stage, with and without the filters, on the
+    /// corpus and the shared news and tweets: identical.
+    func testRulesSayTheSameWithAndWithoutFilters() throws {
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let unfiltered = NameRules(resources: TestSupport.resources, prefilter: false)
+        var texts: [(text: String, lang: String?)] = []
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
+        for relative in ["corpus/tweeteval_en/tweeteval_tweets.jsonl", "corpus/bbc_news_en/bbc_news.jsonl",
+                         "corpus/tweets_news_es/tweets_news_es.jsonl", "corpus/fakenews_es/fakenews_es.jsonl"] {
+            let url = TestSupport.shared.appendingPathComponent(relative)
+            if FileManager.default.fileExists(atPath: url.path) { texts += try TestSupport.jsonlTexts(url, limit: 600) }
+        }
+        // Lower-case and shouted copies reach the lowercase-name rule and the common-word checks.
+        texts += texts.prefix(300).map { ($0.text.lowercased(), $0.lang) } + texts.prefix(200).map { ($0.text.uppercased(), $0.lang) }
+        XCTAssertGreaterThan(texts.count, 400)
+        var compared = 0
+        for (text, lang) in texts {
+            var doc = Document(id: "t", text: text, language: lang)
+            before.process(&doc)
+            var a = doc, b = doc
+            filtered.process(&a)
+            unfiltered.process(&b)
+            let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
+            XCTAssertEqual(fast, slow, "rules differ on: \(text.prefix(200))")
+            if fast != slow { return }
+            compared += a.candidates.count
+        }
+        XCTAssertGreaterThan(compared, 1000)
+    }
+}

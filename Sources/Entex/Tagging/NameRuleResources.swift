@@ -330,3 +330,65 @@ public struct WordIndex: Sendable {
         }
     }
 }
+
+/// A small Bloom filter over `ByteStringTable.hash` values, put in front of a
+/// large table so that most keys the table lacks are turned away without
+/// touching it: the word index is megabytes (a probe is a cache miss), the
+/// filter a few kilobytes to a few hundred.
+///
+/// Never rejects a hash it was built from (a clear answer is exact: "not in
+/// the table"); accepts about 1 % of other hashes. Each hash sets three bits
+/// of one 64-bit word, so a test reads one word.
+public struct KeyHashFilter: Sendable {
+    private var words: [UInt64]
+    /// `64 - log2(words.count)`: the shift that takes a mixed hash to a word index.
+    private let shift: UInt64
+
+    /// A filter for `count` keys, about 16 bits each; insert them with `insert`.
+    public init(capacity count: Int) {
+        var size = 1
+        var log = 0
+        while size * 64 < max(count, 1) * 16 { size <<= 1; log += 1 }
+        words = [UInt64](repeating: 0, count: size)
+        shift = UInt64(64 - log)
+    }
+
+    /// A filter that rejects nothing (a stand-in where no filtering is wanted).
+    public static var acceptingAll: KeyHashFilter {
+        var filter = KeyHashFilter(capacity: 0)
+        filter.words = [~0]
+        return filter
+    }
+
+    /// A filter holding every hash of `tables` (the same hash of one key in two tables is stored once).
+    public init(_ tables: [ByteStringTable]) {
+        self.init(capacity: tables.reduce(0) { $0 + $1.count })
+        for table in tables {
+            for h in table.hashes { insert(h) }
+        }
+    }
+
+    /// The word index and the three-bit mask of hash `h`.
+    @inline(__always) private func place(_ h: UInt32) -> (Int, UInt64) {
+        // The table's hash is FNV folded to 32 bits; one multiply spreads it over 64,
+        // the top bits pick the word, three 6-bit fields the bits within it.
+        let x = (UInt64(h) | UInt64(h) << 32) &* 0x9E37_79B9_7F4A_7C15
+        let index = shift == 64 ? 0 : Int(truncatingIfNeeded: x >> shift)
+        let mask = (1 as UInt64) << ((x >> 8) & 63) | (1 as UInt64) << ((x >> 16) & 63) | (1 as UInt64) << ((x >> 24) & 63)
+        return (index, mask)
+    }
+
+    public mutating func insert(_ h: UInt32) {
+        let (index, mask) = place(h)
+        words[index] |= mask
+    }
+
+    /// False when no key of hash `h` was inserted.
+    @inline(__always) public func mayContain(_ h: UInt32) -> Bool {
+        let (index, mask) = place(h)
+        return words.withUnsafeBufferPointer { $0[index] } & mask == mask
+    }
+
+    /// Size in bytes.
+    public var byteCount: Int { words.count * 8 }
+}

@@ -64,16 +64,25 @@ public final class NameRules: Stage {
     private var kept: [Int32] = []
     /// Spans of the gazetteer's place (GPE) candidates and their last token.
     private var places: [(Span, Int)] = []
+    /// Word-index answers of recent words, kept between documents (empty without `prefilter`).
+    private let memo: WordMemo
 
-    public init(resources: Resources) {
+    /// - Parameter prefilter: turn most tokens away from the word, title and
+    ///   head tables with small filters and a memo (the default); false asks
+    ///   the tables for every token, the reference the filters are tested against.
+    public init(resources: Resources, prefilter: Bool = true) {
         let lists = resources.nameRules
         let stopwords = resources.text.stopwords
         // First names and common words in one table (the resources' own unless it is out of date).
         let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
-        let filters = TableFilters(titleFirstShapes: ShapeFilter(lists.titleFirstWords),
-                                   titleFirstWords: HashFilter(lists.titleFirstWords),
-                                   orgHeadShapes: ShapeFilter(lists.orgHeads), orgHeads: HashFilter(lists.orgHeads))
+        let filters = TableFilters(titleFirstShapes: ShapeFilter(prefilter ? lists.titleFirstWords : nil),
+                                   titleFirstWords: HashFilter(prefilter ? lists.titleFirstWords : nil),
+                                   orgHeadShapes: ShapeFilter(prefilter ? lists.orgHeads : nil),
+                                   orgHeads: HashFilter(prefilter ? lists.orgHeads : nil),
+                                   firstNames: prefilter ? KeyHashFilter([lists.firstNames]) : .acceptingAll,
+                                   words: prefilter ? KeyHashFilter([lists.firstNames] + lists.commonWords.keys.sorted().map { lists.commonWords[$0]! })
+                                                    : .acceptingAll)
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }
@@ -94,15 +103,23 @@ public final class NameRules: Stage {
                     prefixes.insert(key)
                 }
             }
+            // The stopwords of every language asked, in one table: one probe per token.
+            var stop = ByteStringTable()
+            for table in langs.compactMap({ stopwords[$0] }) {
+                for id in 0..<table.count { stop.insert(table.key(id)) }
+            }
             return LanguageTables(
                 titles: titles, titlePrefixes: prefixes, laterTitleWords: laterWords,
-                stop: langs.compactMap { stopwords[$0] }, common: words.commonMask(language: language),
+                stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
         english = tables("en")
         spanish = tables("es")
         other = tables(nil)
+        memo = WordMemo(slots: prefilter ? 4096 : 0)
     }
+
+    deinit { memo.deallocate() }
 
     public func process(_ doc: inout Document) {
         found.removeAll(keepingCapacity: true)
@@ -110,16 +127,20 @@ public final class NameRules: Stage {
             doc.layers.insert(.candidates)
             return
         }
-        markSentences(doc)
         let n = doc.tokens.count
-        facts.removeAll(keepingCapacity: true)
-        facts.append(contentsOf: repeatElement(0, count: n))
-        lookups.removeAll(keepingCapacity: true)
-        lookups.append(contentsOf: repeatElement(0, count: n))
-        if keyHashes.count < n {
-            keyHashes.append(contentsOf: repeatElement(0, count: n - keyHashes.count))
-            firstNameIds.append(contentsOf: repeatElement(0, count: n - firstNameIds.count))
+        // Per-token buffers only grow: a document writes or clears its first `n` entries.
+        if facts.count < n {
+            let more = max(n, 2 * facts.count) - facts.count
+            facts.append(contentsOf: repeatElement(0, count: more))
+            lookups.append(contentsOf: repeatElement(0, count: more))
+            keyHashes.append(contentsOf: repeatElement(0, count: more))
+            firstNameIds.append(contentsOf: repeatElement(0, count: more))
+            sentenceOf.append(contentsOf: repeatElement(0, count: more))
+            shouting.append(contentsOf: repeatElement(false, count: more))
         }
+        facts.withUnsafeMutableBufferPointer { _ = memset($0.baseAddress!, 0, n) }
+        lookups.withUnsafeMutableBufferPointer { _ = memset($0.baseAddress!, 0, n * MemoryLayout<UInt32>.stride) }
+        markSentences(doc)
         norpEnds.removeAll(keepingCapacity: true)
         places.removeAll(keepingCapacity: true)
         var maxCluster: Int32?
@@ -159,9 +180,14 @@ public final class NameRules: Stage {
                         keyHashes.withUnsafeMutableBufferPointer { keyHashes in
                           firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
                             var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
-                                            sentenceOf: sentenceOf, shouting: shouting,
-                                            norpEnds: SortedOffsets(offsets: norpEnds), facts: facts, lookups: lookups,
-                                            keyHashes: keyHashes, firstNameIds: firstNameIds)
+                                            sentenceOf: UnsafeBufferPointer(rebasing: sentenceOf[..<n]),
+                                            shouting: UnsafeBufferPointer(rebasing: shouting[..<n]),
+                                            norpEnds: SortedOffsets(offsets: norpEnds),
+                                            facts: UnsafeMutableBufferPointer(rebasing: facts[..<n]),
+                                            lookups: UnsafeMutableBufferPointer(rebasing: lookups[..<n]),
+                                            keyHashes: UnsafeMutableBufferPointer(rebasing: keyHashes[..<n]),
+                                            firstNameIds: UnsafeMutableBufferPointer(rebasing: firstNameIds[..<n]),
+                                            memo: memo)
                             scan.casual = language == "en" && Scan.isCasual(tokens)
                             scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                             scan.teamScores(places, into: &found)
@@ -208,13 +234,10 @@ public final class NameRules: Stage {
         doc.layers.insert(.candidates)
     }
 
-    /// Sentence index of each token, and whether its sentence is written in capitals.
+    /// Sentence index of each token, and whether its sentence is written in
+    /// capitals: the first `doc.tokens.count` entries of the (large enough) buffers.
     private func markSentences(_ doc: Document) {
         let n = doc.tokens.count
-        sentenceOf.removeAll(keepingCapacity: true)
-        sentenceOf.append(contentsOf: repeatElement(0, count: n))
-        shouting.removeAll(keepingCapacity: true)
-        shouting.append(contentsOf: repeatElement(false, count: n))
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.sentences.withUnsafeBufferPointer { sentences in
             sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
@@ -237,9 +260,8 @@ public final class NameRules: Stage {
                         }
                         end += 1
                     }
-                    if letters >= 3, caps * 10 >= letters * 6 {
-                        for i in start..<end { shouting[i] = true }
-                    }
+                    let shout = letters >= 3 && caps * 10 >= letters * 6
+                    for i in start..<end { shouting[i] = shout }
                     start = end
                 }
               }
@@ -258,7 +280,8 @@ private final class LanguageTables: Sendable {
     let titlePrefixes: ByteStringTable
     /// Every word of the title phrases but their first (`president` of `vice president`).
     let laterTitleWords: ByteStringTable
-    let stop: [ByteStringTable]
+    /// Stopwords of the language (of English and Spanish for any other language).
+    let stop: ByteStringTable
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
     /// Common-word language bits of every language.
@@ -267,7 +290,7 @@ private final class LanguageTables: Sendable {
     let words: WordIndex
     let filters: TableFilters
     init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable, laterTitleWords: ByteStringTable,
-         stop: [ByteStringTable], common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
+         stop: ByteStringTable, common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
         self.laterTitleWords = laterTitleWords
@@ -285,7 +308,12 @@ private final class LanguageTables: Sendable {
 private struct HashFilter: Sendable {
     private var bits = [UInt64](repeating: 0, count: 1 << 9)  // 32 768 bits, 4 KB
 
-    init(_ table: ByteStringTable) {
+    /// A filter of `table`'s hashes; nil: a filter that rejects nothing.
+    init(_ table: ByteStringTable?) {
+        guard let table else {
+            bits = [UInt64](repeating: ~0, count: bits.count)
+            return
+        }
         for h in table.hashes {
             let b = Int(h) & (bits.count * 64 - 1)
             bits[b >> 6] |= 1 << UInt64(b & 63)
@@ -298,23 +326,33 @@ private struct HashFilter: Sendable {
     }
 }
 
-/// A bit per (length, first byte) of a table's keys (lengths from 31 up share
-/// one row): a clear bit means the key is not in the table, without hashing it.
+/// A bit per (length, low 5 bits of the first byte, low 5 bits of the second)
+/// of a table's keys (lengths from 15 up share one row; 2 KB): a clear bit
+/// means the key is not in the table, without hashing it. Two bytes tell far
+/// more words apart than one ("the" has no title's shape, "tax" has `tsar`'s length only).
 private struct ShapeFilter: Sendable {
-    private var bits = [UInt64](repeating: 0, count: 32 * 4)
+    private var bits = [UInt64](repeating: 0, count: 16 * 32 * 32 / 64)
 
-    init(_ table: ByteStringTable) {
+    /// A filter of `table`'s keys; nil: a filter that rejects nothing.
+    init(_ table: ByteStringTable?) {
+        guard let table else {
+            bits = [UInt64](repeating: ~0, count: bits.count)
+            return
+        }
         for id in 0..<table.count {
-            let key = table.key(id)
-            let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+            let b = table.key(id).withUnsafeBufferPointer { ShapeFilter.bit($0) }
             bits[b >> 6] |= 1 << UInt64(b & 63)
         }
     }
 
-    @inline(__always) private static func bit(length: Int, first: UInt8) -> Int { min(length, 31) << 8 | Int(first) }
+    @inline(__always) private static func bit(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = key.count
+        let first = n > 0 ? Int(key[0] & 31) : 0, second = n > 1 ? Int(key[1] & 31) : 0
+        return min(n, 15) << 10 | first << 5 | second
+    }
 
     @inline(__always) func mayContain(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let b = ShapeFilter.bit(length: key.count, first: key.first ?? 0)
+        let b = ShapeFilter.bit(key)
         return bits.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
     }
 }
@@ -326,6 +364,10 @@ private struct TableFilters: Sendable {
     /// Most capitalised words have no head's length and first byte: they are not hashed.
     let orgHeadShapes: ShapeFilter
     let orgHeads: HashFilter
+    /// Hashes of the first names: most tokens are turned away before the word index.
+    let firstNames: KeyHashFilter
+    /// Hashes of every key of the word index (first names and common words).
+    let words: KeyHashFilter
 }
 
 /// Sorted byte offsets, asked by binary search.
@@ -361,7 +403,6 @@ private struct Scan {
     var casual = false
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
-    @inline(__always) var stopTables: [ByteStringTable] { tables.stop }
     /// First names and common words; the common-word bits of the document's language, and of all.
     @inline(__always) var words: WordIndex { tables.words }
     @inline(__always) var filters: TableFilters { tables.filters }
@@ -372,12 +413,14 @@ private struct Scan {
     let lookups: UnsafeMutableBufferPointer<UInt32>
     let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
+    let memo: WordMemo
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
          language: String?, tables: LanguageTables,
          sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
-         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>) {
+         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>, memo: WordMemo) {
+        self.memo = memo
         self.facts = facts
         self.tokens = tokens
         self.keys = keys
@@ -428,6 +471,8 @@ private struct Scan {
     static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
     static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
     static let isConnector: UInt32 = 1 << 12
+    /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
+    static let firstKnown: UInt32 = 16
 
     /// The hash of token `i`'s match key, computed once.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
@@ -442,12 +487,20 @@ private struct Scan {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
         let k = key(i), h = keyHash(i)
-        var answer = false
-        for table in stopTables where table.lookup(k, hash: h) != nil {
-            answer = true
-            break
-        }
+        let answer = tables.stop.lookup(k, hash: h) != nil
         lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
+        return answer
+    }
+
+    /// The word index's answer for `key` (hash `h`): its common-word languages and
+    /// first-name id (0 and -1 when absent). The filter turns most absent keys away,
+    /// the memo answers most frequent ones; the rest probe the index.
+    @inline(__always) func wordAnswer(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> (common: UInt16, first: Int32) {
+        guard filters.words.mayContain(h) else { return (0, -1) }
+        if let known = memo.answer(key, hash: h) { return known }
+        var answer: (common: UInt16, first: Int32) = (0, -1)
+        if let id = words.find(key, hash: h) { answer = (words.commonIn[id], words.firstName[id]) }
+        memo.remember(key, hash: h, answer)
         return answer
     }
 
@@ -455,12 +508,7 @@ private struct Scan {
     @inline(__always) func wordBits(_ i: Int) -> UInt16 {
         var l = lookups[i]
         if l & Scan.wordKnown == 0 {
-            var common: UInt16 = 0
-            var first: Int32 = -1
-            if let id = words.find(key(i), hash: keyHash(i)) {
-                common = words.commonIn[id]
-                first = words.firstName[id]
-            }
+            let (common, first) = wordAnswer(key(i), hash: keyHash(i))
             firstNameIds[i] = first
             l = lookups[i] | Scan.wordKnown | UInt32(common) << 16
             lookups[i] = l
@@ -473,8 +521,7 @@ private struct Scan {
     func isCommon(_ i: Int) -> Bool {
         if tokens[i].kind == .abbreviation, key(i).last == UInt8(ascii: ".") {
             let k = UnsafeBufferPointer(rebasing: key(i).dropLast())
-            guard let id = words.find(k, hash: ByteStringTable.hash(k)) else { return false }
-            return words.commonIn[id] & commonMask != 0
+            return wordAnswer(k, hash: ByteStringTable.hash(k)).common & commonMask != 0
         }
         return wordBits(i) & commonMask != 0
     }
@@ -484,7 +531,15 @@ private struct Scan {
 
     /// The id of token `i`'s key among the known first names.
     func firstNameId(_ i: Int) -> Int? {
-        _ = wordBits(i)
+        if lookups[i] & (Scan.wordKnown | Scan.firstKnown) == 0 {
+            // Most tokens are no first name: the small filter says so without the word index.
+            if filters.firstNames.mayContain(keyHash(i)) {
+                _ = wordBits(i)
+            } else {
+                firstNameIds[i] = -1
+                lookups[i] |= Scan.firstKnown
+            }
+        }
         let id = firstNameIds[i]
         return id < 0 ? nil : Int(id)
     }
@@ -610,12 +665,16 @@ private struct Scan {
         while i < count {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
             // text, a lowercase word: `lowercaseName`).
-            if fact(i) & (Scan.titleStart | Scan.nameWord) == 0, !isInitialLetter(i),
-               !(casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)) {
+            // Each rule is asked only where its own first test can pass.
+            let f = fact(i)
+            let nameWord = f & Scan.nameWord != 0
+            let initial = isInitialLetter(i)
+            let lower = casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)
+            if f & Scan.titleStart == 0, !nameWord, !initial, !lower {
                 i += 1
                 continue
             }
-            if let (_, nameStart) = title(at: i, phrase: &phrase) {
+            if f & Scan.titleStart != 0, let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
                     found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, rule: "title-person"))
@@ -624,32 +683,32 @@ private struct Scan {
                     continue
                 }
             }
-            if i >= personEnd, let end = firstNamePerson(at: i) {
+            if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "first-name-person"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, isLoneFirstName(i) {
+            if nameWord, i >= personEnd, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, rule: "lone-first-name"))
                 i += 1
                 continue
             }
-            if i >= personEnd, let end = unknownNamePerson(at: i) {
+            if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, rule: "unknown-name"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, let end = initialsPerson(at: i) {
+            if initial, i >= personEnd, let end = initialsPerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "initials-person"))
                 personEnd = end
                 i = end
                 continue
             }
-            if i >= personEnd, let end = lowercaseName(at: i) {
+            if lower, i >= personEnd, let end = lowercaseName(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
                 personEnd = end
                 i = end
@@ -684,21 +743,37 @@ private struct Scan {
 
     /// A title phrase starting at `i`: its kind and the token after it.
     func title(at i: Int, phrase: inout [UInt8]) -> (NameRuleResources.TitleKind, Int)? {
-        guard fact(i) & Scan.titleStart != 0 else { return nil }
+        let f = fact(i)
+        guard f & Scan.titleStart != 0 else { return nil }
         phrase.removeAll(keepingCapacity: true)
         var best: (NameRuleResources.TitleKind, Int)?
-        var k = i
-        var words = 0
+        // The first word alone: `fact` found it among the title prefixes, and `titleWord`
+        // says whether it is a whole title, so only its kind is looked up. The phrase
+        // buffer is filled only when a second word may follow ("the" then "market": never).
+        var first = key(i)
+        while first.last == UInt8(ascii: ".") { first = UnsafeBufferPointer(rebasing: first.dropLast()) }
+        var k = i + 1
+        if k < count, isByte(k, UInt8(ascii: ".")), tokens[k].start == tokens[i].end { k += 1 }
+        if f & Scan.titleWord != 0 {
+            let h = first.count == key(i).count ? keyHash(i) : ByteStringTable.hash(first)
+            for (table, kinds) in titleTables {
+                if let id = table.lookup(first, hash: h) {
+                    best = (kinds[id], k)
+                    break
+                }
+            }
+        }
+        if k < count, isByte(k, UInt8(ascii: "-")), tokens[k].start == tokens[k - 1].end { k += 1 }
+        var words = 1
         while k < count, words < lists.maxTitleWords, isWordish(k), sameSentence(i, k) {
             var word = key(k)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
-            if words > 0 {
-                // A word no title has after its first word ends every phrase here ("the"
-                // then "market"): one look-up of the token's hash, not a hash of the phrase.
-                let h = word.count == key(k).count ? keyHash(k) : ByteStringTable.hash(word)
-                guard tables.laterTitleWords.lookup(word, hash: h) != nil else { break }
-                phrase.append(0x20)
-            }
+            // A word no title has after its first word ends every phrase here ("the"
+            // then "market"): one look-up of the token's hash, not a hash of the phrase.
+            let h = word.count == key(k).count ? keyHash(k) : ByteStringTable.hash(word)
+            guard tables.laterTitleWords.lookup(word, hash: h) != nil else { break }
+            if phrase.isEmpty { phrase.append(contentsOf: first) }
+            phrase.append(0x20)
             phrase.append(contentsOf: word)
             words += 1
             var next = k + 1
@@ -931,7 +1006,9 @@ private struct Scan {
     func orgHeads(into found: inout [Entity]) {
         var i = 0
         while i < count {
-            guard fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
+            // Only a capitalised or all-capitals token has head bits (see `fact`): the others are not looked at.
+            guard !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]),
+                  fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
                 i += 1
                 continue
             }
@@ -1100,5 +1177,59 @@ private struct Scan {
             return false
         }
         return atWord(0, 0, 0)
+    }
+}
+
+/// A direct-mapped memo of word-index answers for keys of up to 16 bytes,
+/// kept by one stage object between documents: the words a text repeats
+/// ("The", "will", "Government") are answered from 128 KB instead of the
+/// multi-megabyte index, whose probes are cache misses. An entry holds the
+/// whole key, so an answer is exact; a colliding key replaces it.
+struct WordMemo {
+    private struct Entry {
+        var head: UInt64 = 0, tail: UInt64 = 0
+        var hash: UInt32 = 0
+        var first: Int32 = -1
+        var common: UInt16 = 0
+        /// Key length + 1; 0 = empty.
+        var length: UInt8 = 0
+    }
+
+    private let entries: UnsafeMutableBufferPointer<Entry>
+
+    /// `slots` entries (a power of two, or 0 for a memo that remembers nothing).
+    init(slots: Int) {
+        precondition(slots == 0 || slots & (slots - 1) == 0)
+        entries = .allocate(capacity: slots)
+        entries.initialize(repeating: Entry())
+    }
+
+    func deallocate() { entries.deallocate() }
+
+    /// The key's bytes as two zero-padded words (nil when longer than 16 bytes).
+    @inline(__always) private static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard key.count <= 16 else { return nil }
+        var head: UInt64 = 0, tail: UInt64 = 0
+        for j in 0..<min(key.count, 8) { head |= UInt64(key[j]) << (8 * UInt64(j)) }
+        if key.count > 8 { for j in 8..<key.count { tail |= UInt64(key[j]) << (8 * UInt64(j - 8)) } }
+        return (head, tail)
+    }
+
+    @inline(__always) private func slot(_ h: UInt32) -> Int { Int(truncatingIfNeeded: (h >> 7) ^ h) & (entries.count - 1) }
+
+    /// The remembered answer for `key`, or nil.
+    @inline(__always) func answer(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> (common: UInt16, first: Int32)? {
+        guard entries.count != 0 else { return nil }
+        let e = entries[slot(h)]
+        guard Int(e.length) == key.count + 1, e.hash == h, let (head, tail) = WordMemo.words(key),
+              e.head == head, e.tail == tail else { return nil }
+        return (e.common, e.first)
+    }
+
+    /// Remembers `answer` for `key` (keys longer than 16 bytes are not kept).
+    @inline(__always) func remember(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32, _ answer: (common: UInt16, first: Int32)) {
+        guard entries.count != 0, let (head, tail) = WordMemo.words(key) else { return }
+        entries[slot(h)] = Entry(head: head, tail: tail, hash: h, first: answer.first, common: answer.common,
+                                 length: UInt8(key.count + 1))
     }
 }
