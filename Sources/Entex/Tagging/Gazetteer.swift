@@ -104,6 +104,9 @@ public final class Gazetteer: Sendable {
     /// time that is in no name (most are) is turned away here, within cache,
     /// rather than by a probe of the much larger `TermTable`.
     let termFilter: [UInt64]
+    /// The length in bytes of the vocabulary's longest key: a longer token (a URL, most
+    /// handles) is in no name, known without hashing it.
+    let longestTerm: Int
 
     /// `outputEntries` with their entries' fields (derived when loading, not stored).
     let outputRecords: [OutputRecord]
@@ -156,6 +159,12 @@ public final class Gazetteer: Sendable {
             filter[w] |= bits
         }
         termFilter = filter
+        var longest = 0, previousEnd: UInt32 = 0
+        for end in vocabulary.ends {
+            longest = max(longest, Int(end) - Int(previousEnd))
+            previousEnd = end
+        }
+        longestTerm = longest
         // Entries out of range (a damaged cache, rejected next) get an empty record.
         outputRecords = outputEntries.map { e in
             let entry = Int(e)
@@ -449,9 +458,10 @@ extension Gazetteer {
                         previous = value
                     }
                     scratch.touched = touched
-                    if walkCount > 0 && candidates.capacity < candidates.count &+ 8 {
-                        // Room for a typical document's candidates at once, not 1, 2, 4, 8… reallocations.
-                        candidates.reserveCapacity(candidates.count &+ max(8, walkCount >> 2))
+                    if walkCount >= 32 && candidates.capacity < candidates.count &+ 8 {
+                        // Room for a news article's candidates at once, not 1, 2, 4, 8… reallocations
+                        // (a tweet's few candidates are left to grow the array as they come).
+                        candidates.reserveCapacity(candidates.count &+ walkCount >> 2)
                     }
                     for w in 0..<walkCount {
                         let i = Int(walks[w])
@@ -524,7 +534,7 @@ extension Gazetteer {
                             outputRecords.withUnsafeBufferPointer { records in
                               body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
                                               hasChildren: hasChildren, follows: follows, filter: filter,
-                                              transitionKeys: tkeys, transitionTargets: targets, records: records))
+                                              longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
                             }
                           }
                         }
@@ -625,6 +635,7 @@ extension Gazetteer {
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
         let filter: UnsafeBufferPointer<UInt64>
+        let longestTerm: Int
         let transitionKeys: UnsafeBufferPointer<UInt64>
         let transitionTargets: UnsafeBufferPointer<UInt32>
         let records: UnsafeBufferPointer<OutputRecord>
@@ -652,10 +663,14 @@ extension Gazetteer {
             let id = Int(UInt32(truncatingIfNeeded: slot[1] >> 32) & UInt32(termMask))
             if TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends) { return slot[1] }
         }
-        let h = vocabularyHash(key)
-        let (w, bits) = filterBits(h, words: table.filter.count)
-        let id = table.filter[w] & bits != bits ? -1
-            : TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
+        var id: Int32 = -1
+        if length <= table.longestTerm {
+            let h = vocabularyHash(key)
+            let (w, bits) = filterBits(h, words: table.filter.count)
+            if table.filter[w] & bits == bits {
+                id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
+            }
+        }
         let state = id < 0 ? 0 : table.roots[Int(id)]
         var root = state
         var high = UInt64(UInt32(bitPattern: id))
@@ -786,13 +801,15 @@ extension Gazetteer {
             }
             scratch.emittedCount &+= 1
             let file = Int(record.file)
-            let strings = scratch.strings(of: Int(record.entry), in: self)
-            candidates.append(Entity(
+            let (canonicalName, kbName) = scratch.strings(of: Int(record.entry), in: self)
+            // Made once and moved into the array (not copied, then destroyed).
+            let entity = Entity(
                 span: span, type: EntityType(rawValue: type) ?? .org,
                 source: user ? .user : .gazetteer,
-                canonical: strings.canonical, kb: strings.kb,
+                canonical: canonicalName, kb: kbName,
                 priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                rule: files[file]))
+                rule: files[file])
+            candidates.append(consume entity)
         }
         return scratch.emittedCount > 0
     }
