@@ -436,10 +436,6 @@ extension Gazetteer {
                     // transition slot) of each walk's first step is loaded, again with
                     // no load depending on another.
                     var previous: UInt64 = 0
-                    // The last walk noted starts at the previous token and its root state
-                    // accepts nothing: unless this token can be its second word, it would
-                    // end at once with nothing found, and is dropped.
-                    var lastWalkNeedsNext = false
                     for t in 0..<n {
                         let tag = tags[t]
                         let slot = memo.baseAddress! + 2 &* Gazetteer.memoIndex(tag)
@@ -448,12 +444,9 @@ extension Gazetteer {
                             ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, slot, table)
                         tags[t] = value
                         let root = UInt32(truncatingIfNeeded: value)
-                        if lastWalkNeedsNext && root & Gazetteer.followsBit == 0 { walkCount &-= 1 }
-                        lastWalkNeedsNext = false
                         if root & Gazetteer.stateMask != 0 && Gazetteer.canEdge(tokens[t].kind) {
                             walks[walkCount] = UInt32(truncatingIfNeeded: t)
                             walkCount &+= 1
-                            lastWalkNeedsNext = root & Gazetteer.acceptsBit == 0
                         }
                         if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0 && root & Gazetteer.followsBit != 0 {
                             let key = UInt64(UInt32(truncatingIfNeeded: previous) & Gazetteer.stateMask) << 32
@@ -464,7 +457,6 @@ extension Gazetteer {
                         }
                         previous = value
                     }
-                    if lastWalkNeedsNext { walkCount &-= 1 }
                     scratch.touched = touched
                     if walkCount >= 32 && candidates.capacity < candidates.count &+ 8 {
                         // Room for a news article's candidates at once, not 1, 2, 4, 8… reallocations
