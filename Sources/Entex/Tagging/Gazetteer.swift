@@ -104,6 +104,9 @@ public final class Gazetteer: Sendable {
     /// time that is in no name (most are) is turned away here, within cache,
     /// rather than by a probe of the much larger `TermTable`.
     let termFilter: [UInt64]
+    /// The length in bytes of the vocabulary's longest key: a longer token (a URL, most
+    /// handles) is in no name, known without hashing it.
+    let longestTerm: Int
 
     /// `outputEntries` with their entries' fields (derived when loading, not stored).
     let outputRecords: [OutputRecord]
@@ -156,6 +159,12 @@ public final class Gazetteer: Sendable {
             filter[w] |= bits
         }
         termFilter = filter
+        var longest = 0, previousEnd: UInt32 = 0
+        for end in vocabulary.ends {
+            longest = max(longest, Int(end) - Int(previousEnd))
+            previousEnd = end
+        }
+        longestTerm = longest
         // Entries out of range (a damaged cache, rejected next) get an empty record.
         outputRecords = outputEntries.map { e in
             let entry = Int(e)
@@ -257,6 +266,7 @@ struct GazetteerScratch {
     var functionWords = ByteStringTable()
     /// Accepting (state, last token) pairs along the current walk; only the first
     /// entries (a count kept by the walk) are current, so a walk never empties it.
+    /// Bit 31 of `state` is `Gazetteer.capitalOnlyFlag`.
     var accepting: [(state: UInt32, end: Int)] = []
     /// (entry type, canonical id, kb id) already emitted for the current span: the first
     /// `emittedCount`.
@@ -271,7 +281,9 @@ struct GazetteerScratch {
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
     /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
-    /// in the high 32 bits, -1 = not in the vocabulary; in the low 32 bits
+    /// in bits 32–60, all of bits 32–63 set = not in the vocabulary, bit 61 set
+    /// when every output of the root's state needs a capital (see
+    /// `Gazetteer.rootCapitalOnlyBit`); in the low 32 bits
     /// the state the root reaches on it in bits 0–28, 0 = none, bit 31 set
     /// when names end at that state, bit 30 when it has transitions, bit 29
     /// when the term is a later word of some name), side by side so that a
@@ -289,17 +301,20 @@ struct GazetteerScratch {
     var memoOwner: ObjectIdentifier?
     /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
     /// entry `m` is `steps[2m]` (`state << 32 | term`, `emptySlot` = free) and
-    /// `steps[2m + 1]` (the state reached, 0 = none, with bit 32 set when
-    /// names end there). Word pairs such as
+    /// `steps[2m + 1]` (the state reached, 0 = none, with bits 32–34 as
+    /// `Gazetteer.stepAcceptsBit` and the two after it). Word pairs such as
     /// "of the" or "New York" recur, and the transition table of a large
     /// lexicon is far out of cache.
     var steps = GazetteerScratch.emptySteps()
     /// Bit `t` set when term `t` of the memo's gazetteer is a function word:
     /// `emit` tests one bit rather than looking the token up in `functionWords`.
     var functionTerms: [UInt64] = []
-    /// For each token of the current document, its memo tag, then its term id and root
-    /// (a memo value): see `Gazetteer.match`.
+    /// For each token of the current document, its memo tag, then its memo value:
+    /// see `Gazetteer.match`.
     var tags: [UInt64] = []
+    /// The tokens of the current document that start a walk (their key starts a
+    /// name and they may start a match), in order; as long as `tags`.
+    var walks: [UInt32] = []
     /// Where the loads that warm the memo go, so that they are not optimized away.
     var touched: UInt64 = 0
     /// Canonical names and kb ids of recently emitted entries, direct-mapped by entry
@@ -364,7 +379,8 @@ extension Gazetteer {
         let n = tokens.count
         // State ids fit in 29 bits: the builder and the cache reader refuse larger gazetteers.
         guard n > 0, stateCount > 1 else { return }
-        precondition(stateCount <= Gazetteer.stateLimit, "a gazetteer of \(stateCount) states cannot be matched")
+        precondition(stateCount <= Gazetteer.stateLimit && vocabulary.count <= Gazetteer.stateLimit,
+                     "a gazetteer of \(stateCount) states cannot be matched")
         let language: Language
         switch doc.language {
         case "en": language = .en
@@ -378,113 +394,149 @@ extension Gazetteer {
             scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
-        var memo = scratch.memo, steps = scratch.steps, tags = scratch.tags
+        var memo = scratch.memo, steps = scratch.steps, tags = scratch.tags, walks = scratch.walks
         scratch.memo = []
         scratch.steps = []
         scratch.tags = []
+        scratch.walks = []
         defer {
             scratch.memo = memo
             scratch.steps = steps
             scratch.tags = tags
+            scratch.walks = walks
         }
-        if tags.count < n { tags = [UInt64](repeating: 0, count: max(n, 2 &* tags.count)) }
+        if tags.count < n {
+            tags = [UInt64](repeating: 0, count: max(n, 2 &* tags.count))
+            walks = [UInt32](repeating: 0, count: tags.count)
+        }
+        var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
             memo.withUnsafeMutableBufferPointer { memo in
              steps.withUnsafeMutableBufferPointer { steps in
-              vocabulary.pool.withUnsafeBufferPointer { pool in
-                vocabulary.ends.withUnsafeBufferPointer { ends in
-                  vocabulary.slots.withUnsafeBufferPointer { slots in
-                    transitionKeys.withUnsafeBufferPointer { tkeys in
-                      transitionTargets.withUnsafeBufferPointer { targets in
-                        outputStarts.withUnsafeBufferPointer { starts in
-                          rootTargets.withUnsafeBufferPointer { roots in
-                           stateHasChildren.withUnsafeBufferPointer { hasChildren in
-                            termFollows.withUnsafeBufferPointer { follows in
-                             termFilter.withUnsafeBufferPointer { filter in
-                             tags.withUnsafeMutableBufferPointer { tags in
-                            let table = TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                                   hasChildren: hasChildren, follows: follows, filter: filter)
-                            // First every token's memo tag, and a load of its memo entry:
-                            // the loads do not depend on one another, so the processor has
-                            // many cache misses in flight at once instead of one per token
-                            // (a document's entries have often left the cache while the other
-                            // stages ran).
-                            var touched: UInt64 = 0
-                            for t in 0..<n {
-                                let tag = Gazetteer.memoTag(keys, tokens[t])
-                                tags[t] = tag
-                                touched |= memo[2 &* Gazetteer.memoIndex(tag)]
+              tags.withUnsafeMutableBufferPointer { tags in
+               walks.withUnsafeMutableBufferPointer { walks in
+                withTables { table in
+                    // First every token's memo tag, and a load of its memo entry:
+                    // the loads do not depend on one another, so the processor has
+                    // many cache misses in flight at once instead of one per token
+                    // (a document's entries have often left the cache while the other
+                    // stages ran).
+                    var touched: UInt64 = 0
+                    for t in 0..<n {
+                        let tag = Gazetteer.memoTag(keys, tokens[t])
+                        tags[t] = tag
+                        touched |= memo[2 &* Gazetteer.memoIndex(tag)]
+                    }
+                    // Then every token's memo value (its memo entry now in cache), which
+                    // replaces its tag: `tags[t]` is a memo value from here on. A token
+                    // whose key starts a name and that may start a match is noted in
+                    // `walks`; the step memo entry (and, when it holds another step, the
+                    // transition slot) of each walk's first step is loaded, again with
+                    // no load depending on another.
+                    var previous: UInt64 = 0
+                    for t in 0..<n {
+                        let tag = tags[t]
+                        let slot = memo.baseAddress! + 2 &* Gazetteer.memoIndex(tag)
+                        // A short tag is its key; a long one is trusted when it remembers a miss.
+                        let value = slot[0] == tag && (tag >> 63 == 0 || slot[1] >> 63 != 0)
+                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, slot, table)
+                        tags[t] = value
+                        let root = UInt32(truncatingIfNeeded: value)
+                        if root & Gazetteer.stateMask != 0 && Gazetteer.canEdge(tokens[t].kind) {
+                            walks[walkCount] = UInt32(truncatingIfNeeded: t)
+                            walkCount &+= 1
+                        }
+                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0 && root & Gazetteer.followsBit != 0 {
+                            let key = UInt64(UInt32(truncatingIfNeeded: previous) & Gazetteer.stateMask) << 32
+                                | (value >> 32) & Gazetteer.termMask
+                            let stepSlot = steps[2 &* Gazetteer.stepIndex(key)]
+                            touched |= stepSlot
+                            if stepSlot != key { touched |= table.transitionKeys[Gazetteer.slot(key, mask: table.transitionKeys.count &- 1)] }
+                        }
+                        previous = value
+                    }
+                    scratch.touched = touched
+                    if walkCount > 0 && candidates.capacity < candidates.count &+ 4 {
+                        // Room for the document's likely candidates at once (about one per four
+                        // walks), not 1, 2, 4, 8… reallocations: on tweets, growing from empty
+                        // cost 43 M instructions, one reservation per tweet with walks 28 M.
+                        candidates.reserveCapacity(candidates.count &+ max(4, walkCount >> 2))
+                    }
+                    for w in 0..<walkCount {
+                        let i = Int(walks[w])
+                        let value = tags[i]
+                        let first = Int((value >> 32) & Gazetteer.termMask)
+                        var state = UInt32(truncatingIfNeeded: value) & Gazetteer.stateMask
+                        // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
+                        var acceptingCount = 0
+                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 {
+                            let capitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
+                            scratch.keepAccepting((state | capitalOnly, i), at: acceptingCount)
+                            acceptingCount = 1
+                        }
+                        var j = i &+ 1
+                        var more = UInt32(truncatingIfNeeded: value) & Gazetteer.childrenBit != 0
+                        while more && j < n {
+                            let next = tags[j]
+                            if next >> 63 != 0 || UInt32(truncatingIfNeeded: next) & Gazetteer.followsBit == 0 { break }
+                            let stepped = Gazetteer.step(table, state, UInt32(truncatingIfNeeded: (next >> 32) & Gazetteer.termMask),
+                                                         memo: steps)
+                            let target = UInt32(truncatingIfNeeded: stepped)
+                            if target == 0 { break }
+                            state = target
+                            more = stepped & Gazetteer.stepChildrenBit != 0
+                            if stepped & Gazetteer.stepAcceptsBit != 0, Gazetteer.canEdge(tokens[j].kind) {
+                                let capitalOnly = stepped & Gazetteer.stepCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
+                                scratch.keepAccepting((state | capitalOnly, j), at: acceptingCount)
+                                acceptingCount &+= 1
                             }
-                            // Then every token's lookup (its memo entry now in cache), which
-                            // replaces its tag: `tags[t]` is term id << 32 | root from here on.
-                            for t in 0..<n {
-                                let (id, root) = Gazetteer.termAndRoot(keys, tokens[t], tag: tags[t], memo, table)
-                                tags[t] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
+                            j &+= 1
+                        }
+                        // Longest first: the first span with a passing entry wins.
+                        var k = acceptingCount &- 1
+                        while k >= 0 {
+                            defer { k &-= 1 }
+                            let (packed, end) = scratch.accepting[k]
+                            // Every output of the state is a bundled entry that needs a capital
+                            // (`emit` would pass none): no call when no token of the span has one.
+                            if packed & Gazetteer.capitalOnlyFlag != 0 && !Gazetteer.anyCapitalized(tokens, i, end) { continue }
+                            let state = Int(packed & Gazetteer.stateMask)
+                            if emit(doc, from: i, to: end, firstTerm: first, state: UInt32(state), language: language,
+                                    outputs: Int(table.starts[state])..<Int(table.starts[state &+ 1]),
+                                    allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
+                                break
                             }
-                            // Then a load of the step memo entry (and, when it holds another
-                            // step, of the transition slot) of every walk's first step, again
-                            // all independent of one another.
-                            var previous: UInt64 = 0
-                            for t in 0..<n {
-                                let value = tags[t]
-                                defer { previous = value }
-                                let root = UInt32(truncatingIfNeeded: previous)
-                                guard root & Gazetteer.childrenBit != 0, UInt32(truncatingIfNeeded: value) & Gazetteer.followsBit != 0
-                                else { continue }
-                                let key = UInt64(root & Gazetteer.stateMask) << 32 | value >> 32
-                                let slot = steps[2 &* Gazetteer.stepIndex(key)]
-                                touched |= slot
-                                if slot != key { touched |= tkeys[Gazetteer.slot(key, mask: tkeys.count &- 1)] }
+                        }
+                    }
+                }
+               }
+              }
+             }
+            }
+          }
+        }
+    }
+
+    /// Calls `body` with this gazetteer's matching arrays borrowed.
+    @inline(__always)
+    private func withTables<R>(_ body: (TermTables) -> R) -> R {
+        vocabulary.pool.withUnsafeBufferPointer { pool in
+          vocabulary.ends.withUnsafeBufferPointer { ends in
+            vocabulary.slots.withUnsafeBufferPointer { slots in
+              transitionKeys.withUnsafeBufferPointer { tkeys in
+                transitionTargets.withUnsafeBufferPointer { targets in
+                  outputStarts.withUnsafeBufferPointer { starts in
+                    rootTargets.withUnsafeBufferPointer { roots in
+                      stateHasChildren.withUnsafeBufferPointer { hasChildren in
+                        termFollows.withUnsafeBufferPointer { follows in
+                          termFilter.withUnsafeBufferPointer { filter in
+                            outputRecords.withUnsafeBufferPointer { records in
+                              body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
+                                              hasChildren: hasChildren, follows: follows, filter: filter,
+                                              longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
                             }
-                            scratch.touched = touched
-                            var i = 0
-                            while i < n {
-                                defer { i &+= 1 }
-                                // Punctuation, symbols and emoji never start a match.
-                                if !Gazetteer.canEdge(tokens[i].kind) { continue }
-                                let first = Int32(truncatingIfNeeded: tags[i] >> 32), root = UInt32(truncatingIfNeeded: tags[i])
-                                if first < 0 || root & Gazetteer.stateMask == 0 { continue }
-                                var state = root & Gazetteer.stateMask
-                                // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
-                                var acceptingCount = 0
-                                if root & Gazetteer.acceptsBit != 0 {
-                                    scratch.keepAccepting((state, i), at: acceptingCount)
-                                    acceptingCount = 1
-                                }
-                                var j = i &+ 1
-                                var more = root & Gazetteer.childrenBit != 0
-                                while more && j < n {
-                                    let term = Int32(truncatingIfNeeded: tags[j] >> 32), termRoot = UInt32(truncatingIfNeeded: tags[j])
-                                    if term < 0 || termRoot & Gazetteer.followsBit == 0 { break }
-                                    let stepped = Gazetteer.step(tkeys, targets, starts, hasChildren, state, UInt32(term), memo: steps)
-                                    let next = UInt32(truncatingIfNeeded: stepped)
-                                    if next == 0 { break }
-                                    state = next
-                                    more = stepped & 1 << 33 != 0
-                                    if stepped & 1 << 32 != 0, Gazetteer.canEdge(tokens[j].kind) {
-                                        scratch.keepAccepting((state, j), at: acceptingCount)
-                                        acceptingCount &+= 1
-                                    }
-                                    j &+= 1
-                                }
-                                // Longest first: the first span with a passing entry wins.
-                                var k = acceptingCount &- 1
-                                while k >= 0 {
-                                    let (state, end) = scratch.accepting[k]
-                                    if emit(doc, from: i, to: end, firstTerm: Int(first), state: state, language: language,
-                                            outputs: Int(starts[Int(state)])..<Int(starts[Int(state) &+ 1]),
-                                            allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
-                                        break
-                                    }
-                                    k &-= 1
-                                }
-                            }
-                            }
-                            }
-                            }
-                           }
                           }
                         }
                       }
@@ -492,10 +544,20 @@ extension Gazetteer {
                   }
                 }
               }
-             }
             }
           }
         }
+    }
+
+    /// Whether a token of `first...last` is capitalized.
+    @inline(__always)
+    static func anyCapitalized(_ tokens: UnsafeBufferPointer<Token>, _ first: Int, _ last: Int) -> Bool {
+        var t = first
+        while t <= last {
+            if tokens[t].flags.contains(.capitalized) { return true }
+            t &+= 1
+        }
+        return false
     }
 
     /// Bit 31 of a memo value's root: names end at that state.
@@ -505,22 +567,53 @@ extension Gazetteer {
     /// Bit 29: the term is a later word of some name.
     static let followsBit: UInt32 = 1 << 29
     static let stateMask: UInt32 = followsBit - 1
+    /// Term ids, like state ids, fit in 29 bits (every term labels a transition); the
+    /// memo value keeps its term id in bits 32–60 (all of bits 32–63 set: no term).
+    static let termMask: UInt64 = (1 << 29) - 1
+    /// Bit 61 of a memo value (with a term): every output of the root state is a bundled
+    /// entry that needs a capitalized token (neither `lc` nor from a user lexicon).
+    static let rootCapitalOnlyBit: UInt64 = 1 << 61
+    /// Bits 32–34 of a step memo value: names end at the state reached, it has
+    /// transitions, and every output of it needs a capitalized token (as `rootCapitalOnlyBit`).
+    static let stepAcceptsBit: UInt64 = 1 << 32
+    static let stepChildrenBit: UInt64 = 1 << 33
+    static let stepCapitalOnlyBit: UInt64 = 1 << 34
+    /// Bit 31 of a state kept in `GazetteerScratch.accepting`: the state's outputs all need a capital.
+    static let capitalOnlyFlag: UInt32 = 1 << 31
+
+    /// Whether `state` has outputs and every one of them is a bundled entry that
+    /// needs a capitalized token in the match (`emit` rejects them all when none is).
+    @inline(__always)
+    static func capitalOnly(_ state: Int, _ table: TermTables) -> Bool {
+        let start = Int(table.starts[state]), end = Int(table.starts[state &+ 1])
+        if start == end { return false }
+        for o in start..<end {
+            let record = table.records[o]
+            if record.isUser || record.flags.contains(.anyCase) { return false }
+        }
+        return true
+    }
 
     /// The state reached from `state` on `term` in the low 32 bits (0: none),
-    /// in bit 32 whether names end there and in bit 33 whether it has
-    /// transitions; through the step memo.
+    /// with `stepAcceptsBit`, `stepChildrenBit` and `stepCapitalOnlyBit`; through the step memo.
     @inline(__always)
-    static func step(_ keys: UnsafeBufferPointer<UInt64>, _ targets: UnsafeBufferPointer<UInt32>,
-                     _ starts: UnsafeBufferPointer<UInt32>, _ hasChildren: UnsafeBufferPointer<UInt64>,
-                     _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
+    static func step(_ table: TermTables, _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
         let key = UInt64(state) << 32 | UInt64(term)
         let slot = memo.baseAddress! + 2 &* stepIndex(key)
         if slot[0] == key { return slot[1] }
+        return stepFill(table, key, slot)
+    }
+
+    /// `step` when the step memo does not hold the step: the transition-table probe, remembered.
+    @inline(never)
+    static func stepFill(_ table: TermTables, _ key: UInt64, _ slot: UnsafeMutablePointer<UInt64>) -> UInt64 {
         var value: UInt64 = 0
-        if let next = step(keys, targets, state, term) {
+        if let next = step(table.transitionKeys, table.transitionTargets, UInt32(truncatingIfNeeded: key >> 32),
+                           UInt32(truncatingIfNeeded: key)) {
             value = UInt64(next)
-            if starts[Int(next)] != starts[Int(next) &+ 1] { value |= 1 << 32 }
-            if bit(hasChildren, Int(next)) { value |= 1 << 33 }
+            if table.starts[Int(next)] != table.starts[Int(next) &+ 1] { value |= stepAcceptsBit }
+            if bit(table.hasChildren, Int(next)) { value |= stepChildrenBit }
+            if capitalOnly(Int(next), table) { value |= stepCapitalOnlyBit }
         }
         slot[0] = key
         slot[1] = value
@@ -533,7 +626,7 @@ extension Gazetteer {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
     }
 
-    /// The vocabulary's arrays, borrowed for one `match`.
+    /// The gazetteer's arrays, borrowed for one `match`.
     struct TermTables {
         let pool: UnsafeBufferPointer<UInt8>
         let ends: UnsafeBufferPointer<UInt32>
@@ -543,40 +636,53 @@ extension Gazetteer {
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
         let filter: UnsafeBufferPointer<UInt64>
+        let longestTerm: Int
+        let transitionKeys: UnsafeBufferPointer<UInt64>
+        let transitionTargets: UnsafeBufferPointer<UInt32>
+        let records: UnsafeBufferPointer<OutputRecord>
     }
 
-    /// The term id of `token`'s key (-1 when it is in no name) and the state
-    /// the root reaches on it (0 when no name starts with it; `acceptsBit`
-    /// set when names end there), through the memo.
-    /// `tag` is `memoTag(keys, token)`.
+    /// The hash of a token key that the vocabulary is indexed by (`ByteStringTable.hash`:
+    /// FNV-1a, 64 bits, folded). The only place matching hashes key bytes for the
+    /// vocabulary: a hash the tokenizer computed for each token would be read here instead.
     @inline(__always)
-    static func termAndRoot(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64,
-                            _ memo: UnsafeMutableBufferPointer<UInt64>, _ table: TermTables) -> (Int32, UInt32) {
+    static func vocabularyHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        TermTable.fold(TermTable.hash64(key))
+    }
+
+    /// The memo value of `token`'s key when its memo entry `slot` does not hold it
+    /// (or holds a long key's hit, checked here byte for byte): the term id (-1 when
+    /// the key is in no name) and the state the root reaches on it (see
+    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token)`.
+    @inline(never)
+    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64,
+                         _ slot: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        let base = keys.baseAddress! + start
-        let slot = memo.baseAddress! + 2 &* memoIndex(tag)
+        let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
         if slot[0] == tag {
-            let value = slot[1]
-            let id = Int32(truncatingIfNeeded: value >> 32)
-            if length <= 7 || id < 0
-                || TermTable.keyEquals(Int(id), UnsafeBufferPointer(start: base, count: length),
-                                       pool: table.pool, ends: table.ends) {
-                return (id, UInt32(truncatingIfNeeded: value))
+            // A long key's remembered hit: the same key unless two long keys share a tag.
+            let id = Int(UInt32(truncatingIfNeeded: slot[1] >> 32) & UInt32(termMask))
+            if TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends) { return slot[1] }
+        }
+        var id: Int32 = -1
+        if length <= table.longestTerm {
+            let h = vocabularyHash(key)
+            let (w, bits) = filterBits(h, words: table.filter.count)
+            if table.filter[w] & bits == bits {
+                id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
-        let key = UnsafeBufferPointer(start: base, count: length)
-        let h = TermTable.fold(TermTable.hash64(key))
-        let (w, bits) = filterBits(h, words: table.filter.count)
-        let id = table.filter[w] & bits != bits ? -1
-            : TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
         let state = id < 0 ? 0 : table.roots[Int(id)]
         var root = state
+        var high = UInt64(UInt32(bitPattern: id))
         if state != 0 && table.starts[Int(state)] != table.starts[Int(state) &+ 1] { root |= acceptsBit }
         if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
         if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
+        if state != 0 && capitalOnly(Int(state), table) { high |= rootCapitalOnlyBit >> 32 }
+        let value = high << 32 | UInt64(root)
         slot[0] = tag
-        slot[1] = UInt64(UInt32(bitPattern: id)) << 32 | UInt64(root)
-        return (id, root)
+        slot[1] = value
+        return value
     }
 
     /// The memo tag of `token`'s key (see `GazetteerScratch.memo`).
@@ -587,7 +693,7 @@ extension Gazetteer {
         if length <= 7 {
             return packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
         }
-        return longKeyTag(UnsafeBufferPointer(start: base, count: length))
+        return longKeyTag(base, length)
     }
 
     /// The memo entry of a tag.
@@ -598,8 +704,22 @@ extension Gazetteer {
 
     /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
     @inline(__always)
-    static func longKeyTag(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let h = TermTable.hash64(key) &+ UInt64(key.count) &* 0xC2B2_AE3D_27D4_EB4F
+    ///
+    /// Eight bytes at a time (the last word overlaps the one before it), not the
+    /// byte-serial FNV of the vocabulary: the tag only has to tell keys apart.
+    static func longKeyTag(_ base: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+        let raw = UnsafeRawPointer(base)
+        var h = UInt64(length) &* 0xC2B2_AE3D_27D4_EB4F
+        var offset = 0
+        while offset &+ 8 < length {
+            h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            offset &+= 8
+        }
+        h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 32
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 29
         return (h | 1 << 63) & ~1
     }
 

@@ -244,6 +244,8 @@ public enum GazetteerCache {
             return !t.slots.contains { Int(UInt32(truncatingIfNeeded: $0)) > n }
         }
         guard tableOK(g.vocabulary), endsOK(g.stringEnds, g.stringPool.count) else { return false }
+        // Every term labels a transition: fewer terms than states (matching keeps term ids in 29 bits).
+        guard g.vocabulary.count < g.outputStarts.count else { return false }
         let states = g.outputStarts.count - 1
         let entries = g.entryTypes.count
         let outputs = g.outputEntries.count

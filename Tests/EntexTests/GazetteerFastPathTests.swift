@@ -1,0 +1,97 @@
+@testable import Entex
+import Foundation
+import XCTest
+
+/// The shortcuts of `Gazetteer.match` that the corpus exercises only by chance: long
+/// keys told apart by their word-at-a-time memo tags, tokens longer than every
+/// vocabulary key, and states whose outputs all need a capital (no `emit` call
+/// for a span without one). Each is checked against the plain matcher of
+/// `GazetteerReferenceTests`.
+final class GazetteerFastPathTests: XCTestCase {
+    private static func describe(_ e: Entity) -> String {
+        "\(e.span.start)-\(e.span.end)|\(e.type.name)|\(e.source)|\(e.canonical ?? "-")|\(e.kb ?? "-")|\(e.priority)|\(e.rule ?? "-")"
+    }
+
+    /// Keys of 8 to 40 bytes that differ from one another in one byte only, at every
+    /// position (the first word, the overlapping last word, the words between): all tags differ.
+    func testLongKeyTagsTellApartKeysThatDifferInOneByte() {
+        var tags: [UInt64: [UInt8]] = [:]
+        var keyCount = 0
+        for length in 8...40 {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            var keys = [base]
+            for position in 0..<length {
+                for delta: UInt8 in [1, 2, 0x20] {
+                    var key = base
+                    key[position] = key[position] &+ delta
+                    keys.append(key)
+                }
+            }
+            keyCount += keys.count
+            for key in keys {
+                let tag = key.withUnsafeBufferPointer { Gazetteer.longKeyTag($0.baseAddress!, $0.count) }
+                XCTAssertEqual(tag >> 63, 1, "a long key's tag has its top bit set")
+                XCTAssertEqual(tag & 1, 0, "no long key's tag is the empty tag")
+                if let other = tags[tag], other != key {
+                    XCTFail("\(String(decoding: key, as: UTF8.self)) and \(String(decoding: other, as: UTF8.self)) share a tag")
+                }
+                tags[tag] = key
+            }
+        }
+        XCTAssertEqual(tags.count, keyCount, "every key has a tag of its own")
+        XCTAssertEqual(keyCount, (8...40).reduce(0) { $0 + 1 + 3 * $1 })
+    }
+
+    /// A user lexicon of long words (8, 9, 15, 16, 17 and 24 bytes, some alike but for one
+    /// byte), and bundled-style rows that need a capital, against text that repeats those
+    /// words, their near misses, longer tokens and lower-case spans: the fast matcher
+    /// (one tagger for all documents, so memos carry over) equals the plain one.
+    func testLongKeysAndCapitalOnlyStatesMatchTheReference() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-fast-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let bundledLike = dir.appendingPathComponent("bundled.tsv")
+        try """
+            Abcdefgh Company\tORG\tlocal:1\t*\t-\t-
+            Abcdefghijklmnop\tORG\tlocal:2\t*\tAbcdefghijklmnopq Group\t-
+            Abcdefghijklmnoq\tPERSON\tlocal:3\ten\t-\tcap
+            Interoperability Council\tORG\tlocal:4\t*\t-\t-
+            streamingservice\tPRODUCT\tlocal:5\t*\t-\tlc
+
+            """.write(to: bundledLike, atomically: true, encoding: .utf8)
+        let user = dir.appendingPathComponent("user.tsv")
+        try """
+            abcdefghi\tORG
+            supercalifragilistic word\tPRODUCT
+
+            """.write(to: user, atomically: true, encoding: .utf8)
+        let sources = [GazetteerSource(path: bundledLike.path, isUser: false), GazetteerSource(path: user.path, isUser: true)]
+        let g = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
+        XCTAssertEqual(g.longestTerm, "supercalifragilistic".utf8.count)
+        let sentences = [
+            "Abcdefgh Company and Abcdefghijklmnop met Abcdefghijklmnoq today.",
+            "abcdefgh company and abcdefghijklmnop met abcdefghijklmnoq today.",
+            "The Abcdefghijklmnopq Group said Abcdefghijklmnopr and Abcdefghijklmnoqq disagreed.",
+            "Abcdefghi abcdefghi ABCDEFGHI abcdefghj Abcdefghh supercalifragilistic word.",
+            "Supercalifragilistics words supercalifragilisticexpialidocious word https://example.com/abcdefghijklmnop",
+            "INTEROPERABILITY COUNCIL meets the Interoperability Council; interoperability council too.",
+            "We use streamingservice, Streamingservice and STREAMINGSERVICE every day.",
+        ]
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0
+        for round in 0..<3 {
+            for text in sentences {
+                var doc = Document(id: "d\(round)", text: round == 2 ? sentences.joined(separator: " ") : text)
+                base.process(&doc)
+                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+                var d = doc
+                tagger.process(&d)
+                XCTAssertEqual(d.candidates.map(Self.describe), reference, doc.string)
+                total += reference.count
+            }
+        }
+        XCTAssertGreaterThan(total, 20, "the texts should give candidates")
+    }
+}
