@@ -37,10 +37,9 @@ public final class OverlapResolver: Stage {
     // Scratch buffers kept between documents.
     private var order: [Int] = []
     private var keys: [RankKey] = []
-    /// Spans taken so far, sorted by start (disjoint), and the position in
-    /// `chosen` of the candidate that took each.
-    private var taken: [Span] = []
-    private var takenBy: [Int32] = []
+    /// Spans taken so far, sorted by start (disjoint), each with the position
+    /// in `chosen` of the candidate that took it (one array: one insert a winner).
+    private var taken: [(span: Span, by: Int32)] = []
     /// Candidate index of each winner, in the order they were taken.
     private var chosen: [Int32] = []
     /// Position in the output of each winner.
@@ -163,7 +162,6 @@ public final class OverlapResolver: Stage {
         keys.removeAll(keepingCapacity: true)
         keys.reserveCapacity(count)
         taken.removeAll(keepingCapacity: true)
-        takenBy.removeAll(keepingCapacity: true)
         chosen.removeAll(keepingCapacity: true)
         handovers.removeAll(keepingCapacity: true)
         doc.candidates.withUnsafeBufferPointer { candidates in
@@ -194,20 +192,19 @@ public final class OverlapResolver: Stage {
                 var low = 0, high = taken.count
                 while low < high {
                     let mid = (low + high) / 2
-                    if taken[mid].start < span.start { low = mid + 1 } else { high = mid }
+                    if taken[mid].span.start < span.start { low = mid + 1 } else { high = mid }
                 }
-                let overlapsNext = low < taken.count && taken[low].start < span.end
-                let overlapsPrevious = low > 0 && taken[low - 1].end > span.start
+                let overlapsNext = low < taken.count && taken[low].span.start < span.end
+                let overlapsPrevious = low > 0 && taken[low - 1].span.end > span.start
                 if overlapsNext || overlapsPrevious {
                     // A loser with the winner's exact span (only `taken[low]` can have it) and type.
-                    if low < taken.count, taken[low] == span,
-                       candidates[Int(chosen[Int(takenBy[low])])].type == candidates[index].type {
-                        handovers.append((takenBy[low], Int32(index)))
+                    if low < taken.count, taken[low].span == span,
+                       candidates[Int(chosen[Int(taken[low].by)])].type == candidates[index].type {
+                        handovers.append((taken[low].by, Int32(index)))
                     }
                     continue
                 }
-                taken.insert(span, at: low)
-                takenBy.insert(Int32(chosen.count), at: low)
+                taken.insert((span, Int32(chosen.count)), at: low)
                 chosen.append(Int32(index))
             }
             // Output order: start, end, then rank — `taken` is already sorted by start,
@@ -220,7 +217,8 @@ public final class OverlapResolver: Stage {
             swap(&entities, &doc.entities)
             entities.removeAll(keepingCapacity: true)
             entities.reserveCapacity(taken.count)
-            for (slot, position) in takenBy.enumerated() {
+            for slot in taken.indices {
+                let position = taken[slot].by
                 outputSlot[Int(position)] = Int32(slot)
                 entities.append(candidates[Int(chosen[Int(position)])])
             }
