@@ -295,23 +295,15 @@ public struct DocumentReader {
                                         source: sourceName, line: line)))
             return
         }
-        // The record is made by a function of its own and handed straight to
-        // `emit`: made here, the document was copied once into the record.
-        emit(documentRecord(record, id: id, line: line, index: index, replacements: replacements))
-    }
-
-    /// The document of one mapped record, as an input record.
-    @inline(never)
-    private func documentRecord(_ record: RecordMapper.Mapped, id: String, line: Int?, index: Int,
-                                replacements: Int) -> InputRecord {
         let warnings = replacements > 0
             ? [Warning(code: "invalid-input",
                        message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD")]
             : []
-        // A Swift string's bytes, or bytes the fast path validated: no second check.
-        return .document(Document(id: id, validUTF8: record.text, language: record.language, date: record.date,
-                                  meta: record.meta, origin: Origin(source: sourceName, line: line ?? index),
-                                  warnings: warnings))
+        // A Swift string's bytes, or bytes the fast path validated: no second
+        // check. The document is made in the call, so it is handed on, not copied.
+        emit(.document(Document(id: id, validUTF8: record.text, language: record.language, date: record.date,
+                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index),
+                                warnings: warnings)))
     }
 }
 
