@@ -28,23 +28,24 @@ struct Annotate: ParsableCommand {
             printError("entex: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        let writer = JSONWriter(options: output.writerOptions)
+        // Documents are annotated in memory reused from one to the next.
+        let annotator = Annotator(pipeline: pipeline, writer: JSONWriter(options: output.writerOptions))
         let out = StandardOutput()
         var failures = 0
         var line: [UInt8] = []
-        let handle: (InputRecord) -> Void = { record in
-            line.removeAll(keepingCapacity: true)
-            switch record {
-            case .document(var doc):
-                pipeline.process(&doc)
-                writer.write(doc, into: &line)
+        // Records are handed over (`consuming`): each document is annotated as read, not copied.
+        let handle: (consuming InputRecord) -> Void = { record in
+            switch consume record {
+            case .document(let doc):
+                annotator.annotate(doc) { out.write($0) }
             case .failure(let failure):
                 failures += 1
                 printError("entex: \(failure.source)\(failure.line.map { ":\($0)" } ?? ""): \(failure.message)")
+                line.removeAll(keepingCapacity: true)
                 JSONWriter.writeError(id: failure.id, message: failure.message, source: failure.source, line: failure.line, into: &line)
+                line.append(0x0A)
+                out.write(line)
             }
-            line.append(0x0A)
-            out.write(line)
         }
         let sources: [String?] = files.isEmpty ? [nil] : files.map { $0 }
         for path in sources {
@@ -52,9 +53,9 @@ struct Annotate: ParsableCommand {
                                         idPrefix: path.map { "\($0):" } ?? "", maxDocumentBytes: input.maxDocBytes)
             do {
                 if let path {
-                    try reader.read(try FileDescriptorSource(path: path), emit: handle)
+                    try reader.readConsuming(try FileDescriptorSource(path: path), emit: handle)
                 } else {
-                    try reader.read(FileDescriptorSource.standardInput(), emit: handle)
+                    try reader.readConsuming(FileDescriptorSource.standardInput(), emit: handle)
                 }
             } catch {
                 failures += 1

@@ -14,6 +14,11 @@ final class StandardOutput {
         if buffer.count >= limit { flush() }
     }
 
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
     func flush() {
         var offset = 0
         buffer.withUnsafeBytes { raw in

@@ -244,4 +244,20 @@ final class JSONOutputTests: XCTestCase {
         let kindEnum = try XCTUnwrap(((tokenItems["properties"] as? [String: Any])?["kind"] as? [String: Any])?["enum"] as? [String])
         XCTAssertEqual(Set(kindEnum), Set(TokenKind.allCases.map(\.name)))
     }
+
+    func testEveryEntityTypeAndSourceIsWrittenByItsName() throws {
+        // The writer finds names by raw value: each type and source must come out as its `name`.
+        var doc = Document(id: "t", text: String(repeating: "x", count: EntityType.allCases.count * EntitySource.allCases.count))
+        var n = 0
+        for type in EntityType.allCases {
+            for source in EntitySource.allCases {
+                doc.entities.append(Entity(span: Span(n, n + 1), type: type, source: source))
+                n += 1
+            }
+        }
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(write(doc))) as? [String: Any])
+        let entities = try XCTUnwrap(object["entities"] as? [[String: Any]])
+        XCTAssertEqual(entities.map { $0["type"] as? String }, doc.entities.map(\.type.name))
+        XCTAssertEqual(entities.map { $0["source"] as? String }, doc.entities.map(\.source.name))
+    }
 }

@@ -17,6 +17,9 @@ final class SentenceFastPathTests: XCTestCase {
         "Ā", "ĳ", "Ĳ", "ŉ", "Ŀ", "ŀ",
         " ", " ", " ", " ", "\u{A0}", "\t", "\n", "\r", "\r\n",
         "Mr", "Dr", "the", "The", "U.S", "EE", "UU", "él", "Él", "said", "2.5", "1,000",
+        // Emoji, symbols, variation selectors and joiners (tweets).
+        "😀", "👇", "🔴", "🇻🇪", "👍🏽", "❤\u{FE0F}", "\u{FE0F}", "\u{FE0E}", "\u{200D}", "\u{200C}", "▶", "➡", "⚠", "✍",
+        "⌈", "⌋", "〈", "❛", "❨", "❵", "🙶", "🙸", "🄰", "🅊", "⓵", "⠀", "⬛", "・", "🀄", "🫠",
     ]
 
     func testFastSentenceBoundariesEqualICUBoundaries() throws {
@@ -42,7 +45,8 @@ final class SentenceFastPathTests: XCTestCase {
     }
 
     func testTextWithOtherCharactersFallsBackToICU() {
-        for text in ["emoji 😀. Next", "soft\u{AD}hyphen. X", "Ελληνικά. Λ", "zero\u{200B}width. x"] {
+        for text in ["emoji 🅐. Next", "soft\u{AD}hyphen. X", "Ελληνικά. Λ", "zero\u{200B}width. x", "\u{FE0F}start. X",
+                     "line\n\u{FE0F}. X", "circled Ⓐ. x"] {
             var out: [Int] = []
             let known = Array(text.utf8).withUnsafeBufferPointer { SimpleSentenceBreaks.find($0, into: &out) }
             XCTAssertFalse(known, text)

@@ -285,16 +285,21 @@ public final class BatchEngine {
     }
 
     private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
-        while let job = state.nextJob() {
-            var json = JSONBuffer(capacity: job.bytes + job.bytes / 2 + 512 * job.documents.count)
-            for var doc in job.documents {
+        while var job = state.nextJob() {
+            let count = job.documents.count
+            var json = JSONBuffer(capacity: job.bytes + job.bytes / 2 + 512 * count)
+            // The documents are taken out of the job one by one (first to last),
+            // not copied, and their layers' memory goes to the next document.
+            job.documents.reverse()
+            while var doc = job.documents.popLast() {
                 pipeline.process(&doc)
                 writer.write(doc, into: &json)
                 json.byte(0x0A)
+                pipeline.recycle(doc)
             }
             let lines = json.withBytes { Array($0) }
             json.deallocate()
-            state.complete(job.sequence, .records(lines, count: job.documents.count, diskBytes: job.diskBytes))
+            state.complete(job.sequence, .records(lines, count: count, diskBytes: job.diskBytes))
         }
     }
 }
@@ -416,6 +421,8 @@ final class SharedState: @unchecked Sendable {
         while jobHead == jobs.count && !readingDone { jobLock.wait() }
         guard jobHead < jobs.count else { return nil }
         let job = jobs[jobHead]
+        // The queue lets go of the documents, so the worker holds the only reference.
+        jobs[jobHead].documents = []
         jobHead += 1
         if jobHead >= 1024 && jobHead * 2 >= jobs.count {
             jobs.removeSubrange(0..<jobHead)

@@ -54,6 +54,7 @@ public struct ParallelThroughput {
                         pipeline.process(&doc)
                         out.removeAll()
                         writer.write(doc, into: &out)
+                        pipeline.recycle(doc)
                     }
                 }
                 group.leave()

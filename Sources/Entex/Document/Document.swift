@@ -98,6 +98,56 @@ public struct Document: Sendable {
     }
 }
 
+/// The layer arrays of finished documents, emptied with their memory kept,
+/// for the next documents to fill: a pipeline keeps one (`Pipeline.recycle`),
+/// so that a stream of small documents (tweets) does not allocate and free
+/// each layer's array once per document.
+struct RecycledLayers {
+    var sentences: [Span] = []
+    var tokens: [Token] = []
+    var tokenKeys: [UInt8] = []
+    var candidates: [Entity] = []
+    var entities: [Entity] = []
+    var quotes: [Quote] = []
+    var relations: [Relation] = []
+
+    /// Gives `doc` the kept arrays for its layers that are empty (a layer
+    /// already filled is left as it is).
+    mutating func lend(to doc: inout Document) {
+        if doc.sentences.isEmpty { swap(&sentences, &doc.sentences) }
+        if doc.tokens.isEmpty { swap(&tokens, &doc.tokens) }
+        if doc.tokenKeys.isEmpty { swap(&tokenKeys, &doc.tokenKeys) }
+        if doc.candidates.isEmpty { swap(&candidates, &doc.candidates) }
+        if doc.entities.isEmpty { swap(&entities, &doc.entities) }
+        if doc.quotes.isEmpty { swap(&quotes, &doc.quotes) }
+        if doc.relations.isEmpty { swap(&relations, &doc.relations) }
+    }
+
+    /// Takes the layer arrays of a finished `doc`, emptied, in place of the
+    /// ones kept (which `doc` takes, and frees with itself).
+    mutating func take(from doc: inout Document) {
+        RecycledLayers.take(&doc.sentences, into: &sentences)
+        RecycledLayers.take(&doc.tokens, into: &tokens)
+        RecycledLayers.take(&doc.tokenKeys, into: &tokenKeys)
+        RecycledLayers.take(&doc.candidates, into: &candidates)
+        RecycledLayers.take(&doc.entities, into: &entities)
+        RecycledLayers.take(&doc.quotes, into: &quotes)
+        RecycledLayers.take(&doc.relations, into: &relations)
+    }
+
+    /// Most memory one kept array may hold: a huge document's layers are freed with it.
+    static let maxKeptBytes = 1 << 20
+
+    /// Keeps the larger of the two arrays' memory, emptied. (Emptying an
+    /// array that a copy of the document still shares allocates it anew,
+    /// leaving the copy as it was.)
+    private static func take<T>(_ layer: inout [T], into kept: inout [T]) {
+        guard layer.capacity > kept.capacity, layer.capacity * MemoryLayout<T>.stride <= maxKeptBytes else { return }
+        swap(&layer, &kept)
+        kept.removeAll(keepingCapacity: true)
+    }
+}
+
 /// Where a document was read from.
 public struct Origin: Sendable, Hashable {
     public var source: String

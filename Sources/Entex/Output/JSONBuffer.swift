@@ -43,6 +43,12 @@ struct JSONBuffer {
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    /// Bytes copied as they are (names known to need no escaping).
+    @inline(__always)
+    mutating func raw(_ p: [UInt8]) {
+        p.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
+    }
+
     /// A decimal integer.
     mutating func int(_ value: Int32) {
         bytes.reserve(11)

@@ -20,6 +20,11 @@ public struct JSONWriter: Sendable {
     public var options: Options
     public init(options: Options = Options()) { self.options = options }
 
+    /// The UTF-8 of every entity type's and source's `name`, by raw value
+    /// (the cases' order), written without making a `String` per entity.
+    private static let typeNames: [[UInt8]] = EntityType.allCases.map { Array($0.name.utf8) }
+    private static let sourceNames: [[UInt8]] = EntitySource.allCases.map { Array($0.name.utf8) }
+
     /// Appends one document as a single line of JSON (no trailing newline).
     public func write(_ doc: Document, into out: inout [UInt8]) {
         var json = JSONBuffer(capacity: JSONWriter.estimatedSize(doc))
@@ -94,9 +99,9 @@ public struct JSONWriter: Sendable {
                 out.byte(UInt8(ascii: "\""))
                 writeSpan(entities[n].span, text: text, map: &map, into: &out)
                 out.literal(#","type":""#)
-                out.raw(entities[n].type.name)
+                JSONWriter.typeNames.withUnsafeBufferPointer { out.raw($0[Int(entities[n].type.rawValue)]) }
                 out.literal(#"","source":""#)
-                out.raw(entities[n].source.name)
+                JSONWriter.sourceNames.withUnsafeBufferPointer { out.raw($0[Int(entities[n].source.rawValue)]) }
                 out.literal(#"","canonical":"#)
                 out.optionalString(entities[n].canonical)
                 out.literal(#","kb":"#)

@@ -14,30 +14,80 @@ public final class HashtagLinker: Stage {
     public let produces: Layers = []
 
     public let gazetteer: Gazetteer
-    /// Answers for recent (language, segmented hashtag) pairs: tweets repeat their hashtags.
-    private var recent: [String: (canonical: String, kb: String?)?] = [:]
-    private static let recentLimit = 4096
+
+    /// Answers for recent (language, segmented hashtag) pairs, since tweets
+    /// repeat their hashtags: a direct-mapped cache indexed by a hash of the
+    /// pair's bytes, so that an answer costs one hash and one comparison of
+    /// bytes, and neither a `String` nor a dictionary entry is made. The
+    /// answer is a function of the pair alone, so the cache never changes
+    /// the output.
+    private var cache: [CacheSlot]
+    private static let cacheSize = 1024
+    /// Whether answers are cached (tests turn it off to compare).
+    var usesCache = true
+    /// The cache key of the hashtag being linked: language, a zero byte, the words.
+    private var key: [UInt8] = []
+    /// The words of the hashtag being looked up, and arrays kept for words
+    /// of later ones: a lookup that misses the cache allocates nothing here.
+    private var words: [[UInt8]] = []
+    private var spareWords: [[UInt8]] = []
+
+    private struct CacheSlot {
+        var filled = false
+        var key: [UInt8] = []
+        var link: (canonical: String, kb: String?)?
+    }
 
     public init(gazetteer: Gazetteer) {
         self.gazetteer = gazetteer
+        cache = Array(repeating: CacheSlot(), count: HashtagLinker.cacheSize)
     }
 
     public func process(_ doc: inout Document) {
+        let language = doc.language
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
-            guard case .string(let segmented)? = doc.entities[i].value else { continue }
-            let memoKey = (doc.language ?? "") + "\u{0}" + segmented
-            let link: (canonical: String, kb: String?)?
-            if let known = recent[memoKey] {
-                link = known
-            } else {
-                let words = segmented.utf8.split(separator: 0x20).map(Array.init)
-                link = gazetteer.entry(namedBy: words, language: doc.language).map { gazetteer.describe($0) }
-                if recent.count >= HashtagLinker.recentLimit { recent.removeAll(keepingCapacity: true) }
-                recent[memoKey] = .some(link)
-            }
-            guard let link else { continue }
+            guard case .string(let segmented)? = doc.entities[i].value, let link = link(segmented, language: language) else { continue }
             doc.entities[i].canonical = link.canonical
             doc.entities[i].kb = link.kb
         }
+    }
+
+    /// The entry the words of `segmented` (separated by spaces) name in `language`, described.
+    func link(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {
+        guard usesCache else { return lookUp(segmented, language: language) }
+        key.removeAll(keepingCapacity: true)
+        if var language { language.withUTF8 { key.append(contentsOf: $0) } }
+        key.append(0)
+        var tag = segmented
+        tag.withUTF8 { key.append(contentsOf: $0) }
+        let slot = key.withUnsafeBufferPointer { Int(ByteStringTable.hash($0)) } & (HashtagLinker.cacheSize - 1)
+        if cache[slot].filled && cache[slot].key == key { return cache[slot].link }
+        let link = lookUp(segmented, language: language)
+        cache[slot].filled = true
+        cache[slot].key.removeAll(keepingCapacity: true)
+        cache[slot].key.append(contentsOf: key)
+        cache[slot].link = link
+        return link
+    }
+
+    private func lookUp(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {
+        // The words, as `split(separator: " ")` gives them, into kept arrays.
+        var count = 0
+        var text = segmented
+        text.withUTF8 { p in
+            var i = 0
+            while i < p.count {
+                while i < p.count, p[i] == 0x20 { i += 1 }
+                guard i < p.count else { break }
+                let start = i
+                while i < p.count, p[i] != 0x20 { i += 1 }
+                if count == words.count { words.append(spareWords.popLast() ?? []) }
+                words[count].removeAll(keepingCapacity: true)
+                words[count].append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+                count += 1
+            }
+        }
+        while words.count > count { spareWords.append(words.removeLast()) }
+        return gazetteer.entry(namedBy: words, language: language).map { gazetteer.describe($0) }
     }
 }

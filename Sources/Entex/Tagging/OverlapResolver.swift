@@ -29,14 +29,17 @@ public final class OverlapResolver: Stage {
 
     /// Emit all candidates (sorted) instead of resolving overlaps.
     public var keepOverlaps: Bool
+    /// Up to this many candidates are ranked by insertion sort (a tweet has a
+    /// handful: the standard sort's set-up costs more than the sorting);
+    /// tests set it to 0 to compare with the standard sort.
+    var smallSortLimit = 16
 
     // Scratch buffers kept between documents.
     private var order: [Int] = []
     private var keys: [RankKey] = []
-    /// Spans taken so far, sorted by start (disjoint), and the position in
-    /// `chosen` of the candidate that took each.
-    private var taken: [Span] = []
-    private var takenBy: [Int32] = []
+    /// Spans taken so far, sorted by start (disjoint), each with the position
+    /// in `chosen` of the candidate that took it (one array: one insert a winner).
+    private var taken: [(span: Span, by: Int32)] = []
     /// Candidate index of each winner, in the order they were taken.
     private var chosen: [Int32] = []
     /// Position in the output of each winner.
@@ -99,10 +102,39 @@ public final class OverlapResolver: Stage {
         return (a.cluster ?? -1) < (b.cluster ?? -1)
     }
 
+    /// Whether candidate `a` ranks before candidate `b` when their integer
+    /// keys are equal: `tieBreak`, then input position. Reads the fields in
+    /// place (no entity is copied) and compares names only when type and
+    /// source are equal too.
+    @inline(__always)
+    private static func tieBreak(_ candidates: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int) -> Bool {
+        let x = candidates.baseAddress! + a, y = candidates.baseAddress! + b
+        if x.pointee.type != y.pointee.type { return x.pointee.type.rawValue < y.pointee.type.rawValue }
+        if x.pointee.source != y.pointee.source { return x.pointee.source.rawValue < y.pointee.source.rawValue }
+        if tieBreak(x.pointee, y.pointee) { return true }
+        if tieBreak(y.pointee, x.pointee) { return false }
+        return a < b
+    }
+
     /// Output order: start, end, then rank.
     static func outputBefore(_ a: Entity, _ b: Entity) -> Bool {
         if a.span != b.span { return a.span < b.span }
         return ranksBefore(a, b)
+    }
+
+    /// Sorts `order` by `before`, a strict total order, by insertion.
+    @inline(__always)
+    static func insertionSort(_ order: UnsafeMutableBufferPointer<Int>, by before: (Int, Int) -> Bool) {
+        guard order.count > 1 else { return }
+        for i in 1..<order.count {
+            let x = order[i]
+            var j = i
+            while j > 0, before(x, order[j - 1]) {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[j] = x
+        }
     }
 
     public func process(_ doc: inout Document) {
@@ -130,7 +162,6 @@ public final class OverlapResolver: Stage {
         keys.removeAll(keepingCapacity: true)
         keys.reserveCapacity(count)
         taken.removeAll(keepingCapacity: true)
-        takenBy.removeAll(keepingCapacity: true)
         chosen.removeAll(keepingCapacity: true)
         handovers.removeAll(keepingCapacity: true)
         doc.candidates.withUnsafeBufferPointer { candidates in
@@ -140,12 +171,16 @@ public final class OverlapResolver: Stage {
                                     source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
             }
             if count > 1 { keys.withUnsafeBufferPointer { keys in
-                order.sort { a, b in
+                let before = { (a: Int, b: Int) -> Bool in
                     let ka = keys[a], kb = keys[b]
                     if ka != kb { return ka < kb }
-                    if OverlapResolver.tieBreak(candidates[a], candidates[b]) { return true }
-                    if OverlapResolver.tieBreak(candidates[b], candidates[a]) { return false }
-                    return a < b
+                    return OverlapResolver.tieBreak(candidates, a, b)
+                }
+                // The order is total (input position breaks every tie), so both sorts give the same.
+                if count <= smallSortLimit {
+                    order.withUnsafeMutableBufferPointer { OverlapResolver.insertionSort($0, by: before) }
+                } else {
+                    order.sort(by: before)
                 }
             } }
             for index in order {
@@ -157,29 +192,33 @@ public final class OverlapResolver: Stage {
                 var low = 0, high = taken.count
                 while low < high {
                     let mid = (low + high) / 2
-                    if taken[mid].start < span.start { low = mid + 1 } else { high = mid }
+                    if taken[mid].span.start < span.start { low = mid + 1 } else { high = mid }
                 }
-                let overlapsNext = low < taken.count && taken[low].start < span.end
-                let overlapsPrevious = low > 0 && taken[low - 1].end > span.start
+                let overlapsNext = low < taken.count && taken[low].span.start < span.end
+                let overlapsPrevious = low > 0 && taken[low - 1].span.end > span.start
                 if overlapsNext || overlapsPrevious {
                     // A loser with the winner's exact span (only `taken[low]` can have it) and type.
-                    if low < taken.count, taken[low] == span,
-                       candidates[Int(chosen[Int(takenBy[low])])].type == candidates[index].type {
-                        handovers.append((takenBy[low], Int32(index)))
+                    if low < taken.count, taken[low].span == span,
+                       candidates[Int(chosen[Int(taken[low].by)])].type == candidates[index].type {
+                        handovers.append((taken[low].by, Int32(index)))
                     }
                     continue
                 }
-                taken.insert(span, at: low)
-                takenBy.insert(Int32(chosen.count), at: low)
+                taken.insert((span, Int32(chosen.count)), at: low)
                 chosen.append(Int32(index))
             }
             // Output order: start, end, then rank — `taken` is already sorted by start,
             // and disjoint spans never tie.
             outputSlot.removeAll(keepingCapacity: true)
             outputSlot.append(contentsOf: repeatElement(0, count: chosen.count))
+            // Written into the document's own array: one kept from an earlier
+            // document (`Pipeline.recycle`) needs no allocation.
             var entities: [Entity] = []
+            swap(&entities, &doc.entities)
+            entities.removeAll(keepingCapacity: true)
             entities.reserveCapacity(taken.count)
-            for (slot, position) in takenBy.enumerated() {
+            for slot in taken.indices {
+                let position = taken[slot].by
                 outputSlot[Int(position)] = Int32(slot)
                 entities.append(candidates[Int(chosen[Int(position)])])
             }

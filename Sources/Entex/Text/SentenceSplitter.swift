@@ -1,5 +1,5 @@
 /// Finds sentence boundaries as ICU's sentence break iterator does (for
-/// ASCII and Latin text by `SimpleSentenceBreaks`, the same rules without
+/// ASCII and Latin text, emoji included, by `SimpleSentenceBreaks`, the same rules without
 /// ICU; for other text by ICU itself), then removes the boundaries that
 /// follow abbreviations: a title (`Dr.`,
 /// `Sr.`) never ends a sentence; an initial (`F.` after a capitalized word)
@@ -102,14 +102,17 @@ public final class SentenceSplitter: Stage {
 
 /// The sentence boundaries ICU's sentence break iterator (root locale, the
 /// rules of Unicode's UAX #29) finds, for text made only of ASCII, Latin-1
-/// letters and the punctuation of English and Spanish news; for any other
+/// letters, the punctuation of English and Spanish news and the emoji and
+/// symbols of tweets; for any other
 /// character `find` gives up and ICU runs. A test checks both agree on
 /// generated text.
 enum SimpleSentenceBreaks {
-    /// Sentence break classes of UAX #29 (Extend, Format, Sep and OLetter
-    /// never occur here: text with them goes to ICU).
+    /// Sentence break classes of UAX #29 (Format, Sep and OLetter never
+    /// occur here: text with them goes to ICU; Extend only after a character
+    /// that is not a line break).
     enum Class: UInt8 {
         case other, cr, lf, sp, lower, upper, oLetter, numeric, aTerm, sTerm, close, sContinue
+        case extend
         case unsupported
     }
 
@@ -155,10 +158,37 @@ enum SimpleSentenceBreaks {
                 return (.close, 3)  // ‘ ’ “ ” ‹ ›
             case (0x80, 0x93), (0x80, 0x94): return (.sContinue, 3)  // – —
             case (0x80, 0xA2), (0x80, 0xA6), (0x82, 0xAC): return (.other, 3)  // • … €
-            default: return (.unsupported, 1)
+            default: break
             }
         }
+        // Emoji and the symbols tweets are full of; the text is valid UTF-8.
+        if b >= 0xE0, b < 0xF0, i + 2 < n {
+            return (symbolClass(UInt32(b & 0x0F) << 12 | UInt32(p[i + 1] & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F)), 3)
+        }
+        if b >= 0xF0, i + 3 < n {
+            let value = UInt32(b & 0x07) << 18 | UInt32(p[i + 1] & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6 | UInt32(p[i + 3] & 0x3F)
+            return (symbolClass(value), 4)
+        }
         return (.unsupported, 1)
+    }
+
+    /// The classes of arrows, shapes, dingbats, emoji, variation selectors
+    /// and joiners, as ICU's data gives them (`u_getIntPropertyValue(c,
+    /// UCHAR_SENTENCE_BREAK)`: the ranges below have one class each);
+    /// `.unsupported` for anything else.
+    static func symbolClass(_ value: UInt32) -> Class {
+        switch value {
+        case 0x2190...0x2307, 0x230C...0x2328, 0x232B...0x24B5, 0x24EA...0x275A, 0x2761...0x2767, 0x2776...0x27BF,
+             0x2800...0x28FF, 0x2B00...0x2BFF, 0x30FB,
+             0x1F000...0x1F12F, 0x1F14A...0x1F14F, 0x1F16A...0x1F16F, 0x1F18A...0x1F675, 0x1F679...0x1FAFF:
+            return .other
+        case 0x2308...0x230B, 0x2329...0x232A, 0x275B...0x2760, 0x2768...0x2775, 0x1F676...0x1F678:
+            return .close
+        case 0x200C...0x200D, 0xFE00...0xFE0F:
+            return .extend
+        default:
+            return .unsupported
+        }
     }
 
     /// `asciiClasses` where the loops read it.
@@ -225,6 +255,14 @@ enum SimpleSentenceBreaks {
             }
             let (c, length) = classify(p, i, ascii)
             if c == .unsupported { return false }
+            if c == .extend {
+                // SB5: an Extend character is part of the one before it, and no
+                // rule sees it. After a line break or at the start it would
+                // stand alone: ICU decides those.
+                if i == 0 || prev == .cr || prev == .lf { return false }
+                i += length
+                continue
+            }
             if i > 0 {
                 var breaks = false
                 if prev == .cr && c == .lf {
@@ -340,8 +378,11 @@ public final class LanguageDetector: Stage {
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.language) }
         if doc.languageGiven, let given = doc.language, !given.isEmpty, given != "und" {
-            // Normalize region-tagged codes: "es-419" → "es".
-            doc.language = String(given.prefix { $0 != "-" && $0 != "_" }).lowercased()
+            // Normalize region-tagged codes: "es-419" → "es". A code already in
+            // that form ("en", "es") is kept as it is, without making a new string.
+            if !given.utf8.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) {
+                doc.language = String(given.prefix { $0 != "-" && $0 != "_" }).lowercased()
+            }
             return
         }
         doc.language = detect(doc)
@@ -351,15 +392,19 @@ public final class LanguageDetector: Stage {
     public func detect(_ doc: Document) -> String {
         var en = 0, es = 0
         doc.tokenKeys.withUnsafeBufferPointer { keys in
-            for token in doc.tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
-                let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                if key.count > 0, key.count < Self.filterLength, !mayBeFunctionWord[key.count * 256 + Int(key[0])] {
-                    // Not a function word.
-                } else if let id = functionWords.lookup(key) {
-                    en += Int(languages[id] & 1)
-                    es += Int(languages[id] >> 1)
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                mayBeFunctionWord.withUnsafeBufferPointer { filter in
+                    for token in tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
+                        let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                        if key.count > 0, key.count < Self.filterLength, !filter[key.count &* 256 &+ Int(key[0])] {
+                            // Not a function word.
+                        } else if let id = functionWords.lookup(key) {
+                            en += Int(languages[id] & 1)
+                            es += Int(languages[id] >> 1)
+                        }
+                        if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
+                    }
                 }
-                if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
             }
         }
         if en + es < 2 { return "und" }
