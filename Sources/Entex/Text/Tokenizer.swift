@@ -23,10 +23,11 @@ public final class Tokenizer: Stage {
     private var piecesStorage = GrowableBuffer<Piece>(capacity: 4096)
     /// Tokens and keys of the document being tokenized, written through
     /// pointers; copied into the document's arrays at the end. Reused.
-    private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384))
+    private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384),
+                                   hashes: GrowableBuffer(capacity: 4096))
     /// Key and flags (without `spaceBefore`) of one-character tokens that
     /// `emitOther` handled, by scalar value and kind; bounded.
-    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
+    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
     private static let characterMemoLimit = 4096
     /// Whether the scan for special tokens jumps to the next byte that may
     /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
@@ -48,12 +49,32 @@ public final class Tokenizer: Stage {
         var kind: TokenKind
     }
 
-    /// Where tokens and keys are written while tokenizing.
+    /// Where tokens, keys and key hashes are written while tokenizing.
     struct Sink {
         var tokens: GrowableBuffer<Token>
         var keys: GrowableBuffer<UInt8>
+        /// `KeyHash.hash` of each token's key, one per token.
+        var hashes: GrowableBuffer<UInt64>
         /// Key bytes of a non-ASCII token while it is folded.
         var scratch: [UInt8] = []
+
+        /// Appends a token and the `KeyHash` of its key.
+        @inline(__always)
+        mutating func append(_ token: Token, hash: UInt64) {
+            tokens.append(token)
+            hashes.append(hash)
+        }
+
+        /// Appends a token whose key is the last one written to `keys`
+        /// (from `token.keyStart` to the end), hashing it there.
+        @inline(__always)
+        mutating func appendHashingKey(_ token: Token) {
+            let keyStart = Int(token.keyStart)
+            let key = keys.base + keyStart, count = keys.count &- keyStart
+            // Whole-word loads read up to 7 bytes past the key: within the buffer in all but rare cases.
+            append(token, hash: keys.count &+ 8 <= keys.capacity ? KeyHash.hash(padded: key, count: count)
+                                                               : KeyHash.hash(key, count: count))
+        }
     }
 
     public init(resources: TextResources) throws {
@@ -64,6 +85,7 @@ public final class Tokenizer: Stage {
     deinit {
         sinkStorage.tokens.deallocate()
         sinkStorage.keys.deallocate()
+        sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
     }
 
@@ -73,16 +95,31 @@ public final class Tokenizer: Stage {
         sinkStorage.scratch = []
         sink.tokens.count = 0
         sink.keys.count = 0
+        sink.hashes.count = 0
         sink.tokens.reserve(doc.text.count / 4 + 16)
+        sink.hashes.reserve(doc.text.count / 4 + 16)
         sink.keys.reserve(doc.text.count + 16)
         doc.text.withUnsafeBufferPointer { p in
             tokenize(p, pieces: &pieces, into: &sink)
         }
-        doc.tokens = sink.tokens.array()
-        doc.tokenKeys = sink.keys.array()
+        Tokenizer.replace(&doc.tokens, with: sink.tokens)
+        Tokenizer.replace(&doc.tokenKeys, with: sink.keys)
+        Tokenizer.replace(&doc.keyHashes, with: sink.hashes)
         sinkStorage = sink
         piecesStorage = pieces
         doc.layers.insert(.tokens)
+    }
+
+    /// Replaces the contents of `array` with those of `buffer`, in the
+    /// array's own storage when it has room (a recycled document's).
+    @inline(__always)
+    private static func replace<Element>(_ array: inout [Element], with buffer: GrowableBuffer<Element>) {
+        if array.capacity == 0 {
+            array = buffer.array()
+        } else {
+            array.removeAll(keepingCapacity: true)
+            array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
+        }
     }
 
     // MARK: - Scan for tweet-aware tokens
@@ -641,6 +678,79 @@ public final class Tokenizer: Stage {
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
+        // Most words are ASCII and end within their first 8 bytes: keyed,
+        // flagged and hashed from that one word in registers. Near the end
+        // of the text only the bytes left are read (zero above them, which
+        // ends the word like any byte outside it).
+        do {
+            let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
+                                     : KeyHash.loadPartial(base + start, n &- start)
+            let low = x0 & ~high
+            // With the high bits clear, adding 0x80 - c sets a byte's high bit
+            // exactly when the byte is at least c, without carries between bytes.
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            let ascii = ~x0 & high
+            let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
+            let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
+            let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
+            let outside = ~(upper0 | lower0 | digit0) & high
+            var take = outside.trailingZeroBitCount &>> 3
+            var simple = outside != 0 && take > 0
+            var punct = -1
+            if simple {
+                if start &+ take >= end {
+                    take = end &- start
+                } else {
+                    // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
+                    let b = p[start &+ take]
+                    if b >= 0x80 {
+                        simple = false  // a Latin-1 letter may continue the word
+                    } else if classes[Int(b)] & ByteClass.spaceBit == 0 {
+                        let after = start &+ take &+ 1
+                        guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                              after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
+                        punct = start &+ take
+                    }
+                }
+            }
+            if simple {
+                let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
+                let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
+                let letters = upper | lower
+                let key = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
+                // High bit of each zero byte of `v`, exactly.
+                @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+                // Three identical letters in a row (a possible elongation) take the general path below.
+                if letters & zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16)) == 0 {
+                    UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
+                    var raw = TokenFlags.ascii.rawValue
+                    if start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                    // Every byte is a letter or digit: case lies in the first one.
+                    if upper & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
+                    if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+                    if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
+                    if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+                    let wordEnd = start &+ take, keyEnd = keyStart &+ take
+                    sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
+                                      keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
+                                      kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
+                                hash: KeyHash.hash(word: key, count: take))
+                    guard punct >= 0 else {
+                        sink.keys.count = keyEnd
+                        return wordEnd
+                    }
+                    // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
+                    let b = p[punct]
+                    dst[take] = b
+                    sink.keys.count = keyEnd &+ 1
+                    sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
+                                      keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
+                                      kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
+                                hash: KeyHash.hash(word: UInt64(b), count: 1))
+                    return punct &+ 1
+                }
+            }
+        }
         var letters = WordCase()
         var r = start, w = 0
         while true {
@@ -703,8 +813,8 @@ public final class Tokenizer: Stage {
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
-                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
+                                    keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
         guard punct >= 0 else { return r }
         let c = classes[Int(p[punct])]
         emit(p, punct, punct &+ 1, c & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
@@ -748,7 +858,7 @@ public final class Tokenizer: Stage {
         let length = end &- start
         sink.keys.reserve(length &+ 8)
         let src = p.baseAddress! + start
-        if length <= 8, start &+ 8 <= p.count, wordAtATime, emitShortASCII(src, length, start, end, kind, flags, into: &sink) {
+        if length <= 8, wordAtATime, emitShortASCII(src, length, start &+ 8 <= p.count, start, end, kind, flags, into: &sink) {
             return
         }
         // The word loop reads up to 7 bytes past the token: near the end of
@@ -761,15 +871,17 @@ public final class Tokenizer: Stage {
     }
 
     /// `emit` for an ASCII token of 1 to 8 bytes, all of them handled as
-    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
-    /// from `src` must be readable and 8 key bytes writable. Returns false,
-    /// having changed nothing, when the token is not ASCII.
+    /// one 64-bit word (byte k of the token is bits 8k..8k+7); 8 key bytes
+    /// must be writable, and with `wholeWord` the 8 bytes from `src`
+    /// readable (else only the token's are read). Returns false, having
+    /// changed nothing, when the token is not ASCII.
     @inline(__always)
-    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
-                                _ flags: TokenFlags, into sink: inout Sink) -> Bool {
+    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ wholeWord: Bool, _ start: Int, _ end: Int,
+                                _ kind: TokenKind, _ flags: TokenFlags, into sink: inout Sink) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
-        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & (~0 &>> UInt64(64 &- 8 &* length))
+        let x = wholeWord ? UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & (~0 &>> UInt64(64 &- 8 &* length))
+                          : KeyHash.loadPartial(src, length)
         guard x & high == 0 else { return false }
         // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
         // exactly when the byte is at least c, without carries between bytes.
@@ -795,7 +907,7 @@ public final class Tokenizer: Stage {
             let next = zeroBytes(key ^ (key >> 8))
             let after = zeroBytes(key ^ (key >> 16))
             if next & after & (upper | lower) != 0 {
-                // Three identical letters in a row: a possible elongation.
+                // Three identical letters in a row: a possible elongation (rare: the key is hashed where it lies).
                 var copy = sink.scratch
                 sink.scratch = []
                 copy.removeAll(keepingCapacity: true)
@@ -806,11 +918,15 @@ public final class Tokenizer: Stage {
                     sink.keys.append(contentsOf: copy)
                 }
                 sink.scratch = copy
+                sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                                            keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+                return true
             }
         }
         // Offsets fit: documents are shorter than Int32.max bytes (`DocumentReader`).
-        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
-                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                          keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags),
+                    hash: KeyHash.hash(word: key, count: length))
         return true
     }
 
@@ -868,8 +984,8 @@ public final class Tokenizer: Stage {
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                    keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
     }
 
     /// Shortens the `count`-byte key just written at `keyStart` when a letter
@@ -972,8 +1088,8 @@ public final class Tokenizer: Stage {
         if kind == .word, tripled, w >= 3, shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                    keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
     }
 
     /// `emit` for tokens with characters other than ASCII and Latin-1
@@ -989,9 +1105,9 @@ public final class Tokenizer: Stage {
             if let known = characterMemo[id] {
                 let keyStart = sink.keys.count
                 sink.keys.append(contentsOf: known.key)
-                sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                         keyEnd: Int32(sink.keys.count), kind: kind,
-                                         flags: flags.union(known.flags)))
+                sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags.union(known.flags)),
+                            hash: known.hash)
                 return
             }
             memoKey = id
@@ -1030,10 +1146,11 @@ public final class Tokenizer: Stage {
         }
         let keyStart = sink.keys.count
         sink.keys.append(contentsOf: key)
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        let hash = key.withUnsafeBufferPointer { KeyHash.hash($0) }
+        sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                          keyEnd: Int32(sink.keys.count), kind: kind, flags: flags), hash: hash)
         if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
-            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore))
+            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore), hash)
         }
         sink.scratch = key
     }
