@@ -29,6 +29,8 @@ public final class Tokenizer: Stage {
     /// `emitOther` handled, by scalar value and kind; bounded.
     private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
     private static let characterMemoLimit = 4096
+    /// Key bytes of a token while it is folded or shortened (rare paths); reused.
+    private var scratch: [UInt8] = []
     /// Whether the scan for special tokens jumps to the next byte that may
     /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
     /// it off to compare with the byte-by-byte scan.
@@ -55,14 +57,24 @@ public final class Tokenizer: Stage {
         var keys: GrowableBuffer<UInt8>
         /// `KeyHash.hash` of each token's key, one per token.
         var hashes: GrowableBuffer<UInt64>
-        /// Key bytes of a non-ASCII token while it is folded.
-        var scratch: [UInt8] = []
 
-        /// Appends a token and the `KeyHash` of its key.
+        /// Appends a token and the `KeyHash` of its key. `hashes` has at
+        /// least the capacity of `tokens` and is filled in step with it
+        /// (one capacity check for both); its count is set at the end.
         @inline(__always)
         mutating func append(_ token: Token, hash: UInt64) {
-            tokens.append(token)
-            hashes.append(hash)
+            let k = tokens.count
+            if k == tokens.capacity { growTokens() }
+            (tokens.base + k).initialize(to: token)
+            hashes.base[k] = hash
+            tokens.count = k &+ 1
+        }
+
+        @inline(never)
+        mutating func growTokens() {
+            tokens.reserve(1)
+            hashes.count = tokens.count
+            hashes.reserve(tokens.capacity &- tokens.count)
         }
 
         /// Appends a token whose key is the last one written to `keys`
@@ -92,16 +104,16 @@ public final class Tokenizer: Stage {
     public func process(_ doc: inout Document) {
         var pieces = piecesStorage
         var sink = sinkStorage
-        sinkStorage.scratch = []
         sink.tokens.count = 0
         sink.keys.count = 0
         sink.hashes.count = 0
         sink.tokens.reserve(doc.text.count / 4 + 16)
-        sink.hashes.reserve(doc.text.count / 4 + 16)
+        sink.hashes.reserve(sink.tokens.capacity)
         sink.keys.reserve(doc.text.count + 16)
         doc.text.withUnsafeBufferPointer { p in
             tokenize(p, pieces: &pieces, into: &sink)
         }
+        sink.hashes.count = sink.tokens.count
         Tokenizer.replace(&doc.tokens, with: sink.tokens)
         Tokenizer.replace(&doc.tokenKeys, with: sink.keys)
         Tokenizer.replace(&doc.keyHashes, with: sink.hashes)
@@ -376,6 +388,8 @@ public final class Tokenizer: Stage {
         pieces.count = 0
         let classes = self.classes
         var i = start
+        // Where `emitPlainWords` last stopped at a chunk that is not a plain word.
+        var notPlain = -1
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
@@ -388,9 +402,14 @@ public final class Tokenizer: Stage {
                     mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
                     pieces.count = 0
                 }
-                if pieces.count == 0, let next = emitPlainWord(p, i, end, classes, into: &sink) {
-                    i = next
-                    continue
+                if pieces.count == 0, i != notPlain {
+                    let next = emitPlainWords(p, i, end, classes, into: &sink)
+                    // The chunk at `next` (if any) is not a plain word: the pieces take it.
+                    notPlain = next
+                    if next != i {
+                        i = next
+                        continue
+                    }
                 }
             }
             let mark = pieces.count
@@ -660,6 +679,110 @@ public final class Tokenizer: Stage {
         }
     }
 
+    /// Tokenizes the plain words (`emitPlainWord`) from `from`, one after
+    /// another between white space, and returns where it stopped: `end`, or
+    /// the start of the first chunk that is not a plain word, none of which
+    /// it has emitted. One call for a run of words keeps the loop's state in
+    /// registers; the words that end within their first 8 bytes, in ASCII
+    /// (most of them), are keyed, flagged and hashed from that one word
+    /// here, the others by `emitPlainWord`.
+    private func emitPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                                into sink: inout Sink) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let n = p.count
+        let base = p.baseAddress!
+        // A plain word's key is no longer than the word, and its punctuation
+        // byte's than the byte: with 8 bytes more, every 8-byte store below fits.
+        sink.keys.reserve(end &- from &+ 8)
+        var i = from
+        while true {
+            while i < end, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
+            guard i < end else { return i }
+            let start = i
+            let keyStart = sink.keys.count
+            let dst = sink.keys.base + keyStart
+            // Most words are ASCII and end within their first 8 bytes: keyed,
+            // flagged and hashed from that one word in registers. Near the end
+            // of the text only the bytes left are read (zero above them, which
+            // ends the word like any byte outside it).
+            do {
+                let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
+                                         : KeyHash.loadPartial(base + start, n &- start)
+                let low = x0 & ~high
+                // With the high bits clear, adding 0x80 - c sets a byte's high bit
+                // exactly when the byte is at least c, without carries between bytes.
+                @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+                let ascii = ~x0 & high
+                let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
+                let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
+                let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
+                let outside = ~(upper0 | lower0 | digit0) & high
+                var take = outside.trailingZeroBitCount &>> 3
+                var simple = outside != 0 && take > 0
+                var punct = -1
+                if simple {
+                    if start &+ take >= end {
+                        take = end &- start
+                    } else {
+                        // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
+                        let b = p[start &+ take]
+                        if b >= 0x80 {
+                            simple = false  // a Latin-1 letter may continue the word
+                        } else if classes[Int(b)] & ByteClass.spaceBit == 0 {
+                            let after = start &+ take &+ 1
+                            guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                                  after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return start }
+                            punct = start &+ take
+                        }
+                    }
+                }
+                if simple {
+                    let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
+                    let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
+                    let letters = upper | lower
+                    let key = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
+                    // High bit of each zero byte of `v`, exactly.
+                    @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+                    // Three identical letters in a row (a possible elongation) take the general path below.
+                    if letters & zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16)) == 0 {
+                        UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
+                        var raw = TokenFlags.ascii.rawValue
+                        // Words after the first follow the white space skipped above.
+                        if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                        // Every byte is a letter or digit: case lies in the first one.
+                        if upper & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
+                        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+                        if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
+                        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+                        let wordEnd = start &+ take, keyEnd = keyStart &+ take
+                        sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
+                                          keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
+                                          kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
+                                    hash: KeyHash.hash(word: key, count: take))
+                        guard punct >= 0 else {
+                            sink.keys.count = keyEnd
+                            i = wordEnd
+                            continue
+                        }
+                        // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
+                        let b = p[punct]
+                        dst[take] = b
+                        sink.keys.count = keyEnd &+ 1
+                        sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
+                                          keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
+                                          kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
+                                    hash: KeyHash.hash(word: UInt64(b), count: 1))
+                        i = punct &+ 1
+                        continue
+                    }
+                }
+            }
+            guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
+            i = next
+        }
+    }
+
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
     /// letters and digits and Latin-1 letters that fold to ASCII, up to ASCII
     /// white space or `end`, optionally followed by one ASCII punctuation or
@@ -668,7 +791,6 @@ public final class Tokenizer: Stage {
     /// are scanned, the key written along the way, eight bytes at a time.
     /// Returns the end of the chunk, or nil, having emitted nothing, for any
     /// other chunk. Gives what the pieces path gives (a test compares them).
-    @inline(__always)
     private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                into sink: inout Sink) -> Int? {
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -678,79 +800,6 @@ public final class Tokenizer: Stage {
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
-        // Most words are ASCII and end within their first 8 bytes: keyed,
-        // flagged and hashed from that one word in registers. Near the end
-        // of the text only the bytes left are read (zero above them, which
-        // ends the word like any byte outside it).
-        do {
-            let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
-                                     : KeyHash.loadPartial(base + start, n &- start)
-            let low = x0 & ~high
-            // With the high bits clear, adding 0x80 - c sets a byte's high bit
-            // exactly when the byte is at least c, without carries between bytes.
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            let ascii = ~x0 & high
-            let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
-            let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
-            let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
-            let outside = ~(upper0 | lower0 | digit0) & high
-            var take = outside.trailingZeroBitCount &>> 3
-            var simple = outside != 0 && take > 0
-            var punct = -1
-            if simple {
-                if start &+ take >= end {
-                    take = end &- start
-                } else {
-                    // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
-                    let b = p[start &+ take]
-                    if b >= 0x80 {
-                        simple = false  // a Latin-1 letter may continue the word
-                    } else if classes[Int(b)] & ByteClass.spaceBit == 0 {
-                        let after = start &+ take &+ 1
-                        guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
-                              after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
-                        punct = start &+ take
-                    }
-                }
-            }
-            if simple {
-                let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
-                let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
-                let letters = upper | lower
-                let key = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
-                // High bit of each zero byte of `v`, exactly.
-                @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-                // Three identical letters in a row (a possible elongation) take the general path below.
-                if letters & zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16)) == 0 {
-                    UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
-                    var raw = TokenFlags.ascii.rawValue
-                    if start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                    // Every byte is a letter or digit: case lies in the first one.
-                    if upper & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
-                    if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-                    if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
-                    if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
-                    let wordEnd = start &+ take, keyEnd = keyStart &+ take
-                    sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
-                                      keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
-                                      kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
-                                hash: KeyHash.hash(word: key, count: take))
-                    guard punct >= 0 else {
-                        sink.keys.count = keyEnd
-                        return wordEnd
-                    }
-                    // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
-                    let b = p[punct]
-                    dst[take] = b
-                    sink.keys.count = keyEnd &+ 1
-                    sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
-                                      keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
-                                      kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
-                                hash: KeyHash.hash(word: UInt64(b), count: 1))
-                    return punct &+ 1
-                }
-            }
-        }
         var letters = WordCase()
         var r = start, w = 0
         while true {
@@ -908,8 +957,8 @@ public final class Tokenizer: Stage {
             let after = zeroBytes(key ^ (key >> 16))
             if next & after & (upper | lower) != 0 {
                 // Three identical letters in a row: a possible elongation (rare: the key is hashed where it lies).
-                var copy = sink.scratch
-                sink.scratch = []
+                var copy = scratch
+                scratch = []
                 copy.removeAll(keepingCapacity: true)
                 copy.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: length))
                 if shortenElongation(&copy, from: 0) {
@@ -917,7 +966,7 @@ public final class Tokenizer: Stage {
                     sink.keys.count = keyStart
                     sink.keys.append(contentsOf: copy)
                 }
-                sink.scratch = copy
+                scratch = copy
                 sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
                                             keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
                 return true
@@ -992,8 +1041,8 @@ public final class Tokenizer: Stage {
     /// repeats three or more times in it (`siiii` → `si`); returns whether it did.
     @inline(__always)
     private func shortenKey(at keyStart: Int, count: Int, in sink: inout Sink) -> Bool {
-        var key = sink.scratch
-        sink.scratch = []
+        var key = scratch
+        scratch = []
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: count))
         let shortened = shortenElongation(&key, from: 0)
@@ -1001,7 +1050,7 @@ public final class Tokenizer: Stage {
             sink.keys.count = keyStart
             sink.keys.append(contentsOf: key)
         }
-        sink.scratch = key
+        scratch = key
         return shortened
     }
 
@@ -1113,8 +1162,8 @@ public final class Tokenizer: Stage {
             memoKey = id
         }
         var flags = flags
-        var key = sink.scratch
-        sink.scratch = []
+        var key = scratch
+        scratch = []
         key.removeAll(keepingCapacity: true)
         var upper = 0, lower = 0, digits = 0
         var sawFirstLetter = false
@@ -1152,7 +1201,7 @@ public final class Tokenizer: Stage {
         if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
             characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore), hash)
         }
-        sink.scratch = key
+        scratch = key
     }
 
     /// Shortens runs of three or more identical ASCII letters in the key
