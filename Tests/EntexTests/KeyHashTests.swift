@@ -49,6 +49,10 @@ final class KeyHashTests: XCTestCase {
             let padded = bytes + (0..<8).map { _ in UInt8(truncatingIfNeeded: g.next() | 1) }
             padded.withUnsafeBufferPointer { p in
                 XCTAssertEqual(KeyHash.hash(padded: p.baseAddress!, count: count), expected, "\(bytes)")
+                if count > 8 && count <= 16 {
+                    let w0 = KeyHash.loadPartial(p.baseAddress!, 8), w1 = KeyHash.loadPartial(p.baseAddress! + 8, count - 8)
+                    XCTAssertEqual(KeyHash.hash(w0, w1, count: count), expected, "\(bytes)")
+                }
                 if count <= 8 {
                     var word: UInt64 = 0
                     for (k, b) in bytes.enumerated() { word |= UInt64(b) << (8 * UInt64(k)) }

@@ -38,6 +38,13 @@ public enum KeyHash {
         mix(word ^ k0, UInt64(truncatingIfNeeded: count) ^ k1)
     }
 
+    /// The hash of a key of 9 to 16 bytes given as two little-endian words,
+    /// the second one zero from key byte `count` on.
+    @inline(__always)
+    public static func hash(_ word0: UInt64, _ word1: UInt64, count: Int) -> UInt64 {
+        mix(word1 ^ k0, mix(word0 ^ k2, UInt64(truncatingIfNeeded: count) ^ k1) ^ k1)
+    }
+
     /// The hash of the `count` bytes at `base`.
     @inline(__always)
     public static func hash(_ base: UnsafePointer<UInt8>, count: Int) -> UInt64 {

@@ -683,13 +683,11 @@ public final class Tokenizer: Stage {
     /// another between white space, and returns where it stopped: `end`, or
     /// the start of the first chunk that is not a plain word, none of which
     /// it has emitted. One call for a run of words keeps the loop's state in
-    /// registers; the words that end within their first 8 bytes, in ASCII
-    /// (most of them), are keyed, flagged and hashed from that one word
-    /// here, the others by `emitPlainWord`.
+    /// registers; ASCII words of up to 15 bytes (most of them) are keyed,
+    /// flagged and hashed here from one or two 8-byte words, the others by
+    /// `emitPlainWord`.
     private func emitPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                 into sink: inout Sink) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
         let n = p.count
         let base = p.baseAddress!
         // A plain word's key is no longer than the word, and its punctuation
@@ -702,85 +700,136 @@ public final class Tokenizer: Stage {
             let start = i
             let keyStart = sink.keys.count
             let dst = sink.keys.base + keyStart
-            // Most words are ASCII and end within their first 8 bytes: keyed,
-            // flagged and hashed from that one word in registers. Near the end
-            // of the text only the bytes left are read (zero above them, which
-            // ends the word like any byte outside it).
-            do {
+            // Most words are ASCII and end within their first 8 or 16 bytes:
+            // keyed, flagged and hashed from one or two words in registers.
+            // Near the end of the text only the bytes left are read (zero
+            // above them, which ends the word like any byte outside it).
+            fast: do {
                 let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
                                          : KeyHash.loadPartial(base + start, n &- start)
-                let low = x0 & ~high
-                // With the high bits clear, adding 0x80 - c sets a byte's high bit
-                // exactly when the byte is at least c, without carries between bytes.
-                @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-                let ascii = ~x0 & high
-                let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
-                let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
-                let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
-                let outside = ~(upper0 | lower0 | digit0) & high
-                var take = outside.trailingZeroBitCount &>> 3
-                var simple = outside != 0 && take > 0
+                let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
+                // The word's length, its key as one or two words, the case of its bytes, and what follows it.
+                var count: Int, key0: UInt64, key1: UInt64 = 0
+                var upper: UInt64, lower: UInt64, digit: UInt64
                 var punct = -1
-                if simple {
+                /// Sets `punct` when the byte at `stop` (< end) is punctuation ending the chunk;
+                /// false when the chunk goes on (or a Latin-1 letter may continue the word).
+                @inline(__always) func endsAt(_ stop: Int) -> Bool? {
+                    let b = p[stop]
+                    if b >= 0x80 { return false }
+                    if classes[Int(b)] & ByteClass.spaceBit != 0 { return true }
+                    let after = stop &+ 1
+                    guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                          after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
+                    punct = stop
+                    return true
+                }
+                if outside != 0 {
+                    var take = outside.trailingZeroBitCount &>> 3
+                    guard take > 0 else { break fast }
                     if start &+ take >= end {
                         take = end &- start
                     } else {
                         // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
-                        let b = p[start &+ take]
-                        if b >= 0x80 {
-                            simple = false  // a Latin-1 letter may continue the word
-                        } else if classes[Int(b)] & ByteClass.spaceBit == 0 {
-                            let after = start &+ take &+ 1
-                            guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
-                                  after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return start }
-                            punct = start &+ take
-                        }
+                        guard let ends = endsAt(start &+ take) else { return start }
+                        guard ends else { break fast }
                     }
-                }
-                if simple {
                     let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
-                    let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
-                    let letters = upper | lower
-                    let key = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
-                    // High bit of each zero byte of `v`, exactly.
-                    @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-                    // Three identical letters in a row (a possible elongation) take the general path below.
-                    if letters & zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16)) == 0 {
-                        UnsafeMutableRawPointer(dst).storeBytes(of: key.littleEndian, as: UInt64.self)
-                        var raw = TokenFlags.ascii.rawValue
-                        // Words after the first follow the white space skipped above.
-                        if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                        // Every byte is a letter or digit: case lies in the first one.
-                        if upper & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
-                        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-                        if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
-                        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
-                        let wordEnd = start &+ take, keyEnd = keyStart &+ take
-                        sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
-                                          keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
-                                          kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
-                                    hash: KeyHash.hash(word: key, count: take))
-                        guard punct >= 0 else {
-                            sink.keys.count = keyEnd
-                            i = wordEnd
-                            continue
-                        }
-                        // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
-                        let b = p[punct]
-                        dst[take] = b
-                        sink.keys.count = keyEnd &+ 1
-                        sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
-                                          keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
-                                          kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
-                                    hash: KeyHash.hash(word: UInt64(b), count: 1))
-                        i = punct &+ 1
-                        continue
+                    upper = upper0 & mask
+                    lower = lower0 & mask
+                    digit = digit0 & mask
+                    key0 = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
+                    count = take
+                    // Three identical letters in a row (a possible elongation) take the general path.
+                    if (upper | lower) & Tokenizer.tripledBytes(key0) != 0 { break fast }
+                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
+                } else {
+                    // Eight letters or digits: a word of up to 15 bytes is two words.
+                    let second = start &+ 8
+                    guard second < end else { break fast }
+                    let x1 = second &+ 8 <= n ? UnsafeRawPointer(base + second).loadUnaligned(as: UInt64.self).littleEndian
+                                              : KeyHash.loadPartial(base + second, n &- second)
+                    let (upper1, lower1, digit1, outside1) = Tokenizer.classify(x1)
+                    guard outside1 != 0 else { break fast }
+                    var take = outside1.trailingZeroBitCount &>> 3
+                    if second &+ take >= end {
+                        take = end &- second
+                    } else {
+                        guard let ends = endsAt(second &+ take) else { return start }
+                        guard ends else { break fast }
                     }
+                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+                    key0 = x0 | (upper0 &>> 2)
+                    key1 = (x1 & mask) | ((upper1 & mask) &>> 2)
+                    upper = upper0 | (upper1 & mask)
+                    lower = lower0 | (lower1 & mask)
+                    digit = digit0 | (digit1 & mask)
+                    count = 8 &+ take
+                    // Both key words are written first: the run check reads them back (the keys have room).
+                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
+                    UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
+                    if Tokenizer.hasTripledLetter(dst, count) { break fast }
                 }
+                let letters = upper | lower
+                var raw = TokenFlags.ascii.rawValue
+                // Words after the first follow the white space skipped above.
+                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                // Every byte is a letter or digit: case lies in the first one, byte 0 of the first word.
+                if upper0 & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
+                if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+                if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
+                if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+                let wordEnd = start &+ count, keyEnd = keyStart &+ count
+                sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
+                                  keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
+                                  kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
+                            hash: count <= 8 ? KeyHash.hash(word: key0, count: count) : KeyHash.hash(key0, key1, count: count))
+                guard punct >= 0 else {
+                    sink.keys.count = keyEnd
+                    i = wordEnd
+                    continue
+                }
+                // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
+                let b = p[punct]
+                dst[count] = b
+                sink.keys.count = keyEnd &+ 1
+                sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
+                                  keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
+                                  kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
+                            hash: KeyHash.hash(word: UInt64(b), count: 1))
+                i = punct &+ 1
+                continue
             }
             guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
             i = next
         }
+    }
+
+    /// The high bit of each uppercase, lowercase and digit byte of `x`
+    /// (ASCII only), and of each byte that is none of them.
+    @inline(__always)
+    static func classify(_ x: UInt64) -> (upper: UInt64, lower: UInt64, digit: UInt64, outside: UInt64) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low = x & ~high
+        // With the high bits clear, adding 0x80 - c sets a byte's high bit
+        // exactly when the byte is at least c, without carries between bytes.
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+        let ascii = ~x & high
+        let upper = atLeast(0x41) & ~atLeast(0x5B) & ascii
+        let lower = atLeast(0x61) & ~atLeast(0x7B) & ascii
+        let digit = atLeast(0x30) & ~atLeast(0x3A) & ascii
+        return (upper, lower, digit, ~(upper | lower | digit) & high)
+    }
+
+    /// The high bit of each byte k of `key` equal to bytes k+1 and k+2
+    /// (bytes past the word count as zero).
+    @inline(__always)
+    static func tripledBytes(_ key: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        // High bit of each zero byte of `v`, exactly.
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+        return zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16))
     }
 
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
