@@ -13,6 +13,8 @@ final class TokenizerFastPathTests: XCTestCase {
         slow.process(&b)
         XCTAssertEqual(a.tokens, b.tokens, "round \(round): \(text.debugDescription)", file: file, line: line)
         XCTAssertEqual(a.tokenKeys, b.tokenKeys, "round \(round): \(text.debugDescription)", file: file, line: line)
+        XCTAssertEqual(a.keyHashes, b.keyHashes, "round \(round): \(text.debugDescription)", file: file, line: line)
+        KeyHashTests.assertHashesOfKeys(a, "round \(round): \(text.debugDescription)", file: file, line: line)
     }
 
     private static let alphabet: [String] = [

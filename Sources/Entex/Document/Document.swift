@@ -24,6 +24,10 @@ public struct Document: Sendable {
     public var tokens: [Token] = []
     /// Match keys of all tokens, concatenated; each token names its slice.
     public var tokenKeys: [UInt8] = []
+    /// `KeyHash.hash` of each token's match key (`keyHashes[i]` for
+    /// `tokens[i]`), computed by the tokenizer while it writes the key, so
+    /// that later stages probe their tables without hashing keys again.
+    public var keyHashes: [UInt64] = []
     /// Entity proposals from every tagger, before overlap resolution.
     public var candidates: [Entity] = []
     /// Resolved entities, sorted by start offset.

@@ -23,11 +23,14 @@ public final class Tokenizer: Stage {
     private var piecesStorage = GrowableBuffer<Piece>(capacity: 4096)
     /// Tokens and keys of the document being tokenized, written through
     /// pointers; copied into the document's arrays at the end. Reused.
-    private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384))
+    private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384),
+                                   hashes: GrowableBuffer(capacity: 4096))
     /// Key and flags (without `spaceBefore`) of one-character tokens that
     /// `emitOther` handled, by scalar value and kind; bounded.
-    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags)] = [:]
+    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
     private static let characterMemoLimit = 4096
+    /// Key bytes of a token while it is folded or shortened (rare paths); reused.
+    private var scratch: [UInt8] = []
     /// Whether the scan for special tokens jumps to the next byte that may
     /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
     /// it off to compare with the byte-by-byte scan.
@@ -48,12 +51,42 @@ public final class Tokenizer: Stage {
         var kind: TokenKind
     }
 
-    /// Where tokens and keys are written while tokenizing.
+    /// Where tokens, keys and key hashes are written while tokenizing.
     struct Sink {
         var tokens: GrowableBuffer<Token>
         var keys: GrowableBuffer<UInt8>
-        /// Key bytes of a non-ASCII token while it is folded.
-        var scratch: [UInt8] = []
+        /// `KeyHash.hash` of each token's key, one per token.
+        var hashes: GrowableBuffer<UInt64>
+
+        /// Appends a token and the `KeyHash` of its key. `hashes` has at
+        /// least the capacity of `tokens` and is filled in step with it
+        /// (one capacity check for both); its count is set at the end.
+        @inline(__always)
+        mutating func append(_ token: Token, hash: UInt64) {
+            let k = tokens.count
+            if k == tokens.capacity { growTokens() }
+            (tokens.base + k).initialize(to: token)
+            hashes.base[k] = hash
+            tokens.count = k &+ 1
+        }
+
+        @inline(never)
+        mutating func growTokens() {
+            tokens.reserve(1)
+            hashes.count = tokens.count
+            hashes.reserve(tokens.capacity &- tokens.count)
+        }
+
+        /// Appends a token whose key is the last one written to `keys`
+        /// (from `token.keyStart` to the end), hashing it there.
+        @inline(__always)
+        mutating func appendHashingKey(_ token: Token) {
+            let keyStart = Int(token.keyStart)
+            let key = keys.base + keyStart, count = keys.count &- keyStart
+            // Whole-word loads read up to 7 bytes past the key: within the buffer in all but rare cases.
+            append(token, hash: keys.count &+ 8 <= keys.capacity ? KeyHash.hash(padded: key, count: count)
+                                                               : KeyHash.hash(key, count: count))
+        }
     }
 
     public init(resources: TextResources) throws {
@@ -64,25 +97,41 @@ public final class Tokenizer: Stage {
     deinit {
         sinkStorage.tokens.deallocate()
         sinkStorage.keys.deallocate()
+        sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
     }
 
     public func process(_ doc: inout Document) {
         var pieces = piecesStorage
         var sink = sinkStorage
-        sinkStorage.scratch = []
         sink.tokens.count = 0
         sink.keys.count = 0
+        sink.hashes.count = 0
         sink.tokens.reserve(doc.text.count / 4 + 16)
+        sink.hashes.reserve(sink.tokens.capacity)
         sink.keys.reserve(doc.text.count + 16)
         doc.text.withUnsafeBufferPointer { p in
             tokenize(p, pieces: &pieces, into: &sink)
         }
-        doc.tokens = sink.tokens.array()
-        doc.tokenKeys = sink.keys.array()
+        sink.hashes.count = sink.tokens.count
+        Tokenizer.replace(&doc.tokens, with: sink.tokens)
+        Tokenizer.replace(&doc.tokenKeys, with: sink.keys)
+        Tokenizer.replace(&doc.keyHashes, with: sink.hashes)
         sinkStorage = sink
         piecesStorage = pieces
         doc.layers.insert(.tokens)
+    }
+
+    /// Replaces the contents of `array` with those of `buffer`, in the
+    /// array's own storage when it has room (a recycled document's).
+    @inline(__always)
+    private static func replace<Element>(_ array: inout [Element], with buffer: GrowableBuffer<Element>) {
+        if array.capacity == 0 {
+            array = buffer.array()
+        } else {
+            array.removeAll(keepingCapacity: true)
+            array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
+        }
     }
 
     // MARK: - Scan for tweet-aware tokens
@@ -339,6 +388,8 @@ public final class Tokenizer: Stage {
         pieces.count = 0
         let classes = self.classes
         var i = start
+        // Where `emitPlainWords` last stopped at a chunk that is not a plain word.
+        var notPlain = -1
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
@@ -351,9 +402,14 @@ public final class Tokenizer: Stage {
                     mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
                     pieces.count = 0
                 }
-                if pieces.count == 0, let next = emitPlainWord(p, i, end, classes, into: &sink) {
-                    i = next
-                    continue
+                if pieces.count == 0, i != notPlain {
+                    let next = emitPlainWords(p, i, end, classes, into: &sink)
+                    // The chunk at `next` (if any) is not a plain word: the pieces take it.
+                    notPlain = next
+                    if next != i {
+                        i = next
+                        continue
+                    }
                 }
             }
             let mark = pieces.count
@@ -623,6 +679,159 @@ public final class Tokenizer: Stage {
         }
     }
 
+    /// Tokenizes the plain words (`emitPlainWord`) from `from`, one after
+    /// another between white space, and returns where it stopped: `end`, or
+    /// the start of the first chunk that is not a plain word, none of which
+    /// it has emitted. One call for a run of words keeps the loop's state in
+    /// registers; ASCII words of up to 15 bytes (most of them) are keyed,
+    /// flagged and hashed here from one or two 8-byte words, the others by
+    /// `emitPlainWord`.
+    private func emitPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                                into sink: inout Sink) -> Int {
+        let n = p.count
+        let base = p.baseAddress!
+        // A plain word's key is no longer than the word, and its punctuation
+        // byte's than the byte: with 8 bytes more, every 8-byte store below fits.
+        sink.keys.reserve(end &- from &+ 8)
+        var i = from
+        while true {
+            while i < end, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
+            guard i < end else { return i }
+            let start = i
+            let keyStart = sink.keys.count
+            let dst = sink.keys.base + keyStart
+            // Most words are ASCII and end within their first 8 or 16 bytes:
+            // keyed, flagged and hashed from one or two words in registers.
+            // Near the end of the text only the bytes left are read (zero
+            // above them, which ends the word like any byte outside it).
+            fast: do {
+                let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
+                                         : KeyHash.loadPartial(base + start, n &- start)
+                let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
+                // The word's length, its key as one or two words, the case of its bytes, and what follows it.
+                var count: Int, key0: UInt64, key1: UInt64 = 0
+                var upper: UInt64, lower: UInt64, digit: UInt64
+                var punct = -1
+                /// Sets `punct` when the byte at `stop` (< end) is punctuation ending the chunk;
+                /// false when the chunk goes on (or a Latin-1 letter may continue the word).
+                @inline(__always) func endsAt(_ stop: Int) -> Bool? {
+                    let b = p[stop]
+                    if b >= 0x80 { return false }
+                    if classes[Int(b)] & ByteClass.spaceBit != 0 { return true }
+                    let after = stop &+ 1
+                    guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                          after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
+                    punct = stop
+                    return true
+                }
+                if outside != 0 {
+                    var take = outside.trailingZeroBitCount &>> 3
+                    guard take > 0 else { break fast }
+                    if start &+ take >= end {
+                        take = end &- start
+                    } else {
+                        // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
+                        guard let ends = endsAt(start &+ take) else { return start }
+                        guard ends else { break fast }
+                    }
+                    let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
+                    upper = upper0 & mask
+                    lower = lower0 & mask
+                    digit = digit0 & mask
+                    key0 = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
+                    count = take
+                    // Three identical letters in a row (a possible elongation) take the general path.
+                    if (upper | lower) & Tokenizer.tripledBytes(key0) != 0 { break fast }
+                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
+                } else {
+                    // Eight letters or digits: a word of up to 15 bytes is two words.
+                    let second = start &+ 8
+                    guard second < end else { break fast }
+                    let x1 = second &+ 8 <= n ? UnsafeRawPointer(base + second).loadUnaligned(as: UInt64.self).littleEndian
+                                              : KeyHash.loadPartial(base + second, n &- second)
+                    let (upper1, lower1, digit1, outside1) = Tokenizer.classify(x1)
+                    guard outside1 != 0 else { break fast }
+                    var take = outside1.trailingZeroBitCount &>> 3
+                    if second &+ take >= end {
+                        take = end &- second
+                    } else {
+                        guard let ends = endsAt(second &+ take) else { return start }
+                        guard ends else { break fast }
+                    }
+                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+                    key0 = x0 | (upper0 &>> 2)
+                    key1 = (x1 & mask) | ((upper1 & mask) &>> 2)
+                    upper = upper0 | (upper1 & mask)
+                    lower = lower0 | (lower1 & mask)
+                    digit = digit0 | (digit1 & mask)
+                    count = 8 &+ take
+                    // Both key words are written first: the run check reads them back (the keys have room).
+                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
+                    UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
+                    if Tokenizer.hasTripledLetter(dst, count) { break fast }
+                }
+                let letters = upper | lower
+                var raw = TokenFlags.ascii.rawValue
+                // Words after the first follow the white space skipped above.
+                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                // Every byte is a letter or digit: case lies in the first one, byte 0 of the first word.
+                if upper0 & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
+                if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+                if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
+                if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+                let wordEnd = start &+ count, keyEnd = keyStart &+ count
+                sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
+                                  keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
+                                  kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
+                            hash: count <= 8 ? KeyHash.hash(word: key0, count: count) : KeyHash.hash(key0, key1, count: count))
+                guard punct >= 0 else {
+                    sink.keys.count = keyEnd
+                    i = wordEnd
+                    continue
+                }
+                // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
+                let b = p[punct]
+                dst[count] = b
+                sink.keys.count = keyEnd &+ 1
+                sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
+                                  keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
+                                  kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
+                            hash: KeyHash.hash(word: UInt64(b), count: 1))
+                i = punct &+ 1
+                continue
+            }
+            guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
+            i = next
+        }
+    }
+
+    /// The high bit of each uppercase, lowercase and digit byte of `x`
+    /// (ASCII only), and of each byte that is none of them.
+    @inline(__always)
+    static func classify(_ x: UInt64) -> (upper: UInt64, lower: UInt64, digit: UInt64, outside: UInt64) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low = x & ~high
+        // With the high bits clear, adding 0x80 - c sets a byte's high bit
+        // exactly when the byte is at least c, without carries between bytes.
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+        let ascii = ~x & high
+        let upper = atLeast(0x41) & ~atLeast(0x5B) & ascii
+        let lower = atLeast(0x61) & ~atLeast(0x7B) & ascii
+        let digit = atLeast(0x30) & ~atLeast(0x3A) & ascii
+        return (upper, lower, digit, ~(upper | lower | digit) & high)
+    }
+
+    /// The high bit of each byte k of `key` equal to bytes k+1 and k+2
+    /// (bytes past the word count as zero).
+    @inline(__always)
+    static func tripledBytes(_ key: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        // High bit of each zero byte of `v`, exactly.
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+        return zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16))
+    }
+
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
     /// letters and digits and Latin-1 letters that fold to ASCII, up to ASCII
     /// white space or `end`, optionally followed by one ASCII punctuation or
@@ -631,7 +840,6 @@ public final class Tokenizer: Stage {
     /// are scanned, the key written along the way, eight bytes at a time.
     /// Returns the end of the chunk, or nil, having emitted nothing, for any
     /// other chunk. Gives what the pieces path gives (a test compares them).
-    @inline(__always)
     private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                into sink: inout Sink) -> Int? {
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -703,8 +911,8 @@ public final class Tokenizer: Stage {
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
-                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
+                                    keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
         guard punct >= 0 else { return r }
         let c = classes[Int(p[punct])]
         emit(p, punct, punct &+ 1, c & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
@@ -748,7 +956,7 @@ public final class Tokenizer: Stage {
         let length = end &- start
         sink.keys.reserve(length &+ 8)
         let src = p.baseAddress! + start
-        if length <= 8, start &+ 8 <= p.count, wordAtATime, emitShortASCII(src, length, start, end, kind, flags, into: &sink) {
+        if length <= 8, wordAtATime, emitShortASCII(src, length, start &+ 8 <= p.count, start, end, kind, flags, into: &sink) {
             return
         }
         // The word loop reads up to 7 bytes past the token: near the end of
@@ -761,15 +969,17 @@ public final class Tokenizer: Stage {
     }
 
     /// `emit` for an ASCII token of 1 to 8 bytes, all of them handled as
-    /// one 64-bit word (byte k of the token is bits 8k..8k+7); the 8 bytes
-    /// from `src` must be readable and 8 key bytes writable. Returns false,
-    /// having changed nothing, when the token is not ASCII.
+    /// one 64-bit word (byte k of the token is bits 8k..8k+7); 8 key bytes
+    /// must be writable, and with `wholeWord` the 8 bytes from `src`
+    /// readable (else only the token's are read). Returns false, having
+    /// changed nothing, when the token is not ASCII.
     @inline(__always)
-    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
-                                _ flags: TokenFlags, into sink: inout Sink) -> Bool {
+    private func emitShortASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ wholeWord: Bool, _ start: Int, _ end: Int,
+                                _ kind: TokenKind, _ flags: TokenFlags, into sink: inout Sink) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
-        let x = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & (~0 &>> UInt64(64 &- 8 &* length))
+        let x = wholeWord ? UnsafeRawPointer(src).loadUnaligned(as: UInt64.self).littleEndian & (~0 &>> UInt64(64 &- 8 &* length))
+                          : KeyHash.loadPartial(src, length)
         guard x & high == 0 else { return false }
         // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
         // exactly when the byte is at least c, without carries between bytes.
@@ -795,9 +1005,9 @@ public final class Tokenizer: Stage {
             let next = zeroBytes(key ^ (key >> 8))
             let after = zeroBytes(key ^ (key >> 16))
             if next & after & (upper | lower) != 0 {
-                // Three identical letters in a row: a possible elongation.
-                var copy = sink.scratch
-                sink.scratch = []
+                // Three identical letters in a row: a possible elongation (rare: the key is hashed where it lies).
+                var copy = scratch
+                scratch = []
                 copy.removeAll(keepingCapacity: true)
                 copy.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: length))
                 if shortenElongation(&copy, from: 0) {
@@ -805,12 +1015,16 @@ public final class Tokenizer: Stage {
                     sink.keys.count = keyStart
                     sink.keys.append(contentsOf: copy)
                 }
-                sink.scratch = copy
+                scratch = copy
+                sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                                            keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+                return true
             }
         }
         // Offsets fit: documents are shorter than Int32.max bytes (`DocumentReader`).
-        sink.tokens.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
-                                 keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                          keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags),
+                    hash: KeyHash.hash(word: key, count: length))
         return true
     }
 
@@ -868,16 +1082,16 @@ public final class Tokenizer: Stage {
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                    keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
     }
 
     /// Shortens the `count`-byte key just written at `keyStart` when a letter
     /// repeats three or more times in it (`siiii` → `si`); returns whether it did.
     @inline(__always)
     private func shortenKey(at keyStart: Int, count: Int, in sink: inout Sink) -> Bool {
-        var key = sink.scratch
-        sink.scratch = []
+        var key = scratch
+        scratch = []
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: UnsafeBufferPointer(start: sink.keys.base + keyStart, count: count))
         let shortened = shortenElongation(&key, from: 0)
@@ -885,7 +1099,7 @@ public final class Tokenizer: Stage {
             sink.keys.count = keyStart
             sink.keys.append(contentsOf: key)
         }
-        sink.scratch = key
+        scratch = key
         return shortened
     }
 
@@ -972,8 +1186,8 @@ public final class Tokenizer: Stage {
         if kind == .word, tripled, w >= 3, shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        sink.appendHashingKey(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                    keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
     }
 
     /// `emit` for tokens with characters other than ASCII and Latin-1
@@ -989,16 +1203,16 @@ public final class Tokenizer: Stage {
             if let known = characterMemo[id] {
                 let keyStart = sink.keys.count
                 sink.keys.append(contentsOf: known.key)
-                sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                         keyEnd: Int32(sink.keys.count), kind: kind,
-                                         flags: flags.union(known.flags)))
+                sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                                  keyEnd: Int32(sink.keys.count), kind: kind, flags: flags.union(known.flags)),
+                            hash: known.hash)
                 return
             }
             memoKey = id
         }
         var flags = flags
-        var key = sink.scratch
-        sink.scratch = []
+        var key = scratch
+        scratch = []
         key.removeAll(keepingCapacity: true)
         var upper = 0, lower = 0, digits = 0
         var sawFirstLetter = false
@@ -1030,12 +1244,13 @@ public final class Tokenizer: Stage {
         }
         let keyStart = sink.keys.count
         sink.keys.append(contentsOf: key)
-        sink.tokens.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
-                                 keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+        let hash = key.withUnsafeBufferPointer { KeyHash.hash($0) }
+        sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
+                          keyEnd: Int32(sink.keys.count), kind: kind, flags: flags), hash: hash)
         if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
-            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore))
+            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore), hash)
         }
-        sink.scratch = key
+        scratch = key
     }
 
     /// Shortens runs of three or more identical ASCII letters in the key
