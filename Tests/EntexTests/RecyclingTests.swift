@@ -54,6 +54,24 @@ final class RecyclingTests: XCTestCase {
         }
     }
 
+    /// The per-token key hashes are not written out, so the output comparison
+    /// above cannot see them: in recycled memory too, each is the hash of its key.
+    func testRecycledDocumentsKeepOneKeyHashPerToken() throws {
+        let pipeline = try TestSupport.pipeline()
+        var tokens = 0
+        for (n, item) in try variedTexts().enumerated() {
+            var doc = Document(id: "d\(n)", text: item.text, language: item.lang)
+            pipeline.process(&doc)
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count, "document \(n)")
+            for i in doc.tokens.indices where i < doc.keyHashes.count {
+                XCTAssertEqual(doc.keyHashes[i], KeyHash.hash(doc.key(ofToken: i)), "document \(n), token \(i)")
+            }
+            tokens += doc.tokens.count
+            pipeline.recycle(doc)
+        }
+        XCTAssertGreaterThan(tokens, 10_000)
+    }
+
     func testRecycledDocumentsAfterAnErrorRecordWriteWhatFreshOnesWrite() throws {
         // A JSON Lines stream with malformed and oversized records among documents of all sizes.
         var lines: [String] = []

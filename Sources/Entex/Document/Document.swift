@@ -110,6 +110,7 @@ struct RecycledLayers {
     var sentences: [Span] = []
     var tokens: [Token] = []
     var tokenKeys: [UInt8] = []
+    var keyHashes: [UInt64] = []
     var candidates: [Entity] = []
     var entities: [Entity] = []
     var quotes: [Quote] = []
@@ -121,6 +122,7 @@ struct RecycledLayers {
         if doc.sentences.isEmpty { swap(&sentences, &doc.sentences) }
         if doc.tokens.isEmpty { swap(&tokens, &doc.tokens) }
         if doc.tokenKeys.isEmpty { swap(&tokenKeys, &doc.tokenKeys) }
+        if doc.keyHashes.isEmpty { swap(&keyHashes, &doc.keyHashes) }
         if doc.candidates.isEmpty { swap(&candidates, &doc.candidates) }
         if doc.entities.isEmpty { swap(&entities, &doc.entities) }
         if doc.quotes.isEmpty { swap(&quotes, &doc.quotes) }
@@ -133,6 +135,7 @@ struct RecycledLayers {
         RecycledLayers.take(&doc.sentences, into: &sentences)
         RecycledLayers.take(&doc.tokens, into: &tokens)
         RecycledLayers.take(&doc.tokenKeys, into: &tokenKeys)
+        RecycledLayers.take(&doc.keyHashes, into: &keyHashes)
         RecycledLayers.take(&doc.candidates, into: &candidates)
         RecycledLayers.take(&doc.entities, into: &entities)
         RecycledLayers.take(&doc.quotes, into: &quotes)
