@@ -83,4 +83,31 @@ final class KeyHashTests: XCTestCase {
         }
         XCTAssertLessThan(same, 3, "\(same) of \(total) one-bit changes kept the low 20 bits")
     }
+
+    /// Stages that look token keys up read the stored hashes (language
+    /// detection, name rules, regex triggers) and hash the key themselves when a
+    /// document has none: both ways must give the same document.
+    func testStagesGiveTheSameResultsWithoutStoredHashes() throws {
+        let pipeline = try TestSupport.pipeline()
+        var files = TestSupport.corpusJSONLines
+        if let news = TestSupport.sharedEnglishNews { files.append(news) }
+        var entities = 0
+        for url in files {
+            for (n, record) in try TestSupport.jsonlTexts(url, limit: 400).enumerated() {
+                var with = Document(id: "\(n)", text: record.text, language: record.lang)
+                var without = with
+                for stage in pipeline.stages {
+                    stage.process(&with)
+                    stage.process(&without)
+                    if stage is Tokenizer { without.keyHashes = [] }
+                }
+                XCTAssertEqual(with.language, without.language, "\(url.lastPathComponent) record \(n)")
+                XCTAssertEqual(with.candidates.map(\.span), without.candidates.map(\.span), "\(url.lastPathComponent) record \(n)")
+                XCTAssertEqual(with.entities.map(\.span), without.entities.map(\.span), "\(url.lastPathComponent) record \(n)")
+                XCTAssertEqual(with.entities.map(\.type), without.entities.map(\.type), "\(url.lastPathComponent) record \(n)")
+                entities += with.entities.count
+            }
+        }
+        XCTAssertGreaterThan(entities, 1000)
+    }
 }

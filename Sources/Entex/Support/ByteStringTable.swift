@@ -30,12 +30,19 @@ public struct ByteStringTable: Sendable {
 
     public var count: Int { ends.count }
 
+    /// The hash a key is placed and probed by: its `KeyHash`, folded to 32
+    /// bits. The tokenizer stores every token's `KeyHash` (`Document.keyHashes`),
+    /// so a stage looks a token's whole key up with `hash(folding:)` of the stored
+    /// value instead of hashing the key bytes again.
     @inline(__always)
     public static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        // FNV-1a, 64-bit, folded: keys are short tokens.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        hash(folding: KeyHash.hash(p))
+    }
+
+    /// `hash(key)` from `KeyHash.hash(key)`.
+    @inline(__always)
+    public static func hash(folding keyHash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: keyHash ^ (keyHash >> 32))
     }
 
     @inline(__always)

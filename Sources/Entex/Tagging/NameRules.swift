@@ -169,8 +169,11 @@ public final class NameRules: Stage {
         do {
         // Scoped, so that no second reference to the candidates is alive when they are appended to below.
         let earlier = doc.candidates
+        // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
+        let tokenHashes = doc.keyHashes.count == n ? doc.keyHashes : []
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
+           tokenHashes.withUnsafeBufferPointer { tokenHashes in
             doc.text.withUnsafeBufferPointer { text in
               sentenceOf.withUnsafeBufferPointer { sentenceOf in
                 shouting.withUnsafeBufferPointer { shouting in
@@ -187,7 +190,7 @@ public final class NameRules: Stage {
                                             lookups: UnsafeMutableBufferPointer(rebasing: lookups[..<n]),
                                             keyHashes: UnsafeMutableBufferPointer(rebasing: keyHashes[..<n]),
                                             firstNameIds: UnsafeMutableBufferPointer(rebasing: firstNameIds[..<n]),
-                                            memo: memo)
+                                            tokenHashes: tokenHashes, memo: memo)
                             scan.casual = language == "en" && Scan.isCasual(tokens)
                             scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                             scan.teamScores(places, into: &found)
@@ -198,6 +201,7 @@ public final class NameRules: Stage {
                   }
                 }
               }
+           }
             }
           }
         }
@@ -413,14 +417,18 @@ private struct Scan {
     let lookups: UnsafeMutableBufferPointer<UInt32>
     let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
+    /// `KeyHash` of each token's key from the tokenizer (`Document.keyHashes`), or empty.
+    let tokenHashes: UnsafeBufferPointer<UInt64>
     let memo: WordMemo
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
          language: String?, tables: LanguageTables,
          sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
-         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>, memo: WordMemo) {
+         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
+         tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
         self.memo = memo
+        self.tokenHashes = tokenHashes
         self.facts = facts
         self.tokens = tokens
         self.keys = keys
@@ -474,8 +482,9 @@ private struct Scan {
     /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
     static let firstKnown: UInt32 = 16
 
-    /// The hash of token `i`'s match key, computed once.
+    /// The hash of token `i`'s match key: folded from the tokenizer's, or computed once.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
+        if !tokenHashes.isEmpty { return ByteStringTable.hash(folding: tokenHashes[i]) }
         if lookups[i] & Scan.hashKnown != 0 { return keyHashes[i] }
         let h = ByteStringTable.hash(key(i))
         keyHashes[i] = h

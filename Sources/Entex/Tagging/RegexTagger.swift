@@ -284,11 +284,14 @@ public final class RegexTagger: Stage {
         let triggering = p.triggering
         var union: UInt64 = 0
         if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
+        // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
+        let hashes = doc.keyHashes.count == n ? doc.keyHashes : []
         p.filter.withUnsafeBufferPointer { filter in
             p.coarse.withUnsafeBufferPointer { coarse in
                 p.tokenPattern.withUnsafeBufferPointer { kinds in
                     doc.tokens.withUnsafeBufferPointer { tokens in
                         doc.tokenKeys.withUnsafeBufferPointer { keys in
+                         hashes.withUnsafeBufferPointer { hashes in
                           tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
                             @inline(__always) func mayHave(_ h: Int) -> Bool {
                                 coarse[h >> 10] & (1 << UInt64((h >> 4) & 63)) != 0 && filter[h >> 6] & (1 << UInt64(h & 63)) != 0
@@ -307,7 +310,8 @@ public final class RegexTagger: Stage {
                                         let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
                                         if mayHave(RegexTagger.filterHash(key, count))
                                             || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
-                                            if let id = p.table.lookup(key) {
+                                            if let id = p.table.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
+                                                                                       : ByteStringTable.hash(folding: hashes[i])) {
                                                 mask |= p.masks[id]
                                             } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
                                                 mask |= p.masks[id]
@@ -332,6 +336,7 @@ public final class RegexTagger: Stage {
                                 }
                             }
                           }
+                         }
                         }
                     }
                 }

@@ -391,14 +391,19 @@ public final class LanguageDetector: Stage {
 
     public func detect(_ doc: Document) -> String {
         var en = 0, es = 0
+        // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
+        let hashes = doc.keyHashes.count == doc.tokens.count ? doc.keyHashes : []
         doc.tokenKeys.withUnsafeBufferPointer { keys in
+          hashes.withUnsafeBufferPointer { hashes in
             doc.tokens.withUnsafeBufferPointer { tokens in
                 mayBeFunctionWord.withUnsafeBufferPointer { filter in
-                    for token in tokens.prefix(LanguageDetector.sampleTokens) where token.kind == .word || token.kind == .punct {
+                    for (i, token) in tokens.prefix(LanguageDetector.sampleTokens).enumerated()
+                    where token.kind == .word || token.kind == .punct {
                         let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
                         if key.count > 0, key.count < Self.filterLength, !filter[key.count &* 256 &+ Int(key[0])] {
                             // Not a function word.
-                        } else if let id = functionWords.lookup(key) {
+                        } else if let id = functionWords.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
+                                                                                  : ByteStringTable.hash(folding: hashes[i])) {
                             en += Int(languages[id] & 1)
                             es += Int(languages[id] >> 1)
                         }
@@ -406,6 +411,7 @@ public final class LanguageDetector: Stage {
                     }
                 }
             }
+          }
         }
         if en + es < 2 { return "und" }
         if Double(en) >= Double(es) * 1.5 { return "en" }
