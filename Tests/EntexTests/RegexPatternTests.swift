@@ -162,17 +162,7 @@ final class RegexPatternTests: XCTestCase {
         everywhere.usesRequiredWords = false
         for tagger in [filtered, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
         var percentWords = 0
-        func describe(_ d: Document) -> [String] {
-            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
-                + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
-        }
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            pipeline.process(&doc)
-            var fast = doc, slow = doc
-            filtered.process(&fast)
-            everywhere.process(&slow)
-            XCTAssertEqual(describe(fast), describe(slow), text)
+        assertSameCandidates(texts, after: pipeline, filtered: filtered, everywhere: everywhere) { slow in
             percentWords += slow.candidates.filter { $0.rule == "percent-en-words" || $0.rule == "percent-es-words" }.count
         }
         // The pattern with a `require:` found matches, so the comparison covers both outcomes.
@@ -225,11 +215,25 @@ final class RegexPatternTests: XCTestCase {
         everywhere.usesStartClasses = false
         everywhere.usesRequiredWords = false
         for tagger in [filtered, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
+        var byRule: [String: Int] = [:]
+        assertSameCandidates(texts, after: pipeline, filtered: filtered, everywhere: everywhere) { slow in
+            for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
+        }
+        // Every pattern with `start:` or `require:` found matches, so the comparison covers both outcomes.
+        for p in TestSupport.resources.patterns.patterns where p.starts != 0 || p.requires != 0 {
+            XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name)
+        }
+    }
+
+    /// Runs `pipeline` then each tagger on every (text, language) and asserts the
+    /// same candidates (span, type, rule, value) and warnings; `each` sees the
+    /// reference tagger's document.
+    private func assertSameCandidates(_ texts: [(String, String)], after pipeline: Pipeline, filtered: RegexTagger,
+                                      everywhere: RegexTagger, each: (Document) -> Void) {
         func describe(_ d: Document) -> [String] {
             d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
                 + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
         }
-        var byRule: [String: Int] = [:]
         for (text, language) in texts {
             var doc = Document(id: "t", text: text, language: language)
             pipeline.process(&doc)
@@ -237,11 +241,7 @@ final class RegexPatternTests: XCTestCase {
             filtered.process(&fast)
             everywhere.process(&slow)
             XCTAssertEqual(describe(fast), describe(slow), text)
-            for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
-        }
-        // Every pattern with `start:` or `require:` found matches, so the comparison covers both outcomes.
-        for p in TestSupport.resources.patterns.patterns where p.starts != 0 || p.requires != 0 {
-            XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name)
+            each(slow)
         }
     }
 

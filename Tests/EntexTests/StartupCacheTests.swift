@@ -288,19 +288,6 @@ final class StartupCacheTests: XCTestCase {
     }
 
     func testEscapeOfASCIIEntriesIsTheCharacterEscape() {
-        func characterEscape(_ s: String) -> String {
-            var out = ""
-            for c in s {
-                if c == " " {
-                    out += "\\s+"
-                } else if c.isASCII, !(c.isLetter || c.isNumber) {
-                    out += "\\" + String(c)
-                } else {
-                    out.append(c)
-                }
-            }
-            return out
-        }
         var inputs = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
         var random = Generator(state: 3)
         let alphabet = Array(" .-'&$()[]{}|*+?^aZ09é\t\u{00A0}")
@@ -308,7 +295,7 @@ final class StartupCacheTests: XCTestCase {
             inputs.append(String((0..<Int(random.next() % 8)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }))
         }
         for s in inputs {
-            XCTAssertEqual(RegexPatterns.escape(s), characterEscape(s), s)
+            XCTAssertEqual(RegexPatterns.escape(s), RegexPatterns.escapeCharacters(s), s)
         }
     }
 }

@@ -461,6 +461,12 @@ public final class RegexPatterns: Sendable {
             }
             return String(decoding: out, as: UTF8.self)
         }
+        return escapeCharacters(s)
+    }
+
+    /// `escape` by `Character`: the path for entries with non-ASCII or control
+    /// characters, and the reference the byte path is tested against.
+    static func escapeCharacters(_ s: String) -> String {
         var out = ""
         for c in s {
             if c == " " {
