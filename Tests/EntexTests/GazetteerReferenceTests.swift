@@ -17,7 +17,7 @@ final class GazetteerReferenceTests: XCTestCase {
         let language: Gazetteer.Language = doc.language == "en" ? .en : doc.language == "es" ? .es : .any
         func term(_ t: Int) -> Int? {
             let key = Array(doc.tokenKeys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
-            let id = key.withUnsafeBufferPointer { g.vocabulary.lookup($0, hash: TermTable.fold(TermTable.hash64($0))) }
+            let id = key.withUnsafeBufferPointer { g.vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
             return id < 0 ? nil : Int(id)
         }
         func outputs(_ s: UInt32) -> Range<Int> { Int(g.outputStarts[Int(s)])..<Int(g.outputStarts[Int(s) + 1]) }

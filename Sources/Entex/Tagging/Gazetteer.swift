@@ -642,12 +642,12 @@ extension Gazetteer {
         let records: UnsafeBufferPointer<OutputRecord>
     }
 
-    /// The hash of a token key that the vocabulary is indexed by (`ByteStringTable.hash`:
-    /// FNV-1a, 64 bits, folded). The only place matching hashes key bytes for the
-    /// vocabulary: a hash the tokenizer computed for each token would be read here instead.
+    /// The hash of a token key that the vocabulary is indexed by (`ByteStringTable.hash`,
+    /// the builder's table). The only place matching hashes key bytes for the vocabulary;
+    /// it runs on a memo miss only.
     @inline(__always)
     static func vocabularyHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        TermTable.fold(TermTable.hash64(key))
+        ByteStringTable.hash(key)
     }
 
     /// The memo value of `token`'s key when its memo entry `slot` does not hold it
@@ -818,7 +818,7 @@ extension Gazetteer {
         var bits = [UInt64](repeating: 0, count: (vocabulary.count + 63) / 64)
         for id in 0..<functionWords.count {
             let key = Array(functionWords.key(id))
-            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: TermTable.fold(TermTable.hash64($0))) }
+            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
             if term >= 0 { bits[Int(term) >> 6] |= 1 << UInt64(term & 63) }
         }
         return bits
@@ -906,17 +906,6 @@ struct TermTable: Sendable {
         self.slots = slots
     }
 
-    /// FNV-1a over `key`, 64 bits; `fold` of it is `ByteStringTable.hash`.
-    @inline(__always)
-    static func hash64(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
-
-    @inline(__always)
-    static func fold(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h ^ (h >> 32)) }
-
     /// Whether term `id` has the bytes of `key`.
     @inline(__always)
     static func keyEquals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>, pool: UnsafeBufferPointer<UInt8>,
@@ -991,7 +980,7 @@ extension Gazetteer {
         for (w, word) in words.enumerated() {
             var key: [UInt8] = []
             word.withUnsafeBufferPointer { Tokenizer.appendKey($0, to: &key) }
-            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: TermTable.fold(TermTable.hash64($0))) }
+            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
             guard term >= 0 else { return nil }
             let next: UInt32?
             if w == 0 {

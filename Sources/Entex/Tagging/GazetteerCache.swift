@@ -30,7 +30,7 @@ public struct GazetteerLoadInfo: Sendable {
 /// from another format version is ignored and the gazetteer is recompiled.
 public enum GazetteerCache {
     /// Bump when the layout or the matching semantics change.
-    public static let formatVersion: UInt32 = 3
+    public static let formatVersion: UInt32 = 4
     static let magic: [UInt8] = Array("ENTXGAZ\u{0}".utf8)
 
     /// `$XDG_CACHE_HOME/entex` or `~/.cache/entex`.
