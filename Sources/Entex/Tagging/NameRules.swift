@@ -123,7 +123,7 @@ public final class NameRules: Stage {
                 titles: titles, titlePrefixes: prefixes, laterTitleWords: laterWords,
                 titleStarts: starts, titleStartIsTitle: startIsTitle,
                 titleStartFilter: prefilter ? KeyHashFilter([starts]) : nil,
-                stop: stop, stopFilter: prefilter ? KeyHashFilter([stop]) : nil, common: words.commonMask(language: language),
+                stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
         english = tables("en")
@@ -329,9 +329,6 @@ private final class LanguageTables: Sendable {
     let titleStartFilter: KeyHashFilter?
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
-    /// A filter of `stop`'s hashes (nil for the reference path): most capitalised
-    /// words are no stopword, and are told so without a probe of the table.
-    let stopFilter: KeyHashFilter?
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
     /// Common-word language bits of every language.
@@ -341,8 +338,7 @@ private final class LanguageTables: Sendable {
     let filters: TableFilters
     init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable, laterTitleWords: ByteStringTable,
          titleStarts: ByteStringTable, titleStartIsTitle: [Bool], titleStartFilter: KeyHashFilter?,
-         stop: ByteStringTable, stopFilter: KeyHashFilter?, common: UInt16, lists: NameRuleResources, words: WordIndex,
-         filters: TableFilters) {
+         stop: ByteStringTable, common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
         self.laterTitleWords = laterTitleWords
@@ -350,7 +346,6 @@ private final class LanguageTables: Sendable {
         self.titleStartIsTitle = titleStartIsTitle
         self.titleStartFilter = titleStartFilter
         self.stop = stop
-        self.stopFilter = stopFilter
         self.common = common
         anyCommon = words.commonMask(language: nil)
         self.lists = lists
@@ -574,7 +569,7 @@ private struct Scan {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
         let k = key(i), h = keyHash(i)
-        let answer = (tables.stopFilter?.mayContain(h) ?? true) && tables.stop.lookup(k, hash: h) != nil
+        let answer = tables.stop.lookup(k, hash: h) != nil
         lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
         return answer
     }
