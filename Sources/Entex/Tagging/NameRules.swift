@@ -103,6 +103,17 @@ public final class NameRules: Stage {
                     prefixes.insert(key)
                 }
             }
+            // The words that start a title here: a first word of a title phrase (of any
+            // language) that is also a prefix of this language's phrases, and whether
+            // it is a whole title itself; one probe answers both (`Scan.titleBits`).
+            var starts = ByteStringTable()
+            var startIsTitle: [Bool] = []
+            for id in 0..<prefixes.count {
+                let key = prefixes.key(id)
+                guard lists.titleFirstWords.lookup(key) != nil else { continue }
+                starts.insert(key)
+                startIsTitle.append(titles.contains { $0.0.lookup(key) != nil })
+            }
             // The stopwords of every language asked, in one table: one probe per token.
             var stop = ByteStringTable()
             for table in langs.compactMap({ stopwords[$0] }) {
@@ -110,6 +121,8 @@ public final class NameRules: Stage {
             }
             return LanguageTables(
                 titles: titles, titlePrefixes: prefixes, laterTitleWords: laterWords,
+                titleStarts: starts, titleStartIsTitle: startIsTitle,
+                titleStartFilter: prefilter ? KeyHashFilter([starts]) : nil,
                 stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
@@ -145,22 +158,30 @@ public final class NameRules: Stage {
         places.removeAll(keepingCapacity: true)
         var maxCluster: Int32?
         doc.tokens.withUnsafeBufferPointer { tokens in
-            // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-            for c in doc.candidates.indices {  // fields read in place: no entity copies
-                let span = doc.candidates[c].span
-                var t = tokens.firstToken(atOrAfter: span.start)
+          doc.candidates.withUnsafeBufferPointer { candidates in  // fields read in place: no entity copies
+            facts.withUnsafeMutableBufferPointer { facts in
+              // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
+              // Candidates come mostly in text order: the first token of each is sought
+              // from the previous one's (`firstToken(atOrAfter:from:)`).
+              var previous = 0
+              for candidate in candidates.indices {
+                let span = candidates[candidate].span
+                var t = tokens.firstToken(atOrAfter: span.start, from: previous)
+                previous = t
                 while t < tokens.count, tokens[t].start < span.end {
                     facts[t] |= Scan.covered
                     t += 1
                 }
-                if let cluster = doc.candidates[c].cluster, maxCluster.map({ cluster > $0 }) ?? true { maxCluster = cluster }
-                if doc.candidates[c].type == .norp { norpEnds.append(span.end) }
+                if let cluster = candidates[candidate].cluster, maxCluster.map({ cluster > $0 }) ?? true { maxCluster = cluster }
+                if candidates[candidate].type == .norp { norpEnds.append(span.end) }
                 // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
-                if doc.candidates[c].type == .gpe, doc.candidates[c].source == .gazetteer, t > 0,
-                   !(doc.candidates[c].kb?.hasPrefix("iso3166:") ?? false) {
+                if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0,
+                   !NameRules.isCountryCode(candidates[candidate].kb) {
                     places.append((span, t - 1))
                 }
+              }
             }
+          }
         }
         norpEnds.sort()
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
@@ -238,6 +259,21 @@ public final class NameRules: Stage {
         doc.layers.insert(.candidates)
     }
 
+    /// Whether a knowledge-base id is an ISO 3166 country code (`iso3166:VE`):
+    /// `kb.hasPrefix("iso3166:")`, answered on the UTF-8 bytes when the character
+    /// after the prefix is ASCII (a non-ASCII one might combine with the `:`, which
+    /// `hasPrefix` compares as characters: it is asked then).
+    static func isCountryCode(_ kb: String?) -> Bool {
+        guard let kb else { return false }
+        let prefix: StaticString = "iso3166:"
+        let answer: Bool? = kb.utf8.withContiguousStorageIfAvailable { bytes in
+            let n = prefix.utf8CodeUnitCount
+            guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
+            return bytes.count == n || bytes[n] < 0x80 ? true : kb.hasPrefix("iso3166:")
+        }
+        return answer ?? kb.hasPrefix("iso3166:")
+    }
+
     /// Sentence index of each token, and whether its sentence is written in
     /// capitals: the first `doc.tokens.count` entries of the (large enough) buffers.
     private func markSentences(_ doc: Document) {
@@ -256,16 +292,16 @@ public final class NameRules: Stage {
                     var end = start
                     var letters = 0, caps = 0
                     while end < n, tokens[end].start < limit {
-                        sentenceOf[end] = Int32(sentence)
                         let t = tokens[end]
-                        if t.kind == .word, t.flags.contains(.hasLetter) {
-                            letters += 1
-                            if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
-                        }
+                        // Counted without branches: most tokens are lowercase words or punctuation.
+                        let letter = t.kind == .word && t.flags.contains(.hasLetter)
+                        letters &+= letter ? 1 : 0
+                        caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
                         end += 1
                     }
                     let shout = letters >= 3 && caps * 10 >= letters * 6
-                    for i in start..<end { shouting[i] = shout }
+                    UnsafeMutableBufferPointer(rebasing: sentenceOf[start..<end]).update(repeating: Int32(sentence))
+                    UnsafeMutableBufferPointer(rebasing: shouting[start..<end]).update(repeating: shout)
                     start = end
                 }
               }
@@ -284,6 +320,13 @@ private final class LanguageTables: Sendable {
     let titlePrefixes: ByteStringTable
     /// Every word of the title phrases but their first (`president` of `vice president`).
     let laterTitleWords: ByteStringTable
+    /// The words a title of this language starts with (keys of `titlePrefixes` that are
+    /// in `NameRuleResources.titleFirstWords`), and whether each is a whole title.
+    let titleStarts: ByteStringTable
+    let titleStartIsTitle: [Bool]
+    /// A filter of `titleStarts`' hashes, or nil for the reference path (no filters:
+    /// every token is asked the way the rules first asked it, with three tables).
+    let titleStartFilter: KeyHashFilter?
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
@@ -294,10 +337,14 @@ private final class LanguageTables: Sendable {
     let words: WordIndex
     let filters: TableFilters
     init(titles: [(ByteStringTable, [NameRuleResources.TitleKind])], titlePrefixes: ByteStringTable, laterTitleWords: ByteStringTable,
+         titleStarts: ByteStringTable, titleStartIsTitle: [Bool], titleStartFilter: KeyHashFilter?,
          stop: ByteStringTable, common: UInt16, lists: NameRuleResources, words: WordIndex, filters: TableFilters) {
         self.titles = titles
         self.titlePrefixes = titlePrefixes
         self.laterTitleWords = laterTitleWords
+        self.titleStarts = titleStarts
+        self.titleStartIsTitle = titleStartIsTitle
+        self.titleStartFilter = titleStartFilter
         self.stop = stop
         self.common = common
         anyCommon = words.commonMask(language: nil)
@@ -372,6 +419,32 @@ private struct TableFilters: Sendable {
     let firstNames: KeyHashFilter
     /// Hashes of every key of the word index (first names and common words).
     let words: KeyHashFilter
+}
+
+extension UnsafeBufferPointer where Element == Token {
+    /// `firstToken(atOrAfter:)` sought from token `hint` (the answer for an
+    /// earlier offset): up to eight tokens forward, then by binary search over
+    /// the rest (or over the tokens before `hint` when the offset lies there).
+    /// The same answer for any hint.
+    @inline(__always)
+    func firstToken(atOrAfter offset: Int32, from hint: Int) -> Int {
+        var low = 0, high = count
+        if hint > 0, hint <= count, self[hint - 1].start >= offset {
+            high = hint - 1
+        } else {
+            low = Swift.min(Swift.max(hint, 0), count)
+            let near = Swift.min(low + 8, count)
+            while low < near {
+                if self[low].start >= offset { return low }
+                low += 1
+            }
+        }
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid].start < offset { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
 }
 
 /// Sorted byte offsets, asked by binary search.
@@ -576,7 +649,10 @@ private struct Scan {
         if f & Scan.known != 0 { return f }
         var computed = Scan.known | (f & Scan.covered)
         if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
-        if isWordish(i) {
+        if isWordish(i), let filter = tables.titleStartFilter {
+            computed |= titleBits(i, filter)
+        } else if isWordish(i) {
+            // The reference (no filters): first words of every language, then this language's prefixes, then its titles.
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
             if filters.titleFirstShapes.mayContain(word) {
@@ -600,6 +676,53 @@ private struct Scan {
         }
         facts[i] = computed
         return computed
+    }
+
+    /// The key of word token `i` without its final dots, and that key's hash
+    /// (the tokenizer's when nothing was cut).
+    @inline(__always) func titleKey(_ i: Int) -> (UnsafeBufferPointer<UInt8>, hash: UInt32) {
+        let whole = key(i)
+        var word = whole
+        while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
+        return (word, word.count == whole.count ? keyHash(i) : ByteStringTable.hash(word))
+    }
+
+    /// `titleStart` and `titleWord` of word token `i`: one filter test, and for
+    /// the few tokens it lets through one probe of `titleStarts` (the same answer
+    /// as the reference's three tables: see `NameRules.init`).
+    @inline(__always) func titleBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
+        let (word, h) = titleKey(i)
+        guard filter.mayContain(h), let id = tables.titleStarts.lookup(word, hash: h) else { return 0 }
+        return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
+    }
+
+    /// False when no rule can start at token `i` (see `run`), from its kind and
+    /// flags and two filters, without computing its facts; true means "ask `fact`".
+    /// Only with filters (`tables.titleStartFilter`); the reference asks `fact` for every token.
+    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter, firstNames: KeyHashFilter) -> Bool {
+        let t = tokens[i]
+        // Every rule start is a word or an abbreviation: a title and a name word are
+        // wordish, an initial is an abbreviation, a casual lowercase name a word.
+        // Abbreviations are few: `fact` decides for them.
+        guard t.kind == .word else { return t.kind == .abbreviation }
+        // A name word is capitalised.
+        if t.flags.contains(.capitalized) { return true }
+        // Without a letter no title starts (and no name word): only a casual lowercase name might.
+        guard t.flags.contains(.hasLetter) else { return casual }
+        // A key with final dots is looked up without them: `fact` decides.
+        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return true }
+        let h = keyHash(i)
+        // A lowercase word starts a title, or in casual text a lowercase name, which
+        // needs a first name (`lowercaseName`): each has its filter.
+        return filter.mayContain(h) || (casual && firstNames.mayContain(h))
+    }
+
+    /// The first token at or after `i` where a rule may start (`mayStartRule`), or
+    /// `count`: the tokens between are skipped in one loop, with no call per token.
+    func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter) -> Int {
+        var i = i
+        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames) { i += 1 }
+        return i
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`).
@@ -670,11 +793,17 @@ private struct Scan {
 
     func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
+        let gate = tables.titleStartFilter, firstNames = filters.firstNames
         var i = 0
         while i < count {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
             // text, a lowercase word: `lowercaseName`).
-            // Each rule is asked only where its own first test can pass.
+            // Each rule is asked only where its own first test can pass; most tokens
+            // (punctuation, lowercase words) are turned away before their facts are computed.
+            if let gate {
+                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames)
+                if i == count { break }
+            }
             let f = fact(i)
             let nameWord = f & Scan.nameWord != 0
             let initial = isInitialLetter(i)
