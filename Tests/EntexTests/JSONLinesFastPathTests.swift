@@ -26,7 +26,8 @@ final class JSONLinesFastPathTests: XCTestCase {
     }()
 
     private static let keys = ["id", "text", "lang", "date", "category", "user", "id_str", "full_text", "data",
-                               "extended_tweet", "retweeted_status", "te\\u0078t", "author_id", "\u{e9}t\u{e9}"]
+                               "extended_tweet", "retweeted_status", "te\\u0078t", "author_id", "\u{e9}t\u{e9}",
+                               "i\\u0064", "l\\u0061ng"]
 
     /// A random JSON string; `clean` keeps to pieces the fast path accepts.
     private func randomString(_ g: inout SeededGenerator, clean: Bool) -> [UInt8] {
@@ -198,11 +199,45 @@ final class JSONLinesFastPathTests: XCTestCase {
         let record = try XCTUnwrap(Array(json.utf8).withUnsafeBufferPointer { parser.parseRecordLine($0) })
         XCTAssertEqual(String(decoding: record.text, as: UTF8.self), "x\n\"é😀/")
         XCTAssertEqual(record.textIndex, 1)
-        XCTAssertEqual(record.members.map(\.key), ["a", "text", "text", "b"])
-        XCTAssertEqual(record.members[2].value, .number("5"))
+        XCTAssertEqual(record.allMembers.map(\.key), ["a", "text", "text", "b"])
+        XCTAssertEqual(record.allMembers[2].value, .number("5"))
         // The lone surrogate outside the text is still repaired and counted.
-        XCTAssertEqual(record.members[3].value, .string("\u{FFFD}"))
+        XCTAssertEqual(record.allMembers[3].value, .string("\u{FFFD}"))
         XCTAssertEqual(parser.replacements, 1)
+    }
+
+    func testFirstIdLangAndDateScalarsAreHeldAtTheirPlaces() throws {
+        let json = #"{"lang":"es","x":1,"id":42,"text":"t","id":"second","date":"2020-01-02","lang":7}"#
+        var parser = JSONParser()
+        let record = try XCTUnwrap(Array(json.utf8).withUnsafeBufferPointer { parser.parseRecordLine($0) })
+        // Only the first of each name is held, and only when it is a scalar of the kind read.
+        XCTAssertEqual(record.members.map(\.key), ["x", "id", "lang"])
+        XCTAssertEqual(record.id?.text, "42")
+        XCTAssertEqual(record.id?.isNumber, true)
+        XCTAssertEqual(record.lang?.text, "es")
+        XCTAssertEqual(record.date?.position, 5)
+        XCTAssertEqual(record.allMembers.map(\.key), ["lang", "x", "id", "text", "id", "date", "lang"])
+        var full = JSONParser()
+        XCTAssertEqual(record.value, try full.parse(Array(json.utf8)))
+    }
+
+    func testRecordsWhoseFirstDocumentFieldIsNotHeldGiveTheSameRecordsOnBothPaths() throws {
+        // A first id, lang or date of another kind (or a key written with escapes)
+        // is an ordinary member: the plain mapping must leave such records to `map`.
+        let lines = [
+            #"{"id":null,"text":"a","id":"later"}"#, #"{"id":{"x":1},"text":"a"}"#, #"{"id":[1],"text":"a"}"#,
+            #"{"id":true,"text":"a"}"#, #"{"id":-1.5e3,"text":"a"}"#, #"{"i\u0064":"escaped","text":"a"}"#,
+            #"{"lang":5,"text":"a","lang":"es"}"#, #"{"lang":"und","text":"a"}"#, #"{"lang":"","text":"a"}"#,
+            #"{"date":[],"text":"a","date":"2020"}"#, #"{"d\u0061te":"2020","l\u0061ng":"en","text":"a"}"#,
+            #"{"text":"a","user":{"screen_name":"u"},"id":"9"}"#, #"{"text":"a","id_str":"9"}"#,
+            #"{"text":"a","category":"x","id":"1","category":"y","lang":"es","date":"d"}"#,
+            #"{"id":"\u00e9\ud800","text":"a"}"#, #"{"id":"caf\u00e9 \u20ac","text":"a","date":"\ud83d\ude00"}"#,
+        ]
+        for line in lines {
+            for format in [InputFormat.auto, .jsonl, .tweets] {
+                try assertBothPathsAgree(Array(line.utf8), format: format)
+            }
+        }
     }
 
     func testGeneratedStreamsGiveTheSameRecordsOnBothPaths() throws {

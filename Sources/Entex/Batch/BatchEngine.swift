@@ -94,13 +94,17 @@ public final class BatchEngine {
     public let options: BatchOptions
     private let configuration: PipelineConfiguration
     private let resources: Resources
+    /// The pipeline built to check the configuration, kept for the first
+    /// worker of the next run (nil once taken).
+    private var spare: Pipeline?
+    private let spareLock = NSLock()
 
-    /// Builds the pipelines up front so configuration errors surface before any work.
+    /// Builds a pipeline up front so configuration errors surface before any work.
     public init(resources: Resources, configuration: PipelineConfiguration, options: BatchOptions) throws {
         self.resources = resources
         self.configuration = configuration
         self.options = options
-        _ = try configuration.makePipeline(resources: resources)
+        spare = try configuration.makePipeline(resources: resources)
     }
 
     /// Runs the batch. The first `skipRecords` records of the whole run
@@ -113,7 +117,14 @@ public final class BatchEngine {
     public func run(files: [BatchFile], skipRecords: Int = 0, sink: BatchSink, progressInterval: Double = 0.2,
                     progress: (BatchProgress) -> Void = { _ in }) throws -> BatchProgress {
         let jobs = options.jobs
-        let pipelines = try (0..<jobs).map { _ in try configuration.makePipeline(resources: resources) }
+        // The first worker takes the pipeline `init` built; the others build
+        // theirs on their own threads, at the same time, instead of one
+        // after another on this thread before any work starts.
+        spareLock.lock()
+        let spare = self.spare
+        self.spare = nil
+        spareLock.unlock()
+        let firstPipeline = try spare ?? configuration.makePipeline(resources: resources)
         let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes)
         let start = StageBenchmark.now()
         var report = BatchProgress(records: 0, errors: 0, resumedRecords: 0, inputBytes: 0,
@@ -130,10 +141,15 @@ public final class BatchEngine {
         reader.stackSize = 8 << 20
         threads.append(reader)
         let writerOptions = options.writerOptions
-        for pipeline in pipelines {
+        let workerConfiguration = configuration, workerResources = resources
+        for k in 0..<jobs {
             let worker = Thread {
+                defer { done.leave() }
+                // `init` built this configuration with these resources, so
+                // building it again does not fail; if it did, the other
+                // workers would still do every job.
+                guard let pipeline = k == 0 ? firstPipeline : try? workerConfiguration.makePipeline(resources: workerResources) else { return }
                 BatchEngine.work(pipeline: pipeline, writer: JSONWriter(options: writerOptions), state: state)
-                done.leave()
             }
             worker.stackSize = 8 << 20
             threads.append(worker)

@@ -38,45 +38,6 @@ public struct Document: Sendable {
     /// Layers present, as stages record them.
     public var layers: Layers = [.text]
 
-    /// Makes a document from raw bytes, repairing invalid UTF-8.
-    public init(id: String, bytes: some Collection<UInt8>, language: String? = nil,
-                date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
-                origin: Origin? = nil) {
-        let repaired = UTF8Repair.repair(bytes)
-        self.init(id: id, validUTF8: repaired.bytes, language: language, date: date, meta: meta, origin: origin)
-        for offset in repaired.replacements.prefix(UTF8Repair.reportedReplacementLimit) {
-            warnings.append(Warning(code: "invalid-utf8", message: "invalid UTF-8 replaced with U+FFFD", offset: offset))
-        }
-        if repaired.replacements.count > UTF8Repair.reportedReplacementLimit {
-            warnings.append(Warning(
-                code: "invalid-utf8",
-                message: "\(repaired.replacements.count - UTF8Repair.reportedReplacementLimit) more invalid UTF-8 sequences replaced",
-                offset: nil))
-        }
-    }
-
-    /// Makes a document from bytes already known to be valid UTF-8 (a Swift
-    /// string's, or bytes a parser has validated), without checking them
-    /// again. Warnings are given here rather than appended after, so that a
-    /// reader can hand the document on as made, without copying it.
-    init(id: String, validUTF8 bytes: [UInt8], language: String? = nil,
-         date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
-         origin: Origin? = nil, warnings: [Warning] = []) {
-        self.id = id
-        self.language = language
-        self.languageGiven = language != nil
-        self.date = date
-        self.meta = meta
-        self.origin = origin
-        self.text = bytes
-        self.warnings = warnings
-    }
-
-    /// Makes a document from a Swift string (always valid UTF-8).
-    public init(id: String, text: String, language: String? = nil, date: String? = nil) {
-        self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
-    }
-
     /// The text as a Swift string.
     public var string: String { String(decoding: text, as: UTF8.self) }
 
@@ -99,6 +60,45 @@ public struct Document: Sendable {
     /// Index of the first token whose start is at or after `offset`.
     public func firstToken(atOrAfter offset: Int32) -> Int {
         tokens.withUnsafeBufferPointer { $0.firstToken(atOrAfter: offset) }
+    }
+}
+
+extension Document {
+    /// Makes a document from raw bytes, repairing invalid UTF-8.
+    public init(id: String, bytes: some Collection<UInt8>, language: String? = nil,
+                date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
+                origin: Origin? = nil) {
+        let repaired = UTF8Repair.repair(bytes)
+        self.init(id: id, validUTF8: repaired.bytes, language: language, date: date, meta: meta, origin: origin)
+        for offset in repaired.replacements.prefix(UTF8Repair.reportedReplacementLimit) {
+            warnings.append(Warning(code: "invalid-utf8", message: "invalid UTF-8 replaced with U+FFFD", offset: offset))
+        }
+        if repaired.replacements.count > UTF8Repair.reportedReplacementLimit {
+            warnings.append(Warning(
+                code: "invalid-utf8",
+                message: "\(repaired.replacements.count - UTF8Repair.reportedReplacementLimit) more invalid UTF-8 sequences replaced",
+                offset: nil))
+        }
+    }
+
+    /// Makes a document from bytes already known to be valid UTF-8 (a Swift
+    /// string's, or bytes a parser has validated), without checking them
+    /// again. Warnings are given here rather than appended after, so that a
+    /// reader can hand the document on as made, without copying it.
+    /// (It calls the memberwise initializer, which needs these initializers
+    /// to be in an extension: assigned one property at a time, the document
+    /// was built in memory and then copied whole, every array and string
+    /// retained and the first released, at each document read.)
+    init(id: String, validUTF8 bytes: [UInt8], language: String? = nil,
+         date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
+         origin: Origin? = nil, warnings: [Warning] = []) {
+        self.init(id: id, text: bytes, language: language, languageGiven: language != nil, date: date, meta: meta,
+                  origin: origin, warnings: warnings)
+    }
+
+    /// Makes a document from a Swift string (always valid UTF-8).
+    public init(id: String, text: String, language: String? = nil, date: String? = nil) {
+        self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
     }
 }
 

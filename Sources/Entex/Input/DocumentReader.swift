@@ -265,9 +265,9 @@ public struct DocumentReader {
         case .failure(let error): fail(error.message, id: error.id)
             return
         }
-        for (n, record) in records.enumerated() {
-            let id = record.id ?? (records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID)
-            emitDocument(record, id: id, line: line, index: index, replacements: replacements, emit: emit)
+        for (n, var record) in records.enumerated() {
+            if record.id == nil { record.id = records.count > 1 ? "\(fallbackID).\(n + 1)" : fallbackID }
+            emitDocument(record, line: line, index: index, replacements: replacements, emit: emit)
         }
     }
 
@@ -276,22 +276,22 @@ public struct DocumentReader {
     /// no `Result` around it); any other shape takes `RecordMapper.map`.
     private func mapParsedRecord(_ record: ParsedRecordLine, line: Int, replacements: Int, tweetsOnly: Bool,
                                  emit: (consuming InputRecord) -> Void) {
-        if !tweetsOnly, let mapped = RecordMapper.mapPlainDocument(record) {
-            emitDocument(mapped, id: mapped.id ?? idPrefix + String(line), line: line, index: line,
-                         replacements: replacements, emit: emit)
+        if !tweetsOnly, var mapped = RecordMapper.mapPlainDocument(record) {
+            if mapped.id == nil { mapped.id = idPrefix + String(line) }
+            emitDocument(mapped, line: line, index: line, replacements: replacements, emit: emit)
             return
         }
         mapRecord(RecordMapper.map(record, tweetsOnly: tweetsOnly), line: line, index: line,
                   replacements: replacements, emit: emit)
     }
 
-    /// Emits one mapped record as a document under `id`, or as a failure
-    /// when its text is over the size limit.
+    /// Emits one mapped record (its `id` set) as a document, or as a
+    /// failure when its text is over the size limit.
     @inline(__always)
-    private func emitDocument(_ record: RecordMapper.Mapped, id: String, line: Int?, index: Int,
+    private func emitDocument(_ record: consuming RecordMapper.Mapped, line: Int?, index: Int,
                               replacements: Int, emit: (consuming InputRecord) -> Void) {
         if record.text.count > maxDocumentBytes {
-            emit(.failure(RecordFailure(id: id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
+            emit(.failure(RecordFailure(id: record.id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
                                         source: sourceName, line: line)))
             return
         }
@@ -299,9 +299,8 @@ public struct DocumentReader {
             ? [Warning(code: "invalid-input",
                        message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD")]
             : []
-        // A Swift string's bytes, or bytes the fast path validated: no second
-        // check. The document is made in the call, so it is handed on, not copied.
-        emit(.document(Document(id: id, validUTF8: record.text, language: record.language, date: record.date,
+        // A Swift string's bytes, or bytes the fast path validated: no second check.
+        emit(.document(Document(id: record.id ?? "", validUTF8: record.text, language: record.language, date: record.date,
                                 meta: record.meta, origin: Origin(source: sourceName, line: line ?? index),
                                 warnings: warnings)))
     }

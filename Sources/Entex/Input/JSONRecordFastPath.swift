@@ -6,19 +6,50 @@ import Darwin
 
 /// One JSON Lines record parsed for the common case: an object whose first
 /// `text` member is a string, decoded straight to the document's UTF-8 bytes.
+///
+/// The first `id` (a string or a number), `lang` and `date` (strings) are
+/// held as their text, not as members: a plain record (`{"id":…,"text":…}`)
+/// then makes no members array and no boxed `JSONValue`s at all.
 struct ParsedRecordLine {
-    /// The object's members in order. The member at `textIndex` holds an
-    /// empty string in place of the text (its bytes are in `text`).
-    var members: [JSONValue.Member]
-    /// Index in `members` of the first member named `text` when its value
-    /// was decoded into `text`.
+    /// A member held as its scalar's text, and its position among all the
+    /// record's members.
+    struct Scalar {
+        var text: String
+        var isNumber: Bool
+        var position: Int
+        var value: JSONValue { isNumber ? .number(text) : .string(text) }
+    }
+
+    /// The record's other members in order (a later `id`, `lang` or `date`,
+    /// or a first one of another kind, among them).
+    var members: [JSONValue.Member] = []
+    var id: Scalar?
+    var lang: Scalar?
+    var date: Scalar?
+    /// Position among all the members of the first member named `text`
+    /// when its value was decoded into `text`.
     var textIndex: Int?
     /// The decoded text: valid UTF-8, escapes resolved.
-    var text: [UInt8]
+    var text: [UInt8] = []
+
+    /// Every member in order, the decoded text's member holding an empty
+    /// string in place of the text (its bytes are in `text`).
+    var allMembers: [JSONValue.Member] {
+        var held: [(position: Int, member: JSONValue.Member)] = []
+        if let id { held.append((id.position, .init("id", id.value))) }
+        if let lang { held.append((lang.position, .init("lang", lang.value))) }
+        if let date { held.append((date.position, .init("date", date.value))) }
+        if let textIndex { held.append((textIndex, .init("text", .string("")))) }
+        guard !held.isEmpty else { return members }
+        held.sort { $0.position < $1.position }
+        var all = members
+        for h in held { all.insert(h.member, at: h.position) }
+        return all
+    }
 
     /// The record as the full parser would have returned it.
     var value: JSONValue {
-        var members = members
+        var members = allMembers
         if let textIndex {
             members[textIndex].value = .string(String(decoding: text, as: UTF8.self))
         }
@@ -30,7 +61,8 @@ extension JSONParser {
     /// Parses one JSON Lines record the way `parse` does, except that the
     /// first top-level `text` string (nearly all of a news record's bytes)
     /// is decoded straight to bytes instead of into a `String` that would be
-    /// copied again.
+    /// copied again, and the first `id`, `lang` and `date` scalars are kept
+    /// as text (`ParsedRecordLine`).
     ///
     /// Returns nil, and the caller parses the line with `parse`, whenever
     /// the line is not exactly one object or the text holds anything the
@@ -53,10 +85,9 @@ extension JSONParser {
         skipSpace(p, &i)
         guard i < p.count, p[i] == UInt8(ascii: "{") else { return nil }
         i += 1
-        var record = ParsedRecordLine(members: [], textIndex: nil, text: [])
-        // Room for a typical record's members at once, rather than growing three times.
-        record.members.reserveCapacity(8)
-        var sawText = false
+        var record = ParsedRecordLine()
+        var sawText = false, sawID = false, sawLang = false, sawDate = false
+        var position = 0
         skipSpace(p, &i)
         if i < p.count && p[i] == UInt8(ascii: "}") {
             i += 1
@@ -65,24 +96,67 @@ extension JSONParser {
                 skipSpace(p, &i)
                 guard i < p.count, p[i] == UInt8(ascii: "\"") else { return nil }
                 let key: String
-                if let known = JSONParser.documentKey(p, &i) { key = known } else { key = try parseString(p, &i) }
+                let kind: DocumentKey?
+                if let known = JSONParser.documentKey(p, &i) {
+                    kind = known
+                    key = known.name
+                } else {
+                    key = try parseString(p, &i)
+                    kind = DocumentKey(key)
+                }
                 skipSpace(p, &i)
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { return nil }
                 i += 1
                 skipSpace(p, &i)
-                if !sawText, key == "text" {
-                    sawText = true
-                    if i < p.count, p[i] == UInt8(ascii: "\"") {
-                        guard let text = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
-                        record.text = text
-                        record.textIndex = record.members.count
-                        record.members.append(.init(key, .string("")))
-                    } else {
-                        record.members.append(.init(key, try parseValue(p, &i, depth: 1)))
+                guard i < p.count else { return nil }
+                let first = p[i]
+                var held = false
+                switch kind {
+                case .text?:
+                    if !sawText {
+                        sawText = true
+                        if first == UInt8(ascii: "\"") {
+                            guard let text = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
+                            record.text = text
+                            record.textIndex = position
+                            held = true
+                        }
                     }
-                } else {
+                case .id?:
+                    if !sawID {
+                        sawID = true
+                        if first == UInt8(ascii: "\"") {
+                            record.id = .init(text: try parseString(p, &i), isNumber: false, position: position)
+                            held = true
+                        } else if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
+                            record.id = .init(text: try parseNumber(p, &i), isNumber: true, position: position)
+                            held = true
+                        }
+                    }
+                case .lang?:
+                    if !sawLang {
+                        sawLang = true
+                        if first == UInt8(ascii: "\"") {
+                            record.lang = .init(text: try parseString(p, &i), isNumber: false, position: position)
+                            held = true
+                        }
+                    }
+                case .date?:
+                    if !sawDate {
+                        sawDate = true
+                        if first == UInt8(ascii: "\"") {
+                            record.date = .init(text: try parseString(p, &i), isNumber: false, position: position)
+                            held = true
+                        }
+                    }
+                case nil:
+                    break
+                }
+                if !held {
+                    if record.members.isEmpty { record.members.reserveCapacity(8) }
                     record.members.append(.init(key, try parseValue(p, &i, depth: 1)))
                 }
+                position += 1
                 skipSpace(p, &i)
                 guard i < p.count else { return nil }
                 if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -91,28 +165,56 @@ extension JSONParser {
             }
         }
         skipSpace(p, &i)
-        return i == p.count ? record : nil
+        guard i == p.count else { return nil }
+        return record
+    }
+
+    /// The top-level keys a JSON Lines document interprets.
+    enum DocumentKey {
+        case id, text, lang, date
+
+        /// The key `name` is, if any (a key written with escapes, once decoded).
+        init?(_ name: String) {
+            switch name.utf8.count {
+            case 2: if name == "id" { self = .id } else { return nil }
+            case 4:
+                if name == "text" { self = .text }
+                else if name == "lang" { self = .lang }
+                else if name == "date" { self = .date }
+                else { return nil }
+            default: return nil
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .text: "text"
+            case .lang: "lang"
+            case .date: "date"
+            }
+        }
     }
 
     /// The key at `i` (its opening quote) when it is one a JSON Lines
-    /// document interprets, written plainly: the same string `parseString`
-    /// would make, without decoding it. `i` moves past the closing quote.
+    /// document interprets, written plainly, without decoding it. `i` moves
+    /// past the closing quote.
     @inline(__always)
-    static func documentKey(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+    static func documentKey(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> DocumentKey? {
         let rest = p.count - i
         if rest >= 6, p[i + 5] == 0x22 {
             let a = p[i + 1], b = p[i + 2], c = p[i + 3], d = p[i + 4]
-            let key: String
-            if a == UInt8(ascii: "t"), b == UInt8(ascii: "e"), c == UInt8(ascii: "x"), d == UInt8(ascii: "t") { key = "text" }
-            else if a == UInt8(ascii: "l"), b == UInt8(ascii: "a"), c == UInt8(ascii: "n"), d == UInt8(ascii: "g") { key = "lang" }
-            else if a == UInt8(ascii: "d"), b == UInt8(ascii: "a"), c == UInt8(ascii: "t"), d == UInt8(ascii: "e") { key = "date" }
+            let key: DocumentKey
+            if a == UInt8(ascii: "t"), b == UInt8(ascii: "e"), c == UInt8(ascii: "x"), d == UInt8(ascii: "t") { key = .text }
+            else if a == UInt8(ascii: "l"), b == UInt8(ascii: "a"), c == UInt8(ascii: "n"), d == UInt8(ascii: "g") { key = .lang }
+            else if a == UInt8(ascii: "d"), b == UInt8(ascii: "a"), c == UInt8(ascii: "t"), d == UInt8(ascii: "e") { key = .date }
             else { return nil }
             i += 6
             return key
         }
         if rest >= 4, p[i + 3] == 0x22, p[i + 1] == UInt8(ascii: "i"), p[i + 2] == UInt8(ascii: "d") {
             i += 4
-            return "id"
+            return .id
         }
         return nil
     }

@@ -185,7 +185,7 @@ public struct JSONParser {
         i += count
     }
 
-    private func parseNumber(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
+    func parseNumber(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String {
         let start = i
         func digits(_ i: inout Int) -> Int {
             let s = i
@@ -216,12 +216,15 @@ public struct JSONParser {
         // quote, and valid UTF-8 (checked once, by String(decoding:)).
         var j = i
         var plain = true
+        // The bytes seen ORed together: no high bit means ASCII, which is valid UTF-8.
+        var seen: UInt64 = 0
         let n = p.count
         while j < n {
             // Eight bytes at a time while none is '"', '\\' or a control character.
             if j + 8 <= n {
                 let w = UnsafeRawPointer(p.baseAddress! + j).loadUnaligned(as: UInt64.self)
                 if !JSONParser.mayEndPlainRun(w) {
+                    seen |= w
                     j += 8
                     continue
                 }
@@ -229,12 +232,18 @@ public struct JSONParser {
             let b = p[j]
             if b == UInt8(ascii: "\"") { break }
             if b == UInt8(ascii: "\\") || b < 0x20 { plain = false; break }
+            seen |= UInt64(b)
             j += 1
         }
         if plain {
             guard j < p.count else { throw JSONParseError(message: "unterminated string", offset: open) }
             let raw = UnsafeBufferPointer(rebasing: p[i..<j])
             var s = String(decoding: raw, as: UTF8.self)
+            // ASCII (ids, keys, language codes): nothing String(decoding:) could have replaced.
+            if seen & 0x8080_8080_8080_8080 == 0 {
+                i = j + 1
+                return s
+            }
             // String(decoding:) replaces invalid UTF-8 without saying so: the
             // same bytes back mean there was none. (String(validating:) would
             // say so, but is not specialized here and costs more than it saves.)

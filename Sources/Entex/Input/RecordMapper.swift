@@ -114,19 +114,32 @@ enum RecordMapper {
     /// decoded to bytes: the same result as `map(record.value, …)`, without
     /// turning the text into a `String` when the record is a plain document.
     static func map(_ record: ParsedRecordLine, tweetsOnly: Bool) -> Result<[Mapped], Failure> {
-        map(record.members, decoded: record, tweetsOnly: tweetsOnly)
+        map(record.allMembers, decoded: record, tweetsOnly: tweetsOnly)
     }
 
     /// The one document of a fast-path record whose text was decoded and
     /// whose shape is a plain JSON Lines document: what `map(record,
     /// tweetsOnly: false)` gives as its only element. Nil for any other
     /// record (the caller maps it with `map`).
+    ///
+    /// The fields come from the scalars the parser held (`id`, `lang`,
+    /// `date`), so a plain record is mapped without looking at a member;
+    /// the other members are checked only for a tweet's keys (which make
+    /// the record a tweet) and for a first `id`, `lang` or `date` the
+    /// parser did not hold (a value of another kind: left to `map`).
     static func mapPlainDocument(_ record: ParsedRecordLine) -> Mapped? {
         guard record.textIndex != nil else { return nil }
-        let fields = Fields(record.members)
-        guard shape(of: fields) == .document, case .success(let mapped) = mapDocument(record.members, fields, decodedText: record.text)
-        else { return nil }
-        return mapped
+        var meta: [(key: String, value: JSONValue)] = []
+        if !record.members.isEmpty {
+            let others = Fields(record.members)
+            guard !others.hasTweetKey, record.id != nil || others.id == nil,
+                  record.lang != nil || others.lang == nil, record.date != nil || others.date == nil else { return nil }
+            for m in record.members where !Fields.isDocumentField(m.key) {
+                meta.append((m.key, m.value))
+            }
+        }
+        return Mapped(id: record.id?.text, text: record.text, language: language(record.lang?.text),
+                      date: record.date?.text, meta: meta)
     }
 
     private static func map(_ members: [JSONValue.Member], decoded: ParsedRecordLine?,
@@ -164,7 +177,12 @@ enum RecordMapper {
     }
 
     private static func language(_ value: JSONValue?) -> String? {
-        guard let s = value?.stringValue, !s.isEmpty, s != "und", s != "zxx", s != "qme", s != "qht" else { return nil }
+        language(value?.stringValue)
+    }
+
+    /// A language code as given, or nil when it is empty or says "no language".
+    private static func language(_ s: String?) -> String? {
+        guard let s, !s.isEmpty, s != "und", s != "zxx", s != "qme", s != "qht" else { return nil }
         return s
     }
 

@@ -49,32 +49,55 @@ struct JSONBuffer {
         p.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
     }
 
-    /// A decimal integer.
+    /// The decimal digits of 0 to 99, two per number ("00", "01", … "99").
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// A decimal integer. Its length is found by comparisons and its digits
+    /// written two at a time from a table, right to left: offsets are most
+    /// of the numbers written, several per entity.
     mutating func int(_ value: Int32) {
         bytes.reserve(11)
+        var start = bytes.base + bytes.count
         if value >= 0 && value < 10 {
-            bytes.append(UInt8(48 + value))
+            start.initialize(to: UInt8(48 + value))
+            bytes.count += 1
             return
         }
-        var v = Int64(value)
-        if v < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            v = -v
+        if value < 0 {
+            start.initialize(to: UInt8(ascii: "-"))
+            start += 1
         }
-        var digits = 0
-        var rest = v
-        repeat {
-            digits += 1
-            rest /= 10
-        } while rest > 0
-        let end = bytes.base + bytes.count + digits
+        // The magnitude; `Int32.min` has none in Int32, but has one in UInt32.
+        var v = value < 0 ? UInt32(bitPattern: 0 &- value) : UInt32(value)
+        let digits = v < 100 ? (v < 10 ? 1 : 2)
+            : v < 10_000 ? (v < 1000 ? 3 : 4)
+            : v < 1_000_000 ? (v < 100_000 ? 5 : 6)
+            : v < 100_000_000 ? (v < 10_000_000 ? 7 : 8)
+            : v < 1_000_000_000 ? 9 : 10
+        let end = start + digits
         var p = end
-        repeat {
-            p -= 1
-            p.initialize(to: UInt8(48 + v % 10))
-            v /= 10
-        } while v > 0
-        bytes.count += digits
+        JSONBuffer.digitPairs.withUTF8Buffer { pairs in
+            let table = pairs.baseAddress!
+            while v >= 100 {
+                let pair = Int(v % 100) &* 2
+                v /= 100
+                p -= 2
+                p[0] = table[pair]
+                p[1] = table[pair + 1]
+            }
+            if v >= 10 {
+                let pair = Int(v) &* 2
+                p -= 2
+                p[0] = table[pair]
+                p[1] = table[pair + 1]
+            } else {
+                p -= 1
+                p[0] = UInt8(48 + v)
+            }
+        }
+        bytes.count = bytes.base.distance(to: end)
     }
 
     mutating func optionalString(_ s: String?) {
@@ -82,67 +105,118 @@ struct JSONBuffer {
     }
 
     mutating func string(_ s: String) {
+        // A native string's bytes are read where they are, without making
+        // the string mutable (a copy and a check) as `withUTF8` does.
+        if s.utf8.withContiguousStorageIfAvailable({ string(bytes: $0) }) != nil { return }
         var s = s
         s.withUTF8 { string(bytes: $0) }
     }
 
-    private static let hex: StaticString = "0123456789abcdef"
+    private static var hex: StaticString { "0123456789abcdef" }
 
     /// A JSON string literal for valid UTF-8 `p`: quotes, backslashes and
     /// control characters escaped, other bytes copied.
+    ///
+    /// Most strings need no escape at all, so the bytes are moved eight at a
+    /// time: each word is checked (`JSONParser.plainRunEnds`) and stored as
+    /// loaded, without a copy call per run. The room reserved keeps eight
+    /// bytes beyond what is left to write, so a whole word may always be
+    /// stored; a word with a byte to escape is stored too and only its plain
+    /// bytes are kept. `stringBytewise` is the byte-by-byte reference.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
-        bytes.reserve(p.count + 2)
-        bytes.append(UInt8(ascii: "\""))
-        guard let base = p.baseAddress else {
-            bytes.append(UInt8(ascii: "\""))
+        let n = p.count
+        // Left to write, plus the closing quote, plus a word of slack.
+        bytes.reserve(n + 10)
+        var out = bytes.base + bytes.count
+        out.initialize(to: UInt8(ascii: "\""))
+        out += 1
+        guard let src = p.baseAddress else {
+            out.initialize(to: UInt8(ascii: "\""))
+            bytes.count += 2
             return
         }
-        let n = p.count
-        var runStart = 0
         var i = 0
-        while i < n {
-            // Eight bytes at a time while none is a control character, '"' or '\\'
-            // (a byte below 0x20, or equal to 0x22 or 0x5C, sets its high bit in `flagged`).
-            if i + 8 <= n {
-                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                let quote = w ^ 0x2222_2222_2222_2222
-                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let flagged = ((w &- 0x2020_2020_2020_2020) & ~w)
-                    | ((quote &- 0x0101_0101_0101_0101) & ~quote)
-                    | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
-                if flagged & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
+        while true {
+            while i &+ 8 <= n {
+                let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+                let marks = JSONParser.plainRunEnds(w)
+                if marks == 0 {
+                    i &+= 8
+                    out += 8
                     continue
                 }
+                // The lowest mark is exact: the bytes before it are plain.
+                let plain = marks.trailingZeroBitCount &>> 3
+                i &+= plain
+                out += plain
+                break
             }
-            let b = base[i]
+            if i &+ 8 > n {
+                // Fewer than eight bytes left (or one to escape among them).
+                while i < n {
+                    let b = src[i]
+                    if b >= 0x20 && b != 0x22 && b != 0x5C {
+                        out.initialize(to: b)
+                        out += 1
+                        i &+= 1
+                        continue
+                    }
+                    break
+                }
+                if i == n { break }
+            }
+            // src[i] needs an escape, up to six bytes for one: make room.
+            bytes.count = bytes.base.distance(to: out)
+            bytes.reserve(n &- i &+ 16)
+            out = bytes.base + bytes.count
+            out += JSONBuffer.writeEscape(src[i], to: out)
+            i &+= 1
+        }
+        out.initialize(to: UInt8(ascii: "\""))
+        bytes.count = bytes.base.distance(to: out) + 1
+    }
+
+    /// Writes the escape of a byte that needs one (a control character, '"'
+    /// or '\\') and returns its length.
+    @inline(__always)
+    private static func writeEscape(_ b: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\\")
+        switch b {
+        case 0x22: out[1] = 0x22
+        case 0x5C: out[1] = 0x5C
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        case 0x09: out[1] = UInt8(ascii: "t")
+        case 0x08: out[1] = UInt8(ascii: "b")
+        case 0x0C: out[1] = UInt8(ascii: "f")
+        default:
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "0")
+            out[3] = UInt8(ascii: "0")
+            JSONBuffer.hex.withUTF8Buffer { hex in
+                out[4] = hex[Int(b >> 4)]
+                out[5] = hex[Int(b & 0xF)]
+            }
+            return 6
+        }
+        return 2
+    }
+
+    /// The same literal as `string(bytes:)`, written a byte at a time: the
+    /// reference the tests compare the word-at-a-time loop with.
+    mutating func stringBytewise(bytes p: UnsafeBufferPointer<UInt8>) {
+        byte(UInt8(ascii: "\""))
+        for b in p {
             if b >= 0x20 && b != 0x22 && b != 0x5C {
-                i += 1
+                byte(b)
                 continue
             }
-            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
             bytes.reserve(6)
-            bytes.append(UInt8(ascii: "\\"))
-            switch b {
-            case 0x22: bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C)
-            case 0x0A: bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "f"))
-            default:
-                literal("u00")
-                JSONBuffer.hex.withUTF8Buffer { hex in
-                    bytes.append(hex[Int(b >> 4)])
-                    bytes.append(hex[Int(b & 0xF)])
-                }
-            }
-            i += 1
-            runStart = i
+            let written = JSONBuffer.writeEscape(b, to: bytes.base + bytes.count)
+            bytes.count += written
         }
-        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// Any JSON value.

@@ -61,6 +61,25 @@ struct OffsetCursor {
         b & 0xC0 == 0x80 ? 0 : (utf16 && b >= 0xF0) ? 2 : 1
     }
 
+    /// The units the eight bytes of `w` add, the sum of their `weight`s:
+    /// one per byte that is not a continuation byte (10xxxxxx), plus one per
+    /// lead byte of a 4-byte sequence (11110xxx) in UTF-16. Each test moves
+    /// the bit it needs to the top bit of its own byte, so no byte's bits
+    /// reach another's mark; each byte's weight (0, 1 or 2) is then formed
+    /// in its own byte and the eight are summed by one multiplication (the
+    /// sum, at most 16, fits in the top byte).
+    @inline(__always)
+    private func wordUnits(_ w: UInt64) -> Int32 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var weights = ones &- ((w & ~(w << 1) & high) >> 7)
+        if utf16 {
+            // Never a continuation byte, so never a byte whose weight is 0.
+            weights &+= (w & (w << 1) & (w << 2) & (w << 3) & high) >> 7
+        }
+        return Int32(truncatingIfNeeded: (weights &* ones) >> 56)
+    }
+
     private mutating func advance(to target: Int) -> Int32 {
         guard let base = text.baseAddress else { return units }
         var i = byte
@@ -70,26 +89,23 @@ struct OffsetCursor {
             i = 0
             u = 0
         }
-        // Eight ASCII bytes at a time where there are, in either direction.
+        // Eight bytes at a time in either direction, counted in one word
+        // (`wordUnits`), then byte by byte up to the target.
+        while i &+ 8 <= target {
+            u &+= wordUnits(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            i &+= 8
+        }
         while i < target {
-            if i + 8 <= target,
-               UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                i += 8
-                u += 8
-                continue
-            }
-            u += weight(base[i])
-            i += 1
+            u &+= weight(base[i])
+            i &+= 1
+        }
+        while i &- 8 >= target {
+            i &-= 8
+            u &-= wordUnits(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
         }
         while i > target {
-            if i - 8 >= target,
-               UnsafeRawPointer(base + i - 8).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                i -= 8
-                u -= 8
-                continue
-            }
-            i -= 1
-            u -= weight(base[i])
+            i &-= 1
+            u &-= weight(base[i])
         }
         byte = i
         units = u

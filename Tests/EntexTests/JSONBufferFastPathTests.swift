@@ -1,0 +1,103 @@
+@testable import Entex
+import Foundation
+import XCTest
+
+/// The JSON writer's primitives against plain references: string literals
+/// escaped a word at a time against `stringBytewise`, integers written from
+/// digit pairs against `String(_:)`.
+final class JSONBufferFastPathTests: XCTestCase {
+    /// Bytes that need an escape, bytes that do not, and every UTF-8 length.
+    private static let pieces: [[UInt8]] = {
+        var pieces: [[UInt8]] = ["a", "Z", " ", "é", "中", "😀", "/", "'", "\u{7F}", "\u{2028}"].map { Array($0.utf8) }
+        pieces += [[0x22], [0x5C], [0x0A], [0x0D], [0x09], [0x08], [0x0C], [0x00], [0x01], [0x1F], [0x1B]]
+        pieces.append(Array("plain ASCII run".utf8))
+        return pieces
+    }()
+
+    private func randomBytes(_ g: inout SeededGenerator) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let count = Int.random(in: 0...40, using: &g)
+        // Mostly plain bytes now and then, so that both whole words and escapes occur.
+        let escapes = Int.random(in: 0..<3, using: &g)
+        for _ in 0..<count {
+            if escapes == 0 || Int.random(in: 0..<4, using: &g) > 0 {
+                bytes += JSONBufferFastPathTests.pieces[Int.random(in: 0..<10, using: &g)]
+            } else {
+                bytes += JSONBufferFastPathTests.pieces.randomElement(using: &g)!
+            }
+        }
+        return bytes
+    }
+
+    private func written(_ body: (inout JSONBuffer) -> Void, capacity: Int) -> [UInt8] {
+        var json = JSONBuffer(capacity: capacity)
+        defer { json.deallocate() }
+        body(&json)
+        return json.withBytes { Array($0) }
+    }
+
+    func testStringLiteralsAreTheBytewiseEscapesForGeneratedStrings() {
+        var g = SeededGenerator(seed: 0x5EED_0001)
+        for round in 0..<20_000 {
+            let bytes = randomBytes(&g)
+            // Something already written before, and buffers that must grow mid-string.
+            let prefix = Array(repeating: UInt8(ascii: "x"), count: round % 13)
+            let capacity = [1, 16, 24, 1 << 12][round % 4]
+            let fast = bytes.withUnsafeBufferPointer { p in
+                written({ json in
+                    json.raw(prefix)
+                    json.string(bytes: p)
+                    json.byte(UInt8(ascii: ","))
+                }, capacity: capacity)
+            }
+            let slow = bytes.withUnsafeBufferPointer { p in
+                written({ json in
+                    json.raw(prefix)
+                    json.stringBytewise(bytes: p)
+                    json.byte(UInt8(ascii: ","))
+                }, capacity: 1 << 12)
+            }
+            XCTAssertEqual(fast, slow, "\(bytes)")
+        }
+    }
+
+    func testStringLiteralsEscapeEveryControlCharacterQuoteAndBackslash() throws {
+        for b in UInt8(0)...UInt8(0x7F) {
+            // The byte alone, after seven plain bytes (the end of a word), and inside a long run.
+            for bytes in [[b], Array(repeating: UInt8(ascii: "a"), count: 7) + [b], Array(repeating: UInt8(ascii: "a"), count: 20) + [b, b] + Array("tail".utf8)] {
+                let fast = bytes.withUnsafeBufferPointer { p in written({ $0.string(bytes: p) }, capacity: 1) }
+                let slow = bytes.withUnsafeBufferPointer { p in written({ $0.stringBytewise(bytes: p) }, capacity: 1) }
+                XCTAssertEqual(fast, slow, "byte \(b)")
+                let decoded = try JSONSerialization.jsonObject(with: Data(fast), options: .fragmentsAllowed) as? String
+                XCTAssertEqual(decoded.map { Array($0.utf8) }, bytes, "byte \(b)")
+            }
+        }
+    }
+
+    func testStringsOfEveryKindAreWrittenAsTheirBytes() {
+        let native = String(repeating: "native é \" ", count: 4)
+        let strings = ["", "short", "small é\"", native, String(native.dropFirst(3)), "\u{0}\u{1F}"]
+        for s in strings {
+            let fast = written({ $0.string(s) }, capacity: 1)
+            let slow = Array(s.utf8).withUnsafeBufferPointer { p in written({ $0.stringBytewise(bytes: p) }, capacity: 1) }
+            XCTAssertEqual(fast, slow, s.debugDescription)
+        }
+    }
+
+    func testIntegersAreTheirDecimalDigits() {
+        var values: [Int32] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, Int32.max, Int32.min, Int32.min + 1, -1, -9, -10, -100]
+        var power: Int32 = 1
+        for _ in 0..<9 {
+            power *= 10
+            values += [power - 1, power, power + 1, -(power - 1), -power]
+        }
+        var g = SeededGenerator(seed: 42)
+        for _ in 0..<20_000 {
+            let magnitude = Int32.random(in: 0...9, using: &g)
+            values.append(Int32.random(in: Int32.min...Int32.max, using: &g) >> (magnitude * 3))
+        }
+        for value in values {
+            XCTAssertEqual(String(decoding: written({ $0.int(value) }, capacity: 1), as: UTF8.self), String(value))
+        }
+    }
+}
