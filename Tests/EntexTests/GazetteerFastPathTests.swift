@@ -29,7 +29,7 @@ final class GazetteerFastPathTests: XCTestCase {
             }
             keyCount += keys.count
             for key in keys {
-                let tag = key.withUnsafeBufferPointer { Gazetteer.longKeyTag($0.baseAddress!, $0.count) }
+                let tag = Gazetteer.longKeyTag(KeyHash.hash(key))
                 XCTAssertEqual(tag >> 63, 1, "a long key's tag has its top bit set")
                 XCTAssertEqual(tag & 1, 0, "no long key's tag is the empty tag")
                 if let other = tags[tag], other != key {
@@ -93,5 +93,51 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(total, 20, "the texts should give candidates")
+    }
+
+    /// The vocabulary filter and the long keys' memo tags use the hashes the tokenizer
+    /// stored (`Document.keyHashes`): each is the `KeyHash` of its token's key, the filter
+    /// passes every vocabulary key, and a document without stored hashes (the gazetteer
+    /// hashes its keys itself) gets the same candidates, from a tagger of its own and
+    /// from one whose memo is shared with documents that had them.
+    func testStoredKeyHashesAndDocumentsWithoutThemGiveTheSameCandidates() throws {
+        let g = try TestSupport.resources.gazetteer()
+        var rejected = 0
+        g.vocabulary.pool.withUnsafeBufferPointer { pool in
+            var start = 0
+            for end in g.vocabulary.ends {
+                let key = UnsafeBufferPointer(rebasing: pool[start..<Int(end)])
+                if !g.termFilter.mayContain(ByteStringTable.hash(key)) { rejected += 1 }
+                start = Int(end)
+            }
+        }
+        XCTAssertEqual(rejected, 0, "the filter turns away no vocabulary key")
+        XCTAssertGreaterThan(g.vocabulary.count, 1000)
+        let functionWords = TestSupport.resources.text.functionWords
+        let stored = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        let own = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0, wrongHashes = 0, tokens = 0
+        for doc in try GazetteerReferenceTests.documents() {
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            for (i, token) in doc.tokens.enumerated() where i < doc.keyHashes.count {
+                if doc.keyHashes[i] != KeyHash.hash(doc.tokenKeys[Int(token.keyStart)..<Int(token.keyEnd)]) { wrongHashes += 1 }
+                tokens += 1
+            }
+            var a = doc
+            stored.process(&a)
+            var b = doc
+            b.keyHashes = []
+            own.process(&b)
+            var c = doc
+            c.keyHashes = []
+            stored.process(&c)
+            let expected = a.candidates.map(Self.describe)
+            XCTAssertEqual(b.candidates.map(Self.describe), expected, doc.string)
+            XCTAssertEqual(c.candidates.map(Self.describe), expected, doc.string)
+            total += expected.count
+        }
+        XCTAssertEqual(wrongHashes, 0, "every stored hash is its key's KeyHash")
+        XCTAssertGreaterThan(tokens, 10_000)
+        XCTAssertGreaterThan(total, 100, "the corpus should give candidates")
     }
 }

@@ -99,11 +99,11 @@ public final class Gazetteer: Sendable {
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
     let termFollows: [UInt64]
-    /// A Bloom filter of the vocabulary's key hashes, one 64-bit word per key
-    /// and three bits in it, 8 to 16 bits per key: a key seen for the first
-    /// time that is in no name (most are) is turned away here, within cache,
-    /// rather than by a probe of the much larger `TermTable`.
-    let termFilter: [UInt64]
+    /// A Bloom filter of the vocabulary's folded key hashes (`ByteStringTable.hash`),
+    /// probed with the hash the tokenizer stored (`Document.keyHashes`): a key seen
+    /// for the first time that is in no name (most are) is turned away here, without
+    /// hashing its bytes and without a probe of the much larger `TermTable`.
+    let termFilter: KeyHashFilter
     /// The length in bytes of the vocabulary's longest key: a longer token (a URL, most
     /// handles) is in no name, known without hashing it.
     let longestTerm: Int
@@ -151,13 +151,8 @@ public final class Gazetteer: Sendable {
         }
         stateHasChildren = hasChildren
         termFollows = follows
-        var words = 1
-        while words * 8 < terms { words <<= 1 }
-        var filter = [UInt64](repeating: 0, count: words)
-        for slot in vocabulary.slots where slot != 0 {
-            let (w, bits) = Gazetteer.filterBits(UInt32(truncatingIfNeeded: slot >> 32), words: words)
-            filter[w] |= bits
-        }
+        var filter = KeyHashFilter(capacity: terms)
+        for slot in vocabulary.slots where slot != 0 { filter.insert(UInt32(truncatingIfNeeded: slot >> 32)) }
         termFilter = filter
         var longest = 0, previousEnd: UInt32 = 0
         for end in vocabulary.ends {
@@ -194,14 +189,6 @@ public final class Gazetteer: Sendable {
         var flags: Flags { Flags(rawValue: bits & 7) }
         var language: UInt8 { (bits >> 3) & 3 }
         var isUser: Bool { bits & 1 << 5 != 0 }
-    }
-
-    /// The word and the three bits of `termFilter` for a key whose folded hash is `h`.
-    @inline(__always)
-    static func filterBits(_ h: UInt32, words: Int) -> (Int, UInt64) {
-        let x = UInt64(h) &* 0x9E37_79B9_7F4A_7C15
-        let bits = (1 as UInt64) << (x >> 58) | (1 as UInt64) << ((x >> 52) & 63) | (1 as UInt64) << ((x >> 46) & 63)
-        return (Int(truncatingIfNeeded: x) & (words &- 1), bits)
     }
 
     /// Whether bit `i` of `bits` is set (false beyond the end).
@@ -292,7 +279,7 @@ struct GazetteerScratch {
     /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
     /// a `UInt64`, its length in the top byte), so the common case needs
     /// neither a hash nor a byte comparison; a longer key is tagged by its
-    /// 64-bit FNV hash mixed with its length, with the top bit set (so no
+    /// `KeyHash` (which the tokenizer stored), with the top bit set (so no
     /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
     /// A remembered miss is trusted on an equal tag; a remembered hit of a
     /// long key is checked against the key bytes.
@@ -411,6 +398,10 @@ extension Gazetteer {
         }
         var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
+        // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
+        // document built without it).
+        let keyHashes = doc.keyHashes.count == n ? doc.keyHashes : Gazetteer.keyHashes(doc)
+        keyHashes.withUnsafeBufferPointer { hashes in
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
             memo.withUnsafeMutableBufferPointer { memo in
@@ -422,10 +413,13 @@ extension Gazetteer {
                     // the loads do not depend on one another, so the processor has
                     // many cache misses in flight at once instead of one per token
                     // (a document's entries have often left the cache while the other
-                    // stages ran).
+                    // stages ran). (Probing the vocabulary's filter first instead, for every
+                    // token, was no faster with the bundled lexicons and 10 % slower with a
+                    // million entries, whose filter is far out of cache: the filter is
+                    // probed on a memo miss only.)
                     var touched: UInt64 = 0
                     for t in 0..<n {
-                        let tag = Gazetteer.memoTag(keys, tokens[t])
+                        let tag = Gazetteer.memoTag(keys, tokens[t], keyHash: hashes[t])
                         tags[t] = tag
                         touched |= memo[2 &* Gazetteer.memoIndex(tag)]
                     }
@@ -441,7 +435,7 @@ extension Gazetteer {
                         let slot = memo.baseAddress! + 2 &* Gazetteer.memoIndex(tag)
                         // A short tag is its key; a long one is trusted when it remembers a miss.
                         let value = slot[0] == tag && (tag >> 63 == 0 || slot[1] >> 63 != 0)
-                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, slot, table)
+                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, keyHash: hashes[t], slot, table)
                         tags[t] = value
                         let root = UInt32(truncatingIfNeeded: value)
                         if root & Gazetteer.stateMask != 0 && Gazetteer.canEdge(tokens[t].kind) {
@@ -517,6 +511,16 @@ extension Gazetteer {
             }
           }
         }
+        }
+    }
+
+    /// `KeyHash` of every token's key, for a document whose tokenizer did not store them.
+    static func keyHashes(_ doc: Document) -> [UInt64] {
+        doc.tokenKeys.withUnsafeBufferPointer { keys in
+            doc.tokens.map { token in
+                KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)]))
+            }
+        }
     }
 
     /// Calls `body` with this gazetteer's matching arrays borrowed.
@@ -531,12 +535,10 @@ extension Gazetteer {
                     rootTargets.withUnsafeBufferPointer { roots in
                       stateHasChildren.withUnsafeBufferPointer { hasChildren in
                         termFollows.withUnsafeBufferPointer { follows in
-                          termFilter.withUnsafeBufferPointer { filter in
-                            outputRecords.withUnsafeBufferPointer { records in
-                              body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                              hasChildren: hasChildren, follows: follows, filter: filter,
-                                              longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
-                            }
+                          outputRecords.withUnsafeBufferPointer { records in
+                            body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
+                                            hasChildren: hasChildren, follows: follows, filter: termFilter,
+                                            longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
                           }
                         }
                       }
@@ -635,27 +637,21 @@ extension Gazetteer {
         let starts: UnsafeBufferPointer<UInt32>
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
-        let filter: UnsafeBufferPointer<UInt64>
+        let filter: KeyHashFilter
         let longestTerm: Int
         let transitionKeys: UnsafeBufferPointer<UInt64>
         let transitionTargets: UnsafeBufferPointer<UInt32>
         let records: UnsafeBufferPointer<OutputRecord>
     }
 
-    /// The hash of a token key that the vocabulary is indexed by (`ByteStringTable.hash`,
-    /// the builder's table). The only place matching hashes key bytes for the vocabulary;
-    /// it runs on a memo miss only.
-    @inline(__always)
-    static func vocabularyHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        ByteStringTable.hash(key)
-    }
-
     /// The memo value of `token`'s key when its memo entry `slot` does not hold it
     /// (or holds a long key's hit, checked here byte for byte): the term id (-1 when
     /// the key is in no name) and the state the root reaches on it (see
-    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token)`.
+    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token, keyHash:)`
+    /// and `keyHash` the `KeyHash` of the token's key: the vocabulary is probed with it
+    /// folded, so a miss hashes no key bytes.
     @inline(never)
-    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64,
+    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
                          _ slot: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
@@ -666,9 +662,8 @@ extension Gazetteer {
         }
         var id: Int32 = -1
         if length <= table.longestTerm {
-            let h = vocabularyHash(key)
-            let (w, bits) = filterBits(h, words: table.filter.count)
-            if table.filter[w] & bits == bits {
+            let h = ByteStringTable.hash(folding: keyHash)
+            if table.filter.mayContain(h) {
                 id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
@@ -685,15 +680,14 @@ extension Gazetteer {
         return value
     }
 
-    /// The memo tag of `token`'s key (see `GazetteerScratch.memo`).
+    /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).
     @inline(__always)
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token) -> UInt64 {
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        let base = keys.baseAddress! + start
         if length <= 7 {
-            return packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
+            return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | UInt64(length) << 56
         }
-        return longKeyTag(base, length)
+        return longKeyTag(keyHash)
     }
 
     /// The memo entry of a tag.
@@ -702,25 +696,12 @@ extension Gazetteer {
         Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
     }
 
-    /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
+    /// The memo tag of a key of 8 bytes or more, from its `KeyHash` (see `GazetteerScratch.memo`):
+    /// the top bit set, so that no short key's tag equals it, and the low bit clear, so that
+    /// it is never `emptyTag`. The tokenizer has already hashed every key, so this costs two operations.
     @inline(__always)
-    ///
-    /// Eight bytes at a time (the last word overlaps the one before it), not the
-    /// byte-serial FNV of the vocabulary: the tag only has to tell keys apart.
-    static func longKeyTag(_ base: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
-        let raw = UnsafeRawPointer(base)
-        var h = UInt64(length) &* 0xC2B2_AE3D_27D4_EB4F
-        var offset = 0
-        while offset &+ 8 < length {
-            h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            offset &+= 8
-        }
-        h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))) &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 32
-        h = h &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 29
-        return (h | 1 << 63) & ~1
+    static func longKeyTag(_ keyHash: UInt64) -> UInt64 {
+        (keyHash | 1 << 63) & ~1
     }
 
     /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
