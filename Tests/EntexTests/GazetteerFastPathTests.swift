@@ -140,4 +140,43 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertGreaterThan(tokens, 10_000)
         XCTAssertGreaterThan(total, 100, "the corpus should give candidates")
     }
+
+    /// Candidates are copies of per-entry templates kept in a direct-mapped table of
+    /// `GazetteerScratch.entryCandidatesSize` slots: entries whose ids share a slot, met
+    /// in turn, each get their own names, kb id, type and file (against the plain matcher).
+    func testEntriesSharingACandidateSlotKeepTheirOwnFields() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-slots-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let size = GazetteerScratch.entryCandidatesSize
+        let types = ["ORG", "PERSON", "GPE", "PRODUCT"]
+        let rows = (0..<(size + 8)).map { k in
+            "Name\(k) Word\tORG\tlocal:\(k)\t*\tAlias\(k)|Canon\(k % 7)\t-".replacingOccurrences(of: "ORG", with: types[k % 4])
+        }
+        let user = dir.appendingPathComponent("slots.tsv")
+        try (rows.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
+        let other = dir.appendingPathComponent("other.tsv")
+        try "Name3 Word\tLOC\tlocal:x\t*\t-\t-\n".write(to: other, atomically: true, encoding: .utf8)
+        let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true),
+                                              GazetteerSource(path: other.path, isUser: false)],
+                                             text: TestSupport.resources.text)
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0
+        for k in [0, 1, 2, 3, 5, 7] {
+            let texts = ["Name\(k) Word met Name\(k + size) Word and Alias\(k) then Alias\(k + size).",
+                         "Name\(k + size) Word, Name\(k) Word, Canon\(k % 7) and Name3 Word."]
+            for text in texts {
+                var doc = Document(id: "s\(k)", text: text)
+                base.process(&doc)
+                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+                var d = doc
+                tagger.process(&d)
+                XCTAssertEqual(d.candidates.map(Self.describe), reference, text)
+                total += reference.count
+            }
+        }
+        XCTAssertGreaterThan(total, 40)
+    }
 }

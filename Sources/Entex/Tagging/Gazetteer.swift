@@ -239,6 +239,15 @@ public final class Gazetteer: Sendable {
         String(decoding: string(Int(entryCanonical[entry])), as: UTF8.self)
     }
 
+    /// The candidate `match` proposes for `entry`, with an empty span.
+    func candidate(_ entry: Int) -> Entity {
+        let user = fileIsUser[Int(entryFiles[entry])]
+        return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: entryTypes[entry]) ?? .org,
+                      source: user ? .user : .gazetteer, canonical: canonical(entry), kb: kb(entry),
+                      priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
+                      rule: files[Int(entryFiles[entry])])
+    }
+
     /// The kb id of an entry, if it has one.
     func kb(_ entry: Int) -> String? {
         let id = entryKB[entry]
@@ -304,24 +313,27 @@ struct GazetteerScratch {
     var walks: [UInt32] = []
     /// Where the loads that warm the memo go, so that they are not optimized away.
     var touched: UInt64 = 0
-    /// Canonical names and kb ids of recently emitted entries, direct-mapped by entry
-    /// (`entry + 1` in `key`, 0 = empty): a name is decoded once, not at every match.
-    var entryStrings: [(key: UInt32, canonical: String, kb: String?)] = []
-    static let entryStringsSize = 1 << 12
+    /// The candidates of recently emitted entries, direct-mapped by entry (`entry + 1`
+    /// in `key`, 0 = empty), with an empty span: an entry's names are decoded and its
+    /// `Entity` is built once, and each match appends a copy of it with its span set
+    /// (building an `Entity` at every match also moved it into the array and destroyed
+    /// the temporary).
+    var entryCandidates: [(key: UInt32, entity: Entity)] = []
+    static let entryCandidatesSize = 1 << 12
 
-    /// The canonical name and kb id of `entry` of `gazetteer` (the memo's owner).
+    /// The index in `entryCandidates` of `entry` of `gazetteer` (the memo's owner), filled if need be.
     @inline(__always)
-    mutating func strings(of entry: Int, in gazetteer: Gazetteer) -> (canonical: String, kb: String?) {
-        if entryStrings.isEmpty {
-            entryStrings = Array(repeating: (0, "", nil), count: GazetteerScratch.entryStringsSize)
+    mutating func candidateIndex(of entry: Int, in gazetteer: Gazetteer) -> Int {
+        if entryCandidates.isEmpty {
+            entryCandidates = Array(repeating: (0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
+                                    count: GazetteerScratch.entryCandidatesSize)
         }
-        let m = entry & (GazetteerScratch.entryStringsSize - 1)
-        if entryStrings[m].key == UInt32(truncatingIfNeeded: entry &+ 1) {
-            return (entryStrings[m].canonical, entryStrings[m].kb)
+        let m = entry & (GazetteerScratch.entryCandidatesSize - 1)
+        let key = UInt32(truncatingIfNeeded: entry &+ 1)
+        if entryCandidates[m].key != key {
+            entryCandidates[m] = (key, gazetteer.candidate(entry))
         }
-        let made = (canonical: gazetteer.canonical(entry), kb: gazetteer.kb(entry))
-        entryStrings[m] = (UInt32(truncatingIfNeeded: entry &+ 1), made.canonical, made.kb)
-        return made
+        return m
     }
     /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
     /// (about 30 000 in 4.7 MB of English) fit. That is all of this machine's L2, so
@@ -377,7 +389,7 @@ extension Gazetteer {
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memo = GazetteerScratch.emptyMemo()
             scratch.steps = GazetteerScratch.emptySteps()
-            scratch.entryStrings = []
+            scratch.entryCandidates = []
             scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
@@ -782,14 +794,9 @@ extension Gazetteer {
                 scratch.emitted[scratch.emittedCount] = (type, canonical, kbID)
             }
             scratch.emittedCount &+= 1
-            let file = Int(record.file)
-            let strings = scratch.strings(of: Int(record.entry), in: self)
-            candidates.append(Entity(
-                span: span, type: EntityType(rawValue: type) ?? .org,
-                source: user ? .user : .gazetteer,
-                canonical: strings.canonical, kb: strings.kb,
-                priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                rule: files[file]))
+            let m = scratch.candidateIndex(of: Int(record.entry), in: self)
+            candidates.append(scratch.entryCandidates[m].entity)
+            candidates[candidates.count &- 1].span = span
         }
         return scratch.emittedCount > 0
     }
