@@ -179,4 +179,22 @@ final class GazetteerFastPathTests: XCTestCase {
         }
         XCTAssertGreaterThan(total, 40)
     }
+
+    /// `termSeconds` (the first step of a walk is tried only on a second word) holds
+    /// exactly the terms that label a transition from a state one word from the root.
+    func testSecondWordBitsAreTheTermsThatFollowAFirstWord() throws {
+        let g = try TestSupport.resources.gazetteer()
+        let firstStates = Set(g.rootTargets.filter { $0 != 0 })
+        var expected = Set<Int>()
+        for key in g.transitionKeys where key != Gazetteer.emptySlot && firstStates.contains(UInt32(key >> 32)) {
+            expected.insert(Int(key & 0xFFFF_FFFF))
+        }
+        var actual = Set<Int>()
+        g.termSeconds.withUnsafeBufferPointer { seconds in
+            for t in 0..<g.vocabularySize where Gazetteer.bit(seconds, t) { actual.insert(t) }
+        }
+        XCTAssertEqual(actual, expected)
+        XCTAssertGreaterThan(expected.count, 100)
+        XCTAssertLessThan(expected.count, g.vocabularySize)
+    }
 }

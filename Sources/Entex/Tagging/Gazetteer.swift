@@ -99,6 +99,11 @@ public final class Gazetteer: Sendable {
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
     let termFollows: [UInt64]
+    /// Bit `t` set when term `t` is the second word of some name: the first step of
+    /// a walk, from the state its first token reaches, is tried only on such a term.
+    /// Most later words of names never come second ("Foundation", "Council"), so a
+    /// pair such as "the Foundation" costs no step memo or transition-table probe.
+    let termSeconds: [UInt64]
     /// A Bloom filter of the vocabulary's folded key hashes (`ByteStringTable.hash`),
     /// probed with the hash the tokenizer stored (`Document.keyHashes`): a key seen
     /// for the first time that is in no name (most are) is turned away here, without
@@ -144,13 +149,23 @@ public final class Gazetteer: Sendable {
         let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
         var hasChildren = [UInt64](repeating: 0, count: (states + 63) / 64)
         var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        var seconds = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        // The states one word from the root.
+        var firstStates = [UInt64](repeating: 0, count: (states + 63) / 64)
+        for target in rootTargets where target != 0 && Int(target) < states {
+            firstStates[Int(target) >> 6] |= 1 << UInt64(target & 63)
+        }
         for key in transitionKeys where key != Gazetteer.emptySlot {
             let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
             if state < states { hasChildren[state >> 6] |= 1 << UInt64(state & 63) }
             if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
+            if term < terms, state < states, firstStates[state >> 6] & (1 << UInt64(state & 63)) != 0 {
+                seconds[term >> 6] |= 1 << UInt64(term & 63)
+            }
         }
         stateHasChildren = hasChildren
         termFollows = follows
+        termSeconds = seconds
         var filter = KeyHashFilter(capacity: terms)
         for slot in vocabulary.slots where slot != 0 { filter.insert(UInt32(truncatingIfNeeded: slot >> 32)) }
         termFilter = filter
@@ -454,7 +469,8 @@ extension Gazetteer {
                             walks[walkCount] = UInt32(truncatingIfNeeded: t)
                             walkCount &+= 1
                         }
-                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0 && root & Gazetteer.followsBit != 0 {
+                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0
+                            && value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit {
                             let key = UInt64(UInt32(truncatingIfNeeded: previous) & Gazetteer.stateMask) << 32
                                 | (value >> 32) & Gazetteer.termMask
                             let stepSlot = steps[2 &* Gazetteer.stepIndex(key)]
@@ -487,6 +503,8 @@ extension Gazetteer {
                         while more && j < n {
                             let next = tags[j]
                             if next >> 63 != 0 || UInt32(truncatingIfNeeded: next) & Gazetteer.followsBit == 0 { break }
+                            // The first step leaves a state one word from the root: only a second word can follow.
+                            if j == i &+ 1 && next & Gazetteer.secondBit == 0 { break }
                             let stepped = Gazetteer.step(table, state, UInt32(truncatingIfNeeded: (next >> 32) & Gazetteer.termMask),
                                                          memo: steps)
                             let target = UInt32(truncatingIfNeeded: stepped)
@@ -547,11 +565,13 @@ extension Gazetteer {
                     rootTargets.withUnsafeBufferPointer { roots in
                       stateHasChildren.withUnsafeBufferPointer { hasChildren in
                         termFollows.withUnsafeBufferPointer { follows in
+                         termSeconds.withUnsafeBufferPointer { seconds in
                           outputRecords.withUnsafeBufferPointer { records in
                             body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                            hasChildren: hasChildren, follows: follows, filter: termFilter,
+                                            hasChildren: hasChildren, follows: follows, seconds: seconds, filter: termFilter,
                                             longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
                           }
+                         }
                         }
                       }
                     }
@@ -587,6 +607,9 @@ extension Gazetteer {
     /// Bit 61 of a memo value (with a term): every output of the root state is a bundled
     /// entry that needs a capitalized token (neither `lc` nor from a user lexicon).
     static let rootCapitalOnlyBit: UInt64 = 1 << 61
+    /// Bit 62 of a memo value (with a term; a value without one has every high bit set):
+    /// the term is the second word of some name (`Gazetteer.termSeconds`).
+    static let secondBit: UInt64 = 1 << 62
     /// Bits 32–34 of a step memo value: names end at the state reached, it has
     /// transitions, and every output of it needs a capitalized token (as `rootCapitalOnlyBit`).
     static let stepAcceptsBit: UInt64 = 1 << 32
@@ -649,6 +672,7 @@ extension Gazetteer {
         let starts: UnsafeBufferPointer<UInt32>
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
+        let seconds: UnsafeBufferPointer<UInt64>
         let filter: KeyHashFilter
         let longestTerm: Int
         let transitionKeys: UnsafeBufferPointer<UInt64>
@@ -686,6 +710,7 @@ extension Gazetteer {
         if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
         if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
         if state != 0 && capitalOnly(Int(state), table) { high |= rootCapitalOnlyBit >> 32 }
+        if id >= 0 && bit(table.seconds, Int(id)) { high |= secondBit >> 32 }
         let value = high << 32 | UInt64(root)
         slot[0] = tag
         slot[1] = value
