@@ -29,7 +29,7 @@ final class GazetteerFastPathTests: XCTestCase {
             }
             keyCount += keys.count
             for key in keys {
-                let tag = key.withUnsafeBufferPointer { Gazetteer.longKeyTag($0.baseAddress!, $0.count) }
+                let tag = Gazetteer.longKeyTag(KeyHash.hash(key))
                 XCTAssertEqual(tag >> 63, 1, "a long key's tag has its top bit set")
                 XCTAssertEqual(tag & 1, 0, "no long key's tag is the empty tag")
                 if let other = tags[tag], other != key {
@@ -93,5 +93,108 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(total, 20, "the texts should give candidates")
+    }
+
+    /// The vocabulary filter and the long keys' memo tags use the hashes the tokenizer
+    /// stored (`Document.keyHashes`): each is the `KeyHash` of its token's key, the filter
+    /// passes every vocabulary key, and a document without stored hashes (the gazetteer
+    /// hashes its keys itself) gets the same candidates, from a tagger of its own and
+    /// from one whose memo is shared with documents that had them.
+    func testStoredKeyHashesAndDocumentsWithoutThemGiveTheSameCandidates() throws {
+        let g = try TestSupport.resources.gazetteer()
+        var rejected = 0
+        g.vocabulary.pool.withUnsafeBufferPointer { pool in
+            var start = 0
+            for end in g.vocabulary.ends {
+                let key = UnsafeBufferPointer(rebasing: pool[start..<Int(end)])
+                if !g.termFilter.mayContain(ByteStringTable.hash(key)) { rejected += 1 }
+                start = Int(end)
+            }
+        }
+        XCTAssertEqual(rejected, 0, "the filter turns away no vocabulary key")
+        XCTAssertGreaterThan(g.vocabulary.count, 1000)
+        let functionWords = TestSupport.resources.text.functionWords
+        let stored = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        let own = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0, wrongHashes = 0, tokens = 0
+        for doc in try GazetteerReferenceTests.documents() {
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            for (i, token) in doc.tokens.enumerated() where i < doc.keyHashes.count {
+                if doc.keyHashes[i] != KeyHash.hash(doc.tokenKeys[Int(token.keyStart)..<Int(token.keyEnd)]) { wrongHashes += 1 }
+                tokens += 1
+            }
+            var a = doc
+            stored.process(&a)
+            var b = doc
+            b.keyHashes = []
+            own.process(&b)
+            var c = doc
+            c.keyHashes = []
+            stored.process(&c)
+            let expected = a.candidates.map(Self.describe)
+            XCTAssertEqual(b.candidates.map(Self.describe), expected, doc.string)
+            XCTAssertEqual(c.candidates.map(Self.describe), expected, doc.string)
+            total += expected.count
+        }
+        XCTAssertEqual(wrongHashes, 0, "every stored hash is its key's KeyHash")
+        XCTAssertGreaterThan(tokens, 10_000)
+        XCTAssertGreaterThan(total, 100, "the corpus should give candidates")
+    }
+
+    /// Candidates are copies of per-entry templates kept in a direct-mapped table of
+    /// `GazetteerScratch.entryCandidatesSize` slots: entries whose ids share a slot, met
+    /// in turn, each get their own names, kb id, type and file (against the plain matcher).
+    func testEntriesSharingACandidateSlotKeepTheirOwnFields() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-slots-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let size = GazetteerScratch.entryCandidatesSize
+        let types = ["ORG", "PERSON", "GPE", "PRODUCT"]
+        let rows = (0..<(size + 8)).map { k in
+            "Name\(k) Word\tORG\tlocal:\(k)\t*\tAlias\(k)|Canon\(k % 7)\t-".replacingOccurrences(of: "ORG", with: types[k % 4])
+        }
+        let user = dir.appendingPathComponent("slots.tsv")
+        try (rows.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
+        let other = dir.appendingPathComponent("other.tsv")
+        try "Name3 Word\tLOC\tlocal:x\t*\t-\t-\n".write(to: other, atomically: true, encoding: .utf8)
+        let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true),
+                                              GazetteerSource(path: other.path, isUser: false)],
+                                             text: TestSupport.resources.text)
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0
+        for k in [0, 1, 2, 3, 5, 7] {
+            let texts = ["Name\(k) Word met Name\(k + size) Word and Alias\(k) then Alias\(k + size).",
+                         "Name\(k + size) Word, Name\(k) Word, Canon\(k % 7) and Name3 Word."]
+            for text in texts {
+                var doc = Document(id: "s\(k)", text: text)
+                base.process(&doc)
+                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+                var d = doc
+                tagger.process(&d)
+                XCTAssertEqual(d.candidates.map(Self.describe), reference, text)
+                total += reference.count
+            }
+        }
+        XCTAssertGreaterThan(total, 40)
+    }
+
+    /// `termSeconds` (the first step of a walk is tried only on a second word) holds
+    /// exactly the terms that label a transition from a state one word from the root.
+    func testSecondWordBitsAreTheTermsThatFollowAFirstWord() throws {
+        let g = try TestSupport.resources.gazetteer()
+        let firstStates = Set(g.rootTargets.filter { $0 != 0 })
+        var expected = Set<Int>()
+        for key in g.transitionKeys where key != Gazetteer.emptySlot && firstStates.contains(UInt32(key >> 32)) {
+            expected.insert(Int(key & 0xFFFF_FFFF))
+        }
+        var actual = Set<Int>()
+        g.termSeconds.withUnsafeBufferPointer { seconds in
+            for t in 0..<g.vocabularySize where Gazetteer.bit(seconds, t) { actual.insert(t) }
+        }
+        XCTAssertEqual(actual, expected)
+        XCTAssertGreaterThan(expected.count, 100)
+        XCTAssertLessThan(expected.count, g.vocabularySize)
     }
 }

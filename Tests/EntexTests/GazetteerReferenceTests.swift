@@ -93,7 +93,7 @@ final class GazetteerReferenceTests: XCTestCase {
 
     /// Documents of every `Corpus/` JSONL file, plus variants that stress the rules:
     /// all lower case, all capitals, and words shuffled across sentence starts.
-    private static func documents() throws -> [Document] {
+    static func documents() throws -> [Document] {
         var texts: [String] = []
         for folder in ["news", "tweets"] {
             let dir = TestSupport.corpus.appendingPathComponent(folder)

@@ -99,11 +99,16 @@ public final class Gazetteer: Sendable {
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
     let termFollows: [UInt64]
-    /// A Bloom filter of the vocabulary's key hashes, one 64-bit word per key
-    /// and three bits in it, 8 to 16 bits per key: a key seen for the first
-    /// time that is in no name (most are) is turned away here, within cache,
-    /// rather than by a probe of the much larger `TermTable`.
-    let termFilter: [UInt64]
+    /// Bit `t` set when term `t` is the second word of some name: the first step of
+    /// a walk, from the state its first token reaches, is tried only on such a term.
+    /// Most later words of names never come second ("Foundation", "Council"), so a
+    /// pair such as "the Foundation" costs no step memo or transition-table probe.
+    let termSeconds: [UInt64]
+    /// A Bloom filter of the vocabulary's folded key hashes (`ByteStringTable.hash`),
+    /// probed with the hash the tokenizer stored (`Document.keyHashes`): a key seen
+    /// for the first time that is in no name (most are) is turned away here, without
+    /// hashing its bytes and without a probe of the much larger `TermTable`.
+    let termFilter: KeyHashFilter
     /// The length in bytes of the vocabulary's longest key: a longer token (a URL, most
     /// handles) is in no name, known without hashing it.
     let longestTerm: Int
@@ -144,20 +149,25 @@ public final class Gazetteer: Sendable {
         let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
         var hasChildren = [UInt64](repeating: 0, count: (states + 63) / 64)
         var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        var seconds = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        // The states one word from the root.
+        var firstStates = [UInt64](repeating: 0, count: (states + 63) / 64)
+        for target in rootTargets where target != 0 && Int(target) < states {
+            firstStates[Int(target) >> 6] |= 1 << UInt64(target & 63)
+        }
         for key in transitionKeys where key != Gazetteer.emptySlot {
             let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
             if state < states { hasChildren[state >> 6] |= 1 << UInt64(state & 63) }
             if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
+            if term < terms, state < states, firstStates[state >> 6] & (1 << UInt64(state & 63)) != 0 {
+                seconds[term >> 6] |= 1 << UInt64(term & 63)
+            }
         }
         stateHasChildren = hasChildren
         termFollows = follows
-        var words = 1
-        while words * 8 < terms { words <<= 1 }
-        var filter = [UInt64](repeating: 0, count: words)
-        for slot in vocabulary.slots where slot != 0 {
-            let (w, bits) = Gazetteer.filterBits(UInt32(truncatingIfNeeded: slot >> 32), words: words)
-            filter[w] |= bits
-        }
+        termSeconds = seconds
+        var filter = KeyHashFilter(capacity: terms)
+        for slot in vocabulary.slots where slot != 0 { filter.insert(UInt32(truncatingIfNeeded: slot >> 32)) }
         termFilter = filter
         var longest = 0, previousEnd: UInt32 = 0
         for end in vocabulary.ends {
@@ -194,14 +204,6 @@ public final class Gazetteer: Sendable {
         var flags: Flags { Flags(rawValue: bits & 7) }
         var language: UInt8 { (bits >> 3) & 3 }
         var isUser: Bool { bits & 1 << 5 != 0 }
-    }
-
-    /// The word and the three bits of `termFilter` for a key whose folded hash is `h`.
-    @inline(__always)
-    static func filterBits(_ h: UInt32, words: Int) -> (Int, UInt64) {
-        let x = UInt64(h) &* 0x9E37_79B9_7F4A_7C15
-        let bits = (1 as UInt64) << (x >> 58) | (1 as UInt64) << ((x >> 52) & 63) | (1 as UInt64) << ((x >> 46) & 63)
-        return (Int(truncatingIfNeeded: x) & (words &- 1), bits)
     }
 
     /// Whether bit `i` of `bits` is set (false beyond the end).
@@ -252,6 +254,15 @@ public final class Gazetteer: Sendable {
         String(decoding: string(Int(entryCanonical[entry])), as: UTF8.self)
     }
 
+    /// The candidate `match` proposes for `entry`, with an empty span.
+    func candidate(_ entry: Int) -> Entity {
+        let user = fileIsUser[Int(entryFiles[entry])]
+        return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: entryTypes[entry]) ?? .org,
+                      source: user ? .user : .gazetteer, canonical: canonical(entry), kb: kb(entry),
+                      priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
+                      rule: files[Int(entryFiles[entry])])
+    }
+
     /// The kb id of an entry, if it has one.
     func kb(_ entry: Int) -> String? {
         let id = entryKB[entry]
@@ -292,7 +303,7 @@ struct GazetteerScratch {
     /// Tags: a key of at most 7 bytes is its own tag (its bytes packed into
     /// a `UInt64`, its length in the top byte), so the common case needs
     /// neither a hash nor a byte comparison; a longer key is tagged by its
-    /// 64-bit FNV hash mixed with its length, with the top bit set (so no
+    /// `KeyHash` (which the tokenizer stored), with the top bit set (so no
     /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
     /// A remembered miss is trusted on an equal tag; a remembered hit of a
     /// long key is checked against the key bytes.
@@ -317,24 +328,27 @@ struct GazetteerScratch {
     var walks: [UInt32] = []
     /// Where the loads that warm the memo go, so that they are not optimized away.
     var touched: UInt64 = 0
-    /// Canonical names and kb ids of recently emitted entries, direct-mapped by entry
-    /// (`entry + 1` in `key`, 0 = empty): a name is decoded once, not at every match.
-    var entryStrings: [(key: UInt32, canonical: String, kb: String?)] = []
-    static let entryStringsSize = 1 << 12
+    /// The candidates of recently emitted entries, direct-mapped by entry (`entry + 1`
+    /// in `key`, 0 = empty), with an empty span: an entry's names are decoded and its
+    /// `Entity` is built once, and each match appends a copy of it with its span set
+    /// (building an `Entity` at every match also moved it into the array and destroyed
+    /// the temporary).
+    var entryCandidates: [(key: UInt32, entity: Entity)] = []
+    static let entryCandidatesSize = 1 << 12
 
-    /// The canonical name and kb id of `entry` of `gazetteer` (the memo's owner).
+    /// The index in `entryCandidates` of `entry` of `gazetteer` (the memo's owner), filled if need be.
     @inline(__always)
-    mutating func strings(of entry: Int, in gazetteer: Gazetteer) -> (canonical: String, kb: String?) {
-        if entryStrings.isEmpty {
-            entryStrings = Array(repeating: (0, "", nil), count: GazetteerScratch.entryStringsSize)
+    mutating func candidateIndex(of entry: Int, in gazetteer: Gazetteer) -> Int {
+        if entryCandidates.isEmpty {
+            entryCandidates = Array(repeating: (0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
+                                    count: GazetteerScratch.entryCandidatesSize)
         }
-        let m = entry & (GazetteerScratch.entryStringsSize - 1)
-        if entryStrings[m].key == UInt32(truncatingIfNeeded: entry &+ 1) {
-            return (entryStrings[m].canonical, entryStrings[m].kb)
+        let m = entry & (GazetteerScratch.entryCandidatesSize - 1)
+        let key = UInt32(truncatingIfNeeded: entry &+ 1)
+        if entryCandidates[m].key != key {
+            entryCandidates[m] = (key, gazetteer.candidate(entry))
         }
-        let made = (canonical: gazetteer.canonical(entry), kb: gazetteer.kb(entry))
-        entryStrings[m] = (UInt32(truncatingIfNeeded: entry &+ 1), made.canonical, made.kb)
-        return made
+        return m
     }
     /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
     /// (about 30 000 in 4.7 MB of English) fit. That is all of this machine's L2, so
@@ -390,7 +404,7 @@ extension Gazetteer {
         if scratch.memoOwner != ObjectIdentifier(self) {
             scratch.memo = GazetteerScratch.emptyMemo()
             scratch.steps = GazetteerScratch.emptySteps()
-            scratch.entryStrings = []
+            scratch.entryCandidates = []
             scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
@@ -411,6 +425,10 @@ extension Gazetteer {
         }
         var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
+        // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
+        // document built without it).
+        let keyHashes = doc.keyHashes.count == n ? doc.keyHashes : Gazetteer.keyHashes(doc)
+        keyHashes.withUnsafeBufferPointer { hashes in
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
             memo.withUnsafeMutableBufferPointer { memo in
@@ -422,10 +440,13 @@ extension Gazetteer {
                     // the loads do not depend on one another, so the processor has
                     // many cache misses in flight at once instead of one per token
                     // (a document's entries have often left the cache while the other
-                    // stages ran).
+                    // stages ran). (Probing the vocabulary's filter first instead, for every
+                    // token, was no faster with the bundled lexicons and 10 % slower with a
+                    // million entries, whose filter is far out of cache: the filter is
+                    // probed on a memo miss only.)
                     var touched: UInt64 = 0
                     for t in 0..<n {
-                        let tag = Gazetteer.memoTag(keys, tokens[t])
+                        let tag = Gazetteer.memoTag(keys, tokens[t], keyHash: hashes[t])
                         tags[t] = tag
                         touched |= memo[2 &* Gazetteer.memoIndex(tag)]
                     }
@@ -441,14 +462,15 @@ extension Gazetteer {
                         let slot = memo.baseAddress! + 2 &* Gazetteer.memoIndex(tag)
                         // A short tag is its key; a long one is trusted when it remembers a miss.
                         let value = slot[0] == tag && (tag >> 63 == 0 || slot[1] >> 63 != 0)
-                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, slot, table)
+                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, keyHash: hashes[t], slot, table)
                         tags[t] = value
                         let root = UInt32(truncatingIfNeeded: value)
                         if root & Gazetteer.stateMask != 0 && Gazetteer.canEdge(tokens[t].kind) {
                             walks[walkCount] = UInt32(truncatingIfNeeded: t)
                             walkCount &+= 1
                         }
-                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0 && root & Gazetteer.followsBit != 0 {
+                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0
+                            && value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit {
                             let key = UInt64(UInt32(truncatingIfNeeded: previous) & Gazetteer.stateMask) << 32
                                 | (value >> 32) & Gazetteer.termMask
                             let stepSlot = steps[2 &* Gazetteer.stepIndex(key)]
@@ -481,6 +503,8 @@ extension Gazetteer {
                         while more && j < n {
                             let next = tags[j]
                             if next >> 63 != 0 || UInt32(truncatingIfNeeded: next) & Gazetteer.followsBit == 0 { break }
+                            // The first step leaves a state one word from the root: only a second word can follow.
+                            if j == i &+ 1 && next & Gazetteer.secondBit == 0 { break }
                             let stepped = Gazetteer.step(table, state, UInt32(truncatingIfNeeded: (next >> 32) & Gazetteer.termMask),
                                                          memo: steps)
                             let target = UInt32(truncatingIfNeeded: stepped)
@@ -517,6 +541,16 @@ extension Gazetteer {
             }
           }
         }
+        }
+    }
+
+    /// `KeyHash` of every token's key, for a document whose tokenizer did not store them.
+    static func keyHashes(_ doc: Document) -> [UInt64] {
+        doc.tokenKeys.withUnsafeBufferPointer { keys in
+            doc.tokens.map { token in
+                KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)]))
+            }
+        }
     }
 
     /// Calls `body` with this gazetteer's matching arrays borrowed.
@@ -531,13 +565,13 @@ extension Gazetteer {
                     rootTargets.withUnsafeBufferPointer { roots in
                       stateHasChildren.withUnsafeBufferPointer { hasChildren in
                         termFollows.withUnsafeBufferPointer { follows in
-                          termFilter.withUnsafeBufferPointer { filter in
-                            outputRecords.withUnsafeBufferPointer { records in
-                              body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                              hasChildren: hasChildren, follows: follows, filter: filter,
-                                              longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
-                            }
+                         termSeconds.withUnsafeBufferPointer { seconds in
+                          outputRecords.withUnsafeBufferPointer { records in
+                            body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
+                                            hasChildren: hasChildren, follows: follows, seconds: seconds, filter: termFilter,
+                                            longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
                           }
+                         }
                         }
                       }
                     }
@@ -573,6 +607,9 @@ extension Gazetteer {
     /// Bit 61 of a memo value (with a term): every output of the root state is a bundled
     /// entry that needs a capitalized token (neither `lc` nor from a user lexicon).
     static let rootCapitalOnlyBit: UInt64 = 1 << 61
+    /// Bit 62 of a memo value (with a term; a value without one has every high bit set):
+    /// the term is the second word of some name (`Gazetteer.termSeconds`).
+    static let secondBit: UInt64 = 1 << 62
     /// Bits 32–34 of a step memo value: names end at the state reached, it has
     /// transitions, and every output of it needs a capitalized token (as `rootCapitalOnlyBit`).
     static let stepAcceptsBit: UInt64 = 1 << 32
@@ -635,27 +672,22 @@ extension Gazetteer {
         let starts: UnsafeBufferPointer<UInt32>
         let hasChildren: UnsafeBufferPointer<UInt64>
         let follows: UnsafeBufferPointer<UInt64>
-        let filter: UnsafeBufferPointer<UInt64>
+        let seconds: UnsafeBufferPointer<UInt64>
+        let filter: KeyHashFilter
         let longestTerm: Int
         let transitionKeys: UnsafeBufferPointer<UInt64>
         let transitionTargets: UnsafeBufferPointer<UInt32>
         let records: UnsafeBufferPointer<OutputRecord>
     }
 
-    /// The hash of a token key that the vocabulary is indexed by (`ByteStringTable.hash`,
-    /// the builder's table). The only place matching hashes key bytes for the vocabulary;
-    /// it runs on a memo miss only.
-    @inline(__always)
-    static func vocabularyHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        ByteStringTable.hash(key)
-    }
-
     /// The memo value of `token`'s key when its memo entry `slot` does not hold it
     /// (or holds a long key's hit, checked here byte for byte): the term id (-1 when
     /// the key is in no name) and the state the root reaches on it (see
-    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token)`.
+    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token, keyHash:)`
+    /// and `keyHash` the `KeyHash` of the token's key: the vocabulary is probed with it
+    /// folded, so a miss hashes no key bytes.
     @inline(never)
-    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64,
+    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
                          _ slot: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
@@ -666,9 +698,8 @@ extension Gazetteer {
         }
         var id: Int32 = -1
         if length <= table.longestTerm {
-            let h = vocabularyHash(key)
-            let (w, bits) = filterBits(h, words: table.filter.count)
-            if table.filter[w] & bits == bits {
+            let h = ByteStringTable.hash(folding: keyHash)
+            if table.filter.mayContain(h) {
                 id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
@@ -679,21 +710,21 @@ extension Gazetteer {
         if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
         if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
         if state != 0 && capitalOnly(Int(state), table) { high |= rootCapitalOnlyBit >> 32 }
+        if id >= 0 && bit(table.seconds, Int(id)) { high |= secondBit >> 32 }
         let value = high << 32 | UInt64(root)
         slot[0] = tag
         slot[1] = value
         return value
     }
 
-    /// The memo tag of `token`'s key (see `GazetteerScratch.memo`).
+    /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).
     @inline(__always)
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token) -> UInt64 {
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        let base = keys.baseAddress! + start
         if length <= 7 {
-            return packShortKey(base, length, readable: keys.count &- start) | UInt64(length) << 56
+            return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | UInt64(length) << 56
         }
-        return longKeyTag(base, length)
+        return longKeyTag(keyHash)
     }
 
     /// The memo entry of a tag.
@@ -702,25 +733,12 @@ extension Gazetteer {
         Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
     }
 
-    /// The memo tag of a key of 8 bytes or more (see `GazetteerScratch.memo`).
+    /// The memo tag of a key of 8 bytes or more, from its `KeyHash` (see `GazetteerScratch.memo`):
+    /// the top bit set, so that no short key's tag equals it, and the low bit clear, so that
+    /// it is never `emptyTag`. The tokenizer has already hashed every key, so this costs two operations.
     @inline(__always)
-    ///
-    /// Eight bytes at a time (the last word overlaps the one before it), not the
-    /// byte-serial FNV of the vocabulary: the tag only has to tell keys apart.
-    static func longKeyTag(_ base: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
-        let raw = UnsafeRawPointer(base)
-        var h = UInt64(length) &* 0xC2B2_AE3D_27D4_EB4F
-        var offset = 0
-        while offset &+ 8 < length {
-            h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            offset &+= 8
-        }
-        h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))) &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 32
-        h = h &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 29
-        return (h | 1 << 63) & ~1
+    static func longKeyTag(_ keyHash: UInt64) -> UInt64 {
+        (keyHash | 1 << 63) & ~1
     }
 
     /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
@@ -801,14 +819,9 @@ extension Gazetteer {
                 scratch.emitted[scratch.emittedCount] = (type, canonical, kbID)
             }
             scratch.emittedCount &+= 1
-            let file = Int(record.file)
-            let strings = scratch.strings(of: Int(record.entry), in: self)
-            candidates.append(Entity(
-                span: span, type: EntityType(rawValue: type) ?? .org,
-                source: user ? .user : .gazetteer,
-                canonical: strings.canonical, kb: strings.kb,
-                priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                rule: files[file]))
+            let m = scratch.candidateIndex(of: Int(record.entry), in: self)
+            candidates.append(scratch.entryCandidates[m].entity)
+            candidates[candidates.count &- 1].span = span
         }
         return scratch.emittedCount > 0
     }
