@@ -274,6 +274,15 @@ final class RegexPatternTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 500)
+        // Written forms with accents are found without ICU, as their keys are.
+        let spanish = WordValues(TestSupport.resources.patterns.words["es"]!)
+        for (list, text) in [(ValueList.unitTime, "años"), (.unitTime, "Días"), (.weekday, "miércoles"), (.weekday, "Sábado"),
+                             (.currency, "dólares"), (.shift, "próximo")] {
+            var bytes = Array(text.utf8)
+            let fast = bytes.withUnsafeMutableBufferPointer { spanish.id(list, UnsafeBufferPointer($0)) }
+            XCTAssertNotNil(fast, text)
+            XCTAssertEqual(fast, spanish.idByKey(list, text), text)
+        }
     }
 
     // MARK: - Dates
