@@ -66,6 +66,10 @@ public final class RegexTagger: Stage {
         /// first: it stays in cache when documents are short.
         var filter = [UInt64](repeating: 0, count: 1024)
         var coarse = [UInt64](repeating: 0, count: 64)
+        /// A 16 384-bit filter over the top 14 bits of the `KeyHash` of the table's keys of
+        /// two bytes or more: tokens with the tokenizer's key hashes are ruled out by it
+        /// instead of `filter` (except keys ending in '.', also looked up without it).
+        var hashFilter = [UInt64](repeating: 0, count: 256)
         /// Whether the table has an empty key (then empty keys are looked up).
         var hasEmptyKey = false
         /// The mask of each one-byte key (`-`, `%`, `a`; 0 when not a key): read
@@ -177,6 +181,10 @@ public final class RegexTagger: Stage {
                     if newID == plan.masks.count { plan.masks.append(0) }
                     plan.masks[newID] |= tables.masks[id] & plan.used
                     if key.count == 1 { plan.single[Int(key[0])] |= tables.masks[id] & plan.used }
+                    if key.count > 1 {
+                        let h = KeyHash.hash(key)
+                        plan.hashFilter[Int(h >> 56)] |= 1 << ((h >> 50) & 63)
+                    }
                     if !key.isEmpty {
                         let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
                         plan.filter[h >> 6] |= 1 << UInt64(h & 63)
@@ -286,6 +294,7 @@ public final class RegexTagger: Stage {
         if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
         // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
         let hashes = doc.keyHashes.count == n ? doc.keyHashes : []
+        p.hashFilter.withUnsafeBufferPointer { hashFilter in
         p.filter.withUnsafeBufferPointer { filter in
             p.coarse.withUnsafeBufferPointer { coarse in
                 p.tokenPattern.withUnsafeBufferPointer { kinds in
@@ -308,7 +317,15 @@ public final class RegexTagger: Stage {
                                         mask |= p.single[Int(key[0])]
                                     } else if count > 0 {
                                         let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
-                                        if mayHave(RegexTagger.filterHash(key, count))
+                                        if !dot && !hashes.isEmpty {
+                                            // The tokenizer's hash of the key picks the filter bit: no key bytes read
+                                            // for most tokens. Exact for the table's keys, as the byte filter is.
+                                            let h = hashes[i]
+                                            if hashFilter[Int(h >> 56)] & (1 << ((h >> 50) & 63)) != 0,
+                                               let id = p.table.lookup(key, hash: ByteStringTable.hash(folding: h)) {
+                                                mask |= p.masks[id]
+                                            }
+                                        } else if mayHave(RegexTagger.filterHash(key, count))
                                             || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
                                             if let id = p.table.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
                                                                                        : ByteStringTable.hash(folding: hashes[i])) {
@@ -341,6 +358,7 @@ public final class RegexTagger: Stage {
                     }
                 }
             }
+        }
         }
         return union
     }
