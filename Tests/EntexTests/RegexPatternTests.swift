@@ -225,6 +225,53 @@ final class RegexPatternTests: XCTestCase {
         }
     }
 
+    /// Trigger words looked up through the tokenizer's key hashes (a filter on
+    /// `Document.keyHashes`) must give the candidates of looking them up by their
+    /// bytes (documents without key hashes): compared on the bundled and shared
+    /// corpora and on every word-list entry, as written, capitalised, in capitals
+    /// and with a final '.', between digits and other words.
+    func testTriggerLookupByKeyHashEqualsLookupByBytes() throws {
+        var texts: [(String, String)] = []
+        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
+                      "tweets_news_es/tweets_news_es.jsonl"]
+            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        for file in TestSupport.corpusJSONLines + shared {
+            texts += try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
+        }
+        var words: [String] = []
+        for lists in TestSupport.resources.patterns.words.values {
+            for entries in lists.lists.values {
+                for e in entries { words += [e.text, e.text.capitalized, e.text.uppercased(), e.text + "."] }
+            }
+        }
+        words.sort()
+        for (i, chunk) in stride(from: 0, to: words.count, by: 12).enumerated() {
+            let piece = words[chunk..<min(chunk + 12, words.count)].enumerated().map { "\($0.offset * 7) \($0.element)" }
+            texts.append((piece.joined(separator: " ") + " 2023.", ["en", "es", "und"][i % 3]))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let tagger = RegexTagger(patterns: TestSupport.resources.patterns)
+        tagger.referenceDate = RegexPatternTests.reference
+        func describe(_ d: Document) -> [String] {
+            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
+                + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
+        }
+        var candidates = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            pipeline.process(&doc)
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            var byHash = doc, byBytes = doc
+            byBytes.keyHashes = []
+            tagger.process(&byHash)
+            tagger.process(&byBytes)
+            XCTAssertEqual(describe(byHash), describe(byBytes), text)
+            candidates += byBytes.candidates.count
+        }
+        XCTAssertGreaterThan(candidates, 1000)
+    }
+
     /// Runs `pipeline` then each tagger on every (text, language) and asserts the
     /// same candidates (span, type, rule, value) and warnings; `each` sees the
     /// reference tagger's document.
@@ -274,6 +321,15 @@ final class RegexPatternTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 500)
+        // Written forms with accents are found without ICU, as their keys are.
+        let spanish = WordValues(TestSupport.resources.patterns.words["es"]!)
+        for (list, text) in [(ValueList.unitTime, "años"), (.unitTime, "Días"), (.weekday, "miércoles"), (.weekday, "Sábado"),
+                             (.currency, "dólares"), (.shift, "próximo")] {
+            var bytes = Array(text.utf8)
+            let fast = bytes.withUnsafeMutableBufferPointer { spanish.id(list, UnsafeBufferPointer($0)) }
+            XCTAssertNotNil(fast, text)
+            XCTAssertEqual(fast, spanish.idByKey(list, text), text)
+        }
     }
 
     // MARK: - Dates

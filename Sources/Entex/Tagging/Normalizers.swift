@@ -507,6 +507,12 @@ final class WordValues: @unchecked Sendable {
     /// Keys of every list in one table: the list's `ValueList.rawValue` as
     /// one byte, then the entry's match key.
     private let table: ByteStringTable
+    /// Entries whose written form differs from their key (`años`, key `anos`): the
+    /// list byte and the written form → the entry id of its key in `table`. Text
+    /// that is such a form once ASCII-lowercased has that key (`WordLists.key`
+    /// folds case and accents), so it is found without ICU.
+    private let written: ByteStringTable
+    private let writtenIDs: [Int32]
     private let values: [String]
     private let doubles: [Double?]
     private let ints: [Int?]
@@ -516,11 +522,16 @@ final class WordValues: @unchecked Sendable {
     init(_ words: WordLists) {
         self.words = words
         var table = ByteStringTable()
+        var written = ByteStringTable()
+        var writtenIDs: [Int32] = []
         var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
         var twoWord = false
         for list in ValueList.allCases {
             for e in words.lists[list.name] ?? [] {
                 let id = table.insert([UInt8(list.rawValue)] + Array(e.key.utf8))
+                if e.text != e.key, written.insert([UInt8(list.rawValue)] + Array(e.text.utf8)) == writtenIDs.count {
+                    writtenIDs.append(Int32(id))
+                }
                 guard id == values.count else { continue }  // the first entry of a key wins
                 let v = e.value ?? ""
                 values.append(v)
@@ -530,6 +541,8 @@ final class WordValues: @unchecked Sendable {
             }
         }
         self.table = table
+        self.written = written
+        self.writtenIDs = writtenIDs
         self.values = values
         self.doubles = doubles
         self.ints = ints
@@ -540,18 +553,24 @@ final class WordValues: @unchecked Sendable {
     func id(_ list: ValueList, _ text: UnsafeBufferPointer<UInt8>) -> Int? {
         if text.count <= 64 {
             var simple = true
-            let found = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer in
+            let found = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 1) { buffer -> Int? in
                 buffer[0] = UInt8(list.rawValue)
                 for i in 0..<text.count {
                     let b = text[i]
                     if b >= 0x80 || b <= 0x20 { simple = false }
                     buffer[i + 1] = b &- 0x41 < 26 ? b | 0x20 : b
                 }
-                return lookup(UnsafeBufferPointer(rebasing: buffer[0...text.count]))
+                let prefixed = UnsafeBufferPointer(rebasing: buffer[0...text.count])
+                if let id = lookup(prefixed) { return id }
+                // A written form with accents (`años`, `miércoles`): the id of its key.
+                // (Not retried without a final '.': "años." has key "anos.", which `lookup` tries first.)
+                if !simple, let w = written.lookup(prefixed) { return Int(writtenIDs[w]) }
+                return nil
             }
             // ASCII without white space: the key is the text lowercased. Other text
             // (`£`, `more than`) found as it is, ASCII lowercased, is a stored key, which
-            // `WordLists.key` leaves as it is: its key is that key (no ICU call needed).
+            // `WordLists.key` leaves as it is: its key is that key (no ICU call needed);
+            // and text that is an entry's written form, ASCII lowercased, has that entry's key.
             if simple || found != nil { return found }
         }
         return idByKey(list, String(decoding: text, as: UTF8.self))

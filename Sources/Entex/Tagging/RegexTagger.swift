@@ -60,12 +60,18 @@ public final class RegexTagger: Stage {
         var used: UInt64 = 0
         /// Trigger bits some pattern of the bucket uses: a token with one opens a window.
         var triggering: UInt64 = 0
+        /// Word-list bits of the bucket's `require:` keys.
+        var required: UInt64 = 0
         /// A 65 536-bit filter over (length, first, second and last byte) of the
         /// table's keys: most tokens are ruled out without hashing their key.
         /// `coarse` (4 096 bits, the top 12 bits of the same hash) is checked
         /// first: it stays in cache when documents are short.
         var filter = [UInt64](repeating: 0, count: 1024)
         var coarse = [UInt64](repeating: 0, count: 64)
+        /// A 16 384-bit filter over the top 14 bits of the `KeyHash` of the table's keys of
+        /// two bytes or more: tokens with the tokenizer's key hashes are ruled out by it
+        /// instead of `filter` (except keys ending in '.', also looked up without it).
+        var hashFilter = [UInt64](repeating: 0, count: 256)
         /// Whether the table has an empty key (then empty keys are looked up).
         var hasEmptyKey = false
         /// The mask of each one-byte key (`-`, `%`, `a`; 0 when not a key): read
@@ -119,6 +125,9 @@ public final class RegexTagger: Stage {
     private var triggerMasks: [UInt64] = []
     /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
     private var tokenMasks: [UInt64] = []
+    /// The tokens with a bit of `plan.required`, in order: a window's required words
+    /// are read from these, not from every token of the window.
+    private var requiredTokens: [Int32] = []
     /// First token of each trigger's window and the subject end offset for it.
     private var windowStarts: [Int32] = []
     private var subjectEnds: [Int] = []
@@ -138,6 +147,7 @@ public final class RegexTagger: Stage {
             // Required words are looked up like triggers (they trigger nothing themselves).
             plan.triggering = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
             plan.used = regexes.reduce(plan.triggering) { $0 | patterns.patterns[$1].requires | patterns.patterns[$1].starts }
+            plan.required = regexes.reduce(0) { $0 | patterns.patterns[$1].requires }
             for first in stride(from: 0, to: regexes.count, by: 64) {
                 let chunk = Chunk()
                 for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
@@ -177,6 +187,10 @@ public final class RegexTagger: Stage {
                     if newID == plan.masks.count { plan.masks.append(0) }
                     plan.masks[newID] |= tables.masks[id] & plan.used
                     if key.count == 1 { plan.single[Int(key[0])] |= tables.masks[id] & plan.used }
+                    if key.count > 1 {
+                        let h = KeyHash.hash(key)
+                        plan.hashFilter[Int(h >> 56)] |= 1 << ((h >> 50) & 63)
+                    }
                     if !key.isEmpty {
                         let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
                         plan.filter[h >> 6] |= 1 << UInt64(h & 63)
@@ -278,14 +292,18 @@ public final class RegexTagger: Stage {
             triggerTokens.removeAll(keepingCapacity: true)
             triggerMasks.removeAll(keepingCapacity: true)
         }
+        if !requiredTokens.isEmpty { requiredTokens.removeAll(keepingCapacity: true) }
         let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
         let digitWord = (RegexPatterns.digitTrigger | RegexPatterns.digitWordTrigger) & p.used
         let triggering = p.triggering
+        let required = p.required
+        let listed = triggering | required
         var union: UInt64 = 0
         if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
         // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
         let hashes = doc.keyHashes.count == n ? doc.keyHashes : []
+        p.hashFilter.withUnsafeBufferPointer { hashFilter in
         p.filter.withUnsafeBufferPointer { filter in
             p.coarse.withUnsafeBufferPointer { coarse in
                 p.tokenPattern.withUnsafeBufferPointer { kinds in
@@ -308,7 +326,15 @@ public final class RegexTagger: Stage {
                                         mask |= p.single[Int(key[0])]
                                     } else if count > 0 {
                                         let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
-                                        if mayHave(RegexTagger.filterHash(key, count))
+                                        if !dot && !hashes.isEmpty {
+                                            // The tokenizer's hash of the key picks the filter bit: no key bytes read
+                                            // for most tokens. Exact for the table's keys, as the byte filter is.
+                                            let h = hashes[i]
+                                            if hashFilter[Int(h >> 56)] & (1 << ((h >> 50) & 63)) != 0,
+                                               let id = p.table.lookup(key, hash: ByteStringTable.hash(folding: h)) {
+                                                mask |= p.masks[id]
+                                            }
+                                        } else if mayHave(RegexTagger.filterHash(key, count))
                                             || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
                                             if let id = p.table.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
                                                                                        : ByteStringTable.hash(folding: hashes[i])) {
@@ -329,10 +355,14 @@ public final class RegexTagger: Stage {
                                 default: break
                                 }
                                 tokenMasks[i] = mask
-                                if mask & triggering != 0 {
-                                    triggerTokens.append(Int32(i))
-                                    triggerMasks.append(mask)
-                                    union |= mask
+                                // One test for most tokens: neither a trigger nor a required word.
+                                if mask & listed != 0 {
+                                    if mask & triggering != 0 {
+                                        triggerTokens.append(Int32(i))
+                                        triggerMasks.append(mask)
+                                        union |= mask
+                                    }
+                                    if mask & required != 0 { requiredTokens.append(Int32(i)) }
                                 }
                             }
                           }
@@ -341,6 +371,7 @@ public final class RegexTagger: Stage {
                     }
                 }
             }
+        }
         }
         return union
     }
@@ -403,6 +434,9 @@ public final class RegexTagger: Stage {
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
             let startBits = chunk.startBits
             let tokenMasks = self.tokenMasks
+            let requiredTokens = self.requiredTokens
+            // First entry of `requiredTokens` not before the current window (windows start in order).
+            var firstRequired = 0
             chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
               chunk.byStart.withUnsafeBufferPointer { byStart in
                 chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
@@ -420,7 +454,11 @@ public final class RegexTagger: Stage {
                         // here can match, so none is made (but they count as tried below).
                         var blocked: UInt64 = 0
                         if relevant & requiring != 0 {
-                            let words = windowWords(first: Int(windowStarts[k]), subjectEnd: subjectEnd, tokens, tokenMasks)
+                            let first = Int(windowStarts[k])
+                            while firstRequired < requiredTokens.count && Int(requiredTokens[firstRequired]) < first {
+                                firstRequired += 1
+                            }
+                            let words = windowWords(from: firstRequired, subjectEnd: subjectEnd, tokens, tokenMasks, requiredTokens)
                             var r = relevant & requiring
                             while r != 0 {
                                 let j = r.trailingZeroBitCount
@@ -479,15 +517,19 @@ public final class RegexTagger: Stage {
         }
     }
 
-    /// The bits of the tokens of a window: from token `first` to the last token
-    /// starting before `subjectEnd`.
-    private func windowWords(first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
-                             _ tokenMasks: [UInt64]) -> UInt64 {
+    /// The required-word bits of a window: of the tokens of `requiredTokens` from
+    /// entry `first` (the first not before the window) that start before
+    /// `subjectEnd`. The same bits of `requires` as the union of every token of
+    /// the window, as only these tokens carry any.
+    private func windowWords(from first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
+                             _ tokenMasks: [UInt64], _ requiredTokens: [Int32]) -> UInt64 {
         var words: UInt64 = 0
-        var i = first
-        while i < tokens.count, Int(tokens[i].start) < subjectEnd {
+        var j = first
+        while j < requiredTokens.count {
+            let i = Int(requiredTokens[j])
+            guard Int(tokens[i].start) < subjectEnd else { break }
             words |= tokenMasks[i]
-            i += 1
+            j += 1
         }
         return words
     }
