@@ -105,4 +105,47 @@ final class SmallStageFastPathTests: XCTestCase {
             XCTAssertEqual(got, OverlapResolver.outputBefore(entities[0], entities[1]))
         }
     }
+
+    func testSentenceStartsByBinarySearchEqualTheScan() throws {
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences"])
+        var flagged = 0
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "f\(n)", text: text)
+            pipeline.process(&doc)
+            var a = doc.tokens.map { token -> Token in
+                var token = token
+                token.flags.remove(.sentenceStart)
+                return token
+            }
+            var b = a
+            a.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStarts($0, sentences: doc.sentences) }
+            b.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStartsByScan($0, sentences: doc.sentences) }
+            XCTAssertEqual(a, b, text.debugDescription)
+            XCTAssertEqual(a, doc.tokens, text.debugDescription)
+            flagged += a.filter { $0.flags.contains(.sentenceStart) }.count
+        }
+        // Hand-made spans too: sentences that start between tokens, tokens sharing a start.
+        var g = Generator(state: 3)
+        for _ in 0..<5000 {
+            var tokens: [Token] = []
+            var at: Int32 = 0
+            for _ in 0..<Int(g.next() % 20) {
+                at += Int32(g.next() % 3)
+                tokens.append(Token(start: at, end: at + 1 + Int32(g.next() % 2), keyStart: 0, keyEnd: 0, kind: .word, flags: []))
+            }
+            var sentences: [Span] = []
+            var s: Int32 = 0
+            for _ in 0..<Int(g.next() % 6) {
+                s += Int32(g.next() % 5)
+                let e = s + 1 + Int32(g.next() % 6)
+                sentences.append(Span(start: s, end: e))
+                s = e
+            }
+            var a = tokens, b = tokens
+            a.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStarts($0, sentences: sentences) }
+            b.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStartsByScan($0, sentences: sentences) }
+            XCTAssertEqual(a, b, "\(tokens) \(sentences)")
+        }
+        XCTAssertGreaterThan(flagged, 3000)
+    }
 }

@@ -67,8 +67,29 @@ public final class SentenceSplitter: Stage {
         if start < count { SentenceSplitter.appendSentence(text, start, count, to: &sentences) }
     }
 
-    /// Flags the first token of each sentence (the token that starts where a sentence starts).
+    /// Flags the first token of each sentence: every token that starts where
+    /// a sentence starts (sentences are non-empty, disjoint and sorted, tokens
+    /// sorted by start). Each sentence start is found by a binary search among the
+    /// tokens after the previous one's, so the cost goes with the number of
+    /// sentences, not of tokens.
     static func flagSentenceStarts(_ tokens: UnsafeMutableBufferPointer<Token>, sentences: [Span]) {
+        var low = 0
+        for sentence in sentences {
+            var high = tokens.count
+            while low < high {
+                let mid = (low &+ high) &>> 1
+                if tokens[mid].start < sentence.start { low = mid &+ 1 } else { high = mid }
+            }
+            while low < tokens.count, tokens[low].start == sentence.start {
+                tokens[low].flags.insert(.sentenceStart)
+                low &+= 1
+            }
+        }
+    }
+
+    /// The plain form of `flagSentenceStarts`, one pass over the tokens (the
+    /// reference the tests compare it with).
+    static func flagSentenceStartsByScan(_ tokens: UnsafeMutableBufferPointer<Token>, sentences: [Span]) {
         sentences.withUnsafeBufferPointer { sentences in
             var s = 0
             for i in 0..<tokens.count {
@@ -443,19 +464,42 @@ public final class LanguageDetector: Stage {
           hashes.withUnsafeBufferPointer { hashes in
             doc.tokens.withUnsafeBufferPointer { tokens in
                 hashFilter.withUnsafeBufferPointer { filter in
-                    for i in 0..<min(tokens.count, LanguageDetector.sampleTokens) {
+                    let count = min(tokens.count, LanguageDetector.sampleTokens)
+                    @inline(__always) func tally(_ i: Int, hash: UInt64) {
                         let token = tokens[i]
-                        guard token.kind == .word || token.kind == .punct else { continue }
                         let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                        let hash = hashes.isEmpty ? KeyHash.hash(key) : hashes[i]
-                        let bit = Int(truncatingIfNeeded: hash >> 48)
-                        if filtered, filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) == 0 {
-                            // Not a function word.
-                        } else if let id = functionWords.lookup(key, hash: ByteStringTable.hash(folding: hash)) {
+                        if let id = functionWords.lookup(key, hash: ByteStringTable.hash(folding: hash)) {
                             en += Int(languages[id] & 1)
                             es += Int(languages[id] >> 1)
                         }
-                        if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
+                    }
+                    @inline(__always) func isInvertedMark(_ i: Int) -> Bool {  // ¿ ¡
+                        let token = tokens[i]
+                        guard token.keyEnd - token.keyStart == 2 else { return false }
+                        let a = keys[Int(token.keyStart)], b = keys[Int(token.keyStart) + 1]
+                        return a == 0xC2 && (b == 0xBF || b == 0xA1)
+                    }
+                    if filtered, !hashes.isEmpty {
+                        // The common case: stored hashes, and the key is read only for a
+                        // token whose filter bit is set (or a punctuation mark).
+                        for i in 0..<count {
+                            let kind = tokens[i].kind
+                            guard kind == .word || kind == .punct else { continue }
+                            let hash = hashes[i]
+                            let bit = Int(truncatingIfNeeded: hash &>> 48)
+                            if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                            if kind == .punct, isInvertedMark(i) { es += 2 }
+                        }
+                    } else {
+                        for i in 0..<count {
+                            let token = tokens[i]
+                            guard token.kind == .word || token.kind == .punct else { continue }
+                            let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                            let hash = hashes.isEmpty ? KeyHash.hash(key) : hashes[i]
+                            let bit = Int(truncatingIfNeeded: hash >> 48)
+                            if !filtered || filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                            if token.kind == .punct, isInvertedMark(i) { es += 2 }
+                        }
                     }
                 }
             }
