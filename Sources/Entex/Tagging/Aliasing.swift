@@ -32,10 +32,10 @@ public final class Aliasing: Stage {
     private var parent: [Int] = []
     private var scratch: [UInt8] = []
     /// Token range of each entity.
-    private var firstTokenOf: [Int32] = []
-    private var endTokenOf: [Int32] = []
+    private var firstTokenOf = GrowableBuffer<Int32>(capacity: 256)
+    private var endTokenOf = GrowableBuffer<Int32>(capacity: 256)
     /// Per token: id of its match key in `terms` if it is a name token, else -1.
-    private var term: [Int32] = []
+    private var term = GrowableBuffer<Int32>(capacity: 1024)
     private var terms = ByteStringTable()
     /// Per term: index in `allPersons` of the latest multi-word person with that word, or -1.
     private var personOfTerm: [Int32] = []
@@ -43,7 +43,7 @@ public final class Aliasing: Stage {
     private var allPersons: [Person] = []
     private var personWords: [Int32] = []
     /// The name words of the entity at hand.
-    private var words: [Int32] = []
+    private var words = GrowableBuffer<Int32>(capacity: 16)
     private var members: [Int32] = []
     private var acronyms = ByteStringTable()
     private var acronymRoot: [Int] = []
@@ -68,6 +68,13 @@ public final class Aliasing: Stage {
     var internsAllNameTokens = false
 
     public init() {}
+
+    deinit {
+        firstTokenOf.deallocate()
+        endTokenOf.deallocate()
+        term.deallocate()
+        words.deallocate()
+    }
 
     private func root(_ i: Int) -> Int {
         var i = i
@@ -127,7 +134,7 @@ public final class Aliasing: Stage {
         entities.withUnsafeBufferPointer { entities in
             for i in entities.indices {
                 if entities[i].cluster != nil { return false }
-                if i > 0, OverlapResolver.outputBefore(entities[i], entities[i - 1]) { return false }
+                if i > 0, OverlapResolver.outputBefore(entities, i, i - 1) { return false }
                 guard entities[i].type == .person else { continue }
                 let span = entities[i].span
                 var a = tokens.firstToken(atOrAfter: span.start)
@@ -189,6 +196,14 @@ public final class Aliasing: Stage {
     private func link(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                       text: UnsafeBufferPointer<UInt8>) {
         let base = entities.count  // aliases are appended after the tagged entities
+        // The per-token and per-entity scratch buffers as locals, read and written
+        // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
+        var firstTokenOf = self.firstTokenOf, endTokenOf = self.endTokenOf, words = self.words
+        defer {
+            self.firstTokenOf = firstTokenOf
+            self.endTokenOf = endTokenOf
+            self.words = words
+        }
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<base)
 
@@ -205,16 +220,18 @@ public final class Aliasing: Stage {
         for i in 0..<base { members[root(i)] += 1 }
 
         // Name tokens: 0, others -1 (term ids replace the zeros below when persons need them).
-        term.removeAll(keepingCapacity: true)
-        term.append(contentsOf: repeatElement(-1, count: tokens.count))
-        term.withUnsafeMutableBufferPointer { term in
-            for (t, tok) in tokens.enumerated() where Aliasing.isNameToken(tok) { term[t] = 0 }
-        }
+        self.term.count = 0
+        self.term.reserve(tokens.count)
+        self.term.count = tokens.count
+        let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
+        for t in 0..<tokens.count { term[t] = Aliasing.isNameToken(tokens[t]) ? 0 : -1 }
 
         // Token ranges (entities are sorted by start, so a cursor moves forward;
         // a binary search otherwise), and whether a multi-word person exists.
-        firstTokenOf.removeAll(keepingCapacity: true)
-        endTokenOf.removeAll(keepingCapacity: true)
+        firstTokenOf.count = 0
+        endTokenOf.count = 0
+        firstTokenOf.reserve(base)
+        endTokenOf.reserve(base)
         var multiWordPerson = false
         var cursor = 0
         var lastStart = Int32.min
@@ -247,13 +264,14 @@ public final class Aliasing: Stage {
         personOfTerm.removeAll(keepingCapacity: true)
         if multiWordPerson {
             if internsAllNameTokens {
-                internAllNameTokens(tokens: tokens, keys: keys)
+                internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                internPersonWords(entities, tokens: tokens, keys: keys)
+                internPersonWords(entities, tokens: tokens, keys: keys, term: term, firstTokenOf: firstTokenOf.base,
+                                  endTokenOf: endTokenOf.base)
             }
             for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
-                for k in Int(firstTokenOf[i])..<Int(endTokenOf[i]) where term[k] >= 0 { personWords.append(term[k]) }
+                for k in Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i]) where term[k] >= 0 { personWords.append(term[k]) }
                 if personWords.count - from >= 2 {
                     allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
                                              mask: Aliasing.mask(personWords[from...])))
@@ -276,7 +294,7 @@ public final class Aliasing: Stage {
         while t < tokens.count || e < base {
             if e < base, t >= tokens.count || entities[e].span.start <= tokens[t].start {
                 let type = entities[e].type, source = entities[e].source, start = entities[e].span.start
-                let range = Int(firstTokenOf[e])..<Int(endTokenOf[e])
+                let range = Int(firstTokenOf.base[e])..<Int(endTokenOf.base[e])
                 // Same words and type as an earlier linked mention.
                 var keyMade = false
                 if linkedNames.count > 0,
@@ -299,11 +317,15 @@ public final class Aliasing: Stage {
                 // person's name in this document ("Clinton" with "Bill Clinton").
                 let retypable = type == .gpe || type == .loc || type == .org || type == .fac
                 if type == .person || (retypable && (source == .gazetteer || source == .rule)) {
-                    words.removeAll(keepingCapacity: true)
-                    for k in range where term[k] >= 0 { words.append(term[k]) }
+                    words.count = 0
+                    words.reserve(range.count)
+                    for k in range where term[k] >= 0 {
+                        words.base[words.count] = term[k]
+                        words.count += 1
+                    }
                     let isPerson = type == .person
-                    if !words.isEmpty, !allPersons.isEmpty, isPerson || words.count == range.count {
-                        let match: Int? = words.withUnsafeBufferPointer { words in
+                    if words.count > 0, !allPersons.isEmpty, isPerson || words.count == range.count {
+                        let match: Int? = { (words: UnsafeBufferPointer<Int32>) -> Int? in
                             let wordMask = Aliasing.mask(words)
                             func fits(_ p: Person) -> Bool {
                                 p.entity != e && (isPerson || p.words.count > words.count)
@@ -318,7 +340,7 @@ public final class Aliasing: Stage {
                                 return p.entity
                             }
                             return nil
-                        }
+                        }(UnsafeBufferPointer(start: words.base, count: words.count))
                         if let match {
                             if !isPerson {
                                 entities[e].type = .person
@@ -357,11 +379,8 @@ public final class Aliasing: Stage {
             // A token no entity covers: skip to the next name token or entity.
             guard term[t] >= 0 else {
                 let next = e < base ? entities[e].span.start : Int32.max
-                t = term.withUnsafeBufferPointer { term in
-                    var t = t + 1
-                    while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
-                    return t
-                }
+                t += 1
+                while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
                 continue
             }
             let tok = tokens[t]
@@ -381,7 +400,7 @@ public final class Aliasing: Stage {
                 var end = t + 1
                 while end < tokens.count, term[end] >= 0,
                       e >= base || tokens[end].end <= entities[e].span.start,
-                      term.withUnsafeBufferPointer({ isSubsequence(UnsafeBufferPointer(rebasing: $0[t...end]), of: person) }) {
+                      isSubsequence(UnsafeBufferPointer(start: term.baseAddress! + t, count: end - t + 1), of: person) {
                     end += 1
                 }
                 let span = Span(start: tokens[t].start, end: tokens[end - 1].end)
@@ -415,7 +434,7 @@ public final class Aliasing: Stage {
         clusteredShapes.removeAll(keepingCapacity: true)
         loose.removeAll(keepingCapacity: true)
         for i in entities.indices {
-            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+            let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             if members[root(i)] >= 2 {
                 nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
                 let id = clusteredNames.insert(scratch)
@@ -427,7 +446,7 @@ public final class Aliasing: Stage {
         }
         // A loose mention's key is made only when a clustered one has its type and length.
         for i in loose {
-            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+            let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             let shape = Shape(type: entities[i].type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))
             guard clusteredShapes.contains(shape) else { continue }
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
@@ -437,13 +456,12 @@ public final class Aliasing: Stage {
 
     /// Gives every name token the id of its match key in `terms` (the reference
     /// for `internPersonWords`, kept for the tests that compare the two).
-    private func internAllNameTokens(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
+    private func internAllNameTokens(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+                                     term: UnsafeMutableBufferPointer<Int32>) {
         terms.removeAll()
-        term.withUnsafeMutableBufferPointer { term in
-            for t in 0..<tokens.count where term[t] >= 0 {
-                let tok = tokens[t]
-                term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
-            }
+        for t in 0..<tokens.count where term[t] >= 0 {
+            let tok = tokens[t]
+            term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
         }
         personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
     }
@@ -455,7 +473,9 @@ public final class Aliasing: Stage {
     /// token gets one shared id, `terms.count`, which no person has. Most name
     /// tokens of news are of the second kind; a 2 048-bit filter over their key's
     /// length and first and last bytes rules most of them out without a lookup.
-    private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
+    private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+                                   term: UnsafeMutableBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
+                                   endTokenOf: UnsafePointer<Int32>) {
         terms.removeAll()
         let pending = Int32.max
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { filter in
@@ -466,7 +486,7 @@ public final class Aliasing: Stage {
                 let v = UInt32(keys[a]) | UInt32(keys[b - 1]) << 8 | UInt32(truncatingIfNeeded: b - a) << 16
                 return Int((v &* 0x9E37_79B1) >> 21)
             }
-            term.withUnsafeMutableBufferPointer { term in
+            do {
                 for t in 0..<tokens.count where term[t] >= 0 { term[t] = pending }
                 for i in entities.indices where entities[i].type == .person {
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
@@ -519,16 +539,15 @@ public final class Aliasing: Stage {
         // Output order: already sorted unless aliases were added (a stable sort otherwise).
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<count)
-        var sorted = true
-        for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities[i], entities[i - 1]) {
-            sorted = false
-            break
+        let sorted = entities.withUnsafeBufferPointer { entities in
+            for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities, i, i - 1) { return false }
+            return true
         }
         if !sorted {
             entities.withUnsafeBufferPointer { entities in
                 order.sort { a, b in
-                    if OverlapResolver.outputBefore(entities[a], entities[b]) { return true }
-                    if OverlapResolver.outputBefore(entities[b], entities[a]) { return false }
+                    if OverlapResolver.outputBefore(entities, a, b) { return true }
+                    if OverlapResolver.outputBefore(entities, b, a) { return false }
                     return a < b
                 }
             }

@@ -17,16 +17,14 @@ public final class HashtagLinker: Stage {
 
     /// Answers for recent (language, segmented hashtag) pairs, since tweets
     /// repeat their hashtags: a direct-mapped cache indexed by a hash of the
-    /// pair's bytes, so that an answer costs one hash and one comparison of
+    /// pair's bytes, so that an answer costs two hashes and one comparison of
     /// bytes, and neither a `String` nor a dictionary entry is made. The
     /// answer is a function of the pair alone, so the cache never changes
     /// the output.
     private var cache: [CacheSlot]
-    private static let cacheSize = 1024
+    private static let cacheSize = 4096
     /// Whether answers are cached (tests turn it off to compare).
     var usesCache = true
-    /// The cache key of the hashtag being linked: language, a zero byte, the words.
-    private var key: [UInt8] = []
     /// The words of the hashtag being looked up, and arrays kept for words
     /// of later ones: a lookup that misses the cache allocates nothing here.
     private var words: [[UInt8]] = []
@@ -34,8 +32,28 @@ public final class HashtagLinker: Stage {
 
     private struct CacheSlot {
         var filled = false
+        /// `HashtagLinker.hash` of the pair.
+        var hash: UInt64 = 0
+        /// The language's bytes, a zero byte, the words' bytes (no language: the
+        /// empty one, as before).
         var key: [UInt8] = []
         var link: (canonical: String, kb: String?)?
+
+        /// Whether `key` is `language`, a zero byte, `tag`.
+        func holds(language: UnsafeBufferPointer<UInt8>, tag: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard key.count == language.count + 1 + tag.count else { return false }
+            return key.withUnsafeBufferPointer { key in
+                let k = key.baseAddress!
+                return (language.isEmpty || memcmpEqual(k, language.baseAddress!, language.count)) && k[language.count] == 0
+                    && (tag.isEmpty || memcmpEqual(k + language.count + 1, tag.baseAddress!, tag.count))
+            }
+        }
+    }
+
+    /// The hash of a (language, words) pair: of the two byte strings, combined.
+    @inline(__always)
+    static func hash(language: UnsafeBufferPointer<UInt8>, tag: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        KeyHash.hash(tag) ^ (KeyHash.hash(language) &* 0x9E37_79B9_7F4A_7C15)
     }
 
     public init(gazetteer: Gazetteer) {
@@ -55,19 +73,26 @@ public final class HashtagLinker: Stage {
     /// The entry the words of `segmented` (separated by spaces) name in `language`, described.
     func link(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {
         guard usesCache else { return lookUp(segmented, language: language) }
-        key.removeAll(keepingCapacity: true)
-        if var language { language.withUTF8 { key.append(contentsOf: $0) } }
-        key.append(0)
         var tag = segmented
-        tag.withUTF8 { key.append(contentsOf: $0) }
-        let slot = key.withUnsafeBufferPointer { Int(ByteStringTable.hash($0)) } & (HashtagLinker.cacheSize - 1)
-        if cache[slot].filled && cache[slot].key == key { return cache[slot].link }
-        let link = lookUp(segmented, language: language)
-        cache[slot].filled = true
-        cache[slot].key.removeAll(keepingCapacity: true)
-        cache[slot].key.append(contentsOf: key)
-        cache[slot].link = link
-        return link
+        var code = language ?? ""
+        return tag.withUTF8 { tag in
+            code.withUTF8 { code in
+                let hash = HashtagLinker.hash(language: code, tag: tag)
+                let slot = Int(truncatingIfNeeded: hash >> 32) & (HashtagLinker.cacheSize - 1)
+                if cache[slot].filled, cache[slot].hash == hash, cache[slot].holds(language: code, tag: tag) {
+                    return cache[slot].link
+                }
+                let link = lookUp(segmented, language: language)
+                cache[slot].filled = true
+                cache[slot].hash = hash
+                cache[slot].key.removeAll(keepingCapacity: true)
+                cache[slot].key.append(contentsOf: code)
+                cache[slot].key.append(0)
+                cache[slot].key.append(contentsOf: tag)
+                cache[slot].link = link
+                return link
+            }
+        }
     }
 
     private func lookUp(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {

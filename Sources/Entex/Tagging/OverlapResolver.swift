@@ -34,18 +34,19 @@ public final class OverlapResolver: Stage {
     /// tests set it to 0 to compare with the standard sort.
     var smallSortLimit = 16
 
-    // Scratch buffers kept between documents.
-    private var order: [Int] = []
-    private var keys: [RankKey] = []
+    // Scratch buffers kept between documents, written through pointers (no
+    // uniqueness or capacity checks per element; emptying one costs nothing).
+    private var order = GrowableBuffer<Int>(capacity: 64)
+    private var keys = GrowableBuffer<RankKey>(capacity: 64)
     /// Spans taken so far, sorted by start (disjoint), each with the position
     /// in `chosen` of the candidate that took it (one array: one insert a winner).
-    private var taken: [(span: Span, by: Int32)] = []
+    private var taken = GrowableBuffer<(span: Span, by: Int32)>(capacity: 64)
     /// Candidate index of each winner, in the order they were taken.
-    private var chosen: [Int32] = []
+    private var chosen = GrowableBuffer<Int32>(capacity: 64)
     /// Position in the output of each winner.
-    private var outputSlot: [Int32] = []
+    private var outputSlot = GrowableBuffer<Int32>(capacity: 64)
     /// (winner position in `chosen`, dropped candidate): equal span and type, in rank order.
-    private var handovers: [(winner: Int32, loser: Int32)] = []
+    private var handovers = GrowableBuffer<(winner: Int32, loser: Int32)>(capacity: 16)
 
     /// The integer part of the ranking, compared lexicographically (lower ranks first).
     private struct RankKey: Equatable, Comparable {
@@ -57,6 +58,15 @@ public final class OverlapResolver: Stage {
 
     public init(keepOverlaps: Bool = false) {
         self.keepOverlaps = keepOverlaps
+    }
+
+    deinit {
+        order.deallocate()
+        keys.deallocate()
+        taken.deallocate()
+        chosen.deallocate()
+        outputSlot.deallocate()
+        handovers.deallocate()
     }
 
     /// Rank of a source for a type (lower wins).
@@ -111,15 +121,40 @@ public final class OverlapResolver: Stage {
         let x = candidates.baseAddress! + a, y = candidates.baseAddress! + b
         if x.pointee.type != y.pointee.type { return x.pointee.type.rawValue < y.pointee.type.rawValue }
         if x.pointee.source != y.pointee.source { return x.pointee.source.rawValue < y.pointee.source.rawValue }
-        if tieBreak(x.pointee, y.pointee) { return true }
-        if tieBreak(y.pointee, x.pointee) { return false }
-        return a < b
+        return namesBefore(x, y) ?? (a < b)
+    }
+
+    /// `tieBreak(x, y)` for entities of equal type and source, read in place:
+    /// true or false when one of `tieBreak(x, y)` and `tieBreak(y, x)` holds,
+    /// nil when neither does. As there, the first field that differs decides,
+    /// and absent names compare as empty ones (`nil` and `""` differ, yet
+    /// neither comes first).
+    @inline(never)
+    static func namesBefore(_ x: UnsafePointer<Entity>, _ y: UnsafePointer<Entity>) -> Bool? {
+        @inline(__always) func order(_ a: String?, _ b: String?) -> Bool? {
+            let a = a ?? "", b = b ?? ""
+            return a < b ? true : b < a ? false : nil
+        }
+        if x.pointee.rule != y.pointee.rule { return order(x.pointee.rule, y.pointee.rule) }
+        if x.pointee.canonical != y.pointee.canonical { return order(x.pointee.canonical, y.pointee.canonical) }
+        if x.pointee.kb != y.pointee.kb { return order(x.pointee.kb, y.pointee.kb) }
+        let cx = x.pointee.cluster ?? -1, cy = y.pointee.cluster ?? -1
+        return cx < cy ? true : cy < cx ? false : nil
     }
 
     /// Output order: start, end, then rank.
     static func outputBefore(_ a: Entity, _ b: Entity) -> Bool {
         if a.span != b.span { return a.span < b.span }
         return ranksBefore(a, b)
+    }
+
+    /// `outputBefore(entities[a], entities[b])`, read in place: the entities
+    /// are copied only when their spans are equal (never, among resolved ones).
+    @inline(__always)
+    static func outputBefore(_ entities: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int) -> Bool {
+        let x = entities.baseAddress! + a, y = entities.baseAddress! + b
+        if x.pointee.span != y.pointee.span { return x.pointee.span < y.pointee.span }
+        return ranksBefore(x.pointee, y.pointee)
     }
 
     /// Sorts `order` by `before`, a strict total order, by insertion.
@@ -140,10 +175,9 @@ public final class OverlapResolver: Stage {
     public func process(_ doc: inout Document) {
         doc.layers.insert(.entities)
         let count = doc.candidates.count
-        order.removeAll(keepingCapacity: true)
-        order.append(contentsOf: 0..<count)
         if keepOverlaps {
             // Sorted indices, ties by input position (a stable sort), then one copy per entity.
+            var order = Array(0..<count)
             doc.candidates.withUnsafeBufferPointer { candidates in
                 if count > 1 { order.sort { a, b in
                     if OverlapResolver.outputBefore(candidates[a], candidates[b]) { return true }
@@ -157,81 +191,105 @@ public final class OverlapResolver: Stage {
             }
             return
         }
-        // Sort indices on precomputed integer keys (cheap to compare, no entity
-        // copies); equal keys fall back to the full order, then input position.
-        keys.removeAll(keepingCapacity: true)
-        keys.reserveCapacity(count)
-        taken.removeAll(keepingCapacity: true)
-        chosen.removeAll(keepingCapacity: true)
-        handovers.removeAll(keepingCapacity: true)
+        // Written into the document's own array: one kept from an earlier
+        // document (`Pipeline.recycle`) needs no allocation.
+        var entities: [Entity] = []
+        swap(&entities, &doc.entities)
+        if !entities.isEmpty { entities.removeAll(keepingCapacity: true) }
+        // The scratch buffers as locals for the document (no exclusivity checks
+        // on the stage's properties in the loops); stored back after.
+        var order = self.order, keys = self.keys, taken = self.taken, chosen = self.chosen
+        var outputSlot = self.outputSlot, handovers = self.handovers
+        defer {
+            self.order = order
+            self.keys = keys
+            self.taken = taken
+            self.chosen = chosen
+            self.outputSlot = outputSlot
+            self.handovers = handovers
+        }
+        order.count = 0
+        keys.count = 0
+        taken.count = 0
+        chosen.count = 0
+        handovers.count = 0
+        order.reserve(count)
+        keys.reserve(count)
         doc.candidates.withUnsafeBufferPointer { candidates in
             for i in candidates.indices {  // fields read in place: no entity copies
                 let span = candidates[i].span, source = candidates[i].source
+                order.append(i)
                 keys.append(RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
                                     source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
             }
-            if count > 1 { keys.withUnsafeBufferPointer { keys in
+            // Sort indices on precomputed integer keys (cheap to compare, no entity
+            // copies); equal keys fall back to the full order, then input position.
+            if count > 1 {
+                let keys = UnsafeBufferPointer(start: keys.base, count: count)
                 let before = { (a: Int, b: Int) -> Bool in
                     let ka = keys[a], kb = keys[b]
                     if ka != kb { return ka < kb }
                     return OverlapResolver.tieBreak(candidates, a, b)
                 }
                 // The order is total (input position breaks every tie), so both sorts give the same.
+                var indices = UnsafeMutableBufferPointer(start: order.base, count: count)
                 if count <= smallSortLimit {
-                    order.withUnsafeMutableBufferPointer { OverlapResolver.insertionSort($0, by: before) }
+                    OverlapResolver.insertionSort(indices, by: before)
                 } else {
-                    order.sort(by: before)
+                    indices.sort(by: before)
                 }
-            } }
-            for index in order {
+            }
+            for n in 0..<count {
+                let index = order.base[n]
                 let span = candidates[index].span
                 guard !span.isEmpty else { continue }
                 // Taken spans are disjoint and sorted by start: the first one starting at
                 // or after this span's start, and the one before it, are the only ones
                 // that can overlap it.
+                let spans = taken.base
                 var low = 0, high = taken.count
                 while low < high {
                     let mid = (low + high) / 2
-                    if taken[mid].span.start < span.start { low = mid + 1 } else { high = mid }
+                    if spans[mid].span.start < span.start { low = mid + 1 } else { high = mid }
                 }
-                let overlapsNext = low < taken.count && taken[low].span.start < span.end
-                let overlapsPrevious = low > 0 && taken[low - 1].span.end > span.start
+                let overlapsNext = low < taken.count && spans[low].span.start < span.end
+                let overlapsPrevious = low > 0 && spans[low - 1].span.end > span.start
                 if overlapsNext || overlapsPrevious {
                     // A loser with the winner's exact span (only `taken[low]` can have it) and type.
-                    if low < taken.count, taken[low].span == span,
-                       candidates[Int(chosen[Int(taken[low].by)])].type == candidates[index].type {
-                        handovers.append((taken[low].by, Int32(index)))
+                    if low < taken.count, spans[low].span == span,
+                       candidates[Int(chosen.base[Int(spans[low].by)])].type == candidates[index].type {
+                        handovers.append((spans[low].by, Int32(index)))
                     }
                     continue
                 }
-                taken.insert((span, Int32(chosen.count)), at: low)
+                // Insert at `low`, moving the later spans up one.
+                taken.reserve(1)
+                (taken.base + low + 1).moveInitialize(from: taken.base + low, count: taken.count - low)
+                (taken.base + low).initialize(to: (span, Int32(chosen.count)))
+                taken.count += 1
                 chosen.append(Int32(index))
             }
             // Output order: start, end, then rank — `taken` is already sorted by start,
             // and disjoint spans never tie.
-            outputSlot.removeAll(keepingCapacity: true)
-            outputSlot.append(contentsOf: repeatElement(0, count: chosen.count))
-            // Written into the document's own array: one kept from an earlier
-            // document (`Pipeline.recycle`) needs no allocation.
-            var entities: [Entity] = []
-            swap(&entities, &doc.entities)
-            entities.removeAll(keepingCapacity: true)
+            outputSlot.count = 0
+            outputSlot.reserve(chosen.count)
+            outputSlot.count = chosen.count
             entities.reserveCapacity(taken.count)
-            for slot in taken.indices {
-                let position = taken[slot].by
-                outputSlot[Int(position)] = Int32(slot)
-                entities.append(candidates[Int(chosen[Int(position)])])
+            for slot in 0..<taken.count {
+                let position = taken.base[slot].by
+                outputSlot.base[Int(position)] = Int32(slot)
+                entities.append(candidates[Int(chosen.base[Int(position)])])
             }
             // What a winner lacks, from dropped candidates of its span and type, in rank order.
-            for (winner, loser) in handovers {
-                let w = Int(outputSlot[Int(winner)])
-                let c = candidates[Int(loser)]
-                if entities[w].cluster == nil { entities[w].cluster = c.cluster }
-                if entities[w].canonical == nil { entities[w].canonical = c.canonical }
-                if entities[w].kb == nil { entities[w].kb = c.kb }
-                if entities[w].value == nil { entities[w].value = c.value }
+            for h in 0..<handovers.count {
+                let w = Int(outputSlot.base[Int(handovers.base[h].winner)])
+                let c = Int(handovers.base[h].loser)
+                if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
+                if entities[w].canonical == nil { entities[w].canonical = candidates[c].canonical }
+                if entities[w].kb == nil { entities[w].kb = candidates[c].kb }
+                if entities[w].value == nil { entities[w].value = candidates[c].value }
             }
-            doc.entities = entities
         }
+        swap(&entities, &doc.entities)
     }
 }

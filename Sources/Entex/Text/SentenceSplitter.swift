@@ -20,69 +20,113 @@ public final class SentenceSplitter: Stage {
     }
 
     public func process(_ doc: inout Document) {
-        doc.sentences.removeAll(keepingCapacity: true)
-        boundaries.removeAll(keepingCapacity: true)
+        // The layers are swapped out and worked on through pointers: no
+        // uniqueness or bounds checks per token, and no copy of the document
+        // for the abbreviation checks.
+        var sentences: [Span] = []
+        swap(&sentences, &doc.sentences)
+        if !sentences.isEmpty { sentences.removeAll(keepingCapacity: true) }
+        var tokens: [Token] = []
+        swap(&tokens, &doc.tokens)
+        if !boundaries.isEmpty { boundaries.removeAll(keepingCapacity: true) }
         doc.text.withUnsafeBufferPointer { p in
             if !SimpleSentenceBreaks.find(p, into: &boundaries) {
                 boundaries.removeAll(keepingCapacity: true)
                 breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
             }
-        }
-        var start = 0
-        var t = 0  // token cursor
-        let tokens = doc.tokens
-        for boundary in boundaries {
-            // The last token that ends at or before the boundary.
-            while t < tokens.count, Int(tokens[t].end) <= boundary { t += 1 }
-            // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
-            if t < tokens.count, Int(tokens[t].start) < boundary { continue }
-            if boundary < doc.text.count, t > 0, keepsSentenceOpen(doc, tokenIndex: t - 1, boundary: boundary) {
-                continue
-            }
-            appendSentence(&doc, start, boundary)
-            start = boundary
-        }
-        if start < doc.text.count { appendSentence(&doc, start, doc.text.count) }
-
-        // Flag the first token of each sentence.
-        var s = 0
-        for i in doc.tokens.indices {
-            while s < doc.sentences.count, doc.sentences[s].end <= doc.tokens[i].start { s += 1 }
-            if s < doc.sentences.count, doc.sentences[s].start == doc.tokens[i].start {
-                doc.tokens[i].flags.insert(.sentenceStart)
+            tokens.withUnsafeMutableBufferPointer { tokens in
+                split(p, tokens: UnsafeBufferPointer(tokens), into: &sentences)
+                SentenceSplitter.flagSentenceStarts(tokens, sentences: sentences)
             }
         }
+        swap(&tokens, &doc.tokens)
+        swap(&sentences, &doc.sentences)
         doc.layers.insert(.sentences)
     }
 
-    private func keepsSentenceOpen(_ doc: Document, tokenIndex: Int, boundary: Int) -> Bool {
-        let token = doc.tokens[tokenIndex]
+    /// Appends to `sentences` the spans between the boundaries in `boundaries`
+    /// that are kept (not inside a token, not after an abbreviation that
+    /// keeps the sentence open), white space trimmed.
+    private func split(_ text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>, into sentences: inout [Span]) {
+        var start = 0
+        var t = 0  // token cursor
+        let count = text.count
+        boundaries.withUnsafeBufferPointer { boundaries in
+            for boundary in boundaries {
+                // The last token that ends at or before the boundary.
+                while t < tokens.count, Int(tokens[t].end) <= boundary { t += 1 }
+                // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
+                if t < tokens.count, Int(tokens[t].start) < boundary { continue }
+                if boundary < count, t > 0, keepsSentenceOpen(text, tokens: tokens, tokenIndex: t - 1, boundary: boundary) {
+                    continue
+                }
+                SentenceSplitter.appendSentence(text, start, boundary, to: &sentences)
+                start = boundary
+            }
+        }
+        if start < count { SentenceSplitter.appendSentence(text, start, count, to: &sentences) }
+    }
+
+    /// Flags the first token of each sentence: every token that starts where
+    /// a sentence starts (sentences are non-empty, disjoint and sorted, tokens
+    /// sorted by start). Each sentence start is found by a binary search among the
+    /// tokens after the previous one's, so the cost goes with the number of
+    /// sentences, not of tokens.
+    static func flagSentenceStarts(_ tokens: UnsafeMutableBufferPointer<Token>, sentences: [Span]) {
+        var low = 0
+        for sentence in sentences {
+            var high = tokens.count
+            while low < high {
+                let mid = (low &+ high) &>> 1
+                if tokens[mid].start < sentence.start { low = mid &+ 1 } else { high = mid }
+            }
+            while low < tokens.count, tokens[low].start == sentence.start {
+                tokens[low].flags.insert(.sentenceStart)
+                low &+= 1
+            }
+        }
+    }
+
+    /// The plain form of `flagSentenceStarts`, one pass over the tokens (the
+    /// reference the tests compare it with).
+    static func flagSentenceStartsByScan(_ tokens: UnsafeMutableBufferPointer<Token>, sentences: [Span]) {
+        sentences.withUnsafeBufferPointer { sentences in
+            var s = 0
+            for i in 0..<tokens.count {
+                let start = tokens[i].start
+                while s < sentences.count, sentences[s].end <= start { s += 1 }
+                if s == sentences.count { return }
+                if sentences[s].start == start { tokens[i].flags.insert(.sentenceStart) }
+            }
+        }
+    }
+
+    private func keepsSentenceOpen(_ text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
+                                   tokenIndex: Int, boundary: Int) -> Bool {
+        let token = tokens[tokenIndex]
         // A line break between them is a real boundary (headlines, lists).
-        let between = doc.text[Int(token.end)..<boundary]
-        if between.contains(0x0A) { return false }
+        for i in Int(token.end)..<boundary where text[i] == 0x0A { return false }
         guard token.kind == .abbreviation else { return false }
-        if let id = resources.abbreviations.lookup(doc.text[Int(token.start)..<Int(token.end)]) {
+        if let id = resources.abbreviations.lookup(UnsafeBufferPointer(rebasing: text[Int(token.start)..<Int(token.end)])) {
             if resources.abbreviationKinds[id] == .title { return true }
             // "Sept. 12", "U.S. officials": what follows shows the sentence goes on.
-            guard tokenIndex + 1 < doc.tokens.count else { return false }
-            let next = doc.tokens[tokenIndex + 1]
+            guard tokenIndex + 1 < tokens.count else { return false }
+            let next = tokens[tokenIndex + 1]
             return !next.flags.contains(.capitalized) && (next.kind == .number || next.kind == .word)
         }
         // An initial after a capitalized word: "John F. Kennedy".
         if token.end - token.start == 2, tokenIndex > 0 {
-            let previous = doc.tokens[tokenIndex - 1]
+            let previous = tokens[tokenIndex - 1]
             return previous.flags.contains(.capitalized) && previous.kind == .word
         }
         return false
     }
 
-    private func appendSentence(_ doc: inout Document, _ start: Int, _ end: Int) {
+    private static func appendSentence(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to sentences: inout [Span]) {
         var a = start, b = end
-        doc.text.withUnsafeBufferPointer { p in
-            while a < b, Self.isSpaceAt(p, a) { a += Self.scalarLength(p[a]) }
-            while b > a, Self.isSpaceBefore(p, b) { b -= UTF8Repair.decodeBefore(p, b).1 }
-        }
-        if a < b { doc.sentences.append(Span(a, b)) }
+        while a < b, Self.isSpaceAt(p, a) { a += Self.scalarLength(p[a]) }
+        while b > a, Self.isSpaceBefore(p, b) { b -= UTF8Repair.decodeBefore(p, b).1 }
+        if a < b { sentences.append(Span(a, b)) }
     }
 
     private static func scalarLength(_ lead: UInt8) -> Int {
@@ -223,9 +267,26 @@ enum SimpleSentenceBreaks {
         }
     }
 
+    /// Whether any of the 8 bytes of `w` (read from the text) may stop the
+    /// quick scan of `find`: a non-ASCII byte, a control character, `.`, `!`,
+    /// `?` or DEL. A false answer means none does (every test below is exact
+    /// about whether some byte matches), so the scan skips the 8 bytes whole.
+    @inline(__always)
+    static func mayStopScan(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
+        if w & high != 0 { return true }
+        // With every byte below 0x80: some byte below 0x20.
+        if (w &- ones &* 0x20) & ~w & high != 0 { return true }
+        return hasZeroByte(w ^ (ones &* 0x2E)) || hasZeroByte(w ^ (ones &* 0x21)) || hasZeroByte(w ^ (ones &* 0x3F))
+            || hasZeroByte(w ^ (ones &* 0x7F))
+    }
+
     /// Appends the boundaries after the start of `p` (its end included) to
     /// `out`; returns false when `p` holds a character this does not know.
-    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int]) -> Bool {
+    /// `wordScan` skips runs of plain ASCII 8 bytes at a time (tests turn it
+    /// off to compare with the byte-by-byte scan).
+    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int], wordScan: Bool = true) -> Bool {
         let n = p.count
         guard n > 0 else { return true }
         // Where the sequence ending at the previous character stands in
@@ -245,6 +306,9 @@ enum SimpleSentenceBreaks {
             // but SB4 can break: skip ASCII up to the next terminator or line break.
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
+                if wordScan, let base = p.baseAddress {
+                    while j &+ 8 <= n, !mayStopScan(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)) { j &+= 8 }
+                }
                 while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 if j > i {
                     beforePrev = j - i >= 2 ? ascii[Int(p[j - 2])] : prev
@@ -346,11 +410,13 @@ public final class LanguageDetector: Stage {
     /// `languages[id]`: bit 0 English, bit 1 Spanish.
     private let functionWords: ByteStringTable
     private let languages: [UInt8]
-    /// `mayBeFunctionWord[length * 256 + first byte]` for keys shorter than
-    /// `Self.filterLength`: false when no function word has that length and
-    /// first byte, so most other tokens skip the hash lookup.
-    private let mayBeFunctionWord: [Bool]
-    private static let filterLength = 16
+    /// Bit `KeyHash.hash(word) >> 48` is set for every function word: a
+    /// token whose key hash (stored by the tokenizer) has its bit clear is
+    /// no function word, and most tokens are ruled out so without a lookup.
+    private let hashFilter: [UInt64]
+    /// Whether `hashFilter` is used (tests turn it off to compare with
+    /// looking every token up).
+    var usesHashFilter = true
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
 
@@ -367,12 +433,12 @@ public final class LanguageDetector: Stage {
         }
         functionWords = table
         self.languages = languages
-        var filter = [Bool](repeating: false, count: Self.filterLength * 256)
+        var filter = [UInt64](repeating: 0, count: 1024)
         for id in 0..<table.count {
-            let key = table.key(id)
-            if let first = key.first, key.count < Self.filterLength { filter[key.count * 256 + Int(first)] = true }
+            let bit = Int(KeyHash.hash(table.key(id)) >> 48)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
-        mayBeFunctionWord = filter
+        hashFilter = filter
     }
 
     public func process(_ doc: inout Document) {
@@ -393,21 +459,47 @@ public final class LanguageDetector: Stage {
         var en = 0, es = 0
         // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
         let hashes = doc.keyHashes.count == doc.tokens.count ? doc.keyHashes : []
+        let filtered = usesHashFilter
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           hashes.withUnsafeBufferPointer { hashes in
             doc.tokens.withUnsafeBufferPointer { tokens in
-                mayBeFunctionWord.withUnsafeBufferPointer { filter in
-                    for (i, token) in tokens.prefix(LanguageDetector.sampleTokens).enumerated()
-                    where token.kind == .word || token.kind == .punct {
+                hashFilter.withUnsafeBufferPointer { filter in
+                    let count = min(tokens.count, LanguageDetector.sampleTokens)
+                    @inline(__always) func tally(_ i: Int, hash: UInt64) {
+                        let token = tokens[i]
                         let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                        if key.count > 0, key.count < Self.filterLength, !filter[key.count &* 256 &+ Int(key[0])] {
-                            // Not a function word.
-                        } else if let id = functionWords.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
-                                                                                  : ByteStringTable.hash(folding: hashes[i])) {
+                        if let id = functionWords.lookup(key, hash: ByteStringTable.hash(folding: hash)) {
                             en += Int(languages[id] & 1)
                             es += Int(languages[id] >> 1)
                         }
-                        if token.kind == .punct, key.count == 2, key[0] == 0xC2, key[1] == 0xBF || key[1] == 0xA1 { es += 2 }  // ¿ ¡
+                    }
+                    @inline(__always) func isInvertedMark(_ i: Int) -> Bool {  // ¿ ¡
+                        let token = tokens[i]
+                        guard token.keyEnd - token.keyStart == 2 else { return false }
+                        let a = keys[Int(token.keyStart)], b = keys[Int(token.keyStart) + 1]
+                        return a == 0xC2 && (b == 0xBF || b == 0xA1)
+                    }
+                    if filtered, !hashes.isEmpty {
+                        // The common case: stored hashes, and the key is read only for a
+                        // token whose filter bit is set (or a punctuation mark).
+                        for i in 0..<count {
+                            let kind = tokens[i].kind
+                            guard kind == .word || kind == .punct else { continue }
+                            let hash = hashes[i]
+                            let bit = Int(truncatingIfNeeded: hash &>> 48)
+                            if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                            if kind == .punct, isInvertedMark(i) { es += 2 }
+                        }
+                    } else {
+                        for i in 0..<count {
+                            let token = tokens[i]
+                            guard token.kind == .word || token.kind == .punct else { continue }
+                            let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                            let hash = hashes.isEmpty ? KeyHash.hash(key) : hashes[i]
+                            let bit = Int(truncatingIfNeeded: hash >> 48)
+                            if !filtered || filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                            if token.kind == .punct, isInvertedMark(i) { es += 2 }
+                        }
                     }
                 }
             }

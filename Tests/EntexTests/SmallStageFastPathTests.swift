@@ -1,0 +1,151 @@
+@testable import Entex
+import XCTest
+
+/// The shortcuts of the stages after tokenizing (sentences, language,
+/// resolve, alias) against the plain code they stand beside, on many inputs.
+final class SmallStageFastPathTests: XCTestCase {
+    /// Texts of all sizes: the bundled corpus records and generated ones with
+    /// long runs of plain ASCII, sentence ends, controls and non-ASCII letters.
+    private func texts() throws -> [String] {
+        var texts: [String] = []
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url, limit: 80).map(\.text) }
+        var g = Generator(state: 20261126)
+        let pieces = ["the ", "said", " ", "  ", "Washington", "U.S.", ". ", "! ", "? ", "...", "\n", "\r\n", "\t",
+                      "\u{7F}", "\u{1}", "é", "ñ", "😀", "“", "”", "Mr. ", "Dr. Smith", "2.5", "abcdefgh", "ABCDEFGHIJ",
+                      "(", ")", "'", ",", "-", "x", "Z", "0123456789", "¿Qué? ", "el presidente ", "de la ", "and the "]
+        for n in 0..<3000 {
+            let count = 1 + Int(g.next() % UInt64(n % 10 == 0 ? 200 : 30))
+            texts.append((0..<count).map { _ in g.pick(pieces) }.joined())
+        }
+        return texts
+    }
+
+    func testWordScanFindsTheBoundariesOfTheByteScan() throws {
+        var known = 0
+        for text in try texts() {
+            let bytes = Array(text.utf8)
+            for start in [0, 1, 3] where start <= bytes.count {  // every alignment of the 8-byte loads
+                let slice = Array(bytes[start...])
+                slice.withUnsafeBufferPointer { p in
+                    var fast: [Int] = [], slow: [Int] = []
+                    let a = SimpleSentenceBreaks.find(p, into: &fast, wordScan: true)
+                    let b = SimpleSentenceBreaks.find(p, into: &slow, wordScan: false)
+                    XCTAssertEqual(a, b, text.debugDescription)
+                    if a && b {
+                        known += 1
+                        XCTAssertEqual(fast, slow, text.debugDescription)
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(known, 3000)
+    }
+
+    func testMayStopScanIsTrueExactlyWhenSomeByteStopsTheScan() {
+        var g = Generator(state: 5)
+        let interesting: [UInt8] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x2D, 0x2E, 0x2F, 0x3F, 0x40, 0x61, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<200_000 {
+            var bytes = (0..<8).map { _ in UInt8(0x20 + g.next() % 0x5F) }  // printable ASCII
+            for _ in 0..<Int(g.next() % 3) { bytes[Int(g.next() % 8)] = g.pick(interesting) }
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let stops = bytes.contains { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F || $0 == 0x2E || $0 == 0x21 || $0 == 0x3F }
+            XCTAssertEqual(SimpleSentenceBreaks.mayStopScan(word), stops, "\(bytes)")
+        }
+    }
+
+    func testLanguageHashFilterDetectsAsLookingEveryTokenUp() throws {
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        let filtered = LanguageDetector(resources: TestSupport.resources.text)
+        let plain = LanguageDetector(resources: TestSupport.resources.text)
+        plain.usesHashFilter = false
+        var decided = 0
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "l\(n)", text: text)
+            tokenize.process(&doc)
+            let a = filtered.detect(doc)
+            XCTAssertEqual(a, plain.detect(doc), text.debugDescription)
+            // Without stored key hashes (a document built by hand) too.
+            var bare = doc
+            bare.keyHashes = []
+            XCTAssertEqual(filtered.detect(bare), a, text.debugDescription)
+            if a != "und" { decided += 1 }
+        }
+        XCTAssertGreaterThan(decided, 500)
+    }
+
+    func testInPlaceNameTieBreakAgreesWithTieBreak() {
+        var g = Generator(state: 11)
+        let names: [String?] = [nil, "", "a", "b", "ab", "Á", "A\u{301}", "zz", "rule-one", "rule-two"]
+        let clusters: [Int32?] = [nil, -1, 0, 1, 2]
+        var decided = 0
+        for _ in 0..<50_000 {
+            func entity() -> Entity {
+                Entity(span: Span(0, 4), type: .org, source: .gazetteer, canonical: g.pick(names), kb: g.pick(names),
+                       cluster: g.pick(clusters), rule: g.pick(names))
+            }
+            var pair = [entity(), entity()]
+            if g.next() % 3 == 0 { pair[1] = pair[0] }
+            let forward = OverlapResolver.tieBreak(pair[0], pair[1]), backward = OverlapResolver.tieBreak(pair[1], pair[0])
+            let expected: Bool? = forward ? true : backward ? false : nil
+            let got = pair.withUnsafeBufferPointer { OverlapResolver.namesBefore($0.baseAddress!, $0.baseAddress! + 1) }
+            XCTAssertEqual(got, expected, "\(pair[0]) \(pair[1])")
+            if got != nil { decided += 1 }
+        }
+        XCTAssertGreaterThan(decided, 20_000)
+    }
+
+    func testInPlaceOutputOrderAgreesWithOutputBefore() {
+        var g = Generator(state: 12)
+        for _ in 0..<20_000 {
+            let entities = (0..<2).map { _ in
+                Entity(span: Span(Int(g.next() % 3), 3 + Int(g.next() % 3)), type: g.pick([.org, .person, .date]),
+                       source: g.pick([.gazetteer, .rule, .regex]), priority: Int32(g.next() % 2), rule: g.pick([nil, "a", "b"]))
+            }
+            let got = entities.withUnsafeBufferPointer { OverlapResolver.outputBefore($0, 0, 1) }
+            XCTAssertEqual(got, OverlapResolver.outputBefore(entities[0], entities[1]))
+        }
+    }
+
+    func testSentenceStartsByBinarySearchEqualTheScan() throws {
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences"])
+        var flagged = 0
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "f\(n)", text: text)
+            pipeline.process(&doc)
+            var a = doc.tokens.map { token -> Token in
+                var token = token
+                token.flags.remove(.sentenceStart)
+                return token
+            }
+            var b = a
+            a.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStarts($0, sentences: doc.sentences) }
+            b.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStartsByScan($0, sentences: doc.sentences) }
+            XCTAssertEqual(a, b, text.debugDescription)
+            XCTAssertEqual(a, doc.tokens, text.debugDescription)
+            flagged += a.filter { $0.flags.contains(.sentenceStart) }.count
+        }
+        // Hand-made spans too: sentences that start between tokens, tokens sharing a start.
+        var g = Generator(state: 3)
+        for _ in 0..<5000 {
+            var tokens: [Token] = []
+            var at: Int32 = 0
+            for _ in 0..<Int(g.next() % 20) {
+                at += Int32(g.next() % 3)
+                tokens.append(Token(start: at, end: at + 1 + Int32(g.next() % 2), keyStart: 0, keyEnd: 0, kind: .word, flags: []))
+            }
+            var sentences: [Span] = []
+            var s: Int32 = 0
+            for _ in 0..<Int(g.next() % 6) {
+                s += Int32(g.next() % 5)
+                let e = s + 1 + Int32(g.next() % 6)
+                sentences.append(Span(start: s, end: e))
+                s = e
+            }
+            var a = tokens, b = tokens
+            a.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStarts($0, sentences: sentences) }
+            b.withUnsafeMutableBufferPointer { SentenceSplitter.flagSentenceStartsByScan($0, sentences: sentences) }
+            XCTAssertEqual(a, b, "\(tokens) \(sentences)")
+        }
+        XCTAssertGreaterThan(flagged, 3000)
+    }
+}
