@@ -132,6 +132,51 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Tokens that end within 8 bytes of the end of the text (a tweet's
+    /// closing URL, hashtag or word, with accents, emoji or other scripts):
+    /// copied and read word at a time, they give what the byte loop gives.
+    private static let closingParts: [String] = [
+        "https://t.co/AbCdEf123", "http://bit.ly/x", "www.example.com/Ruta", "pic.twitter.com/XyZ", "#ÚltimoMinuto",
+        "#COVID19", "@el_pais", "$AAPL", "información", "NICOLÁS", "Düsseldorf", "ОБНОВЛЕНИЕ", "😀", "👉🏽", "ｎｉｃｏ",
+        "siiiiii", "Ééééé", "a", "Z", "9", " ", " ", ".", "…", "!", "\n",
+    ]
+
+    func testTokensNearTheEndEqualByteByByteTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.wordAtATime = false
+        var g = Generator(state: 20261129)
+        for round in 0..<4000 {
+            let head = (0..<Int(g.next() % 4)).map { _ in g.pick(Self.addressParts) }.joined()
+            let tail = (0..<(1 + Int(g.next() % 5))).map { _ in g.pick(Self.closingParts) }.joined()
+            assertSameTokens(fast, slow, head + " " + tail, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    /// Chunks ICU takes (emoji, a lone U+FE0F, other scripts, currency
+    /// signs), repeated so that most are found in the chunk memo.
+    private static let icuChunkParts: [String] = [
+        "\u{FE0F}", "👉", "🔴", "▶️", "➡️", "•", "£", "£5m", "€20", "о", "Привет", "・", "🇻🇪", "🇺🇸", "1️⃣", "I\u{FE0F}",
+        "ő", "ſ", "Ł", "😀😀", "👉🏽", "👨‍👩‍👧", "a", "Z", "9", "hola", "Nicolás", ".", "…", "#", "@", "'s", "’", "-",
+        " ", " ", " ", "\n",
+    ]
+
+    func testChunkMemoGivesICUPieces() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.memoizesChunks = false
+        var g = Generator(state: 20261130)
+        for round in 0..<5000 {
+            let length = 1 + Int(g.next() % 16)
+            let text = (0..<length).map { _ in g.pick(Self.icuChunkParts) }.joined()
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+        XCTAssertGreaterThan(fast.chunkMemo.count, 100, "the memo was filled")
+        XCTAssertTrue(slow.chunkMemo.isEmpty)
+    }
+
     func testNextSigilOrAddressByteEqualsAByteLoop() {
         var g = Generator(state: 7)
         let bytes: [UInt8] = Array(0...255)

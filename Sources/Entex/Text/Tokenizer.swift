@@ -29,6 +29,17 @@ public final class Tokenizer: Stage {
     /// `emitOther` handled, by scalar value and kind; bounded.
     private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
     private static let characterMemoLimit = 4096
+    /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
+    /// offsets): ICU gets each chunk alone, so its pieces depend on the
+    /// bytes only. Tweets repeat the same few chunks ICU must take (an
+    /// emoji, a stray U+FE0F, "▶️", "£"), and a lookup costs a small part
+    /// of a break iterator pass. Bounded; chunks of up to `chunkMemoMaxBytes`.
+    private(set) var chunkMemo: [UInt64: (bytes: [UInt8], pieces: [Piece])] = [:]
+    private static let chunkMemoLimit = 4096
+    private static let chunkMemoMaxBytes = 32
+    /// Whether ICU's pieces of short chunks are remembered (`chunkMemo`);
+    /// tests turn it off to compare with ICU on every chunk.
+    var memoizesChunks = true
     /// Key bytes of a token while it is folded or shortened (rare paths); reused.
     private var scratch: [UInt8] = []
     /// Whether the scan for special tokens jumps to the next byte that may
@@ -419,7 +430,11 @@ public final class Tokenizer: Stage {
                 pieces.count = mark
                 var j = stop.position
                 while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
-                icuPieces(p, chunkStart, j, into: &pieces)
+                if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
+                    memoizedICUPieces(p, chunkStart, j, into: &pieces)
+                } else {
+                    icuPieces(p, chunkStart, j, into: &pieces)
+                }
                 i = j
             } else {
                 i = stop.position
@@ -434,6 +449,30 @@ public final class Tokenizer: Stage {
         defer { buffer.deallocate() }
         icuPieces(p, start, end, into: &buffer)
         pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
+    }
+
+    /// `icuPieces` through `chunkMemo`: the same pieces, from the memo when
+    /// the chunk's bytes were seen before.
+    @inline(never)
+    private func memoizedICUPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                   into pieces: inout GrowableBuffer<Piece>) {
+        let chunk = UnsafeBufferPointer(rebasing: p[start..<end])
+        let hash = KeyHash.hash(chunk)
+        if let known = chunkMemo[hash], known.bytes.elementsEqual(chunk) {
+            pieces.reserve(known.pieces.count)
+            for piece in known.pieces {
+                pieces.append(Piece(start: start &+ piece.start, end: start &+ piece.end, kind: piece.kind))
+            }
+            return
+        }
+        let mark = pieces.count
+        icuPieces(p, start, end, into: &pieces)
+        // A chunk whose hash is taken by other bytes keeps the first one's entry.
+        guard chunkMemo.count < Tokenizer.chunkMemoLimit, chunkMemo[hash] == nil else { return }
+        let found = UnsafeBufferPointer(pieces.elements(from: mark)).map {
+            Piece(start: $0.start &- start, end: $0.end &- start, kind: $0.kind)
+        }
+        chunkMemo[hash] = (Array(chunk), found)
     }
 
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
@@ -963,8 +1002,28 @@ public final class Tokenizer: Stage {
         // the text (and in tests, to compare both) the bytes are taken one by one.
         if end &+ 7 <= p.count, wordAtATime {
             emitWords(src, length, start, end, kind, flags, into: &sink)
+        } else if wordAtATime, length <= Tokenizer.nearEndCopyBytes {
+            emitWordsNearEnd(src, length, start, end, kind, flags, into: &sink)
         } else {
             emitBytewise(src, length, start, end, kind, flags, into: &sink)
+        }
+    }
+
+    /// Longest token near the end of the text that `emitWordsNearEnd` copies.
+    private static let nearEndCopyBytes = 120
+
+    /// `emitWords` for a token that ends less than 8 bytes before the end of
+    /// the text (often a tweet's closing URL or hashtag): the token is copied
+    /// into a buffer with room for the word loads past its end, so it need
+    /// not be taken byte by byte.
+    @inline(never)
+    private func emitWordsNearEnd(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
+                                  _ flags: TokenFlags, into sink: inout Sink) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Tokenizer.nearEndCopyBytes &+ 8) { buffer in
+            let copy = buffer.baseAddress!
+            copy.initialize(from: src, count: length)
+            (copy + length).initialize(repeating: 0, count: 8)
+            emitWords(UnsafePointer(copy), length, start, end, kind, flags, into: &sink)
         }
     }
 
