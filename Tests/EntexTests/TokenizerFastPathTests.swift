@@ -93,6 +93,9 @@ final class TokenizerFastPathTests: XCTestCase {
         "a", "Z", "x", "7", "0", "á", "É", "ñ", "Ü", "ß", "×", "ő", "ooo", "ÓÓÓ", "hola", "información", "Nicolás",
         "EE", "UU", "EE. ", "UU.", "Dr. ", "U", "DFH", "COVID", "'s", "’s", " ", " ", " ", "  ", "\n", "\t", " ", ".", "...", ",",
         ";", ":", "-", "_", "'", "’", "(", ")", "\"", "!", "?", "«", "»", "¿", "😀", "@", "#tag", "1,5",
+        // Words listed as abbreviations (or their spaced prefixes), and words that are not, before a '.'.
+        "Mr", "No", "no", "etc", "Sr", "op", "cit", "p", "ej", "et", "al", "SS", "MM", "Gen", "Calif", "Ph",
+        "Ud", "Jan", "casa", "2019", "Ñ", "A", ". ", ".\n",
     ]
 
     func testPlainWordTokensEqualPiecesTokens() throws {

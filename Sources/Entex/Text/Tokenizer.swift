@@ -159,6 +159,12 @@ public final class Tokenizer: Stage {
                 // such character is passed by the loop below without effect.
                 let j = ByteClass.nextSigilOrAddressByte(p, from: i)
                 guard j < n else { break }
+                // Most such characters end a sentence or a clause (". ", "-", ": "):
+                // no address goes on past them, so none starts in the run they end.
+                if Tokenizer.endsEveryAddress(p, j) {
+                    i = j &+ 1
+                    continue
+                }
                 var r = j
                 while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
                 // A run begun before `i` has no boundary inside it.
@@ -206,6 +212,25 @@ public final class Tokenizer: Stage {
             }
         }
         if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &sink) }
+    }
+
+    /// Whether the address character at `j` (`ByteClass.mayContinueAddress`)
+    /// is one that no URL or e-mail address can go on from: `. - _ % +`
+    /// before a character no address has (nor `@`), or the end; `:` before
+    /// anything but `/`. Then no special token starts in the run of letters
+    /// and digits before `j`, nor at `j`: the scan goes on after it.
+    @inline(__always)
+    static func endsEveryAddress(_ p: UnsafeBufferPointer<UInt8>, _ j: Int) -> Bool {
+        let b = p[j]
+        let next: UInt8 = j &+ 1 < p.count ? p[j &+ 1] : 0x20
+        switch b {
+        case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "%"), UInt8(ascii: "+"):
+            return !(ByteClass.isEmailLocal(next) || next == UInt8(ascii: "@"))
+        case UInt8(ascii: ":"):
+            return next != UInt8(ascii: "/")
+        default:
+            return false
+        }
     }
 
     /// The retweet marker `RT` right before a handle ("RT @user: …") is a
@@ -758,7 +783,8 @@ public final class Tokenizer: Stage {
                     if b >= 0x80 { return false }
                     if classes[Int(b)] & ByteClass.spaceBit != 0 { return true }
                     let after = stop &+ 1
-                    guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                    // A '.' ends the chunk too, unless the word is an abbreviation (checked below).
+                    guard b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
                           after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
                     punct = stop
                     return true
@@ -810,6 +836,8 @@ public final class Tokenizer: Stage {
                     if Tokenizer.hasTripledLetter(dst, count) { break fast }
                 }
                 let letters = upper | lower
+                // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
+                if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
                 var raw = TokenFlags.ascii.rawValue
                 // Words after the first follow the white space skipped above.
                 if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
@@ -844,6 +872,19 @@ public final class Tokenizer: Stage {
         }
     }
 
+    /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
+    /// as an abbreviation or an initial by `mergeAndEmit` (`abbreviation`):
+    /// one capital letter, or an entry or spaced-abbreviation prefix of the
+    /// abbreviation lists. Otherwise they are a word and a full stop.
+    @inline(__always)
+    private func mayAbbreviate(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ dot: Int) -> Bool {
+        if dot &- start == 1 && ByteClass.isUpper(p[start]) { return true }
+        let withDot = UnsafeBufferPointer(rebasing: p[start...dot])
+        let hash = ByteStringTable.hash(withDot)
+        return resources.abbreviations.lookup(withDot, hash: hash) != nil
+            || resources.abbreviationPrefixes.lookup(withDot, hash: hash) != nil
+    }
+
     /// The high bit of each uppercase, lowercase and digit byte of `x`
     /// (ASCII only), and of each byte that is none of them.
     @inline(__always)
@@ -874,8 +915,8 @@ public final class Tokenizer: Stage {
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
     /// letters and digits and Latin-1 letters that fold to ASCII, up to ASCII
     /// white space or `end`, optionally followed by one ASCII punctuation or
-    /// symbol byte other than `. ' - _` and then white space or `end`. No
-    /// merge rule applies to such a chunk, so its tokens are emitted as they
+    /// symbol byte other than `' - _` and then white space or `end` (a '.'
+    /// only when `mayAbbreviate` is false). No merge rule applies to such a chunk, so its tokens are emitted as they
     /// are scanned, the key written along the way, eight bytes at a time.
     /// Returns the end of the chunk, or nil, having emitted nothing, for any
     /// other chunk. Gives what the pieces path gives (a test compares them).
@@ -937,12 +978,14 @@ public final class Tokenizer: Stage {
             let b = p[r]
             let c = classes[Int(b)]
             if c & ByteClass.spaceBit == 0 {
-                guard b < 0x80, b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
+                guard b < 0x80, b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
                       b != UInt8(ascii: "_"), r &+ 1 == end || classes[Int(p[r &+ 1])] & ByteClass.spaceBit != 0
                 else { return nil }
                 punct = r
             }
         }
+        // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
+        if punct >= 0, letters.hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
         let kind: TokenKind = letters.hasLetter ? .word : .number
         var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
         letters.insertFlags(into: &flags)
