@@ -93,6 +93,9 @@ final class TokenizerFastPathTests: XCTestCase {
         "a", "Z", "x", "7", "0", "á", "É", "ñ", "Ü", "ß", "×", "ő", "ooo", "ÓÓÓ", "hola", "información", "Nicolás",
         "EE", "UU", "EE. ", "UU.", "Dr. ", "U", "DFH", "COVID", "'s", "’s", " ", " ", " ", "  ", "\n", "\t", " ", ".", "...", ",",
         ";", ":", "-", "_", "'", "’", "(", ")", "\"", "!", "?", "«", "»", "¿", "😀", "@", "#tag", "1,5",
+        // Words listed as abbreviations (or their spaced prefixes), and words that are not, before a '.'.
+        "Mr", "No", "no", "etc", "Sr", "op", "cit", "p", "ej", "et", "al", "SS", "MM", "Gen", "Calif", "Ph",
+        "Ud", "Jan", "casa", "2019", "Ñ", "A", ". ", ".\n",
     ]
 
     func testPlainWordTokensEqualPiecesTokens() throws {
@@ -130,6 +133,51 @@ final class TokenizerFastPathTests: XCTestCase {
             assertSameTokens(fast, slow, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { break }
         }
+    }
+
+    /// Tokens that end within 8 bytes of the end of the text (a tweet's
+    /// closing URL, hashtag or word, with accents, emoji or other scripts):
+    /// copied and read word at a time, they give what the byte loop gives.
+    private static let closingParts: [String] = [
+        "https://t.co/AbCdEf123", "http://bit.ly/x", "www.example.com/Ruta", "pic.twitter.com/XyZ", "#ÚltimoMinuto",
+        "#COVID19", "@el_pais", "$AAPL", "información", "NICOLÁS", "Düsseldorf", "ОБНОВЛЕНИЕ", "😀", "👉🏽", "ｎｉｃｏ",
+        "siiiiii", "Ééééé", "a", "Z", "9", " ", " ", ".", "…", "!", "\n",
+    ]
+
+    func testTokensNearTheEndEqualByteByByteTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.wordAtATime = false
+        var g = Generator(state: 20261129)
+        for round in 0..<4000 {
+            let head = (0..<Int(g.next() % 4)).map { _ in g.pick(Self.addressParts) }.joined()
+            let tail = (0..<(1 + Int(g.next() % 5))).map { _ in g.pick(Self.closingParts) }.joined()
+            assertSameTokens(fast, slow, head + " " + tail, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    /// Chunks ICU takes (emoji, a lone U+FE0F, other scripts, currency
+    /// signs), repeated so that most are found in the chunk memo.
+    private static let icuChunkParts: [String] = [
+        "\u{FE0F}", "👉", "🔴", "▶️", "➡️", "•", "£", "£5m", "€20", "о", "Привет", "・", "🇻🇪", "🇺🇸", "1️⃣", "I\u{FE0F}",
+        "ő", "ſ", "Ł", "😀😀", "👉🏽", "👨‍👩‍👧", "a", "Z", "9", "hola", "Nicolás", ".", "…", "#", "@", "'s", "’", "-",
+        " ", " ", " ", "\n",
+    ]
+
+    func testChunkMemoGivesICUPieces() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.memoizesChunks = false
+        var g = Generator(state: 20261130)
+        for round in 0..<5000 {
+            let length = 1 + Int(g.next() % 16)
+            let text = (0..<length).map { _ in g.pick(Self.icuChunkParts) }.joined()
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+        XCTAssertGreaterThan(fast.chunkMemo.count, 100, "the memo was filled")
+        XCTAssertTrue(slow.chunkMemo.isEmpty)
     }
 
     func testNextSigilOrAddressByteEqualsAByteLoop() {

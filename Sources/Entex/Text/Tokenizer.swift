@@ -29,6 +29,17 @@ public final class Tokenizer: Stage {
     /// `emitOther` handled, by scalar value and kind; bounded.
     private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
     private static let characterMemoLimit = 4096
+    /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
+    /// offsets): ICU gets each chunk alone, so its pieces depend on the
+    /// bytes only. Tweets repeat the same few chunks ICU must take (an
+    /// emoji, a stray U+FE0F, "▶️", "£"), and a lookup costs a small part
+    /// of a break iterator pass. Bounded; chunks of up to `chunkMemoMaxBytes`.
+    private(set) var chunkMemo: [UInt64: (bytes: [UInt8], pieces: [Piece])] = [:]
+    private static let chunkMemoLimit = 4096
+    private static let chunkMemoMaxBytes = 32
+    /// Whether ICU's pieces of short chunks are remembered (`chunkMemo`);
+    /// tests turn it off to compare with ICU on every chunk.
+    var memoizesChunks = true
     /// Key bytes of a token while it is folded or shortened (rare paths); reused.
     private var scratch: [UInt8] = []
     /// Whether the scan for special tokens jumps to the next byte that may
@@ -148,6 +159,12 @@ public final class Tokenizer: Stage {
                 // such character is passed by the loop below without effect.
                 let j = ByteClass.nextSigilOrAddressByte(p, from: i)
                 guard j < n else { break }
+                // Most such characters end a sentence or a clause (". ", "-", ": "):
+                // no address goes on past them, so none starts in the run they end.
+                if Tokenizer.endsEveryAddress(p, j) {
+                    i = j &+ 1
+                    continue
+                }
                 var r = j
                 while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
                 // A run begun before `i` has no boundary inside it.
@@ -195,6 +212,25 @@ public final class Tokenizer: Stage {
             }
         }
         if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &sink) }
+    }
+
+    /// Whether the address character at `j` (`ByteClass.mayContinueAddress`)
+    /// is one that no URL or e-mail address can go on from: `. - _ % +`
+    /// before a character no address has (nor `@`), or the end; `:` before
+    /// anything but `/`. Then no special token starts in the run of letters
+    /// and digits before `j`, nor at `j`: the scan goes on after it.
+    @inline(__always)
+    static func endsEveryAddress(_ p: UnsafeBufferPointer<UInt8>, _ j: Int) -> Bool {
+        let b = p[j]
+        let next: UInt8 = j &+ 1 < p.count ? p[j &+ 1] : 0x20
+        switch b {
+        case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "%"), UInt8(ascii: "+"):
+            return !(ByteClass.isEmailLocal(next) || next == UInt8(ascii: "@"))
+        case UInt8(ascii: ":"):
+            return next != UInt8(ascii: "/")
+        default:
+            return false
+        }
     }
 
     /// The retweet marker `RT` right before a handle ("RT @user: …") is a
@@ -419,7 +455,11 @@ public final class Tokenizer: Stage {
                 pieces.count = mark
                 var j = stop.position
                 while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
-                icuPieces(p, chunkStart, j, into: &pieces)
+                if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
+                    memoizedICUPieces(p, chunkStart, j, into: &pieces)
+                } else {
+                    icuPieces(p, chunkStart, j, into: &pieces)
+                }
                 i = j
             } else {
                 i = stop.position
@@ -434,6 +474,30 @@ public final class Tokenizer: Stage {
         defer { buffer.deallocate() }
         icuPieces(p, start, end, into: &buffer)
         pieces.append(contentsOf: UnsafeBufferPointer(buffer.elements(from: 0)))
+    }
+
+    /// `icuPieces` through `chunkMemo`: the same pieces, from the memo when
+    /// the chunk's bytes were seen before.
+    @inline(never)
+    private func memoizedICUPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                   into pieces: inout GrowableBuffer<Piece>) {
+        let chunk = UnsafeBufferPointer(rebasing: p[start..<end])
+        let hash = KeyHash.hash(chunk)
+        if let known = chunkMemo[hash], known.bytes.elementsEqual(chunk) {
+            pieces.reserve(known.pieces.count)
+            for piece in known.pieces {
+                pieces.append(Piece(start: start &+ piece.start, end: start &+ piece.end, kind: piece.kind))
+            }
+            return
+        }
+        let mark = pieces.count
+        icuPieces(p, start, end, into: &pieces)
+        // A chunk whose hash is taken by other bytes keeps the first one's entry.
+        guard chunkMemo.count < Tokenizer.chunkMemoLimit, chunkMemo[hash] == nil else { return }
+        let found = UnsafeBufferPointer(pieces.elements(from: mark)).map {
+            Piece(start: $0.start &- start, end: $0.end &- start, kind: $0.kind)
+        }
+        chunkMemo[hash] = (Array(chunk), found)
     }
 
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
@@ -719,7 +783,8 @@ public final class Tokenizer: Stage {
                     if b >= 0x80 { return false }
                     if classes[Int(b)] & ByteClass.spaceBit != 0 { return true }
                     let after = stop &+ 1
-                    guard b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
+                    // A '.' ends the chunk too, unless the word is an abbreviation (checked below).
+                    guard b != UInt8(ascii: "'"), b != UInt8(ascii: "-"), b != UInt8(ascii: "_"),
                           after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0 else { return nil }
                     punct = stop
                     return true
@@ -771,6 +836,8 @@ public final class Tokenizer: Stage {
                     if Tokenizer.hasTripledLetter(dst, count) { break fast }
                 }
                 let letters = upper | lower
+                // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
+                if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
                 var raw = TokenFlags.ascii.rawValue
                 // Words after the first follow the white space skipped above.
                 if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
@@ -805,6 +872,19 @@ public final class Tokenizer: Stage {
         }
     }
 
+    /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
+    /// as an abbreviation or an initial by `mergeAndEmit` (`abbreviation`):
+    /// one capital letter, or an entry or spaced-abbreviation prefix of the
+    /// abbreviation lists. Otherwise they are a word and a full stop.
+    @inline(__always)
+    private func mayAbbreviate(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ dot: Int) -> Bool {
+        if dot &- start == 1 && ByteClass.isUpper(p[start]) { return true }
+        let withDot = UnsafeBufferPointer(rebasing: p[start...dot])
+        let hash = ByteStringTable.hash(withDot)
+        return resources.abbreviations.lookup(withDot, hash: hash) != nil
+            || resources.abbreviationPrefixes.lookup(withDot, hash: hash) != nil
+    }
+
     /// The high bit of each uppercase, lowercase and digit byte of `x`
     /// (ASCII only), and of each byte that is none of them.
     @inline(__always)
@@ -835,8 +915,8 @@ public final class Tokenizer: Stage {
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
     /// letters and digits and Latin-1 letters that fold to ASCII, up to ASCII
     /// white space or `end`, optionally followed by one ASCII punctuation or
-    /// symbol byte other than `. ' - _` and then white space or `end`. No
-    /// merge rule applies to such a chunk, so its tokens are emitted as they
+    /// symbol byte other than `' - _` and then white space or `end` (a '.'
+    /// only when `mayAbbreviate` is false). No merge rule applies to such a chunk, so its tokens are emitted as they
     /// are scanned, the key written along the way, eight bytes at a time.
     /// Returns the end of the chunk, or nil, having emitted nothing, for any
     /// other chunk. Gives what the pieces path gives (a test compares them).
@@ -898,12 +978,14 @@ public final class Tokenizer: Stage {
             let b = p[r]
             let c = classes[Int(b)]
             if c & ByteClass.spaceBit == 0 {
-                guard b < 0x80, b != UInt8(ascii: "."), b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
+                guard b < 0x80, b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
                       b != UInt8(ascii: "_"), r &+ 1 == end || classes[Int(p[r &+ 1])] & ByteClass.spaceBit != 0
                 else { return nil }
                 punct = r
             }
         }
+        // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
+        if punct >= 0, letters.hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
         let kind: TokenKind = letters.hasLetter ? .word : .number
         var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
         letters.insertFlags(into: &flags)
@@ -963,8 +1045,28 @@ public final class Tokenizer: Stage {
         // the text (and in tests, to compare both) the bytes are taken one by one.
         if end &+ 7 <= p.count, wordAtATime {
             emitWords(src, length, start, end, kind, flags, into: &sink)
+        } else if wordAtATime, length <= Tokenizer.nearEndCopyBytes {
+            emitWordsNearEnd(src, length, start, end, kind, flags, into: &sink)
         } else {
             emitBytewise(src, length, start, end, kind, flags, into: &sink)
+        }
+    }
+
+    /// Longest token near the end of the text that `emitWordsNearEnd` copies.
+    private static let nearEndCopyBytes = 120
+
+    /// `emitWords` for a token that ends less than 8 bytes before the end of
+    /// the text (often a tweet's closing URL or hashtag): the token is copied
+    /// into a buffer with room for the word loads past its end, so it need
+    /// not be taken byte by byte.
+    @inline(never)
+    private func emitWordsNearEnd(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
+                                  _ flags: TokenFlags, into sink: inout Sink) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Tokenizer.nearEndCopyBytes &+ 8) { buffer in
+            let copy = buffer.baseAddress!
+            copy.initialize(from: src, count: length)
+            (copy + length).initialize(repeating: 0, count: 8)
+            emitWords(UnsafePointer(copy), length, start, end, kind, flags, into: &sink)
         }
     }
 
