@@ -263,6 +263,37 @@ final class GazetteerTests: XCTestCase {
         let (doc, found) = try candidates("They sailed to Atlantes.", third.0)
         XCTAssertEqual(found.map { doc.string($0.span) }, ["Atlantes"])
     }
+
+    func testKeyMemosArePrunedWhenTheCacheFileIsFound() throws {
+        let user = try lexiconFile(["Atlantis\tLOC"])
+        let sources = [GazetteerSource(path: user, isUser: true)]
+        let directory = NSTemporaryDirectory() + "entex-cache-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func memos() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".key") }
+        }
+        let first = try GazetteerCache.load(sources, lexicons: TestSupport.lexicons, text: TestSupport.resources.text, directory: directory)
+        XCTAssertTrue(first.1.compiled)
+        // Stale memos from other clones, older than the one just written.
+        let old = Date(timeIntervalSinceNow: -3600)
+        for i in 0..<GazetteerCache.keptKeyMemos + 5 {
+            let path = directory + "/gazetteer-stale\(i).key"
+            try "0\n".write(toFile: path, atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        }
+        let current = try memos().filter { !$0.contains("stale") }
+        XCTAssertEqual(current.count, 1)
+        // Another identity of the same content (the same file in another folder, as in a fresh clone) finds
+        // the cache file; writing its memo prunes the stale ones and keeps the newest.
+        let copy = try lexiconFile(["Atlantis\tLOC"])
+        let second = try GazetteerCache.load([GazetteerSource(path: copy, isUser: true)], lexicons: TestSupport.lexicons,
+                                             text: TestSupport.resources.text, directory: directory)
+        XCTAssertFalse(second.1.compiled, "same content, so the cache file is found")
+        let left = try memos()
+        XCTAssertEqual(left.count, GazetteerCache.keptKeyMemos / 2)
+        XCTAssertTrue(left.contains(current[0]), "the newest memos stay")
+        XCTAssertEqual(left.filter { !$0.contains("stale") }.count, 2)
+    }
     // MARK: - Bundled lexicons
 
     func testSeedArticleCandidatesHaveCanonicalNamesAndIds() throws {

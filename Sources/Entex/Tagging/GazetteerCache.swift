@@ -91,9 +91,14 @@ public enum GazetteerCache {
         let key = try contentKey(sources, lexicons: lexicons)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = memo + ".tmp\(getpid())"
-        if FileManager.default.createFile(atPath: temporary, contents: Data((String(key, radix: 16) + "\n").utf8)),
-           rename(temporary, memo) != 0 {
-            unlink(temporary)
+        if FileManager.default.createFile(atPath: temporary, contents: Data((String(key, radix: 16) + "\n").utf8)) {
+            if rename(temporary, memo) != 0 {
+                unlink(temporary)
+            } else {
+                // Every clone or copy of the lexicons has its own identity, so memos pile up
+                // even when the cache file itself is found: prune them where they are made.
+                pruneKeyMemos(directory)
+            }
         }
         return key
     }
@@ -156,18 +161,27 @@ public enum GazetteerCache {
     static func prune(_ directory: String, keeping path: String, prefix: String = "gazetteer-") {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }
-        // Key memos are a few bytes each; keep many more of them than cache files.
-        let memos = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
-        if memos.count > 8 * keptFiles {
-            let dated = memos.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
-            for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(4 * keptFiles) { try? fm.removeItem(atPath: file) }
-        }
+        pruneKeyMemos(directory, names: names, prefix: prefix)
         let files = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".bin") }.map { directory + "/" + $0 }
         guard files.count > keptFiles else { return }
         let dated = files.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
         for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keptFiles) where file != path {
             try? fm.removeItem(atPath: file)
         }
+    }
+
+    /// Key memos kept per folder before pruning starts; a prune keeps the newest `keptKeyMemos / 2`.
+    /// They are a few bytes each, so many more are kept than cache files.
+    public static let keptKeyMemos = 8 * keptFiles
+
+    /// Deletes the least recently written `.key` memos beyond `keptKeyMemos`.
+    static func pruneKeyMemos(_ directory: String, names: [String]? = nil, prefix: String = "gazetteer-") {
+        let fm = FileManager.default
+        guard let names = names ?? (try? fm.contentsOfDirectory(atPath: directory)) else { return }
+        let memos = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
+        guard memos.count > keptKeyMemos else { return }
+        let dated = memos.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
+        for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keptKeyMemos / 2) { try? fm.removeItem(atPath: file) }
     }
 
     // MARK: - Writing
