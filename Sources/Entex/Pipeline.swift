@@ -54,6 +54,14 @@ public final class Pipeline {
         recycled.take(from: &doc)
     }
 
+    /// Takes back the layer arrays of a finished document as `recycle` does,
+    /// leaving `doc` with empty layers, for a caller that frees the rest of
+    /// the document elsewhere (`BatchEngine` hands it back to the thread
+    /// that made it).
+    public func recycleLayers(of doc: inout Document) {
+        recycled.take(from: &doc)
+    }
+
     /// Gives `doc` the kept layer arrays (what `process` does first), for
     /// callers that run the stages one by one.
     func lendRecycledLayers(to doc: inout Document) {

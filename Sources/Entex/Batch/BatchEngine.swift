@@ -125,7 +125,7 @@ public final class BatchEngine {
         self.spare = nil
         spareLock.unlock()
         let firstPipeline = try spare ?? configuration.makePipeline(resources: resources)
-        let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes)
+        let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes, spares: 2 * jobs + 2)
         let start = StageBenchmark.now()
         var report = BatchProgress(records: 0, errors: 0, resumedRecords: 0, inputBytes: 0,
                                    totalInputBytes: files.reduce(0) { $0 + $1.entry.size },
@@ -180,8 +180,9 @@ public final class BatchEngine {
                     report.records += 1
                     if isError { report.errors += 1 }
                     report.inputBytes = diskBytes
-                case .records(let bytes, let count, let diskBytes):
-                    try bytes.withUnsafeBytes { try sink.write($0) }
+                case .records(let chunk, let count, let diskBytes):
+                    try chunk.json.withBytes { try sink.write(UnsafeRawBufferPointer($0)) }
+                    state.giveBack(chunk)
                     report.records += count
                     report.inputBytes = diskBytes
                 case .skipped(let count, let diskBytes):
@@ -219,6 +220,23 @@ public final class BatchEngine {
     private static func readAll(files: [BatchFile], skipRecords: Int, options: BatchOptions, state: SharedState) {
         var completedBytes = 0
         var globalSkip = skipRecords
+        // Groups the workers are done with come back here, so that their
+        // documents are freed on the thread that allocated them (a free from
+        // another thread takes glibc's slow path, and leaves this thread's
+        // cache empty for the next documents); the emptied arrays hold the
+        // next groups.
+        var spareGroups: [[Document]] = []
+        var returned: [[Document]] = []
+        func nextGroup() -> [Document] {
+            if spareGroups.isEmpty {
+                state.takeReturnedGroups(into: &returned)
+                while var documents = returned.popLast() {
+                    documents.removeAll(keepingCapacity: true)
+                    if spareGroups.count < 4 { spareGroups.append(documents) }
+                }
+            }
+            return spareGroups.popLast() ?? []
+        }
         for (index, file) in files.enumerated() {
             guard !state.isCancelled else { break }
             state.put(.fileStart(index), bytes: 0)
@@ -234,8 +252,9 @@ public final class BatchEngine {
             var groupBytes = 0, groupDisk = 0
             func flushGroup() {
                 guard !group.isEmpty else { return }
-                state.putDocuments(group, bytes: groupBytes, diskBytes: groupDisk)
-                group = []
+                var handed = nextGroup()
+                swap(&handed, &group)
+                state.putDocuments(consume handed, bytes: groupBytes, diskBytes: groupDisk)
                 groupBytes = 0
             }
             // Records are handed over (`consuming`): each document moves into its group without a copy.
@@ -303,19 +322,27 @@ public final class BatchEngine {
     private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
         while var job = state.nextJob() {
             let count = job.documents.count
-            var json = JSONBuffer(capacity: job.bytes + job.bytes / 2 + 512 * count)
-            // The documents are taken out of the job one by one (first to last),
-            // not copied, and their layers' memory goes to the next document.
-            job.documents.reverse()
-            while var doc = job.documents.popLast() {
-                pipeline.process(&doc)
-                writer.write(doc, into: &json)
-                json.byte(0x0A)
-                pipeline.recycle(doc)
+            // The lines go into a buffer the writer thread gives back once
+            // written, so they are neither copied nor allocated per job.
+            let chunk = state.takeChunk()
+            var json = chunk.json
+            json.reserve(job.bytes + job.bytes / 2 + 512 * count)
+            // The documents are annotated in place (the worker holds the only
+            // reference to the group); their layers' memory goes to the next
+            // document, and the rest back to the reader with the group.
+            job.documents.withUnsafeMutableBufferPointer { documents in
+                for i in documents.indices {
+                    pipeline.process(&documents[i])
+                    writer.write(documents[i], into: &json)
+                    json.byte(0x0A)
+                    pipeline.recycleLayers(of: &documents[i])
+                }
             }
-            let lines = json.withBytes { Array($0) }
-            json.deallocate()
-            state.complete(job.sequence, .records(lines, count: count, diskBytes: job.diskBytes))
+            chunk.json = json
+            var documents: [Document] = []
+            swap(&documents, &job.documents)
+            state.giveBack(consume documents)
+            state.complete(job.sequence, .records(chunk, count: count, diskBytes: job.diskBytes))
         }
     }
 }
@@ -327,11 +354,18 @@ enum BatchSlot {
     case fileEnd(Int, Int)
     case record([UInt8], isError: Bool, diskBytes: Int)
     /// The annotations of a group of consecutive documents, one line each.
-    case records([UInt8], count: Int, diskBytes: Int)
+    case records(OutputChunk, count: Int, diskBytes: Int)
     case skipped(Int, Int)
     case end
 
     var isEnd: Bool { if case .end = self { return true } else { return false } }
+}
+
+/// The JSON Lines a worker wrote for one group of documents, handed to the
+/// writer thread as they are and given back for another group once written.
+final class OutputChunk: @unchecked Sendable {
+    var json = JSONBuffer(capacity: 1 << 16)
+    deinit { json.deallocate() }
 }
 
 /// Stops a read when the run is cancelled.
@@ -378,10 +412,51 @@ final class SharedState: @unchecked Sendable {
     private var jobHead = 0
     private var readingDone = false
 
-    init(capacity: Int, maxBytes: Int) {
+    /// Output buffers written and given back, for the next jobs (under `jobLock`).
+    private var spareChunks: [OutputChunk] = []
+    /// Most output buffers kept.
+    private let maxSpareChunks: Int
+    /// Largest output buffer kept: the buffer of a huge document is freed once written.
+    static let maxKeptChunkBytes = 8 << 20
+    /// Groups of documents annotated, for the reader to free (under `jobLock`).
+    private var returnedGroups: [[Document]] = []
+
+    init(capacity: Int, maxBytes: Int, spares: Int = 4) {
         ring = Array(repeating: .pending, count: capacity)
         slotBytes = Array(repeating: 0, count: capacity)
         self.maxBytes = maxBytes
+        maxSpareChunks = max(1, spares)
+    }
+
+    /// An empty output buffer, one given back if there is one (worker threads).
+    func takeChunk() -> OutputChunk {
+        jobLock.lock()
+        let chunk = spareChunks.popLast()
+        jobLock.unlock()
+        return chunk ?? OutputChunk()
+    }
+
+    /// Gives back an output buffer once its bytes are written (writer thread).
+    func giveBack(_ chunk: OutputChunk) {
+        guard chunk.json.capacity <= SharedState.maxKeptChunkBytes else { return }
+        chunk.json.removeAll()
+        jobLock.lock()
+        if spareChunks.count < maxSpareChunks { spareChunks.append(chunk) }
+        jobLock.unlock()
+    }
+
+    /// Gives back a group of annotated documents, to be freed by the reader (worker threads).
+    func giveBack(_ documents: consuming [Document]) {
+        jobLock.lock()
+        returnedGroups.append(documents)
+        jobLock.unlock()
+    }
+
+    /// Moves the groups given back so far into `groups` (reader thread; `groups` is empty).
+    func takeReturnedGroups(into groups: inout [[Document]]) {
+        jobLock.lock()
+        swap(&returnedGroups, &groups)
+        jobLock.unlock()
     }
 
     var isCancelled: Bool {
@@ -412,7 +487,7 @@ final class SharedState: @unchecked Sendable {
     }
 
     /// Queues consecutive documents for one worker (reader thread).
-    func putDocuments(_ documents: [Document], bytes: Int, diskBytes: Int) {
+    func putDocuments(_ documents: consuming [Document], bytes: Int, diskBytes: Int) {
         let sequence = reserve(bytes: bytes)
         jobLock.lock()
         jobs.append(Job(sequence: sequence, documents: documents, bytes: bytes, diskBytes: diskBytes))

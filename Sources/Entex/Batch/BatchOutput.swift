@@ -285,26 +285,44 @@ final class BufferedFile {
         return BufferedFile(fd: fd, name: path)
     }
 
+    /// Bytes written at once from the caller's memory, without copying
+    /// them into the buffer (a worker's group of records usually is).
+    private let directBytes = 1 << 15
+
     func write(_ bytes: UnsafeRawBufferPointer) throws(BatchError) {
+        if bytes.count >= directBytes {
+            try flush()
+            try writeAll(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
         if buffer.count >= limit { try flush() }
     }
 
     func flush() throws(BatchError) {
-        var offset = 0
-        let failure: Int32? = buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
+        guard !buffer.isEmpty else { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        let failure: BatchError? = buffer.withUnsafeBytes { raw in
+            do throws(BatchError) {
+                try writeAll(raw)
+                return nil
+            } catch {
+                return error
             }
-            return nil
         }
-        buffer.removeAll(keepingCapacity: true)
-        if let failure { throw BatchError("\(name): cannot write (\(String(cString: strerror(failure))))") }
+        if let failure { throw failure }
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) throws(BatchError) {
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BatchError("\(name): cannot write (\(String(cString: strerror(errno))))")
+            }
+            offset += n
+        }
     }
 
     func close() throws(BatchError) {

@@ -11,6 +11,12 @@ struct JSONBuffer {
 
     var count: Int { bytes.count }
 
+    /// Bytes the buffer holds room for without growing.
+    var capacity: Int { bytes.capacity }
+
+    /// Makes room for `extra` more bytes.
+    mutating func reserve(_ extra: Int) { bytes.reserve(extra) }
+
     /// Forgets the bytes written, keeping the memory.
     mutating func removeAll() { bytes.count = 0 }
 
