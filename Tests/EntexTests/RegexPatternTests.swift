@@ -169,6 +169,18 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertGreaterThan(percentWords, 8)
     }
 
+    /// (text, language) of the bundled news and tweets and of 300 documents of each shared
+    /// corpus file present: the real text the filter comparisons run on.
+    private func corpusTexts() throws -> [(String, String)] {
+        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
+                      "tweets_news_es/tweets_news_es.jsonl"]
+            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        return try (TestSupport.corpusJSONLines + shared).flatMap { file in
+            try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
+        }
+    }
+
     /// Trying a pattern with `start:` only at token starts of its start classes
     /// (and skipping windows without a `require:` word) must give the candidates
     /// and warnings of trying every token start of every window: compared on
@@ -177,14 +189,7 @@ final class RegexPatternTests: XCTestCase {
     /// ordinal, month, weekday, shift, decade and unit words, apostrophes and
     /// digit shapes next to each other, with and without spaces, in every case.
     func testStartClassesEqualTryingEveryTokenStart() throws {
-        var texts: [(String, String)] = []
-        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
-                      "tweets_news_es/tweets_news_es.jsonl"]
-            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
-            .filter { FileManager.default.fileExists(atPath: $0.path) }
-        for file in TestSupport.corpusJSONLines + shared {
-            texts += try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
-        }
+        var texts = try corpusTexts()
         // Every entry of every word list, as written, capitalised and in capitals.
         var words: [String] = []
         for lists in TestSupport.resources.patterns.words.values {
@@ -231,14 +236,7 @@ final class RegexPatternTests: XCTestCase {
     /// corpora and on every word-list entry, as written, capitalised, in capitals
     /// and with a final '.', between digits and other words.
     func testTriggerLookupByKeyHashEqualsLookupByBytes() throws {
-        var texts: [(String, String)] = []
-        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
-                      "tweets_news_es/tweets_news_es.jsonl"]
-            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
-            .filter { FileManager.default.fileExists(atPath: $0.path) }
-        for file in TestSupport.corpusJSONLines + shared {
-            texts += try TestSupport.jsonlTexts(file, limit: 300).map { ($0.text, $0.lang ?? "en") }
-        }
+        var texts = try corpusTexts()
         var words: [String] = []
         for lists in TestSupport.resources.patterns.words.values {
             for entries in lists.lists.values {
