@@ -167,7 +167,7 @@ public final class Gazetteer: Sendable {
         termFollows = follows
         termSeconds = seconds
         var filter = KeyHashFilter(capacity: terms)
-        for slot in vocabulary.slots where slot != 0 { filter.insert(UInt32(truncatingIfNeeded: slot >> 32)) }
+        filter.insert(contentsOf: vocabulary.slots.lazy.filter { $0 != 0 }.map { UInt32(truncatingIfNeeded: $0 >> 32) })
         termFilter = filter
         var longest = 0, previousEnd: UInt32 = 0
         for end in vocabulary.ends {

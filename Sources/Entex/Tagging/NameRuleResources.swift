@@ -363,13 +363,13 @@ public struct KeyHashFilter: Sendable {
     /// A filter holding every hash of `tables` (the same hash of one key in two tables is stored once).
     public init(_ tables: [ByteStringTable]) {
         self.init(capacity: tables.reduce(0) { $0 + $1.count })
-        for table in tables {
-            for h in table.hashes { insert(h) }
-        }
+        for table in tables { insert(contentsOf: table.hashes) }
     }
 
     /// The word index and the three-bit mask of hash `h`.
-    @inline(__always) private func place(_ h: UInt32) -> (Int, UInt64) {
+    @inline(__always) private func place(_ h: UInt32) -> (Int, UInt64) { Self.place(h, shift: shift) }
+
+    @inline(__always) private static func place(_ h: UInt32, shift: UInt64) -> (Int, UInt64) {
         // The table's hash is FNV folded to 32 bits; one multiply spreads it over 64,
         // the top bits pick the word, three 6-bit fields the bits within it.
         let x = (UInt64(h) | UInt64(h) << 32) &* 0x9E37_79B9_7F4A_7C15
@@ -381,6 +381,19 @@ public struct KeyHashFilter: Sendable {
     public mutating func insert(_ h: UInt32) {
         let (index, mask) = place(h)
         words[index] |= mask
+    }
+
+    /// Inserts every hash of `hashes` in one pass over the words (a million vocabulary
+    /// keys are inserted at every gazetteer load; one `insert` each, not inlined, with an
+    /// array uniqueness check per call, made that load a fifth slower).
+    public mutating func insert<S: Sequence>(contentsOf hashes: S) where S.Element == UInt32 {
+        let shift = self.shift
+        words.withUnsafeMutableBufferPointer { words in
+            for h in hashes {
+                let (index, mask) = Self.place(h, shift: shift)
+                words[index] |= mask
+            }
+        }
     }
 
     /// False when no key of hash `h` was inserted.
