@@ -197,4 +197,64 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertGreaterThan(expected.count, 100)
         XCTAssertLessThan(expected.count, g.vocabularySize)
     }
+
+    /// `stateFlags` and `termValues` are derived when a gazetteer is built or loaded; each
+    /// is checked here against the arrays it comes from, for the bundled gazetteer and one
+    /// with user rows (`lc`, user and `cap` outputs mixed at one state).
+    func testStateFlagsAndTermValuesFollowTheTables() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-derived-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("user.tsv")
+        try """
+            Paris\tORG
+            new york\tORG
+            Venezuela Today\tORG\tlocal:vt\ten\t-\tcap
+
+            """.write(to: user, atomically: true, encoding: .utf8)
+        let bundled = try TestSupport.resources.gazetteer()
+        let sources = try GazetteerSource.all(lexicons: TestSupport.lexicons, userLexicons: [user.path])
+        let withUser = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
+        for g in [bundled, withUser] {
+            var hasChildren = Set<Int>(), follows = Set<Int>()
+            for key in g.transitionKeys where key != Gazetteer.emptySlot {
+                hasChildren.insert(Int(key >> 32))
+                follows.insert(Int(key & 0xFFFF_FFFF))
+            }
+            var capitalOnlyStates = 0
+            for state in 0..<g.stateCount {
+                let outputs = Int(g.outputStarts[state])..<Int(g.outputStarts[state + 1])
+                let capitalOnly = !outputs.isEmpty && outputs.allSatisfy { o in
+                    let entry = Int(g.outputEntries[o])
+                    return !g.fileIsUser[Int(g.entryFiles[entry])]
+                        && !Gazetteer.Flags(rawValue: g.entryFlags[entry]).contains(.anyCase)
+                }
+                let flags = g.stateFlags[state]
+                XCTAssertEqual(flags & Gazetteer.stateAccepts != 0, !outputs.isEmpty, "state \(state)")
+                XCTAssertEqual(flags & Gazetteer.stateHasChildren != 0, hasChildren.contains(state), "state \(state)")
+                XCTAssertEqual(flags & Gazetteer.stateCapitalOnly != 0, capitalOnly, "state \(state)")
+                if capitalOnly { capitalOnlyStates += 1 }
+            }
+            XCTAssertGreaterThan(capitalOnlyStates, 0)
+            XCTAssertLessThan(capitalOnlyStates, g.stateCount - 1)
+            let firstStates = Set(g.rootTargets.filter { $0 != 0 }.map(Int.init))
+            var seconds = Set<Int>()
+            for key in g.transitionKeys where key != Gazetteer.emptySlot && firstStates.contains(Int(key >> 32)) {
+                seconds.insert(Int(key & 0xFFFF_FFFF))
+            }
+            for term in 0..<g.vocabularySize {
+                let value = g.termValues[term], state = g.rootTargets[term]
+                let low = UInt32(truncatingIfNeeded: value)
+                XCTAssertEqual(low & Gazetteer.stateMask, state, "term \(term)")
+                XCTAssertEqual(Int((value >> 32) & Gazetteer.termMask), term)
+                let flags = state == 0 ? 0 : g.stateFlags[Int(state)]
+                XCTAssertEqual(low & Gazetteer.acceptsBit != 0, flags & Gazetteer.stateAccepts != 0, "term \(term)")
+                XCTAssertEqual(low & Gazetteer.childrenBit != 0, flags & Gazetteer.stateHasChildren != 0, "term \(term)")
+                XCTAssertEqual(value & Gazetteer.rootCapitalOnlyBit != 0, flags & Gazetteer.stateCapitalOnly != 0, "term \(term)")
+                XCTAssertEqual(low & Gazetteer.followsBit != 0, follows.contains(term), "term \(term)")
+                XCTAssertEqual(value & Gazetteer.secondBit != 0, seconds.contains(term), "term \(term)")
+                XCTAssertEqual(value >> 63, 0)
+            }
+        }
+    }
 }

@@ -141,6 +141,27 @@ final class GazetteerReferenceTests: XCTestCase {
         XCTAssertGreaterThan(total, 100, "the corpus should give candidates", file: file, line: line)
     }
 
+    /// Taggers whose key memo holds 16 or 256 keys: nearly every token evicts another's
+    /// entry, so memo misses, refills from `termValues` and the re-check of long keys'
+    /// remembered hits run at almost every token, and must give the same candidates.
+    func testTaggersWithTinyMemosMatchTheReference() throws {
+        let g = try TestSupport.resources.gazetteer()
+        let functionWords = TestSupport.resources.text.functionWords
+        let docs = try Self.documents()
+        for bits in [4, 8] {
+            let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords, memoBits: bits)
+            var total = 0
+            for doc in docs {
+                var d = doc
+                tagger.process(&d)
+                XCTAssertEqual(d.candidates.map(Self.describe), Self.referenceCandidates(g, doc, functionWords: functionWords),
+                               "memo of \(1 << bits): \(doc.string)")
+                total += d.candidates.count
+            }
+            XCTAssertGreaterThan(total, 100, "the corpus should give candidates")
+        }
+    }
+
     func testBundledGazetteerMatchesTheReferenceOnTheCorpus() throws {
         let g = try TestSupport.resources.gazetteer()
         try assertFastMatchesReference(g, Self.documents())

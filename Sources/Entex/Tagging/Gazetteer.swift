@@ -93,9 +93,16 @@ public final class Gazetteer: Sendable {
     let stringPool: [UInt8]
     let stringEnds: [UInt32]
 
-    /// Bit `s` set when state `s` has a transition (a walk that reaches a
-    /// state without one stops there, with no lookup of the next token).
-    let stateHasChildren: [UInt64]
+    /// For each state, `stateAccepts` (names end there), `stateHasChildren` (it has
+    /// a transition: a walk that reaches a state without one stops there, with no
+    /// lookup of the next token) and `stateCapitalOnly` (see `capitalOnly`), in the
+    /// bit positions a step memo value keeps them at (bits 32–34): a step that misses
+    /// the step memo reads one byte here, not the output rows and their entries.
+    let stateFlags: [UInt8]
+    /// For each term, the memo value of its key (see `GazetteerScratch.memo`): a key
+    /// lookup that misses the memo reads it here once the vocabulary has given the
+    /// term, rather than the root target, the state's outputs and three bit arrays.
+    let termValues: [UInt64]
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
     let termFollows: [UInt64]
@@ -147,36 +154,8 @@ public final class Gazetteer: Sendable {
         // Derived from the transition keys in one pass; keys out of range (a
         // damaged cache, rejected by its consistency check next) are skipped.
         let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
-        var hasChildren = [UInt64](repeating: 0, count: (states + 63) / 64)
-        var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
-        var seconds = [UInt64](repeating: 0, count: (terms + 63) / 64)
-        // The states one word from the root.
-        var firstStates = [UInt64](repeating: 0, count: (states + 63) / 64)
-        for target in rootTargets where target != 0 && Int(target) < states {
-            firstStates[Int(target) >> 6] |= 1 << UInt64(target & 63)
-        }
-        for key in transitionKeys where key != Gazetteer.emptySlot {
-            let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
-            if state < states { hasChildren[state >> 6] |= 1 << UInt64(state & 63) }
-            if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
-            if term < terms, state < states, firstStates[state >> 6] & (1 << UInt64(state & 63)) != 0 {
-                seconds[term >> 6] |= 1 << UInt64(term & 63)
-            }
-        }
-        stateHasChildren = hasChildren
-        termFollows = follows
-        termSeconds = seconds
-        var filter = KeyHashFilter(capacity: terms)
-        filter.insert(contentsOf: vocabulary.slots.lazy.filter { $0 != 0 }.map { UInt32(truncatingIfNeeded: $0 >> 32) })
-        termFilter = filter
-        var longest = 0, previousEnd: UInt32 = 0
-        for end in vocabulary.ends {
-            longest = max(longest, Int(end) - Int(previousEnd))
-            previousEnd = end
-        }
-        longestTerm = longest
         // Entries out of range (a damaged cache, rejected next) get an empty record.
-        outputRecords = outputEntries.map { e in
+        let records = outputEntries.map { e in
             let entry = Int(e)
             guard entry < entryTypes.count, entry < entryFlags.count, entry < entryLanguages.count,
                   entry < entryFiles.count, entry < entryCanonical.count, entry < entryKB.count,
@@ -188,7 +167,94 @@ public final class Gazetteer: Sendable {
             return OutputRecord(entry: e, canonical: entryCanonical[entry], kb: entryKB[entry],
                                 file: entryFiles[entry], type: entryTypes[entry], bits: bits)
         }
+        outputRecords = records
+        var stateBits = [UInt8](repeating: 0, count: states)
+        var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        var seconds = [UInt64](repeating: 0, count: (terms + 63) / 64)
+        // The states one word from the root.
+        var firstStates = [UInt64](repeating: 0, count: (states + 63) / 64)
+        for target in rootTargets where target != 0 && Int(target) < states {
+            firstStates[Int(target) >> 6] |= 1 << UInt64(target & 63)
+        }
+        for key in transitionKeys where key != Gazetteer.emptySlot {
+            let state = Int(key >> 32), term = Int(key & 0xFFFF_FFFF)
+            if state < states { stateBits[state] |= Gazetteer.stateHasChildren }
+            if term < terms { follows[term >> 6] |= 1 << UInt64(term & 63) }
+            if term < terms, state < states, firstStates[state >> 6] & (1 << UInt64(state & 63)) != 0 {
+                seconds[term >> 6] |= 1 << UInt64(term & 63)
+            }
+        }
+        // Outputs out of range or out of order (a damaged cache, rejected next) mark nothing.
+        stateBits.withUnsafeMutableBufferPointer { bits in
+            outputStarts.withUnsafeBufferPointer { starts in
+                records.withUnsafeBufferPointer { records in
+                    for state in 0..<states {
+                        let start = Int(starts[state]), end = Int(starts[state &+ 1])
+                        guard start < end, end <= records.count else { continue }
+                        var flags = Gazetteer.stateAccepts | Gazetteer.stateCapitalOnly
+                        for o in start..<end where records[o].isUser || records[o].flags.contains(.anyCase) {
+                            flags = Gazetteer.stateAccepts
+                            break
+                        }
+                        bits[state] |= flags
+                    }
+                }
+            }
+        }
+        stateFlags = stateBits
+        termFollows = follows
+        termSeconds = seconds
+        var values = [UInt64](repeating: Gazetteer.missValue, count: terms)
+        values.withUnsafeMutableBufferPointer { values in
+            stateBits.withUnsafeBufferPointer { stateBits in
+                follows.withUnsafeBufferPointer { follows in
+                    seconds.withUnsafeBufferPointer { seconds in
+                        rootTargets.withUnsafeBufferPointer { roots in
+                            for term in 0..<terms {
+                                values[term] = Gazetteer.termValue(term, root: term < roots.count ? roots[term] : 0,
+                                                                   stateFlags: stateBits, follows: follows, seconds: seconds)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        termValues = values
+        var filter = KeyHashFilter(capacity: terms)
+        filter.insert(contentsOf: vocabulary.slots.lazy.filter { $0 != 0 }.map { UInt32(truncatingIfNeeded: $0 >> 32) })
+        termFilter = filter
+        var longest = 0, previousEnd: UInt32 = 0
+        for end in vocabulary.ends {
+            longest = max(longest, Int(end) - Int(previousEnd))
+            previousEnd = end
+        }
+        longestTerm = longest
     }
+
+    /// `stateFlags` bits: names end at the state, it has transitions, every output needs a capital.
+    static let stateAccepts: UInt8 = 1 << 0
+    static let stateHasChildren: UInt8 = 1 << 1
+    static let stateCapitalOnly: UInt8 = 1 << 2
+
+    /// The memo value of term `term` (see `GazetteerScratch.memo`), whose first word
+    /// leads from the root to `root` (0: none; out of range, from a damaged cache: none).
+    @inline(__always)
+    static func termValue(_ term: Int, root: UInt32, stateFlags: UnsafeBufferPointer<UInt8>,
+                          follows: UnsafeBufferPointer<UInt64>, seconds: UnsafeBufferPointer<UInt64>) -> UInt64 {
+        let state = Int(root) < stateFlags.count ? root : 0
+        let flags = state == 0 ? 0 : stateFlags[Int(state)]
+        var low = state
+        var high = UInt64(UInt32(truncatingIfNeeded: term))
+        if flags & stateAccepts != 0 { low |= acceptsBit }
+        if flags & stateHasChildren != 0 { low |= childrenBit }
+        if bit(follows, term) { low |= followsBit }
+        if flags & stateCapitalOnly != 0 { high |= rootCapitalOnlyBit >> 32 }
+        if bit(seconds, term) { high |= secondBit >> 32 }
+        return high << 32 | UInt64(low)
+    }
+
+    /// The memo value of a key that is in no name: every bit of the term id set, no state.
+    static let missValue: UInt64 = 0xFFFF_FFFF << 32
 
     /// What `emit` needs of an output's entry, in 16 bytes beside those of the state's
     /// other outputs: one cache line rather than one in each of six entry arrays.
@@ -291,7 +357,8 @@ struct GazetteerScratch {
     }
     /// A small direct-mapped memo of recent key lookups: text repeats its
     /// words, and this stays in the CPU cache however large the vocabulary
-    /// is. Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
+    /// is. A key's entry is the top `memoBits` bits of its `KeyHash` (which the
+    /// tokenizer stored). Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
     /// in bits 32–60, all of bits 32–63 set = not in the vocabulary, bit 61 set
     /// when every output of the root's state needs a capital (see
     /// `Gazetteer.rootCapitalOnlyBit`); in the low 32 bits
@@ -307,7 +374,7 @@ struct GazetteerScratch {
     /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
     /// A remembered miss is trusted on an equal tag; a remembered hit of a
     /// long key is checked against the key bytes.
-    var memo = GazetteerScratch.emptyMemo()
+    var memo: [UInt64] = []
     /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
     /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
@@ -332,7 +399,8 @@ struct GazetteerScratch {
     /// in `key`, 0 = empty), with an empty span: an entry's names are decoded and its
     /// `Entity` is built once, and each match appends a copy of it with its span set
     /// (building an `Entity` at every match also moved it into the array and destroyed
-    /// the temporary).
+    /// the temporary; so did building one from stored names alone, or setting the span
+    /// of a local copy before appending it: both copied the `Entity` twice).
     var entryCandidates: [(key: UInt32, entity: Entity)] = []
     static let entryCandidatesSize = 1 << 12
 
@@ -354,9 +422,10 @@ struct GazetteerScratch {
     /// (about 30 000 in 4.7 MB of English) fit. That is all of this machine's L2, so
     /// other stages evict much of it between documents: `match` loads a document's
     /// entries all at once before using them. (A simulated 512 KiB cache saw about as
-    /// many misses with 8 Ki entries as with 32 Ki.)
-    static let memoBits = 15
-    static let memoSize = 1 << memoBits
+    /// many misses with 8 Ki entries as with 32 Ki; measured on English news, 8 Ki and
+    /// 16 Ki entries were slower than 32 Ki, and 64 Ki no faster.)
+    /// log2 of the number of memo entries (tests make it small).
+    var memoBits = 15
     static let emptyTag = UInt64.max
 
     static let stepBits = 13
@@ -367,9 +436,9 @@ struct GazetteerScratch {
         return steps
     }
 
-    static func emptyMemo() -> [UInt64] {
-        var memo = [UInt64](repeating: 0, count: 2 * memoSize)
-        for m in 0..<memoSize { memo[2 * m] = emptyTag }
+    static func emptyMemo(bits: Int) -> [UInt64] {
+        var memo = [UInt64](repeating: 0, count: 2 << bits)
+        for m in 0..<(1 << bits) { memo[2 * m] = emptyTag }
         return memo
     }
 }
@@ -401,13 +470,14 @@ extension Gazetteer {
         case "es": language = .es
         default: language = .any
         }
-        if scratch.memoOwner != ObjectIdentifier(self) {
-            scratch.memo = GazetteerScratch.emptyMemo()
+        if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != 2 << scratch.memoBits {
+            scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
             scratch.entryCandidates = []
             scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
+        let memoBits = scratch.memoBits
         var memo = scratch.memo, steps = scratch.steps, tags = scratch.tags, walks = scratch.walks
         scratch.memo = []
         scratch.steps = []
@@ -436,55 +506,72 @@ extension Gazetteer {
               tags.withUnsafeMutableBufferPointer { tags in
                walks.withUnsafeMutableBufferPointer { walks in
                 withTables { table in
-                    // First every token's memo tag, and a load of its memo entry:
-                    // the loads do not depend on one another, so the processor has
-                    // many cache misses in flight at once instead of one per token
-                    // (a document's entries have often left the cache while the other
+                    // First a load of every token's memo entry, found from the `KeyHash` the
+                    // tokenizer stored: the loads do not depend on one another, so the
+                    // processor has many cache misses in flight at once instead of one per
+                    // token (a document's entries have often left the cache while the other
                     // stages ran). (Probing the vocabulary's filter first instead, for every
                     // token, was no faster with the bundled lexicons and 10 % slower with a
                     // million entries, whose filter is far out of cache: the filter is
                     // probed on a memo miss only.)
+                    let shift = UInt64(64 &- memoBits)
                     var touched: UInt64 = 0
                     for t in 0..<n {
-                        let tag = Gazetteer.memoTag(keys, tokens[t], keyHash: hashes[t])
-                        tags[t] = tag
-                        touched |= memo[2 &* Gazetteer.memoIndex(tag)]
+                        touched |= memo[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 1]
                     }
-                    // Then every token's memo value (its memo entry now in cache), which
-                    // replaces its tag: `tags[t]` is a memo value from here on. A token
-                    // whose key starts a name and that may start a match is noted in
-                    // `walks`; the step memo entry (and, when it holds another step, the
-                    // transition slot) of each walk's first step is loaded, again with
-                    // no load depending on another.
-                    var previous: UInt64 = 0
+                    // Then every token's memo value (its memo entry now in cache), kept in `tags`.
                     for t in 0..<n {
-                        let tag = tags[t]
-                        let slot = memo.baseAddress! + 2 &* Gazetteer.memoIndex(tag)
+                        let token = tokens[t]
+                        let tag = Gazetteer.memoTag(keys, token, keyHash: hashes[t])
+                        let slot = memo.baseAddress! + (Gazetteer.memoIndex(hashes[t], shift: shift) &<< 1)
                         // A short tag is its key; a long one is trusted when it remembers a miss.
-                        let value = slot[0] == tag && (tag >> 63 == 0 || slot[1] >> 63 != 0)
-                            ? slot[1] : Gazetteer.memoFill(keys, tokens[t], tag: tag, keyHash: hashes[t], slot, table)
+                        var value = slot[1]
+                        if slot[0] != tag || (tag >> 63 != 0 && value >> 63 == 0) {
+                            value = Gazetteer.memoFill(keys, token, tag: tag, keyHash: hashes[t], slot, table)
+                        }
                         tags[t] = value
-                        let root = UInt32(truncatingIfNeeded: value)
-                        if root & Gazetteer.stateMask != 0 && Gazetteer.canEdge(tokens[t].kind) {
-                            walks[walkCount] = UInt32(truncatingIfNeeded: t)
-                            walkCount &+= 1
+                    }
+                    // Then the tokens that start a walk that may find something, in `walks`: a
+                    // token whose key starts a name and that may start a match, where either a
+                    // name ends at its state (one that needs a capital only if the token has
+                    // one) or its state has transitions and the next token is a second word.
+                    // (A separate loop: with the memo's in the one above, the compiler kept
+                    // half of its values on the stack.) The step memo entry (and, when it holds
+                    // another step, the transition slot) of each walk's first step is loaded,
+                    // again with no load depending on another.
+                    // `pending`: the low half of the previous token's memo value when it may
+                    // start a walk (without `acceptsBit` when its names need a capital it
+                    // lacks), else 0.
+                    var pending: UInt32 = 0
+                    for t in 0..<n {
+                        let value = tags[t]
+                        if pending != 0 {
+                            if pending & Gazetteer.childrenBit != 0
+                                && value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit {
+                                walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
+                                walkCount &+= 1
+                                let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
+                                let stepSlot = steps[Gazetteer.stepIndex(key) &<< 1]
+                                touched |= stepSlot
+                                if stepSlot != key { touched |= table.transitionKeys[Gazetteer.slot(key, mask: table.transitionKeys.count &- 1)] }
+                            } else if pending & Gazetteer.acceptsBit != 0 {
+                                walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
+                                walkCount &+= 1
+                            }
                         }
-                        if UInt32(truncatingIfNeeded: previous) & Gazetteer.childrenBit != 0
-                            && value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit {
-                            let key = UInt64(UInt32(truncatingIfNeeded: previous) & Gazetteer.stateMask) << 32
-                                | (value >> 32) & Gazetteer.termMask
-                            let stepSlot = steps[2 &* Gazetteer.stepIndex(key)]
-                            touched |= stepSlot
-                            if stepSlot != key { touched |= table.transitionKeys[Gazetteer.slot(key, mask: table.transitionKeys.count &- 1)] }
-                        }
-                        previous = value
+                        pending = Gazetteer.pendingRoot(value, tokens[t])
+                    }
+                    // The last token has no next one: it starts a walk only if a name ends at its state.
+                    if pending & Gazetteer.acceptsBit != 0 {
+                        walks[walkCount] = UInt32(truncatingIfNeeded: n &- 1)
+                        walkCount &+= 1
                     }
                     scratch.touched = touched
                     if walkCount > 0 && candidates.capacity < candidates.count &+ 4 {
-                        // Room for the document's likely candidates at once (about one per four
-                        // walks), not 1, 2, 4, 8… reallocations: on tweets, growing from empty
+                        // Room for the document's likely candidates at once (about one per
+                        // walk), not 1, 2, 4, 8… reallocations: on tweets, growing from empty
                         // cost 43 M instructions, one reservation per tweet with walks 28 M.
-                        candidates.reserveCapacity(candidates.count &+ max(4, walkCount >> 2))
+                        candidates.reserveCapacity(candidates.count &+ max(4, walkCount))
                     }
                     for w in 0..<walkCount {
                         let i = Int(walks[w])
@@ -562,16 +649,12 @@ extension Gazetteer {
               transitionKeys.withUnsafeBufferPointer { tkeys in
                 transitionTargets.withUnsafeBufferPointer { targets in
                   outputStarts.withUnsafeBufferPointer { starts in
-                    rootTargets.withUnsafeBufferPointer { roots in
-                      stateHasChildren.withUnsafeBufferPointer { hasChildren in
-                        termFollows.withUnsafeBufferPointer { follows in
-                         termSeconds.withUnsafeBufferPointer { seconds in
-                          outputRecords.withUnsafeBufferPointer { records in
-                            body(TermTables(pool: pool, ends: ends, slots: slots, roots: roots, starts: starts,
-                                            hasChildren: hasChildren, follows: follows, seconds: seconds, filter: termFilter,
-                                            longestTerm: longestTerm, transitionKeys: tkeys, transitionTargets: targets, records: records))
-                          }
-                         }
+                    stateFlags.withUnsafeBufferPointer { stateFlags in
+                      termValues.withUnsafeBufferPointer { termValues in
+                        outputRecords.withUnsafeBufferPointer { records in
+                          body(TermTables(pool: pool, ends: ends, slots: slots, starts: starts, stateFlags: stateFlags,
+                                          termValues: termValues, filter: termFilter, longestTerm: longestTerm,
+                                          transitionKeys: tkeys, transitionTargets: targets, records: records))
                         }
                       }
                     }
@@ -612,24 +695,12 @@ extension Gazetteer {
     static let secondBit: UInt64 = 1 << 62
     /// Bits 32–34 of a step memo value: names end at the state reached, it has
     /// transitions, and every output of it needs a capitalized token (as `rootCapitalOnlyBit`).
-    static let stepAcceptsBit: UInt64 = 1 << 32
-    static let stepChildrenBit: UInt64 = 1 << 33
-    static let stepCapitalOnlyBit: UInt64 = 1 << 34
+    /// (`stateFlags` shifted into place.)
+    static let stepAcceptsBit = UInt64(stateAccepts) << 32
+    static let stepChildrenBit = UInt64(stateHasChildren) << 32
+    static let stepCapitalOnlyBit = UInt64(stateCapitalOnly) << 32
     /// Bit 31 of a state kept in `GazetteerScratch.accepting`: the state's outputs all need a capital.
     static let capitalOnlyFlag: UInt32 = 1 << 31
-
-    /// Whether `state` has outputs and every one of them is a bundled entry that
-    /// needs a capitalized token in the match (`emit` rejects them all when none is).
-    @inline(__always)
-    static func capitalOnly(_ state: Int, _ table: TermTables) -> Bool {
-        let start = Int(table.starts[state]), end = Int(table.starts[state &+ 1])
-        if start == end { return false }
-        for o in start..<end {
-            let record = table.records[o]
-            if record.isUser || record.flags.contains(.anyCase) { return false }
-        }
-        return true
-    }
 
     /// The state reached from `state` on `term` in the low 32 bits (0: none),
     /// with `stepAcceptsBit`, `stepChildrenBit` and `stepCapitalOnlyBit`; through the step memo.
@@ -647,10 +718,7 @@ extension Gazetteer {
         var value: UInt64 = 0
         if let next = step(table.transitionKeys, table.transitionTargets, UInt32(truncatingIfNeeded: key >> 32),
                            UInt32(truncatingIfNeeded: key)) {
-            value = UInt64(next)
-            if table.starts[Int(next)] != table.starts[Int(next) &+ 1] { value |= stepAcceptsBit }
-            if bit(table.hasChildren, Int(next)) { value |= stepChildrenBit }
-            if capitalOnly(Int(next), table) { value |= stepCapitalOnlyBit }
+            value = UInt64(next) | UInt64(table.stateFlags[Int(next)]) << 32
         }
         slot[0] = key
         slot[1] = value
@@ -668,11 +736,9 @@ extension Gazetteer {
         let pool: UnsafeBufferPointer<UInt8>
         let ends: UnsafeBufferPointer<UInt32>
         let slots: UnsafeBufferPointer<UInt64>
-        let roots: UnsafeBufferPointer<UInt32>
         let starts: UnsafeBufferPointer<UInt32>
-        let hasChildren: UnsafeBufferPointer<UInt64>
-        let follows: UnsafeBufferPointer<UInt64>
-        let seconds: UnsafeBufferPointer<UInt64>
+        let stateFlags: UnsafeBufferPointer<UInt8>
+        let termValues: UnsafeBufferPointer<UInt64>
         let filter: KeyHashFilter
         let longestTerm: Int
         let transitionKeys: UnsafeBufferPointer<UInt64>
@@ -683,9 +749,9 @@ extension Gazetteer {
     /// The memo value of `token`'s key when its memo entry `slot` does not hold it
     /// (or holds a long key's hit, checked here byte for byte): the term id (-1 when
     /// the key is in no name) and the state the root reaches on it (see
-    /// `GazetteerScratch.memo`), remembered in `slot`. `tag` is `memoTag(keys, token, keyHash:)`
-    /// and `keyHash` the `KeyHash` of the token's key: the vocabulary is probed with it
-    /// folded, so a miss hashes no key bytes.
+    /// `GazetteerScratch.memo`: the term's `termValues` entry), remembered in `slot`. `tag` is
+    /// `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key: the
+    /// vocabulary is probed with it folded, so a miss hashes no key bytes.
     @inline(never)
     static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
                          _ slot: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
@@ -703,15 +769,7 @@ extension Gazetteer {
                 id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
-        let state = id < 0 ? 0 : table.roots[Int(id)]
-        var root = state
-        var high = UInt64(UInt32(bitPattern: id))
-        if state != 0 && table.starts[Int(state)] != table.starts[Int(state) &+ 1] { root |= acceptsBit }
-        if state != 0 && bit(table.hasChildren, Int(state)) { root |= childrenBit }
-        if id >= 0 && bit(table.follows, Int(id)) { root |= followsBit }
-        if state != 0 && capitalOnly(Int(state), table) { high |= rootCapitalOnlyBit >> 32 }
-        if id >= 0 && bit(table.seconds, Int(id)) { high |= secondBit >> 32 }
-        let value = high << 32 | UInt64(root)
+        let value = id < 0 ? missValue : table.termValues[Int(id)]
         slot[0] = tag
         slot[1] = value
         return value
@@ -727,10 +785,11 @@ extension Gazetteer {
         return longKeyTag(keyHash)
     }
 
-    /// The memo entry of a tag.
+    /// The memo entry of a key whose `KeyHash` is `keyHash`, in a memo of `1 << (64 - shift)`
+    /// entries: the hash's top bits (the tokenizer has hashed every key, so this is one shift).
     @inline(__always)
-    static func memoIndex(_ tag: UInt64) -> Int {
-        Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.memoBits))
+    static func memoIndex(_ keyHash: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: keyHash &>> shift)
     }
 
     /// The memo tag of a key of 8 bytes or more, from its `KeyHash` (see `GazetteerScratch.memo`):
@@ -753,6 +812,17 @@ extension Gazetteer {
         var word: UInt64 = 0
         for i in 0..<length { word |= UInt64(base[i]) << UInt64(i &* 8) }
         return word
+    }
+
+    /// The low half of a token's memo value `value` when the token may start a walk (its
+    /// key starts a name, and its kind may start a match), without `acceptsBit` when every
+    /// name ending at its state needs a capital and the token has none; else 0.
+    @inline(__always)
+    static func pendingRoot(_ value: UInt64, _ token: Token) -> UInt32 {
+        let root = UInt32(truncatingIfNeeded: value)
+        guard root & stateMask != 0, canEdge(token.kind) else { return 0 }
+        if value & rootCapitalOnlyBit != 0 && !token.flags.contains(.capitalized) { return root & ~acceptsBit }
+        return root
     }
 
     /// Whether a token of this kind may start or end a match.

@@ -20,6 +20,14 @@ public final class GazetteerTagger: Stage {
         scratch.functionWords = functionWords
     }
 
+    /// A tagger whose key memo has `1 << memoBits` entries: tests use a tiny one, so
+    /// that keys evict one another and every memo miss path runs often.
+    init(gazetteer: Gazetteer, functionWords: ByteStringTable, memoBits: Int) {
+        self.gazetteer = gazetteer
+        scratch.functionWords = functionWords
+        scratch.memoBits = memoBits
+    }
+
     public func process(_ doc: inout Document) {
         var found: [Entity] = []
         swap(&found, &doc.candidates)
