@@ -495,6 +495,16 @@ final class SharedState: @unchecked Sendable {
     }
 
     private let ringLock = NSCondition()
+    /// Where the reader waits for room (see `reserve`): apart from
+    /// `ringLock`, so that the workers' completions, which wake the writer,
+    /// do not wake the reader too.
+    private let roomLock = NSCondition()
+    /// Times the writer made room for a waiting reader (under `roomLock`).
+    private var roomEvents = 0
+    /// The reader waits for room (under `ringLock`).
+    private var readerWaiting = false
+    /// The position the writer waits for, or -1 (under `ringLock`).
+    private var writerWaitsFor = -1
     private var ring: [BatchSlot]
     private var slotBytes: [Int]
     private var nextSequence = 0
@@ -581,10 +591,27 @@ final class SharedState: @unchecked Sendable {
     }
 
     /// Reserves the next position (waiting for room) and returns it.
+    ///
+    /// A reader that finds no room waits until a quarter of the positions
+    /// are free again (or nothing is in flight, for a document over the byte
+    /// limit), then runs for that long: it is woken once per quarter of the
+    /// ring instead of at every record the writer takes.
     private func reserve(bytes: Int) -> Int {
         ringLock.lock()
-        while (inFlight >= ring.count || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
-            ringLock.wait()
+        if inFlight >= ring.count || (inFlight > 0 && inFlightBytes + bytes > maxBytes) {
+            ringLock.unlock()
+            // `roomLock` is held from reading `roomEvents` to waiting, so a
+            // wake-up sent between the check and the wait is not lost.
+            roomLock.lock()
+            while true {
+                let seen = roomEvents
+                ringLock.lock()
+                if inFlight <= lowWater && (inFlight == 0 || inFlightBytes + bytes <= maxBytes) { break }
+                readerWaiting = true
+                ringLock.unlock()
+                while roomEvents == seen { roomLock.wait() }
+            }
+            roomLock.unlock()
         }
         let sequence = nextSequence
         nextSequence += 1
@@ -593,6 +620,17 @@ final class SharedState: @unchecked Sendable {
         slotBytes[sequence % ring.count] = bytes
         ringLock.unlock()
         return sequence
+    }
+
+    /// Positions in flight at or below which a waiting reader is woken.
+    private var lowWater: Int { ring.count * 3 / 4 }
+
+    /// Wakes the reader waiting for room (called without `ringLock`).
+    private func wakeReader() {
+        roomLock.lock()
+        roomEvents &+= 1
+        roomLock.signal()
+        roomLock.unlock()
     }
 
     /// Puts a finished slot at the next position (reader thread).
@@ -652,21 +690,28 @@ final class SharedState: @unchecked Sendable {
     func complete(_ sequence: Int, _ slot: BatchSlot) {
         ringLock.lock()
         ring[sequence % ring.count] = slot
-        ringLock.broadcast()
+        // Only the writer waits on `ringLock`, and only for its next position.
+        if sequence == writerWaitsFor { ringLock.signal() }
         ringLock.unlock()
     }
 
     /// Waits for position `sequence` to be filled and frees it (writer thread).
     func take(_ sequence: Int) -> BatchSlot {
         ringLock.lock()
-        defer { ringLock.unlock() }
         let index = sequence % ring.count
-        while case .pending = ring[index] { ringLock.wait() }
+        while case .pending = ring[index] {
+            writerWaitsFor = sequence
+            ringLock.wait()
+        }
+        writerWaitsFor = -1
         let slot = ring[index]
         ring[index] = .pending
         inFlight -= 1
         inFlightBytes -= slotBytes[index]
-        ringLock.broadcast()
+        let wake = readerWaiting && inFlight <= lowWater
+        if wake { readerWaiting = false }
+        ringLock.unlock()
+        if wake { wakeReader() }
         return slot
     }
 
