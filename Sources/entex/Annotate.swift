@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Entex
 
 struct Annotate: ParsableCommand {
@@ -28,23 +31,23 @@ struct Annotate: ParsableCommand {
             printError("entex: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        // Documents are annotated in memory reused from one to the next.
-        let annotator = Annotator(pipeline: pipeline, writer: JSONWriter(options: output.writerOptions))
-        let out = StandardOutput()
+        // Documents are annotated in memory reused from one to the next, and
+        // their lines written straight into the output buffer.
+        let out = AnnotatingWriter(pipeline: pipeline, writer: JSONWriter(options: output.writerOptions))
         var failures = 0
         var line: [UInt8] = []
         // Records are handed over (`consuming`): each document is annotated as read, not copied.
         let handle: (consuming InputRecord) -> Void = { record in
             switch consume record {
-            case .document(let doc):
-                annotator.annotate(doc) { out.write($0) }
+            case .document(var doc):
+                Annotate.writeOrExit { () throws(BatchError) in try out.annotate(&doc) }
             case .failure(let failure):
                 failures += 1
                 printError("entex: \(failure.source)\(failure.line.map { ":\($0)" } ?? ""): \(failure.message)")
                 line.removeAll(keepingCapacity: true)
                 JSONWriter.writeError(id: failure.id, message: failure.message, source: failure.source, line: failure.line, into: &line)
                 line.append(0x0A)
-                out.write(line)
+                Annotate.writeOrExit { () throws(BatchError) in try out.write(line: line) }
             }
         }
         let sources: [String?] = files.isEmpty ? [nil] : files.map { $0 }
@@ -63,10 +66,21 @@ struct Annotate: ParsableCommand {
                 line.removeAll(keepingCapacity: true)
                 JSONWriter.writeError(id: path, message: error.description, source: path ?? "stdin", line: nil, into: &line)
                 line.append(0x0A)
-                out.write(line)
+                Annotate.writeOrExit { () throws(BatchError) in try out.write(line: line) }
             }
         }
-        out.flush()
+        Annotate.writeOrExit { () throws(BatchError) in try out.flush() }
         if failures > 0 { throw ExitCode(ExitStatus.recordErrors) }
+    }
+
+    /// Runs a write; when it fails (a broken pipe, a full disk) nothing more
+    /// can be written, and the command stops.
+    private static func writeOrExit(_ body: () throws(BatchError) -> Void) {
+        do {
+            try body()
+        } catch {
+            printError("entex: cannot write output: \(error.description)")
+            Glibc.exit(ExitStatus.usage)
+        }
     }
 }

@@ -6,6 +6,7 @@ import XCTest
 private final class MemorySink: BatchSink {
     var bytes: [UInt8] = []
     var events: [String] = []
+    var report: BatchProgress?
     func beginFile(_ index: Int, _ file: BatchFile) throws { events.append("begin \(file.entry.relativePath)") }
     func write(_ records: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: records) }
     func endFile(_ index: Int, _ file: BatchFile) throws { events.append("end \(file.entry.relativePath)") }
@@ -29,18 +30,23 @@ final class BatchTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private func engine(jobs: Int, maxInFlightRecords: Int? = nil, documentsPerJob: Int = 64) throws -> BatchEngine {
+    private func engine(jobs: Int, maxInFlightRecords: Int? = nil, documentsPerJob: Int = 64,
+                        bytesPerJob: Int = 128 << 10, parsesInWorkers: Bool? = nil) throws -> BatchEngine {
         try BatchEngine(resources: TestSupport.resources, configuration: PipelineConfiguration(),
                         options: BatchOptions(jobs: jobs, maxInFlightRecords: maxInFlightRecords,
-                                             documentsPerJob: documentsPerJob))
+                                             documentsPerJob: documentsPerJob, bytesPerJob: bytesPerJob,
+                                             parsesInWorkers: parsesInWorkers))
     }
 
     private func run(_ paths: [String], jobs: Int = 2, maxInFlightRecords: Int? = nil,
-                     documentsPerJob: Int = 64) throws -> MemorySink {
+                     documentsPerJob: Int = 64, bytesPerJob: Int = 128 << 10, parsesInWorkers: Bool? = nil,
+                     skipRecords: Int = 0) throws -> MemorySink {
         let sink = MemorySink()
         let files = InputFiles.collect(paths).map { BatchFile(entry: $0) }
-        try engine(jobs: jobs, maxInFlightRecords: maxInFlightRecords, documentsPerJob: documentsPerJob)
-            .run(files: files, sink: sink)
+        let report = try engine(jobs: jobs, maxInFlightRecords: maxInFlightRecords, documentsPerJob: documentsPerJob,
+                                bytesPerJob: bytesPerJob, parsesInWorkers: parsesInWorkers)
+            .run(files: files, skipRecords: skipRecords, sink: sink)
+        sink.report = report
         return sink
     }
 
@@ -105,6 +111,52 @@ final class BatchTests: XCTestCase {
             }
         }
         XCTAssertEqual(try records(two).map(\.id), expected)
+    }
+
+    func testWorkersParsingTheLinesWriteWhatTheReaderParsingThemWrites() throws {
+        // Bad and awkward lines among good ones: blank lines, CRLF and a
+        // second carriage return, malformed and non-object records, a v2
+        // response of two tweets, a line over the size limit, a first line
+        // that opens multi-line JSON, no line feed at the end.
+        var lines: [String] = []
+        for n in 1...300 {
+            switch n % 23 {
+            case 3: lines.append("")
+            case 5: lines.append("{\"id\":\"crlf\(n)\",\"text\":\"Caracas y Bogotá \(n)\"}\r")
+            case 7: lines.append("{\"id\": broken \(n)")
+            case 11: lines.append("[\(n)]")
+            case 13: lines.append("{\"data\":[{\"id\":\"v2-\(n)\",\"text\":\"Maduro en Caracas\"},{\"text\":\"Biden &amp; Obama\"}]}")
+            case 17: lines.append("{\"id\":\"big\(n)\",\"text\":\"" + String(repeating: "Nicolás Maduro habló. ", count: 60) + "\"}")
+            case 19: lines.append("{\"id\":\"cr\(n)\",\"text\":\"two returns\"}\r\r")
+            default: lines.append("{\"id\":\"\(n)\",\"text\":\"Documento \(n) sobre Lima, Quito y Joe Biden.\",\"lang\":\"es\",\"x\":\(n)}")
+            }
+        }
+        _ = try write("in/a.jsonl", lines.joined(separator: "\n"))
+        _ = try write("in/b/pretty.json", "{\n  \"id\": \"p\",\n  \"text\": \"Pretty JSON about Lima.\"\n}\n")
+        _ = try write("in/b/tweets.json", "[{\"id_str\":\"1\",\"text\":\"Hola Caracas\",\"user\":{\"screen_name\":\"u\"}}]")
+        _ = try write("in/c.txt", "Caracas is the capital of Venezuela.")
+        _ = try write("in/d.jsonl", "{\n" + lines.prefix(40).joined(separator: "\n") + "\n")
+        let compressed = try gzip(try write("gz/e.jsonl", lines.joined(separator: "\n") + "\n"))
+        let paths = [scratch.appendingPathComponent("in").path, compressed.path]
+        let expected = try run(paths, jobs: 1, parsesInWorkers: false)
+        let errors = try XCTUnwrap(expected.report).errors
+        XCTAssertGreaterThan(errors, 10, "the input should hold error records")
+        XCTAssertGreaterThan(expected.lines.count, 600)
+        for (jobs, perJob, bytes) in [(1, 64, 128 << 10), (2, 64, 128 << 10), (2, 1, 1), (3, 5, 700), (4, 64, 2000)] {
+            let parsed = try run(paths, jobs: jobs, maxInFlightRecords: 6, documentsPerJob: perJob, bytesPerJob: bytes,
+                                 parsesInWorkers: true)
+            XCTAssertEqual(parsed.bytes, expected.bytes, "\(jobs) jobs, \(perJob) lines or \(bytes) bytes a job")
+            XCTAssertEqual(parsed.report?.records, expected.report?.records)
+            XCTAssertEqual(parsed.report?.errors, errors)
+            XCTAssertEqual(parsed.events, expected.events)
+        }
+        // Skipped records (a resumed run) are parsed and counted by the reader, then lines go on raw.
+        let whole = expected.lines
+        for skip in [1, 57, 333, whole.count - 2] {
+            let resumed = try run(paths, jobs: 2, documentsPerJob: 7, parsesInWorkers: true, skipRecords: skip)
+            XCTAssertEqual(resumed.lines, Array(whole.dropFirst(skip)), "skipping \(skip) records")
+            XCTAssertEqual(resumed.report?.resumedRecords, skip)
+        }
     }
 
     func testSinkSeesEveryFileBeginAndEndAroundItsRecords() throws {

@@ -25,4 +25,46 @@ final class BufferedFileTests: XCTestCase {
         XCTAssertEqual(written.count, expected.count)
         XCTAssertTrue(written == expected, "the file's bytes differ from the bytes written")
     }
+    /// `AnnotatingWriter` (lines written straight into its output buffer)
+    /// writes what `Annotator` gives line by line, error lines in their
+    /// places, across many flushes of its 64 KiB buffer.
+    func testAnnotatingWriterWritesWhatTheAnnotatorGives() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("entex-annotating-\(UUID().uuidString)").path
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let configuration = PipelineConfiguration()
+        let annotator = Annotator(pipeline: try configuration.makePipeline(resources: TestSupport.resources), writer: JSONWriter())
+        let writer = AnnotatingWriter(pipeline: try configuration.makePipeline(resources: TestSupport.resources),
+                                      writer: JSONWriter(), descriptor: fd)
+        var expected: [UInt8] = []
+        var documents = 0
+        for url in TestSupport.corpusJSONLines {
+            let reader = DocumentReader(sourceName: url.lastPathComponent)
+            var failure: Error?
+            try reader.read(try FileDescriptorSource(path: url.path)) { record in
+                guard failure == nil else { return }
+                switch record {
+                case .document(let doc):
+                    documents += 1
+                    annotator.annotate(doc) { expected.append(contentsOf: $0) }
+                    var mine = doc
+                    do { try writer.annotate(&mine) } catch { failure = error }
+                    if documents % 17 == 0 {
+                        let line = Array("{\"error\":\"line \(documents)\"}\n".utf8)
+                        expected += line
+                        do { try writer.write(line: line) } catch { failure = error }
+                    }
+                case .failure: break
+                }
+            }
+            if let failure { throw failure }
+        }
+        try writer.flush()
+        XCTAssertEqual(close(fd), 0)
+        XCTAssertGreaterThan(expected.count, 1 << 18, "the corpus should fill the buffer several times")
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(written.count, expected.count)
+        XCTAssertTrue(written == expected, "AnnotatingWriter's bytes differ from Annotator's")
+    }
 }

@@ -382,4 +382,99 @@ final class JSONLinesFastPathTests: XCTestCase {
             try assertBothPathsAgree(bytes, format: .jsonl)
         }
     }
+    // MARK: lines handed on raw
+
+    /// The records of `bytes` when the lines `takes` picks (by number) are
+    /// handed on raw, as `BatchEngine`'s reader thread does, and read
+    /// afterwards with `readJSONLines(inBlock:firstLine:emit:)` in their
+    /// place in the stream, as its workers do; `raw` counts the lines taken.
+    private func readSplit(_ bytes: [UInt8], format: InputFormat, maxDocumentBytes: Int, raw: inout Int,
+                           takes: @escaping (Int) -> Bool) throws -> [InputRecord] {
+        let reader = DocumentReader(format: format, sourceName: "gen", maxDocumentBytes: maxDocumentBytes)
+        enum Piece {
+            case record(InputRecord)
+            case block([UInt8], firstLine: Int, lines: Int)
+        }
+        var pieces: [Piece] = []
+        var taken = 0
+        try reader.readConsuming(MemorySource(bytes), takeRaw: { line, number in
+            guard takes(number) else { return false }
+            taken += 1
+            if case .block(var block, let first, let count)? = pieces.last, first + count == number {
+                pieces.removeLast()
+                block += line
+                block.append(0x0A)
+                pieces.append(.block(block, firstLine: first, lines: count + 1))
+            } else {
+                pieces.append(.block(Array(line) + [0x0A], firstLine: number, lines: 1))
+            }
+            return true
+        }, emit: { pieces.append(.record($0)) })
+        raw += taken
+        var records: [InputRecord] = []
+        for piece in pieces {
+            switch piece {
+            case .record(let record): records.append(record)
+            case .block(let block, let first, _):
+                block.withUnsafeBufferPointer { reader.readJSONLines(inBlock: $0, firstLine: first) { records.append($0) } }
+            }
+        }
+        return records
+    }
+
+    /// Reading every line in place, and handing all, every other or some lines on raw, give the same records.
+    @discardableResult
+    private func assertRawLinesAgree(_ bytes: [UInt8], format: InputFormat,
+                                     maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes,
+                                     file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let inPlace = try read(bytes, format: format, fastPath: true, maxDocumentBytes: maxDocumentBytes).map(describe)
+        var raw = 0
+        let choices: [(String, (Int) -> Bool)] = [("all", { _ in true }), ("odd", { $0 % 2 == 1 }), ("some", { $0 % 7 < 3 })]
+        for (name, takes) in choices {
+            let split = try readSplit(bytes, format: format, maxDocumentBytes: maxDocumentBytes, raw: &raw, takes: takes).map(describe)
+            XCTAssertEqual(split.count, inPlace.count, "record count, format \(format), \(name) lines raw", file: file, line: line)
+            for (a, b) in zip(split, inPlace) where a != b {
+                XCTFail("lines raw (\(name)):\n\(a)\nread in place:\n\(b)\nformat \(format)", file: file, line: line)
+                return raw
+            }
+        }
+        return raw
+    }
+
+    func testLinesHandedOnRawGiveTheSameRecordsAsLinesReadInPlace() throws {
+        var raw = 0
+        var g = SeededGenerator(seed: 11)
+        for round in 0..<40 {
+            var stream: [UInt8] = round % 5 == 0 ? [0xEF, 0xBB, 0xBF] : []
+            for _ in 0..<Int.random(in: 1...150, using: &g) {
+                stream += randomLine(&g)
+                stream.append(0x0A)
+            }
+            for format in [InputFormat.auto, .jsonl, .tweets] {
+                raw += try assertRawLinesAgree(stream, format: format)
+            }
+            raw += try assertRawLinesAgree(stream, format: .jsonl, maxDocumentBytes: 40)
+        }
+        // Blank lines, carriage returns (one is removed, a second is kept),
+        // a first line that opens multi-line JSON, lines over the limit,
+        // a last line without its line feed, a v2 response of two tweets.
+        let hostile: [String] = [
+            "{\"text\":\"first\"}\r\n\r\n{\"text\":\"second\"}\r\r\n  \n{\"id\":1,\"text\":\"third\"}",
+            "{\n\"text\": \"pretty\",\n\"id\": \"p\"\n}\n",
+            "{\n{\"text\":\"after a first line that opens nothing\"}\n{\"text\":\"b\"\n",
+            "\n\n{\"data\":[{\"id\":\"5\",\"text\":\"one\"},{\"text\":\"two\"}]}\n{\"data\":{\"id\":\"6\",\"text\":\"x\"}}\n[1]\n{}\n",
+            "{\"text\":\"short\"}\n{\"text\":\"" + String(repeating: "long ", count: 40) + "\"}\n{\"text\":\"short again\"}\n",
+        ]
+        for text in hostile {
+            for format in [InputFormat.auto, .jsonl, .tweets] {
+                raw += try assertRawLinesAgree(Array(text.utf8), format: format)
+                raw += try assertRawLinesAgree(Array(text.utf8), format: format, maxDocumentBytes: 100)
+            }
+        }
+        for name in ["news/fakenews_es.sample.jsonl", "tweets/tweets_es.sample.jsonl", "tweets/tweets_v11.jsonl", "tweets/tweets_v2.jsonl"] {
+            let bytes = try [UInt8](Data(contentsOf: TestSupport.corpus.appendingPathComponent(name)))
+            raw += try assertRawLinesAgree(bytes, format: .auto)
+        }
+        XCTAssertGreaterThan(raw, 10_000, "most lines should have been handed on raw")
+    }
 }

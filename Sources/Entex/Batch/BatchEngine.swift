@@ -19,12 +19,20 @@ public struct BatchOptions: Sendable {
     /// Text bytes of documents read but not yet written, at most; a single
     /// larger document is still let through on its own.
     public var maxInFlightBytes: Int
+    /// Whether the workers parse JSON Lines records themselves: the reader
+    /// thread then only splits the input into lines and hands them on in
+    /// groups. Parsing is about a twentieth of the work; on the reader it
+    /// overlaps the one worker when there is a core to spare, and with
+    /// several workers it is better shared among them (the reader would
+    /// take a core's share of time from them, and every document would be
+    /// made on one thread and freed on another). Default: more than one job.
+    public var parsesInWorkers: Bool
 
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 writerOptions: JSONWriter.Options = .init(),
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes,
                 maxInFlightRecords: Int? = nil, maxInFlightBytes: Int = 64 << 20,
-                documentsPerJob: Int = 64, bytesPerJob: Int = 128 << 10) {
+                documentsPerJob: Int = 64, bytesPerJob: Int = 128 << 10, parsesInWorkers: Bool? = nil) {
         self.jobs = max(1, jobs)
         self.writerOptions = writerOptions
         self.maxDocumentBytes = maxDocumentBytes
@@ -32,6 +40,7 @@ public struct BatchOptions: Sendable {
         self.maxInFlightBytes = max(1 << 16, maxInFlightBytes)
         self.documentsPerJob = max(1, documentsPerJob)
         self.bytesPerJob = max(1, bytesPerJob)
+        self.parsesInWorkers = parsesInWorkers ?? (self.jobs > 1)
     }
 }
 
@@ -80,10 +89,11 @@ public struct BatchProgress: Sendable {
 /// records to a sink in input order.
 ///
 /// One reader thread streams records from the files in order, in groups of
-/// consecutive documents; `jobs` worker threads, each with its own
-/// `Pipeline`, annotate the documents of a group and render them as
-/// `entex/1` JSON; the calling thread hands the records to the sink
-/// in input order. At most `maxInFlightRecords` records (and about
+/// consecutive documents, or (`BatchOptions.parsesInWorkers`) in groups of
+/// consecutive JSON Lines lines left unparsed; `jobs` worker threads, each
+/// with its own `Pipeline`, parse the lines of a group if need be, annotate
+/// its documents and render them as `entex/1` JSON; the calling thread
+/// hands the records to the sink in input order. At most `maxInFlightRecords` records (and about
 /// `maxInFlightBytes` of document text) are between reading and writing at
 /// any time, so memory does not grow with the input: the reader waits when
 /// the writer falls behind. The output is the same bytes whatever `jobs`
@@ -180,10 +190,11 @@ public final class BatchEngine {
                     report.records += 1
                     if isError { report.errors += 1 }
                     report.inputBytes = diskBytes
-                case .records(let chunk, let count, let diskBytes):
+                case .records(let chunk, let count, let errors, let diskBytes):
                     try chunk.json.withBytes { try sink.write(UnsafeRawBufferPointer($0)) }
                     state.giveBack(chunk)
                     report.records += count
+                    report.errors += errors
                     report.inputBytes = diskBytes
                 case .skipped(let count, let diskBytes):
                     report.resumedRecords += count
@@ -250,7 +261,21 @@ public final class BatchEngine {
             var counting: CountingSource?
             var group: [Document] = []
             var groupBytes = 0, groupDisk = 0
+            // Lines taken raw, for a worker to parse: consecutive lines from
+            // `blockFirstLine` on, each ending in a line feed.
+            var block: [UInt8] = []
+            var blockLines = 0, blockFirstLine = 0
+            func flushBlock() {
+                guard blockLines > 0 else { return }
+                let disk = completedBytes + (counting?.bytesRead ?? 0)
+                var handed = state.takeLineBuffer()
+                swap(&handed, &block)
+                state.putLines(LineBlock(bytes: consume handed, firstLine: blockFirstLine, lines: blockLines, reader: reader),
+                               diskBytes: disk)
+                blockLines = 0
+            }
             func flushGroup() {
+                flushBlock()
                 guard !group.isEmpty else { return }
                 var handed = nextGroup()
                 swap(&handed, &group)
@@ -273,6 +298,7 @@ public final class BatchEngine {
                 }
                 switch consume record {
                 case .document(let doc):
+                    flushBlock()
                     if group.isEmpty { group.reserveCapacity(options.documentsPerJob) }
                     groupBytes += doc.text.count
                     groupDisk = disk
@@ -283,15 +309,37 @@ public final class BatchEngine {
                     state.put(.record(errorRecord(failure), isError: true, diskBytes: disk), bytes: 0)
                 }
             }
+            // Once no more records are to be skipped (those must be counted,
+            // so parsed here), lines go to the workers as they are.
+            let takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = !options.parsesInWorkers ? nil : { line, number in
+                guard skip == 0, globalSkip == 0 else { return false }
+                if skippedPending > 0 || !group.isEmpty {
+                    flushGroup()
+                    if skippedPending > 0 {
+                        state.put(.skipped(skippedPending, completedBytes + (counting?.bytesRead ?? 0)), bytes: 0)
+                        skippedPending = 0
+                    }
+                }
+                if blockLines > 0 && number != blockFirstLine + blockLines { flushBlock() }
+                if blockLines == 0 {
+                    blockFirstLine = number
+                    if block.capacity == 0 { block = state.takeLineBuffer() }
+                }
+                block.append(contentsOf: line)
+                block.append(0x0A)
+                blockLines += 1
+                if blockLines >= options.documentsPerJob || block.count >= options.bytesPerJob { flushBlock() }
+                return true
+            }
             do {
                 let raw = try FileDescriptorSource(path: entry.path)
                 let cancellable = CancellableSource(raw, state: state)
                 let count = CountingSource(cancellable)
                 counting = count
                 if entry.path.lowercased().hasSuffix(".gz") {
-                    try reader.readConsuming(try GzipSource(count, name: entry.relativePath), emit: emit)
+                    try reader.readConsuming(try GzipSource(count, name: entry.relativePath), takeRaw: takeRaw, emit: emit)
                 } else {
-                    try reader.readConsuming(count, emit: emit)
+                    try reader.readConsuming(count, takeRaw: takeRaw, emit: emit)
                 }
                 if format == .text && recordsInFile == 0 {
                     // An empty text file is still one (empty) document.
@@ -321,30 +369,75 @@ public final class BatchEngine {
 
     private static func work(pipeline: Pipeline, writer: JSONWriter, state: SharedState) {
         while var job = state.nextJob() {
-            let count = job.documents.count
             // The lines go into a buffer the writer thread gives back once
             // written, so they are neither copied nor allocated per job.
             let chunk = state.takeChunk()
             var json = chunk.json
-            json.reserve(job.bytes + job.bytes / 2 + 512 * count)
-            // The documents are annotated in place (the worker holds the only
-            // reference to the group); their layers' memory goes to the next
-            // document, and the rest back to the reader with the group.
-            job.documents.withUnsafeMutableBufferPointer { documents in
-                for i in documents.indices {
-                    pipeline.process(&documents[i])
-                    writer.write(documents[i], into: &json)
-                    json.byte(0x0A)
-                    pipeline.recycleLayers(of: &documents[i])
+            var count = 0, errors = 0
+            if var lines = job.lines.take() {
+                json.reserve(lines.bytes.count + lines.bytes.count / 2 + 512 * lines.lines)
+                // Each document is made, annotated, written and freed here, one after another.
+                lines.bytes.withUnsafeBufferPointer { block in
+                    lines.reader.readJSONLines(inBlock: block, firstLine: lines.firstLine) { record in
+                        count += 1
+                        switch consume record {
+                        case .document(var doc):
+                            annotate(&doc, pipeline: pipeline, writer: writer, into: &json)
+                        case .failure(let failure):
+                            errors += 1
+                            json.raw(errorRecord(failure))
+                        }
+                    }
                 }
+                var bytes: [UInt8] = []
+                swap(&bytes, &lines.bytes)
+                state.giveBack(lineBuffer: consume bytes)
+            } else {
+                count = job.documents.count
+                json.reserve(job.bytes + job.bytes / 2 + 512 * count)
+                // The documents are annotated in place (the worker holds the only
+                // reference to the group); their layers' memory goes to the next
+                // document, and the rest back to the reader with the group.
+                job.documents.withUnsafeMutableBufferPointer { documents in
+                    for i in documents.indices {
+                        annotate(&documents[i], pipeline: pipeline, writer: writer, into: &json)
+                    }
+                }
+                var documents: [Document] = []
+                swap(&documents, &job.documents)
+                state.giveBack(consume documents)
             }
             chunk.json = json
-            var documents: [Document] = []
-            swap(&documents, &job.documents)
-            state.giveBack(consume documents)
-            state.complete(job.sequence, .records(chunk, count: count, diskBytes: job.diskBytes))
+            state.complete(job.sequence, .records(chunk, count: count, errors: errors, diskBytes: job.diskBytes))
         }
     }
+}
+
+extension BatchEngine {
+    /// Annotates `doc` in place, appends its line of JSON to `json` and
+    /// gives its layers' memory back to the pipeline for the next document.
+    /// The document is reached through its address only: were it copied
+    /// while its layers are taken back, emptying them would allocate new
+    /// arrays instead of keeping the memory (and the copy would free the old).
+    @inline(__always)
+    fileprivate static func annotate(_ doc: inout Document, pipeline: Pipeline, writer: JSONWriter, into json: inout JSONBuffer) {
+        pipeline.process(&doc)
+        writer.write(doc, into: &json)
+        json.byte(0x0A)
+        pipeline.recycleLayers(of: &doc)
+    }
+}
+
+/// Consecutive lines of a JSON Lines file that the reader thread handed on
+/// unparsed, for a worker to read with `DocumentReader.readJSONLines(inBlock:firstLine:emit:)`.
+struct LineBlock {
+    /// The lines, each ending in a line feed.
+    var bytes: [UInt8]
+    /// Number of the first line in its file.
+    var firstLine: Int
+    var lines: Int
+    /// The reader of the file, which names its documents and error records.
+    var reader: DocumentReader
 }
 
 /// What the writer finds at a position of the output sequence.
@@ -353,8 +446,8 @@ enum BatchSlot {
     case fileStart(Int)
     case fileEnd(Int, Int)
     case record([UInt8], isError: Bool, diskBytes: Int)
-    /// The annotations of a group of consecutive documents, one line each.
-    case records(OutputChunk, count: Int, diskBytes: Int)
+    /// The records of a group of consecutive documents, one line each, of which `errors` are error records.
+    case records(OutputChunk, count: Int, errors: Int, diskBytes: Int)
     case skipped(Int, Int)
     case end
 
@@ -392,13 +485,26 @@ final class SharedState: @unchecked Sendable {
     /// Consecutive documents that take one position of the output sequence.
     struct Job {
         var sequence: Int
+        /// The documents, or none when the job is `lines`.
         var documents: [Document]
+        /// Lines to parse, or nil when the job is `documents`.
+        var lines: LineBlock?
         var bytes: Int
         /// Input bytes read up to the last of them.
         var diskBytes: Int
     }
 
     private let ringLock = NSCondition()
+    /// Where the reader waits for room (see `reserve`): apart from
+    /// `ringLock`, so that the workers' completions, which wake the writer,
+    /// do not wake the reader too.
+    private let roomLock = NSCondition()
+    /// Times the writer made room for a waiting reader (under `roomLock`).
+    private var roomEvents = 0
+    /// The reader waits for room (under `ringLock`).
+    private var readerWaiting = false
+    /// The position the writer waits for, or -1 (under `ringLock`).
+    private var writerWaitsFor = -1
     private var ring: [BatchSlot]
     private var slotBytes: [Int]
     private var nextSequence = 0
@@ -420,6 +526,8 @@ final class SharedState: @unchecked Sendable {
     static let maxKeptChunkBytes = 8 << 20
     /// Groups of documents annotated, for the reader to free (under `jobLock`).
     private var returnedGroups: [[Document]] = []
+    /// Buffers of lines parsed, emptied, for the reader's next blocks (under `jobLock`).
+    private var spareLineBuffers: [[UInt8]] = []
 
     init(capacity: Int, maxBytes: Int, spares: Int = 4) {
         ring = Array(repeating: .pending, count: capacity)
@@ -452,6 +560,23 @@ final class SharedState: @unchecked Sendable {
         jobLock.unlock()
     }
 
+    /// Gives back the buffer of a block of lines once parsed (worker threads).
+    func giveBack(lineBuffer bytes: consuming [UInt8]) {
+        guard bytes.capacity <= SharedState.maxKeptChunkBytes else { return }
+        bytes.removeAll(keepingCapacity: true)
+        jobLock.lock()
+        if spareLineBuffers.count < maxSpareChunks { spareLineBuffers.append(bytes) }
+        jobLock.unlock()
+    }
+
+    /// An empty buffer for a block of lines, one given back if there is one (reader thread).
+    func takeLineBuffer() -> [UInt8] {
+        jobLock.lock()
+        let buffer = spareLineBuffers.popLast()
+        jobLock.unlock()
+        return buffer ?? []
+    }
+
     /// Moves the groups given back so far into `groups` (reader thread; `groups` is empty).
     func takeReturnedGroups(into groups: inout [[Document]]) {
         jobLock.lock()
@@ -466,10 +591,27 @@ final class SharedState: @unchecked Sendable {
     }
 
     /// Reserves the next position (waiting for room) and returns it.
+    ///
+    /// A reader that finds no room waits until a quarter of the positions
+    /// are free again (or nothing is in flight, for a document over the byte
+    /// limit), then runs for that long: it is woken once per quarter of the
+    /// ring instead of at every record the writer takes.
     private func reserve(bytes: Int) -> Int {
         ringLock.lock()
-        while (inFlight >= ring.count || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
-            ringLock.wait()
+        if inFlight >= ring.count || (inFlight > 0 && inFlightBytes + bytes > maxBytes) {
+            ringLock.unlock()
+            // `roomLock` is held from reading `roomEvents` to waiting, so a
+            // wake-up sent between the check and the wait is not lost.
+            roomLock.lock()
+            while true {
+                let seen = roomEvents
+                ringLock.lock()
+                if inFlight <= lowWater && (inFlight == 0 || inFlightBytes + bytes <= maxBytes) { break }
+                readerWaiting = true
+                ringLock.unlock()
+                while roomEvents == seen { roomLock.wait() }
+            }
+            roomLock.unlock()
         }
         let sequence = nextSequence
         nextSequence += 1
@@ -478,6 +620,17 @@ final class SharedState: @unchecked Sendable {
         slotBytes[sequence % ring.count] = bytes
         ringLock.unlock()
         return sequence
+    }
+
+    /// Positions in flight at or below which a waiting reader is woken.
+    private var lowWater: Int { ring.count * 3 / 4 }
+
+    /// Wakes the reader waiting for room (called without `ringLock`).
+    private func wakeReader() {
+        roomLock.lock()
+        roomEvents &+= 1
+        roomLock.signal()
+        roomLock.unlock()
     }
 
     /// Puts a finished slot at the next position (reader thread).
@@ -490,7 +643,17 @@ final class SharedState: @unchecked Sendable {
     func putDocuments(_ documents: consuming [Document], bytes: Int, diskBytes: Int) {
         let sequence = reserve(bytes: bytes)
         jobLock.lock()
-        jobs.append(Job(sequence: sequence, documents: documents, bytes: bytes, diskBytes: diskBytes))
+        jobs.append(Job(sequence: sequence, documents: documents, lines: nil, bytes: bytes, diskBytes: diskBytes))
+        jobLock.signal()
+        jobLock.unlock()
+    }
+
+    /// Queues a block of lines for one worker to parse (reader thread).
+    func putLines(_ lines: consuming LineBlock, diskBytes: Int) {
+        let bytes = lines.bytes.count
+        let sequence = reserve(bytes: bytes)
+        jobLock.lock()
+        jobs.append(Job(sequence: sequence, documents: [], lines: lines, bytes: bytes, diskBytes: diskBytes))
         jobLock.signal()
         jobLock.unlock()
     }
@@ -514,6 +677,7 @@ final class SharedState: @unchecked Sendable {
         let job = jobs[jobHead]
         // The queue lets go of the documents, so the worker holds the only reference.
         jobs[jobHead].documents = []
+        jobs[jobHead].lines = nil
         jobHead += 1
         if jobHead >= 1024 && jobHead * 2 >= jobs.count {
             jobs.removeSubrange(0..<jobHead)
@@ -526,21 +690,28 @@ final class SharedState: @unchecked Sendable {
     func complete(_ sequence: Int, _ slot: BatchSlot) {
         ringLock.lock()
         ring[sequence % ring.count] = slot
-        ringLock.broadcast()
+        // Only the writer waits on `ringLock`, and only for its next position.
+        if sequence == writerWaitsFor { ringLock.signal() }
         ringLock.unlock()
     }
 
     /// Waits for position `sequence` to be filled and frees it (writer thread).
     func take(_ sequence: Int) -> BatchSlot {
         ringLock.lock()
-        defer { ringLock.unlock() }
         let index = sequence % ring.count
-        while case .pending = ring[index] { ringLock.wait() }
+        while case .pending = ring[index] {
+            writerWaitsFor = sequence
+            ringLock.wait()
+        }
+        writerWaitsFor = -1
         let slot = ring[index]
         ring[index] = .pending
         inFlight -= 1
         inFlightBytes -= slotBytes[index]
-        ringLock.broadcast()
+        let wake = readerWaiting && inFlight <= lowWater
+        if wake { readerWaiting = false }
+        ringLock.unlock()
+        if wake { wakeReader() }
         return slot
     }
 

@@ -415,3 +415,65 @@ final class DirectorySink: OutputSink {
         unlink(statePath)
     }
 }
+
+/// Annotates documents one after another on one thread and writes each as
+/// one line of `entex/1` JSON to a file descriptor (the `entex` command's
+/// standard output).
+///
+/// The lines are written straight into one buffer, which goes out in a
+/// single `write` once it holds 64 KiB or more: no line is copied between
+/// the JSON writer and the descriptor (`Annotator` renders each document
+/// into a buffer of its own, which its caller then copies). Like
+/// `Annotator`, it reuses the pipeline's layer arrays from document to document.
+public final class AnnotatingWriter {
+    public let pipeline: Pipeline
+    public let writer: JSONWriter
+    private let out: Int32
+    private var buffer = JSONBuffer(capacity: 1 << 17)
+    /// Bytes gathered before they are written.
+    private static let limit = 1 << 16
+
+    /// Writes to `descriptor` (not closed here).
+    public init(pipeline: Pipeline, writer: JSONWriter, descriptor: Int32 = 1) {
+        self.pipeline = pipeline
+        self.writer = writer
+        self.out = descriptor
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Annotates `doc` in place and adds its line; `doc` is left with empty
+    /// layers. (Through its address: a copy made while the layers are
+    /// taken back would make emptying them allocate new arrays.)
+    public func annotate(_ doc: inout Document) throws(BatchError) {
+        pipeline.process(&doc)
+        writer.write(doc, into: &buffer)
+        buffer.byte(0x0A)
+        pipeline.recycleLayers(of: &doc)
+        if buffer.count >= AnnotatingWriter.limit { try flush() }
+    }
+
+    /// Adds a line as it is (`line` ends in a newline: an error record).
+    public func write(line: [UInt8]) throws(BatchError) {
+        buffer.raw(line)
+        if buffer.count >= AnnotatingWriter.limit { try flush() }
+    }
+
+    /// Writes out the lines gathered so far; a failure's description is the system's reason.
+    public func flush() throws(BatchError) {
+        defer { buffer.removeAll() }
+        let failure: BatchError? = buffer.withBytes { p in
+            var offset = 0
+            while offset < p.count {
+                let n = Glibc.write(out, p.baseAddress! + offset, p.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return BatchError(String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+}

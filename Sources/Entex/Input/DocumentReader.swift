@@ -87,6 +87,16 @@ public struct DocumentReader {
     /// takes them as they are, instead of copying each document and
     /// releasing the original.
     public func readConsuming(_ source: some ByteSource, emit: (consuming InputRecord) -> Void) throws(InputError) {
+        try readConsuming(source, takeRaw: nil, emit: emit)
+    }
+
+    /// Reads `source` like `readConsuming(_:emit:)`, except that the lines
+    /// of a JSON Lines source after its first record are first offered to
+    /// `takeRaw` with their numbers (see `readJSONLines(_:parser:firstMayOpenMultiline:tweetsOnly:takeRaw:emit:)`):
+    /// those it takes are not read here, and the caller reads them with
+    /// `readJSONLines(inBlock:firstLine:emit:)`.
+    func readConsuming(_ source: some ByteSource, takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)?,
+                       emit: (consuming InputRecord) -> Void) throws(InputError) {
         var lines = LineReader(source: source, maxLine: max(maxDocumentBytes, 64))
         var format = self.format
         if format == .auto || format == .text {
@@ -115,7 +125,7 @@ public struct DocumentReader {
                                         origin: Origin(source: sourceName, line: line.number))))
             }
         case .jsonl, .tweets, .auto:
-            try readJSON(&lines, tweetsOnly: format == .tweets && self.format == .tweets, emit: emit)
+            try readJSON(&lines, tweetsOnly: format == .tweets && self.format == .tweets, takeRaw: takeRaw, emit: emit)
         }
     }
 
@@ -128,16 +138,9 @@ public struct DocumentReader {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
     }
 
-    /// What one JSON Lines line turned out to be.
-    private enum LineOutcome {
-        case blank
-        /// A record the fast path parsed.
-        case parsed(ParsedRecordLine)
-        /// Anything else, copied for the full parser.
-        case other([UInt8])
-    }
-
-    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool, emit: (consuming InputRecord) -> Void) throws(InputError) {
+    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool,
+                          takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = nil,
+                          emit: (consuming InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
         parser.decodesEscapesInOnePass = usesRecordFastPath
@@ -157,7 +160,17 @@ public struct DocumentReader {
             }
             return
         }
-        try readJSONLines(&lines, parser: &parser, firstMayOpenMultiline: true, tweetsOnly: tweetsOnly, emit: emit)
+        try readJSONLines(&lines, parser: &parser, firstMayOpenMultiline: true, tweetsOnly: tweetsOnly,
+                          takeRaw: takeRaw, emit: emit)
+    }
+
+    /// What one JSON Lines line turned out to be.
+    private enum LineOutcome {
+        case blank
+        /// Its records (or its failure) were emitted.
+        case read
+        /// Not JSON; the line's bytes when it may open multi-line JSON.
+        case malformed(JSONParseError, [UInt8])
     }
 
     /// One JSON record per line. When `firstMayOpenMultiline`, a first line
@@ -165,60 +178,114 @@ public struct DocumentReader {
     /// ("{" alone, or a line ending in "{", "[", "," or ":") is read together
     /// with the rest of the input as one value; if that fails too, the first
     /// line is an error record and the other lines are records of their own.
+    ///
+    /// Every line after the first non-blank one (which may open multi-line
+    /// JSON) is first offered to `takeRaw` with its number: a line it takes
+    /// (returns true) is left to the caller, to be read later with
+    /// `readJSONLines(inBlock:firstLine:emit:)`, which reads it as this loop would.
     private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser,
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
+                               takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = nil,
                                emit: (consuming InputRecord) -> Void) throws(InputError) {
         var mayOpenMultiline = firstMayOpenMultiline
-        let fastPath = usesRecordFastPath
         while let span = try lines.nextSpan() {
             if span.tooLong {
                 emit(.failure(tooLong(span.number)))
                 mayOpenMultiline = false
                 continue
             }
+            if !mayOpenMultiline, let takeRaw, lines.withBytes(of: span, { takeRaw($0, span.number) }) { continue }
             // The line is parsed where it lies in the reader's buffer; only a
-            // record the fast path leaves to the full parser is copied out.
+            // first line that may open multi-line JSON is copied out when it
+            // does not parse.
             let outcome = lines.withBytes(of: span) { p -> LineOutcome in
                 if isBlank(p) { return .blank }
-                if fastPath, let record = parser.parseRecordLine(p) { return .parsed(record) }
-                return .other(Array(p))
+                guard let error = readLine(p, number: span.number, parser: &parser, tweetsOnly: tweetsOnly, emit: emit) else {
+                    return .read
+                }
+                return .malformed(error, mayOpenMultiline ? Array(p) : [])
             }
-            let line: (bytes: [UInt8], number: Int)
+            let error: JSONParseError, bytes: [UInt8]
             switch outcome {
             case .blank: continue
-            case .parsed(let record):
+            case .read:
                 mayOpenMultiline = false
-                mapParsedRecord(record, line: span.number, replacements: parser.replacements,
-                                tweetsOnly: tweetsOnly, emit: emit)
                 continue
-            case .other(let bytes): line = (bytes, span.number)
+            case .malformed(let e, let b): (error, bytes) = (e, b)
             }
-            defer { mayOpenMultiline = false }
-            do {
-                let value = try parser.parse(line.bytes)
-                mapRecord(value, line: line.number, index: line.number, replacements: parser.replacements,
-                          tweetsOnly: tweetsOnly, emit: emit)
-            } catch {
-                let failure = RecordFailure(id: idPrefix + String(line.number), message: "malformed JSON: \(error)",
-                                            source: sourceName, line: line.number)
-                guard mayOpenMultiline, LineReader<MemorySource>.opensMultilineJSON(line.bytes) else {
-                    emit(.failure(failure))
-                    continue
-                }
-                var joined = line.bytes
-                joined.append(0x0A)
-                let rest = try lines.readAll(limit: maxJSONBytes)
-                joined.append(contentsOf: rest.bytes)
-                if let value = try? parser.parse(joined) {
-                    mapWhole(value, line: line.number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
-                    return
-                }
+            let failure = malformedFailure(error, line: span.number)
+            guard mayOpenMultiline, LineReader<MemorySource>.opensMultilineJSON(bytes) else {
+                mayOpenMultiline = false
                 emit(.failure(failure))
-                var remaining = LineReader(source: MemorySource(rest.bytes), maxLine: lines.maxLine, firstLine: line.number + 1)
-                try readJSONLines(&remaining, parser: &parser, firstMayOpenMultiline: false, tweetsOnly: tweetsOnly, emit: emit)
+                continue
+            }
+            var joined = bytes
+            joined.append(0x0A)
+            let rest = try lines.readAll(limit: maxJSONBytes)
+            joined.append(contentsOf: rest.bytes)
+            if let value = try? parser.parse(joined) {
+                mapWhole(value, line: span.number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
                 return
             }
+            emit(.failure(failure))
+            var remaining = LineReader(source: MemorySource(rest.bytes), maxLine: lines.maxLine, firstLine: span.number + 1)
+            try readJSONLines(&remaining, parser: &parser, firstMayOpenMultiline: false, tweetsOnly: tweetsOnly, emit: emit)
+            return
         }
+    }
+
+    /// Reads the JSON Lines records of `block`: whole lines, each ending in
+    /// a line feed, as `LineReader` gave them (carriage return removed, no
+    /// line over `maxDocumentBytes`), the first being line `firstLine` of
+    /// the source. Emits what `readConsuming` emits for those lines when
+    /// they follow the first record of a JSON Lines source. `BatchEngine`'s
+    /// workers read the lines its reader thread took raw, so that parsing
+    /// runs on every worker instead of on the one reader.
+    public func readJSONLines(inBlock block: UnsafeBufferPointer<UInt8>, firstLine: Int,
+                              emit: (consuming InputRecord) -> Void) {
+        guard let base = block.baseAddress else { return }
+        var parser = JSONParser()
+        parser.decodesEscapesInOnePass = usesRecordFastPath
+        let tweetsOnly = format == .tweets
+        var start = 0
+        var number = firstLine
+        while start < block.count {
+            let end: Int
+            if let hit = memchr(base + start, 0x0A, block.count - start) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = block.count
+            }
+            let p = UnsafeBufferPointer(rebasing: block[start..<end])
+            if !isBlank(p), let error = readLine(p, number: number, parser: &parser, tweetsOnly: tweetsOnly, emit: emit) {
+                emit(.failure(malformedFailure(error, line: number)))
+            }
+            start = end + 1
+            number += 1
+        }
+    }
+
+    /// Reads one JSON Lines record (a line that is not blank) and emits its
+    /// documents or its failure; returns the parse error, without emitting
+    /// anything, when the line is not JSON.
+    @inline(__always)
+    private func readLine(_ p: UnsafeBufferPointer<UInt8>, number: Int, parser: inout JSONParser, tweetsOnly: Bool,
+                          emit: (consuming InputRecord) -> Void) -> JSONParseError? {
+        if usesRecordFastPath, let record = parser.parseRecordLine(p) {
+            mapParsedRecord(record, line: number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
+            return nil
+        }
+        do {
+            let value = try parser.parse(p)
+            mapRecord(value, line: number, index: number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func malformedFailure(_ error: JSONParseError, line: Int) -> RecordFailure {
+        RecordFailure(id: idPrefix + String(line), message: "malformed JSON: \(error)", source: sourceName, line: line)
     }
 
     /// The records of one whole JSON value: each element of an array, or the value itself.
