@@ -760,10 +760,18 @@ private struct Scan {
     /// Set before the scan: an earlier tagger proposed an entity over this token.
     static let covered: UInt8 = 64
 
-    /// The facts of token `i`, computed once per document.
+    /// The facts of token `i`, computed once per document: most asks find them
+    /// known, and are answered here without a call (`computeFact` is kept apart
+    /// so that this part stays small enough to inline).
     @inline(__always) func fact(_ i: Int) -> UInt8 {
         let f = facts[i]
         if f & Scan.known != 0 { return f }
+        return computeFact(i)
+    }
+
+    /// The facts of token `i`, whose `known` bit is clear: computed and stored.
+    @inline(never) func computeFact(_ i: Int) -> UInt8 {
+        let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
         if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
         if isWordish(i), let filter = tables.titleStartFilter {
