@@ -6,7 +6,9 @@ import XCTest
 /// the token search from a hint against binary search, the byte test of a
 /// country code against `hasPrefix`, and the filtered stage (title starts
 /// from one table, tokens turned away before their facts) against the
-/// reference stage on texts built from every title phrase.
+/// reference stage on texts built from every title phrase, the sentence
+/// shouting asked lazily against computing it for every sentence, and the
+/// start bits against the hashes they were built from.
 final class NameRulesFastPathTests: XCTestCase {
     func testFirstTokenFromAnyHintIsTheBinarySearchAnswer() {
         var generator = Generator(state: 7)
@@ -88,5 +90,104 @@ final class NameRulesFastPathTests: XCTestCase {
             compared += a.candidates.filter { $0.source == .rule }.count
         }
         XCTAssertGreaterThan(compared, 2000)
+    }
+
+    /// The shouting of a sentence, computed when first asked, against computing it
+    /// for every token's sentence up front (the stage's first way): random token
+    /// runs (words in capitals or not, one-letter words, numbers, punctuation) and
+    /// random sentence spans, some empty, some between tokens, some past the text.
+    func testLazySentenceMarksAreTheEagerAnswers() {
+        var generator = Generator(state: 19)
+        var checked = 0, shouted = 0
+        let kinds: [TokenKind] = [.word, .word, .word, .number, .punct, .abbreviation, .handle]
+        let flagSets: [TokenFlags] = [[.hasLetter], [.hasLetter, .capitalized], [.hasLetter, .allCaps, .capitalized],
+                                      [.hasLetter, .allCaps, .capitalized], [.hasLetter, .allCaps, .capitalized], [.hasDigit], []]
+        for round in 0..<3000 {
+            var tokens: [Token] = []
+            var offset = Int32(generator.next() % 3)
+            for _ in 0..<(1 + round % 50) {
+                let length = Int32(1 + generator.next() % 5)
+                tokens.append(Token(start: offset, end: offset + length, keyStart: 0, keyEnd: 0,
+                                    kind: generator.pick(kinds), flags: generator.pick(flagSets)))
+                offset += length + Int32(generator.next() % 2)
+            }
+            var sentences: [Span] = []
+            var s = Int32(0)
+            while s < offset + 3, generator.next() % 8 != 0 {
+                let e = s + Int32(generator.next() % 25)
+                sentences.append(Span(start: s, end: e))
+                s = e + Int32(generator.next() % 3)
+            }
+            // The reference: each token's sentence and its sentence's shouting, in one pass.
+            var expectedSentence: [Int32] = [], expectedShout: [Bool] = []
+            var sentence = 0, start = 0
+            while start < tokens.count {
+                while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
+                let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
+                var end = start, letters = 0, caps = 0
+                while end < tokens.count, tokens[end].start < limit {
+                    let t = tokens[end]
+                    if t.kind == .word, t.flags.contains(.hasLetter) {
+                        letters += 1
+                        if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
+                    }
+                    end += 1
+                }
+                for _ in start..<end {
+                    expectedSentence.append(Int32(sentence))
+                    expectedShout.append(letters >= 3 && caps * 10 >= letters * 6)
+                }
+                start = end
+            }
+            let m = sentences.count + 1
+            let sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: tokens.count)
+            let groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: m), groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+            let shout = UnsafeMutablePointer<UInt8>.allocate(capacity: m)
+            // Stale contents, as a buffer kept from an earlier document has.
+            shout.initialize(repeating: SentenceMarks.shouted, count: m)
+            defer { sentenceOf.deallocate(); groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate() }
+            tokens.withUnsafeBufferPointer { tokens in
+                sentences.withUnsafeBufferPointer { sentences in
+                    let marks = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: sentenceOf,
+                                                   groupStart: groupStart, groupEnd: groupEnd, shout: shout)
+                    XCTAssertEqual(Array(marks.sentenceOf), expectedSentence, "round \(round)")
+                    // Asked in a random order, some twice.
+                    for _ in 0..<(2 * tokens.count) {
+                        let i = Int(generator.next() % UInt64(tokens.count))
+                        XCTAssertEqual(marks.isShouting(i, tokens), expectedShout[i], "round \(round), token \(i)")
+                        checked += 1
+                        if expectedShout[i] { shouted += 1 }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 100_000)
+        XCTAssertGreaterThan(shouted, 5_000)
+    }
+
+    /// `StartBits` never turns away a hash it was built from (the bits of the title
+    /// starts and first names), and turns away most others.
+    func testStartBitsKeepEveryGivenHashAndRejectMostOthers() {
+        let lists = TestSupport.resources.nameRules
+        var titleHashes: [UInt32] = []
+        for table in lists.titles.values { titleHashes += table.hashes }
+        let firstNames = lists.firstNames.hashes
+        XCTAssertGreaterThan(firstNames.count, 1000)
+        let titles = StartBits([titleHashes], log2Bits: 16), casual = StartBits([titleHashes, firstNames], log2Bits: 18)
+        defer { titles.deallocate(); casual.deallocate() }
+        for h in titleHashes {
+            XCTAssertTrue(titles.mayContain(h))
+            XCTAssertTrue(casual.mayContain(h))
+        }
+        for h in firstNames { XCTAssertTrue(casual.mayContain(h)) }
+        var generator = Generator(state: 23)
+        var passed = (titles: 0, casual: 0)
+        for _ in 0..<100_000 {
+            let h = UInt32(truncatingIfNeeded: generator.next() ^ generator.next() << 20)
+            if titles.mayContain(h) { passed.titles += 1 }
+            if casual.mayContain(h) { passed.casual += 1 }
+        }
+        XCTAssertLessThan(passed.titles, 3_000)
+        XCTAssertLessThan(passed.casual, 6_000)
     }
 }

@@ -299,7 +299,8 @@ final class NameRulesFilterTests: XCTestCase {
         }
     }
 
-    /// Candidates of the rules stage, with and without the filters, on the
+    /// Candidates of the rules stage, with and without the filters (and the
+    /// `StartBits` probe that turns lowercase words away before them), on the
     /// corpus and the shared news and tweets: identical.
     func testRulesSayTheSameWithAndWithoutFilters() throws {
         let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])

@@ -52,13 +52,9 @@ public final class NameRules: Stage {
     private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
-    private var sentenceOf: [Int32] = []
-    private var shouting: [Bool] = []
     private var phrase: [UInt8] = []
-    private var facts: [UInt8] = []
-    private var lookups: [UInt32] = []
-    private var keyHashes: [UInt32] = []
-    private var firstNameIds: [Int32] = []
+    /// Per-token and per-sentence buffers, as raw memory: no array access checks per document.
+    private var scratch = RuleScratch()
     private var norpEnds: [Int32] = []
     /// Open-addressed table of `found` keys kept: slot → index in `doc.candidates` + 1 (0 = empty).
     private var kept: [Int32] = []
@@ -132,34 +128,31 @@ public final class NameRules: Stage {
         memo = WordMemo(slots: prefilter ? 4096 : 0)
     }
 
-    deinit { memo.deallocate() }
+    deinit {
+        memo.deallocate()
+        scratch.deallocate()
+    }
 
     public func process(_ doc: inout Document) {
-        found.removeAll(keepingCapacity: true)
+        // Most documents (tweets) find nothing: an empty array is not asked to empty itself.
+        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
         guard !doc.tokens.isEmpty else {
             doc.layers.insert(.candidates)
             return
         }
         let n = doc.tokens.count
         // Per-token buffers only grow: a document writes or clears its first `n` entries.
-        if facts.count < n {
-            let more = max(n, 2 * facts.count) - facts.count
-            facts.append(contentsOf: repeatElement(0, count: more))
-            lookups.append(contentsOf: repeatElement(0, count: more))
-            keyHashes.append(contentsOf: repeatElement(0, count: more))
-            firstNameIds.append(contentsOf: repeatElement(0, count: more))
-            sentenceOf.append(contentsOf: repeatElement(0, count: more))
-            shouting.append(contentsOf: repeatElement(false, count: more))
-        }
-        facts.withUnsafeMutableBufferPointer { _ = memset($0.baseAddress!, 0, n) }
-        lookups.withUnsafeMutableBufferPointer { _ = memset($0.baseAddress!, 0, n * MemoryLayout<UInt32>.stride) }
-        markSentences(doc)
-        norpEnds.removeAll(keepingCapacity: true)
-        places.removeAll(keepingCapacity: true)
+        scratch.reserve(tokens: n, sentences: doc.sentences.count + 1)
+        let scratch = self.scratch
+        memset(scratch.facts, 0, n)
+        memset(scratch.lookups, 0, n * MemoryLayout<UInt32>.stride)
+        NameRules.markSentences(doc, scratch)
+        if !norpEnds.isEmpty { norpEnds.removeAll(keepingCapacity: true) }
+        if !places.isEmpty { places.removeAll(keepingCapacity: true) }
         var maxCluster: Int32?
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.candidates.withUnsafeBufferPointer { candidates in  // fields read in place: no entity copies
-            facts.withUnsafeMutableBufferPointer { facts in
+              let facts = scratch.facts
               // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
               // Candidates come mostly in text order: the first token of each is sought
               // from the previous one's (`firstToken(atOrAfter:from:)`).
@@ -180,7 +173,6 @@ public final class NameRules: Stage {
                     places.append((span, t - 1))
                 }
               }
-            }
           }
         }
         norpEnds.sort()
@@ -194,35 +186,22 @@ public final class NameRules: Stage {
         let tokenHashes = doc.keyHashes.count == n ? doc.keyHashes : []
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
-           tokenHashes.withUnsafeBufferPointer { tokenHashes in
-            doc.text.withUnsafeBufferPointer { text in
-              sentenceOf.withUnsafeBufferPointer { sentenceOf in
-                shouting.withUnsafeBufferPointer { shouting in
-                  norpEnds.withUnsafeBufferPointer { norpEnds in
-                    facts.withUnsafeMutableBufferPointer { facts in
-                      lookups.withUnsafeMutableBufferPointer { lookups in
-                        keyHashes.withUnsafeMutableBufferPointer { keyHashes in
-                          firstNameIds.withUnsafeMutableBufferPointer { firstNameIds in
-                            var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
-                                            sentenceOf: UnsafeBufferPointer(rebasing: sentenceOf[..<n]),
-                                            shouting: UnsafeBufferPointer(rebasing: shouting[..<n]),
-                                            norpEnds: SortedOffsets(offsets: norpEnds),
-                                            facts: UnsafeMutableBufferPointer(rebasing: facts[..<n]),
-                                            lookups: UnsafeMutableBufferPointer(rebasing: lookups[..<n]),
-                                            keyHashes: UnsafeMutableBufferPointer(rebasing: keyHashes[..<n]),
-                                            firstNameIds: UnsafeMutableBufferPointer(rebasing: firstNameIds[..<n]),
-                                            tokenHashes: tokenHashes, memo: memo)
-                            scan.casual = language == "en" && Scan.isCasual(tokens)
-                            scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
-                            scan.teamScores(places, into: &found)
-                          }
-                        }
-                      }
-                    }
-                  }
+            tokenHashes.withUnsafeBufferPointer { tokenHashes in
+              doc.text.withUnsafeBufferPointer { text in
+                norpEnds.withUnsafeBufferPointer { norpEnds in
+                    var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
+                                    sentences: scratch.sentences(tokens: n),
+                                    norpEnds: SortedOffsets(offsets: norpEnds),
+                                    facts: UnsafeMutableBufferPointer(start: scratch.facts, count: n),
+                                    lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
+                                    keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
+                                    firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
+                                    tokenHashes: tokenHashes, memo: memo)
+                    scan.casual = language == "en" && Scan.isCasual(tokens)
+                    scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
+                    scan.teamScores(places, into: &found)
                 }
               }
-           }
             }
           }
         }
@@ -274,40 +253,128 @@ public final class NameRules: Stage {
         return answer ?? kb.hasPrefix("iso3166:")
     }
 
-    /// Sentence index of each token, and whether its sentence is written in
-    /// capitals: the first `doc.tokens.count` entries of the (large enough) buffers.
-    private func markSentences(_ doc: Document) {
-        let n = doc.tokens.count
+    /// Sentence index of each token, and the token range of each sentence index
+    /// (whether a sentence is written in capitals is asked later, per sentence:
+    /// `SentenceMarks.isShouting`): the first entries of the scratch buffers.
+    private static func markSentences(_ doc: Document, _ scratch: RuleScratch) {
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.sentences.withUnsafeBufferPointer { sentences in
-            sentenceOf.withUnsafeMutableBufferPointer { sentenceOf in
-              shouting.withUnsafeMutableBufferPointer { shouting in
-                // A token's sentence is the first that ends after the token starts;
-                // one pass over each sentence's tokens gives both answers.
-                var sentence = 0
-                var start = 0
-                while start < n {
-                    while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
-                    let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
-                    var end = start
-                    var letters = 0, caps = 0
-                    while end < n, tokens[end].start < limit {
-                        let t = tokens[end]
-                        // Counted without branches: most tokens are lowercase words or punctuation.
-                        let letter = t.kind == .word && t.flags.contains(.hasLetter)
-                        letters &+= letter ? 1 : 0
-                        caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
-                        end += 1
-                    }
-                    let shout = letters >= 3 && caps * 10 >= letters * 6
-                    UnsafeMutableBufferPointer(rebasing: sentenceOf[start..<end]).update(repeating: Int32(sentence))
-                    UnsafeMutableBufferPointer(rebasing: shouting[start..<end]).update(repeating: shout)
-                    start = end
-                }
-              }
-            }
+            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
           }
         }
+    }
+}
+
+/// The rules' per-token and per-sentence buffers, kept by one stage object between
+/// documents as raw memory that only grows (a copy shares the memory: the stage
+/// object owns it and frees it once).
+private struct RuleScratch {
+    private(set) var tokenCapacity = 0, sentenceCapacity = 0
+    private(set) var facts = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    private(set) var lookups = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    private(set) var keyHashes = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    private(set) var firstNameIds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
+    private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var shout = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+
+    /// Room for `n` tokens and `m` sentence indices (contents are not kept when it grows:
+    /// every document writes what it reads).
+    mutating func reserve(tokens n: Int, sentences m: Int) {
+        if n > tokenCapacity {
+            let c = max(n, 2 * tokenCapacity)
+            facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
+            facts = .allocate(capacity: c)
+            lookups = .allocate(capacity: c)
+            keyHashes = .allocate(capacity: c)
+            firstNameIds = .allocate(capacity: c)
+            sentenceOf = .allocate(capacity: c)
+            tokenCapacity = c
+        }
+        if m > sentenceCapacity {
+            let c = max(m, 2 * sentenceCapacity)
+            groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
+            groupStart = .allocate(capacity: c)
+            groupEnd = .allocate(capacity: c)
+            shout = .allocate(capacity: c)
+            sentenceCapacity = c
+        }
+    }
+
+    func sentences(tokens n: Int) -> SentenceMarks {
+        SentenceMarks(sentenceOf: UnsafeBufferPointer(start: sentenceOf, count: n),
+                      groupStart: groupStart, groupEnd: groupEnd, shout: shout)
+    }
+
+    func deallocate() {
+        facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
+        groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
+    }
+}
+
+/// Each token's sentence index, and whether a sentence is written in capitals
+/// (most words in capitals: a headline, a shouted tweet), computed the first
+/// time a rule asks about one of its tokens: most sentences never are.
+struct SentenceMarks {
+    static let unknown: UInt8 = 0, calm: UInt8 = 1, shouted: UInt8 = 2
+    let sentenceOf: UnsafeBufferPointer<Int32>
+    /// Per sentence index: the tokens `groupStart[s]..<groupEnd[s]`, and the shout state.
+    let groupStart: UnsafeMutablePointer<Int32>
+    let groupEnd: UnsafeMutablePointer<Int32>
+    let shout: UnsafeMutablePointer<UInt8>
+
+    /// Whether the sentence of token `i` of `tokens` is written in capitals: at least three
+    /// letter words, six in ten of them in capitals (one-letter words do not count as capitals).
+    @inline(__always) func isShouting(_ i: Int, _ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        let s = Int(sentenceOf[i])
+        var state = shout[s]
+        if state == SentenceMarks.unknown {
+            state = SentenceMarks.isShouting(UnsafeBufferPointer(rebasing: tokens[Int(groupStart[s])..<Int(groupEnd[s])]))
+                ? SentenceMarks.shouted : SentenceMarks.calm
+            shout[s] = state
+        }
+        return state == SentenceMarks.shouted
+    }
+
+    /// Fills `sentenceOf` (one entry per token: the index of the first sentence that ends
+    /// after the token starts) and, for each sentence index that has tokens, its token
+    /// range and an unknown shout state (`sentences.count + 1` entries each: tokens after
+    /// the last sentence get index `sentences.count`); the marks read those buffers.
+    static func mark(tokens: UnsafeBufferPointer<Token>, sentences: UnsafeBufferPointer<Span>,
+                     sentenceOf: UnsafeMutablePointer<Int32>, groupStart: UnsafeMutablePointer<Int32>,
+                     groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>) -> SentenceMarks {
+        let n = tokens.count
+        // The tokens of one sentence index are a run, found with one compare per token.
+        var sentence = 0
+        var start = 0
+        while start < n {
+            while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
+            let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
+            var end = start + 1  // token `start` starts before `limit` (the loop above)
+            while end < n, tokens[end].start < limit { end += 1 }
+            groupStart[sentence] = Int32(start)
+            groupEnd[sentence] = Int32(end)
+            shout[sentence] = SentenceMarks.unknown
+            UnsafeMutableBufferPointer(start: sentenceOf + start, count: end - start).update(repeating: Int32(sentence))
+            start = end
+        }
+        return SentenceMarks(sentenceOf: UnsafeBufferPointer(start: sentenceOf, count: n),
+                             groupStart: groupStart, groupEnd: groupEnd, shout: shout)
+    }
+
+    /// Whether the tokens of one sentence are written in capitals (see `isShouting(_:_:)`).
+    static func isShouting(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        var letters = 0, caps = 0
+        for t in tokens {
+            // Counted without branches: most tokens are lowercase words or punctuation.
+            let letter = t.kind == .word && t.flags.contains(.hasLetter)
+            letters &+= letter ? 1 : 0
+            caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
+        }
+        return letters >= 3 && caps * 10 >= letters * 6
     }
 }
 
@@ -327,6 +394,10 @@ private final class LanguageTables: Sendable {
     /// A filter of `titleStarts`' hashes, or nil for the reference path (no filters:
     /// every token is asked the way the rules first asked it, with three tables).
     let titleStartFilter: KeyHashFilter?
+    /// A bit per hash of `titleStarts` (`starts`) and of `titleStarts` and the first
+    /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
+    /// lowercase word before the two filters (empty without filters).
+    let starts: StartBits, casualStarts: StartBits
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
@@ -345,12 +416,55 @@ private final class LanguageTables: Sendable {
         self.titleStarts = titleStarts
         self.titleStartIsTitle = titleStartIsTitle
         self.titleStartFilter = titleStartFilter
+        starts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes], log2Bits: 16)
+        casualStarts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes, lists.firstNames.hashes], log2Bits: 18)
         self.stop = stop
         self.common = common
         anyCommon = words.commonMask(language: nil)
         self.lists = lists
         self.words = words
         self.filters = filters
+    }
+
+    deinit {
+        starts.deallocate()
+        casualStarts.deallocate()
+    }
+}
+
+/// A bit per hash (its top bits after a multiply) of a few tables' keys: a clear
+/// bit means no key of that hash was given, in one probe and without the three
+/// bits of a `KeyHashFilter`. Sized to hold about 1 bit in 30 (a few percent of
+/// other hashes pass, and go on to the tables' own filters).
+struct StartBits: @unchecked Sendable {
+    /// The bits, read in place by the scan (an array here cost a retain and a release per call).
+    let bits: UnsafeMutablePointer<UInt64>
+    /// `32 - log2(bit count)`.
+    let shift: UInt32
+
+    /// Bits for the hashes of `tables`; the owner frees them with `deallocate`.
+    init(_ tables: [[UInt32]], log2Bits: Int) {
+        precondition(log2Bits >= 6 && log2Bits <= 31)
+        let words = 1 << (log2Bits - 6)
+        bits = .allocate(capacity: words)
+        bits.initialize(repeating: 0, count: words)
+        shift = UInt32(32 - log2Bits)
+        for hashes in tables {
+            for h in hashes {
+                let b = StartBits.index(h, shift: shift)
+                bits[b >> 6] |= 1 << UInt64(b & 63)
+            }
+        }
+    }
+
+    func deallocate() { bits.deallocate() }
+
+    @inline(__always) static func index(_ h: UInt32, shift: UInt32) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> shift) }
+
+    /// False when none of the hashes given has the bit of `h`.
+    @inline(__always) func mayContain(_ h: UInt32) -> Bool {
+        let b = StartBits.index(h, shift: shift)
+        return bits[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 }
 
@@ -469,8 +583,9 @@ private struct Scan {
     /// The lists and tables of the document's language.
     let tables: LanguageTables
     @inline(__always) var lists: NameRuleResources { tables.lists }
-    let sentenceOf: UnsafeBufferPointer<Int32>
-    let shouting: UnsafeBufferPointer<Bool>
+    /// Sentence index of each token, and which sentences are written in capitals.
+    let sentences: SentenceMarks
+    @inline(__always) var sentenceOf: UnsafeBufferPointer<Int32> { sentences.sentenceOf }
     @inline(__always) var titleTables: [(ByteStringTable, [NameRuleResources.TitleKind])] { tables.titles }
     @inline(__always) var titlePrefixes: ByteStringTable { tables.titlePrefixes }
     /// End offsets of nationality (NORP) candidates proposed by earlier stages.
@@ -496,7 +611,7 @@ private struct Scan {
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
          language: String?, tables: LanguageTables,
-         sentenceOf: UnsafeBufferPointer<Int32>, shouting: UnsafeBufferPointer<Bool>, norpEnds: SortedOffsets,
+         sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
          tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
@@ -508,8 +623,7 @@ private struct Scan {
         self.text = text
         self.language = language
         self.tables = tables
-        self.sentenceOf = sentenceOf
-        self.shouting = shouting
+        self.sentences = sentences
         self.norpEnds = norpEnds
         commonMask = tables.common
         anyCommonMask = tables.anyCommon
@@ -533,6 +647,9 @@ private struct Scan {
     @inline(__always) func isByte(_ i: Int, _ c: UInt8) -> Bool {
         i >= 0 && i < count && tokens[i].end - tokens[i].start == 1 && text[Int(tokens[i].start)] == c
     }
+
+    /// Whether token `i`'s sentence is written in capitals (see `SentenceMarks`).
+    @inline(__always) func isShouting(_ i: Int) -> Bool { sentences.isShouting(i, tokens) }
 
     @inline(__always) func sameSentence(_ a: Int, _ b: Int) -> Bool { sentenceOf[a] == sentenceOf[b] }
 
@@ -643,10 +760,18 @@ private struct Scan {
     /// Set before the scan: an earlier tagger proposed an entity over this token.
     static let covered: UInt8 = 64
 
-    /// The facts of token `i`, computed once per document.
+    /// The facts of token `i`, computed once per document: most asks find them
+    /// known, and are answered here without a call (`computeFact` is kept apart
+    /// so that this part stays small enough to inline).
     @inline(__always) func fact(_ i: Int) -> UInt8 {
         let f = facts[i]
         if f & Scan.known != 0 { return f }
+        return computeFact(i)
+    }
+
+    /// The facts of token `i`, whose `known` bit is clear: computed and stored.
+    @inline(never) func computeFact(_ i: Int) -> UInt8 {
+        let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
         if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
         if isWordish(i), let filter = tables.titleStartFilter {
@@ -699,7 +824,7 @@ private struct Scan {
     /// False when no rule can start at token `i` (see `run`), from its kind and
     /// flags and two filters, without computing its facts; true means "ask `fact`".
     /// Only with filters (`tables.titleStartFilter`); the reference asks `fact` for every token.
-    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter, firstNames: KeyHashFilter) -> Bool {
+    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Bool {
         let t = tokens[i]
         // Every rule start is a word or an abbreviation: a title and a name word are
         // wordish, an initial is an abbreviation, a casual lowercase name a word.
@@ -712,6 +837,8 @@ private struct Scan {
         // A key with final dots is looked up without them: `fact` decides.
         if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return true }
         let h = keyHash(i)
+        // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
+        guard starts.mayContain(h) else { return false }
         // A lowercase word starts a title, or in casual text a lowercase name, which
         // needs a first name (`lowercaseName`): each has its filter.
         return filter.mayContain(h) || (casual && firstNames.mayContain(h))
@@ -719,9 +846,10 @@ private struct Scan {
 
     /// The first token at or after `i` where a rule may start (`mayStartRule`), or
     /// `count`: the tokens between are skipped in one loop, with no call per token.
-    func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter) -> Int {
+    /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
+    func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Int {
         var i = i
-        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames) { i += 1 }
+        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
         return i
     }
 
@@ -737,7 +865,7 @@ private struct Scan {
         let length = tokens[i].end - tokens[i].start
         if length == 1 { return false }  // "I", "A"
         if isStopword(i) { return false }
-        if isInitial(i) || shouting[i] || (f.contains(.allCaps) && length > 5) {
+        if isInitial(i) || (f.contains(.allCaps) && length > 5) || isShouting(i) {
             return !isCommon(i)
         }
         return true
@@ -794,6 +922,7 @@ private struct Scan {
     func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         let gate = tables.titleStartFilter, firstNames = filters.firstNames
+        let starts = casual ? tables.casualStarts : tables.starts
         var i = 0
         while i < count {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
@@ -801,7 +930,7 @@ private struct Scan {
             // Each rule is asked only where its own first test can pass; most tokens
             // (punctuation, lowercase words) are turned away before their facts are computed.
             if let gate {
-                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames)
+                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames, starts: starts)
                 if i == count { break }
             }
             let f = fact(i)
@@ -883,7 +1012,7 @@ private struct Scan {
     func title(at i: Int, phrase: inout [UInt8]) -> (NameRuleResources.TitleKind, Int)? {
         let f = fact(i)
         guard f & Scan.titleStart != 0 else { return nil }
-        phrase.removeAll(keepingCapacity: true)
+        if !phrase.isEmpty { phrase.removeAll(keepingCapacity: true) }
         var best: (NameRuleResources.TitleKind, Int)?
         // The first word alone: `fact` found it among the title prefixes, and `titleWord`
         // says whether it is a whole title, so only its kind is looked up. The phrase
@@ -978,7 +1107,7 @@ private struct Scan {
         guard end >= i + 2, end - i <= 4 else { return nil }
         // A first name that is also a common word ("Mark", "Will") at the start of a
         // sentence needs an uncommon word after it.
-        if lists.firstNameIsCommon[id] && (isInitial(i) || shouting[i]) && isCommon(i + 1) { return nil }
+        if lists.firstNameIsCommon[id] && (isInitial(i) || isShouting(i)) && isCommon(i + 1) { return nil }
         if endsInOrg(i, end) { return nil }
         return end
     }
@@ -987,7 +1116,7 @@ private struct Scan {
     /// common word, not sentence-initial, not in an all-capitals sentence, not
     /// next to another name word.
     func isLoneFirstName(_ i: Int) -> Bool {
-        guard isNameWord(i), !isInitial(i), !shouting[i], !tokens[i].flags.contains(.allCaps),
+        guard isNameWord(i), !isInitial(i), !isShouting(i), !tokens[i].flags.contains(.allCaps),
               let id = firstNameId(i), !lists.firstNameIsCommon[id], !isCommon(i),
               !isTitleWord(i), headPosition(i) == nil else { return false }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) { return false }
@@ -1005,7 +1134,7 @@ private struct Scan {
                 && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
                 && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
         }
-        guard unknown(i), !isInitial(i), !shouting[i] else { return nil }
+        guard unknown(i), !isInitial(i), !isShouting(i) else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
         // After a number: a row of a results table, where teams and places dominate.
         if i > 0, tokens[i - 1].kind == .number { return nil }
@@ -1205,7 +1334,7 @@ private struct Scan {
     /// the name of an institution the text refers to (`el Gobierno`, `the Senate`).
     func isLoneHead(_ i: Int, end: Int) -> Bool {
         guard end == i + 1, tokens[i].flags.contains(.capitalized), !tokens[i].flags.contains(.allCaps),
-              !isInitial(i), !shouting[i], isCommon(i) else { return false }
+              !isInitial(i), !isShouting(i), isCommon(i) else { return false }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return false }
         if end < count, sameSentence(i, end), isNameWord(end) { return false }
         return true
