@@ -4,10 +4,19 @@
 /// `String.UTF8View` path) on each. The owner calls `deallocate`.
 struct JSONBuffer {
     private var bytes: GrowableBuffer<UInt8>
+    /// The writer's `OffsetTable` for the document at hand, kept here so that
+    /// its memory serves one document after another.
+    var offsetEvents: GrowableBuffer<OffsetEvent>
 
-    init(capacity: Int) { bytes = GrowableBuffer(capacity: capacity) }
+    init(capacity: Int) {
+        bytes = GrowableBuffer(capacity: capacity)
+        offsetEvents = GrowableBuffer(capacity: 16)
+    }
 
-    func deallocate() { bytes.deallocate() }
+    func deallocate() {
+        bytes.deallocate()
+        offsetEvents.deallocate()
+    }
 
     var count: Int { bytes.count }
 
@@ -47,6 +56,12 @@ struct JSONBuffer {
     mutating func raw(_ s: String) {
         var s = s
         s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Bytes copied as they are (names known to need no escaping).
+    @inline(__always)
+    mutating func raw(_ p: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: p)
     }
 
     /// Bytes copied as they are (names known to need no escaping).
@@ -172,6 +187,56 @@ struct JSONBuffer {
                 }
                 if i == n { break }
             }
+            // src[i] needs an escape, up to six bytes for one: make room.
+            bytes.count = bytes.base.distance(to: out)
+            bytes.reserve(n &- i &+ 16)
+            out = bytes.base + bytes.count
+            out += JSONBuffer.writeEscape(src[i], to: out)
+            i &+= 1
+        }
+        out.initialize(to: UInt8(ascii: "\""))
+        bytes.count = bytes.base.distance(to: out) + 1
+    }
+
+    /// `string(bytes: text[start..<end])` for a slice of a longer text (an
+    /// entity's words in its document): where the text goes on for seven
+    /// bytes after `end`, the last few bytes are moved as one word too, read
+    /// past `end` and only those before it kept, instead of one at a time.
+    /// Short strings (most entities) are then one or two words.
+    mutating func string(_ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        guard let base = text.baseAddress, end &+ 7 <= text.count else {
+            string(bytes: UnsafeBufferPointer(rebasing: text[start..<end]))
+            return
+        }
+        let src = base + start
+        let n = end &- start
+        // The string, the closing quote, and a word of slack.
+        bytes.reserve(n &+ 10)
+        var out = bytes.base + bytes.count
+        out.initialize(to: UInt8(ascii: "\""))
+        out += 1
+        var i = 0
+        while i < n {
+            // Readable: src + i + 8 <= base + end + 7.
+            let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+            var marks = JSONParser.plainRunEnds(w)
+            let left = n &- i
+            if left < 8 {
+                // Only the marks of bytes of the string count (the lowest of them is exact too).
+                marks &= (1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1
+                if marks == 0 {
+                    out += left
+                    break
+                }
+            } else if marks == 0 {
+                i &+= 8
+                out += 8
+                continue
+            }
+            let plain = marks.trailingZeroBitCount &>> 3
+            i &+= plain
+            out += plain
             // src[i] needs an escape, up to six bytes for one: make room.
             bytes.count = bytes.base.distance(to: out)
             bytes.reserve(n &- i &+ 16)

@@ -125,7 +125,7 @@ public final class SentenceSplitter: Stage {
     private static func appendSentence(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to sentences: inout [Span]) {
         var a = start, b = end
         while a < b, Self.isSpaceAt(p, a) { a += Self.scalarLength(p[a]) }
-        while b > a, Self.isSpaceBefore(p, b) { b -= UTF8Repair.decodeBefore(p, b).1 }
+        while b > a, Self.isSpaceBefore(p, b) { b -= p[b - 1] < 0x80 ? 1 : UTF8Repair.decodeBefore(p, b).1 }
         if a < b { sentences.append(Span(a, b)) }
     }
 
@@ -133,14 +133,28 @@ public final class SentenceSplitter: Stage {
         lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
     }
 
+    @inline(__always)
     private static func isSpaceAt(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         if p[i] < 0x80 { return ByteClass.isSpace(p[i]) }
-        return Unicode.Scalar(UTF8Repair.decode(p, i).0)?.properties.isWhitespace ?? false
+        return isNonASCIIWhitespace(UTF8Repair.decode(p, i).0)
     }
 
+    @inline(__always)
     private static func isSpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         if p[i - 1] < 0x80 { return ByteClass.isSpace(p[i - 1]) }
-        return Unicode.Scalar(UTF8Repair.decodeBefore(p, i).0)?.properties.isWhitespace ?? false
+        return isNonASCIIWhitespace(UTF8Repair.decodeBefore(p, i).0)
+    }
+
+    /// Whether scalar `value` (not ASCII) is white space, as
+    /// `Unicode.Scalar.Properties.isWhitespace` says (Unicode's White_Space
+    /// property, a short fixed list), without the property lookup: the last
+    /// character of a tweet is often an emoji. A test compares the two on
+    /// every scalar.
+    @inline(__always)
+    static func isNonASCIIWhitespace(_ value: UInt32) -> Bool {
+        if value < 0x1680 { return value == 0x85 || value == 0xA0 }
+        if value <= 0x200A { return value == 0x1680 || value >= 0x2000 }
+        return value == 0x2028 || value == 0x2029 || value == 0x202F || value == 0x205F || value == 0x3000
     }
 }
 
