@@ -143,7 +143,9 @@ struct JSONBuffer {
     /// loaded, without a copy call per run. The room reserved keeps eight
     /// bytes beyond what is left to write, so a whole word may always be
     /// stored; a word with a byte to escape is stored too and only its plain
-    /// bytes are kept. `stringBytewise` is the byte-by-byte reference.
+    /// bytes are kept. The last few bytes are gathered into one word
+    /// (`loadTail`) and go the same way. `stringBytewise` is the byte-by-byte
+    /// reference.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
         let n = p.count
         // Left to write, plus the closing quote, plus a word of slack.
@@ -174,18 +176,20 @@ struct JSONBuffer {
                 break
             }
             if i &+ 8 > n {
-                // Fewer than eight bytes left (or one to escape among them).
-                while i < n {
-                    let b = src[i]
-                    if b >= 0x20 && b != 0x22 && b != 0x5C {
-                        out.initialize(to: b)
-                        out += 1
-                        i &+= 1
-                        continue
-                    }
+                // Fewer than eight bytes left: gathered into one word, moved and
+                // checked as the others (only the marks of those bytes count).
+                let left = n &- i
+                if left == 0 { break }
+                let w = JSONBuffer.loadTail(src + i, count: left)
+                UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+                let marks = JSONParser.plainRunEnds(w) & ((1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1)
+                if marks == 0 {
+                    out += left
                     break
                 }
-                if i == n { break }
+                let plain = marks.trailingZeroBitCount &>> 3
+                i &+= plain
+                out += plain
             }
             // src[i] needs an escape, up to six bytes for one: make room.
             bytes.count = bytes.base.distance(to: out)
@@ -246,6 +250,25 @@ struct JSONBuffer {
         }
         out.initialize(to: UInt8(ascii: "\""))
         bytes.count = bytes.base.distance(to: out) + 1
+    }
+
+    /// The `count` (1 to 7) bytes at `p` as the low bytes of a word (in memory
+    /// order), read in pieces of four, two and one: nothing past them is read.
+    @inline(__always)
+    static func loadTail(_ p: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+        let r = UnsafeRawPointer(p)
+        var w: UInt64 = 0
+        var k = 0
+        if count & 4 != 0 {
+            w = UInt64(r.loadUnaligned(as: UInt32.self))
+            k = 4
+        }
+        if count & 2 != 0 {
+            w |= UInt64(r.loadUnaligned(fromByteOffset: k, as: UInt16.self)) &<< UInt64(k &* 8)
+            k &+= 2
+        }
+        if count & 1 != 0 { w |= UInt64(r.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(k &* 8) }
+        return w
     }
 
     /// Writes the escape of a byte that needs one (a control character, '"'
