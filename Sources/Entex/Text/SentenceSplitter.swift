@@ -296,6 +296,19 @@ enum SimpleSentenceBreaks {
             || hasZeroByte(w ^ (ones &* 0x7F))
     }
 
+    /// The bytes of `w` that `mayStopScan` looks for (non-ASCII, controls,
+    /// `.`, `!`, `?`, DEL), each marked by its high bit. The lowest mark is
+    /// exact (a borrow reaches only bytes above a byte that is marked), so
+    /// the scan moves to that byte at once; marks above it may be false.
+    @inline(__always)
+    static func scanStopMarks(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v }
+        let marks = w | ((w &- ones &* 0x20) & ~w) | zeroBytes(w ^ (ones &* 0x2E)) | zeroBytes(w ^ (ones &* 0x21))
+            | zeroBytes(w ^ (ones &* 0x3F)) | zeroBytes(w ^ (ones &* 0x7F))
+        return marks & high
+    }
+
     /// Appends the boundaries after the start of `p` (its end included) to
     /// `out`; returns false when `p` holds a character this does not know.
     /// `wordScan` skips runs of plain ASCII 8 bytes at a time (tests turn it
@@ -321,7 +334,15 @@ enum SimpleSentenceBreaks {
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
                 if wordScan, let base = p.baseAddress {
-                    while j &+ 8 <= n, !mayStopScan(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)) { j &+= 8 }
+                    while j &+ 8 <= n {
+                        let marks = scanStopMarks(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                        if marks != 0 {
+                            // The bytes before the lowest mark are plain: go straight to it.
+                            j &+= marks.trailingZeroBitCount &>> 3
+                            break
+                        }
+                        j &+= 8
+                    }
                 }
                 while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 if j > i {
