@@ -18,6 +18,11 @@ public struct JSONWriter: Sendable {
     }
 
     public var options: Options
+    /// `typeAndSourceBytes` and `typeAndSourceStarts`, held by the writer so
+    /// that a document does not pass the static tables' initialization checks.
+    private let typeAndSource = JSONWriter.typeAndSourceBytes
+    private let typeAndSourceStart = JSONWriter.typeAndSourceStarts
+
     public init(options: Options = Options()) { self.options = options }
 
     /// For every entity type and source (entry `type.rawValue * sourceCount +
@@ -122,8 +127,8 @@ public struct JSONWriter: Sendable {
 
         out.literal(#","entities":["#)
         doc.entities.withUnsafeBufferPointer { entities in
-            JSONWriter.typeAndSourceBytes.withUnsafeBufferPointer { typeAndSource in
-              JSONWriter.typeAndSourceStarts.withUnsafeBufferPointer { starts in
+            self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
+              typeAndSourceStart.withUnsafeBufferPointer { starts in
                 for n in entities.indices {
                     if n > 0 { out.byte(UInt8(ascii: ",")) }
                     out.literal(#"{"id":"e"#)
