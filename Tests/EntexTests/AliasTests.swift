@@ -118,7 +118,8 @@ final class AliasTests: XCTestCase {
     }
 
     /// The shortcut for documents with nothing to link (no tagger cluster, no
-    /// multi-word PERSON, entities in order) must give what the full stage gives:
+    /// multi-word PERSON, entities in order), and the one past `number` for
+    /// documents that end without a cluster of two, must give what the full stage gives:
     /// compared on the bundled tweets and news, and on documents made to need links.
     func testShortcutForUnlinkedDocumentsEqualsFullStage() throws {
         var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
@@ -127,6 +128,9 @@ final class AliasTests: XCTestCase {
             ("The Lunar Orbit Research Group (LORG) met. Later LORG said no.", "en"),
             ("Clinton spoke in Paris. Bill Clinton left.", "en"),
             ("@NicolasMaduro met Madrid officials.", "en"),
+            // Linked, yet no cluster of two: `number` is skipped as well.
+            ("Nicolas Maduro arrived in Caracas.", "en"),
+            ("Ana María Quintero habló en Madrid con la ONU.", "es"),
         ]
         let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
         var shortcuts = 0, full = 0

@@ -100,4 +100,35 @@ final class JSONBufferFastPathTests: XCTestCase {
             XCTAssertEqual(String(decoding: written({ $0.int(value) }, capacity: 1), as: UTF8.self), String(value))
         }
     }
+
+    /// Slices of a longer text, whose last word may be read past the slice:
+    /// every start and end of generated texts (so the slices near the text's
+    /// end, which take the plain path, too), against `stringBytewise`.
+    func testSlicesOfATextAreTheBytewiseEscapesOfTheSlice() {
+        var g = SeededGenerator(seed: 0x5EED_0002)
+        for round in 0..<400 {
+            let text = randomBytes(&g)
+            let capacity = [1, 16, 24, 1 << 12][round % 4]
+            text.withUnsafeBufferPointer { p in
+                for start in 0...p.count {
+                    for end in start...p.count {
+                        let fast = written({ json in
+                            json.byte(UInt8(ascii: "["))
+                            json.string(p, from: start, to: end)
+                            json.byte(UInt8(ascii: ","))
+                        }, capacity: capacity)
+                        let slow = written({ json in
+                            json.byte(UInt8(ascii: "["))
+                            json.stringBytewise(bytes: UnsafeBufferPointer(rebasing: p[start..<end]))
+                            json.byte(UInt8(ascii: ","))
+                        }, capacity: 1 << 12)
+                        if fast != slow {
+                            XCTFail("\(text) from \(start) to \(end): \(fast) against \(slow)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

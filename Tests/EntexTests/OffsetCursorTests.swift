@@ -1,9 +1,11 @@
 @testable import Entex
 import XCTest
 
-/// The writer's offset cursor counts forward and backward from the last
-/// offset it converted; these tests compare it with offsets counted by the
-/// standard library from the start, for targets in any order.
+/// The offset cursor counts forward and backward from the last offset it
+/// converted, the writer's offset table steps along the bytes where units
+/// and bytes part; these tests compare both with offsets counted by the
+/// standard library from the start, and with each other on any bytes, for
+/// targets in any order.
 final class OffsetCursorTests: XCTestCase {
     /// Scalars of every UTF-8 length: ASCII runs (the 8-byte steps), Latin, CJK, emoji.
     private static let scalars: [Unicode.Scalar] = ["a", "Z", " ", "é", "ñ", "ß", "中", "€", "😀", "🇪", "\u{301}"]
@@ -36,6 +38,9 @@ final class OffsetCursorTests: XCTestCase {
             bytes.withUnsafeBufferPointer { p in
                 for unit in OffsetUnit.allCases {
                     var cursor = OffsetCursor(text: p, unit: unit)
+                    var storage = GrowableBuffer<OffsetEvent>(capacity: 1)
+                    defer { storage.deallocate() }
+                    var table = OffsetTable(text: p, unit: unit, storage: &storage)
                     for _ in 0..<40 {
                         let b = boundaries.randomElement(using: &rng)!
                         let expected: Int32 = switch unit {
@@ -44,6 +49,40 @@ final class OffsetCursorTests: XCTestCase {
                         case .utf16: b.utf16
                         }
                         XCTAssertEqual(cursor.convert(b.byte), expected, "\(unit) at byte \(b.byte) of \(text.debugDescription)")
+                        XCTAssertEqual(table.convert(b.byte), expected, "table: \(unit) at byte \(b.byte) of \(text.debugDescription)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Any bytes (invalid UTF-8, offsets inside a scalar, long runs in
+    /// either direction): the table gives what the cursor gives, whose
+    /// answer for such input is the count of lead and ASCII bytes before the
+    /// offset (four-byte leads twice in UTF-16).
+    func testTableConvertsAnyOffsetOfAnyBytesAsTheCursorDoes() {
+        var rng = SeededGenerator(seed: 0x0FF5E7)
+        let pieces: [[UInt8]] = [[0x61], [0x20], [0xC3, 0xA9], [0xE4, 0xB8, 0xAD], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xBF],
+                                 [0xC3], [0xF0], [0xFF], Array(repeating: 0x61, count: 17)]
+        var storage = GrowableBuffer<OffsetEvent>(capacity: 1)
+        defer { storage.deallocate() }
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...60, using: &rng) { bytes += pieces.randomElement(using: &rng)! }
+            bytes.withUnsafeBufferPointer { p in
+                for unit in OffsetUnit.allCases {
+                    var cursor = OffsetCursor(text: p, unit: unit)
+                    var table = OffsetTable(text: p, unit: unit, storage: &storage)
+                    // Runs of increasing targets (as the writer asks for a layer), then a jump anywhere.
+                    var target = 0
+                    for _ in 0..<60 {
+                        if Int.random(in: 0..<6, using: &rng) == 0 {
+                            target = Int.random(in: 0...p.count, using: &rng)
+                        } else {
+                            target = min(p.count, target + Int.random(in: 0...9, using: &rng))
+                        }
+                        let t = Int32(target)
+                        XCTAssertEqual(table.convert(t), cursor.convert(t), "\(unit) at byte \(t) of \(bytes)")
                     }
                 }
             }

@@ -52,4 +52,17 @@ final class SentenceFastPathTests: XCTestCase {
             XCTAssertFalse(known, text)
         }
     }
+
+    /// The white-space test that trims sentences without a property lookup
+    /// answers as `Unicode.Scalar.Properties.isWhitespace` for every scalar
+    /// that is not ASCII (and no for values that are no scalar).
+    func testNonASCIIWhitespaceIsUnicodeWhiteSpaceForEveryScalar() {
+        for value in UInt32(0x80)...UInt32(0x10FFFF) {
+            let expected = Unicode.Scalar(value)?.properties.isWhitespace ?? false
+            if SentenceSplitter.isNonASCIIWhitespace(value) != expected {
+                XCTFail(String(format: "U+%04X", value))
+            }
+        }
+        XCTAssertFalse(SentenceSplitter.isNonASCIIWhitespace(0x11_0000))
+    }
 }

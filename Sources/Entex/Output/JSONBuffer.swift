@@ -4,10 +4,19 @@
 /// `String.UTF8View` path) on each. The owner calls `deallocate`.
 struct JSONBuffer {
     private var bytes: GrowableBuffer<UInt8>
+    /// The writer's `OffsetTable` for the document at hand, kept here so that
+    /// its memory serves one document after another.
+    var offsetEvents: GrowableBuffer<OffsetEvent>
 
-    init(capacity: Int) { bytes = GrowableBuffer(capacity: capacity) }
+    init(capacity: Int) {
+        bytes = GrowableBuffer(capacity: capacity)
+        offsetEvents = GrowableBuffer(capacity: 16)
+    }
 
-    func deallocate() { bytes.deallocate() }
+    func deallocate() {
+        bytes.deallocate()
+        offsetEvents.deallocate()
+    }
 
     var count: Int { bytes.count }
 
@@ -51,6 +60,12 @@ struct JSONBuffer {
 
     /// Bytes copied as they are (names known to need no escaping).
     @inline(__always)
+    mutating func raw(_ p: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: p)
+    }
+
+    /// Bytes copied as they are (names known to need no escaping).
+    @inline(__always)
     mutating func raw(_ p: [UInt8]) {
         p.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
     }
@@ -62,7 +77,9 @@ struct JSONBuffer {
 
     /// A decimal integer. Its length is found by comparisons and its digits
     /// written two at a time from a table, right to left: offsets are most
-    /// of the numbers written, several per entity.
+    /// of the numbers written, several per entity (inlined: the call cost
+    /// about a third of the work).
+    @inline(__always)
     mutating func int(_ value: Int32) {
         bytes.reserve(11)
         var start = bytes.base + bytes.count
@@ -128,7 +145,9 @@ struct JSONBuffer {
     /// loaded, without a copy call per run. The room reserved keeps eight
     /// bytes beyond what is left to write, so a whole word may always be
     /// stored; a word with a byte to escape is stored too and only its plain
-    /// bytes are kept. `stringBytewise` is the byte-by-byte reference.
+    /// bytes are kept. The last few bytes are gathered into one word
+    /// (`loadTail`) and go the same way. `stringBytewise` is the byte-by-byte
+    /// reference.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
         let n = p.count
         // Left to write, plus the closing quote, plus a word of slack.
@@ -159,18 +178,20 @@ struct JSONBuffer {
                 break
             }
             if i &+ 8 > n {
-                // Fewer than eight bytes left (or one to escape among them).
-                while i < n {
-                    let b = src[i]
-                    if b >= 0x20 && b != 0x22 && b != 0x5C {
-                        out.initialize(to: b)
-                        out += 1
-                        i &+= 1
-                        continue
-                    }
+                // Fewer than eight bytes left: gathered into one word, moved and
+                // checked as the others (only the marks of those bytes count).
+                let left = n &- i
+                if left == 0 { break }
+                let w = JSONBuffer.loadTail(src + i, count: left)
+                UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+                let marks = JSONParser.plainRunEnds(w) & ((1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1)
+                if marks == 0 {
+                    out += left
                     break
                 }
-                if i == n { break }
+                let plain = marks.trailingZeroBitCount &>> 3
+                i &+= plain
+                out += plain
             }
             // src[i] needs an escape, up to six bytes for one: make room.
             bytes.count = bytes.base.distance(to: out)
@@ -181,6 +202,75 @@ struct JSONBuffer {
         }
         out.initialize(to: UInt8(ascii: "\""))
         bytes.count = bytes.base.distance(to: out) + 1
+    }
+
+    /// `string(bytes: text[start..<end])` for a slice of a longer text (an
+    /// entity's words in its document): where the text goes on for seven
+    /// bytes after `end`, the last few bytes are moved as one word too, read
+    /// past `end` and only those before it kept, instead of one at a time.
+    /// Short strings (most entities) are then one or two words.
+    mutating func string(_ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        guard let base = text.baseAddress, end &+ 7 <= text.count else {
+            string(bytes: UnsafeBufferPointer(rebasing: text[start..<end]))
+            return
+        }
+        let src = base + start
+        let n = end &- start
+        // The string, the closing quote, and a word of slack.
+        bytes.reserve(n &+ 10)
+        var out = bytes.base + bytes.count
+        out.initialize(to: UInt8(ascii: "\""))
+        out += 1
+        var i = 0
+        while i < n {
+            // Readable: src + i + 8 <= base + end + 7.
+            let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+            var marks = JSONParser.plainRunEnds(w)
+            let left = n &- i
+            if left < 8 {
+                // Only the marks of bytes of the string count (the lowest of them is exact too).
+                marks &= (1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1
+                if marks == 0 {
+                    out += left
+                    break
+                }
+            } else if marks == 0 {
+                i &+= 8
+                out += 8
+                continue
+            }
+            let plain = marks.trailingZeroBitCount &>> 3
+            i &+= plain
+            out += plain
+            // src[i] needs an escape, up to six bytes for one: make room.
+            bytes.count = bytes.base.distance(to: out)
+            bytes.reserve(n &- i &+ 16)
+            out = bytes.base + bytes.count
+            out += JSONBuffer.writeEscape(src[i], to: out)
+            i &+= 1
+        }
+        out.initialize(to: UInt8(ascii: "\""))
+        bytes.count = bytes.base.distance(to: out) + 1
+    }
+
+    /// The `count` (1 to 7) bytes at `p` as the low bytes of a word (in memory
+    /// order), read in pieces of four, two and one: nothing past them is read.
+    @inline(__always)
+    static func loadTail(_ p: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+        let r = UnsafeRawPointer(p)
+        var w: UInt64 = 0
+        var k = 0
+        if count & 4 != 0 {
+            w = UInt64(r.loadUnaligned(as: UInt32.self))
+            k = 4
+        }
+        if count & 2 != 0 {
+            w |= UInt64(r.loadUnaligned(fromByteOffset: k, as: UInt16.self)) &<< UInt64(k &* 8)
+            k &+= 2
+        }
+        if count & 1 != 0 { w |= UInt64(r.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(k &* 8) }
+        return w
     }
 
     /// Writes the escape of a byte that needs one (a control character, '"'

@@ -18,17 +18,42 @@ public struct JSONWriter: Sendable {
     }
 
     public var options: Options
+    /// `typeAndSourceBytes` and `typeAndSourceStarts`, held by the writer so
+    /// that a document does not pass the static tables' initialization checks.
+    private let typeAndSource = JSONWriter.typeAndSourceBytes
+    private let typeAndSourceStart = JSONWriter.typeAndSourceStarts
+
     public init(options: Options = Options()) { self.options = options }
 
-    /// For every entity type and source (at `type.rawValue * sourceCount +
+    /// For every entity type and source (entry `type.rawValue * sourceCount +
     /// source.rawValue`), the bytes between an entity's text and its
     /// canonical name: `,"type":"GPE","source":"gazetteer","canonical":`,
-    /// written with one copy per entity instead of five.
-    private static let typeAndSourceFields: [[UInt8]] = EntityType.allCases.flatMap { type in
-        EntitySource.allCases.map { source in
-            Array(#","type":""#.utf8) + Array(type.name.utf8) + Array(#"","source":""#.utf8)
-                + Array(source.name.utf8) + Array(#"","canonical":"#.utf8)
+    /// written with one copy per entity instead of five. The entries follow
+    /// one another in `typeAndSourceBytes`, entry `k` from
+    /// `typeAndSourceStarts[k]` to `typeAndSourceStarts[k + 1]`: one array, so
+    /// that copying an entry retains nothing.
+    private static let typeAndSourceBytes: [UInt8] = {
+        var bytes: [UInt8] = []
+        for type in EntityType.allCases {
+            for source in EntitySource.allCases { bytes += typeAndSourceEntry(type, source) }
         }
+        return bytes
+    }()
+    private static let typeAndSourceStarts: [Int] = {
+        var starts = [0]
+        for type in EntityType.allCases {
+            for source in EntitySource.allCases { starts.append(starts.last! + typeAndSourceEntry(type, source).count) }
+        }
+        return starts
+    }()
+
+    private static func typeAndSourceEntry(_ type: EntityType, _ source: EntitySource) -> [UInt8] {
+        var entry = Array(#","type":""#.utf8)
+        entry += type.name.utf8
+        entry += #"","source":""#.utf8
+        entry += source.name.utf8
+        entry += #"","canonical":"#.utf8
+        return entry
     }
     private static let sourceCount = EntitySource.allCases.count
 
@@ -43,7 +68,10 @@ public struct JSONWriter: Sendable {
     /// Appends one document as a single line of JSON (no trailing newline).
     func write(_ doc: Document, into out: inout JSONBuffer) {
         doc.text.withUnsafeBufferPointer { text in
-            var map = OffsetCursor(text: text, unit: options.offsets)
+            // The table reads its events where they are: the buffer is not touched while it is used.
+            var events = out.offsetEvents
+            var map = OffsetTable(text: text, unit: options.offsets, storage: &events)
+            out.offsetEvents = events
             write(doc, text: text, map: &map, into: &out)
         }
     }
@@ -54,7 +82,7 @@ public struct JSONWriter: Sendable {
         doc.text.count + doc.text.count / 8 + 256 + 40 * doc.sentences.count + 200 * doc.entities.count
     }
 
-    private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor, into out: inout JSONBuffer) {
+    private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, into out: inout JSONBuffer) {
         out.literal(#"{"schema":"entex/1","id":"#)
         out.string(doc.id)
         out.literal(#","lang":"#)
@@ -99,14 +127,16 @@ public struct JSONWriter: Sendable {
 
         out.literal(#","entities":["#)
         doc.entities.withUnsafeBufferPointer { entities in
-            JSONWriter.typeAndSourceFields.withUnsafeBufferPointer { typeAndSource in
+            self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
+              typeAndSourceStart.withUnsafeBufferPointer { starts in
                 for n in entities.indices {
                     if n > 0 { out.byte(UInt8(ascii: ",")) }
                     out.literal(#"{"id":"e"#)
                     out.int(Int32(n + 1))
                     out.byte(UInt8(ascii: "\""))
                     writeSpan(entities[n].span, text: text, map: &map, into: &out)
-                    out.raw(typeAndSource[Int(entities[n].type.rawValue) &* JSONWriter.sourceCount + Int(entities[n].source.rawValue)])
+                    let k = Int(entities[n].type.rawValue) &* JSONWriter.sourceCount &+ Int(entities[n].source.rawValue)
+                    out.raw(UnsafeBufferPointer(rebasing: typeAndSource[starts[k]..<starts[k &+ 1]]))
                     out.optionalString(entities[n].canonical)
                     out.literal(#","kb":"#)
                     out.optionalString(entities[n].kb)
@@ -125,6 +155,7 @@ public struct JSONWriter: Sendable {
                         out.literal("null}")
                     }
                 }
+              }
             }
         }
         out.byte(UInt8(ascii: "]"))
@@ -231,25 +262,25 @@ public struct JSONWriter: Sendable {
         out.byte(UInt8(ascii: "\""))
     }
 
-    private func writeSpan(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor, into out: inout JSONBuffer) {
+    private func writeSpan(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, into out: inout JSONBuffer) {
         out.byte(UInt8(ascii: ","))
         writeSpanFields(span, text: text, map: &map, into: &out)
     }
 
     /// `"start":…,"end":…` in the output unit.
     @inline(__always)
-    private func writeOffsets(_ span: Span, map: inout OffsetCursor, into out: inout JSONBuffer) {
+    private func writeOffsets(_ span: Span, map: inout OffsetTable, into out: inout JSONBuffer) {
         out.literal(#""start":"#)
         out.int(map.convert(span.start))
         out.literal(#","end":"#)
         out.int(map.convert(span.end))
     }
 
-    private func writeSpanFields(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetCursor,
+    private func writeSpanFields(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,
                                  into out: inout JSONBuffer) {
         writeOffsets(span, map: &map, into: &out)
         out.literal(#","text":"#)
-        out.string(bytes: UnsafeBufferPointer(rebasing: text[Int(span.start)..<Int(span.end)]))
+        out.string(text, from: Int(span.start), to: Int(span.end))
     }
 
     // MARK: - Primitives on arrays (the writer itself uses `JSONBuffer`)

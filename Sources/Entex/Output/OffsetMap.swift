@@ -9,9 +9,9 @@ public enum OffsetUnit: String, Sendable, CaseIterable {
 }
 
 /// Converts UTF-8 byte offsets of one text to another unit by counting from
-/// the last offset converted, forward or backward: the writer asks for the
-/// offsets of each layer in increasing order, so a document costs about one
-/// pass over its text per layer, and no table.
+/// the last offset converted, forward or backward: for offsets asked for in
+/// increasing order, about one pass over the text per layer, and no table.
+/// The writer uses `OffsetTable`; this is the reference the tests compare it with.
 struct OffsetCursor {
     private let text: UnsafeBufferPointer<UInt8>
     private let utf16: Bool
@@ -110,5 +110,103 @@ struct OffsetCursor {
         byte = i
         units = u
         return u
+    }
+}
+
+/// Where a text's UTF-8 byte offsets and its offsets in another unit part:
+/// every byte that makes the two counts differ by one more or one less, in
+/// order, with the difference after it. `OffsetTable` converts with it.
+struct OffsetEvent {
+    /// Byte offset of a continuation byte (10xxxxxx), or in UTF-16 of the
+    /// lead byte of a 4-byte sequence (two units for one scalar).
+    var byte: Int32
+    /// Bytes minus units over the text up to and including `byte`.
+    var deficit: Int32
+}
+
+/// Converts UTF-8 byte offsets of one text to another unit, as `OffsetCursor`
+/// does, from a table of the bytes where the two counts part (`OffsetEvent`),
+/// made in one pass when the table is built: plain ASCII is skipped eight
+/// bytes at a time and no more read after that, so a tweet with one emoji or
+/// a news article with a few accents costs one scan of its text, and each
+/// conversion a step or two along the table, whatever the number of layers.
+/// The table lives in a buffer the caller keeps between documents.
+struct OffsetTable {
+    private let events: UnsafePointer<OffsetEvent>
+    private let count: Int
+    /// Events before `position` are those at bytes before the last offset converted.
+    private var position = 0
+
+    /// Fills `storage` with the events of `text` for `unit` (none for UTF-8
+    /// output or ASCII text) and reads them from there: `storage` must not
+    /// change while the table is used.
+    init(text: UnsafeBufferPointer<UInt8>, unit: OffsetUnit, storage: inout GrowableBuffer<OffsetEvent>) {
+        storage.count = 0
+        if unit != .utf8 { OffsetTable.findEvents(text, utf16: unit == .utf16, into: &storage) }
+        events = UnsafePointer(storage.base)
+        count = storage.count
+    }
+
+    /// Appends the events of `text` to `events`.
+    static func findEvents(_ text: UnsafeBufferPointer<UInt8>, utf16: Bool, into events: inout GrowableBuffer<OffsetEvent>) {
+        guard let base = text.baseAddress else { return }
+        let n = text.count
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var deficit: Int32 = 0
+        var reserved = false
+        @inline(__always) func note(_ i: Int) {
+            let b = base[i]
+            if b < 0xC0 {
+                deficit &+= 1
+            } else if utf16 && b >= 0xF0 {
+                deficit &-= 1
+            } else {
+                return
+            }
+            if !reserved {
+                // No more events than bytes left: one reservation, then plain stores.
+                events.reserve(n &- i)
+                reserved = true
+            }
+            (events.base + events.count).initialize(to: OffsetEvent(byte: Int32(truncatingIfNeeded: i), deficit: deficit))
+            events.count &+= 1
+        }
+        var i = 0
+        while i &+ 8 <= n {
+            var marks = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & high
+            while marks != 0 {
+                note(i &+ (marks.trailingZeroBitCount &>> 3))
+                marks &= marks &- 1
+            }
+            i &+= 8
+        }
+        while i < n {
+            if base[i] >= 0x80 { note(i) }
+            i &+= 1
+        }
+    }
+
+    /// The offset in the table's unit of UTF-8 byte offset `target`.
+    @inline(__always)
+    mutating func convert(_ target: Int32) -> Int32 {
+        if count == 0 { return target }
+        return target &- deficit(before: target)
+    }
+
+    /// Bytes minus units over the bytes before `target`.
+    private mutating func deficit(before target: Int32) -> Int32 {
+        var k = position
+        if k > 0 && events[k &- 1].byte >= target {
+            // Backward (a new layer): a binary search over the events before.
+            var low = 0
+            while low < k {
+                let mid = (low &+ k) &>> 1
+                if events[mid].byte < target { low = mid &+ 1 } else { k = mid }
+            }
+        } else {
+            while k < count && events[k].byte < target { k &+= 1 }
+        }
+        position = k
+        return k > 0 ? events[k &- 1].deficit : 0
     }
 }

@@ -60,8 +60,9 @@ public final class Aliasing: Stage {
     private var numberOf: [Int32] = []
     private var canonicalOf: [String?] = []
 
-    /// Whether documents with nothing to link skip the stage (see `nothingToLink`);
-    /// tests turn it off to compare with the full stage.
+    /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
+    /// and documents left without a cluster skip `number`; tests turn it off
+    /// to compare with the full stage.
     var skipsUnlinkedDocuments = true
     /// Whether every name token's key is interned (`internAllNameTokens`) rather
     /// than only multi-word persons' words; tests turn it on to compare.
@@ -115,14 +116,20 @@ public final class Aliasing: Stage {
         var entities: [Entity] = []
         swap(&entities, &doc.entities)
         let text = doc.text
-        doc.tokens.withUnsafeBufferPointer { tokens in
+        let clustered = doc.tokens.withUnsafeBufferPointer { tokens in
             doc.tokenKeys.withUnsafeBufferPointer { keys in
                 text.withUnsafeBufferPointer { text in
                     link(&entities, tokens: tokens, keys: keys, text: text)
                 }
             }
         }
-        number(&entities, text: text)
+        if clustered || !skipsUnlinkedDocuments || !Aliasing.inOutputOrder(entities) {
+            number(&entities, text: text)
+        } else {
+            // No cluster of two and no entity out of place: all `number` would do
+            // is clear the taggers' cluster values (a tagger's cluster of one).
+            for i in entities.indices where entities[i].cluster != nil { entities[i].cluster = nil }
+        }
         swap(&entities, &doc.entities)
     }
 
@@ -147,6 +154,14 @@ public final class Aliasing: Stage {
                     a += 1
                 }
             }
+            return true
+        }
+    }
+
+    /// Whether `entities` are already in output order (`OverlapResolver.outputBefore`).
+    static func inOutputOrder(_ entities: [Entity]) -> Bool {
+        entities.withUnsafeBufferPointer { entities in
+            for i in 1..<max(entities.count, 1) where OverlapResolver.outputBefore(entities, i, i - 1) { return false }
             return true
         }
     }
@@ -193,8 +208,9 @@ public final class Aliasing: Stage {
     }
 
     /// Links mentions: tagger clusters, persons' names, acronyms, linked names; adds alias entities.
+    /// Returns whether some cluster has two or more mentions.
     private func link(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
-                      text: UnsafeBufferPointer<UInt8>) {
+                      text: UnsafeBufferPointer<UInt8>) -> Bool {
         let base = entities.count  // aliases are appended after the tagged entities
         // The per-token and per-entity scratch buffers as locals, read and written
         // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
@@ -428,7 +444,7 @@ public final class Aliasing: Stage {
             members[r] += 1
             if members[r] >= 2 { clustered = true }
         }
-        guard clustered else { return }  // no cluster: nothing to join
+        guard clustered else { return false }  // no cluster: nothing to join
         clusteredNames.removeAll()
         clusteredEntity.removeAll(keepingCapacity: true)
         clusteredShapes.removeAll(keepingCapacity: true)
@@ -452,6 +468,7 @@ public final class Aliasing: Stage {
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
             if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
         }
+        return true
     }
 
     /// Gives every name token the id of its match key in `terms` (the reference

@@ -264,7 +264,7 @@ public final class OverlapResolver: Stage {
                 }
                 // Insert at `low`, moving the later spans up one.
                 taken.reserve(1)
-                (taken.base + low + 1).moveInitialize(from: taken.base + low, count: taken.count - low)
+                if low < taken.count { (taken.base + low + 1).moveInitialize(from: taken.base + low, count: taken.count - low) }
                 (taken.base + low).initialize(to: (span, Int32(chosen.count)))
                 taken.count += 1
                 chosen.append(Int32(index))

@@ -125,7 +125,7 @@ public final class SentenceSplitter: Stage {
     private static func appendSentence(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to sentences: inout [Span]) {
         var a = start, b = end
         while a < b, Self.isSpaceAt(p, a) { a += Self.scalarLength(p[a]) }
-        while b > a, Self.isSpaceBefore(p, b) { b -= UTF8Repair.decodeBefore(p, b).1 }
+        while b > a, Self.isSpaceBefore(p, b) { b -= p[b - 1] < 0x80 ? 1 : UTF8Repair.decodeBefore(p, b).1 }
         if a < b { sentences.append(Span(a, b)) }
     }
 
@@ -133,14 +133,28 @@ public final class SentenceSplitter: Stage {
         lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
     }
 
+    @inline(__always)
     private static func isSpaceAt(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         if p[i] < 0x80 { return ByteClass.isSpace(p[i]) }
-        return Unicode.Scalar(UTF8Repair.decode(p, i).0)?.properties.isWhitespace ?? false
+        return isNonASCIIWhitespace(UTF8Repair.decode(p, i).0)
     }
 
+    @inline(__always)
     private static func isSpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         if p[i - 1] < 0x80 { return ByteClass.isSpace(p[i - 1]) }
-        return Unicode.Scalar(UTF8Repair.decodeBefore(p, i).0)?.properties.isWhitespace ?? false
+        return isNonASCIIWhitespace(UTF8Repair.decodeBefore(p, i).0)
+    }
+
+    /// Whether scalar `value` (not ASCII) is white space, as
+    /// `Unicode.Scalar.Properties.isWhitespace` says (Unicode's White_Space
+    /// property, a short fixed list), without the property lookup: the last
+    /// character of a tweet is often an emoji. A test compares the two on
+    /// every scalar.
+    @inline(__always)
+    static func isNonASCIIWhitespace(_ value: UInt32) -> Bool {
+        if value < 0x1680 { return value == 0x85 || value == 0xA0 }
+        if value <= 0x200A { return value == 0x1680 || value >= 0x2000 }
+        return value == 0x2028 || value == 0x2029 || value == 0x202F || value == 0x205F || value == 0x3000
     }
 }
 
@@ -282,6 +296,19 @@ enum SimpleSentenceBreaks {
             || hasZeroByte(w ^ (ones &* 0x7F))
     }
 
+    /// The bytes of `w` that `mayStopScan` looks for (non-ASCII, controls,
+    /// `.`, `!`, `?`, DEL), each marked by its high bit. The lowest mark is
+    /// exact (a borrow reaches only bytes above a byte that is marked), so
+    /// the scan moves to that byte at once; marks above it may be false.
+    @inline(__always)
+    static func scanStopMarks(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v }
+        let marks = w | ((w &- ones &* 0x20) & ~w) | zeroBytes(w ^ (ones &* 0x2E)) | zeroBytes(w ^ (ones &* 0x21))
+            | zeroBytes(w ^ (ones &* 0x3F)) | zeroBytes(w ^ (ones &* 0x7F))
+        return marks & high
+    }
+
     /// Appends the boundaries after the start of `p` (its end included) to
     /// `out`; returns false when `p` holds a character this does not know.
     /// `wordScan` skips runs of plain ASCII 8 bytes at a time (tests turn it
@@ -307,7 +334,15 @@ enum SimpleSentenceBreaks {
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
                 if wordScan, let base = p.baseAddress {
-                    while j &+ 8 <= n, !mayStopScan(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)) { j &+= 8 }
+                    while j &+ 8 <= n {
+                        let marks = scanStopMarks(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                        if marks != 0 {
+                            // The bytes before the lowest mark are plain: go straight to it.
+                            j &+= marks.trailingZeroBitCount &>> 3
+                            break
+                        }
+                        j &+= 8
+                    }
                 }
                 while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 if j > i {
