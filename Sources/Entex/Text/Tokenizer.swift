@@ -791,7 +791,13 @@ public final class Tokenizer: Stage {
                 }
                 if outside != 0 {
                     var take = outside.trailingZeroBitCount &>> 3
-                    guard take > 0 else { break fast }
+                    guard take > 0 else {
+                        // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit
+                        // starts a plain word: any other chunk is not one, and
+                        // `emitPlainWord` need not look at it.
+                        if UInt8(truncatingIfNeeded: x0) != 0xC3 { return start }
+                        break fast
+                    }
                     if start &+ take >= end {
                         take = end &- start
                     } else {
@@ -799,7 +805,7 @@ public final class Tokenizer: Stage {
                         guard let ends = endsAt(start &+ take) else { return start }
                         guard ends else { break fast }
                     }
-                    let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
+                    let mask: UInt64 = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)  // 1 <= take <= 7
                     upper = upper0 & mask
                     lower = lower0 & mask
                     digit = digit0 & mask
@@ -823,7 +829,7 @@ public final class Tokenizer: Stage {
                         guard let ends = endsAt(second &+ take) else { return start }
                         guard ends else { break fast }
                     }
-                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
                     key0 = x0 | (upper0 &>> 2)
                     key1 = (x1 & mask) | ((upper1 & mask) &>> 2)
                     upper = upper0 | (upper1 & mask)
@@ -922,8 +928,6 @@ public final class Tokenizer: Stage {
     /// other chunk. Gives what the pieces path gives (a test compares them).
     private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                into sink: inout Sink) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
         let n = p.count
         sink.keys.reserve(end &- start &+ 8)
         let keyStart = sink.keys.count
@@ -935,20 +939,12 @@ public final class Tokenizer: Stage {
             // The loads read 8 bytes: near the end of the text the pieces path takes over.
             guard r &+ 8 <= n else { return nil }
             let x0 = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
-            let low = x0 & ~high
-            // With the high bits clear, adding 0x80 - c sets a byte's high bit
-            // exactly when the byte is at least c, without carries between bytes.
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            let ascii = ~x0 & high
-            let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
-            let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
-            let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
-            let outside = ~(upper0 | lower0 | digit0) & high
+            let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
             // The bytes before the first one outside the word characters.
             var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
             var stopsAtEnd = false
             if r &+ take >= end { take = end &- r; stopsAtEnd = true }
-            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
             let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
             UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (upper >> 2)).littleEndian, as: UInt64.self)
             letters.add(upper: upper, lower: lower, digit: digit)
