@@ -113,6 +113,57 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Every letter of Latin-1 Supplement and Latin Extended-A (U+00C0–U+017F),
+    /// in lower and upper case, with ASCII letters of both cases and digits:
+    /// the plain-word path keys and flags the ones that fold to ASCII itself
+    /// (`emitPlainWord`), the pieces path leaves the others to ICU.
+    private static let latinLetters: [String] = (0xC0...0x17F).compactMap { value in
+        guard let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic else { return nil }
+        return String(Character(scalar))
+    }
+
+    func testLatinPlainWordTokensEqualPiecesTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.plainWords = false
+        let ascii = ["a", "n", "Z", "E", "x", "O", "0", "7", "ooo", "HOLA", "casa"]
+        let after = [" ", "  ", "\n", ". ", ", ", "! ", "? ", ") ", "-", "'s ", "’", ":"]
+        var g = Generator(state: 20261126)
+        // Each letter alone, in both cases, after digits and inside words.
+        var words: [String] = []
+        for letter in Self.latinLetters {
+            for form in [letter, letter.uppercased(), letter.lowercased()].reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+                words += [form, "x\(form)y", "N\(form)Z", "2\(form)", "12\(form)a", "9\(form)B", "\(form)\(form)\(form)",
+                          "informaci\(form)n", "ABCDEFG\(form)HIJ", "\(form)abcdefghijklmno"]
+            }
+        }
+        for (round, word) in words.enumerated() {
+            // Words at every distance from the end of the text, and followed by more text.
+            let text = word + g.pick(after) + (round % 3 == 0 ? "" : "palabra más         ")
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+        // Random words of Latin letters, ASCII letters and digits in mixed case.
+        for round in 0..<6000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 5)) {
+                for _ in 0..<(1 + Int(g.next() % 12)) {
+                    var part = g.next() % 3 == 0 ? g.pick(ascii) : g.pick(Self.latinLetters)
+                    switch g.next() % 3 {
+                    case 0: part = part.uppercased()
+                    case 1: part = part.lowercased()
+                    default: break
+                    }
+                    text += part
+                }
+                text += g.pick(after)
+            }
+            if g.next() % 2 == 0 { text += "         " }
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     /// Pieces of text around special tokens: sigils, address characters,
     /// schemes, host names and TLDs, words with and without accents.
     private static let addressParts: [String] = [

@@ -933,7 +933,12 @@ public final class Tokenizer: Stage {
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
-        var letters = WordCase()
+        // The high bit of every uppercase, lowercase and digit byte of the
+        // word's ASCII steps, or-ed; bit 0 of `upper` or `lower` for its
+        // Latin-1 letters. Only flags depend on them: or-ing them keeps the
+        // loop free of first-letter bookkeeping (`WordCase`), done once below.
+        var upper: UInt64 = 0, lower: UInt64 = 0, digit: UInt64 = 0
+        var latin = false
         var r = start, w = 0
         while true {
             // The loads read 8 bytes: near the end of the text the pieces path takes over.
@@ -945,9 +950,11 @@ public final class Tokenizer: Stage {
             var stopsAtEnd = false
             if r &+ take >= end { take = end &- r; stopsAtEnd = true }
             let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-            let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
-            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (upper >> 2)).littleEndian, as: UInt64.self)
-            letters.add(upper: upper, lower: lower, digit: digit)
+            let stepUpper = upper0 & mask
+            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (stepUpper >> 2)).littleEndian, as: UInt64.self)
+            upper |= stepUpper
+            lower |= lower0 & mask
+            digit |= digit0 & mask
             r &+= take
             w &+= take
             if stopsAtEnd { break }
@@ -959,7 +966,8 @@ public final class Tokenizer: Stage {
                 let folded = SimpleText.latin1Fold(d)
                 guard folded != 0 else { return nil }
                 dst[w] = folded
-                letters.addLatin1(isUpper: SimpleText.latin1IsUpper(d))
+                if SimpleText.latin1IsUpper(d) { upper |= 1 } else { lower |= 1 }
+                latin = true
                 r &+= 2
                 w &+= 1
                 if r >= end { break }
@@ -981,16 +989,30 @@ public final class Tokenizer: Stage {
             }
         }
         // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
-        if punct >= 0, letters.hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
-        let kind: TokenKind = letters.hasLetter ? .word : .number
+        let hasLetter = upper | lower != 0
+        if punct >= 0, hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
+        let kind: TokenKind = hasLetter ? .word : .number
         var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
-        letters.insertFlags(into: &flags)
+        // The flags `WordCase` gives. Every character is a letter or a digit, so the
+        // first letter or digit is the first byte, and the first letter follows any digits.
+        if latin {
+            var k = start
+            while ByteClass.isDigit(p[k]) { k &+= 1 }
+            if ByteClass.isUpper(p[k]) || (p[k] == 0xC3 && SimpleText.latin1IsUpper(p[k &+ 1])) { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            if ByteClass.isUpper(p[start]) { flags.insert(.capitalized) }
+        }
+        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
+        if hasLetter { flags.insert(.hasLetter) }
+        if digit != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart &+ w
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
         sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
-                                    keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+                                    keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: sink.keys.count),
+                                    kind: kind, flags: flags))
         guard punct >= 0 else { return r }
         let c = classes[Int(p[punct])]
         emit(p, punct, punct &+ 1, c & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
