@@ -164,6 +164,32 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Short tokens that `emitOther` keys (punctuation beyond ASCII, symbols,
+    /// emoji and emoji sequences, letters and words of other scripts, marks,
+    /// compatibility forms whose key is longer than the token), more
+    /// distinct ones than the memo has slots, repeated so that most come
+    /// from the memo and slots are taken over.
+    func testShortTokenMemoGivesTheTokensOfEmitOther() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.memoizesShortTokens = false
+        let ranges: [ClosedRange<UInt32>] = [0xA1...0xBF, 0x300...0x36F, 0x370...0x3FF, 0x400...0x4FF, 0x2010...0x205E,
+                                             0x2150...0x218B, 0x2460...0x24FF, 0xFB00...0xFB06, 0xFF01...0xFF5E,
+                                             0x4E00...0x4FFF, 0x1F300...0x1F64F, 0x1F1E6...0x1F1FF]
+        // Tokens of several characters too: emoji sequences, words ICU keys, digits with marks.
+        let sequences = ["❤️", "🇪🇸", "🇻🇪", "👍🏻", "1️⃣", "#️⃣", "👨‍👩‍👧", "Straße", "STRASSE", "Москва", "МОСКВА", "日本",
+                         "ǅemal", "ﬁnal", "½", "x²", "Ωmega", "ΑΘΗΝΑ", "Łódź", "ŁÓDŹ", "œuvre"]
+        let characters = ranges.flatMap { $0.compactMap { Unicode.Scalar($0).map { String(Character($0)) } } } + sequences + sequences
+        let between = [" ", " ", "  ", "\n", "a", "Z", "7", ". ", "é", "ñ"]
+        var g = Generator(state: 20261127)
+        for round in 0..<3000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 30)) { text += g.pick(characters) + g.pick(between) }
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     /// Pieces of text around special tokens: sigils, address characters,
     /// schemes, host names and TLDs, words with and without accents.
     private static let addressParts: [String] = [

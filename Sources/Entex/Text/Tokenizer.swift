@@ -25,10 +25,17 @@ public final class Tokenizer: Stage {
     /// pointers; copied into the document's arrays at the end. Reused.
     private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384),
                                    hashes: GrowableBuffer(capacity: 4096))
-    /// Key and flags (without `spaceBefore`) of one-character tokens that
-    /// `emitOther` handled, by scalar value and kind; bounded.
-    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
-    private static let characterMemoLimit = 4096
+    /// Key, flags (without `spaceBefore`) and key hash of short tokens that
+    /// `emitOther` handled (“ ” ¿ « —, an emoji, ❤️, a flag), by bytes and
+    /// kind: a direct-mapped table of `shortTokenMemoSlots` entries, a newer
+    /// token taking an older one's slot. A hit costs a few loads and
+    /// compares, not Unicode property look-ups, ICU folding, or a
+    /// dictionary's hashing and an array's reference counting.
+    private let shortTokenMemo: UnsafeMutablePointer<ShortTokenEntry>
+    private static let shortTokenMemoSlots = 2048
+    /// Whether short tokens come from `shortTokenMemo` when seen before;
+    /// tests turn it off to compare with `emitOther`'s own keys.
+    var memoizesShortTokens = true
     /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
     /// offsets): ICU gets each chunk alone, so its pieces depend on the
     /// bytes only. Tweets repeat the same few chunks ICU must take (an
@@ -55,6 +62,18 @@ public final class Tokenizer: Stage {
     var plainWords = true
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
+
+    /// One `shortTokenMemo` slot: a token's bytes (at most 16) and its key
+    /// (at most 16 bytes) as little-endian words, zero-padded. `count` 0: empty.
+    struct ShortTokenEntry {
+        var bytes0: UInt64 = 0, bytes1: UInt64 = 0
+        var count: UInt8 = 0
+        var kind: UInt8 = 0
+        var keyCount: UInt8 = 0
+        var flags = TokenFlags()
+        var key0: UInt64 = 0, key1: UInt64 = 0
+        var hash: UInt64 = 0
+    }
 
     struct Piece {
         var start: Int
@@ -103,6 +122,8 @@ public final class Tokenizer: Stage {
     public init(resources: TextResources) throws {
         self.resources = resources
         self.breaker = try ICUBreaker(.word)
+        shortTokenMemo = .allocate(capacity: Tokenizer.shortTokenMemoSlots)
+        shortTokenMemo.initialize(repeating: ShortTokenEntry(), count: Tokenizer.shortTokenMemoSlots)
     }
 
     deinit {
@@ -110,6 +131,7 @@ public final class Tokenizer: Stage {
         sinkStorage.keys.deallocate()
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
+        shortTokenMemo.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -1315,20 +1337,29 @@ public final class Tokenizer: Stage {
     @inline(never)
     private func emitOther(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind,
                            _ flags: TokenFlags, into sink: inout Sink) {
-        // One character (“ ” ¿ « — an emoji): its key and flags depend only on
-        // the character and the kind, so they are computed once.
-        var memoKey: UInt64?
-        if bytes.count <= 4, UTF8Repair.decode(bytes, 0).1 == bytes.count {
-            let id = UInt64(UTF8Repair.decode(bytes, 0).0) << 8 | UInt64(kind.rawValue)
-            if let known = characterMemo[id] {
+        // A short token (“ ” ¿ « —, an emoji): its key and flags depend only on
+        // its bytes and kind, so they are computed once.
+        var memoSlot = -1
+        var bytes0: UInt64 = 0, bytes1: UInt64 = 0
+        if bytes.count <= 16, bytes.count > 0, memoizesShortTokens {
+            let base = bytes.baseAddress!
+            bytes0 = KeyHash.loadPartial(base, min(bytes.count, 8))
+            bytes1 = bytes.count > 8 ? KeyHash.loadPartial(base + 8, bytes.count &- 8) : 0
+            let slotHash = KeyHash.hash(bytes0, bytes1 ^ UInt64(kind.rawValue), count: bytes.count)
+            memoSlot = Int(truncatingIfNeeded: slotHash &>> 40) & (Tokenizer.shortTokenMemoSlots &- 1)
+            let known = shortTokenMemo[memoSlot]
+            if Int(known.count) == bytes.count, known.kind == kind.rawValue, known.bytes0 == bytes0, known.bytes1 == bytes1 {
+                sink.keys.reserve(16)
                 let keyStart = sink.keys.count
-                sink.keys.append(contentsOf: known.key)
+                let dst = UnsafeMutableRawPointer(sink.keys.base + keyStart)
+                dst.storeBytes(of: known.key0.littleEndian, as: UInt64.self)
+                dst.storeBytes(of: known.key1.littleEndian, toByteOffset: 8, as: UInt64.self)
+                sink.keys.count = keyStart &+ Int(known.keyCount)
                 sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                   keyEnd: Int32(sink.keys.count), kind: kind, flags: flags.union(known.flags)),
                             hash: known.hash)
                 return
             }
-            memoKey = id
         }
         var flags = flags
         var key = scratch
@@ -1367,8 +1398,15 @@ public final class Tokenizer: Stage {
         let hash = key.withUnsafeBufferPointer { KeyHash.hash($0) }
         sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                           keyEnd: Int32(sink.keys.count), kind: kind, flags: flags), hash: hash)
-        if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
-            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore), hash)
+        if memoSlot >= 0, key.count <= 16 {
+            var entry = ShortTokenEntry(bytes0: bytes0, bytes1: bytes1, count: UInt8(bytes.count), kind: kind.rawValue,
+                                        keyCount: UInt8(key.count), flags: flags.subtracting(.spaceBefore), hash: hash)
+            key.withUnsafeBufferPointer { k in
+                guard let keyBase = k.baseAddress else { return }
+                entry.key0 = KeyHash.loadPartial(keyBase, min(k.count, 8))
+                entry.key1 = k.count > 8 ? KeyHash.loadPartial(keyBase + 8, k.count &- 8) : 0
+            }
+            shortTokenMemo[memoSlot] = entry
         }
         scratch = key
     }
