@@ -296,6 +296,25 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    func testTripledBytesMarksEveryRunOfThree() {
+        // Words over a small alphabet (so that runs are common), and words
+        // with zero bytes past a key of every length, against a byte loop.
+        var g = Generator(state: 20261129)
+        for round in 0..<20000 {
+            let count = 1 + Int(g.next() % 8)
+            var bytes = (0..<8).map { _ in g.pick([UInt8(0x61), 0x62, 0x41, 0x30, 0xE1, 0x00]) }
+            if round % 2 == 0 { for k in count..<8 { bytes[k] = 0 } }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            var expected: UInt64 = 0
+            for k in 0..<8 {
+                let next = k + 1 < 8 ? bytes[k + 1] : 0, after = k + 2 < 8 ? bytes[k + 2] : 0
+                if bytes[k] == next && bytes[k] == after { expected |= 0x80 << UInt64(8 * k) }
+            }
+            XCTAssertEqual(Tokenizer.tripledBytes(word), expected, "round \(round): \(bytes)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     func testLatinFastKeysEqualICUKeys() {
         // Every Latin-1 letter, in words, and in both cases.
         var words: [String] = []

@@ -935,9 +935,12 @@ public final class Tokenizer: Stage {
     @inline(__always)
     static func tripledBytes(_ key: UInt64) -> UInt64 {
         let high: UInt64 = 0x8080_8080_8080_8080
-        // High bit of each zero byte of `v`, exactly.
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-        return zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16))
+        // Byte k of `pairs` is zero when bytes k and k+1 of `key` are equal;
+        // byte k of `runs` when `pairs` bytes k and k+1 both are.
+        let pairs = key ^ (key &>> 8)
+        let runs = pairs | (pairs &>> 8)
+        // High bit of each zero byte of `runs`, exactly (no carries between bytes).
+        return ~(((runs & ~high) &+ ~high) | runs) & high
     }
 
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
