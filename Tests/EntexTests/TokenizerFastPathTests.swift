@@ -315,6 +315,13 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    func testWhitespaceSetEqualsTheUnicodeProperty() {
+        for value in UInt32(0)...0x10FFFF {
+            let expected = Unicode.Scalar(value)?.properties.isWhitespace ?? false
+            if SimpleText.isWhitespace(value) != expected { XCTFail(String(value, radix: 16)) }
+        }
+    }
+
     func testLatinFastKeysEqualICUKeys() {
         // Every Latin-1 letter, in words, and in both cases.
         var words: [String] = []

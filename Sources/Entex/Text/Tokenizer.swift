@@ -1455,8 +1455,7 @@ public final class Tokenizer: Stage {
     static func nonASCIISpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
         // A Latin letter (U+00C0–U+017F, not × ÷) is not white space.
         if start >= 2, SimpleText.letterLength(p, start - 2, start) == 2 { return false }
-        let (value, _) = UTF8Repair.decodeBefore(p, start)
-        return Unicode.Scalar(value)?.properties.isWhitespace ?? false
+        return SimpleText.isWhitespace(UTF8Repair.decodeBefore(p, start).0)
     }
 
     /// Appends the match key of valid UTF-8 `bytes`: ASCII lowercased,
@@ -1561,6 +1560,17 @@ enum SimpleText {
         case 0x9D: return UInt8(ascii: "y")
         case 0x9F: return d == 0xBF ? UInt8(ascii: "y") : 0  // ÿ folds to y; ß does not
         default: return 0
+        }
+    }
+
+    /// Whether the scalar `value` has the Unicode White_Space property, as
+    /// `Unicode.Scalar.Properties.isWhitespace` says (a test compares them on
+    /// every scalar), without the property look-up: the set is small and fixed.
+    @inline(__always)
+    static func isWhitespace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
         }
     }
 
