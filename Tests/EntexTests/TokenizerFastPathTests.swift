@@ -190,6 +190,37 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Hashtags followed by every character of U+00A0–U+017F and the
+    /// punctuation the fast path knows, and random hashtags of Latin letters,
+    /// marks, digits, emoji and punctuation: Latin letters and known
+    /// punctuation taken without property look-ups give the same tokens.
+    func testHashtagLatinFastPathEqualsPropertyLookUps() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.hashtagsKnowLatin = false
+        let punctuation = ["’", "‘", "“", "”", "«", "»", "¿", "¡", "–", "—", "…", "\u{A0}"]
+        let characters = (0xA0...0x17F).map { String(Character(Unicode.Scalar(UInt32($0))!)) } + punctuation
+        var round = 0
+        for c in characters {
+            for text in ["#\(c)", "#a\(c)", "#Ñ\(c)b x", "hola #España\(c)\(c)1 y", "#\(c)\(c) #7\(c)"] {
+                assertSameTokens(fast, slow, text, round: round)
+                round += 1
+            }
+        }
+        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", "."]
+        var g = Generator(state: 20261130)
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 4)) {
+                text += g.pick(["#", " #", "x #", "@a #"])
+                for _ in 0..<(1 + Int(g.next() % 8)) { text += g.pick(parts) }
+            }
+            assertSameTokens(fast, slow, text, round: round)
+            round += 1
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     /// Pieces of text around special tokens: sigils, address characters,
     /// schemes, host names and TLDs, words with and without accents.
     private static let addressParts: [String] = [

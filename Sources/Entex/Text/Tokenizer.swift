@@ -53,6 +53,9 @@ public final class Tokenizer: Stage {
     /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
     /// it off to compare with the byte-by-byte scan.
     var scanSkipsAhead = true
+    /// Whether `scanHashtag` takes Latin letters and known punctuation
+    /// without Unicode property look-ups; tests turn it off to compare.
+    var hashtagsKnowLatin = true
     /// Whether `emit` reads tokens eight bytes at a time (`emitWords`); tests
     /// turn it off to compare with the byte-by-byte path.
     var wordAtATime = true
@@ -317,6 +320,17 @@ public final class Tokenizer: Stage {
                 if ByteClass.isAlpha(b) { letters += 1; j += 1; continue }
                 if ByteClass.isDigit(b) || b == UInt8(ascii: "_") { j += 1; continue }
                 break
+            }
+            if hashtagsKnowLatin {
+                // Latin letters (U+00C0–U+017F but × ÷) are alphabetic; the punctuation
+                // the fast path knows (’ ” … « — ¿, no-break space) is no letter, mark
+                // or digit: neither needs a property look-up.
+                if SimpleText.letterLength(p, j, p.count) == 2 {
+                    letters += 1
+                    j += 2
+                    continue
+                }
+                if SimpleText.otherLength(p, j, p.count) != 0 { break }
             }
             let (value, length) = UTF8Repair.decode(p, j)
             guard let s = Unicode.Scalar(value) else { break }
