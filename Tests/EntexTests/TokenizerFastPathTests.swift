@@ -113,6 +113,114 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Every letter of Latin-1 Supplement and Latin Extended-A (U+00C0–U+017F),
+    /// in lower and upper case, with ASCII letters of both cases and digits:
+    /// the plain-word path keys and flags the ones that fold to ASCII itself
+    /// (`emitPlainWord`), the pieces path leaves the others to ICU.
+    private static let latinLetters: [String] = (0xC0...0x17F).compactMap { value in
+        guard let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic else { return nil }
+        return String(Character(scalar))
+    }
+
+    func testLatinPlainWordTokensEqualPiecesTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.plainWords = false
+        let ascii = ["a", "n", "Z", "E", "x", "O", "0", "7", "ooo", "HOLA", "casa"]
+        let after = [" ", "  ", "\n", ". ", ", ", "! ", "? ", ") ", "-", "'s ", "’", ":"]
+        var g = Generator(state: 20261126)
+        // Each letter alone, in both cases, after digits and inside words.
+        var words: [String] = []
+        for letter in Self.latinLetters {
+            for form in [letter, letter.uppercased(), letter.lowercased()].reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+                words += [form, "x\(form)y", "N\(form)Z", "2\(form)", "12\(form)a", "9\(form)B", "\(form)\(form)\(form)",
+                          "informaci\(form)n", "ABCDEFG\(form)HIJ", "\(form)abcdefghijklmno"]
+            }
+        }
+        for (round, word) in words.enumerated() {
+            // Words at every distance from the end of the text, and followed by more text.
+            let text = word + g.pick(after) + (round % 3 == 0 ? "" : "palabra más         ")
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+        // Random words of Latin letters, ASCII letters and digits in mixed case.
+        for round in 0..<6000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 5)) {
+                for _ in 0..<(1 + Int(g.next() % 12)) {
+                    var part = g.next() % 3 == 0 ? g.pick(ascii) : g.pick(Self.latinLetters)
+                    switch g.next() % 3 {
+                    case 0: part = part.uppercased()
+                    case 1: part = part.lowercased()
+                    default: break
+                    }
+                    text += part
+                }
+                text += g.pick(after)
+            }
+            if g.next() % 2 == 0 { text += "         " }
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    /// Short tokens that `emitOther` keys (punctuation beyond ASCII, symbols,
+    /// emoji and emoji sequences, letters and words of other scripts, marks,
+    /// compatibility forms whose key is longer than the token), more
+    /// distinct ones than the memo has slots, repeated so that most come
+    /// from the memo and slots are taken over.
+    func testShortTokenMemoGivesTheTokensOfEmitOther() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.memoizesShortTokens = false
+        let ranges: [ClosedRange<UInt32>] = [0xA1...0xBF, 0x300...0x36F, 0x370...0x3FF, 0x400...0x4FF, 0x2010...0x205E,
+                                             0x2150...0x218B, 0x2460...0x24FF, 0xFB00...0xFB06, 0xFF01...0xFF5E,
+                                             0x4E00...0x4FFF, 0x1F300...0x1F64F, 0x1F1E6...0x1F1FF]
+        // Tokens of several characters too: emoji sequences, words ICU keys, digits with marks.
+        let sequences = ["❤️", "🇪🇸", "🇻🇪", "👍🏻", "1️⃣", "#️⃣", "👨‍👩‍👧", "Straße", "STRASSE", "Москва", "МОСКВА", "日本",
+                         "ǅemal", "ﬁnal", "½", "x²", "Ωmega", "ΑΘΗΝΑ", "Łódź", "ŁÓDŹ", "œuvre"]
+        let characters = ranges.flatMap { $0.compactMap { Unicode.Scalar($0).map { String(Character($0)) } } } + sequences + sequences
+        let between = [" ", " ", "  ", "\n", "a", "Z", "7", ". ", "é", "ñ"]
+        var g = Generator(state: 20261127)
+        for round in 0..<3000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 30)) { text += g.pick(characters) + g.pick(between) }
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    /// Hashtags followed by every character of U+00A0–U+017F and the
+    /// punctuation the fast path knows, and random hashtags of Latin letters,
+    /// marks, digits, emoji and punctuation: Latin letters and known
+    /// punctuation taken without property look-ups give the same tokens.
+    func testHashtagLatinFastPathEqualsPropertyLookUps() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.hashtagsKnowLatin = false
+        let punctuation = ["’", "‘", "“", "”", "«", "»", "¿", "¡", "–", "—", "…", "\u{A0}"]
+        let characters = (0xA0...0x17F).map { String(Character(Unicode.Scalar(UInt32($0))!)) } + punctuation
+        var round = 0
+        for c in characters {
+            for text in ["#\(c)", "#a\(c)", "#Ñ\(c)b x", "hola #España\(c)\(c)1 y", "#\(c)\(c) #7\(c)"] {
+                assertSameTokens(fast, slow, text, round: round)
+                round += 1
+            }
+        }
+        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", "."]
+        var g = Generator(state: 20261130)
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<(1 + Int(g.next() % 4)) {
+                text += g.pick(["#", " #", "x #", "@a #"])
+                for _ in 0..<(1 + Int(g.next() % 8)) { text += g.pick(parts) }
+            }
+            assertSameTokens(fast, slow, text, round: round)
+            round += 1
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     /// Pieces of text around special tokens: sigils, address characters,
     /// schemes, host names and TLDs, words with and without accents.
     private static let addressParts: [String] = [
@@ -216,6 +324,32 @@ final class TokenizerFastPathTests: XCTestCase {
             plain[count - 1] = UInt8(ascii: "z")
             let found = plain.withUnsafeBufferPointer { Tokenizer.hasTripledLetter($0.baseAddress!, count) }
             XCTAssertFalse(found, "count \(count) without a run (letters after the key ignored)")
+        }
+    }
+
+    func testTripledBytesMarksEveryRunOfThree() {
+        // Words over a small alphabet (so that runs are common), and words
+        // with zero bytes past a key of every length, against a byte loop.
+        var g = Generator(state: 20261129)
+        for round in 0..<20000 {
+            let count = 1 + Int(g.next() % 8)
+            var bytes = (0..<8).map { _ in g.pick([UInt8(0x61), 0x62, 0x41, 0x30, 0xE1, 0x00]) }
+            if round % 2 == 0 { for k in count..<8 { bytes[k] = 0 } }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            var expected: UInt64 = 0
+            for k in 0..<8 {
+                let next = k + 1 < 8 ? bytes[k + 1] : 0, after = k + 2 < 8 ? bytes[k + 2] : 0
+                if bytes[k] == next && bytes[k] == after { expected |= 0x80 << UInt64(8 * k) }
+            }
+            XCTAssertEqual(Tokenizer.tripledBytes(word), expected, "round \(round): \(bytes)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    func testWhitespaceSetEqualsTheUnicodeProperty() {
+        for value in UInt32(0)...0x10FFFF {
+            let expected = Unicode.Scalar(value)?.properties.isWhitespace ?? false
+            if SimpleText.isWhitespace(value) != expected { XCTFail(String(value, radix: 16)) }
         }
     }
 

@@ -25,10 +25,17 @@ public final class Tokenizer: Stage {
     /// pointers; copied into the document's arrays at the end. Reused.
     private var sinkStorage = Sink(tokens: GrowableBuffer(capacity: 4096), keys: GrowableBuffer(capacity: 16384),
                                    hashes: GrowableBuffer(capacity: 4096))
-    /// Key and flags (without `spaceBefore`) of one-character tokens that
-    /// `emitOther` handled, by scalar value and kind; bounded.
-    private var characterMemo: [UInt64: (key: [UInt8], flags: TokenFlags, hash: UInt64)] = [:]
-    private static let characterMemoLimit = 4096
+    /// Key, flags (without `spaceBefore`) and key hash of short tokens that
+    /// `emitOther` handled (“ ” ¿ « —, an emoji, ❤️, a flag), by bytes and
+    /// kind: a direct-mapped table of `shortTokenMemoSlots` entries, a newer
+    /// token taking an older one's slot. A hit costs a few loads and
+    /// compares, not Unicode property look-ups, ICU folding, or a
+    /// dictionary's hashing and an array's reference counting.
+    private let shortTokenMemo: UnsafeMutablePointer<ShortTokenEntry>
+    private static let shortTokenMemoSlots = 2048
+    /// Whether short tokens come from `shortTokenMemo` when seen before;
+    /// tests turn it off to compare with `emitOther`'s own keys.
+    var memoizesShortTokens = true
     /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
     /// offsets): ICU gets each chunk alone, so its pieces depend on the
     /// bytes only. Tweets repeat the same few chunks ICU must take (an
@@ -46,6 +53,9 @@ public final class Tokenizer: Stage {
     /// start or continue one (`ByteClass.nextSigilOrAddressByte`); tests turn
     /// it off to compare with the byte-by-byte scan.
     var scanSkipsAhead = true
+    /// Whether `scanHashtag` takes Latin letters and known punctuation
+    /// without Unicode property look-ups; tests turn it off to compare.
+    var hashtagsKnowLatin = true
     /// Whether `emit` reads tokens eight bytes at a time (`emitWords`); tests
     /// turn it off to compare with the byte-by-byte path.
     var wordAtATime = true
@@ -55,6 +65,18 @@ public final class Tokenizer: Stage {
     var plainWords = true
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
+
+    /// One `shortTokenMemo` slot: a token's bytes (at most 16) and its key
+    /// (at most 16 bytes) as little-endian words, zero-padded. `count` 0: empty.
+    struct ShortTokenEntry {
+        var bytes0: UInt64 = 0, bytes1: UInt64 = 0
+        var count: UInt8 = 0
+        var kind: UInt8 = 0
+        var keyCount: UInt8 = 0
+        var flags = TokenFlags()
+        var key0: UInt64 = 0, key1: UInt64 = 0
+        var hash: UInt64 = 0
+    }
 
     struct Piece {
         var start: Int
@@ -103,6 +125,8 @@ public final class Tokenizer: Stage {
     public init(resources: TextResources) throws {
         self.resources = resources
         self.breaker = try ICUBreaker(.word)
+        shortTokenMemo = .allocate(capacity: Tokenizer.shortTokenMemoSlots)
+        shortTokenMemo.initialize(repeating: ShortTokenEntry(), count: Tokenizer.shortTokenMemoSlots)
     }
 
     deinit {
@@ -110,6 +134,7 @@ public final class Tokenizer: Stage {
         sinkStorage.keys.deallocate()
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
+        shortTokenMemo.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -295,6 +320,17 @@ public final class Tokenizer: Stage {
                 if ByteClass.isAlpha(b) { letters += 1; j += 1; continue }
                 if ByteClass.isDigit(b) || b == UInt8(ascii: "_") { j += 1; continue }
                 break
+            }
+            if hashtagsKnowLatin {
+                // Latin letters (U+00C0–U+017F but × ÷) are alphabetic; the punctuation
+                // the fast path knows (’ ” … « — ¿, no-break space) is no letter, mark
+                // or digit: neither needs a property look-up.
+                if SimpleText.letterLength(p, j, p.count) == 2 {
+                    letters += 1
+                    j += 2
+                    continue
+                }
+                if SimpleText.otherLength(p, j, p.count) != 0 { break }
             }
             let (value, length) = UTF8Repair.decode(p, j)
             guard let s = Unicode.Scalar(value) else { break }
@@ -791,7 +827,13 @@ public final class Tokenizer: Stage {
                 }
                 if outside != 0 {
                     var take = outside.trailingZeroBitCount &>> 3
-                    guard take > 0 else { break fast }
+                    guard take > 0 else {
+                        // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit
+                        // starts a plain word: any other chunk is not one, and
+                        // `emitPlainWord` need not look at it.
+                        if UInt8(truncatingIfNeeded: x0) != 0xC3 { return start }
+                        break fast
+                    }
                     if start &+ take >= end {
                         take = end &- start
                     } else {
@@ -799,7 +841,7 @@ public final class Tokenizer: Stage {
                         guard let ends = endsAt(start &+ take) else { return start }
                         guard ends else { break fast }
                     }
-                    let mask: UInt64 = ~0 &>> UInt64(64 &- 8 &* take)  // 1 <= take <= 7
+                    let mask: UInt64 = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)  // 1 <= take <= 7
                     upper = upper0 & mask
                     lower = lower0 & mask
                     digit = digit0 & mask
@@ -823,7 +865,7 @@ public final class Tokenizer: Stage {
                         guard let ends = endsAt(second &+ take) else { return start }
                         guard ends else { break fast }
                     }
-                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
+                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
                     key0 = x0 | (upper0 &>> 2)
                     key1 = (x1 & mask) | ((upper1 & mask) &>> 2)
                     upper = upper0 | (upper1 & mask)
@@ -907,9 +949,12 @@ public final class Tokenizer: Stage {
     @inline(__always)
     static func tripledBytes(_ key: UInt64) -> UInt64 {
         let high: UInt64 = 0x8080_8080_8080_8080
-        // High bit of each zero byte of `v`, exactly.
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-        return zeroBytes(key ^ (key &>> 8)) & zeroBytes(key ^ (key &>> 16))
+        // Byte k of `pairs` is zero when bytes k and k+1 of `key` are equal;
+        // byte k of `runs` when `pairs` bytes k and k+1 both are.
+        let pairs = key ^ (key &>> 8)
+        let runs = pairs | (pairs &>> 8)
+        // High bit of each zero byte of `runs`, exactly (no carries between bytes).
+        return ~(((runs & ~high) &+ ~high) | runs) & high
     }
 
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
@@ -922,36 +967,33 @@ public final class Tokenizer: Stage {
     /// other chunk. Gives what the pieces path gives (a test compares them).
     private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                into sink: inout Sink) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
         let n = p.count
         sink.keys.reserve(end &- start &+ 8)
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
-        var letters = WordCase()
+        // The high bit of every uppercase, lowercase and digit byte of the
+        // word's ASCII steps, or-ed; bit 0 of `upper` or `lower` for its
+        // Latin-1 letters. Only flags depend on them: or-ing them keeps the
+        // loop free of first-letter bookkeeping (`WordCase`), done once below.
+        var upper: UInt64 = 0, lower: UInt64 = 0, digit: UInt64 = 0
+        var latin = false
         var r = start, w = 0
         while true {
             // The loads read 8 bytes: near the end of the text the pieces path takes over.
             guard r &+ 8 <= n else { return nil }
             let x0 = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
-            let low = x0 & ~high
-            // With the high bits clear, adding 0x80 - c sets a byte's high bit
-            // exactly when the byte is at least c, without carries between bytes.
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            let ascii = ~x0 & high
-            let upper0 = atLeast(0x41) & ~atLeast(0x5B) & ascii
-            let lower0 = atLeast(0x61) & ~atLeast(0x7B) & ascii
-            let digit0 = atLeast(0x30) & ~atLeast(0x3A) & ascii
-            let outside = ~(upper0 | lower0 | digit0) & high
+            let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
             // The bytes before the first one outside the word characters.
             var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
             var stopsAtEnd = false
             if r &+ take >= end { take = end &- r; stopsAtEnd = true }
-            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(64 &- 8 &* take)
-            let upper = upper0 & mask, lower = lower0 & mask, digit = digit0 & mask
-            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (upper >> 2)).littleEndian, as: UInt64.self)
-            letters.add(upper: upper, lower: lower, digit: digit)
+            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+            let stepUpper = upper0 & mask
+            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (stepUpper >> 2)).littleEndian, as: UInt64.self)
+            upper |= stepUpper
+            lower |= lower0 & mask
+            digit |= digit0 & mask
             r &+= take
             w &+= take
             if stopsAtEnd { break }
@@ -963,7 +1005,8 @@ public final class Tokenizer: Stage {
                 let folded = SimpleText.latin1Fold(d)
                 guard folded != 0 else { return nil }
                 dst[w] = folded
-                letters.addLatin1(isUpper: SimpleText.latin1IsUpper(d))
+                if SimpleText.latin1IsUpper(d) { upper |= 1 } else { lower |= 1 }
+                latin = true
                 r &+= 2
                 w &+= 1
                 if r >= end { break }
@@ -985,16 +1028,30 @@ public final class Tokenizer: Stage {
             }
         }
         // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
-        if punct >= 0, letters.hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
-        let kind: TokenKind = letters.hasLetter ? .word : .number
+        let hasLetter = upper | lower != 0
+        if punct >= 0, hasLetter, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return nil }
+        let kind: TokenKind = hasLetter ? .word : .number
         var flags: TokenFlags = start == 0 || Tokenizer.spaceBefore(p, start) ? .spaceBefore : []
-        letters.insertFlags(into: &flags)
+        // The flags `WordCase` gives. Every character is a letter or a digit, so the
+        // first letter or digit is the first byte, and the first letter follows any digits.
+        if latin {
+            var k = start
+            while ByteClass.isDigit(p[k]) { k &+= 1 }
+            if ByteClass.isUpper(p[k]) || (p[k] == 0xC3 && SimpleText.latin1IsUpper(p[k &+ 1])) { flags.insert(.capitalized) }
+        } else {
+            flags.insert(.ascii)
+            if ByteClass.isUpper(p[start]) { flags.insert(.capitalized) }
+        }
+        if upper != 0 && lower == 0 { flags.insert(.allCaps) }
+        if hasLetter { flags.insert(.hasLetter) }
+        if digit != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart &+ w
         if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
         sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
-                                    keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+                                    keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: sink.keys.count),
+                                    kind: kind, flags: flags))
         guard punct >= 0 else { return r }
         let c = classes[Int(p[punct])]
         emit(p, punct, punct &+ 1, c & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
@@ -1297,20 +1354,29 @@ public final class Tokenizer: Stage {
     @inline(never)
     private func emitOther(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind,
                            _ flags: TokenFlags, into sink: inout Sink) {
-        // One character (“ ” ¿ « — an emoji): its key and flags depend only on
-        // the character and the kind, so they are computed once.
-        var memoKey: UInt64?
-        if bytes.count <= 4, UTF8Repair.decode(bytes, 0).1 == bytes.count {
-            let id = UInt64(UTF8Repair.decode(bytes, 0).0) << 8 | UInt64(kind.rawValue)
-            if let known = characterMemo[id] {
+        // A short token (“ ” ¿ « —, an emoji): its key and flags depend only on
+        // its bytes and kind, so they are computed once.
+        var memoSlot = -1
+        var bytes0: UInt64 = 0, bytes1: UInt64 = 0
+        if bytes.count <= 16, bytes.count > 0, memoizesShortTokens {
+            let base = bytes.baseAddress!
+            bytes0 = KeyHash.loadPartial(base, min(bytes.count, 8))
+            bytes1 = bytes.count > 8 ? KeyHash.loadPartial(base + 8, bytes.count &- 8) : 0
+            let slotHash = KeyHash.hash(bytes0, bytes1 ^ UInt64(kind.rawValue), count: bytes.count)
+            memoSlot = Int(truncatingIfNeeded: slotHash &>> 40) & (Tokenizer.shortTokenMemoSlots &- 1)
+            let known = shortTokenMemo[memoSlot]
+            if Int(known.count) == bytes.count, known.kind == kind.rawValue, known.bytes0 == bytes0, known.bytes1 == bytes1 {
+                sink.keys.reserve(16)
                 let keyStart = sink.keys.count
-                sink.keys.append(contentsOf: known.key)
+                let dst = UnsafeMutableRawPointer(sink.keys.base + keyStart)
+                dst.storeBytes(of: known.key0.littleEndian, as: UInt64.self)
+                dst.storeBytes(of: known.key1.littleEndian, toByteOffset: 8, as: UInt64.self)
+                sink.keys.count = keyStart &+ Int(known.keyCount)
                 sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                                   keyEnd: Int32(sink.keys.count), kind: kind, flags: flags.union(known.flags)),
                             hash: known.hash)
                 return
             }
-            memoKey = id
         }
         var flags = flags
         var key = scratch
@@ -1349,8 +1415,15 @@ public final class Tokenizer: Stage {
         let hash = key.withUnsafeBufferPointer { KeyHash.hash($0) }
         sink.append(Token(start: Int32(start), end: Int32(end), keyStart: Int32(keyStart),
                           keyEnd: Int32(sink.keys.count), kind: kind, flags: flags), hash: hash)
-        if let memoKey, characterMemo.count < Tokenizer.characterMemoLimit {
-            characterMemo[memoKey] = (key, flags.subtracting(.spaceBefore), hash)
+        if memoSlot >= 0, key.count <= 16 {
+            var entry = ShortTokenEntry(bytes0: bytes0, bytes1: bytes1, count: UInt8(bytes.count), kind: kind.rawValue,
+                                        keyCount: UInt8(key.count), flags: flags.subtracting(.spaceBefore), hash: hash)
+            key.withUnsafeBufferPointer { k in
+                guard let keyBase = k.baseAddress else { return }
+                entry.key0 = KeyHash.loadPartial(keyBase, min(k.count, 8))
+                entry.key1 = k.count > 8 ? KeyHash.loadPartial(keyBase + 8, k.count &- 8) : 0
+            }
+            shortTokenMemo[memoSlot] = entry
         }
         scratch = key
     }
@@ -1396,8 +1469,7 @@ public final class Tokenizer: Stage {
     static func nonASCIISpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
         // A Latin letter (U+00C0–U+017F, not × ÷) is not white space.
         if start >= 2, SimpleText.letterLength(p, start - 2, start) == 2 { return false }
-        let (value, _) = UTF8Repair.decodeBefore(p, start)
-        return Unicode.Scalar(value)?.properties.isWhitespace ?? false
+        return SimpleText.isWhitespace(UTF8Repair.decodeBefore(p, start).0)
     }
 
     /// Appends the match key of valid UTF-8 `bytes`: ASCII lowercased,
@@ -1502,6 +1574,17 @@ enum SimpleText {
         case 0x9D: return UInt8(ascii: "y")
         case 0x9F: return d == 0xBF ? UInt8(ascii: "y") : 0  // ÿ folds to y; ß does not
         default: return 0
+        }
+    }
+
+    /// Whether the scalar `value` has the Unicode White_Space property, as
+    /// `Unicode.Scalar.Properties.isWhitespace` says (a test compares them on
+    /// every scalar), without the property look-up: the set is small and fixed.
+    @inline(__always)
+    static func isWhitespace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
         }
     }
 
