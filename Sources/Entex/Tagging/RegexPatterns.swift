@@ -125,6 +125,9 @@ public final class RegexPattern: @unchecked Sendable {
     /// Bits of `start:` (`digit`, `digit-word` or word lists): every match starts at a token
     /// with one of them, so the tagger tries no other token start; 0 when any may.
     public var starts: UInt64 = 0
+    /// The `shape:` every match begins with (see `StartShape`): the tagger calls PCRE2
+    /// only at token starts where it matches; nil when the file gives none.
+    public var shape: StartShape?
     public var normalizer: NormalizerKind
     /// The compiled pattern (nil for token blocks).
     public var regex: CompiledRegex?
@@ -355,6 +358,13 @@ public final class RegexPatterns: Sendable {
                     pattern.starts |= bit
                 }
             }
+            if let shapeField = field("shape") {
+                do throws(StartShape.ParseError) {
+                    pattern.shape = try StartShape(shapeField.value)
+                } catch {
+                    throw fail("shape: \(error.message)", shapeField.line)
+                }
+            }
             var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
             if let f = field("flags") {
                 flags = UInt32(ENTEX_RE_EXTENDED)
@@ -393,6 +403,12 @@ public final class RegexPatterns: Sendable {
                 }
                 if found != example.expected {
                     throw fail("'match: \(example.text)' finds '\(found)', not '\(example.expected)'", example.line)
+                }
+                if let shape = pattern.shape {
+                    let bytes = Array(found.utf8)
+                    guard bytes.withUnsafeBufferPointer({ shape.matches($0, at: 0, end: $0.count) }) else {
+                        throw fail("'match: \(example.text)' finds '\(found)', which does not begin with the shape '\(shape.source)'", example.line)
+                    }
                 }
             }
             return pattern
@@ -512,7 +528,7 @@ enum PatternFileParser {
         var nomatches: [RegexPattern.Example] = []
     }
 
-    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "start", "normalizer", "flags", "comment",
+    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "start", "shape", "normalizer", "flags", "comment",
                                     "pattern", "token", "match", "nomatch", "value"]
 
     /// The lines of `text`, as `text.split(separator: "\n", omittingEmptySubsequences: false)`
@@ -546,12 +562,12 @@ enum PatternFileParser {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { lastKey = nil; continue }
             if line.first == " " || line.first == "\t" {
                 // Continuation of the previous key's value.
-                guard var block = current, let key = lastKey, key == "pattern" || key == "comment" else {
-                    throw fail("indented line continues only 'pattern:' or 'comment:'")
+                guard var block = current, let key = lastKey, key == "pattern" || key == "comment" || key == "shape" else {
+                    throw fail("indented line continues only 'pattern:', 'shape:' or 'comment:'")
                 }
                 let piece = line.trimmedWhitespace
                 let old = block.fields[key]!
-                block.fields[key] = (old.value + (key == "pattern" ? "\n" : " ") + piece, old.line)
+                block.fields[key] = (old.value + (key == "comment" ? " " : "\n") + piece, old.line)
                 current = block
                 continue
             }
