@@ -545,6 +545,27 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(Normalizers.segmentASCIIHashtag("##"), "")
     }
 
+    /// Splicing word lists with the alternations of earlier patterns kept (as loading does)
+    /// must give what splicing each pattern afresh gives, for every pattern of every file.
+    func testSplicedAlternationsKeptBetweenPatternsEqualFreshOnes() throws {
+        let folder = TestSupport.repoRoot.appendingPathComponent("Lexicons/patterns")
+        let words = TestSupport.resources.patterns.words
+        var memo: [String: String] = [:]
+        var spliced = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where file.hasSuffix(".txt") && !file.hasPrefix("words") {
+            for block in try PatternFileParser.blocks(folder.appendingPathComponent(file).path) {
+                guard let source = block.fields["pattern"]?.value, let lang = block.fields["lang"]?.value,
+                      let lists = words[lang] else { continue }
+                let kept = try RegexPatterns.splice(source, lists: lists, memo: &memo, language: lang)
+                XCTAssertEqual(kept, try RegexPatterns.splice(source, lists: lists), block.name)
+                spliced += 1
+            }
+        }
+        XCTAssertGreaterThan(spliced, 40)
+        XCTAssertGreaterThan(memo.count, 10)
+    }
+
     func testNormalizersOnBytesAgreeWithTheStringNormalizers() {
         let words = TestSupport.resources.patterns.words
         for (language, texts) in [("en", ["1,500", "3.5", "-20", "−7", "1.2.3", "1,000.50", "twenty-five", "a dozen", "three hundred",

@@ -249,12 +249,14 @@ public final class RegexPatterns: Sendable {
         var patterns: [RegexPattern] = []
         var names: [String: String] = [:]
         var skipped: [DataFileError] = []
+        // Spliced alternations by language and list as written: most lists serve several patterns.
+        var alternations: [String: String] = [:]
         for file in files {
             let path = "\(folder)/\(file)"
             for block in try PatternFileParser.blocks(path) {
                 let pattern: RegexPattern
                 do throws(DataFileError) {
-                    pattern = try compile(block, path: path, words: byLanguage, bits: bits)
+                    pattern = try compile(block, path: path, words: byLanguage, bits: bits, alternations: &alternations)
                 } catch {
                     guard lenient else { throw error }
                     skipped.append(error)
@@ -301,7 +303,7 @@ public final class RegexPatterns: Sendable {
     }
 
     static func compile(_ block: PatternFileParser.Block, path: String, words: [String: WordLists],
-                        bits: [String: UInt64]) throws(DataFileError) -> RegexPattern {
+                        bits: [String: UInt64], alternations: inout [String: String]) throws(DataFileError) -> RegexPattern {
         func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
             DataFileError(file: path, line: line ?? block.line, message: "[\(block.name)] \(message)")
         }
@@ -380,7 +382,7 @@ public final class RegexPatterns: Sendable {
             let lists = words[langField.value] ?? WordLists()
             let expanded: String
             do throws(SpliceError) {
-                expanded = try splice(source.value, lists: lists)
+                expanded = try splice(source.value, lists: lists, memo: &alternations, language: langField.value)
             } catch {
                 throw fail("unknown word list '{\(error.name)}'", source.line)
             }
@@ -417,8 +419,15 @@ public final class RegexPatterns: Sendable {
 
     struct SpliceError: Error { var name: String }
 
-    /// Replaces `{list}` and `{List}` with alternations of list entries.
+    /// Replaces `{list}` and `{List}` with alternations of list entries; `memo` keeps each
+    /// alternation made, by `language` and the name as written, for the next pattern.
     static func splice(_ source: String, lists: WordLists) throws(SpliceError) -> String {
+        var memo: [String: String] = [:]
+        return try splice(source, lists: lists, memo: &memo, language: "")
+    }
+
+    static func splice(_ source: String, lists: WordLists, memo: inout [String: String],
+                       language: String) throws(SpliceError) -> String {
         var out = ""
         var rest = Substring(source)
         while let open = rest.firstIndex(of: "{") {
@@ -432,6 +441,12 @@ public final class RegexPatterns: Sendable {
                 continue
             }
             let written = String(rest[afterOpen..<close])
+            let memoKey = language + "\u{0}" + written
+            if let made = memo[memoKey] {
+                out += made
+                rest = rest[rest.index(after: close)...]
+                continue
+            }
             let capitalized = written.first!.isUppercase
             let name = written.lowercased()
             guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
@@ -452,7 +467,9 @@ public final class RegexPatterns: Sendable {
             let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
             let unique: [String] = ordered.map { $0.form }
             let body = unique.map(escape).joined(separator: "|")
-            out += capitalized ? "(?-i:\(body))" : "(?:\(body))"
+            let made = capitalized ? "(?-i:\(body))" : "(?:\(body))"
+            memo[memoKey] = made
+            out += made
             rest = rest[rest.index(after: close)...]
         }
         out += rest
