@@ -257,23 +257,32 @@ public final class StartShape: @unchecked Sendable {
         // UTF-8 byte kind treat alike take the same steps, so one byte of each class is
         // enough to build the automaton.
         var classOf = [UInt8](repeating: 0, count: 256)
-        var representatives: [UInt8] = []
-        var signatures: [[UInt8]: Int] = [:]
-        for b in 0...255 {
-            let byte = UInt8(b)
-            var signature: [UInt8] = [byte < 0x80 ? 0 : byte < 0xC0 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4]
-            for item in items { signature.append(has(item.bytes, byte) ? 1 : 0) }
-            for bytes in sequences {
-                for k in 0..<bytes.count { signature.append(bytes[k] == byte ? 1 : 0) }
+        for b in 0..<256 { classOf[b] = b < 0x80 ? 0 : b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4 }
+        var count = 5
+        /// Splits every class into its bytes inside and outside a set.
+        func split(_ inside: (UInt8) -> Bool) throws(ParseError) {
+            var renumber = [Int](repeating: -1, count: 2 * count)
+            var next = 0
+            for b in 0..<256 {
+                let key = Int(classOf[b]) * 2 + (inside(UInt8(b)) ? 1 : 0)
+                if renumber[key] < 0 {
+                    guard next < 255 else { throw ParseError(message: "too many byte classes") }
+                    renumber[key] = next
+                    next += 1
+                }
+                classOf[b] = UInt8(renumber[key])
             }
-            if let c = signatures[signature] {
-                classOf[b] = UInt8(c)
-            } else {
-                guard representatives.count < 255 else { throw ParseError(message: "too many byte classes") }
-                signatures[signature] = representatives.count
-                classOf[b] = UInt8(representatives.count)
-                representatives.append(byte)
-            }
+            count = next
+        }
+        for item in items { try split { has(item.bytes, $0) } }
+        for bytes in sequences {
+            for k in bytes { try split { $0 == k } }
+        }
+        var representatives = [UInt8](repeating: 0, count: count)
+        var seen = [Bool](repeating: false, count: count)
+        for b in 0..<256 where !seen[Int(classOf[b])] {
+            seen[Int(classOf[b])] = true
+            representatives[Int(classOf[b])] = UInt8(b)
         }
         let classCount = representatives.count
         func closure(_ positions: [Position]) -> [Position] {
