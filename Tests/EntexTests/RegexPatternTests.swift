@@ -182,7 +182,8 @@ final class RegexPatternTests: XCTestCase {
     }
 
     /// Trying a pattern with `start:` only at token starts of its start classes
-    /// (and skipping windows without a `require:` word) must give the candidates
+    /// (and with `shape:` only where its shape matches, skipping windows without a
+    /// `require:` word) must give the candidates
     /// and warnings of trying every token start of every window: compared on
     /// the bundled news and tweets, 300 documents of each shared corpus file
     /// present, and generated text that puts signs, approximation, number,
@@ -219,6 +220,7 @@ final class RegexPatternTests: XCTestCase {
         let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
         everywhere.usesStartClasses = false
         everywhere.usesRequiredWords = false
+        everywhere.usesShapes = false
         for tagger in [filtered, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
         var byRule: [String: Int] = [:]
         assertSameCandidates(texts, after: pipeline, filtered: filtered, everywhere: everywhere) { slow in
@@ -227,6 +229,118 @@ final class RegexPatternTests: XCTestCase {
         // Every pattern with `start:` or `require:` found matches, so the comparison covers both outcomes.
         for p in TestSupport.resources.patterns.patterns where p.starts != 0 || p.requires != 0 {
             XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name)
+        }
+    }
+
+    /// Trying a pattern with `shape:` only at token starts where its shape matches must
+    /// give the candidates and warnings of calling PCRE2 at every one of them: compared on
+    /// every document of the bundled corpus, up to 2 500 documents of each shared corpus
+    /// file present (skipped without `../shared`), and generated text that puts the shapes'
+    /// near misses side by side (hours and a/p/m, phone and date digits with separators,
+    /// years, decades, ordinal endings, approximation words, currency symbols, signs, and
+    /// the characters PCRE2 folds to s and k), with and without white space.
+    func testShapesEqualCallingPCRE2AtEveryStart() throws {
+        var texts: [(String, String)] = []
+        let shared = ["bbc_news_en/bbc_news.jsonl", "fakenews_es/fakenews_es.jsonl", "tweeteval_en/tweeteval_tweets.jsonl",
+                      "tweets_news_es/tweets_news_es.jsonl", "reuters21578_en/reuters21578_apte.jsonl",
+                      "news_commentary_es/news_commentary_es.jsonl"]
+            .map { TestSupport.shared.appendingPathComponent("corpus/\($0)") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        if shared.isEmpty { print("testShapesEqualCallingPCRE2AtEveryStart: ../shared absent, bundled corpus only") }
+        for file in TestSupport.corpusJSONLines {
+            texts += try TestSupport.jsonlTexts(file).map { ($0.text, $0.lang ?? "en") }
+        }
+        for file in shared {
+            texts += try TestSupport.jsonlTexts(file, limit: 2500).map { ($0.text, $0.lang ?? "en") }
+        }
+        let ilrs = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
+        texts.append((ilrs, "en"))
+        var words: [String] = []
+        for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale"] {
+            for lists in TestSupport.resources.patterns.words.values {
+                for e in lists.lists[name] ?? [] { words += [e.text, e.text.uppercased()] }
+            }
+        }
+        words.sort()
+        let shapes = ["3", "10", "12", "13", "07", "1", "0", "3pm", "10am", "11 PM", "7 a.m.", "7 a. m.", "4 p", "am", "pm", "a.m.",
+                      "P.M", "m", "(202)", "(202) 555-0100", "202-555-0100", "202.555.0100", "202 555 0100", "555-0100", "(20",
+                      "2023", "1999", "1499", "2099", "2100", "1990s", "1990S", "1990ſ", "80s", "’80s", "'80s", "80ſ", "21st", "22nd",
+                      "23rd", "4th", "21ſt", "3K", "1º", "2ª", "1.º", "3°", "1er", "2r", "3ra", "3.º", "12/09/2023", "9/12/23",
+                      "1-10-2023", "2023-09-12", "2023/09/12", "2023-13-12", "10:30", "9:5", "23:59", "20%", "3.5 %", "-2,1%",
+                      "−4", "+44", "-", "−", "+", "%", "$", "€", "US$", "US$5", "£522,000", "$1m", "USD 300", "5 €", "de",
+                      "of", "the", "el", "in", "since", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
+        let gaps = [" ", " ", " ", "", "", "  ", "\t", "-", ", "]
+        var generator = Generator(state: 0x5_4A9E_5EED)
+        for i in 0..<4000 {
+            var text = ""
+            for _ in 0..<(6 + Int(generator.next() % 14)) {
+                text += generator.next() % 3 == 0 ? generator.pick(words) : generator.pick(shapes)
+                text += generator.pick(gaps)
+            }
+            texts.append((text, ["en", "es", "und"][i % 3]))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let gated = RegexTagger(patterns: TestSupport.resources.patterns)
+        let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
+        everywhere.usesShapes = false
+        for tagger in [gated, everywhere] { tagger.referenceDate = RegexPatternTests.reference }
+        var byRule: [String: Int] = [:]
+        assertSameCandidates(texts, after: pipeline, filtered: gated, everywhere: everywhere) { slow in
+            for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
+        }
+        // Every pattern with a shape found matches, so the comparison covers both outcomes.
+        let shaped = TestSupport.resources.patterns.patterns.filter { $0.shape != nil }
+        XCTAssertGreaterThan(shaped.count, 10)
+        for p in shaped { XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name) }
+    }
+
+    /// The shape syntax: classes, escapes, quantifiers and alternatives, matched on
+    /// bytes; a negated class takes a whole character; nothing past `end` is read.
+    func testShapeMatchesItsSyntaxOnBytes() throws {
+        func check(_ shape: String, _ yes: [String], _ no: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+            let s = try StartShape(shape)
+            for text in yes {
+                let bytes = Array(text.utf8)
+                XCTAssertTrue(bytes.withUnsafeBufferPointer { s.matches($0, at: 0, end: $0.count) }, "\(shape) on \(text)",
+                              file: file, line: line)
+            }
+            for text in no {
+                let bytes = Array(text.utf8)
+                XCTAssertFalse(bytes.withUnsafeBufferPointer { s.matches($0, at: 0, end: $0.count) }, "\(shape) on \(text)",
+                               file: file, line: line)
+            }
+        }
+        try check(#"\d{1,2} \s? [ap] \.? \s? m"#, ["3pm", "10 AM", "7 a.m.", "7a. m", "12\tPm"], ["3 p", "123pm", "pm", "3  pm", "3 xm"])
+        try check(#"\( \d{3} \) \s? \d{3} [.-] \d{4} | \d{3} [.-] \d{3} [.-] \d{4}"#,
+                  ["(202) 555-0100", "(202)555.0100", "202-555-0100"], ["(202) 555 0100", "2023-09-12", "202-55-0100"])
+        try check(#"[-−]? \d | [^\s\d]+ \s+ [-−]? \d"#, ["5", "−5", "-5", "más 5", "über −3", "ſ 1"], ["más", "más de 5", "−", "x5"])
+        try check(#"[^\s\d] \s \d"#, ["é 1", "€ 2", "a 3"], ["é1", "1 1"])
+        try check(#"\d+ \.? [ºª°] | \d+ [er]"#, ["1º", "2.ª", "30°", "1er", "3R"], ["1.", "1o", "1 º"])
+        try check(#"\d0 s"#, ["80s", "80S", "80ſ"], ["80x", "80"])
+        try check(#"3 k"#, ["3k", "3K", "3\u{212A}"], ["3x"])
+        try check("20 \\d\\d | 1[5-9] \\d\\d", ["2023", "1999", "1500"], ["1499", "2100", "202"])
+        // Nothing at or past `end` is read.
+        let bytes = Array("10:30".utf8)
+        let clock = try StartShape(#"\d{1,2} : \d\d"#)
+        XCTAssertTrue(bytes.withUnsafeBufferPointer { clock.matches($0, at: 0, end: 5) })
+        XCTAssertFalse(bytes.withUnsafeBufferPointer { clock.matches($0, at: 0, end: 4) })
+        XCTAssertFalse(bytes.withUnsafeBufferPointer { clock.matches($0, at: 2, end: 5) })
+        for bad in [".", "(a)", "a|", "[]", "[^é]", "\\q", "a{2,1}", "[z-a]"] {
+            XCTAssertThrowsError(try StartShape(bad), bad)
+        }
+    }
+
+    /// A shape that does not parse, or that a `match:` example does not begin with, is a
+    /// load error naming its line.
+    func testBadShapeAndExampleOutsideItsShapeAreErrors() throws {
+        let head = "[w]\ntype: CARDINAL\nlang: en\npriority: 1\ntrigger: digit\ncomment: c\npattern: \\d+\n"
+        try withPatternFile(head + "shape: \\d (\nmatch: 1\nnomatch: x\n") { error in
+            XCTAssertEqual(error.line, 8)
+            XCTAssertTrue(error.message.contains("shape"), error.message)
+        }
+        try withPatternFile(head + "shape: \\d\\d\nmatch: 12\nmatch: 3\nnomatch: x\n") { error in
+            XCTAssertEqual(error.line, 10)
+            XCTAssertTrue(error.message.contains("shape"), error.message)
         }
     }
 
@@ -429,6 +543,27 @@ final class RegexPatternTests: XCTestCase {
         }
         XCTAssertEqual(Normalizers.segmentASCIIHashtag("#COVIDVaccine_2021"), "COVID Vaccine 2021")
         XCTAssertEqual(Normalizers.segmentASCIIHashtag("##"), "")
+    }
+
+    /// Splicing word lists with the alternations of earlier patterns kept (as loading does)
+    /// must give what splicing each pattern afresh gives, for every pattern of every file.
+    func testSplicedAlternationsKeptBetweenPatternsEqualFreshOnes() throws {
+        let folder = TestSupport.repoRoot.appendingPathComponent("Lexicons/patterns")
+        let words = TestSupport.resources.patterns.words
+        var memo: [String: String] = [:]
+        var spliced = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where file.hasSuffix(".txt") && !file.hasPrefix("words") {
+            for block in try PatternFileParser.blocks(folder.appendingPathComponent(file).path) {
+                guard let source = block.fields["pattern"]?.value, let lang = block.fields["lang"]?.value,
+                      let lists = words[lang] else { continue }
+                let kept = try RegexPatterns.splice(source, lists: lists, memo: &memo, language: lang)
+                XCTAssertEqual(kept, try RegexPatterns.splice(source, lists: lists), block.name)
+                spliced += 1
+            }
+        }
+        XCTAssertGreaterThan(spliced, 40)
+        XCTAssertGreaterThan(memo.count, 10)
     }
 
     func testNormalizersOnBytesAgreeWithTheStringNormalizers() {

@@ -125,6 +125,9 @@ public final class RegexPattern: @unchecked Sendable {
     /// Bits of `start:` (`digit`, `digit-word` or word lists): every match starts at a token
     /// with one of them, so the tagger tries no other token start; 0 when any may.
     public var starts: UInt64 = 0
+    /// The `shape:` every match begins with (see `StartShape`): the tagger calls PCRE2
+    /// only at token starts where it matches; nil when the file gives none.
+    public var shape: StartShape?
     public var normalizer: NormalizerKind
     /// The compiled pattern (nil for token blocks).
     public var regex: CompiledRegex?
@@ -246,12 +249,14 @@ public final class RegexPatterns: Sendable {
         var patterns: [RegexPattern] = []
         var names: [String: String] = [:]
         var skipped: [DataFileError] = []
+        // Spliced alternations by language and list as written: most lists serve several patterns.
+        var alternations: [String: String] = [:]
         for file in files {
             let path = "\(folder)/\(file)"
             for block in try PatternFileParser.blocks(path) {
                 let pattern: RegexPattern
                 do throws(DataFileError) {
-                    pattern = try compile(block, path: path, words: byLanguage, bits: bits)
+                    pattern = try compile(block, path: path, words: byLanguage, bits: bits, alternations: &alternations)
                 } catch {
                     guard lenient else { throw error }
                     skipped.append(error)
@@ -298,7 +303,7 @@ public final class RegexPatterns: Sendable {
     }
 
     static func compile(_ block: PatternFileParser.Block, path: String, words: [String: WordLists],
-                        bits: [String: UInt64]) throws(DataFileError) -> RegexPattern {
+                        bits: [String: UInt64], alternations: inout [String: String]) throws(DataFileError) -> RegexPattern {
         func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
             DataFileError(file: path, line: line ?? block.line, message: "[\(block.name)] \(message)")
         }
@@ -355,6 +360,13 @@ public final class RegexPatterns: Sendable {
                     pattern.starts |= bit
                 }
             }
+            if let shapeField = field("shape") {
+                do throws(StartShape.ParseError) {
+                    pattern.shape = try StartShape(shapeField.value)
+                } catch {
+                    throw fail("shape: \(error.message)", shapeField.line)
+                }
+            }
             var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
             if let f = field("flags") {
                 flags = UInt32(ENTEX_RE_EXTENDED)
@@ -370,7 +382,7 @@ public final class RegexPatterns: Sendable {
             let lists = words[langField.value] ?? WordLists()
             let expanded: String
             do throws(SpliceError) {
-                expanded = try splice(source.value, lists: lists)
+                expanded = try splice(source.value, lists: lists, memo: &alternations, language: langField.value)
             } catch {
                 throw fail("unknown word list '{\(error.name)}'", source.line)
             }
@@ -394,6 +406,12 @@ public final class RegexPatterns: Sendable {
                 if found != example.expected {
                     throw fail("'match: \(example.text)' finds '\(found)', not '\(example.expected)'", example.line)
                 }
+                if let shape = pattern.shape {
+                    let bytes = Array(found.utf8)
+                    guard bytes.withUnsafeBufferPointer({ shape.matches($0, at: 0, end: $0.count) }) else {
+                        throw fail("'match: \(example.text)' finds '\(found)', which does not begin with the shape '\(shape.source)'", example.line)
+                    }
+                }
             }
             return pattern
         }
@@ -401,8 +419,15 @@ public final class RegexPatterns: Sendable {
 
     struct SpliceError: Error { var name: String }
 
-    /// Replaces `{list}` and `{List}` with alternations of list entries.
+    /// Replaces `{list}` and `{List}` with alternations of list entries; `memo` keeps each
+    /// alternation made, by `language` and the name as written, for the next pattern.
     static func splice(_ source: String, lists: WordLists) throws(SpliceError) -> String {
+        var memo: [String: String] = [:]
+        return try splice(source, lists: lists, memo: &memo, language: "")
+    }
+
+    static func splice(_ source: String, lists: WordLists, memo: inout [String: String],
+                       language: String) throws(SpliceError) -> String {
         var out = ""
         var rest = Substring(source)
         while let open = rest.firstIndex(of: "{") {
@@ -416,6 +441,12 @@ public final class RegexPatterns: Sendable {
                 continue
             }
             let written = String(rest[afterOpen..<close])
+            let memoKey = language + "\u{0}" + written
+            if let made = memo[memoKey] {
+                out += made
+                rest = rest[rest.index(after: close)...]
+                continue
+            }
             let capitalized = written.first!.isUppercase
             let name = written.lowercased()
             guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
@@ -436,7 +467,9 @@ public final class RegexPatterns: Sendable {
             let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
             let unique: [String] = ordered.map { $0.form }
             let body = unique.map(escape).joined(separator: "|")
-            out += capitalized ? "(?-i:\(body))" : "(?:\(body))"
+            let made = capitalized ? "(?-i:\(body))" : "(?:\(body))"
+            memo[memoKey] = made
+            out += made
             rest = rest[rest.index(after: close)...]
         }
         out += rest
@@ -512,7 +545,7 @@ enum PatternFileParser {
         var nomatches: [RegexPattern.Example] = []
     }
 
-    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "start", "normalizer", "flags", "comment",
+    static let keys: Set<String> = ["type", "lang", "priority", "trigger", "require", "start", "shape", "normalizer", "flags", "comment",
                                     "pattern", "token", "match", "nomatch", "value"]
 
     /// The lines of `text`, as `text.split(separator: "\n", omittingEmptySubsequences: false)`
@@ -546,12 +579,12 @@ enum PatternFileParser {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { lastKey = nil; continue }
             if line.first == " " || line.first == "\t" {
                 // Continuation of the previous key's value.
-                guard var block = current, let key = lastKey, key == "pattern" || key == "comment" else {
-                    throw fail("indented line continues only 'pattern:' or 'comment:'")
+                guard var block = current, let key = lastKey, key == "pattern" || key == "comment" || key == "shape" else {
+                    throw fail("indented line continues only 'pattern:', 'shape:' or 'comment:'")
                 }
                 let piece = line.trimmedWhitespace
                 let old = block.fields[key]!
-                block.fields[key] = (old.value + (key == "pattern" ? "\n" : " ") + piece, old.line)
+                block.fields[key] = (old.value + (key == "comment" ? " " : "\n") + piece, old.line)
                 current = block
                 continue
             }

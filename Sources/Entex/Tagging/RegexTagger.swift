@@ -10,8 +10,9 @@ import CPCRE2
 /// the pattern, compiled anchored, is tried only at the token starts from 5
 /// tokens before each trigger up to the trigger, inside its sentence, so a
 /// match must contain a trigger token. A pattern with `start:` is tried only
-/// at the token starts of its start classes, one with `require:` only in
-/// windows with a required word (both skip PCRE2 calls that cannot succeed).
+/// at the token starts of its start classes, one with `shape:` only at token
+/// starts whose bytes match its shape, one with `require:` only in windows with a
+/// required word (all three skip PCRE2 calls that cannot succeed).
 /// Matches must start and end on token boundaries; others are dropped.
 /// Values are normalized only for the candidates that survive. Candidates
 /// are appended to `doc.candidates` with `source: .regex`, `rule:` the pattern name, the
@@ -43,6 +44,9 @@ public final class RegexTagger: Stage {
     /// Whether a pattern with `start:` is tried only at token starts of its
     /// start classes; tests turn it off to compare.
     var usesStartClasses = true
+    /// Whether a pattern with `shape:` is tried only at token starts where its shape
+    /// matches; tests turn it off to compare.
+    var usesShapes = true
 
     private let patterns: RegexPatterns
 
@@ -99,6 +103,9 @@ public final class RegexTagger: Stage {
         /// Patterns whose `start:` includes bit b, and the union of those bits.
         var byStart = [UInt64](repeating: 0, count: 64)
         var startBits: UInt64 = 0
+        /// Patterns with a `shape:`, and each pattern's shape (nil without one).
+        var shaped: UInt64 = 0
+        var shapes: [StartShape?] = []
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
@@ -156,6 +163,8 @@ public final class RegexTagger: Stage {
                     chunk.patterns.append(index)
                     chunk.handles.append(regex.handle)
                     chunk.requires.append(p.requires)
+                    chunk.shapes.append(p.shape)
+                    if p.shape != nil { chunk.shaped |= 1 << UInt64(j) }
                     if p.requires != 0 { chunk.requiring |= 1 << UInt64(j) }
                     if p.starts == 0 { chunk.startAnywhere |= 1 << UInt64(j) }
                     chunk.startBits |= p.starts
@@ -433,6 +442,8 @@ public final class RegexTagger: Stage {
             let requires = chunk.requires
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
             let startBits = chunk.startBits
+            let shaped = usesShapes ? chunk.shaped : 0
+            let shapes = chunk.shapes
             let tokenMasks = self.tokenMasks
             let requiredTokens = self.requiredTokens
             // First entry of `requiredTokens` not before the current window (windows start in order).
@@ -482,6 +493,8 @@ public final class RegexTagger: Stage {
                                 let j = candidates.trailingZeroBitCount
                                 candidates &= candidates - 1
                                 if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
+                                // No match can begin here without the pattern's shape.
+                                if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
                                 let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
                                     entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
                                                       UInt32(pairs))
