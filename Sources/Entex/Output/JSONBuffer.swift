@@ -193,15 +193,10 @@ struct JSONBuffer {
                 i &+= plain
                 out += plain
             }
-            // src[i] needs an escape, up to six bytes for one: make room.
-            bytes.count = bytes.base.distance(to: out)
-            bytes.reserve(n &- i &+ 16)
-            out = bytes.base + bytes.count
-            out += JSONBuffer.writeEscape(src[i], to: out)
+            out = escape(src[i], at: out, thenLeft: n &- i)
             i &+= 1
         }
-        out.initialize(to: UInt8(ascii: "\""))
-        bytes.count = bytes.base.distance(to: out) + 1
+        closeString(at: out)
     }
 
     /// `string(bytes: text[start..<end])` for a slice of a longer text (an
@@ -243,13 +238,28 @@ struct JSONBuffer {
             let plain = marks.trailingZeroBitCount &>> 3
             i &+= plain
             out += plain
-            // src[i] needs an escape, up to six bytes for one: make room.
-            bytes.count = bytes.base.distance(to: out)
-            bytes.reserve(n &- i &+ 16)
-            out = bytes.base + bytes.count
-            out += JSONBuffer.writeEscape(src[i], to: out)
+            out = escape(src[i], at: out, thenLeft: n &- i)
             i &+= 1
         }
+        closeString(at: out)
+    }
+
+    /// Writes the escape of `b` (up to six bytes) at `out`, the end of the bytes
+    /// written so far, after making room for it and for the `left` bytes of the
+    /// string still to come; returns the new end. The string loops call it at
+    /// each byte that needs an escape.
+    @inline(__always)
+    private mutating func escape(_ b: UInt8, at out: UnsafeMutablePointer<UInt8>,
+                                 thenLeft left: Int) -> UnsafeMutablePointer<UInt8> {
+        bytes.count = bytes.base.distance(to: out)
+        bytes.reserve(left &+ 16)
+        let end = bytes.base + bytes.count
+        return end + JSONBuffer.writeEscape(b, to: end)
+    }
+
+    /// Writes the closing quote of a string whose bytes end at `out`.
+    @inline(__always)
+    private mutating func closeString(at out: UnsafeMutablePointer<UInt8>) {
         out.initialize(to: UInt8(ascii: "\""))
         bytes.count = bytes.base.distance(to: out) + 1
     }
