@@ -281,25 +281,12 @@ enum SimpleSentenceBreaks {
         }
     }
 
-    /// Whether any of the 8 bytes of `w` (read from the text) may stop the
-    /// quick scan of `find`: a non-ASCII byte, a control character, `.`, `!`,
-    /// `?` or DEL. A false answer means none does (every test below is exact
-    /// about whether some byte matches), so the scan skips the 8 bytes whole.
-    @inline(__always)
-    static func mayStopScan(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
-        if w & high != 0 { return true }
-        // With every byte below 0x80: some byte below 0x20.
-        if (w &- ones &* 0x20) & ~w & high != 0 { return true }
-        return hasZeroByte(w ^ (ones &* 0x2E)) || hasZeroByte(w ^ (ones &* 0x21)) || hasZeroByte(w ^ (ones &* 0x3F))
-            || hasZeroByte(w ^ (ones &* 0x7F))
-    }
-
-    /// The bytes of `w` that `mayStopScan` looks for (non-ASCII, controls,
-    /// `.`, `!`, `?`, DEL), each marked by its high bit. The lowest mark is
-    /// exact (a borrow reaches only bytes above a byte that is marked), so
-    /// the scan moves to that byte at once; marks above it may be false.
+    /// The bytes of `w` (read from the text) that may stop the quick scan of
+    /// `find` (non-ASCII, controls, `.`, `!`, `?`, DEL), each marked by its
+    /// high bit. None is marked exactly when no byte is one of them, so the
+    /// scan skips the 8 bytes whole; the lowest mark is exact (a borrow reaches
+    /// only bytes above a byte that is marked), so the scan moves to that byte
+    /// at once; marks above it may be false.
     @inline(__always)
     static func scanStopMarks(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
