@@ -280,10 +280,17 @@ public enum Normalizers {
 
     /// The value of a Roman numeral (`XXI` → "21"), or nil.
     static func roman(_ s: String) -> String? {
-        let values: [Character: Int] = ["I": 1, "V": 5, "X": 10, "L": 50, "C": 100]
         var total = 0, previous = 0
         for c in s.uppercased().reversed() {
-            guard let v = values[c] else { return nil }
+            let v: Int
+            switch c {
+            case "I": v = 1
+            case "V": v = 5
+            case "X": v = 10
+            case "L": v = 50
+            case "C": v = 100
+            default: return nil
+            }
             total += v < previous ? -v : v
             previous = max(previous, v)
         }
