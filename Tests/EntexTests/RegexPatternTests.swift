@@ -596,6 +596,11 @@ final class RegexPatternTests: XCTestCase {
         }
         XCTAssertEqual(Normalizers.segmentASCIIHashtag("#COVIDVaccine_2021"), "COVID Vaccine 2021")
         XCTAssertEqual(Normalizers.segmentASCIIHashtag("##"), "")
+        // Lowercase-only tags (a path of their own) and their near misses.
+        for tag in ["#news", "news", "##a", "#abcdefghijklmnopqrstuvwxyz", "#newsX", "#news_", "#news1", "#xNews", "#a-b"] {
+            XCTAssertEqual(Normalizers.segmentASCIIHashtag(tag), Normalizers.segmentUnicodeHashtag(tag), tag)
+        }
+        XCTAssertEqual(Normalizers.segmentASCIIHashtag("#news"), "news")
     }
 
     /// Splicing word lists with the alternations of earlier patterns kept (as loading does)

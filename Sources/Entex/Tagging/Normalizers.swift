@@ -312,6 +312,8 @@ public enum Normalizers {
         while first < tag.count, tag[first] == UInt8(ascii: "#") { first += 1 }
         let bytes = UnsafeBufferPointer(rebasing: tag[first...])
         let n = bytes.count
+        // Lowercase letters only (many tags): no rule splits them, the words are the tag.
+        if !bytes.contains(where: { !ByteClass.isLower($0) }) { return String(decoding: bytes, as: UTF8.self) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
             var length = 0
             var runStart = 0  // start of the current word in `bytes`
