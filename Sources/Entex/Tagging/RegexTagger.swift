@@ -602,8 +602,10 @@ public final class RegexTagger: Stage {
                     self.value(of: f, normalizer: normalizer, text: text, reference: reference ?? nil)
                 }
             }
-            doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
-                                         priority: f.priority, rule: ruleNames[f.pattern]))
+            // Built in a local and consumed: the candidate is moved into the array, not copied.
+            let candidate = Entity(span: f.span, type: types[f.pattern], source: .regex, value: consume value,
+                                   priority: f.priority, rule: ruleNames[f.pattern])
+            doc.candidates.append(consume candidate)
         }
     }
 
