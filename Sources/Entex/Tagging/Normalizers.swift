@@ -280,10 +280,17 @@ public enum Normalizers {
 
     /// The value of a Roman numeral (`XXI` → "21"), or nil.
     static func roman(_ s: String) -> String? {
-        let values: [Character: Int] = ["I": 1, "V": 5, "X": 10, "L": 50, "C": 100]
         var total = 0, previous = 0
         for c in s.uppercased().reversed() {
-            guard let v = values[c] else { return nil }
+            let v: Int
+            switch c {
+            case "I": v = 1
+            case "V": v = 5
+            case "X": v = 10
+            case "L": v = 50
+            case "C": v = 100
+            default: return nil
+            }
             total += v < previous ? -v : v
             previous = max(previous, v)
         }
@@ -305,6 +312,8 @@ public enum Normalizers {
         while first < tag.count, tag[first] == UInt8(ascii: "#") { first += 1 }
         let bytes = UnsafeBufferPointer(rebasing: tag[first...])
         let n = bytes.count
+        // Lowercase letters only (many tags): no rule splits them, the words are the tag.
+        if !bytes.contains(where: { !ByteClass.isLower($0) }) { return String(decoding: bytes, as: UTF8.self) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
             var length = 0
             var runStart = 0  // start of the current word in `bytes`

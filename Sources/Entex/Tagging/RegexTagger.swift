@@ -58,30 +58,20 @@ public final class RegexTagger: Stage {
         /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
         var tokenPattern: [Int] = []
         /// Token key → trigger bits, only bits some pattern of the bucket uses.
-        var table = ByteStringTable()
-        var masks: [UInt64] = []
+        var keys = TriggerKeys(keys: [], masks: [])
         /// Bits some pattern of the bucket uses (triggers, required words, starts).
         var used: UInt64 = 0
         /// Trigger bits some pattern of the bucket uses: a token with one opens a window.
         var triggering: UInt64 = 0
         /// Word-list bits of the bucket's `require:` keys.
         var required: UInt64 = 0
-        /// A 65 536-bit filter over (length, first, second and last byte) of the
-        /// table's keys: most tokens are ruled out without hashing their key.
-        /// `coarse` (4 096 bits, the top 12 bits of the same hash) is checked
-        /// first: it stays in cache when documents are short.
-        var filter = [UInt64](repeating: 0, count: 1024)
-        var coarse = [UInt64](repeating: 0, count: 64)
-        /// A 16 384-bit filter over the top 14 bits of the `KeyHash` of the table's keys of
-        /// two bytes or more: tokens with the tokenizer's key hashes are ruled out by it
-        /// instead of `filter` (except keys ending in '.', also looked up without it).
-        var hashFilter = [UInt64](repeating: 0, count: 256)
-        /// Whether the table has an empty key (then empty keys are looked up).
-        var hasEmptyKey = false
-        /// The mask of each one-byte key (`-`, `%`, `a`; 0 when not a key): read
-        /// instead of hashing, for punctuation and one-letter words.
-        var single = [UInt64](repeating: 0, count: 256)
+        /// Bits `1 << TokenKind.rawValue` of the kinds whose key is looked up (none when
+        /// no pattern of the bucket uses a table bit), and of the kinds with a token block.
+        var lookedUpKinds: UInt32 = 0
+        var blockKinds: UInt32 = 0
         var words = WordLists()
+
+        deinit { keys.deallocate() }
     }
     /// Up to 64 regex blocks run together in one pass over the trigger tokens:
     /// pattern j of the chunk is bit j of the masks.
@@ -111,6 +101,11 @@ public final class RegexTagger: Stage {
     private let plans: [Plan]
     /// Each pattern's priority (read for every candidate).
     private let priorities: [Int32]
+    /// Each pattern's type, normalizer, and name (the candidates' `rule`), read for every
+    /// candidate without touching the pattern object.
+    private let types: [EntityType]
+    private let normalizers: [NormalizerKind]
+    private let ruleNames: [String]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -188,26 +183,24 @@ public final class RegexTagger: Stage {
             }
             if let tables = patterns.triggerTables[lang] {
                 // Keep only the keys that carry a bit some pattern uses.
+                var kept = ByteStringTable()
+                var masks: [UInt64] = []
                 for id in 0..<tables.table.count {
                     let key = Array(tables.table.key(id))
                     // A key without used bits still blocks the retry without its final '.'.
                     guard tables.masks[id] & plan.used != 0 || key.last == UInt8(ascii: ".") else { continue }
-                    let newID = plan.table.insert(key)
-                    if newID == plan.masks.count { plan.masks.append(0) }
-                    plan.masks[newID] |= tables.masks[id] & plan.used
-                    if key.count == 1 { plan.single[Int(key[0])] |= tables.masks[id] & plan.used }
-                    if key.count > 1 {
-                        let h = KeyHash.hash(key)
-                        plan.hashFilter[Int(h >> 56)] |= 1 << ((h >> 50) & 63)
-                    }
-                    if !key.isEmpty {
-                        let h = key.withUnsafeBufferPointer { RegexTagger.filterHash($0, key.count) }
-                        plan.filter[h >> 6] |= 1 << UInt64(h & 63)
-                        plan.coarse[h >> 10] |= 1 << UInt64((h >> 4) & 63)
-                    } else {
-                        plan.hasEmptyKey = true
-                    }
+                    let newID = kept.insert(key)
+                    if newID == masks.count { masks.append(0) }
+                    masks[newID] |= tables.masks[id] & plan.used
                 }
+                plan.keys.deallocate()
+                plan.keys = TriggerKeys(keys: (0..<kept.count).map { Array(kept.key($0)) }, masks: masks)
+            }
+            if plan.used != 0 {
+                for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
+            }
+            for kind in TokenKind.allCases where plan.tokenPattern[Int(kind.rawValue)] >= 0 {
+                plan.blockKinds |= 1 << UInt32(kind.rawValue)
             }
             plan.words = patterns.words[lang] ?? WordLists()
             plans.append(plan)
@@ -215,6 +208,9 @@ public final class RegexTagger: Stage {
         self.plans = plans
         plan = plans[0]
         priorities = patterns.patterns.map(\.priority)
+        types = patterns.patterns.map(\.type)
+        normalizers = patterns.patterns.map(\.normalizer)
+        ruleNames = patterns.patterns.map(\.name)
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -283,18 +279,14 @@ public final class RegexTagger: Stage {
 
     // MARK: - Triggers and windows
 
-    /// Filter position of the first `count` bytes of `key` (count ≥ 1).
-    @inline(__always)
-    static func filterHash(_ key: UnsafeBufferPointer<UInt8>, _ count: Int) -> Int {
-        let v = UInt32(key[0]) | UInt32(count > 1 ? key[1] : 0) << 8 | UInt32(key[count - 1]) << 16
-            | UInt32(truncatingIfNeeded: min(count, 255)) << 24
-        return Int((v &* 0x9E37_79B1) >> 16)
-    }
-
     /// Lists the tokens that carry trigger bits some pattern of the language
     /// uses, and returns the union of the bits; turns URL, e-mail, handle,
     /// hashtag and cashtag tokens into candidates of the language's token blocks
     /// (their values are computed in `value(of:)`, for survivors only).
+    /// A word, abbreviation, symbol or punctuation token is looked up by its key's
+    /// `KeyHash`: the tokenizer's (`Document.keyHashes`), or for documents built
+    /// without them, one made here from the key; most are ruled out by the filter of
+    /// `TriggerKeys` without their key being read.
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
         if !triggerTokens.isEmpty {
@@ -308,61 +300,37 @@ public final class RegexTagger: Stage {
         let triggering = p.triggering
         let required = p.required
         let listed = triggering | required
+        let lookedUp = p.lookedUpKinds, blockKinds = p.blockKinds
+        let table = p.keys
         var union: UInt64 = 0
         if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
-        // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
-        let hashes = doc.keyHashes.count == n ? doc.keyHashes : []
-        p.hashFilter.withUnsafeBufferPointer { hashFilter in
-        p.filter.withUnsafeBufferPointer { filter in
-            p.coarse.withUnsafeBufferPointer { coarse in
-                p.tokenPattern.withUnsafeBufferPointer { kinds in
-                    doc.tokens.withUnsafeBufferPointer { tokens in
-                        doc.tokenKeys.withUnsafeBufferPointer { keys in
-                         hashes.withUnsafeBufferPointer { hashes in
-                          tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
-                            @inline(__always) func mayHave(_ h: Int) -> Bool {
-                                coarse[h >> 10] & (1 << UInt64((h >> 4) & 63)) != 0 && filter[h >> 6] & (1 << UInt64(h & 63)) != 0
-                            }
+        // The tokenizer's key hashes, when present for every token; documents built by hand
+        // may lack them, and get them here.
+        var hashes = doc.keyHashes
+        if hashes.count != n {
+            hashes = doc.tokenKeys.withUnsafeBufferPointer { keys in
+                doc.tokens.map { KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int($0.keyStart)..<Int($0.keyEnd)])) }
+            }
+        }
+        p.tokenPattern.withUnsafeBufferPointer { kinds in
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                doc.tokenKeys.withUnsafeBufferPointer { keys in
+                    hashes.withUnsafeBufferPointer { hashes in
+                        tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
                             for i in 0..<n {
                                 let t = tokens[i]
-                                var mask: UInt64 = t.flags.contains(.hasDigit) ? (t.kind == .number ? digit : digitWord) : 0
-                                switch t.kind {
-                                case .word, .abbreviation, .symbol, .punct:
-                                    guard p.used != 0 else { break }
-                                    let key = UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)])
-                                    let count = key.count
-                                    if count == 1 {
-                                        mask |= p.single[Int(key[0])]
-                                    } else if count > 0 {
-                                        let dot = count > 1 && key[count - 1] == UInt8(ascii: ".")
-                                        if !dot && !hashes.isEmpty {
-                                            // The tokenizer's hash of the key picks the filter bit: no key bytes read
-                                            // for most tokens. Exact for the table's keys, as the byte filter is.
-                                            let h = hashes[i]
-                                            if hashFilter[Int(h >> 56)] & (1 << ((h >> 50) & 63)) != 0,
-                                               let id = p.table.lookup(key, hash: ByteStringTable.hash(folding: h)) {
-                                                mask |= p.masks[id]
-                                            }
-                                        } else if mayHave(RegexTagger.filterHash(key, count))
-                                            || (dot && mayHave(RegexTagger.filterHash(key, count - 1))) {
-                                            if let id = p.table.lookup(key, hash: hashes.isEmpty ? ByteStringTable.hash(key)
-                                                                                       : ByteStringTable.hash(folding: hashes[i])) {
-                                                mask |= p.masks[id]
-                                            } else if dot, let id = p.table.lookup(UnsafeBufferPointer(rebasing: key.dropLast())) {
-                                                mask |= p.masks[id]
-                                            }
-                                        }
-                                    } else if p.hasEmptyKey, let id = p.table.lookup(key) {
-                                        mask |= p.masks[id]
-                                    }
-                                case .url, .email, .handle, .hashtag, .cashtag:
-                                    let index = kinds[Int(t.kind.rawValue)]
-                                    if index >= 0 {
-                                        found.append(Found(span: t.span, pattern: index, priority: priorities[index],
-                                                           captureOffset: 0, captures: 0))
-                                    }
-                                default: break
+                                let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
+                                var mask: UInt64 = 0
+                                let h = hashes[i]
+                                if table.mayHave(h) && kindBit & lookedUp != 0 {
+                                    mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
                                 }
+                                if kindBit & blockKinds != 0 {
+                                    let index = kinds[Int(t.kind.rawValue)]
+                                    found.append(Found(span: t.span, pattern: index, priority: priorities[index],
+                                                       captureOffset: 0, captures: 0))
+                                }
+                                if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
                                 tokenMasks[i] = mask
                                 // One test for most tokens: neither a trigger nor a required word.
                                 if mask & listed != 0 {
@@ -374,13 +342,10 @@ public final class RegexTagger: Stage {
                                     if mask & required != 0 { requiredTokens.append(Int32(i)) }
                                 }
                             }
-                          }
-                         }
                         }
                     }
                 }
             }
-        }
         }
         return union
     }
@@ -572,28 +537,32 @@ public final class RegexTagger: Stage {
                            captureOffset: offset, captures: captures))
     }
 
-    private func value(of f: Found, text: UnsafeBufferPointer<UInt8>, store: UnsafeBufferPointer<Int>,
-                       numbers: UnsafeBufferPointer<Int32>, bounds: UnsafeBufferPointer<Int32>,
-                       reference: CivilDate?) -> JSONValue? {
+    /// The normalized value of a surviving match whose pattern has a normalizer.
+    private func value(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>, reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
-        guard pattern.normalizer != .none else { return nil }
         guard pattern.regex != nil else {
             // A token block: the token's text alone.
             let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
-            if pattern.normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) {
+            if normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) {
                 return .string(Normalizers.segmentASCIIHashtag(bytes))  // most tags: no String made of the token
             }
             let whole = String(decoding: bytes, as: UTF8.self)
-            return Normalizers.normalize(pattern.normalizer, whole: whole, group: { _ in nil },
+            return Normalizers.normalize(normalizer, whole: whole, group: { _ in nil },
                                          words: plan.words, language: pattern.language, reference: nil)
         }
-        if pattern.normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
-        let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
-                                offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
-                                numbers: numbers,
-                                bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
-        return Normalizers.normalize(pattern.normalizer, match, values: valuesByPattern[f.pattern],
-                                     language: pattern.language, reference: reference)
+        if normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
+        return captureStore.withUnsafeBufferPointer { store in
+            groupNumbers.withUnsafeBufferPointer { numbers in
+                groupBounds.withUnsafeBufferPointer { bounds in
+                    let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                            offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
+                                            numbers: numbers,
+                                            bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
+                    return Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
+                                                 language: pattern.language, reference: reference)
+                }
+            }
+        }
     }
 
     /// The text of `span` when it is a plain integer in ASCII digits (most
@@ -620,26 +589,23 @@ public final class RegexTagger: Stage {
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
         doc.candidates.reserveCapacity(doc.candidates.count + found.count)
-        let text = doc.text
-        text.withUnsafeBufferPointer { text in
-            captureStore.withUnsafeBufferPointer { store in
-                groupNumbers.withUnsafeBufferPointer { numbers in
-                    groupBounds.withUnsafeBufferPointer { bounds in
-                        for f in found {
-                            if f.span.end <= maxEnd { continue }
-                            maxEnd = f.span.end
-                            let pattern = patterns.patterns[f.pattern]
-                            if pattern.normalizer == .date && reference == nil {
-                                reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
-                            }
-                            let value = value(of: f, text: text, store: store, numbers: numbers, bounds: bounds,
-                                              reference: reference ?? nil)
-                            doc.candidates.append(Entity(span: f.span, type: pattern.type, source: .regex, value: value,
-                                                         priority: pattern.priority, rule: pattern.name))
-                        }
-                    }
+        for f in found {
+            if f.span.end <= maxEnd { continue }
+            maxEnd = f.span.end
+            let normalizer = normalizers[f.pattern]
+            var value: JSONValue?
+            if normalizer != .none {
+                if normalizer == .date && reference == nil {
+                    reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                }
+                value = doc.text.withUnsafeBufferPointer { text in
+                    self.value(of: f, normalizer: normalizer, text: text, reference: reference ?? nil)
                 }
             }
+            // Built in a local and consumed: the candidate is moved into the array, not copied.
+            let candidate = Entity(span: f.span, type: types[f.pattern], source: .regex, value: consume value,
+                                   priority: f.priority, rule: ruleNames[f.pattern])
+            doc.candidates.append(consume candidate)
         }
     }
 
