@@ -37,8 +37,8 @@ public final class Resources: Sendable {
     /// A bad row throws a `DataFileError` naming file and line; with `lenient`, bad
     /// gazetteer rows and pattern blocks are skipped instead and listed in `skippedRows`.
     ///
-    /// The regex patterns (the largest part: parsing, splicing word lists,
-    /// JIT compilation) are loaded on a second thread while this one loads
+    /// The regex patterns (the largest part: parsing the files, splicing
+    /// word lists, compiling) are loaded on a second thread while this one loads
     /// the text resources and the name rules and, with `preloadingGazetteer`,
     /// the gazetteer (as `gazetteer()` would later). Start-up runs before any
     /// document is read, so on a machine with a core to spare this shortens
