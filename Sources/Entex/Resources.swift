@@ -10,12 +10,20 @@ public final class Resources: Sendable {
     /// Compiled regex patterns and word lists of `Lexicons/patterns/` (`regex` stage).
     public let patterns: RegexPatterns
     /// The compiled gazetteer, made on first use (see `gazetteer()`).
-    let lazyGazetteer = LazyGazetteer()
+    let lazyGazetteer: LazyGazetteer
     /// Skip bad lexicon and pattern rows with a record in `skippedRows` instead of failing (`--lenient`).
     public let lenient: Bool
 
-    public init(lexiconsPath: String, text: TextResources, nameRules: NameRuleResources = NameRuleResources(),
+    public convenience init(lexiconsPath: String, text: TextResources, nameRules: NameRuleResources = NameRuleResources(),
                 userLexicons: [String] = [], patterns: RegexPatterns = RegexPatterns(), lenient: Bool = false) {
+        self.init(lexiconsPath: lexiconsPath, text: text, nameRules: nameRules, userLexicons: userLexicons,
+                  patterns: patterns, lenient: lenient, gazetteer: LazyGazetteer())
+    }
+
+    /// Resources whose gazetteer is `gazetteer`, made (or to be made) from these lexicons and user lexicons.
+    private init(lexiconsPath: String, text: TextResources, nameRules: NameRuleResources, userLexicons: [String],
+                 patterns: RegexPatterns, lenient: Bool, gazetteer: LazyGazetteer) {
+        self.lazyGazetteer = gazetteer
         self.lenient = lenient
         self.patterns = patterns
         self.lexiconsPath = lexiconsPath
@@ -28,14 +36,39 @@ public final class Resources: Sendable {
     /// `userLexicons` are checked to be readable here and compiled with the gazetteer.
     /// A bad row throws a `DataFileError` naming file and line; with `lenient`, bad
     /// gazetteer rows and pattern blocks are skipped instead and listed in `skippedRows`.
-    public static func load(lexicons: String? = nil, userLexicons: [String] = [], lenient: Bool = false) throws(DataFileError) -> Resources {
+    ///
+    /// The regex patterns (the largest part: parsing the files, splicing
+    /// word lists, compiling) are loaded on a second thread while this one loads
+    /// the text resources and the name rules and, with `preloadingGazetteer`,
+    /// the gazetteer (as `gazetteer()` would later). Start-up runs before any
+    /// document is read, so on a machine with a core to spare this shortens
+    /// every run. What is loaded, and which error is thrown when several
+    /// parts fail (the text resources', then the name rules', then the
+    /// patterns'), is the same as when the parts are loaded one after another;
+    /// a gazetteer that fails to load is not reported here but by `gazetteer()`.
+    public static func load(lexicons: String? = nil, userLexicons: [String] = [], lenient: Bool = false,
+                            preloadingGazetteer: Bool = false) throws(DataFileError) -> Resources {
         let path = try LexiconLocator.find(explicit: lexicons)
         for file in userLexicons where !FileExists.at(file) {
             throw DataFileError(file: file, line: nil, message: "lexicon file not found")
         }
-        return Resources(lexiconsPath: path, text: try TextResources.load(from: path),
-                         nameRules: try NameRuleResources.load(from: path), userLexicons: userLexicons,
-                         patterns: try RegexPatterns.load(from: path, lenient: lenient), lenient: lenient)
+        let patterns = BackgroundLoad { () throws(DataFileError) in try RegexPatterns.load(from: path, lenient: lenient) }
+        let text: TextResources, nameRules: NameRuleResources
+        do {
+            text = try TextResources.load(from: path)
+            nameRules = try NameRuleResources.load(from: path)
+        } catch {
+            _ = try? patterns.value()
+            throw error
+        }
+        let gazetteer = LazyGazetteer()
+        if preloadingGazetteer {
+            _ = try? gazetteer.get { () throws(DataFileError) in
+                try makeGazetteer(lexicons: path, userLexicons: userLexicons, text: text, lenient: lenient)
+            }
+        }
+        return Resources(lexiconsPath: path, text: text, nameRules: nameRules, userLexicons: userLexicons,
+                         patterns: try patterns.value(), lenient: lenient, gazetteer: gazetteer)
     }
 
     /// Rows skipped by a lenient load so far (the gazetteer's once it is compiled), in load order.

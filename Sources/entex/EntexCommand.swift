@@ -75,10 +75,14 @@ struct PipelineOptions: ParsableArguments {
 
     func loadResources() throws -> Resources {
         do {
-            let resources = try Resources.load(lexicons: lexicons, userLexicons: lexicon, lenient: lenient)
+            let stages = configuration().stages
+            // The gazetteer is loaded with the other resources (while the
+            // patterns compile on another thread) when a stage will use it.
+            let resources = try Resources.load(lexicons: lexicons, userLexicons: lexicon, lenient: lenient,
+                                               preloadingGazetteer: stages.contains("gazetteer") || stages.contains("link"))
             if lenient {
                 // Compile the gazetteer now, so that its skipped rows are reported before any output.
-                if configuration().stages.contains("gazetteer") { _ = try resources.gazetteer() }
+                if stages.contains("gazetteer") { _ = try resources.gazetteer() }
                 for row in resources.skippedRows { printError("entex: warning: skipped \(row)") }
             }
             return resources

@@ -66,6 +66,12 @@ public struct DocumentReader {
     /// parser decodes escaped strings in one pass. Off only in tests that
     /// check both paths give the same records.
     var usesRecordFastPath = true
+    /// Whether a JSON Lines record that is a plain document (`id`, `text`,
+    /// `lang`, `date` and nothing else) is read straight to its document
+    /// with `JSONParser.parseDocumentLine` before the general fast path is
+    /// tried (only with `usesRecordFastPath`). Off only in tests that check
+    /// both give the same records.
+    var usesDocumentLinePath = true
 
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
@@ -271,9 +277,18 @@ public struct DocumentReader {
     @inline(__always)
     private func readLine(_ p: UnsafeBufferPointer<UInt8>, number: Int, parser: inout JSONParser, tweetsOnly: Bool,
                           emit: (consuming InputRecord) -> Void) -> JSONParseError? {
-        if usesRecordFastPath, let record = parser.parseRecordLine(p) {
-            mapParsedRecord(record, line: number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
-            return nil
+        if usesRecordFastPath {
+            // Tweets-only input makes a plain document an error record: the general path says so.
+            if usesDocumentLinePath, !tweetsOnly, let document = parser.parseDocumentLine(p) {
+                emitDocument(id: document.id ?? idPrefix + String(number), text: document.text,
+                             language: RecordMapper.language(document.lang), date: document.date, meta: [],
+                             line: number, index: number, replacements: 0, emit: emit)
+                return nil
+            }
+            if let record = parser.parseRecordLine(p) {
+                mapParsedRecord(record, line: number, replacements: parser.replacements, tweetsOnly: tweetsOnly, emit: emit)
+                return nil
+            }
         }
         do {
             let value = try parser.parse(p)
@@ -357,8 +372,17 @@ public struct DocumentReader {
     @inline(__always)
     private func emitDocument(_ record: consuming RecordMapper.Mapped, line: Int?, index: Int,
                               replacements: Int, emit: (consuming InputRecord) -> Void) {
-        if record.text.count > maxDocumentBytes {
-            emit(.failure(RecordFailure(id: record.id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
+        emitDocument(id: record.id ?? "", text: record.text, language: record.language, date: record.date, meta: record.meta,
+                     line: line, index: index, replacements: replacements, emit: emit)
+    }
+
+    /// Emits a document of these fields, or a failure when its text is over the size limit.
+    @inline(__always)
+    private func emitDocument(id: String, text: consuming [UInt8], language: String?, date: String?,
+                              meta: [(key: String, value: JSONValue)], line: Int?, index: Int,
+                              replacements: Int, emit: (consuming InputRecord) -> Void) {
+        if text.count > maxDocumentBytes {
+            emit(.failure(RecordFailure(id: id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
                                         source: sourceName, line: line)))
             return
         }
@@ -367,8 +391,8 @@ public struct DocumentReader {
                        message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD")]
             : []
         // A Swift string's bytes, or bytes the fast path validated: no second check.
-        emit(.document(Document(id: record.id ?? "", validUTF8: record.text, language: record.language, date: record.date,
-                                meta: record.meta, origin: Origin(source: sourceName, line: line ?? index),
+        emit(.document(Document(id: id, validUTF8: text, language: language, date: date,
+                                meta: meta, origin: Origin(source: sourceName, line: line ?? index),
                                 warnings: warnings)))
     }
 }

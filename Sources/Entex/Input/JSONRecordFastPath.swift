@@ -57,6 +57,101 @@ struct ParsedRecordLine {
     }
 }
 
+/// A JSON Lines record that is a plain document and nothing else: an
+/// object whose members are `text` (a string), and at most an `id` (a string
+/// or a number), a `lang` and a `date` (strings), each once, every string
+/// clean (see `JSONParser.parseDocumentLine`).
+struct DocumentLine {
+    var id: String?
+    /// The decoded text: valid UTF-8, escapes resolved.
+    var text: [UInt8]
+    var lang: String?
+    var date: String?
+}
+
+extension JSONParser {
+    /// Parses the commonest JSON Lines record straight to the fields of its
+    /// document: `{"id":…,"text":…}`, with `lang` and `date` or without,
+    /// in any order. No members array, no held scalars to place back among
+    /// them and no mapping of members to fields, as the general fast path
+    /// (`parseRecordLine`, then `RecordMapper.mapPlainDocument`) has.
+    ///
+    /// Returns nil, and the caller reads the line the general way, for any
+    /// other record: another member (it would go to `meta`, or make the
+    /// record a tweet), a member given twice, a value of another kind, a
+    /// key or a string the general path would decode differently (a key
+    /// written with escapes, invalid UTF-8, a lone surrogate escape, a
+    /// control character), or anything that is not one object. What it
+    /// returns is what the general path maps the record to, with no
+    /// replacements counted: `DocumentLinePathTests` compares the two.
+    mutating func parseDocumentLine(_ p: UnsafeBufferPointer<UInt8>) -> DocumentLine? {
+        do throws(JSONParseError) {
+            return try parseDocumentLineOrThrow(p)
+        } catch {
+            return nil
+        }
+    }
+
+    private mutating func parseDocumentLineOrThrow(_ p: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> DocumentLine? {
+        var i = 0
+        skipSpace(p, &i)
+        guard i < p.count, p[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        var text: [UInt8]?
+        var id: String?, lang: String?, date: String?
+        while true {
+            skipSpace(p, &i)
+            guard i < p.count, p[i] == UInt8(ascii: "\""), let key = JSONParser.documentKey(p, &i) else { return nil }
+            skipSpace(p, &i)
+            guard i < p.count, p[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skipSpace(p, &i)
+            guard i < p.count else { return nil }
+            let first = p[i]
+            switch key {
+            case .text:
+                guard text == nil, first == UInt8(ascii: "\""),
+                      let decoded = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
+                text = decoded
+            case .id:
+                guard id == nil else { return nil }
+                if first == UInt8(ascii: "\"") {
+                    guard let s = try cleanString(p, &i) else { return nil }
+                    id = s
+                } else if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
+                    id = try parseNumber(p, &i)
+                } else {
+                    return nil
+                }
+            case .lang:
+                guard lang == nil, first == UInt8(ascii: "\""), let s = try cleanString(p, &i) else { return nil }
+                lang = s
+            case .date:
+                guard date == nil, first == UInt8(ascii: "\""), let s = try cleanString(p, &i) else { return nil }
+                date = s
+            }
+            skipSpace(p, &i)
+            guard i < p.count else { return nil }
+            if p[i] == UInt8(ascii: ",") { i += 1; continue }
+            if p[i] == UInt8(ascii: "}") { i += 1; break }
+            return nil
+        }
+        skipSpace(p, &i)
+        guard i == p.count, let text else { return nil }
+        return DocumentLine(id: id, text: text, lang: lang, date: date)
+    }
+
+    /// The string at `i` (its opening quote) as `parseString` decodes it,
+    /// or nil when decoding it would replace something (counted in
+    /// `replacements`), which the caller leaves to the general path.
+    @inline(__always)
+    private mutating func cleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONParseError) -> String? {
+        let before = replacements
+        let s = try parseString(p, &i)
+        return replacements == before ? s : nil
+    }
+}
+
 extension JSONParser {
     /// Parses one JSON Lines record the way `parse` does, except that the
     /// first top-level `text` string (nearly all of a news record's bytes)

@@ -181,7 +181,7 @@ enum RecordMapper {
     }
 
     /// A language code as given, or nil when it is empty or says "no language".
-    private static func language(_ s: String?) -> String? {
+    static func language(_ s: String?) -> String? {
         guard let s, !s.isEmpty, s != "und", s != "zxx", s != "qme", s != "qht" else { return nil }
         return s
     }

@@ -496,9 +496,15 @@ extension Resources {
     /// Compiled once per `Resources`; thread-safe.
     public func gazetteer() throws(DataFileError) -> Gazetteer {
         try lazyGazetteer.get { () throws(DataFileError) in
-            let sources = try GazetteerSource.all(lexicons: lexiconsPath, userLexicons: userLexicons)
-            return try GazetteerCache.load(sources, lexicons: lexiconsPath, text: text, lenient: lenient)
+            try Resources.makeGazetteer(lexicons: lexiconsPath, userLexicons: userLexicons, text: text, lenient: lenient)
         }.0
+    }
+
+    /// Loads the gazetteer of `lexicons` and `userLexicons` from the cache, or compiles it.
+    static func makeGazetteer(lexicons: String, userLexicons: [String], text: TextResources,
+                              lenient: Bool) throws(DataFileError) -> (Gazetteer, GazetteerLoadInfo) {
+        let sources = try GazetteerSource.all(lexicons: lexicons, userLexicons: userLexicons)
+        return try GazetteerCache.load(sources, lexicons: lexicons, text: text, lenient: lenient)
     }
 
     /// How the gazetteer was loaded, once `gazetteer()` has been called.
