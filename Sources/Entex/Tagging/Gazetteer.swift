@@ -478,16 +478,21 @@ extension Gazetteer {
             scratch.memoOwner = ObjectIdentifier(self)
         }
         let memoBits = scratch.memoBits
-        var memo = scratch.memo, steps = scratch.steps, tags = scratch.tags, walks = scratch.walks
-        scratch.memo = []
-        scratch.steps = []
-        scratch.tags = []
-        scratch.walks = []
+        // The memos and per-token buffers are taken out of `scratch` for the document (so that
+        // `emit` may take `scratch` inout while they are in use) and put back at the end, by
+        // swaps: copying each out and assigning an empty array in its place cost a retain
+        // and two releases per array, about 230 instructions a document (a tweet's whole
+        // match is about 2 700).
+        var memo: [UInt64] = [], steps: [UInt64] = [], tags: [UInt64] = [], walks: [UInt32] = []
+        swap(&memo, &scratch.memo)
+        swap(&steps, &scratch.steps)
+        swap(&tags, &scratch.tags)
+        swap(&walks, &scratch.walks)
         defer {
-            scratch.memo = memo
-            scratch.steps = steps
-            scratch.tags = tags
-            scratch.walks = walks
+            swap(&memo, &scratch.memo)
+            swap(&steps, &scratch.steps)
+            swap(&tags, &scratch.tags)
+            swap(&walks, &scratch.walks)
         }
         if tags.count < n {
             tags = [UInt64](repeating: 0, count: max(n, 2 &* tags.count))
