@@ -59,6 +59,8 @@ public final class Aliasing: Stage {
     private var longestOf: [Int32] = []
     private var numberOf: [Int32] = []
     private var canonicalOf: [String?] = []
+    /// Cluster number of each entity in output order (`number`, when it reorders).
+    private var clusterAt: [Int32] = []
 
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
     /// and documents left without a cluster skip `number`; tests turn it off
@@ -242,26 +244,19 @@ public final class Aliasing: Stage {
         let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
         for t in 0..<tokens.count { term[t] = Aliasing.isNameToken(tokens[t]) ? 0 : -1 }
 
-        // Token ranges (entities are sorted by start, so a cursor moves forward;
-        // a binary search otherwise), and whether a multi-word person exists.
+        // Token ranges (entities are sorted by start, so each first token is sought
+        // from the previous one's: a few steps, then a binary search over long gaps),
+        // and whether a multi-word person exists.
         firstTokenOf.count = 0
         endTokenOf.count = 0
         firstTokenOf.reserve(base)
         endTokenOf.reserve(base)
         var multiWordPerson = false
         var cursor = 0
-        var lastStart = Int32.min
         for i in entities.indices {  // fields read in place: no entity copies
             let span = entities[i].span
-            var a: Int
-            if span.start >= lastStart {
-                a = cursor
-                while a < tokens.count, tokens[a].start < span.start { a += 1 }
-            } else {
-                a = tokens.firstToken(atOrAfter: span.start)
-            }
+            var a = tokens.firstToken(atOrAfter: span.start, from: cursor)
             cursor = a
-            lastStart = span.start
             let first = a
             var names = 0
             while a < tokens.count, tokens[a].end <= span.end {
@@ -612,14 +607,27 @@ public final class Aliasing: Stage {
                 update(&entities[i], cluster)
             }
         } else {
-            var result: [Entity] = []
-            result.reserveCapacity(count)
-            for i in order {
-                var entity = entities[i]
-                update(&entity, clusterOf(i))
-                result.append(entity)
-            }
-            entities = result
+            // Cluster numbers in output order (they read the entities at their old
+            // places), then the entities moved into that order: no copies, no releases.
+            clusterAt.removeAll(keepingCapacity: true)
+            for i in order { clusterAt.append(clusterOf(i)) }
+            Aliasing.permute(&entities, to: order)
+            for k in 0..<count { update(&entities[k], clusterAt[k]) }
+        }
+    }
+
+    /// Puts `entities[order[k]]` at place `k` for every `k` (`order` is a permutation
+    /// of the indices), moving the values rather than copying them.
+    static func permute(_ entities: inout [Entity], to order: [Int]) {
+        precondition(order.count == entities.count)
+        let count = entities.count
+        guard count > 1 else { return }
+        entities.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let moved = UnsafeMutablePointer<Entity>.allocate(capacity: count)
+            for k in 0..<count { (moved + k).moveInitialize(from: base + order[k], count: 1) }
+            base.moveInitialize(from: moved, count: count)
+            moved.deallocate()
         }
     }
 }
