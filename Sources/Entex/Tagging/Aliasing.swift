@@ -69,6 +69,9 @@ public final class Aliasing: Stage {
     /// Whether every name token's key is interned (`internAllNameTokens`) rather
     /// than only multi-word persons' words; tests turn it on to compare.
     var internsAllNameTokens = false
+    /// Whether the token walk skips, in its tight loop, name tokens that can start
+    /// no alias (see `link`); tests turn it off to compare with stepping over each.
+    var skipsUnmatchableNameTokens = true
 
     public init() {}
 
@@ -244,19 +247,26 @@ public final class Aliasing: Stage {
         let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
         for t in 0..<tokens.count { term[t] = Aliasing.isNameToken(tokens[t]) ? 0 : -1 }
 
-        // Token ranges (entities are sorted by start, so each first token is sought
-        // from the previous one's: a few steps, then a binary search over long gaps),
-        // and whether a multi-word person exists.
+        // Token ranges (entities are sorted by start, so a cursor moves forward;
+        // a binary search otherwise), and whether a multi-word person exists.
         firstTokenOf.count = 0
         endTokenOf.count = 0
         firstTokenOf.reserve(base)
         endTokenOf.reserve(base)
         var multiWordPerson = false
         var cursor = 0
+        var lastStart = Int32.min
         for i in entities.indices {  // fields read in place: no entity copies
             let span = entities[i].span
-            var a = tokens.firstToken(atOrAfter: span.start, from: cursor)
+            var a: Int
+            if span.start >= lastStart {
+                a = cursor
+                while a < tokens.count, tokens[a].start < span.start { a += 1 }
+            } else {
+                a = tokens.firstToken(atOrAfter: span.start)
+            }
             cursor = a
+            lastStart = span.start
             let first = a
             var names = 0
             while a < tokens.count, tokens[a].end <= span.end {
@@ -300,6 +310,11 @@ public final class Aliasing: Stage {
         linkedShapes.removeAll(keepingCapacity: true)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
+        /// Whether name token `t` (not inside an entity) may become an alias: a bare
+        /// acronym once one is defined, or a word of a person seen so far.
+        @inline(__always) func mayStartAlias(_ t: Int) -> Bool {
+            personOfTerm[Int(term[t])] >= 0 || (acronyms.count > 0 && Aliasing.isAcronymToken(tokens[t]))
+        }
         var e = 0
         var t = 0
         while t < tokens.count || e < base {
@@ -387,11 +402,19 @@ public final class Aliasing: Stage {
                 e += 1
                 continue
             }
-            // A token no entity covers: skip to the next name token or entity.
-            guard term[t] >= 0 else {
+            // A token no entity covers: skip to the next name token that may start an
+            // alias, or the next entity. A name token may when it is a word of a person
+            // seen so far (`personOfTerm`, which changes only at entities) or, once an
+            // acronym is defined, looks like one; the others are skipped here as the
+            // steps below would (`skipsUnmatchableNameTokens`).
+            guard term[t] >= 0, !skipsUnmatchableNameTokens || mayStartAlias(t) else {
                 let next = e < base ? entities[e].span.start : Int32.max
                 t += 1
-                while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
+                if skipsUnmatchableNameTokens {
+                    while t < tokens.count, tokens[t].start < next, term[t] < 0 || !mayStartAlias(t) { t += 1 }
+                } else {
+                    while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
+                }
                 continue
             }
             let tok = tokens[t]
