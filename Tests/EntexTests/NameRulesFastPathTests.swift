@@ -234,4 +234,59 @@ final class NameRulesFastPathTests: XCTestCase {
             for h in table.hashes { XCTAssertTrue(bits.mayContain(h)) }
         }
     }
+
+    /// The head test inlined in `computeFact` (`mayBeHead`: the shape filter, or an
+    /// attached '.') before the head look-up: every organisation head of both languages,
+    /// as listed, in capitals and with an attached '.', before and after capitalised
+    /// words and connectors: the same candidates as the reference, which looks every
+    /// capitalised token up.
+    func testHeadShapeTestGivesTheReferenceCandidates() throws {
+        let heads = TestSupport.resources.nameRules.orgHeads
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var generator = Generator(state: 37)
+        let names = ["Maria Lopez", "Acme", "Central", "Waqar Younis", "Nacional", "NASA", "Smith and Sons"]
+        var compared = 0, orgs = 0
+        for id in 0..<heads.count {
+            let head = String(decoding: heads.key(id), as: UTF8.self)
+            for form in [head, head.uppercased(), head + ".", head.uppercased() + "."] {
+                let text = "Yesterday the \(generator.pick(names)) \(form) of \(generator.pick(names)) met \(form) \(generator.pick(names)), said \(form)."
+                var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
+                before.process(&doc)
+                var a = doc, b = doc
+                filtered.process(&a)
+                reference.process(&b)
+                let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
+                XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
+                if fast != slow { return }
+                compared += 1
+                orgs += a.candidates.filter { $0.source == .rule && $0.type == .org }.count
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
+        XCTAssertGreaterThan(orgs, 500)
+    }
+
+    /// `WordMemo.words` (overlapping unaligned loads) against the byte-by-byte words,
+    /// on keys of 0 to 20 bytes at every offset of a random buffer.
+    func testMemoWordsAreTheBytewiseWords() {
+        var generator = Generator(state: 41)
+        let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var checked = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            for start in 0..<(buffer.count - 20) {
+                for n in 0...20 {
+                    let key = UnsafeBufferPointer(rebasing: buffer[start..<(start + n)])
+                    let fast = WordMemo.words(key), slow = WordMemo.bytewiseWords(key)
+                    XCTAssertEqual(fast?.0, slow?.0, "start \(start), length \(n)")
+                    XCTAssertEqual(fast?.1, slow?.1, "start \(start), length \(n)")
+                    checked += 1
+                }
+            }
+            // The empty buffer (no base address).
+            XCTAssertEqual(WordMemo.words(UnsafeBufferPointer(start: nil, count: 0))?.0, 0)
+        }
+        XCTAssertGreaterThan(checked, 80_000)
+    }
 }

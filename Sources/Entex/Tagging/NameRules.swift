@@ -809,7 +809,7 @@ private struct Scan {
               }
             }
         }
-        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), let (position, end) = computeHeadPosition(i) {
+        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), mayBeHead(i), let (position, end) = computeHeadPosition(i) {
             if position.contains(.first) { computed |= Scan.headFirst }
             if position.contains(.last) { computed |= Scan.headLast }
             if end == i + 2 { computed |= Scan.headDot }
@@ -918,6 +918,14 @@ private struct Scan {
         if f & Scan.headFirst != 0 { position.insert(.first) }
         if f & Scan.headLast != 0 { position.insert(.last) }
         return (position, f & Scan.headDot != 0 ? i + 2 : i + 1)
+    }
+
+    /// False when token `i` has neither a head's shape (`orgHeadShapes`) nor an attached
+    /// '.' after it: `computeHeadPosition` would find no head. Inlined in `computeFact`,
+    /// so that most capitalised words are turned away without a call.
+    @inline(__always) func mayBeHead(_ i: Int) -> Bool {
+        if filters.orgHeadShapes.mayContain(bytes(i)) { return true }
+        return i + 1 < count && isByte(i + 1, UInt8(ascii: ".")) && tokens[i + 1].start == tokens[i].end
     }
 
     func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
@@ -1495,7 +1503,27 @@ struct WordMemo {
     func deallocate() { entries.deallocate() }
 
     /// The key's bytes as two zero-padded words (nil when longer than 16 bytes).
-    @inline(__always) private static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+    /// Read with overlapping unaligned loads inside the key (two of 4 or 8 bytes), not
+    /// byte by byte; the same words as `bytewiseWords`.
+    @inline(__always) static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        let n = key.count
+        guard n <= 16 else { return nil }
+        guard n >= 4, let p = key.baseAddress.map(UnsafeRawPointer.init) else { return bytewiseWords(key) }
+        if n >= 8 {
+            let head = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            // The last 8 bytes, shifted down past the ones `head` holds.
+            let last = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+            return (head, n == 8 ? 0 : last >> UInt64(8 * (16 - n)))
+        }
+        // 4 to 7 bytes: the first 4 and the last 4, overlapping on equal bytes.
+        let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+        let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+        return (low | high << UInt64(8 * (n - 4)), 0)
+    }
+
+    /// The key's bytes as two zero-padded little-endian words, byte by byte (nil when
+    /// longer than 16 bytes): the reference for `words`, and its path for short keys.
+    static func bytewiseWords(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard key.count <= 16 else { return nil }
         var head: UInt64 = 0, tail: UInt64 = 0
         for j in 0..<min(key.count, 8) { head |= UInt64(key[j]) << (8 * UInt64(j)) }
