@@ -200,4 +200,80 @@ final class AliasTests: XCTestCase {
         // Documents where person words made links were among them.
         XCTAssertGreaterThan(linked, 5)
     }
+
+    /// `Aliasing.permute` (moving entities into output order) against building the
+    /// reordered array by copies, the stage's first way: random permutations of
+    /// entity arrays of 0 to 60 entities with strings that must survive the moves.
+    func testPermuteMovesEntitiesIntoTheOrderCopyingWouldGive() {
+        var generator = Generator(state: 31)
+        var checked = 0
+        for round in 0..<2000 {
+            let count = round % 61
+            var entities: [Entity] = []
+            for k in 0..<count {
+                let start = Int32(generator.next() % 500)
+                var e = Entity(span: Span(start: start, end: start + 1 + Int32(generator.next() % 9)),
+                               type: generator.pick([.person, .org, .gpe]), source: .rule, rule: "r\(k)-\(round)")
+                if generator.next() % 2 == 0 { e.canonical = String(repeating: "c", count: k + 20) + "\(round)" }
+                if generator.next() % 3 == 0 { e.kb = "kb:\(k)" }
+                entities.append(e)
+            }
+            var order = Array(0..<count)
+            for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+            let copied = order.map { entities[$0] }
+            var moved = entities
+            Aliasing.permute(&moved, to: order)
+            XCTAssertEqual(moved.map { "\($0)" }, copied.map { "\($0)" }, "round \(round)")
+            // The original array is untouched (the permuted one was a copy on write).
+            XCTAssertEqual(entities.count, count)
+            checked += count
+        }
+        XCTAssertGreaterThan(checked, 50_000)
+    }
+
+    /// Skipping, in the token walk, name tokens that can start no alias (the default)
+    /// must link exactly as stepping over each of them: compared on the bundled news
+    /// and tweets, English news when present, and documents with bare person words,
+    /// acronyms used before and after their definition, and names no person has
+    /// (with the unlinked-document shortcut off, interning every name token or not).
+    func testSkippingUnmatchableNameTokensEqualsSteppingOverEach() throws {
+        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        if let bbc = TestSupport.sharedEnglishNews {
+            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
+        }
+        texts += [
+            ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
+            ("NASA and ESA met. The China National Space Administration (CNSA) said CNSA and NASA would talk. CNSA agreed.", "en"),
+            ("CNSA spoke first. Later the China National Space Administration (CNSA) met Zhang Keijan. Zhang and CNSA left.", "en"),
+            ("Director Zhang Keijan met Ana Quintero. Quintero, Zhang, Keijan Zhang and Ana Maria Quintero spoke.", "en"),
+            ("El Banco Central de Venezuela (BCV) y Nicolás Maduro. Maduro habló con el BCV y Nicolas MADURO.", "es"),
+        ]
+        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
+        var aliases = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try pipeline.process(&doc)
+            guard !doc.entities.isEmpty else { continue }
+            for internsAll in [false, true] {
+                var fast = doc, slow = doc
+                let fastStage = Aliasing(), slowStage = Aliasing()
+                for stage in [fastStage, slowStage] {
+                    stage.skipsUnlinkedDocuments = false
+                    stage.internsAllNameTokens = internsAll
+                }
+                slowStage.skipsUnmatchableNameTokens = false
+                fastStage.process(&fast)
+                slowStage.process(&slow)
+                func describe(_ d: Document) -> [String] {
+                    d.entities.map { e in
+                        "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(e.canonical ?? "-")|\(e.kb ?? "-")|\(e.rule ?? "-")"
+                    }
+                }
+                XCTAssertEqual(describe(fast), describe(slow), text)
+                aliases += slow.entities.filter { $0.source == .alias }.count
+            }
+        }
+        // Aliases (bare person words and acronyms) were made on both paths.
+        XCTAssertGreaterThan(aliases, 20)
+    }
 }

@@ -190,4 +190,103 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertLessThan(passed.titles, 3_000)
         XCTAssertLessThan(passed.casual, 6_000)
     }
+
+    /// The stopword bits (`LanguageTables.stopBits`) in front of the stopword tables:
+    /// every stopword of both languages, capitalised, in capitals and in lower case,
+    /// at the start of a sentence, after a comma and mid-sentence before and after
+    /// names, in English, Spanish and undetermined documents: the same candidates
+    /// with the bits as with the reference, which asks the tables for every token.
+    func testStopwordBitsGiveTheReferenceCandidates() throws {
+        let stopwords = TestSupport.resources.text.stopwords
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var words: [String] = []
+        for language in ["en", "es"] {
+            guard let table = stopwords[language] else { continue }
+            for id in 0..<table.count { words.append(String(decoding: table.key(id), as: UTF8.self)) }
+        }
+        XCTAssertGreaterThan(words.count, 300)
+        var generator = Generator(state: 29)
+        let names = ["Maria Lopez", "John Smith", "Wendy", "Banco Central", "Rivaldo", "Waqar Younis", "NASA"]
+        var compared = 0, stopwordsAsked = 0
+        for word in words {
+            for form in [word.capitalized, word.uppercased(), word] {
+                let text = "\(form) \(generator.pick(names)) said, \(form) \(generator.pick(names)) and \(form) of \(generator.pick(names)) \(form)."
+                var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil, "fr"]))
+                before.process(&doc)
+                var a = doc, b = doc
+                filtered.process(&a)
+                reference.process(&b)
+                let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
+                XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
+                if fast != slow { return }
+                compared += a.candidates.filter { $0.source == .rule }.count
+                stopwordsAsked += 1
+            }
+        }
+        XCTAssertGreaterThan(stopwordsAsked, 900)
+        XCTAssertGreaterThan(compared, 1000)
+        // The bits keep every stopword's hash (a clear bit must mean "no stopword").
+        for table in stopwords.values {
+            let bits = StartBits([table.hashes], log2Bits: 14)
+            defer { bits.deallocate() }
+            for h in table.hashes { XCTAssertTrue(bits.mayContain(h)) }
+        }
+    }
+
+    /// The head test inlined in `computeFact` (`mayBeHead`: the shape filter, or an
+    /// attached '.') before the head look-up: every organisation head of both languages,
+    /// as listed, in capitals and with an attached '.', before and after capitalised
+    /// words and connectors: the same candidates as the reference, which looks every
+    /// capitalised token up.
+    func testHeadShapeTestGivesTheReferenceCandidates() throws {
+        let heads = TestSupport.resources.nameRules.orgHeads
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var generator = Generator(state: 37)
+        let names = ["Maria Lopez", "Acme", "Central", "Waqar Younis", "Nacional", "NASA", "Smith and Sons"]
+        var compared = 0, orgs = 0
+        for id in 0..<heads.count {
+            let head = String(decoding: heads.key(id), as: UTF8.self)
+            for form in [head, head.uppercased(), head + ".", head.uppercased() + "."] {
+                let text = "Yesterday the \(generator.pick(names)) \(form) of \(generator.pick(names)) met \(form) \(generator.pick(names)), said \(form)."
+                var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
+                before.process(&doc)
+                var a = doc, b = doc
+                filtered.process(&a)
+                reference.process(&b)
+                let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
+                XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
+                if fast != slow { return }
+                compared += 1
+                orgs += a.candidates.filter { $0.source == .rule && $0.type == .org }.count
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
+        XCTAssertGreaterThan(orgs, 500)
+    }
+
+    /// `WordMemo.words` (overlapping unaligned loads) against the byte-by-byte words,
+    /// on keys of 0 to 20 bytes at every offset of a random buffer.
+    func testMemoWordsAreTheBytewiseWords() {
+        var generator = Generator(state: 41)
+        let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var checked = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            for start in 0..<(buffer.count - 20) {
+                for n in 0...20 {
+                    let key = UnsafeBufferPointer(rebasing: buffer[start..<(start + n)])
+                    let fast = WordMemo.words(key), slow = WordMemo.bytewiseWords(key)
+                    XCTAssertEqual(fast?.0, slow?.0, "start \(start), length \(n)")
+                    XCTAssertEqual(fast?.1, slow?.1, "start \(start), length \(n)")
+                    checked += 1
+                }
+            }
+            // The empty buffer (no base address).
+            XCTAssertEqual(WordMemo.words(UnsafeBufferPointer(start: nil, count: 0))?.0, 0)
+        }
+        XCTAssertGreaterThan(checked, 80_000)
+    }
 }

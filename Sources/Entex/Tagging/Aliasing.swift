@@ -59,6 +59,8 @@ public final class Aliasing: Stage {
     private var longestOf: [Int32] = []
     private var numberOf: [Int32] = []
     private var canonicalOf: [String?] = []
+    /// Cluster number of each entity in output order (`number`, when it reorders).
+    private var clusterAt: [Int32] = []
 
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
     /// and documents left without a cluster skip `number`; tests turn it off
@@ -67,6 +69,9 @@ public final class Aliasing: Stage {
     /// Whether every name token's key is interned (`internAllNameTokens`) rather
     /// than only multi-word persons' words; tests turn it on to compare.
     var internsAllNameTokens = false
+    /// Whether the token walk skips, in its tight loop, name tokens that can start
+    /// no alias (see `link`); tests turn it off to compare with stepping over each.
+    var skipsUnmatchableNameTokens = true
 
     public init() {}
 
@@ -305,6 +310,11 @@ public final class Aliasing: Stage {
         linkedShapes.removeAll(keepingCapacity: true)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
+        /// Whether name token `t` (not inside an entity) may become an alias: a bare
+        /// acronym once one is defined, or a word of a person seen so far.
+        @inline(__always) func mayStartAlias(_ t: Int) -> Bool {
+            personOfTerm[Int(term[t])] >= 0 || (acronyms.count > 0 && Aliasing.isAcronymToken(tokens[t]))
+        }
         var e = 0
         var t = 0
         while t < tokens.count || e < base {
@@ -392,11 +402,19 @@ public final class Aliasing: Stage {
                 e += 1
                 continue
             }
-            // A token no entity covers: skip to the next name token or entity.
-            guard term[t] >= 0 else {
+            // A token no entity covers: skip to the next name token that may start an
+            // alias, or the next entity. A name token may when it is a word of a person
+            // seen so far (`personOfTerm`, which changes only at entities) or, once an
+            // acronym is defined, looks like one; the others are skipped here as the
+            // steps below would (`skipsUnmatchableNameTokens`).
+            guard term[t] >= 0, !skipsUnmatchableNameTokens || mayStartAlias(t) else {
                 let next = e < base ? entities[e].span.start : Int32.max
                 t += 1
-                while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
+                if skipsUnmatchableNameTokens {
+                    while t < tokens.count, tokens[t].start < next, term[t] < 0 || !mayStartAlias(t) { t += 1 }
+                } else {
+                    while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
+                }
                 continue
             }
             let tok = tokens[t]
@@ -612,14 +630,27 @@ public final class Aliasing: Stage {
                 update(&entities[i], cluster)
             }
         } else {
-            var result: [Entity] = []
-            result.reserveCapacity(count)
-            for i in order {
-                var entity = entities[i]
-                update(&entity, clusterOf(i))
-                result.append(entity)
-            }
-            entities = result
+            // Cluster numbers in output order (they read the entities at their old
+            // places), then the entities moved into that order: no copies, no releases.
+            clusterAt.removeAll(keepingCapacity: true)
+            for i in order { clusterAt.append(clusterOf(i)) }
+            Aliasing.permute(&entities, to: order)
+            for k in 0..<count { update(&entities[k], clusterAt[k]) }
+        }
+    }
+
+    /// Puts `entities[order[k]]` at place `k` for every `k` (`order` is a permutation
+    /// of the indices), moving the values rather than copying them.
+    static func permute(_ entities: inout [Entity], to order: [Int]) {
+        precondition(order.count == entities.count)
+        let count = entities.count
+        guard count > 1 else { return }
+        entities.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let moved = UnsafeMutablePointer<Entity>.allocate(capacity: count)
+            for k in 0..<count { (moved + k).moveInitialize(from: base + order[k], count: 1) }
+            base.moveInitialize(from: moved, count: count)
+            moved.deallocate()
         }
     }
 }

@@ -177,8 +177,10 @@ public final class NameRules: Stage {
         }
         norpEnds.sort()
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
-        let tables = doc.language == "en" ? english : doc.language == "es" ? spanish : other
-        let language = doc.language == "en" || doc.language == "es" ? doc.language : nil
+        // Two string compares per document, not one per use.
+        let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
+        let tables = isEnglish ? english : isSpanish ? spanish : other
+        let language = isEnglish || isSpanish ? doc.language : nil
         do {
         // Scoped, so that no second reference to the candidates is alive when they are appended to below.
         let earlier = doc.candidates
@@ -197,7 +199,7 @@ public final class NameRules: Stage {
                                     keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
                                     tokenHashes: tokenHashes, memo: memo)
-                    scan.casual = language == "en" && Scan.isCasual(tokens)
+                    scan.casual = isEnglish && Scan.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                     scan.teamScores(places, into: &found)
                 }
@@ -214,8 +216,12 @@ public final class NameRules: Stage {
         }
         var size = 16
         while size < found.count * 2 { size <<= 1 }
-        kept.removeAll(keepingCapacity: true)
-        kept.append(contentsOf: repeatElement(0, count: size))
+        // Only the first `size` slots are used: cleared in place (the table only grows).
+        if kept.count < size {
+            kept = [Int32](repeating: 0, count: size)
+        } else {
+            kept.withUnsafeMutableBufferPointer { _ = memset($0.baseAddress!, 0, size * MemoryLayout<Int32>.stride) }
+        }
         let mask = size - 1
         doc.candidates.reserveCapacity(doc.candidates.count + found.count)
         for e in found {
@@ -400,6 +406,9 @@ private final class LanguageTables: Sendable {
     let starts: StartBits, casualStarts: StartBits
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
+    /// A bit per hash of `stop`'s keys, or nil for the reference path: most capitalised
+    /// words are no stopword, and one probe says so without the table (`Scan.isStopword`).
+    let stopBits: StartBits?
     /// Common-word language bits of `WordIndex` for the language (all of them when it has no list).
     let common: UInt16
     /// Common-word language bits of every language.
@@ -419,6 +428,7 @@ private final class LanguageTables: Sendable {
         starts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes], log2Bits: 16)
         casualStarts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes, lists.firstNames.hashes], log2Bits: 18)
         self.stop = stop
+        stopBits = titleStartFilter == nil ? nil : StartBits([stop.hashes], log2Bits: 14)
         self.common = common
         anyCommon = words.commonMask(language: nil)
         self.lists = lists
@@ -429,6 +439,7 @@ private final class LanguageTables: Sendable {
     deinit {
         starts.deallocate()
         casualStarts.deallocate()
+        stopBits?.deallocate()
     }
 }
 
@@ -685,8 +696,10 @@ private struct Scan {
     func isStopword(_ i: Int) -> Bool {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
-        let k = key(i), h = keyHash(i)
-        let answer = tables.stop.lookup(k, hash: h) != nil
+        let h = keyHash(i)
+        // Most keys are turned away by one bit; the few others probe the table.
+        let mayBeStop = tables.stopBits?.mayContain(h) ?? true
+        let answer = mayBeStop && tables.stop.lookup(key(i), hash: h) != nil
         lookups[i] |= Scan.stopKnown | (answer ? Scan.stop : 0)
         return answer
     }
@@ -774,9 +787,11 @@ private struct Scan {
         let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
         if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
-        if isWordish(i), let filter = tables.titleStartFilter {
+        if !isWordish(i) {
+            // No title word: only head bits below.
+        } else if let filter = tables.titleStartFilter {
             computed |= titleBits(i, filter)
-        } else if isWordish(i) {
+        } else {
             // The reference (no filters): first words of every language, then this language's prefixes, then its titles.
             var word = key(i)
             while word.last == UInt8(ascii: ".") { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
@@ -794,7 +809,7 @@ private struct Scan {
               }
             }
         }
-        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), let (position, end) = computeHeadPosition(i) {
+        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), mayBeHead(i), let (position, end) = computeHeadPosition(i) {
             if position.contains(.first) { computed |= Scan.headFirst }
             if position.contains(.last) { computed |= Scan.headLast }
             if end == i + 2 { computed |= Scan.headDot }
@@ -816,6 +831,12 @@ private struct Scan {
     /// the few tokens it lets through one probe of `titleStarts` (the same answer
     /// as the reference's three tables: see `NameRules.init`).
     @inline(__always) func titleBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
+        let t = tokens[i]
+        // A key without final dots is its own title key, of the tokenizer's hash: one bit
+        // of `starts` (the same hashes as `filter`) turns most words away.
+        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
+            return 0
+        }
         let (word, h) = titleKey(i)
         guard filter.mayContain(h), let id = tables.titleStarts.lookup(word, hash: h) else { return 0 }
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
@@ -897,6 +918,14 @@ private struct Scan {
         if f & Scan.headFirst != 0 { position.insert(.first) }
         if f & Scan.headLast != 0 { position.insert(.last) }
         return (position, f & Scan.headDot != 0 ? i + 2 : i + 1)
+    }
+
+    /// False when token `i` has neither a head's shape (`orgHeadShapes`) nor an attached
+    /// '.' after it: `computeHeadPosition` would find no head. Inlined in `computeFact`,
+    /// so that most capitalised words are turned away without a call.
+    @inline(__always) func mayBeHead(_ i: Int) -> Bool {
+        if filters.orgHeadShapes.mayContain(bytes(i)) { return true }
+        return i + 1 < count && isByte(i + 1, UInt8(ascii: ".")) && tokens[i + 1].start == tokens[i].end
     }
 
     func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
@@ -1474,7 +1503,27 @@ struct WordMemo {
     func deallocate() { entries.deallocate() }
 
     /// The key's bytes as two zero-padded words (nil when longer than 16 bytes).
-    @inline(__always) private static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+    /// Read with overlapping unaligned loads inside the key (two of 4 or 8 bytes), not
+    /// byte by byte; the same words as `bytewiseWords`.
+    @inline(__always) static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        let n = key.count
+        guard n <= 16 else { return nil }
+        guard n >= 4, let p = key.baseAddress.map(UnsafeRawPointer.init) else { return bytewiseWords(key) }
+        if n >= 8 {
+            let head = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            // The last 8 bytes, shifted down past the ones `head` holds.
+            let last = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+            return (head, n == 8 ? 0 : last >> UInt64(8 * (16 - n)))
+        }
+        // 4 to 7 bytes: the first 4 and the last 4, overlapping on equal bytes.
+        let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+        let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+        return (low | high << UInt64(8 * (n - 4)), 0)
+    }
+
+    /// The key's bytes as two zero-padded little-endian words, byte by byte (nil when
+    /// longer than 16 bytes): the reference for `words`, and its path for short keys.
+    static func bytewiseWords(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard key.count <= 16 else { return nil }
         var head: UInt64 = 0, tail: UInt64 = 0
         for j in 0..<min(key.count, 8) { head |= UInt64(key[j]) << (8 * UInt64(j)) }
