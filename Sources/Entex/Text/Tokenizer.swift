@@ -174,7 +174,8 @@ public final class Tokenizer: Stage {
         if array.capacity == 0 {
             array = buffer.array()
         } else {
-            array.removeAll(keepingCapacity: true)
+            // A recycled document's arrays come empty (`RecycledLayers`).
+            if !array.isEmpty { array.removeAll(keepingCapacity: true) }
             array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
         }
     }
@@ -273,7 +274,7 @@ public final class Tokenizer: Stage {
                     mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
                     pieces.count = 0
                 }
-                if pieces.count == 0, i != notPlain {
+                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
                     let next = emitPlainWords(p, i, n, classes, into: &sink)
                     notPlain = next
                     if next != i {
@@ -595,7 +596,7 @@ public final class Tokenizer: Stage {
                     mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
                     pieces.count = 0
                 }
-                if pieces.count == 0, i != notPlain {
+                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
                     let next = emitPlainWords(p, i, end, classes, into: &sink)
                     // The chunk at `next` (if any) is not a plain word: the pieces take it.
                     notPlain = next
@@ -1042,6 +1043,15 @@ public final class Tokenizer: Stage {
             guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
             i = next
         }
+    }
+
+    /// Whether a plain word (`emitPlainWords`) may start with the byte `b`:
+    /// an ASCII letter or digit, or the first byte of a Latin-1 letter (C3).
+    /// `emitPlainWords` takes no chunk that starts otherwise; the callers
+    /// save the call.
+    @inline(__always)
+    static func mayStartPlainWord(_ b: UInt8, _ classes: UnsafePointer<UInt16>) -> Bool {
+        classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3
     }
 
     /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
