@@ -182,77 +182,24 @@ public final class Tokenizer: Stage {
 
     // MARK: - Scan for tweet-aware tokens
 
+    /// Tokenizes the text with one scan of the whole text for special
+    /// tokens (`firstSpecialInText`); the text between them goes
+    /// to `segment`. The reference for `tokenizeByChunk`.
     private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
-        let n = p.count
-        let classes = self.classes
-        var i = 0
         var gapStart = 0
-        while i < n {
-            if scanSkipsAhead {
-                // Only a sigil, or an ASCII letter or digit run just before an address
-                // character, can start a special token: every byte before the next
-                // such character is passed by the loop below without effect.
-                let j = ByteClass.nextSigilOrAddressByte(p, from: i)
-                guard j < n else { break }
-                // Most such characters end a sentence or a clause (". ", "-", ": "):
-                // no address goes on past them, so none starts in the run they end.
-                if Tokenizer.endsEveryAddress(p, j) {
-                    i = j &+ 1
-                    continue
-                }
-                var r = j
-                while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
-                // A run begun before `i` has no boundary inside it.
-                i = r == i && i > 0 && classes[Int(p[i - 1])] & ByteClass.alnumBits != 0 ? j : r
-            }
-            let b = p[i]
-            let c = classes[Int(b)]
-            guard c & ByteClass.startsSpecialBit != 0,
-                  atBoundary(p, i, classes, blocking: c & ByteClass.alnumBits == 0 ? ByteClass.blocksSigilBit : ByteClass.blocksSpecialBit)
-            else {
-                i += 1
-                continue
-            }
-            var special: (end: Int, kind: TokenKind)?
-            switch b {
-            case UInt8(ascii: "@"): special = scanHandle(p, i)
-            case UInt8(ascii: "#"): special = scanHashtag(p, i)
-            case UInt8(ascii: "$"): special = scanCashtag(p, i)
-            default:
-                // Most words end in a space or punctuation that no URL or
-                // e-mail address has: skip them without a closer look.
-                var runEnd = i + 1
-                runEnd = ByteClass.run(p, from: runEnd, to: n, underscore: false).end
-                while runEnd < n, classes[Int(p[runEnd])] & ByteClass.alnumBits != 0 { runEnd += 1 }
-                if runEnd == n || classes[Int(p[runEnd])] & ByteClass.continuesAddressBit == 0 {
-                    i = runEnd
-                    continue
-                }
-                var skip = i + 1
-                special = scanURLOrEmail(p, i, skip: &skip)
-                if special == nil {
-                    // Nothing special starts inside the run just scanned.
-                    i = skip
-                    continue
-                }
-            }
-            if let special {
-                if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &sink) }
-                if special.kind == .handle { markRetweet(p, before: i, in: &sink) }
-                emit(p, i, special.end, special.kind, into: &sink)
-                i = special.end
-                gapStart = i
-            } else {
-                i += 1
-            }
+        while let special = firstSpecialInText(p, from: gapStart) {
+            if gapStart < special.start { segment(p, gapStart, special.start, pieces: &pieces, into: &sink) }
+            if special.kind == .handle { markRetweet(p, before: special.start, in: &sink) }
+            emit(p, special.start, special.end, special.kind, into: &sink)
+            gapStart = special.end
         }
-        if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &sink) }
+        if gapStart < p.count { segment(p, gapStart, p.count, pieces: &pieces, into: &sink) }
     }
 
     /// Tokenizes the text one chunk at a time, as `tokenize` does, in one
     /// pass: runs of plain words (`emitPlainWords`) are emitted as they are
     /// read, and only a chunk that is not one is searched for special tokens
-    /// (`firstSpecial`). No special token starts in a plain word, nor spans
+    /// (`firstSpecialInChunk`). No special token starts in a plain word, nor spans
     /// ASCII white space, so this finds the ones `tokenize` finds; the text
     /// before each goes through `segmentChunks` as `segment` takes it.
     /// Pieces carry over from one chunk to the next as in `segment` (a
@@ -283,7 +230,7 @@ public final class Tokenizer: Stage {
                     }
                 }
             }
-            guard let special = firstSpecial(p, from: i) else {
+            guard let special = firstSpecialInChunk(p, from: i) else {
                 i = appendChunkPieces(p, i, n, classes, into: &pieces)
                 continue
             }
@@ -298,25 +245,48 @@ public final class Tokenizer: Stage {
         pieces.count = 0
     }
 
+    /// `firstSpecial` within the chunk at `from`; a copy of its own, compiled for that case.
+    @inline(never)
+    private func firstSpecialInChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, kind: TokenKind)? {
+        firstSpecial(p, from: from, withinChunk: true)
+    }
+
+    /// `firstSpecial` in the rest of the text from `from`; a copy of its own, compiled for that case.
+    @inline(never)
+    private func firstSpecialInText(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, kind: TokenKind)? {
+        firstSpecial(p, from: from, withinChunk: false)
+    }
+
     /// The first special token (URL, e-mail address, handle, hashtag,
-    /// cashtag) that starts in the chunk from `from` up to ASCII white space
-    /// or the end of the text, by the rules and the skipping of `tokenize`'s scan.
-    private func firstSpecial(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, kind: TokenKind)? {
+    /// cashtag) that starts from `from`: in the chunk there (up to ASCII
+    /// white space or the end of the text) `withinChunk`, else anywhere in
+    /// the rest of the text (no special token spans white space, so the two
+    /// agree on the chunk). Positions where none can start are skipped
+    /// (`scanSkipsAhead`) or tried one by one.
+    @inline(__always)
+    private func firstSpecial(_ p: UnsafeBufferPointer<UInt8>, from: Int, withinChunk: Bool)
+        -> (start: Int, end: Int, kind: TokenKind)? {
         let n = p.count
         let classes = self.classes
         var i = from
         while i < n {
             if scanSkipsAhead {
-                let j = ByteClass.nextSigilAddressOrSpace(p, from: i)
+                // Only a sigil, or an ASCII letter or digit run just before an address
+                // character, can start a special token: every byte before the next
+                // such character is passed by the loop below without effect.
+                let j = withinChunk ? ByteClass.nextSigilAddressOrSpace(p, from: i) : ByteClass.nextSigilOrAddressByte(p, from: i)
                 guard j < n, classes[Int(p[j])] & ByteClass.spaceBit == 0 else { return nil }
+                // Most such characters end a sentence or a clause (". ", "-", ": "):
+                // no address goes on past them, so none starts in the run they end.
                 if Tokenizer.endsEveryAddress(p, j) {
                     i = j &+ 1
                     continue
                 }
                 var r = j
                 while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
+                // A run begun before `i` has no boundary inside it.
                 i = r == i && i > 0 && classes[Int(p[i - 1])] & ByteClass.alnumBits != 0 ? j : r
-            } else if classes[Int(p[i])] & ByteClass.spaceBit != 0 {
+            } else if withinChunk, classes[Int(p[i])] & ByteClass.spaceBit != 0 {
                 return nil
             }
             let b = p[i]
@@ -333,6 +303,8 @@ public final class Tokenizer: Stage {
             case UInt8(ascii: "#"): special = scanHashtag(p, i)
             case UInt8(ascii: "$"): special = scanCashtag(p, i)
             default:
+                // Most words end in a space or punctuation that no URL or
+                // e-mail address has: skip them without a closer look.
                 var runEnd = i + 1
                 runEnd = ByteClass.run(p, from: runEnd, to: n, underscore: false).end
                 while runEnd < n, classes[Int(p[runEnd])] & ByteClass.alnumBits != 0 { runEnd += 1 }
@@ -343,6 +315,7 @@ public final class Tokenizer: Stage {
                 var skip = i + 1
                 special = scanURLOrEmail(p, i, skip: &skip)
                 if special == nil {
+                    // Nothing special starts inside the run just scanned.
                     i = skip
                     continue
                 }
