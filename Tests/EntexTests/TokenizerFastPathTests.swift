@@ -288,6 +288,56 @@ final class TokenizerFastPathTests: XCTestCase {
         XCTAssertTrue(slow.chunkMemo.isEmpty)
     }
 
+    /// Text of every kind the tokenizer meets: plain words, words with
+    /// joiners and merge rules, special tokens (handles, hashtags, cashtags,
+    /// URLs, e-mail addresses, "RT @"), their look-alikes, ICU chunks, and
+    /// white space of every kind, so that special tokens start and end at
+    /// every place in a chunk, next to plain words and pending pieces.
+    private static let chunkParts: [String] = addressParts + plainWordParts + closingParts + icuChunkParts + [
+        "RT @user: ", "RT ", "rt", "@", "#", "$", "a@b", "x.@NASA", "(@el_pais)", "#tag's", "@user's", "EE. UU. @x",
+        "Mr.@x", "abc.#tag", "http://x.co/a.", "www.x.com,", "a@b.com's", " ", " ", "\n", "\t", "\u{A0}",
+    ]
+
+    func testChunkByChunkScanFindsWhatTheWholeTextScanFinds() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.scansByChunk = false
+        let fastPieces = try Tokenizer(resources: TestSupport.resources.text)
+        fastPieces.plainWords = false
+        let slowPieces = try Tokenizer(resources: TestSupport.resources.text)
+        slowPieces.plainWords = false
+        slowPieces.scansByChunk = false
+        var g = Generator(state: 20261126_7)
+        for round in 0..<12000 {
+            let length = 1 + Int(g.next() % 30)
+            var text = (0..<length).map { _ in g.pick(Self.chunkParts) }.joined()
+            if g.next() % 3 == 0 { text += "         " }
+            assertSameTokens(fast, slow, text, round: round)
+            assertSameTokens(fastPieces, slowPieces, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    func testNextSigilAddressOrSpaceEqualsAByteLoop() {
+        var g = Generator(state: 8)
+        let bytes: [UInt8] = Array(0...255)
+        for _ in 0..<3000 {
+            // Mostly letters, so that the first hit falls at every distance.
+            let text = (0..<Int(g.next() % 40)).map { _ in g.next() % 4 == 0 ? g.pick(bytes) : UInt8(ascii: "a") }
+            text.withUnsafeBufferPointer { p in
+                for start in 0...p.count {
+                    var expected = start
+                    while expected < p.count, !(p[expected] == 0x23 || p[expected] == 0x24 || ByteClass.mayContinueAddress(p[expected])
+                                                || ByteClass.isSpace(p[expected])) {
+                        expected += 1
+                    }
+                    XCTAssertEqual(ByteClass.nextSigilAddressOrSpace(p, from: start), expected, "\(text) from \(start)")
+                }
+            }
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     func testNextSigilOrAddressByteEqualsAByteLoop() {
         var g = Generator(state: 7)
         let bytes: [UInt8] = Array(0...255)

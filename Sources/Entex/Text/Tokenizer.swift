@@ -63,6 +63,11 @@ public final class Tokenizer: Stage {
     /// while they are scanned, without pieces; tests turn it off to compare
     /// with the pieces path.
     var plainWords = true
+    /// Whether the text is taken one chunk (the bytes between ASCII white
+    /// space) at a time, special tokens looked for only in chunks that are
+    /// not plain words (`tokenizeByChunk`), rather than by a scan of the
+    /// whole text before the words are read; tests turn it off to compare.
+    var scansByChunk = true
     /// `ByteClass` bits of every byte value, for the scan loops.
     private let classes = ByteClass.table
 
@@ -147,7 +152,11 @@ public final class Tokenizer: Stage {
         sink.hashes.reserve(sink.tokens.capacity)
         sink.keys.reserve(doc.text.count + 16)
         doc.text.withUnsafeBufferPointer { p in
-            tokenize(p, pieces: &pieces, into: &sink)
+            if scansByChunk {
+                tokenizeByChunk(p, pieces: &pieces, into: &sink)
+            } else {
+                tokenize(p, pieces: &pieces, into: &sink)
+            }
         }
         sink.hashes.count = sink.tokens.count
         Tokenizer.replace(&doc.tokens, with: sink.tokens)
@@ -165,25 +174,108 @@ public final class Tokenizer: Stage {
         if array.capacity == 0 {
             array = buffer.array()
         } else {
-            array.removeAll(keepingCapacity: true)
+            // A recycled document's arrays come empty (`RecycledLayers`).
+            if !array.isEmpty { array.removeAll(keepingCapacity: true) }
             array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
         }
     }
 
     // MARK: - Scan for tweet-aware tokens
 
+    /// Tokenizes the text with one scan of the whole text for special
+    /// tokens (`firstSpecialInText`); the text between them goes
+    /// to `segment`. The reference for `tokenizeByChunk`.
     private func tokenize(_ p: UnsafeBufferPointer<UInt8>, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
+        var gapStart = 0
+        while let special = firstSpecialInText(p, from: gapStart) {
+            if gapStart < special.start { segment(p, gapStart, special.start, pieces: &pieces, into: &sink) }
+            if special.kind == .handle { markRetweet(p, before: special.start, in: &sink) }
+            emit(p, special.start, special.end, special.kind, into: &sink)
+            gapStart = special.end
+        }
+        if gapStart < p.count { segment(p, gapStart, p.count, pieces: &pieces, into: &sink) }
+    }
+
+    /// Tokenizes the text one chunk at a time, as `tokenize` does, in one
+    /// pass: runs of plain words (`emitPlainWords`) are emitted as they are
+    /// read, and only a chunk that is not one is searched for special tokens
+    /// (`firstSpecialInChunk`). No special token starts in a plain word, nor spans
+    /// ASCII white space, so this finds the ones `tokenize` finds; the text
+    /// before each goes through `segmentChunks` as `segment` takes it.
+    /// Pieces carry over from one chunk to the next as in `segment` (a
+    /// spaced abbreviation), and are emitted before a special token.
+    private func tokenizeByChunk(_ p: UnsafeBufferPointer<UInt8>, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
         let n = p.count
         let classes = self.classes
+        pieces.count = 0
         var i = 0
-        var gapStart = 0
+        // Where `emitPlainWords` last stopped at a chunk that is not a plain word.
+        var notPlain = -1
+        while i < n {
+            while i < n, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
+            guard i < n else { break }
+            if plainWords {
+                // As in `segmentChunks`: pending pieces go out unless they may begin a spaced abbreviation.
+                if pieces.count > 0, pieces.base[pieces.count - 1].kind != .punct
+                    || p[pieces.base[pieces.count - 1].start] != UInt8(ascii: ".") {
+                    mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+                    pieces.count = 0
+                }
+                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
+                    let next = emitPlainWords(p, i, n, classes, into: &sink)
+                    notPlain = next
+                    if next != i {
+                        i = next
+                        continue
+                    }
+                }
+            }
+            guard let special = firstSpecialInChunk(p, from: i) else {
+                i = appendChunkPieces(p, i, n, classes, into: &pieces)
+                continue
+            }
+            if i < special.start { segmentChunks(p, i, special.start, pieces: &pieces, into: &sink) }
+            mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+            pieces.count = 0
+            if special.kind == .handle { markRetweet(p, before: special.start, in: &sink) }
+            emit(p, special.start, special.end, special.kind, into: &sink)
+            i = special.end
+        }
+        mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+        pieces.count = 0
+    }
+
+    /// `firstSpecial` within the chunk at `from`; a copy of its own, compiled for that case.
+    @inline(never)
+    private func firstSpecialInChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, kind: TokenKind)? {
+        firstSpecial(p, from: from, withinChunk: true)
+    }
+
+    /// `firstSpecial` in the rest of the text from `from`; a copy of its own, compiled for that case.
+    @inline(never)
+    private func firstSpecialInText(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, kind: TokenKind)? {
+        firstSpecial(p, from: from, withinChunk: false)
+    }
+
+    /// The first special token (URL, e-mail address, handle, hashtag,
+    /// cashtag) that starts from `from`: in the chunk there (up to ASCII
+    /// white space or the end of the text) `withinChunk`, else anywhere in
+    /// the rest of the text (no special token spans white space, so the two
+    /// agree on the chunk). Positions where none can start are skipped
+    /// (`scanSkipsAhead`) or tried one by one.
+    @inline(__always)
+    private func firstSpecial(_ p: UnsafeBufferPointer<UInt8>, from: Int, withinChunk: Bool)
+        -> (start: Int, end: Int, kind: TokenKind)? {
+        let n = p.count
+        let classes = self.classes
+        var i = from
         while i < n {
             if scanSkipsAhead {
                 // Only a sigil, or an ASCII letter or digit run just before an address
                 // character, can start a special token: every byte before the next
                 // such character is passed by the loop below without effect.
-                let j = ByteClass.nextSigilOrAddressByte(p, from: i)
-                guard j < n else { break }
+                let j = withinChunk ? ByteClass.nextSigilAddressOrSpace(p, from: i) : ByteClass.nextSigilOrAddressByte(p, from: i)
+                guard j < n, classes[Int(p[j])] & ByteClass.spaceBit == 0 else { return nil }
                 // Most such characters end a sentence or a clause (". ", "-", ": "):
                 // no address goes on past them, so none starts in the run they end.
                 if Tokenizer.endsEveryAddress(p, j) {
@@ -194,6 +286,8 @@ public final class Tokenizer: Stage {
                 while r > i, classes[Int(p[r - 1])] & ByteClass.alnumBits != 0 { r -= 1 }
                 // A run begun before `i` has no boundary inside it.
                 i = r == i && i > 0 && classes[Int(p[i - 1])] & ByteClass.alnumBits != 0 ? j : r
+            } else if withinChunk, classes[Int(p[i])] & ByteClass.spaceBit != 0 {
+                return nil
             }
             let b = p[i]
             let c = classes[Int(b)]
@@ -226,17 +320,10 @@ public final class Tokenizer: Stage {
                     continue
                 }
             }
-            if let special {
-                if gapStart < i { segment(p, gapStart, i, pieces: &pieces, into: &sink) }
-                if special.kind == .handle { markRetweet(p, before: i, in: &sink) }
-                emit(p, i, special.end, special.kind, into: &sink)
-                i = special.end
-                gapStart = i
-            } else {
-                i += 1
-            }
+            if let special { return (i, special.end, special.kind) }
+            i += 1
         }
-        if gapStart < n { segment(p, gapStart, n, pieces: &pieces, into: &sink) }
+        return nil
     }
 
     /// Whether the address character at `j` (`ByteClass.mayContinueAddress`)
@@ -458,6 +545,15 @@ public final class Tokenizer: Stage {
     private func segment(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
                          pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
         pieces.count = 0
+        segmentChunks(p, start, end, pieces: &pieces, into: &sink)
+        mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+    }
+
+    /// `segment` without its first and last steps: pieces already in
+    /// `pieces` (a chunk before, in `tokenizeByChunk`) are taken as pieces
+    /// of the same segment, and the pieces left at the end are not emitted.
+    private func segmentChunks(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                               pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) {
         let classes = self.classes
         var i = start
         // Where `emitPlainWords` last stopped at a chunk that is not a plain word.
@@ -465,7 +561,6 @@ public final class Tokenizer: Stage {
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
-            let chunkStart = i
             if plainWords {
                 // Pieces before white space merge with later ones only as the
                 // prefix of a spaced abbreviation ("EE." + "UU."), which ends in '.'.
@@ -474,7 +569,7 @@ public final class Tokenizer: Stage {
                     mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
                     pieces.count = 0
                 }
-                if pieces.count == 0, i != notPlain {
+                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
                     let next = emitPlainWords(p, i, end, classes, into: &sink)
                     // The chunk at `next` (if any) is not a plain word: the pieces take it.
                     notPlain = next
@@ -484,24 +579,29 @@ public final class Tokenizer: Stage {
                     }
                 }
             }
-            let mark = pieces.count
-            let stop = Tokenizer.asciiChunk(p, i, end, classes, into: &pieces)
-            if stop.nonASCII {
-                // Not pure ASCII: ICU takes the whole chunk up to the next ASCII white space.
-                pieces.count = mark
-                var j = stop.position
-                while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
-                if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
-                    memoizedICUPieces(p, chunkStart, j, into: &pieces)
-                } else {
-                    icuPieces(p, chunkStart, j, into: &pieces)
-                }
-                i = j
-            } else {
-                i = stop.position
-            }
+            i = appendChunkPieces(p, i, end, classes, into: &pieces)
         }
-        mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+    }
+
+    /// Appends the pieces of the chunk at `chunkStart` (up to ASCII white
+    /// space or `end`) and returns where it ends: the fast path's for simple
+    /// text, else ICU's for the whole chunk.
+    @inline(__always)
+    private func appendChunkPieces(_ p: UnsafeBufferPointer<UInt8>, _ chunkStart: Int, _ end: Int,
+                                   _ classes: UnsafePointer<UInt16>, into pieces: inout GrowableBuffer<Piece>) -> Int {
+        let mark = pieces.count
+        let stop = Tokenizer.asciiChunk(p, chunkStart, end, classes, into: &pieces)
+        guard stop.nonASCII else { return stop.position }
+        // Not pure ASCII: ICU takes the whole chunk up to the next ASCII white space.
+        pieces.count = mark
+        var j = stop.position
+        while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
+        if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
+            memoizedICUPieces(p, chunkStart, j, into: &pieces)
+        } else {
+            icuPieces(p, chunkStart, j, into: &pieces)
+        }
+        return j
     }
 
     /// ICU word pieces of `p[start..<end]`, white space dropped.
@@ -834,14 +934,17 @@ public final class Tokenizer: Stage {
                         if UInt8(truncatingIfNeeded: x0) != 0xC3 { return start }
                         break fast
                     }
+                    let mask: UInt64  // the bytes of the word (1 <= take <= 7)
                     if start &+ take >= end {
                         take = end &- start
+                        mask = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
                     } else {
                         // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
                         guard let ends = endsAt(start &+ take) else { return start }
                         guard ends else { break fast }
+                        // The bits below the high bit of the first byte outside the word, without that byte's.
+                        mask = ((outside & (0 &- outside)) &>> 7) &- 1
                     }
-                    let mask: UInt64 = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)  // 1 <= take <= 7
                     upper = upper0 & mask
                     lower = lower0 & mask
                     digit = digit0 & mask
@@ -895,7 +998,8 @@ public final class Tokenizer: Stage {
                             hash: count <= 8 ? KeyHash.hash(word: key0, count: count) : KeyHash.hash(key0, key1, count: count))
                 guard punct >= 0 else {
                     sink.keys.count = keyEnd
-                    i = wordEnd
+                    // Before `end` the word ends at white space (`endsAt`): the next word starts after it at the earliest.
+                    i = wordEnd < end ? wordEnd &+ 1 : wordEnd
                     continue
                 }
                 // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
@@ -912,6 +1016,15 @@ public final class Tokenizer: Stage {
             guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
             i = next
         }
+    }
+
+    /// Whether a plain word (`emitPlainWords`) may start with the byte `b`:
+    /// an ASCII letter or digit, or the first byte of a Latin-1 letter (C3).
+    /// `emitPlainWords` takes no chunk that starts otherwise; the callers
+    /// save the call.
+    @inline(__always)
+    static func mayStartPlainWord(_ b: UInt8, _ classes: UnsafePointer<UInt16>) -> Bool {
+        classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3
     }
 
     /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
@@ -1098,32 +1211,10 @@ public final class Tokenizer: Stage {
         if length <= 8, wordAtATime, emitShortASCII(src, length, start &+ 8 <= p.count, start, end, kind, flags, into: &sink) {
             return
         }
-        // The word loop reads up to 7 bytes past the token: near the end of
-        // the text (and in tests, to compare both) the bytes are taken one by one.
-        if end &+ 7 <= p.count, wordAtATime {
-            emitWords(src, length, start, end, kind, flags, into: &sink)
-        } else if wordAtATime, length <= Tokenizer.nearEndCopyBytes {
-            emitWordsNearEnd(src, length, start, end, kind, flags, into: &sink)
+        if wordAtATime {
+            emitWords(src, length, readable: p.count &- start, start, end, kind, flags, into: &sink)
         } else {
             emitBytewise(src, length, start, end, kind, flags, into: &sink)
-        }
-    }
-
-    /// Longest token near the end of the text that `emitWordsNearEnd` copies.
-    private static let nearEndCopyBytes = 120
-
-    /// `emitWords` for a token that ends less than 8 bytes before the end of
-    /// the text (often a tweet's closing URL or hashtag): the token is copied
-    /// into a buffer with room for the word loads past its end, so it need
-    /// not be taken byte by byte.
-    @inline(never)
-    private func emitWordsNearEnd(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
-                                  _ flags: TokenFlags, into sink: inout Sink) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Tokenizer.nearEndCopyBytes &+ 8) { buffer in
-            let copy = buffer.baseAddress!
-            copy.initialize(from: src, count: length)
-            (copy + length).initialize(repeating: 0, count: 8)
-            emitWords(UnsafePointer(copy), length, start, end, kind, flags, into: &sink)
         }
     }
 
@@ -1189,13 +1280,15 @@ public final class Tokenizer: Stage {
 
     /// `emit` over 64-bit words: the ASCII bytes before the first non-ASCII
     /// one of each word are classified and lowercased together (byte k of the
-    /// word is bits 8k..8k+7); a Latin-1 letter is folded on its own. The 8
-    /// bytes from every position of the token must be readable, and `length + 8`
-    /// key bytes writable. Gives exactly what `emitBytewise` gives (a test
-    /// compares them).
+    /// word is bits 8k..8k+7); a Latin-1 letter is folded on its own.
+    /// `readable` bytes from `src` may be read (at least `length`): whole
+    /// words where 8 bytes are, else only the token's bytes (near the end of
+    /// the text, often a tweet's closing URL or hashtag). `length + 8` key
+    /// bytes must be writable. Gives exactly what `emitBytewise` gives (a
+    /// test compares them).
     @inline(__always)
-    private func emitWords(_ src: UnsafePointer<UInt8>, _ length: Int, _ start: Int, _ end: Int, _ kind: TokenKind,
-                           _ flags: TokenFlags, into sink: inout Sink) {
+    private func emitWords(_ src: UnsafePointer<UInt8>, _ length: Int, readable: Int, _ start: Int, _ end: Int,
+                           _ kind: TokenKind, _ flags: TokenFlags, into sink: inout Sink) {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         let keyStart = sink.keys.count
@@ -1205,7 +1298,9 @@ public final class Tokenizer: Stage {
         while r < length {
             let remaining = length - r
             var mask: UInt64 = remaining >= 8 ? ~0 : ~0 &>> UInt64(64 &- 8 &* remaining)
-            let x0 = UnsafeRawPointer(src + r).loadUnaligned(as: UInt64.self).littleEndian & mask
+            // Past `readable - 8`, fewer than 8 bytes are left of the token: only they are read, zero above.
+            let x0 = r &+ 8 <= readable ? UnsafeRawPointer(src + r).loadUnaligned(as: UInt64.self).littleEndian & mask
+                                        : KeyHash.loadPartial(src + r, remaining)
             let nonASCII = x0 & high
             var take = min(remaining, 8)
             if nonASCII != 0 {
@@ -1679,6 +1774,37 @@ enum ByteClass {
         while i < n {
             let b = p[i]
             if b == 0x23 || b == 0x24 || mayContinueAddress(b) { return i }
+            i &+= 1
+        }
+        return n
+    }
+
+    /// `nextSigilOrAddressByte`, stopping also at ASCII white space (`isSpace`).
+    @inline(__always)
+    static func nextSigilAddressOrSpace(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let n = p.count
+        var i = start
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            let low = x & ~high
+            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
+            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
+            // High bit of a byte of `low` equal to c, exactly.
+            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
+                let v = low ^ (c &* ones)
+                return ~((v &+ ~high) | v)
+            }
+            // # $ %, - ., tab to carriage return
+            let ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F)) | (atLeast(0x09) & ~atLeast(0x0E))
+            let found = (ranges | equal(0x20) | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // space + : @ _
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < n {
+            let b = p[i]
+            if b == 0x23 || b == 0x24 || mayContinueAddress(b) || isSpace(b) { return i }
             i &+= 1
         }
         return n
