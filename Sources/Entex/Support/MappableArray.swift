@@ -3,50 +3,51 @@ import Glibc
 #endif
 
 /// An immutable array of plain values (no references) whose elements live either in
-/// a Swift array (a gazetteer compiled from its lexicons) or in a read-only memory-mapped
-/// file (one read from its cache file), so that a structure read from a cache file uses
-/// the file's pages in place instead of copying them.
+/// an allocation of its own (a gazetteer compiled from its lexicons) or in a read-only
+/// memory-mapped file (one read from its cache file), so that a structure read from a
+/// cache file uses the file's pages in place instead of copying them.
 ///
-/// Reading an element costs a bounds check and a branch on where it lives; hot loops
-/// take `withUnsafeBufferPointer` once. Arrays made by `extracting` share the storage.
+/// The elements are at one fixed address for the array's whole life, whichever the
+/// storage: reading one costs what an `Array` read costs (a bounds check and a load),
+/// and `withUnsafeBufferPointer` no more than building the buffer. (Keeping a compiled
+/// gazetteer's Swift arrays instead of copying them, behind a branch on the storage,
+/// made matching 4 % slower: a Swift array's elements may be borrowed only inside a
+/// closure, so each access and each borrow had to branch.) Arrays made by `extracting`
+/// share the storage.
 struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @unchecked Sendable {
-    // Sendable: the elements are never written after creation, and the storage (a Swift
-    // array, or the mapping) stays alive as long as any copy of the array exists.
-    private enum Storage {
-        /// Elements `offset..<offset + count` of an array.
-        case owned([Element])
-        /// `count` elements at a pointer into a mapping, which keeps them valid.
-        case mapped(UnsafePointer<Element>, MappedFile)
-    }
-
-    private let storage: Storage
-    /// Where the elements start in an `owned` array.
-    private let offset: Int
+    // Sendable: the elements are never written after creation, and `owner` (immutable
+    // too) keeps them alive as long as any copy of the array exists.
+    private let base: UnsafePointer<Element>?
     let count: Int
+    /// Keeps the elements alive: an `OwnedElements` or a `MappedFile` (nil when empty).
+    private let owner: AnyObject?
 
     /// An empty array.
     init() {
-        self.init(Array())
+        base = nil
+        count = 0
+        owner = nil
     }
 
-    /// The elements of `elements` (shared with it: an array is never copied).
+    /// A copy of `elements`, in an allocation of its own.
     init(_ elements: [Element]) {
-        storage = .owned(elements)
-        offset = 0
-        count = elements.count
+        guard !elements.isEmpty else {
+            self.init()
+            return
+        }
+        let storage = OwnedElements(elements)
+        self.init(base: UnsafePointer(storage.elements.baseAddress!), count: elements.count, owner: storage)
     }
 
     /// `count` elements at `base`, inside the mapping of `file`.
     init(viewing base: UnsafePointer<Element>, count: Int, in file: MappedFile) {
-        storage = .mapped(base, file)
-        offset = 0
-        self.count = count
+        self.init(base: base, count: count, owner: file)
     }
 
-    private init(_ storage: Storage, offset: Int, count: Int) {
-        self.storage = storage
-        self.offset = offset
+    private init(base: UnsafePointer<Element>?, count: Int, owner: AnyObject?) {
+        self.base = base
         self.count = count
+        self.owner = owner
     }
 
     var startIndex: Int { 0 }
@@ -55,23 +56,16 @@ struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @uncheck
     @inline(__always)
     subscript(i: Int) -> Element {
         precondition(UInt(bitPattern: i) < UInt(bitPattern: count), "index out of range")
-        switch storage {
-        case .owned(let elements): return elements[offset &+ i]
-        case .mapped(let base, _): return base[i]
-        }
+        return base.unsafelyUnwrapped[i]
     }
 
     /// Calls `body` with the elements; the pointer is valid only during the call.
     @inline(__always)
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
-        switch storage {
-        case .owned(let elements):
-            return try elements.withUnsafeBufferPointer {
-                try body(UnsafeBufferPointer(rebasing: $0[offset..<offset &+ count]))
-            }
-        case .mapped(let base, let file):
-            return try withExtendedLifetime(file) { try body(UnsafeBufferPointer(start: base, count: count)) }
-        }
+        // The owner outlives the call (`defer`, not a closure around `body`: with one, nested
+        // borrows such as `Gazetteer.withTables` were not inlined and copied their captures).
+        defer { withExtendedLifetime(owner) {} }
+        return try body(UnsafeBufferPointer(start: base, count: count))
     }
 
     @inline(__always)
@@ -82,23 +76,30 @@ struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @uncheck
     /// The elements of `range`, as an array of their own indices (0-based) sharing this one's storage.
     func extracting(_ range: Range<Int>) -> MappableArray {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
-        switch storage {
-        case .owned: return MappableArray(storage, offset: offset + range.lowerBound, count: range.count)
-        case .mapped(let base, let file): return MappableArray(viewing: base + range.lowerBound, count: range.count, in: file)
-        }
+        guard let base, !range.isEmpty else { return MappableArray() }
+        return MappableArray(base: base + range.lowerBound, count: range.count, owner: owner)
     }
 
-    /// The elements as a Swift array (a copy, unless they are one).
-    var array: [Element] {
-        if case .owned(let elements) = storage, offset == 0, count == elements.count { return elements }
-        return withUnsafeBufferPointer { Array($0) }
-    }
+    /// The elements as a Swift array (a copy).
+    var array: [Element] { withUnsafeBufferPointer { Array($0) } }
 }
 
 extension MappableArray: Equatable where Element: Equatable {
     static func == (a: MappableArray, b: MappableArray) -> Bool {
         a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.elementsEqual(b) } }
     }
+}
+
+/// Elements copied into an allocation of their own, freed with the last array using them.
+private final class OwnedElements<Element: BitwiseCopyable> {
+    let elements: UnsafeMutableBufferPointer<Element>
+
+    init(_ array: [Element]) {
+        elements = .allocate(capacity: array.count)
+        _ = elements.initialize(fromContentsOf: array)
+    }
+
+    deinit { elements.deallocate() }
 }
 
 /// A whole file mapped read-only into memory, unmapped when the last `MappableArray`

@@ -396,7 +396,7 @@ public final class Gazetteer: Sendable {
 
     /// The canonical name of an entry.
     func canonical(_ entry: Int) -> String {
-        String(decoding: string(Int(entryCanonical[entry])), as: UTF8.self)
+        string(Int(entryCanonical[entry])).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The candidate `match` proposes for `entry`, with an empty span.
@@ -411,7 +411,7 @@ public final class Gazetteer: Sendable {
     /// The kb id of an entry, if it has one.
     func kb(_ entry: Int) -> String? {
         let id = entryKB[entry]
-        return id == Gazetteer.noForm ? nil : String(decoding: string(Int(id)), as: UTF8.self)
+        return id == Gazetteer.noForm ? nil : string(Int(id)).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 }
 
