@@ -62,55 +62,59 @@ public final class Gazetteer: Sendable {
     /// lexicons that need more, and the cache reader files that hold more.
     public static let stateLimit = 1 << 29
 
-    // Vocabulary and trie.
+    // Vocabulary and trie. Every array is a `MappableArray`: its own memory when the
+    // gazetteer was compiled, the pages of the cache file when it was read from one.
     let vocabulary: TermTable
     /// `rootTargets[term]`: the state reached from the root on `term`, or 0 (none):
     /// the first step of every walk is one array read, not a hash probe.
-    let rootTargets: [UInt32]
+    let rootTargets: MappableArray<UInt32>
     /// Open-addressed keys `state << 32 | term` (`emptySlot` = free); size is a power of two.
-    let transitionKeys: [UInt64]
-    let transitionTargets: [UInt32]
+    let transitionKeys: MappableArray<UInt64>
+    let transitionTargets: MappableArray<UInt32>
     /// `stateCount + 1` offsets into the output arrays.
-    let outputStarts: [UInt32]
+    let outputStarts: MappableArray<UInt32>
     /// Entry of each output.
-    let outputEntries: [UInt32]
+    let outputEntries: MappableArray<UInt32>
     /// For `cs` entries, the string id of the exact surface form (name or alias), else `noForm`.
-    let outputForms: [UInt32]
+    let outputForms: MappableArray<UInt32>
     /// For `cap` entries, bit `i` set when token `i` of the form is capitalized (first 32 tokens).
-    let outputCapitals: [UInt32]
+    let outputCapitals: MappableArray<UInt32>
 
     // Entries.
-    let entryTypes: [UInt8]
-    let entryFlags: [UInt8]
-    let entryLanguages: [UInt8]
+    let entryTypes: MappableArray<UInt8>
+    let entryFlags: MappableArray<UInt8>
+    let entryLanguages: MappableArray<UInt8>
     /// Index into `files`.
-    let entryFiles: [UInt16]
+    let entryFiles: MappableArray<UInt16>
     /// String ids of the canonical name and the kb id (`noForm` when absent).
-    let entryCanonical: [UInt32]
-    let entryKB: [UInt32]
+    let entryCanonical: MappableArray<UInt32>
+    let entryKB: MappableArray<UInt32>
     /// Canonical names, kb ids and `cs` surface forms, concatenated; string
     /// `id` is `stringPool[stringEnds[id - 1]..<stringEnds[id]]` (start 0 for id 0).
-    let stringPool: [UInt8]
-    let stringEnds: [UInt32]
+    let stringPool: MappableArray<UInt8>
+    let stringEnds: MappableArray<UInt32>
+
+    // Derived from the arrays above (`Gazetteer.derive`) when compiling; the cache
+    // file stores them too, so that reading it builds nothing.
 
     /// For each state, `stateAccepts` (names end there), `stateHasChildren` (it has
     /// a transition: a walk that reaches a state without one stops there, with no
     /// lookup of the next token) and `stateCapitalOnly` (see `capitalOnly`), in the
     /// bit positions a step memo value keeps them at (bits 32–34): a step that misses
     /// the step memo reads one byte here, not the output rows and their entries.
-    let stateFlags: [UInt8]
+    let stateFlags: MappableArray<UInt8>
     /// For each term, the memo value of its key (see `GazetteerScratch.memo`): a key
     /// lookup that misses the memo reads it here once the vocabulary has given the
     /// term, rather than the root target, the state's outputs and three bit arrays.
-    let termValues: [UInt64]
+    let termValues: MappableArray<UInt64>
     /// Bit `t` set when term `t` is the second or a later word of some name
     /// (a token whose term is not stops a walk without a transition probe).
-    let termFollows: [UInt64]
+    let termFollows: MappableArray<UInt64>
     /// Bit `t` set when term `t` is the second word of some name: the first step of
     /// a walk, from the state its first token reaches, is tried only on such a term.
     /// Most later words of names never come second ("Foundation", "Council"), so a
     /// pair such as "the Foundation" costs no step memo or transition-table probe.
-    let termSeconds: [UInt64]
+    let termSeconds: MappableArray<UInt64>
     /// A Bloom filter of the vocabulary's folded key hashes (`ByteStringTable.hash`),
     /// probed with the hash the tokenizer stored (`Document.keyHashes`): a key seen
     /// for the first time that is in no name (most are) is turned away here, without
@@ -120,37 +124,117 @@ public final class Gazetteer: Sendable {
     /// handles) is in no name, known without hashing it.
     let longestTerm: Int
 
-    /// `outputEntries` with their entries' fields (derived when loading, not stored).
-    let outputRecords: [OutputRecord]
+    /// `outputEntries` with their entries' fields.
+    let outputRecords: MappableArray<OutputRecord>
 
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
     /// Whether each file is a user lexicon.
     public let fileIsUser: [Bool]
 
-    init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
-         outputStarts: [UInt32], outputEntries: [UInt32], outputForms: [UInt32], outputCapitals: [UInt32],
-         entryTypes: [UInt8], entryFlags: [UInt8], entryLanguages: [UInt8], entryFiles: [UInt16],
-         entryCanonical: [UInt32], entryKB: [UInt32], stringPool: [UInt8], stringEnds: [UInt32],
-         files: [String], fileIsUser: [Bool]) {
-        self.vocabulary = vocabulary
-        self.rootTargets = rootTargets
-        self.transitionKeys = transitionKeys
-        self.transitionTargets = transitionTargets
-        self.outputStarts = outputStarts
-        self.outputEntries = outputEntries
-        self.outputForms = outputForms
-        self.outputCapitals = outputCapitals
-        self.entryTypes = entryTypes
-        self.entryFlags = entryFlags
-        self.entryLanguages = entryLanguages
-        self.entryFiles = entryFiles
-        self.entryCanonical = entryCanonical
-        self.entryKB = entryKB
-        self.stringPool = stringPool
-        self.stringEnds = stringEnds
-        self.files = files
-        self.fileIsUser = fileIsUser
+    /// A gazetteer of freshly compiled arrays (`GazetteerBuilder`): derives the rest.
+    convenience init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
+                     outputStarts: [UInt32], outputEntries: [UInt32], outputForms: [UInt32], outputCapitals: [UInt32],
+                     entryTypes: [UInt8], entryFlags: [UInt8], entryLanguages: [UInt8], entryFiles: [UInt16],
+                     entryCanonical: [UInt32], entryKB: [UInt32], stringPool: [UInt8], stringEnds: [UInt32],
+                     files: [String], fileIsUser: [Bool]) {
+        let core = Core(vocabulary: vocabulary, rootTargets: MappableArray(rootTargets),
+                        transitionKeys: MappableArray(transitionKeys), transitionTargets: MappableArray(transitionTargets),
+                        outputStarts: MappableArray(outputStarts), outputEntries: MappableArray(outputEntries),
+                        outputForms: MappableArray(outputForms), outputCapitals: MappableArray(outputCapitals),
+                        entryTypes: MappableArray(entryTypes), entryFlags: MappableArray(entryFlags),
+                        entryLanguages: MappableArray(entryLanguages), entryFiles: MappableArray(entryFiles),
+                        entryCanonical: MappableArray(entryCanonical), entryKB: MappableArray(entryKB),
+                        stringPool: MappableArray(stringPool), stringEnds: MappableArray(stringEnds),
+                        files: files, fileIsUser: fileIsUser)
+        let derived = Gazetteer.derive(core)
+        self.init(core, Derived(stateFlags: MappableArray(derived.stateFlags), termValues: MappableArray(derived.termValues),
+                                termFollows: MappableArray(derived.termFollows), termSeconds: MappableArray(derived.termSeconds),
+                                termFilter: derived.termFilter, longestTerm: derived.longestTerm,
+                                outputRecords: MappableArray(derived.outputRecords)))
+    }
+
+    /// A gazetteer of `core` and what was derived from it (by `derive`, or read from a cache file).
+    init(_ core: Core, _ derived: Derived) {
+        vocabulary = core.vocabulary
+        rootTargets = core.rootTargets
+        transitionKeys = core.transitionKeys
+        transitionTargets = core.transitionTargets
+        outputStarts = core.outputStarts
+        outputEntries = core.outputEntries
+        outputForms = core.outputForms
+        outputCapitals = core.outputCapitals
+        entryTypes = core.entryTypes
+        entryFlags = core.entryFlags
+        entryLanguages = core.entryLanguages
+        entryFiles = core.entryFiles
+        entryCanonical = core.entryCanonical
+        entryKB = core.entryKB
+        stringPool = core.stringPool
+        stringEnds = core.stringEnds
+        files = core.files
+        fileIsUser = core.fileIsUser
+        stateFlags = derived.stateFlags
+        termValues = derived.termValues
+        termFollows = derived.termFollows
+        termSeconds = derived.termSeconds
+        termFilter = derived.termFilter
+        longestTerm = derived.longestTerm
+        outputRecords = derived.outputRecords
+    }
+
+    /// The arrays a gazetteer is compiled into: what the rest is derived from.
+    struct Core {
+        var vocabulary: TermTable
+        var rootTargets: MappableArray<UInt32>
+        var transitionKeys: MappableArray<UInt64>
+        var transitionTargets: MappableArray<UInt32>
+        var outputStarts: MappableArray<UInt32>
+        var outputEntries: MappableArray<UInt32>
+        var outputForms: MappableArray<UInt32>
+        var outputCapitals: MappableArray<UInt32>
+        var entryTypes: MappableArray<UInt8>
+        var entryFlags: MappableArray<UInt8>
+        var entryLanguages: MappableArray<UInt8>
+        var entryFiles: MappableArray<UInt16>
+        var entryCanonical: MappableArray<UInt32>
+        var entryKB: MappableArray<UInt32>
+        var stringPool: MappableArray<UInt8>
+        var stringEnds: MappableArray<UInt32>
+        var files: [String]
+        var fileIsUser: [Bool]
+    }
+
+    /// The tables derived from a `Core` for matching (see the properties of the same names).
+    struct Derived {
+        var stateFlags: MappableArray<UInt8>
+        var termValues: MappableArray<UInt64>
+        var termFollows: MappableArray<UInt64>
+        var termSeconds: MappableArray<UInt64>
+        var termFilter: KeyHashFilter
+        var longestTerm: Int
+        var outputRecords: MappableArray<OutputRecord>
+    }
+
+    /// `Derived`'s tables as built by `derive`, in arrays of their own.
+    struct DerivedArrays {
+        var stateFlags: [UInt8]
+        var termValues: [UInt64]
+        var termFollows: [UInt64]
+        var termSeconds: [UInt64]
+        var termFilter: KeyHashFilter
+        var longestTerm: Int
+        var outputRecords: [OutputRecord]
+    }
+
+    /// Derives the matching tables from `core`. Indices out of range (a damaged
+    /// cache file, which its consistency check refuses anyway) are skipped, never followed.
+    static func derive(_ core: Core) -> DerivedArrays {
+        let vocabulary = core.vocabulary, rootTargets = core.rootTargets, transitionKeys = core.transitionKeys
+        let outputStarts = core.outputStarts, outputEntries = core.outputEntries
+        let entryTypes = core.entryTypes, entryFlags = core.entryFlags, entryLanguages = core.entryLanguages
+        let entryFiles = core.entryFiles, entryCanonical = core.entryCanonical, entryKB = core.entryKB
+        let fileIsUser = core.fileIsUser
         // Derived from the transition keys in one pass; keys out of range (a
         // damaged cache, rejected by its consistency check next) are skipped.
         let states = max(outputStarts.count - 1, 0), terms = vocabulary.count
@@ -167,7 +251,6 @@ public final class Gazetteer: Sendable {
             return OutputRecord(entry: e, canonical: entryCanonical[entry], kb: entryKB[entry],
                                 file: entryFiles[entry], type: entryTypes[entry], bits: bits)
         }
-        outputRecords = records
         var stateBits = [UInt8](repeating: 0, count: states)
         var follows = [UInt64](repeating: 0, count: (terms + 63) / 64)
         var seconds = [UInt64](repeating: 0, count: (terms + 63) / 64)
@@ -201,9 +284,6 @@ public final class Gazetteer: Sendable {
                 }
             }
         }
-        stateFlags = stateBits
-        termFollows = follows
-        termSeconds = seconds
         var values = [UInt64](repeating: Gazetteer.missValue, count: terms)
         values.withUnsafeMutableBufferPointer { values in
             stateBits.withUnsafeBufferPointer { stateBits in
@@ -219,16 +299,15 @@ public final class Gazetteer: Sendable {
                 }
             }
         }
-        termValues = values
         var filter = KeyHashFilter(capacity: terms)
         filter.insert(contentsOf: vocabulary.slots.lazy.filter { $0 != 0 }.map { UInt32(truncatingIfNeeded: $0 >> 32) })
-        termFilter = filter
         var longest = 0, previousEnd: UInt32 = 0
         for end in vocabulary.ends {
             longest = max(longest, Int(end) - Int(previousEnd))
             previousEnd = end
         }
-        longestTerm = longest
+        return DerivedArrays(stateFlags: stateBits, termValues: values, termFollows: follows, termSeconds: seconds,
+                             termFilter: filter, longestTerm: longest, outputRecords: records)
     }
 
     /// `stateFlags` bits: names end at the state, it has transitions, every output needs a capital.
@@ -311,13 +390,13 @@ public final class Gazetteer: Sendable {
     }
 
     /// The bytes of string `id`.
-    func string(_ id: Int) -> ArraySlice<UInt8> {
-        stringPool[(id == 0 ? 0 : Int(stringEnds[id - 1]))..<Int(stringEnds[id])]
+    func string(_ id: Int) -> MappableArray<UInt8> {
+        stringPool.extracting((id == 0 ? 0 : Int(stringEnds[id - 1]))..<Int(stringEnds[id]))
     }
 
     /// The canonical name of an entry.
     func canonical(_ entry: Int) -> String {
-        String(decoding: string(Int(entryCanonical[entry])), as: UTF8.self)
+        string(Int(entryCanonical[entry])).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The candidate `match` proposes for `entry`, with an empty span.
@@ -332,7 +411,7 @@ public final class Gazetteer: Sendable {
     /// The kb id of an entry, if it has one.
     func kb(_ entry: Int) -> String? {
         let id = entryKB[entry]
-        return id == Gazetteer.noForm ? nil : String(decoding: string(Int(id)), as: UTF8.self)
+        return id == Gazetteer.noForm ? nil : string(Int(id)).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -965,14 +1044,14 @@ struct AllCapsSentenceCache {
 /// so a probe that misses never touches the key bytes.
 struct TermTable: Sendable {
     /// Concatenated key bytes; key `id` ends at `ends[id]`.
-    let pool: [UInt8]
-    let ends: [UInt32]
+    let pool: MappableArray<UInt8>
+    let ends: MappableArray<UInt32>
     /// Power-of-two size, at most half full.
-    let slots: [UInt64]
+    let slots: MappableArray<UInt64>
 
     var count: Int { ends.count }
 
-    init(pool: [UInt8], ends: [UInt32], slots: [UInt64]) {
+    init(pool: MappableArray<UInt8>, ends: MappableArray<UInt32>, slots: MappableArray<UInt64>) {
         self.pool = pool
         self.ends = ends
         self.slots = slots
@@ -980,8 +1059,8 @@ struct TermTable: Sendable {
 
     /// The table of the keys of `table`, same ids.
     init(_ table: ByteStringTable) {
-        pool = table.pool
-        ends = table.ends
+        pool = MappableArray(table.pool)
+        ends = MappableArray(table.ends)
         var size = 16
         while size < table.count * 2 { size <<= 1 }
         var slots = [UInt64](repeating: 0, count: size)
@@ -991,7 +1070,7 @@ struct TermTable: Sendable {
             while slots[i] != 0 { i = (i + 1) & (size - 1) }
             slots[i] = UInt64(h) << 32 | UInt64(id + 1)
         }
-        self.slots = slots
+        self.slots = MappableArray(slots)
     }
 
     /// Whether term `id` has the bytes of `key`.

@@ -17,9 +17,12 @@ public struct GazetteerLoadInfo: Sendable {
 
 /// The binary form of a compiled `Gazetteer` and the on-disk cache of it.
 ///
-/// A cache file holds a header (magic, format version, content key) and
-/// every array of the gazetteer as a count followed by its raw bytes, so
-/// loading is one `fread` per array and no per-entry parsing. The content
+/// A cache file holds a header (magic, format version, content key), every
+/// array of the gazetteer (the derived matching tables too) as a count followed
+/// by its raw bytes, padded to 8 bytes, and a checksum. Reading maps the file
+/// into memory and the gazetteer's arrays are views of its pages: nothing is
+/// copied, parsed or built, and pages are read from the page cache when matching
+/// first touches them. The content
 /// key hashes the bytes of every lexicon file, its name and kind, and the
 /// tokenizer's own data files (which decide how names are split), so any
 /// change to them gives a new key. Hashing a million entries' files takes
@@ -28,9 +31,15 @@ public struct GazetteerLoadInfo: Sendable {
 /// files are hashed once, not at every start. Files are written to a temporary name
 /// and renamed, so readers never see half a file; a file that is damaged or
 /// from another format version is ignored and the gazetteer is recompiled.
+///
+/// A file is validated (checksum, `isConsistent`, derived tables equal to what
+/// `Gazetteer.derive` makes of the rest) the first time it is read; that it passed
+/// is remembered in a `.valid` memo named by the file's identity (`FileIdentity`:
+/// any write to it changes its status-change time), so later starts trust it
+/// without touching every page.
 public enum GazetteerCache {
     /// Bump when the layout or the matching semantics change.
-    public static let formatVersion: UInt32 = 4
+    public static let formatVersion: UInt32 = 5
     static let magic: [UInt8] = Array("ENTXGAZ\u{0}".utf8)
 
     /// `$XDG_CACHE_HOME/entex` or `~/.cache/entex`.
@@ -121,7 +130,7 @@ public enum GazetteerCache {
                 key = try contentKey(sources, lexicons: lexicons)
             }
             let path = directory.map { $0 + "/gazetteer-" + String(key, radix: 16) + ".bin" }
-            if let path, let g = read(path, key: key) {
+            if let path, let g = read(path, key: key, stateLimit: Gazetteer.stateLimit, trustDirectory: directory)?.gazetteer {
                 return (g, GazetteerLoadInfo(compiled: false, seconds: StageBenchmark.now() - t0, cachePath: path))
             }
             var builder = try GazetteerBuilder(text: text)
@@ -142,7 +151,7 @@ public enum GazetteerCache {
         }
         let key = try rememberedContentKey(sources, lexicons: lexicons, directory: directory)
         let path = directory + "/gazetteer-" + String(key, radix: 16) + ".bin"
-        if let g = read(path, key: key) {
+        if let g = read(path, key: key, stateLimit: Gazetteer.stateLimit, trustDirectory: directory)?.gazetteer {
             return (g, GazetteerLoadInfo(compiled: false, seconds: StageBenchmark.now() - t0, cachePath: path))
         }
         let g = try GazetteerBuilder.compile(sources, text: text)
@@ -174,11 +183,12 @@ public enum GazetteerCache {
     /// They are a few bytes each, so many more are kept than cache files.
     public static let keptKeyMemos = 8 * keptFiles
 
-    /// Deletes the least recently written `.key` memos beyond `keptKeyMemos`.
-    static func pruneKeyMemos(_ directory: String, names: [String]? = nil, prefix: String = "gazetteer-") {
+    /// Deletes the least recently written memos (`.key`, or `.valid` ones) beyond `keptKeyMemos`.
+    static func pruneKeyMemos(_ directory: String, names: [String]? = nil, prefix: String = "gazetteer-",
+                              suffix: String = ".key") {
         let fm = FileManager.default
         guard let names = names ?? (try? fm.contentsOfDirectory(atPath: directory)) else { return }
-        let memos = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
+        let memos = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }.map { directory + "/" + $0 }
         guard memos.count > keptKeyMemos else { return }
         let dated = memos.map { ($0, (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
         for (file, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keptKeyMemos / 2) { try? fm.removeItem(atPath: file) }
@@ -189,7 +199,7 @@ public enum GazetteerCache {
     /// Writes `g` to `path` (through a temporary file); returns whether it worked.
     @discardableResult
     public static func write(_ g: Gazetteer, key: UInt64, to path: String) -> Bool {
-        guard var out = BinaryCacheWriter(path: path) else { return false }
+        guard var out = BinaryCacheWriter(path: path, checksummed: true, aligned: true) else { return false }
         out.put(magic)
         out.put([formatVersion])
         out.put([key])
@@ -201,49 +211,130 @@ public enum GazetteerCache {
         out.put(g.stringPool); out.put(g.stringEnds)
         out.put(Array(g.files.joined(separator: "\n").utf8))
         out.put(g.fileIsUser.map { $0 ? UInt8(1) : 0 })
+        // The derived tables, so that reading builds nothing.
+        out.put(g.stateFlags); out.put(g.termValues); out.put(g.termFollows); out.put(g.termSeconds)
+        out.put(g.termFilter.words); out.put([UInt64(g.longestTerm)]); out.put(g.outputRecords)
+        out.putChecksum()
         return out.finish()
     }
 
     // MARK: - Reading
 
     /// Reads a cache file; nil when it is absent, of another version or key, or damaged.
-    /// `stateLimit` is `Gazetteer.stateLimit` except in tests: a file with more states
-    /// than matching can handle is refused like a damaged one.
+    /// The file is always validated (no memo is read or written).
     public static func read(_ path: String, key: UInt64? = nil) -> Gazetteer? {
-        read(path, key: key, stateLimit: Gazetteer.stateLimit)
+        read(path, key: key, stateLimit: Gazetteer.stateLimit)?.gazetteer
     }
 
-    static func read(_ path: String, key: UInt64?, stateLimit: Int) -> Gazetteer? {
-        guard let input = BinaryCacheReader(path: path) else { return nil }
-        func get<T>(_ type: T.Type) -> [T] { input.get(type) }
-        guard get(UInt8.self) == magic, get(UInt32.self) == [formatVersion] else { return nil }
-        let stored = get(UInt64.self)
+    /// How old (seconds) a cache file's last change must be for its validation to be
+    /// remembered: file times have a clock tick's resolution, so a file changed again
+    /// within the tick it was validated in could keep its identity. One changed after
+    /// the validation started gets a later time than this margin allows, so another identity.
+    static let trustAge: Double = 2
+
+    /// Reads the cache file at `path` (mapped, see `MappedFile`); nil when it is absent,
+    /// of another version or key, or damaged. `stateLimit` is `Gazetteer.stateLimit` except
+    /// in tests: a file with more states than matching can handle is refused like a damaged one.
+    ///
+    /// With a `trustDirectory`, a file validated before (a `.valid` memo there names its
+    /// identity) is trusted without validation, and one validated now is remembered if its
+    /// last change is at least `trustAge` seconds old. `validated` says whether it was validated.
+    static func read(_ path: String, key: UInt64?, stateLimit: Int, trustDirectory: String? = nil,
+                     trustAge: Double = GazetteerCache.trustAge) -> (gazetteer: Gazetteer, validated: Bool)? {
+        let startTime = wallClock()
+        guard let file = MappedFile(path: path) else { return nil }
+        let memo = trustDirectory.map {
+            $0 + "/gazetteer-" + String(FileIdentity.key("entex-gazetteer-valid v\(formatVersion) states \(stateLimit)",
+                                                         path: path, fields: file.identity), radix: 16) + ".valid"
+        }
+        let trusted = memo.map { hasMemo($0) } ?? false
+        let input = MappedCacheReader(file, checksummed: !trusted)
+        guard input.get(UInt8.self).elementsEqual(magic), input.get(UInt32.self).elementsEqual([formatVersion]) else { return nil }
+        let stored = input.get(UInt64.self)
         guard stored.count == 1, key == nil || stored[0] == key else { return nil }
-        let vocabulary = TermTable(pool: get(UInt8.self), ends: get(UInt32.self), slots: get(UInt64.self))
-        let rootTargets = get(UInt32.self)
-        let transitionKeys = get(UInt64.self), transitionTargets = get(UInt32.self)
-        let outputStarts = get(UInt32.self), outputEntries = get(UInt32.self)
-        let outputForms = get(UInt32.self), outputCapitals = get(UInt32.self)
-        let entryTypes = get(UInt8.self), entryFlags = get(UInt8.self)
-        let entryLanguages = get(UInt8.self), entryFiles = get(UInt16.self)
-        let entryCanonical = get(UInt32.self), entryKB = get(UInt32.self)
-        let stringPool = get(UInt8.self), stringEnds = get(UInt32.self)
-        let files = String(decoding: get(UInt8.self), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let fileIsUser = get(UInt8.self).map { $0 != 0 }
-        guard input.isComplete else { return nil }
-        let g = Gazetteer(
-            vocabulary: vocabulary, rootTargets: rootTargets, transitionKeys: transitionKeys, transitionTargets: transitionTargets,
-            outputStarts: outputStarts, outputEntries: outputEntries, outputForms: outputForms,
-            outputCapitals: outputCapitals, entryTypes: entryTypes, entryFlags: entryFlags,
-            entryLanguages: entryLanguages, entryFiles: entryFiles, entryCanonical: entryCanonical,
-            entryKB: entryKB, stringPool: stringPool, stringEnds: stringEnds, files: files, fileIsUser: fileIsUser)
-        return isConsistent(g, stateLimit: stateLimit) ? g : nil
+        let core = Gazetteer.Core(
+            vocabulary: TermTable(pool: input.get(UInt8.self), ends: input.get(UInt32.self), slots: input.get(UInt64.self)),
+            rootTargets: input.get(UInt32.self), transitionKeys: input.get(UInt64.self), transitionTargets: input.get(UInt32.self),
+            outputStarts: input.get(UInt32.self), outputEntries: input.get(UInt32.self),
+            outputForms: input.get(UInt32.self), outputCapitals: input.get(UInt32.self),
+            entryTypes: input.get(UInt8.self), entryFlags: input.get(UInt8.self),
+            entryLanguages: input.get(UInt8.self), entryFiles: input.get(UInt16.self),
+            entryCanonical: input.get(UInt32.self), entryKB: input.get(UInt32.self),
+            stringPool: input.get(UInt8.self), stringEnds: input.get(UInt32.self),
+            files: String(decoding: input.get(UInt8.self), as: UTF8.self)
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+            fileIsUser: input.get(UInt8.self).map { $0 != 0 })
+        let stateFlags = input.get(UInt8.self), termValues = input.get(UInt64.self)
+        let termFollows = input.get(UInt64.self), termSeconds = input.get(UInt64.self)
+        let filterWords = input.get(UInt64.self), longest = input.get(UInt64.self)
+        let outputRecords = input.get(Gazetteer.OutputRecord.self)
+        guard longest.count == 1, longest[0] <= UInt64(Int.max),
+              let termFilter = KeyHashFilter(words: filterWords.array),
+              input.checksumMatches(), input.isComplete else { return nil }
+        let derived = Gazetteer.Derived(stateFlags: stateFlags, termValues: termValues, termFollows: termFollows,
+                                        termSeconds: termSeconds, termFilter: termFilter, longestTerm: Int(longest[0]),
+                                        outputRecords: outputRecords)
+        let g = Gazetteer(core, derived)
+        if trusted { return (g, false) }
+        guard isConsistent(g, stateLimit: stateLimit), derivedMatch(g, core) else { return nil }
+        // Changed in place while being validated: what was checked is not what is mapped.
+        let now = FileIdentity.identity(path)
+        if let now, now[0] == file.identity[0], now[1] == file.identity[1], now != file.identity { return nil }
+        if let memo, now == file.identity,
+           Double(max(file.identity[3], file.identity[5])) + 1 < startTime - trustAge {
+            writeMemo(memo)
+        }
+        return (g, true)
+    }
+
+    /// Whether the derived tables of `g` (as read) are what `Gazetteer.derive` makes of `core`.
+    static func derivedMatch(_ g: Gazetteer, _ core: Gazetteer.Core) -> Bool {
+        let d = Gazetteer.derive(core)
+        return sameBytes(g.stateFlags, d.stateFlags) && sameBytes(g.termValues, d.termValues)
+            && sameBytes(g.termFollows, d.termFollows) && sameBytes(g.termSeconds, d.termSeconds)
+            && g.termFilter.words == d.termFilter.words && g.longestTerm == d.longestTerm
+            && sameBytes(g.outputRecords, d.outputRecords)
+    }
+
+    /// Whether `a` and `b` hold the same bytes.
+    static func sameBytes<T>(_ a: MappableArray<T>, _ b: [T]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count * MemoryLayout<T>.stride) == 0
+            }
+        }
+    }
+
+    /// Whether the validation memo `path` exists (its content is its own name's key).
+    static func hasMemo(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return String(decoding: data, as: UTF8.self) == name + "\n"
+    }
+
+    /// Writes the validation memo `path` (through a temporary file) and prunes old ones.
+    static func writeMemo(_ path: String) {
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let temporary = path + ".tmp\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((name + "\n").utf8)) else { return }
+        if rename(temporary, path) != 0 {
+            unlink(temporary)
+        } else {
+            pruneKeyMemos(URL(fileURLWithPath: path).deletingLastPathComponent().path, suffix: ".valid")
+        }
+    }
+
+    /// Seconds since 1970 (the clock of file times).
+    static func wallClock() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     /// Checks every index a damaged file could make point outside its array,
     /// and that the states are few enough to be matched.
     static func isConsistent(_ g: Gazetteer, stateLimit: Int = Gazetteer.stateLimit) -> Bool {
-        func endsOK(_ ends: [UInt32], _ poolCount: Int) -> Bool {
+        func endsOK(_ ends: MappableArray<UInt32>, _ poolCount: Int) -> Bool {
             var previous: UInt32 = 0
             for e in ends {
                 if e < previous { return false }
@@ -325,11 +416,32 @@ enum FileIdentity {
         return hasher.value
     }
 
+    /// The key of one file, `path`, whose `identity` is `fields`, under `domain`.
+    static func key(_ domain: String, path: String, fields: [Int64]) -> UInt64 {
+        var hasher = ContentHasher()
+        hasher.add(Array(domain.utf8))
+        hasher.add(Array(path.utf8))
+        fields.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
+        return hasher.value
+    }
+
     /// Device, inode, size, modification and status-change times of `path`, or nil.
     static func identity(_ path: String) -> [Int64]? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
+        return fields(info)
+    }
+
+    /// `identity` of the open file `descriptor`.
+    static func identity(descriptor: Int32) -> [Int64]? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        return fields(info)
+    }
+
+    /// The identity fields of `info`: seconds at indices 3 and 5, nanoseconds after each.
+    private static func fields(_ info: stat) -> [Int64] {
+        [Int64(bitPattern: UInt64(info.st_dev)), Int64(bitPattern: UInt64(info.st_ino)),
                 Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
                 Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)]
     }
@@ -338,17 +450,23 @@ enum FileIdentity {
 /// Writes a binary cache file: arrays of plain values, each as a count (8 bytes)
 /// followed by its raw bytes, into a temporary file that `finish()` renames into
 /// place, so readers never see half a file.
+///
+/// An `aligned` file (for `MappedCacheReader`) pads every array to a multiple of 8
+/// bytes, so that each starts 8-byte aligned in a mapping of the file, and its
+/// checksum covers the counts as well as the arrays.
 struct BinaryCacheWriter {
     private let path: String
     private let temporary: String
     private let file: UnsafeMutablePointer<FILE>
     private var ok = true
+    private let aligned: Bool
     /// Hash of every array put so far, when the file carries a checksum (`putChecksum`).
     private var hasher: ContentHasher?
 
     /// Opens a temporary file beside `path`; with `checksummed`, `putChecksum` can end the file.
-    init?(path: String, checksummed: Bool = false) {
+    init?(path: String, checksummed: Bool = false, aligned: Bool = false) {
         self.path = path
+        self.aligned = aligned
         if checksummed { hasher = ContentHasher() }
         temporary = path + ".tmp\(getpid())"
         guard let f = fopen(temporary, "wb") else { return nil }
@@ -357,16 +475,33 @@ struct BinaryCacheWriter {
 
     /// Appends `array` (plain values only: no references, no `String`s).
     mutating func put<T>(_ array: [T]) {
-        var count = UInt64(array.count)
+        array.withUnsafeBytes { put($0, count: array.count) }
+    }
+
+    /// Appends `array`.
+    mutating func put<T>(_ array: MappableArray<T>) {
+        array.withUnsafeBufferPointer { put(UnsafeRawBufferPointer($0), count: $0.count) }
+    }
+
+    /// Appends `count` elements, whose bytes are `raw`.
+    private mutating func put(_ raw: UnsafeRawBufferPointer, count elements: Int) {
+        var count = UInt64(elements)
         ok = ok && fwrite(&count, 8, 1, file) == 1
-        if array.isEmpty { return }
-        array.withUnsafeBytes { raw in
-            ok = ok && fwrite(raw.baseAddress!, 1, raw.count, file) == raw.count
-            hasher?.add(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        if aligned {
+            withUnsafeBytes(of: &count) { hasher?.add(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 8)) }
+        }
+        if raw.isEmpty { return }
+        ok = ok && fwrite(raw.baseAddress!, 1, raw.count, file) == raw.count
+        hasher?.add(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        let padding = aligned ? (8 - raw.count & 7) & 7 : 0
+        if padding > 0 {
+            var zeros: UInt64 = 0
+            ok = ok && fwrite(&zeros, 1, padding, file) == padding
         }
     }
 
-    /// Appends the hash of everything put so far, for `BinaryCacheReader.checksumMatches()`.
+    /// Appends the hash of everything put so far, for `BinaryCacheReader.checksumMatches()`
+    /// (or `MappedCacheReader`'s, for an aligned file).
     mutating func putChecksum() {
         put([hasher?.value ?? 0])
     }
@@ -379,6 +514,61 @@ struct BinaryCacheWriter {
         if !ok { unlink(temporary) }
         return ok
     }
+}
+
+/// Reads what `BinaryCacheWriter(aligned: true)` wrote, from a mapping of the file: each
+/// array is a view of the file's pages, not a copy. Every count is checked against the
+/// bytes left, so a truncated or damaged file gives empty arrays and `isComplete` false,
+/// never a view past the end; the caller still checks that the values make sense.
+final class MappedCacheReader {
+    private let file: MappedFile
+    private var offset = 0
+    private(set) var failed = false
+    private var hasher: ContentHasher?
+
+    /// Reads `file`; with `checksummed`, every count and array read enters the hash
+    /// `checksumMatches()` compares (which reads every page of the file).
+    init(_ file: MappedFile, checksummed: Bool) {
+        self.file = file
+        if checksummed { hasher = ContentHasher() }
+    }
+
+    /// The next array (empty once anything failed).
+    func get<T: BitwiseCopyable>(_: T.Type) -> MappableArray<T> {
+        let size = file.bytes.count
+        guard !failed, MemoryLayout<T>.alignment <= 8, size - offset >= 8 else { failed = true; return MappableArray() }
+        let base = file.bytes.baseAddress!
+        // The mapping is page-aligned and every array starts at a multiple of 8.
+        let count = base.load(fromByteOffset: offset, as: UInt64.self)
+        let bytes = Int(clamping: count).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        let padded = bytes.partialValue.addingReportingOverflow(7)
+        guard !bytes.overflow, !padded.overflow, padded.partialValue & ~7 <= size - offset - 8 else {
+            failed = true
+            return MappableArray()
+        }
+        if hasher != nil {
+            hasher!.add(UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: 8))
+            if bytes.partialValue > 0 {
+                hasher!.add(UnsafeBufferPointer(start: (base + offset + 8).assumingMemoryBound(to: UInt8.self),
+                                                count: bytes.partialValue))
+            }
+        }
+        let start = UnsafeRawPointer(base + offset + 8).bindMemory(to: T.self, capacity: Int(count))
+        offset += 8 + padded.partialValue & ~7
+        return count == 0 ? MappableArray() : MappableArray(viewing: start, count: Int(count), in: file)
+    }
+
+    /// Reads the checksum `putChecksum` wrote; true when it equals the hash of the arrays
+    /// read before it, or when the reader is not `checksummed` (the file is trusted).
+    func checksumMatches() -> Bool {
+        let expected = hasher?.value
+        let stored = get(UInt64.self)
+        guard let expected else { return stored.count == 1 }
+        return stored.elementsEqual([expected])
+    }
+
+    /// Whether every read worked and the whole file was read.
+    var isComplete: Bool { !failed && offset == file.bytes.count }
 }
 
 /// Reads what `BinaryCacheWriter` wrote. Every count is checked against the bytes

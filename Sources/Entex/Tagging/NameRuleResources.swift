@@ -340,9 +340,18 @@ public struct WordIndex: Sendable {
 /// the table"); accepts about 1 % of other hashes. Each hash sets three bits
 /// of one 64-bit word, so a test reads one word.
 public struct KeyHashFilter: Sendable {
-    private var words: [UInt64]
+    /// The filter's bits (a power-of-two count of words), as a cache file stores them.
+    private(set) var words: [UInt64]
     /// `64 - log2(words.count)`: the shift that takes a mixed hash to a word index.
     private let shift: UInt64
+
+    /// The filter whose bits are `words` (as read from a cache file); nil unless their
+    /// count is a power of two.
+    init?(words: [UInt64]) {
+        guard words.count > 0, words.count & (words.count - 1) == 0 else { return nil }
+        self.words = words
+        shift = UInt64(64 - words.count.trailingZeroBitCount)
+    }
 
     /// A filter for `count` keys, about 16 bits each; insert them with `insert`.
     public init(capacity count: Int) {
