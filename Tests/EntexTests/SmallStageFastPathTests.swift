@@ -81,6 +81,45 @@ final class SmallStageFastPathTests: XCTestCase {
         XCTAssertGreaterThan(counted, 1000)
     }
 
+    func testSentenceSplitWithTokenSearchSplitsAsTheScan() throws {
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        let searching = try SentenceSplitter(resources: TestSupport.resources.text)
+        let scanning = try SentenceSplitter(resources: TestSupport.resources.text)
+        scanning.searchesTokens = false
+        var several = 0
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "s\(n)", text: text)
+            tokenize.process(&doc)
+            // What the search relies on: token ends rise.
+            XCTAssertTrue(zip(doc.tokens, doc.tokens.dropFirst()).allSatisfy { $0.end <= $1.end }, text.debugDescription)
+            var a = doc, b = doc
+            searching.process(&a)
+            scanning.process(&b)
+            XCTAssertEqual(a.sentences, b.sentences, text.debugDescription)
+            XCTAssertEqual(a.tokens.map(\.flags.rawValue), b.tokens.map(\.flags.rawValue), text.debugDescription)
+            if a.sentences.count > 2 { several += 1 }
+        }
+        XCTAssertGreaterThan(several, 500)
+        // And the search itself, from every start, against the scan.
+        var g = Generator(state: 17)
+        for _ in 0..<300 {
+            var end: Int32 = 0
+            let tokens: [Token] = (0..<Int(g.next() % 40)).map { _ in
+                let start = end + Int32(g.next() % 3)
+                end = start + 1 + Int32(g.next() % 5)
+                return Token(start: start, end: end, keyStart: 0, keyEnd: 0, kind: .word, flags: [])
+            }
+            tokens.withUnsafeBufferPointer { tokens in
+                for from in 0...tokens.count {
+                    for boundary in 0...Int(end) + 2 {
+                        XCTAssertEqual(SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: from, search: true),
+                                       SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: from, search: false))
+                    }
+                }
+            }
+        }
+    }
+
     func testPackedKeyReadsTheKeyBytesAtEveryPositionAndLength() {
         var g = Generator(state: 31)
         let bytes = (0..<40).map { _ in UInt8(truncatingIfNeeded: g.next()) }

@@ -13,6 +13,9 @@ public final class SentenceSplitter: Stage {
     private let resources: TextResources
     private let breaker: ICUBreaker
     private var boundaries: [Int] = []
+    /// Whether `split` finds the token after each boundary by binary search
+    /// (tests turn it off to compare with the plain scan).
+    var searchesTokens = true
 
     public init(resources: TextResources) throws {
         self.resources = resources
@@ -53,8 +56,8 @@ public final class SentenceSplitter: Stage {
         let count = text.count
         boundaries.withUnsafeBufferPointer { boundaries in
             for boundary in boundaries {
-                // The last token that ends at or before the boundary.
-                while t < tokens.count, Int(tokens[t].end) <= boundary { t += 1 }
+                // Past the tokens that end at or before the boundary.
+                t = SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: t, search: searchesTokens)
                 // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
                 if t < tokens.count, Int(tokens[t].start) < boundary { continue }
                 if boundary < count, t > 0, keepsSentenceOpen(text, tokens: tokens, tokenIndex: t - 1, boundary: boundary) {
@@ -65,6 +68,26 @@ public final class SentenceSplitter: Stage {
             }
         }
         if start < count { SentenceSplitter.appendSentence(text, start, count, to: &sentences) }
+    }
+
+    /// The first token at or after `from` whose end is after `boundary`
+    /// (`tokens.count` if none): tokens are disjoint and sorted, so their
+    /// ends rise, and a binary search finds it in a number of steps that
+    /// goes with the log of the tokens, not with the tokens between two
+    /// boundaries. Without `search` (tests), the plain scan.
+    @inline(__always)
+    static func firstTokenEnding(after boundary: Int, in tokens: UnsafeBufferPointer<Token>, from: Int, search: Bool) -> Int {
+        var low = from
+        if !search {
+            while low < tokens.count, Int(tokens[low].end) <= boundary { low += 1 }
+            return low
+        }
+        var high = tokens.count
+        while low < high {
+            let mid = (low &+ high) &>> 1
+            if Int(tokens[mid].end) <= boundary { low = mid &+ 1 } else { high = mid }
+        }
+        return low
     }
 
     /// Flags the first token of each sentence: every token that starts where
