@@ -213,6 +213,36 @@ final class RecyclingTests: XCTestCase {
         }
     }
 
+    func testHashtagLinkStageWithCacheLinksAsWithout() throws {
+        // Whole documents through `process`, twice, so that the second pass answers from the cache.
+        let upToResolve = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex", "rules", "resolve"])
+        let gazetteer = try TestSupport.resources.gazetteer()
+        let cached = HashtagLinker(gazetteer: gazetteer), small = HashtagLinker(gazetteer: gazetteer, cacheSize: 4, arenaBytes: 64)
+        let direct = HashtagLinker(gazetteer: gazetteer)
+        direct.usesCache = false
+        var docs: [Document] = []
+        for (n, item) in try variedTexts().enumerated() {
+            var doc = Document(id: "h\(n)", text: item.text, language: item.lang)
+            upToResolve.process(&doc)
+            docs.append(doc)
+        }
+        var linked = 0
+        for _ in 0..<2 {
+            for doc in docs {
+                var a = doc, b = doc, c = doc
+                cached.process(&a)
+                small.process(&c)
+                direct.process(&b)
+                XCTAssertEqual(a.entities.map(\.canonical), b.entities.map(\.canonical), doc.id)
+                XCTAssertEqual(a.entities.map(\.kb), b.entities.map(\.kb), doc.id)
+                XCTAssertEqual(c.entities.map(\.canonical), b.entities.map(\.canonical), doc.id)
+                XCTAssertEqual(c.entities.map(\.kb), b.entities.map(\.kb), doc.id)
+                linked += zip(a.entities, doc.entities).filter { $0.0.type == .hashtag && $0.0.canonical != $0.1.canonical }.count
+            }
+        }
+        XCTAssertGreaterThan(linked, 0)
+    }
+
     func testHashtagLinkCacheAnswersAsTheGazetteer() throws {
         let gazetteer = try TestSupport.resources.gazetteer()
         let cached = HashtagLinker(gazetteer: gazetteer), direct = HashtagLinker(gazetteer: gazetteer)
@@ -232,11 +262,21 @@ final class RecyclingTests: XCTestCase {
             if a != nil { linked += 1 }
         }
         XCTAssertGreaterThan(linked, 100)
-        // Enough distinct pairs to wrap the cache many times over.
+        // Enough distinct pairs to wrap the cache many times over; a small cache
+        // whose key arena fills every few lookups (and a key that never fits it)
+        // answers the same.
+        let small = HashtagLinker(gazetteer: gazetteer, cacheSize: 8, arenaBytes: 40)
+        let long = "Estados Unidos de America del Norte y del Sur"
         for n in 0..<5000 {
-            let tag = "Tag\(n % 3000) " + generator.pick(hashtags)
-            let a = cached.link(tag, language: "en"), b = direct.link(tag, language: "en")
+            let tag = n % 97 == 0 ? long : "Tag\(n % 3000) " + generator.pick(hashtags)
+            let language = n % 2 == 0 ? "en" : nil
+            let a = cached.link(tag, language: language), b = direct.link(tag, language: language)
             XCTAssertEqual(a?.canonical, b?.canonical)
+            let picked = generator.pick(hashtags)
+            let c = small.link(picked, language: language), d = direct.link(picked, language: language)
+            XCTAssertEqual(c?.canonical, d?.canonical, picked)
+            XCTAssertEqual(c?.kb, d?.kb, picked)
+            XCTAssertEqual(small.link(tag, language: language)?.canonical, b?.canonical, tag)
         }
     }
 }

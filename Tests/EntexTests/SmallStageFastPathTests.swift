@@ -60,12 +60,17 @@ final class SmallStageFastPathTests: XCTestCase {
         let filtered = LanguageDetector(resources: TestSupport.resources.text)
         let plain = LanguageDetector(resources: TestSupport.resources.text)
         plain.usesHashFilter = false
-        var decided = 0
+        var decided = 0, counted = 0
         for (n, text) in try texts().enumerated() {
             var doc = Document(id: "l\(n)", text: text)
             tokenize.process(&doc)
             let a = filtered.detect(doc)
             XCTAssertEqual(a, plain.detect(doc), text.debugDescription)
+            // The evidence itself, not only the decision, is the same.
+            let fast = filtered.counts(doc), slow = plain.counts(doc)
+            XCTAssertEqual(fast.en, slow.en, text.debugDescription)
+            XCTAssertEqual(fast.es, slow.es, text.debugDescription)
+            if fast.en + fast.es > 0 { counted += 1 }
             // Without stored key hashes (a document built by hand) too.
             var bare = doc
             bare.keyHashes = []
@@ -73,6 +78,84 @@ final class SmallStageFastPathTests: XCTestCase {
             if a != "und" { decided += 1 }
         }
         XCTAssertGreaterThan(decided, 500)
+        XCTAssertGreaterThan(counted, 1000)
+    }
+
+    func testSentenceSplitWithTokenSearchSplitsAsTheScan() throws {
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        let searching = try SentenceSplitter(resources: TestSupport.resources.text)
+        let scanning = try SentenceSplitter(resources: TestSupport.resources.text)
+        scanning.searchesTokens = false
+        var several = 0
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "s\(n)", text: text)
+            tokenize.process(&doc)
+            // What the search relies on: token ends rise.
+            XCTAssertTrue(zip(doc.tokens, doc.tokens.dropFirst()).allSatisfy { $0.end <= $1.end }, text.debugDescription)
+            var a = doc, b = doc
+            searching.process(&a)
+            scanning.process(&b)
+            XCTAssertEqual(a.sentences, b.sentences, text.debugDescription)
+            XCTAssertEqual(a.tokens.map(\.flags.rawValue), b.tokens.map(\.flags.rawValue), text.debugDescription)
+            if a.sentences.count > 2 { several += 1 }
+        }
+        XCTAssertGreaterThan(several, 500)
+        // And the search itself, from every start, against the scan.
+        var g = Generator(state: 17)
+        for _ in 0..<300 {
+            var end: Int32 = 0
+            let tokens: [Token] = (0..<Int(g.next() % 40)).map { _ in
+                let start = end + Int32(g.next() % 3)
+                end = start + 1 + Int32(g.next() % 5)
+                return Token(start: start, end: end, keyStart: 0, keyEnd: 0, kind: .word, flags: [])
+            }
+            tokens.withUnsafeBufferPointer { tokens in
+                for from in 0...tokens.count {
+                    for boundary in 0...Int(end) + 2 {
+                        XCTAssertEqual(SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: from, search: true),
+                                       SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: from, search: false))
+                    }
+                }
+            }
+        }
+    }
+
+    func testPackedKeyReadsTheKeyBytesAtEveryPositionAndLength() {
+        var g = Generator(state: 31)
+        let bytes = (0..<40).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+        bytes.withUnsafeBufferPointer { keys in
+            for start in 0...keys.count {
+                for length in 0...min(8, keys.count - start) {
+                    var expected: UInt64 = 0
+                    for k in 0..<length { expected |= UInt64(keys[start + k]) << UInt64(8 * k) }
+                    XCTAssertEqual(LanguageDetector.packedKey(keys, start, length), expected, "\(start) \(length)")
+                }
+            }
+        }
+    }
+
+    func testLanguageShortTableCountsFunctionWordsOfEveryLength() throws {
+        // Every function word alone, in both cases, in a long text and at the very end of the keys.
+        let detector = LanguageDetector(resources: TestSupport.resources.text)
+        let plain = LanguageDetector(resources: TestSupport.resources.text)
+        plain.usesHashFilter = false
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        var checked = 0
+        for lang in ["en", "es"] {
+            guard let words = TestSupport.resources.text.stopwords[lang] else { continue }
+            for id in 0..<words.count {
+                let word = String(decoding: words.key(id), as: UTF8.self)
+                for text in [word, word.capitalized, "xx \(word) yy \(word)", "\(word)! ¿\(word)?"] {
+                    var doc = Document(id: "w", text: text)
+                    tokenize.process(&doc)
+                    let fast = detector.counts(doc), slow = plain.counts(doc)
+                    XCTAssertEqual(fast.en, slow.en, text)
+                    XCTAssertEqual(fast.es, slow.es, text)
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 1000)
     }
 
     func testInPlaceNameTieBreakAgreesWithTieBreak() {

@@ -20,9 +20,16 @@ public final class HashtagLinker: Stage {
     /// pair's bytes, so that an answer costs two hashes and one comparison of
     /// bytes, and neither a `String` nor a dictionary entry is made. The
     /// answer is a function of the pair alone, so the cache never changes
-    /// the output.
+    /// the output. The slots are many (a tweet corpus has tens of thousands
+    /// of distinct hashtags, and a miss costs a gazetteer walk), and their
+    /// keys live in one byte arena, so filling a slot is one copy.
     private var cache: [CacheSlot]
-    private static let cacheSize = 4096
+    private let cacheMask: Int
+    /// The keys of the slots: each is the language's bytes, a zero byte, the
+    /// words' bytes (no language: the empty one). Emptied, with every slot,
+    /// when a key would not fit in `arenaLimit` bytes.
+    private var arena: [UInt8] = []
+    private let arenaLimit: Int
     /// Whether answers are cached (tests turn it off to compare).
     var usesCache = true
     /// The words of the hashtag being looked up, and arrays kept for words
@@ -31,23 +38,12 @@ public final class HashtagLinker: Stage {
     private var spareWords: [[UInt8]] = []
 
     private struct CacheSlot {
-        var filled = false
         /// `HashtagLinker.hash` of the pair.
         var hash: UInt64 = 0
-        /// The language's bytes, a zero byte, the words' bytes (no language: the
-        /// empty one, as before).
-        var key: [UInt8] = []
+        /// Where the key starts in `arena`, and its length (`UInt32.max`: the slot is empty).
+        var keyStart: UInt32 = 0
+        var keyLength = UInt32.max
         var link: (canonical: String, kb: String?)?
-
-        /// Whether `key` is `language`, a zero byte, `tag`.
-        func holds(language: UnsafeBufferPointer<UInt8>, tag: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard key.count == language.count + 1 + tag.count else { return false }
-            return key.withUnsafeBufferPointer { key in
-                let k = key.baseAddress!
-                return (language.isEmpty || memcmpEqual(k, language.baseAddress!, language.count)) && k[language.count] == 0
-                    && (tag.isEmpty || memcmpEqual(k + language.count + 1, tag.baseAddress!, tag.count))
-            }
-        }
     }
 
     /// The hash of a (language, words) pair: of the two byte strings, combined.
@@ -56,61 +52,102 @@ public final class HashtagLinker: Stage {
         KeyHash.hash(tag) ^ (KeyHash.hash(language) &* 0x9E37_79B9_7F4A_7C15)
     }
 
-    public init(gazetteer: Gazetteer) {
+    /// `cacheSize` slots (a power of two) whose keys share `arenaBytes`
+    /// bytes; tests pass small ones so that slots and the arena are reused often.
+    public init(gazetteer: Gazetteer, cacheSize: Int = 1 << 15, arenaBytes: Int = 1 << 20) {
+        precondition(cacheSize > 0 && cacheSize & (cacheSize - 1) == 0, "cacheSize must be a power of two")
         self.gazetteer = gazetteer
-        cache = Array(repeating: CacheSlot(), count: HashtagLinker.cacheSize)
+        cache = Array(repeating: CacheSlot(), count: cacheSize)
+        cacheMask = cacheSize - 1
+        arenaLimit = arenaBytes
     }
 
     public func process(_ doc: inout Document) {
-        let language = doc.language
+        var code = doc.language ?? ""
+        // The language's hash, made once for the document and only when it has a hashtag.
+        var languageHash: UInt64?
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
-            guard case .string(let segmented)? = doc.entities[i].value, let link = link(segmented, language: language) else { continue }
-            doc.entities[i].canonical = link.canonical
-            doc.entities[i].kb = link.kb
+            guard case .string(let segmented)? = doc.entities[i].value else { continue }
+            let found: (canonical: String, kb: String?)?
+            if usesCache {
+                let hash = languageHash ?? code.withUTF8 { KeyHash.hash($0) }
+                languageHash = hash
+                found = link(segmented, language: doc.language, code: &code, languageHash: hash)
+            } else {
+                found = lookUp(segmented, language: doc.language)
+            }
+            guard let found else { continue }
+            doc.entities[i].canonical = found.canonical
+            doc.entities[i].kb = found.kb
         }
     }
 
     /// The entry the words of `segmented` (separated by spaces) name in `language`, described.
     func link(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {
         guard usesCache else { return lookUp(segmented, language: language) }
-        var tag = segmented
         var code = language ?? ""
+        let languageHash = code.withUTF8 { KeyHash.hash($0) }
+        return link(segmented, language: language, code: &code, languageHash: languageHash)
+    }
+
+    /// `link(_:language:)` through the cache, given the language's bytes
+    /// (`code`: `language` or the empty string) and their `KeyHash`.
+    private func link(_ segmented: String, language: String?, code: inout String,
+                      languageHash: UInt64) -> (canonical: String, kb: String?)? {
+        var tag = segmented
         return tag.withUTF8 { tag in
             code.withUTF8 { code in
-                let hash = HashtagLinker.hash(language: code, tag: tag)
-                let slot = Int(truncatingIfNeeded: hash >> 32) & (HashtagLinker.cacheSize - 1)
-                if cache[slot].filled, cache[slot].hash == hash, cache[slot].holds(language: code, tag: tag) {
-                    return cache[slot].link
+                let hash = KeyHash.hash(tag) ^ (languageHash &* 0x9E37_79B9_7F4A_7C15)
+                let slot = Int(truncatingIfNeeded: hash >> 32) & cacheMask
+                let keyLength = code.count + 1 + tag.count
+                let found: Bool = cache.withUnsafeBufferPointer { cache in
+                    let entry = cache[slot]
+                    guard entry.keyLength != UInt32.max, entry.hash == hash, Int(entry.keyLength) == keyLength else { return false }
+                    return arena.withUnsafeBufferPointer { arena in
+                        let k = arena.baseAddress! + Int(entry.keyStart)
+                        return (code.isEmpty || memcmpEqual(k, code.baseAddress!, code.count)) && k[code.count] == 0
+                            && (tag.isEmpty || memcmpEqual(k + code.count + 1, tag.baseAddress!, tag.count))
+                    }
                 }
-                let link = lookUp(segmented, language: language)
-                cache[slot].filled = true
-                cache[slot].hash = hash
-                cache[slot].key.removeAll(keepingCapacity: true)
-                cache[slot].key.append(contentsOf: code)
-                cache[slot].key.append(0)
-                cache[slot].key.append(contentsOf: tag)
-                cache[slot].link = link
+                if found { return cache[slot].link }
+                let link = lookUp(tag, language: language)
+                if arena.count + keyLength > arenaLimit {
+                    // Full: start again with every slot empty (their keys are gone).
+                    arena.removeAll(keepingCapacity: true)
+                    cache.withUnsafeMutableBufferPointer { cache in
+                        for i in cache.indices { cache[i].keyLength = UInt32.max; cache[i].link = nil }
+                    }
+                }
+                if keyLength <= arenaLimit {
+                    let start = arena.count
+                    arena.append(contentsOf: code)
+                    arena.append(0)
+                    arena.append(contentsOf: tag)
+                    cache[slot] = CacheSlot(hash: hash, keyStart: UInt32(start), keyLength: UInt32(keyLength), link: link)
+                }
                 return link
             }
         }
     }
 
     private func lookUp(_ segmented: String, language: String?) -> (canonical: String, kb: String?)? {
-        // The words, as `split(separator: " ")` gives them, into kept arrays.
-        var count = 0
         var text = segmented
-        text.withUTF8 { p in
-            var i = 0
-            while i < p.count {
-                while i < p.count, p[i] == 0x20 { i += 1 }
-                guard i < p.count else { break }
-                let start = i
-                while i < p.count, p[i] != 0x20 { i += 1 }
-                if count == words.count { words.append(spareWords.popLast() ?? []) }
-                words[count].removeAll(keepingCapacity: true)
-                words[count].append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
-                count += 1
-            }
+        return text.withUTF8 { lookUp($0, language: language) }
+    }
+
+    /// The words of `p`, as `split(separator: " ")` gives them, into kept arrays, looked up.
+    private func lookUp(_ p: UnsafeBufferPointer<UInt8>, language: String?) -> (canonical: String, kb: String?)? {
+        var count = 0
+        var i = 0
+        while i < p.count {
+            while i < p.count, p[i] == 0x20 { i += 1 }
+            guard i < p.count else { break }
+            let start = i
+            while i < p.count, p[i] != 0x20 { i += 1 }
+            if count == words.count { words.append(spareWords.popLast() ?? []) }
+            words[count].removeAll(keepingCapacity: true)
+            words[count].append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+            count += 1
         }
         while words.count > count { spareWords.append(words.removeLast()) }
         return gazetteer.entry(namedBy: words, language: language).map { gazetteer.describe($0) }

@@ -13,6 +13,9 @@ public final class SentenceSplitter: Stage {
     private let resources: TextResources
     private let breaker: ICUBreaker
     private var boundaries: [Int] = []
+    /// Whether `split` finds the token after each boundary by binary search
+    /// (tests turn it off to compare with the plain scan).
+    var searchesTokens = true
 
     public init(resources: TextResources) throws {
         self.resources = resources
@@ -53,8 +56,8 @@ public final class SentenceSplitter: Stage {
         let count = text.count
         boundaries.withUnsafeBufferPointer { boundaries in
             for boundary in boundaries {
-                // The last token that ends at or before the boundary.
-                while t < tokens.count, Int(tokens[t].end) <= boundary { t += 1 }
+                // Past the tokens that end at or before the boundary.
+                t = SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: t, search: searchesTokens)
                 // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
                 if t < tokens.count, Int(tokens[t].start) < boundary { continue }
                 if boundary < count, t > 0, keepsSentenceOpen(text, tokens: tokens, tokenIndex: t - 1, boundary: boundary) {
@@ -65,6 +68,26 @@ public final class SentenceSplitter: Stage {
             }
         }
         if start < count { SentenceSplitter.appendSentence(text, start, count, to: &sentences) }
+    }
+
+    /// The first token at or after `from` whose end is after `boundary`
+    /// (`tokens.count` if none): tokens are disjoint and sorted, so their
+    /// ends rise, and a binary search finds it in a number of steps that
+    /// goes with the log of the tokens, not with the tokens between two
+    /// boundaries. Without `search` (tests), the plain scan.
+    @inline(__always)
+    static func firstTokenEnding(after boundary: Int, in tokens: UnsafeBufferPointer<Token>, from: Int, search: Bool) -> Int {
+        var low = from
+        if !search {
+            while low < tokens.count, Int(tokens[low].end) <= boundary { low += 1 }
+            return low
+        }
+        var high = tokens.count
+        while low < high {
+            let mid = (low &+ high) &>> 1
+            if Int(tokens[mid].end) <= boundary { low = mid &+ 1 } else { high = mid }
+        }
+        return low
     }
 
     /// Flags the first token of each sentence: every token that starts where
@@ -436,8 +459,21 @@ public final class LanguageDetector: Stage {
     /// token whose key hash (stored by the tokenizer) has its bit clear is
     /// no function word, and most tokens are ruled out so without a lookup.
     private let hashFilter: [UInt64]
-    /// Whether `hashFilter` is used (tests turn it off to compare with
-    /// looking every token up).
+    /// The function words of at most 8 bytes again, in an open-addressed
+    /// table indexed by the top bits of their key hash (`shortShift`), with
+    /// linear probing: `shortLengths[s]` the word's length (`emptySlot`: no
+    /// word), `shortWords[s]` its bytes as a little-endian word, zero past
+    /// its end, `shortLanguages[s]` as `languages`. A token whose key is that
+    /// short (nearly all) is found or ruled out with its stored hash and one
+    /// or two comparisons of words, neither the filter nor a byte-by-byte
+    /// comparison.
+    private let shortLengths: [UInt8]
+    private let shortWords: [UInt64]
+    private let shortLanguages: [UInt8]
+    private static let shortShift: UInt64 = 52
+    private static let emptySlot: UInt8 = 0xFF
+    /// Whether `hashFilter` and the short table are used (tests turn them off
+    /// to compare with looking every token up).
     var usesHashFilter = true
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
@@ -461,6 +497,22 @@ public final class LanguageDetector: Stage {
             filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
         hashFilter = filter
+        let size = 1 << (64 - Int(LanguageDetector.shortShift))
+        var lengths = [UInt8](repeating: LanguageDetector.emptySlot, count: size)
+        var words = [UInt64](repeating: 0, count: size)
+        var shortLanguages = [UInt8](repeating: 0, count: size)
+        for id in 0..<table.count {
+            let key = table.key(id)
+            guard key.count <= 8 else { continue }
+            var s = Int(KeyHash.hash(key) >> LanguageDetector.shortShift)
+            while lengths[s] != LanguageDetector.emptySlot { s = (s + 1) & (size - 1) }
+            lengths[s] = UInt8(key.count)
+            words[s] = key.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            shortLanguages[s] = languages[id]
+        }
+        shortLengths = lengths
+        shortWords = words
+        self.shortLanguages = shortLanguages
     }
 
     public func process(_ doc: inout Document) {
@@ -478,6 +530,16 @@ public final class LanguageDetector: Stage {
     }
 
     public func detect(_ doc: Document) -> String {
+        let (en, es) = counts(doc)
+        if en + es < 2 { return "und" }
+        if Double(en) >= Double(es) * 1.5 { return "en" }
+        if Double(es) >= Double(en) * 1.5 { return "es" }
+        return "und"
+    }
+
+    /// The evidence `detect` weighs: English and Spanish function words among
+    /// the first `sampleTokens` tokens, and 2 for Spanish per ¿ or ¡.
+    func counts(_ doc: Document) -> (en: Int, es: Int) {
         var en = 0, es = 0
         // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
         let hashes = doc.keyHashes.count == doc.tokens.count ? doc.keyHashes : []
@@ -502,16 +564,47 @@ public final class LanguageDetector: Stage {
                         return a == 0xC2 && (b == 0xBF || b == 0xA1)
                     }
                     if filtered, !hashes.isEmpty {
-                        // The common case: stored hashes, and the key is read only for a
-                        // token whose filter bit is set (or a punctuation mark).
-                        for i in 0..<count {
-                            let kind = tokens[i].kind
-                            guard kind == .word || kind == .punct else { continue }
-                            let hash = hashes[i]
-                            let bit = Int(truncatingIfNeeded: hash &>> 48)
-                            if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
-                            if kind == .punct, isInvertedMark(i) { es += 2 }
+                      shortLengths.withUnsafeBufferPointer { shortLengths in
+                        shortWords.withUnsafeBufferPointer { shortWords in
+                            // The common case: stored hashes. A key of at most 8 bytes is
+                            // looked for in the short table (and read only when a slot of
+                            // its length is met); a longer one is read only when its filter
+                            // bit is set.
+                            let mask = shortLengths.count &- 1
+                            for i in 0..<count {
+                                let token = tokens[i]
+                                let kind = token.kind
+                                guard kind == .word || kind == .punct else { continue }
+                                let hash = hashes[i]
+                                let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+                                if length <= 8 {
+                                    var s = Int(truncatingIfNeeded: hash &>> LanguageDetector.shortShift)
+                                    var word: UInt64 = 0, read = false
+                                    while true {
+                                        let slotLength = shortLengths[s]
+                                        if slotLength == LanguageDetector.emptySlot { break }
+                                        if Int(slotLength) == length {
+                                            if !read {
+                                                word = LanguageDetector.packedKey(keys, start, length)
+                                                read = true
+                                            }
+                                            if shortWords[s] == word {
+                                                let bits = shortLanguages[s]
+                                                en &+= Int(bits & 1)
+                                                es &+= Int(bits &>> 1)
+                                                break
+                                            }
+                                        }
+                                        s = (s &+ 1) & mask
+                                    }
+                                } else {
+                                    let bit = Int(truncatingIfNeeded: hash &>> 48)
+                                    if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                                }
+                                if kind == .punct, isInvertedMark(i) { es += 2 }
+                            }
                         }
+                      }
                     } else {
                         for i in 0..<count {
                             let token = tokens[i]
@@ -527,9 +620,20 @@ public final class LanguageDetector: Stage {
             }
           }
         }
-        if en + es < 2 { return "und" }
-        if Double(en) >= Double(es) * 1.5 { return "en" }
-        if Double(es) >= Double(en) * 1.5 { return "es" }
-        return "und"
+        return (en, es)
+    }
+
+    /// The `length` (at most 8) bytes of `keys` from `start` as a
+    /// little-endian word, zero past them: one load when 8 bytes are there
+    /// to read, else byte by byte.
+    @inline(__always)
+    static func packedKey(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> UInt64 {
+        if start &+ 8 <= keys.count, let base = keys.baseAddress {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+            return length == 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
+        }
+        var word: UInt64 = 0
+        for k in 0..<length { word |= UInt64(keys[start + k]) << UInt64(8 * k) }
+        return word
     }
 }
