@@ -34,9 +34,11 @@ let package = Package(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
+        // Compiler built-ins Swift lacks (a cache prefetch hint).
+        .target(name: "CSupport"),
         .target(
             name: "Entex",
-            dependencies: ["CICU", "CPCRE2", "CZlib"],
+            dependencies: ["CICU", "CPCRE2", "CSupport", "CZlib"],
             exclude: ["Output/entex-1.schema.json"],
             // Release builds skip the run-time exclusivity checks on class
             // properties (several percent of the pipeline's time); debug builds

@@ -1,3 +1,5 @@
+import CSupport
+
 /// A compiled gazetteer: every name and alias of the loaded lexicons as a
 /// trie over token match keys, flattened into arrays.
 ///
@@ -620,9 +622,12 @@ extension Gazetteer {
                     // name ends at its state (one that needs a capital only if the token has
                     // one) or its state has transitions and the next token is a second word.
                     // (A separate loop: with the memo's in the one above, the compiler kept
-                    // half of its values on the stack.) The step memo entry (and, when it holds
-                    // another step, the transition slot) of each walk's first step is loaded,
-                    // again with no load depending on another.
+                    // half of its values on the stack.) The step memo entry and the transition
+                    // slot of each walk's first step are prefetched, not loaded: a load (and the
+                    // transition slot's, when the memo held another step) had to complete before
+                    // it retired, so the cache misses stalled this loop; a prefetch does not wait.
+                    // (Gazetteer stage on English news, thread clock, 20 alternated runs: 1 M
+                    // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.)
                     // `pending`: the low half of the previous token's memo value when it may
                     // start a walk (without `acceptsBit` when its names need a capital it
                     // lacks), else 0.
@@ -635,9 +640,8 @@ extension Gazetteer {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                                 walkCount &+= 1
                                 let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
-                                let stepSlot = steps[Gazetteer.stepIndex(key) &<< 1]
-                                touched |= stepSlot
-                                if stepSlot != key { touched |= table.transitionKeys[Gazetteer.slot(key, mask: table.transitionKeys.count &- 1)] }
+                                entex_prefetch(steps.baseAddress! + (Gazetteer.stepIndex(key) &<< 1))
+                                entex_prefetch(table.transitionKeys.baseAddress! + Gazetteer.slot(key, mask: table.transitionKeys.count &- 1))
                             } else if pending & Gazetteer.acceptsBit != 0 {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                                 walkCount &+= 1
