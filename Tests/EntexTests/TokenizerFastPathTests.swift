@@ -318,42 +318,27 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
-    func testNextSigilAddressOrSpaceEqualsAByteLoop() {
-        var g = Generator(state: 8)
-        let bytes: [UInt8] = Array(0...255)
-        for _ in 0..<3000 {
-            // Mostly letters, so that the first hit falls at every distance.
-            let text = (0..<Int(g.next() % 40)).map { _ in g.next() % 4 == 0 ? g.pick(bytes) : UInt8(ascii: "a") }
-            text.withUnsafeBufferPointer { p in
-                for start in 0...p.count {
-                    var expected = start
-                    while expected < p.count, !(p[expected] == 0x23 || p[expected] == 0x24 || ByteClass.mayContinueAddress(p[expected])
-                                                || ByteClass.isSpace(p[expected])) {
-                        expected += 1
-                    }
-                    XCTAssertEqual(ByteClass.nextSigilAddressOrSpace(p, from: start), expected, "\(text) from \(start)")
-                }
-            }
-            if testRun?.failureCount ?? 0 > 10 { break }
-        }
-    }
-
     func testNextSigilOrAddressByteEqualsAByteLoop() {
-        var g = Generator(state: 7)
         let bytes: [UInt8] = Array(0...255)
-        for _ in 0..<3000 {
-            // Mostly letters, so that the first hit falls at every distance.
-            let text = (0..<Int(g.next() % 40)).map { _ in g.next() % 4 == 0 ? g.pick(bytes) : UInt8(ascii: "a") }
-            text.withUnsafeBufferPointer { p in
-                for start in 0...p.count {
-                    var expected = start
-                    while expected < p.count, !(p[expected] == 0x23 || p[expected] == 0x24 || ByteClass.mayContinueAddress(p[expected])) {
-                        expected += 1
+        for orSpace in [false, true] {
+            var g = Generator(state: orSpace ? 8 : 7)
+            for _ in 0..<3000 {
+                // Mostly letters, so that the first hit falls at every distance.
+                let text = (0..<Int(g.next() % 40)).map { _ in g.next() % 4 == 0 ? g.pick(bytes) : UInt8(ascii: "a") }
+                text.withUnsafeBufferPointer { p in
+                    for start in 0...p.count {
+                        var expected = start
+                        while expected < p.count, !(p[expected] == 0x23 || p[expected] == 0x24 || ByteClass.mayContinueAddress(p[expected])
+                                                    || (orSpace && ByteClass.isSpace(p[expected]))) {
+                            expected += 1
+                        }
+                        let found = orSpace ? ByteClass.nextSigilOrAddressByte(p, from: start, orSpace: true)
+                                            : ByteClass.nextSigilOrAddressByte(p, from: start)
+                        XCTAssertEqual(found, expected, "\(text) from \(start), orSpace \(orSpace)")
                     }
-                    XCTAssertEqual(ByteClass.nextSigilOrAddressByte(p, from: start), expected, "\(text) from \(start)")
                 }
+                if testRun?.failureCount ?? 0 > 10 { break }
             }
-            if testRun?.failureCount ?? 0 > 10 { break }
         }
     }
 

@@ -274,7 +274,7 @@ public final class Tokenizer: Stage {
                 // Only a sigil, or an ASCII letter or digit run just before an address
                 // character, can start a special token: every byte before the next
                 // such character is passed by the loop below without effect.
-                let j = withinChunk ? ByteClass.nextSigilAddressOrSpace(p, from: i) : ByteClass.nextSigilOrAddressByte(p, from: i)
+                let j = ByteClass.nextSigilOrAddressByte(p, from: i, orSpace: withinChunk)
                 guard j < n, classes[Int(p[j])] & ByteClass.spaceBit == 0 else { return nil }
                 // Most such characters end a sentence or a clause (". ", "-", ": "):
                 // no address goes on past them, so none starts in the run they end.
@@ -1748,10 +1748,12 @@ enum ByteClass {
     }
 
     /// The first position from `start` of a sigil (`@ # $`) or a byte that
-    /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), or
-    /// `p.count`; eight bytes at a time.
+    /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), and
+    /// with `orSpace` also of ASCII white space (`isSpace`), or `p.count`;
+    /// eight bytes at a time. Callers pass `orSpace` as a constant, which
+    /// inlining folds away.
     @inline(__always)
-    static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int, orSpace: Bool = false) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         let n = p.count
@@ -1766,45 +1768,15 @@ enum ByteClass {
                 let v = low ^ (c &* ones)
                 return ~((v &+ ~high) | v)
             }
-            let ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
+            var ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
+            if orSpace { ranges |= (atLeast(0x09) & ~atLeast(0x0E)) | equal(0x20) }  // tab to carriage return, space
             let found = (ranges | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // + : @ _
             if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i &+= 8
         }
         while i < n {
             let b = p[i]
-            if b == 0x23 || b == 0x24 || mayContinueAddress(b) { return i }
-            i &+= 1
-        }
-        return n
-    }
-
-    /// `nextSigilOrAddressByte`, stopping also at ASCII white space (`isSpace`).
-    @inline(__always)
-    static func nextSigilAddressOrSpace(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let n = p.count
-        var i = start
-        while i &+ 8 <= n {
-            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
-            let low = x & ~high
-            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            // High bit of a byte of `low` equal to c, exactly.
-            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
-                let v = low ^ (c &* ones)
-                return ~((v &+ ~high) | v)
-            }
-            // # $ %, - ., tab to carriage return
-            let ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F)) | (atLeast(0x09) & ~atLeast(0x0E))
-            let found = (ranges | equal(0x20) | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // space + : @ _
-            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
-            i &+= 8
-        }
-        while i < n {
-            let b = p[i]
-            if b == 0x23 || b == 0x24 || mayContinueAddress(b) || isSpace(b) { return i }
+            if b == 0x23 || b == 0x24 || mayContinueAddress(b) || (orSpace && isSpace(b)) { return i }
             i &+= 1
         }
         return n
