@@ -214,21 +214,9 @@ public final class Tokenizer: Stage {
         while i < n {
             while i < n, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
             guard i < n else { break }
-            if plainWords {
-                // As in `segmentChunks`: pending pieces go out unless they may begin a spaced abbreviation.
-                if pieces.count > 0, pieces.base[pieces.count - 1].kind != .punct
-                    || p[pieces.base[pieces.count - 1].start] != UInt8(ascii: ".") {
-                    mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
-                    pieces.count = 0
-                }
-                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
-                    let next = emitPlainWords(p, i, n, classes, into: &sink)
-                    notPlain = next
-                    if next != i {
-                        i = next
-                        continue
-                    }
-                }
+            if plainWords, let next = emitPendingThenPlainWords(p, i, n, classes, notPlain: &notPlain, pieces: &pieces, into: &sink) {
+                i = next
+                continue
             }
             guard let special = firstSpecialInChunk(p, from: i) else {
                 i = appendChunkPieces(p, i, n, classes, into: &pieces)
@@ -561,26 +549,33 @@ public final class Tokenizer: Stage {
         while i < end {
             while i < end, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < end else { break }
-            if plainWords {
-                // Pieces before white space merge with later ones only as the
-                // prefix of a spaced abbreviation ("EE." + "UU."), which ends in '.'.
-                if pieces.count > 0, pieces.base[pieces.count - 1].kind != .punct
-                    || p[pieces.base[pieces.count - 1].start] != UInt8(ascii: ".") {
-                    mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
-                    pieces.count = 0
-                }
-                if pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) {
-                    let next = emitPlainWords(p, i, end, classes, into: &sink)
-                    // The chunk at `next` (if any) is not a plain word: the pieces take it.
-                    notPlain = next
-                    if next != i {
-                        i = next
-                        continue
-                    }
-                }
+            if plainWords, let next = emitPendingThenPlainWords(p, i, end, classes, notPlain: &notPlain, pieces: &pieces, into: &sink) {
+                i = next
+                continue
             }
             i = appendChunkPieces(p, i, end, classes, into: &pieces)
         }
+    }
+
+    /// The start of a chunk at `i` (not white space) in `tokenizeByChunk` and
+    /// `segmentChunks`. Pending pieces go out first unless they may begin a spaced
+    /// abbreviation ("EE." + "UU.": pieces before white space merge with later ones
+    /// only then, the last one a '.'). Then, with no piece pending, plain words are
+    /// emitted from `i`: returns where they stopped, or nil when none was (the
+    /// pieces take the chunk). `notPlain` is where they last stopped at a chunk that
+    /// is not a plain word, so that it is not tried twice.
+    @inline(__always)
+    private func emitPendingThenPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                                           notPlain: inout Int, pieces: inout GrowableBuffer<Piece>, into sink: inout Sink) -> Int? {
+        if pieces.count > 0, pieces.base[pieces.count - 1].kind != .punct
+            || p[pieces.base[pieces.count - 1].start] != UInt8(ascii: ".") {
+            mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
+            pieces.count = 0
+        }
+        guard pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) else { return nil }
+        let next = emitPlainWords(p, i, end, classes, into: &sink)
+        notPlain = next
+        return next != i ? next : nil
     }
 
     /// Appends the pieces of the chunk at `chunkStart` (up to ASCII white
