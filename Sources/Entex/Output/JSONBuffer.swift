@@ -146,7 +146,7 @@ struct JSONBuffer {
     /// bytes beyond what is left to write, so a whole word may always be
     /// stored; a word with a byte to escape is stored too and only its plain
     /// bytes are kept. The last few bytes are gathered into one word
-    /// (`loadTail`) and go the same way. `stringBytewise` is the byte-by-byte
+    /// (`KeyHash.loadPartial`) and go the same way. `stringBytewise` is the byte-by-byte
     /// reference.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
         let n = p.count
@@ -182,7 +182,7 @@ struct JSONBuffer {
                 // checked as the others (only the marks of those bytes count).
                 let left = n &- i
                 if left == 0 { break }
-                let w = JSONBuffer.loadTail(src + i, count: left)
+                let w = KeyHash.loadPartial(src + i, left)
                 UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
                 let marks = JSONParser.plainRunEnds(w) & ((1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1)
                 if marks == 0 {
@@ -262,25 +262,6 @@ struct JSONBuffer {
     private mutating func closeString(at out: UnsafeMutablePointer<UInt8>) {
         out.initialize(to: UInt8(ascii: "\""))
         bytes.count = bytes.base.distance(to: out) + 1
-    }
-
-    /// The `count` (1 to 7) bytes at `p` as the low bytes of a word (in memory
-    /// order), read in pieces of four, two and one: nothing past them is read.
-    @inline(__always)
-    static func loadTail(_ p: UnsafePointer<UInt8>, count: Int) -> UInt64 {
-        let r = UnsafeRawPointer(p)
-        var w: UInt64 = 0
-        var k = 0
-        if count & 4 != 0 {
-            w = UInt64(r.loadUnaligned(as: UInt32.self))
-            k = 4
-        }
-        if count & 2 != 0 {
-            w |= UInt64(r.loadUnaligned(fromByteOffset: k, as: UInt16.self)) &<< UInt64(k &* 8)
-            k &+= 2
-        }
-        if count & 1 != 0 { w |= UInt64(r.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(k &* 8) }
-        return w
     }
 
     /// Writes the escape of a byte that needs one (a control character, '"'

@@ -46,10 +46,11 @@ public final class HashtagLinker: Stage {
         var link: (canonical: String, kb: String?)?
     }
 
-    /// The hash of a (language, words) pair: of the two byte strings, combined.
+    /// The hash of a (language, words) pair, given the language's `KeyHash`
+    /// (made once per document): the two byte strings' hashes, combined.
     @inline(__always)
-    static func hash(language: UnsafeBufferPointer<UInt8>, tag: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        KeyHash.hash(tag) ^ (KeyHash.hash(language) &* 0x9E37_79B9_7F4A_7C15)
+    static func hash(languageHash: UInt64, tag: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        KeyHash.hash(tag) ^ (languageHash &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// `cacheSize` slots (a power of two) whose keys share `arenaBytes`
@@ -97,7 +98,7 @@ public final class HashtagLinker: Stage {
         var tag = segmented
         return tag.withUTF8 { tag in
             code.withUTF8 { code in
-                let hash = KeyHash.hash(tag) ^ (languageHash &* 0x9E37_79B9_7F4A_7C15)
+                let hash = HashtagLinker.hash(languageHash: languageHash, tag: tag)
                 let slot = Int(truncatingIfNeeded: hash >> 32) & cacheMask
                 let keyLength = code.count + 1 + tag.count
                 let found: Bool = cache.withUnsafeBufferPointer { cache in

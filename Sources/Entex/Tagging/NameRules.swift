@@ -1503,26 +1503,20 @@ struct WordMemo {
     func deallocate() { entries.deallocate() }
 
     /// The key's bytes as two zero-padded words (nil when longer than 16 bytes).
-    /// Read with overlapping unaligned loads inside the key (two of 4 or 8 bytes), not
-    /// byte by byte; the same words as `bytewiseWords`.
+    /// Read with unaligned loads inside the key (two of 8 bytes, overlapping, from 8
+    /// bytes; `KeyHash.loadPartial` below), not byte by byte; the same words as `bytewiseWords`.
     @inline(__always) static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         let n = key.count
         guard n <= 16 else { return nil }
-        guard n >= 4, let p = key.baseAddress.map(UnsafeRawPointer.init) else { return bytewiseWords(key) }
-        if n >= 8 {
-            let head = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            // The last 8 bytes, shifted down past the ones `head` holds.
-            let last = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
-            return (head, n == 8 ? 0 : last >> UInt64(8 * (16 - n)))
-        }
-        // 4 to 7 bytes: the first 4 and the last 4, overlapping on equal bytes.
-        let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
-        let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
-        return (low | high << UInt64(8 * (n - 4)), 0)
+        guard let p = key.baseAddress else { return (0, 0) }
+        guard n >= 8 else { return (KeyHash.loadPartial(p, n), 0) }
+        // The last 8 bytes, shifted down past the ones the first 8 hold.
+        let last = KeyHash.load(p + (n - 8))
+        return (KeyHash.load(p), n == 8 ? 0 : last >> UInt64(8 * (16 - n)))
     }
 
     /// The key's bytes as two zero-padded little-endian words, byte by byte (nil when
-    /// longer than 16 bytes): the reference for `words`, and its path for short keys.
+    /// longer than 16 bytes): the reference for `words`.
     static func bytewiseWords(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard key.count <= 16 else { return nil }
         var head: UInt64 = 0, tail: UInt64 = 0
