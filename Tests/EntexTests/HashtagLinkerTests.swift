@@ -41,4 +41,47 @@ final class HashtagLinkerTests: XCTestCase {
         XCTAssertEqual(tags.map(\.canonical), ["Acme Rockets", nil],
                        "a lowercase hashtag is one word, `acmerockets`, which is not the two-word name")
     }
+
+    /// The linker's lookup of a tag's bytes (`entry(namedBy:language:key:)`)
+    /// against the reference over word arrays, on entry names and runs of
+    /// corpus words, in several casings and spacings and all three languages.
+    func testLookupByBytesFindsWhatTheWordArrayLookupFinds() throws {
+        let gazetteer = try TestSupport.resources.gazetteer()
+        var names: [String] = []
+        for e in stride(from: 0, to: gazetteer.entryCount, by: max(1, gazetteer.entryCount / 3_000)) {
+            names.append(gazetteer.describe(e).canonical)
+        }
+        for url in TestSupport.corpusJSONLines {
+            for (text, _) in try TestSupport.jsonlTexts(url, limit: 60) {
+                let words = text.split(separator: " ").prefix(30).map(String.init)
+                for start in words.indices {
+                    for length in 1...3 where start + length <= words.count {
+                        names.append(words[start..<(start + length)].joined(separator: " "))
+                    }
+                }
+            }
+        }
+        names += ["US", "us", "EEUU", "New York", "new york", "NEW YORK", "", " ", "Nicolás Maduro"]
+        var generator = Generator(state: 7)
+        var key: [UInt8] = []
+        var found = 0
+        var compared = 0
+        for name in names {
+            let variants = [name, name.lowercased(), name.uppercased(), " " + name, name + " ",
+                            name.replacingOccurrences(of: " ", with: "  "),
+                            name.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")]
+            for variant in variants {
+                let language = generator.pick(["en", "es", nil, "und"] as [String?])
+                let words = variant.split(separator: " ").map { Array($0.utf8) }
+                let expected = gazetteer.entry(namedBy: words, language: language)
+                let bytes = Array(variant.utf8)
+                let actual = bytes.withUnsafeBufferPointer { gazetteer.entry(namedBy: $0, language: language, key: &key) }
+                XCTAssertEqual(actual, expected, "\(variant) (\(language ?? "nil"))")
+                if expected != nil { found += 1 }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 20_000)
+        XCTAssertGreaterThan(found, 2_000)
+    }
 }

@@ -1186,6 +1186,94 @@ extension Gazetteer {
         return nil
     }
 
+    /// `entry(namedBy:language:)` for the words of `tag` separated by spaces
+    /// (the words `split(separator: " ")` gives), read where they are: each
+    /// word's match key is made in `key`, which the caller keeps between
+    /// calls, so that a lookup allocates nothing once it has grown, and a
+    /// `cs` form is compared with `tag` itself unless its spaces are not
+    /// single ones between words. The hashtag linker's lookup (a word array
+    /// and a joined string per call cost more than the walk).
+    public func entry(namedBy tag: UnsafeBufferPointer<UInt8>, language code: String?, key: inout [UInt8]) -> Int? {
+        guard stateCount > 1, let base = tag.baseAddress else { return nil }
+        let language: Language
+        switch code {
+        case "en": language = .en
+        case "es": language = .es
+        default: language = .any
+        }
+        let n = tag.count
+        var state: UInt32 = 0
+        var capitals: UInt32 = 0
+        var anyCapital = false
+        var w = 0
+        var i = 0
+        while true {
+            while i < n, base[i] == 0x20 { i &+= 1 }
+            if i == n { break }
+            let start = i
+            while i < n, base[i] != 0x20 { i &+= 1 }
+            let word = UnsafeBufferPointer(start: base + start, count: i &- start)
+            key.removeAll(keepingCapacity: true)
+            Tokenizer.appendKey(word, to: &key)
+            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
+            guard term >= 0 else { return nil }
+            let next: UInt32?
+            if w == 0 {
+                let root = rootTargets[Int(term)]
+                next = root == 0 ? nil : root
+            } else {
+                next = transitionKeys.withUnsafeBufferPointer { keys in
+                    transitionTargets.withUnsafeBufferPointer { Gazetteer.step(keys, $0, state, UInt32(term)) }
+                }
+            }
+            guard let next else { return nil }
+            state = next
+            if Gazetteer.startsCapitalized(word), w < 32 {
+                capitals |= 1 << UInt32(w)
+                anyCapital = true
+            }
+            w &+= 1
+        }
+        guard w > 0 else { return nil }
+        for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
+            let entry = Int(outputEntries[o])
+            let flags = Flags(rawValue: entryFlags[entry])
+            if !anyCapital && !flags.contains(.anyCase) && !fileIsUser[Int(entryFiles[entry])] { continue }
+            let lang = entryLanguages[entry]
+            if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
+            if flags.contains(.caseSensitive), outputForms[o] != Gazetteer.noForm,
+               !Gazetteer.isJoinedWords(string(Int(outputForms[o])), of: tag) {
+                continue
+            }
+            if flags.contains(.needsCapital), outputCapitals[o] & ~capitals != 0 { continue }
+            return entry
+        }
+        return nil
+    }
+
+    /// Whether `form` is the words of `tag` joined by single spaces: `tag`
+    /// itself when it has no space at either end and none after another
+    /// (a segmented hashtag), else the joined words, made for the comparison.
+    private static func isJoinedWords(_ form: MappableArray<UInt8>, of tag: UnsafeBufferPointer<UInt8>) -> Bool {
+        var plain = tag.first != 0x20 && tag.last != 0x20
+        if plain {
+            for k in 1..<max(tag.count, 1) where tag[k] == 0x20 && tag[k &- 1] == 0x20 {
+                plain = false
+                break
+            }
+        }
+        if plain { return form.elementsEqual(tag) }
+        return form.elementsEqual(Array(tag.split(separator: 0x20).joined(separator: [0x20])))
+    }
+
+    /// Whether a word starts with an uppercase or titlecase letter.
+    private static func startsCapitalized(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = word.first else { return false }
+        if first < 0x80 { return ByteClass.isUpper(first) }
+        guard let scalar = String(decoding: word.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
+        return scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter
+    }
+
     /// Whether a word starts with an uppercase or titlecase letter.
     private static func startsCapitalized(_ word: [UInt8], _ first: UInt8) -> Bool {
         if first < 0x80 { return ByteClass.isUpper(first) }

@@ -28,14 +28,13 @@ public final class HashtagLinker: Stage {
     /// The keys of the slots: each is the language's bytes, a zero byte, the
     /// words' bytes (no language: the empty one). Emptied, with every slot,
     /// when a key would not fit in `arenaLimit` bytes.
-    private var arena: [UInt8] = []
+    private var arena = GrowableBuffer<UInt8>(capacity: 4096)
     private let arenaLimit: Int
     /// Whether answers are cached (tests turn it off to compare).
     var usesCache = true
-    /// The words of the hashtag being looked up, and arrays kept for words
-    /// of later ones: a lookup that misses the cache allocates nothing here.
-    private var words: [[UInt8]] = []
-    private var spareWords: [[UInt8]] = []
+    /// The match key of a word being looked up, kept for later ones: a
+    /// lookup that misses the cache allocates nothing here.
+    private var key: [UInt8] = []
 
     private struct CacheSlot {
         /// `HashtagLinker.hash` of the pair.
@@ -62,6 +61,8 @@ public final class HashtagLinker: Stage {
         cacheMask = cacheSize - 1
         arenaLimit = arenaBytes
     }
+
+    deinit { arena.deallocate() }
 
     public func process(_ doc: inout Document) {
         var code = doc.language ?? ""
@@ -104,17 +105,15 @@ public final class HashtagLinker: Stage {
                 let found: Bool = cache.withUnsafeBufferPointer { cache in
                     let entry = cache[slot]
                     guard entry.keyLength != UInt32.max, entry.hash == hash, Int(entry.keyLength) == keyLength else { return false }
-                    return arena.withUnsafeBufferPointer { arena in
-                        let k = arena.baseAddress! + Int(entry.keyStart)
-                        return (code.isEmpty || memcmpEqual(k, code.baseAddress!, code.count)) && k[code.count] == 0
-                            && (tag.isEmpty || memcmpEqual(k + code.count + 1, tag.baseAddress!, tag.count))
-                    }
+                    let k = UnsafePointer(arena.base) + Int(entry.keyStart)
+                    return (code.isEmpty || memcmpEqual(k, code.baseAddress!, code.count)) && k[code.count] == 0
+                        && (tag.isEmpty || memcmpEqual(k + code.count + 1, tag.baseAddress!, tag.count))
                 }
                 if found { return cache[slot].link }
                 let link = lookUp(tag, language: language)
                 if arena.count + keyLength > arenaLimit {
                     // Full: start again with every slot empty (their keys are gone).
-                    arena.removeAll(keepingCapacity: true)
+                    arena.count = 0
                     cache.withUnsafeMutableBufferPointer { cache in
                         for i in cache.indices { cache[i].keyLength = UInt32.max; cache[i].link = nil }
                     }
@@ -136,21 +135,8 @@ public final class HashtagLinker: Stage {
         return text.withUTF8 { lookUp($0, language: language) }
     }
 
-    /// The words of `p`, as `split(separator: " ")` gives them, into kept arrays, looked up.
+    /// The words of `p` (separated by spaces) looked up where they are.
     private func lookUp(_ p: UnsafeBufferPointer<UInt8>, language: String?) -> (canonical: String, kb: String?)? {
-        var count = 0
-        var i = 0
-        while i < p.count {
-            while i < p.count, p[i] == 0x20 { i += 1 }
-            guard i < p.count else { break }
-            let start = i
-            while i < p.count, p[i] != 0x20 { i += 1 }
-            if count == words.count { words.append(spareWords.popLast() ?? []) }
-            words[count].removeAll(keepingCapacity: true)
-            words[count].append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
-            count += 1
-        }
-        while words.count > count { spareWords.append(words.removeLast()) }
-        return gazetteer.entry(namedBy: words, language: language).map { gazetteer.describe($0) }
+        gazetteer.entry(namedBy: p, language: language, key: &key).map { gazetteer.describe($0) }
     }
 }
