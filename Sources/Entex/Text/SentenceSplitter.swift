@@ -461,17 +461,23 @@ public final class LanguageDetector: Stage {
     private let hashFilter: [UInt64]
     /// The function words of at most 8 bytes again, in an open-addressed
     /// table indexed by the top bits of their key hash (`shortShift`), with
-    /// linear probing: `shortLengths[s]` the word's length (`emptySlot`: no
-    /// word), `shortWords[s]` its bytes as a little-endian word, zero past
-    /// its end, `shortLanguages[s]` as `languages`. A token whose key is that
-    /// short (nearly all) is found or ruled out with its stored hash and one
-    /// or two comparisons of words, neither the filter nor a byte-by-byte
-    /// comparison.
-    private let shortLengths: [UInt8]
-    private let shortWords: [UInt64]
-    private let shortLanguages: [UInt8]
+    /// linear probing (`ShortSlot`). A token whose key is that short (nearly
+    /// all) is found or ruled out with its stored hash and one or two
+    /// comparisons of words, neither the filter nor a byte-by-byte comparison.
+    private let shortSlots: [ShortSlot]
     private static let shortShift: UInt64 = 52
     private static let emptySlot: UInt8 = 0xFF
+
+    /// A function word of the short table, in one place so that a probe
+    /// reads one slot, not three arrays.
+    private struct ShortSlot {
+        /// The word's bytes as a little-endian word, zero past its end.
+        var word: UInt64 = 0
+        /// The word's length (`emptySlot`: no word).
+        var length: UInt8 = LanguageDetector.emptySlot
+        /// As `languages`.
+        var languages: UInt8 = 0
+    }
     /// Whether `hashFilter` and the short table are used (tests turn them off
     /// to compare with looking every token up).
     var usesHashFilter = true
@@ -498,21 +504,16 @@ public final class LanguageDetector: Stage {
         }
         hashFilter = filter
         let size = 1 << (64 - Int(LanguageDetector.shortShift))
-        var lengths = [UInt8](repeating: LanguageDetector.emptySlot, count: size)
-        var words = [UInt64](repeating: 0, count: size)
-        var shortLanguages = [UInt8](repeating: 0, count: size)
+        var slots = [ShortSlot](repeating: ShortSlot(), count: size)
         for id in 0..<table.count {
             let key = table.key(id)
             guard key.count <= 8 else { continue }
             var s = Int(KeyHash.hash(key) >> LanguageDetector.shortShift)
-            while lengths[s] != LanguageDetector.emptySlot { s = (s + 1) & (size - 1) }
-            lengths[s] = UInt8(key.count)
-            words[s] = key.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-            shortLanguages[s] = languages[id]
+            while slots[s].length != LanguageDetector.emptySlot { s = (s + 1) & (size - 1) }
+            slots[s] = ShortSlot(word: key.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) },
+                                 length: UInt8(key.count), languages: languages[id])
         }
-        shortLengths = lengths
-        shortWords = words
-        self.shortLanguages = shortLanguages
+        shortSlots = slots
     }
 
     public func process(_ doc: inout Document) {
@@ -564,13 +565,12 @@ public final class LanguageDetector: Stage {
                         return a == 0xC2 && (b == 0xBF || b == 0xA1)
                     }
                     if filtered, !hashes.isEmpty {
-                      shortLengths.withUnsafeBufferPointer { shortLengths in
-                        shortWords.withUnsafeBufferPointer { shortWords in
+                        shortSlots.withUnsafeBufferPointer { slots in
                             // The common case: stored hashes. A key of at most 8 bytes is
-                            // looked for in the short table (and read only when a slot of
-                            // its length is met); a longer one is read only when its filter
-                            // bit is set.
-                            let mask = shortLengths.count &- 1
+                            // looked for in the short table (and read, once, only when its
+                            // first slot holds a word); a longer one is read only when its
+                            // filter bit is set.
+                            let mask = slots.count &- 1
                             for i in 0..<count {
                                 let token = tokens[i]
                                 let kind = token.kind
@@ -579,32 +579,27 @@ public final class LanguageDetector: Stage {
                                 let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
                                 if length <= 8 {
                                     var s = Int(truncatingIfNeeded: hash &>> LanguageDetector.shortShift)
-                                    var word: UInt64 = 0, read = false
-                                    while true {
-                                        let slotLength = shortLengths[s]
-                                        if slotLength == LanguageDetector.emptySlot { break }
-                                        if Int(slotLength) == length {
-                                            if !read {
-                                                word = LanguageDetector.packedKey(keys, start, length)
-                                                read = true
-                                            }
-                                            if shortWords[s] == word {
-                                                let bits = shortLanguages[s]
-                                                en &+= Int(bits & 1)
-                                                es &+= Int(bits &>> 1)
+                                    var slot = slots[s]
+                                    if slot.length != LanguageDetector.emptySlot {
+                                        let word = LanguageDetector.packedKey(keys, start, length)
+                                        while true {
+                                            if Int(slot.length) == length && slot.word == word {
+                                                en &+= Int(slot.languages & 1)
+                                                es &+= Int(slot.languages &>> 1)
                                                 break
                                             }
+                                            s = (s &+ 1) & mask
+                                            slot = slots[s]
+                                            if slot.length == LanguageDetector.emptySlot { break }
                                         }
-                                        s = (s &+ 1) & mask
                                     }
                                 } else {
                                     let bit = Int(truncatingIfNeeded: hash &>> 48)
                                     if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
                                 }
-                                if kind == .punct, isInvertedMark(i) { es += 2 }
+                                if kind == .punct, isInvertedMark(i) { es &+= 2 }
                             }
                         }
-                      }
                     } else {
                         for i in 0..<count {
                             let token = tokens[i]
@@ -625,13 +620,20 @@ public final class LanguageDetector: Stage {
 
     /// The `length` (at most 8) bytes of `keys` from `start` as a
     /// little-endian word, zero past them: one load when 8 bytes are there
-    /// to read, else byte by byte.
+    /// to read, else (the last keys of a document) byte by byte, out of line
+    /// so that the loop that calls this keeps its registers.
     @inline(__always)
     static func packedKey(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> UInt64 {
         if start &+ 8 <= keys.count, let base = keys.baseAddress {
             let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
             return length == 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
         }
+        return packedKeyBytewise(keys, start, length)
+    }
+
+    /// `packedKey` for a key that ends fewer than 8 bytes before the end of `keys`.
+    @inline(never)
+    private static func packedKeyBytewise(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> UInt64 {
         var word: UInt64 = 0
         for k in 0..<length { word |= UInt64(keys[start + k]) << UInt64(8 * k) }
         return word
