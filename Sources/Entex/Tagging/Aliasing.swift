@@ -36,6 +36,9 @@ public final class Aliasing: Stage {
     private var endTokenOf = GrowableBuffer<Int32>(capacity: 256)
     /// Per token: id of its match key in `terms` if it is a name token, else -1.
     private var term = GrowableBuffer<Int32>(capacity: 1024)
+    /// The indices of the name tokens, in order: the token walk steps from
+    /// one to the next between entities instead of over every token.
+    private var nameTokens = GrowableBuffer<Int32>(capacity: 256)
     private var terms = ByteStringTable()
     /// Per term: index in `allPersons` of the latest multi-word person with that word, or -1.
     private var personOfTerm: [Int32] = []
@@ -69,8 +72,9 @@ public final class Aliasing: Stage {
     /// Whether every name token's key is interned (`internAllNameTokens`) rather
     /// than only multi-word persons' words; tests turn it on to compare.
     var internsAllNameTokens = false
-    /// Whether the token walk skips, in its tight loop, name tokens that can start
-    /// no alias (see `link`); tests turn it off to compare with stepping over each.
+    /// Whether the token walk steps from name token to name token (`nameTokens`),
+    /// skipping those that can start no alias (see `link`); tests turn it off to
+    /// compare with stepping over each token.
     var skipsUnmatchableNameTokens = true
 
     public init() {}
@@ -79,6 +83,7 @@ public final class Aliasing: Stage {
         firstTokenOf.deallocate()
         endTokenOf.deallocate()
         term.deallocate()
+        nameTokens.deallocate()
         words.deallocate()
     }
 
@@ -220,10 +225,12 @@ public final class Aliasing: Stage {
         // The per-token and per-entity scratch buffers as locals, read and written
         // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
         var firstTokenOf = self.firstTokenOf, endTokenOf = self.endTokenOf, words = self.words
+        var nameTokens = self.nameTokens
         defer {
             self.firstTokenOf = firstTokenOf
             self.endTokenOf = endTokenOf
             self.words = words
+            self.nameTokens = nameTokens
         }
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<base)
@@ -240,12 +247,28 @@ public final class Aliasing: Stage {
         members.append(contentsOf: repeatElement(0, count: base))
         for i in 0..<base { members[root(i)] += 1 }
 
-        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need them).
+        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need
+        // them); and the list of the name tokens.
         self.term.count = 0
         self.term.reserve(tokens.count)
         self.term.count = tokens.count
         let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
-        for t in 0..<tokens.count { term[t] = Aliasing.isNameToken(tokens[t]) ? 0 : -1 }
+        nameTokens.count = 0
+        nameTokens.reserve(tokens.count &+ 1)
+        let names = nameTokens.base
+        var nameCount = 0
+        for t in 0..<tokens.count {
+            if Aliasing.isNameToken(tokens[t]) {
+                term[t] = 0
+                names[nameCount] = Int32(truncatingIfNeeded: t)
+                nameCount &+= 1
+            } else {
+                term[t] = -1
+            }
+        }
+        // A last entry past every token: the walk's search for the next name token stops there.
+        names[nameCount] = Int32(truncatingIfNeeded: tokens.count)
+        nameTokens.count = nameCount
 
         // Token ranges (entities are sorted by start, so a cursor moves forward;
         // a binary search otherwise), and whether a multi-word person exists.
@@ -317,6 +340,7 @@ public final class Aliasing: Stage {
         }
         var e = 0
         var t = 0
+        var nextName = 0  // names[nextName] is the first name token at or after t (once caught up)
         while t < tokens.count || e < base {
             if e < base, t >= tokens.count || entities[e].span.start <= tokens[t].start {
                 let type = entities[e].type, source = entities[e].source, start = entities[e].span.start
@@ -408,11 +432,16 @@ public final class Aliasing: Stage {
             // acronym is defined, looks like one; the others are skipped here as the
             // steps below would (`skipsUnmatchableNameTokens`).
             guard term[t] >= 0, !skipsUnmatchableNameTokens || mayStartAlias(t) else {
-                let next = e < base ? entities[e].span.start : Int32.max
                 t += 1
                 if skipsUnmatchableNameTokens {
-                    while t < tokens.count, tokens[t].start < next, term[t] < 0 || !mayStartAlias(t) { t += 1 }
+                    // From name token to name token (`names`), up to the next entity's
+                    // first token (the first whose start is not before the entity's).
+                    let stop = max(t, e < base ? Int(firstTokenOf.base[e]) : tokens.count)
+                    while Int(names[nextName]) < t { nextName &+= 1 }
+                    while Int(names[nextName]) < stop, !mayStartAlias(Int(names[nextName])) { nextName &+= 1 }
+                    t = min(Int(names[nextName]), stop)
                 } else {
+                    let next = e < base ? entities[e].span.start : Int32.max
                     while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
                 }
                 continue
