@@ -61,6 +61,27 @@ final class JSONBufferFastPathTests: XCTestCase {
         }
     }
 
+    func testStringLiteralsEscapeAByteAtEveryPlaceOfLongerStrings() {
+        // One byte to escape (or a plain one, or two) at each place of strings up to
+        // ten words long, after plain ASCII or two-byte letters: the word loop's
+        // words and the last few bytes all meet one.
+        let fillers: [[UInt8]] = [Array("a".utf8), Array("é".utf8)]
+        for filler in fillers {
+            for length in 0..<80 {
+                let plain = Array(repeating: filler, count: length).flatMap { $0 }.prefix(length)
+                for place in 0...length {
+                    for special: [UInt8] in [[0x22], [0x5C], [0x0A], [0x01], [0x1F], [0x20], [0x7F], [0x0A, 0x22]] {
+                        var bytes = Array(plain)
+                        bytes.insert(contentsOf: special, at: place)
+                        let fast = bytes.withUnsafeBufferPointer { p in written({ $0.string(bytes: p) }, capacity: (place % 3) * 8) }
+                        let slow = bytes.withUnsafeBufferPointer { p in written({ $0.stringBytewise(bytes: p) }, capacity: 1) }
+                        XCTAssertEqual(fast, slow, "\(bytes)")
+                    }
+                }
+            }
+        }
+    }
+
     func testStringLiteralsEscapeEveryControlCharacterQuoteAndBackslash() throws {
         for b in UInt8(0)...UInt8(0x7F) {
             // The byte alone, after seven plain bytes (the end of a word), and inside a long run.
@@ -98,6 +119,24 @@ final class JSONBufferFastPathTests: XCTestCase {
         }
         for value in values {
             XCTAssertEqual(String(decoding: written({ $0.int(value) }, capacity: 1), as: UTF8.self), String(value))
+        }
+        // The offset pair (one reservation) against its pieces written one by one,
+        // after something already written and in buffers that must grow.
+        for (n, start) in values.enumerated() {
+            let end = values[(n * 7 + 3) % values.count]
+            let prefix = Array(repeating: UInt8(ascii: "x"), count: n % 29)
+            let pair = written({ json in
+                json.raw(prefix)
+                json.offsets(start: start, end: end)
+            }, capacity: [1, 16, 40][n % 3])
+            let pieces = written({ json in
+                json.raw(prefix)
+                json.literal(#""start":"#)
+                json.int(start)
+                json.literal(#","end":"#)
+                json.int(end)
+            }, capacity: 1)
+            XCTAssertEqual(pair, pieces, "\(start) \(end)")
         }
     }
 

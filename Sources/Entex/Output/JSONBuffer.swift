@@ -82,11 +82,39 @@ struct JSONBuffer {
     @inline(__always)
     mutating func int(_ value: Int32) {
         bytes.reserve(11)
-        var start = bytes.base + bytes.count
+        let end = JSONBuffer.writeInt(value, at: bytes.base + bytes.count)
+        bytes.count = bytes.base.distance(to: end)
+    }
+
+    /// `"start":S,"end":E`, with one reservation for all of it: every
+    /// sentence, token and entity has one, so the checks of writing its four
+    /// pieces one by one added up.
+    @inline(__always)
+    mutating func offsets(start: Int32, end: Int32) {
+        bytes.reserve(8 + 11 + 7 + 11)
+        var p = bytes.base + bytes.count
+        p = JSONBuffer.copy(#""start":"#, to: p)
+        p = JSONBuffer.writeInt(start, at: p)
+        p = JSONBuffer.copy(#","end":"#, to: p)
+        p = JSONBuffer.writeInt(end, at: p)
+        bytes.count = bytes.base.distance(to: p)
+    }
+
+    /// Copies `s` to `p` (room made by the caller); returns the end.
+    @inline(__always)
+    private static func copy(_ s: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        s.withUTF8Buffer { p.initialize(from: $0.baseAddress!, count: $0.count) }
+        return p + s.utf8CodeUnitCount
+    }
+
+    /// Writes `value` in decimal at `start` (at most 11 bytes, room made by
+    /// the caller) and returns the end.
+    @inline(__always)
+    private static func writeInt(_ value: Int32, at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var start = start
         if value >= 0 && value < 10 {
             start.initialize(to: UInt8(48 + value))
-            bytes.count += 1
-            return
+            return start + 1
         }
         if value < 0 {
             start.initialize(to: UInt8(ascii: "-"))
@@ -120,7 +148,7 @@ struct JSONBuffer {
                 p[0] = UInt8(48 + v)
             }
         }
-        bytes.count = bytes.base.distance(to: end)
+        return end
     }
 
     mutating func optionalString(_ s: String?) {

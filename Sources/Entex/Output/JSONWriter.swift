@@ -270,10 +270,8 @@ public struct JSONWriter: Sendable {
     /// `"start":…,"end":…` in the output unit.
     @inline(__always)
     private func writeOffsets(_ span: Span, map: inout OffsetTable, into out: inout JSONBuffer) {
-        out.literal(#""start":"#)
-        out.int(map.convert(span.start))
-        out.literal(#","end":"#)
-        out.int(map.convert(span.end))
+        let start = map.convert(span.start)
+        out.offsets(start: start, end: map.convert(span.end))
     }
 
     private func writeSpanFields(_ span: Span, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,

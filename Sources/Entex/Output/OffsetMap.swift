@@ -172,17 +172,24 @@ struct OffsetTable {
             events.count &+= 1
         }
         var i = 0
-        while i &+ 8 <= n {
-            var marks = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & high
+        while true {
+            // ASCII sixteen bytes at a time (two words tested at once), then
+            // the word with a byte >= 0x80 (or the first of the two) mark by mark.
+            while i &+ 16 <= n {
+                let r = UnsafeRawPointer(base + i)
+                if (r.loadUnaligned(as: UInt64.self) | r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & high != 0 { break }
+                i &+= 16
+            }
+            let left = n &- i
+            if left <= 0 { break }
+            // The last few bytes are gathered into one word (reading only them).
+            var marks = (left >= 8 ? UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                                   : KeyHash.loadPartial(base + i, left)) & high
             while marks != 0 {
                 note(i &+ (marks.trailingZeroBitCount &>> 3))
                 marks &= marks &- 1
             }
             i &+= 8
-        }
-        while i < n {
-            if base[i] >= 0x80 { note(i) }
-            i &+= 1
         }
     }
 
