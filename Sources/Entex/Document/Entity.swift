@@ -80,12 +80,27 @@ public struct Entity: Sendable {
     public var cluster: Int32?
     /// Tie-breaker among sources: higher wins when spans are equal.
     public var priority: Int32
+    /// Id in `RuleNames` of the rule, pattern or lexicon file that proposed it
+    /// (`RuleNames.none` for none): taggers register their names once, at load.
+    public var ruleID: UInt32
+
     /// Name of the rule, pattern or lexicon file that proposed it.
-    public var rule: String?
+    public var rule: String? {
+        get { RuleNames.name(ruleID) }
+        set { ruleID = RuleNames.id(newValue) }
+    }
 
     public init(span: Span, type: EntityType, source: EntitySource, canonical: String? = nil,
                 kb: String? = nil, value: JSONValue? = nil, cluster: Int32? = nil,
                 priority: Int32 = 0, rule: String? = nil) {
+        self.init(span: span, type: type, source: source, canonical: canonical, kb: kb, value: value,
+                  cluster: cluster, priority: priority, ruleID: RuleNames.id(rule))
+    }
+
+    /// An entity whose rule name is already registered (`RuleNames.id`).
+    public init(span: Span, type: EntityType, source: EntitySource, canonical: String? = nil,
+                kb: String? = nil, value: JSONValue? = nil, cluster: Int32? = nil,
+                priority: Int32 = 0, ruleID: UInt32) {
         self.span = span
         self.type = type
         self.source = source
@@ -94,7 +109,7 @@ public struct Entity: Sendable {
         self.value = value
         self.cluster = cluster
         self.priority = priority
-        self.rule = rule
+        self.ruleID = ruleID
     }
 }
 

@@ -371,7 +371,7 @@ public final class Aliasing: Stage {
                             if !isPerson {
                                 entities[e].type = .person
                                 entities[e].source = .alias
-                                entities[e].rule = "person-name"
+                                entities[e].ruleID = RuleNames.personName
                                 entities[e].kb = nil
                                 entities[e].canonical = nil
                             }
@@ -422,7 +422,7 @@ public final class Aliasing: Stage {
                let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
                 parent.append(parent.count)
-                entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, rule: "acronym"))
+                entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, ruleID: RuleNames.acronym))
                 union(target, parent.count - 1)
                 t += 1
                 continue
@@ -439,7 +439,7 @@ public final class Aliasing: Stage {
                 }
                 let span = Span(start: tokens[t].start, end: tokens[end - 1].end)
                 parent.append(parent.count)
-                entities.append(Entity(span: span, type: .person, source: .alias, rule: "person-name"))
+                entities.append(Entity(span: span, type: .person, source: .alias, ruleID: RuleNames.personName))
                 union(person.entity, parent.count - 1)
                 t = end
                 continue

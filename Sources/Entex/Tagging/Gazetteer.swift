@@ -133,6 +133,8 @@ public final class Gazetteer: Sendable {
     public let files: [String]
     /// Whether each file is a user lexicon.
     public let fileIsUser: [Bool]
+    /// `RuleNames` id of each file name.
+    let fileRuleIDs: [UInt32]
 
     /// A gazetteer of freshly compiled arrays (`GazetteerBuilder`): derives the rest.
     convenience init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
@@ -176,6 +178,7 @@ public final class Gazetteer: Sendable {
         stringEnds = core.stringEnds
         files = core.files
         fileIsUser = core.fileIsUser
+        fileRuleIDs = core.files.map { RuleNames.id($0) }
         stateFlags = derived.stateFlags
         termValues = derived.termValues
         termFollows = derived.termFollows
@@ -407,7 +410,7 @@ public final class Gazetteer: Sendable {
         return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: entryTypes[entry]) ?? .org,
                       source: user ? .user : .gazetteer, canonical: canonical(entry), kb: kb(entry),
                       priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                      rule: files[Int(entryFiles[entry])])
+                      ruleID: fileRuleIDs[Int(entryFiles[entry])])
     }
 
     /// The kb id of an entry, if it has one.

@@ -973,39 +973,39 @@ private struct Scan {
             if f & Scan.titleStart != 0, let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
-                    found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, rule: "title-person"))
+                    found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, ruleID: RuleNames.titlePerson))
                     personEnd = end
                     i = end
                     continue
                 }
             }
             if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "first-name-person"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
                 i = end
                 continue
             }
             if nameWord, i >= personEnd, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
-                found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, rule: "lone-first-name"))
+                found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, ruleID: RuleNames.loneFirstName))
                 i += 1
                 continue
             }
             if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, rule: "unknown-name"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, ruleID: RuleNames.unknownName))
                 personEnd = end
                 i = end
                 continue
             }
             if initial, i >= personEnd, let end = initialsPerson(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "initials-person"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.initialsPerson))
                 personEnd = end
                 i = end
                 continue
             }
             if lower, i >= personEnd, let end = lowercaseName(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, ruleID: RuleNames.lowercaseName))
                 personEnd = end
                 i = end
                 continue
@@ -1218,7 +1218,7 @@ private struct Scan {
                 let next = tokens[k + 1]
                 guard next.kind == .number || next.kind == .punct || next.flags.contains(.capitalized) else { continue }
             }
-            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, rule: "team-score"))
+            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, ruleID: RuleNames.teamScore))
         }
     }
 
@@ -1293,8 +1293,8 @@ private struct Scan {
             guard start < i else { continue }
             let cluster = nextCluster
             nextCluster += 1
-            found.append(Entity(span: span(start, i), type: isOrg ? .org : .person, source: .rule, cluster: cluster, rule: "name-handle"))
-            found.append(Entity(span: tokens[i + 1].span, type: .handle, source: .rule, cluster: cluster, rule: "name-handle"))
+            found.append(Entity(span: span(start, i), type: isOrg ? .org : .person, source: .rule, cluster: cluster, ruleID: RuleNames.nameHandle))
+            found.append(Entity(span: tokens[i + 1].span, type: .handle, source: .rule, cluster: cluster, ruleID: RuleNames.nameHandle))
         }
     }
 
@@ -1351,9 +1351,9 @@ private struct Scan {
                 }
             }
             if nameWords >= 2 {
-                found.append(Entity(span: span(start, end), type: .org, source: .rule, rule: "org-head"))
+                found.append(Entity(span: span(start, end), type: .org, source: .rule, ruleID: RuleNames.orgHead))
             } else if isLoneHead(i, end: headEnd) {
-                found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, rule: "lone-head"))
+                found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, ruleID: RuleNames.loneHead))
             }
             i = max(i + 1, headEnd)
         }
@@ -1422,8 +1422,8 @@ private struct Scan {
         if let prior = earlier.first(where: { $0.span == longSpan && nameTypes.contains($0.type) }) { type = prior.type }
         let cluster = nextCluster
         nextCluster += 1
-        found.append(Entity(span: longSpan, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
-        found.append(Entity(span: tokens[acronym].span, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
+        found.append(Entity(span: longSpan, type: type, source: .rule, cluster: cluster, ruleID: RuleNames.acronymDefinition))
+        found.append(Entity(span: tokens[acronym].span, type: type, source: .rule, cluster: cluster, ruleID: RuleNames.acronymDefinition))
     }
 
     /// Whether the acronym's letters follow the words of `longName` in order:

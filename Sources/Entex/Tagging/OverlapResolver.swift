@@ -106,7 +106,7 @@ public final class OverlapResolver: Stage {
     static func tieBreak(_ a: Entity, _ b: Entity) -> Bool {
         if a.type != b.type { return a.type.rawValue < b.type.rawValue }
         if a.source != b.source { return a.source.rawValue < b.source.rawValue }
-        if a.rule != b.rule { return (a.rule ?? "") < (b.rule ?? "") }
+        if a.ruleID != b.ruleID { return (a.rule ?? "") < (b.rule ?? "") }
         if a.canonical != b.canonical { return (a.canonical ?? "") < (b.canonical ?? "") }
         if a.kb != b.kb { return (a.kb ?? "") < (b.kb ?? "") }
         return (a.cluster ?? -1) < (b.cluster ?? -1)
@@ -135,7 +135,7 @@ public final class OverlapResolver: Stage {
             let a = a ?? "", b = b ?? ""
             return a < b ? true : b < a ? false : nil
         }
-        if x.pointee.rule != y.pointee.rule { return order(x.pointee.rule, y.pointee.rule) }
+        if x.pointee.ruleID != y.pointee.ruleID { return order(x.pointee.rule, y.pointee.rule) }
         if x.pointee.canonical != y.pointee.canonical { return order(x.pointee.canonical, y.pointee.canonical) }
         if x.pointee.kb != y.pointee.kb { return order(x.pointee.kb, y.pointee.kb) }
         let cx = x.pointee.cluster ?? -1, cy = y.pointee.cluster ?? -1

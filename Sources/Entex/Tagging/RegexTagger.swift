@@ -105,7 +105,7 @@ public final class RegexTagger: Stage {
     /// candidate without touching the pattern object.
     private let types: [EntityType]
     private let normalizers: [NormalizerKind]
-    private let ruleNames: [String]
+    private let ruleIDs: [UInt32]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -210,7 +210,7 @@ public final class RegexTagger: Stage {
         priorities = patterns.patterns.map(\.priority)
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
-        ruleNames = patterns.patterns.map(\.name)
+        ruleIDs = patterns.patterns.map { RuleNames.id($0.name) }
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -604,7 +604,7 @@ public final class RegexTagger: Stage {
             }
             // Built in a local and consumed: the candidate is moved into the array, not copied.
             let candidate = Entity(span: f.span, type: types[f.pattern], source: .regex, value: consume value,
-                                   priority: f.priority, rule: ruleNames[f.pattern])
+                                   priority: f.priority, ruleID: ruleIDs[f.pattern])
             doc.candidates.append(consume candidate)
         }
     }
