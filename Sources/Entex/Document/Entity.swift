@@ -65,15 +65,55 @@ public enum EntitySource: UInt8, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// An entity mention (or a candidate before overlap resolution).
+/// A slice of a document's `annotationBytes` (a canonical name or kb id), or
+/// none: plain data, so that entities stay plain data and copying a name from
+/// one entity to another copies two integers.
+public struct TextRef: Hashable, Sendable {
+    /// Byte offsets into `Document.annotationBytes` (`start == UInt32.max`: none).
+    public var start: UInt32
+    public var end: UInt32
+
+    @inline(__always)
+    public init(start: UInt32, end: UInt32) {
+        self.start = start
+        self.end = end
+    }
+
+    /// No text (a nil name).
+    public static var none: TextRef { TextRef(start: .max, end: .max) }
+
+    @inline(__always)
+    public var isNone: Bool { start == .max }
+
+    /// Appends `bytes` to `arena` and names them.
+    @inline(__always)
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to arena: inout [UInt8]) -> TextRef {
+        let start = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: bytes)
+        return TextRef(start: start, end: UInt32(truncatingIfNeeded: arena.count))
+    }
+
+    /// Appends the UTF-8 of `string` to `arena` and names it (`none` for nil).
+    static func append(_ string: String?, to arena: inout [UInt8]) -> TextRef {
+        guard var string else { return .none }
+        return string.withUTF8 { append($0, to: &arena) }
+    }
+}
+
+/// An entity mention (or a candidate before overlap resolution). Plain data
+/// (`_isPOD`): its names are a `RuleNames` id and slices of the document's
+/// `annotationBytes`, so that copying, sorting and freeing entities touches
+/// no reference count.
 public struct Entity: Sendable {
     public var span: Span
     public var type: EntityType
     public var source: EntitySource
-    /// Canonical name from a lexicon or the cluster's head mention.
-    public var canonical: String?
-    /// Knowledge-base id (`geonames:…`, `iso3166:…`, `local:…`).
-    public var kb: String?
+    /// Canonical name from a lexicon or the cluster's head mention, as a slice
+    /// of the document's `annotationBytes` (`Document.canonical(of:)` reads it).
+    public var canonical: TextRef
+    /// Knowledge-base id (`geonames:…`, `iso3166:…`, `local:…`), as a slice
+    /// of the document's `annotationBytes` (`Document.kb(of:)` reads it).
+    public var kb: TextRef
     /// Normalized value (dates, amounts, numbers, segmented hashtags).
     public var value: JSONValue?
     /// In-document cluster number (mentions of the same thing), if any.
@@ -90,16 +130,16 @@ public struct Entity: Sendable {
         set { ruleID = RuleNames.id(newValue) }
     }
 
-    public init(span: Span, type: EntityType, source: EntitySource, canonical: String? = nil,
-                kb: String? = nil, value: JSONValue? = nil, cluster: Int32? = nil,
+    public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
+                kb: TextRef = .none, value: JSONValue? = nil, cluster: Int32? = nil,
                 priority: Int32 = 0, rule: String? = nil) {
         self.init(span: span, type: type, source: source, canonical: canonical, kb: kb, value: value,
                   cluster: cluster, priority: priority, ruleID: RuleNames.id(rule))
     }
 
     /// An entity whose rule name is already registered (`RuleNames.id`).
-    public init(span: Span, type: EntityType, source: EntitySource, canonical: String? = nil,
-                kb: String? = nil, value: JSONValue? = nil, cluster: Int32? = nil,
+    public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
+                kb: TextRef = .none, value: JSONValue? = nil, cluster: Int32? = nil,
                 priority: Int32 = 0, ruleID: UInt32) {
         self.span = span
         self.type = type

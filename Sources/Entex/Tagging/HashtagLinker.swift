@@ -67,7 +67,7 @@ public final class HashtagLinker: Stage {
         var code = doc.language ?? ""
         // The language's hash, made once for the document and only when it has a hashtag.
         var languageHash: UInt64?
-        for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
+        for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
             guard case .string(let segmented)? = doc.entities[i].value else { continue }
             let found: (canonical: String, kb: String?)?
             if usesCache {
@@ -78,8 +78,8 @@ public final class HashtagLinker: Stage {
                 found = lookUp(segmented, language: doc.language)
             }
             guard let found else { continue }
-            doc.entities[i].canonical = found.canonical
-            doc.entities[i].kb = found.kb
+            doc.entities[i].canonical = doc.annotation(found.canonical)
+            doc.entities[i].kb = doc.annotation(found.kb)
         }
     }
 

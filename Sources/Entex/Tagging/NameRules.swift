@@ -169,7 +169,7 @@ public final class NameRules: Stage {
                 if candidates[candidate].type == .norp { norpEnds.append(span.end) }
                 // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
                 if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0,
-                   !NameRules.isCountryCode(candidates[candidate].kb) {
+                   !NameRules.isCountryCode(candidates[candidate].kb, in: doc.annotationBytes) {
                     places.append((span, t - 1))
                 }
               }
@@ -250,13 +250,21 @@ public final class NameRules: Stage {
     /// `hasPrefix` compares as characters: it is asked then).
     static func isCountryCode(_ kb: String?) -> Bool {
         guard let kb else { return false }
+        return kb.utf8.withContiguousStorageIfAvailable { isCountryCode(bytes: $0) } ?? kb.hasPrefix("iso3166:")
+    }
+
+    /// `isCountryCode` of a kb id kept in a document's `annotationBytes` (`names`).
+    static func isCountryCode(_ kb: TextRef, in names: [UInt8]) -> Bool {
+        guard !kb.isNone else { return false }
+        return names.withUnsafeBufferPointer { isCountryCode(bytes: UnsafeBufferPointer(rebasing: $0[Int(kb.start)..<Int(kb.end)])) }
+    }
+
+    /// `isCountryCode` of a kb id's UTF-8 bytes.
+    static func isCountryCode(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let prefix: StaticString = "iso3166:"
-        let answer: Bool? = kb.utf8.withContiguousStorageIfAvailable { bytes in
-            let n = prefix.utf8CodeUnitCount
-            guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
-            return bytes.count == n || bytes[n] < 0x80 ? true : kb.hasPrefix("iso3166:")
-        }
-        return answer ?? kb.hasPrefix("iso3166:")
+        let n = prefix.utf8CodeUnitCount
+        guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
+        return bytes.count == n || bytes[n] < 0x80 ? true : String(decoding: bytes, as: UTF8.self).hasPrefix("iso3166:")
     }
 
     /// Sentence index of each token, and the token range of each sentence index
