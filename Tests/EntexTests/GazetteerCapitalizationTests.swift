@@ -59,7 +59,7 @@ final class GazetteerCapitalizationTests: XCTestCase {
         XCTAssertEqual(tag("#Venezuela").flatMap(doc.kb(of:)), "iso3166:VE")
         XCTAssertEqual(tag("#Venezuela")?.source, .regex)
         XCTAssertNotNil(tag("#NuevaYork").flatMap(doc.kb(of:)))
-        XCTAssertEqual(tag("#NuevaYork")?.value?.scalarText, "Nueva York")
+        XCTAssertEqual(tag("#NuevaYork").flatMap(doc.value(of:))?.scalarText, "Nueva York")
         XCTAssertEqual(tag("#amor")?.type, .hashtag)
         XCTAssertNil(tag("#amor").flatMap(doc.kb(of:)))
         XCTAssertNil(tag("#US").flatMap(doc.kb(of:)), "acronym rows are not linked")

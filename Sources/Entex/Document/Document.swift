@@ -32,7 +32,7 @@ public struct Document: Sendable {
     public var candidates: [Entity] = []
     /// Resolved entities, sorted by start offset.
     public var entities: [Entity] = []
-    /// The canonical names and kb ids of candidates and entities, concatenated;
+    /// The canonical names, kb ids and values (as JSON text) of candidates and entities, concatenated;
     /// each entity names its slices (`TextRef`). Only appended to while the
     /// document is processed, so a slice stays valid as entities are copied.
     public var annotationBytes: [UInt8] = []
@@ -72,6 +72,35 @@ public struct Document: Sendable {
 
     /// The kb id of `entity` (one of this document's).
     public func kb(of entity: Entity) -> String? { string(entity.kb) }
+
+    /// The normalized value of `entity` (one of this document's), parsed from its JSON text.
+    public func value(of entity: Entity) -> JSONValue? {
+        guard !entity.value.isNone else { return nil }
+        var parser = JSONParser()
+        return try? parser.parse(annotationBytes[Int(entity.value.start)..<Int(entity.value.end)])
+    }
+
+    /// The value of `entity` when it is a JSON string (a segmented hashtag), decoded.
+    func stringValue(of entity: Entity) -> String? {
+        let ref = entity.value
+        guard !ref.isNone, ref.end - ref.start >= 2 else { return nil }
+        return annotationBytes.withUnsafeBufferPointer { p -> String? in
+            let json = UnsafeBufferPointer(rebasing: p[Int(ref.start)..<Int(ref.end)])
+            guard json[0] == UInt8(ascii: "\"") else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: json[1..<(json.count - 1)])
+            // Most values have no escapes: their bytes between the quotes are the string.
+            if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+            var parser = JSONParser()
+            guard case .string(let s)? = try? parser.parse(json) else { return nil }
+            return s
+        }
+    }
+
+    /// Appends `value` as JSON text to `annotationBytes` and names it, for an
+    /// entity of this document (`TextRef.none` for nil).
+    public mutating func annotation(json value: JSONValue?) -> TextRef {
+        TextRef.append(json: value, to: &annotationBytes)
+    }
 
     /// The name of the rule, pattern or lexicon file that proposed `entity`.
     public func rule(of entity: Entity) -> String? { entity.rule }

@@ -65,7 +65,7 @@ public enum EntitySource: UInt8, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// A slice of a document's `annotationBytes` (a canonical name or kb id), or
+/// A slice of a document's `annotationBytes` (a canonical name, kb id or value), or
 /// none: plain data, so that entities stay plain data and copying a name from
 /// one entity to another copies two integers.
 public struct TextRef: Hashable, Sendable {
@@ -93,6 +93,14 @@ public struct TextRef: Hashable, Sendable {
         return TextRef(start: start, end: UInt32(truncatingIfNeeded: arena.count))
     }
 
+    /// Appends `value` as JSON text to `arena` and names it (`none` for nil).
+    static func append(json value: JSONValue?, to arena: inout [UInt8]) -> TextRef {
+        guard let value else { return .none }
+        let start = UInt32(truncatingIfNeeded: arena.count)
+        JSONBuffer.appending(to: &arena) { $0.value(value) }
+        return TextRef(start: start, end: UInt32(truncatingIfNeeded: arena.count))
+    }
+
     /// Appends the UTF-8 of `string` to `arena` and names it (`none` for nil).
     static func append(_ string: String?, to arena: inout [UInt8]) -> TextRef {
         guard var string else { return .none }
@@ -114,8 +122,10 @@ public struct Entity: Sendable {
     /// Knowledge-base id (`geonames:…`, `iso3166:…`, `local:…`), as a slice
     /// of the document's `annotationBytes` (`Document.kb(of:)` reads it).
     public var kb: TextRef
-    /// Normalized value (dates, amounts, numbers, segmented hashtags).
-    public var value: JSONValue?
+    /// Normalized value (dates, amounts, numbers, segmented hashtags) as JSON
+    /// text, a slice of the document's `annotationBytes`, written by the regex
+    /// tagger and copied as it is by the writer (`Document.value(of:)` parses it).
+    public var value: TextRef
     /// In-document cluster number (mentions of the same thing), if any.
     public var cluster: Int32?
     /// Tie-breaker among sources: higher wins when spans are equal.
@@ -131,7 +141,7 @@ public struct Entity: Sendable {
     }
 
     public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
-                kb: TextRef = .none, value: JSONValue? = nil, cluster: Int32? = nil,
+                kb: TextRef = .none, value: TextRef = .none, cluster: Int32? = nil,
                 priority: Int32 = 0, rule: String? = nil) {
         self.init(span: span, type: type, source: source, canonical: canonical, kb: kb, value: value,
                   cluster: cluster, priority: priority, ruleID: RuleNames.id(rule))
@@ -139,7 +149,7 @@ public struct Entity: Sendable {
 
     /// An entity whose rule name is already registered (`RuleNames.id`).
     public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
-                kb: TextRef = .none, value: JSONValue? = nil, cluster: Int32? = nil,
+                kb: TextRef = .none, value: TextRef = .none, cluster: Int32? = nil,
                 priority: Int32 = 0, ruleID: UInt32) {
         self.span = span
         self.type = type

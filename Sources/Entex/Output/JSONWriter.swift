@@ -141,9 +141,10 @@ public struct JSONWriter: Sendable {
                     out.optionalString(entities[n].canonical, in: names)
                     out.literal(#","kb":"#)
                     out.optionalString(entities[n].kb, in: names)
-                    if let value = entities[n].value {
+                    let value = entities[n].value
+                    if !value.isNone {
                         out.literal(#","value":"#)
-                        out.value(value)
+                        names.withUnsafeBufferPointer { out.raw(UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.end)])) }
                         out.literal(#","cluster":"#)
                     } else {
                         out.literal(#","value":null,"cluster":"#)

@@ -68,7 +68,7 @@ public final class HashtagLinker: Stage {
         // The language's hash, made once for the document and only when it has a hashtag.
         var languageHash: UInt64?
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
-            guard case .string(let segmented)? = doc.entities[i].value else { continue }
+            guard let segmented = doc.stringValue(of: doc.entities[i]) else { continue }
             let found: (canonical: String, kb: String?)?
             if usesCache {
                 let hash = languageHash ?? code.withUTF8 { KeyHash.hash($0) }

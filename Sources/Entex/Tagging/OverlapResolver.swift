@@ -336,7 +336,7 @@ public final class OverlapResolver: Stage {
                 if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
                 if entities[w].canonical.isNone { entities[w].canonical = candidates[c].canonical }
                 if entities[w].kb.isNone { entities[w].kb = candidates[c].kb }
-                if entities[w].value == nil { entities[w].value = candidates[c].value }
+                if entities[w].value.isNone { entities[w].value = candidates[c].value }
             }
         }
         swap(&entities, &doc.entities)
