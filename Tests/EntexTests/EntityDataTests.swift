@@ -13,7 +13,8 @@ final class EntityDataTests: XCTestCase {
     func testNamesAndValuesReadBackAsWritten() throws {
         var doc = Document(id: "t", text: "Zürich grew 1.50 % #ÚltimoMinuto")
         let values: [JSONValue?] = [nil, .number("1.50"), .string("q\"uote\\ and \u{1}"), .string("Último Minuto"),
-                                    .object([("amount", .number("-3e5")), ("unit", .string("USD")), ("range", .array([.null, .bool(true)]))])]
+                                    .object([JSONValue.Member("amount", .number("-3e5")), JSONValue.Member("unit", .string("USD")),
+                                             JSONValue.Member("range", .array([.null, .bool(true)]))])]
         for (n, value) in values.enumerated() {
             let canonical: String? = n % 2 == 0 ? "Zürich \(n)" : nil
             let kb: String? = n % 3 == 0 ? nil : "geonames:\(n)"
@@ -47,5 +48,33 @@ final class EntityDataTests: XCTestCase {
         for (name, id) in zip(names, ids[0]) { XCTAssertEqual(RuleNames.name(id), name) }
         XCTAssertNil(RuleNames.name(RuleNames.none))
         XCTAssertEqual(RuleNames.id(nil as String?), RuleNames.none)
+    }
+
+    /// The resolver's name order on annotation bytes (memcmp, with decoding only
+    /// past U+02FF) against `String?` comparison, on names with precomposed and
+    /// combining accents, letters past U+0300, emoji and empty names.
+    func testNameOrderOnBytesIsStringOrder() {
+        var g = Generator(state: 17)
+        let pieces = ["a", "b", "z", "Á", "A\u{301}", "é", "e\u{301}", "ß", "ss", "Ω", "\u{2FF}", "\u{300}", "ǅ", "中",
+                      "🇻🇪", "ﬁ", "Å", "\u{212B}", " ", "-", "ñ", "n\u{303}"]
+        var bytes: [UInt8] = []
+        var decided = 0
+        for _ in 0..<50_000 {
+            func name() -> String? {
+                g.next() % 8 == 0 ? nil : (0..<Int(g.next() % 4)).map { _ in g.pick(pieces) }.joined()
+            }
+            let a = name(), b = g.next() % 4 == 0 ? a : name()
+            let expected: OverlapResolver.NameOrder
+            if a == b {
+                expected = .equal
+            } else {
+                let x = a ?? "", y = b ?? ""
+                expected = x < y ? .before : y < x ? .after : .undecided
+            }
+            let got = OverlapResolver.compareNames(TextRef.append(a, to: &bytes), TextRef.append(b, to: &bytes), bytes)
+            XCTAssertEqual(got, expected, "\(String(describing: a)) \(String(describing: b))")
+            if got == .before || got == .after { decided += 1 }
+        }
+        XCTAssertGreaterThan(decided, 20_000)
     }
 }

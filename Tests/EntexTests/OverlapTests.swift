@@ -49,11 +49,11 @@ final class OverlapTests: XCTestCase {
     }
 
     func testGazetteerBeatsRuleForNamesAndRegexBeatsGazetteerForValues() {
-        var bytes: [UInt8] = []
+        var bytes = Document(id: "names", text: "")
         let names = resolve([
             Entity(span: span("Nicolas Maduro"), type: .person, source: .rule),
-            Entity(span: span("Nicolas Maduro"), type: .person, source: .gazetteer, kb: TextRef.append("local:person/x", to: &bytes)),
-        ], names: bytes)
+            Entity(span: span("Nicolas Maduro"), type: .person, source: .gazetteer, kb: bytes.annotation("local:person/x")),
+        ], names: bytes.annotationBytes)
         XCTAssertEqual(names.entities.map(\.source), [.gazetteer])
         let values = resolve([
             Entity(span: span("September 12"), type: .date, source: .gazetteer),
@@ -119,11 +119,11 @@ final class OverlapTests: XCTestCase {
     }
 
     func testEqualSpanLoserHandsItsLinkToTheWinner() {
-        var bytes: [UInt8] = []
+        var bytes = Document(id: "names", text: "")
         let doc = resolve([
-            Entity(span: span("Beijing"), type: .gpe, source: .gazetteer, kb: TextRef.append("geonames:1816670", to: &bytes)),
+            Entity(span: span("Beijing"), type: .gpe, source: .gazetteer, kb: bytes.annotation("geonames:1816670")),
             Entity(span: span("Beijing"), type: .gpe, source: .rule, cluster: 7),
-        ], names: bytes)
+        ], names: bytes.annotationBytes)
         XCTAssertEqual(doc.entities.count, 1)
         XCTAssertEqual(doc.entities.first.flatMap(doc.kb(of:)), "geonames:1816670")
         XCTAssertEqual(doc.entities.first?.cluster, 7)

@@ -81,10 +81,14 @@ public struct Document: Sendable {
     }
 
     /// The value of `entity` when it is a JSON string (a segmented hashtag), decoded.
-    func stringValue(of entity: Entity) -> String? {
-        let ref = entity.value
+    func stringValue(of entity: Entity) -> String? { Document.stringValue(entity.value, in: annotationBytes) }
+
+    /// The value `ref` names in `names` (a document's `annotationBytes`) when it is
+    /// a JSON string, decoded. (Static, so that a stage reading an entity of an
+    /// `inout` document does not copy the document to call it.)
+    static func stringValue(_ ref: TextRef, in names: [UInt8]) -> String? {
         guard !ref.isNone, ref.end - ref.start >= 2 else { return nil }
-        return annotationBytes.withUnsafeBufferPointer { p -> String? in
+        return names.withUnsafeBufferPointer { p -> String? in
             let json = UnsafeBufferPointer(rebasing: p[Int(ref.start)..<Int(ref.end)])
             guard json[0] == UInt8(ascii: "\"") else { return nil }
             let inner = UnsafeBufferPointer(rebasing: json[1..<(json.count - 1)])

@@ -68,7 +68,8 @@ public final class HashtagLinker: Stage {
         // The language's hash, made once for the document and only when it has a hashtag.
         var languageHash: UInt64?
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
-            guard let segmented = doc.stringValue(of: doc.entities[i]) else { continue }
+            let value = doc.entities[i].value
+            guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
             let found: (canonical: String, kb: String?)?
             if usesCache {
                 let hash = languageHash ?? code.withUTF8 { KeyHash.hash($0) }

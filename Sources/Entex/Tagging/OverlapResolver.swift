@@ -1,3 +1,5 @@
+import Glibc
+
 /// The `resolve` stage: turns `candidates` into non-overlapping `entities`
 /// with one deterministic policy.
 ///
@@ -126,9 +128,12 @@ public final class OverlapResolver: Stage {
     /// absent name as an empty one (`nil` and `""` differ, yet neither comes first).
     enum NameOrder { case equal, before, after, undecided }
 
-    /// `NameOrder` of two annotation slices of `names`. Equal bytes are equal names
-    /// and, when both are ASCII, bytes decide; otherwise the decoded strings do
-    /// (`String` compares by canonical equivalence: "Á" and "A\u{301}" are equal).
+    /// `NameOrder` of two annotation slices of `names`, as `String` orders them:
+    /// by canonical equivalence ("Á" and "A\u{301}" are equal), comparing the
+    /// NFC forms' scalars. Every character below U+0300 is its own NFC form, and
+    /// UTF-8 keeps scalar order, so when no byte is 0xCC or above (a scalar from
+    /// U+0300 on: combining marks and the rest) the bytes decide; otherwise
+    /// the decoded strings do.
     static func compareNames(_ a: TextRef, _ b: TextRef, _ names: [UInt8]) -> NameOrder {
         if a == b { return .equal }
         if a.isNone || b.isNone {
@@ -139,13 +144,16 @@ public final class OverlapResolver: Stage {
         return names.withUnsafeBufferPointer { p -> NameOrder in
             let x = UnsafeBufferPointer(rebasing: p[Int(a.start)..<Int(a.end)])
             let y = UnsafeBufferPointer(rebasing: p[Int(b.start)..<Int(b.end)])
-            if x.elementsEqual(y) { return .equal }
-            var ascii = true
-            for c in x where c >= 0x80 { ascii = false; break }
-            if ascii { for c in y where c >= 0x80 { ascii = false; break } }
-            if ascii { return x.lexicographicallyPrecedes(y) ? .before : .after }
+            let common = min(x.count, y.count)
+            let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+            if c == 0 && x.count == y.count { return .equal }
+            if !x.contains(where: { $0 >= 0xCC }) && !y.contains(where: { $0 >= 0xCC }) {
+                return c != 0 ? (c < 0 ? .before : .after) : (x.count < y.count ? .before : .after)
+            }
             let sx = String(decoding: x, as: UTF8.self), sy = String(decoding: y, as: UTF8.self)
-            return sx == sy ? .equal : sx < sy ? .before : .after
+            // As the `String?` comparison did: `String` order is not total on every pair
+            // ("e\u{301}" and "éz" differ, yet neither comes first): then undecided.
+            return sx == sy ? .equal : sx < sy ? .before : sy < sx ? .after : .undecided
         }
     }
 
