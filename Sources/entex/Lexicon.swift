@@ -111,8 +111,8 @@ struct Lexicon: ParsableCommand {
             if doc.candidates.isEmpty { print("no match (language \(doc.language ?? "und"))") }
             for c in doc.candidates {
                 print([
-                    "\(c.span.start)-\(c.span.end)", doc.string(c.span), c.type.name, c.canonical ?? "-",
-                    c.kb ?? "-", c.source.name, c.rule ?? "-",
+                    "\(c.span.start)-\(c.span.end)", doc.string(c.span), c.type.name, doc.canonical(of: c) ?? "-",
+                    doc.kb(of: c) ?? "-", c.source.name, c.rule ?? "-",
                 ].joined(separator: "\t"))
             }
         }

@@ -56,13 +56,13 @@ final class GazetteerCapitalizationTests: XCTestCase {
         let doc = try TestSupport.annotate("Hoy en #Venezuela y #NuevaYork con #amor #US", language: "es")
         func tag(_ text: String) -> Entity? { doc.entities.first { doc.string($0.span) == text } }
         XCTAssertEqual(tag("#Venezuela")?.type, .hashtag)
-        XCTAssertEqual(tag("#Venezuela")?.kb, "iso3166:VE")
+        XCTAssertEqual(tag("#Venezuela").flatMap(doc.kb(of:)), "iso3166:VE")
         XCTAssertEqual(tag("#Venezuela")?.source, .regex)
-        XCTAssertNotNil(tag("#NuevaYork")?.kb)
-        XCTAssertEqual(tag("#NuevaYork")?.value?.scalarText, "Nueva York")
+        XCTAssertNotNil(tag("#NuevaYork").flatMap(doc.kb(of:)))
+        XCTAssertEqual(tag("#NuevaYork").flatMap(doc.value(of:))?.scalarText, "Nueva York")
         XCTAssertEqual(tag("#amor")?.type, .hashtag)
-        XCTAssertNil(tag("#amor")?.kb)
-        XCTAssertNil(tag("#US")?.kb, "acronym rows are not linked")
+        XCTAssertNil(tag("#amor").flatMap(doc.kb(of:)))
+        XCTAssertNil(tag("#US").flatMap(doc.kb(of:)), "acronym rows are not linked")
     }
 
     func testRetweetMarkerIsASymbolAndNotAnOrganization() throws {

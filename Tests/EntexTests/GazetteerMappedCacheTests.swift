@@ -87,7 +87,7 @@ final class GazetteerMappedCacheTests: XCTestCase {
         for var doc in docs {
             tagger.process(&doc)
             for e in doc.candidates {
-                lines.append("\(doc.id) \(e.span.start)-\(e.span.end) \(e.type.name) \(e.canonical ?? "-") \(e.kb ?? "-") "
+                lines.append("\(doc.id) \(e.span.start)-\(e.span.end) \(e.type.name) \(doc.canonical(of: e) ?? "-") \(doc.kb(of: e) ?? "-") "
                              + "\(e.source.name) \(e.rule ?? "-") \(e.priority)")
             }
         }

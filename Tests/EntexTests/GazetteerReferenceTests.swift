@@ -7,8 +7,13 @@ import XCTest
 /// and one transition-table probe per step, no caches, the emit rules spelled out.
 final class GazetteerReferenceTests: XCTestCase {
     /// Every candidate field that the writer or a later stage can see.
-    private static func describe(_ e: Entity) -> String {
-        "\(e.span.start)-\(e.span.end)|\(e.type.name)|\(e.source)|\(e.canonical ?? "-")|\(e.kb ?? "-")|\(e.priority)|\(e.rule ?? "-")"
+    private static func describe(_ e: Entity, canonical: String?, kb: String?) -> String {
+        "\(e.span.start)-\(e.span.end)|\(e.type.name)|\(e.source)|\(canonical ?? "-")|\(kb ?? "-")|\(e.priority)|\(e.rule ?? "-")"
+    }
+
+    /// `describe` of each candidate of `d`.
+    private static func describe(_ d: Document) -> [String] {
+        d.candidates.map { describe($0, canonical: d.canonical(of: $0), kb: d.kb(of: $0)) }
     }
 
     /// The candidates of `doc` by the plain matcher.
@@ -82,8 +87,8 @@ final class GazetteerReferenceTests: XCTestCase {
                     let file = Int(g.entryFiles[entry])
                     result.append(describe(Entity(
                         span: span, type: EntityType(rawValue: key.0)!, source: user ? .user : .gazetteer,
-                        canonical: g.canonical(entry), kb: g.kb(entry),
-                        priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority, rule: g.files[file])))
+                        priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority, rule: g.files[file]),
+                        canonical: g.canonical(entry), kb: g.kb(entry)))
                 }
                 if !emitted.isEmpty { break }
             }
@@ -133,7 +138,7 @@ final class GazetteerReferenceTests: XCTestCase {
         for doc in docs {
             var d = doc
             tagger.process(&d)
-            let fast = d.candidates.map(Self.describe)
+            let fast = Self.describe(d)
             let reference = Self.referenceCandidates(g, doc, functionWords: functionWords)
             XCTAssertEqual(fast, reference, doc.string, file: file, line: line)
             total += fast.count
@@ -154,7 +159,7 @@ final class GazetteerReferenceTests: XCTestCase {
             for doc in docs {
                 var d = doc
                 tagger.process(&d)
-                XCTAssertEqual(d.candidates.map(Self.describe), Self.referenceCandidates(g, doc, functionWords: functionWords),
+                XCTAssertEqual(Self.describe(d), Self.referenceCandidates(g, doc, functionWords: functionWords),
                                "memo of \(1 << bits): \(doc.string)")
                 total += d.candidates.count
             }

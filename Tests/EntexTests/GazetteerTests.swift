@@ -32,7 +32,7 @@ final class GazetteerTests: XCTestCase {
     /// (surface, type, canonical) of each candidate.
     private func found(_ text: String, _ gazetteer: Gazetteer, language: String? = nil) throws -> [String] {
         let (doc, list) = try candidates(text, gazetteer, language: language)
-        return list.map { "\(doc.string($0.span))|\($0.type.name)|\($0.canonical ?? "-")" }
+        return list.map { "\(doc.string($0.span))|\($0.type.name)|\(doc.canonical(of: $0) ?? "-")" }
     }
 
     /// Bundled lexicons plus one user lexicon, compiled once for the tests that need both.
@@ -60,8 +60,8 @@ final class GazetteerTests: XCTestCase {
         let g = try userGazetteer(["Nicolás Maduro\tPERSON\tlocal:person/nm\t*\t-\t-"])
         XCTAssertEqual(try found("Habló NICOLAS MADURO ayer.", g), ["NICOLAS MADURO|PERSON|Nicolás Maduro"])
         XCTAssertEqual(try found("Then nicolas maduro spoke.", g), ["nicolas maduro|PERSON|Nicolás Maduro"])
-        let (_, list) = try candidates("Nicolás Maduro llegó.", g)
-        XCTAssertEqual(list.first?.kb, "local:person/nm")
+        let (doc, list) = try candidates("Nicolás Maduro llegó.", g)
+        XCTAssertEqual(list.first.flatMap(doc.kb(of:)), "local:person/nm")
         XCTAssertEqual(list.first?.source, .user)
         XCTAssertEqual(list.first?.rule, "user.tsv")
         XCTAssertEqual(list.first?.priority, Gazetteer.userPriority)
@@ -83,8 +83,8 @@ final class GazetteerTests: XCTestCase {
             "Georgia\tGPE\tiso3166-2:US-GA\t*\t-\t-",
             "Georgia\tPERSON\tlocal:person/georgia\t*\t-\t-",
         ])
-        let (_, list) = try candidates("We flew to Georgia last week.", g)
-        XCTAssertEqual(list.map(\.kb), ["iso3166:GE", "iso3166-2:US-GA", "local:person/georgia"])
+        let (doc, list) = try candidates("We flew to Georgia last week.", g)
+        XCTAssertEqual(list.map(doc.kb(of:)), ["iso3166:GE", "iso3166-2:US-GA", "local:person/georgia"])
         XCTAssertEqual(list.map(\.type), [.gpe, .gpe, .person])
     }
 
@@ -199,7 +199,7 @@ final class GazetteerTests: XCTestCase {
             + "\nShares of ZWC rose in Reading. Llegó a EE. UU. y a Pekín."
         func describe(_ g: Gazetteer) throws -> [String] {
             let (doc, list) = try candidates(text, g)
-            return list.map { "\($0.span.start)-\($0.span.end) \(doc.string($0.span)) \($0.type.name) \($0.canonical ?? "-") \($0.kb ?? "-") \($0.source.name) \($0.rule ?? "-") \($0.priority)" }
+            return list.map { "\($0.span.start)-\($0.span.end) \(doc.string($0.span)) \($0.type.name) \(doc.canonical(of: $0) ?? "-") \(doc.kb(of: $0) ?? "-") \($0.source.name) \($0.rule ?? "-") \($0.priority)" }
         }
         let expected = try describe(compiled)
         XCTAssertGreaterThan(expected.count, 20)
@@ -302,7 +302,7 @@ final class GazetteerTests: XCTestCase {
         func has(_ surface: String, _ type: EntityType, canonical: String, kbPrefix: String) -> Bool {
             doc.candidates.contains {
                 doc.string($0.span) == surface && $0.type == type && $0.source == .gazetteer
-                    && $0.canonical == canonical && ($0.kb ?? "").hasPrefix(kbPrefix)
+                    && doc.canonical(of: $0) == canonical && (doc.kb(of: $0) ?? "").hasPrefix(kbPrefix)
             }
         }
         for name in ["Venezuela", "China", "Beijing", "Caracas", "Russia"] {
@@ -324,7 +324,10 @@ final class GazetteerTests: XCTestCase {
 
     func testBundledAcronymsAreCaseSensitiveButCountryNamesAreNot() throws {
         let g = try TestSupport.resources.gazetteer()
-        let kbs = { (text: String) -> [String] in try self.candidates(text, g, language: "en").1.compactMap(\.kb) }
+        let kbs = { (text: String) -> [String] in 
+            let (doc, list) = try self.candidates(text, g, language: "en")
+            return list.compactMap(doc.kb(of:))
+        }
         XCTAssertTrue(try kbs("Talks between the US and Mexico.").contains("iso3166:US"))
         XCTAssertFalse(try kbs("Many of us went home.").contains("iso3166:US"))
         XCTAssertTrue(try kbs("Officials said talks with CHINA had stalled.").contains("iso3166:CN"))

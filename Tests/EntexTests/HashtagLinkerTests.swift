@@ -4,7 +4,7 @@ import XCTest
 final class HashtagLinkerTests: XCTestCase {
     private func hashtags(_ text: String, language: String? = nil) throws -> [(text: String, canonical: String?, kb: String?)] {
         let doc = try TestSupport.annotate(text, language: language)
-        return doc.entities.filter { $0.type == .hashtag }.map { (doc.string($0.span), $0.canonical, $0.kb) }
+        return doc.entities.filter { $0.type == .hashtag }.map { (doc.string($0.span), doc.canonical(of: $0), doc.kb(of: $0)) }
     }
 
     func testHashtagsNamingAGazetteerEntryTakeItsCanonicalNameAndId() throws {
@@ -38,7 +38,7 @@ final class HashtagLinkerTests: XCTestCase {
         var doc = Document(id: "t", text: "Launch day for #AcmeRockets and #acmerockets", language: "en")
         try PipelineConfiguration().makePipeline(resources: resources).process(&doc)
         let tags = doc.entities.filter { $0.type == .hashtag }
-        XCTAssertEqual(tags.map(\.canonical), ["Acme Rockets", nil],
+        XCTAssertEqual(tags.map(doc.canonical(of:)), ["Acme Rockets", nil],
                        "a lowercase hashtag is one word, `acmerockets`, which is not the two-word name")
     }
 

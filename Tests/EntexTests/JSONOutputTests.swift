@@ -98,8 +98,8 @@ final class JSONOutputTests: XCTestCase {
     func testEntityQuoteAndRelationRecordsHaveTheirKeys() throws {
         var doc = try TestSupport.annotate("Zhang said: \"We agree.\" Maduro heads PSUV.")
         doc.entities = [
-            Entity(span: Span(0, 5), type: .person, source: .rule, canonical: "Zhang", cluster: 1),
-            Entity(span: Span(24, 30), type: .person, source: .gazetteer, kb: "local:maduro", value: .number("1")),
+            Entity(span: Span(0, 5), type: .person, source: .rule, canonical: doc.annotation("Zhang"), cluster: 1),
+            Entity(span: Span(24, 30), type: .person, source: .gazetteer, kb: doc.annotation("local:maduro"), value: doc.annotation(json: .number("1"))),
             Entity(span: Span(37, 41), type: .org, source: .gazetteer),
         ]
         doc.quotes = [Quote(span: Span(12, 23), kind: .direct, speaker: Span(0, 5), speakerEntity: 0, cue: Span(6, 10), attribution: .explicit),

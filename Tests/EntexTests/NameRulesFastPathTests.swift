@@ -44,8 +44,12 @@ final class NameRulesFastPathTests: XCTestCase {
         var generator = Generator(state: 11)
         let pieces = ["iso", "3166", ":", "VE", "\u{301}", "é", "-", "x", "\u{308}", "🇪", " "]
         for _ in 0..<2000 { kbs.append((0..<Int(generator.next() % 5)).map { _ in generator.pick(pieces) }.joined()) }
+        var names: [UInt8] = Array("padding".utf8)
         for kb in kbs {
             XCTAssertEqual(NameRules.isCountryCode(kb), kb?.hasPrefix("iso3166:") ?? false, "kb \(String(describing: kb))")
+            // The same id kept in a document's annotation bytes, as the stage reads it.
+            let ref = TextRef.append(kb, to: &names)
+            XCTAssertEqual(NameRules.isCountryCode(ref, in: names), kb?.hasPrefix("iso3166:") ?? false, "kb \(String(describing: kb))")
         }
     }
 

@@ -144,9 +144,10 @@ final class OffsetPropertyTests: XCTestCase {
             let length = Int.random(in: 1...3, using: &rng)
             let end = min(doc.tokens.count, start + length) - 1
             if Bool.random(using: &rng) {
+                let canonical = doc.annotation(doc.string(doc.tokens[start].span))
                 doc.entities.append(Entity(span: Span(start: doc.tokens[start].start, end: doc.tokens[end].end),
                                            type: EntityType.allCases.randomElement(using: &rng)!, source: .rule,
-                                           canonical: doc.string(doc.tokens[start].span), cluster: Int32(start % 3)))
+                                           canonical: canonical, cluster: Int32(start % 3)))
             }
             start = end + 1 + Int.random(in: 0...2, using: &rng)
         }

@@ -13,9 +13,11 @@ final class OverlapTests: XCTestCase {
         fatalError("'\(s)' not in text")
     }
 
-    private func resolve(_ candidates: [Entity], keepOverlaps: Bool = false) -> Document {
+    /// `names`: the candidates' `annotationBytes`.
+    private func resolve(_ candidates: [Entity], names: [UInt8] = [], keepOverlaps: Bool = false) -> Document {
         var doc = Document(id: "t", text: text)
         doc.candidates = candidates
+        doc.annotationBytes = names
         OverlapResolver(keepOverlaps: keepOverlaps).process(&doc)
         return doc
     }
@@ -47,10 +49,11 @@ final class OverlapTests: XCTestCase {
     }
 
     func testGazetteerBeatsRuleForNamesAndRegexBeatsGazetteerForValues() {
+        var bytes = Document(id: "names", text: "")
         let names = resolve([
             Entity(span: span("Nicolas Maduro"), type: .person, source: .rule),
-            Entity(span: span("Nicolas Maduro"), type: .person, source: .gazetteer, kb: "local:person/x"),
-        ])
+            Entity(span: span("Nicolas Maduro"), type: .person, source: .gazetteer, kb: bytes.annotation("local:person/x")),
+        ], names: bytes.annotationBytes)
         XCTAssertEqual(names.entities.map(\.source), [.gazetteer])
         let values = resolve([
             Entity(span: span("September 12"), type: .date, source: .gazetteer),
@@ -116,12 +119,13 @@ final class OverlapTests: XCTestCase {
     }
 
     func testEqualSpanLoserHandsItsLinkToTheWinner() {
+        var bytes = Document(id: "names", text: "")
         let doc = resolve([
-            Entity(span: span("Beijing"), type: .gpe, source: .gazetteer, kb: "geonames:1816670"),
+            Entity(span: span("Beijing"), type: .gpe, source: .gazetteer, kb: bytes.annotation("geonames:1816670")),
             Entity(span: span("Beijing"), type: .gpe, source: .rule, cluster: 7),
-        ])
+        ], names: bytes.annotationBytes)
         XCTAssertEqual(doc.entities.count, 1)
-        XCTAssertEqual(doc.entities.first?.kb, "geonames:1816670")
+        XCTAssertEqual(doc.entities.first.flatMap(doc.kb(of:)), "geonames:1816670")
         XCTAssertEqual(doc.entities.first?.cluster, 7)
     }
 

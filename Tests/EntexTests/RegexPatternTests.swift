@@ -21,7 +21,7 @@ final class RegexPatternTests: XCTestCase {
     /// (text, type, value as JSON) of each regex candidate.
     func candidates(_ doc: Document) -> [(text: String, type: String, value: String?, rule: String?)] {
         doc.candidates.filter { $0.source == .regex }.map {
-            (doc.string($0.span), $0.type.name, $0.value.map(json), $0.rule)
+            (doc.string($0.span), $0.type.name, doc.value(of: $0).map(json), $0.rule)
         }
     }
 
@@ -57,7 +57,7 @@ final class RegexPatternTests: XCTestCase {
                     }
                     XCTAssertEqual(hit.type, p.type)
                     if let want = ex.value {
-                        let got = hit.value.map(json) ?? "null"
+                        let got = doc.value(of: hit).map(json) ?? "null"
                         if got != want.replacingOccurrences(of: " ", with: "") && got != want {
                             failures.append("\(file):\(ex.line): [\(p.name)] '\(ex.text)' value \(got), expected \(want)")
                         }
@@ -419,7 +419,7 @@ final class RegexPatternTests: XCTestCase {
         let tagger = RegexTagger(patterns: TestSupport.resources.patterns)
         tagger.referenceDate = RegexPatternTests.reference
         func describe(_ d: Document) -> [String] {
-            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
+            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\(d.value(of: $0).map(json) ?? "-")" }
                 + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
         }
         var candidates = 0
@@ -443,7 +443,7 @@ final class RegexPatternTests: XCTestCase {
     private func assertSameCandidates(_ texts: [(String, String)], after pipeline: Pipeline, filtered: RegexTagger,
                                       everywhere: RegexTagger, each: (Document) -> Void) {
         func describe(_ d: Document) -> [String] {
-            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\($0.value.map(json) ?? "-")" }
+            d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\(d.value(of: $0).map(json) ?? "-")" }
                 + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
         }
         for (text, language) in texts {
@@ -684,5 +684,37 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertNil(CivilDate.parse("someday"))
         XCTAssertEqual(RegexPatternTests.reference.weekday, 2)
         XCTAssertEqual(RegexPatternTests.reference.isoWeek.week, 37)
+    }
+
+    /// Values written straight as JSON text (plain integers, ASCII hashtags) must be
+    /// the bytes that serializing their `JSONValue` gives: every candidate's value
+    /// compared on the bundled corpus and on numbers and hashtags of many shapes.
+    func testValuesWrittenDirectlyEqualSerializedValues() throws {
+        var texts: [(String, String)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+            .map { ($0.0, $0.1 ?? "en") }
+        var generator = Generator(state: 5)
+        let pieces = ["0", "7", "12", "007", "123456789012345", "1234567890123456", "#COVID19Vaccine", "#a", "#ÚltimoMinuto",
+                      "#NYC2024", "#x_y", "#HTTPServer", "#iPhone15Pro", "3,000", "4.5", "-2", "#\\q", "#dos\"tres"]
+        for i in 0..<400 {
+            texts.append(((0..<6).map { _ in generator.pick(pieces) }.joined(separator: " "), ["en", "es", "und"][i % 3]))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let direct = RegexTagger(patterns: TestSupport.resources.patterns)
+        let serialized = RegexTagger(patterns: TestSupport.resources.patterns)
+        serialized.writesPlainValuesDirectly = false
+        func values(_ d: Document) -> [String] {
+            d.candidates.map { "\($0.span)|\($0.rule ?? "-")|\(d.string($0.value) ?? "-")" }
+        }
+        var compared = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            pipeline.process(&doc)
+            var a = doc, b = doc
+            direct.process(&a)
+            serialized.process(&b)
+            XCTAssertEqual(values(a), values(b), text)
+            compared += a.candidates.filter { !$0.value.isNone }.count
+        }
+        XCTAssertGreaterThan(compared, 1000)
     }
 }

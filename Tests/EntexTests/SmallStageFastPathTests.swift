@@ -164,15 +164,17 @@ final class SmallStageFastPathTests: XCTestCase {
         let clusters: [Int32?] = [nil, -1, 0, 1, 2]
         var decided = 0
         for _ in 0..<50_000 {
+            var bytes: [UInt8] = []
             func entity() -> Entity {
-                Entity(span: Span(0, 4), type: .org, source: .gazetteer, canonical: g.pick(names), kb: g.pick(names),
-                       cluster: g.pick(clusters), rule: g.pick(names))
+                Entity(span: Span(0, 4), type: .org, source: .gazetteer, canonical: TextRef.append(g.pick(names), to: &bytes),
+                       kb: TextRef.append(g.pick(names), to: &bytes), cluster: g.pick(clusters), rule: g.pick(names))
             }
             var pair = [entity(), entity()]
             if g.next() % 3 == 0 { pair[1] = pair[0] }
-            let forward = OverlapResolver.tieBreak(pair[0], pair[1]), backward = OverlapResolver.tieBreak(pair[1], pair[0])
+            let forward = OverlapResolver.tieBreak(pair[0], pair[1], names: bytes)
+            let backward = OverlapResolver.tieBreak(pair[1], pair[0], names: bytes)
             let expected: Bool? = forward ? true : backward ? false : nil
-            let got = pair.withUnsafeBufferPointer { OverlapResolver.namesBefore($0.baseAddress!, $0.baseAddress! + 1) }
+            let got = pair.withUnsafeBufferPointer { OverlapResolver.namesBefore($0.baseAddress!, $0.baseAddress! + 1, names: bytes) }
             XCTAssertEqual(got, expected, "\(pair[0]) \(pair[1])")
             if got != nil { decided += 1 }
         }
@@ -186,8 +188,8 @@ final class SmallStageFastPathTests: XCTestCase {
                 Entity(span: Span(Int(g.next() % 3), 3 + Int(g.next() % 3)), type: g.pick([.org, .person, .date]),
                        source: g.pick([.gazetteer, .rule, .regex]), priority: Int32(g.next() % 2), rule: g.pick([nil, "a", "b"]))
             }
-            let got = entities.withUnsafeBufferPointer { OverlapResolver.outputBefore($0, 0, 1) }
-            XCTAssertEqual(got, OverlapResolver.outputBefore(entities[0], entities[1]))
+            let got = entities.withUnsafeBufferPointer { OverlapResolver.outputBefore($0, 0, 1, names: []) }
+            XCTAssertEqual(got, OverlapResolver.outputBefore(entities[0], entities[1], names: []))
         }
     }
 

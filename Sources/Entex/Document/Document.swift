@@ -32,6 +32,10 @@ public struct Document: Sendable {
     public var candidates: [Entity] = []
     /// Resolved entities, sorted by start offset.
     public var entities: [Entity] = []
+    /// The canonical names, kb ids and values (as JSON text) of candidates and entities, concatenated;
+    /// each entity names its slices (`TextRef`). Only appended to while the
+    /// document is processed, so a slice stays valid as entities are copied.
+    public var annotationBytes: [UInt8] = []
     public var quotes: [Quote] = []
     public var relations: [Relation] = []
     public var warnings: [Warning] = []
@@ -55,6 +59,60 @@ public struct Document: Sendable {
     /// The match key of token `index` as a string.
     public func keyString(ofToken index: Int) -> String {
         String(decoding: key(ofToken: index), as: UTF8.self)
+    }
+
+    /// The text of an annotation slice (nil for `TextRef.none`).
+    public func string(_ ref: TextRef) -> String? {
+        guard !ref.isNone else { return nil }
+        return String(decoding: annotationBytes[Int(ref.start)..<Int(ref.end)], as: UTF8.self)
+    }
+
+    /// The canonical name of `entity` (one of this document's).
+    public func canonical(of entity: Entity) -> String? { string(entity.canonical) }
+
+    /// The kb id of `entity` (one of this document's).
+    public func kb(of entity: Entity) -> String? { string(entity.kb) }
+
+    /// The normalized value of `entity` (one of this document's), parsed from its JSON text.
+    public func value(of entity: Entity) -> JSONValue? {
+        guard !entity.value.isNone else { return nil }
+        var parser = JSONParser()
+        return try? parser.parse(annotationBytes[Int(entity.value.start)..<Int(entity.value.end)])
+    }
+
+    /// The value of `entity` when it is a JSON string (a segmented hashtag), decoded.
+    func stringValue(of entity: Entity) -> String? { Document.stringValue(entity.value, in: annotationBytes) }
+
+    /// The value `ref` names in `names` (a document's `annotationBytes`) when it is
+    /// a JSON string, decoded. (Static, so that a stage reading an entity of an
+    /// `inout` document does not copy the document to call it.)
+    static func stringValue(_ ref: TextRef, in names: [UInt8]) -> String? {
+        guard !ref.isNone, ref.end - ref.start >= 2 else { return nil }
+        return names.withUnsafeBufferPointer { p -> String? in
+            let json = UnsafeBufferPointer(rebasing: p[Int(ref.start)..<Int(ref.end)])
+            guard json[0] == UInt8(ascii: "\"") else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: json[1..<(json.count - 1)])
+            // Most values have no escapes: their bytes between the quotes are the string.
+            if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+            var parser = JSONParser()
+            guard case .string(let s)? = try? parser.parse(json) else { return nil }
+            return s
+        }
+    }
+
+    /// Appends `value` as JSON text to `annotationBytes` and names it, for an
+    /// entity of this document (`TextRef.none` for nil).
+    public mutating func annotation(json value: JSONValue?) -> TextRef {
+        TextRef.append(json: value, to: &annotationBytes)
+    }
+
+    /// The name of the rule, pattern or lexicon file that proposed `entity`.
+    public func rule(of entity: Entity) -> String? { entity.rule }
+
+    /// Appends `string` to `annotationBytes` and names it, for an entity of this
+    /// document (`TextRef.none` for nil).
+    public mutating func annotation(_ string: String?) -> TextRef {
+        TextRef.append(string, to: &annotationBytes)
     }
 
     /// Index of the first token whose start is at or after `offset`.
@@ -113,6 +171,7 @@ struct RecycledLayers {
     var keyHashes: [UInt64] = []
     var candidates: [Entity] = []
     var entities: [Entity] = []
+    var annotationBytes: [UInt8] = []
     var quotes: [Quote] = []
     var relations: [Relation] = []
 
@@ -125,6 +184,7 @@ struct RecycledLayers {
         if doc.keyHashes.isEmpty { swap(&keyHashes, &doc.keyHashes) }
         if doc.candidates.isEmpty { swap(&candidates, &doc.candidates) }
         if doc.entities.isEmpty { swap(&entities, &doc.entities) }
+        if doc.annotationBytes.isEmpty { swap(&annotationBytes, &doc.annotationBytes) }
         if doc.quotes.isEmpty { swap(&quotes, &doc.quotes) }
         if doc.relations.isEmpty { swap(&relations, &doc.relations) }
     }
@@ -138,6 +198,7 @@ struct RecycledLayers {
         RecycledLayers.take(&doc.keyHashes, into: &keyHashes)
         RecycledLayers.take(&doc.candidates, into: &candidates)
         RecycledLayers.take(&doc.entities, into: &entities)
+        RecycledLayers.take(&doc.annotationBytes, into: &annotationBytes)
         RecycledLayers.take(&doc.quotes, into: &quotes)
         RecycledLayers.take(&doc.relations, into: &relations)
     }

@@ -65,27 +65,92 @@ public enum EntitySource: UInt8, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// An entity mention (or a candidate before overlap resolution).
+/// A slice of a document's `annotationBytes` (a canonical name, kb id or value), or
+/// none: plain data, so that entities stay plain data and copying a name from
+/// one entity to another copies two integers.
+public struct TextRef: Hashable, Sendable {
+    /// Byte offsets into `Document.annotationBytes` (`start == UInt32.max`: none).
+    public var start: UInt32
+    public var end: UInt32
+
+    @inline(__always)
+    public init(start: UInt32, end: UInt32) {
+        self.start = start
+        self.end = end
+    }
+
+    /// No text (a nil name).
+    public static var none: TextRef { TextRef(start: .max, end: .max) }
+
+    @inline(__always)
+    public var isNone: Bool { start == .max }
+
+    /// Appends `bytes` to `arena` and names them.
+    @inline(__always)
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to arena: inout [UInt8]) -> TextRef {
+        let start = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: bytes)
+        return TextRef(start: start, end: UInt32(truncatingIfNeeded: arena.count))
+    }
+
+    /// Appends `value` as JSON text to `arena` and names it (`none` for nil).
+    static func append(json value: JSONValue?, to arena: inout [UInt8]) -> TextRef {
+        guard let value else { return .none }
+        let start = UInt32(truncatingIfNeeded: arena.count)
+        JSONBuffer.appending(to: &arena) { $0.value(value) }
+        return TextRef(start: start, end: UInt32(truncatingIfNeeded: arena.count))
+    }
+
+    /// Appends the UTF-8 of `string` to `arena` and names it (`none` for nil).
+    static func append(_ string: String?, to arena: inout [UInt8]) -> TextRef {
+        guard var string else { return .none }
+        return string.withUTF8 { append($0, to: &arena) }
+    }
+}
+
+/// An entity mention (or a candidate before overlap resolution). Plain data
+/// (`_isPOD`): its names are a `RuleNames` id and slices of the document's
+/// `annotationBytes`, so that copying, sorting and freeing entities touches
+/// no reference count.
 public struct Entity: Sendable {
     public var span: Span
     public var type: EntityType
     public var source: EntitySource
-    /// Canonical name from a lexicon or the cluster's head mention.
-    public var canonical: String?
-    /// Knowledge-base id (`geonames:…`, `iso3166:…`, `local:…`).
-    public var kb: String?
-    /// Normalized value (dates, amounts, numbers, segmented hashtags).
-    public var value: JSONValue?
+    /// Canonical name from a lexicon or the cluster's head mention, as a slice
+    /// of the document's `annotationBytes` (`Document.canonical(of:)` reads it).
+    public var canonical: TextRef
+    /// Knowledge-base id (`geonames:…`, `iso3166:…`, `local:…`), as a slice
+    /// of the document's `annotationBytes` (`Document.kb(of:)` reads it).
+    public var kb: TextRef
+    /// Normalized value (dates, amounts, numbers, segmented hashtags) as JSON
+    /// text, a slice of the document's `annotationBytes`, written by the regex
+    /// tagger and copied as it is by the writer (`Document.value(of:)` parses it).
+    public var value: TextRef
     /// In-document cluster number (mentions of the same thing), if any.
     public var cluster: Int32?
     /// Tie-breaker among sources: higher wins when spans are equal.
     public var priority: Int32
-    /// Name of the rule, pattern or lexicon file that proposed it.
-    public var rule: String?
+    /// Id in `RuleNames` of the rule, pattern or lexicon file that proposed it
+    /// (`RuleNames.none` for none): taggers register their names once, at load.
+    public var ruleID: UInt32
 
-    public init(span: Span, type: EntityType, source: EntitySource, canonical: String? = nil,
-                kb: String? = nil, value: JSONValue? = nil, cluster: Int32? = nil,
+    /// Name of the rule, pattern or lexicon file that proposed it.
+    public var rule: String? {
+        get { RuleNames.name(ruleID) }
+        set { ruleID = RuleNames.id(newValue) }
+    }
+
+    public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
+                kb: TextRef = .none, value: TextRef = .none, cluster: Int32? = nil,
                 priority: Int32 = 0, rule: String? = nil) {
+        self.init(span: span, type: type, source: source, canonical: canonical, kb: kb, value: value,
+                  cluster: cluster, priority: priority, ruleID: RuleNames.id(rule))
+    }
+
+    /// An entity whose rule name is already registered (`RuleNames.id`).
+    public init(span: Span, type: EntityType, source: EntitySource, canonical: TextRef = .none,
+                kb: TextRef = .none, value: TextRef = .none, cluster: Int32? = nil,
+                priority: Int32 = 0, ruleID: UInt32) {
         self.span = span
         self.type = type
         self.source = source
@@ -94,7 +159,7 @@ public struct Entity: Sendable {
         self.value = value
         self.cluster = cluster
         self.priority = priority
-        self.rule = rule
+        self.ruleID = ruleID
     }
 }
 

@@ -155,6 +155,13 @@ struct JSONBuffer {
         if let s { string(s) } else { literal("null") }
     }
 
+    /// A slice of a document's `annotationBytes` (`names`) as a string, or `null` for none.
+    @inline(__always)
+    mutating func optionalString(_ ref: TextRef, in names: [UInt8]) {
+        if ref.isNone { literal("null"); return }
+        names.withUnsafeBufferPointer { string(bytes: UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)])) }
+    }
+
     mutating func string(_ s: String) {
         // A native string's bytes are read where they are, without making
         // the string mutable (a copy and a check) as `withUTF8` does.

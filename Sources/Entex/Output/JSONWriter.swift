@@ -126,6 +126,7 @@ public struct JSONWriter: Sendable {
         }
 
         out.literal(#","entities":["#)
+        let names = doc.annotationBytes
         doc.entities.withUnsafeBufferPointer { entities in
             self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
               typeAndSourceStart.withUnsafeBufferPointer { starts in
@@ -137,12 +138,13 @@ public struct JSONWriter: Sendable {
                     writeSpan(entities[n].span, text: text, map: &map, into: &out)
                     let k = Int(entities[n].type.rawValue) &* JSONWriter.sourceCount &+ Int(entities[n].source.rawValue)
                     out.raw(UnsafeBufferPointer(rebasing: typeAndSource[starts[k]..<starts[k &+ 1]]))
-                    out.optionalString(entities[n].canonical)
+                    out.optionalString(entities[n].canonical, in: names)
                     out.literal(#","kb":"#)
-                    out.optionalString(entities[n].kb)
-                    if let value = entities[n].value {
+                    out.optionalString(entities[n].kb, in: names)
+                    let value = entities[n].value
+                    if !value.isNone {
                         out.literal(#","value":"#)
-                        out.value(value)
+                        names.withUnsafeBufferPointer { out.raw(UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.end)])) }
                         out.literal(#","cluster":"#)
                     } else {
                         out.literal(#","value":null,"cluster":"#)

@@ -61,7 +61,7 @@ public final class Aliasing: Stage {
     private var sizeOf: [Int32] = []
     private var longestOf: [Int32] = []
     private var numberOf: [Int32] = []
-    private var canonicalOf: [String?] = []
+    private var canonicalOf: [TextRef] = []
     /// Cluster number of each entity in output order (`number`, when it reorders).
     private var clusterAt: [Int32] = []
 
@@ -121,10 +121,12 @@ public final class Aliasing: Stage {
 
     public func process(_ doc: inout Document) {
         guard !doc.entities.isEmpty, !doc.tokens.isEmpty else { return }
-        if skipsUnlinkedDocuments, doc.tokens.withUnsafeBufferPointer({ Aliasing.nothingToLink(doc.entities, tokens: $0) }) { return }
+        if skipsUnlinkedDocuments, doc.tokens.withUnsafeBufferPointer({ Aliasing.nothingToLink(doc.entities, tokens: $0, names: doc.annotationBytes) }) { return }
         // Swap the entities out so that changing them copies nothing.
         var entities: [Entity] = []
         swap(&entities, &doc.entities)
+        var names: [UInt8] = []
+        swap(&names, &doc.annotationBytes)
         let text = doc.text
         let clustered = doc.tokens.withUnsafeBufferPointer { tokens in
             doc.tokenKeys.withUnsafeBufferPointer { keys in
@@ -133,25 +135,26 @@ public final class Aliasing: Stage {
                 }
             }
         }
-        if clustered || !skipsUnlinkedDocuments || !Aliasing.inOutputOrder(entities) {
-            number(&entities, text: text)
+        if clustered || !skipsUnlinkedDocuments || !Aliasing.inOutputOrder(entities, names: names) {
+            number(&entities, text: text, names: &names)
         } else {
             // No cluster of two and no entity out of place: all `number` would do
             // is clear the taggers' cluster values (a tagger's cluster of one).
             for i in entities.indices where entities[i].cluster != nil { entities[i].cluster = nil }
         }
         swap(&entities, &doc.entities)
+        swap(&names, &doc.annotationBytes)
     }
 
     /// Whether `link` and `number` would leave `entities` as they are: no
     /// entity has a tagger's `cluster`, no PERSON has two or more name words
     /// (every other link starts from one of these), and the entities are
     /// already in output order. Most tweets: the stage then costs one pass.
-    static func nothingToLink(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>) -> Bool {
+    static func nothingToLink(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, names: [UInt8]) -> Bool {
         entities.withUnsafeBufferPointer { entities in
             for i in entities.indices {
                 if entities[i].cluster != nil { return false }
-                if i > 0, OverlapResolver.outputBefore(entities, i, i - 1) { return false }
+                if i > 0, OverlapResolver.outputBefore(entities, i, i - 1, names: names) { return false }
                 guard entities[i].type == .person else { continue }
                 let span = entities[i].span
                 var a = tokens.firstToken(atOrAfter: span.start)
@@ -169,9 +172,9 @@ public final class Aliasing: Stage {
     }
 
     /// Whether `entities` are already in output order (`OverlapResolver.outputBefore`).
-    static func inOutputOrder(_ entities: [Entity]) -> Bool {
+    static func inOutputOrder(_ entities: [Entity], names: [UInt8]) -> Bool {
         entities.withUnsafeBufferPointer { entities in
-            for i in 1..<max(entities.count, 1) where OverlapResolver.outputBefore(entities, i, i - 1) { return false }
+            for i in 1..<max(entities.count, 1) where OverlapResolver.outputBefore(entities, i, i - 1, names: names) { return false }
             return true
         }
     }
@@ -395,9 +398,9 @@ public final class Aliasing: Stage {
                             if !isPerson {
                                 entities[e].type = .person
                                 entities[e].source = .alias
-                                entities[e].rule = "person-name"
-                                entities[e].kb = nil
-                                entities[e].canonical = nil
+                                entities[e].ruleID = RuleNames.personName
+                                entities[e].kb = .none
+                                entities[e].canonical = .none
                             }
                             union(match, e)
                         }
@@ -451,7 +454,7 @@ public final class Aliasing: Stage {
                let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
                 parent.append(parent.count)
-                entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, rule: "acronym"))
+                entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, ruleID: RuleNames.acronym))
                 union(target, parent.count - 1)
                 t += 1
                 continue
@@ -468,7 +471,7 @@ public final class Aliasing: Stage {
                 }
                 let span = Span(start: tokens[t].start, end: tokens[end - 1].end)
                 parent.append(parent.count)
-                entities.append(Entity(span: span, type: .person, source: .alias, rule: "person-name"))
+                entities.append(Entity(span: span, type: .person, source: .alias, ruleID: RuleNames.personName))
                 union(person.entity, parent.count - 1)
                 t = end
                 continue
@@ -598,20 +601,22 @@ public final class Aliasing: Stage {
     }
 
     /// Numbers clusters by first mention and sets canonical names from the longest mention.
-    private func number(_ entities: inout [Entity], text: [UInt8]) {
+    /// `names` is the document's `annotationBytes`: a cluster's name made from its
+    /// longest mention's text is appended there.
+    private func number(_ entities: inout [Entity], text: [UInt8], names: inout [UInt8]) {
         let count = entities.count
         // Output order: already sorted unless aliases were added (a stable sort otherwise).
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<count)
         let sorted = entities.withUnsafeBufferPointer { entities in
-            for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities, i, i - 1) { return false }
+            for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities, i, i - 1, names: names) { return false }
             return true
         }
         if !sorted {
             entities.withUnsafeBufferPointer { entities in
                 order.sort { a, b in
-                    if OverlapResolver.outputBefore(entities, a, b) { return true }
-                    if OverlapResolver.outputBefore(entities, b, a) { return false }
+                    if OverlapResolver.outputBefore(entities, a, b, names: names) { return true }
+                    if OverlapResolver.outputBefore(entities, b, a, names: names) { return false }
                     return a < b
                 }
             }
@@ -640,15 +645,21 @@ public final class Aliasing: Stage {
                 clusters += 1
                 numberOf[r] = clusters
                 let l = Int(longestOf[r])
-                canonicalOf.append(entities[l].canonical
-                    ?? String(decoding: text[Int(entities[l].span.start)..<Int(entities[l].span.end)], as: UTF8.self))
+                var name = entities[l].canonical
+                if name.isNone {
+                    let span = entities[l].span
+                    name = text.withUnsafeBufferPointer {
+                        TextRef.append(UnsafeBufferPointer(rebasing: $0[Int(span.start)..<Int(span.end)]), to: &names)
+                    }
+                }
+                canonicalOf.append(name)
             }
             return numberOf[r]
         }
         func update(_ entity: inout Entity, _ cluster: Int32) {
             if cluster > 0 {
                 entity.cluster = cluster
-                if entity.kb == nil { entity.canonical = canonicalOf[Int(cluster) - 1] }
+                if entity.kb.isNone { entity.canonical = canonicalOf[Int(cluster) - 1] }
             } else {
                 entity.cluster = nil
             }

@@ -133,6 +133,8 @@ public final class Gazetteer: Sendable {
     public let files: [String]
     /// Whether each file is a user lexicon.
     public let fileIsUser: [Bool]
+    /// `RuleNames` id of each file name.
+    let fileRuleIDs: [UInt32]
 
     /// A gazetteer of freshly compiled arrays (`GazetteerBuilder`): derives the rest.
     convenience init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
@@ -176,6 +178,7 @@ public final class Gazetteer: Sendable {
         stringEnds = core.stringEnds
         files = core.files
         fileIsUser = core.fileIsUser
+        fileRuleIDs = core.files.map { RuleNames.id($0) }
         stateFlags = derived.stateFlags
         termValues = derived.termValues
         termFollows = derived.termFollows
@@ -401,13 +404,24 @@ public final class Gazetteer: Sendable {
         string(Int(entryCanonical[entry])).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The candidate `match` proposes for `entry`, with an empty span.
+    /// The candidate `match` proposes for `entry`, with an empty span and no
+    /// names (`emit` copies them into the document's `annotationBytes`).
     func candidate(_ entry: Int) -> Entity {
         let user = fileIsUser[Int(entryFiles[entry])]
         return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: entryTypes[entry]) ?? .org,
-                      source: user ? .user : .gazetteer, canonical: canonical(entry), kb: kb(entry),
+                      source: user ? .user : .gazetteer,
                       priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                      rule: files[Int(entryFiles[entry])])
+                      ruleID: fileRuleIDs[Int(entryFiles[entry])])
+    }
+
+    /// Appends the bytes of string `id` (`noForm`: none) to `arena`, a document's
+    /// `annotationBytes`, and names them.
+    @inline(__always)
+    func appendString(_ id: UInt32, to arena: inout [UInt8]) -> TextRef {
+        guard id != Gazetteer.noForm else { return .none }
+        let i = Int(id)
+        let start = i == 0 ? 0 : Int(stringEnds[i &- 1]), end = Int(stringEnds[i])
+        return stringPool.withUnsafeBufferPointer { TextRef.append(UnsafeBufferPointer(rebasing: $0[start..<end]), to: &arena) }
     }
 
     /// The kb id of an entry, if it has one.
@@ -483,6 +497,9 @@ struct GazetteerScratch {
     /// the temporary; so did building one from stored names alone, or setting the span
     /// of a local copy before appending it: both copied the `Entity` twice).
     var entryCandidates: [(key: UInt32, entity: Entity)] = []
+    /// The current document's `annotationBytes`, which `emit` appends names to
+    /// (swapped in and out by the caller of `match`).
+    var annotations: [UInt8] = []
     static let entryCandidatesSize = 1 << 12
 
     /// The index in `entryCandidates` of `entry` of `gazetteer` (the memo's owner), filled if need be.
@@ -533,9 +550,12 @@ extension Gazetteer {
     /// least one entry passing its flags and language, with all such entries
     /// (one candidate each, duplicates of type/canonical/kb dropped), in
     /// lexicon order. Candidates come out ordered by start token.
-    public func match(_ doc: Document, into candidates: inout [Entity]) {
+    /// The candidates' names are appended to `annotations`, `doc`'s `annotationBytes`.
+    public func match(_ doc: Document, into candidates: inout [Entity], annotations: inout [UInt8]) {
         var scratch = GazetteerScratch()
+        swap(&scratch.annotations, &annotations)
         match(doc, into: &candidates, scratch: &scratch)
+        swap(&scratch.annotations, &annotations)
     }
 
     func match(_ doc: Document, into candidates: inout [Entity], scratch: inout GazetteerScratch) {
@@ -978,8 +998,11 @@ extension Gazetteer {
             }
             scratch.emittedCount &+= 1
             let m = scratch.candidateIndex(of: Int(record.entry), in: self)
-            candidates.append(scratch.entryCandidates[m].entity)
-            candidates[candidates.count &- 1].span = span
+            var candidate = scratch.entryCandidates[m].entity
+            candidate.span = span
+            candidate.canonical = appendString(canonical, to: &scratch.annotations)
+            candidate.kb = appendString(kbID, to: &scratch.annotations)
+            candidates.append(candidate)
         }
         return scratch.emittedCount > 0
     }

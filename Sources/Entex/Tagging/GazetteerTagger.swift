@@ -31,8 +31,10 @@ public final class GazetteerTagger: Stage {
     public func process(_ doc: inout Document) {
         var found: [Entity] = []
         swap(&found, &doc.candidates)
+        swap(&scratch.annotations, &doc.annotationBytes)
         gazetteer.match(doc, into: &found, scratch: &scratch)
         swap(&found, &doc.candidates)
+        swap(&scratch.annotations, &doc.annotationBytes)
         doc.layers.insert(.candidates)
     }
 }

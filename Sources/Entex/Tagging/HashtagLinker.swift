@@ -68,8 +68,9 @@ public final class HashtagLinker: Stage {
         var code = doc.language ?? ""
         // The language's hash, made once for the document and only when it has a hashtag.
         var languageHash: UInt64?
-        for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical == nil {
-            guard case .string(let segmented)? = doc.entities[i].value else { continue }
+        for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
+            let value = doc.entities[i].value
+            guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
             let found: (canonical: String, kb: String?)?
             if usesCache {
                 let hash = languageHash ?? code.withUTF8 { KeyHash.hash($0) }
@@ -79,8 +80,8 @@ public final class HashtagLinker: Stage {
                 found = lookUp(segmented, language: doc.language)
             }
             guard let found else { continue }
-            doc.entities[i].canonical = found.canonical
-            doc.entities[i].kb = found.kb
+            doc.entities[i].canonical = doc.annotation(found.canonical)
+            doc.entities[i].kb = doc.annotation(found.kb)
         }
     }
 

@@ -169,7 +169,7 @@ public final class NameRules: Stage {
                 if candidates[candidate].type == .norp { norpEnds.append(span.end) }
                 // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
                 if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0,
-                   !NameRules.isCountryCode(candidates[candidate].kb) {
+                   !NameRules.isCountryCode(candidates[candidate].kb, in: doc.annotationBytes) {
                     places.append((span, t - 1))
                 }
               }
@@ -250,13 +250,21 @@ public final class NameRules: Stage {
     /// `hasPrefix` compares as characters: it is asked then).
     static func isCountryCode(_ kb: String?) -> Bool {
         guard let kb else { return false }
+        return kb.utf8.withContiguousStorageIfAvailable { isCountryCode(bytes: $0) } ?? kb.hasPrefix("iso3166:")
+    }
+
+    /// `isCountryCode` of a kb id kept in a document's `annotationBytes` (`names`).
+    static func isCountryCode(_ kb: TextRef, in names: [UInt8]) -> Bool {
+        guard !kb.isNone else { return false }
+        return names.withUnsafeBufferPointer { isCountryCode(bytes: UnsafeBufferPointer(rebasing: $0[Int(kb.start)..<Int(kb.end)])) }
+    }
+
+    /// `isCountryCode` of a kb id's UTF-8 bytes.
+    static func isCountryCode(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let prefix: StaticString = "iso3166:"
-        let answer: Bool? = kb.utf8.withContiguousStorageIfAvailable { bytes in
-            let n = prefix.utf8CodeUnitCount
-            guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
-            return bytes.count == n || bytes[n] < 0x80 ? true : kb.hasPrefix("iso3166:")
-        }
-        return answer ?? kb.hasPrefix("iso3166:")
+        let n = prefix.utf8CodeUnitCount
+        guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
+        return bytes.count == n || bytes[n] < 0x80 ? true : String(decoding: bytes, as: UTF8.self).hasPrefix("iso3166:")
     }
 
     /// Sentence index of each token, and the token range of each sentence index
@@ -973,39 +981,39 @@ private struct Scan {
             if f & Scan.titleStart != 0, let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
-                    found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, rule: "title-person"))
+                    found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, ruleID: RuleNames.titlePerson))
                     personEnd = end
                     i = end
                     continue
                 }
             }
             if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "first-name-person"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
                 i = end
                 continue
             }
             if nameWord, i >= personEnd, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
-                found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, rule: "lone-first-name"))
+                found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, ruleID: RuleNames.loneFirstName))
                 i += 1
                 continue
             }
             if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, rule: "unknown-name"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, ruleID: RuleNames.unknownName))
                 personEnd = end
                 i = end
                 continue
             }
             if initial, i >= personEnd, let end = initialsPerson(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, rule: "initials-person"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.initialsPerson))
                 personEnd = end
                 i = end
                 continue
             }
             if lower, i >= personEnd, let end = lowercaseName(at: i) {
-                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, rule: "lowercase-name"))
+                found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, ruleID: RuleNames.lowercaseName))
                 personEnd = end
                 i = end
                 continue
@@ -1218,7 +1226,7 @@ private struct Scan {
                 let next = tokens[k + 1]
                 guard next.kind == .number || next.kind == .punct || next.flags.contains(.capitalized) else { continue }
             }
-            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, rule: "team-score"))
+            found.append(Entity(span: span, type: .org, source: .rule, priority: Gazetteer.bundledPriority + 1, ruleID: RuleNames.teamScore))
         }
     }
 
@@ -1293,8 +1301,8 @@ private struct Scan {
             guard start < i else { continue }
             let cluster = nextCluster
             nextCluster += 1
-            found.append(Entity(span: span(start, i), type: isOrg ? .org : .person, source: .rule, cluster: cluster, rule: "name-handle"))
-            found.append(Entity(span: tokens[i + 1].span, type: .handle, source: .rule, cluster: cluster, rule: "name-handle"))
+            found.append(Entity(span: span(start, i), type: isOrg ? .org : .person, source: .rule, cluster: cluster, ruleID: RuleNames.nameHandle))
+            found.append(Entity(span: tokens[i + 1].span, type: .handle, source: .rule, cluster: cluster, ruleID: RuleNames.nameHandle))
         }
     }
 
@@ -1351,9 +1359,9 @@ private struct Scan {
                 }
             }
             if nameWords >= 2 {
-                found.append(Entity(span: span(start, end), type: .org, source: .rule, rule: "org-head"))
+                found.append(Entity(span: span(start, end), type: .org, source: .rule, ruleID: RuleNames.orgHead))
             } else if isLoneHead(i, end: headEnd) {
-                found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, rule: "lone-head"))
+                found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, ruleID: RuleNames.loneHead))
             }
             i = max(i + 1, headEnd)
         }
@@ -1422,8 +1430,8 @@ private struct Scan {
         if let prior = earlier.first(where: { $0.span == longSpan && nameTypes.contains($0.type) }) { type = prior.type }
         let cluster = nextCluster
         nextCluster += 1
-        found.append(Entity(span: longSpan, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
-        found.append(Entity(span: tokens[acronym].span, type: type, source: .rule, cluster: cluster, rule: "acronym-definition"))
+        found.append(Entity(span: longSpan, type: type, source: .rule, cluster: cluster, ruleID: RuleNames.acronymDefinition))
+        found.append(Entity(span: tokens[acronym].span, type: type, source: .rule, cluster: cluster, ruleID: RuleNames.acronymDefinition))
     }
 
     /// Whether the acronym's letters follow the words of `longName` in order:

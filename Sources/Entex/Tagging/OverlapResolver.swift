@@ -1,3 +1,5 @@
+import Glibc
+
 /// The `resolve` stage: turns `candidates` into non-overlapping `entities`
 /// with one deterministic policy.
 ///
@@ -92,7 +94,8 @@ public final class OverlapResolver: Stage {
     }
 
     /// Whether `a` ranks before `b` under the policy (a strict total order on distinct candidates).
-    public static func ranksBefore(_ a: Entity, _ b: Entity) -> Bool {
+    /// `names` is the entities' document's `annotationBytes`.
+    public static func ranksBefore(_ a: Entity, _ b: Entity, names: [UInt8]) -> Bool {
         let au = a.source == .user, bu = b.source == .user
         if au != bu { return au }
         if a.span.length != b.span.length { return a.span.length > b.span.length }
@@ -100,16 +103,58 @@ public final class OverlapResolver: Stage {
         let ar = sourceRank(a.source, for: a.type), br = sourceRank(b.source, for: b.type)
         if ar != br { return ar < br }
         if a.span.start != b.span.start { return a.span.start < b.span.start }
-        return tieBreak(a, b)
+        return tieBreak(a, b, names: names)
     }
 
-    static func tieBreak(_ a: Entity, _ b: Entity) -> Bool {
+    static func tieBreak(_ a: Entity, _ b: Entity, names: [UInt8]) -> Bool {
         if a.type != b.type { return a.type.rawValue < b.type.rawValue }
         if a.source != b.source { return a.source.rawValue < b.source.rawValue }
-        if a.rule != b.rule { return (a.rule ?? "") < (b.rule ?? "") }
-        if a.canonical != b.canonical { return (a.canonical ?? "") < (b.canonical ?? "") }
-        if a.kb != b.kb { return (a.kb ?? "") < (b.kb ?? "") }
+        if a.ruleID != b.ruleID { return (a.rule ?? "") < (b.rule ?? "") }
+        switch compareNames(a.canonical, b.canonical, names) {
+        case .before: return true
+        case .after, .undecided: return false
+        case .equal: break
+        }
+        switch compareNames(a.kb, b.kb, names) {
+        case .before: return true
+        case .after, .undecided: return false
+        case .equal: break
+        }
         return (a.cluster ?? -1) < (b.cluster ?? -1)
+    }
+
+    /// How two optional names compare as `String?`s do in the tie-break: equal
+    /// (the next field decides), or, when they differ, in `String` order with an
+    /// absent name as an empty one (`nil` and `""` differ, yet neither comes first).
+    enum NameOrder { case equal, before, after, undecided }
+
+    /// `NameOrder` of two annotation slices of `names`, as `String` orders them:
+    /// by canonical equivalence ("Á" and "A\u{301}" are equal), comparing the
+    /// NFC forms' scalars. Every character below U+0300 is its own NFC form, and
+    /// UTF-8 keeps scalar order, so when no byte is 0xCC or above (a scalar from
+    /// U+0300 on: combining marks and the rest) the bytes decide; otherwise
+    /// the decoded strings do.
+    static func compareNames(_ a: TextRef, _ b: TextRef, _ names: [UInt8]) -> NameOrder {
+        if a == b { return .equal }
+        if a.isNone || b.isNone {
+            let other = a.isNone ? b : a
+            if other.start == other.end { return .undecided }
+            return a.isNone ? .before : .after
+        }
+        return names.withUnsafeBufferPointer { p -> NameOrder in
+            let x = UnsafeBufferPointer(rebasing: p[Int(a.start)..<Int(a.end)])
+            let y = UnsafeBufferPointer(rebasing: p[Int(b.start)..<Int(b.end)])
+            let common = min(x.count, y.count)
+            let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+            if c == 0 && x.count == y.count { return .equal }
+            if !x.contains(where: { $0 >= 0xCC }) && !y.contains(where: { $0 >= 0xCC }) {
+                return c != 0 ? (c < 0 ? .before : .after) : (x.count < y.count ? .before : .after)
+            }
+            let sx = String(decoding: x, as: UTF8.self), sy = String(decoding: y, as: UTF8.self)
+            // As the `String?` comparison did: `String` order is not total on every pair
+            // ("e\u{301}" and "éz" differ, yet neither comes first): then undecided.
+            return sx == sy ? .equal : sx < sy ? .before : sy < sx ? .after : .undecided
+        }
     }
 
     /// Whether candidate `a` ranks before candidate `b` when their integer
@@ -117,11 +162,11 @@ public final class OverlapResolver: Stage {
     /// place (no entity is copied) and compares names only when type and
     /// source are equal too.
     @inline(__always)
-    private static func tieBreak(_ candidates: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int) -> Bool {
+    private static func tieBreak(_ candidates: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int, names: [UInt8]) -> Bool {
         let x = candidates.baseAddress! + a, y = candidates.baseAddress! + b
         if x.pointee.type != y.pointee.type { return x.pointee.type.rawValue < y.pointee.type.rawValue }
         if x.pointee.source != y.pointee.source { return x.pointee.source.rawValue < y.pointee.source.rawValue }
-        return namesBefore(x, y) ?? (a < b)
+        return namesBefore(x, y, names: names) ?? (a < b)
     }
 
     /// `tieBreak(x, y)` for entities of equal type and source, read in place:
@@ -130,31 +175,41 @@ public final class OverlapResolver: Stage {
     /// and absent names compare as empty ones (`nil` and `""` differ, yet
     /// neither comes first).
     @inline(never)
-    static func namesBefore(_ x: UnsafePointer<Entity>, _ y: UnsafePointer<Entity>) -> Bool? {
+    static func namesBefore(_ x: UnsafePointer<Entity>, _ y: UnsafePointer<Entity>, names: [UInt8]) -> Bool? {
         @inline(__always) func order(_ a: String?, _ b: String?) -> Bool? {
             let a = a ?? "", b = b ?? ""
             return a < b ? true : b < a ? false : nil
         }
-        if x.pointee.rule != y.pointee.rule { return order(x.pointee.rule, y.pointee.rule) }
-        if x.pointee.canonical != y.pointee.canonical { return order(x.pointee.canonical, y.pointee.canonical) }
-        if x.pointee.kb != y.pointee.kb { return order(x.pointee.kb, y.pointee.kb) }
+        if x.pointee.ruleID != y.pointee.ruleID { return order(x.pointee.rule, y.pointee.rule) }
+        switch compareNames(x.pointee.canonical, y.pointee.canonical, names) {
+        case .before: return true
+        case .after: return false
+        case .undecided: return nil
+        case .equal: break
+        }
+        switch compareNames(x.pointee.kb, y.pointee.kb, names) {
+        case .before: return true
+        case .after: return false
+        case .undecided: return nil
+        case .equal: break
+        }
         let cx = x.pointee.cluster ?? -1, cy = y.pointee.cluster ?? -1
         return cx < cy ? true : cy < cx ? false : nil
     }
 
     /// Output order: start, end, then rank.
-    static func outputBefore(_ a: Entity, _ b: Entity) -> Bool {
+    static func outputBefore(_ a: Entity, _ b: Entity, names: [UInt8]) -> Bool {
         if a.span != b.span { return a.span < b.span }
-        return ranksBefore(a, b)
+        return ranksBefore(a, b, names: names)
     }
 
     /// `outputBefore(entities[a], entities[b])`, read in place: the entities
     /// are copied only when their spans are equal (never, among resolved ones).
     @inline(__always)
-    static func outputBefore(_ entities: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int) -> Bool {
+    static func outputBefore(_ entities: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int, names: [UInt8]) -> Bool {
         let x = entities.baseAddress! + a, y = entities.baseAddress! + b
         if x.pointee.span != y.pointee.span { return x.pointee.span < y.pointee.span }
-        return ranksBefore(x.pointee, y.pointee)
+        return ranksBefore(x.pointee, y.pointee, names: names)
     }
 
     /// Sorts `order` by `before`, a strict total order, by insertion.
@@ -178,10 +233,11 @@ public final class OverlapResolver: Stage {
         if keepOverlaps {
             // Sorted indices, ties by input position (a stable sort), then one copy per entity.
             var order = Array(0..<count)
+            let names = doc.annotationBytes
             doc.candidates.withUnsafeBufferPointer { candidates in
                 if count > 1 { order.sort { a, b in
-                    if OverlapResolver.outputBefore(candidates[a], candidates[b]) { return true }
-                    if OverlapResolver.outputBefore(candidates[b], candidates[a]) { return false }
+                    if OverlapResolver.outputBefore(candidates[a], candidates[b], names: names) { return true }
+                    if OverlapResolver.outputBefore(candidates[b], candidates[a], names: names) { return false }
                     return a < b
                 } }
                 var entities: [Entity] = []
@@ -215,6 +271,7 @@ public final class OverlapResolver: Stage {
         handovers.count = 0
         order.reserve(count)
         keys.reserve(count)
+        let names = doc.annotationBytes
         doc.candidates.withUnsafeBufferPointer { candidates in
             for i in candidates.indices {  // fields read in place: no entity copies
                 let span = candidates[i].span, source = candidates[i].source
@@ -229,7 +286,7 @@ public final class OverlapResolver: Stage {
                 let before = { (a: Int, b: Int) -> Bool in
                     let ka = keys[a], kb = keys[b]
                     if ka != kb { return ka < kb }
-                    return OverlapResolver.tieBreak(candidates, a, b)
+                    return OverlapResolver.tieBreak(candidates, a, b, names: names)
                 }
                 // The order is total (input position breaks every tie), so both sorts give the same.
                 var indices = UnsafeMutableBufferPointer(start: order.base, count: count)
@@ -285,9 +342,9 @@ public final class OverlapResolver: Stage {
                 let w = Int(outputSlot.base[Int(handovers.base[h].winner)])
                 let c = Int(handovers.base[h].loser)
                 if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
-                if entities[w].canonical == nil { entities[w].canonical = candidates[c].canonical }
-                if entities[w].kb == nil { entities[w].kb = candidates[c].kb }
-                if entities[w].value == nil { entities[w].value = candidates[c].value }
+                if entities[w].canonical.isNone { entities[w].canonical = candidates[c].canonical }
+                if entities[w].kb.isNone { entities[w].kb = candidates[c].kb }
+                if entities[w].value.isNone { entities[w].value = candidates[c].value }
             }
         }
         swap(&entities, &doc.entities)

@@ -105,7 +105,7 @@ public final class RegexTagger: Stage {
     /// candidate without touching the pattern object.
     private let types: [EntityType]
     private let normalizers: [NormalizerKind]
-    private let ruleNames: [String]
+    private let ruleIDs: [UInt32]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -134,6 +134,11 @@ public final class RegexTagger: Stage {
     private var windowStarts: [Int32] = []
     private var subjectEnds: [Int] = []
     private var found: [Found] = []
+    /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
+    private var valueBuffer = JSONBuffer(capacity: 64)
+    /// Whether plain integers and ASCII hashtags write their values' JSON text
+    /// straight from the text, without a `JSONValue`; off only in tests that compare.
+    var writesPlainValuesDirectly = true
     private var captureStore: [Int] = []
 
     public init(patterns: RegexPatterns) {
@@ -210,7 +215,7 @@ public final class RegexTagger: Stage {
         priorities = patterns.patterns.map(\.priority)
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
-        ruleNames = patterns.patterns.map(\.name)
+        ruleIDs = patterns.patterns.map { RuleNames.id($0.name) }
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -239,6 +244,7 @@ public final class RegexTagger: Stage {
     deinit {
         entex_matcher_free(matcher)
         ovector.deallocate()
+        valueBuffer.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -537,6 +543,31 @@ public final class RegexTagger: Stage {
                            captureOffset: offset, captures: captures))
     }
 
+    /// Appends the JSON text of the normalized value of a surviving match whose
+    /// pattern has a normalizer to `arena` (the document's `annotationBytes`), and
+    /// names it. A plain integer is its own digits, and an ASCII hashtag's words
+    /// are written as a string at once: no `JSONValue` is made for them.
+    private func appendValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
+                             reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
+        if writesPlainValuesDirectly {
+            if normalizer == .number, RegexTagger.isPlainInteger(text, f.span) {
+                return TextRef.append(UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), to: &arena)
+            }
+            if normalizer == .hashtag, patterns.patterns[f.pattern].regex == nil {
+                let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
+                if !bytes.contains(where: { $0 >= 0x80 }) {
+                    valueBuffer.removeAll()
+                    valueBuffer.string(Normalizers.segmentASCIIHashtag(bytes))
+                    return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+                }
+            }
+        }
+        guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return .none }
+        valueBuffer.removeAll()
+        valueBuffer.value(value)
+        return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+    }
+
     /// The normalized value of a surviving match whose pattern has a normalizer.
     private func value(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>, reference: CivilDate?) -> JSONValue? {
         let pattern = patterns.patterns[f.pattern]
@@ -568,12 +599,19 @@ public final class RegexTagger: Stage {
     /// The text of `span` when it is a plain integer in ASCII digits (most
     /// CARDINALs): its value needs no normalizer.
     static func plainInteger(_ text: UnsafeBufferPointer<UInt8>, _ span: Span) -> String? {
+        guard isPlainInteger(text, span) else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: text[Int(span.start)..<Int(span.end)]), as: UTF8.self)
+    }
+
+    /// Whether the text of `span` is a plain integer (see `plainInteger`).
+    @inline(__always)
+    static func isPlainInteger(_ text: UnsafeBufferPointer<UInt8>, _ span: Span) -> Bool {
         let count = Int(span.length)
-        guard count > 0, count <= 15 else { return nil }
+        guard count > 0, count <= 15 else { return false }
         let start = Int(span.start)
-        if count > 1 && text[start] == UInt8(ascii: "0") { return nil }
-        for i in start..<(start + count) where !ByteClass.isDigit(text[i]) { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<(start + count)]), as: UTF8.self)
+        if count > 1 && text[start] == UInt8(ascii: "0") { return false }
+        for i in start..<(start + count) where !ByteClass.isDigit(text[i]) { return false }
+        return true
     }
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
@@ -593,19 +631,18 @@ public final class RegexTagger: Stage {
             if f.span.end <= maxEnd { continue }
             maxEnd = f.span.end
             let normalizer = normalizers[f.pattern]
-            var value: JSONValue?
+            var value = TextRef.none
             if normalizer != .none {
                 if normalizer == .date && reference == nil {
                     reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
                 }
                 value = doc.text.withUnsafeBufferPointer { text in
-                    self.value(of: f, normalizer: normalizer, text: text, reference: reference ?? nil)
+                    self.appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
+                                     to: &doc.annotationBytes)
                 }
             }
-            // Built in a local and consumed: the candidate is moved into the array, not copied.
-            let candidate = Entity(span: f.span, type: types[f.pattern], source: .regex, value: consume value,
-                                   priority: f.priority, rule: ruleNames[f.pattern])
-            doc.candidates.append(consume candidate)
+            doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
+                                         priority: f.priority, ruleID: ruleIDs[f.pattern]))
         }
     }
 
