@@ -375,7 +375,9 @@ final class RegexPatternTests: XCTestCase {
                 masks.append(m)
                 reference[k] = m
             }
-            let table = TriggerKeys(keys: all, masks: masks)
+            var byteTable = ByteStringTable()
+            for k in all { byteTable.insert(k) }
+            let table = TriggerKeys(byteTable, masks: masks)
             defer { table.deallocate() }
             var hits = 0
             for probe in probes {

@@ -58,7 +58,7 @@ public final class RegexTagger: Stage {
         /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
         var tokenPattern: [Int] = []
         /// Token key → trigger bits, only bits some pattern of the bucket uses.
-        var keys = TriggerKeys(keys: [], masks: [])
+        var keys = TriggerKeys(ByteStringTable(), masks: [])
         /// Bits some pattern of the bucket uses (triggers, required words, starts).
         var used: UInt64 = 0
         /// Trigger bits some pattern of the bucket uses: a token with one opens a window.
@@ -194,7 +194,7 @@ public final class RegexTagger: Stage {
                     masks[newID] |= tables.masks[id] & plan.used
                 }
                 plan.keys.deallocate()
-                plan.keys = TriggerKeys(keys: (0..<kept.count).map { Array(kept.key($0)) }, masks: masks)
+                plan.keys = TriggerKeys(kept, masks: masks)
             }
             if plan.used != 0 {
                 for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
