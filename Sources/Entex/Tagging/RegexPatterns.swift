@@ -362,8 +362,7 @@ public final class RegexPatterns: Sendable {
             }
             if let shapeField = field("shape") {
                 do throws(StartShape.ParseError) {
-                    let source = try RegexPatterns.expandShapeLists(shapeField.value, lists: words[langField.value] ?? WordLists())
-                    pattern.shape = try StartShape(source, as: shapeField.value)
+                    pattern.shape = try StartShape(shapeField.value)
                 } catch {
                     throw fail("shape: \(error.message)", shapeField.line)
                 }
@@ -419,104 +418,6 @@ public final class RegexPatterns: Sendable {
     }
 
     struct SpliceError: Error { var name: String }
-
-    /// Most alternatives a `shape:` may have once its `{list}` atoms are written out.
-    static let shapeAlternativeLimit = 2000
-
-    /// A `shape:` with each `{list}` atom written out (`Lexicons/patterns/README.md`,
-    /// "Shapes"): the alternative holding it becomes one alternative per spelling of each
-    /// entry of the list (as written and without accents), the rest of the alternative
-    /// unchanged, so `{number} \s` stands for `zero \s | one \s | …`. An entry's ASCII
-    /// letters and digits stand for themselves, a space for `\s+`, other ASCII characters
-    /// are escaped, and a non-ASCII character becomes `[^\s\d]` (any one character): the
-    /// pattern, caseless, also matches its other cases, which a shape literal would not.
-    static func expandShapeLists(_ source: String, lists: WordLists) throws(StartShape.ParseError) -> String {
-        guard source.contains("{") else { return source }
-        /// The top-level alternatives of a shape (no `|` inside a class or escaped).
-        func alternatives(_ s: String) -> [String] {
-            var out: [String] = [], current = ""
-            var inClass = false, escaped = false
-            for c in s {
-                if escaped { escaped = false; current.append(c); continue }
-                if c == "\\" { escaped = true } else if c == "[" { inClass = true } else if c == "]" { inClass = false } else if c == "|" && !inClass {
-                    out.append(current)
-                    current = ""
-                    continue
-                }
-                current.append(c)
-            }
-            out.append(current)
-            return out
-        }
-        /// The range of the first `{name}` atom of `s` outside a class and not escaped
-        /// (`{m,n}` quantifiers start with a digit).
-        func firstList(_ s: String) -> (range: Range<String.Index>, name: String)? {
-            var inClass = false, escaped = false
-            var i = s.startIndex
-            while i < s.endIndex {
-                let c = s[i]
-                if escaped {
-                    escaped = false
-                } else if c == "\\" {
-                    escaped = true
-                } else if c == "[" {
-                    inClass = true
-                } else if c == "]" {
-                    inClass = false
-                } else if c == "{" && !inClass, let close = s[i...].firstIndex(of: "}") {
-                    let name = s[s.index(after: i)..<close]
-                    if let first = name.first, first.isLetter, name.allSatisfy({ $0.isLetter || $0 == "-" }) {
-                        return (i..<s.index(after: close), String(name))
-                    }
-                }
-                i = s.index(after: i)
-            }
-            return nil
-        }
-        func literal(_ entry: String) -> String {
-            var out = ""
-            for u in entry.unicodeScalars {
-                if u == " " {
-                    out += "\\s+ "
-                } else if u.isASCII, ByteClass.isAlnum(UInt8(u.value)) {
-                    out.unicodeScalars.append(u)
-                    out += " "
-                } else if u.isASCII {
-                    out += "\\"
-                    out.unicodeScalars.append(u)
-                    out += " "
-                } else {
-                    out += "[^\\s\\d] "
-                }
-            }
-            return out
-        }
-        var work = alternatives(source)
-        var done: [String] = []
-        while let alternative = work.popLast() {
-            guard let (range, name) = firstList(alternative) else {
-                done.append(alternative)
-                continue
-            }
-            if let next = alternative[range.upperBound...].first(where: { !$0.isWhitespace }), "?*+{".contains(next) {
-                throw StartShape.ParseError(message: "a quantifier after '{\(name)}' (a list takes none)")
-            }
-            guard let entries = lists.lists[name.lowercased()] else {
-                throw StartShape.ParseError(message: "unknown word list '{\(name)}'")
-            }
-            var spellings: [String] = []
-            for e in entries {
-                for form in [e.text, e.key] where !spellings.contains(form) { spellings.append(form) }
-            }
-            for form in spellings {
-                work.append(String(alternative[..<range.lowerBound]) + " " + literal(form) + String(alternative[range.upperBound...]))
-            }
-            guard work.count + done.count <= shapeAlternativeLimit else {
-                throw StartShape.ParseError(message: "over \(shapeAlternativeLimit) alternatives once its lists are written out")
-            }
-        }
-        return done.reversed().joined(separator: "|")
-    }
 
     /// Replaces `{list}` and `{List}` with alternations of list entries; `memo` keeps each
     /// alternation made, by `language` and the name as written, for the next pattern.

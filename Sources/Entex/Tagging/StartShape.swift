@@ -34,10 +34,8 @@ public final class StartShape: @unchecked Sendable {
 
     struct ParseError: Error { var message: String }
 
-    /// The shape of `source`; `written` is the source as the pattern file has it, kept
-    /// as `self.source` (before `RegexPatterns.expandShapeLists` wrote its lists out).
-    init(_ source: String, as written: String? = nil) throws(ParseError) {
-        self.source = written ?? source
+    init(_ source: String) throws(ParseError) {
+        self.source = source
         var items: [Item] = []
         var bounds = [0]
         var sequences: [[UInt8]] = []
