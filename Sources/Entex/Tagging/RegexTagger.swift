@@ -318,11 +318,11 @@ public final class RegexTagger: Stage {
                 doc.tokenKeys.withUnsafeBufferPointer { keys in
                     hashes.withUnsafeBufferPointer { hashes in
                         tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
-                            // Most tokens get no bits: zeroed here at once, and only the tokens
-                            // `nextNotQuiet` stops at are looked at one by one.
-                            UnsafeMutableBufferPointer(rebasing: tokenMasks[..<n]).update(repeating: 0)
-                            guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return }
-                            var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, table, blockKinds: blockKinds)
+                            // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
+                            // and only the tokens it stops at are looked at here.
+                            guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress,
+                                  let maskBase = tokenMasks.baseAddress else { return }
+                            var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                             while i < n {
                                 let t = tokens[i]
                                 let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
@@ -353,7 +353,7 @@ public final class RegexTagger: Stage {
                                     }
                                     if mask & required != 0 { requiredTokens.append(Int32(i)) }
                                 }
-                                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, table, blockKinds: blockKinds)
+                                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                             }
                         }
                     }
@@ -365,17 +365,18 @@ public final class RegexTagger: Stage {
 
     /// The first token from `i` on (or `n`) that is not quiet: a quiet token's key hash
     /// misses the filter of `table` (it is no key, nor a key and '.'), it has no digit and
-    /// no token block takes its kind, so it gets no bits and makes no candidate. Most
-    /// tokens are quiet; this loop reads only their hash, kind and flags, from registers
-    /// kept across it (the loop it serves spills them).
+    /// no token block takes its kind, so it gets no bits (its `masks` entry is set to 0)
+    /// and makes no candidate. Most tokens are quiet; this loop reads only their hash,
+    /// kind and flags, from registers kept across it (the loop it serves spills them).
     @inline(never)
     private static func nextNotQuiet(from i: Int, _ n: Int, _ tokens: UnsafePointer<Token>, _ hashes: UnsafePointer<UInt64>,
-                                     _ table: TriggerKeys, blockKinds: UInt32) -> Int {
+                                     _ masks: UnsafeMutablePointer<UInt64>, _ table: TriggerKeys, blockKinds: UInt32) -> Int {
         var i = i
         while i < n {
             if table.mayHave(hashes[i]) { return i }
             let t = tokens[i]
             if (blockKinds &>> UInt32(t.kind.rawValue)) & 1 != 0 || t.flags.contains(.hasDigit) { return i }
+            masks[i] = 0
             i += 1
         }
         return n
