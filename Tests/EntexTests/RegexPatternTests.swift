@@ -256,7 +256,8 @@ final class RegexPatternTests: XCTestCase {
         let ilrs = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
         texts.append((ilrs, "en"))
         var words: [String] = []
-        for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale"] {
+        for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale",
+                     "number", "few", "shift", "unit-time", "article"] {
             for lists in TestSupport.resources.patterns.words.values {
                 for e in lists.lists[name] ?? [] { words += [e.text, e.text.uppercased()] }
             }
@@ -268,7 +269,7 @@ final class RegexPatternTests: XCTestCase {
                       "23rd", "4th", "21ſt", "3K", "1º", "2ª", "1.º", "3°", "1er", "2r", "3ra", "3.º", "12/09/2023", "9/12/23",
                       "1-10-2023", "2023-09-12", "2023/09/12", "2023-13-12", "10:30", "9:5", "23:59", "20%", "3.5 %", "-2,1%",
                       "−4", "+44", "-", "−", "+", "%", "$", "€", "US$", "US$5", "£522,000", "$1m", "USD 300", "5 €", "de",
-                      "of", "the", "el", "in", "since", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
+                      "of", "the", "el", "in", "since", "the past", "The Last", "the year", "then", "twenty-five", "a few", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
         let gaps = [" ", " ", " ", "", "", "  ", "\t", "-", ", "]
         var generator = Generator(state: 0x5_4A9E_5EED)
         for i in 0..<4000 {
@@ -375,7 +376,9 @@ final class RegexPatternTests: XCTestCase {
                 masks.append(m)
                 reference[k] = m
             }
-            let table = TriggerKeys(keys: all, masks: masks)
+            var byteTable = ByteStringTable()
+            for k in all { byteTable.insert(k) }
+            let table = TriggerKeys(byteTable, masks: masks)
             defer { table.deallocate() }
             var hits = 0
             for probe in probes {

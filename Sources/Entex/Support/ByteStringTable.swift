@@ -63,24 +63,34 @@ public struct ByteStringTable: Sendable {
             hashes.withUnsafeBufferPointer { hashes in
                 ends.withUnsafeBufferPointer { ends in
                     pool.withUnsafeBufferPointer { pool in
-                        let mask = slots.count - 1
-                        var i = Int(h) & mask
-                        while true {
-                            let slot = slots[i]
-                            if slot == 0 { return nil }
-                            let id = Int(slot - 1)
-                            if hashes[id] == h {
-                                let start = id == 0 ? 0 : Int(ends[id - 1])
-                                if Int(ends[id]) - start == key.count
-                                    && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
-                                    return id
-                                }
-                            }
-                            i = (i + 1) & mask
-                        }
+                        ByteStringTable.probe(key, hash: h, slots: slots.baseAddress!, mask: slots.count - 1,
+                                              hashes: hashes.baseAddress, ends: ends.baseAddress, pool: pool.baseAddress)
                     }
                 }
             }
+        }
+    }
+
+    /// The lookup itself, on the table's storage: linear probing from `hash & mask` to an
+    /// empty slot, comparing stored hashes, then lengths and bytes. `hashes`, `ends` and
+    /// `pool` are nil only for an empty table (whose slots are all empty).
+    @inline(__always)
+    static func probe(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32, slots: UnsafePointer<UInt32>, mask: Int,
+                      hashes: UnsafePointer<UInt32>?, ends: UnsafePointer<UInt32>?, pool: UnsafePointer<UInt8>?) -> Int? {
+        var i = Int(h) & mask
+        while true {
+            let slot = slots[i]
+            if slot == 0 { return nil }
+            let id = Int(slot - 1)
+            if hashes.unsafelyUnwrapped[id] == h {
+                let ends = ends.unsafelyUnwrapped
+                let start = id == 0 ? 0 : Int(ends[id - 1])
+                if Int(ends[id]) - start == key.count
+                    && (key.count == 0 || memcmpEqual(pool.unsafelyUnwrapped + start, key.baseAddress!, key.count)) {
+                    return id
+                }
+            }
+            i = (i + 1) & mask
         }
     }
 
@@ -140,6 +150,51 @@ public struct ByteStringTable: Sendable {
     private mutating func grow() {
         slots = [UInt32](repeating: 0, count: slots.count * 2)
         for id in 0..<ends.count { place(id: id, hash: hashes[id]) }
+    }
+}
+
+extension ByteStringTable {
+    /// The table copied once into memory of its own and read through plain pointers, for
+    /// the passes that look a key up for every token: a lookup touches no array, so it
+    /// makes no reference counting and no uniqueness or bounds checks, yet it is the
+    /// table's own (`ByteStringTable.probe`), with the same ids. Copies of the struct
+    /// share the memory; the owner frees it once with `deallocate()` (in its `deinit`).
+    struct Pinned: @unchecked Sendable {
+        // Safe to share: never changed after `init`.
+        private let slots: UnsafeMutablePointer<UInt32>
+        private let mask: Int
+        private let hashes: UnsafeMutablePointer<UInt32>
+        private let ends: UnsafeMutablePointer<UInt32>
+        private let pool: UnsafeMutablePointer<UInt8>
+        /// Number of keys (ids are `0..<count`).
+        let count: Int
+
+        init(_ table: ByteStringTable) {
+            count = table.count
+            mask = table.slots.count - 1
+            slots = .allocate(capacity: table.slots.count)
+            slots.initialize(from: table.slots, count: table.slots.count)
+            hashes = .allocate(capacity: max(count, 1))
+            hashes.initialize(from: table.hashes, count: count)
+            ends = .allocate(capacity: max(count, 1))
+            ends.initialize(from: table.ends, count: count)
+            pool = .allocate(capacity: max(table.pool.count, 1))
+            pool.initialize(from: table.pool, count: table.pool.count)
+        }
+
+        /// Frees the copy (once, by the owner; no copy of the struct may be used after).
+        func deallocate() {
+            slots.deallocate()
+            hashes.deallocate()
+            ends.deallocate()
+            pool.deallocate()
+        }
+
+        /// The id of `key`, whose `ByteStringTable.hash(_:)` is `h`, or nil.
+        @inline(__always)
+        func lookup(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
+            ByteStringTable.probe(key, hash: h, slots: slots, mask: mask, hashes: hashes, ends: ends, pool: pool)
+        }
     }
 }
 

@@ -58,7 +58,7 @@ public final class RegexTagger: Stage {
         /// Token block per `TokenKind.rawValue` (the first of the bucket), or -1.
         var tokenPattern: [Int] = []
         /// Token key → trigger bits, only bits some pattern of the bucket uses.
-        var keys = TriggerKeys(keys: [], masks: [])
+        var keys = TriggerKeys(ByteStringTable(), masks: [])
         /// Bits some pattern of the bucket uses (triggers, required words, starts).
         var used: UInt64 = 0
         /// Trigger bits some pattern of the bucket uses: a token with one opens a window.
@@ -123,14 +123,18 @@ public final class RegexTagger: Stage {
     /// The plan for the document's language.
     private var plan: Plan
     /// Trigger tokens, their trigger bits and their sentence's token range.
+    /// Entries `0..<triggerCount` are the document's (the arrays only grow, so that no
+    /// document pays for emptying them).
     private var triggerTokens: [Int32] = []
     private var triggerMasks: [UInt64] = []
+    private var triggerCount = 0
     /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
     private var tokenMasks: [UInt64] = []
     /// The tokens with a bit of `plan.required`, in order: a window's required words
     /// are read from these, not from every token of the window.
     private var requiredTokens: [Int32] = []
-    /// First token of each trigger's window and the subject end offset for it.
+    /// First token of each trigger's window and the subject end offset for it (entries
+    /// `0..<triggerCount`; the arrays may be longer).
     private var windowStarts: [Int32] = []
     private var subjectEnds: [Int] = []
     private var found: [Found] = []
@@ -199,7 +203,7 @@ public final class RegexTagger: Stage {
                     masks[newID] |= tables.masks[id] & plan.used
                 }
                 plan.keys.deallocate()
-                plan.keys = TriggerKeys(keys: (0..<kept.count).map { Array(kept.key($0)) }, masks: masks)
+                plan.keys = TriggerKeys(kept, masks: masks)
             }
             if plan.used != 0 {
                 for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
@@ -295,10 +299,7 @@ public final class RegexTagger: Stage {
     /// `TriggerKeys` without their key being read.
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        if !triggerTokens.isEmpty {
-            triggerTokens.removeAll(keepingCapacity: true)
-            triggerMasks.removeAll(keepingCapacity: true)
-        }
+        triggerCount = 0
         if !requiredTokens.isEmpty { requiredTokens.removeAll(keepingCapacity: true) }
         let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
@@ -323,7 +324,12 @@ public final class RegexTagger: Stage {
                 doc.tokenKeys.withUnsafeBufferPointer { keys in
                     hashes.withUnsafeBufferPointer { hashes in
                         tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
-                            for i in 0..<n {
+                            // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
+                            // and only the tokens it stops at are looked at here.
+                            guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress,
+                                  let maskBase = tokenMasks.baseAddress else { return }
+                            var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                            while i < n {
                                 let t = tokens[i]
                                 let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
                                 var mask: UInt64 = 0
@@ -341,12 +347,19 @@ public final class RegexTagger: Stage {
                                 // One test for most tokens: neither a trigger nor a required word.
                                 if mask & listed != 0 {
                                     if mask & triggering != 0 {
-                                        triggerTokens.append(Int32(i))
-                                        triggerMasks.append(mask)
+                                        if triggerCount < triggerTokens.count {
+                                            triggerTokens[triggerCount] = Int32(i)
+                                            triggerMasks[triggerCount] = mask
+                                        } else {
+                                            triggerTokens.append(Int32(i))
+                                            triggerMasks.append(mask)
+                                        }
+                                        triggerCount += 1
                                         union |= mask
                                     }
                                     if mask & required != 0 { requiredTokens.append(Int32(i)) }
                                 }
+                                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                             }
                         }
                     }
@@ -356,6 +369,25 @@ public final class RegexTagger: Stage {
         return union
     }
 
+    /// The first token from `i` on (or `n`) that is not quiet: a quiet token's key hash
+    /// misses the filter of `table` (it is no key, nor a key and '.'), it has no digit and
+    /// no token block takes its kind, so it gets no bits (its `masks` entry is set to 0)
+    /// and makes no candidate. Most tokens are quiet; this loop reads only their hash,
+    /// kind and flags, from registers kept across it (the loop it serves spills them).
+    @inline(never)
+    private static func nextNotQuiet(from i: Int, _ n: Int, _ tokens: UnsafePointer<Token>, _ hashes: UnsafePointer<UInt64>,
+                                     _ masks: UnsafeMutablePointer<UInt64>, _ table: TriggerKeys, blockKinds: UInt32) -> Int {
+        var i = i
+        while i < n {
+            if table.mayHave(hashes[i]) { return i }
+            let t = tokens[i]
+            if (blockKinds &>> UInt32(t.kind.rawValue)) & 1 != 0 || t.flags.contains(.hasDigit) { return i }
+            masks[i] = 0
+            i += 1
+        }
+        return n
+    }
+
     /// The window of each trigger token: the first token a match may start
     /// at (`tokensBefore` tokens back, not before its sentence) and the end
     /// offset of the subject (`tokensAfter` tokens on, not past its sentence).
@@ -363,25 +395,39 @@ public final class RegexTagger: Stage {
     /// sentence when none).
     private func mapWindows(_ doc: Document) {
         let n = doc.tokens.count
-        windowStarts.removeAll(keepingCapacity: true)
-        subjectEnds.removeAll(keepingCapacity: true)
-        var s = 0
-        let sentences = doc.sentences.count
-        var range = (start: 0, end: sentences > 1 ? doc.firstToken(atOrAfter: doc.sentences[1].start) : n)
-        doc.tokens.withUnsafeBufferPointer { tokens in
-            for t32 in triggerTokens {
-                let t = Int(t32)
-                let start = tokens[t].start
-                if s + 1 < sentences && start >= doc.sentences[s + 1].start {
-                    repeat { s += 1 } while s + 1 < sentences && start >= doc.sentences[s + 1].start
-                    range.start = doc.firstToken(atOrAfter: doc.sentences[s].start)
-                    range.end = s + 1 < sentences ? doc.firstToken(atOrAfter: doc.sentences[s + 1].start) : n
+        let count = triggerCount
+        // Written in place, entries 0..<count (the arrays only grow): no append, and no
+        // uniqueness check, per trigger.
+        if windowStarts.count < count {
+            windowStarts.append(contentsOf: repeatElement(0, count: count - windowStarts.count))
+            subjectEnds.append(contentsOf: repeatElement(0, count: count - subjectEnds.count))
+        }
+        let textEnd = doc.text.count
+        doc.sentences.withUnsafeBufferPointer { sentences in
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                triggerTokens.withUnsafeBufferPointer { triggerTokens in
+                    windowStarts.withUnsafeMutableBufferPointer { windowStarts in
+                        subjectEnds.withUnsafeMutableBufferPointer { subjectEnds in
+                            var s = 0
+                            let sentenceCount = sentences.count
+                            var range = (start: 0, end: sentenceCount > 1 ? tokens.firstToken(atOrAfter: sentences[1].start) : n)
+                            for k in 0..<count {
+                                let t = Int(triggerTokens[k])
+                                let start = tokens[t].start
+                                if s + 1 < sentenceCount && start >= sentences[s + 1].start {
+                                    repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
+                                    range.start = tokens.firstToken(atOrAfter: sentences[s].start)
+                                    range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
+                                }
+                                windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
+                                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+                                // work per attempt, however long the sentence (a list of 100 000 numbers).
+                                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
+                                subjectEnds[k] = lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : textEnd
+                            }
+                        }
+                    }
                 }
-                windowStarts.append(Int32(max(range.start, t - RegexTagger.tokensBefore)))
-                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
-                // work per attempt, however long the sentence (a list of 100 000 numbers).
-                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
-                subjectEnds.append(lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : doc.text.count)
             }
         }
     }
@@ -422,7 +468,7 @@ public final class RegexTagger: Stage {
             chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
               chunk.byStart.withUnsafeBufferPointer { byStart in
                 chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
-                    for k in 0..<triggerTokens.count {
+                    for k in 0..<self.triggerCount {
                         var bits = triggerMasks[k]
                         var relevant: UInt64 = 0
                         while bits != 0 {
@@ -448,7 +494,18 @@ public final class RegexTagger: Stage {
                                 if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
                             }
                         }
-                        for s in Int(windowStarts[k])...t {
+                        // A pattern tries no start before its `nextStart`: the window's first
+                        // starts are often all tried already (for the trigger just before).
+                        var first = Int(windowStarts[k])
+                        var open = relevant & ~blocked
+                        var earliest = Int.max
+                        while open != 0 {
+                            earliest = min(earliest, nextStart[open.trailingZeroBitCount])
+                            open &= open - 1
+                        }
+                        first = max(first, earliest)
+                        if first <= t {
+                          for s in first...t {
                             let position = tokens[s].start
                             var candidates = relevant & ~blocked
                             if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
@@ -487,6 +544,7 @@ public final class RegexTagger: Stage {
                                 record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
                                 coveredUntil[j] = matchEnd
                             }
+                          }
                         }
                         // Each pattern triggered here has now tried every start up to t.
                         while relevant != 0 {
