@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One lexicon file to compile into a gazetteer.
 public struct GazetteerSource: Sendable, Hashable {
@@ -90,43 +93,101 @@ public struct GazetteerBuilder {
     }
 
     /// Reads and adds every row of one file.
+    ///
+    /// The file is read `readChunk` bytes at a time (each chunk ends at a line end), never
+    /// whole: a million entries' file is 49 MB, which stayed resident while the trie was built.
+    /// Without `lenient`, a first pass checks that all of it is UTF-8 before any row is added,
+    /// as `add(bytes:source:)` does.
     public mutating func add(_ source: GazetteerSource) throws(DataFileError) {
-        guard let data = FileManager.default.contents(atPath: source.path) else {
-            throw DataFileError(file: source.path, line: nil, message: "cannot read file")
+        let cannotRead = DataFileError(file: source.path, line: nil, message: "cannot read file")
+        if !lenient {
+            var line = 1
+            try GazetteerBuilder.readLines(source.path, chunk: readChunk) { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+                if let bad = UTF8Repair.firstInvalid(p) {
+                    line = p[..<bad].reduce(line) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    throw DataFileError(file: source.path, line: line, message: "invalid UTF-8")
+                }
+                line = p.reduce(line) { $0 + ($1 == 0x0A ? 1 : 0) }
+            } orThrow: { cannotRead }
         }
-        // The file's bytes where they were read, not copied into an array (49 MB for a million entries).
-        var failure: DataFileError?
-        data.withUnsafeBytes { raw in
-            do throws(DataFileError) {
-                try add(buffer: raw.bindMemory(to: UInt8.self), source: source)
-            } catch {
-                failure = error
+        let file = try addFile(source)
+        var lines = 0
+        try GazetteerBuilder.readLines(source.path, chunk: readChunk) { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+            lines = try addRows(p, file: file, source: source, linesBefore: lines)
+        } orThrow: { cannotRead }
+    }
+
+    /// How many bytes `add(_:)` reads at a time (lowered by tests).
+    var readChunk = 1 << 20
+
+    /// Calls `body` with the contents of the file at `path` in pieces of whole lines (the last
+    /// may lack its line end), each of at most `chunk` bytes unless one line is longer.
+    /// Throws `failure()` when the file cannot be opened or read.
+    private static func readLines(_ path: String, chunk: Int,
+                                  _ body: (UnsafeBufferPointer<UInt8>) throws(DataFileError) -> Void,
+                                  orThrow failure: () -> DataFileError) throws(DataFileError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure() }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: max(chunk, 1))
+        // `buffer[..<filled]` holds bytes read and not yet passed to `body` (a partial line).
+        var filled = 0
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw failure()
             }
+            filled += got
+            let atEnd = got == 0
+            var end = filled
+            if !atEnd {
+                while end > 0 && buffer[end - 1] != 0x0A { end -= 1 }
+                if end == 0 { continue }
+            }
+            if end > 0 {
+                try buffer.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+                    try body(UnsafeBufferPointer(rebasing: b[..<end]))
+                }
+                buffer.withUnsafeMutableBufferPointer { b in
+                    for k in end..<filled { b[k - end] = b[k] }
+                }
+                filled -= end
+            }
+            if atEnd { return }
         }
-        if let failure { throw failure }
     }
 
     /// Adds every row of a file's contents (`source.path` names it in errors and `rule`).
     public mutating func add(bytes: [UInt8], source: GazetteerSource) throws(DataFileError) {
+        let path = source.path
+        if !lenient, let bad = bytes.withUnsafeBufferPointer({ UTF8Repair.firstInvalid($0) }) {
+            let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw DataFileError(file: path, line: line, message: "invalid UTF-8")
+        }
+        let file = try addFile(source)
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
-            try add(buffer: p, source: source)
+            _ = try addRows(p, file: file, source: source, linesBefore: 0)
         }
     }
 
-    /// Adds every row of a file's contents, `bytes`.
-    private mutating func add(buffer p: UnsafeBufferPointer<UInt8>, source: GazetteerSource) throws(DataFileError) {
-        let path = source.path
-        if !lenient, let bad = UTF8Repair.firstInvalid(p) {
-            let line = p[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw DataFileError(file: path, line: line, message: "invalid UTF-8")
-        }
+    /// Records `source` as the next file; returns its index.
+    private mutating func addFile(_ source: GazetteerSource) throws(DataFileError) -> UInt16 {
         guard files.count < Int(UInt16.max) else {
-            throw DataFileError(file: path, line: nil, message: "too many lexicon files")
+            throw DataFileError(file: source.path, line: nil, message: "too many lexicon files")
         }
-        let file = UInt16(files.count)
-        files.append(URL(fileURLWithPath: path).lastPathComponent)
+        files.append(URL(fileURLWithPath: source.path).lastPathComponent)
         fileIsUser.append(source.isUser)
-        var lineNumber = 0
+        return UInt16(files.count - 1)
+    }
+
+    /// Adds the rows of `p`, whole lines of file `file` after its first `linesBefore` lines;
+    /// returns the number of lines read so far.
+    private mutating func addRows(_ p: UnsafeBufferPointer<UInt8>, file: UInt16, source: GazetteerSource,
+                                  linesBefore: Int) throws(DataFileError) -> Int {
+        let path = source.path
+        var lineNumber = linesBefore
         var lineStart = 0
         var fields: [Range<Int>] = []
         while lineStart < p.count {
@@ -159,6 +220,7 @@ public struct GazetteerBuilder {
                 skipped.append(error)
             }
         }
+        return lineNumber
     }
 
     private mutating func addRow(_ p: UnsafeBufferPointer<UInt8>, _ fields: [Range<Int>], file: UInt16,
