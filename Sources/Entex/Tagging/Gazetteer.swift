@@ -361,9 +361,14 @@ public final class Gazetteer: Sendable {
 
     @inline(__always)
     static func slot(_ key: UInt64, mask: Int) -> Int {
-        var h = key &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 31
-        return Int(truncatingIfNeeded: h) & mask
+        Int(truncatingIfNeeded: slotHash(key)) & mask
+    }
+
+    /// The hash of a transition key whose low bits pick its slot.
+    @inline(__always)
+    static func slotHash(_ key: UInt64) -> UInt64 {
+        let h = key &* 0x9E37_79B9_7F4A_7C15
+        return h ^ h >> 31
     }
 
     /// The state reached from `state` on `term`, or nil.

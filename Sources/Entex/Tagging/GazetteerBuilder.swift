@@ -486,11 +486,14 @@ public struct GazetteerBuilder {
 /// numbered in the order made; so the table keeps each transition's key once, in
 /// `keys[target - 1]`, and its slots hold only the 4-byte target (at most half of
 /// them in use), not a 12-byte key and target pair: for a million entries the table
-/// takes 54 MB rather than 100 (150 while growing).
+/// takes 54 MB rather than 100 (150 while growing). A slot also keeps three bits of its
+/// key's hash beside the target (which fits in 29 bits: `Gazetteer.stateLimit`), so that
+/// a probe reads the key of only one slot in eight of those whose key is another.
 struct TransitionBuilder {
     /// `keys[s - 1]`: `state << 32 | term` of the transition into state `s`.
     private(set) var keys: [UInt64] = []
-    /// Open-addressed slots holding the target state (0 = free); size is a power of two.
+    /// Open-addressed slots holding the target state in bits 0–28 (0 = free) and the top three
+    /// bits of the key's slot hash above it; size is a power of two.
     private var slots = [UInt32](repeating: 0, count: 1 << 12)
 
     /// The number of transitions, and of states besides the root.
@@ -501,11 +504,14 @@ struct TransitionBuilder {
         return slots.withUnsafeBufferPointer { slots in
             keys.withUnsafeBufferPointer { keys in
                 let mask = slots.count - 1
-                var i = Gazetteer.slot(key, mask: mask)
+                let hash = Gazetteer.slotHash(key)
+                let check = TransitionBuilder.checkBits(hash)
+                var i = Int(truncatingIfNeeded: hash) & mask
                 while true {
-                    let target = slots[i]
-                    if target == 0 { return nil }
-                    if keys[Int(target) - 1] == key { return target }
+                    let slot = slots[i]
+                    if slot == 0 { return nil }
+                    let target = slot & TransitionBuilder.targetMask
+                    if slot & ~TransitionBuilder.targetMask == check && keys[Int(target) - 1] == key { return target }
                     i = (i + 1) & mask
                 }
             }
@@ -524,9 +530,18 @@ struct TransitionBuilder {
 
     private mutating func place(_ target: UInt32) {
         let mask = slots.count - 1
-        var i = Gazetteer.slot(keys[Int(target) - 1], mask: mask)
+        let hash = Gazetteer.slotHash(keys[Int(target) - 1])
+        var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = target
+        slots[i] = target | TransitionBuilder.checkBits(hash)
+    }
+
+    private static let targetMask = UInt32(Gazetteer.stateLimit - 1)
+
+    /// The bits of a slot above its target: the top three of the key's slot hash.
+    @inline(__always)
+    private static func checkBits(_ hash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash >> 61) << 29
     }
 
     private mutating func grow() {
