@@ -140,6 +140,17 @@ public struct ByteStringTable: Sendable {
     @discardableResult
     public mutating func insert(_ key: String) -> Int { insert(Array(key.utf8)) }
 
+    /// The keys' bytes, ends and hashes, moved out: the table is left empty and its slots
+    /// are freed, so that a large table becomes another structure without two copies of it.
+    mutating func takeKeys() -> (pool: [UInt8], ends: [UInt32], hashes: [UInt32]) {
+        defer { self = ByteStringTable() }
+        var taken: (pool: [UInt8], ends: [UInt32], hashes: [UInt32]) = ([], [], [])
+        swap(&taken.pool, &pool)
+        swap(&taken.ends, &ends)
+        swap(&taken.hashes, &hashes)
+        return taken
+    }
+
     private mutating func place(id: Int, hash: UInt32) {
         let mask = slots.count - 1
         var i = Int(hash) & mask

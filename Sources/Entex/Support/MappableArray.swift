@@ -39,6 +39,28 @@ struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @uncheck
         self.init(base: UnsafePointer(storage.elements.baseAddress!), count: elements.count, owner: storage)
     }
 
+    /// The elements of `elements`, in an allocation of its own; `elements` is left empty, so
+    /// that its storage (when nothing else shares it) is freed as soon as the copy is made.
+    /// A gazetteer compiled from a million entries is built this way one array at a time:
+    /// copying them all while the originals were alive doubled its memory.
+    init(taking elements: inout [Element]) {
+        self.init(elements)
+        elements = []
+    }
+
+    /// `count` copies of `value`, in an allocation of its own, then changed by `fill`
+    /// (given the elements, the only time they can be written): a table is built in the
+    /// storage it is used from, rather than in an `Array` that is then copied.
+    init(repeating value: Element, count: Int, fill: (UnsafeMutableBufferPointer<Element>) -> Void) {
+        guard count > 0 else {
+            self.init()
+            return
+        }
+        let storage = OwnedElements<Element>(repeating: value, count: count)
+        fill(storage.elements)
+        self.init(base: UnsafePointer(storage.elements.baseAddress!), count: count, owner: storage)
+    }
+
     /// `count` elements at `base`, inside the mapping of `file`.
     init(viewing base: UnsafePointer<Element>, count: Int, in file: MappedFile) {
         self.init(base: base, count: count, owner: file)
@@ -97,6 +119,11 @@ private final class OwnedElements<Element: BitwiseCopyable> {
     init(_ array: [Element]) {
         elements = .allocate(capacity: array.count)
         _ = elements.initialize(fromContentsOf: array)
+    }
+
+    init(repeating value: Element, count: Int) {
+        elements = .allocate(capacity: count)
+        elements.initialize(repeating: value)
     }
 
     deinit { elements.deallocate() }

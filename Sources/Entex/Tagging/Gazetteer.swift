@@ -136,26 +136,16 @@ public final class Gazetteer: Sendable {
     /// `RuleNames` id of each file name.
     let fileRuleIDs: [UInt32]
 
-    /// A gazetteer of freshly compiled arrays (`GazetteerBuilder`): derives the rest.
-    convenience init(vocabulary: TermTable, rootTargets: [UInt32], transitionKeys: [UInt64], transitionTargets: [UInt32],
-                     outputStarts: [UInt32], outputEntries: [UInt32], outputForms: [UInt32], outputCapitals: [UInt32],
-                     entryTypes: [UInt8], entryFlags: [UInt8], entryLanguages: [UInt8], entryFiles: [UInt16],
-                     entryCanonical: [UInt32], entryKB: [UInt32], stringPool: [UInt8], stringEnds: [UInt32],
-                     files: [String], fileIsUser: [Bool]) {
-        let core = Core(vocabulary: vocabulary, rootTargets: MappableArray(rootTargets),
-                        transitionKeys: MappableArray(transitionKeys), transitionTargets: MappableArray(transitionTargets),
-                        outputStarts: MappableArray(outputStarts), outputEntries: MappableArray(outputEntries),
-                        outputForms: MappableArray(outputForms), outputCapitals: MappableArray(outputCapitals),
-                        entryTypes: MappableArray(entryTypes), entryFlags: MappableArray(entryFlags),
-                        entryLanguages: MappableArray(entryLanguages), entryFiles: MappableArray(entryFiles),
-                        entryCanonical: MappableArray(entryCanonical), entryKB: MappableArray(entryKB),
-                        stringPool: MappableArray(stringPool), stringEnds: MappableArray(stringEnds),
-                        files: files, fileIsUser: fileIsUser)
-        let derived = Gazetteer.derive(core)
-        self.init(core, Derived(stateFlags: MappableArray(derived.stateFlags), termValues: MappableArray(derived.termValues),
-                                termFollows: MappableArray(derived.termFollows), termSeconds: MappableArray(derived.termSeconds),
+    /// A gazetteer of freshly compiled arrays (`GazetteerBuilder`): derives the rest. Each
+    /// derived table is freed as soon as it is copied into its final storage.
+    convenience init(compiled core: Core) {
+        var derived = Gazetteer.derive(core)
+        self.init(core, Derived(stateFlags: MappableArray(taking: &derived.stateFlags),
+                                termValues: MappableArray(taking: &derived.termValues),
+                                termFollows: MappableArray(taking: &derived.termFollows),
+                                termSeconds: MappableArray(taking: &derived.termSeconds),
                                 termFilter: derived.termFilter, longestTerm: derived.longestTerm,
-                                outputRecords: MappableArray(derived.outputRecords)))
+                                outputRecords: MappableArray(taking: &derived.outputRecords)))
     }
 
     /// A gazetteer of `core` and what was derived from it (by `derive`, or read from a cache file).
@@ -374,9 +364,14 @@ public final class Gazetteer: Sendable {
 
     @inline(__always)
     static func slot(_ key: UInt64, mask: Int) -> Int {
-        var h = key &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 31
-        return Int(truncatingIfNeeded: h) & mask
+        Int(truncatingIfNeeded: slotHash(key)) & mask
+    }
+
+    /// The hash of a transition key whose low bits pick its slot.
+    @inline(__always)
+    static func slotHash(_ key: UInt64) -> UInt64 {
+        let h = key &* 0x9E37_79B9_7F4A_7C15
+        return h ^ h >> 31
     }
 
     /// The state reached from `state` on `term`, or nil.
@@ -1084,20 +1079,21 @@ struct TermTable: Sendable {
         self.slots = slots
     }
 
-    /// The table of the keys of `table`, same ids.
-    init(_ table: ByteStringTable) {
-        pool = MappableArray(table.pool)
-        ends = MappableArray(table.ends)
+    /// The table of the keys of `table`, same ids; `table` is left empty (its arrays are
+    /// freed one by one as this table's are made from them).
+    init(taking table: inout ByteStringTable) {
+        var (pool, ends, hashes) = table.takeKeys()
+        self.pool = MappableArray(taking: &pool)
+        self.ends = MappableArray(taking: &ends)
         var size = 16
-        while size < table.count * 2 { size <<= 1 }
-        var slots = [UInt64](repeating: 0, count: size)
-        for id in 0..<table.count {
-            let h = table.hashes[id]
-            var i = Int(h) & (size - 1)
-            while slots[i] != 0 { i = (i + 1) & (size - 1) }
-            slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+        while size < hashes.count * 2 { size <<= 1 }
+        slots = MappableArray(repeating: 0, count: size) { slots in
+            for (id, h) in hashes.enumerated() {
+                var i = Int(h) & (size - 1)
+                while slots[i] != 0 { i = (i + 1) & (size - 1) }
+                slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+            }
         }
-        self.slots = MappableArray(slots)
     }
 
     /// Whether term `id` has the bytes of `key`.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One lexicon file to compile into a gazetteer.
 public struct GazetteerSource: Sendable, Hashable {
@@ -86,15 +89,74 @@ public struct GazetteerBuilder {
     public static func compile(_ sources: [GazetteerSource], text: TextResources) throws(DataFileError) -> Gazetteer {
         var builder = try GazetteerBuilder(text: text)
         for source in sources { try builder.add(source) }
-        return builder.build()
+        return (consume builder).build()
     }
 
     /// Reads and adds every row of one file.
+    ///
+    /// The file is read `readChunk` bytes at a time (each chunk ends at a line end), never
+    /// whole: a million entries' file is 49 MB, which stayed resident while the trie was built.
+    /// Without `lenient`, a first pass checks that all of it is UTF-8 before any row is added,
+    /// as `add(bytes:source:)` does.
     public mutating func add(_ source: GazetteerSource) throws(DataFileError) {
-        guard let data = FileManager.default.contents(atPath: source.path) else {
-            throw DataFileError(file: source.path, line: nil, message: "cannot read file")
+        let cannotRead = DataFileError(file: source.path, line: nil, message: "cannot read file")
+        if !lenient {
+            var line = 1
+            try GazetteerBuilder.readLines(source.path, chunk: readChunk) { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+                if let bad = UTF8Repair.firstInvalid(p) {
+                    line = p[..<bad].reduce(line) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    throw DataFileError(file: source.path, line: line, message: "invalid UTF-8")
+                }
+                line = p.reduce(line) { $0 + ($1 == 0x0A ? 1 : 0) }
+            } orThrow: { cannotRead }
         }
-        try add(bytes: [UInt8](data), source: source)
+        let file = try addFile(source)
+        var lines = 0
+        try GazetteerBuilder.readLines(source.path, chunk: readChunk) { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+            lines = try addRows(p, file: file, source: source, linesBefore: lines)
+        } orThrow: { cannotRead }
+    }
+
+    /// How many bytes `add(_:)` reads at a time (lowered by tests).
+    var readChunk = 1 << 20
+
+    /// Calls `body` with the contents of the file at `path` in pieces of whole lines (the last
+    /// may lack its line end), each of at most `chunk` bytes unless one line is longer.
+    /// Throws `failure()` when the file cannot be opened or read.
+    private static func readLines(_ path: String, chunk: Int,
+                                  _ body: (UnsafeBufferPointer<UInt8>) throws(DataFileError) -> Void,
+                                  orThrow failure: () -> DataFileError) throws(DataFileError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure() }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: max(chunk, 1))
+        // `buffer[..<filled]` holds bytes read and not yet passed to `body` (a partial line).
+        var filled = 0
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw failure()
+            }
+            filled += got
+            let atEnd = got == 0
+            var end = filled
+            if !atEnd {
+                while end > 0 && buffer[end - 1] != 0x0A { end -= 1 }
+                if end == 0 { continue }
+            }
+            if end > 0 {
+                try buffer.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
+                    try body(UnsafeBufferPointer(rebasing: b[..<end]))
+                }
+                buffer.withUnsafeMutableBufferPointer { b in
+                    for k in end..<filled { b[k - end] = b[k] }
+                }
+                filled -= end
+            }
+            if atEnd { return }
+        }
     }
 
     /// Adds every row of a file's contents (`source.path` names it in errors and `rule`).
@@ -104,47 +166,61 @@ public struct GazetteerBuilder {
             let line = bytes[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw DataFileError(file: path, line: line, message: "invalid UTF-8")
         }
-        guard files.count < Int(UInt16.max) else {
-            throw DataFileError(file: path, line: nil, message: "too many lexicon files")
-        }
-        let file = UInt16(files.count)
-        files.append(URL(fileURLWithPath: path).lastPathComponent)
-        fileIsUser.append(source.isUser)
+        let file = try addFile(source)
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DataFileError) in
-            var lineNumber = 0
-            var lineStart = 0
-            var fields: [Range<Int>] = []
-            while lineStart < p.count {
-                lineNumber += 1
-                var lineEnd = lineStart
-                while lineEnd < p.count && p[lineEnd] != 0x0A { lineEnd += 1 }
-                let next = lineEnd + 1
-                if lineEnd > lineStart && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                defer { lineStart = next }
-                if lineEnd == lineStart || p[lineStart] == UInt8(ascii: "#") { continue }
-                if p[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                fields.removeAll(keepingCapacity: true)
-                var f = lineStart
-                for k in lineStart..<lineEnd where p[k] == 0x09 {
-                    fields.append(f..<k)
-                    f = k + 1
-                }
-                fields.append(f..<lineEnd)
-                guard lenient else {
-                    try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
-                    continue
-                }
-                if UTF8Repair.firstInvalid(UnsafeBufferPointer(rebasing: p[lineStart..<lineEnd])) != nil {
-                    skipped.append(DataFileError(file: path, line: lineNumber, message: "invalid UTF-8"))
-                    continue
-                }
-                do throws(DataFileError) {
-                    try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
-                } catch {
-                    skipped.append(error)
-                }
+            _ = try addRows(p, file: file, source: source, linesBefore: 0)
+        }
+    }
+
+    /// Records `source` as the next file; returns its index.
+    private mutating func addFile(_ source: GazetteerSource) throws(DataFileError) -> UInt16 {
+        guard files.count < Int(UInt16.max) else {
+            throw DataFileError(file: source.path, line: nil, message: "too many lexicon files")
+        }
+        files.append(URL(fileURLWithPath: source.path).lastPathComponent)
+        fileIsUser.append(source.isUser)
+        return UInt16(files.count - 1)
+    }
+
+    /// Adds the rows of `p`, whole lines of file `file` after its first `linesBefore` lines;
+    /// returns the number of lines read so far.
+    private mutating func addRows(_ p: UnsafeBufferPointer<UInt8>, file: UInt16, source: GazetteerSource,
+                                  linesBefore: Int) throws(DataFileError) -> Int {
+        let path = source.path
+        var lineNumber = linesBefore
+        var lineStart = 0
+        var fields: [Range<Int>] = []
+        while lineStart < p.count {
+            lineNumber += 1
+            var lineEnd = lineStart
+            while lineEnd < p.count && p[lineEnd] != 0x0A { lineEnd += 1 }
+            let next = lineEnd + 1
+            if lineEnd > lineStart && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            defer { lineStart = next }
+            if lineEnd == lineStart || p[lineStart] == UInt8(ascii: "#") { continue }
+            if p[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            fields.removeAll(keepingCapacity: true)
+            var f = lineStart
+            for k in lineStart..<lineEnd where p[k] == 0x09 {
+                fields.append(f..<k)
+                f = k + 1
+            }
+            fields.append(f..<lineEnd)
+            guard lenient else {
+                try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
+                continue
+            }
+            if UTF8Repair.firstInvalid(UnsafeBufferPointer(rebasing: p[lineStart..<lineEnd])) != nil {
+                skipped.append(DataFileError(file: path, line: lineNumber, message: "invalid UTF-8"))
+                continue
+            }
+            do throws(DataFileError) {
+                try addRow(p, fields, file: file, path: path, line: lineNumber, isUser: source.isUser)
+            } catch {
+                skipped.append(error)
             }
         }
+        return lineNumber
     }
 
     private mutating func addRow(_ p: UnsafeBufferPointer<UInt8>, _ fields: [Range<Int>], file: UInt16,
@@ -236,10 +312,8 @@ public struct GazetteerBuilder {
                         throw fail("the lexicons need more than \(stateLimit) trie states (distinct name prefixes), "
                                    + "the most one gazetteer can match; split them or remove entries")
                     }
-                    let next = UInt32(stateCount)
+                    state = transitions.insert(state, term)
                     stateCount += 1
-                    transitions.insert(state, term, next)
-                    state = next
                 }
                 if token.capitalized && k < 32 { capitals |= 1 << UInt32(k) }
             }
@@ -333,25 +407,35 @@ public struct GazetteerBuilder {
     /// Finishes the automaton. Outputs of one state keep lexicon order; a
     /// state that has user entries keeps only those; repeated (entry, form)
     /// outputs are dropped.
-    public func build() -> Gazetteer {
+    ///
+    /// Consumes the builder: each of its arrays is freed as soon as the gazetteer's own
+    /// tables are made from it, so that compiling a million entries never holds the
+    /// builder's arrays and the gazetteer's whole at once (that peaked at 663 MiB).
+    public consuming func build() -> Gazetteer {
         let states = stateCount
-        var counts = [UInt32](repeating: 0, count: states + 1)
-        for s in outStates { counts[Int(s) + 1] += 1 }
-        for s in 0..<states { counts[s + 1] += counts[s] }
-        var order = [UInt32](repeating: 0, count: outStates.count)
-        var fill = counts
-        for (o, s) in outStates.enumerated() {
-            order[Int(fill[Int(s)])] = UInt32(o)
-            fill[Int(s)] += 1
-        }
+        let entryFiles = MappableArray(taking: &self.entryFiles)
+        // The outputs bucketed by state, lexicon order kept within a state (a counting sort,
+        // filled from the back): `starts[s + 1]` counts, then ends, then begins state `s`'s bucket.
         var starts = [UInt32](repeating: 0, count: states + 1)
+        for s in outStates { starts[Int(s) + 1] += 1 }
+        for s in 0..<states { starts[s + 1] += starts[s] }
+        var order = [UInt32](repeating: 0, count: outStates.count)
+        for o in outStates.indices.reversed() {
+            let s = Int(outStates[o]) + 1
+            starts[s] -= 1
+            order[Int(starts[s])] = UInt32(o)
+        }
+        let outputCount = outStates.count
+        outStates = []
         var entries: [UInt32] = [], forms: [UInt32] = [], capitals: [UInt32] = []
-        entries.reserveCapacity(outStates.count)
-        forms.reserveCapacity(outStates.count)
-        capitals.reserveCapacity(outStates.count)
+        entries.reserveCapacity(outputCount)
+        forms.reserveCapacity(outputCount)
+        capitals.reserveCapacity(outputCount)
         for s in 0..<states {
+            // State `s`'s bucket; its begin is read before `starts[s]` (the previous bucket's
+            // begin, no longer needed) becomes its offset among the outputs kept.
+            let range = Int(starts[s + 1])..<(s + 1 < states ? Int(starts[s + 2]) : outputCount)
             starts[s] = UInt32(entries.count)
-            let range = Int(counts[s])..<Int(counts[s + 1])
             if range.isEmpty { continue }
             let hasUser = range.contains { fileIsUser[Int(entryFiles[Int(outEntries[Int(order[$0])])])] }
             let first = entries.count
@@ -371,63 +455,126 @@ public struct GazetteerBuilder {
             }
         }
         starts[states] = UInt32(entries.count)
+        order = []
+        outEntries = []
+        outForms = []
+        outCapitals = []
+        let outputStarts = MappableArray(taking: &starts)
+        let outputEntries = MappableArray(taking: &entries)
+        let outputForms = MappableArray(taking: &forms)
+        let outputCapitals = MappableArray(taking: &capitals)
+        let rootTargets = transitions.rootTargets(terms: vocabulary.count)
         let table = transitions.compacted()
-        var roots = [UInt32](repeating: 0, count: vocabulary.count)
-        for (i, key) in table.keys.enumerated() where key != Gazetteer.emptySlot && key >> 32 == 0 {
-            roots[Int(key & 0xFFFF_FFFF)] = table.targets[i]
-        }
-        return Gazetteer(
-            vocabulary: TermTable(vocabulary), rootTargets: roots, transitionKeys: table.keys, transitionTargets: table.targets,
-            outputStarts: starts, outputEntries: entries, outputForms: forms, outputCapitals: capitals,
-            entryTypes: entryTypes, entryFlags: entryFlags, entryLanguages: entryLanguages, entryFiles: entryFiles,
-            entryCanonical: entryCanonical, entryKB: entryKB, stringPool: strings.pool, stringEnds: strings.ends,
+        transitions = TransitionBuilder()
+        var (stringPool, stringEnds, _) = strings.takeKeys()
+        let core = Gazetteer.Core(
+            vocabulary: TermTable(taking: &vocabulary), rootTargets: rootTargets,
+            transitionKeys: table.keys, transitionTargets: table.targets,
+            outputStarts: outputStarts, outputEntries: outputEntries, outputForms: outputForms, outputCapitals: outputCapitals,
+            entryTypes: MappableArray(taking: &entryTypes), entryFlags: MappableArray(taking: &entryFlags),
+            entryLanguages: MappableArray(taking: &entryLanguages), entryFiles: entryFiles,
+            entryCanonical: MappableArray(taking: &entryCanonical), entryKB: MappableArray(taking: &entryKB),
+            stringPool: MappableArray(taking: &stringPool), stringEnds: MappableArray(taking: &stringEnds),
             files: files, fileIsUser: fileIsUser)
+        return Gazetteer(compiled: core)
     }
 }
 
-/// The growing `(state, term) → state` hash table, kept at most half full.
+/// The growing `(state, term) → state` hash table.
+///
+/// Every state but the root is the target of exactly one transition, made with it and
+/// numbered in the order made; so the table keeps each transition's key once, in
+/// `keys[target - 1]`, and its slots hold only the 4-byte target (at most half of
+/// them in use), not a 12-byte key and target pair: for a million entries the table
+/// takes 54 MB rather than 100 (150 while growing). A slot also keeps three bits of its
+/// key's hash beside the target (which fits in 29 bits: `Gazetteer.stateLimit`), so that
+/// a probe reads the key of only one slot in eight of those whose key is another.
 struct TransitionBuilder {
-    var keys = [UInt64](repeating: Gazetteer.emptySlot, count: 1 << 12)
-    var targets = [UInt32](repeating: 0, count: 1 << 12)
-    var count = 0
+    /// `keys[s - 1]`: `state << 32 | term` of the transition into state `s`.
+    private(set) var keys: [UInt64] = []
+    /// Open-addressed slots holding the target state in bits 0–28 (0 = free) and the top three
+    /// bits of the key's slot hash above it; size is a power of two.
+    private var slots = [UInt32](repeating: 0, count: 1 << 12)
+
+    /// The number of transitions, and of states besides the root.
+    var count: Int { keys.count }
 
     func target(_ state: UInt32, _ term: UInt32) -> UInt32? {
-        keys.withUnsafeBufferPointer { k in
-            targets.withUnsafeBufferPointer { t in Gazetteer.step(k, t, state, term) }
+        let key = UInt64(state) << 32 | UInt64(term)
+        return slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                let mask = slots.count - 1
+                let hash = Gazetteer.slotHash(key)
+                let check = TransitionBuilder.checkBits(hash)
+                var i = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let slot = slots[i]
+                    if slot == 0 { return nil }
+                    let target = slot & TransitionBuilder.targetMask
+                    if slot & ~TransitionBuilder.targetMask == check && keys[Int(target) - 1] == key { return target }
+                    i = (i + 1) & mask
+                }
+            }
         }
     }
 
-    mutating func insert(_ state: UInt32, _ term: UInt32, _ target: UInt32) {
-        if (count + 1) * 2 > keys.count { grow() }
-        place(UInt64(state) << 32 | UInt64(term), target)
-        count += 1
+    /// Adds the transition from `state` on `term` to a new state (which must not exist yet):
+    /// the state numbered `count + 1`, which it returns.
+    mutating func insert(_ state: UInt32, _ term: UInt32) -> UInt32 {
+        if (keys.count + 1) * 2 > slots.count { grow() }
+        keys.append(UInt64(state) << 32 | UInt64(term))
+        let target = UInt32(keys.count)
+        place(target)
+        return target
     }
 
-    fileprivate mutating func place(_ key: UInt64, _ target: UInt32) {
-        let mask = keys.count - 1
-        var i = Gazetteer.slot(key, mask: mask)
-        while keys[i] != Gazetteer.emptySlot { i = (i + 1) & mask }
-        keys[i] = key
-        targets[i] = target
+    private mutating func place(_ target: UInt32) {
+        let mask = slots.count - 1
+        let hash = Gazetteer.slotHash(keys[Int(target) - 1])
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = target | TransitionBuilder.checkBits(hash)
     }
 
-    /// The same transitions in the smallest power-of-two table at most two-thirds full
-    /// (the growing table is kept at most half full to build fast).
-    func compacted() -> (keys: [UInt64], targets: [UInt32]) {
-        var size = 16
-        while size * 2 < count * 3 { size <<= 1 }
-        if size >= keys.count { return (keys, targets) }
-        var table = TransitionBuilder()
-        table.keys = [UInt64](repeating: Gazetteer.emptySlot, count: size)
-        table.targets = [UInt32](repeating: 0, count: size)
-        for i in keys.indices where keys[i] != Gazetteer.emptySlot { table.place(keys[i], targets[i]) }
-        return (table.keys, table.targets)
+    private static let targetMask = UInt32(Gazetteer.stateLimit - 1)
+
+    /// The bits of a slot above its target: the top three of the key's slot hash.
+    @inline(__always)
+    private static func checkBits(_ hash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash >> 61) << 29
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldTargets = targets
-        keys = [UInt64](repeating: Gazetteer.emptySlot, count: oldKeys.count * 2)
-        targets = [UInt32](repeating: 0, count: oldKeys.count * 2)
-        for i in oldKeys.indices where oldKeys[i] != Gazetteer.emptySlot { place(oldKeys[i], oldTargets[i]) }
+        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        for target in keys.indices { place(UInt32(target + 1)) }
+    }
+
+    /// `rootTargets[term]`: the state the root reaches on `term`, or 0, for `terms` terms.
+    func rootTargets(terms: Int) -> MappableArray<UInt32> {
+        MappableArray(repeating: 0, count: terms) { roots in
+            for (k, key) in keys.enumerated() where key >> 32 == 0 && Int(key) < terms {
+                roots[Int(key)] = UInt32(k + 1)
+            }
+        }
+    }
+
+    /// The transitions as the gazetteer matches them: open-addressed keys (`emptySlot` = free)
+    /// and targets side by side, in the smallest power-of-two table at most two-thirds full.
+    func compacted() -> (keys: MappableArray<UInt64>, targets: MappableArray<UInt32>) {
+        var size = 16
+        while size * 2 < keys.count * 3 { size <<= 1 }
+        let mask = size - 1
+        var table = MappableArray<UInt64>()
+        let targets = MappableArray<UInt32>(repeating: 0, count: size) { targets in
+            table = MappableArray(repeating: Gazetteer.emptySlot, count: size) { table in
+                for (k, key) in keys.enumerated() {
+                    var i = Gazetteer.slot(key, mask: mask)
+                    while table[i] != Gazetteer.emptySlot { i = (i + 1) & mask }
+                    table[i] = key
+                    targets[i] = UInt32(k + 1)
+                }
+            }
+        }
+        return (table, targets)
     }
 }

@@ -136,14 +136,15 @@ public enum GazetteerCache {
             var builder = try GazetteerBuilder(text: text)
             builder.lenient = true
             for source in sources { try builder.add(source) }
-            let g = builder.build()
+            let skipped = builder.skipped
+            let g = (consume builder).build()
             var saved = false
-            if let path, let directory, builder.skipped.isEmpty {
+            if let path, let directory, skipped.isEmpty {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 saved = write(g, key: key, to: path)
             }
             return (g, GazetteerLoadInfo(compiled: true, seconds: StageBenchmark.now() - t0,
-                                         cachePath: saved ? path : nil, skippedRows: builder.skipped))
+                                         cachePath: saved ? path : nil, skippedRows: skipped))
         }
         guard let directory else {
             let g = try GazetteerBuilder.compile(sources, text: text)
