@@ -262,6 +262,9 @@ public struct DocumentReader {
     /// those lines when they follow the first record of a JSON Lines
     /// source. `BatchEngine`'s workers read the lines its reader thread
     /// took raw, so that parsing runs on every worker instead of on the one reader.
+    /// Inlined, so that each document moves to the caller's `emit` without
+    /// a copy (called through a closure, the record is copied out).
+    @inline(__always)
     public func readJSONLines(inBlock block: UnsafeBufferPointer<UInt8>, firstLine: Int,
                               emit: (consuming InputRecord) -> Void) {
         guard let base = block.baseAddress else { return }
