@@ -512,31 +512,46 @@ final class JSONLinesFastPathTests: XCTestCase {
     // MARK: lines handed on raw
 
     /// The records of `bytes` when the lines `takes` picks (by number) are
-    /// handed on raw, as `BatchEngine`'s reader thread does, and read
-    /// afterwards with `readJSONLines(inBlock:firstLine:emit:)` in their
-    /// place in the stream, as its workers do; `raw` counts the lines taken.
-    private func readSplit(_ bytes: [UInt8], format: InputFormat, maxDocumentBytes: Int, raw: inout Int,
-                           takes: @escaping (Int) -> Bool) throws -> [InputRecord] {
-        let reader = DocumentReader(format: format, sourceName: "gen", maxDocumentBytes: maxDocumentBytes)
+    /// handed on raw, as `BatchEngine`'s reader thread does (runs of whole
+    /// lines from the reader's buffer, a line across its end alone), and
+    /// read afterwards with `readJSONLines(inBlock:firstLine:emit:)` in
+    /// their place in the stream, as its workers do; `raw` counts the lines
+    /// taken. `readSize` is the reader's least read, `maxLines` the most
+    /// lines handed on at once.
+    private func readSplit(_ bytes: [UInt8], format: InputFormat, maxDocumentBytes: Int, readSize: Int, maxLines: Int,
+                           raw: inout Int, takes: @escaping (Int) -> Bool) throws -> [InputRecord] {
+        var reader = DocumentReader(format: format, sourceName: "gen", maxDocumentBytes: maxDocumentBytes)
+        reader.lineReadSize = readSize
         enum Piece {
             case record(InputRecord)
             case block([UInt8], firstLine: Int, lines: Int)
         }
         var pieces: [Piece] = []
         var taken = 0
-        try reader.readConsuming(MemorySource(bytes), takeRaw: { line, number in
-            guard takes(number) else { return false }
-            taken += 1
-            if case .block(var block, let first, let count)? = pieces.last, first + count == number {
+        var asked = 0
+        let taker = RawLineTaker(room: { next in
+            // A run of lines that `takes` picks, cut at the first it does not.
+            asked = next
+            guard takes(next) else { return (0, 0) }
+            var n = 1
+            while n < maxLines && takes(next + n) { n += 1 }
+            return (n, 1 << 30)
+        }, take: { lines, first, count in
+            XCTAssertEqual(first, asked, "the lines handed on begin with the one asked about")
+            XCTAssertTrue(count == 1 || lines.last == 0x0A, "a run of lines ends in a line feed")
+            XCTAssertEqual(lines.filter { $0 == 0x0A }.count, lines.last == 0x0A ? count : count - 1, "line count")
+            XCTAssertTrue((first..<(first + count)).allSatisfy(takes), "only lines picked are handed on")
+            taken += count
+            var piece = Array(lines)
+            if piece.last != 0x0A { piece.append(0x0A) }
+            if case .block(let block, let start, let n)? = pieces.last, start + n == first {
                 pieces.removeLast()
-                block += line
-                block.append(0x0A)
-                pieces.append(.block(block, firstLine: first, lines: count + 1))
+                pieces.append(.block(block + piece, firstLine: start, lines: n + count))
             } else {
-                pieces.append(.block(Array(line) + [0x0A], firstLine: number, lines: 1))
+                pieces.append(.block(piece, firstLine: first, lines: count))
             }
-            return true
-        }, emit: { pieces.append(.record($0)) })
+        })
+        try reader.readConsuming(MemorySource(bytes), takeRaw: taker, emit: { pieces.append(.record($0)) })
         raw += taken
         var records: [InputRecord] = []
         for piece in pieces {
@@ -557,12 +572,17 @@ final class JSONLinesFastPathTests: XCTestCase {
         let inPlace = try read(bytes, format: format, fastPath: true, maxDocumentBytes: maxDocumentBytes).map(describe)
         var raw = 0
         let choices: [(String, (Int) -> Bool)] = [("all", { _ in true }), ("odd", { $0 % 2 == 1 }), ("some", { $0 % 7 < 3 })]
+        // The reader's usual buffer, and small ones that lines often cross the end of.
         for (name, takes) in choices {
-            let split = try readSplit(bytes, format: format, maxDocumentBytes: maxDocumentBytes, raw: &raw, takes: takes).map(describe)
-            XCTAssertEqual(split.count, inPlace.count, "record count, format \(format), \(name) lines raw", file: file, line: line)
-            for (a, b) in zip(split, inPlace) where a != b {
-                XCTFail("lines raw (\(name)):\n\(a)\nread in place:\n\(b)\nformat \(format)", file: file, line: line)
-                return raw
+            for (readSize, maxLines) in [(1 << 16, 64), (64, 5), (9, 1), (200, 1000)] {
+                let split = try readSplit(bytes, format: format, maxDocumentBytes: maxDocumentBytes, readSize: readSize,
+                                          maxLines: maxLines, raw: &raw, takes: takes).map(describe)
+                let setting = "format \(format), \(name) lines raw, reads of \(readSize), \(maxLines) lines at most"
+                XCTAssertEqual(split.count, inPlace.count, "record count, \(setting)", file: file, line: line)
+                for (a, b) in zip(split, inPlace) where a != b {
+                    XCTFail("lines raw (\(setting)):\n\(a)\nread in place:\n\(b)", file: file, line: line)
+                    return raw
+                }
             }
         }
         return raw

@@ -262,15 +262,15 @@ public final class BatchEngine {
             var group: [Document] = []
             var groupBytes = 0, groupDisk = 0
             // Lines taken raw, for a worker to parse: consecutive lines from
-            // `blockFirstLine` on, each ending in a line feed.
-            var block: [UInt8] = []
+            // `blockFirstLine` on as they are in the input, each ending in a line feed.
+            var block: LineBuffer?
             var blockLines = 0, blockFirstLine = 0
             func flushBlock() {
                 guard blockLines > 0 else { return }
                 let disk = completedBytes + (counting?.bytesRead ?? 0)
-                var handed = state.takeLineBuffer()
-                swap(&handed, &block)
-                state.putLines(LineBlock(bytes: consume handed, firstLine: blockFirstLine, lines: blockLines, reader: reader),
+                guard let handed = block else { return }
+                block = nil
+                state.putLines(LineBlock(bytes: handed, firstLine: blockFirstLine, lines: blockLines, reader: reader),
                                diskBytes: disk)
                 blockLines = 0
             }
@@ -310,9 +310,13 @@ public final class BatchEngine {
                 }
             }
             // Once no more records are to be skipped (those must be counted,
-            // so parsed here), lines go to the workers as they are.
-            let takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = !options.parsesInWorkers ? nil : { line, number in
-                guard skip == 0, globalSkip == 0 else { return false }
+            // so parsed here), lines go to the workers as they are: the
+            // reader copies runs of whole lines from its buffer into a
+            // block, not each line.
+            let takeRaw: RawLineTaker? = !options.parsesInWorkers ? nil : RawLineTaker(room: { _ in
+                guard skip == 0, globalSkip == 0 else { return (0, 0) }
+                return (max(1, options.documentsPerJob - blockLines), max(1, options.bytesPerJob - (block?.count ?? 0)))
+            }, take: { lines, first, count in
                 if skippedPending > 0 || !group.isEmpty {
                     flushGroup()
                     if skippedPending > 0 {
@@ -320,17 +324,17 @@ public final class BatchEngine {
                         skippedPending = 0
                     }
                 }
-                if blockLines > 0 && number != blockFirstLine + blockLines { flushBlock() }
+                if blockLines > 0 && first != blockFirstLine + blockLines { flushBlock() }
                 if blockLines == 0 {
-                    blockFirstLine = number
-                    if block.capacity == 0 { block = state.takeLineBuffer() }
+                    blockFirstLine = first
                 }
-                block.append(contentsOf: line)
-                block.append(0x0A)
-                blockLines += 1
-                if blockLines >= options.documentsPerJob || block.count >= options.bytesPerJob { flushBlock() }
-                return true
-            }
+                let buffer = block ?? state.takeLineBuffer()
+                block = buffer
+                // A line handed on alone comes without its line feed.
+                buffer.append(lines, lineFeed: lines.last != 0x0A)
+                blockLines += count
+                if blockLines >= options.documentsPerJob || buffer.count >= options.bytesPerJob { flushBlock() }
+            })
             do {
                 let raw = try FileDescriptorSource(path: entry.path)
                 let cancellable = CancellableSource(raw, state: state)
@@ -374,24 +378,20 @@ public final class BatchEngine {
             let chunk = state.takeChunk()
             var json = chunk.json
             var count = 0, errors = 0
-            if var lines = job.lines.take() {
+            if let lines = job.lines.take() {
                 json.reserve(lines.bytes.count + lines.bytes.count / 2 + 512 * lines.lines)
                 // Each document is made, annotated, written and freed here, one after another.
-                lines.bytes.withUnsafeBufferPointer { block in
-                    lines.reader.readJSONLines(inBlock: block, firstLine: lines.firstLine) { record in
-                        count += 1
-                        switch consume record {
-                        case .document(var doc):
-                            annotate(&doc, pipeline: pipeline, writer: writer, into: &json)
-                        case .failure(let failure):
-                            errors += 1
-                            json.raw(errorRecord(failure))
-                        }
+                lines.reader.readJSONLines(inBlock: lines.bytes.bytes, firstLine: lines.firstLine) { record in
+                    count += 1
+                    switch consume record {
+                    case .document(var doc):
+                        annotate(&doc, pipeline: pipeline, writer: writer, into: &json)
+                    case .failure(let failure):
+                        errors += 1
+                        json.raw(errorRecord(failure))
                     }
                 }
-                var bytes: [UInt8] = []
-                swap(&bytes, &lines.bytes)
-                state.giveBack(lineBuffer: consume bytes)
+                state.giveBack(lineBuffer: lines.bytes)
             } else {
                 count = job.documents.count
                 json.reserve(job.bytes + job.bytes / 2 + 512 * count)
@@ -431,13 +431,47 @@ extension BatchEngine {
 /// Consecutive lines of a JSON Lines file that the reader thread handed on
 /// unparsed, for a worker to read with `DocumentReader.readJSONLines(inBlock:firstLine:emit:)`.
 struct LineBlock {
-    /// The lines, each ending in a line feed.
-    var bytes: [UInt8]
+    /// The lines as they are in the input (a carriage return before a line feed kept), each ending in a line feed.
+    var bytes: LineBuffer
     /// Number of the first line in its file.
     var firstLine: Int
     var lines: Int
     /// The reader of the file, which names its documents and error records.
     var reader: DocumentReader
+}
+
+/// The bytes of a block of lines: copied in with one `memcpy` a run of
+/// lines, grown with `realloc` (never zeroed first), reused from block to
+/// block and freed with the object.
+final class LineBuffer: @unchecked Sendable {
+    private var base: UnsafeMutablePointer<UInt8>?
+    private(set) var capacity = 0
+    private(set) var count = 0
+
+    /// The bytes appended since the last `removeAll`.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// Appends `bytes`, then a line feed when `lineFeed`.
+    func append(_ bytes: UnsafeBufferPointer<UInt8>, lineFeed: Bool) {
+        let needed = count + bytes.count + (lineFeed ? 1 : 0)
+        if needed > capacity {
+            let grown = max(needed, 2 * capacity, 1 << 14)
+            guard let moved = realloc(base, grown) else { fatalError("out of memory for a block of \(grown) bytes") }
+            base = moved.assumingMemoryBound(to: UInt8.self)
+            capacity = grown
+        }
+        if let from = bytes.baseAddress, !bytes.isEmpty { (base! + count).update(from: from, count: bytes.count) }
+        count += bytes.count
+        if lineFeed {
+            base![count] = 0x0A
+            count += 1
+        }
+    }
+
+    /// Forgets the bytes, keeping the memory.
+    func removeAll() { count = 0 }
+
+    deinit { free(base) }
 }
 
 /// What the writer finds at a position of the output sequence.
@@ -527,7 +561,7 @@ final class SharedState: @unchecked Sendable {
     /// Groups of documents annotated, for the reader to free (under `jobLock`).
     private var returnedGroups: [[Document]] = []
     /// Buffers of lines parsed, emptied, for the reader's next blocks (under `jobLock`).
-    private var spareLineBuffers: [[UInt8]] = []
+    private var spareLineBuffers: [LineBuffer] = []
 
     init(capacity: Int, maxBytes: Int, spares: Int = 4) {
         ring = Array(repeating: .pending, count: capacity)
@@ -561,20 +595,20 @@ final class SharedState: @unchecked Sendable {
     }
 
     /// Gives back the buffer of a block of lines once parsed (worker threads).
-    func giveBack(lineBuffer bytes: consuming [UInt8]) {
+    func giveBack(lineBuffer bytes: LineBuffer) {
         guard bytes.capacity <= SharedState.maxKeptChunkBytes else { return }
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll()
         jobLock.lock()
         if spareLineBuffers.count < maxSpareChunks { spareLineBuffers.append(bytes) }
         jobLock.unlock()
     }
 
     /// An empty buffer for a block of lines, one given back if there is one (reader thread).
-    func takeLineBuffer() -> [UInt8] {
+    func takeLineBuffer() -> LineBuffer {
         jobLock.lock()
         let buffer = spareLineBuffers.popLast()
         jobLock.unlock()
-        return buffer ?? []
+        return buffer ?? LineBuffer()
     }
 
     /// Moves the groups given back so far into `groups` (reader thread; `groups` is empty).

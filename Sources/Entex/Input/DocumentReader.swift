@@ -72,6 +72,9 @@ public struct DocumentReader {
     /// tried (only with `usesRecordFastPath`). Off only in tests that check
     /// both give the same records.
     var usesDocumentLinePath = true
+    /// Least room `LineReader` makes for each read from the source. Tests
+    /// make it small, so that lines cross the end of the buffer often.
+    var lineReadSize = 1 << 16
 
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
@@ -97,13 +100,12 @@ public struct DocumentReader {
     }
 
     /// Reads `source` like `readConsuming(_:emit:)`, except that the lines
-    /// of a JSON Lines source after its first record are first offered to
-    /// `takeRaw` with their numbers (see `readJSONLines(_:parser:firstMayOpenMultiline:tweetsOnly:takeRaw:emit:)`):
-    /// those it takes are not read here, and the caller reads them with
-    /// `readJSONLines(inBlock:firstLine:emit:)`.
-    func readConsuming(_ source: some ByteSource, takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)?,
+    /// of a JSON Lines source after its first record go to `takeRaw`
+    /// unread whenever it has room for them (see `RawLineTaker`), and the
+    /// caller reads them with `readJSONLines(inBlock:firstLine:emit:)`.
+    func readConsuming(_ source: some ByteSource, takeRaw: RawLineTaker?,
                        emit: (consuming InputRecord) -> Void) throws(InputError) {
-        var lines = LineReader(source: source, maxLine: max(maxDocumentBytes, 64))
+        var lines = LineReader(source: source, maxLine: max(maxDocumentBytes, 64), readSize: lineReadSize)
         var format = self.format
         if format == .auto || format == .text {
             let first = try lines.peekFirstNonBlank()
@@ -145,7 +147,7 @@ public struct DocumentReader {
     }
 
     private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool,
-                          takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = nil,
+                          takeRaw: RawLineTaker? = nil,
                           emit: (consuming InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
@@ -185,22 +187,34 @@ public struct DocumentReader {
     /// with the rest of the input as one value; if that fails too, the first
     /// line is an error record and the other lines are records of their own.
     ///
-    /// Every line after the first non-blank one (which may open multi-line
-    /// JSON) is first offered to `takeRaw` with its number: a line it takes
-    /// (returns true) is left to the caller, to be read later with
-    /// `readJSONLines(inBlock:firstLine:emit:)`, which reads it as this loop would.
+    /// The lines after the first non-blank one (which may open multi-line
+    /// JSON) go to `takeRaw` as they are whenever it has room (see
+    /// `RawLineTaker`): the whole lines already read, in one piece, and a
+    /// line that was still being read (across the end of the buffer) on
+    /// its own. They are left to the caller, to be read later with
+    /// `readJSONLines(inBlock:firstLine:emit:)`, which reads them as this
+    /// loop would. A line over the size limit is never handed on: its
+    /// failure is emitted here.
     private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser,
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
-                               takeRaw: ((UnsafeBufferPointer<UInt8>, Int) -> Bool)? = nil,
+                               takeRaw: RawLineTaker? = nil,
                                emit: (consuming InputRecord) -> Void) throws(InputError) {
         var mayOpenMultiline = firstMayOpenMultiline
-        while let span = try lines.nextSpan() {
+        while true {
+            if !mayOpenMultiline, let takeRaw {
+                let room = takeRaw.room(lines.nextLineNumber)
+                if room.lines > 0, lines.takeWholeLines(maxLines: room.lines, maxBytes: room.bytes, takeRaw.take) { continue }
+            }
+            guard let span = try lines.nextSpan() else { break }
             if span.tooLong {
                 emit(.failure(tooLong(span.number)))
                 mayOpenMultiline = false
                 continue
             }
-            if !mayOpenMultiline, let takeRaw, lines.withBytes(of: span, { takeRaw($0, span.number) }) { continue }
+            if !mayOpenMultiline, let takeRaw, takeRaw.room(span.number).lines > 0 {
+                lines.withRawBytes(of: span) { takeRaw.take($0, span.number, 1) }
+                continue
+            }
             // The line is parsed where it lies in the reader's buffer; only a
             // first line that may open multi-line JSON is copied out when it
             // does not parse.
@@ -240,13 +254,17 @@ public struct DocumentReader {
         }
     }
 
-    /// Reads the JSON Lines records of `block`: whole lines, each ending in
-    /// a line feed, as `LineReader` gave them (carriage return removed, no
-    /// line over `maxDocumentBytes`), the first being line `firstLine` of
-    /// the source. Emits what `readConsuming` emits for those lines when
-    /// they follow the first record of a JSON Lines source. `BatchEngine`'s
-    /// workers read the lines its reader thread took raw, so that parsing
-    /// runs on every worker instead of on the one reader.
+    /// Reads the JSON Lines records of `block`: whole lines as they are in
+    /// the input, each ending in a line feed (the last may not), none over
+    /// `maxDocumentBytes` once a carriage return before its line feed is
+    /// removed (as `LineReader` removes it), the first being line
+    /// `firstLine` of the source. Emits what `readConsuming` emits for
+    /// those lines when they follow the first record of a JSON Lines
+    /// source. `BatchEngine`'s workers read the lines its reader thread
+    /// took raw, so that parsing runs on every worker instead of on the one reader.
+    /// Inlined, so that each document moves to the caller's `emit` without
+    /// a copy (called through a closure, the record is copied out).
+    @inline(__always)
     public func readJSONLines(inBlock block: UnsafeBufferPointer<UInt8>, firstLine: Int,
                               emit: (consuming InputRecord) -> Void) {
         guard let base = block.baseAddress else { return }
@@ -262,7 +280,9 @@ public struct DocumentReader {
             } else {
                 end = block.count
             }
-            let p = UnsafeBufferPointer(rebasing: block[start..<end])
+            // One carriage return before the line feed is not part of the line (`LineReader.nextSpan`).
+            let lineEnd = end > start && base[end - 1] == 0x0D ? end - 1 : end
+            let p = UnsafeBufferPointer(rebasing: block[start..<lineEnd])
             if !isBlank(p), let error = readLine(p, number: number, parser: &parser, tweetsOnly: tweetsOnly, emit: emit) {
                 emit(.failure(malformedFailure(error, line: number)))
             }
@@ -397,6 +417,20 @@ public struct DocumentReader {
     }
 }
 
+/// Where `DocumentReader.readConsuming(_:takeRaw:emit:)` hands JSON Lines
+/// lines on unread (`BatchEngine`'s reader thread, for its workers to parse).
+struct RawLineTaker {
+    /// How many more lines, and about how many more bytes, `take` accepts
+    /// now, the next line being the one of this number; no lines while it
+    /// takes none (the reader then reads them itself).
+    var room: (_ nextLine: Int) -> (lines: Int, bytes: Int)
+    /// Takes `lines` consecutive lines from number `firstLine` on, as they
+    /// are in the input: each ends in a line feed, except a last line of
+    /// the input without one, or a single line handed on without its line
+    /// feed (`lines` is 1 then).
+    var take: (UnsafeBufferPointer<UInt8>, _ firstLine: Int, _ lines: Int) -> Void
+}
+
 /// Splits a byte stream into lines without holding more than one line (up
 /// to a limit) in memory.
 struct LineReader<Source: ByteSource> {
@@ -407,11 +441,10 @@ struct LineReader<Source: ByteSource> {
         var tooLong: Bool
     }
 
-    /// Least room made for each read from the source.
-    private static var chunk: Int { 1 << 16 }
-
     let source: Source
     let maxLine: Int
+    /// Least room made for each read from the source.
+    let chunk: Int
     /// Bytes read and not yet consumed are `buffer[position..<end]`. The
     /// array's count is its room, zeroed once when it grows, so that reads
     /// go straight into it.
@@ -422,9 +455,10 @@ struct LineReader<Source: ByteSource> {
     private var lineNumber = 0
     private var sawFirstChunk = false
 
-    init(source: Source, maxLine: Int, firstLine: Int = 1) {
+    init(source: Source, maxLine: Int, firstLine: Int = 1, readSize: Int = 1 << 16) {
         self.source = source
         self.maxLine = maxLine
+        self.chunk = max(1, readSize)
         self.lineNumber = firstLine - 1
         // A stream that continues another one has no byte order mark of its own.
         self.sawFirstChunk = firstLine > 1
@@ -456,9 +490,9 @@ struct LineReader<Source: ByteSource> {
             position = 0
             end = kept
         }
-        if buffer.count - end < LineReader.chunk {
+        if buffer.count - end < chunk {
             // Grow by doubling; the zeros are written once, not at every read.
-            let grow = max(LineReader.chunk, buffer.count)
+            let grow = max(chunk, buffer.count)
             buffer += [UInt8](unsafeUninitializedCapacity: grow) { zeros, count in
                 zeros.initialize(repeating: 0)
                 count = grow
@@ -518,6 +552,8 @@ struct LineReader<Source: ByteSource> {
         var number: Int
         /// The line was longer than the limit; its bytes were discarded.
         var tooLong: Bool
+        /// A carriage return before the line feed follows `range` in the buffer.
+        var carriageReturn = false
     }
 
     /// The next line without its line break, or nil at end of input.
@@ -529,6 +565,52 @@ struct LineReader<Source: ByteSource> {
     /// Calls `body` with the bytes of `span`, the line `nextSpan` last returned.
     func withBytes<R>(of span: Span, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span.range])) }
+    }
+
+    /// Number of the line `nextSpan` or `takeWholeLines` gives next.
+    var nextLineNumber: Int { lineNumber + 1 }
+
+    /// Calls `body` with the bytes of `span` as they are in the input: its
+    /// carriage return before the line feed kept, the line feed not.
+    func withRawBytes<R>(of span: Span, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let range = span.range.lowerBound..<(span.range.upperBound + (span.carriageReturn ? 1 : 0))
+        return buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// Consumes the whole lines at the front of the buffer, as they are in
+    /// the input (each with its line feed, a carriage return before it
+    /// kept), and hands them to `take` in one piece with the number of the
+    /// first and their count: at most `maxLines` lines, and no more than
+    /// `maxBytes` bytes unless a single line is longer. Reads nothing from
+    /// the source: it stops at a line not wholly in the buffer, or one
+    /// over the size limit, which `nextSpan` then returns. False when
+    /// there was no such line (nothing is handed on).
+    ///
+    /// `BatchEngine`'s reader thread hands lines on this way: one copy of a
+    /// run of lines instead of one of each line.
+    mutating func takeWholeLines(maxLines: Int, maxBytes: Int,
+                                 _ take: (UnsafeBufferPointer<UInt8>, _ firstLine: Int, _ lines: Int) -> Void) -> Bool {
+        let from = position, end = self.end, maxLine = self.maxLine
+        guard from < end, maxLines > 0 else { return false }
+        let (to, count) = buffer.withUnsafeBufferPointer { p -> (Int, Int) in
+            let base = p.baseAddress!
+            var at = from, count = 0
+            while count < maxLines, at < end, let hit = memchr(base + at, 0x0A, end - at) {
+                let nl = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                // The limit applies without the carriage return, as in `nextSpan`.
+                let length = nl > at && base[nl - 1] == 0x0D ? nl - 1 - at : nl - at
+                if length > maxLine || (count > 0 && nl + 1 - from > maxBytes) { break }
+                at = nl + 1
+                count += 1
+            }
+            guard count > 0 else { return (from, 0) }
+            take(UnsafeBufferPointer(rebasing: p[from..<at]), lineNumber + 1, count)
+            return (at, count)
+        }
+        guard count > 0 else { return false }
+        position = to
+        lineNumber += count
+        return true
     }
 
     /// The next line without its line break, as a range of the buffer (no
@@ -551,7 +633,7 @@ struct LineReader<Source: ByteSource> {
                 }
                 let line = position..<lineEnd
                 position = nl + 1
-                return Span(range: line, number: lineNumber, tooLong: false)
+                return Span(range: line, number: lineNumber, tooLong: false, carriageReturn: lineEnd < nl)
             }
             if end - position > maxLine {
                 // Drop what we have of an overlong line and keep scanning for its end.
@@ -574,7 +656,7 @@ struct LineReader<Source: ByteSource> {
                 }
                 let line = position..<lineEnd
                 position = end
-                return Span(range: line, number: lineNumber, tooLong: false)
+                return Span(range: line, number: lineNumber, tooLong: false, carriageReturn: lineEnd < end)
             }
             scanFrom = position + offset
         }
