@@ -361,14 +361,19 @@ struct SentenceMarks {
                      sentenceOf: UnsafeMutablePointer<Int32>, groupStart: UnsafeMutablePointer<Int32>,
                      groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>) -> SentenceMarks {
         let n = tokens.count
-        // The tokens of one sentence index are a run, found with one compare per token.
+        // The tokens of one sentence index are a run; its end is found by binary search
+        // (token starts increase), not by a compare per token.
         var sentence = 0
         var start = 0
         while start < n {
             while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
             let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
-            var end = start + 1  // token `start` starts before `limit` (the loop above)
-            while end < n, tokens[end].start < limit { end += 1 }
+            // Token `start` starts before `limit` (the loop above): the run's end is after it.
+            var end = start + 1, high = n
+            while end < high {
+                let mid = (end + high) >> 1
+                if tokens[mid].start < limit { end = mid + 1 } else { high = mid }
+            }
             groupStart[sentence] = Int32(start)
             groupEnd[sentence] = Int32(end)
             shout[sentence] = SentenceMarks.unknown
@@ -478,7 +483,8 @@ struct StartBits: @unchecked Sendable {
 
     func deallocate() { bits.deallocate() }
 
-    @inline(__always) static func index(_ h: UInt32, shift: UInt32) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> shift) }
+    /// `&>>`: `shift` is 1...26 (see `init`), so no overshift test is needed.
+    @inline(__always) static func index(_ h: UInt32, shift: UInt32) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B1) &>> shift) }
 
     /// False when none of the hashes given has the bit of `h`.
     @inline(__always) func mayContain(_ h: UInt32) -> Bool {
@@ -878,8 +884,31 @@ private struct Scan {
     /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
     func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Int {
         var i = i
-        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
-        return i
+        // (An empty buffer may still have a base address: the count says whether hashes are there.)
+        guard !tokenHashes.isEmpty, let hashes = tokenHashes.baseAddress, let base = tokens.baseAddress else {
+            while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
+            return i
+        }
+        // `mayStartRule` with the tokenizer's hashes, and what the loop reads kept in
+        // registers: most tokens are lowercase words and punctuation, turned away here.
+        let n = count, casual = casual, keys = keys
+        while i < n {
+            let t = base[i]
+            if t.kind == .word {
+                if t.flags.contains(.capitalized) { return i }
+                if !t.flags.contains(.hasLetter) {
+                    if casual { return i }
+                } else {
+                    if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return i }
+                    let h = ByteStringTable.hash(folding: hashes[i])
+                    if starts.mayContain(h), titles.mayContain(h) || (casual && firstNames.mayContain(h)) { return i }
+                }
+            } else if t.kind == .abbreviation {
+                return i
+            }
+            i += 1
+        }
+        return n
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`).
