@@ -219,7 +219,7 @@ public final class Tokenizer: Stage {
                 continue
             }
             if plainWords, pieces.count == 0, Tokenizer.isLoneSymbol(p, i, classes) {
-                emit(p, i, i &+ 1, classes[Int(p[i])] & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
+                emitLoneSymbol(p, i, into: &sink)
                 i &+= 1
                 continue
             }
@@ -1028,6 +1028,13 @@ public final class Tokenizer: Stage {
         let b = p[i]
         guard b < 0x80, b != UInt8(ascii: "."), classes[Int(b)] & (ByteClass.wordBit | ByteClass.spaceBit) == 0 else { return false }
         return i &+ 1 == p.count || classes[Int(p[i &+ 1])] & ByteClass.spaceBit != 0
+    }
+
+    /// Emits the lone symbol at `i` (`isLoneSymbol`). Out of line: `emit`
+    /// inlined into the chunk loop pushed other calls there out of line.
+    @inline(never)
+    private func emitLoneSymbol(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, into sink: inout Sink) {
+        emit(p, i, i &+ 1, classes[Int(p[i])] & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
     }
 
     /// Whether a plain word (`emitPlainWords`) may start with the byte `b`:
