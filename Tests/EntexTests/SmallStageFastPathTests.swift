@@ -12,7 +12,10 @@ final class SmallStageFastPathTests: XCTestCase {
         var g = Generator(state: 20261126)
         let pieces = ["the ", "said", " ", "  ", "Washington", "U.S.", ". ", "! ", "? ", "...", "\n", "\r\n", "\t",
                       "\u{7F}", "\u{1}", "é", "ñ", "😀", "“", "”", "Mr. ", "Dr. Smith", "2.5", "abcdefgh", "ABCDEFGHIJ",
-                      "(", ")", "'", ",", "-", "x", "Z", "0123456789", "¿Qué? ", "el presidente ", "de la ", "and the "]
+                      "(", ")", "'", ",", "-", "x", "Z", "0123456789", "¿Qué? ", "el presidente ", "de la ", "and the ",
+                      // Characters the 8-byte scan passes, and ones beside them it must not.
+                      "É", "Á. ", "á.", "ü", "×", "÷", "’", "‘", "“", "”", "–", "—", "•", "…", "‹", "›", "«", "€",
+                      "Nicolás Maduro", "MÉXICO", "acción", "él dijo", "\u{301}", "\u{FE0F}", "\u{A0}"]
         for n in 0..<3000 {
             let count = 1 + Int(g.next() % UInt64(n % 10 == 0 ? 200 : 30))
             texts.append((0..<count).map { _ in g.pick(pieces) }.joined())

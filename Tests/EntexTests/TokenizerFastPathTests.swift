@@ -96,6 +96,8 @@ final class TokenizerFastPathTests: XCTestCase {
         // Words listed as abbreviations (or their spaced prefixes), and words that are not, before a '.'.
         "Mr", "No", "no", "etc", "Sr", "op", "cit", "p", "ej", "et", "al", "SS", "MM", "Gen", "Calif", "Ph",
         "Ud", "Jan", "casa", "2019", "Ñ", "A", ". ", ".\n",
+        // Words of 8 to 15 bytes (two 8-byte words) with every mix of case and digits, for the flags.
+        "ABCDEFGHIJ", "abcdefghijk", "Abcdefgh", "a1B2c3D4e5", "12345678901", "ALLCAPS9X", "@[`{",
     ]
 
     func testPlainWordTokensEqualPiecesTokens() throws {

@@ -340,7 +340,8 @@ enum SimpleSentenceBreaks {
         var i = 0
         while i < n {
             // Outside `SATerm Close* Sp*` and not after a line break, no rule
-            // but SB4 can break: skip ASCII up to the next terminator or line break.
+            // but SB4 can break: skip ASCII (and, 8 bytes at a time, the letters
+            // and quotes of `passableLength`) up to the next terminator or line break.
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
                 if wordScan, let base = p.baseAddress {
@@ -349,15 +350,20 @@ enum SimpleSentenceBreaks {
                         if marks != 0 {
                             // The bytes before the lowest mark are plain: go straight to it.
                             j &+= marks.trailingZeroBitCount &>> 3
-                            break
+                            // A Latin-1 letter or a common quote or dash changes nothing here either.
+                            let length = passableLength(p, j)
+                            if length == 0 { break }
+                            j &+= length
+                            continue
                         }
                         j &+= 8
                     }
                 }
                 while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 if j > i {
-                    beforePrev = j - i >= 2 ? ascii[Int(p[j - 2])] : prev
-                    prev = ascii[Int(p[j - 1])]
+                    let (last, lastLength) = classEnding(at: j, p, ascii)
+                    beforePrev = j &- lastLength > i ? classEnding(at: j &- lastLength, p, ascii).0 : prev
+                    prev = last
                     i = j
                     continue
                 }
@@ -414,6 +420,43 @@ enum SimpleSentenceBreaks {
         }
         out.append(n)
         return true
+    }
+
+    /// The length of the character at `i` when it is one that the quick scan
+    /// of `find` may pass (with no sentence end pending and not after a line
+    /// break, no rule breaks before it and it starts no sequence that could):
+    /// a Latin-1 letter (C3 80–BF but × ÷, Upper or Lower), ‘ ’ “ ” (Close),
+    /// – — (SContinue), • … (Other); else 0. `classEnding` gives back its class.
+    @inline(__always)
+    static func passableLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let n = p.count
+        let b = p[i]
+        if b == 0xC3 {
+            guard i &+ 1 < n else { return 0 }
+            let d = p[i &+ 1]
+            return d & 0xC0 == 0x80 && d != 0x97 && d != 0xB7 ? 2 : 0
+        }
+        guard b == 0xE2, i &+ 2 < n, p[i &+ 1] == 0x80 else { return 0 }
+        switch p[i &+ 2] {
+        case 0x93, 0x94, 0x98, 0x99, 0x9C, 0x9D, 0xA2, 0xA6: return 3
+        default: return 0
+        }
+    }
+
+    /// The class and length of the character that ends at `k`, one that
+    /// the quick scan of `find` passed: ASCII, or a character
+    /// `passableLength` lets through.
+    @inline(__always)
+    static func classEnding(at k: Int, _ p: UnsafeBufferPointer<UInt8>, _ ascii: UnsafePointer<Class>) -> (Class, Int) {
+        let b = p[k &- 1]
+        if b < 0x80 { return (ascii[Int(b)], 1) }
+        // A continuation byte: C3 (never one itself) before it marks a Latin-1 letter, else E2 80 xx.
+        if p[k &- 2] == 0xC3 { return (b <= 0x9E ? .upper : .lower, 2) }
+        switch b {
+        case 0x93, 0x94: return (.sContinue, 3)
+        case 0x98, 0x99, 0x9C, 0x9D: return (.close, 3)
+        default: return (.other, 3)
+        }
     }
 
     /// SB8: whether, skipping anything but OLetter, Upper, Lower, ParaSep

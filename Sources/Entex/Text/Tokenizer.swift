@@ -218,6 +218,11 @@ public final class Tokenizer: Stage {
                 i = next
                 continue
             }
+            if plainWords, pieces.count == 0, Tokenizer.isLoneSymbol(p, i, classes) {
+                emitLoneSymbol(p, i, into: &sink)
+                i &+= 1
+                continue
+            }
             guard let special = firstSpecialInChunk(p, from: i) else {
                 i = appendChunkPieces(p, i, n, classes, into: &pieces)
                 continue
@@ -1011,6 +1016,25 @@ public final class Tokenizer: Stage {
             guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
             i = next
         }
+    }
+
+    /// Whether the chunk at `i` is one ASCII punctuation or symbol byte other
+    /// than `.` and `_` ("@ Tampa", " - ", " | "): no special token is that
+    /// short, and its piece merges with none (a '.' may begin a spaced
+    /// abbreviation, and `_` joins words), so with no piece pending
+    /// `tokenizeByChunk` emits it as the pieces path would.
+    @inline(__always)
+    static func isLoneSymbol(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>) -> Bool {
+        let b = p[i]
+        guard b < 0x80, b != UInt8(ascii: "."), classes[Int(b)] & (ByteClass.wordBit | ByteClass.spaceBit) == 0 else { return false }
+        return i &+ 1 == p.count || classes[Int(p[i &+ 1])] & ByteClass.spaceBit != 0
+    }
+
+    /// Emits the lone symbol at `i` (`isLoneSymbol`). Out of line: `emit`
+    /// inlined into the chunk loop pushed other calls there out of line.
+    @inline(never)
+    private func emitLoneSymbol(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, into sink: inout Sink) {
+        emit(p, i, i &+ 1, classes[Int(p[i])] & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
     }
 
     /// Whether a plain word (`emitPlainWords`) may start with the byte `b`:
