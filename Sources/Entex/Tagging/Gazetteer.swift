@@ -1157,52 +1157,12 @@ extension Gazetteer {
     /// For text that is not tokenized like running text, such as the words a
     /// hashtag is segmented into (`#NicolasMaduro` → `Nicolas`, `Maduro`).
     public func entry(namedBy words: [[UInt8]], language code: String?) -> Int? {
-        guard !words.isEmpty, stateCount > 1 else { return nil }
-        let language: Language
-        switch code {
-        case "en": language = .en
-        case "es": language = .es
-        default: language = .any
-        }
-        var state: UInt32 = 0
-        var capitals: UInt32 = 0
-        var anyCapital = false
-        for (w, word) in words.enumerated() {
-            var key: [UInt8] = []
-            word.withUnsafeBufferPointer { Tokenizer.appendKey($0, to: &key) }
-            let term = key.withUnsafeBufferPointer { vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
-            guard term >= 0 else { return nil }
-            let next: UInt32?
-            if w == 0 {
-                let root = rootTargets[Int(term)]
-                next = root == 0 ? nil : root
-            } else {
-                next = transitionKeys.withUnsafeBufferPointer { keys in
-                    transitionTargets.withUnsafeBufferPointer { Gazetteer.step(keys, $0, state, UInt32(term)) }
-                }
-            }
-            guard let next else { return nil }
-            state = next
-            if let first = word.first, Gazetteer.startsCapitalized(word, first), w < 32 {
-                capitals |= 1 << UInt32(w)
-                anyCapital = true
-            }
-        }
-        let surface = Array(words.joined(separator: [0x20]))
-        for o in Int(outputStarts[Int(state)])..<Int(outputStarts[Int(state) + 1]) {
-            let entry = Int(outputEntries[o])
-            let flags = Flags(rawValue: entryFlags[entry])
-            if !anyCapital && !flags.contains(.anyCase) && !fileIsUser[Int(entryFiles[entry])] { continue }
-            let lang = entryLanguages[entry]
-            if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
-            if flags.contains(.caseSensitive), outputForms[o] != Gazetteer.noForm,
-               !string(Int(outputForms[o])).elementsEqual(surface) {
-                continue
-            }
-            if flags.contains(.needsCapital), outputCapitals[o] & ~capitals != 0 { continue }
-            return entry
-        }
-        return nil
+        // Only words the byte form can carry (non-empty, no space) are looked up;
+        // any other word names nothing.
+        guard !words.isEmpty, words.allSatisfy({ !$0.isEmpty && !$0.contains(0x20) }) else { return nil }
+        let tag = Array(words.joined(separator: [0x20]))
+        var key: [UInt8] = []
+        return tag.withUnsafeBufferPointer { entry(namedBy: $0, language: code, key: &key) }
     }
 
     /// `entry(namedBy:language:)` for the words of `tag` separated by spaces
@@ -1288,13 +1248,6 @@ extension Gazetteer {
     /// Whether a word starts with an uppercase or titlecase letter.
     private static func startsCapitalized(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = word.first else { return false }
-        if first < 0x80 { return ByteClass.isUpper(first) }
-        guard let scalar = String(decoding: word.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
-        return scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter
-    }
-
-    /// Whether a word starts with an uppercase or titlecase letter.
-    private static func startsCapitalized(_ word: [UInt8], _ first: UInt8) -> Bool {
         if first < 0x80 { return ByteClass.isUpper(first) }
         guard let scalar = String(decoding: word.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
         return scalar.properties.isUppercase || scalar.properties.generalCategory == .titlecaseLetter
