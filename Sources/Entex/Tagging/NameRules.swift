@@ -884,31 +884,8 @@ private struct Scan {
     /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
     func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Int {
         var i = i
-        // (An empty buffer may still have a base address: the count says whether hashes are there.)
-        guard !tokenHashes.isEmpty, let hashes = tokenHashes.baseAddress, let base = tokens.baseAddress else {
-            while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
-            return i
-        }
-        // `mayStartRule` with the tokenizer's hashes, and what the loop reads kept in
-        // registers: most tokens are lowercase words and punctuation, turned away here.
-        let n = count, casual = casual, keys = keys
-        while i < n {
-            let t = base[i]
-            if t.kind == .word {
-                if t.flags.contains(.capitalized) { return i }
-                if !t.flags.contains(.hasLetter) {
-                    if casual { return i }
-                } else {
-                    if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return i }
-                    let h = ByteStringTable.hash(folding: hashes[i])
-                    if starts.mayContain(h), titles.mayContain(h) || (casual && firstNames.mayContain(h)) { return i }
-                }
-            } else if t.kind == .abbreviation {
-                return i
-            }
-            i += 1
-        }
-        return n
+        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
+        return i
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`).
