@@ -50,6 +50,19 @@ final class EntityDataTests: XCTestCase {
         XCTAssertEqual(RuleNames.id(nil as String?), RuleNames.none)
     }
 
+    /// Canonically equivalent spellings are different names to `RuleNames`: each
+    /// reads back with its own bytes.
+    func testRuleNamesKeepEachSpelling() {
+        let composed = "test-rule-names-spelling-caf\u{E9}"
+        let decomposed = String(composed.unicodeScalars.flatMap { $0 == "\u{E9}" ? ["e", "\u{301}"] : [$0] }.map(Character.init))
+        XCTAssertEqual(composed, decomposed)  // equal as Strings
+        let a = RuleNames.id(composed), b = RuleNames.id(decomposed)
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(RuleNames.name(a).map { Array($0.utf8) }, Array(composed.utf8))
+        XCTAssertEqual(RuleNames.name(b).map { Array($0.utf8) }, Array(decomposed.utf8))
+        XCTAssertEqual(RuleNames.id(decomposed), b)
+    }
+
     /// The resolver's name order on annotation bytes (memcmp, with decoding only
     /// past U+02FF) against `String?` comparison, on names with precomposed and
     /// combining accents, letters past U+0300, emoji and empty names.

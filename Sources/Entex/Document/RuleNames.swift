@@ -30,8 +30,10 @@ public enum RuleNames {
         static let chunkSize = 1 << chunkBits
         static let chunkCount = 1 << 12
         private let lock = NSLock()
-        /// Guarded by `lock`.
-        private var ids: [String: UInt32] = [:]
+        /// Guarded by `lock`. Keyed by the name's bytes: `String` keys would merge
+        /// canonically equivalent spellings ("é", "e\u{301}"), and an entity must
+        /// name its rule exactly as it was written.
+        private var ids: [[UInt8]: UInt32] = [:]
         private var count: UInt32 = 1
         /// `chunkCount` pointers to chunks of `chunkSize` names, allocated as needed;
         /// never freed (the table lives as long as the process).
@@ -45,14 +47,15 @@ public enum RuleNames {
         func id(_ name: String) -> UInt32 {
             lock.lock()
             defer { lock.unlock() }
-            if let id = ids[name] { return id }
+            let key = Array(name.utf8)
+            if let id = ids[key] { return id }
             let id = count
             let chunk = Int(id) >> Table.chunkBits
             precondition(chunk < Table.chunkCount, "too many rule names")
             if chunks[chunk] == nil { chunks[chunk] = .allocate(capacity: Table.chunkSize) }
             (chunks[chunk]! + (Int(id) & (Table.chunkSize - 1))).initialize(to: name)
             count += 1
-            ids[name] = id
+            ids[key] = id
             return id
         }
 

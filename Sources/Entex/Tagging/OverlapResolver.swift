@@ -109,7 +109,8 @@ public final class OverlapResolver: Stage {
     static func tieBreak(_ a: Entity, _ b: Entity, names: [UInt8]) -> Bool {
         if a.type != b.type { return a.type.rawValue < b.type.rawValue }
         if a.source != b.source { return a.source.rawValue < b.source.rawValue }
-        if a.ruleID != b.ruleID { return (a.rule ?? "") < (b.rule ?? "") }
+        // Different ids are different bytes; `String` still decides, as it did (canonically equivalent names are equal).
+        if a.ruleID != b.ruleID, a.rule != b.rule { return (a.rule ?? "") < (b.rule ?? "") }
         switch compareNames(a.canonical, b.canonical, names) {
         case .before: return true
         case .after, .undecided: return false
@@ -180,7 +181,7 @@ public final class OverlapResolver: Stage {
             let a = a ?? "", b = b ?? ""
             return a < b ? true : b < a ? false : nil
         }
-        if x.pointee.ruleID != y.pointee.ruleID { return order(x.pointee.rule, y.pointee.rule) }
+        if x.pointee.ruleID != y.pointee.ruleID, x.pointee.rule != y.pointee.rule { return order(x.pointee.rule, y.pointee.rule) }
         switch compareNames(x.pointee.canonical, y.pointee.canonical, names) {
         case .before: return true
         case .after: return false
