@@ -85,13 +85,8 @@ final class NameRulesFastPathTests: XCTestCase {
         for (text, language) in texts {
             var doc = Document(id: "t", text: text, language: language)
             before.process(&doc)
-            var a = doc, b = doc
-            filtered.process(&a)
-            reference.process(&b)
-            let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
-            XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(language ?? "none"))")
-            if fast != slow { return }
-            compared += a.candidates.filter { $0.source == .rule }.count
+            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            compared += candidates.filter { $0.source == .rule }.count
         }
         XCTAssertGreaterThan(compared, 2000)
     }
@@ -219,13 +214,8 @@ final class NameRulesFastPathTests: XCTestCase {
                 let text = "\(form) \(generator.pick(names)) said, \(form) \(generator.pick(names)) and \(form) of \(generator.pick(names)) \(form)."
                 var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil, "fr"]))
                 before.process(&doc)
-                var a = doc, b = doc
-                filtered.process(&a)
-                reference.process(&b)
-                let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
-                XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
-                if fast != slow { return }
-                compared += a.candidates.filter { $0.source == .rule }.count
+                guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+                compared += candidates.filter { $0.source == .rule }.count
                 stopwordsAsked += 1
             }
         }
@@ -258,18 +248,28 @@ final class NameRulesFastPathTests: XCTestCase {
                 let text = "Yesterday the \(generator.pick(names)) \(form) of \(generator.pick(names)) met \(form) \(generator.pick(names)), said \(form)."
                 var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
                 before.process(&doc)
-                var a = doc, b = doc
-                filtered.process(&a)
-                reference.process(&b)
-                let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
-                XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
-                if fast != slow { return }
+                guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
                 compared += 1
-                orgs += a.candidates.filter { $0.source == .rule && $0.type == .org }.count
+                orgs += candidates.filter { $0.source == .rule && $0.type == .org }.count
             }
         }
         XCTAssertGreaterThan(compared, 1000)
         XCTAssertGreaterThan(orgs, 500)
+    }
+
+    /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)
+    /// and asserts the same candidates, their names included: entities name slices of
+    /// `annotationBytes`, so those bytes are compared too. The filtered run's
+    /// candidates, or nil when the runs differ.
+    private func sameRuleCandidates(_ doc: Document, _ filtered: NameRules, _ reference: NameRules,
+                                    _ text: String) -> [Entity]? {
+        var a = doc, b = doc
+        filtered.process(&a)
+        reference.process(&b)
+        let fast = a.candidates.map { "\($0)" }, slow = b.candidates.map { "\($0)" }
+        XCTAssertEqual(fast, slow, "rules differ on: \(text) (\(doc.language ?? "none"))")
+        XCTAssertEqual(a.annotationBytes, b.annotationBytes, "names differ on: \(text)")
+        return fast == slow && a.annotationBytes == b.annotationBytes ? a.candidates : nil
     }
 
     /// `WordMemo.words` (overlapping unaligned loads) against the byte-by-byte words,
