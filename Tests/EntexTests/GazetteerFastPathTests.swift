@@ -8,14 +8,8 @@ import XCTest
 /// for a span without one). Each is checked against the plain matcher of
 /// `GazetteerReferenceTests`.
 final class GazetteerFastPathTests: XCTestCase {
-    private static func describe(_ e: Entity, canonical: String?, kb: String?) -> String {
-        "\(e.span.start)-\(e.span.end)|\(e.type.name)|\(e.source)|\(canonical ?? "-")|\(kb ?? "-")|\(e.priority)|\(e.rule ?? "-")"
-    }
-
-    /// `describe` of each candidate of `d`.
-    private static func describe(_ d: Document) -> [String] {
-        d.candidates.map { describe($0, canonical: d.canonical(of: $0), kb: d.kb(of: $0)) }
-    }
+    /// Every candidate field that the writer or a later stage can see, as the reference tests write it.
+    private static func describe(_ d: Document) -> [String] { GazetteerReferenceTests.describe(d) }
 
     /// Keys of 8 to 40 bytes that differ from one another in one byte only, at every
     /// position (the first word, the overlapping last word, the words between): all tags differ.

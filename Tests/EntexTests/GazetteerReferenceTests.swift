@@ -11,8 +11,8 @@ final class GazetteerReferenceTests: XCTestCase {
         "\(e.span.start)-\(e.span.end)|\(e.type.name)|\(e.source)|\(canonical ?? "-")|\(kb ?? "-")|\(e.priority)|\(e.rule ?? "-")"
     }
 
-    /// `describe` of each candidate of `d`.
-    private static func describe(_ d: Document) -> [String] {
+    /// `describe` of each candidate of `d` (also what `GazetteerFastPathTests` compares).
+    static func describe(_ d: Document) -> [String] {
         d.candidates.map { describe($0, canonical: d.canonical(of: $0), kb: d.kb(of: $0)) }
     }
 
