@@ -6,6 +6,7 @@ import Entex
 
 struct Annotate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "annotate",
         abstract: "Annotate standard input or files; write entex/1 JSON (one object per line).",
         discussion: """
         Examples:

@@ -4,6 +4,7 @@ import Foundation
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "batch",
         abstract: "Annotate files and folders on every core; write entex/1 JSON Lines.",
         discussion: """
         Each PATH is a file or a folder (recursed; hidden files are skipped). .txt files are one \

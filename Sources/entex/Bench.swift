@@ -4,6 +4,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure throughput of each pipeline stage.",
         discussion: """
         Reads the input once (timed as 'read'), then runs every stage and the JSON writer \

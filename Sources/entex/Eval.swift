@@ -5,6 +5,7 @@ import Foundation
 /// `entex eval`: measure quality against annotated data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Measure quality against annotated data.",
         subcommands: [EvalNER.self]
     )

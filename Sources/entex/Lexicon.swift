@@ -4,6 +4,7 @@ import Foundation
 
 struct Lexicon: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lexicon",
         abstract: "Compile the gazetteer or look names up in it.",
         subcommands: [Compile.self, Lookup.self]
     )
@@ -28,6 +29,7 @@ struct Lexicon: ParsableCommand {
 
     struct Compile: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compile",
             abstract: "Compile the bundled gazetteers and user lexicons to the binary cache.",
             discussion: """
             Always compiles from the TSV files, then writes the binary form to --output, or to \
@@ -86,6 +88,7 @@ struct Lexicon: ParsableCommand {
 
     struct Lookup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lookup",
             abstract: "Print the gazetteer candidates found in TEXT.",
             discussion: """
             One line per candidate: byte offsets, the text, type, canonical name, kb id, \
