@@ -417,6 +417,12 @@ enum FileIdentity {
         return hasher.value
     }
 
+    /// The running executable's own path (readlink, not a stat through the link: under
+    /// valgrind the link's target is the tool while readlink still names the program).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+    }
+
     /// The key of one file, `path`, whose `identity` is `fields`, under `domain`.
     static func key(_ domain: String, path: String, fields: [Int64]) -> UInt64 {
         var hasher = ContentHasher()

@@ -44,10 +44,7 @@ enum NameRuleCache {
         var files = NameRuleResources.sourceFiles(lexicons).map {
             FileIdentity.File(path: $0.path, label: "list", required: $0.required)
         }
-        // The executable's own path (readlink, not a stat through the link: under valgrind
-        // the link's target is the tool while readlink still names the program).
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
-        files.append(FileIdentity.File(path: executable, label: "executable", required: false))
+        files.append(FileIdentity.File(path: FileIdentity.executablePath, label: "executable", required: false))
         return FileIdentity.key("entex-namerules v\(formatVersion) icu \(LibraryVersions.icu)", files)
     }
 

@@ -206,14 +206,52 @@ public final class RegexPatterns: Sendable {
     /// Loads `<lexicons>/patterns/`; a missing folder gives no patterns. With
     /// `lenient`, a block that fails to compile (or to match its examples) or
     /// reuses a name is skipped and listed in `skippedRows`; malformed files still throw.
-    public static func load(from lexicons: String, lenient: Bool = false) throws(DataFileError) -> RegexPatterns {
+    ///
+    /// Reading the files, splicing word lists into the patterns and building the
+    /// shapes' automata is most of the work, and its result depends only on the
+    /// files and the program: it is kept in a cache file in `cacheDirectory`
+    /// (`PatternCache`) and read back while both are unchanged; the patterns are
+    /// compiled by PCRE2 and their examples checked at every load either way.
+    /// A nil directory always reads the files.
+    public static func load(from lexicons: String, lenient: Bool = false,
+                            cacheDirectory: String? = GazetteerCache.defaultDirectory) throws(DataFileError) -> RegexPatterns {
         let folder = "\(lexicons)/patterns"
         guard FileExists.at(folder) else { return RegexPatterns() }
-        let neutral = try readWords("\(folder)/words.txt")
+        let files = patternFiles(folder)
+        guard let directory = cacheDirectory, let key = PatternCache.key(folder: folder, files: files) else {
+            return try parse(folder: folder, files: files, lenient: lenient).patterns
+        }
+        let path = directory + "/patterns-" + String(key, radix: 16) + ".bin"
+        if let cached = PatternCache.read(path, key: key), let patterns = try? assemble(cached, folder: folder) {
+            return patterns
+        }
+        let parsed = try parse(folder: folder, files: files, lenient: lenient)
+        // A load that skipped blocks is not kept: its warnings would be lost.
+        if parsed.patterns.skippedRows.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if PatternCache.write(parsed.sources, key: key, to: path) {
+                GazetteerCache.prune(directory, keeping: path, prefix: "patterns-")
+            }
+        }
+        return parsed.patterns
+    }
+
+    /// The pattern files of `folder` (not the word lists), sorted by name.
+    static func patternFiles(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasSuffix(".txt") && !$0.hasPrefix("words") }
+            .sorted()
+    }
+
+    /// Word lists by language (`en`, `es`, and `*` for the union), trigger bits and trigger
+    /// tables, from the three word-list files as read.
+    private static func wordSetup(_ sources: PatternSources, folder: String) throws(DataFileError)
+        -> (byLanguage: [String: WordLists], bits: [String: UInt64], tables: [String: (table: ByteStringTable, masks: [UInt64])]) {
+        let neutral = sources.neutral
         var byLanguage: [String: WordLists] = [:]
         var all = neutral
-        for lang in ["en", "es"] {
-            var lists = try readWords("\(folder)/words-\(lang).txt")
+        for (lang, read) in [("en", sources.english), ("es", sources.spanish)] {
+            var lists = read
             lists.merge(neutral)
             all.merge(lists)
             byLanguage[lang] = lists
@@ -242,10 +280,17 @@ public final class RegexPatterns: Sendable {
             }
             tables[lang] = (table, masks)
         }
+        return (byLanguage, bits, tables)
+    }
 
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { $0.hasSuffix(".txt") && !$0.hasPrefix("words") }
-            .sorted()
+    /// Reads, checks and compiles every file of `folder`: the patterns, and the sources
+    /// they were made from (for the cache).
+    static func parse(folder: String, files: [String], lenient: Bool) throws(DataFileError)
+        -> (patterns: RegexPatterns, sources: PatternSources) {
+        var sources = PatternSources(neutral: try readWords("\(folder)/words.txt"),
+                                     english: try readWords("\(folder)/words-en.txt"),
+                                     spanish: try readWords("\(folder)/words-es.txt"))
+        let setup = try wordSetup(sources, folder: folder)
         var patterns: [RegexPattern] = []
         var names: [String: String] = [:]
         var skipped: [DataFileError] = []
@@ -254,9 +299,11 @@ public final class RegexPatterns: Sendable {
         for file in files {
             let path = "\(folder)/\(file)"
             for block in try PatternFileParser.blocks(path) {
-                let pattern: RegexPattern
+                let spec: PatternSpec, pattern: RegexPattern
                 do throws(DataFileError) {
-                    pattern = try compile(block, path: path, words: byLanguage, bits: bits, alternations: &alternations)
+                    spec = try describe(block, file: file, path: path, words: setup.byLanguage, bits: setup.bits,
+                                        alternations: &alternations)
+                    pattern = try compile(spec, path: path)
                 } catch {
                     guard lenient else { throw error }
                     skipped.append(error)
@@ -272,10 +319,23 @@ public final class RegexPatterns: Sendable {
                 }
                 names[pattern.name] = "\(file):\(block.line)"
                 patterns.append(pattern)
+                sources.specs.append(spec)
             }
         }
-        return RegexPatterns(patterns: patterns, words: byLanguage, triggerBits: bits, triggerTables: tables,
-                             skippedRows: skipped)
+        return (RegexPatterns(patterns: patterns, words: setup.byLanguage, triggerBits: setup.bits,
+                              triggerTables: setup.tables, skippedRows: skipped), sources)
+    }
+
+    /// The patterns of sources read from the cache: compiled and checked as `parse` does,
+    /// the same patterns `parse` made of the files the sources were taken from.
+    static func assemble(_ sources: PatternSources, folder: String) throws(DataFileError) -> RegexPatterns {
+        let setup = try wordSetup(sources, folder: folder)
+        var patterns: [RegexPattern] = []
+        patterns.reserveCapacity(sources.specs.count)
+        for spec in sources.specs {
+            patterns.append(try compile(spec, path: "\(folder)/\(spec.file)"))
+        }
+        return RegexPatterns(patterns: patterns, words: setup.byLanguage, triggerBits: setup.bits, triggerTables: setup.tables)
     }
 
     /// Reads a word-list file: `[list]` headers, then `entry<TAB>value` lines.
@@ -302,8 +362,10 @@ public final class RegexPatterns: Sendable {
         return lists
     }
 
-    static func compile(_ block: PatternFileParser.Block, path: String, words: [String: WordLists],
-                        bits: [String: UInt64], alternations: inout [String: String]) throws(DataFileError) -> RegexPattern {
+    /// Checks a block's fields and makes what its pattern is compiled from: word lists
+    /// spliced in, triggers and lists turned into bits, the shape's automaton built.
+    static func describe(_ block: PatternFileParser.Block, file: String, path: String, words: [String: WordLists],
+                         bits: [String: UInt64], alternations: inout [String: String]) throws(DataFileError) -> PatternSpec {
         func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
             DataFileError(file: path, line: line ?? block.line, message: "[\(block.name)] \(message)")
         }
@@ -324,9 +386,9 @@ public final class RegexPatterns: Sendable {
         }
         guard !block.matches.isEmpty else { throw fail("needs at least one 'match:' example") }
         guard !block.nomatches.isEmpty else { throw fail("needs at least one 'nomatch:' example") }
-        let pattern = RegexPattern(name: block.name, type: type, language: langField.value, priority: priority,
-                                   triggers: 0, normalizer: normalizer, regex: nil, tokenKind: nil, groups: [:],
-                                   matches: block.matches, nomatches: block.nomatches, file: path, line: block.line)
+        var spec = PatternSpec(name: block.name, type: type, language: langField.value, priority: priority,
+                               normalizer: normalizer, matches: block.matches, nomatches: block.nomatches,
+                               file: file, line: block.line)
         switch (field("pattern"), field("token")) {
         case (nil, nil): throw fail("needs 'pattern:' or 'token:'")
         case (.some, .some): throw fail("has both 'pattern:' and 'token:'")
@@ -335,14 +397,14 @@ public final class RegexPatterns: Sendable {
                   [.url, .email, .handle, .hashtag, .cashtag].contains(kind) else {
                 throw fail("token must be url, email, handle, hashtag or cashtag", token.line)
             }
-            pattern.tokenKind = kind
-            return pattern
+            spec.tokenKind = kind
+            return spec
         case (let source?, nil):
             guard let triggerField = field("trigger") else { throw fail("missing 'trigger:'") }
             for name in triggerField.value.split(separator: ",") {
                 let name = name.trimmedWhitespace
                 guard let bit = bits[name] else { throw fail("unknown trigger '\(name)' (digit, digit-word or a word-list name)", triggerField.line) }
-                pattern.triggers |= bit
+                spec.triggers |= bit
             }
             if let requireField = field("require") {
                 for name in requireField.value.split(separator: ",") {
@@ -350,19 +412,19 @@ public final class RegexPatterns: Sendable {
                     guard name != "digit", name != "digit-word", let bit = bits[name] else {
                         throw fail("unknown required word list '\(name)'", requireField.line)
                     }
-                    pattern.requires |= bit
+                    spec.requires |= bit
                 }
             }
             if let startField = field("start") {
                 for name in startField.value.split(separator: ",") {
                     let name = name.trimmedWhitespace
                     guard let bit = bits[name] else { throw fail("unknown start '\(name)' (digit, digit-word or a word-list name)", startField.line) }
-                    pattern.starts |= bit
+                    spec.starts |= bit
                 }
             }
             if let shapeField = field("shape") {
                 do throws(StartShape.ParseError) {
-                    pattern.shape = try StartShape(shapeField.value)
+                    spec.shape = try StartShape(shapeField.value)
                 } catch {
                     throw fail("shape: \(error.message)", shapeField.line)
                 }
@@ -386,35 +448,51 @@ public final class RegexPatterns: Sendable {
             } catch {
                 throw fail("unknown word list '{\(error.name)}'", source.line)
             }
-            do throws(CompiledRegex.CompileFailure) {
-                pattern.regex = try CompiledRegex(pattern: expanded, flags: flags)
-                // The newline ends a trailing extended-mode comment before the ')'.
-                pattern.anchored = try CompiledRegex(pattern: "\\G(?:" + expanded + "\n)", flags: flags)
-            } catch {
-                throw fail("pattern does not compile: \(error.message) (at byte \(error.offset) of the expanded pattern)", source.line)
-            }
-            for name in groupNames {
-                for variant in [name, name + "2"] {
-                    let numbers = pattern.regex!.groupNumbers(variant)
-                    if !numbers.isEmpty { pattern.groups[variant] = numbers }
-                }
-            }
-            for example in block.matches {
-                guard let found = pattern.regex!.firstMatch(in: example.text) else {
-                    throw fail("'match: \(example.text)' does not match", example.line)
-                }
-                if found != example.expected {
-                    throw fail("'match: \(example.text)' finds '\(found)', not '\(example.expected)'", example.line)
-                }
-                if let shape = pattern.shape {
-                    let bytes = Array(found.utf8)
-                    guard bytes.withUnsafeBufferPointer({ shape.matches($0, at: 0, end: $0.count) }) else {
-                        throw fail("'match: \(example.text)' finds '\(found)', which does not begin with the shape '\(shape.source)'", example.line)
-                    }
-                }
-            }
-            return pattern
+            spec.regex = (expanded, flags, source.line)
+            return spec
         }
+    }
+
+    /// Compiles a described pattern (`path` is its file's) and checks its `match:` examples.
+    static func compile(_ spec: PatternSpec, path: String) throws(DataFileError) -> RegexPattern {
+        func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
+            DataFileError(file: path, line: line ?? spec.line, message: "[\(spec.name)] \(message)")
+        }
+        let pattern = RegexPattern(name: spec.name, type: spec.type, language: spec.language, priority: spec.priority,
+                                   triggers: spec.triggers, normalizer: spec.normalizer, regex: nil, tokenKind: spec.tokenKind,
+                                   groups: [:], matches: spec.matches, nomatches: spec.nomatches, file: path, line: spec.line)
+        pattern.requires = spec.requires
+        pattern.starts = spec.starts
+        pattern.shape = spec.shape
+        guard let (expanded, flags, sourceLine) = spec.regex else { return pattern }
+        do throws(CompiledRegex.CompileFailure) {
+            pattern.regex = try CompiledRegex(pattern: expanded, flags: flags)
+            // The newline ends a trailing extended-mode comment before the ')'.
+            pattern.anchored = try CompiledRegex(pattern: "\\G(?:" + expanded + "\n)", flags: flags)
+        } catch {
+            throw fail("pattern does not compile: \(error.message) (at byte \(error.offset) of the expanded pattern)", sourceLine)
+        }
+        for name in groupNames {
+            for variant in [name, name + "2"] {
+                let numbers = pattern.regex!.groupNumbers(variant)
+                if !numbers.isEmpty { pattern.groups[variant] = numbers }
+            }
+        }
+        for example in spec.matches {
+            guard let found = pattern.regex!.firstMatch(in: example.text) else {
+                throw fail("'match: \(example.text)' does not match", example.line)
+            }
+            if found != example.expected {
+                throw fail("'match: \(example.text)' finds '\(found)', not '\(example.expected)'", example.line)
+            }
+            if let shape = pattern.shape {
+                let bytes = Array(found.utf8)
+                guard bytes.withUnsafeBufferPointer({ shape.matches($0, at: 0, end: $0.count) }) else {
+                    throw fail("'match: \(example.text)' finds '\(found)', which does not begin with the shape '\(shape.source)'", example.line)
+                }
+            }
+        }
+        return pattern
     }
 
     struct SpliceError: Error { var name: String }

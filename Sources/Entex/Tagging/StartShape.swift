@@ -176,6 +176,32 @@ public final class StartShape: @unchecked Sendable {
         classes.initialize(from: automaton.classes, count: 256)
         table = .allocate(capacity: automaton.table.count)
         table.initialize(from: automaton.table, count: automaton.table.count)
+        tableCount = automaton.table.count
+    }
+
+    /// The shape of `source` from the tables its `automaton` gave (the pattern cache's copy);
+    /// nil when they are not a well-formed automaton (a damaged file), so that matching
+    /// never reads outside them.
+    init?(source: String, always: Bool, start: Int, classCount: Int, classes: [UInt8], table: [UInt8]) {
+        guard classCount >= 1, classes.count == 256, table.count >= 2 * classCount, table.count % classCount == 0 else { return nil }
+        let states = table.count / classCount
+        guard start >= 0, start < states, classes.allSatisfy({ Int($0) < classCount }),
+              table.allSatisfy({ Int($0) < states }) else { return nil }
+        self.source = source
+        self.always = always
+        startState = start
+        self.classCount = classCount
+        self.classes = .allocate(capacity: 256)
+        self.classes.initialize(from: classes, count: 256)
+        self.table = .allocate(capacity: table.count)
+        self.table.initialize(from: table, count: table.count)
+        tableCount = table.count
+    }
+
+    /// The automaton's tables, as `init(source:always:start:classCount:classes:table:)` takes them back.
+    var automaton: (always: Bool, start: Int, classCount: Int, classes: [UInt8], table: [UInt8]) {
+        (always, startState, classCount, Array(UnsafeBufferPointer(start: classes, count: 256)),
+         Array(UnsafeBufferPointer(start: table, count: tableCount)))
     }
 
     deinit {
@@ -209,6 +235,8 @@ public final class StartShape: @unchecked Sendable {
     private let classCount: Int
     private let classes: UnsafeMutablePointer<UInt8>
     private let table: UnsafeMutablePointer<UInt8>
+    /// Entries of `table` (a row of `classCount` per state).
+    private let tableCount: Int
 
     /// A position of the byte-level NFA: before unit `unit` (`pending` 0), or inside one
     /// character of it: `1 + 4 × sequence + bytes read` of a multi-byte literal, or

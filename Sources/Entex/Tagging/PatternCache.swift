@@ -1,0 +1,309 @@
+import Foundation
+
+/// A pattern block as read, checked and expanded, before PCRE2 compiles it: what
+/// `RegexPatterns.describe` makes of a block and `RegexPatterns.compile` turns into a
+/// `RegexPattern`. The pattern cache stores these.
+struct PatternSpec {
+    var name: String
+    var type: EntityType
+    var language: String
+    var priority: Int32
+    var triggers: UInt64 = 0
+    var requires: UInt64 = 0
+    var starts: UInt64 = 0
+    var shape: StartShape?
+    var normalizer: NormalizerKind
+    /// The token kind of a token block (no regex).
+    var tokenKind: TokenKind?
+    /// The pattern with its word lists spliced in, its PCRE2 flags and the line of its
+    /// `pattern:` (for errors); nil for a token block.
+    var regex: (expanded: String, flags: UInt32, line: Int)?
+    var matches: [RegexPattern.Example]
+    var nomatches: [RegexPattern.Example]
+    /// The file's name in the patterns folder (the folder itself is not stored).
+    var file: String
+    var line: Int
+
+    init(name: String, type: EntityType, language: String, priority: Int32, normalizer: NormalizerKind,
+         matches: [RegexPattern.Example], nomatches: [RegexPattern.Example], file: String, line: Int) {
+        self.name = name
+        self.type = type
+        self.language = language
+        self.priority = priority
+        self.normalizer = normalizer
+        self.matches = matches
+        self.nomatches = nomatches
+        self.file = file
+        self.line = line
+    }
+}
+
+/// Everything `RegexPatterns` is made from besides PCRE2's work: the three word-list
+/// files as read and every block as described, in file order.
+struct PatternSources {
+    /// `words.txt`, `words-en.txt` and `words-es.txt` as read (not yet merged).
+    var neutral: WordLists
+    var english: WordLists
+    var spanish: WordLists
+    var specs: [PatternSpec] = []
+}
+
+/// The on-disk cache of `PatternSources`.
+///
+/// Reading the pattern files byte by byte into blocks, splicing the word lists into
+/// alternations and building the shapes' automata took two thirds of loading the
+/// patterns, which runs at every start. The cache stores the result under a key of
+/// the bytes of every file in the patterns folder (names included), the running
+/// executable's identity (a rebuilt entex may read or splice differently), the ICU
+/// version (word keys) and `formatVersion`. The patterns are still compiled by PCRE2
+/// and their examples checked at every load. A file that is truncated, damaged
+/// (checksum, or any value out of range) or of another key is ignored and the
+/// sources are read again; an unwritable directory only means reading every time.
+enum PatternCache {
+    /// Bump when the layout, or what a spec holds, changes.
+    static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("ENTXPAT\u{0}".utf8)
+
+    /// The cache key of the patterns folder `folder` whose pattern files are `files`, or nil
+    /// when one of them cannot be read (parsing then reports why).
+    static func key(folder: String, files: [String]) -> UInt64? {
+        var hasher = ContentHasher()
+        hasher.add(Array("entex-patterns v\(formatVersion) icu \(LibraryVersions.icu)".utf8))
+        let program = FileIdentity.key("executable", [FileIdentity.File(path: FileIdentity.executablePath,
+                                                                         label: "executable", required: false)])
+        hasher.add(withUnsafeBytes(of: program) { Array($0) })
+        for name in ["words.txt", "words-en.txt", "words-es.txt"] + files {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
+                if name.hasPrefix("words") {
+                    hasher.add(Array(("absent:" + name).utf8))
+                    continue
+                }
+                return nil
+            }
+            hasher.add(Array(("file:" + name).utf8))
+            data.withUnsafeBytes { hasher.add(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)) }
+        }
+        return hasher.value
+    }
+
+    // MARK: - Writing
+
+    /// Writes `sources` to `path` (through a temporary file); returns whether it worked.
+    @discardableResult
+    static func write(_ sources: PatternSources, key: UInt64, to path: String) -> Bool {
+        var body = ByteWriter()
+        for lists in [sources.neutral, sources.english, sources.spanish] {
+            let names = lists.lists.keys.sorted()
+            body.int(names.count)
+            for name in names {
+                let entries = lists.lists[name]!
+                body.string(name)
+                body.int(entries.count)
+                for e in entries {
+                    body.string(e.text)
+                    body.string(e.key)
+                    body.optional(e.value)
+                }
+            }
+        }
+        body.int(sources.specs.count)
+        for s in sources.specs {
+            body.string(s.name)
+            body.int(Int(s.type.rawValue))
+            body.string(s.language)
+            body.int(Int(s.priority))
+            body.word(s.triggers)
+            body.word(s.requires)
+            body.word(s.starts)
+            body.string(s.normalizer.rawValue)
+            body.int(s.tokenKind.map { Int($0.rawValue) } ?? -1)
+            if let shape = s.shape {
+                let a = shape.automaton
+                body.int(1)
+                body.string(shape.source)
+                body.int(a.always ? 1 : 0)
+                body.int(a.start)
+                body.int(a.classCount)
+                body.array(a.classes)
+                body.array(a.table)
+            } else {
+                body.int(0)
+            }
+            if let regex = s.regex {
+                body.int(1)
+                body.string(regex.expanded)
+                body.int(Int(regex.flags))
+                body.int(regex.line)
+            } else {
+                body.int(0)
+            }
+            for examples in [s.matches, s.nomatches] {
+                body.int(examples.count)
+                for e in examples {
+                    body.string(e.text)
+                    body.string(e.expected)
+                    body.optional(e.value)
+                    body.int(e.line)
+                }
+            }
+            body.string(s.file)
+            body.int(s.line)
+        }
+        guard var out = BinaryCacheWriter(path: path, checksummed: true) else { return false }
+        out.put(magic)
+        out.put([formatVersion])
+        out.put([key])
+        out.put(body.bytes)
+        out.putChecksum()
+        return out.finish()
+    }
+
+    // MARK: - Reading
+
+    /// Reads a cache file; nil when it is absent, of another version or key, or damaged.
+    static func read(_ path: String, key: UInt64) -> PatternSources? {
+        guard let input = BinaryCacheReader(path: path, checksummed: true) else { return nil }
+        guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
+              input.get(UInt64.self) == [key] else { return nil }
+        let body = input.get(UInt8.self)
+        guard input.checksumMatches(), input.isComplete else { return nil }
+        var reader = ByteReader(bytes: body)
+        do throws(ByteReader.Damaged) {
+            var words: [WordLists] = []
+            for _ in 0..<3 {
+                var lists = WordLists()
+                for _ in 0..<(try reader.count()) {
+                    let name = try reader.string()
+                    for _ in 0..<(try reader.count()) {
+                        let text = try reader.string(), key = try reader.string(), value = try reader.optional()
+                        lists.add(list: name, entry: .init(text: text, key: key, value: value))
+                    }
+                }
+                words.append(lists)
+            }
+            var sources = PatternSources(neutral: words[0], english: words[1], spanish: words[2])
+            for _ in 0..<(try reader.count()) {
+                let name = try reader.string()
+                guard let type = EntityType(rawValue: UInt8(clamping: try reader.int())) else { throw ByteReader.Damaged() }
+                let language = try reader.string()
+                guard let priority = Int32(exactly: try reader.int()) else { throw ByteReader.Damaged() }
+                let triggers = try reader.word(), requires = try reader.word(), starts = try reader.word()
+                guard let normalizer = NormalizerKind(rawValue: try reader.string()) else { throw ByteReader.Damaged() }
+                let kind = try reader.int()
+                var tokenKind: TokenKind?
+                if kind >= 0 {
+                    guard let k = TokenKind(rawValue: UInt8(clamping: kind)) else { throw ByteReader.Damaged() }
+                    tokenKind = k
+                }
+                var shape: StartShape?
+                if try reader.int() == 1 {
+                    let source = try reader.string()
+                    let always = try reader.int() == 1, start = try reader.int(), classCount = try reader.int()
+                    let classes = try reader.array(), table = try reader.array()
+                    guard let restored = StartShape(source: source, always: always, start: start, classCount: classCount,
+                                                    classes: classes, table: table) else { throw ByteReader.Damaged() }
+                    shape = restored
+                }
+                var regex: (expanded: String, flags: UInt32, line: Int)?
+                if try reader.int() == 1 {
+                    let expanded = try reader.string()
+                    guard let flags = UInt32(exactly: try reader.int()) else { throw ByteReader.Damaged() }
+                    regex = (expanded, flags, try reader.int())
+                }
+                var examples: [[RegexPattern.Example]] = []
+                for _ in 0..<2 {
+                    var list: [RegexPattern.Example] = []
+                    for _ in 0..<(try reader.count()) {
+                        let text = try reader.string(), expected = try reader.string(), value = try reader.optional()
+                        list.append(RegexPattern.Example(text: text, expected: expected, value: value, line: try reader.int()))
+                    }
+                    examples.append(list)
+                }
+                var spec = PatternSpec(name: name, type: type, language: language, priority: priority, normalizer: normalizer,
+                                       matches: examples[0], nomatches: examples[1], file: try reader.string(), line: try reader.int())
+                spec.triggers = triggers
+                spec.requires = requires
+                spec.starts = starts
+                spec.tokenKind = tokenKind
+                spec.shape = shape
+                spec.regex = regex
+                // A file name that leaves the patterns folder is not one the parser stored.
+                guard !spec.file.contains("/"), (tokenKind == nil) != (regex == nil) else { throw ByteReader.Damaged() }
+                sources.specs.append(spec)
+            }
+            guard reader.isAtEnd else { return nil }
+            return sources
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// Appends integers, strings and byte arrays to a byte buffer, for `ByteReader`.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func word(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func int(_ v: Int) { word(UInt64(bitPattern: Int64(v))) }
+
+    mutating func array(_ b: [UInt8]) {
+        int(b.count)
+        bytes.append(contentsOf: b)
+    }
+
+    mutating func string(_ s: String) { array(Array(s.utf8)) }
+
+    /// A string that may be absent (a count of -1).
+    mutating func optional(_ s: String?) {
+        if let s { string(s) } else { int(-1) }
+    }
+}
+
+/// Reads what a `ByteWriter` wrote; every read is checked against the bytes left, and
+/// throws `Damaged` when it would go past them.
+struct ByteReader {
+    struct Damaged: Error {}
+    let bytes: [UInt8]
+    private var offset = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func word() throws(Damaged) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw Damaged() }
+        var v: UInt64 = 0
+        for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+        offset += 8
+        return v
+    }
+
+    mutating func int() throws(Damaged) -> Int { Int(Int64(bitPattern: try word())) }
+
+    /// A count of items that follow: never negative, and at most the bytes left (each
+    /// item takes at least one byte), so that a damaged count cannot make a huge loop.
+    mutating func count() throws(Damaged) -> Int {
+        let n = try int()
+        guard n >= 0, n <= bytes.count - offset else { throw Damaged() }
+        return n
+    }
+
+    mutating func array() throws(Damaged) -> [UInt8] {
+        let n = try count()
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
+    }
+
+    mutating func string() throws(Damaged) -> String { String(decoding: try array(), as: UTF8.self) }
+
+    mutating func optional() throws(Damaged) -> String? {
+        let n = try int()
+        if n == -1 { return nil }
+        guard n >= 0, n <= bytes.count - offset else { throw Damaged() }
+        defer { offset += n }
+        return String(decoding: bytes[offset..<offset + n], as: UTF8.self)
+    }
+}

@@ -1,0 +1,339 @@
+import Foundation
+@testable import Entex
+import XCTest
+
+/// The pattern cache (`PatternCache`): what it gives back is what reading the pattern
+/// files gives, and a file that is damaged, cut short, of another kind or of other
+/// pattern files is refused and written again.
+final class PatternCacheTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("entex-patterncache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    var folder: String { TestSupport.lexicons + "/patterns" }
+
+    func cacheFiles(_ directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasPrefix("patterns-") && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0).path }
+    }
+
+    /// A copy of `Lexicons/patterns` in the scratch folder (so that tests can change it); returns the Lexicons path.
+    func copyOfPatterns() throws -> String {
+        let lexicons = scratch.appendingPathComponent("Lexicons")
+        try FileManager.default.createDirectory(at: lexicons, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder, toPath: lexicons.appendingPathComponent("patterns").path)
+        return lexicons.path
+    }
+
+    func assertSameSources(_ a: PatternSources, _ b: PatternSources, file: StaticString = #filePath, line: UInt = #line) {
+        for (x, y) in [(a.neutral, b.neutral), (a.english, b.english), (a.spanish, b.spanish)] {
+            assertSameWords(x, y, file: file, line: line)
+        }
+        XCTAssertEqual(a.specs.count, b.specs.count, file: file, line: line)
+        for (x, y) in zip(a.specs, b.specs) {
+            XCTAssertEqual(x.name, y.name, file: file, line: line)
+            XCTAssertEqual(x.type, y.type, x.name, file: file, line: line)
+            XCTAssertEqual(x.language, y.language, x.name, file: file, line: line)
+            XCTAssertEqual(x.priority, y.priority, x.name, file: file, line: line)
+            XCTAssertEqual(x.triggers, y.triggers, x.name, file: file, line: line)
+            XCTAssertEqual(x.requires, y.requires, x.name, file: file, line: line)
+            XCTAssertEqual(x.starts, y.starts, x.name, file: file, line: line)
+            XCTAssertEqual(x.normalizer, y.normalizer, x.name, file: file, line: line)
+            XCTAssertEqual(x.tokenKind, y.tokenKind, x.name, file: file, line: line)
+            XCTAssertEqual(x.regex?.expanded, y.regex?.expanded, x.name, file: file, line: line)
+            XCTAssertEqual(x.regex?.flags, y.regex?.flags, x.name, file: file, line: line)
+            XCTAssertEqual(x.regex?.line, y.regex?.line, x.name, file: file, line: line)
+            XCTAssertEqual(x.shape?.source, y.shape?.source, x.name, file: file, line: line)
+            XCTAssertEqual(x.shape.map { "\($0.automaton)" }, y.shape.map { "\($0.automaton)" }, x.name, file: file, line: line)
+            XCTAssertEqual(describe(x.matches), describe(y.matches), x.name, file: file, line: line)
+            XCTAssertEqual(describe(x.nomatches), describe(y.nomatches), x.name, file: file, line: line)
+            XCTAssertEqual(x.file, y.file, x.name, file: file, line: line)
+            XCTAssertEqual(x.line, y.line, x.name, file: file, line: line)
+        }
+    }
+
+    func describe(_ examples: [RegexPattern.Example]) -> [String] {
+        examples.map { "\($0.line)|\($0.text)|\($0.expected)|\($0.value ?? "-")" }
+    }
+
+    func assertSameWords(_ a: WordLists, _ b: WordLists, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.lists.keys.sorted(), b.lists.keys.sorted(), file: file, line: line)
+        for (name, entries) in a.lists {
+            let others = b.lists[name] ?? []
+            XCTAssertEqual(entries.map { "\($0.text)|\($0.key)|\($0.value ?? "-")" },
+                           others.map { "\($0.text)|\($0.key)|\($0.value ?? "-")" }, name, file: file, line: line)
+            for e in entries {
+                XCTAssertEqual(a.value(name, e.text), b.value(name, e.text), file: file, line: line)
+                XCTAssertEqual(a.value(name, e.key), b.value(name, e.key), file: file, line: line)
+            }
+        }
+    }
+
+    /// Every field of every pattern, the word lists, trigger bits and trigger tables.
+    func assertSamePatterns(_ a: RegexPatterns, _ b: RegexPatterns, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.patterns.count, b.patterns.count, file: file, line: line)
+        for (x, y) in zip(a.patterns, b.patterns) {
+            let what = x.name
+            XCTAssertEqual(x.name, y.name, file: file, line: line)
+            XCTAssertEqual(x.type, y.type, what, file: file, line: line)
+            XCTAssertEqual(x.language, y.language, what, file: file, line: line)
+            XCTAssertEqual(x.priority, y.priority, what, file: file, line: line)
+            XCTAssertEqual(x.triggers, y.triggers, what, file: file, line: line)
+            XCTAssertEqual(x.requires, y.requires, what, file: file, line: line)
+            XCTAssertEqual(x.starts, y.starts, what, file: file, line: line)
+            XCTAssertEqual(x.shape?.source, y.shape?.source, what, file: file, line: line)
+            XCTAssertEqual(x.shape.map { "\($0.automaton)" }, y.shape.map { "\($0.automaton)" }, what, file: file, line: line)
+            XCTAssertEqual(x.normalizer, y.normalizer, what, file: file, line: line)
+            XCTAssertEqual(x.tokenKind, y.tokenKind, what, file: file, line: line)
+            XCTAssertEqual(x.regex?.captureCount, y.regex?.captureCount, what, file: file, line: line)
+            XCTAssertEqual(x.anchored?.captureCount, y.anchored?.captureCount, what, file: file, line: line)
+            XCTAssertEqual(x.groups, y.groups, what, file: file, line: line)
+            XCTAssertEqual(describe(x.matches), describe(y.matches), what, file: file, line: line)
+            XCTAssertEqual(describe(x.nomatches), describe(y.nomatches), what, file: file, line: line)
+            XCTAssertEqual(x.file, y.file, what, file: file, line: line)
+            XCTAssertEqual(x.line, y.line, what, file: file, line: line)
+            // The same compiled pattern: the same match on every example of every pattern.
+            if let rx = x.regex, let ry = y.regex {
+                for example in a.patterns.flatMap({ $0.matches + $0.nomatches }) {
+                    XCTAssertEqual(rx.firstMatch(in: example.text), ry.firstMatch(in: example.text), what, file: file, line: line)
+                }
+            }
+        }
+        XCTAssertEqual(a.triggerBits, b.triggerBits, file: file, line: line)
+        XCTAssertEqual(a.words.keys.sorted(), b.words.keys.sorted(), file: file, line: line)
+        for (lang, words) in a.words { assertSameWords(words, b.words[lang]!, file: file, line: line) }
+        XCTAssertEqual(a.triggerTables.keys.sorted(), b.triggerTables.keys.sorted(), file: file, line: line)
+        for (lang, x) in a.triggerTables {
+            let y = b.triggerTables[lang]!
+            XCTAssertEqual(x.table.count, y.table.count, lang, file: file, line: line)
+            for id in 0..<x.table.count {
+                let key = Array(x.table.key(id))
+                let other = y.table.lookup(key)
+                XCTAssertEqual(other.map { y.masks[$0] }, x.masks[id], lang, file: file, line: line)
+            }
+        }
+        XCTAssertEqual(a.skippedRows.count, b.skippedRows.count, file: file, line: line)
+    }
+
+    /// The regex stage's output on the bundled corpus with `patterns`.
+    func regexOutput(_ patterns: RegexPatterns) throws -> [UInt8] {
+        let resources = Resources(lexiconsPath: TestSupport.lexicons, text: TestSupport.resources.text, patterns: patterns)
+        let pipeline = try PipelineConfiguration(stages: ["tokenize", "sentences", "language", "regex", "resolve"])
+            .makePipeline(resources: resources)
+        var out: [UInt8] = []
+        for url in TestSupport.corpusJSONLines {
+            for (n, record) in try TestSupport.jsonlTexts(url).enumerated() {
+                var doc = Document(id: "\(n)", text: record.text, language: record.lang)
+                try pipeline.process(&doc)
+                for c in doc.candidates {
+                    out += Array("\(c.span.start)-\(c.span.end) \(c.type) \(c.rule ?? "-") \(c.priority)\n".utf8)
+                }
+                JSONWriter().write(doc, into: &out)
+            }
+        }
+        return out
+    }
+
+    func testCachedPatternsEqualParsedOnes() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let parsed = try RegexPatterns.parse(folder: folder, files: RegexPatterns.patternFiles(folder), lenient: false)
+        XCTAssertGreaterThan(parsed.sources.specs.count, 40)
+        XCTAssertTrue(parsed.sources.specs.contains { $0.shape != nil })
+        XCTAssertTrue(parsed.sources.specs.contains { $0.tokenKind != nil })
+        let plain = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil)
+        XCTAssertTrue(cacheFiles(cache).isEmpty)
+        let first = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        XCTAssertEqual(cacheFiles(cache).count, 1)
+        let key = try XCTUnwrap(PatternCache.key(folder: folder, files: RegexPatterns.patternFiles(folder)))
+        let stored = try XCTUnwrap(PatternCache.read(path, key: key))
+        assertSameSources(parsed.sources, stored)
+        let second = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: cache.path)
+        assertSamePatterns(plain, first)
+        assertSamePatterns(plain, second)
+        assertSamePatterns(plain, try RegexPatterns.assemble(stored, folder: folder))
+        let expected = try regexOutput(plain)
+        XCTAssertGreaterThan(expected.count, 10_000)
+        XCTAssertEqual(try regexOutput(second), expected)
+    }
+
+    func testLenientLoadUsesAndWritesTheCacheOnlyWithoutSkippedBlocks() throws {
+        let lexicons = try copyOfPatterns()
+        let cache = scratch.appendingPathComponent("cache")
+        let strict = try RegexPatterns.load(from: lexicons, cacheDirectory: nil)
+        assertSamePatterns(strict, try RegexPatterns.load(from: lexicons, lenient: true, cacheDirectory: cache.path))
+        XCTAssertEqual(cacheFiles(cache).count, 1)
+        assertSamePatterns(strict, try RegexPatterns.load(from: lexicons, lenient: true, cacheDirectory: cache.path))
+
+        // A block that does not compile: skipped with a warning at every load, never cached.
+        let bad = lexicons + "/patterns/zz-bad.txt"
+        try Data("""
+            [bad-one]
+            type: DATE
+            lang: en
+            priority: 1
+            trigger: digit
+            comment: unbalanced
+            pattern: (\\d+
+            match: 12
+            nomatch: x
+
+            """.utf8).write(to: URL(fileURLWithPath: bad))
+        for _ in 0..<2 {
+            let lenient = try RegexPatterns.load(from: lexicons, lenient: true, cacheDirectory: cache.path)
+            XCTAssertEqual(lenient.skippedRows.count, 1)
+            XCTAssertEqual(lenient.patterns.count, strict.patterns.count)
+            XCTAssertThrowsError(try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path)) { error in
+                XCTAssertTrue("\(error)".contains("zz-bad.txt"), "\(error)")
+            }
+        }
+        XCTAssertEqual(cacheFiles(cache).count, 1)
+    }
+
+    func testChangedPatternFileMakesTheCacheStale() throws {
+        let lexicons = try copyOfPatterns()
+        let cache = scratch.appendingPathComponent("cache")
+        let before = try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path)
+        let target = try XCTUnwrap(before.patterns.first { $0.regex != nil })
+        let path = target.file
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Its priority becomes 987.
+        let header = try XCTUnwrap(text.range(of: "[\(target.name)]\n"))
+        let field = try XCTUnwrap(text.range(of: "\npriority: ", range: header.upperBound..<text.endIndex))
+        let end = try XCTUnwrap(text[field.upperBound...].firstIndex(of: "\n"))
+        try text.replacingCharacters(in: field.upperBound..<end, with: "987").write(toFile: path, atomically: false, encoding: .utf8)
+        let after = try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path)
+        XCTAssertEqual(after.patterns.first { $0.name == target.name }?.priority, 987)
+        assertSamePatterns(try RegexPatterns.load(from: lexicons, cacheDirectory: nil), after)
+        assertSamePatterns(after, try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path))
+        XCTAssertEqual(cacheFiles(cache).count, 2)
+
+        // A word list that is edited also changes the key: the new entry is spliced in.
+        let words = lexicons + "/patterns/words-en.txt"
+        let listed = try String(contentsOfFile: words, encoding: .utf8)
+        let month = try XCTUnwrap(listed.range(of: "[month]\n"))
+        try listed.replacingCharacters(in: month, with: "[month]\nzyxwmonth\n").write(toFile: words, atomically: false, encoding: .utf8)
+        let withWord = try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path)
+        XCTAssertNotNil(withWord.words["en"]!.value("month", "zyxwmonth"))
+        assertSamePatterns(try RegexPatterns.load(from: lexicons, cacheDirectory: nil), withWord)
+        assertSamePatterns(withWord, try RegexPatterns.load(from: lexicons, cacheDirectory: cache.path))
+    }
+
+    func testTruncatedDamagedOrForeignCacheIsRefusedAndRewritten() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let plain = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil)
+        _ = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        let key = try XCTUnwrap(PatternCache.key(folder: folder, files: RegexPatterns.patternFiles(folder)))
+        XCTAssertNotNil(PatternCache.read(path, key: key))
+        XCTAssertNil(PatternCache.read(path, key: key &+ 1), "another key")
+
+        var damaged: [Data] = [Data(), good.prefix(7), good.prefix(good.count / 2), good.prefix(good.count - 1), good + Data([0])]
+        var random = Generator(state: 11)
+        for _ in 0..<24 {
+            var bytes = [UInt8](good)
+            let at = Int(random.next() % UInt64(bytes.count))
+            bytes[at] ^= UInt8(1 + random.next() % 255)
+            damaged.append(Data(bytes))
+        }
+        for at in [0, 8, 16, 24, 40, 48, 64, 100] where at < good.count {
+            var bytes = [UInt8](good)
+            bytes[at] ^= 0x40
+            damaged.append(Data(bytes))
+        }
+        // Another cache's file under this name: a name-rule cache.
+        let rules = scratch.appendingPathComponent("rules")
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: rules.path)
+        let ruleFile = try XCTUnwrap((try FileManager.default.contentsOfDirectory(atPath: rules.path)).first { $0.hasSuffix(".bin") })
+        damaged.append(try Data(contentsOf: rules.appendingPathComponent(ruleFile)))
+        for (n, data) in damaged.enumerated() {
+            try data.write(to: URL(fileURLWithPath: path))
+            XCTAssertNil(PatternCache.read(path, key: key), "damaged file \(n) of \(data.count) bytes was accepted")
+            guard [0, 2, 5, damaged.count - 1].contains(n) else { continue }
+            assertSamePatterns(plain, try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: cache.path))
+            // The load wrote a good file again.
+            XCTAssertNotNil(PatternCache.read(path, key: key))
+        }
+    }
+
+    /// A file whose checksum is right but whose contents are not what the writer makes
+    /// (a foreign writer, or a bug): every value is checked before it is used.
+    func testWellFormedFileWithBadValuesIsRefused() throws {
+        let parsed = try RegexPatterns.parse(folder: folder, files: RegexPatterns.patternFiles(folder), lenient: false)
+        let path = scratch.appendingPathComponent("patterns.bin").path
+        func written(_ change: (inout PatternSources) -> Void) -> PatternSources? {
+            var sources = parsed.sources
+            change(&sources)
+            XCTAssertTrue(PatternCache.write(sources, key: 42, to: path))
+            return PatternCache.read(path, key: 42)
+        }
+        XCTAssertNotNil(written { _ in })
+        XCTAssertNil(written { $0.specs[0].file = "../elsewhere.txt" })
+        let token = try XCTUnwrap(parsed.sources.specs.firstIndex { $0.tokenKind != nil })
+        XCTAssertNil(written { $0.specs[token].regex = ("x", 0, 1) }, "a token block with a regex")
+        let regex = try XCTUnwrap(parsed.sources.specs.firstIndex { $0.regex != nil })
+        XCTAssertNil(written { $0.specs[regex].regex = nil }, "a regex block without one")
+    }
+
+    func testRestoredShapeIsTheSameAutomatonAndBadTablesAreRefused() throws {
+        let shapes = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).patterns.compactMap(\.shape)
+            + [try StartShape("\\d{1,2} | x?")]
+        XCTAssertGreaterThan(shapes.count, 5)
+        var random = Generator(state: 3)
+        let alphabet = Array("0123456789 aAsSkK.,:/-$€£ſ\u{212A}é\t".utf8)
+        for shape in shapes {
+            let a = shape.automaton
+            let copy = try XCTUnwrap(StartShape(source: shape.source, always: a.always, start: a.start, classCount: a.classCount,
+                                                classes: a.classes, table: a.table))
+            XCTAssertEqual("\(copy.automaton)", "\(a)")
+            for _ in 0..<300 {
+                let bytes = (0..<Int(random.next() % 8)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+                bytes.withUnsafeBufferPointer { p in
+                    XCTAssertEqual(copy.matches(p, at: 0, end: p.count), shape.matches(p, at: 0, end: p.count), shape.source)
+                }
+            }
+            guard !a.always else { continue }
+            let states = a.table.count / a.classCount
+            var table = a.table
+            table[table.count - 1] = UInt8(states)
+            XCTAssertNil(StartShape(source: shape.source, always: false, start: a.start, classCount: a.classCount, classes: a.classes, table: table))
+            var classes = a.classes
+            classes[48] = UInt8(a.classCount)
+            XCTAssertNil(StartShape(source: shape.source, always: false, start: a.start, classCount: a.classCount, classes: classes, table: a.table))
+            XCTAssertNil(StartShape(source: shape.source, always: false, start: states, classCount: a.classCount, classes: a.classes, table: a.table))
+            XCTAssertNil(StartShape(source: shape.source, always: false, start: a.start, classCount: a.classCount, classes: a.classes,
+                                    table: Array(a.table.dropLast())))
+        }
+    }
+
+    func testByteReaderRefusesReadsPastTheEnd() {
+        var writer = ByteWriter()
+        writer.string("abc")
+        writer.optional(nil)
+        writer.int(-7)
+        var reader = ByteReader(bytes: writer.bytes)
+        XCTAssertEqual(try reader.string(), "abc")
+        XCTAssertNil(try reader.optional())
+        XCTAssertEqual(try reader.int(), -7)
+        XCTAssertTrue(reader.isAtEnd)
+        XCTAssertThrowsError(try reader.int())
+        var huge = ByteWriter()
+        huge.int(1 << 40)
+        var short = ByteReader(bytes: huge.bytes + [1, 2, 3])
+        XCTAssertThrowsError(try short.string())
+        var beyond = ByteReader(bytes: huge.bytes)
+        XCTAssertThrowsError(try beyond.count())
+        var minus = ByteWriter()
+        minus.int(-2)
+        var negative = ByteReader(bytes: minus.bytes + [0, 0])
+        XCTAssertThrowsError(try negative.count())
+    }
+}
