@@ -314,6 +314,22 @@ final class PatternCacheTests: XCTestCase {
         }
     }
 
+    func testFirstWordIsTheCharacterSplitsFirstPiece() throws {
+        var keys = ["", " ", "   ", "a", " a", "a ", "  ab  cd ", "de la", "año nuevo", " é x", "e\u{301} x", "x \u{301}y", "tab\there x"]
+        for lists in try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).words.values {
+            keys += lists.lists.values.flatMap { $0.map(\.key) }
+        }
+        var random = Generator(state: 5)
+        let pieces = [" ", " ", "a", "B", "é", "\u{301}", "\t", "-", "ñ", "1"]
+        for _ in 0..<2_000 {
+            keys.append((0..<Int(random.next() % 9)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined())
+        }
+        XCTAssertGreaterThan(keys.count, 2_300)
+        for key in keys {
+            XCTAssertEqual(RegexPatterns.firstWord(key), Array((key.split(separator: " ").first.map(String.init) ?? key).utf8), key)
+        }
+    }
+
     func testByteReaderRefusesReadsPastTheEnd() {
         var writer = ByteWriter()
         writer.string("abc")

@@ -155,6 +155,52 @@ final class StartupCacheTests: XCTestCase {
         }
     }
 
+    func testValidatedNameRuleCacheIsTrustedUntilTheFileChanges() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let key = try XCTUnwrap(NameRuleCache.key(TestSupport.lexicons))
+        func memos() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? []).filter { $0.hasPrefix("namerules-") && $0.hasSuffix(".valid") }
+        }
+        func read(trustAge: Double = -.infinity) -> (resources: NameRuleResources, validated: Bool)? {
+            NameRuleCache.readReporting(path, key: key, trustDirectory: cache.path, trustAge: trustAge)
+        }
+        // A file changed less than `trustAge` ago is validated every time, and not remembered.
+        XCTAssertEqual(read(trustAge: 3600)?.validated, true)
+        XCTAssertEqual(read(trustAge: 3600)?.validated, true)
+        XCTAssertTrue(memos().isEmpty)
+        let validated = try XCTUnwrap(read())
+        XCTAssertTrue(validated.validated)
+        XCTAssertEqual(memos().count, 1)
+        let trusted = try XCTUnwrap(read())
+        XCTAssertFalse(trusted.validated, "read again, same identity: trusted")
+        assertSameTables(built, validated.resources)
+        assertSameTables(built, trusted.resources)
+
+        // A replaced file (a new identity) is validated again: a damaged one is refused.
+        var replaced = 0
+        func replace(with bytes: [UInt8]) throws {
+            replaced += 1
+            XCTAssertEqual(link(path, scratch.appendingPathComponent("replaced-\(replaced).bin").path), 0)
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+        var damaged = good
+        damaged[damaged.count / 2] ^= 0x20
+        try replace(with: damaged)
+        XCTAssertNil(read())
+        XCTAssertNil(NameRuleCache.read(path, key: key, trustDirectory: cache.path))
+        try replace(with: good)
+        XCTAssertEqual(read()?.validated, true)
+        XCTAssertEqual(read()?.validated, false)
+        // `load` reads it from the cache directory it trusts.
+        let loaded = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertTrue(loaded.fromCache)
+        assertSameTables(built, loaded.resources)
+    }
+
     func testUnwritableOrAbsentCacheDirectoryStillLoads() throws {
         let file = scratch.appendingPathComponent("not-a-directory")
         try Data("x".utf8).write(to: file)

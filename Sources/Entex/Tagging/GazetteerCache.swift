@@ -313,15 +313,16 @@ public enum GazetteerCache {
         return String(decoding: data, as: UTF8.self) == name + "\n"
     }
 
-    /// Writes the validation memo `path` (through a temporary file) and prunes old ones.
-    static func writeMemo(_ path: String) {
+    /// Writes the validation memo `path` (through a temporary file) and prunes old ones
+    /// (memos whose names start with `prefix`).
+    static func writeMemo(_ path: String, prefix: String = "gazetteer-") {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let temporary = path + ".tmp\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data((name + "\n").utf8)) else { return }
         if rename(temporary, path) != 0 {
             unlink(temporary)
         } else {
-            pruneKeyMemos(URL(fileURLWithPath: path).deletingLastPathComponent().path, suffix: ".valid")
+            pruneKeyMemos(URL(fileURLWithPath: path).deletingLastPathComponent().path, prefix: prefix, suffix: ".valid")
         }
     }
 
@@ -598,7 +599,11 @@ final class BinaryCacheReader {
         }
         file = f
         remaining = Int(info.st_size)
+        identity = FileIdentity.identity(descriptor: fileno(f))
     }
+
+    /// The identity (`FileIdentity.identity`) of the file opened, from its descriptor.
+    let identity: [Int64]?
 
     deinit { fclose(file) }
 
@@ -622,10 +627,14 @@ final class BinaryCacheReader {
         return array
     }
 
-    /// Reads the checksum `putChecksum` wrote and compares it with the arrays read before it.
+    /// Reads the checksum `putChecksum` wrote and compares it with the arrays read before it;
+    /// a reader that is not `checksummed` (the file is trusted) only checks that it is there.
     func checksumMatches() -> Bool {
-        guard let expected = hasher?.value else { return false }
-        return get(UInt64.self) == [expected]
+        // The hash of what was read before the checksum (reading it adds it to the hash).
+        let expected = hasher?.value
+        let stored = get(UInt64.self)
+        guard let expected else { return stored.count == 1 }
+        return stored == [expected]
     }
 
     /// Whether every read worked and the whole file was read.

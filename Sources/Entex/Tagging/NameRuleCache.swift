@@ -29,7 +29,7 @@ enum NameRuleCache {
             return (try NameRuleResources.build(from: lexicons), false)
         }
         let path = directory + "/namerules-" + String(key, radix: 16) + ".bin"
-        if let cached = read(path, key: key) { return (cached, true) }
+        if let cached = read(path, key: key, trustDirectory: directory) { return (cached, true) }
         let built = try NameRuleResources.build(from: lexicons)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if write(built, key: key, to: path) {
@@ -87,8 +87,28 @@ enum NameRuleCache {
     // MARK: - Reading
 
     /// Reads a cache file; nil when it is absent, of another version or key, or damaged.
-    static func read(_ path: String, key: UInt64) -> NameRuleResources? {
-        guard let input = BinaryCacheReader(path: path, checksummed: true) else { return nil }
+    ///
+    /// With a `trustDirectory`, the checksum of a file validated before (a `.valid` memo
+    /// there names its identity: any write to the file changes it) is not computed again,
+    /// as for the gazetteer cache (`GazetteerCache.read`): hashing the 3.7 MB file was a
+    /// third of reading it. The values are still checked before they are used. A file
+    /// validated now is remembered if its last change is at least `trustAge` seconds old.
+    static func read(_ path: String, key: UInt64, trustDirectory: String? = nil,
+                     trustAge: Double = GazetteerCache.trustAge) -> NameRuleResources? {
+        readReporting(path, key: key, trustDirectory: trustDirectory, trustAge: trustAge)?.resources
+    }
+
+    /// `read`, and whether the file was validated (checksummed) rather than trusted.
+    static func readReporting(_ path: String, key: UInt64, trustDirectory: String?,
+                              trustAge: Double) -> (resources: NameRuleResources, validated: Bool)? {
+        let startTime = GazetteerCache.wallClock()
+        guard let identity = FileIdentity.identity(path) else { return nil }
+        let memo = trustDirectory.map {
+            $0 + "/namerules-" + String(FileIdentity.key("entex-namerules-valid v\(formatVersion)", path: path, fields: identity),
+                                        radix: 16) + ".valid"
+        }
+        let trusted = memo.map { GazetteerCache.hasMemo($0) } ?? false
+        guard let input = BinaryCacheReader(path: path, checksummed: !trusted), input.identity == identity else { return nil }
         func table() -> ByteStringTable? {
             let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
             guard hashes.count == ends.count, endsAreConsistent(ends, poolCount: pool.count) else { return nil }
@@ -135,7 +155,11 @@ enum NameRuleCache {
         r.wordIndex = WordIndex(keys: keys, commonIn: commonIn, firstName: firstName,
                                 languages: indexLanguages, sourceCounts: sourceCounts)
         guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
-        return r
+        if !trusted, let memo, FileIdentity.identity(path) == identity,
+           Double(max(identity[3], identity[5])) + 1 < startTime - trustAge {
+            GazetteerCache.writeMemo(memo, prefix: "namerules-")
+        }
+        return (r, !trusted)
     }
 
     /// Whether `ends` are the end offsets of keys in a pool of `poolCount` bytes.

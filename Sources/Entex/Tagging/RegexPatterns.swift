@@ -272,8 +272,7 @@ public final class RegexPatterns: Sendable {
             for (name, entries) in lists.lists {
                 for e in entries {
                     // A multi-word entry triggers on its first word.
-                    let first = e.key.split(separator: " ").first.map(String.init) ?? e.key
-                    let id = table.insert(Array(first.utf8))
+                    let id = table.insert(firstWord(e.key))
                     if id == masks.count { masks.append(0) }
                     masks[id] |= bits[name]!
                 }
@@ -281,6 +280,18 @@ public final class RegexPatterns: Sendable {
             tables[lang] = (table, masks)
         }
         return (byLanguage, bits, tables)
+    }
+
+    /// The bytes of the first word of a word-list key: `key.split(separator: " ").first`, or
+    /// the whole key when it has no word. On bytes when the key is ASCII (where a space
+    /// byte is a space `Character`), by `Character` otherwise.
+    static func firstWord(_ key: String) -> [UInt8] {
+        let u = key.utf8
+        guard u.allSatisfy({ $0 < 0x80 }) else {
+            return Array((key.split(separator: " ").first.map(String.init) ?? key).utf8)
+        }
+        guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return Array(u) }
+        return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
     }
 
     /// Reads, checks and compiles every file of `folder`: the patterns, and the sources
