@@ -43,7 +43,7 @@ public final class Tokenizer: Stage {
     /// costs a multiplication and a compare, not the case masks, flags, run
     /// check and hash `emitPlainWords` otherwise computes for each word.
     private let wordMemo: UnsafeMutablePointer<WordMemoEntry>
-    private static let wordMemoSlotBits = 12
+    private static let wordMemoSlotBits = 14
     /// Whether `emitPlainWords` takes short words from `wordMemo` (filling it
     /// as it goes); tests turn it off to compare with its own keys and flags.
     var memoizesWords = true
