@@ -364,6 +364,74 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Common short words in every case, with digits, elongations and
+    /// words listed as abbreviations, so that most come from `wordMemo`.
+    private static let memoWords: [String] = [
+        "the", "The", "THE", "of", "to", "in", "a", "A", "I", "is", "de", "la", "que", "el", "en", "y", "los",
+        "said", "Said", "SAID", "people", "Trump", "covid19", "COVID19", "2019", "12", "0", "7", "x1", "1x", "B2B",
+        "abcdefgh", "ABCDEFGH", "Abcdefgh", "abcdefg", "12345678", "aB3dE5gH", "sooo", "nooooo", "zzz", "111", "aaa1",
+        "Mr", "Dr", "No", "no", "etc", "Sr", "EE", "UU", "Gen", "Calif", "Jan", "U", "J", "op", "cit", "p", "al",
+    ]
+
+    /// What may follow a word: white space, punctuation alone or before
+    /// more text, joiners and letters that end no word, the end of the text.
+    private static let memoAfter: [String] = [
+        " ", " ", " ", "  ", "\n", "\t", ", ", ". ", ".", "! ", "? ", ": ", "; ", ") ", "( ", "@ ", "% ", "$ ",
+        "'s ", "’s ", "- ", "-", "_ ", ".. ", "... ", ",,", ",a ", ".\n", "á ", "é", "ñ. ", "😀 ", "#tag ", "@him ",
+    ]
+
+    func testWordMemoTokensEqualPlainWordTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.memoizesWords = false
+        var g = Generator(state: 20261130)
+        // One tokenizer for every round: words come from slots earlier texts filled.
+        for round in 0..<8000 {
+            var text = g.next() % 4 == 0 ? g.pick(Self.memoAfter) : ""
+            for _ in 0..<(1 + Int(g.next() % 30)) {
+                text += g.next() % 5 == 0 ? g.pick(Self.plainWordParts) : g.pick(Self.memoWords)
+                text += g.pick(Self.memoAfter)
+            }
+            // Words at every distance from the end of the text, and followed by more.
+            if g.next() % 2 == 0 { text += "         " } else if g.next() % 2 == 0 { text.removeLast() }
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+        // More distinct words than the memo has slots, twice: newer words take older ones' slots.
+        var words: [String] = []
+        for k in 0..<12000 {
+            let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            var word = ""
+            var v = k
+            repeat { word.append(letters[v % letters.count]); v /= letters.count } while v > 0
+            if k % 3 == 0 { word += "ab" }
+            words.append(word)
+        }
+        for round in 0..<2 {
+            for start in stride(from: 0, to: words.count, by: 500) {
+                let text = words[start..<min(words.count, start + 500)].enumerated()
+                    .map { $0.element + ($0.offset % 7 == 0 ? ". " : $0.offset % 5 == 0 ? ", " : " ") }.joined()
+                assertSameTokens(fast, slow, text, round: round)
+                if testRun?.failureCount ?? 0 > 10 { return }
+            }
+        }
+    }
+
+    func testNonAlnumBytesEqualsClassify() {
+        var g = Generator(state: 20261131)
+        for round in 0..<100000 {
+            // Every byte value, and bytes around the letter and digit ranges' edges.
+            let bytes = (0..<8).map { _ in
+                g.next() % 2 == 0 ? UInt8(truncatingIfNeeded: g.next())
+                                  : g.pick([UInt8(0x2F), 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B,
+                                            0x10, 0x19, 0x1A, 0x7F, 0x80, 0xC1, 0xDA, 0xE1, 0xFA, 0xB0, 0x00, 0x20])
+            }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            XCTAssertEqual(Tokenizer.nonAlnumBytes(word), Tokenizer.classify(word).outside, "round \(round): \(bytes)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     func testTripledBytesMarksEveryRunOfThree() {
         // Words over a small alphabet (so that runs are common), and words
         // with zero bytes past a key of every length, against a byte loop.
