@@ -62,6 +62,8 @@ public final class NameRules: Stage {
     private var places: [(Span, Int)] = []
     /// Word-index answers of recent words, kept between documents (empty without `prefilter`).
     private let memo: WordMemo
+    /// Filters and shortcuts on (see `init`); false: the reference they are tested against.
+    private let prefilter: Bool
 
     /// - Parameter prefilter: turn most tokens away from the word, title and
     ///   head tables with small filters and a memo (the default); false asks
@@ -101,7 +103,7 @@ public final class NameRules: Stage {
             }
             // The words that start a title here: a first word of a title phrase (of any
             // language) that is also a prefix of this language's phrases, and whether
-            // it is a whole title itself; one probe answers both (`Scan.titleBits`).
+            // it is a whole title itself; one probe answers both (`Scan.titleStartBits`).
             var starts = ByteStringTable()
             var startIsTitle: [Bool] = []
             for id in 0..<prefixes.count {
@@ -126,6 +128,7 @@ public final class NameRules: Stage {
         spanish = tables("es")
         other = tables(nil)
         memo = WordMemo(slots: prefilter ? 4096 : 0)
+        self.prefilter = prefilter
     }
 
     deinit {
@@ -150,16 +153,33 @@ public final class NameRules: Stage {
         if !norpEnds.isEmpty { norpEnds.removeAll(keepingCapacity: true) }
         if !places.isEmpty { places.removeAll(keepingCapacity: true) }
         var maxCluster: Int32?
+        let byTokenStart = prefilter && !doc.candidates.isEmpty
+        if byTokenStart { self.scratch.reserve(bytes: doc.text.count) }
+        let tokenAt = self.scratch.tokenAt
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.candidates.withUnsafeBufferPointer { candidates in  // fields read in place: no entity copies
               let facts = scratch.facts
               // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-              // Candidates come mostly in text order: the first token of each is sought
-              // from the previous one's (`firstToken(atOrAfter:from:)`).
+              // Candidates come in runs sorted by start (the gazetteer's, then each regex
+              // pattern's), so a search from the previous one's token often goes back or
+              // far: with filters, the token each token start holds is written first
+              // (`tokenAt`: the other entries are stale), and a candidate that starts at
+              // a token finds it in one read. The others, and the reference, search
+              // (`firstToken(atOrAfter:from:)`).
+              if byTokenStart {
+                  for t in 0..<tokens.count { tokenAt[Int(tokens[t].start)] = Int32(truncatingIfNeeded: t) }
+              }
+              let bytes = byTokenStart ? doc.text.count : 0
               var previous = 0
               for candidate in candidates.indices {
                 let span = candidates[candidate].span
-                var t = tokens.firstToken(atOrAfter: span.start, from: previous)
+                var t: Int
+                let at = Int(span.start)
+                if at >= 0, at < bytes, case let k = Int(tokenAt[at]), k >= 0, k < tokens.count, tokens[k].start == span.start {
+                    t = k
+                } else {
+                    t = tokens.firstToken(atOrAfter: span.start, from: previous)
+                }
                 previous = t
                 while t < tokens.count, tokens[t].start < span.end {
                     facts[t] |= Scan.covered
@@ -292,6 +312,10 @@ private struct RuleScratch {
     private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     /// The tokens with organisation head bits, in text order (`Scan.run` writes them).
     private(set) var heads = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// Per byte offset of the text: the token starting there, where one does (other entries
+    /// are stale: a reader checks the token's start). Zeros when allocated.
+    private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var byteCapacity = 0
     /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
     private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
@@ -322,6 +346,16 @@ private struct RuleScratch {
         }
     }
 
+    /// Room for `n` bytes in `tokenAt` (contents are not kept when it grows).
+    mutating func reserve(bytes n: Int) {
+        guard n > byteCapacity else { return }
+        let c = max(n, 2 * byteCapacity)
+        tokenAt.deallocate()
+        tokenAt = .allocate(capacity: c)
+        tokenAt.initialize(repeating: 0, count: c)
+        byteCapacity = c
+    }
+
     func sentences(tokens n: Int) -> SentenceMarks {
         SentenceMarks(sentenceOf: UnsafeBufferPointer(start: sentenceOf, count: n),
                       groupStart: groupStart, groupEnd: groupEnd, shout: shout)
@@ -329,7 +363,7 @@ private struct RuleScratch {
 
     func deallocate() {
         facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
-        heads.deallocate()
+        heads.deallocate(); tokenAt.deallocate()
         groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
     }
 }
@@ -578,32 +612,20 @@ private struct TableFilters: Sendable {
 
 extension UnsafeBufferPointer where Element == Token {
     /// `firstToken(atOrAfter:)` sought from token `hint` (the answer for an
-    /// earlier offset): forward in steps that double (1, 2, 4, … tokens) until a
-    /// token at or after the offset, then by binary search inside the last step;
-    /// or by binary search over the tokens before `hint` when the offset lies there.
-    /// Candidates come in runs sorted by start (the gazetteer's, then each regex
-    /// pattern's), often many tokens apart: a search costs the log of the distance,
-    /// not of the document. The same answer for any hint.
+    /// earlier offset): up to eight tokens forward, then by binary search over
+    /// the rest (or over the tokens before `hint` when the offset lies there).
+    /// The same answer for any hint.
     @inline(__always)
     func firstToken(atOrAfter offset: Int32, from hint: Int) -> Int {
         var low = 0, high = count
         if hint > 0, hint <= count, self[hint - 1].start >= offset {
             high = hint - 1
         } else {
-            // Every token before `low` starts before the offset.
             low = Swift.min(Swift.max(hint, 0), count)
-            var step = 1
-            while true {
-                guard low < count else { return count }
+            let near = Swift.min(low + 8, count)
+            while low < near {
                 if self[low].start >= offset { return low }
-                let probe = low + step
-                if probe >= count || self[probe].start >= offset {
-                    high = Swift.min(probe, count)
-                    low += 1
-                    break
-                }
-                low = probe + 1
-                step <<= 1
+                low += 1
             }
         }
         while low < high {
@@ -744,7 +766,7 @@ private struct Scan {
         return h
     }
 
-    func isStopword(_ i: Int) -> Bool {
+    @inline(__always) func isStopword(_ i: Int) -> Bool {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
         let h = keyHash(i)
@@ -808,7 +830,7 @@ private struct Scan {
     }
 
     /// First word of a sentence, or right after opening or separating punctuation.
-    func isInitial(_ i: Int) -> Bool {
+    @inline(__always) func isInitial(_ i: Int) -> Bool {
         if tokens[i].flags.contains(.sentenceStart) || i == 0 { return true }
         if !sameSentence(i - 1, i) { return true }
         let p = tokens[i - 1]
@@ -841,7 +863,15 @@ private struct Scan {
         if !isWordish(i) {
             // No title word: only head bits below.
         } else if let filter = tables.titleStartFilter {
-            computed |= titleBits(i, filter)
+            // A key without final dots is its own title key, of the tokenizer's hash: one bit
+            // of `starts` (the same hashes as `filter`) turns most words away, here in line
+            // (a call per word cost a third of the test); the others ask `titleStartBits`.
+            let t = tokens[i]
+            if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
+                // No title starts with this word.
+            } else {
+                computed |= titleStartBits(i, filter)
+            }
         } else {
             // The reference (no filters): first words of every language, then this language's prefixes, then its titles.
             var word = key(i)
@@ -878,16 +908,11 @@ private struct Scan {
         return (word, word.count == whole.count ? keyHash(i) : ByteStringTable.hash(word))
     }
 
-    /// `titleStart` and `titleWord` of word token `i`: one filter test, and for
-    /// the few tokens it lets through one probe of `titleStarts` (the same answer
-    /// as the reference's three tables: see `NameRules.init`).
-    @inline(__always) func titleBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
-        let t = tokens[i]
-        // A key without final dots is its own title key, of the tokenizer's hash: one bit
-        // of `starts` (the same hashes as `filter`) turns most words away.
-        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
-            return 0
-        }
+    /// `titleStart` and `titleWord` of word token `i`, whose one-bit test of
+    /// `tables.starts` (in `computeFact`) let it through: the filter, and for the few
+    /// tokens it lets through one probe of `titleStarts` (the same answer as the
+    /// reference's three tables: see `NameRules.init`).
+    @inline(never) func titleStartBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
         let (word, h) = titleKey(i)
         guard filter.mayContain(h), let id = tables.titleStarts.lookup(word, hash: h) else { return 0 }
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
@@ -956,7 +981,7 @@ private struct Scan {
         i >= 0 && i < count && (tokens[i].flags.contains(.capitalized) || !filtered) && fact(i) & Scan.nameWord != 0
     }
 
-    func computeNameWord(_ i: Int) -> Bool {
+    @inline(__always) func computeNameWord(_ i: Int) -> Bool {
         guard i >= 0, i < count, isWordish(i) else { return false }
         let f = tokens[i].flags
         guard f.contains(.capitalized) else { return false }
