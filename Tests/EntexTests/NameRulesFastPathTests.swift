@@ -257,6 +257,188 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(orgs, 500)
     }
 
+    /// `NameRules.isCasual` (runs of tokens inside a sentence passed over in a small loop)
+    /// against the token-by-token reference: random token runs of every kind, with and
+    /// without sentence starts and case flags, and the tokens of the bundled corpus.
+    func testCasualTestIsTheTokenByTokenAnswer() throws {
+        var generator = Generator(state: 43)
+        let flagSets: [TokenFlags] = [[], [.hasLetter], [.hasLetter, .capitalized], [.hasLetter, .allCaps],
+                                      [.hasLetter, .allCaps, .capitalized], [.hasDigit], [.sentenceStart],
+                                      [.hasLetter, .sentenceStart], [.hasLetter, .capitalized, .sentenceStart],
+                                      [.hasLetter, .allCaps, .sentenceStart], [.hasDigit, .sentenceStart]]
+        // Mostly quiet kinds, so that many runs read to their end.
+        let kinds: [TokenKind] = TokenKind.allCases + Array(repeating: .word, count: 20) + Array(repeating: .punct, count: 6)
+            + Array(repeating: .number, count: 3)
+        // Edited text: quiet kinds, sentences that open with a capital, a final '.': read to
+        // the end unless one token in 40 (a casual kind, a sentence in lower case) turns it.
+        let quietKinds: [TokenKind] = Array(repeating: .word, count: 12) + [.punct, .punct, .punct, .number, .abbreviation, .symbol, .email, .cashtag]
+        let quietFlags: [TokenFlags] = [[.hasLetter], [.hasLetter], [.hasLetter, .capitalized], [.hasDigit], [],
+                                        [.hasLetter, .capitalized, .sentenceStart], [.hasLetter, .allCaps, .sentenceStart]]
+        let casualKinds: [TokenKind] = [.handle, .hashtag, .emoji, .url]
+        var checked = 0, casual = 0
+        for round in 0..<20_000 {
+            var tokens: [Token] = []
+            let quiet = round % 2 == 0
+            for k in 0..<(round % 60) {
+                var kind = generator.pick(quiet ? quietKinds : kinds)
+                var flags = generator.pick(quiet ? quietFlags : flagSets)
+                if quiet {
+                    if k == 0 { (kind, flags) = (.word, [.hasLetter, .capitalized]) }
+                    if flags.contains(.sentenceStart) { kind = .word }
+                    if generator.next() % 40 == 0 { kind = generator.pick(casualKinds) }
+                    if generator.next() % 40 == 0 { (kind, flags) = (.word, [.hasLetter, .sentenceStart]) }
+                }
+                tokens.append(Token(start: Int32(k), end: Int32(k + 1), keyStart: 0, keyEnd: 0, kind: kind, flags: flags))
+            }
+            if quiet, !tokens.isEmpty { tokens[tokens.count - 1].kind = .punct }
+            tokens.withUnsafeBufferPointer { tokens in
+                let expected = NameRules.isCasualReference(tokens)
+                XCTAssertEqual(NameRules.isCasual(tokens), expected, "round \(round): \(tokens.map { ($0.kind, $0.flags.rawValue) })")
+                checked += 1
+                if expected { casual += 1 }
+            }
+        }
+        // Real token runs: the bundled news and tweets.
+        let tokenize = try TestSupport.pipeline(["tokenize", "sentences"])
+        for url in TestSupport.corpusJSONLines {
+            for (text, language) in try TestSupport.jsonlTexts(url) {
+                var doc = Document(id: "t", text: text, language: language)
+                tokenize.process(&doc)
+                doc.tokens.withUnsafeBufferPointer { tokens in
+                    XCTAssertEqual(NameRules.isCasual(tokens), NameRules.isCasualReference(tokens), text)
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 20_000)
+        // Both answers, many times each, among the 20 000 random runs.
+        XCTAssertGreaterThan(casual, 2_000)
+        XCTAssertGreaterThan(20_000 - casual, 1_500)
+    }
+
+    /// The title starts that are no title by themselves ("the", "his", "su", "vice")
+    /// passed over unless a later title word may follow (`titleMayBegin`), in lower case
+    /// and capitalised, before every kind of next token: a later title word, another
+    /// word, a word with a final dot, an attached '.' or '-', a number, a handle, the
+    /// text's end; in casual and edited text: the same candidates as the reference.
+    func testTitleStartsBeforeEveryKindOfNextTokenGiveTheReferenceCandidates() throws {
+        let lists = TestSupport.resources.nameRules
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var firstWords: Set<String> = [], laterWords: Set<String> = []
+        for language in ["en", "es"] {
+            guard let table = lists.titles[language] else { continue }
+            for id in 0..<table.count {
+                let words = String(decoding: table.key(id), as: UTF8.self).split(separator: " ").map(String.init)
+                firstWords.insert(words[0])
+                for w in words.dropFirst() { laterWords.insert(w) }
+            }
+        }
+        XCTAssertGreaterThan(firstWords.count, 100)
+        XCTAssertGreaterThan(laterWords.count, 50)
+        let later = laterWords.sorted()
+        var generator = Generator(state: 47)
+        let names = ["Maria Lopez", "John Smith", "Wendy", "P. Simmons", "jessica biel", "Banco Central", "NASA"]
+        var compared = 0, titled = 0
+        for first in firstWords.sorted() {
+            let next = [generator.pick(later), generator.pick(later).capitalized, "market", "Dr.", generator.pick(later) + ".",
+                        ".", "-", "- " + generator.pick(later), "." + generator.pick(later), "3", "@user", ""]
+            for after in next {
+                // Lower case or capitalised, at random; edited text, casual text, and the text's end.
+                let form = generator.next() % 2 == 0 ? first : first.capitalized
+                let name = generator.pick(names)
+                let glue = after.hasPrefix(".") || after.hasPrefix("-") ? "" : " "
+                var texts = ["We met \(form)\(glue)\(after) \(name) today.", "@user ok \(form) \(after) \(name) lol"]
+                if after.isEmpty { texts.append(form) }
+                for text in texts {
+                    var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
+                    before.process(&doc)
+                    guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+                    compared += 1
+                    titled += candidates.filter { $0.source == .rule && $0.type == .person }.count
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 2_500)
+        XCTAssertGreaterThan(titled, 1_000)
+    }
+
+    /// Organisation heads `run` lists for `orgHeads` as it goes (the reference lists them
+    /// from every token): heads inside names a rule jumped over (after a title, a first
+    /// name, initials), heads written in capitals or after digits ("3M"), and the
+    /// bundled corpus with the shared English news when present: the same candidates.
+    func testHeadsListedByTheScanGiveTheReferenceCandidates() throws {
+        let heads = TestSupport.resources.nameRules.orgHeads
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var generator = Generator(state: 53)
+        let openers = ["President", "the minister", "John", "Maria", "P.", "J. R.", "Dr.", "el presidente", "3M", "4G", "the"]
+        let words = ["Smith", "Central", "de", "of", "and", "Lopez", "3D", "AB1", "Nacional", "the"]
+        var compared = 0, orgs = 0
+        var texts: [(String, String?)] = []
+        for id in 0..<heads.count {
+            let head = String(decoding: heads.key(id), as: UTF8.self)
+            for form in [head, head.uppercased(), "3" + head.uppercased()] {
+                let text = "Yesterday \(generator.pick(openers)) \(generator.pick(words)) \(form) \(generator.pick(words)) met \(generator.pick(openers)) \(form) \(generator.pick(words)), said \(generator.pick(openers)) \(form)."
+                texts.append((text, generator.pick(["en", "es", nil])))
+            }
+        }
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
+        if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 150) }
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            before.process(&doc)
+            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            compared += 1
+            orgs += candidates.filter { $0.source == .rule && $0.type == .org }.count
+        }
+        XCTAssertGreaterThan(compared, 1_000)
+        XCTAssertGreaterThan(orgs, 500)
+    }
+
+    /// The covered tokens and the places' last tokens found from the token each token
+    /// start holds (`RuleScratch.tokenAt`, stale between documents) against the search
+    /// from the previous candidate: corpus documents, one after another on one stage
+    /// object, with extra earlier candidates at random offsets (token starts, inside
+    /// tokens, between them, at the end) and of every kind the scan reads (places,
+    /// nationalities, clustered names), in random order: the same candidates.
+    func testCandidatesFoundByTokenStartGiveTheReferenceCandidates() throws {
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var texts: [(text: String, lang: String?)] = []
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
+        if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 40) }
+        XCTAssertGreaterThan(texts.count, 30)
+        var generator = Generator(state: 59)
+        var compared = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            before.process(&doc)
+            let length = Int32(doc.text.count)
+            guard length > 2 else { continue }
+            for _ in 0..<Int(generator.next() % 12) {
+                let start: Int32
+                if !doc.tokens.isEmpty, generator.next() % 2 == 0 {
+                    start = generator.pick(doc.tokens).start
+                } else {
+                    start = Int32(generator.next() % UInt64(length + 1))
+                }
+                let end = min(length, start + Int32(generator.next() % 20))
+                let type = generator.pick([EntityType.gpe, .gpe, .norp, .person, .org])
+                let cluster: Int32? = generator.next() % 3 == 0 ? Int32(generator.next() % 9) : nil
+                let source = generator.pick([EntitySource.gazetteer, .regex])
+                doc.candidates.insert(Entity(span: Span(start: start, end: end), type: type, source: source, cluster: cluster),
+                                      at: Int(generator.next() % UInt64(doc.candidates.count + 1)))
+            }
+            guard sameRuleCandidates(doc, filtered, reference, text) != nil else { return }
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 30)
+    }
+
     /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)
     /// and asserts the same candidates, their names included: entities name slices of
     /// `annotationBytes`, so those bytes are compared too. The filtered run's

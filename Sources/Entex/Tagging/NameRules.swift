@@ -62,6 +62,8 @@ public final class NameRules: Stage {
     private var places: [(Span, Int)] = []
     /// Word-index answers of recent words, kept between documents (empty without `prefilter`).
     private let memo: WordMemo
+    /// Filters and shortcuts on (see `init`); false: the reference they are tested against.
+    private let prefilter: Bool
 
     /// - Parameter prefilter: turn most tokens away from the word, title and
     ///   head tables with small filters and a memo (the default); false asks
@@ -101,7 +103,7 @@ public final class NameRules: Stage {
             }
             // The words that start a title here: a first word of a title phrase (of any
             // language) that is also a prefix of this language's phrases, and whether
-            // it is a whole title itself; one probe answers both (`Scan.titleBits`).
+            // it is a whole title itself; one probe answers both (`Scan.titleStartBits`).
             var starts = ByteStringTable()
             var startIsTitle: [Bool] = []
             for id in 0..<prefixes.count {
@@ -126,6 +128,7 @@ public final class NameRules: Stage {
         spanish = tables("es")
         other = tables(nil)
         memo = WordMemo(slots: prefilter ? 4096 : 0)
+        self.prefilter = prefilter
     }
 
     deinit {
@@ -150,16 +153,33 @@ public final class NameRules: Stage {
         if !norpEnds.isEmpty { norpEnds.removeAll(keepingCapacity: true) }
         if !places.isEmpty { places.removeAll(keepingCapacity: true) }
         var maxCluster: Int32?
+        let byTokenStart = prefilter && !doc.candidates.isEmpty
+        if byTokenStart { self.scratch.reserve(bytes: doc.text.count) }
+        let tokenAt = self.scratch.tokenAt
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.candidates.withUnsafeBufferPointer { candidates in  // fields read in place: no entity copies
               let facts = scratch.facts
               // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
-              // Candidates come mostly in text order: the first token of each is sought
-              // from the previous one's (`firstToken(atOrAfter:from:)`).
+              // Candidates come in runs sorted by start (the gazetteer's, then each regex
+              // pattern's), so a search from the previous one's token often goes back or
+              // far: with filters, the token each token start holds is written first
+              // (`tokenAt`: the other entries are stale), and a candidate that starts at
+              // a token finds it in one read. The others, and the reference, search
+              // (`firstToken(atOrAfter:from:)`).
+              if byTokenStart {
+                  for t in 0..<tokens.count { tokenAt[Int(tokens[t].start)] = Int32(truncatingIfNeeded: t) }
+              }
+              let bytes = byTokenStart ? doc.text.count : 0
               var previous = 0
               for candidate in candidates.indices {
                 let span = candidates[candidate].span
-                var t = tokens.firstToken(atOrAfter: span.start, from: previous)
+                var t: Int
+                let at = Int(span.start)
+                if at >= 0, at < bytes, case let k = Int(tokenAt[at]), k >= 0, k < tokens.count, tokens[k].start == span.start {
+                    t = k
+                } else {
+                    t = tokens.firstToken(atOrAfter: span.start, from: previous)
+                }
                 previous = t
                 while t < tokens.count, tokens[t].start < span.end {
                     facts[t] |= Scan.covered
@@ -198,8 +218,8 @@ public final class NameRules: Stage {
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
                                     keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
-                                    tokenHashes: tokenHashes, memo: memo)
-                    scan.casual = isEnglish && Scan.isCasual(tokens)
+                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
+                    scan.casual = isEnglish && NameRules.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                     scan.teamScores(places, into: &found)
                 }
@@ -290,6 +310,12 @@ private struct RuleScratch {
     private(set) var keyHashes = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
     private(set) var firstNameIds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// The tokens with organisation head bits, in text order (`Scan.run` writes them).
+    private(set) var heads = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// Per byte offset of the text: the token starting there, where one does (other entries
+    /// are stale: a reader checks the token's start). Zeros when allocated.
+    private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var byteCapacity = 0
     /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
     private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
@@ -301,6 +327,8 @@ private struct RuleScratch {
         if n > tokenCapacity {
             let c = max(n, 2 * tokenCapacity)
             facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
+            heads.deallocate()
+            heads = .allocate(capacity: c)
             facts = .allocate(capacity: c)
             lookups = .allocate(capacity: c)
             keyHashes = .allocate(capacity: c)
@@ -318,6 +346,16 @@ private struct RuleScratch {
         }
     }
 
+    /// Room for `n` bytes in `tokenAt` (contents are not kept when it grows).
+    mutating func reserve(bytes n: Int) {
+        guard n > byteCapacity else { return }
+        let c = max(n, 2 * byteCapacity)
+        tokenAt.deallocate()
+        tokenAt = .allocate(capacity: c)
+        tokenAt.initialize(repeating: 0, count: c)
+        byteCapacity = c
+    }
+
     func sentences(tokens n: Int) -> SentenceMarks {
         SentenceMarks(sentenceOf: UnsafeBufferPointer(start: sentenceOf, count: n),
                       groupStart: groupStart, groupEnd: groupEnd, shout: shout)
@@ -325,6 +363,7 @@ private struct RuleScratch {
 
     func deallocate() {
         facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
+        heads.deallocate(); tokenAt.deallocate()
         groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
     }
 }
@@ -417,6 +456,12 @@ private final class LanguageTables: Sendable {
     /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
     /// lowercase word before the two filters (empty without filters).
     let starts: StartBits, casualStarts: StartBits
+    /// A bit per hash of the title starts that are whole titles (`wholeTitles`) and of
+    /// `laterTitleWords` (`laterWords`): a title start that is no title by itself
+    /// ("the", "his", "su") begins a title only before a later title word, and
+    /// `Scan.titleMayBegin` says from these bits that most such tokens begin none
+    /// (empty without filters).
+    let wholeTitles: StartBits, laterWords: StartBits
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
     /// A bit per hash of `stop`'s keys, or nil for the reference path: most capitalised
@@ -440,6 +485,9 @@ private final class LanguageTables: Sendable {
         self.titleStartFilter = titleStartFilter
         starts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes], log2Bits: 16)
         casualStarts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes, lists.firstNames.hashes], log2Bits: 18)
+        let wholeTitleHashes = titleStarts.hashes.indices.filter { titleStartIsTitle[$0] }.map { titleStarts.hashes[$0] }
+        wholeTitles = StartBits(titleStartFilter == nil ? [] : [wholeTitleHashes], log2Bits: 16)
+        laterWords = StartBits(titleStartFilter == nil ? [] : [laterTitleWords.hashes], log2Bits: 15)
         self.stop = stop
         stopBits = titleStartFilter == nil ? nil : StartBits([stop.hashes], log2Bits: 14)
         self.common = common
@@ -452,6 +500,8 @@ private final class LanguageTables: Sendable {
     deinit {
         starts.deallocate()
         casualStarts.deallocate()
+        wholeTitles.deallocate()
+        laterWords.deallocate()
         stopBits?.deallocate()
     }
 }
@@ -630,6 +680,12 @@ private struct Scan {
     let lookups: UnsafeMutableBufferPointer<UInt32>
     let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
+    /// Room for a token index per token: `run` lists the tokens with head bits here for `orgHeads`.
+    let heads: UnsafeMutablePointer<Int32>
+    /// With filters (`tables.titleStartFilter`): tokens are answered from their kind and
+    /// flags where those decide (`isNameWord`, `headPosition`, `isTitleWord`, the heads
+    /// `run` lists); the reference computes every fact it asks about.
+    let filtered: Bool
     /// `KeyHash` of each token's key from the tokenizer (`Document.keyHashes`), or empty.
     let tokenHashes: UnsafeBufferPointer<UInt64>
     let memo: WordMemo
@@ -639,8 +695,11 @@ private struct Scan {
          sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
+         heads: UnsafeMutablePointer<Int32>,
          tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
         self.memo = memo
+        self.heads = heads
+        filtered = tables.titleStartFilter != nil
         self.tokenHashes = tokenHashes
         self.facts = facts
         self.tokens = tokens
@@ -707,7 +766,7 @@ private struct Scan {
         return h
     }
 
-    func isStopword(_ i: Int) -> Bool {
+    @inline(__always) func isStopword(_ i: Int) -> Bool {
         let l = lookups[i]
         if l & Scan.stopKnown != 0 { return l & Scan.stop != 0 }
         let h = keyHash(i)
@@ -771,7 +830,7 @@ private struct Scan {
     }
 
     /// First word of a sentence, or right after opening or separating punctuation.
-    func isInitial(_ i: Int) -> Bool {
+    @inline(__always) func isInitial(_ i: Int) -> Bool {
         if tokens[i].flags.contains(.sentenceStart) || i == 0 { return true }
         if !sameSentence(i - 1, i) { return true }
         let p = tokens[i - 1]
@@ -804,7 +863,15 @@ private struct Scan {
         if !isWordish(i) {
             // No title word: only head bits below.
         } else if let filter = tables.titleStartFilter {
-            computed |= titleBits(i, filter)
+            // A key without final dots is its own title key, of the tokenizer's hash: one bit
+            // of `starts` (the same hashes as `filter`) turns most words away, here in line
+            // (a call per word cost a third of the test); the others ask `titleStartBits`.
+            let t = tokens[i]
+            if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
+                // No title starts with this word.
+            } else {
+                computed |= titleStartBits(i, filter)
+            }
         } else {
             // The reference (no filters): first words of every language, then this language's prefixes, then its titles.
             var word = key(i)
@@ -841,16 +908,11 @@ private struct Scan {
         return (word, word.count == whole.count ? keyHash(i) : ByteStringTable.hash(word))
     }
 
-    /// `titleStart` and `titleWord` of word token `i`: one filter test, and for
-    /// the few tokens it lets through one probe of `titleStarts` (the same answer
-    /// as the reference's three tables: see `NameRules.init`).
-    @inline(__always) func titleBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
-        let t = tokens[i]
-        // A key without final dots is its own title key, of the tokenizer's hash: one bit
-        // of `starts` (the same hashes as `filter`) turns most words away.
-        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
-            return 0
-        }
+    /// `titleStart` and `titleWord` of word token `i`, whose one-bit test of
+    /// `tables.starts` (in `computeFact`) let it through: the filter, and for the few
+    /// tokens it lets through one probe of `titleStarts` (the same answer as the
+    /// reference's three tables: see `NameRules.init`).
+    @inline(never) func titleStartBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
         let (word, h) = titleKey(i)
         guard filter.mayContain(h), let id = tables.titleStarts.lookup(word, hash: h) else { return 0 }
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
@@ -865,8 +927,9 @@ private struct Scan {
         // wordish, an initial is an abbreviation, a casual lowercase name a word.
         // Abbreviations are few: `fact` decides for them.
         guard t.kind == .word else { return t.kind == .abbreviation }
-        // A name word is capitalised.
-        if t.flags.contains(.capitalized) { return true }
+        // A name word is capitalised; an all-capitals word ("3M") may be an organisation
+        // head, which `run` lists for `orgHeads` when it stops there.
+        if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { return true }
         // Without a letter no title starts (and no name word): only a casual lowercase name might.
         guard t.flags.contains(.hasLetter) else { return casual }
         // A key with final dots is looked up without them: `fact` decides.
@@ -875,8 +938,30 @@ private struct Scan {
         // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
         guard starts.mayContain(h) else { return false }
         // A lowercase word starts a title, or in casual text a lowercase name, which
-        // needs a first name (`lowercaseName`): each has its filter.
-        return filter.mayContain(h) || (casual && firstNames.mayContain(h))
+        // needs a first name (`lowercaseName`): each has its filter. A title start is
+        // passed over where `title(at:)` would find no title ("the" before "market").
+        return (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
+    }
+
+    /// False when `title(at: i)` finds no title at token `i`, whose key (without
+    /// final dots) has hash `h`: the word is no whole title (`wholeTitles`) and the
+    /// token after it is no word that a title phrase has after its first word
+    /// (`laterWords`; a word with final dots and an attached '.' or '-', which
+    /// `title(at:)` steps over, are let through). Only with filters.
+    @inline(__always) func titleMayBegin(_ i: Int, hash h: UInt32) -> Bool {
+        tables.wholeTitles.mayContain(h) || titleMayContinue(after: i)
+    }
+
+    /// False when no title phrase goes on after token `i` (see `titleMayBegin`). Only with filters.
+    @inline(__always) func titleMayContinue(after i: Int) -> Bool {
+        let k = i + 1
+        guard k < count else { return false }
+        let t = tokens[k]
+        if t.kind == .punct { return true }
+        // `title(at:)` reads on only over wordish tokens.
+        guard t.kind == .word || t.kind == .abbreviation else { return false }
+        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return true }
+        return tables.laterWords.mayContain(keyHash(k))
     }
 
     /// The first token at or after `i` where a rule may start (`mayStartRule`), or
@@ -888,12 +973,15 @@ private struct Scan {
         return i
     }
 
-    /// A capitalised word that may be part of a name (see `NameRules`).
+    /// A capitalised word that may be part of a name (see `NameRules`). Only a
+    /// capitalised token has the bit (`computeFact`): the others (the lowercase words
+    /// and punctuation around names, asked about most) are answered from their flags,
+    /// without computing their facts.
     @inline(__always) func isNameWord(_ i: Int) -> Bool {
-        i >= 0 && i < count && fact(i) & Scan.nameWord != 0
+        i >= 0 && i < count && (tokens[i].flags.contains(.capitalized) || !filtered) && fact(i) & Scan.nameWord != 0
     }
 
-    func computeNameWord(_ i: Int) -> Bool {
+    @inline(__always) func computeNameWord(_ i: Int) -> Bool {
         guard i >= 0, i < count, isWordish(i) else { return false }
         let f = tokens[i].flags
         guard f.contains(.capitalized) else { return false }
@@ -925,7 +1013,8 @@ private struct Scan {
 
     /// The organisation head position of token `i` (exact text, or text plus an attached '.').
     @inline(__always) func headPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
-        guard i >= 0, i < count else { return nil }
+        // Only a capitalised or all-capitals token has head bits (`computeFact`): the others are not looked at.
+        guard i >= 0, i < count, !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]) || !filtered else { return nil }
         let f = fact(i)
         guard f & (Scan.headFirst | Scan.headLast) != 0 else { return nil }
         var position: NameRuleResources.HeadPosition = []
@@ -966,6 +1055,17 @@ private struct Scan {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         let gate = tables.titleStartFilter, firstNames = filters.firstNames
         let starts = casual ? tables.casualStarts : tables.starts
+        // The tokens with head bits, for `orgHeads`: every token the loop stops at or
+        // jumps over is looked at; the ones it skips (`mayStartRule`) are neither
+        // capitalised nor in capitals, and so have no head bits.
+        var headCount = 0
+        @inline(__always) func noteHeads(_ range: Range<Int>) {
+            for k in range where !tokens[k].flags.isDisjoint(with: [.capitalized, .allCaps])
+                && fact(k) & (Scan.headFirst | Scan.headLast) != 0 {
+                heads[headCount] = Int32(truncatingIfNeeded: k)
+                headCount += 1
+            }
+        }
         var i = 0
         while i < count {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
@@ -977,6 +1077,10 @@ private struct Scan {
                 if i == count { break }
             }
             let f = fact(i)
+            if f & (Scan.headFirst | Scan.headLast) != 0 {
+                heads[headCount] = Int32(truncatingIfNeeded: i)
+                headCount += 1
+            }
             let nameWord = f & Scan.nameWord != 0
             let initial = isInitialLetter(i)
             let lower = casual && tokens[i].kind == .word && !tokens[i].flags.contains(.capitalized)
@@ -984,11 +1088,15 @@ private struct Scan {
                 i += 1
                 continue
             }
-            if f & Scan.titleStart != 0, let (_, nameStart) = title(at: i, phrase: &phrase) {
+            // A title start that is no title by itself begins one only before a later
+            // title word ("The" before "market": never); the reference asks `title(at:)`.
+            if f & Scan.titleStart != 0, gate == nil || f & Scan.titleWord != 0 || titleMayContinue(after: i),
+               let (_, nameStart) = title(at: i, phrase: &phrase) {
                 let end = personName(from: nameStart)
                 if end > nameStart, !endsInOrg(nameStart, end) {
                     found.append(Entity(span: span(nameStart, end), type: .person, source: .rule, ruleID: RuleNames.titlePerson))
                     personEnd = end
+                    noteHeads((i + 1)..<end)
                     i = end
                     continue
                 }
@@ -996,6 +1104,7 @@ private struct Scan {
             if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
+                noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
@@ -1009,24 +1118,32 @@ private struct Scan {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, ruleID: RuleNames.unknownName))
                 personEnd = end
+                noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
             if initial, i >= personEnd, let end = initialsPerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.initialsPerson))
                 personEnd = end
+                noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
             if lower, i >= personEnd, let end = lowercaseName(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -1, ruleID: RuleNames.lowercaseName))
                 personEnd = end
+                noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
             i += 1
         }
-        orgHeads(into: &found)
+        if !filtered {
+            // The reference lists them from every token.
+            headCount = 0
+            noteHeads(0..<count)
+        }
+        orgHeads(at: UnsafeBufferPointer(start: heads, count: headCount), into: &found)
         // Both start at a '(' token with a token before it and two after it.
         let parens = parenTokens()
         if !parens.isEmpty {
@@ -1138,7 +1255,9 @@ private struct Scan {
         return false
     }
 
-    @inline(__always) func isTitleWord(_ i: Int) -> Bool { fact(i) & Scan.titleWord != 0 }
+    /// Whether token `i` is a whole title. Only a wordish token has the bit (`computeFact`):
+    /// punctuation, numbers and handles are answered without computing their facts.
+    @inline(__always) func isTitleWord(_ i: Int) -> Bool { (isWordish(i) || !filtered) && fact(i) & Scan.titleWord != 0 }
 
     /// A first name at `i` followed by one to three name words: the end of the name.
     func firstNamePerson(at i: Int) -> Int? {
@@ -1243,29 +1362,6 @@ private struct Scan {
         return true
     }
 
-    /// Whether the text is written the way social media writes: it has a
-    /// handle, hashtag, emoji or URL, a sentence that opens in lower case, or
-    /// no punctuation at its end. Edited text (news) is not, and skips the
-    /// lowercase-name look-ups.
-    static func isCasual(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
-        if let last = tokens.last, last.kind == .word || last.kind == .number { return true }
-        var atStart = true
-        for t in tokens {
-            switch t.kind {
-            case .handle, .hashtag, .emoji, .url: return true
-            case .word:
-                if t.flags.contains(.sentenceStart) { atStart = true }
-                if atStart, t.flags.contains(.hasLetter) {
-                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
-                    atStart = false
-                }
-            default:
-                if t.flags.contains(.sentenceStart) { atStart = true }
-            }
-        }
-        return false
-    }
-
     /// Whether token `i` is an initial: one capital letter and a dot (`J.`).
     func isInitialLetter(_ i: Int) -> Bool {
         guard i < count, tokens[i].kind == .abbreviation, tokens[i].end - tokens[i].start == 2 else { return false }
@@ -1312,16 +1408,13 @@ private struct Scan {
         }
     }
 
-    /// Capitalised sequences with an organisation head word.
-    func orgHeads(into found: inout [Entity]) {
-        var i = 0
-        while i < count {
-            // Only a capitalised or all-capitals token has head bits (see `fact`): the others are not looked at.
-            guard !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]),
-                  fact(i) & (Scan.headFirst | Scan.headLast) != 0, let (position, headEnd) = headPosition(i), isWordish(i) else {
-                i += 1
-                continue
-            }
+    /// Capitalised sequences with an organisation head word, at the tokens `heads`
+    /// (every token with head bits, in text order: `run` lists them).
+    func orgHeads(at heads: UnsafeBufferPointer<Int32>, into found: inout [Entity]) {
+        var next = 0  // tokens before this are inside the head word just read
+        for h in heads {
+            let i = Int(h)
+            guard i >= next, let (position, headEnd) = headPosition(i), isWordish(i) else { continue }
             var start = i, end = headEnd
             var nameWords = 1
             if position.contains(.last) {
@@ -1369,7 +1462,7 @@ private struct Scan {
             } else if isLoneHead(i, end: headEnd) {
                 found.append(Entity(span: span(i, headEnd), type: .org, source: .rule, priority: -1, ruleID: RuleNames.loneHead))
             }
-            i = max(i + 1, headEnd)
+            next = max(i + 1, headEnd)
         }
     }
 
@@ -1555,5 +1648,59 @@ struct WordMemo {
         guard entries.count != 0, let (head, tail) = WordMemo.words(key) else { return }
         entries[slot(h)] = Entry(head: head, tail: tail, hash: h, first: answer.first, common: answer.common,
                                  length: UInt8(key.count + 1))
+    }
+}
+
+extension NameRules {
+    /// Whether the text is written the way social media writes: it has a
+    /// handle, hashtag, emoji or URL, a sentence that opens in lower case, or
+    /// no punctuation at its end. Edited text (news) is not, and skips the
+    /// lowercase-name look-ups.
+    ///
+    /// Edited text is read to its end, so the tokens inside a sentence (no
+    /// sentence start, none of the four kinds) are passed over in a small loop
+    /// that tests one bit of the kind and the flags' top bit; the answer is
+    /// `isCasualReference`'s (tested).
+    static func isCasual(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        if let last = tokens.last, last.kind == .word || last.kind == .number { return true }
+        let casualKinds: UInt32 = 1 << UInt32(TokenKind.handle.rawValue) | 1 << UInt32(TokenKind.hashtag.rawValue)
+            | 1 << UInt32(TokenKind.emoji.rawValue) | 1 << UInt32(TokenKind.url.rawValue)
+        let n = tokens.count
+        var i = 0
+        while true {
+            // At a sentence start (or the text's): its first word with a letter must not be in lower case.
+            while i < n {
+                let t = tokens[i]
+                if casualKinds & (1 << UInt32(t.kind.rawValue & 31)) != 0 { return true }
+                i += 1
+                if t.kind == .word, t.flags.contains(.hasLetter) {
+                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
+                    break
+                }
+            }
+            // Inside the sentence: only a casual kind or the next sentence start matters.
+            while i < n, casualKinds & (1 << UInt32(tokens[i].kind.rawValue & 31)) == 0, !tokens[i].flags.contains(.sentenceStart) { i += 1 }
+            guard i < n else { return false }
+        }
+    }
+
+    /// `isCasual` token by token: the reference its fast path is tested against.
+    static func isCasualReference(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        if let last = tokens.last, last.kind == .word || last.kind == .number { return true }
+        var atStart = true
+        for t in tokens {
+            switch t.kind {
+            case .handle, .hashtag, .emoji, .url: return true
+            case .word:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+                if atStart, t.flags.contains(.hasLetter) {
+                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
+                    atStart = false
+                }
+            default:
+                if t.flags.contains(.sentenceStart) { atStart = true }
+            }
+        }
+        return false
     }
 }
