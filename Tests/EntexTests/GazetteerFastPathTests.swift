@@ -256,4 +256,73 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
     }
+
+    /// `termSlots` and `transitionSlots` (the 16-byte slots `match` probes on a memo miss)
+    /// give what the plain tables give: for every vocabulary key and many keys that are in
+    /// no name (each key changed in one byte, cut short, lengthened; the words of a news
+    /// file), `memoValue(ofKey:)` is `termValues` of `TermTable.lookup`'s term or a miss;
+    /// for every transition and pairs that are none, `stepValue` is the target of
+    /// `Gazetteer.step` with its `stateFlags`, or 0. Bundled gazetteer and one with user rows.
+    func testTermAndTransitionSlotsAgreeWithThePlainTables() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-slots-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("user.tsv")
+        try """
+            Paris\tORG
+            new york\tORG
+            Venezuela Today\tORG\tlocal:vt\ten\t-\tcap
+            Internationalization Society Of Extremelylongwordnames\tORG
+
+            """.write(to: user, atomically: true, encoding: .utf8)
+        let bundled = try TestSupport.resources.gazetteer()
+        let sources = try GazetteerSource.all(lexicons: TestSupport.lexicons, userLexicons: [user.path])
+        let withUser = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
+        var textWords: [[UInt8]] = []
+        let news = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
+        for word in news.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(5000) {
+            var key: [UInt8] = []
+            Array(word.utf8).withUnsafeBufferPointer { Tokenizer.appendKey($0, to: &key) }
+            textWords.append(key)
+        }
+        for g in [bundled, withUser] {
+            var keys: [[UInt8]] = textWords
+            for term in 0..<g.vocabularySize {
+                let start = term == 0 ? 0 : Int(g.vocabulary.ends[term - 1]), end = Int(g.vocabulary.ends[term])
+                let key = Array(g.vocabulary.pool[start..<end])
+                keys.append(key)
+                var changed = key
+                changed[term % key.count] &+= 1
+                keys.append(changed)
+                keys.append(Array(key.dropLast()))
+                keys.append(key + [UInt8(ascii: "s")])
+            }
+            var hits = 0, misses = 0
+            for key in keys where !key.isEmpty {
+                let expected: UInt64 = key.withUnsafeBufferPointer { key in
+                    let id = g.vocabulary.lookup(key, hash: ByteStringTable.hash(key))
+                    return id < 0 ? Gazetteer.missValue : g.termValues[Int(id)]
+                }
+                let actual = key.withUnsafeBufferPointer { g.memoValue(ofKey: $0) }
+                XCTAssertEqual(actual, expected, String(decoding: key, as: UTF8.self))
+                if expected == Gazetteer.missValue { misses += 1 } else { hits += 1 }
+            }
+            XCTAssertGreaterThanOrEqual(hits, g.vocabularySize)
+            XCTAssertGreaterThan(misses, g.vocabularySize)
+            var steps = 0
+            for (i, key) in g.transitionKeys.enumerated() where key != Gazetteer.emptySlot {
+                let state = UInt32(truncatingIfNeeded: key >> 32), term = UInt32(truncatingIfNeeded: key)
+                let target = g.transitionTargets[i]
+                XCTAssertEqual(g.stepValue(state, term), UInt64(target) | UInt64(g.stateFlags[Int(target)]) << 32)
+                for (s, t) in [(state, term &+ 1), (state &+ 1, term), (0, term), (state, UInt32(g.vocabularySize))] {
+                    let expected = g.transitionKeys.withUnsafeBufferPointer { keys in
+                        g.transitionTargets.withUnsafeBufferPointer { Gazetteer.step(keys, $0, s, t) }
+                    }
+                    XCTAssertEqual(g.stepValue(s, t), expected.map { UInt64($0) | UInt64(g.stateFlags[Int($0)]) << 32 } ?? 0)
+                }
+                steps += 1
+            }
+            XCTAssertEqual(steps, g.transitionCount)
+        }
+    }
 }
