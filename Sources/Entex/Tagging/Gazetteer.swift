@@ -128,17 +128,6 @@ public final class Gazetteer: Sendable {
 
     /// `outputEntries` with their entries' fields.
     let outputRecords: MappableArray<OutputRecord>
-    /// The vocabulary's slots as matching probes them: slot `i` holds, for the key in
-    /// `vocabulary.slots[i]`, its memo tag and its memo value (`termValues`), so that a key
-    /// lookup that misses the memo reads one 16-byte slot per probe, and a key of at most
-    /// 7 bytes (its own tag) needs neither the key bytes nor their ends: with a million
-    /// entries each of those was a cache miss of its own (`Gazetteer.termSlot`).
-    let termSlots: MappableArray<TermSlot>
-    /// The transition table's slots as matching probes them: slot `i` holds key
-    /// `transitionKeys[i]` and the step memo value of its target (the state, with its
-    /// `stateFlags` in bits 32–34), so that a step reads one 16-byte slot per probe, not a
-    /// key, a target and a flag byte in three arrays (three cache misses with a million entries).
-    let transitionSlots: MappableArray<TransitionSlot>
 
     /// File names (last path component) of the lexicons, as candidates' `rule`.
     public let files: [String]
@@ -156,8 +145,7 @@ public final class Gazetteer: Sendable {
                                 termFollows: MappableArray(taking: &derived.termFollows),
                                 termSeconds: MappableArray(taking: &derived.termSeconds),
                                 termFilter: derived.termFilter, longestTerm: derived.longestTerm,
-                                outputRecords: MappableArray(taking: &derived.outputRecords),
-                                termSlots: derived.termSlots, transitionSlots: derived.transitionSlots))
+                                outputRecords: MappableArray(taking: &derived.outputRecords)))
     }
 
     /// A gazetteer of `core` and what was derived from it (by `derive`, or read from a cache file).
@@ -188,8 +176,6 @@ public final class Gazetteer: Sendable {
         termFilter = derived.termFilter
         longestTerm = derived.longestTerm
         outputRecords = derived.outputRecords
-        termSlots = derived.termSlots
-        transitionSlots = derived.transitionSlots
     }
 
     /// The arrays a gazetteer is compiled into: what the rest is derived from.
@@ -223,8 +209,6 @@ public final class Gazetteer: Sendable {
         var termFilter: KeyHashFilter
         var longestTerm: Int
         var outputRecords: MappableArray<OutputRecord>
-        var termSlots: MappableArray<TermSlot>
-        var transitionSlots: MappableArray<TransitionSlot>
     }
 
     /// `Derived`'s tables as built by `derive`, in arrays of their own.
@@ -236,9 +220,6 @@ public final class Gazetteer: Sendable {
         var termFilter: KeyHashFilter
         var longestTerm: Int
         var outputRecords: [OutputRecord]
-        /// Built in their final storage: with a million entries they are 67 MB each.
-        var termSlots: MappableArray<TermSlot>
-        var transitionSlots: MappableArray<TransitionSlot>
     }
 
     /// Derives the matching tables from `core`. Indices out of range (a damaged
@@ -313,17 +294,6 @@ public final class Gazetteer: Sendable {
                 }
             }
         }
-        let termSlots = Gazetteer.termSlots(vocabulary, values: values)
-        let targets = core.transitionTargets
-        let transitionSlots = MappableArray(repeating: TransitionSlot(key: Gazetteer.emptySlot, value: 0),
-                                            count: transitionKeys.count) { slots in
-            for (i, key) in transitionKeys.enumerated() where key != Gazetteer.emptySlot {
-                // A target out of range (a damaged cache, rejected next) reads as no step.
-                let target = i < targets.count && Int(targets[i]) < states ? targets[i] : 0
-                slots[i] = TransitionSlot(key: key, value: target == 0 ? 0
-                                          : UInt64(target) | UInt64(stateBits[Int(target)]) << 32)
-            }
-        }
         var filter = KeyHashFilter(capacity: terms)
         filter.insert(contentsOf: vocabulary.slots.lazy.filter { $0 != 0 }.map { UInt32(truncatingIfNeeded: $0 >> 32) })
         var longest = 0, previousEnd: UInt32 = 0
@@ -332,56 +302,7 @@ public final class Gazetteer: Sendable {
             previousEnd = end
         }
         return DerivedArrays(stateFlags: stateBits, termValues: values, termFollows: follows, termSeconds: seconds,
-                             termFilter: filter, longestTerm: longest, outputRecords: records,
-                             termSlots: termSlots, transitionSlots: transitionSlots)
-    }
-
-    /// `termSlots` for `vocabulary`, whose terms have the memo values `values`: every
-    /// occupied slot of `vocabulary.slots` at the same place (so that a probe from the
-    /// same hash meets the same keys in the same order), with its key's memo tag
-    /// (`memoTag`) and memo value; free slots have `GazetteerScratch.emptyTag`. Ids or
-    /// ends out of range (a damaged cache, rejected by its consistency check) give a
-    /// slot that no key's tag equals.
-    static func termSlots(_ vocabulary: TermTable, values: [UInt64]) -> MappableArray<TermSlot> {
-        let slots = vocabulary.slots, ends = vocabulary.ends, pool = vocabulary.pool
-        return MappableArray(repeating: TermSlot(tag: GazetteerScratch.emptyTag, value: 0), count: slots.count) { result in
-          pool.withUnsafeBufferPointer { pool in
-            for (i, slot) in slots.enumerated() where slot != 0 {
-                let id = Int(UInt32(truncatingIfNeeded: slot)) &- 1
-                guard id >= 0, id < ends.count, id < values.count else {
-                    result[i] = TermSlot(tag: noKeyTag, value: missValue)
-                    continue
-                }
-                let start = id == 0 ? 0 : Int(ends[id &- 1]), end = Int(ends[id])
-                guard start <= end, end <= pool.count, let base = pool.baseAddress else {
-                    result[i] = TermSlot(tag: noKeyTag, value: missValue)
-                    continue
-                }
-                let key = UnsafeBufferPointer(start: base + start, count: end &- start)
-                let tag = key.count <= 7 ? packShortKey(base + start, key.count, readable: key.count) | UInt64(key.count) << 56
-                    : longKeyTag(KeyHash.hash(key))
-                result[i] = TermSlot(tag: tag, value: values[id])
-            }
-          }
-        }
-    }
-
-    /// A `TermSlot` tag that no key has (top bit clear, length byte above 7): a slot of a
-    /// damaged cache's vocabulary.
-    static let noKeyTag: UInt64 = 0x7F << 56
-
-    /// One slot of `termSlots`: a vocabulary key's memo tag (`GazetteerScratch.emptyTag`:
-    /// free) and its memo value.
-    struct TermSlot: Sendable, Equatable {
-        let tag: UInt64
-        let value: UInt64
-    }
-
-    /// One slot of `transitionSlots`: a transition key `state << 32 | term` (`emptySlot`:
-    /// free) and the step memo value of its target.
-    struct TransitionSlot: Sendable, Equatable {
-        let key: UInt64
-        let value: UInt64
+                             termFilter: filter, longestTerm: longest, outputRecords: records)
     }
 
     /// `stateFlags` bits: names end at the state, it has transitions, every output needs a capital.
@@ -744,7 +665,7 @@ extension Gazetteer {
                                 walkCount &+= 1
                                 let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
                                 entex_prefetch(steps.baseAddress! + (Gazetteer.stepIndex(key) &<< 1))
-                                entex_prefetch(table.transitionSlots.baseAddress! + Gazetteer.slot(key, mask: table.transitionSlots.count &- 1))
+                                entex_prefetch(table.transitionKeys.baseAddress! + Gazetteer.slot(key, mask: table.transitionKeys.count &- 1))
                             } else if pending & Gazetteer.acceptsBit != 0 {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                                 walkCount &+= 1
@@ -831,27 +752,6 @@ extension Gazetteer {
         }
     }
 
-    /// The memo value `match` finds for a token whose match key is `key` on a memo miss
-    /// (`memoFill`'s lookup in `termSlots`, the filter and length checks included), for tests.
-    func memoValue(ofKey key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let keyHash = KeyHash.hash(key)
-        let tag = key.count <= 7 ? Gazetteer.packShortKey(key.baseAddress!, key.count, readable: key.count) | UInt64(key.count) << 56
-            : Gazetteer.longKeyTag(keyHash)
-        guard key.count <= longestTerm else { return Gazetteer.missValue }
-        let h = ByteStringTable.hash(folding: keyHash)
-        guard termFilter.mayContain(h) else { return Gazetteer.missValue }
-        return withTables { Gazetteer.termSlot(key, tag: tag, hash: h, $0) }
-    }
-
-    /// The step memo value `match` finds for the step from `state` on `term` when the step
-    /// memo does not hold it (`stepFill`'s probe of `transitionSlots`), for tests.
-    func stepValue(_ state: UInt32, _ term: UInt32) -> UInt64 {
-        var slot: [UInt64] = [0, 0]
-        return withTables { table in
-            slot.withUnsafeMutableBufferPointer { Gazetteer.stepFill(table, UInt64(state) << 32 | UInt64(term), $0.baseAddress!) }
-        }
-    }
-
     /// Calls `body` with this gazetteer's matching arrays borrowed.
     @inline(__always)
     private func withTables<R>(_ body: (TermTables) -> R) -> R {
@@ -864,14 +764,9 @@ extension Gazetteer {
                     stateFlags.withUnsafeBufferPointer { stateFlags in
                       termValues.withUnsafeBufferPointer { termValues in
                         outputRecords.withUnsafeBufferPointer { records in
-                          termSlots.withUnsafeBufferPointer { termSlots in
-                            transitionSlots.withUnsafeBufferPointer { transitionSlots in
-                              body(TermTables(pool: pool, ends: ends, slots: slots, starts: starts, stateFlags: stateFlags,
-                                              termValues: termValues, filter: termFilter, longestTerm: longestTerm,
-                                              transitionKeys: tkeys, transitionTargets: targets, records: records,
-                                              termSlots: termSlots, transitionSlots: transitionSlots))
-                            }
-                          }
+                          body(TermTables(pool: pool, ends: ends, slots: slots, starts: starts, stateFlags: stateFlags,
+                                          termValues: termValues, filter: termFilter, longestTerm: longestTerm,
+                                          transitionKeys: tkeys, transitionTargets: targets, records: records))
                         }
                       }
                     }
@@ -932,19 +827,10 @@ extension Gazetteer {
     /// `step` when the step memo does not hold the step: the transition-table probe, remembered.
     @inline(never)
     static func stepFill(_ table: TermTables, _ key: UInt64, _ slot: UnsafeMutablePointer<UInt64>) -> UInt64 {
-        // `transitionSlots`: the key and the value side by side, one cache line per probe.
-        let slots = table.transitionSlots
-        let mask = slots.count &- 1
-        var i = Gazetteer.slot(key, mask: mask)
         var value: UInt64 = 0
-        while true {
-            let k = slots[i].key
-            if k == key {
-                value = slots[i].value
-                break
-            }
-            if k == emptySlot { break }
-            i = (i &+ 1) & mask
+        if let next = step(table.transitionKeys, table.transitionTargets, UInt32(truncatingIfNeeded: key >> 32),
+                           UInt32(truncatingIfNeeded: key)) {
+            value = UInt64(next) | UInt64(table.stateFlags[Int(next)]) << 32
         }
         slot[0] = key
         slot[1] = value
@@ -970,8 +856,6 @@ extension Gazetteer {
         let transitionKeys: UnsafeBufferPointer<UInt64>
         let transitionTargets: UnsafeBufferPointer<UInt32>
         let records: UnsafeBufferPointer<OutputRecord>
-        let termSlots: UnsafeBufferPointer<TermSlot>
-        let transitionSlots: UnsafeBufferPointer<TransitionSlot>
     }
 
     /// The memo value of `token`'s key when its memo entry `slot` does not hold it
@@ -990,37 +874,17 @@ extension Gazetteer {
             let id = Int(UInt32(truncatingIfNeeded: slot[1] >> 32) & UInt32(termMask))
             if TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends) { return slot[1] }
         }
-        var value = missValue
+        var id: Int32 = -1
         if length <= table.longestTerm {
             let h = ByteStringTable.hash(folding: keyHash)
             if table.filter.mayContain(h) {
-                value = termSlot(key, tag: tag, hash: h, table)
+                id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
+        let value = id < 0 ? missValue : table.termValues[Int(id)]
         slot[0] = tag
         slot[1] = value
         return value
-    }
-
-    /// The memo value of `key`, whose memo tag is `tag` and whose `ByteStringTable.hash`
-    /// is `h`, from `termSlots` (`missValue` when it is in no name): the probe of
-    /// `TermTable.lookup` on slots that hold the tag and the value. A short key's tag is its
-    /// bytes, so an equal tag is the key; a long key's is checked against the key bytes.
-    @inline(__always)
-    static func termSlot(_ key: UnsafeBufferPointer<UInt8>, tag: UInt64, hash h: UInt32, _ table: TermTables) -> UInt64 {
-        let slots = table.termSlots
-        let mask = slots.count &- 1
-        var i = Int(h) & mask
-        while true {
-            let slot = slots[i]
-            if slot.tag == GazetteerScratch.emptyTag { return missValue }
-            if slot.tag == tag {
-                if tag >> 63 == 0 { return slot.value }
-                let id = Int(UInt32(truncatingIfNeeded: slot.value >> 32) & UInt32(termMask))
-                if TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends) { return slot.value }
-            }
-            i = (i &+ 1) & mask
-        }
     }
 
     /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).

@@ -39,7 +39,7 @@ public struct GazetteerLoadInfo: Sendable {
 /// without touching every page.
 public enum GazetteerCache {
     /// Bump when the layout or the matching semantics change.
-    public static let formatVersion: UInt32 = 6
+    public static let formatVersion: UInt32 = 5
     static let magic: [UInt8] = Array("ENTXGAZ\u{0}".utf8)
 
     /// `$XDG_CACHE_HOME/entex` or `~/.cache/entex`.
@@ -215,7 +215,6 @@ public enum GazetteerCache {
         // The derived tables, so that reading builds nothing.
         out.put(g.stateFlags); out.put(g.termValues); out.put(g.termFollows); out.put(g.termSeconds)
         out.put(g.termFilter.words); out.put([UInt64(g.longestTerm)]); out.put(g.outputRecords)
-        out.put(g.termSlots); out.put(g.transitionSlots)
         out.putChecksum()
         return out.finish()
     }
@@ -270,14 +269,12 @@ public enum GazetteerCache {
         let termFollows = input.get(UInt64.self), termSeconds = input.get(UInt64.self)
         let filterWords = input.get(UInt64.self), longest = input.get(UInt64.self)
         let outputRecords = input.get(Gazetteer.OutputRecord.self)
-        let termSlots = input.get(Gazetteer.TermSlot.self), transitionSlots = input.get(Gazetteer.TransitionSlot.self)
         guard longest.count == 1, longest[0] <= UInt64(Int.max),
               let termFilter = KeyHashFilter(words: filterWords.array),
               input.checksumMatches(), input.isComplete else { return nil }
         let derived = Gazetteer.Derived(stateFlags: stateFlags, termValues: termValues, termFollows: termFollows,
                                         termSeconds: termSeconds, termFilter: termFilter, longestTerm: Int(longest[0]),
-                                        outputRecords: outputRecords, termSlots: termSlots,
-                                        transitionSlots: transitionSlots)
+                                        outputRecords: outputRecords)
         let g = Gazetteer(core, derived)
         if trusted { return (g, false) }
         guard isConsistent(g, stateLimit: stateLimit), derivedMatch(g, core) else { return nil }
@@ -298,16 +295,6 @@ public enum GazetteerCache {
             && sameBytes(g.termFollows, d.termFollows) && sameBytes(g.termSeconds, d.termSeconds)
             && g.termFilter.words == d.termFilter.words && g.longestTerm == d.longestTerm
             && sameBytes(g.outputRecords, d.outputRecords)
-            && sameBytes(g.termSlots, d.termSlots) && sameBytes(g.transitionSlots, d.transitionSlots)
-    }
-
-    /// Whether `a` and `b` hold the same bytes.
-    static func sameBytes<T>(_ a: MappableArray<T>, _ b: MappableArray<T>) -> Bool {
-        b.withUnsafeBufferPointer { b in
-            a.count == b.count && a.withUnsafeBufferPointer { a in
-                a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count * MemoryLayout<T>.stride) == 0
-            }
-        }
     }
 
     /// Whether `a` and `b` hold the same bytes.
