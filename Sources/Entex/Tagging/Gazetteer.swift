@@ -491,7 +491,15 @@ struct GazetteerScratch {
     /// (building an `Entity` at every match also moved it into the array and destroyed
     /// the temporary; so did building one from stored names alone, or setting the span
     /// of a local copy before appending it: both copied the `Entity` twice).
-    var entryCandidates: [(key: UInt32, entity: Entity)] = []
+    ///
+    /// `document` is the number of the document (`GazetteerScratch.document`) whose
+    /// `annotations` the cached entity's `canonical` and `kb` name: a later match of the
+    /// entry in the same document copies them, not the names' bytes again, so that the
+    /// string pool (35 MB with a million entries, far out of cache) is read once per entry
+    /// and document.
+    var entryCandidates: [(key: UInt32, document: UInt64, entity: Entity)] = []
+    /// The number of the document being matched (counted from 1; see `entryCandidates`).
+    var document: UInt64 = 0
     /// The current document's `annotationBytes`, which `emit` appends names to
     /// (swapped in and out by the caller of `match`).
     var annotations: [UInt8] = []
@@ -501,13 +509,13 @@ struct GazetteerScratch {
     @inline(__always)
     mutating func candidateIndex(of entry: Int, in gazetteer: Gazetteer) -> Int {
         if entryCandidates.isEmpty {
-            entryCandidates = Array(repeating: (0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
+            entryCandidates = Array(repeating: (0, 0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
                                     count: GazetteerScratch.entryCandidatesSize)
         }
         let m = entry & (GazetteerScratch.entryCandidatesSize - 1)
         let key = UInt32(truncatingIfNeeded: entry &+ 1)
         if entryCandidates[m].key != key {
-            entryCandidates[m] = (key, gazetteer.candidate(entry))
+            entryCandidates[m] = (key, 0, gazetteer.candidate(entry))
         }
         return m
     }
@@ -574,6 +582,7 @@ extension Gazetteer {
             scratch.memoOwner = ObjectIdentifier(self)
         }
         let memoBits = scratch.memoBits
+        scratch.document &+= 1
         // The memos and per-token buffers are taken out of `scratch` for the document (so that
         // `emit` may take `scratch` inout while they are in use) and put back at the end, by
         // swaps: copying each out and assigning an empty array in its place cost a retain
@@ -993,10 +1002,14 @@ extension Gazetteer {
             }
             scratch.emittedCount &+= 1
             let m = scratch.candidateIndex(of: Int(record.entry), in: self)
+            if scratch.entryCandidates[m].document != scratch.document {
+                // The entry's first match in this document: its names are appended once.
+                scratch.entryCandidates[m].entity.canonical = appendString(canonical, to: &scratch.annotations)
+                scratch.entryCandidates[m].entity.kb = appendString(kbID, to: &scratch.annotations)
+                scratch.entryCandidates[m].document = scratch.document
+            }
             var candidate = scratch.entryCandidates[m].entity
             candidate.span = span
-            candidate.canonical = appendString(canonical, to: &scratch.annotations)
-            candidate.kb = appendString(kbID, to: &scratch.annotations)
             candidates.append(candidate)
         }
         return scratch.emittedCount > 0
