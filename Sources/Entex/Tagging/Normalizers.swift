@@ -308,47 +308,58 @@ public enum Normalizers {
     /// `segmentHashtag` of an ASCII tag given as bytes (the regex stage passes
     /// the token's text, with no `String` in between): one pass, one buffer.
     static func segmentASCIIHashtag(_ tag: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * tag.count + 1) { out in
+            let length = writeSegmentedASCIIHashtag(tag, into: out.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+        }
+    }
+
+    /// Writes the words of an ASCII tag (`segmentASCIIHashtag`'s text) to `out`, which
+    /// has room for `2 * tag.count + 1` bytes, and returns their length: the regex
+    /// stage writes them as a JSON string without making a `String`.
+    static func writeSegmentedASCIIHashtag(_ tag: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var first = 0
         while first < tag.count, tag[first] == UInt8(ascii: "#") { first += 1 }
         let bytes = UnsafeBufferPointer(rebasing: tag[first...])
         let n = bytes.count
         // Lowercase letters only (many tags): no rule splits them, the words are the tag.
-        if !bytes.contains(where: { !ByteClass.isLower($0) }) { return String(decoding: bytes, as: UTF8.self) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
-            var length = 0
-            var runStart = 0  // start of the current word in `bytes`
-            var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
-            for i in 0..<n {
-                let b = bytes[i]
-                if b == UInt8(ascii: "_") {
-                    if length > 0 && out[length - 1] != 0x20 {
-                        out[length] = 0x20
-                        length += 1
-                    }
-                    runStart = i + 1
-                    capsOnly = true
-                    continue
-                }
-                if i > runStart {
-                    let prev = bytes[i - 1]
-                    let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
-                    let wordIsCaps = i - runStart > 1 && capsOnly
-                    if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
-                        || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
-                        || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
-                        out[length] = 0x20
-                        length += 1
-                        runStart = i
-                        capsOnly = true
-                    }
-                }
-                out[length] = b
-                length += 1
-                capsOnly = capsOnly && ByteClass.isUpper(b)
-            }
-            while length > 0 && out[length - 1] == 0x20 { length -= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+        if !bytes.contains(where: { !ByteClass.isLower($0) }) {
+            if let source = bytes.baseAddress { out.initialize(from: source, count: n) }
+            return n
         }
+        var length = 0
+        var runStart = 0  // start of the current word in `bytes`
+        var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
+        for i in 0..<n {
+            let b = bytes[i]
+            if b == UInt8(ascii: "_") {
+                if length > 0 && out[length - 1] != 0x20 {
+                    out[length] = 0x20
+                    length += 1
+                }
+                runStart = i + 1
+                capsOnly = true
+                continue
+            }
+            if i > runStart {
+                let prev = bytes[i - 1]
+                let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
+                let wordIsCaps = i - runStart > 1 && capsOnly
+                if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
+                    || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
+                    || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
+                    out[length] = 0x20
+                    length += 1
+                    runStart = i
+                    capsOnly = true
+                }
+            }
+            out[length] = b
+            length += 1
+            capsOnly = capsOnly && ByteClass.isUpper(b)
+        }
+        while length > 0 && out[length - 1] == 0x20 { length -= 1 }
+        return length
     }
 
     /// Splits a hashtag into words at `_`, lower→upper changes, the last
@@ -683,6 +694,61 @@ extension Normalizers {
         }
     }
 
+    /// `normalize(_:_:values:language:reference:)` written as JSON text to `out`: the
+    /// bytes `JSONBuffer.value` writes for its value, with no `JSONValue` made (no
+    /// enum boxes, member arrays or number strings). Returns false, having written
+    /// nothing, where `normalize` gives nil.
+    static func writeValue(_ kind: NormalizerKind, _ m: MatchGroups, values: WordValues, language: String,
+                           reference: CivilDate?, into out: inout JSONBuffer) -> Bool {
+        switch kind {
+        case .none: return false
+        case .date:
+            guard let text = date(m, values: values, reference: reference) else { return false }
+            out.string(text)
+        case .time:
+            guard let text = timeText(m, values: values) else { return false }
+            out.string(text)
+        case .money:
+            guard let a = m.bytes(.amount),
+                  let n = amount(a, scale: m.bytes(.scale), values: values, language: language) else { return false }
+            var currency: String?
+            if let c = m.bytes(.currency) {
+                currency = values.value(.currencySymbol, c) ?? values.value(.currency, c)
+                if currency == "-" || currency == "" { currency = nil }
+            }
+            out.literal(#"{"amount":"#)
+            out.number(n)
+            out.literal(#","currency":"#)
+            out.optionalString(currency)
+            out.byte(UInt8(ascii: "}"))
+        case .number, .percent:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return false }
+            out.number(n)
+        case .ordinal:
+            if let digits = m.bytes(.amount), let n = integer(digits) {
+                out.integer(n)
+            } else if let word = m.bytes(.word), let n = values.int(.ordinal, word) {
+                out.integer(n)
+            } else {
+                return false
+            }
+        case .quantity:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return false }
+            let unit = m.bytes(.unit).flatMap { values.value(.unit, $0) }
+            out.literal(#"{"amount":"#)
+            out.number(n)
+            out.literal(#","unit":"#)
+            out.optionalString(unit)
+            out.byte(UInt8(ascii: "}"))
+        case .phone, .hashtag, .cashtag:
+            guard let value = normalize(kind, m, values: values, language: language, reference: reference) else { return false }
+            out.value(value)
+        }
+        return true
+    }
+
     /// `Int(String)` on bytes: an optional sign, then ASCII digits only.
     static func integer(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
@@ -857,6 +923,11 @@ extension Normalizers {
 
     /// `time(group:)` on bytes.
     static func time(_ m: MatchGroups, values: WordValues) -> JSONValue? {
+        timeText(m, values: values).map(JSONValue.string)
+    }
+
+    /// The text of `time(_:values:)`'s value (`T14:30`).
+    static func timeText(_ m: MatchGroups, values: WordValues) -> String? {
         guard let h = m.bytes(.hour).flatMap(integer) else { return nil }
         var hour = h
         let minute = m.bytes(.minute).flatMap(integer) ?? 0
@@ -869,13 +940,13 @@ extension Normalizers {
             hour += 12
         }
         guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        return .string(String(unsafeUninitializedCapacity: 6) { out in
+        return String(unsafeUninitializedCapacity: 6) { out in
             out[0] = UInt8(ascii: "T")
             CivilDate.write(hour, width: 2, into: out, at: 1)
             out[3] = UInt8(ascii: ":")
             CivilDate.write(minute, width: 2, into: out, at: 4)
             return 6
-        })
+        }
     }
 
     /// `date(group:words:reference:)` on bytes.

@@ -106,6 +106,10 @@ public final class RegexTagger: Stage {
     private let types: [EntityType]
     private let normalizers: [NormalizerKind]
     private let ruleIDs: [UInt32]
+    /// Whether each pattern is a token block (no regex), and its language: read for
+    /// every value without touching the pattern object.
+    private let isTokenBlock: [Bool]
+    private let languages: [String]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -140,9 +144,11 @@ public final class RegexTagger: Stage {
     private var found: [Found] = []
     /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
     private var valueBuffer = JSONBuffer(capacity: 64)
-    /// Whether plain integers and ASCII hashtags write their values' JSON text
-    /// straight from the text, without a `JSONValue`; off only in tests that compare.
-    var writesPlainValuesDirectly = true
+    /// Whether values are written as JSON text straight from the text and the
+    /// normalizers (plain integers and ASCII hashtags as they are read, the others
+    /// by `Normalizers.writeValue`), without a `JSONValue`; off only in tests that
+    /// compare with serializing the `JSONValue` of `Normalizers.normalize`.
+    var writesValuesDirectly = true
     private var captureStore: [Int] = []
 
     public init(patterns: RegexPatterns) {
@@ -220,6 +226,8 @@ public final class RegexTagger: Stage {
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
         ruleIDs = patterns.patterns.map { RuleNames.id($0.name) }
+        isTokenBlock = patterns.patterns.map { $0.regex == nil }
+        languages = patterns.patterns.map(\.language)
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -603,23 +611,43 @@ public final class RegexTagger: Stage {
 
     /// Appends the JSON text of the normalized value of a surviving match whose
     /// pattern has a normalizer to `arena` (the document's `annotationBytes`), and
-    /// names it. A plain integer is its own digits, and an ASCII hashtag's words
-    /// are written as a string at once: no `JSONValue` is made for them.
+    /// names it (`none` when there is no value). With `writesValuesDirectly`, no
+    /// `JSONValue` is made: a plain integer is its own digits, an ASCII hashtag's
+    /// words are written as a string at once, and other values are written by
+    /// `Normalizers.writeValue`; the bytes are those `JSONBuffer.value` writes for
+    /// `value(of:…)` (tested).
     private func appendValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
                              reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
-        if writesPlainValuesDirectly {
+        if writesValuesDirectly {
             if normalizer == .number, RegexTagger.isPlainInteger(text, f.span) {
                 return TextRef.append(UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), to: &arena)
             }
-            if normalizer == .hashtag, patterns.patterns[f.pattern].regex == nil {
+            valueBuffer.removeAll()
+            if isTokenBlock[f.pattern] {
                 let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
-                if !bytes.contains(where: { $0 >= 0x80 }) {
-                    valueBuffer.removeAll()
-                    valueBuffer.string(Normalizers.segmentASCIIHashtag(bytes))
-                    return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+                guard normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) else {
+                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
                 }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out in
+                    let length = Normalizers.writeSegmentedASCIIHashtag(bytes, into: out.baseAddress!)
+                    valueBuffer.string(bytes: UnsafeBufferPointer(rebasing: out[..<length]))
+                }
+            } else {
+                let written = withMatch(f, text: text) { match in
+                    Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
+                                           reference: reference, into: &valueBuffer)
+                }
+                guard written else { return .none }
             }
+            return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
         }
+        return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
+    }
+
+    /// `appendValue` by serializing the `JSONValue` of `value(of:…)`: the reference,
+    /// and the path of the rare values with no direct writer (non-ASCII hashtags).
+    private func appendSerializedValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
+                                       reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
         guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return .none }
         valueBuffer.removeAll()
         valueBuffer.value(value)
@@ -640,15 +668,22 @@ public final class RegexTagger: Stage {
                                          words: plan.words, language: pattern.language, reference: nil)
         }
         if normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
-        return captureStore.withUnsafeBufferPointer { store in
+        return withMatch(f, text: text) { match in
+            Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
+                                  language: pattern.language, reference: reference)
+        }
+    }
+
+    /// Calls `body` with the capture groups of a regex match.
+    @inline(__always)
+    private func withMatch<R>(_ f: Found, text: UnsafeBufferPointer<UInt8>, _ body: (MatchGroups) -> R) -> R {
+        captureStore.withUnsafeBufferPointer { store in
             groupNumbers.withUnsafeBufferPointer { numbers in
                 groupBounds.withUnsafeBufferPointer { bounds in
-                    let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
-                                            offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
-                                            numbers: numbers,
-                                            bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
-                    return Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
-                                                 language: pattern.language, reference: reference)
+                    body(MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                     offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
+                                     numbers: numbers,
+                                     bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...])))
                 }
             }
         }
@@ -685,22 +720,24 @@ public final class RegexTagger: Stage {
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
         doc.candidates.reserveCapacity(doc.candidates.count + found.count)
-        for f in found {
-            if f.span.end <= maxEnd { continue }
-            maxEnd = f.span.end
-            let normalizer = normalizers[f.pattern]
-            var value = TextRef.none
-            if normalizer != .none {
-                if normalizer == .date && reference == nil {
-                    reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+        // One reference to the text for the whole loop (the loop changes other parts of `doc`).
+        let text = doc.text
+        text.withUnsafeBufferPointer { text in
+            for f in found {
+                if f.span.end <= maxEnd { continue }
+                maxEnd = f.span.end
+                let normalizer = normalizers[f.pattern]
+                var value = TextRef.none
+                if normalizer != .none {
+                    if normalizer == .date && reference == nil {
+                        reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                    }
+                    value = appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
+                                        to: &doc.annotationBytes)
                 }
-                value = doc.text.withUnsafeBufferPointer { text in
-                    self.appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
-                                     to: &doc.annotationBytes)
-                }
+                doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
+                                             priority: f.priority, ruleID: ruleIDs[f.pattern]))
             }
-            doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
-                                         priority: f.priority, ruleID: ruleIDs[f.pattern]))
         }
     }
 
