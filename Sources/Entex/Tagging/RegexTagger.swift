@@ -96,6 +96,33 @@ public final class RegexTagger: Stage {
         /// Patterns with a `shape:`, and each pattern's shape (nil without one).
         var shaped: UInt64 = 0
         var shapes: [StartShape?] = []
+
+        /// Copies of `handles`, `requires`, `byTrigger`, `byStart` and `byFirstByte`
+        /// made by `pin()` once the chunk is built: `run` reads them for every
+        /// document, and a plain pointer read from the chunk counts no reference.
+        private(set) var pinnedHandles: UnsafeMutablePointer<OpaquePointer>?
+        private(set) var pinnedRequires = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByTrigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByStart = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByFirstByte = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+
+        func pin() {
+            pinnedHandles = .allocate(capacity: max(1, handles.count))
+            pinnedHandles!.initialize(from: handles, count: handles.count)
+            pinnedRequires.initialize(repeating: 0, count: 64)
+            pinnedRequires.update(from: requires, count: requires.count)
+            pinnedByTrigger.initialize(from: byTrigger, count: 64)
+            pinnedByStart.initialize(from: byStart, count: 64)
+            pinnedByFirstByte.initialize(from: byFirstByte, count: 256)
+        }
+
+        deinit {
+            pinnedHandles?.deallocate()
+            pinnedRequires.deallocate()
+            pinnedByTrigger.deallocate()
+            pinnedByStart.deallocate()
+            pinnedByFirstByte.deallocate()
+        }
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
@@ -126,21 +153,21 @@ public final class RegexTagger: Stage {
     // Per-document scratch.
     /// The plan for the document's language.
     private var plan: Plan
-    /// Trigger tokens, their trigger bits and their sentence's token range.
-    /// Entries `0..<triggerCount` are the document's (the arrays only grow, so that no
-    /// document pays for emptying them).
-    private var triggerTokens: [Int32] = []
-    private var triggerMasks: [UInt64] = []
-    private var triggerCount = 0
+    // The buffers below are plain memory kept from document to document (freed in
+    // `deinit`): reading or writing them counts no reference and checks no uniqueness.
+    /// Trigger tokens and their trigger bits (`triggerCount` entries each).
+    private var triggerTokens = GrowableBuffer<Int32>(capacity: 256)
+    private var triggerMasks = GrowableBuffer<UInt64>(capacity: 256)
+    private var triggerCount: Int { triggerTokens.count }
     /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
-    private var tokenMasks: [UInt64] = []
+    private var tokenMasks = GrowableBuffer<UInt64>(capacity: 1024)
     /// The tokens with a bit of `plan.required`, in order: a window's required words
     /// are read from these, not from every token of the window.
-    private var requiredTokens: [Int32] = []
-    /// First token of each trigger's window and the subject end offset for it (entries
-    /// `0..<triggerCount`; the arrays may be longer).
-    private var windowStarts: [Int32] = []
-    private var subjectEnds: [Int] = []
+    private var requiredTokens = GrowableBuffer<Int32>(capacity: 64)
+    /// First token of each trigger's window and the subject end offset for it
+    /// (`triggerCount` entries each).
+    private var windowStarts = GrowableBuffer<Int32>(capacity: 256)
+    private var subjectEnds = GrowableBuffer<Int>(capacity: 256)
     private var found: [Found] = []
     /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
     private var valueBuffer = JSONBuffer(capacity: 64)
@@ -188,6 +215,7 @@ public final class RegexTagger: Stage {
                         chunk.byFirstByte[b] |= 1 << UInt64(j)
                     }
                 }
+                chunk.pin()
                 plan.chunks.append(chunk)
             }
             plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
@@ -257,6 +285,12 @@ public final class RegexTagger: Stage {
         entex_matcher_free(matcher)
         ovector.deallocate()
         valueBuffer.deallocate()
+        triggerTokens.deallocate()
+        triggerMasks.deallocate()
+        tokenMasks.deallocate()
+        requiredTokens.deallocate()
+        windowStarts.deallocate()
+        subjectEnds.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -307,8 +341,9 @@ public final class RegexTagger: Stage {
     /// `TriggerKeys` without their key being read.
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        triggerCount = 0
-        if !requiredTokens.isEmpty { requiredTokens.removeAll(keepingCapacity: true) }
+        triggerTokens.count = 0
+        triggerMasks.count = 0
+        requiredTokens.count = 0
         let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
         let digitWord = (RegexPatterns.digitTrigger | RegexPatterns.digitWordTrigger) & p.used
@@ -318,7 +353,10 @@ public final class RegexTagger: Stage {
         let lookedUp = p.lookedUpKinds, blockKinds = p.blockKinds
         let table = p.keys
         var union: UInt64 = 0
-        if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
+        tokenMasks.count = 0
+        tokenMasks.reserve(n)
+        tokenMasks.count = n
+        let maskBase = tokenMasks.base
         // The tokenizer's key hashes, when present for every token; documents built by hand
         // may lack them, and get them here.
         var hashes = doc.keyHashes
@@ -331,44 +369,35 @@ public final class RegexTagger: Stage {
             doc.tokens.withUnsafeBufferPointer { tokens in
                 doc.tokenKeys.withUnsafeBufferPointer { keys in
                     hashes.withUnsafeBufferPointer { hashes in
-                        tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
-                            // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
-                            // and only the tokens it stops at are looked at here.
-                            guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress,
-                                  let maskBase = tokenMasks.baseAddress else { return }
-                            var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
-                            while i < n {
-                                let t = tokens[i]
-                                let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
-                                var mask: UInt64 = 0
-                                let h = hashes[i]
-                                if table.mayHave(h) && kindBit & lookedUp != 0 {
-                                    mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
-                                }
-                                if kindBit & blockKinds != 0 {
-                                    let index = kinds[Int(t.kind.rawValue)]
-                                    found.append(Found(span: t.span, pattern: index, priority: priorities[index],
-                                                       captureOffset: 0, captures: 0))
-                                }
-                                if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
-                                tokenMasks[i] = mask
-                                // One test for most tokens: neither a trigger nor a required word.
-                                if mask & listed != 0 {
-                                    if mask & triggering != 0 {
-                                        if triggerCount < triggerTokens.count {
-                                            triggerTokens[triggerCount] = Int32(i)
-                                            triggerMasks[triggerCount] = mask
-                                        } else {
-                                            triggerTokens.append(Int32(i))
-                                            triggerMasks.append(mask)
-                                        }
-                                        triggerCount += 1
-                                        union |= mask
-                                    }
-                                    if mask & required != 0 { requiredTokens.append(Int32(i)) }
-                                }
-                                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                        // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
+                        // and only the tokens it stops at are looked at here.
+                        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return }
+                        var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                        while i < n {
+                            let t = tokens[i]
+                            let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
+                            var mask: UInt64 = 0
+                            let h = hashes[i]
+                            if table.mayHave(h) && kindBit & lookedUp != 0 {
+                                mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
                             }
+                            if kindBit & blockKinds != 0 {
+                                let index = kinds[Int(t.kind.rawValue)]
+                                found.append(Found(span: t.span, pattern: index, priority: priorities[index],
+                                                   captureOffset: 0, captures: 0))
+                            }
+                            if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
+                            maskBase[i] = mask
+                            // One test for most tokens: neither a trigger nor a required word.
+                            if mask & listed != 0 {
+                            if mask & triggering != 0 {
+                                triggerTokens.append(Int32(i))
+                                triggerMasks.append(mask)
+                                union |= mask
+                            }
+                            if mask & required != 0 { requiredTokens.append(Int32(i)) }
+                            }
+                            i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                         }
                     }
                 }
@@ -404,37 +433,34 @@ public final class RegexTagger: Stage {
     private func mapWindows(_ doc: Document) {
         let n = doc.tokens.count
         let count = triggerCount
-        // Written in place, entries 0..<count (the arrays only grow): no append, and no
-        // uniqueness check, per trigger.
-        if windowStarts.count < count {
-            windowStarts.append(contentsOf: repeatElement(0, count: count - windowStarts.count))
-            subjectEnds.append(contentsOf: repeatElement(0, count: count - subjectEnds.count))
-        }
+        // Written in place, entries 0..<count: no append per trigger.
+        windowStarts.count = 0
+        windowStarts.reserve(count)
+        windowStarts.count = count
+        subjectEnds.count = 0
+        subjectEnds.reserve(count)
+        subjectEnds.count = count
+        let triggerTokens = self.triggerTokens.base
+        let windowStarts = self.windowStarts.base, subjectEnds = self.subjectEnds.base
         let textEnd = doc.text.count
         doc.sentences.withUnsafeBufferPointer { sentences in
             doc.tokens.withUnsafeBufferPointer { tokens in
-                triggerTokens.withUnsafeBufferPointer { triggerTokens in
-                    windowStarts.withUnsafeMutableBufferPointer { windowStarts in
-                        subjectEnds.withUnsafeMutableBufferPointer { subjectEnds in
-                            var s = 0
-                            let sentenceCount = sentences.count
-                            var range = (start: 0, end: sentenceCount > 1 ? tokens.firstToken(atOrAfter: sentences[1].start) : n)
-                            for k in 0..<count {
-                                let t = Int(triggerTokens[k])
-                                let start = tokens[t].start
-                                if s + 1 < sentenceCount && start >= sentences[s + 1].start {
-                                    repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
-                                    range.start = tokens.firstToken(atOrAfter: sentences[s].start)
-                                    range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
-                                }
-                                windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
-                                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
-                                // work per attempt, however long the sentence (a list of 100 000 numbers).
-                                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
-                                subjectEnds[k] = lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : textEnd
-                            }
-                        }
+                var s = 0
+                let sentenceCount = sentences.count
+                var range = (start: 0, end: sentenceCount > 1 ? tokens.firstToken(atOrAfter: sentences[1].start) : n)
+                for k in 0..<count {
+                    let t = Int(triggerTokens[k])
+                    let start = tokens[t].start
+                    if s + 1 < sentenceCount && start >= sentences[s + 1].start {
+                        repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
+                        range.start = tokens.firstToken(atOrAfter: sentences[s].start)
+                        range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
                     }
+                    windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
+                    // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+                    // work per attempt, however long the sentence (a list of 100 000 numbers).
+                    let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
+                    subjectEnds[k] = lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : textEnd
                 }
             }
         }
@@ -460,109 +486,105 @@ public final class RegexTagger: Stage {
             let textCount = text.count
             // Local references to the per-document arrays: the loop calls PCRE2 and `record`,
             // across which reads of stored properties would be checked and repeated.
-            let triggerTokens = self.triggerTokens, triggerMasks = self.triggerMasks
-            let windowStarts = self.windowStarts, subjectEnds = self.subjectEnds
-            let handles = chunk.handles
+            let triggerTokens = self.triggerTokens.base, triggerMasks = self.triggerMasks.base
+            let windowStarts = self.windowStarts.base, subjectEnds = self.subjectEnds.base
+            let handles = chunk.pinnedHandles!
             let requiring = usesRequiredWords ? chunk.requiring : 0
-            let requires = chunk.requires
+            let requires = chunk.pinnedRequires
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
             let startBits = chunk.startBits
             let shaped = usesShapes ? chunk.shaped : 0
-            let shapes = chunk.shapes
-            let tokenMasks = self.tokenMasks
-            let requiredTokens = self.requiredTokens
+            let shapes = chunk.shapes, chunkPatterns = chunk.patterns
+            let tokenMasks = self.tokenMasks.base
+            let requiredTokens = self.requiredTokens.base, requiredCount = self.requiredTokens.count
+            let byTrigger = chunk.pinnedByTrigger, byStart = chunk.pinnedByStart, byFirstByte = chunk.pinnedByFirstByte
             // First entry of `requiredTokens` not before the current window (windows start in order).
             var firstRequired = 0
-            chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
-              chunk.byStart.withUnsafeBufferPointer { byStart in
-                chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
-                    for k in 0..<self.triggerCount {
-                        var bits = triggerMasks[k]
-                        var relevant: UInt64 = 0
-                        while bits != 0 {
-                            relevant |= byTrigger[bits.trailingZeroBitCount]
-                            bits &= bits - 1
-                        }
-                        if relevant == 0 { continue }
-                        let t = Int(triggerTokens[k])
-                        let subjectEnd = subjectEnds[k]
-                        // Patterns that need a required word the window lacks: no attempt
-                        // here can match, so none is made (but they count as tried below).
-                        var blocked: UInt64 = 0
-                        if relevant & requiring != 0 {
-                            let first = Int(windowStarts[k])
-                            while firstRequired < requiredTokens.count && Int(requiredTokens[firstRequired]) < first {
-                                firstRequired += 1
-                            }
-                            let words = windowWords(from: firstRequired, subjectEnd: subjectEnd, tokens, tokenMasks, requiredTokens)
-                            var r = relevant & requiring
-                            while r != 0 {
-                                let j = r.trailingZeroBitCount
-                                r &= r - 1
-                                if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
-                            }
-                        }
-                        // A pattern tries no start before its `nextStart`: the window's first
-                        // starts are often all tried already (for the trigger just before).
-                        var first = Int(windowStarts[k])
-                        var open = relevant & ~blocked
-                        var earliest = Int.max
-                        while open != 0 {
-                            earliest = min(earliest, nextStart[open.trailingZeroBitCount])
-                            open &= open - 1
-                        }
-                        first = max(first, earliest)
-                        if first <= t {
-                          for s in first...t {
-                            let position = tokens[s].start
-                            var candidates = relevant & ~blocked
-                            if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
-                            // Patterns with `start:` only where this token is of a start class.
-                            var starts = startAnywhere
-                            var b = tokenMasks[s] & startBits
-                            while b != 0 {
-                                starts |= byStart[b.trailingZeroBitCount]
-                                b &= b - 1
-                            }
-                            candidates &= starts
-                            while candidates != 0 {
-                                let j = candidates.trailingZeroBitCount
-                                candidates &= candidates - 1
-                                if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
-                                // No match can begin here without the pattern's shape.
-                                if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
-                                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
-                                    entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
-                                                      UInt32(pairs))
-                                }
-                                if rc < 0 {
-                                    if warned & (1 << UInt64(j)) == 0 {
-                                        warned |= 1 << UInt64(j)
-                                        let pattern = patterns.patterns[chunk.patterns[j]]
-                                        warnings.append((chunk.patterns[j], Warning(
-                                            code: "regex-limit",
-                                            message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
-                                            offset: position)))
-                                    }
-                                    continue
-                                }
-                                guard rc > 0 else { continue }
-                                let matchStart = ovector[0], matchEnd = ovector[1]
-                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
-                                record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
-                                coveredUntil[j] = matchEnd
-                            }
-                          }
-                        }
-                        // Each pattern triggered here has now tried every start up to t.
-                        while relevant != 0 {
-                            let j = relevant.trailingZeroBitCount
-                            relevant &= relevant - 1
-                            nextStart[j] = max(nextStart[j], t + 1)
-                        }
+            for k in 0..<self.triggerCount {
+                var bits = triggerMasks[k]
+                var relevant: UInt64 = 0
+                while bits != 0 {
+                    relevant |= byTrigger[bits.trailingZeroBitCount]
+                    bits &= bits - 1
+                }
+                if relevant == 0 { continue }
+                let t = Int(triggerTokens[k])
+                let subjectEnd = subjectEnds[k]
+                // Patterns that need a required word the window lacks: no attempt
+                // here can match, so none is made (but they count as tried below).
+                var blocked: UInt64 = 0
+                if relevant & requiring != 0 {
+                    let first = Int(windowStarts[k])
+                    while firstRequired < requiredCount && Int(requiredTokens[firstRequired]) < first {
+                        firstRequired += 1
+                    }
+                    let words = RegexTagger.windowWords(from: firstRequired, subjectEnd: subjectEnd, tokens, tokenMasks,
+                                                        requiredTokens, requiredCount)
+                    var r = relevant & requiring
+                    while r != 0 {
+                        let j = r.trailingZeroBitCount
+                        r &= r - 1
+                        if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
                     }
                 }
-              }
+                // A pattern tries no start before its `nextStart`: the window's first
+                // starts are often all tried already (for the trigger just before).
+                var first = Int(windowStarts[k])
+                var open = relevant & ~blocked
+                var earliest = Int.max
+                while open != 0 {
+                    earliest = min(earliest, nextStart[open.trailingZeroBitCount])
+                    open &= open - 1
+                }
+                first = max(first, earliest)
+                if first <= t {
+                  for s in first...t {
+                    let position = tokens[s].start
+                    var candidates = relevant & ~blocked
+                    if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
+                    // Patterns with `start:` only where this token is of a start class.
+                    var starts = startAnywhere
+                    var b = tokenMasks[s] & startBits
+                    while b != 0 {
+                        starts |= byStart[b.trailingZeroBitCount]
+                        b &= b - 1
+                    }
+                    candidates &= starts
+                    while candidates != 0 {
+                        let j = candidates.trailingZeroBitCount
+                        candidates &= candidates - 1
+                        if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
+                        // No match can begin here without the pattern's shape.
+                        if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
+                        let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
+                            entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
+                                              UInt32(pairs))
+                        }
+                        if rc < 0 {
+                            if warned & (1 << UInt64(j)) == 0 {
+                                warned |= 1 << UInt64(j)
+                                let pattern = patterns.patterns[chunk.patterns[j]]
+                                warnings.append((chunk.patterns[j], Warning(
+                                    code: "regex-limit",
+                                    message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
+                                    offset: position)))
+                            }
+                            continue
+                        }
+                        guard rc > 0 else { continue }
+                        let matchStart = ovector[0], matchEnd = ovector[1]
+                        guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
+                        record(chunkPatterns[j], matchStart, matchEnd, captures: Int(rc))
+                        coveredUntil[j] = matchEnd
+                    }
+                  }
+                }
+                // Each pattern triggered here has now tried every start up to t.
+                while relevant != 0 {
+                    let j = relevant.trailingZeroBitCount
+                    relevant &= relevant - 1
+                    nextStart[j] = max(nextStart[j], t + 1)
+                }
             }
         }
     }
@@ -571,11 +593,12 @@ public final class RegexTagger: Stage {
     /// entry `first` (the first not before the window) that start before
     /// `subjectEnd`. The same bits of `requires` as the union of every token of
     /// the window, as only these tokens carry any.
-    private func windowWords(from first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
-                             _ tokenMasks: [UInt64], _ requiredTokens: [Int32]) -> UInt64 {
+    private static func windowWords(from first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
+                                    _ tokenMasks: UnsafePointer<UInt64>, _ requiredTokens: UnsafePointer<Int32>,
+                                    _ requiredCount: Int) -> UInt64 {
         var words: UInt64 = 0
         var j = first
-        while j < requiredTokens.count {
+        while j < requiredCount {
             let i = Int(requiredTokens[j])
             guard Int(tokens[i].start) < subjectEnd else { break }
             words |= tokenMasks[i]
