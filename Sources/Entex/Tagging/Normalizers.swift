@@ -419,66 +419,83 @@ extension Normalizers {
     static func segmentLatin1Hashtag(_ tag: String) -> String? {
         var tag = tag
         return tag.withUTF8 { bytes -> String? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> String? in
+                guard let length = writeSegmentedLatin1Hashtag(bytes, into: out.baseAddress!) else { return nil }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+            }
+        }
+    }
+
+    /// Writes the words of a tag given as UTF-8 (`segmentLatin1Hashtag`'s text) to
+    /// `out`, which has room for `2 * bytes.count + 1` bytes, and returns their
+    /// length; nil (having written nothing useful) for a tag with a character above
+    /// U+00FF or invalid UTF-8. The regex stage writes them as a JSON string
+    /// without making a `String`.
+    static func writeSegmentedLatin1Hashtag(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { scalars -> Int? in
             // Decode to Latin-1 code points; give up on anything above U+00FF.
-            var scalars: [UInt8] = []
-            scalars.reserveCapacity(bytes.count)
+            var count = 0
             var i = 0
             while i < bytes.count {
                 let b = bytes[i]
                 if b < 0x80 {
-                    scalars.append(b)
+                    scalars[count] = b
                     i += 1
                 } else if (b == 0xC2 || b == 0xC3), i + 1 < bytes.count, bytes[i + 1] & 0xC0 == 0x80 {
-                    scalars.append((b & 0x03) << 6 | (bytes[i + 1] & 0x3F))
+                    scalars[count] = (b & 0x03) << 6 | (bytes[i + 1] & 0x3F)
                     i += 2
                 } else {
                     return nil
                 }
+                count += 1
             }
             var first = 0
-            while first < scalars.count && scalars[first] == UInt8(ascii: "#") { first += 1 }
-            let classes = latin1Classes
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 4)
-            // The current word: its length in characters, whether they are all
-            // upper case, and its last character. Words are never empty, so a
-            // word's first character follows a space whenever `out` has text.
-            var count = 0
-            var allUpper = true
-            var last: UInt8 = 0
-            func flush() {
-                count = 0
-                allUpper = true
-            }
-            var k = first
-            while k < scalars.count {
-                let sc = scalars[k]
-                defer { k += 1 }
-                if sc == UInt8(ascii: "_") {
-                    flush()
-                    continue
-                }
-                let c = classes[Int(sc)]
-                if count > 0 {
-                    let prev = classes[Int(last)]
-                    let nextIsLower = k + 1 < scalars.count && classes[Int(scalars[k + 1])] == .lower
-                    if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
-                        || (prev == .upper && c == .upper && nextIsLower && count > 1 && allUpper) {
-                        flush()
+            while first < count && scalars[first] == UInt8(ascii: "#") { first += 1 }
+            return latin1Classes.withUnsafeBufferPointer { classes -> Int in
+                var length = 0
+                // The current word: its length in characters, whether they are all
+                // upper case, and its last character. Words are never empty, so a
+                // word's first character follows a space whenever `out` has text.
+                var wordCount = 0
+                var allUpper = true
+                var last: UInt8 = 0
+                var k = first
+                while k < count {
+                    let sc = scalars[k]
+                    defer { k += 1 }
+                    if sc == UInt8(ascii: "_") {
+                        wordCount = 0
+                        allUpper = true
+                        continue
                     }
+                    let c = classes[Int(sc)]
+                    if wordCount > 0 {
+                        let prev = classes[Int(last)]
+                        let nextIsLower = k + 1 < count && classes[Int(scalars[k + 1])] == .lower
+                        if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
+                            || (prev == .upper && c == .upper && nextIsLower && wordCount > 1 && allUpper) {
+                            wordCount = 0
+                            allUpper = true
+                        }
+                    }
+                    if wordCount == 0 && length > 0 {
+                        out[length] = 0x20
+                        length += 1
+                    }
+                    if sc < 0x80 {
+                        out[length] = sc
+                        length += 1
+                    } else {
+                        out[length] = 0xC0 | sc >> 6
+                        out[length + 1] = 0x80 | sc & 0x3F
+                        length += 2
+                    }
+                    wordCount += 1
+                    allUpper = allUpper && c == .upper
+                    last = sc
                 }
-                if count == 0 && !out.isEmpty { out.append(0x20) }
-                if sc < 0x80 {
-                    out.append(sc)
-                } else {
-                    out.append(0xC0 | sc >> 6)
-                    out.append(0x80 | sc & 0x3F)
-                }
-                count += 1
-                allUpper = allUpper && c == .upper
-                last = sc
+                return length
             }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 }
@@ -859,15 +876,27 @@ extension Normalizers {
         for b in text where b >= 0x80 {
             return numberWords(String(decoding: text, as: UTF8.self), words: values.words)
         }
-        // Words: runs of bytes other than white space and '-'.
-        var parts: [Range<Int>] = []
-        var i = 0
-        while i < text.count {
-            while i < text.count && isSeparator(text[i]) { i += 1 }
-            let s = i
-            while i < text.count && !isSeparator(text[i]) { i += 1 }
-            if i > s { parts.append(s..<i) }
+        // Words: runs of bytes other than white space and '-' (at most one per two bytes,
+        // plus one), in a stack buffer rather than an array.
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: text.count / 2 + 1) { parts in
+            var partCount = 0
+            var i = 0
+            while i < text.count {
+                while i < text.count && isSeparator(text[i]) { i += 1 }
+                let s = i
+                while i < text.count && !isSeparator(text[i]) { i += 1 }
+                if i > s {
+                    parts[partCount] = s..<i
+                    partCount += 1
+                }
+            }
+            return numberWords(text, parts: UnsafeBufferPointer(rebasing: parts[..<partCount]), values: values)
         }
+    }
+
+    /// `numberWords(_:values:)` of ASCII `text` split into the words `parts`.
+    private static func numberWords(_ text: UnsafeBufferPointer<UInt8>, parts: UnsafeBufferPointer<Range<Int>>,
+                                    values: WordValues) -> Double? {
         func word(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[r]) }
         var total = 0.0, current = 0.0
         var any = false
@@ -875,8 +904,16 @@ extension Normalizers {
         while k < parts.count {
             let w = word(parts[k])
             if values.hasTwoWordScales, k + 1 < parts.count {
-                let pair = String(decoding: w, as: UTF8.self) + " " + String(decoding: word(parts[k + 1]), as: UTF8.self)
-                if let v = values.double(.scale, pair) {
+                // The two words joined by one space, in a stack buffer (no `String`s).
+                let next = word(parts[k + 1])
+                let pairValue = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: w.count + 1 + next.count) { pair in
+                    let base = pair.baseAddress!
+                    base.initialize(from: w.baseAddress!, count: w.count)
+                    base[w.count] = 0x20
+                    (base + w.count + 1).initialize(from: next.baseAddress!, count: next.count)
+                    return values.double(.scale, UnsafeBufferPointer(pair))
+                }
+                if let v = pairValue {
                     total += max(current, 1) * v
                     current = 0
                     any = true

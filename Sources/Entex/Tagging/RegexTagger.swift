@@ -635,8 +635,8 @@ public final class RegexTagger: Stage {
     /// Appends the JSON text of the normalized value of a surviving match whose
     /// pattern has a normalizer to `arena` (the document's `annotationBytes`), and
     /// names it (`none` when there is no value). With `writesValuesDirectly`, no
-    /// `JSONValue` is made: a plain integer is its own digits, an ASCII hashtag's
-    /// words are written as a string at once, and other values are written by
+    /// `JSONValue` is made: a plain integer is its own digits, an ASCII or Latin-1
+    /// hashtag's words are written as a string at once, and other values are written by
     /// `Normalizers.writeValue`; the bytes are those `JSONBuffer.value` writes for
     /// `value(of:…)` (tested).
     private func appendValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
@@ -648,12 +648,21 @@ public final class RegexTagger: Stage {
             valueBuffer.removeAll()
             if isTokenBlock[f.pattern] {
                 let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
-                guard normalizer == .hashtag, !bytes.contains(where: { $0 >= 0x80 }) else {
+                guard normalizer == .hashtag else {
                     return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
                 }
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out in
-                    let length = Normalizers.writeSegmentedASCIIHashtag(bytes, into: out.baseAddress!)
+                // The tag's words (ASCII tags, and Latin-1 ones such as Spanish tags), in a stack buffer.
+                let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> Bool in
+                    let length = bytes.contains(where: { $0 >= 0x80 })
+                        ? Normalizers.writeSegmentedLatin1Hashtag(bytes, into: out.baseAddress!)
+                        : Normalizers.writeSegmentedASCIIHashtag(bytes, into: out.baseAddress!)
+                    guard let length else { return false }
                     valueBuffer.string(bytes: UnsafeBufferPointer(rebasing: out[..<length]))
+                    return true
+                }
+                guard written else {
+                    // Other scripts: the Unicode rules, on a `String`.
+                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
                 }
             } else {
                 let written = withMatch(f, text: text) { match in
@@ -668,7 +677,7 @@ public final class RegexTagger: Stage {
     }
 
     /// `appendValue` by serializing the `JSONValue` of `value(of:…)`: the reference,
-    /// and the path of the rare values with no direct writer (non-ASCII hashtags).
+    /// and the path of the rare values with no direct writer (hashtags beyond Latin-1).
     private func appendSerializedValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
                                        reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
         guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return .none }
