@@ -168,7 +168,8 @@ public final class RegexTagger: Stage {
     /// (`triggerCount` entries each).
     private var windowStarts = GrowableBuffer<Int32>(capacity: 256)
     private var subjectEnds = GrowableBuffer<Int>(capacity: 256)
-    private var found: [Found] = []
+    /// Matches and token-block candidates waiting for the outermost filter.
+    private var found = GrowableBuffer<Found>(capacity: 64)
     /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
     private var valueBuffer = JSONBuffer(capacity: 64)
     /// Whether values are written as JSON text straight from the text and the
@@ -176,7 +177,8 @@ public final class RegexTagger: Stage {
     /// by `Normalizers.writeValue`), without a `JSONValue`; off only in tests that
     /// compare with serializing the `JSONValue` of `Normalizers.normalize`.
     var writesValuesDirectly = true
-    private var captureStore: [Int] = []
+    /// Capture offsets of the entries of `found` (`Found.captureOffset`).
+    private var captureStore = GrowableBuffer<Int>(capacity: 256)
 
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
@@ -291,15 +293,16 @@ public final class RegexTagger: Stage {
         requiredTokens.deallocate()
         windowStarts.deallocate()
         subjectEnds.deallocate()
+        found.deallocate()
+        captureStore.deallocate()
     }
 
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
         plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
-        // Most tweets leave these empty: no call to clear them.
-        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
-        if !captureStore.isEmpty { captureStore.removeAll(keepingCapacity: true) }
+        found.count = 0
+        captureStore.count = 0
         let union = computeTriggers(doc)
         if union != 0 {
             mapWindows(doc)
@@ -709,14 +712,12 @@ public final class RegexTagger: Stage {
     /// Calls `body` with the capture groups of a regex match.
     @inline(__always)
     private func withMatch<R>(_ f: Found, text: UnsafeBufferPointer<UInt8>, _ body: (MatchGroups) -> R) -> R {
-        captureStore.withUnsafeBufferPointer { store in
-            groupNumbers.withUnsafeBufferPointer { numbers in
-                groupBounds.withUnsafeBufferPointer { bounds in
-                    body(MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
-                                     offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
-                                     numbers: numbers,
-                                     bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...])))
-                }
+        groupNumbers.withUnsafeBufferPointer { numbers in
+            groupBounds.withUnsafeBufferPointer { bounds in
+                body(MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                 offsets: UnsafeBufferPointer(start: captureStore.base + f.captureOffset, count: 2 * f.captures),
+                                 numbers: numbers,
+                                 bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...])))
             }
         }
     }
@@ -741,7 +742,8 @@ public final class RegexTagger: Stage {
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
     private func appendOutermost(to doc: inout Document) {
-        guard !found.isEmpty else { return }
+        guard found.count > 0 else { return }
+        var found = UnsafeMutableBufferPointer(start: self.found.base, count: self.found.count)
         found.sort {
             if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
             if $0.span.end != $1.span.end { return $0.span.end > $1.span.end }
