@@ -170,4 +170,28 @@ final class JSONBufferFastPathTests: XCTestCase {
             }
         }
     }
+
+    /// `number` and `integer` write what serializing `JSONValue.double` and
+    /// `JSONValue.int` gives, for whole and fractional, large, tiny, negative and
+    /// non-finite numbers.
+    func testNumbersAreTheBytesOfTheirJSONValues() {
+        var doubles: [Double] = [0, -0.0, 1, -1, 0.5, 4.99, 1e15, -1e15, 1e15 - 1, 999_999_999_999_999.5, 1e16, 1e300, 1e-7,
+                                 0.000001, 2_147_483_647, 2_147_483_648, -2_147_483_648, -2_147_483_649, .infinity,
+                                 -.infinity, .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude]
+        var g = SeededGenerator(seed: 0x5EED_0009)
+        for _ in 0..<3000 {
+            let scale = [1.0, 1e3, 1e6, 1e9, 1e12, 1e14, 1e18][Int.random(in: 0..<7, using: &g)]
+            let whole = Double(Int.random(in: -1_000_000...1_000_000, using: &g)) * scale
+            doubles += [whole, whole / 1e6, (whole / 7).rounded() / 1e3, Double.random(in: -1e16...1e16, using: &g)]
+        }
+        for d in doubles {
+            XCTAssertEqual(written({ $0.number(d) }, capacity: 4), written({ $0.value(.double(d)) }, capacity: 4), "\(d)")
+        }
+        var ints: [Int] = [0, 1, -1, 9, 10, 99, 100, Int(Int32.max), Int(Int32.max) + 1, Int(Int32.min), Int(Int32.min) - 1,
+                           .max, .min]
+        for _ in 0..<3000 { ints.append(Int.random(in: .min ... .max, using: &g) >> Int.random(in: 0..<64, using: &g)) }
+        for n in ints {
+            XCTAssertEqual(written({ $0.integer(n) }, capacity: 4), written({ $0.value(.int(n)) }, capacity: 4), "\(n)")
+        }
+    }
 }

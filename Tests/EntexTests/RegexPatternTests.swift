@@ -583,6 +583,15 @@ final class RegexPatternTests: XCTestCase {
         }
         XCTAssertNil(Normalizers.segmentLatin1Hashtag("#Привет"))
         XCTAssertEqual(Normalizers.segmentHashtag("#Привет"), Normalizers.segmentUnicodeHashtag("#Привет"))
+        // Generated tags of Latin-1 letters, digits, signs and capitals runs (the byte writer the
+        // regex stage uses is what `segmentLatin1Hashtag` returns).
+        let pieces = ["#", "_", "a", "Z", "ñ", "Ñ", "á", "É", "ü", "Ü", "ß", "ÿ", "º", "²", "¡", "×", "÷", "0", "7", "Año",
+                      "MÉXICO", "vs", "Día", "ÉLITE", "x", "-", "2023", "ÀÉc", "µ", "ª", "\u{A0}", "·"]
+        var generator = Generator(state: 77)
+        for _ in 0..<5000 {
+            let tag = (0..<Int(generator.next() % 9)).map { _ in generator.pick(pieces) }.joined()
+            XCTAssertEqual(Normalizers.segmentLatin1Hashtag(tag), Normalizers.segmentUnicodeHashtag(tag), tag)
+        }
     }
 
     /// The byte segmenter of ASCII tags (the regex stage's path) against the Unicode rules, on generated tags.
@@ -634,10 +643,25 @@ final class RegexPatternTests: XCTestCase {
         for (language, texts) in [("en", ["1,500", "3.5", "-20", "−7", "1.2.3", "1,000.50", "twenty-five", "a dozen", "three hundred",
                                           "one thousand two hundred", "2,5", "07", "1,23", "12345678901234567", "x1"]),
                                   ("es", ["1.500", "3,5", "treinta y cinco", "doscientos mil", "dieciséis", "1.000,50", "1,234",
-                                          "mil millones", "veintiún"]),
+                                          "mil millones", "veintiún", "dos mil millones", "cinco mil  millones", "mil-millones",
+                                          "un millón", "tres millones", "mil", "millones mil", "mil millones de", "cien mil millones"]),
                                   ("*", ["1,500", "1.500", "1,5"])] {
             let values = WordValues(words[language] ?? WordLists())
             for text in texts {
+                var bytes = text
+                let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
+                let byString = Normalizers.amount(text, scale: nil, words: values.words, language: language)
+                XCTAssertEqual(byByte, byString, "\(language): \(text)")
+            }
+        }
+        // Generated number words, two-word scales among them.
+        var generator = Generator(state: 31)
+        for (language, pieces) in [("en", ["one", "twenty", "five", "hundred", "thousand", "million", "and", "a", "dozen", "-", "x"]),
+                                   ("es", ["mil", "millones", "dos", "cien", "y", "veinte", "un", "millón", "doscientos", "-", "de"])] {
+            let values = WordValues(words[language]!)
+            for _ in 0..<2000 {
+                let text = (0...Int(generator.next() % 5)).map { _ in generator.pick(pieces) }
+                    .joined(separator: generator.pick([" ", "  ", "-"]))
                 var bytes = text
                 let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
                 let byString = Normalizers.amount(text, scale: nil, words: values.words, language: language)
@@ -691,22 +715,32 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(RegexPatternTests.reference.isoWeek.week, 37)
     }
 
-    /// Values written straight as JSON text (plain integers, ASCII hashtags) must be
-    /// the bytes that serializing their `JSONValue` gives: every candidate's value
-    /// compared on the bundled corpus and on numbers and hashtags of many shapes.
+    /// Values written straight as JSON text (plain integers and ASCII hashtags from
+    /// the text, the others by `Normalizers.writeValue`) must be the bytes that
+    /// serializing their `JSONValue` gives: every candidate's value compared on the
+    /// bundled corpus and on numbers, hashtags, amounts, dates and times of many shapes.
     func testValuesWrittenDirectlyEqualSerializedValues() throws {
         var texts: [(String, String)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
             .map { ($0.0, $0.1 ?? "en") }
         var generator = Generator(state: 5)
         let pieces = ["0", "7", "12", "007", "123456789012345", "1234567890123456", "#COVID19Vaccine", "#a", "#ÚltimoMinuto",
-                      "#NYC2024", "#x_y", "#HTTPServer", "#iPhone15Pro", "3,000", "4.5", "-2", "#\\q", "#dos\"tres"]
-        for i in 0..<400 {
+                      "#NYC2024", "#x_y", "#HTTPServer", "#iPhone15Pro", "3,000", "4.5", "-2", "#\\q", "#dos\"tres",
+                      "$20 million", "$4.99", "€3,5 millones", "£1.2bn", "US$ 7", "20 dólares", "300 euros", "1.000.000 pesos",
+                      "20%", "12.5 per cent", "el 40 por ciento", "3rd", "twenty-first", "21st", "el primero", "5 km", "10 kg",
+                      "3.5 miles", "2 litros", "at 5:30 pm", "10am", "12 a.m.", "a las 10 de la noche", "las 8:15", "25:99",
+                      "March 3, 2021", "3 de marzo de 2021", "31/12/2023", "12/31/23", "2023-09-30", "February 30, 2021",
+                      "last Monday", "next Friday", "el próximo lunes", "two years ago", "hace dos años", "for 20 years",
+                      "the 1990s", "los años 80", "the 80s", "siglo XXI", "the 21st century", "next week", "last month",
+                      "yesterday", "ayer", "mañana", "in 2019", "en 1999", "1,5", "2.000", "-3.25", "one million", "a dozen",
+                      "three hundred", "doscientos mil", "mil millones", "+44 20 7946 0958", "(555) 123-4567", "$AAPL", "$tsla",
+                      "1e15", "999999999999999.5", "0.000001", "1,234,567.891", "12 de octubre", "Oct. 12", "Sept 2024", "#AñoNuevo2024", "#Día_de_la_Madre", "#Привет", "#MÉXICOvsESPAÑA", "#niño", "#ÑÑ", "#café☕"]
+        for i in 0..<1200 {
             texts.append(((0..<6).map { _ in generator.pick(pieces) }.joined(separator: " "), ["en", "es", "und"][i % 3]))
         }
         let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
         let direct = RegexTagger(patterns: TestSupport.resources.patterns)
         let serialized = RegexTagger(patterns: TestSupport.resources.patterns)
-        serialized.writesPlainValuesDirectly = false
+        serialized.writesValuesDirectly = false
         var compared = 0
         assertSameCandidates(texts, after: pipeline, filtered: direct, everywhere: serialized) { slow in
             compared += slow.candidates.filter { !$0.value.isNone }.count

@@ -341,6 +341,24 @@ struct JSONBuffer {
         byte(UInt8(ascii: "\""))
     }
 
+    /// An integer, as `JSONValue.int` writes it.
+    @inline(__always)
+    mutating func integer(_ value: Int) {
+        if let small = Int32(exactly: value) { int(small) } else { raw(String(value)) }
+    }
+
+    /// A number, as `JSONValue.double` writes it: whole numbers below 10^15 without
+    /// a fraction, other finite ones as Swift prints them, `null` for the rest.
+    mutating func number(_ value: Double) {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            integer(Int(value))
+        } else if value.isFinite {
+            raw(String(value))
+        } else {
+            literal("null")
+        }
+    }
+
     /// Any JSON value.
     mutating func value(_ value: JSONValue) {
         switch value {

@@ -308,47 +308,58 @@ public enum Normalizers {
     /// `segmentHashtag` of an ASCII tag given as bytes (the regex stage passes
     /// the token's text, with no `String` in between): one pass, one buffer.
     static func segmentASCIIHashtag(_ tag: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * tag.count + 1) { out in
+            let length = writeSegmentedASCIIHashtag(tag, into: out.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+        }
+    }
+
+    /// Writes the words of an ASCII tag (`segmentASCIIHashtag`'s text) to `out`, which
+    /// has room for `2 * tag.count + 1` bytes, and returns their length: the regex
+    /// stage writes them as a JSON string without making a `String`.
+    static func writeSegmentedASCIIHashtag(_ tag: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var first = 0
         while first < tag.count, tag[first] == UInt8(ascii: "#") { first += 1 }
         let bytes = UnsafeBufferPointer(rebasing: tag[first...])
         let n = bytes.count
         // Lowercase letters only (many tags): no rule splits them, the words are the tag.
-        if !bytes.contains(where: { !ByteClass.isLower($0) }) { return String(decoding: bytes, as: UTF8.self) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
-            var length = 0
-            var runStart = 0  // start of the current word in `bytes`
-            var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
-            for i in 0..<n {
-                let b = bytes[i]
-                if b == UInt8(ascii: "_") {
-                    if length > 0 && out[length - 1] != 0x20 {
-                        out[length] = 0x20
-                        length += 1
-                    }
-                    runStart = i + 1
-                    capsOnly = true
-                    continue
-                }
-                if i > runStart {
-                    let prev = bytes[i - 1]
-                    let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
-                    let wordIsCaps = i - runStart > 1 && capsOnly
-                    if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
-                        || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
-                        || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
-                        out[length] = 0x20
-                        length += 1
-                        runStart = i
-                        capsOnly = true
-                    }
-                }
-                out[length] = b
-                length += 1
-                capsOnly = capsOnly && ByteClass.isUpper(b)
-            }
-            while length > 0 && out[length - 1] == 0x20 { length -= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+        if !bytes.contains(where: { !ByteClass.isLower($0) }) {
+            if let source = bytes.baseAddress { out.initialize(from: source, count: n) }
+            return n
         }
+        var length = 0
+        var runStart = 0  // start of the current word in `bytes`
+        var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
+        for i in 0..<n {
+            let b = bytes[i]
+            if b == UInt8(ascii: "_") {
+                if length > 0 && out[length - 1] != 0x20 {
+                    out[length] = 0x20
+                    length += 1
+                }
+                runStart = i + 1
+                capsOnly = true
+                continue
+            }
+            if i > runStart {
+                let prev = bytes[i - 1]
+                let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
+                let wordIsCaps = i - runStart > 1 && capsOnly
+                if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
+                    || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
+                    || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
+                    out[length] = 0x20
+                    length += 1
+                    runStart = i
+                    capsOnly = true
+                }
+            }
+            out[length] = b
+            length += 1
+            capsOnly = capsOnly && ByteClass.isUpper(b)
+        }
+        while length > 0 && out[length - 1] == 0x20 { length -= 1 }
+        return length
     }
 
     /// Splits a hashtag into words at `_`, lower→upper changes, the last
@@ -408,66 +419,83 @@ extension Normalizers {
     static func segmentLatin1Hashtag(_ tag: String) -> String? {
         var tag = tag
         return tag.withUTF8 { bytes -> String? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> String? in
+                guard let length = writeSegmentedLatin1Hashtag(bytes, into: out.baseAddress!) else { return nil }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<length]), as: UTF8.self)
+            }
+        }
+    }
+
+    /// Writes the words of a tag given as UTF-8 (`segmentLatin1Hashtag`'s text) to
+    /// `out`, which has room for `2 * bytes.count + 1` bytes, and returns their
+    /// length; nil (having written nothing useful) for a tag with a character above
+    /// U+00FF or invalid UTF-8. The regex stage writes them as a JSON string
+    /// without making a `String`.
+    static func writeSegmentedLatin1Hashtag(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { scalars -> Int? in
             // Decode to Latin-1 code points; give up on anything above U+00FF.
-            var scalars: [UInt8] = []
-            scalars.reserveCapacity(bytes.count)
+            var count = 0
             var i = 0
             while i < bytes.count {
                 let b = bytes[i]
                 if b < 0x80 {
-                    scalars.append(b)
+                    scalars[count] = b
                     i += 1
                 } else if (b == 0xC2 || b == 0xC3), i + 1 < bytes.count, bytes[i + 1] & 0xC0 == 0x80 {
-                    scalars.append((b & 0x03) << 6 | (bytes[i + 1] & 0x3F))
+                    scalars[count] = (b & 0x03) << 6 | (bytes[i + 1] & 0x3F)
                     i += 2
                 } else {
                     return nil
                 }
+                count += 1
             }
             var first = 0
-            while first < scalars.count && scalars[first] == UInt8(ascii: "#") { first += 1 }
-            let classes = latin1Classes
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 4)
-            // The current word: its length in characters, whether they are all
-            // upper case, and its last character. Words are never empty, so a
-            // word's first character follows a space whenever `out` has text.
-            var count = 0
-            var allUpper = true
-            var last: UInt8 = 0
-            func flush() {
-                count = 0
-                allUpper = true
-            }
-            var k = first
-            while k < scalars.count {
-                let sc = scalars[k]
-                defer { k += 1 }
-                if sc == UInt8(ascii: "_") {
-                    flush()
-                    continue
-                }
-                let c = classes[Int(sc)]
-                if count > 0 {
-                    let prev = classes[Int(last)]
-                    let nextIsLower = k + 1 < scalars.count && classes[Int(scalars[k + 1])] == .lower
-                    if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
-                        || (prev == .upper && c == .upper && nextIsLower && count > 1 && allUpper) {
-                        flush()
+            while first < count && scalars[first] == UInt8(ascii: "#") { first += 1 }
+            return latin1Classes.withUnsafeBufferPointer { classes -> Int in
+                var length = 0
+                // The current word: its length in characters, whether they are all
+                // upper case, and its last character. Words are never empty, so a
+                // word's first character follows a space whenever `out` has text.
+                var wordCount = 0
+                var allUpper = true
+                var last: UInt8 = 0
+                var k = first
+                while k < count {
+                    let sc = scalars[k]
+                    defer { k += 1 }
+                    if sc == UInt8(ascii: "_") {
+                        wordCount = 0
+                        allUpper = true
+                        continue
                     }
+                    let c = classes[Int(sc)]
+                    if wordCount > 0 {
+                        let prev = classes[Int(last)]
+                        let nextIsLower = k + 1 < count && classes[Int(scalars[k + 1])] == .lower
+                        if (prev == .lower && c == .upper) || (prev == .digit) != (c == .digit) && c != .other && prev != .other
+                            || (prev == .upper && c == .upper && nextIsLower && wordCount > 1 && allUpper) {
+                            wordCount = 0
+                            allUpper = true
+                        }
+                    }
+                    if wordCount == 0 && length > 0 {
+                        out[length] = 0x20
+                        length += 1
+                    }
+                    if sc < 0x80 {
+                        out[length] = sc
+                        length += 1
+                    } else {
+                        out[length] = 0xC0 | sc >> 6
+                        out[length + 1] = 0x80 | sc & 0x3F
+                        length += 2
+                    }
+                    wordCount += 1
+                    allUpper = allUpper && c == .upper
+                    last = sc
                 }
-                if count == 0 && !out.isEmpty { out.append(0x20) }
-                if sc < 0x80 {
-                    out.append(sc)
-                } else {
-                    out.append(0xC0 | sc >> 6)
-                    out.append(0x80 | sc & 0x3F)
-                }
-                count += 1
-                allUpper = allUpper && c == .upper
-                last = sc
+                return length
             }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 }
@@ -683,6 +711,61 @@ extension Normalizers {
         }
     }
 
+    /// `normalize(_:_:values:language:reference:)` written as JSON text to `out`: the
+    /// bytes `JSONBuffer.value` writes for its value, with no `JSONValue` made (no
+    /// enum boxes, member arrays or number strings). Returns false, having written
+    /// nothing, where `normalize` gives nil.
+    static func writeValue(_ kind: NormalizerKind, _ m: MatchGroups, values: WordValues, language: String,
+                           reference: CivilDate?, into out: inout JSONBuffer) -> Bool {
+        switch kind {
+        case .none: return false
+        case .date:
+            guard let text = date(m, values: values, reference: reference) else { return false }
+            out.string(text)
+        case .time:
+            guard let text = timeText(m, values: values) else { return false }
+            out.string(text)
+        case .money:
+            guard let a = m.bytes(.amount),
+                  let n = amount(a, scale: m.bytes(.scale), values: values, language: language) else { return false }
+            var currency: String?
+            if let c = m.bytes(.currency) {
+                currency = values.value(.currencySymbol, c) ?? values.value(.currency, c)
+                if currency == "-" || currency == "" { currency = nil }
+            }
+            out.literal(#"{"amount":"#)
+            out.number(n)
+            out.literal(#","currency":"#)
+            out.optionalString(currency)
+            out.byte(UInt8(ascii: "}"))
+        case .number, .percent:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return false }
+            out.number(n)
+        case .ordinal:
+            if let digits = m.bytes(.amount), let n = integer(digits) {
+                out.integer(n)
+            } else if let word = m.bytes(.word), let n = values.int(.ordinal, word) {
+                out.integer(n)
+            } else {
+                return false
+            }
+        case .quantity:
+            guard let n = amount(m.bytes(.amount) ?? m.wholeBytes, scale: m.bytes(.scale), values: values,
+                                 language: language) else { return false }
+            let unit = m.bytes(.unit).flatMap { values.value(.unit, $0) }
+            out.literal(#"{"amount":"#)
+            out.number(n)
+            out.literal(#","unit":"#)
+            out.optionalString(unit)
+            out.byte(UInt8(ascii: "}"))
+        case .phone, .hashtag, .cashtag:
+            guard let value = normalize(kind, m, values: values, language: language, reference: reference) else { return false }
+            out.value(value)
+        }
+        return true
+    }
+
     /// `Int(String)` on bytes: an optional sign, then ASCII digits only.
     static func integer(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
@@ -793,15 +876,27 @@ extension Normalizers {
         for b in text where b >= 0x80 {
             return numberWords(String(decoding: text, as: UTF8.self), words: values.words)
         }
-        // Words: runs of bytes other than white space and '-'.
-        var parts: [Range<Int>] = []
-        var i = 0
-        while i < text.count {
-            while i < text.count && isSeparator(text[i]) { i += 1 }
-            let s = i
-            while i < text.count && !isSeparator(text[i]) { i += 1 }
-            if i > s { parts.append(s..<i) }
+        // Words: runs of bytes other than white space and '-' (at most one per two bytes,
+        // plus one), in a stack buffer rather than an array.
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: text.count / 2 + 1) { parts in
+            var partCount = 0
+            var i = 0
+            while i < text.count {
+                while i < text.count && isSeparator(text[i]) { i += 1 }
+                let s = i
+                while i < text.count && !isSeparator(text[i]) { i += 1 }
+                if i > s {
+                    parts[partCount] = s..<i
+                    partCount += 1
+                }
+            }
+            return numberWords(text, parts: UnsafeBufferPointer(rebasing: parts[..<partCount]), values: values)
         }
+    }
+
+    /// `numberWords(_:values:)` of ASCII `text` split into the words `parts`.
+    private static func numberWords(_ text: UnsafeBufferPointer<UInt8>, parts: UnsafeBufferPointer<Range<Int>>,
+                                    values: WordValues) -> Double? {
         func word(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[r]) }
         var total = 0.0, current = 0.0
         var any = false
@@ -809,8 +904,16 @@ extension Normalizers {
         while k < parts.count {
             let w = word(parts[k])
             if values.hasTwoWordScales, k + 1 < parts.count {
-                let pair = String(decoding: w, as: UTF8.self) + " " + String(decoding: word(parts[k + 1]), as: UTF8.self)
-                if let v = values.double(.scale, pair) {
+                // The two words joined by one space, in a stack buffer (no `String`s).
+                let next = word(parts[k + 1])
+                let pairValue = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: w.count + 1 + next.count) { pair in
+                    let base = pair.baseAddress!
+                    base.initialize(from: w.baseAddress!, count: w.count)
+                    base[w.count] = 0x20
+                    (base + w.count + 1).initialize(from: next.baseAddress!, count: next.count)
+                    return values.double(.scale, UnsafeBufferPointer(pair))
+                }
+                if let v = pairValue {
                     total += max(current, 1) * v
                     current = 0
                     any = true
@@ -857,6 +960,11 @@ extension Normalizers {
 
     /// `time(group:)` on bytes.
     static func time(_ m: MatchGroups, values: WordValues) -> JSONValue? {
+        timeText(m, values: values).map(JSONValue.string)
+    }
+
+    /// The text of `time(_:values:)`'s value (`T14:30`).
+    static func timeText(_ m: MatchGroups, values: WordValues) -> String? {
         guard let h = m.bytes(.hour).flatMap(integer) else { return nil }
         var hour = h
         let minute = m.bytes(.minute).flatMap(integer) ?? 0
@@ -869,13 +977,13 @@ extension Normalizers {
             hour += 12
         }
         guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        return .string(String(unsafeUninitializedCapacity: 6) { out in
+        return String(unsafeUninitializedCapacity: 6) { out in
             out[0] = UInt8(ascii: "T")
             CivilDate.write(hour, width: 2, into: out, at: 1)
             out[3] = UInt8(ascii: ":")
             CivilDate.write(minute, width: 2, into: out, at: 4)
             return 6
-        })
+        }
     }
 
     /// `date(group:words:reference:)` on bytes.

@@ -96,6 +96,33 @@ public final class RegexTagger: Stage {
         /// Patterns with a `shape:`, and each pattern's shape (nil without one).
         var shaped: UInt64 = 0
         var shapes: [StartShape?] = []
+
+        /// Copies of `handles`, `requires`, `byTrigger`, `byStart` and `byFirstByte`
+        /// made by `pin()` once the chunk is built: `run` reads them for every
+        /// document, and a plain pointer read from the chunk counts no reference.
+        private(set) var pinnedHandles: UnsafeMutablePointer<OpaquePointer>?
+        private(set) var pinnedRequires = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByTrigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByStart = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        private(set) var pinnedByFirstByte = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+
+        func pin() {
+            pinnedHandles = .allocate(capacity: max(1, handles.count))
+            pinnedHandles!.initialize(from: handles, count: handles.count)
+            pinnedRequires.initialize(repeating: 0, count: 64)
+            pinnedRequires.update(from: requires, count: requires.count)
+            pinnedByTrigger.initialize(from: byTrigger, count: 64)
+            pinnedByStart.initialize(from: byStart, count: 64)
+            pinnedByFirstByte.initialize(from: byFirstByte, count: 256)
+        }
+
+        deinit {
+            pinnedHandles?.deallocate()
+            pinnedRequires.deallocate()
+            pinnedByTrigger.deallocate()
+            pinnedByStart.deallocate()
+            pinnedByFirstByte.deallocate()
+        }
     }
     /// Plans for `en`, `es` and other languages.
     private let plans: [Plan]
@@ -106,6 +133,10 @@ public final class RegexTagger: Stage {
     private let types: [EntityType]
     private let normalizers: [NormalizerKind]
     private let ruleIDs: [UInt32]
+    /// Whether each pattern is a token block (no regex), and its language: read for
+    /// every value without touching the pattern object.
+    private let isTokenBlock: [Bool]
+    private let languages: [String]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
@@ -122,28 +153,32 @@ public final class RegexTagger: Stage {
     // Per-document scratch.
     /// The plan for the document's language.
     private var plan: Plan
-    /// Trigger tokens, their trigger bits and their sentence's token range.
-    /// Entries `0..<triggerCount` are the document's (the arrays only grow, so that no
-    /// document pays for emptying them).
-    private var triggerTokens: [Int32] = []
-    private var triggerMasks: [UInt64] = []
-    private var triggerCount = 0
+    // The buffers below are plain memory kept from document to document (freed in
+    // `deinit`): reading or writing them counts no reference and checks no uniqueness.
+    /// Trigger tokens and their trigger bits (`triggerCount` entries each).
+    private var triggerTokens = GrowableBuffer<Int32>(capacity: 256)
+    private var triggerMasks = GrowableBuffer<UInt64>(capacity: 256)
+    private var triggerCount: Int { triggerTokens.count }
     /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
-    private var tokenMasks: [UInt64] = []
+    private var tokenMasks = GrowableBuffer<UInt64>(capacity: 1024)
     /// The tokens with a bit of `plan.required`, in order: a window's required words
     /// are read from these, not from every token of the window.
-    private var requiredTokens: [Int32] = []
-    /// First token of each trigger's window and the subject end offset for it (entries
-    /// `0..<triggerCount`; the arrays may be longer).
-    private var windowStarts: [Int32] = []
-    private var subjectEnds: [Int] = []
-    private var found: [Found] = []
+    private var requiredTokens = GrowableBuffer<Int32>(capacity: 64)
+    /// First token of each trigger's window and the subject end offset for it
+    /// (`triggerCount` entries each).
+    private var windowStarts = GrowableBuffer<Int32>(capacity: 256)
+    private var subjectEnds = GrowableBuffer<Int>(capacity: 256)
+    /// Matches and token-block candidates waiting for the outermost filter.
+    private var found = GrowableBuffer<Found>(capacity: 64)
     /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
     private var valueBuffer = JSONBuffer(capacity: 64)
-    /// Whether plain integers and ASCII hashtags write their values' JSON text
-    /// straight from the text, without a `JSONValue`; off only in tests that compare.
-    var writesPlainValuesDirectly = true
-    private var captureStore: [Int] = []
+    /// Whether values are written as JSON text straight from the text and the
+    /// normalizers (plain integers and ASCII hashtags as they are read, the others
+    /// by `Normalizers.writeValue`), without a `JSONValue`; off only in tests that
+    /// compare with serializing the `JSONValue` of `Normalizers.normalize`.
+    var writesValuesDirectly = true
+    /// Capture offsets of the entries of `found` (`Found.captureOffset`).
+    private var captureStore = GrowableBuffer<Int>(capacity: 256)
 
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
@@ -182,6 +217,7 @@ public final class RegexTagger: Stage {
                         chunk.byFirstByte[b] |= 1 << UInt64(j)
                     }
                 }
+                chunk.pin()
                 plan.chunks.append(chunk)
             }
             plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
@@ -220,6 +256,8 @@ public final class RegexTagger: Stage {
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
         ruleIDs = patterns.patterns.map { RuleNames.id($0.name) }
+        isTokenBlock = patterns.patterns.map { $0.regex == nil }
+        languages = patterns.patterns.map(\.language)
         var valuesByLanguage: [String: WordValues] = [:]
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
@@ -249,15 +287,22 @@ public final class RegexTagger: Stage {
         entex_matcher_free(matcher)
         ovector.deallocate()
         valueBuffer.deallocate()
+        triggerTokens.deallocate()
+        triggerMasks.deallocate()
+        tokenMasks.deallocate()
+        requiredTokens.deallocate()
+        windowStarts.deallocate()
+        subjectEnds.deallocate()
+        found.deallocate()
+        captureStore.deallocate()
     }
 
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
         plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
-        // Most tweets leave these empty: no call to clear them.
-        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
-        if !captureStore.isEmpty { captureStore.removeAll(keepingCapacity: true) }
+        found.count = 0
+        captureStore.count = 0
         let union = computeTriggers(doc)
         if union != 0 {
             mapWindows(doc)
@@ -299,8 +344,9 @@ public final class RegexTagger: Stage {
     /// `TriggerKeys` without their key being read.
     private func computeTriggers(_ doc: Document) -> UInt64 {
         let n = doc.tokens.count
-        triggerCount = 0
-        if !requiredTokens.isEmpty { requiredTokens.removeAll(keepingCapacity: true) }
+        triggerTokens.count = 0
+        triggerMasks.count = 0
+        requiredTokens.count = 0
         let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
         let digitWord = (RegexPatterns.digitTrigger | RegexPatterns.digitWordTrigger) & p.used
@@ -310,7 +356,10 @@ public final class RegexTagger: Stage {
         let lookedUp = p.lookedUpKinds, blockKinds = p.blockKinds
         let table = p.keys
         var union: UInt64 = 0
-        if tokenMasks.count < n { tokenMasks.append(contentsOf: repeatElement(0, count: n - tokenMasks.count)) }
+        tokenMasks.count = 0
+        tokenMasks.reserve(n)
+        tokenMasks.count = n
+        let maskBase = tokenMasks.base
         // The tokenizer's key hashes, when present for every token; documents built by hand
         // may lack them, and get them here.
         var hashes = doc.keyHashes
@@ -323,44 +372,35 @@ public final class RegexTagger: Stage {
             doc.tokens.withUnsafeBufferPointer { tokens in
                 doc.tokenKeys.withUnsafeBufferPointer { keys in
                     hashes.withUnsafeBufferPointer { hashes in
-                        tokenMasks.withUnsafeMutableBufferPointer { tokenMasks in
-                            // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
-                            // and only the tokens it stops at are looked at here.
-                            guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress,
-                                  let maskBase = tokenMasks.baseAddress else { return }
-                            var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
-                            while i < n {
-                                let t = tokens[i]
-                                let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
-                                var mask: UInt64 = 0
-                                let h = hashes[i]
-                                if table.mayHave(h) && kindBit & lookedUp != 0 {
-                                    mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
-                                }
-                                if kindBit & blockKinds != 0 {
-                                    let index = kinds[Int(t.kind.rawValue)]
-                                    found.append(Found(span: t.span, pattern: index, priority: priorities[index],
-                                                       captureOffset: 0, captures: 0))
-                                }
-                                if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
-                                tokenMasks[i] = mask
-                                // One test for most tokens: neither a trigger nor a required word.
-                                if mask & listed != 0 {
-                                    if mask & triggering != 0 {
-                                        if triggerCount < triggerTokens.count {
-                                            triggerTokens[triggerCount] = Int32(i)
-                                            triggerMasks[triggerCount] = mask
-                                        } else {
-                                            triggerTokens.append(Int32(i))
-                                            triggerMasks.append(mask)
-                                        }
-                                        triggerCount += 1
-                                        union |= mask
-                                    }
-                                    if mask & required != 0 { requiredTokens.append(Int32(i)) }
-                                }
-                                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                        // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
+                        // and only the tokens it stops at are looked at here.
+                        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return }
+                        var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                        while i < n {
+                            let t = tokens[i]
+                            let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
+                            var mask: UInt64 = 0
+                            let h = hashes[i]
+                            if table.mayHave(h) && kindBit & lookedUp != 0 {
+                                mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
                             }
+                            if kindBit & blockKinds != 0 {
+                                let index = kinds[Int(t.kind.rawValue)]
+                                found.append(Found(span: t.span, pattern: index, priority: priorities[index],
+                                                   captureOffset: 0, captures: 0))
+                            }
+                            if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
+                            maskBase[i] = mask
+                            // One test for most tokens: neither a trigger nor a required word.
+                            if mask & listed != 0 {
+                            if mask & triggering != 0 {
+                                triggerTokens.append(Int32(i))
+                                triggerMasks.append(mask)
+                                union |= mask
+                            }
+                            if mask & required != 0 { requiredTokens.append(Int32(i)) }
+                            }
+                            i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                         }
                     }
                 }
@@ -396,37 +436,34 @@ public final class RegexTagger: Stage {
     private func mapWindows(_ doc: Document) {
         let n = doc.tokens.count
         let count = triggerCount
-        // Written in place, entries 0..<count (the arrays only grow): no append, and no
-        // uniqueness check, per trigger.
-        if windowStarts.count < count {
-            windowStarts.append(contentsOf: repeatElement(0, count: count - windowStarts.count))
-            subjectEnds.append(contentsOf: repeatElement(0, count: count - subjectEnds.count))
-        }
+        // Written in place, entries 0..<count: no append per trigger.
+        windowStarts.count = 0
+        windowStarts.reserve(count)
+        windowStarts.count = count
+        subjectEnds.count = 0
+        subjectEnds.reserve(count)
+        subjectEnds.count = count
+        let triggerTokens = self.triggerTokens.base
+        let windowStarts = self.windowStarts.base, subjectEnds = self.subjectEnds.base
         let textEnd = doc.text.count
         doc.sentences.withUnsafeBufferPointer { sentences in
             doc.tokens.withUnsafeBufferPointer { tokens in
-                triggerTokens.withUnsafeBufferPointer { triggerTokens in
-                    windowStarts.withUnsafeMutableBufferPointer { windowStarts in
-                        subjectEnds.withUnsafeMutableBufferPointer { subjectEnds in
-                            var s = 0
-                            let sentenceCount = sentences.count
-                            var range = (start: 0, end: sentenceCount > 1 ? tokens.firstToken(atOrAfter: sentences[1].start) : n)
-                            for k in 0..<count {
-                                let t = Int(triggerTokens[k])
-                                let start = tokens[t].start
-                                if s + 1 < sentenceCount && start >= sentences[s + 1].start {
-                                    repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
-                                    range.start = tokens.firstToken(atOrAfter: sentences[s].start)
-                                    range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
-                                }
-                                windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
-                                // A match may reach at most `tokensAfter` tokens past its trigger: bounded
-                                // work per attempt, however long the sentence (a list of 100 000 numbers).
-                                let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
-                                subjectEnds[k] = lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : textEnd
-                            }
-                        }
+                var s = 0
+                let sentenceCount = sentences.count
+                var range = (start: 0, end: sentenceCount > 1 ? tokens.firstToken(atOrAfter: sentences[1].start) : n)
+                for k in 0..<count {
+                    let t = Int(triggerTokens[k])
+                    let start = tokens[t].start
+                    if s + 1 < sentenceCount && start >= sentences[s + 1].start {
+                        repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
+                        range.start = tokens.firstToken(atOrAfter: sentences[s].start)
+                        range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
                     }
+                    windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
+                    // A match may reach at most `tokensAfter` tokens past its trigger: bounded
+                    // work per attempt, however long the sentence (a list of 100 000 numbers).
+                    let lastToken = min(range.end, t + RegexTagger.tokensAfter + 1) - 1
+                    subjectEnds[k] = lastToken >= t && lastToken < n ? Int(tokens[lastToken].end) : textEnd
                 }
             }
         }
@@ -452,109 +489,105 @@ public final class RegexTagger: Stage {
             let textCount = text.count
             // Local references to the per-document arrays: the loop calls PCRE2 and `record`,
             // across which reads of stored properties would be checked and repeated.
-            let triggerTokens = self.triggerTokens, triggerMasks = self.triggerMasks
-            let windowStarts = self.windowStarts, subjectEnds = self.subjectEnds
-            let handles = chunk.handles
+            let triggerTokens = self.triggerTokens.base, triggerMasks = self.triggerMasks.base
+            let windowStarts = self.windowStarts.base, subjectEnds = self.subjectEnds.base
+            let handles = chunk.pinnedHandles!
             let requiring = usesRequiredWords ? chunk.requiring : 0
-            let requires = chunk.requires
+            let requires = chunk.pinnedRequires
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
             let startBits = chunk.startBits
             let shaped = usesShapes ? chunk.shaped : 0
-            let shapes = chunk.shapes
-            let tokenMasks = self.tokenMasks
-            let requiredTokens = self.requiredTokens
+            let shapes = chunk.shapes, chunkPatterns = chunk.patterns
+            let tokenMasks = self.tokenMasks.base
+            let requiredTokens = self.requiredTokens.base, requiredCount = self.requiredTokens.count
+            let byTrigger = chunk.pinnedByTrigger, byStart = chunk.pinnedByStart, byFirstByte = chunk.pinnedByFirstByte
             // First entry of `requiredTokens` not before the current window (windows start in order).
             var firstRequired = 0
-            chunk.byTrigger.withUnsafeBufferPointer { byTrigger in
-              chunk.byStart.withUnsafeBufferPointer { byStart in
-                chunk.byFirstByte.withUnsafeBufferPointer { byFirstByte in
-                    for k in 0..<self.triggerCount {
-                        var bits = triggerMasks[k]
-                        var relevant: UInt64 = 0
-                        while bits != 0 {
-                            relevant |= byTrigger[bits.trailingZeroBitCount]
-                            bits &= bits - 1
-                        }
-                        if relevant == 0 { continue }
-                        let t = Int(triggerTokens[k])
-                        let subjectEnd = subjectEnds[k]
-                        // Patterns that need a required word the window lacks: no attempt
-                        // here can match, so none is made (but they count as tried below).
-                        var blocked: UInt64 = 0
-                        if relevant & requiring != 0 {
-                            let first = Int(windowStarts[k])
-                            while firstRequired < requiredTokens.count && Int(requiredTokens[firstRequired]) < first {
-                                firstRequired += 1
-                            }
-                            let words = windowWords(from: firstRequired, subjectEnd: subjectEnd, tokens, tokenMasks, requiredTokens)
-                            var r = relevant & requiring
-                            while r != 0 {
-                                let j = r.trailingZeroBitCount
-                                r &= r - 1
-                                if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
-                            }
-                        }
-                        // A pattern tries no start before its `nextStart`: the window's first
-                        // starts are often all tried already (for the trigger just before).
-                        var first = Int(windowStarts[k])
-                        var open = relevant & ~blocked
-                        var earliest = Int.max
-                        while open != 0 {
-                            earliest = min(earliest, nextStart[open.trailingZeroBitCount])
-                            open &= open - 1
-                        }
-                        first = max(first, earliest)
-                        if first <= t {
-                          for s in first...t {
-                            let position = tokens[s].start
-                            var candidates = relevant & ~blocked
-                            if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
-                            // Patterns with `start:` only where this token is of a start class.
-                            var starts = startAnywhere
-                            var b = tokenMasks[s] & startBits
-                            while b != 0 {
-                                starts |= byStart[b.trailingZeroBitCount]
-                                b &= b - 1
-                            }
-                            candidates &= starts
-                            while candidates != 0 {
-                                let j = candidates.trailingZeroBitCount
-                                candidates &= candidates - 1
-                                if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
-                                // No match can begin here without the pattern's shape.
-                                if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
-                                let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
-                                    entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
-                                                      UInt32(pairs))
-                                }
-                                if rc < 0 {
-                                    if warned & (1 << UInt64(j)) == 0 {
-                                        warned |= 1 << UInt64(j)
-                                        let pattern = patterns.patterns[chunk.patterns[j]]
-                                        warnings.append((chunk.patterns[j], Warning(
-                                            code: "regex-limit",
-                                            message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
-                                            offset: position)))
-                                    }
-                                    continue
-                                }
-                                guard rc > 0 else { continue }
-                                let matchStart = ovector[0], matchEnd = ovector[1]
-                                guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
-                                record(chunk.patterns[j], matchStart, matchEnd, captures: Int(rc))
-                                coveredUntil[j] = matchEnd
-                            }
-                          }
-                        }
-                        // Each pattern triggered here has now tried every start up to t.
-                        while relevant != 0 {
-                            let j = relevant.trailingZeroBitCount
-                            relevant &= relevant - 1
-                            nextStart[j] = max(nextStart[j], t + 1)
-                        }
+            for k in 0..<self.triggerCount {
+                var bits = triggerMasks[k]
+                var relevant: UInt64 = 0
+                while bits != 0 {
+                    relevant |= byTrigger[bits.trailingZeroBitCount]
+                    bits &= bits - 1
+                }
+                if relevant == 0 { continue }
+                let t = Int(triggerTokens[k])
+                let subjectEnd = subjectEnds[k]
+                // Patterns that need a required word the window lacks: no attempt
+                // here can match, so none is made (but they count as tried below).
+                var blocked: UInt64 = 0
+                if relevant & requiring != 0 {
+                    let first = Int(windowStarts[k])
+                    while firstRequired < requiredCount && Int(requiredTokens[firstRequired]) < first {
+                        firstRequired += 1
+                    }
+                    let words = RegexTagger.windowWords(from: firstRequired, subjectEnd: subjectEnd, tokens, tokenMasks,
+                                                        requiredTokens, requiredCount)
+                    var r = relevant & requiring
+                    while r != 0 {
+                        let j = r.trailingZeroBitCount
+                        r &= r - 1
+                        if requires[j] & words == 0 { blocked |= 1 << UInt64(j) }
                     }
                 }
-              }
+                // A pattern tries no start before its `nextStart`: the window's first
+                // starts are often all tried already (for the trigger just before).
+                var first = Int(windowStarts[k])
+                var open = relevant & ~blocked
+                var earliest = Int.max
+                while open != 0 {
+                    earliest = min(earliest, nextStart[open.trailingZeroBitCount])
+                    open &= open - 1
+                }
+                first = max(first, earliest)
+                if first <= t {
+                  for s in first...t {
+                    let position = tokens[s].start
+                    var candidates = relevant & ~blocked
+                    if Int(position) < textCount { candidates &= byFirstByte[Int(text[Int(position)])] }
+                    // Patterns with `start:` only where this token is of a start class.
+                    var starts = startAnywhere
+                    var b = tokenMasks[s] & startBits
+                    while b != 0 {
+                        starts |= byStart[b.trailingZeroBitCount]
+                        b &= b - 1
+                    }
+                    candidates &= starts
+                    while candidates != 0 {
+                        let j = candidates.trailingZeroBitCount
+                        candidates &= candidates - 1
+                        if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
+                        // No match can begin here without the pattern's shape.
+                        if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
+                        let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
+                            entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
+                                              UInt32(pairs))
+                        }
+                        if rc < 0 {
+                            if warned & (1 << UInt64(j)) == 0 {
+                                warned |= 1 << UInt64(j)
+                                let pattern = patterns.patterns[chunk.patterns[j]]
+                                warnings.append((chunk.patterns[j], Warning(
+                                    code: "regex-limit",
+                                    message: "pattern '\(pattern.name)' stopped: \(RegexTagger.errorMessage(rc)); match skipped",
+                                    offset: position)))
+                            }
+                            continue
+                        }
+                        guard rc > 0 else { continue }
+                        let matchStart = ovector[0], matchEnd = ovector[1]
+                        guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
+                        record(chunkPatterns[j], matchStart, matchEnd, captures: Int(rc))
+                        coveredUntil[j] = matchEnd
+                    }
+                  }
+                }
+                // Each pattern triggered here has now tried every start up to t.
+                while relevant != 0 {
+                    let j = relevant.trailingZeroBitCount
+                    relevant &= relevant - 1
+                    nextStart[j] = max(nextStart[j], t + 1)
+                }
             }
         }
     }
@@ -563,11 +596,12 @@ public final class RegexTagger: Stage {
     /// entry `first` (the first not before the window) that start before
     /// `subjectEnd`. The same bits of `requires` as the union of every token of
     /// the window, as only these tokens carry any.
-    private func windowWords(from first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
-                             _ tokenMasks: [UInt64], _ requiredTokens: [Int32]) -> UInt64 {
+    private static func windowWords(from first: Int, subjectEnd: Int, _ tokens: UnsafeBufferPointer<Token>,
+                                    _ tokenMasks: UnsafePointer<UInt64>, _ requiredTokens: UnsafePointer<Int32>,
+                                    _ requiredCount: Int) -> UInt64 {
         var words: UInt64 = 0
         var j = first
-        while j < requiredTokens.count {
+        while j < requiredCount {
             let i = Int(requiredTokens[j])
             guard Int(tokens[i].start) < subjectEnd else { break }
             words |= tokenMasks[i]
@@ -603,23 +637,52 @@ public final class RegexTagger: Stage {
 
     /// Appends the JSON text of the normalized value of a surviving match whose
     /// pattern has a normalizer to `arena` (the document's `annotationBytes`), and
-    /// names it. A plain integer is its own digits, and an ASCII hashtag's words
-    /// are written as a string at once: no `JSONValue` is made for them.
+    /// names it (`none` when there is no value). With `writesValuesDirectly`, no
+    /// `JSONValue` is made: a plain integer is its own digits, an ASCII or Latin-1
+    /// hashtag's words are written as a string at once, and other values are written by
+    /// `Normalizers.writeValue`; the bytes are those `JSONBuffer.value` writes for
+    /// `value(of:…)` (tested).
     private func appendValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
                              reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
-        if writesPlainValuesDirectly {
+        if writesValuesDirectly {
             if normalizer == .number, RegexTagger.isPlainInteger(text, f.span) {
                 return TextRef.append(UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), to: &arena)
             }
-            if normalizer == .hashtag, patterns.patterns[f.pattern].regex == nil {
+            valueBuffer.removeAll()
+            if isTokenBlock[f.pattern] {
                 let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
-                if !bytes.contains(where: { $0 >= 0x80 }) {
-                    valueBuffer.removeAll()
-                    valueBuffer.string(Normalizers.segmentASCIIHashtag(bytes))
-                    return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+                guard normalizer == .hashtag else {
+                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
                 }
+                // The tag's words (ASCII tags, and Latin-1 ones such as Spanish tags), in a stack buffer.
+                let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> Bool in
+                    let length = bytes.contains(where: { $0 >= 0x80 })
+                        ? Normalizers.writeSegmentedLatin1Hashtag(bytes, into: out.baseAddress!)
+                        : Normalizers.writeSegmentedASCIIHashtag(bytes, into: out.baseAddress!)
+                    guard let length else { return false }
+                    valueBuffer.string(bytes: UnsafeBufferPointer(rebasing: out[..<length]))
+                    return true
+                }
+                guard written else {
+                    // Other scripts: the Unicode rules, on a `String`.
+                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
+                }
+            } else {
+                let written = withMatch(f, text: text) { match in
+                    Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
+                                           reference: reference, into: &valueBuffer)
+                }
+                guard written else { return .none }
             }
+            return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
         }
+        return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
+    }
+
+    /// `appendValue` by serializing the `JSONValue` of `value(of:…)`: the reference,
+    /// and the path of the rare values with no direct writer (hashtags beyond Latin-1).
+    private func appendSerializedValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
+                                       reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
         guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return .none }
         valueBuffer.removeAll()
         valueBuffer.value(value)
@@ -640,16 +703,21 @@ public final class RegexTagger: Stage {
                                          words: plan.words, language: pattern.language, reference: nil)
         }
         if normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
-        return captureStore.withUnsafeBufferPointer { store in
-            groupNumbers.withUnsafeBufferPointer { numbers in
-                groupBounds.withUnsafeBufferPointer { bounds in
-                    let match = MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
-                                            offsets: UnsafeBufferPointer(rebasing: store[f.captureOffset..<(f.captureOffset + 2 * f.captures)]),
-                                            numbers: numbers,
-                                            bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...]))
-                    return Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
-                                                 language: pattern.language, reference: reference)
-                }
+        return withMatch(f, text: text) { match in
+            Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
+                                  language: pattern.language, reference: reference)
+        }
+    }
+
+    /// Calls `body` with the capture groups of a regex match.
+    @inline(__always)
+    private func withMatch<R>(_ f: Found, text: UnsafeBufferPointer<UInt8>, _ body: (MatchGroups) -> R) -> R {
+        groupNumbers.withUnsafeBufferPointer { numbers in
+            groupBounds.withUnsafeBufferPointer { bounds in
+                body(MatchGroups(text: text, whole: Int(f.span.start)..<Int(f.span.end),
+                                 offsets: UnsafeBufferPointer(start: captureStore.base + f.captureOffset, count: 2 * f.captures),
+                                 numbers: numbers,
+                                 bounds: UnsafeBufferPointer(rebasing: bounds[(f.pattern * RegexTagger.groupStride)...])))
             }
         }
     }
@@ -674,7 +742,8 @@ public final class RegexTagger: Stage {
 
     /// Appends the candidates not inside a longer (or same-span, higher-priority) one, sorted by span.
     private func appendOutermost(to doc: inout Document) {
-        guard !found.isEmpty else { return }
+        guard found.count > 0 else { return }
+        var found = UnsafeMutableBufferPointer(start: self.found.base, count: self.found.count)
         found.sort {
             if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
             if $0.span.end != $1.span.end { return $0.span.end > $1.span.end }
@@ -685,22 +754,24 @@ public final class RegexTagger: Stage {
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
         doc.candidates.reserveCapacity(doc.candidates.count + found.count)
-        for f in found {
-            if f.span.end <= maxEnd { continue }
-            maxEnd = f.span.end
-            let normalizer = normalizers[f.pattern]
-            var value = TextRef.none
-            if normalizer != .none {
-                if normalizer == .date && reference == nil {
-                    reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+        // One reference to the text for the whole loop (the loop changes other parts of `doc`).
+        let text = doc.text
+        text.withUnsafeBufferPointer { text in
+            for f in found {
+                if f.span.end <= maxEnd { continue }
+                maxEnd = f.span.end
+                let normalizer = normalizers[f.pattern]
+                var value = TextRef.none
+                if normalizer != .none {
+                    if normalizer == .date && reference == nil {
+                        reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
+                    }
+                    value = appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
+                                        to: &doc.annotationBytes)
                 }
-                value = doc.text.withUnsafeBufferPointer { text in
-                    self.appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
-                                     to: &doc.annotationBytes)
-                }
+                doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
+                                             priority: f.priority, ruleID: ruleIDs[f.pattern]))
             }
-            doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
-                                         priority: f.priority, ruleID: ruleIDs[f.pattern]))
         }
     }
 
