@@ -34,7 +34,8 @@ let package = Package(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
-        // Compiler built-ins Swift lacks (a cache prefetch hint).
+        // Compiler built-ins Swift lacks (a cache prefetch hint) and the JSON
+        // writer's SSE2 string-escape loop (Swift compiled it to scalar code).
         .target(name: "CSupport"),
         .target(
             name: "Entex",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the tokenizer, gazetteer, regex and hostile-input tests under AddressSanitizer.
+# Runs the tokenizer, gazetteer, regex, hostile-input and JSON-escape tests under AddressSanitizer.
 #   Tests/asan.sh [extra `swift test` arguments…]
 # A separate job from the normal test run (it needs its own instrumented build, several
 # minutes on 2 cores): run it before resolving anything that touches the byte-level code
@@ -16,5 +16,5 @@ export ENTEX_LEXICONS="$root/Lexicons"
 start=$(date +%s)
 swift build --scratch-path "$scratch" --sanitize=address --build-tests
 swift test --disable-swift-testing --scratch-path "$scratch" --sanitize=address --skip-build \
-  --filter 'Tokenizer|Gazetteer|RegexPattern|Hostile|FuzzRegression' "$@"
+  --filter 'Tokenizer|Gazetteer|RegexPattern|Hostile|FuzzRegression|JSONEscape|JSONBuffer' "$@"
 echo "asan.sh: passed in $(( $(date +%s) - start )) s"

@@ -1,3 +1,5 @@
+import CSupport
+
 /// The bytes of JSON being written, in a buffer written through a pointer:
 /// the writer appends many short pieces per document, and an array would
 /// check uniqueness and capacity (and copy literals through the generic
@@ -100,9 +102,25 @@ struct JSONBuffer {
         bytes.count = bytes.base.distance(to: p)
     }
 
+    /// Makes room for `extra` bytes and returns where the next byte goes: the
+    /// caller writes up to `extra` bytes there (`copy`, `writeInt`) and then
+    /// calls `advance(to:)` with the end. A run of small pieces written so
+    /// checks the room once.
+    @inline(__always)
+    mutating func room(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
+        bytes.reserve(extra)
+        return bytes.base + bytes.count
+    }
+
+    /// Records `end` (inside the room `room(_:)` made) as the end of the bytes written.
+    @inline(__always)
+    mutating func advance(to end: UnsafeMutablePointer<UInt8>) {
+        bytes.count = bytes.base.distance(to: end)
+    }
+
     /// Copies `s` to `p` (room made by the caller); returns the end.
     @inline(__always)
-    private static func copy(_ s: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    static func copy(_ s: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         s.withUTF8Buffer { p.initialize(from: $0.baseAddress!, count: $0.count) }
         return p + s.utf8CodeUnitCount
     }
@@ -110,7 +128,7 @@ struct JSONBuffer {
     /// Writes `value` in decimal at `start` (at most 11 bytes, room made by
     /// the caller) and returns the end.
     @inline(__always)
-    private static func writeInt(_ value: Int32, at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    static func writeInt(_ value: Int32, at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var start = start
         if value >= 0 && value < 10 {
             start.initialize(to: UInt8(48 + value))
@@ -157,9 +175,9 @@ struct JSONBuffer {
 
     /// A slice of a document's `annotationBytes` (`names`) as a string, or `null` for none.
     @inline(__always)
-    mutating func optionalString(_ ref: TextRef, in names: [UInt8]) {
+    mutating func optionalString(_ ref: TextRef, in names: UnsafeBufferPointer<UInt8>) {
         if ref.isNone { literal("null"); return }
-        names.withUnsafeBufferPointer { string(bytes: UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)])) }
+        string(names, from: Int(ref.start), to: Int(ref.end))
     }
 
     mutating func string(_ s: String) {
@@ -172,124 +190,83 @@ struct JSONBuffer {
 
     private static var hex: StaticString { "0123456789abcdef" }
 
-    /// A JSON string literal for valid UTF-8 `p`: quotes, backslashes and
-    /// control characters escaped, other bytes copied.
+    /// A JSON string literal for the bytes `p`: quotes, backslashes and
+    /// control characters escaped, other bytes (invalid UTF-8, U+2028 and
+    /// U+2029 too) copied as they are.
     ///
-    /// Most strings need no escape at all, so the bytes are moved eight at a
-    /// time: each word is checked (`JSONParser.plainRunEnds`) and stored as
-    /// loaded, without a copy call per run. The room reserved keeps eight
-    /// bytes beyond what is left to write, so a whole word may always be
-    /// stored; a word with a byte to escape is stored too and only its plain
-    /// bytes are kept. The last few bytes are gathered into one word
-    /// (`KeyHash.loadPartial`) and go the same way. `stringBytewise` is the byte-by-byte
-    /// reference.
+    /// The bytes go through `entex_json_escape` (CSupport), which tests and
+    /// copies them sixteen at a time with SSE2: Swift inside the Entex
+    /// target compiled such a loop to scalar code. `stringBytewise` is the
+    /// byte-by-byte reference.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
-        let n = p.count
-        // Left to write, plus the closing quote, plus a word of slack.
-        bytes.reserve(n + 10)
-        var out = bytes.base + bytes.count
-        out.initialize(to: UInt8(ascii: "\""))
-        out += 1
-        guard let src = p.baseAddress else {
-            out.initialize(to: UInt8(ascii: "\""))
-            bytes.count += 2
-            return
-        }
-        var i = 0
-        while true {
-            while i &+ 8 <= n {
-                let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
-                UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
-                let marks = JSONParser.plainRunEnds(w)
-                if marks == 0 {
-                    i &+= 8
-                    out += 8
-                    continue
-                }
-                // The lowest mark is exact: the bytes before it are plain.
-                let plain = marks.trailingZeroBitCount &>> 3
-                i &+= plain
-                out += plain
-                break
-            }
-            if i &+ 8 > n {
-                // Fewer than eight bytes left: gathered into one word, moved and
-                // checked as the others (only the marks of those bytes count).
-                let left = n &- i
-                if left == 0 { break }
-                let w = KeyHash.loadPartial(src + i, left)
-                UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
-                let marks = JSONParser.plainRunEnds(w) & ((1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1)
-                if marks == 0 {
-                    out += left
-                    break
-                }
-                let plain = marks.trailingZeroBitCount &>> 3
-                i &+= plain
-                out += plain
-            }
-            out = escape(src[i], at: out, thenLeft: n &- i)
-            i &+= 1
-        }
-        closeString(at: out)
+        escapedString(p.baseAddress, count: p.count, readable: p.count)
     }
 
     /// `string(bytes: text[start..<end])` for a slice of a longer text (an
-    /// entity's words in its document): where the text goes on for seven
-    /// bytes after `end`, the last few bytes are moved as one word too, read
-    /// past `end` and only those before it kept, instead of one at a time.
-    /// Short strings (most entities) are then one or two words.
+    /// entity's words in its document): where the text goes on after `end`,
+    /// the last bytes of the slice are tested in one vector load that reads
+    /// into the rest of the text (and only the slice's bytes are kept).
+    /// Inlined: entities' texts and names come here, two or three a piece.
+    @inline(__always)
     mutating func string(_ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
-        guard let base = text.baseAddress, end &+ 7 <= text.count else {
-            string(bytes: UnsafeBufferPointer(rebasing: text[start..<end]))
+        guard let base = text.baseAddress else {
+            escapedString(nil, count: 0, readable: 0)
             return
         }
-        let src = base + start
-        let n = end &- start
-        // The string, the closing quote, and a word of slack.
-        bytes.reserve(n &+ 10)
+        escapedString(base + start, count: end &- start, readable: text.count &- start)
+    }
+
+    /// Writes `"`, the escaped `count` bytes at `src` (of which `readable`
+    /// may be read) and `"`. Room is made for the bytes as they are plus the
+    /// sixteen bytes of slack `entex_json_escape` stores into; where escapes
+    /// use that up, it stops and more room is made for the rest.
+    @inline(__always)
+    private mutating func escapedString(_ src: UnsafePointer<UInt8>?, count n: Int, readable: Int) {
+        // The opening quote, the bytes, the slack (the closing quote fits in it).
+        bytes.reserve(n &+ 17)
         var out = bytes.base + bytes.count
         out.initialize(to: UInt8(ascii: "\""))
         out += 1
-        var i = 0
-        while i < n {
-            // Readable: src + i + 8 <= base + end + 7.
-            let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
-            UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
-            var marks = JSONParser.plainRunEnds(w)
-            let left = n &- i
-            if left < 8 {
-                // Only the marks of bytes of the string count (the lowest of them is exact too).
-                marks &= (1 &<< UInt64(truncatingIfNeeded: left &* 8)) &- 1
-                if marks == 0 {
-                    out += left
-                    break
-                }
-            } else if marks == 0 {
-                i &+= 8
-                out += 8
-                continue
+        if var src, n > 0 {
+            var left = n
+            var readable = readable
+            while true {
+                let done = entex_json_escape(out, bytes.base + bytes.capacity, src, left, readable)
+                out = done.end
+                if done.consumed == left { break }
+                // Escapes used up the room: more for the rest, and a quarter more for its escapes.
+                left &-= done.consumed
+                readable &-= done.consumed
+                src += done.consumed
+                bytes.count = bytes.base.distance(to: out)
+                bytes.reserve(left &+ 16 &+ 64 &+ left &>> 2)
+                out = bytes.base + bytes.count
             }
-            let plain = marks.trailingZeroBitCount &>> 3
-            i &+= plain
-            out += plain
-            out = escape(src[i], at: out, thenLeft: n &- i)
-            i &+= 1
         }
         closeString(at: out)
     }
 
-    /// Writes the escape of `b` (up to six bytes) at `out`, the end of the bytes
-    /// written so far, after making room for it and for the `left` bytes of the
-    /// string still to come; returns the new end. The string loops call it at
-    /// each byte that needs an escape.
-    @inline(__always)
-    private mutating func escape(_ b: UInt8, at out: UnsafeMutablePointer<UInt8>,
-                                 thenLeft left: Int) -> UnsafeMutablePointer<UInt8> {
-        bytes.count = bytes.base.distance(to: out)
-        bytes.reserve(left &+ 16)
-        let end = bytes.base + bytes.count
-        return end + JSONBuffer.writeEscape(b, to: end)
+    /// The bytes `entex_json_escape_scalar` (the loop used without SSE2)
+    /// writes for `p` as a string literal, for the tests.
+    mutating func stringScalar(bytes p: UnsafeBufferPointer<UInt8>) {
+        bytes.reserve(p.count &+ 17)
+        var out = bytes.base + bytes.count
+        out.initialize(to: UInt8(ascii: "\""))
+        out += 1
+        if var src = p.baseAddress {
+            var left = p.count
+            while true {
+                let done = entex_json_escape_scalar(out, bytes.base + bytes.capacity, src, left, left)
+                out = done.end
+                if done.consumed == left { break }
+                left &-= done.consumed
+                src += done.consumed
+                bytes.count = bytes.base.distance(to: out)
+                bytes.reserve(left &+ 16 &+ 64 &+ left &>> 2)
+                out = bytes.base + bytes.count
+            }
+        }
+        closeString(at: out)
     }
 
     /// Writes the closing quote of a string whose bytes end at `out`.

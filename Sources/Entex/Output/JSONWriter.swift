@@ -37,8 +37,12 @@ public struct JSONWriter: Sendable {
         for type in EntityType.allCases {
             for source in EntitySource.allCases { bytes += typeAndSourceEntry(type, source) }
         }
-        return bytes
+        // Padding, so that `typeAndSourceCopy` bytes may be read from any entry's start.
+        return bytes + [UInt8](repeating: 0, count: typeAndSourceCopy)
     }()
+    /// Bytes moved for an entry of `typeAndSourceBytes` (up to 55 long): a
+    /// fixed-size copy, four vector moves instead of a call to `memcpy`.
+    private static let typeAndSourceCopy = 64
     private static let typeAndSourceStarts: [Int] = {
         var starts = [0]
         for type in EntityType.allCases {
@@ -97,10 +101,19 @@ public struct JSONWriter: Sendable {
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
             for n in sentences.indices {
-                if n > 0 { out.byte(UInt8(ascii: ",")) }
-                out.byte(UInt8(ascii: "{"))
-                writeOffsets(sentences[n], map: &map, into: &out)
-                out.byte(UInt8(ascii: "}"))
+                // `,{"start":S,"end":E}` after one reservation.
+                var p = out.room(1 + 9 + 11 + 7 + 11 + 1)
+                if n > 0 {
+                    p.initialize(to: UInt8(ascii: ","))
+                    p += 1
+                }
+                p = JSONBuffer.copy(#"{"start":"#, to: p)
+                let start = map.convert(sentences[n].start)
+                p = JSONBuffer.writeInt(start, at: p)
+                p = JSONBuffer.copy(#","end":"#, to: p)
+                p = JSONBuffer.writeInt(map.convert(sentences[n].end), at: p)
+                p.initialize(to: UInt8(ascii: "}"))
+                out.advance(to: p + 1)
             }
         }
         out.byte(UInt8(ascii: "]"))
@@ -126,38 +139,16 @@ public struct JSONWriter: Sendable {
         }
 
         out.literal(#","entities":["#)
-        let names = doc.annotationBytes
-        doc.entities.withUnsafeBufferPointer { entities in
-            self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
-              typeAndSourceStart.withUnsafeBufferPointer { starts in
-                for n in entities.indices {
-                    if n > 0 { out.byte(UInt8(ascii: ",")) }
-                    out.literal(#"{"id":"e"#)
-                    out.int(Int32(n + 1))
-                    out.byte(UInt8(ascii: "\""))
-                    writeSpan(entities[n].span, text: text, map: &map, into: &out)
-                    let k = Int(entities[n].type.rawValue) &* JSONWriter.sourceCount &+ Int(entities[n].source.rawValue)
-                    out.raw(UnsafeBufferPointer(rebasing: typeAndSource[starts[k]..<starts[k &+ 1]]))
-                    out.optionalString(entities[n].canonical, in: names)
-                    out.literal(#","kb":"#)
-                    out.optionalString(entities[n].kb, in: names)
-                    let value = entities[n].value
-                    if !value.isNone {
-                        out.literal(#","value":"#)
-                        names.withUnsafeBufferPointer { out.raw(UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.end)])) }
-                        out.literal(#","cluster":"#)
-                    } else {
-                        out.literal(#","value":null,"cluster":"#)
-                    }
-                    if let c = entities[n].cluster {
-                        out.literal(#""c"#)
-                        out.int(c)
-                        out.literal(#""}"#)
-                    } else {
-                        out.literal("null}")
+        doc.annotationBytes.withUnsafeBufferPointer { names in
+            doc.entities.withUnsafeBufferPointer { entities in
+                self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
+                    typeAndSourceStart.withUnsafeBufferPointer { starts in
+                        for n in entities.indices {
+                            writeEntity(entities[n], number: n &+ 1, text: text, names: names, map: &map,
+                                        typeAndSource: typeAndSource, starts: starts, into: &out)
+                        }
                     }
                 }
-              }
             }
         }
         out.byte(UInt8(ascii: "]"))
@@ -256,6 +247,70 @@ public struct JSONWriter: Sendable {
         out.append(contentsOf: #","line":"#.utf8)
         if let line { appendInt(Int32(clamping: line), to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// One entity (`number` counts from 1), preceded by a comma after the
+    /// first: the pieces before its text, and those after each string, are
+    /// written after one reservation each (`JSONBuffer.room`), not checked
+    /// piece by piece, as an entity's eleven fields came to a few hundred
+    /// instructions.
+    @inline(__always)
+    private func writeEntity(_ entity: Entity, number: Int, text: UnsafeBufferPointer<UInt8>,
+                             names: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,
+                             typeAndSource: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
+                             into out: inout JSONBuffer) {
+        // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`.
+        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8)
+        if number > 1 {
+            p.initialize(to: UInt8(ascii: ","))
+            p += 1
+        }
+        p = JSONBuffer.copy(#"{"id":"e"#, to: p)
+        p = JSONBuffer.writeInt(Int32(truncatingIfNeeded: number), at: p)
+        p = JSONBuffer.copy(#"","start":"#, to: p)
+        let start = map.convert(entity.span.start)
+        p = JSONBuffer.writeInt(start, at: p)
+        p = JSONBuffer.copy(#","end":"#, to: p)
+        p = JSONBuffer.writeInt(map.convert(entity.span.end), at: p)
+        p = JSONBuffer.copy(#","text":"#, to: p)
+        out.advance(to: p)
+        out.string(text, from: Int(entity.span.start), to: Int(entity.span.end))
+
+        // `,"type":"…","source":"…","canonical":` (one entry of the table), then the name.
+        let k = Int(entity.type.rawValue) &* JSONWriter.sourceCount &+ Int(entity.source.rawValue)
+        let entryStart = starts[k]
+        let entryCount = starts[k &+ 1] &- entryStart
+        if entryCount <= JSONWriter.typeAndSourceCopy {
+            p = out.room(JSONWriter.typeAndSourceCopy)
+            UnsafeMutableRawPointer(p).copyMemory(from: typeAndSource.baseAddress! + entryStart, byteCount: JSONWriter.typeAndSourceCopy)
+            out.advance(to: p + entryCount)
+        } else {
+            out.raw(UnsafeBufferPointer(rebasing: typeAndSource[entryStart..<(entryStart &+ entryCount)]))
+        }
+        out.optionalString(entity.canonical, in: names)
+        out.literal(#","kb":"#)
+        out.optionalString(entity.kb, in: names)
+
+        // `,"value":` and the value's JSON text (or null), `,"cluster":` and `"cN"` (or null), `}`.
+        let value = entity.value
+        let valueCount = value.isNone ? 4 : Int(value.end &- value.start)
+        p = out.room(9 + valueCount + 11 + 2 + 11 + 2)
+        p = JSONBuffer.copy(#","value":"#, to: p)
+        if value.isNone {
+            p = JSONBuffer.copy("null", to: p)
+        } else {
+            p.initialize(from: names.baseAddress! + Int(value.start), count: valueCount)
+            p += valueCount
+        }
+        p = JSONBuffer.copy(#","cluster":"#, to: p)
+        if let c = entity.cluster {
+            p = JSONBuffer.copy(#""c"#, to: p)
+            p = JSONBuffer.writeInt(c, at: p)
+            p = JSONBuffer.copy(#""}"#, to: p)
+        } else {
+            p = JSONBuffer.copy("null}", to: p)
+        }
+        out.advance(to: p)
     }
 
     private func writeEntityRef(_ index: Int, into out: inout JSONBuffer) {
