@@ -36,17 +36,6 @@ public final class Tokenizer: Stage {
     /// Whether short tokens come from `shortTokenMemo` when seen before;
     /// tests turn it off to compare with `emitOther`'s own keys.
     var memoizesShortTokens = true
-    /// Key, key hash, kind and flags (without `spaceBefore`) of plain ASCII
-    /// words of up to 8 bytes seen before, by their bytes: a direct-mapped
-    /// table of `1 << wordMemoSlotBits` entries, a newer word taking an older
-    /// one's slot. Most words of a text are a few thousand common ones; a hit
-    /// costs a multiplication and a compare, not the case masks, flags, run
-    /// check and hash `emitPlainWords` otherwise computes for each word.
-    private let wordMemo: UnsafeMutablePointer<WordMemoEntry>
-    private static let wordMemoSlotBits = 14
-    /// Whether `emitPlainWords` takes short words from `wordMemo` (filling it
-    /// as it goes); tests turn it off to compare with its own keys and flags.
-    var memoizesWords = true
     /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
     /// offsets): ICU gets each chunk alone, so its pieces depend on the
     /// bytes only. Tweets repeat the same few chunks ICU must take (an
@@ -92,19 +81,6 @@ public final class Tokenizer: Stage {
         var flags = TokenFlags()
         var key0: UInt64 = 0, key1: UInt64 = 0
         var hash: UInt64 = 0
-    }
-
-    /// One `wordMemo` slot: a word's bytes as a little-endian word, zero
-    /// above (`bytes` 0: empty; a word's bytes are never all zero), its key,
-    /// `KeyHash` and flags, and whether the word and a '.' after it may be an
-    /// abbreviation (`mayAbbreviate`: 0 not known yet, 1 yes, 2 no).
-    struct WordMemoEntry {
-        var bytes: UInt64 = 0
-        var key: UInt64 = 0
-        var hash: UInt64 = 0
-        var flags: UInt8 = 0
-        var kind: TokenKind = .word
-        var dot: UInt8 = 0
     }
 
     struct Piece {
@@ -156,8 +132,6 @@ public final class Tokenizer: Stage {
         self.breaker = try ICUBreaker(.word)
         shortTokenMemo = .allocate(capacity: Tokenizer.shortTokenMemoSlots)
         shortTokenMemo.initialize(repeating: ShortTokenEntry(), count: Tokenizer.shortTokenMemoSlots)
-        wordMemo = .allocate(capacity: 1 << Tokenizer.wordMemoSlotBits)
-        wordMemo.initialize(repeating: WordMemoEntry(), count: 1 << Tokenizer.wordMemoSlotBits)
     }
 
     deinit {
@@ -166,7 +140,6 @@ public final class Tokenizer: Stage {
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
         shortTokenMemo.deallocate()
-        wordMemo.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -927,61 +900,6 @@ public final class Tokenizer: Stage {
             let start = i
             let keyStart = sink.keys.count
             let dst = sink.keys.base + keyStart
-            // A word of up to 8 ASCII letters and digits followed by white space
-            // or by one punctuation byte and white space (or `end`), seen before:
-            // its key, kind, flags and hash come from `wordMemo`. Any other
-            // chunk, and a word with three identical letters in a row, goes on below.
-            memo: if memoizesWords, start &+ 8 <= n {
-                let x = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
-                let count = Tokenizer.nonAlnumBytes(x).trailingZeroBitCount &>> 3
-                let wordEnd = start &+ count
-                guard count > 0, wordEnd < end else { break memo }
-                let b = p[wordEnd]
-                let c = classes[Int(b)]
-                let punct = c & ByteClass.spaceBit == 0
-                if punct {
-                    // As `endsAt` below; with 8 bytes taken the word may go on.
-                    let after = wordEnd &+ 1
-                    guard b < 0x80, c & ByteClass.alnumBits == 0, b != UInt8(ascii: "'"), b != UInt8(ascii: "-"),
-                          b != UInt8(ascii: "_"), after == end || classes[Int(p[after])] & ByteClass.spaceBit != 0
-                    else { break memo }
-                }
-                let bytes = x & (~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* count))
-                let slot = wordMemo + Int(truncatingIfNeeded: (bytes &* KeyHash.k0) &>> UInt64(64 &- Tokenizer.wordMemoSlotBits))
-                if slot.pointee.bytes != bytes {
-                    guard let entry = Tokenizer.wordMemoEntry(bytes, count: count) else { break memo }
-                    slot.pointee = entry
-                }
-                if punct, b == UInt8(ascii: ".") {
-                    // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
-                    if slot.pointee.dot == 0 {
-                        slot.pointee.dot = slot.pointee.kind == .word && mayAbbreviate(p, start, wordEnd) ? 1 : 2
-                    }
-                    if slot.pointee.dot == 1 { return start }
-                }
-                var raw = slot.pointee.flags
-                // Words after the first follow the white space skipped above.
-                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                UnsafeMutableRawPointer(dst).storeBytes(of: slot.pointee.key.littleEndian, as: UInt64.self)
-                let keyEnd = keyStart &+ count
-                sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
-                                  keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
-                                  kind: slot.pointee.kind, flags: TokenFlags(rawValue: raw)),
-                            hash: slot.pointee.hash)
-                i = wordEnd &+ 1
-                guard punct else {
-                    sink.keys.count = keyEnd
-                    continue
-                }
-                // The punctuation or symbol byte: its own key, after the word (no space before).
-                dst[count] = b
-                sink.keys.count = keyEnd &+ 1
-                sink.append(Token(start: Int32(truncatingIfNeeded: wordEnd), end: Int32(truncatingIfNeeded: i),
-                                  keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
-                                  kind: c & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
-                            hash: KeyHash.hash(word: UInt64(b), count: 1))
-                continue
-            }
             // Most words are ASCII and end within their first 8 or 16 bytes:
             // keyed, flagged and hashed from one or two words in registers.
             // Near the end of the text only the bytes left are read (zero
@@ -1156,40 +1074,6 @@ public final class Tokenizer: Stage {
         let lower = atLeast(0x61) & ~atLeast(0x7B) & ascii
         let digit = atLeast(0x30) & ~atLeast(0x3A) & ascii
         return (upper, lower, digit, ~(upper | lower | digit) & high)
-    }
-
-    /// The high bit of each byte of `x` that is not an ASCII letter or digit
-    /// (`classify`'s `outside`, with fewer operations: letters are told by
-    /// their lowercase form).
-    @inline(__always)
-    static func nonAlnumBytes(_ x: UInt64) -> UInt64 {
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let low = x & ~high
-        let folded = low | 0x2020_2020_2020_2020
-        // With every byte below 0x80, adding 0x80 - c sets a byte's high bit
-        // exactly when the byte is at least c, without carries between bytes.
-        let letter = (folded &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(folded &+ 0x0505_0505_0505_0505)  // 0x61...0x7A
-        let digit = (low &+ 0x5050_5050_5050_5050) & ~(low &+ 0x4646_4646_4646_4646)  // 0x30...0x39
-        return ~((letter | digit) & ~x) & high
-    }
-
-    /// The `wordMemo` entry of a word of `count` (1 to 8) ASCII letters and
-    /// digits given as a little-endian word, zero above: what the plain-word
-    /// path of `emitPlainWords` gives it. Nil when three identical letters
-    /// follow each other (a possible elongation, keyed by the general path).
-    static func wordMemoEntry(_ bytes: UInt64, count: Int) -> WordMemoEntry? {
-        let (upper, lower, digit, _) = classify(bytes)
-        let key = bytes | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
-        let letters = upper | lower
-        if letters & tripledBytes(key) != 0 { return nil }
-        var raw = TokenFlags.ascii.rawValue
-        // Every byte is a letter or digit: case lies in the first one.
-        if upper & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
-        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-        if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
-        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
-        return WordMemoEntry(bytes: bytes, key: key, hash: KeyHash.hash(word: key, count: count), flags: raw,
-                             kind: letters != 0 ? .word : .number)
     }
 
     /// The high bit of each byte k of `key` equal to bytes k+1 and k+2
