@@ -216,12 +216,17 @@ struct JSONBuffer {
         escapedString(base + start, count: end &- start, readable: text.count &- start)
     }
 
+    /// The C escape loops' type: `entex_json_escape`, or `entex_json_escape_scalar` for the tests.
+    typealias EscapeLoop = @convention(c) (UnsafeMutablePointer<UInt8>?, UnsafePointer<UInt8>?,
+                                           UnsafePointer<UInt8>?, Int, Int) -> entex_json_escaped
+
     /// Writes `"`, the escaped `count` bytes at `src` (of which `readable`
     /// may be read) and `"`. Room is made for the bytes as they are plus the
-    /// sixteen bytes of slack `entex_json_escape` stores into; where escapes
-    /// use that up, it stops and more room is made for the rest.
+    /// sixteen bytes of slack `escape` stores into; where escapes use that up,
+    /// it stops and more room is made for the rest.
     @inline(__always)
-    private mutating func escapedString(_ src: UnsafePointer<UInt8>?, count n: Int, readable: Int) {
+    private mutating func escapedString(_ src: UnsafePointer<UInt8>?, count n: Int, readable: Int,
+                                        using escape: EscapeLoop = entex_json_escape) {
         // The opening quote, the bytes, the slack (the closing quote fits in it).
         bytes.reserve(n &+ 17)
         var out = bytes.base + bytes.count
@@ -231,7 +236,7 @@ struct JSONBuffer {
             var left = n
             var readable = readable
             while true {
-                let done = entex_json_escape(out, bytes.base + bytes.capacity, src, left, readable)
+                let done = escape(out, bytes.base + bytes.capacity, src, left, readable)
                 out = done.end
                 if done.consumed == left { break }
                 // Escapes used up the room: more for the rest, and a quarter more for its escapes.
@@ -249,24 +254,7 @@ struct JSONBuffer {
     /// The bytes `entex_json_escape_scalar` (the loop used without SSE2)
     /// writes for `p` as a string literal, for the tests.
     mutating func stringScalar(bytes p: UnsafeBufferPointer<UInt8>) {
-        bytes.reserve(p.count &+ 17)
-        var out = bytes.base + bytes.count
-        out.initialize(to: UInt8(ascii: "\""))
-        out += 1
-        if var src = p.baseAddress {
-            var left = p.count
-            while true {
-                let done = entex_json_escape_scalar(out, bytes.base + bytes.capacity, src, left, left)
-                out = done.end
-                if done.consumed == left { break }
-                left &-= done.consumed
-                src += done.consumed
-                bytes.count = bytes.base.distance(to: out)
-                bytes.reserve(left &+ 16 &+ 64 &+ left &>> 2)
-                out = bytes.base + bytes.count
-            }
-        }
-        closeString(at: out)
+        escapedString(p.baseAddress, count: p.count, readable: p.count, using: entex_json_escape_scalar)
     }
 
     /// Writes the closing quote of a string whose bytes end at `out`.
