@@ -245,10 +245,10 @@ public enum GazetteerCache {
         let startTime = wallClock()
         guard let file = MappedFile(path: path) else { return nil }
         let memo = trustDirectory.map {
-            $0 + "/gazetteer-" + String(FileIdentity.key("entex-gazetteer-valid v\(formatVersion) states \(stateLimit)",
-                                                         path: path, fields: file.identity), radix: 16) + ".valid"
+            ValidationMemo(directory: $0, prefix: "gazetteer-", domain: "entex-gazetteer-valid v\(formatVersion) states \(stateLimit)",
+                           path: path, identity: file.identity)
         }
-        let trusted = memo.map { hasMemo($0) } ?? false
+        let trusted = memo?.exists ?? false
         let input = MappedCacheReader(file, checksummed: !trusted)
         guard input.get(UInt8.self).elementsEqual(magic), input.get(UInt32.self).elementsEqual([formatVersion]) else { return nil }
         let stored = input.get(UInt64.self)
@@ -281,10 +281,7 @@ public enum GazetteerCache {
         // Changed in place while being validated: what was checked is not what is mapped.
         let now = FileIdentity.identity(path)
         if let now, now[0] == file.identity[0], now[1] == file.identity[1], now != file.identity { return nil }
-        if let memo, now == file.identity,
-           Double(max(file.identity[3], file.identity[5])) + 1 < startTime - trustAge {
-            writeMemo(memo)
-        }
+        if now == file.identity { memo?.remember(startTime: startTime, trustAge: trustAge) }
         return (g, true)
     }
 
@@ -303,6 +300,34 @@ public enum GazetteerCache {
             b.withUnsafeBufferPointer { b in
                 a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count * MemoryLayout<T>.stride) == 0
             }
+        }
+    }
+
+    /// The `.valid` memo in a cache folder that says the cache file `path`, as it is now
+    /// (`identity`), passed a full check: its name is a key of the path and identity under
+    /// `domain`, so any write to the file (or a file put in its place) leaves it unnamed.
+    struct ValidationMemo {
+        let path: String
+        /// The memo names' prefix in the folder (memos of one kind are pruned together).
+        let prefix: String
+        /// The cache file's identity it names.
+        let identity: [Int64]
+
+        init(directory: String, prefix: String, domain: String, path file: String, identity: [Int64]) {
+            self.prefix = prefix
+            self.identity = identity
+            path = directory + "/" + prefix + String(FileIdentity.key(domain, path: file, fields: identity), radix: 16) + ".valid"
+        }
+
+        /// Whether the file was checked before (and is unchanged since).
+        var exists: Bool { GazetteerCache.hasMemo(path) }
+
+        /// Writes the memo after a check that started at `startTime`, if the file's last
+        /// change is at least `trustAge` seconds older than that: a file changed within
+        /// the tick it was checked in could keep its identity through a later change.
+        func remember(startTime: Double, trustAge: Double) {
+            guard Double(max(identity[3], identity[5])) + 1 < startTime - trustAge else { return }
+            GazetteerCache.writeMemo(path, prefix: prefix)
         }
     }
 

@@ -104,10 +104,10 @@ enum NameRuleCache {
         let startTime = GazetteerCache.wallClock()
         guard let identity = FileIdentity.identity(path) else { return nil }
         let memo = trustDirectory.map {
-            $0 + "/namerules-" + String(FileIdentity.key("entex-namerules-valid v\(formatVersion)", path: path, fields: identity),
-                                        radix: 16) + ".valid"
+            GazetteerCache.ValidationMemo(directory: $0, prefix: "namerules-", domain: "entex-namerules-valid v\(formatVersion)",
+                                          path: path, identity: identity)
         }
-        let trusted = memo.map { GazetteerCache.hasMemo($0) } ?? false
+        let trusted = memo?.exists ?? false
         guard let input = BinaryCacheReader(path: path, checksummed: !trusted), input.identity == identity else { return nil }
         func table() -> ByteStringTable? {
             let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
@@ -155,10 +155,7 @@ enum NameRuleCache {
         r.wordIndex = WordIndex(keys: keys, commonIn: commonIn, firstName: firstName,
                                 languages: indexLanguages, sourceCounts: sourceCounts)
         guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
-        if !trusted, let memo, FileIdentity.identity(path) == identity,
-           Double(max(identity[3], identity[5])) + 1 < startTime - trustAge {
-            GazetteerCache.writeMemo(memo, prefix: "namerules-")
-        }
+        if !trusted, FileIdentity.identity(path) == identity { memo?.remember(startTime: startTime, trustAge: trustAge) }
         return (r, !trusted)
     }
 
