@@ -103,6 +103,19 @@ uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
     return count;
 }
 
+const uint8_t *entex_regex_name_table(const entex_regex *regex, uint32_t *count, uint32_t *entry_size) {
+    PCRE2_SPTR table = NULL;
+    *count = 0;
+    *entry_size = 0;
+    if (pcre2_pattern_info(regex->code, PCRE2_INFO_NAMECOUNT, count) != 0 || *count == 0 ||
+        pcre2_pattern_info(regex->code, PCRE2_INFO_NAMEENTRYSIZE, entry_size) != 0 ||
+        pcre2_pattern_info(regex->code, PCRE2_INFO_NAMETABLE, &table) != 0 || !table) {
+        *count = 0;
+        return NULL;
+    }
+    return table;
+}
+
 int32_t entex_regex_start_bytes(const entex_regex *regex, uint8_t *bitmap) {
     uint32_t type = 0;
     if (pcre2_pattern_info(regex->code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0) return 0;
@@ -201,4 +214,50 @@ const char *entex_pcre2_version(void) {
 
 void entex_pcre2_error_message(int32_t code, char *message, size_t capacity) {
     pcre2_get_error_message(code, (PCRE2_UCHAR *)message, capacity);
+}
+
+uint8_t *entex_regex_serialize(const entex_regex *const *regexes, uint32_t count, size_t *size) {
+    if (count == 0 || count > INT32_MAX) return NULL;
+    const pcre2_code **codes = malloc(count * sizeof(pcre2_code *));
+    if (!codes) return NULL;
+    for (uint32_t i = 0; i < count; i++) codes[i] = regexes[i]->code;
+    uint8_t *bytes = NULL;
+    PCRE2_SIZE length = 0;
+    int32_t rc = pcre2_serialize_encode(codes, (int32_t)count, &bytes, &length, NULL);
+    free(codes);
+    if (rc != (int32_t)count) return NULL;
+    *size = length;
+    return bytes;
+}
+
+void entex_regex_serialized_free(uint8_t *bytes) { pcre2_serialize_free(bytes); }
+
+int32_t entex_regex_deserialize(const uint8_t *bytes, size_t size, uint32_t count, entex_regex **regexes) {
+    // The header (magic, version, configuration, number of codes: four 32-bit words)
+    // must be there before PCRE2 reads it; PCRE2 checks the first three.
+    if (size < 16 || count == 0 || count > INT32_MAX) return -1;
+    if (pcre2_serialize_get_number_of_codes(bytes) != (int32_t)count) return -1;
+    pcre2_code **codes = calloc(count, sizeof(pcre2_code *));
+    if (!codes) return -1;
+    if (pcre2_serialize_decode(codes, (int32_t)count, bytes, NULL) != (int32_t)count) {
+        free(codes);
+        return -1;
+    }
+    uint32_t made = 0;
+    for (; made < count; made++) {
+        entex_regex *regex = calloc(1, sizeof(entex_regex));
+        if (!regex) break;
+        regex->code = codes[made];
+        atomic_init(&regex->jit_state, JIT_NOT_TRIED);
+        pthread_mutex_init(&regex->lock, NULL);
+        regexes[made] = regex;
+    }
+    if (made < count) {
+        for (uint32_t i = 0; i < made; i++) entex_regex_free(regexes[i]);
+        for (uint32_t i = made; i < count; i++) pcre2_code_free(codes[i]);
+        free(codes);
+        return -1;
+    }
+    free(codes);
+    return (int32_t)count;
 }

@@ -164,6 +164,87 @@ final class PatternCacheTests: XCTestCase {
         XCTAssertEqual(try regexOutput(second), expected)
     }
 
+    /// The cache keeps PCRE2's compiled code of every pattern; patterns assembled from it
+    /// are those compiled from the expanded sources: same groups, same matches (unanchored
+    /// and anchored) on every example, JIT-compiled on use.
+    func testCompiledCodeFromTheCacheEqualsCompilingAgain() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        _ = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let key = try XCTUnwrap(PatternCache.key(folder: folder, files: RegexPatterns.patternFiles(folder)))
+        let stored = try XCTUnwrap(PatternCache.read(path, key: key))
+        XCTAssertFalse(stored.compiled.isEmpty)
+        let regexCount = stored.specs.filter { $0.regex != nil }.count
+        XCTAssertGreaterThan(regexCount, 40)
+        XCTAssertNotNil(CompiledRegex.deserialize(stored.compiled, count: 2 * regexCount))
+        XCTAssertNil(CompiledRegex.deserialize(stored.compiled, count: 2 * regexCount - 1), "another number of patterns")
+        var foreign = stored.compiled
+        foreign[0] ^= 0x01
+        XCTAssertNil(CompiledRegex.deserialize(foreign, count: 2 * regexCount), "not PCRE2's serialized form")
+        XCTAssertNil(CompiledRegex.deserialize(Array(stored.compiled.prefix(8)), count: 2 * regexCount), "too short for a header")
+
+        var withoutCode = stored
+        withoutCode.compiled = []
+        let compiledAgain = try RegexPatterns.assemble(withoutCode, folder: folder)
+        let decoded = try RegexPatterns.assemble(stored, folder: folder)
+        assertSamePatterns(compiledAgain, decoded)
+        let examples = decoded.patterns.flatMap { $0.matches + $0.nomatches }.map(\.text)
+        for (x, y) in zip(compiledAgain.patterns, decoded.patterns) {
+            guard let rx = x.regex, let ry = y.regex, let ax = x.anchored, let ay = y.anchored else {
+                XCTAssertNil(y.regex, x.name)
+                continue
+            }
+            XCTAssertEqual(ax.captureCount, ay.captureCount, x.name)
+            for text in examples {
+                XCTAssertEqual(rx.firstMatch(in: text), ry.firstMatch(in: text), x.name)
+                XCTAssertEqual(ax.firstMatch(in: text), ay.firstMatch(in: text), x.name)
+            }
+            XCTAssertEqual(ry.isJIT, rx.isJIT, x.name)
+            XCTAssertEqual(ay.isJIT, ax.isJIT, x.name)
+        }
+        XCTAssertEqual(try regexOutput(decoded), try regexOutput(compiledAgain))
+
+        // Code of another number of patterns is not taken: the expanded patterns are compiled.
+        var mismatched = stored
+        mismatched.compiled = try XCTUnwrap(RegexPatterns.compiledCode(Array(decoded.patterns.dropLast(1).filter { $0.regex != nil }.prefix(3))))
+        assertSamePatterns(compiledAgain, try RegexPatterns.assemble(mismatched, folder: folder))
+        // The examples are checked against code taken from the cache too.
+        var wrong = stored
+        let first = try XCTUnwrap(wrong.specs.firstIndex { $0.regex != nil })
+        wrong.specs[first].matches[0].expected = "zzz-not-found"
+        XCTAssertThrowsError(try RegexPatterns.assemble(wrong, folder: folder)) { error in
+            XCTAssertTrue("\(error)".contains("zzz-not-found"), "\(error)")
+        }
+    }
+
+    /// `groupNumbers(named:)` (one pass over the name table) gives what `groupNumbers` gives
+    /// name by name: on every bundled pattern, on duplicate names and past 8 groups of a name.
+    func testGroupNumbersFromTheNameTableEqualOneSearchPerName() throws {
+        func byName(_ regex: CompiledRegex, _ names: Set<String>) -> [String: [Int]] {
+            var groups: [String: [Int]] = [:]
+            for name in names {
+                let numbers = regex.groupNumbers(name)
+                if !numbers.isEmpty { groups[name] = numbers }
+            }
+            return groups
+        }
+        let names = RegexPatterns.groupNameVariants
+        XCTAssertTrue(names.contains("year") && names.contains("year2") && names.contains("approx2"))
+        var regexes: [CompiledRegex] = []
+        for p in try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).patterns {
+            if let r = p.regex, let a = p.anchored { regexes += [r, a] }
+        }
+        XCTAssertTrue(regexes.contains { !$0.groupNumbers(named: names).isEmpty })
+        let duplicates = "(?J)" + (0..<11).map { "(?<year>a\($0))|(?<x>b)|(?<month2>c)" }.joined(separator: "|") + "|(?<day>d)(?<zz>e)"
+        regexes.append(try CompiledRegex(pattern: duplicates, flags: 0))
+        regexes.append(try CompiledRegex(pattern: "(a)(b)", flags: 0))
+        for regex in regexes {
+            XCTAssertEqual(regex.groupNumbers(named: names), byName(regex, names))
+            XCTAssertEqual(regex.groupNumbers(named: ["x", "zz"]), byName(regex, ["x", "zz"]))
+        }
+        XCTAssertEqual(regexes[regexes.count - 2].groupNumbers(named: names)["year"]?.count, 8)
+    }
+
     func testLenientLoadUsesAndWritesTheCacheOnlyWithoutSkippedBlocks() throws {
         let lexicons = try copyOfPatterns()
         let cache = scratch.appendingPathComponent("cache")

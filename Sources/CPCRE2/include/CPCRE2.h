@@ -46,6 +46,11 @@ uint32_t entex_regex_capture_count(const entex_regex *regex);
 uint32_t entex_regex_group_numbers(const entex_regex *regex, const char *name,
                                    uint32_t *numbers, uint32_t capacity);
 
+/// The pattern's table of named groups: `*count` entries of `*entry_size` bytes, each
+/// the group number (big-endian, two bytes) then the name (NUL-terminated UTF-8), sorted
+/// by name, groups of one name (`(?J)`) in ascending number; NULL when it has none.
+const uint8_t *entex_regex_name_table(const entex_regex *regex, uint32_t *count, uint32_t *entry_size);
+
 /// The bytes a match can start with, as PCRE2 worked them out at compile
 /// time (its start-of-match optimization): writes a 256-bit set into
 /// `bitmap` (32 bytes, bit b of byte b/8 for byte value b) and returns 1, or
@@ -74,6 +79,18 @@ int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size
 /// JIT-compiling costs far more than the match. Same results as the JIT.
 int32_t entex_regex_match_interpreted(const entex_regex *regex, const uint8_t *subject, size_t length,
                                       size_t start, entex_matcher *matcher, size_t *ovector, uint32_t pairs);
+
+/// The compiled code of `count` patterns (all made by `entex_regex_compile`) as one
+/// byte string (PCRE2's serialized form, for this PCRE2 version only), for a cache file;
+/// NULL on failure. Free it with `entex_regex_serialized_free`.
+uint8_t *entex_regex_serialize(const entex_regex *const *regexes, uint32_t count, size_t *size);
+void entex_regex_serialized_free(uint8_t *bytes);
+/// The `count` patterns of what `entex_regex_serialize` made (`size` bytes) into
+/// `regexes`, each to be freed with `entex_regex_free`; returns `count`, or -1 when
+/// the bytes are of another PCRE2 version or configuration, hold another number of
+/// patterns, or are too short (nothing is then made). PCRE2 checks the header only:
+/// the caller must know the bytes undamaged (a cache file's checksum).
+int32_t entex_regex_deserialize(const uint8_t *bytes, size_t size, uint32_t count, entex_regex **regexes);
 
 /// The PCRE2 version string.
 const char *entex_pcre2_version(void);

@@ -46,29 +46,33 @@ struct PatternSources {
     var english: WordLists
     var spanish: WordLists
     var specs: [PatternSpec] = []
+    /// PCRE2's compiled code of the regex blocks (`RegexPatterns.compiledCode`), when the
+    /// cache holds it; empty: `RegexPatterns.assemble` compiles the expanded patterns.
+    var compiled: [UInt8] = []
 }
 
 /// The on-disk cache of `PatternSources`.
 ///
 /// Reading the pattern files byte by byte into blocks, splicing the word lists into
 /// alternations and building the shapes' automata took two thirds of loading the
-/// patterns, which runs at every start. The cache stores the result under a key of
-/// the bytes of every file in the patterns folder (names included), the running
-/// executable's identity (a rebuilt entex may read or splice differently), the ICU
-/// version (word keys) and `formatVersion`. The patterns are still compiled by PCRE2
-/// and their examples checked at every load. A file that is truncated, damaged
+/// patterns, which runs at every start; compiling them with PCRE2 took most of the
+/// rest. The cache stores the result and PCRE2's compiled code (its serialized form)
+/// under a key of the bytes of every file in the patterns folder (names included), the
+/// running executable's identity (a rebuilt entex may read or splice differently), the
+/// ICU version (word keys), the PCRE2 version (compiled code) and `formatVersion`. The
+/// patterns' examples are still checked at every load. A file that is truncated, damaged
 /// (checksum, or any value out of range) or of another key is ignored and the
 /// sources are read again; an unwritable directory only means reading every time.
 enum PatternCache {
     /// Bump when the layout, or what a spec holds, changes.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let magic: [UInt8] = Array("ENTXPAT\u{0}".utf8)
 
     /// The cache key of the patterns folder `folder` whose pattern files are `files`, or nil
     /// when one of them cannot be read (parsing then reports why).
     static func key(folder: String, files: [String]) -> UInt64? {
         var hasher = ContentHasher()
-        hasher.add(Array("entex-patterns v\(formatVersion) icu \(LibraryVersions.icu)".utf8))
+        hasher.add(Array("entex-patterns v\(formatVersion) icu \(LibraryVersions.icu) pcre2 \(LibraryVersions.pcre2)".utf8))
         let program = FileIdentity.key("executable", [FileIdentity.File(path: FileIdentity.executablePath,
                                                                          label: "executable", required: false)])
         hasher.add(withUnsafeBytes(of: program) { Array($0) })
@@ -154,6 +158,7 @@ enum PatternCache {
         out.put([formatVersion])
         out.put([key])
         out.put(body.bytes)
+        out.put(sources.compiled)
         out.putChecksum()
         return out.finish()
     }
@@ -165,7 +170,7 @@ enum PatternCache {
         guard let input = BinaryCacheReader(path: path, checksummed: true) else { return nil }
         guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
               input.get(UInt64.self) == [key] else { return nil }
-        let body = input.get(UInt8.self)
+        let body = input.get(UInt8.self), compiled = input.get(UInt8.self)
         guard input.checksumMatches(), input.isComplete else { return nil }
         var reader = ByteReader(bytes: body)
         do throws(ByteReader.Damaged) {
@@ -181,7 +186,7 @@ enum PatternCache {
                 }
                 words.append(lists)
             }
-            var sources = PatternSources(neutral: words[0], english: words[1], spanish: words[2])
+            var sources = PatternSources(neutral: words[0], english: words[1], spanish: words[2], compiled: compiled)
             for _ in 0..<(try reader.count()) {
                 let name = try reader.string()
                 guard let type = EntityType(rawValue: UInt8(clamping: try reader.int())) else { throw ByteReader.Damaged() }

@@ -33,13 +33,63 @@ public final class CompiledRegex: @unchecked Sendable {
         captureCount = Int(entex_regex_capture_count(compiled))
     }
 
+    /// Takes over a pattern the C shim made (from a cache file's compiled code).
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        captureCount = Int(entex_regex_capture_count(handle))
+    }
+
     deinit { entex_regex_free(handle) }
+
+    /// The compiled code of `regexes` as one byte string (PCRE2's serialized form,
+    /// readable by this PCRE2 version only), for the pattern cache; nil on failure.
+    static func serialize(_ regexes: [CompiledRegex]) -> [UInt8]? {
+        guard !regexes.isEmpty else { return nil }
+        var size = 0
+        let handles: [OpaquePointer?] = regexes.map(\.handle)
+        guard let bytes = handles.withUnsafeBufferPointer({ entex_regex_serialize($0.baseAddress, UInt32(regexes.count), &size) }) else {
+            return nil
+        }
+        defer { entex_regex_serialized_free(bytes) }
+        return Array(UnsafeBufferPointer(start: bytes, count: size))
+    }
+
+    /// The `count` patterns `serialize` made into `bytes`, or nil when the bytes are not
+    /// those of `count` patterns of this PCRE2 version. PCRE2 checks only their header:
+    /// the bytes must come from a file whose checksum matched.
+    static func deserialize(_ bytes: [UInt8], count: Int) -> [CompiledRegex]? {
+        guard count > 0, count <= Int(Int32.max) else { return nil }
+        var handles = [OpaquePointer?](repeating: nil, count: count)
+        let made = bytes.withUnsafeBufferPointer { b in
+            handles.withUnsafeMutableBufferPointer { h in
+                entex_regex_deserialize(b.baseAddress, b.count, UInt32(count), h.baseAddress)
+            }
+        }
+        guard made == Int32(count) else { return nil }
+        return handles.map { CompiledRegex(handle: $0!) }
+    }
 
     /// Numbers of the groups called `name` (several under `(?J)`), ascending.
     public func groupNumbers(_ name: String) -> [Int] {
         var numbers = [UInt32](repeating: 0, count: 8)
         let count = name.withCString { entex_regex_group_numbers(handle, $0, &numbers, 8) }
         return numbers.prefix(Int(min(count, 8))).map(Int.init)
+    }
+
+    /// `groupNumbers` of each of `names` that has groups, by name: one pass over PCRE2's
+    /// table of named groups rather than a search of it per name.
+    func groupNumbers(named names: Set<String>) -> [String: [Int]] {
+        var count: UInt32 = 0, size: UInt32 = 0
+        guard let table = entex_regex_name_table(handle, &count, &size), size > 2 else { return [:] }
+        var groups: [String: [Int]] = [:]
+        for i in 0..<Int(count) {
+            let entry = table + i * Int(size)
+            let name = String(cString: entry + 2)
+            guard names.contains(name) else { continue }
+            // As `groupNumbers`: at most 8 numbers, in the table's order.
+            if groups[name, default: []].count < 8 { groups[name, default: []].append(Int(entry[0]) << 8 | Int(entry[1])) }
+        }
+        return groups
     }
 
     struct CompileFailure: Error {
@@ -189,6 +239,9 @@ public final class RegexPatterns: Sendable {
                              "decade", "decadeword", "century", "centuryword", "roman", "hour", "minute", "ampm",
                              "daypart", "amount", "scale", "currency", "word", "approx"]
 
+    /// `groupNames`, each also with a `2` (a second group of the same role).
+    static let groupNameVariants = Set(groupNames + groupNames.map { $0 + "2" })
+
     /// No patterns (a pipeline without the regex stage).
     public convenience init() {
         self.init(patterns: [], words: [:], triggerBits: ["digit": 1, "digit-word": 2], triggerTables: [:])
@@ -210,8 +263,8 @@ public final class RegexPatterns: Sendable {
     /// Reading the files, splicing word lists into the patterns and building the
     /// shapes' automata is most of the work, and its result depends only on the
     /// files and the program: it is kept in a cache file in `cacheDirectory`
-    /// (`PatternCache`) and read back while both are unchanged; the patterns are
-    /// compiled by PCRE2 and their examples checked at every load either way.
+    /// (`PatternCache`) and read back while both are unchanged, with PCRE2's compiled
+    /// code of the patterns; their examples are checked at every load either way.
     /// A nil directory always reads the files.
     public static func load(from lexicons: String, lenient: Bool = false,
                             cacheDirectory: String? = GazetteerCache.defaultDirectory) throws(DataFileError) -> RegexPatterns {
@@ -225,9 +278,10 @@ public final class RegexPatterns: Sendable {
         if let cached = PatternCache.read(path, key: key), let patterns = try? assemble(cached, folder: folder) {
             return patterns
         }
-        let parsed = try parse(folder: folder, files: files, lenient: lenient)
+        var parsed = try parse(folder: folder, files: files, lenient: lenient)
         // A load that skipped blocks is not kept: its warnings would be lost.
         if parsed.patterns.skippedRows.isEmpty {
+            parsed.sources.compiled = compiledCode(parsed.patterns.patterns) ?? []
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if PatternCache.write(parsed.sources, key: key, to: path) {
                 GazetteerCache.prune(directory, keeping: path, prefix: "patterns-")
@@ -339,14 +393,39 @@ public final class RegexPatterns: Sendable {
 
     /// The patterns of sources read from the cache: compiled and checked as `parse` does,
     /// the same patterns `parse` made of the files the sources were taken from.
+    ///
+    /// PCRE2's compiled code of the patterns (`sources.compiled`, as `compiledCode` made it
+    /// when the cache was written) is taken instead of compiling the expanded patterns again
+    /// (two thirds of assembling) when it holds the code of every regex block; otherwise
+    /// they are compiled. The examples are checked against the code either way.
     static func assemble(_ sources: PatternSources, folder: String) throws(DataFileError) -> RegexPatterns {
         let setup = try wordSetup(sources, folder: folder)
         var patterns: [RegexPattern] = []
         patterns.reserveCapacity(sources.specs.count)
+        let regexCount = sources.specs.reduce(0) { $0 + ($1.regex == nil ? 0 : 1) }
+        let code = sources.compiled.isEmpty ? nil : CompiledRegex.deserialize(sources.compiled, count: 2 * regexCount)
+        var next = 0
         for spec in sources.specs {
-            patterns.append(try compile(spec, path: "\(folder)/\(spec.file)"))
+            var compiled: (regex: CompiledRegex, anchored: CompiledRegex)?
+            if let code, spec.regex != nil {
+                compiled = (code[next], code[next + 1])
+                next += 2
+            }
+            patterns.append(try compile(spec, path: "\(folder)/\(spec.file)", compiled: compiled))
         }
         return RegexPatterns(patterns: patterns, words: setup.byLanguage, triggerBits: setup.bits, triggerTables: setup.tables)
+    }
+
+    /// PCRE2's compiled code of `patterns`' regexes, each block's unanchored then anchored
+    /// pattern in block order (what `assemble` takes), for the cache; nil when it cannot be made.
+    static func compiledCode(_ patterns: [RegexPattern]) -> [UInt8]? {
+        var regexes: [CompiledRegex] = []
+        for p in patterns {
+            guard let regex = p.regex else { continue }
+            guard let anchored = p.anchored else { return nil }
+            regexes += [regex, anchored]
+        }
+        return CompiledRegex.serialize(regexes)
     }
 
     /// Reads a word-list file: `[list]` headers, then `entry<TAB>value` lines.
@@ -465,7 +544,10 @@ public final class RegexPatterns: Sendable {
     }
 
     /// Compiles a described pattern (`path` is its file's) and checks its `match:` examples.
-    static func compile(_ spec: PatternSpec, path: String) throws(DataFileError) -> RegexPattern {
+    /// `compiled`, when given, is PCRE2's code of the pattern and of its anchored form
+    /// (from the cache), taken instead of compiling them.
+    static func compile(_ spec: PatternSpec, path: String,
+                        compiled: (regex: CompiledRegex, anchored: CompiledRegex)? = nil) throws(DataFileError) -> RegexPattern {
         func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
             DataFileError(file: path, line: line ?? spec.line, message: "[\(spec.name)] \(message)")
         }
@@ -476,19 +558,19 @@ public final class RegexPatterns: Sendable {
         pattern.starts = spec.starts
         pattern.shape = spec.shape
         guard let (expanded, flags, sourceLine) = spec.regex else { return pattern }
-        do throws(CompiledRegex.CompileFailure) {
-            pattern.regex = try CompiledRegex(pattern: expanded, flags: flags)
+        if let compiled {
+            pattern.regex = compiled.regex
+            pattern.anchored = compiled.anchored
+        } else {
+            do throws(CompiledRegex.CompileFailure) {
+                pattern.regex = try CompiledRegex(pattern: expanded, flags: flags)
             // The newline ends a trailing extended-mode comment before the ')'.
-            pattern.anchored = try CompiledRegex(pattern: "\\G(?:" + expanded + "\n)", flags: flags)
-        } catch {
-            throw fail("pattern does not compile: \(error.message) (at byte \(error.offset) of the expanded pattern)", sourceLine)
-        }
-        for name in groupNames {
-            for variant in [name, name + "2"] {
-                let numbers = pattern.regex!.groupNumbers(variant)
-                if !numbers.isEmpty { pattern.groups[variant] = numbers }
+                pattern.anchored = try CompiledRegex(pattern: "\\G(?:" + expanded + "\n)", flags: flags)
+            } catch {
+                throw fail("pattern does not compile: \(error.message) (at byte \(error.offset) of the expanded pattern)", sourceLine)
             }
         }
+        pattern.groups = pattern.regex!.groupNumbers(named: groupNameVariants)
         for example in spec.matches {
             guard let found = pattern.regex!.firstMatch(in: example.text) else {
                 throw fail("'match: \(example.text)' does not match", example.line)
@@ -712,4 +794,9 @@ enum PatternFileParser {
         if let block = current { blocks.append(block) }
         return blocks
     }
+}
+
+extension LibraryVersions {
+    /// The PCRE2 version (its compiled code, kept in the pattern cache, is of one version).
+    public static var pcre2: String { String(cString: entex_pcre2_version()) }
 }
