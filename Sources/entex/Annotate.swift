@@ -72,6 +72,9 @@ struct Annotate: ParsableCommand {
         }
         Annotate.writeOrExit { () throws(BatchError) in try out.flush() }
         if failures > 0 { throw ExitCode(ExitStatus.recordErrors) }
+        // The process ends here, its memory released at once rather than the pipeline's
+        // tables freed one by one on return (1.2 M instructions); everything is written.
+        Glibc.exit(ExitStatus.ok)
     }
 
     /// Runs a write; when it fails (a broken pipe, a full disk) nothing more

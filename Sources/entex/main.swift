@@ -7,8 +7,14 @@ import Glibc
 // ArgumentParser exits with EX_USAGE (64) for a bad option or a failed
 // validate(); entex documents 2 for every usage or configuration error.
 do {
-    var command = try EntexCommand.parseAsRoot()
-    try command.run()
+    // The plainest command lines of the default command are read without
+    // argument-parser (see `QuickArguments`); every other one goes to it.
+    if var annotate = QuickArguments.annotate(Array(CommandLine.arguments.dropFirst())) {
+        try annotate.run()
+    } else {
+        var command = try EntexCommand.parseAsRoot()
+        try command.run()
+    }
 } catch {
     if EntexCommand.exitCode(for: error) == .validationFailure {
         printError(EntexCommand.fullMessage(for: error))

@@ -128,6 +128,37 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.records.first?["text"] as? String, "Hello & bye")
     }
 
+    /// The plain command lines `entex` reads without argument-parser (`QuickArguments`) do
+    /// what argument-parser makes of them: naming the default command (`entex annotate …`)
+    /// always goes through argument-parser, so each line is run both ways and must give the
+    /// same output, errors and exit status — also for lines the quick reading hands over
+    /// (repeated, unknown, short or `=` options, values that look like options, bad values).
+    func testQuickArgumentReadingEqualsArgumentParser() throws {
+        let corpus = try XCTUnwrap(TestSupport.corpusJSONLines.first)
+        let file = corpus.path
+        let lexicon = FileManager.default.temporaryDirectory.appendingPathComponent("entex-quick-\(UUID().uuidString).tsv")
+        try "Zyxwv Corp\tORG\n".write(to: lexicon, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: lexicon) }
+        let input = "{\"id\":\"a\",\"text\":\"Yesterday Nicolás Maduro met Zyxwv Corp in Caracas for $5 million.\"}\n{broken\n"
+        let lines: [[String]] = [
+            [], ["--format", "jsonl"], ["--format", "text", "--tokens"], ["--offsets", "utf16", "--tokens", "--format", "jsonl"],
+            ["--format", "jsonl", "--lexicon", lexicon.path], ["--lexicon", lexicon.path, "--lexicon", lexicon.path],
+            ["--keep-overlaps", "--lenient"], ["--stages", "tokenize,sentences"], ["--reference-date", "2024-03-01"],
+            ["--max-doc-bytes", "20"], ["--max-doc-bytes", "0"], ["--max-doc-bytes", "x"], ["--format", "xml"],
+            ["--reference-date", "March 1"], ["--lexicons", "/nonexistent/entex-lexicons"], ["--lexicons", TestSupport.lexicons],
+            [file], ["--format", "jsonl", file, "--tokens", file], ["/nonexistent/file.txt"],
+            ["--format", "jsonl", "--format", "text"], ["--tokens", "--tokens"], ["--format=jsonl"], ["--format"],
+            ["--lexicon", "--tokens"], ["--no-such-option"], ["-"], [""],
+        ]
+        for line in lines {
+            let quick = try TestSupport.runEntex(line, input: Array(input.utf8))
+            let parsed = try TestSupport.runEntex(["annotate"] + line, input: Array(input.utf8))
+            XCTAssertEqual(quick.status, parsed.status, "\(line)")
+            XCTAssertEqual(quick.stdout, parsed.stdout, "\(line)")
+            XCTAssertEqual(quick.stderr, parsed.stderr, "\(line)")
+        }
+    }
+
     func testHelpDocumentsExitStatuses() throws {
         let run = try entex(["--help"], input: "")
         XCTAssertEqual(run.status, 0)
