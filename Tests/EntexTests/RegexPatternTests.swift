@@ -654,6 +654,26 @@ final class RegexPatternTests: XCTestCase {
                 XCTAssertEqual(byByte, byString, "\(language): \(text)")
             }
         }
+        // Generated numbers in digits with separators: decimal marks, thousands groups,
+        // signs, leading zeros, up to 20 digits (past the exact fast path), marks at the end.
+        var digitGenerator = Generator(state: 0xD161_75)
+        for language in ["en", "es", "*"] {
+            let values = WordValues(words[language] ?? WordLists())
+            for _ in 0..<4000 {
+                var text = digitGenerator.pick(["", "", "", "-", "+", "−"])
+                for k in 0..<(1 + Int(digitGenerator.next() % 20)) {
+                    if k > 0 && digitGenerator.next() % 4 == 0 { text += digitGenerator.pick([".", ","]) }
+                    text += String(digitGenerator.next() % 10)
+                }
+                for t in [text, text + digitGenerator.pick([".", ",", "5"])] {
+                    var bytes = t
+                    let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
+                    let byString = Normalizers.amount(t, scale: nil, words: values.words, language: language)
+                    XCTAssertEqual(byByte, byString, "\(language): \(t)")
+                    if let a = byByte, let b = byString { XCTAssertEqual(a.sign, b.sign, "\(language): \(t)") }
+                }
+            }
+        }
         // Generated number words, two-word scales among them.
         var generator = Generator(state: 31)
         for (language, pieces) in [("en", ["one", "twenty", "five", "hundred", "thousand", "million", "and", "a", "dozen", "-", "x"]),
