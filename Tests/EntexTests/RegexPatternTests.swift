@@ -230,6 +230,59 @@ final class RegexPatternTests: XCTestCase {
         for p in TestSupport.resources.patterns.patterns where p.starts != 0 || p.requires != 0 {
             XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name)
         }
+        // Start-class words looked up near triggers only, against every token looked up
+        // (start classes used by both): the same texts.
+        let everyToken = RegexTagger(patterns: TestSupport.resources.patterns)
+        everyToken.looksUpStartWordsNearTriggers = false
+        everyToken.referenceDate = RegexPatternTests.reference
+        assertSameCandidates(texts, after: pipeline, filtered: filtered, everywhere: everyToken) { _ in }
+    }
+
+    /// Words that only name `start:` classes (`the`, `a`, `about`, apostrophes: late keys)
+    /// looked up only at the trigger tokens and the `tokensBefore` tokens before each,
+    /// must give the candidates of looking up every token: compared on the bundled and
+    /// shared corpora and on generated text that puts start-class words at every distance
+    /// before and after digits, months, shifts and units, across sentence ends and
+    /// with '.' appended.
+    func testStartWordsLookedUpNearTriggersEqualLookingUpEveryToken() throws {
+        var texts = try corpusTexts()
+        var startWords: [String] = []
+        var triggers: [String] = []
+        for lists in TestSupport.resources.patterns.words.values {
+            for name in ["article", "approx", "few", "one", "decade-lead", "apostrophe", "sign", "number", "ordinal"] {
+                for e in lists.lists[name] ?? [] { startWords += [e.text, e.text.capitalized, e.text + "."] }
+            }
+            for name in ["month", "weekday", "shift", "unit-time", "currency", "unit", "percent-word", "decade-word"] {
+                for e in lists.lists[name] ?? [] { triggers += [e.text, e.text.capitalized] }
+            }
+        }
+        startWords.sort()
+        triggers.sort()
+        triggers += ["5", "20", "1990s", "80s", "21st", "3,5", "1,500", "2023", "12/09/2023", "10:30", "5pm", "F-16"]
+        let fillers = ["x", "and", "of", "de", "in", "Then", ".", ",", "\n", "said"]
+        var generator = Generator(state: 0x1A7E_5EED)
+        for i in 0..<3000 {
+            var text = ""
+            for _ in 0..<(10 + Int(generator.next() % 20)) {
+                switch generator.next() % 5 {
+                case 0, 1: text += generator.pick(startWords)
+                case 2: text += generator.pick(triggers)
+                default: text += generator.pick(fillers)
+                }
+                text += generator.pick([" ", " ", " ", "", "-", ". "])
+            }
+            texts.append((text, ["en", "es", "und"][i % 3]))
+        }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let near = RegexTagger(patterns: TestSupport.resources.patterns)
+        let everyToken = RegexTagger(patterns: TestSupport.resources.patterns)
+        everyToken.looksUpStartWordsNearTriggers = false
+        for tagger in [near, everyToken] { tagger.referenceDate = RegexPatternTests.reference }
+        var candidates = 0
+        assertSameCandidates(texts, after: pipeline, filtered: near, everywhere: everyToken) { slow in
+            candidates += slow.candidates.count
+        }
+        XCTAssertGreaterThan(candidates, 5000)
     }
 
     /// Trying a pattern with `shape:` only at token starts where its shape matches must
@@ -380,23 +433,44 @@ final class RegexPatternTests: XCTestCase {
             for k in all { byteTable.insert(k) }
             let table = TriggerKeys(byteTable, masks: masks)
             defer { table.deallocate() }
-            var hits = 0
+            // The same keys split into eager ones (a bit of `eager`) and late ones (about half).
+            let eager: UInt64 = 0x2
+            let split = TriggerKeys(byteTable, masks: masks, eager: eager)
+            defer { split.deallocate() }
+            var hits = 0, late = 0
             for probe in probes {
                 var want: UInt64 = 0
+                var key: [UInt8]?
                 if let m = reference[probe] {
                     want = m
+                    key = probe
                 } else if probe.count > 1, probe.last == 0x2E, let m = reference[Array(probe.dropLast())] {
                     want = m
+                    key = Array(probe.dropLast())
                 }
                 let h = KeyHash.hash(probe)
                 let got = probe.withUnsafeBufferPointer { table.mayHave(h) ? table.tokenBits($0, hash: h) : 0 }
                 XCTAssertEqual(got, want, String(decoding: probe, as: UTF8.self))
+                let either = probe.withUnsafeBufferPointer {
+                    split.mayHave(h) || split.mayHaveLate(h) ? split.tokenBits($0, hash: h) : 0
+                }
+                XCTAssertEqual(either, want, String(decoding: probe, as: UTF8.self))
                 if reference[probe] != nil || (probe.count > 1 && probe.last == 0x2E && reference[Array(probe.dropLast())] != nil) {
                     XCTAssertTrue(table.mayHave(h), String(decoding: probe, as: UTF8.self))
                     hits += 1
                 }
+                // A key with bits found goes through the filter of its kind.
+                if let key, let m = reference[key], m != 0 {
+                    if m & eager == 0 {
+                        XCTAssertTrue(split.mayHaveLate(h), String(decoding: probe, as: UTF8.self))
+                        late += 1
+                    } else {
+                        XCTAssertTrue(split.mayHave(h), String(decoding: probe, as: UTF8.self))
+                    }
+                }
             }
             XCTAssertGreaterThan(hits, 2 * keys.count)
+            XCTAssertGreaterThan(late, 10)
         }
     }
 
@@ -652,6 +726,26 @@ final class RegexPatternTests: XCTestCase {
                 let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
                 let byString = Normalizers.amount(text, scale: nil, words: values.words, language: language)
                 XCTAssertEqual(byByte, byString, "\(language): \(text)")
+            }
+        }
+        // Generated numbers in digits with separators: decimal marks, thousands groups,
+        // signs, leading zeros, up to 20 digits (past the exact fast path), marks at the end.
+        var digitGenerator = Generator(state: 0xD161_75)
+        for language in ["en", "es", "*"] {
+            let values = WordValues(words[language] ?? WordLists())
+            for _ in 0..<4000 {
+                var text = digitGenerator.pick(["", "", "", "-", "+", "−"])
+                for k in 0..<(1 + Int(digitGenerator.next() % 20)) {
+                    if k > 0 && digitGenerator.next() % 4 == 0 { text += digitGenerator.pick([".", ","]) }
+                    text += String(digitGenerator.next() % 10)
+                }
+                for t in [text, text + digitGenerator.pick([".", ",", "5"])] {
+                    var bytes = t
+                    let byByte = bytes.withUTF8 { Normalizers.amount($0, scale: nil, values: values, language: language) }
+                    let byString = Normalizers.amount(t, scale: nil, words: values.words, language: language)
+                    XCTAssertEqual(byByte, byString, "\(language): \(t)")
+                    if let a = byByte, let b = byString { XCTAssertEqual(a.sign, b.sign, "\(language): \(t)") }
+                }
             }
         }
         // Generated number words, two-word scales among them.

@@ -852,6 +852,7 @@ extension Normalizers {
                 decimalMark = lastSeparator
             }
         }
+        if let v = exactDigits(raw, from: start, decimalMark: decimalMark) { return negative ? -v : v }
         let count = raw.count - start
         let normalized = String(unsafeUninitializedCapacity: count) { out in
             var n = 0
@@ -869,6 +870,34 @@ extension Normalizers {
         }
         guard let v = Double(normalized) else { return nil }
         return negative ? -v : v
+    }
+
+    /// The value `Double` parses from the digits of `raw` from `start` (digits, '.' and ','
+    /// only, a digit first) with the separators other than `decimalMark` left out and
+    /// `decimalMark` read as the decimal point, without making that text: at most 15 digits
+    /// and one decimal mark followed by a digit (nil otherwise: the caller parses the text).
+    /// The digits make an integer m below 2^53 and the mark k places from the end makes the
+    /// value m / 10^k; both are exact doubles, and one division rounds correctly, as the
+    /// parse of the text does.
+    private static func exactDigits(_ raw: UnsafeBufferPointer<UInt8>, from start: Int, decimalMark: UInt8) -> Double? {
+        var m = 0, digits = 0, fraction = -1
+        for i in start..<raw.count {
+            let b = raw[i]
+            let d = b &- 0x30
+            if d < 10 {
+                m = m &* 10 &+ Int(d)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else if b == decimalMark {
+                guard fraction < 0 else { return nil }
+                fraction = 0
+            }
+        }
+        guard digits <= 15, fraction != 0 else { return nil }
+        guard fraction > 0 else { return Double(m) }
+        var scale = 1.0
+        for _ in 0..<fraction { scale *= 10 }
+        return Double(m) / scale
     }
 
     /// `numberWords(_:words:)` on bytes; text with non-ASCII bytes takes the `String` path.

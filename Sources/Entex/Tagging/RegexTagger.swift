@@ -47,6 +47,11 @@ public final class RegexTagger: Stage {
     /// Whether a pattern with `shape:` is tried only at token starts where its shape
     /// matches; tests turn it off to compare.
     var usesShapes = true
+    /// Whether words that only name `start:` classes (late keys of `TriggerKeys`: `the`,
+    /// `a`, `about`, …) are looked up only at the tokens a window can start at (the
+    /// trigger and the `tokensBefore` tokens before it), not at every token; tests turn
+    /// it off to compare with looking up every token.
+    var looksUpStartWordsNearTriggers = true
 
     private let patterns: RegexPatterns
 
@@ -239,7 +244,8 @@ public final class RegexTagger: Stage {
                     masks[newID] |= tables.masks[id] & plan.used
                 }
                 plan.keys.deallocate()
-                plan.keys = TriggerKeys(kept, masks: masks)
+                // Start-class words are late: looked up near triggers only (`computeTriggers`).
+                plan.keys = TriggerKeys(kept, masks: masks, eager: plan.triggering | plan.required)
             }
             if plan.used != 0 {
                 for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
@@ -335,7 +341,9 @@ public final class RegexTagger: Stage {
     // MARK: - Triggers and windows
 
     /// Lists the tokens that carry trigger bits some pattern of the language
-    /// uses, and returns the union of the bits; turns URL, e-mail, handle,
+    /// uses, and returns the union of the bits; gives the tokens a window can
+    /// start at (a trigger and the `tokensBefore` tokens before it) their `start:`
+    /// class bits (other tokens may lack them: no window reads them); turns URL, e-mail, handle,
     /// hashtag and cashtag tokens into candidates of the language's token blocks
     /// (their values are computed in `value(of:)`, for survivors only).
     /// A word, abbreviation, symbol or punctuation token is looked up by its key's
@@ -355,6 +363,8 @@ public final class RegexTagger: Stage {
         let listed = triggering | required
         let lookedUp = p.lookedUpKinds, blockKinds = p.blockKinds
         let table = p.keys
+        // Late keys only matter when some pattern has a `start:` class they name.
+        let lookUpLate = looksUpStartWordsNearTriggers && p.used & ~listed != 0
         var union: UInt64 = 0
         tokenMasks.count = 0
         tokenMasks.reserve(n)
@@ -375,6 +385,8 @@ public final class RegexTagger: Stage {
                         // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
                         // and only the tokens it stops at are looked at here.
                         guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return }
+                        // Tokens before `lateUntil` have their late bits.
+                        var lateUntil = 0
                         var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
                         while i < n {
                             let t = tokens[i]
@@ -397,16 +409,48 @@ public final class RegexTagger: Stage {
                                 triggerTokens.append(Int32(i))
                                 triggerMasks.append(mask)
                                 union |= mask
+                                if lookUpLate {
+                                    // The tokens a window of this trigger can start at get their late
+                                    // (start-class) bits: the pass skipped those words.
+                                    let from = max(lateUntil, i - RegexTagger.tokensBefore)
+                                    RegexTagger.addLateBits(from, i + 1, tokenBase, hashBase, keys, maskBase, table, lookedUp)
+                                    lateUntil = i + 1
+                                }
                             }
                             if mask & required != 0 { requiredTokens.append(Int32(i)) }
                             }
                             i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+                        }
+                        if !looksUpStartWordsNearTriggers {
+                            // The reference: every token gets its late bits.
+                            RegexTagger.addLateBits(0, n, tokenBase, hashBase, keys, maskBase, table, lookedUp)
                         }
                     }
                 }
             }
         }
         return union
+    }
+
+    /// Adds to `masks[s]` the bits of the key of each token `s` in `from..<end` of a kind
+    /// looked up (`lookedUp`) whose hash may be a late key's of `table` (a word that only
+    /// names `start:` classes, which the pass over every token does not look up). The bits
+    /// are the key's own (`tokenBits`), so a token already looked up gets nothing new.
+    @inline(never)
+    private static func addLateBits(_ from: Int, _ end: Int, _ tokens: UnsafePointer<Token>, _ hashes: UnsafePointer<UInt64>,
+                                    _ keys: UnsafeBufferPointer<UInt8>, _ masks: UnsafeMutablePointer<UInt64>,
+                                    _ table: TriggerKeys, _ lookedUp: UInt32) {
+        var s = from
+        while s < end {
+            let h = hashes[s]
+            if table.mayHaveLate(h) {
+                let t = tokens[s]
+                if (1 &<< UInt32(t.kind.rawValue)) & lookedUp != 0 {
+                    masks[s] |= table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
+                }
+            }
+            s += 1
+        }
     }
 
     /// The first token from `i` on (or `n`) that is not quiet: a quiet token's key hash
