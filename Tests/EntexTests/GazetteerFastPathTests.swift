@@ -256,4 +256,111 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
     }
+
+    /// The key and step memos are sets of four entries, one 64-byte line each: the first
+    /// set is aligned inside the array with room for every set, a lookup finds a key in
+    /// any way, a found or new key becomes the first entry and the least recently used
+    /// one falls out.
+    func testMemoSetsKeepTheMostRecentlyUsedEntriesFirst() {
+        for bits in [3, 8, 13, 15] {
+            var memo = MemoSets.empty(entryBits: bits)
+            XCTAssertEqual(memo.count, MemoSets.count(entryBits: bits))
+            memo.withUnsafeMutableBufferPointer { memo in
+                let sets = MemoSets.sets(in: memo)
+                XCTAssertEqual(Int(bitPattern: sets) & 63, 0)
+                XCTAssertLessThanOrEqual(sets - memo.baseAddress! + (2 << bits), memo.count)
+            }
+        }
+        var set = [UInt64](repeating: .max, count: MemoSets.setWords)
+        set.withUnsafeMutableBufferPointer { buffer in
+            let set = buffer.baseAddress!
+            func keys() -> [UInt64] { (0..<MemoSets.ways).map { set[2 * $0] } }
+            func value(_ key: UInt64) -> UInt64? {
+                (0..<MemoSets.ways).first { set[2 * $0] == key }.map { set[2 * $0 + 1] }
+            }
+            for key: UInt64 in 1...4 {
+                XCTAssertEqual(set[0] == key ? 0 : MemoSets.way(of: key, in: set), -1)
+                MemoSets.promote(set, key: key, value: key * 10, replacing: MemoSets.ways - 1)
+            }
+            XCTAssertEqual(keys(), [4, 3, 2, 1])
+            XCTAssertEqual(MemoSets.way(of: 2, in: set), 2)
+            XCTAssertEqual(MemoSets.way(of: 1, in: set), 3)
+            MemoSets.promote(set, key: 2, value: 20, replacing: 2)
+            XCTAssertEqual(keys(), [2, 4, 3, 1])
+            MemoSets.promote(set, key: 5, value: 50, replacing: MemoSets.ways - 1)
+            XCTAssertEqual(keys(), [5, 2, 4, 3], "the least recently used key falls out")
+            MemoSets.promote(set, key: 5, value: 55, replacing: 0)
+            XCTAssertEqual(keys(), [5, 2, 4, 3])
+            for (key, expected) in [(5, 55), (2, 20), (4, 40), (3, 30)] as [(UInt64, UInt64)] {
+                XCTAssertEqual(value(key), expected, "key \(key)")
+            }
+        }
+    }
+
+    /// Taggers whose key memo has two sets of four entries: long keys that are names,
+    /// their near misses and short words take turns in each set, so remembered hits of
+    /// long keys are found (and checked) in every way and moved to the front, and the
+    /// candidates are still the plain matcher's; so are those of the default memo.
+    func testTwoSetMemoMatchesTheReference() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-sets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("user.tsv")
+        let words = (0..<40).map { "Longword\($0 * 7919 % 1000)x" }
+        let rows = words.enumerated().map { i, word in "\(word) Group\tORG\tlocal:\(i)\t*\t\(word)\t-" }
+            + ["abcdefghi\tORG", "Interoperability Council\tORG\tlocal:ic\t*\t-\tcap"]
+        try (rows.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
+        let sources = try GazetteerSource.all(lexicons: TestSupport.lexicons, userLexicons: [user.path])
+        let g = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
+        let functionWords = TestSupport.resources.text.functionWords
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        var texts: [String] = []
+        for k in 0..<words.count {
+            let a = words[k], b = words[(k * 13 + 5) % words.count]
+            texts.append("\(a) Group met \(b) and \(a)y in Paris; abcdefghi, abcdefghj, \(b) Group and \(a).")
+            texts.append("The Interoperability Council of \(b) said \(a) Group was in New York with abcdefghi.")
+        }
+        var total = 0
+        for bits in [3, 15] {
+            let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords, memoBits: bits)
+            for text in texts + texts {
+                var doc = Document(id: "t", text: text)
+                base.process(&doc)
+                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+                var d = doc
+                tagger.process(&d)
+                XCTAssertEqual(Self.describe(d), reference, "memo of \(1 << bits): \(text)")
+                total += reference.count
+            }
+        }
+        XCTAssertGreaterThan(total, 8 * texts.count)
+    }
+
+    /// `emit` builds an entry's candidate from its output record (`Gazetteer.candidate`):
+    /// type, source, priority and rule are those of the entry's own arrays, for every output
+    /// of a gazetteer with bundled and user rows.
+    func testCandidatesFromOutputRecordsHaveTheEntrysFields() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-records-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("user.tsv")
+        try "Paris\tORG\nnew york\tPRODUCT\nVenezuela Today\tEVENT\tlocal:vt\ten\t-\tcap\n"
+            .write(to: user, atomically: true, encoding: .utf8)
+        let sources = try GazetteerSource.all(lexicons: TestSupport.lexicons, userLexicons: [user.path])
+        let g = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
+        var users = 0
+        for o in 0..<g.outputEntries.count {
+            let entry = Int(g.outputEntries[o])
+            let candidate = g.candidate(g.outputRecords[o])
+            let file = Int(g.entryFiles[entry])
+            let isUser = g.fileIsUser[file]
+            XCTAssertEqual(candidate.type, EntityType(rawValue: g.entryTypes[entry]), "output \(o)")
+            XCTAssertEqual(candidate.source, isUser ? .user : .gazetteer, "output \(o)")
+            XCTAssertEqual(candidate.priority, isUser ? Gazetteer.userPriority : Gazetteer.bundledPriority, "output \(o)")
+            XCTAssertEqual(candidate.ruleID, RuleNames.id(g.files[file]), "output \(o)")
+            if isUser { users += 1 }
+        }
+        XCTAssertEqual(users, 3)
+        XCTAssertGreaterThan(g.outputEntries.count, 1000)
+    }
 }

@@ -399,14 +399,17 @@ public final class Gazetteer: Sendable {
         string(Int(entryCanonical[entry])).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The candidate `match` proposes for `entry`, with an empty span and no
-    /// names (`emit` copies them into the document's `annotationBytes`).
-    func candidate(_ entry: Int) -> Entity {
-        let user = fileIsUser[Int(entryFiles[entry])]
-        return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: entryTypes[entry]) ?? .org,
+    /// The candidate `match` proposes for the entry of output `record`, with an empty
+    /// span and no names (`emit` copies them into the document's `annotationBytes`).
+    /// Read from the record, which holds the entry's type and file beside the state's
+    /// other outputs, not from `entryTypes` and `entryFiles` (two more cache misses
+    /// with a million entries).
+    func candidate(_ record: OutputRecord) -> Entity {
+        let user = record.isUser
+        return Entity(span: Span(start: 0, end: 0), type: EntityType(rawValue: record.type) ?? .org,
                       source: user ? .user : .gazetteer,
                       priority: user ? Gazetteer.userPriority : Gazetteer.bundledPriority,
-                      ruleID: fileRuleIDs[Int(entryFiles[entry])])
+                      ruleID: fileRuleIDs[Int(record.file)])
     }
 
     /// Appends the bytes of string `id` (`noForm`: none) to `arena`, a document's
@@ -445,10 +448,15 @@ struct GazetteerScratch {
     mutating func keepAccepting(_ pair: (state: UInt32, end: Int), at index: Int) {
         if index == accepting.count { accepting.append(pair) } else { accepting[index] = pair }
     }
-    /// A small direct-mapped memo of recent key lookups: text repeats its
-    /// words, and this stays in the CPU cache however large the vocabulary
-    /// is. A key's entry is the top `memoBits` bits of its `KeyHash` (which the
-    /// tokenizer stored). Entry `m` is `memo[2m]` (the tag) and `memo[2m + 1]` (the term id
+    /// A small memo of recent key lookups: text repeats its words, and this
+    /// stays in the CPU cache however large the vocabulary is. It is set-associative:
+    /// sets of `memoWays` entries, one 64-byte cache line each (see `MemoSets`), the
+    /// most recently used first; a key's set is the top `memoBits - 2` bits of its
+    /// `KeyHash` (which the tokenizer stored). (Direct-mapped, as it was, the distinct
+    /// words of a few megabytes of news evicted one another: on 500 BBC articles read
+    /// twice, 140 553 lookups missed it; every miss probes the vocabulary's filter,
+    /// which with a million entries is 4 MiB, far out of L2.)
+    /// Entry `m` of a set is `set[2m]` (the tag) and `set[2m + 1]` (the term id
     /// in bits 32–60, all of bits 32–63 set = not in the vocabulary, bit 61 set
     /// when every output of the root's state needs a capital (see
     /// `Gazetteer.rootCapitalOnlyBit`); in the low 32 bits
@@ -467,9 +475,9 @@ struct GazetteerScratch {
     var memo: [UInt64] = []
     /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
-    /// A direct-mapped memo of recent trie steps, as `memo` is of key lookups:
-    /// entry `m` is `steps[2m]` (`state << 32 | term`, `emptySlot` = free) and
-    /// `steps[2m + 1]` (the state reached, 0 = none, with bits 32–34 as
+    /// A memo of recent trie steps, set-associative as `memo` is (`MemoSets`):
+    /// entry `m` of a set is `set[2m]` (`state << 32 | term`, `emptySlot` = free) and
+    /// `set[2m + 1]` (the state reached, 0 = none, with bits 32–34 as
     /// `Gazetteer.stepAcceptsBit` and the two after it). Word pairs such as
     /// "of the" or "New York" recur, and the transition table of a large
     /// lexicon is far out of cache.
@@ -505,9 +513,11 @@ struct GazetteerScratch {
     var annotations: [UInt8] = []
     static let entryCandidatesSize = 1 << 12
 
-    /// The index in `entryCandidates` of `entry` of `gazetteer` (the memo's owner), filled if need be.
+    /// The index in `entryCandidates` of the entry of output `record` of `gazetteer` (the
+    /// memo's owner), filled if need be.
     @inline(__always)
-    mutating func candidateIndex(of entry: Int, in gazetteer: Gazetteer) -> Int {
+    mutating func candidateIndex(of record: Gazetteer.OutputRecord, in gazetteer: Gazetteer) -> Int {
+        let entry = Int(record.entry)
         if entryCandidates.isEmpty {
             entryCandidates = Array(repeating: (0, 0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
                                     count: GazetteerScratch.entryCandidatesSize)
@@ -515,7 +525,7 @@ struct GazetteerScratch {
         let m = entry & (GazetteerScratch.entryCandidatesSize - 1)
         let key = UInt32(truncatingIfNeeded: entry &+ 1)
         if entryCandidates[m].key != key {
-            entryCandidates[m] = (key, 0, gazetteer.candidate(entry))
+            entryCandidates[m] = (key, 0, gazetteer.candidate(record))
         }
         return m
     }
@@ -525,22 +535,67 @@ struct GazetteerScratch {
     /// entries all at once before using them. (A simulated 512 KiB cache saw about as
     /// many misses with 8 Ki entries as with 32 Ki; measured on English news, 8 Ki and
     /// 16 Ki entries were slower than 32 Ki, and 64 Ki no faster.)
-    /// log2 of the number of memo entries (tests make it small).
+    /// log2 of the number of memo entries, at least 3 (two sets; tests make it small).
     var memoBits = 15
     static let emptyTag = UInt64.max
 
+    /// log2 of the number of step memo entries.
     static let stepBits = 13
 
-    static func emptySteps() -> [UInt64] {
-        var steps = [UInt64](repeating: 0, count: 2 << stepBits)
-        for m in 0..<(1 << stepBits) { steps[2 * m] = Gazetteer.emptySlot }
-        return steps
+    static func emptySteps() -> [UInt64] { MemoSets.empty(entryBits: stepBits) }
+
+    static func emptyMemo(bits: Int) -> [UInt64] { MemoSets.empty(entryBits: bits) }
+}
+
+/// A set-associative memo of 64-bit keys and values kept in a `[UInt64]`: sets of
+/// `ways` (key, value) entries, each set one 64-byte cache line (the array holds one
+/// line more than the sets, and `sets(in:)` gives the first aligned element), its
+/// most recently used entry first. A free entry's key is `UInt64.max`, which no
+/// key of the memos equals (`GazetteerScratch.emptyTag`, `Gazetteer.emptySlot`).
+/// Lookups compare the first entry inline and call `find` for the others.
+enum MemoSets {
+    static let ways = 4
+    /// `UInt64`s of one set.
+    static let setWords = 2 * ways
+
+    /// The `UInt64`s of a memo of `1 << entryBits` entries (one set more, for alignment).
+    @inline(__always)
+    static func count(entryBits: Int) -> Int { (2 << entryBits) + setWords }
+
+    /// An empty memo of `1 << entryBits` entries.
+    static func empty(entryBits: Int) -> [UInt64] {
+        [UInt64](repeating: .max, count: count(entryBits: entryBits))
     }
 
-    static func emptyMemo(bits: Int) -> [UInt64] {
-        var memo = [UInt64](repeating: 0, count: 2 << bits)
-        for m in 0..<(1 << bits) { memo[2 * m] = emptyTag }
-        return memo
+    /// The first set of `memo` (aligned to 64 bytes).
+    @inline(__always)
+    static func sets(in memo: UnsafeMutableBufferPointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+        let base = memo.baseAddress!
+        let misaligned = Int(bitPattern: base) & 63
+        return misaligned == 0 ? base : base + (64 &- misaligned) / 8
+    }
+
+    /// The way of `set` whose key is `key`, or -1. Way 0 is not looked at (the caller has).
+    @inline(__always)
+    static func way(of key: UInt64, in set: UnsafeMutablePointer<UInt64>) -> Int {
+        if set[2] == key { return 1 }
+        if set[4] == key { return 2 }
+        if set[6] == key { return 3 }
+        return -1
+    }
+
+    /// Makes (`key`, `value`) the first entry of `set`, moving the entries before way
+    /// `replacing` (the key's own way, or the last one when it had none) one way down.
+    @inline(__always)
+    static func promote(_ set: UnsafeMutablePointer<UInt64>, key: UInt64, value: UInt64, replacing: Int) {
+        var w = replacing
+        while w > 0 {
+            set[2 &* w] = set[2 &* w &- 2]
+            set[2 &* w &+ 1] = set[2 &* w &- 1]
+            w &-= 1
+        }
+        set[0] = key
+        set[1] = value
     }
 }
 
@@ -574,7 +629,8 @@ extension Gazetteer {
         case "es": language = .es
         default: language = .any
         }
-        if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != 2 << scratch.memoBits {
+        if scratch.memoOwner != ObjectIdentifier(self)
+            || scratch.memo.count != MemoSets.count(entryBits: scratch.memoBits) {
             scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
             scratch.entryCandidates = []
@@ -624,20 +680,21 @@ extension Gazetteer {
                     // token, was no faster with the bundled lexicons and 10 % slower with a
                     // million entries, whose filter is far out of cache: the filter is
                     // probed on a memo miss only.)
-                    let shift = UInt64(64 &- memoBits)
+                    let shift = UInt64(64 &- (memoBits &- 2))
+                    let sets = MemoSets.sets(in: memo), stepSets = MemoSets.sets(in: steps)
                     var touched: UInt64 = 0
                     for t in 0..<n {
-                        touched |= memo[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 1]
+                        touched |= sets[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3]
                     }
-                    // Then every token's memo value (its memo entry now in cache), kept in `tags`.
+                    // Then every token's memo value (its memo set now in cache), kept in `tags`.
                     for t in 0..<n {
                         let token = tokens[t]
                         let tag = Gazetteer.memoTag(keys, token, keyHash: hashes[t])
-                        let slot = memo.baseAddress! + (Gazetteer.memoIndex(hashes[t], shift: shift) &<< 1)
+                        let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3)
                         // A short tag is its key; a long one is trusted when it remembers a miss.
-                        var value = slot[1]
-                        if slot[0] != tag || (tag >> 63 != 0 && value >> 63 == 0) {
-                            value = Gazetteer.memoFill(keys, token, tag: tag, keyHash: hashes[t], slot, table)
+                        var value = set[1]
+                        if set[0] != tag || (tag >> 63 != 0 && value >> 63 == 0) {
+                            value = Gazetteer.memoFind(keys, token, tag: tag, keyHash: hashes[t], set, table)
                         }
                         tags[t] = value
                     }
@@ -664,7 +721,7 @@ extension Gazetteer {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                                 walkCount &+= 1
                                 let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
-                                entex_prefetch(steps.baseAddress! + (Gazetteer.stepIndex(key) &<< 1))
+                                entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
                                 entex_prefetch(table.transitionKeys.baseAddress! + Gazetteer.slot(key, mask: table.transitionKeys.count &- 1))
                             } else if pending & Gazetteer.acceptsBit != 0 {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
@@ -705,7 +762,7 @@ extension Gazetteer {
                             // The first step leaves a state one word from the root: only a second word can follow.
                             if j == i &+ 1 && next & Gazetteer.secondBit == 0 { break }
                             let stepped = Gazetteer.step(table, state, UInt32(truncatingIfNeeded: (next >> 32) & Gazetteer.termMask),
-                                                         memo: steps)
+                                                         sets: stepSets)
                             let target = UInt32(truncatingIfNeeded: stepped)
                             if target == 0 { break }
                             state = target
@@ -815,32 +872,37 @@ extension Gazetteer {
     static let capitalOnlyFlag: UInt32 = 1 << 31
 
     /// The state reached from `state` on `term` in the low 32 bits (0: none),
-    /// with `stepAcceptsBit`, `stepChildrenBit` and `stepCapitalOnlyBit`; through the step memo.
+    /// with `stepAcceptsBit`, `stepChildrenBit` and `stepCapitalOnlyBit`; through the
+    /// step memo, whose first set is `sets`.
     @inline(__always)
-    static func step(_ table: TermTables, _ state: UInt32, _ term: UInt32, memo: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
+    static func step(_ table: TermTables, _ state: UInt32, _ term: UInt32, sets: UnsafeMutablePointer<UInt64>) -> UInt64 {
         let key = UInt64(state) << 32 | UInt64(term)
-        let slot = memo.baseAddress! + 2 &* stepIndex(key)
-        if slot[0] == key { return slot[1] }
-        return stepFill(table, key, slot)
+        let set = sets + (stepIndex(key) &<< 3)
+        if set[0] == key { return set[1] }
+        return stepFind(table, key, set)
     }
 
-    /// `step` when the step memo does not hold the step: the transition-table probe, remembered.
+    /// `step` when the first entry of the step memo's set is another step: the set's
+    /// other entries, else the transition-table probe; either way the step becomes
+    /// the set's first entry.
     @inline(never)
-    static func stepFill(_ table: TermTables, _ key: UInt64, _ slot: UnsafeMutablePointer<UInt64>) -> UInt64 {
+    static func stepFind(_ table: TermTables, _ key: UInt64, _ set: UnsafeMutablePointer<UInt64>) -> UInt64 {
+        let way = MemoSets.way(of: key, in: set)
         var value: UInt64 = 0
-        if let next = step(table.transitionKeys, table.transitionTargets, UInt32(truncatingIfNeeded: key >> 32),
-                           UInt32(truncatingIfNeeded: key)) {
+        if way > 0 {
+            value = set[2 &* way &+ 1]
+        } else if let next = step(table.transitionKeys, table.transitionTargets, UInt32(truncatingIfNeeded: key >> 32),
+                                  UInt32(truncatingIfNeeded: key)) {
             value = UInt64(next) | UInt64(table.stateFlags[Int(next)]) << 32
         }
-        slot[0] = key
-        slot[1] = value
+        MemoSets.promote(set, key: key, value: value, replacing: way > 0 ? way : MemoSets.ways &- 1)
         return value
     }
 
-    /// The step memo entry of a `state << 32 | term` key.
+    /// The step memo set of a `state << 32 | term` key.
     @inline(__always)
     static func stepIndex(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - GazetteerScratch.stepBits))
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - (GazetteerScratch.stepBits - 2)))
     }
 
     /// The gazetteer's arrays, borrowed for one `match`.
@@ -858,22 +920,45 @@ extension Gazetteer {
         let records: UnsafeBufferPointer<OutputRecord>
     }
 
-    /// The memo value of `token`'s key when its memo entry `slot` does not hold it
-    /// (or holds a long key's hit, checked here byte for byte): the term id (-1 when
-    /// the key is in no name) and the state the root reaches on it (see
-    /// `GazetteerScratch.memo`: the term's `termValues` entry), remembered in `slot`. `tag` is
-    /// `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key: the
-    /// vocabulary is probed with it folded, so a miss hashes no key bytes.
+    /// The memo value of `token`'s key when the first entry of its memo set `set` does not
+    /// hold it (or holds a long key's hit, checked here byte for byte): from another entry
+    /// of the set, else looked up (`memoFill`); either way it becomes the set's first
+    /// entry. `tag` is `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key.
     @inline(never)
-    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
-                         _ slot: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
+    static func memoFind(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
+                         _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
+        let way = set[0] == tag ? 0 : MemoSets.way(of: tag, in: set)
+        if way >= 0 {
+            let value = set[2 &* way &+ 1]
+            // A long key's remembered hit is the same key unless two long keys share a tag
+            // (then this key takes the other's entry).
+            if tag >> 63 == 0 || value >> 63 != 0 || keyEquals(keys, token, value, table) {
+                if way > 0 { MemoSets.promote(set, key: tag, value: value, replacing: way) }
+                return value
+            }
+        }
+        let value = memoFill(keys, token, keyHash: keyHash, table)
+        MemoSets.promote(set, key: tag, value: value, replacing: way >= 0 ? way : MemoSets.ways &- 1)
+        return value
+    }
+
+    /// Whether `token`'s key is the key of the term of memo value `value`.
+    @inline(__always)
+    static func keyEquals(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, _ value: UInt64, _ table: TermTables) -> Bool {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
-        if slot[0] == tag {
-            // A long key's remembered hit: the same key unless two long keys share a tag.
-            let id = Int(UInt32(truncatingIfNeeded: slot[1] >> 32) & UInt32(termMask))
-            if TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends) { return slot[1] }
-        }
+        let id = Int(UInt32(truncatingIfNeeded: value >> 32) & UInt32(termMask))
+        return TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends)
+    }
+
+    /// The memo value of `token`'s key: the term id (-1 when the key is in no name) and
+    /// the state the root reaches on it (see `GazetteerScratch.memo`: the term's
+    /// `termValues` entry). `keyHash` is the `KeyHash` of the token's key: the
+    /// vocabulary is probed with it folded, so a miss hashes no key bytes.
+    @inline(__always)
+    static func memoFill(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, _ table: TermTables) -> UInt64 {
+        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+        let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
         var id: Int32 = -1
         if length <= table.longestTerm {
             let h = ByteStringTable.hash(folding: keyHash)
@@ -881,10 +966,7 @@ extension Gazetteer {
                 id = TermTable.lookup(key, hash: h, pool: table.pool, ends: table.ends, slots: table.slots)
             }
         }
-        let value = id < 0 ? missValue : table.termValues[Int(id)]
-        slot[0] = tag
-        slot[1] = value
-        return value
+        return id < 0 ? missValue : table.termValues[Int(id)]
     }
 
     /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).
@@ -897,8 +979,8 @@ extension Gazetteer {
         return longKeyTag(keyHash)
     }
 
-    /// The memo entry of a key whose `KeyHash` is `keyHash`, in a memo of `1 << (64 - shift)`
-    /// entries: the hash's top bits (the tokenizer has hashed every key, so this is one shift).
+    /// The memo set of a key whose `KeyHash` is `keyHash`, in a memo of `1 << (64 - shift)`
+    /// sets: the hash's top bits (the tokenizer has hashed every key, so this is one shift).
     @inline(__always)
     static func memoIndex(_ keyHash: UInt64, shift: UInt64) -> Int {
         Int(truncatingIfNeeded: keyHash &>> shift)
@@ -1001,7 +1083,7 @@ extension Gazetteer {
                 scratch.emitted[scratch.emittedCount] = (type, canonical, kbID)
             }
             scratch.emittedCount &+= 1
-            let m = scratch.candidateIndex(of: Int(record.entry), in: self)
+            let m = scratch.candidateIndex(of: record, in: self)
             if scratch.entryCandidates[m].document != scratch.document {
                 // The entry's first match in this document: its names are appended once.
                 scratch.entryCandidates[m].entity.canonical = appendString(canonical, to: &scratch.annotations)

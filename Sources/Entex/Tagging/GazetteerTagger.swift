@@ -20,12 +20,12 @@ public final class GazetteerTagger: Stage {
         scratch.functionWords = functionWords
     }
 
-    /// A tagger whose key memo has `1 << memoBits` entries: tests use a tiny one, so
+    /// A tagger whose key memo has `1 << memoBits` entries (at least 8: two sets): tests use a tiny one, so
     /// that keys evict one another and every memo miss path runs often.
     init(gazetteer: Gazetteer, functionWords: ByteStringTable, memoBits: Int) {
         self.gazetteer = gazetteer
         scratch.functionWords = functionWords
-        scratch.memoBits = memoBits
+        scratch.memoBits = max(memoBits, 3)
     }
 
     public func process(_ doc: inout Document) {
