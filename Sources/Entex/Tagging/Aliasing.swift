@@ -327,6 +327,9 @@ public final class Aliasing: Stage {
             var a: Int
             if span.start >= lastStart {
                 a = cursor
+                // Eight tokens at a time while the eighth still starts before the entity
+                // (token starts increase), then one at a time.
+                while a &+ 8 < tokens.count, tokens[a &+ 8].start < span.start { a &+= 8 }
                 while a < tokens.count, tokens[a].start < span.start { a += 1 }
             } else {
                 a = tokens.firstToken(atOrAfter: span.start)
