@@ -37,10 +37,9 @@ final class ByteStringTableTests: XCTestCase {
         }
     }
 
-    /// `removeAll` empties every slot whether it clears them all or, for a few keys in
-    /// a grown table, only the keys' own: a table reused for documents of random sizes
-    /// (a weak hash, so probes collide and wrap) has no key left after each, and the
-    /// next document's keys get ids 0, 1, 2, … again.
+    /// `removeAll` empties every slot of a table reused for documents of random sizes,
+    /// grown or not (a weak hash, so probes collide and wrap): no key is left after
+    /// each, and the next document's keys get ids 0, 1, 2, … again.
     func testRemoveAllEmptiesEverySlotOfASparseOrFullTable() {
         var generator = Generator(state: 5)
         var table = ByteStringTable()
@@ -55,7 +54,7 @@ final class ByteStringTableTests: XCTestCase {
             for key in keys { _ = key.withUnsafeBufferPointer { table.insert($0, hash: UInt32(key.count) &* 0x9E37_79B9) } }
             let distinct = Set(keys).count
             XCTAssertEqual(table.count, distinct)
-            if table.count * 8 < table.slots.count { sparse += 1 }
+            if table.count * 8 < table.slots.count { sparse += 1 }  // few keys in a grown table
             table.removeAll()
             XCTAssertEqual(table.count, 0)
             XCTAssertTrue(table.slots.allSatisfy { $0 == 0 }, "round \(round)")

@@ -137,25 +137,10 @@ public struct ByteStringTable: Sendable {
     /// Removes every key, keeping the storage (a table reused for each document).
     public mutating func removeAll() {
         guard !ends.isEmpty else { return }
-        let count = ends.count
-        slots.withUnsafeMutableBufferPointer { slots in
-            guard count * 8 < slots.count else { return slots.update(repeating: 0) }
-            // Few keys in many slots (a table grown by an earlier use): each key's slot is
-            // emptied, the last placed first. A key's probe from its home passes only slots
-            // of keys placed before it (keys are placed in id order and never removed one
-            // by one), so those are still filled when it is looked for.
-            let mask = slots.count - 1
-            hashes.withUnsafeBufferPointer { hashes in
-                for id in stride(from: count - 1, through: 0, by: -1) {
-                    var i = Int(hashes[id]) & mask
-                    while slots[i] != UInt32(id + 1) { i = (i + 1) & mask }
-                    slots[i] = 0
-                }
-            }
-        }
         pool.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         hashes.removeAll(keepingCapacity: true)
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     @discardableResult
