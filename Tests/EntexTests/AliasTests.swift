@@ -276,4 +276,70 @@ final class AliasTests: XCTestCase {
         // Aliases (bare person words and acronyms) were made on both paths.
         XCTAssertGreaterThan(aliases, 20)
     }
+
+    /// `link`'s shortcuts (no linked names without a tagger cluster, no person match
+    /// for a mention with a word no multi-word person has, name keys made only past a
+    /// `ShapeFilter`, cluster sizes kept by `union`), and the tokenizer's key hashes
+    /// in place of hashing keys, must link exactly as the stage that takes every step
+    /// and hashes each key: compared on the bundled news and tweets, English news when
+    /// present, and documents with acronyms (tagger clusters), bare surnames, places
+    /// named like persons, and names of other types that share or miss persons' words.
+    func testShortcutsAndStoredHashesLinkAsEveryStepDoes() throws {
+        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        if let bbc = TestSupport.sharedEnglishNews {
+            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
+        }
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),
+            ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
+            ("The Lunar Orbit Research Group (LORG) met. Later LORG said no. The Lunar Orbit Research Group agreed.", "en"),
+            ("CNSA spoke first. Later the China National Space Administration (CNSA) met Zhang Keijan. Zhang and CNSA left.", "en"),
+            ("Jordan said Michael Jordan visited Jordan. Then Jordan Peele met Michael in Washington.", "en"),
+            ("President Joe Biden and Vice President Kamala Harris met Biden aides in Harris County.", "en"),
+            ("El Banco Central de Venezuela (BCV) y Nicolás Maduro. Maduro habló con el BCV y Nicolas MADURO.", "es"),
+        ]
+        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
+        var clustered = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try pipeline.process(&doc)
+            guard !doc.entities.isEmpty else { continue }
+            var fast = doc, slow = doc
+            slow.keyHashes = []
+            let fastStage = Aliasing(), slowStage = Aliasing()
+            for stage in [fastStage, slowStage] { stage.skipsUnlinkedDocuments = false }
+            slowStage.takesShortcuts = false
+            fastStage.process(&fast)
+            slowStage.process(&slow)
+            func describe(_ d: Document) -> [String] {
+                d.entities.map { e in
+                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
+                }
+            }
+            XCTAssertEqual(describe(fast), describe(slow), text)
+            if slow.entities.contains(where: { $0.cluster != nil }) { clustered += 1 }
+        }
+        // Documents with clusters were among them.
+        XCTAssertGreaterThan(clustered, 20)
+    }
+
+    /// A `ShapeFilter` never rules out a shape inserted into it (it may let others
+    /// through: the lookup after it decides), and one made to pass everything does.
+    func testShapeFilterKeepsEveryInsertedShape() {
+        var generator = Generator(state: 7)
+        let types: [EntityType] = [.person, .org, .gpe, .loc, .fac]
+        for _ in 0..<500 {
+            var filter = Aliasing.ShapeFilter()
+            var inserted: [(EntityType, Int)] = []
+            for _ in 0..<Int(generator.next() % 40) {
+                let shape = (generator.pick(types), Int(generator.next() % 300))
+                filter.insert(type: shape.0, length: shape.1)
+                inserted.append(shape)
+            }
+            for (type, length) in inserted { XCTAssertTrue(filter.mayContain(type: type, length: length)) }
+            XCTAssertTrue(Aliasing.ShapeFilter(passesAll: true).mayContain(type: generator.pick(types), length: Int(generator.next() % 300)))
+        }
+        // An empty filter lets nothing through.
+        XCTAssertFalse(Aliasing.ShapeFilter().mayContain(type: .person, length: 12))
+    }
 }

@@ -36,4 +36,31 @@ final class ByteStringTableTests: XCTestCase {
             }
         }
     }
+
+    /// `removeAll` empties every slot of a table reused for documents of random sizes,
+    /// grown or not (a weak hash, so probes collide and wrap): no key is left after
+    /// each, and the next document's keys get ids 0, 1, 2, … again.
+    func testRemoveAllEmptiesEverySlotOfASparseOrFullTable() {
+        var generator = Generator(state: 5)
+        var table = ByteStringTable()
+        var sparse = 0
+        for round in 0..<400 {
+            let count = round % 7 == 0 ? Int(generator.next() % 600) : Int(generator.next() % 40)
+            var keys: [[UInt8]] = []
+            for _ in 0..<count {
+                keys.append((0..<Int(1 + generator.next() % 6)).map { _ in UInt8(97 + generator.next() % 4) })
+            }
+            // A weak hash of the length alone: long runs of collisions that wrap around.
+            for key in keys { _ = key.withUnsafeBufferPointer { table.insert($0, hash: UInt32(key.count) &* 0x9E37_79B9) } }
+            let distinct = Set(keys).count
+            XCTAssertEqual(table.count, distinct)
+            if table.count * 8 < table.slots.count { sparse += 1 }  // few keys in a grown table
+            table.removeAll()
+            XCTAssertEqual(table.count, 0)
+            XCTAssertTrue(table.slots.allSatisfy { $0 == 0 }, "round \(round)")
+            XCTAssertEqual(table.insert(Array("again".utf8)), 0)
+            table.removeAll()
+        }
+        XCTAssertGreaterThan(sparse, 100)
+    }
 }

@@ -84,4 +84,49 @@ final class HashtagLinkerTests: XCTestCase {
         XCTAssertGreaterThan(compared, 20_000)
         XCTAssertGreaterThan(found, 2_000)
     }
+
+    /// A value read as the bytes between its quotes (`HashtagLinker.plainValue`) is
+    /// exactly what `Document.stringValue` decodes, and only plain ASCII values without
+    /// escapes are read so: JSON strings with accents, quotes, backslashes and
+    /// control bytes, numbers and no value at all.
+    func testPlainValueBytesAreTheDecodedString() {
+        let values: [JSONValue?] = [
+            .string("Nicolas Maduro"), .string(""), .string("EEUU"), .string("Último Minuto"), .string("a \"b\""),
+            .string("back\\slash"), .string("tab\there"), .string("New  York "), .number("3"), nil,
+        ]
+        var plain = 0
+        for value in values {
+            var names: [UInt8] = Array("prefix".utf8)
+            let ref = TextRef.append(json: value, to: &names)
+            let decoded = Document.stringValue(ref, in: names)
+            let bytes = names.withUnsafeBufferPointer { HashtagLinker.plainValue(ref, in: $0).map(Array.init) }
+            if let bytes {
+                plain += 1
+                XCTAssertEqual(bytes, decoded.map { Array($0.utf8) }, "\(String(describing: value))")
+                XCTAssertTrue(bytes.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\\") })
+            }
+        }
+        XCTAssertEqual(plain, 4)
+    }
+
+    /// The stage reading plain values as bytes (the default) links every hashtag as
+    /// decoding each value first does: the bundled tweets and news through the pipeline.
+    func testPlainValuesLinkAsDecodedOnes() throws {
+        let upToResolve = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex", "rules", "resolve"])
+        let gazetteer = try TestSupport.resources.gazetteer()
+        let bytes = HashtagLinker(gazetteer: gazetteer), decoded = HashtagLinker(gazetteer: gazetteer)
+        decoded.usesPlainValues = false
+        var linked = 0
+        for (text, language) in try TestSupport.corpusJSONLines.flatMap({ try TestSupport.jsonlTexts($0) }) {
+            var doc = Document(id: "t", text: text, language: language)
+            upToResolve.process(&doc)
+            var a = doc, b = doc
+            bytes.process(&a)
+            decoded.process(&b)
+            XCTAssertEqual(a.entities.map(a.canonical(of:)), b.entities.map(b.canonical(of:)), text)
+            XCTAssertEqual(a.entities.map(a.kb(of:)), b.entities.map(b.kb(of:)), text)
+            linked += a.entities.filter { $0.type == .hashtag && !$0.canonical.isNone }.count
+        }
+        XCTAssertGreaterThan(linked, 5)
+    }
 }

@@ -117,7 +117,13 @@ public struct ByteStringTable: Sendable {
     /// Inserts `key` if absent; returns its id either way.
     @discardableResult
     public mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int {
-        let h = ByteStringTable.hash(key)
+        insert(key, hash: ByteStringTable.hash(key))
+    }
+
+    /// Inserts `key`, whose `hash(_:)` the caller already has (from a stored `KeyHash`), if absent;
+    /// returns its id either way.
+    @discardableResult
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int {
         if let id = lookup(key, hash: h) { return id }
         if (ends.count + 1) * 2 > slots.count { grow() }
         let id = ends.count

@@ -30,6 +30,10 @@ public final class Aliasing: Stage {
 
     // Scratch buffers kept between documents (one stage object per thread).
     private var parent: [Int] = []
+    /// Per set root: the number of mentions in its set (kept by `union`).
+    private var sizes: [Int32] = []
+    /// Whether some `union` joined two sets since `link` began.
+    private var merged = false
     private var scratch: [UInt8] = []
     /// Token range of each entity.
     private var firstTokenOf = GrowableBuffer<Int32>(capacity: 256)
@@ -54,8 +58,8 @@ public final class Aliasing: Stage {
     private var linkedNameEntity: [Int] = []
     private var clusteredNames = ByteStringTable()
     private var clusteredEntity: [Int] = []
-    private var clusteredShapes: [Shape] = []
-    private var linkedShapes: [Shape] = []
+    private var clusteredShapes = ShapeFilter()
+    private var linkedShapes = ShapeFilter()
     private var loose: [Int] = []
     private var order: [Int] = []
     private var sizeOf: [Int32] = []
@@ -76,6 +80,13 @@ public final class Aliasing: Stage {
     /// skipping those that can start no alias (see `link`); tests turn it off to
     /// compare with stepping over each token.
     var skipsUnmatchableNameTokens = true
+    /// Whether `link` takes its exact shortcuts: no tagger cluster means no linked
+    /// name and no acronym to record during the walk; a mention with a name word no
+    /// multi-word person has matches no person; a name key is made only when a
+    /// linked or clustered mention may have its type and length (`ShapeFilter`);
+    /// cluster sizes come from `union` instead of a recount. Tests turn it off to
+    /// compare with the stage that does every step.
+    var takesShortcuts = true
 
     public init() {}
 
@@ -99,8 +110,21 @@ public final class Aliasing: Stage {
     private func union(_ a: Int, _ b: Int) {
         let ra = root(a), rb = root(b)
         if ra == rb { return }
+        merged = true
         // The earlier mention stays the root.
-        if ra < rb { parent[rb] = ra } else { parent[ra] = rb }
+        if ra < rb {
+            parent[rb] = ra
+            sizes[ra] += sizes[rb]
+        } else {
+            parent[ra] = rb
+            sizes[rb] += sizes[ra]
+        }
+    }
+
+    /// A new mention (an alias), alone in its set.
+    private func addMention() {
+        parent.append(parent.count)
+        sizes.append(1)
     }
 
     /// A multi-word person: entity index and its name words (`personWords[words]`).
@@ -130,8 +154,11 @@ public final class Aliasing: Stage {
         let text = doc.text
         let clustered = doc.tokens.withUnsafeBufferPointer { tokens in
             doc.tokenKeys.withUnsafeBufferPointer { keys in
-                text.withUnsafeBufferPointer { text in
-                    link(&entities, tokens: tokens, keys: keys, text: text)
+                doc.keyHashes.withUnsafeBufferPointer { hashes in
+                    text.withUnsafeBufferPointer { text in
+                        link(&entities, tokens: tokens, keys: keys, hashes: hashes.count == tokens.count ? hashes.baseAddress : nil,
+                             text: text)
+                    }
                 }
             }
         }
@@ -222,8 +249,10 @@ public final class Aliasing: Stage {
 
     /// Links mentions: tagger clusters, persons' names, acronyms, linked names; adds alias entities.
     /// Returns whether some cluster has two or more mentions.
+    /// `hashes` are the tokens' `KeyHash`es (`Document.keyHashes`), or nil when the
+    /// document has none (then keys are hashed).
     private func link(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
-                      text: UnsafeBufferPointer<UInt8>) -> Bool {
+                      hashes: UnsafePointer<UInt64>?, text: UnsafeBufferPointer<UInt8>) -> Bool {
         let base = entities.count  // aliases are appended after the tagged entities
         // The per-token and per-entity scratch buffers as locals, read and written
         // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
@@ -237,18 +266,29 @@ public final class Aliasing: Stage {
         }
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<base)
+        sizes.removeAll(keepingCapacity: true)
+        sizes.append(contentsOf: repeatElement(1, count: base))
+        merged = false
 
         // Links made by taggers (rare: only then is a dictionary made).
-        if entities.contains(where: { $0.cluster != nil }) {
+        let taggerLinks = entities.contains(where: { $0.cluster != nil })
+        if taggerLinks {
             var byTaggerCluster: [Int32: Int] = [:]
             for i in entities.indices {
                 guard let c = entities[i].cluster else { continue }
                 if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
             }
         }
-        members.removeAll(keepingCapacity: true)
-        members.append(contentsOf: repeatElement(0, count: base))
-        for i in 0..<base { members[root(i)] += 1 }
+        // The walk records a mention as linked when its set had two or more mentions
+        // before the walk (`members`, which the walk's own links leave as they are).
+        // Without a tagger cluster every set had one: nothing is recorded, so no linked
+        // name or acronym exists (a set's root stays one of the tagged entities).
+        let recordsLinks = taggerLinks || !takesShortcuts
+        if recordsLinks {
+            members.removeAll(keepingCapacity: true)
+            members.append(contentsOf: repeatElement(0, count: base))
+            for i in 0..<base { members[root(i)] += 1 }
+        }
 
         // Name tokens: 0, others -1 (term ids replace the zeros below when persons need
         // them); and the list of the name tokens.
@@ -287,6 +327,9 @@ public final class Aliasing: Stage {
             var a: Int
             if span.start >= lastStart {
                 a = cursor
+                // Eight tokens at a time while the eighth still starts before the entity
+                // (token starts increase), then one at a time.
+                while a &+ 8 < tokens.count, tokens[a &+ 8].start < span.start { a &+= 8 }
                 while a < tokens.count, tokens[a].start < span.start { a += 1 }
             } else {
                 a = tokens.firstToken(atOrAfter: span.start)
@@ -309,12 +352,16 @@ public final class Aliasing: Stage {
         allPersons.removeAll(keepingCapacity: true)
         personWords.removeAll(keepingCapacity: true)
         personOfTerm.removeAll(keepingCapacity: true)
+        var noPerson: Int32 = -2  // a term id no multi-word person has, when known (no token has -2)
         if multiWordPerson {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                internPersonWords(entities, tokens: tokens, keys: keys, term: term, firstTokenOf: firstTokenOf.base,
-                                  endTokenOf: endTokenOf.base)
+                internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                                  names: UnsafeBufferPointer(start: names, count: nameCount),
+                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
+                // The id every name token outside multi-word persons shares.
+                if takesShortcuts { noPerson = Int32(terms.count) }
             }
             for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
@@ -333,7 +380,7 @@ public final class Aliasing: Stage {
         acronyms.removeAll()
         acronymRoot.removeAll(keepingCapacity: true)
         linkedNames.removeAll()
-        linkedShapes.removeAll(keepingCapacity: true)
+        linkedShapes = ShapeFilter(passesAll: !takesShortcuts)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
         /// Whether name token `t` (not inside an entity) may become an alias: a bare
@@ -351,7 +398,7 @@ public final class Aliasing: Stage {
                 // Same words and type as an earlier linked mention.
                 var keyMade = false
                 if linkedNames.count > 0,
-                   linkedShapes.contains(Shape(type: type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))) {
+                   linkedShapes.mayContain(type: type, length: Aliasing.nameKeyLength(range, tokens: tokens)) {
                     nameKey(range, type: type, tokens: tokens, keys: keys)
                     keyMade = true
                     if let id = scratch.withUnsafeBufferPointer({ linkedNames.lookup($0) }),
@@ -372,12 +419,15 @@ public final class Aliasing: Stage {
                 if type == .person || (retypable && (source == .gazetteer || source == .rule)) {
                     words.count = 0
                     words.reserve(range.count)
+                    // A word no multi-word person has: no person's words contain these.
+                    var personless = false
                     for k in range where term[k] >= 0 {
                         words.base[words.count] = term[k]
                         words.count += 1
+                        if term[k] == noPerson { personless = true }
                     }
                     let isPerson = type == .person
-                    if words.count > 0, !allPersons.isEmpty, isPerson || words.count == range.count {
+                    if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == range.count {
                         let match: Int? = { (words: UnsafeBufferPointer<Int32>) -> Int? in
                             let wordMask = Aliasing.mask(words)
                             func fits(_ p: Person) -> Bool {
@@ -414,11 +464,11 @@ public final class Aliasing: Stage {
                         }
                     }
                 }
-                if members[root(e)] >= 2 {
+                if recordsLinks, members[root(e)] >= 2 {
                     if !keyMade { nameKey(range, type: type, tokens: tokens, keys: keys) }
                     let id = linkedNames.insert(scratch)
                     if id == linkedNameEntity.count { linkedNameEntity.append(e) }
-                    linkedShapes.append(Shape(type: type, length: Int32(scratch.count)))
+                    linkedShapes.insert(type: type, length: scratch.count)
                     if range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                         let tok = tokens[range.lowerBound]
                         let a = acronyms.insert(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)]))
@@ -453,7 +503,7 @@ public final class Aliasing: Stage {
             if acronyms.count > 0, Aliasing.isAcronymToken(tok),
                let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
-                parent.append(parent.count)
+                addMention()
                 entities.append(Entity(span: tok.span, type: entities[target].type, source: .alias, ruleID: RuleNames.acronym))
                 union(target, parent.count - 1)
                 t += 1
@@ -470,7 +520,7 @@ public final class Aliasing: Stage {
                     end += 1
                 }
                 let span = Span(start: tokens[t].start, end: tokens[end - 1].end)
-                parent.append(parent.count)
+                addMention()
                 entities.append(Entity(span: span, type: .person, source: .alias, ruleID: RuleNames.personName))
                 union(person.entity, parent.count - 1)
                 t = end
@@ -486,26 +536,29 @@ public final class Aliasing: Stage {
 
         // Mentions before a link was made (a long name before its acronym was
         // defined) join a cluster with the same words and type.
-        members.removeAll(keepingCapacity: true)
-        members.append(contentsOf: repeatElement(0, count: entities.count))
-        var clustered = false
-        for i in entities.indices {
-            let r = root(i)
-            members[r] += 1
-            if members[r] >= 2 { clustered = true }
+        // `union` kept each set's size; the reference counts them again.
+        if !takesShortcuts {
+            sizes.removeAll(keepingCapacity: true)
+            sizes.append(contentsOf: repeatElement(0, count: entities.count))
+            merged = false
+            for i in entities.indices {
+                let r = root(i)
+                sizes[r] += 1
+                if sizes[r] >= 2 { merged = true }
+            }
         }
-        guard clustered else { return false }  // no cluster: nothing to join
+        guard merged else { return false }  // no cluster: nothing to join
         clusteredNames.removeAll()
         clusteredEntity.removeAll(keepingCapacity: true)
-        clusteredShapes.removeAll(keepingCapacity: true)
+        clusteredShapes = ShapeFilter(passesAll: !takesShortcuts)
         loose.removeAll(keepingCapacity: true)
         for i in entities.indices {
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
-            if members[root(i)] >= 2 {
+            if sizes[root(i)] >= 2 {
                 nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
                 let id = clusteredNames.insert(scratch)
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
-                clusteredShapes.append(Shape(type: entities[i].type, length: Int32(scratch.count)))
+                clusteredShapes.insert(type: entities[i].type, length: scratch.count)
             } else {
                 loose.append(i)
             }
@@ -513,8 +566,7 @@ public final class Aliasing: Stage {
         // A loose mention's key is made only when a clustered one has its type and length.
         for i in loose {
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
-            let shape = Shape(type: entities[i].type, length: Int32(Aliasing.nameKeyLength(range, tokens: tokens)))
-            guard clusteredShapes.contains(shape) else { continue }
+            guard clusteredShapes.mayContain(type: entities[i].type, length: Aliasing.nameKeyLength(range, tokens: tokens)) else { continue }
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
             if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
         }
@@ -538,41 +590,48 @@ public final class Aliasing: Stage {
     /// only when its key is such a word (person matching compares a mention's
     /// words with theirs, bare words look up `personOfTerm`). Every other name
     /// token gets one shared id, `terms.count`, which no person has. Most name
-    /// tokens of news are of the second kind; a 2 048-bit filter over their key's
-    /// length and first and last bytes rules most of them out without a lookup.
+    /// tokens of news are of the second kind; a 2 048-bit filter over 11 bits of
+    /// their key's hash rules most of them out without a lookup. Only the name
+    /// tokens (`names`, in order) are visited; the keys' hashes are the
+    /// tokenizer's (`hashes`) when the document has them.
     private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
-                                   term: UnsafeMutableBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
+                                   hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
+                                   names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
                                    endTokenOf: UnsafePointer<Int32>) {
         terms.removeAll()
         let pending = Int32.max
+        @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
+        }
+        @inline(__always) func keyHash(_ t: Int) -> UInt64 {
+            if let hashes { return hashes[t] }
+            return KeyHash.hash(key(t))
+        }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { filter in
             filter.initialize(repeating: 0)
-            @inline(__always) func slot(_ tok: Token) -> Int {
-                let a = Int(tok.keyStart), b = Int(tok.keyEnd)
-                guard b > a else { return 0 }
-                let v = UInt32(keys[a]) | UInt32(keys[b - 1]) << 8 | UInt32(truncatingIfNeeded: b - a) << 16
-                return Int((v &* 0x9E37_79B1) >> 21)
-            }
+            @inline(__always) func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
             do {
-                for t in 0..<tokens.count where term[t] >= 0 { term[t] = pending }
+                for t in names { term[Int(t)] = pending }
                 for i in entities.indices where entities[i].type == .person {
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
-                    var names = 0
-                    for k in range where term[k] >= 0 { names += 1 }
-                    guard names >= 2 else { continue }
+                    var words = 0
+                    for k in range where term[k] >= 0 { words += 1 }
+                    guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
-                        let tok = tokens[k]
-                        term[k] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
-                        let h = slot(tok)
-                        filter[h >> 6] |= 1 << UInt64(h & 63)
+                        let h = keyHash(k)
+                        term[k] = Int32(terms.insert(key(k), hash: ByteStringTable.hash(folding: h)))
+                        let s = slot(h)
+                        filter[s >> 6] |= 1 << UInt64(s & 63)
                     }
                 }
                 let none = Int32(terms.count)
-                for t in 0..<tokens.count where term[t] == pending {
-                    let tok = tokens[t]
-                    let h = slot(tok)
-                    if filter[h >> 6] & (1 << UInt64(h & 63)) != 0,
-                       let id = terms.lookup(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])) {
+                for t in names {
+                    let t = Int(t)
+                    guard term[t] == pending else { continue }
+                    let h = keyHash(t)
+                    let s = slot(h)
+                    if filter[s >> 6] & (1 << UInt64(s & 63)) != 0,
+                       let id = terms.lookup(key(t), hash: ByteStringTable.hash(folding: h)) {
                         term[t] = Int32(id)
                     } else {
                         term[t] = none
@@ -583,10 +642,46 @@ public final class Aliasing: Stage {
         personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count + 1))
     }
 
-    /// Type and key length of a mention's `nameKey`.
-    private struct Shape: Equatable {
-        var type: EntityType
-        var length: Int32
+    /// The types and key lengths (`nameKey`) of the keys in a table, as a 256-bit
+    /// filter: a mention's key is made and looked up only when one of its type and
+    /// length may be there. The lookup decides; the filter only saves keys that
+    /// cannot match (a false positive costs one key and one lookup).
+    struct ShapeFilter {
+        private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        /// Every shape may be there (the reference, for tests).
+        private var passesAll = false
+
+        init(passesAll: Bool = false) { self.passesAll = passesAll }
+
+        @inline(__always)
+        private static func bit(_ type: EntityType, _ length: Int) -> Int {
+            (Int(type.rawValue) &* 61 &+ length) & 255
+        }
+
+        @inline(__always)
+        mutating func insert(type: EntityType, length: Int) {
+            let b = ShapeFilter.bit(type, length), m = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: bits.0 |= m
+            case 1: bits.1 |= m
+            case 2: bits.2 |= m
+            default: bits.3 |= m
+            }
+        }
+
+        @inline(__always)
+        func mayContain(type: EntityType, length: Int) -> Bool {
+            if passesAll { return true }
+            let b = ShapeFilter.bit(type, length)
+            let word: UInt64
+            switch b >> 6 {
+            case 0: word = bits.0
+            case 1: word = bits.1
+            case 2: word = bits.2
+            default: word = bits.3
+            }
+            return word & (1 << UInt64(b & 63)) != 0
+        }
     }
 
     /// The length `nameKey` would have for `range`.

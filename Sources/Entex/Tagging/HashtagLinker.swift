@@ -32,6 +32,10 @@ public final class HashtagLinker: Stage {
     private let arenaLimit: Int
     /// Whether answers are cached (tests turn it off to compare).
     var usesCache = true
+    /// Whether a value that is a quoted ASCII string without escapes is read as the
+    /// bytes between its quotes (`plainValue`) rather than decoded into a `String`
+    /// first (tests turn it off to compare).
+    var usesPlainValues = true
     /// The match key of a word being looked up, kept for later ones: a
     /// lookup that misses the cache allocates nothing here.
     private var key: [UInt8] = []
@@ -70,13 +74,23 @@ public final class HashtagLinker: Stage {
         var languageHash: UInt64?
         for i in doc.entities.indices where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
             let value = doc.entities[i].value
-            guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
-            let found: (canonical: String, kb: String?)?
+            var found: (canonical: String, kb: String?)?
             if usesCache {
                 let hash = languageHash ?? code.withUTF8 { KeyHash.hash($0) }
                 languageHash = hash
-                found = link(segmented, language: doc.language, code: &code, languageHash: hash)
+                // Most values are quoted ASCII words without escapes: their bytes are
+                // the words, looked up where they are (no `String` is made).
+                let plain = usesPlainValues && doc.annotationBytes.withUnsafeBufferPointer { names -> Bool in
+                    guard let tag = HashtagLinker.plainValue(value, in: names) else { return false }
+                    found = link(tag, language: doc.language, code: &code, languageHash: hash)
+                    return true
+                }
+                if !plain {
+                    guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
+                    found = link(segmented, language: doc.language, code: &code, languageHash: hash)
+                }
             } else {
+                guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
                 found = lookUp(segmented, language: doc.language)
             }
             guard let found else { continue }
@@ -93,41 +107,56 @@ public final class HashtagLinker: Stage {
         return link(segmented, language: language, code: &code, languageHash: languageHash)
     }
 
+    /// The bytes between the quotes of the value `ref` names in `names` when it is a
+    /// JSON string of ASCII bytes without escapes, which are then the string's own
+    /// bytes (`Document.stringValue` would decode it to the same); nil otherwise.
+    @inline(__always)
+    static func plainValue(_ ref: TextRef, in names: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard !ref.isNone, ref.end - ref.start >= 2, names[Int(ref.start)] == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeBufferPointer(rebasing: names[(Int(ref.start) + 1)..<(Int(ref.end) - 1)])
+        for b in inner where b >= 0x80 || b == UInt8(ascii: "\\") { return nil }
+        return inner
+    }
+
     /// `link(_:language:)` through the cache, given the language's bytes
     /// (`code`: `language` or the empty string) and their `KeyHash`.
     private func link(_ segmented: String, language: String?, code: inout String,
                       languageHash: UInt64) -> (canonical: String, kb: String?)? {
         var tag = segmented
-        return tag.withUTF8 { tag in
-            code.withUTF8 { code in
-                let hash = HashtagLinker.hash(languageHash: languageHash, tag: tag)
-                let slot = Int(truncatingIfNeeded: hash >> 32) & cacheMask
-                let keyLength = code.count + 1 + tag.count
-                let found: Bool = cache.withUnsafeBufferPointer { cache in
-                    let entry = cache[slot]
-                    guard entry.keyLength != UInt32.max, entry.hash == hash, Int(entry.keyLength) == keyLength else { return false }
-                    let k = UnsafePointer(arena.base) + Int(entry.keyStart)
-                    return (code.isEmpty || memcmpEqual(k, code.baseAddress!, code.count)) && k[code.count] == 0
-                        && (tag.isEmpty || memcmpEqual(k + code.count + 1, tag.baseAddress!, tag.count))
-                }
-                if found { return cache[slot].link }
-                let link = lookUp(tag, language: language)
-                if arena.count + keyLength > arenaLimit {
-                    // Full: start again with every slot empty (their keys are gone).
-                    arena.count = 0
-                    cache.withUnsafeMutableBufferPointer { cache in
-                        for i in cache.indices { cache[i].keyLength = UInt32.max; cache[i].link = nil }
-                    }
-                }
-                if keyLength <= arenaLimit {
-                    let start = arena.count
-                    arena.append(contentsOf: code)
-                    arena.append(0)
-                    arena.append(contentsOf: tag)
-                    cache[slot] = CacheSlot(hash: hash, keyStart: UInt32(start), keyLength: UInt32(keyLength), link: link)
-                }
-                return link
+        return tag.withUTF8 { link($0, language: language, code: &code, languageHash: languageHash) }
+    }
+
+    /// `link(_:language:code:languageHash:)` of the words' bytes.
+    private func link(_ tag: UnsafeBufferPointer<UInt8>, language: String?, code: inout String,
+                      languageHash: UInt64) -> (canonical: String, kb: String?)? {
+        return code.withUTF8 { code in
+            let hash = HashtagLinker.hash(languageHash: languageHash, tag: tag)
+            let slot = Int(truncatingIfNeeded: hash >> 32) & cacheMask
+            let keyLength = code.count + 1 + tag.count
+            let found: Bool = cache.withUnsafeBufferPointer { cache in
+                let entry = cache[slot]
+                guard entry.keyLength != UInt32.max, entry.hash == hash, Int(entry.keyLength) == keyLength else { return false }
+                let k = UnsafePointer(arena.base) + Int(entry.keyStart)
+                return (code.isEmpty || memcmpEqual(k, code.baseAddress!, code.count)) && k[code.count] == 0
+                    && (tag.isEmpty || memcmpEqual(k + code.count + 1, tag.baseAddress!, tag.count))
             }
+            if found { return cache[slot].link }
+            let link = lookUp(tag, language: language)
+            if arena.count + keyLength > arenaLimit {
+                // Full: start again with every slot empty (their keys are gone).
+                arena.count = 0
+                cache.withUnsafeMutableBufferPointer { cache in
+                    for i in cache.indices { cache[i].keyLength = UInt32.max; cache[i].link = nil }
+                }
+            }
+            if keyLength <= arenaLimit {
+                let start = arena.count
+                arena.append(contentsOf: code)
+                arena.append(0)
+                arena.append(contentsOf: tag)
+                cache[slot] = CacheSlot(hash: hash, keyStart: UInt32(start), keyLength: UInt32(keyLength), link: link)
+            }
+            return link
         }
     }
 
