@@ -364,6 +364,45 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    func testTripledLetterInRegistersEqualsTheLoop() {
+        // Keys of 3 to 16 bytes over a small alphabet (runs are common), with
+        // readable bytes past them, checked from two words and from memory.
+        var g = Generator(state: 20261127)
+        for round in 0..<30000 {
+            let count = 3 + Int(g.next() % 14)
+            let key = (0..<count).map { _ in g.pick([UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "z"), UInt8(ascii: "1")]) }
+            let padded = key + (0..<8).map { _ in g.pick([UInt8(ascii: "a"), 0xEE, 0x00]) }
+            let expected = padded.withUnsafeBufferPointer { Tokenizer.hasTripledLetter($0.baseAddress!, count) }
+            let words = (0..<2).map { w in (0..<8).reduce(UInt64(0)) { acc, k in
+                8 * w + k < count ? acc | UInt64(key[8 * w + k]) << UInt64(8 * k) : acc
+            } }
+            XCTAssertEqual(Tokenizer.hasTripledLetter(words[0], words[1]), expected, "round \(round): \(key)")
+            let fromMemory = padded.withUnsafeBufferPointer { Tokenizer.hasTripledLetter(padded: $0.baseAddress!, count) }
+            XCTAssertEqual(fromMemory, expected, "round \(round): \(key)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
+    func testClassifyMarksEveryByteByItsClass() {
+        // Words of every byte value, and of the bytes around the letter and digit ranges.
+        let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,
+                              0xC1, 0xC3, 0xE1, 0xFA, 0xFF, 0x00, 0x20, 0x5F]
+        var g = Generator(state: 20261130)
+        for round in 0..<40000 {
+            let bytes = (0..<8).map { _ in round % 2 == 0 ? UInt8(truncatingIfNeeded: g.next()) : g.pick(edges) }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            var upper: UInt64 = 0, lower: UInt64 = 0, digit: UInt64 = 0, outside: UInt64 = 0
+            for (k, b) in bytes.enumerated() {
+                let bit: UInt64 = 0x80 << UInt64(8 * k)
+                if ByteClass.isUpper(b) { upper |= bit } else if ByteClass.isLower(b) { lower |= bit }
+                else if ByteClass.isDigit(b) { digit |= bit } else { outside |= bit }
+            }
+            let found = Tokenizer.classify(word)
+            XCTAssertEqual([found.upper, found.lower, found.digit, found.outside], [upper, lower, digit, outside], "round \(round): \(bytes)")
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+    }
+
     func testTripledBytesMarksEveryRunOfThree() {
         // Words over a small alphabet (so that runs are common), and words
         // with zero bytes past a key of every length, against a byte loop.

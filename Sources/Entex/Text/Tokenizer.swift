@@ -975,10 +975,9 @@ public final class Tokenizer: Stage {
                     lower = lower0 | (lower1 & mask)
                     digit = digit0 | (digit1 & mask)
                     count = 8 &+ take
-                    // Both key words are written first: the run check reads them back (the keys have room).
                     UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
                     UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
-                    if Tokenizer.hasTripledLetter(dst, count) { break fast }
+                    if Tokenizer.hasTripledLetter(key0, key1) { break fast }
                 }
                 let letters = upper | lower
                 // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
@@ -1178,7 +1177,8 @@ public final class Tokenizer: Stage {
         if hasLetter { flags.insert(.hasLetter) }
         if digit != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart &+ w
-        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
+        // The keys have room for 8 bytes past the word's (reserved above).
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(padded: dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
         sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
@@ -1397,6 +1397,35 @@ public final class Tokenizer: Stage {
             pos += 6
         }
         return false
+    }
+
+    /// `hasTripledLetter` of a key of at most 16 bytes given as two
+    /// little-endian words, zero from byte `count` on: no loads, no loop.
+    @inline(__always)
+    static func hasTripledLetter(_ key0: UInt64, _ key1: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
+        // High bit of each lowercase letter of `x` equal to the next two bytes (zero past the word).
+        @inline(__always) func runs(_ x: UInt64) -> UInt64 {
+            let lower = (x &+ (0x80 &- 0x61) &* ones) & ~(x &+ (0x80 &- 0x7B) &* ones) & high
+            return zeroBytes(x ^ (x &>> 8)) & zeroBytes(x ^ (x &>> 16)) & lower
+        }
+        // Runs from bytes 6 and 7 of the first word go on into the second: bytes 0 and 1 of `across`.
+        let across = (key0 &>> 48) | (key1 &<< 16)
+        return runs(key0) | runs(key1) | (runs(across) & 0x8080) != 0
+    }
+
+    /// `hasTripledLetter` of a key followed by at least 8 readable bytes:
+    /// keys of up to 16 bytes are checked in registers.
+    @inline(__always)
+    static func hasTripledLetter(padded key: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count <= 16 else { return hasTripledLetter(key, count) }
+        @inline(__always) func word(_ at: Int, _ bytes: Int) -> UInt64 {
+            bytes <= 0 ? 0 : UnsafeRawPointer(key + at).loadUnaligned(as: UInt64.self).littleEndian
+                & (bytes >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* bytes))
+        }
+        return hasTripledLetter(word(0, count), word(8, count &- 8))
     }
 
     /// `emit` one byte at a time: the reference for `emitWords`, and the
