@@ -366,7 +366,7 @@ final class TokenizerFastPathTests: XCTestCase {
 
     func testTripledLetterInRegistersEqualsTheLoop() {
         // Keys of 3 to 16 bytes over a small alphabet (runs are common), with
-        // readable bytes past them, checked from two words and from memory.
+        // readable bytes past them, checked from two words against the loop.
         var g = Generator(state: 20261127)
         for round in 0..<30000 {
             let count = 3 + Int(g.next() % 14)
@@ -377,8 +377,6 @@ final class TokenizerFastPathTests: XCTestCase {
                 8 * w + k < count ? acc | UInt64(key[8 * w + k]) << UInt64(8 * k) : acc
             } }
             XCTAssertEqual(Tokenizer.hasTripledLetter(words[0], words[1]), expected, "round \(round): \(key)")
-            let fromMemory = padded.withUnsafeBufferPointer { Tokenizer.hasTripledLetter(padded: $0.baseAddress!, count) }
-            XCTAssertEqual(fromMemory, expected, "round \(round): \(key)")
             if testRun?.failureCount ?? 0 > 10 { break }
         }
     }

@@ -1177,8 +1177,7 @@ public final class Tokenizer: Stage {
         if hasLetter { flags.insert(.hasLetter) }
         if digit != 0 { flags.insert(.hasDigit) }
         sink.keys.count = keyStart &+ w
-        // The keys have room for 8 bytes past the word's (reserved above).
-        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(padded: dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
+        if kind == .word, w >= 3, Tokenizer.hasTripledLetter(dst, w), shortenKey(at: keyStart, count: w, in: &sink) {
             flags.insert(.elongated)
         }
         sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: r),
@@ -1414,18 +1413,6 @@ public final class Tokenizer: Stage {
         // Runs from bytes 6 and 7 of the first word go on into the second: bytes 0 and 1 of `across`.
         let across = (key0 &>> 48) | (key1 &<< 16)
         return runs(key0) | runs(key1) | (runs(across) & 0x8080) != 0
-    }
-
-    /// `hasTripledLetter` of a key followed by at least 8 readable bytes:
-    /// keys of up to 16 bytes are checked in registers.
-    @inline(__always)
-    static func hasTripledLetter(padded key: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        guard count <= 16 else { return hasTripledLetter(key, count) }
-        @inline(__always) func word(_ at: Int, _ bytes: Int) -> UInt64 {
-            bytes <= 0 ? 0 : UnsafeRawPointer(key + at).loadUnaligned(as: UInt64.self).littleEndian
-                & (bytes >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* bytes))
-        }
-        return hasTripledLetter(word(0, count), word(8, count &- 8))
     }
 
     /// `emit` one byte at a time: the reference for `emitWords`, and the
