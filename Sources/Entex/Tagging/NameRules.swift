@@ -195,7 +195,8 @@ public final class NameRules: Stage {
               }
           }
         }
-        norpEnds.sort()
+        // Most documents have no nationality, or one: nothing to sort.
+        if norpEnds.count > 1 { norpEnds.sort() }
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
@@ -221,7 +222,7 @@ public final class NameRules: Stage {
                                     heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
                     scan.casual = isEnglish && NameRules.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
-                    scan.teamScores(places, into: &found)
+                    if !places.isEmpty { scan.teamScores(places, into: &found) }
                 }
               }
             }
@@ -424,13 +425,28 @@ struct SentenceMarks {
     }
 
     /// Whether the tokens of one sentence are written in capitals (see `isShouting(_:_:)`).
+    ///
+    /// Counted eight tokens at a time; after each eight, a sentence that could not reach
+    /// six in ten even if every token left were a word in capitals is answered (most
+    /// sentences are in lower case, and are answered before their end): with `lower`
+    /// letter words not in capitals so far and `r` tokens left, the final counts have
+    /// `caps' <= caps + r` and `lower' >= lower`, and `caps' * 10 >= (caps' + lower') * 6`
+    /// needs `2 * caps' >= 3 * lower'`.
     static func isShouting(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
         var letters = 0, caps = 0
-        for t in tokens {
-            // Counted without branches: most tokens are lowercase words or punctuation.
-            let letter = t.kind == .word && t.flags.contains(.hasLetter)
-            letters &+= letter ? 1 : 0
-            caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
+        let n = tokens.count
+        var i = 0
+        while i < n {
+            let blockEnd = Swift.min(i &+ 8, n)
+            while i < blockEnd {
+                let t = tokens[i]
+                // Counted without branches: most tokens are lowercase words or punctuation.
+                let letter = t.kind == .word && t.flags.contains(.hasLetter)
+                letters &+= letter ? 1 : 0
+                caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
+                i &+= 1
+            }
+            if 3 &* (letters &- caps) > 2 &* (caps &+ (n &- i)) { return false }
         }
         return letters >= 3 && caps * 10 >= letters * 6
     }
@@ -1101,20 +1117,26 @@ private struct Scan {
                     continue
                 }
             }
-            if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
+            // Both first-name rules need a first name, and the unknown-name rule an uncovered
+            // word not in capitals: with filters, a name word that is none of these is not
+            // handed to them (most are not first names); the reference asks each rule.
+            let firstName = nameWord && i >= personEnd && (gate == nil || firstNameId(i) != nil)
+            if firstName, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
                 noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
-            if nameWord, i >= personEnd, isLoneFirstName(i) {
+            if firstName, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, ruleID: RuleNames.loneFirstName))
                 i += 1
                 continue
             }
-            if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
+            if nameWord, i >= personEnd,
+               gate == nil || (f & Scan.covered == 0 && tokens[i].kind == .word && !tokens[i].flags.contains(.allCaps)),
+               let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, ruleID: RuleNames.unknownName))
                 personEnd = end
