@@ -425,28 +425,13 @@ struct SentenceMarks {
     }
 
     /// Whether the tokens of one sentence are written in capitals (see `isShouting(_:_:)`).
-    ///
-    /// Counted eight tokens at a time; after each eight, a sentence that could not reach
-    /// six in ten even if every token left were a word in capitals is answered (most
-    /// sentences are in lower case, and are answered before their end): with `lower`
-    /// letter words not in capitals so far and `r` tokens left, the final counts have
-    /// `caps' <= caps + r` and `lower' >= lower`, and `caps' * 10 >= (caps' + lower') * 6`
-    /// needs `2 * caps' >= 3 * lower'`.
     static func isShouting(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
         var letters = 0, caps = 0
-        let n = tokens.count
-        var i = 0
-        while i < n {
-            let blockEnd = Swift.min(i &+ 8, n)
-            while i < blockEnd {
-                let t = tokens[i]
-                // Counted without branches: most tokens are lowercase words or punctuation.
-                let letter = t.kind == .word && t.flags.contains(.hasLetter)
-                letters &+= letter ? 1 : 0
-                caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
-                i &+= 1
-            }
-            if 3 &* (letters &- caps) > 2 &* (caps &+ (n &- i)) { return false }
+        for t in tokens {
+            // Counted without branches: most tokens are lowercase words or punctuation.
+            let letter = t.kind == .word && t.flags.contains(.hasLetter)
+            letters &+= letter ? 1 : 0
+            caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
         }
         return letters >= 3 && caps * 10 >= letters * 6
     }
