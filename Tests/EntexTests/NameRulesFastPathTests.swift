@@ -164,6 +164,40 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(shouted, 5_000)
     }
 
+    /// A sentence's shouting (`SentenceMarks.isShouting`, counted without branches)
+    /// against counting every token with branches: random runs of 0 to 80 tokens, mixes
+    /// of words in capitals and not near the six-in-ten line.
+    func testShoutingIsTheFullCount() {
+        var generator = Generator(state: 67)
+        let kinds: [TokenKind] = [.word, .word, .word, .number, .punct, .abbreviation]
+        var checked = 0, shouted = 0
+        for round in 0..<20_000 {
+            let capsShare = generator.next() % 11  // in tenths
+            var tokens: [Token] = []
+            var offset: Int32 = 0
+            for _ in 0..<(round % 81) {
+                let length = Int32(1 + generator.next() % 4)
+                let caps = generator.next() % 10 < capsShare
+                let flags: TokenFlags = caps ? [.hasLetter, .allCaps, .capitalized]
+                    : generator.pick([[.hasLetter], [.hasLetter, .capitalized], [.hasDigit], []])
+                tokens.append(Token(start: offset, end: offset + length, keyStart: 0, keyEnd: 0,
+                                    kind: generator.pick(kinds), flags: flags))
+                offset += length + 1
+            }
+            var letters = 0, caps = 0
+            for t in tokens where t.kind == .word && t.flags.contains(.hasLetter) {
+                letters += 1
+                if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
+            }
+            let expected = letters >= 3 && caps * 10 >= letters * 6
+            tokens.withUnsafeBufferPointer { XCTAssertEqual(SentenceMarks.isShouting($0), expected, "round \(round)") }
+            checked += 1
+            if expected { shouted += 1 }
+        }
+        XCTAssertGreaterThan(shouted, 1_000)
+        XCTAssertGreaterThan(checked - shouted, 10_000)
+    }
+
     /// `StartBits` never turns away a hash it was built from (the bits of the title
     /// starts and first names), and turns away most others.
     func testStartBitsKeepEveryGivenHashAndRejectMostOthers() {
@@ -437,6 +471,45 @@ final class NameRulesFastPathTests: XCTestCase {
             compared += 1
         }
         XCTAssertGreaterThan(compared, 30)
+    }
+
+    /// The name words handed only to the rules they can start (first names to the
+    /// first-name rules; uncovered words not in capitals to the unknown-name rule)
+    /// against the reference: texts of first names (common or not, in lower case, in
+    /// capitals), unknown and covered capitalised words, words with final dots,
+    /// abbreviations and every kind of token, each run with the key hashes and
+    /// without them (documents built by hand), and corpus documents.
+    func testSkippedTokensAndNameWordsGiveTheReferenceCandidates() throws {
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var generator = Generator(state: 61)
+        let words = ["John", "Mark", "Will", "Wendy", "jessica", "biel", "marcus", "JOHN", "Smith", "Waqar", "Younis",
+                     "Rivaldo", "London", "Venezuela", "Madrid", "NASA", "Obama", "Trump", "Maria", "Lopez", "the", "said",
+                     "visited", "el", "dijo", "de", "la", "of", "etc.", "Mr.", "Dr.", "U.S.", "P.", "J.", "No.", "e.g.",
+                     "president", "President", "minister", "Bank", "Corp.", "Party", "3", "2020", ",", ".", "(", ")",
+                     "@user", "#tag", "https://t.co/x", "😀", "$AAPL", "x", "I", "A", "wasn't", "jake’s", "Ministerio"]
+        var texts: [(String, String?)] = []
+        for _ in 0..<600 {
+            let text = (0..<(3 + Int(generator.next() % 14))).map { _ in generator.pick(words) }.joined(separator: " ")
+            texts.append((text, generator.pick(["en", "es", nil])))
+        }
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
+        if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 60) }
+        var compared = 0, people = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            before.process(&doc)
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            var unhashed = doc
+            unhashed.keyHashes = []
+            guard sameRuleCandidates(unhashed, filtered, reference, text) != nil else { return }
+            compared += 1
+            people += candidates.filter { $0.source == .rule && $0.type == .person }.count
+        }
+        XCTAssertGreaterThan(compared, 600)
+        XCTAssertGreaterThan(people, 300)
     }
 
     /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)

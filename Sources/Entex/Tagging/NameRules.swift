@@ -195,7 +195,8 @@ public final class NameRules: Stage {
               }
           }
         }
-        norpEnds.sort()
+        // Most documents have no nationality, or one: nothing to sort.
+        if norpEnds.count > 1 { norpEnds.sort() }
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
@@ -221,7 +222,7 @@ public final class NameRules: Stage {
                                     heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
                     scan.casual = isEnglish && NameRules.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
-                    scan.teamScores(places, into: &found)
+                    if !places.isEmpty { scan.teamScores(places, into: &found) }
                 }
               }
             }
@@ -1101,20 +1102,26 @@ private struct Scan {
                     continue
                 }
             }
-            if nameWord, i >= personEnd, let end = firstNamePerson(at: i) {
+            // Both first-name rules need a first name, and the unknown-name rule an uncovered
+            // word not in capitals: with filters, a name word that is none of these is not
+            // handed to them (most are not first names); the reference asks each rule.
+            let firstName = nameWord && i >= personEnd && (gate == nil || firstNameId(i) != nil)
+            if firstName, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
                 noteHeads((i + 1)..<end)
                 i = end
                 continue
             }
-            if nameWord, i >= personEnd, isLoneFirstName(i) {
+            if firstName, isLoneFirstName(i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: tokens[i].span, type: .person, source: .rule, priority: -1, ruleID: RuleNames.loneFirstName))
                 i += 1
                 continue
             }
-            if nameWord, i >= personEnd, let end = unknownNamePerson(at: i) {
+            if nameWord, i >= personEnd,
+               gate == nil || (f & Scan.covered == 0 && tokens[i].kind == .word && !tokens[i].flags.contains(.allCaps)),
+               let end = unknownNamePerson(at: i) {
                 // Weakest evidence: loses to any other proposal of the same span.
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, priority: -2, ruleID: RuleNames.unknownName))
                 personEnd = end
