@@ -1,3 +1,4 @@
+import CSupport
 @testable import Entex
 import XCTest
 
@@ -44,18 +45,43 @@ final class SmallStageFastPathTests: XCTestCase {
         XCTAssertGreaterThan(known, 3000)
     }
 
-    func testScanStopMarksFindExactlyTheFirstByteThatStopsTheScan() {
-        var g = Generator(state: 6)
-        let interesting: [UInt8] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x2D, 0x2E, 0x2F, 0x3F, 0x40, 0x61, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
-        for _ in 0..<200_000 {
-            var bytes = (0..<8).map { _ in UInt8(0x20 + g.next() % 0x5F) }  // printable ASCII
-            for _ in 0..<Int(g.next() % 4) { bytes[Int(g.next() % 8)] = g.pick(interesting) }
-            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            let first = bytes.firstIndex { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F || $0 == 0x2E || $0 == 0x21 || $0 == 0x3F }
-            let marks = SimpleSentenceBreaks.scanStopMarks(word)
-            XCTAssertEqual(marks != 0, first != nil, "\(bytes)")
-            XCTAssertEqual(marks == 0 ? nil : marks.trailingZeroBitCount / 8, first, "\(bytes)")
+    func testSentenceScanStopsWhereTheCharacterByCharacterScanStops() throws {
+        // The reference: ASCII passes unless its class stops the scan, other
+        // characters when `passableLength` lets them through.
+        func reference(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
+            var j = i
+            while j < p.count {
+                if p[j] < 0x80 {
+                    if SimpleSentenceBreaks.stopsScan(SimpleSentenceBreaks.asciiClasses[Int(p[j])]) { return j }
+                    j += 1
+                    continue
+                }
+                let length = SimpleSentenceBreaks.passableLength(p, j)
+                if length == 0 { return j }
+                j += length
+            }
+            return p.count
         }
+        var g = Generator(state: 6)
+        let pieces = ["a", "Z", " ", "\t", "\u{B}", "\u{C}", "\r", "\n", "\u{1}", "\u{7F}", ".", "!", "?", ",", "é", "É", "×", "÷",
+                      "ñ", "‘", "’", "“", "”", "–", "—", "•", "…", "€", "‹", "😀", "中", "\u{A0}", "¿", "plain words of ASCII "]
+        var texts = try texts()
+        for _ in 0..<3000 { texts.append((0..<Int(g.next() % 60)).map { _ in g.pick(pieces) }.joined()) }
+        var stops = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                // Every start that begins a character, a few per text.
+                for i in stride(from: 0, through: p.count, by: 1 + p.count / 16) where i == p.count || p[i] & 0xC0 != 0x80 {
+                    let expected = reference(p, from: i)
+                    XCTAssertEqual(entex_sentence_scan(base, p.count, i), expected, "\(text.debugDescription) from \(i)")
+                    XCTAssertEqual(entex_sentence_scan_scalar(base, p.count, i), expected, "\(text.debugDescription) from \(i)")
+                    if expected < p.count { stops += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(stops, 10_000)
     }
 
     func testLanguageHashFilterDetectsAsLookingEveryTokenUp() throws {
