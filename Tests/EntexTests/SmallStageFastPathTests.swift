@@ -222,6 +222,61 @@ final class SmallStageFastPathTests: XCTestCase {
         }
     }
 
+    /// Everything the writer shows of an entity.
+    private func describe(_ doc: Document) -> [String] {
+        doc.entities.map { e in
+            "\(e.span.start)-\(e.span.end) \(e.type.name) \(e.source.name) \(e.priority) \(e.rule ?? "-") "
+                + "\(doc.canonical(of: e) ?? "-") \(doc.kb(of: e) ?? "-") \(doc.string(e.value) ?? "-") \(e.cluster.map(String.init) ?? "-")"
+        }
+    }
+
+    func testResolverByGroupsEqualsRankingAllCandidates() throws {
+        let upToRules = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex", "rules"])
+        let byGroups = OverlapResolver(), whole = OverlapResolver()
+        whole.splitsGroups = false
+        var overlapping = 0
+        func check(_ doc: Document, _ label: String) {
+            var a = doc, b = doc
+            byGroups.process(&a)
+            whole.process(&b)
+            XCTAssertEqual(describe(a), describe(b), label)
+        }
+        // Candidates of real documents, as made and shuffled.
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "g\(n)", text: text)
+            upToRules.process(&doc)
+            if doc.candidates.count > 1 { overlapping += 1 }
+            check(doc, text.debugDescription)
+            var g = Generator(state: UInt64(n + 1))
+            var shuffled = doc
+            for i in shuffled.candidates.indices.reversed() where i > 0 {
+                shuffled.candidates.swapAt(i, Int(g.next() % UInt64(i + 1)))
+            }
+            check(shuffled, "shuffled " + text.debugDescription)
+        }
+        XCTAssertGreaterThan(overlapping, 500)
+        // Made-up candidates: equal spans, nested and chained overlaps, empty
+        // spans, groups longer than the insertion sort's limit, every tie-break.
+        var g = Generator(state: 13)
+        let names: [String?] = [nil, "", "a", "b", "Á", "A\u{301}"]
+        for round in 0..<20_000 {
+            var doc = Document(id: "m\(round)", text: String(repeating: "x", count: 64))
+            let count = Int(g.next() % (round % 10 == 0 ? 60 : 12))
+            let width = 1 + Int(g.next() % 64)
+            for _ in 0..<count {
+                let start = Int(g.next() % UInt64(width)), length = Int(g.next() % 6)
+                let canonical = doc.annotation(g.pick(names)), kb = doc.annotation(g.pick(names))
+                let value = g.next() % 4 == 0 ? doc.annotation(json: .string("v\(g.next() % 3)")) : .none
+                doc.candidates.append(Entity(span: Span(start, min(64, start + length)), type: g.pick([.person, .org, .date, .gpe]),
+                                             source: g.pick([.user, .gazetteer, .regex, .rule, .alias]), canonical: canonical,
+                                             kb: kb, value: value, cluster: g.pick([nil, 0, 1, 2]),
+                                             priority: Int32(g.next() % 3), rule: g.pick([nil, "r1", "r2"])))
+            }
+            if g.next() % 2 == 0 { doc.candidates.sort { $0.span < $1.span } }  // in text order, as most stages emit
+            check(doc, "round \(round): \(doc.candidates)")
+        }
+    }
+
     func testSentenceStartsByBinarySearchEqualTheScan() throws {
         let pipeline = try TestSupport.pipeline(["tokenize", "sentences"])
         var flagged = 0
