@@ -159,3 +159,67 @@ entex_json_escaped entex_json_escape(uint8_t *out, const uint8_t *limit,
 }
 
 #endif
+
+// MARK: - The quick scan of the sentence splitter
+
+/// The length of the character at `i` that the scan passes, 0 for one that
+/// stops it (as `SimpleSentenceBreaks.passableLength` says for non-ASCII;
+/// tab, VT and FF among the ASCII bytes a vector marks).
+static inline size_t sentence_passable(const uint8_t *p, size_t n, size_t i) {
+    uint8_t b = p[i];
+    if (b == 0x09 || b == 0x0B || b == 0x0C) return 1;
+    if (b == 0xC3) {
+        if (i + 1 >= n) return 0;
+        uint8_t d = p[i + 1];
+        return (d & 0xC0) == 0x80 && d != 0x97 && d != 0xB7 ? 2 : 0;
+    }
+    if (b != 0xE2 || i + 2 >= n || p[i + 1] != 0x80) return 0;
+    switch (p[i + 2]) {
+    case 0x93: case 0x94: case 0x98: case 0x99: case 0x9C: case 0x9D: case 0xA2: case 0xA6: return 3;
+    default: return 0;
+    }
+}
+
+/// Whether the scan looks closer at byte `b`: non-ASCII, a control, `.`, `!`, `?` or DEL.
+static inline int sentence_marked(uint8_t b) {
+    return b >= 0x80 || b < 0x20 || b == '.' || b == '!' || b == '?' || b == 0x7F;
+}
+
+size_t entex_sentence_scan_scalar(const uint8_t *p, size_t n, size_t i) {
+    while (i < n) {
+        if (!sentence_marked(p[i])) { i++; continue; }
+        size_t length = sentence_passable(p, n, i);
+        if (length == 0) return i;
+        i += length;
+    }
+    return n;
+}
+
+#if defined(__SSE2__)
+
+size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i) {
+    const __m128i space = _mm_set1_epi8(0x20), dot = _mm_set1_epi8('.'), bang = _mm_set1_epi8('!');
+    const __m128i question = _mm_set1_epi8('?'), del = _mm_set1_epi8(0x7F);
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        // Signed, bytes from 0x80 on are negative: below 0x20 marks them and the controls.
+        __m128i marked = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, dot)),
+                                      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, question)),
+                                                   _mm_cmpeq_epi8(v, del)));
+        unsigned marks = (unsigned)_mm_movemask_epi8(marked);
+        if (marks == 0) { i += 16; continue; }
+        size_t j = i + (size_t)__builtin_ctz(marks);
+        size_t length = sentence_passable(p, n, j);
+        if (length == 0) return j;
+        i = j + length;
+    }
+    return entex_sentence_scan_scalar(p, n, i);
+}
+
+#else
+
+size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i) {
+    return entex_sentence_scan_scalar(p, n, i);
+}
+
+#endif

@@ -1,3 +1,4 @@
+import CSupport
 @testable import Entex
 import XCTest
 
@@ -44,18 +45,43 @@ final class SmallStageFastPathTests: XCTestCase {
         XCTAssertGreaterThan(known, 3000)
     }
 
-    func testScanStopMarksFindExactlyTheFirstByteThatStopsTheScan() {
-        var g = Generator(state: 6)
-        let interesting: [UInt8] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x2D, 0x2E, 0x2F, 0x3F, 0x40, 0x61, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
-        for _ in 0..<200_000 {
-            var bytes = (0..<8).map { _ in UInt8(0x20 + g.next() % 0x5F) }  // printable ASCII
-            for _ in 0..<Int(g.next() % 4) { bytes[Int(g.next() % 8)] = g.pick(interesting) }
-            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            let first = bytes.firstIndex { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F || $0 == 0x2E || $0 == 0x21 || $0 == 0x3F }
-            let marks = SimpleSentenceBreaks.scanStopMarks(word)
-            XCTAssertEqual(marks != 0, first != nil, "\(bytes)")
-            XCTAssertEqual(marks == 0 ? nil : marks.trailingZeroBitCount / 8, first, "\(bytes)")
+    func testSentenceScanStopsWhereTheCharacterByCharacterScanStops() throws {
+        // The reference: ASCII passes unless its class stops the scan, other
+        // characters when `passableLength` lets them through.
+        func reference(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
+            var j = i
+            while j < p.count {
+                if p[j] < 0x80 {
+                    if SimpleSentenceBreaks.stopsScan(SimpleSentenceBreaks.asciiClasses[Int(p[j])]) { return j }
+                    j += 1
+                    continue
+                }
+                let length = SimpleSentenceBreaks.passableLength(p, j)
+                if length == 0 { return j }
+                j += length
+            }
+            return p.count
         }
+        var g = Generator(state: 6)
+        let pieces = ["a", "Z", " ", "\t", "\u{B}", "\u{C}", "\r", "\n", "\u{1}", "\u{7F}", ".", "!", "?", ",", "é", "É", "×", "÷",
+                      "ñ", "‘", "’", "“", "”", "–", "—", "•", "…", "€", "‹", "😀", "中", "\u{A0}", "¿", "plain words of ASCII "]
+        var texts = try texts()
+        for _ in 0..<3000 { texts.append((0..<Int(g.next() % 60)).map { _ in g.pick(pieces) }.joined()) }
+        var stops = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                // Every start that begins a character, a few per text.
+                for i in stride(from: 0, through: p.count, by: 1 + p.count / 16) where i == p.count || p[i] & 0xC0 != 0x80 {
+                    let expected = reference(p, from: i)
+                    XCTAssertEqual(entex_sentence_scan(base, p.count, i), expected, "\(text.debugDescription) from \(i)")
+                    XCTAssertEqual(entex_sentence_scan_scalar(base, p.count, i), expected, "\(text.debugDescription) from \(i)")
+                    if expected < p.count { stops += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(stops, 10_000)
     }
 
     func testLanguageHashFilterDetectsAsLookingEveryTokenUp() throws {
@@ -193,6 +219,61 @@ final class SmallStageFastPathTests: XCTestCase {
             }
             let got = entities.withUnsafeBufferPointer { OverlapResolver.outputBefore($0, 0, 1, names: []) }
             XCTAssertEqual(got, OverlapResolver.outputBefore(entities[0], entities[1], names: []))
+        }
+    }
+
+    /// Everything the writer shows of an entity.
+    private func describe(_ doc: Document) -> [String] {
+        doc.entities.map { e in
+            "\(e.span.start)-\(e.span.end) \(e.type.name) \(e.source.name) \(e.priority) \(e.rule ?? "-") "
+                + "\(doc.canonical(of: e) ?? "-") \(doc.kb(of: e) ?? "-") \(doc.string(e.value) ?? "-") \(e.cluster.map(String.init) ?? "-")"
+        }
+    }
+
+    func testResolverByGroupsEqualsRankingAllCandidates() throws {
+        let upToRules = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex", "rules"])
+        let byGroups = OverlapResolver(), whole = OverlapResolver()
+        whole.splitsGroups = false
+        var overlapping = 0
+        func check(_ doc: Document, _ label: String) {
+            var a = doc, b = doc
+            byGroups.process(&a)
+            whole.process(&b)
+            XCTAssertEqual(describe(a), describe(b), label)
+        }
+        // Candidates of real documents, as made and shuffled.
+        for (n, text) in try texts().enumerated() {
+            var doc = Document(id: "g\(n)", text: text)
+            upToRules.process(&doc)
+            if doc.candidates.count > 1 { overlapping += 1 }
+            check(doc, text.debugDescription)
+            var g = Generator(state: UInt64(n + 1))
+            var shuffled = doc
+            for i in shuffled.candidates.indices.reversed() where i > 0 {
+                shuffled.candidates.swapAt(i, Int(g.next() % UInt64(i + 1)))
+            }
+            check(shuffled, "shuffled " + text.debugDescription)
+        }
+        XCTAssertGreaterThan(overlapping, 500)
+        // Made-up candidates: equal spans, nested and chained overlaps, empty
+        // spans, groups longer than the insertion sort's limit, every tie-break.
+        var g = Generator(state: 13)
+        let names: [String?] = [nil, "", "a", "b", "Á", "A\u{301}"]
+        for round in 0..<20_000 {
+            var doc = Document(id: "m\(round)", text: String(repeating: "x", count: 64))
+            let count = Int(g.next() % (round % 10 == 0 ? 60 : 12))
+            let width = 1 + Int(g.next() % 64)
+            for _ in 0..<count {
+                let start = Int(g.next() % UInt64(width)), length = Int(g.next() % 6)
+                let canonical = doc.annotation(g.pick(names)), kb = doc.annotation(g.pick(names))
+                let value = g.next() % 4 == 0 ? doc.annotation(json: .string("v\(g.next() % 3)")) : .none
+                doc.candidates.append(Entity(span: Span(start, min(64, start + length)), type: g.pick([.person, .org, .date, .gpe]),
+                                             source: g.pick([.user, .gazetteer, .regex, .rule, .alias]), canonical: canonical,
+                                             kb: kb, value: value, cluster: g.pick([nil, 0, 1, 2]),
+                                             priority: Int32(g.next() % 3), rule: g.pick([nil, "r1", "r2"])))
+            }
+            if g.next() % 2 == 0 { doc.candidates.sort { $0.span < $1.span } }  // in text order, as most stages emit
+            check(doc, "round \(round): \(doc.candidates)")
         }
     }
 

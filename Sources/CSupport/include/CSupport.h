@@ -44,4 +44,17 @@ entex_json_escaped entex_json_escape(uint8_t *out, const uint8_t *limit,
 entex_json_escaped entex_json_escape_scalar(uint8_t *out, const uint8_t *limit,
                                             const uint8_t *src, size_t count, size_t readable);
 
+/// Where the quick scan of `SimpleSentenceBreaks.find` stops: the first
+/// position at or after `i` (of the `n` bytes at `p`, valid UTF-8) of an
+/// ASCII byte whose sentence break class ends the scan (`.`, `!`, `?`, CR,
+/// LF, a control other than tab, VT and FF, DEL), or of a non-ASCII
+/// character other than those `SimpleSentenceBreaks.passableLength` lets
+/// through (Latin-1 letters but × ÷, ‘ ’ “ ” – — • …); `n` when there is
+/// none. Sixteen bytes at a time with SSE2, each stop candidate checked.
+size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i);
+
+/// The same as `entex_sentence_scan`, a byte at a time: the loop used where
+/// SSE2 is missing, always compiled so that the tests can compare the two.
+size_t entex_sentence_scan_scalar(const uint8_t *p, size_t n, size_t i);
+
 #endif

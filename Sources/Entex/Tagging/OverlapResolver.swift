@@ -36,19 +36,44 @@ public final class OverlapResolver: Stage {
     /// tests set it to 0 to compare with the standard sort.
     var smallSortLimit = 16
 
-    // Scratch buffers kept between documents, written through pointers (no
-    // uniqueness or capacity checks per element; emptying one costs nothing).
-    private var order = GrowableBuffer<Int>(capacity: 64)
-    private var keys = GrowableBuffer<RankKey>(capacity: 64)
-    /// Spans taken so far, sorted by start (disjoint), each with the position
-    /// in `chosen` of the candidate that took it (one array: one insert a winner).
-    private var taken = GrowableBuffer<(span: Span, by: Int32)>(capacity: 64)
-    /// Candidate index of each winner, in the order they were taken.
-    private var chosen = GrowableBuffer<Int32>(capacity: 64)
-    /// Position in the output of each winner.
-    private var outputSlot = GrowableBuffer<Int32>(capacity: 64)
-    /// (winner position in `chosen`, dropped candidate): equal span and type, in rank order.
-    private var handovers = GrowableBuffer<(winner: Int32, loser: Int32)>(capacity: 16)
+    /// Scratch buffers kept between documents.
+    private var scratch = Scratch()
+    /// The non-empty candidates by start: start in the high half, index in the low.
+    private var byStart = GrowableBuffer<UInt64>(capacity: 64)
+    /// Whether candidates are resolved group by group (groups of overlapping
+    /// spans, a span that overlaps none taken as it is); tests turn it off to
+    /// compare with ranking all candidates at once.
+    var splitsGroups = true
+
+    /// The buffers one group of overlapping candidates is resolved in, kept
+    /// between groups and documents, written through pointers (no uniqueness
+    /// or capacity checks per element; emptying one costs nothing). One value,
+    /// passed `inout`, so that resolving a group captures nothing (a closure
+    /// over the buffers was allocated once per document).
+    private struct Scratch {
+        /// The group's candidates (indices), ranked.
+        var order = GrowableBuffer<Int>(capacity: 64)
+        /// Rank keys by candidate index (written for the group's candidates only).
+        var keys = GrowableBuffer<RankKey>(capacity: 64)
+        /// Spans taken so far, sorted by start (disjoint), each with the position
+        /// in `chosen` of the candidate that took it (one array: one insert a winner).
+        var taken = GrowableBuffer<(span: Span, by: Int32)>(capacity: 64)
+        /// Candidate index of each winner, in the order they were taken.
+        var chosen = GrowableBuffer<Int32>(capacity: 64)
+        /// Position in the output of each winner.
+        var outputSlot = GrowableBuffer<Int32>(capacity: 64)
+        /// (winner position in `chosen`, dropped candidate): equal span and type, in rank order.
+        var handovers = GrowableBuffer<(winner: Int32, loser: Int32)>(capacity: 16)
+
+        func deallocate() {
+            order.deallocate()
+            keys.deallocate()
+            taken.deallocate()
+            chosen.deallocate()
+            outputSlot.deallocate()
+            handovers.deallocate()
+        }
+    }
 
     /// The integer part of the ranking, compared lexicographically (lower ranks first).
     private struct RankKey: Equatable, Comparable {
@@ -63,12 +88,8 @@ public final class OverlapResolver: Stage {
     }
 
     deinit {
-        order.deallocate()
-        keys.deallocate()
-        taken.deallocate()
-        chosen.deallocate()
-        outputSlot.deallocate()
-        handovers.deallocate()
+        scratch.deallocate()
+        byStart.deallocate()
     }
 
     /// Rank of a source for a type (lower wins).
@@ -228,6 +249,111 @@ public final class OverlapResolver: Stage {
         }
     }
 
+    /// Sorts `values` in place by insertion (a handful, mostly in order).
+    @inline(__always)
+    static func insertionSort(_ values: UnsafeMutableBufferPointer<UInt64>) {
+        guard values.count > 1 else { return }
+        for i in 1..<values.count {
+            let x = values[i]
+            var j = i
+            while j > 0, x < values[j - 1] {
+                values[j] = values[j - 1]
+                j -= 1
+            }
+            values[j] = x
+        }
+    }
+
+    /// Takes the candidates `scratch.order` names greedily in rank order (a
+    /// candidate that overlaps one taken is dropped) and appends the winners
+    /// to `entities` in start order, each given what its dropped candidates
+    /// of equal span and type have and it lacks.
+    private static func resolveGroup(_ candidates: UnsafeBufferPointer<Entity>, names: [UInt8], smallSortLimit: Int,
+                                     scratch: inout Scratch, into entities: inout [Entity]) {
+        let n = scratch.order.count
+        let order = scratch.order.base, keys = scratch.keys.base
+        for k in 0..<n {
+            let i = order[k]
+            let span = candidates[i].span, source = candidates[i].source
+            keys[i] = RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
+                              source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start)
+        }
+        // Sort indices on precomputed integer keys (cheap to compare, no entity
+        // copies); equal keys fall back to the full order, then input position.
+        // The order is total (input position breaks every tie), so both sorts give the same.
+        let before = { (a: Int, b: Int) -> Bool in
+            let ka = keys[a], kb = keys[b]
+            if ka != kb { return ka < kb }
+            return OverlapResolver.tieBreak(candidates, a, b, names: names)
+        }
+        var indices = UnsafeMutableBufferPointer(start: order, count: n)
+        if n <= smallSortLimit {
+            OverlapResolver.insertionSort(indices, by: before)
+        } else {
+            indices.sort(by: before)
+        }
+        var taken = scratch.taken, chosen = scratch.chosen, handovers = scratch.handovers, outputSlot = scratch.outputSlot
+        defer {
+            scratch.taken = taken
+            scratch.chosen = chosen
+            scratch.handovers = handovers
+            scratch.outputSlot = outputSlot
+        }
+        taken.count = 0
+        chosen.count = 0
+        handovers.count = 0
+        for k in 0..<n {
+            let index = order[k]
+            let span = candidates[index].span
+            guard !span.isEmpty else { continue }
+            // Taken spans are disjoint and sorted by start: the first one starting at
+            // or after this span's start, and the one before it, are the only ones
+            // that can overlap it.
+            let spans = taken.base
+            var low = 0, high = taken.count
+            while low < high {
+                let mid = (low + high) / 2
+                if spans[mid].span.start < span.start { low = mid + 1 } else { high = mid }
+            }
+            let overlapsNext = low < taken.count && spans[low].span.start < span.end
+            let overlapsPrevious = low > 0 && spans[low - 1].span.end > span.start
+            if overlapsNext || overlapsPrevious {
+                // A loser with the winner's exact span (only `taken[low]` can have it) and type.
+                if low < taken.count, spans[low].span == span,
+                   candidates[Int(chosen.base[Int(spans[low].by)])].type == candidates[index].type {
+                    handovers.append((spans[low].by, Int32(index)))
+                }
+                continue
+            }
+            // Insert at `low`, moving the later spans up one.
+            taken.reserve(1)
+            if low < taken.count { (taken.base + low + 1).moveInitialize(from: taken.base + low, count: taken.count - low) }
+            (taken.base + low).initialize(to: (span, Int32(chosen.count)))
+            taken.count += 1
+            chosen.append(Int32(index))
+        }
+        // Output order: start, end, then rank — `taken` is already sorted by start,
+        // and disjoint spans never tie.
+        let first = entities.count
+        outputSlot.count = 0
+        outputSlot.reserve(chosen.count)
+        outputSlot.count = chosen.count
+        for slot in 0..<taken.count {
+            let position = taken.base[slot].by
+            outputSlot.base[Int(position)] = Int32(first + slot)
+            entities.append(candidates[Int(chosen.base[Int(position)])])
+        }
+        // What a winner lacks, from dropped candidates of its span and type, in rank order.
+        for h in 0..<handovers.count {
+            let w = Int(outputSlot.base[Int(handovers.base[h].winner)])
+            let c = Int(handovers.base[h].loser)
+            if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
+            if entities[w].canonical.isNone { entities[w].canonical = candidates[c].canonical }
+            if entities[w].kb.isNone { entities[w].kb = candidates[c].kb }
+            if entities[w].value.isNone { entities[w].value = candidates[c].value }
+        }
+    }
+
     public func process(_ doc: inout Document) {
         doc.layers.insert(.entities)
         let count = doc.candidates.count
@@ -255,97 +381,78 @@ public final class OverlapResolver: Stage {
         if !entities.isEmpty { entities.removeAll(keepingCapacity: true) }
         // The scratch buffers as locals for the document (no exclusivity checks
         // on the stage's properties in the loops); stored back after.
-        var order = self.order, keys = self.keys, taken = self.taken, chosen = self.chosen
-        var outputSlot = self.outputSlot, handovers = self.handovers
+        var scratch = self.scratch, byStart = self.byStart
         defer {
-            self.order = order
-            self.keys = keys
-            self.taken = taken
-            self.chosen = chosen
-            self.outputSlot = outputSlot
-            self.handovers = handovers
+            self.scratch = scratch
+            self.byStart = byStart
         }
-        order.count = 0
-        keys.count = 0
-        taken.count = 0
-        chosen.count = 0
-        handovers.count = 0
-        order.reserve(count)
-        keys.reserve(count)
+        byStart.count = 0
+        byStart.reserve(count)
+        // `keys` is indexed by candidate, written only for candidates in groups.
+        scratch.keys.count = 0
+        scratch.keys.reserve(count)
         let names = doc.annotationBytes
+        let smallSortLimit = self.smallSortLimit, splitsGroups = self.splitsGroups
         doc.candidates.withUnsafeBufferPointer { candidates in
-            for i in candidates.indices {  // fields read in place: no entity copies
-                let span = candidates[i].span, source = candidates[i].source
-                order.append(i)
-                keys.append(RankKey(user: source == .user ? 0 : 1, length: -span.length, priority: -candidates[i].priority,
-                                    source: Int32(OverlapResolver.sourceRank(source, for: candidates[i].type)), start: span.start))
+            guard splitsGroups else {
+                // The reference: every candidate in one group.
+                scratch.order.count = 0
+                for i in 0..<count { scratch.order.append(i) }
+                OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, scratch: &scratch, into: &entities)
+                return
             }
-            // Sort indices on precomputed integer keys (cheap to compare, no entity
-            // copies); equal keys fall back to the full order, then input position.
-            if count > 1 {
-                let keys = UnsafeBufferPointer(start: keys.base, count: count)
-                let before = { (a: Int, b: Int) -> Bool in
-                    let ka = keys[a], kb = keys[b]
-                    if ka != kb { return ka < kb }
-                    return OverlapResolver.tieBreak(candidates, a, b, names: names)
-                }
-                // The order is total (input position breaks every tie), so both sorts give the same.
-                var indices = UnsafeMutableBufferPointer(start: order.base, count: count)
-                if count <= smallSortLimit {
-                    OverlapResolver.insertionSort(indices, by: before)
+            // Candidates only compete with those they overlap, directly or through
+            // others: the greedy choice in rank order takes in each group of
+            // overlapping spans (a maximal run, by start, whose spans each start
+            // before the run's end so far) what it takes there when run alone, as
+            // no span outside the group can block one inside. So the non-empty
+            // spans are put in start order (start above input position, one word
+            // each; most stages append in text order, so a sort mostly merges a
+            // few runs, and none is needed when they arrive in order), a span
+            // that overlaps no other is taken as it is, and only groups are
+            // ranked and resolved.
+            var inOrder = true
+            var previous: UInt64 = 0
+            for i in 0..<count {
+                let span = candidates[i].span
+                guard span.start < span.end else { continue }
+                let key = UInt64(UInt32(bitPattern: span.start)) &<< 32 | UInt64(UInt32(truncatingIfNeeded: i))
+                if key < previous { inOrder = false }
+                previous = key
+                (byStart.base + byStart.count).initialize(to: key)
+                byStart.count &+= 1
+            }
+            let spans = byStart.count
+            if !inOrder {
+                var keys = UnsafeMutableBufferPointer(start: byStart.base, count: spans)
+                if spans <= smallSortLimit {
+                    OverlapResolver.insertionSort(keys)
                 } else {
-                    indices.sort(by: before)
+                    keys.sort()
                 }
             }
-            for n in 0..<count {
-                let index = order.base[n]
-                let span = candidates[index].span
-                guard !span.isEmpty else { continue }
-                // Taken spans are disjoint and sorted by start: the first one starting at
-                // or after this span's start, and the one before it, are the only ones
-                // that can overlap it.
-                let spans = taken.base
-                var low = 0, high = taken.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if spans[mid].span.start < span.start { low = mid + 1 } else { high = mid }
+            entities.reserveCapacity(spans)
+            @inline(__always) func candidate(_ k: Int) -> Int { Int(truncatingIfNeeded: byStart.base[k] & 0xFFFF_FFFF) }
+            var k = 0
+            while k < spans {
+                let i = candidate(k)
+                var end = candidates[i].span.end
+                var next = k &+ 1
+                while next < spans {
+                    let span = candidates[candidate(next)].span
+                    if span.start >= end { break }
+                    if span.end > end { end = span.end }
+                    next &+= 1
                 }
-                let overlapsNext = low < taken.count && spans[low].span.start < span.end
-                let overlapsPrevious = low > 0 && spans[low - 1].span.end > span.start
-                if overlapsNext || overlapsPrevious {
-                    // A loser with the winner's exact span (only `taken[low]` can have it) and type.
-                    if low < taken.count, spans[low].span == span,
-                       candidates[Int(chosen.base[Int(spans[low].by)])].type == candidates[index].type {
-                        handovers.append((spans[low].by, Int32(index)))
-                    }
-                    continue
+                if next == k &+ 1 {
+                    entities.append(candidates[i])
+                } else {
+                    scratch.order.count = 0
+                    scratch.order.reserve(next &- k)
+                    for g in k..<next { scratch.order.append(candidate(g)) }
+                    OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, scratch: &scratch, into: &entities)
                 }
-                // Insert at `low`, moving the later spans up one.
-                taken.reserve(1)
-                if low < taken.count { (taken.base + low + 1).moveInitialize(from: taken.base + low, count: taken.count - low) }
-                (taken.base + low).initialize(to: (span, Int32(chosen.count)))
-                taken.count += 1
-                chosen.append(Int32(index))
-            }
-            // Output order: start, end, then rank — `taken` is already sorted by start,
-            // and disjoint spans never tie.
-            outputSlot.count = 0
-            outputSlot.reserve(chosen.count)
-            outputSlot.count = chosen.count
-            entities.reserveCapacity(taken.count)
-            for slot in 0..<taken.count {
-                let position = taken.base[slot].by
-                outputSlot.base[Int(position)] = Int32(slot)
-                entities.append(candidates[Int(chosen.base[Int(position)])])
-            }
-            // What a winner lacks, from dropped candidates of its span and type, in rank order.
-            for h in 0..<handovers.count {
-                let w = Int(outputSlot.base[Int(handovers.base[h].winner)])
-                let c = Int(handovers.base[h].loser)
-                if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
-                if entities[w].canonical.isNone { entities[w].canonical = candidates[c].canonical }
-                if entities[w].kb.isNone { entities[w].kb = candidates[c].kb }
-                if entities[w].value.isNone { entities[w].value = candidates[c].value }
+                k = next
             }
         }
         swap(&entities, &doc.entities)

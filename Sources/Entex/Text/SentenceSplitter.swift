@@ -1,3 +1,5 @@
+import CSupport
+
 /// Finds sentence boundaries as ICU's sentence break iterator does (for
 /// ASCII and Latin text, emoji included, by `SimpleSentenceBreaks`, the same rules without
 /// ICU; for other text by ICU itself), then removes the boundaries that
@@ -304,25 +306,11 @@ enum SimpleSentenceBreaks {
         }
     }
 
-    /// The bytes of `w` (read from the text) that may stop the quick scan of
-    /// `find` (non-ASCII, controls, `.`, `!`, `?`, DEL), each marked by its
-    /// high bit. None is marked exactly when no byte is one of them, so the
-    /// scan skips the 8 bytes whole; the lowest mark is exact (a borrow reaches
-    /// only bytes above a byte that is marked), so the scan moves to that byte
-    /// at once; marks above it may be false.
-    @inline(__always)
-    static func scanStopMarks(_ w: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v }
-        let marks = w | ((w &- ones &* 0x20) & ~w) | zeroBytes(w ^ (ones &* 0x2E)) | zeroBytes(w ^ (ones &* 0x21))
-            | zeroBytes(w ^ (ones &* 0x3F)) | zeroBytes(w ^ (ones &* 0x7F))
-        return marks & high
-    }
-
     /// Appends the boundaries after the start of `p` (its end included) to
     /// `out`; returns false when `p` holds a character this does not know.
-    /// `wordScan` skips runs of plain ASCII 8 bytes at a time (tests turn it
-    /// off to compare with the byte-by-byte scan).
+    /// `wordScan` skips runs of plain ASCII (and the characters of
+    /// `passableLength`) sixteen bytes at a time with `entex_sentence_scan`
+    /// (tests turn it off to compare with the byte-by-byte scan).
     static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int], wordScan: Bool = true) -> Bool {
         let n = p.count
         guard n > 0 else { return true }
@@ -345,21 +333,12 @@ enum SimpleSentenceBreaks {
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
                 if wordScan, let base = p.baseAddress {
-                    while j &+ 8 <= n {
-                        let marks = scanStopMarks(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
-                        if marks != 0 {
-                            // The bytes before the lowest mark are plain: go straight to it.
-                            j &+= marks.trailingZeroBitCount &>> 3
-                            // A Latin-1 letter or a common quote or dash changes nothing here either.
-                            let length = passableLength(p, j)
-                            if length == 0 { break }
-                            j &+= length
-                            continue
-                        }
-                        j &+= 8
-                    }
+                    // Sixteen bytes at a time (CSupport); a Latin-1 letter or a
+                    // common quote or dash changes nothing here either.
+                    j = entex_sentence_scan(base, n, i)
+                } else {
+                    while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 }
-                while j < n, p[j] < 0x80, !stopsScan(ascii[Int(p[j])]) { j += 1 }
                 if j > i {
                     let (last, lastLength) = classEnding(at: j, p, ascii)
                     beforePrev = j &- lastLength > i ? classEnding(at: j &- lastLength, p, ascii).0 : prev
@@ -423,7 +402,7 @@ enum SimpleSentenceBreaks {
     }
 
     /// The length of the character at `i` when it is one that the quick scan
-    /// of `find` may pass (with no sentence end pending and not after a line
+    /// of `find` (`entex_sentence_scan`, which the tests compare with this) may pass (with no sentence end pending and not after a line
     /// break, no rule breaks before it and it starts no sequence that could):
     /// a Latin-1 letter (C3 80–BF but × ÷, Upper or Lower), ‘ ’ “ ” (Close),
     /// – — (SContinue), • … (Other); else 0. `classEnding` gives back its class.
