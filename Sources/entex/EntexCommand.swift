@@ -102,10 +102,14 @@ struct InputOptions: ParsableArguments {
         character is '{' or '[' as JSON (JSON Lines or tweets, told apart per record by their \
         fields) and anything else as one text document.
         """, valueName: "format"))
-    var format: InputFormat = .auto
+    var format: InputFormat = InputOptions.defaultFormat
 
     @Option(name: .long, help: ArgumentHelp("Largest document accepted, in bytes; larger ones become error records.", valueName: "bytes"))
-    var maxDocBytes: Int = DocumentReader.defaultMaxDocumentBytes
+    var maxDocBytes: Int = InputOptions.defaultMaxDocBytes
+
+    /// The defaults, named once for argument-parser and `QuickArguments`.
+    static let defaultFormat: InputFormat = .auto
+    static let defaultMaxDocBytes = DocumentReader.defaultMaxDocumentBytes
 
     func validate() throws {
         guard maxDocBytes > 0 else { throw ValidationError("--max-doc-bytes must be positive") }
@@ -115,7 +119,10 @@ struct InputOptions: ParsableArguments {
 /// Options for writing output.
 struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Offset unit: codepoints (Python), utf16 (JavaScript), utf8 (bytes).", valueName: "unit"))
-    var offsets: OffsetUnit = .codepoints
+    var offsets: OffsetUnit = OutputOptions.defaultOffsets
+
+    /// The default unit, named once for argument-parser and `QuickArguments`.
+    static let defaultOffsets: OffsetUnit = .codepoints
 
     @Flag(name: .long, help: "Include the tokens layer in the output.")
     var tokens = false

@@ -71,10 +71,10 @@ enum QuickArguments {
         }
         // Every property is set: an unset one would still be argument-parser's definition.
         var input = InputOptions()
-        input.format = format ?? .auto
-        input.maxDocBytes = maxDocBytes ?? DocumentReader.defaultMaxDocumentBytes
+        input.format = format ?? InputOptions.defaultFormat
+        input.maxDocBytes = maxDocBytes ?? InputOptions.defaultMaxDocBytes
         var output = OutputOptions()
-        output.offsets = offsets ?? .codepoints
+        output.offsets = offsets ?? OutputOptions.defaultOffsets
         output.tokens = tokens
         var pipeline = PipelineOptions()
         pipeline.lexicons = lexicons
