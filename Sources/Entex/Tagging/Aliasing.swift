@@ -647,40 +647,25 @@ public final class Aliasing: Stage {
     /// length may be there. The lookup decides; the filter only saves keys that
     /// cannot match (a false positive costs one key and one lookup).
     struct ShapeFilter {
-        private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        private var bits = ByteBitSet()
         /// Every shape may be there (the reference, for tests).
         private var passesAll = false
 
         init(passesAll: Bool = false) { self.passesAll = passesAll }
 
         @inline(__always)
-        private static func bit(_ type: EntityType, _ length: Int) -> Int {
-            (Int(type.rawValue) &* 61 &+ length) & 255
+        private static func bit(_ type: EntityType, _ length: Int) -> UInt8 {
+            UInt8(truncatingIfNeeded: Int(type.rawValue) &* 61 &+ length)
         }
 
         @inline(__always)
         mutating func insert(type: EntityType, length: Int) {
-            let b = ShapeFilter.bit(type, length), m = UInt64(1) << UInt64(b & 63)
-            switch b >> 6 {
-            case 0: bits.0 |= m
-            case 1: bits.1 |= m
-            case 2: bits.2 |= m
-            default: bits.3 |= m
-            }
+            bits.insert(ShapeFilter.bit(type, length))
         }
 
         @inline(__always)
         func mayContain(type: EntityType, length: Int) -> Bool {
-            if passesAll { return true }
-            let b = ShapeFilter.bit(type, length)
-            let word: UInt64
-            switch b >> 6 {
-            case 0: word = bits.0
-            case 1: word = bits.1
-            case 2: word = bits.2
-            default: word = bits.3
-            }
-            return word & (1 << UInt64(b & 63)) != 0
+            passesAll || bits.contains(ShapeFilter.bit(type, length))
         }
     }
 

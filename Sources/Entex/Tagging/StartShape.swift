@@ -20,8 +20,8 @@ public final class StartShape: @unchecked Sendable {
 
     /// One atom with its repetition bounds (as parsed; the automaton is made from these).
     struct Item {
-        /// Single bytes the atom accepts (bit b of word b >> 6); for a negated class, the bytes it refuses.
-        var bytes: (UInt64, UInt64, UInt64, UInt64)
+        /// Single bytes the atom accepts; for a negated class, the bytes it refuses.
+        var bytes: ByteBitSet
         /// Multi-byte sequences the atom accepts (UTF-8 of non-ASCII characters), in `sequences`.
         var sequences: Range<Int>
         var negated: Bool
@@ -42,22 +42,14 @@ public final class StartShape: @unchecked Sendable {
         let chars = Array(source.unicodeScalars)
         var i = 0
 
-        func setBit(_ set: inout (UInt64, UInt64, UInt64, UInt64), _ b: UInt8) {
-            switch b >> 6 {
-            case 0: set.0 |= 1 << UInt64(b & 63)
-            case 1: set.1 |= 1 << UInt64(b & 63)
-            case 2: set.2 |= 1 << UInt64(b & 63)
-            default: set.3 |= 1 << UInt64(b & 63)
-            }
-        }
         /// Adds a literal character: both cases of an ASCII letter, PCRE2's other caseless forms of s and k.
-        func addLiteral(_ c: Unicode.Scalar, _ set: inout (UInt64, UInt64, UInt64, UInt64), _ multi: inout [[UInt8]],
+        func addLiteral(_ c: Unicode.Scalar, _ set: inout ByteBitSet, _ multi: inout [[UInt8]],
                         negated: Bool) throws(ParseError) {
             if c.isASCII {
                 let b = UInt8(c.value)
-                setBit(&set, b)
+                set.insert(b)
                 if b | 0x20 >= 0x61 && b | 0x20 <= 0x7A {
-                    setBit(&set, b ^ 0x20)
+                    set.insert(b ^ 0x20)
                     if !negated {
                         if b | 0x20 == 0x73 { multi.append([0xC5, 0xBF]) }  // ſ
                         if b | 0x20 == 0x6B { multi.append([0xE2, 0x84, 0xAA]) }  // Kelvin sign
@@ -68,11 +60,11 @@ public final class StartShape: @unchecked Sendable {
                 multi.append(Array(String(Character(c)).utf8))
             }
         }
-        func addDigits(_ set: inout (UInt64, UInt64, UInt64, UInt64)) {
-            for b in UInt8(ascii: "0")...UInt8(ascii: "9") { setBit(&set, b) }
+        func addDigits(_ set: inout ByteBitSet) {
+            for b in UInt8(ascii: "0")...UInt8(ascii: "9") { set.insert(b) }
         }
-        func addSpaces(_ set: inout (UInt64, UInt64, UInt64, UInt64)) {
-            for b: UInt8 in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { setBit(&set, b) }
+        func addSpaces(_ set: inout ByteBitSet) {
+            for b: UInt8 in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { set.insert(b) }
         }
         func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" }
         func number() throws(ParseError) -> Int {
@@ -95,7 +87,7 @@ public final class StartShape: @unchecked Sendable {
                 i += 1
                 continue
             }
-            var set: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            var set = ByteBitSet()
             var multi: [[UInt8]] = []
             var negated = false
             switch c {
@@ -271,16 +263,6 @@ public final class StartShape: @unchecked Sendable {
             ends.insert(units.count)
             units.append((-1, .once))  // the end of this alternative: a match
         }
-        func has(_ set: (UInt64, UInt64, UInt64, UInt64), _ b: UInt8) -> Bool {
-            let word: UInt64
-            switch b >> 6 {
-            case 0: word = set.0
-            case 1: word = set.1
-            case 2: word = set.2
-            default: word = set.3
-            }
-            return word & (1 << UInt64(b & 63)) != 0
-        }
         // Byte classes first: bytes that every item, every byte of every sequence and the
         // UTF-8 byte kind treat alike take the same steps, so one byte of each class is
         // enough to build the automaton.
@@ -302,7 +284,7 @@ public final class StartShape: @unchecked Sendable {
             }
             count = next
         }
-        for item in items { try split { has(item.bytes, $0) } }
+        for item in items { try split { item.bytes.contains($0) } }
         for bytes in sequences {
             for k in bytes { try split { $0 == k } }
         }
@@ -339,12 +321,12 @@ public final class StartShape: @unchecked Sendable {
                 return read + 1 == bytes.count ? [done] : [Position(unit: p.unit, pending: p.pending + 1)]
             }
             if item.negated {
-                if has(item.bytes, b) { return [] }
+                if item.bytes.contains(b) { return [] }
                 if b < 0xC0 { return [done] }
                 return [Position(unit: p.unit, pending: 2000 + (b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1))]
             }
             var out: [Position] = []
-            if has(item.bytes, b) { out.append(done) }
+            if item.bytes.contains(b) { out.append(done) }
             for s in 0..<item.sequences.count {
                 let bytes = sequences[item.sequences.lowerBound + s]
                 guard bytes[0] == b else { continue }
