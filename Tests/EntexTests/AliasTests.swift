@@ -32,6 +32,36 @@ final class AliasTests: XCTestCase {
         doc.entities.map { "\(doc.string($0.span))|\($0.type.name)|\($0.source.name)|\($0.cluster.map(String.init) ?? "-")" }
     }
 
+    /// Every field aliasing may set, one line per entity: what the comparisons of a
+    /// shortcut against the stage that takes every step compare.
+    private func describeLinks(_ d: Document) -> [String] {
+        d.entities.map { e in
+            "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
+        }
+    }
+
+    /// The bundled news and tweets, and 150 English news articles when the shared
+    /// corpus is on this machine and `withSharedNews` (many persons per document).
+    private func corpusTexts(withSharedNews: Bool) throws -> [(String, String?)] {
+        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        if withSharedNews, let bbc = TestSupport.sharedEnglishNews {
+            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
+        }
+        return texts
+    }
+
+    /// `texts` through every stage before aliasing; documents without entities are left out.
+    private func documentsBeforeAliasing(_ texts: [(String, String?)]) throws -> [(text: String, doc: Document)] {
+        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
+        var documents: [(text: String, doc: Document)] = []
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try pipeline.process(&doc)
+            if !doc.entities.isEmpty { documents.append((text, doc)) }
+        }
+        return documents
+    }
+
     func testLaterSurnameAloneBecomesAliasInThePersonsCluster() throws {
         let doc = try alias("Director Zhang Keijan spoke. Then Zhang left.", [("Zhang Keijan", .person, .rule, nil)])
         XCTAssertEqual(describe(doc), ["Zhang Keijan|PERSON|rule|1", "Zhang|PERSON|alias|1"])
@@ -122,7 +152,7 @@ final class AliasTests: XCTestCase {
     /// documents that end without a cluster of two, must give what the full stage gives:
     /// compared on the bundled tweets and news, and on documents made to need links.
     func testShortcutForUnlinkedDocumentsEqualsFullStage() throws {
-        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        var texts = try corpusTexts(withSharedNews: false)
         texts += [
             ("Nicolas Maduro arrived. Later Maduro spoke.", "en"),
             ("The Lunar Orbit Research Group (LORG) met. Later LORG said no.", "en"),
@@ -132,12 +162,8 @@ final class AliasTests: XCTestCase {
             ("Nicolas Maduro arrived in Caracas.", "en"),
             ("Ana María Quintero habló en Madrid con la ONU.", "es"),
         ]
-        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
         var shortcuts = 0, full = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            try pipeline.process(&doc)
-            guard !doc.entities.isEmpty else { continue }
+        for (text, doc) in try documentsBeforeAliasing(texts) {
             var fast = doc, slow = doc
             let unlinked = doc.tokens.withUnsafeBufferPointer { Aliasing.nothingToLink(doc.entities, tokens: $0, names: doc.annotationBytes) }
             if unlinked { shortcuts += 1 } else { full += 1 }
@@ -145,12 +171,7 @@ final class AliasTests: XCTestCase {
             let stage = Aliasing()
             stage.skipsUnlinkedDocuments = false
             stage.process(&slow)
-            func describe(_ d: Document) -> [String] {
-                d.entities.map { e in
-                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
-                }
-            }
-            XCTAssertEqual(describe(fast), describe(slow), text)
+            XCTAssertEqual(describeLinks(fast), describeLinks(slow), text)
         }
         // Both paths were exercised.
         XCTAssertGreaterThan(shortcuts, 50)
@@ -161,13 +182,9 @@ final class AliasTests: XCTestCase {
     /// the ILRS text, and documents whose single words, bare names and places
     /// share or miss persons' words (both with the unlinked-document shortcut off).
     func testInterningOnlyPersonWordsEqualsInterningEveryNameToken() throws {
-        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
+        var texts = try corpusTexts(withSharedNews: true)
         let ilrs = try String(contentsOf: TestSupport.corpus.appendingPathComponent("news/ilrs-venezuela.txt"), encoding: .utf8)
         texts.append((ilrs, "en"))
-        // English news, when the shared corpus is on this machine (many persons per document).
-        if let bbc = TestSupport.sharedEnglishNews {
-            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
-        }
         texts += [
             ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),
             ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
@@ -175,12 +192,8 @@ final class AliasTests: XCTestCase {
             ("Jordan said Michael Jordan visited Jordan. Then Jordan Peele met Michael.", "en"),
             ("President Joe Biden and Vice President Kamala Harris met Biden aides in Harris County.", "en"),
         ]
-        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
         var linked = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            try pipeline.process(&doc)
-            guard !doc.entities.isEmpty else { continue }
+        for (text, doc) in try documentsBeforeAliasing(texts) {
             var fast = doc, slow = doc
             let fastStage = Aliasing()
             fastStage.skipsUnlinkedDocuments = false
@@ -189,12 +202,7 @@ final class AliasTests: XCTestCase {
             slowStage.skipsUnlinkedDocuments = false
             slowStage.internsAllNameTokens = true
             slowStage.process(&slow)
-            func describe(_ d: Document) -> [String] {
-                d.entities.map { e in
-                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
-                }
-            }
-            XCTAssertEqual(describe(fast), describe(slow), text)
+            XCTAssertEqual(describeLinks(fast), describeLinks(slow), text)
             if slow.entities.contains(where: { $0.source == .alias }) { linked += 1 }
         }
         // Documents where person words made links were among them.
@@ -237,10 +245,7 @@ final class AliasTests: XCTestCase {
     /// acronyms used before and after their definition, and names no person has
     /// (with the unlinked-document shortcut off, interning every name token or not).
     func testSkippingUnmatchableNameTokensEqualsSteppingOverEach() throws {
-        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
-        if let bbc = TestSupport.sharedEnglishNews {
-            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
-        }
+        var texts = try corpusTexts(withSharedNews: true)
         texts += [
             ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
             ("NASA and ESA met. The China National Space Administration (CNSA) said CNSA and NASA would talk. CNSA agreed.", "en"),
@@ -248,12 +253,8 @@ final class AliasTests: XCTestCase {
             ("Director Zhang Keijan met Ana Quintero. Quintero, Zhang, Keijan Zhang and Ana Maria Quintero spoke.", "en"),
             ("El Banco Central de Venezuela (BCV) y Nicolás Maduro. Maduro habló con el BCV y Nicolas MADURO.", "es"),
         ]
-        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
         var aliases = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            try pipeline.process(&doc)
-            guard !doc.entities.isEmpty else { continue }
+        for (text, doc) in try documentsBeforeAliasing(texts) {
             for internsAll in [false, true] {
                 var fast = doc, slow = doc
                 let fastStage = Aliasing(), slowStage = Aliasing()
@@ -264,12 +265,7 @@ final class AliasTests: XCTestCase {
                 slowStage.skipsUnmatchableNameTokens = false
                 fastStage.process(&fast)
                 slowStage.process(&slow)
-                func describe(_ d: Document) -> [String] {
-                    d.entities.map { e in
-                        "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
-                    }
-                }
-                XCTAssertEqual(describe(fast), describe(slow), text)
+                XCTAssertEqual(describeLinks(fast), describeLinks(slow), text)
                 aliases += slow.entities.filter { $0.source == .alias }.count
             }
         }
@@ -285,10 +281,7 @@ final class AliasTests: XCTestCase {
     /// present, and documents with acronyms (tagger clusters), bare surnames, places
     /// named like persons, and names of other types that share or miss persons' words.
     func testShortcutsAndStoredHashesLinkAsEveryStepDoes() throws {
-        var texts: [(String, String?)] = try TestSupport.corpusJSONLines.flatMap { try TestSupport.jsonlTexts($0) }
-        if let bbc = TestSupport.sharedEnglishNews {
-            texts += try TestSupport.jsonlTexts(bbc, limit: 150).map { ($0.text, "en") }
-        }
+        var texts = try corpusTexts(withSharedNews: true)
         texts += [
             ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),
             ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
@@ -298,12 +291,8 @@ final class AliasTests: XCTestCase {
             ("President Joe Biden and Vice President Kamala Harris met Biden aides in Harris County.", "en"),
             ("El Banco Central de Venezuela (BCV) y Nicolás Maduro. Maduro habló con el BCV y Nicolas MADURO.", "es"),
         ]
-        let pipeline = try TestSupport.pipeline(Array(PipelineConfiguration.defaultStages.dropLast()))
         var clustered = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            try pipeline.process(&doc)
-            guard !doc.entities.isEmpty else { continue }
+        for (text, doc) in try documentsBeforeAliasing(texts) {
             var fast = doc, slow = doc
             slow.keyHashes = []
             let fastStage = Aliasing(), slowStage = Aliasing()
@@ -311,12 +300,7 @@ final class AliasTests: XCTestCase {
             slowStage.takesShortcuts = false
             fastStage.process(&fast)
             slowStage.process(&slow)
-            func describe(_ d: Document) -> [String] {
-                d.entities.map { e in
-                    "\(e.span)|\(e.type.name)|\(e.source.name)|\(e.cluster.map(String.init) ?? "-")|\(d.canonical(of: e) ?? "-")|\(d.kb(of: e) ?? "-")|\(e.rule ?? "-")"
-                }
-            }
-            XCTAssertEqual(describe(fast), describe(slow), text)
+            XCTAssertEqual(describeLinks(fast), describeLinks(slow), text)
             if slow.entities.contains(where: { $0.cluster != nil }) { clustered += 1 }
         }
         // Documents with clusters were among them.
