@@ -76,9 +76,11 @@ enum PatternCache {
         let program = FileIdentity.key("executable", [FileIdentity.File(path: FileIdentity.executablePath,
                                                                          label: "executable", required: false)])
         hasher.add(withUnsafeBytes(of: program) { Array($0) })
-        for name in ["words.txt", "words-en.txt", "words-es.txt"] + files {
+        let lists = RegexPatterns.wordListFiles
+        let wordLists = [lists.neutral, lists.english, lists.spanish]
+        for name in wordLists + files {
             guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
-                if name.hasPrefix("words") {
+                if wordLists.contains(name) {
                     hasher.add(Array(("absent:" + name).utf8))
                     continue
                 }

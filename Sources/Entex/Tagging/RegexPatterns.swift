@@ -348,13 +348,18 @@ public final class RegexPatterns: Sendable {
         return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
     }
 
+    /// The word-list files of a patterns folder (each may be absent): read by `parse`,
+    /// and part of `PatternCache.key`.
+    static let wordListFiles = (neutral: "words.txt", english: "words-en.txt", spanish: "words-es.txt")
+
     /// Reads, checks and compiles every file of `folder`: the patterns, and the sources
     /// they were made from (for the cache).
     static func parse(folder: String, files: [String], lenient: Bool) throws(DataFileError)
         -> (patterns: RegexPatterns, sources: PatternSources) {
-        var sources = PatternSources(neutral: try readWords("\(folder)/words.txt"),
-                                     english: try readWords("\(folder)/words-en.txt"),
-                                     spanish: try readWords("\(folder)/words-es.txt"))
+        let lists = wordListFiles
+        var sources = PatternSources(neutral: try readWords("\(folder)/\(lists.neutral)"),
+                                     english: try readWords("\(folder)/\(lists.english)"),
+                                     spanish: try readWords("\(folder)/\(lists.spanish)"))
         let setup = try wordSetup(sources, folder: folder)
         var patterns: [RegexPattern] = []
         var names: [String: String] = [:]
