@@ -328,7 +328,7 @@ enum SimpleSentenceBreaks {
         var i = 0
         while i < n {
             // Outside `SATerm Close* Sp*` and not after a line break, no rule
-            // but SB4 can break: skip ASCII (and, 8 bytes at a time, the letters
+            // but SB4 can break: skip ASCII (and, in the quick scan, the letters
             // and quotes of `passableLength`) up to the next terminator or line break.
             if phase == 0 && prev != .cr && prev != .lf {
                 var j = i
