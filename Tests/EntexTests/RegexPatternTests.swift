@@ -310,7 +310,7 @@ final class RegexPatternTests: XCTestCase {
         texts.append((ilrs, "en"))
         var words: [String] = []
         for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale",
-                     "number", "few", "shift", "unit-time", "article"] {
+                     "number", "few", "shift", "unit-time", "article", "date-article", "daypart", "one"] {
             for lists in TestSupport.resources.patterns.words.values {
                 for e in lists.lists[name] ?? [] { words += [e.text, e.text.uppercased()] }
             }
@@ -322,7 +322,9 @@ final class RegexPatternTests: XCTestCase {
                       "23rd", "4th", "21ſt", "3K", "1º", "2ª", "1.º", "3°", "1er", "2r", "3ra", "3.º", "12/09/2023", "9/12/23",
                       "1-10-2023", "2023-09-12", "2023/09/12", "2023-13-12", "10:30", "9:5", "23:59", "20%", "3.5 %", "-2,1%",
                       "−4", "+44", "-", "−", "+", "%", "$", "€", "US$", "US$5", "£522,000", "$1m", "USD 300", "5 €", "de",
-                      "of", "the", "el", "in", "since", "the past", "The Last", "the year", "then", "twenty-five", "a few", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
+                      "of", "the", "el", "in", "since", "the past", "The Last", "the year", "then", "twenty-five", "a few",
+                      "this", "THIS", "last", "tonight", "to", "on", "que", "QUE", "que viene", "del", "los", "las", "los próximos",
+                      "los últimos", "LOS ÚLTIMOS", "esta", "ayer", "mañana", "MAÑANA", "early", "mid", "thirties", "the '80s", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
         let gaps = [" ", " ", " ", "", "", "  ", "\t", "-", ", "]
         var generator = Generator(state: 0x5_4A9E_5EED)
         for i in 0..<4000 {
@@ -840,5 +842,34 @@ final class RegexPatternTests: XCTestCase {
             compared += slow.candidates.filter { !$0.value.isNone }.count
         }
         XCTAssertGreaterThan(compared, 1000)
+    }
+
+    /// The stage writes the values of a document's candidates into one buffer and copies it
+    /// to `annotationBytes` once: what is there before stays, and the bytes added are the
+    /// values, one after another in candidate order, each named by its candidate's `value`
+    /// (as one append per value made them).
+    func testValuesAreAppendedInCandidateOrderAfterEarlierBytes() throws {
+        let texts = ["On 12 March 2024 the price rose 5% to $1.2 million, #BreakingNews, 3 km and 42 people.",
+                     "El 3 de marzo de 2021 hubo 20 dólares, el 40 por ciento, #ÚltimoMinuto y 7.", "nothing here"]
+            + (try TestSupport.jsonlTexts(TestSupport.corpusJSONLines[1]).map(\.text))
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let tagger = RegexTagger(patterns: TestSupport.resources.patterns)
+        tagger.referenceDate = RegexPatternTests.reference
+        var values = 0
+        for text in texts {
+            var doc = Document(id: "t", text: text)
+            pipeline.process(&doc)
+            let before: [UInt8] = Array("earlier".utf8)
+            doc.annotationBytes = before
+            tagger.process(&doc)
+            var expected = before
+            for c in doc.candidates where !c.value.isNone {
+                XCTAssertEqual(Int(c.value.start), expected.count, text)
+                expected += doc.annotationBytes[Int(c.value.start)..<Int(c.value.end)]
+                values += 1
+            }
+            XCTAssertEqual(doc.annotationBytes, expected, text)
+        }
+        XCTAssertGreaterThan(values, 20)
     }
 }

@@ -679,24 +679,25 @@ public final class RegexTagger: Stage {
                            captureOffset: offset, captures: captures))
     }
 
-    /// Appends the JSON text of the normalized value of a surviving match whose
-    /// pattern has a normalizer to `arena` (the document's `annotationBytes`), and
-    /// names it (`none` when there is no value). With `writesValuesDirectly`, no
-    /// `JSONValue` is made: a plain integer is its own digits, an ASCII or Latin-1
-    /// hashtag's words are written as a string at once, and other values are written by
-    /// `Normalizers.writeValue`; the bytes are those `JSONBuffer.value` writes for
-    /// `value(of:…)` (tested).
-    private func appendValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
-                             reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
+    /// Writes the JSON text of the normalized value of a surviving match whose pattern
+    /// has a normalizer at the end of `valueBuffer` (which holds the values of the
+    /// document's earlier candidates, copied to `annotationBytes` in one piece by
+    /// `appendOutermost`), and returns whether there is a value. With
+    /// `writesValuesDirectly`, no `JSONValue` is made: a plain integer is its own
+    /// digits, an ASCII or Latin-1 hashtag's words are written as a string at once,
+    /// and other values are written by `Normalizers.writeValue`; the bytes are those
+    /// `JSONBuffer.value` writes for `value(of:…)` (tested).
+    private func writeValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
+                            reference: CivilDate?) -> Bool {
         if writesValuesDirectly {
             if normalizer == .number, RegexTagger.isPlainInteger(text, f.span) {
-                return TextRef.append(UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]), to: &arena)
+                valueBuffer.raw(UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)]))
+                return true
             }
-            valueBuffer.removeAll()
             if isTokenBlock[f.pattern] {
                 let bytes = UnsafeBufferPointer(rebasing: text[Int(f.span.start)..<Int(f.span.end)])
                 guard normalizer == .hashtag else {
-                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
+                    return writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
                 }
                 // The tag's words (ASCII tags, and Latin-1 ones such as Spanish tags), in a stack buffer.
                 let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> Bool in
@@ -707,30 +708,25 @@ public final class RegexTagger: Stage {
                     valueBuffer.string(bytes: UnsafeBufferPointer(rebasing: out[..<length]))
                     return true
                 }
-                guard written else {
-                    // Other scripts: the Unicode rules, on a `String`.
-                    return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
-                }
-            } else {
-                let written = withMatch(f, text: text) { match in
-                    Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
-                                           reference: reference, into: &valueBuffer)
-                }
-                guard written else { return .none }
+                // Other scripts: the Unicode rules, on a `String`.
+                return written || writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
             }
-            return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+            // `writeValue` writes nothing when it returns false.
+            return withMatch(f, text: text) { match in
+                Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
+                                       reference: reference, into: &valueBuffer)
+            }
         }
-        return appendSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference, to: &arena)
+        return writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
     }
 
-    /// `appendValue` by serializing the `JSONValue` of `value(of:…)`: the reference,
+    /// `writeValue` by serializing the `JSONValue` of `value(of:…)`: the reference,
     /// and the path of the rare values with no direct writer (hashtags beyond Latin-1).
-    private func appendSerializedValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
-                                       reference: CivilDate?, to arena: inout [UInt8]) -> TextRef {
-        guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return .none }
-        valueBuffer.removeAll()
+    private func writeSerializedValue(of f: Found, normalizer: NormalizerKind, text: UnsafeBufferPointer<UInt8>,
+                                      reference: CivilDate?) -> Bool {
+        guard let value = value(of: f, normalizer: normalizer, text: text, reference: reference) else { return false }
         valueBuffer.value(value)
-        return valueBuffer.withBytes { TextRef.append($0, to: &arena) }
+        return true
     }
 
     /// The normalized value of a surviving match whose pattern has a normalizer.
@@ -798,6 +794,11 @@ public final class RegexTagger: Stage {
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
         doc.candidates.reserveCapacity(doc.candidates.count + found.count)
+        // The values are written one after another into `valueBuffer` and copied to the
+        // end of `annotationBytes` in one piece after the loop: the same bytes as one
+        // append per value, and the value of `valueBuffer` offset `o` will be at `base + o`.
+        let base = doc.annotationBytes.count
+        valueBuffer.removeAll()
         // One reference to the text for the whole loop (the loop changes other parts of `doc`).
         let text = doc.text
         text.withUnsafeBufferPointer { text in
@@ -810,12 +811,18 @@ public final class RegexTagger: Stage {
                     if normalizer == .date && reference == nil {
                         reference = .some(RegexTagger.documentDate(doc) ?? referenceDate)
                     }
-                    value = appendValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil,
-                                        to: &doc.annotationBytes)
+                    let before = valueBuffer.count
+                    if writeValue(of: f, normalizer: normalizer, text: text, reference: reference ?? nil) {
+                        value = TextRef(start: UInt32(truncatingIfNeeded: base + before),
+                                        end: UInt32(truncatingIfNeeded: base + valueBuffer.count))
+                    }
                 }
                 doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
                                              priority: f.priority, ruleID: ruleIDs[f.pattern]))
             }
+        }
+        if valueBuffer.count > 0 {
+            valueBuffer.withBytes { doc.annotationBytes.append(contentsOf: $0) }
         }
     }
 
