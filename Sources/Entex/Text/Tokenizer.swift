@@ -1149,9 +1149,10 @@ public final class Tokenizer: Stage {
         var skipsStep = atLatin
         while true {
             if !skipsStep {
-                // The loads read 8 bytes: near the end of the text the pieces path takes over.
-                guard r &+ 8 <= n else { return nil }
-                let x0 = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
+                // Near the end of the text only the bytes left are read (zero above them, which
+                // ends the word like any byte outside it: `end <= n`, and `r < end` here).
+                let x0 = r &+ 8 <= n ? UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
+                                     : KeyHash.loadPartial(base + r, n &- r)
                 let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
                 // The bytes before the first one outside the word characters.
                 var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
