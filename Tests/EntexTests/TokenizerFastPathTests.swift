@@ -166,6 +166,35 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Words whose first non-ASCII byte comes after 0 to 20 ASCII letters and
+    /// digits: `emitPlainWords` hands what it read of them over to
+    /// `emitPlainWord` (after one or two 8-byte words, or at 16 bytes),
+    /// which must key and flag them as the pieces path does, whatever
+    /// follows (a Latin letter that folds, one that does not, another
+    /// character, punctuation, the end of the text).
+    func testWordsHandedOverToEmitPlainWordEqualPiecesTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.plainWords = false
+        let asciiParts = ["a", "b", "Z", "E", "x", "0", "7", "ooo", "NN"]
+        let next = ["á", "É", "ñ", "Ü", "ç", "ÿ", "ß", "×", "ő", "Ł", "’", "«", "😀", "é."]
+        let rest = ["", "n", "nes", "ABC", "Ábc", "ooo", "2", ".", ", ", "-x", "'s", "é"]
+        let after = ["", " ", "  ", ". ", ", ", "\n", " fin", " más         "]
+        var g = Generator(state: 20261129)
+        var round = 0
+        for prefixLength in 0...20 {
+            for _ in 0..<60 {
+                var prefix = ""
+                while prefix.utf8.count < prefixLength { prefix += g.pick(asciiParts) }
+                prefix = String(prefix.prefix(prefixLength))
+                let text = g.pick(["", "x ", "Una "]) + prefix + g.pick(next) + g.pick(rest) + g.pick(after)
+                assertSameTokens(fast, slow, text, round: round)
+                round += 1
+                if testRun?.failureCount ?? 0 > 10 { return }
+            }
+        }
+    }
+
     /// Short tokens that `emitOther` keys (punctuation beyond ASCII, symbols,
     /// emoji and emoji sequences, letters and words of other scripts, marks,
     /// compatibility forms whose key is longer than the token), more

@@ -932,7 +932,9 @@ public final class Tokenizer: Stage {
                         // starts a plain word: any other chunk is not one, and
                         // `emitPlainWord` need not look at it.
                         if UInt8(truncatingIfNeeded: x0) != 0xC3 { return start }
-                        break fast
+                        guard let next = emitPlainWord(p, start, end, classes, atLatin: true, into: &sink) else { return start }
+                        i = next
+                        continue
                     }
                     let mask: UInt64  // the bytes of the word (1 <= take <= 7)
                     if start &+ take >= end {
@@ -941,7 +943,18 @@ public final class Tokenizer: Stage {
                     } else {
                         // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
                         guard let ends = endsAt(start &+ take) else { return start }
-                        guard ends else { break fast }
+                        guard ends else {
+                            // A non-ASCII byte after `take` letters and digits (a Latin-1 letter,
+                            // "Nicolás"): `emitPlainWord` goes on from it with their key and case.
+                            let ascii = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+                            let stepUpper = upper0 & ascii
+                            UnsafeMutableRawPointer(dst).storeBytes(of: ((x0 & ascii) | (stepUpper &>> 2)).littleEndian, as: UInt64.self)
+                            guard let next = emitPlainWord(p, start, end, classes, resuming: take, atLatin: true,
+                                                           upper: stepUpper, lower: lower0 & ascii, digit: digit0 & ascii, into: &sink)
+                            else { return start }
+                            i = next
+                            continue
+                        }
                         // The bits below the high bit of the first byte outside the word, without that byte's.
                         mask = ((outside & (0 &- outside)) &>> 7) &- 1
                     }
@@ -960,13 +973,28 @@ public final class Tokenizer: Stage {
                     let x1 = second &+ 8 <= n ? UnsafeRawPointer(base + second).loadUnaligned(as: UInt64.self).littleEndian
                                               : KeyHash.loadPartial(base + second, n &- second)
                     let (upper1, lower1, digit1, outside1) = Tokenizer.classify(x1)
-                    guard outside1 != 0 else { break fast }
-                    var take = outside1.trailingZeroBitCount &>> 3
+                    var take = outside1 == 0 ? 8 : outside1.trailingZeroBitCount &>> 3
+                    // 16 letters and digits, or a non-ASCII byte after 8 to 15 (a Latin-1 letter,
+                    // "Administración"): `emitPlainWord` goes on from there with their key and case.
+                    var resumes = outside1 == 0
                     if second &+ take >= end {
                         take = end &- second
-                    } else {
+                        resumes = false
+                    } else if !resumes {
                         guard let ends = endsAt(second &+ take) else { return start }
-                        guard ends else { break fast }
+                        resumes = !ends
+                    }
+                    if resumes {
+                        let ascii: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+                        let stepUpper = upper1 & ascii
+                        UnsafeMutableRawPointer(dst).storeBytes(of: (x0 | (upper0 &>> 2)).littleEndian, as: UInt64.self)
+                        UnsafeMutableRawPointer(dst + 8).storeBytes(of: ((x1 & ascii) | (stepUpper &>> 2)).littleEndian, as: UInt64.self)
+                        guard let next = emitPlainWord(p, start, end, classes, resuming: 8 &+ take, atLatin: take < 8,
+                                                       upper: upper0 | stepUpper, lower: lower0 | (lower1 & ascii),
+                                                       digit: digit0 | (digit1 & ascii), into: &sink)
+                        else { return start }
+                        i = next
+                        continue
                     }
                     let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
                     key0 = x0 | (upper0 &>> 2)
@@ -1096,10 +1124,18 @@ public final class Tokenizer: Stage {
     /// are scanned, the key written along the way, eight bytes at a time.
     /// Returns the end of the chunk, or nil, having emitted nothing, for any
     /// other chunk. Gives what the pieces path gives (a test compares them).
+    ///
+    /// `emitPlainWords` may hand over a word it began: its first `resuming`
+    /// bytes, ASCII letters and digits, keyed at the key's start, with the
+    /// high bits of their `upper`, `lower` and `digit` bytes; `atLatin` when
+    /// the byte after them is not ASCII (no 8-byte step is taken there first).
     private func emitPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
+                               resuming: Int = 0, atLatin: Bool = false,
+                               upper upperBefore: UInt64 = 0, lower lowerBefore: UInt64 = 0, digit digitBefore: UInt64 = 0,
                                into sink: inout Sink) -> Int? {
         let n = p.count
-        sink.keys.reserve(end &- start &+ 8)
+        // A resumed word's first bytes lie past `keys.count`: the caller has reserved room (no move here).
+        if resuming == 0 { sink.keys.reserve(end &- start &+ 8) }
         let keyStart = sink.keys.count
         let dst = sink.keys.base + keyStart
         let base = p.baseAddress!
@@ -1107,28 +1143,33 @@ public final class Tokenizer: Stage {
         // word's ASCII steps, or-ed; bit 0 of `upper` or `lower` for its
         // Latin-1 letters. Only flags depend on them: or-ing them keeps the
         // loop free of first-letter bookkeeping (`WordCase`), done once below.
-        var upper: UInt64 = 0, lower: UInt64 = 0, digit: UInt64 = 0
+        var upper = upperBefore, lower = lowerBefore, digit = digitBefore
         var latin = false
-        var r = start, w = 0
+        var r = start &+ resuming, w = resuming
+        var skipsStep = atLatin
         while true {
-            // The loads read 8 bytes: near the end of the text the pieces path takes over.
-            guard r &+ 8 <= n else { return nil }
-            let x0 = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
-            let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
-            // The bytes before the first one outside the word characters.
-            var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
-            var stopsAtEnd = false
-            if r &+ take >= end { take = end &- r; stopsAtEnd = true }
-            let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-            let stepUpper = upper0 & mask
-            UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (stepUpper >> 2)).littleEndian, as: UInt64.self)
-            upper |= stepUpper
-            lower |= lower0 & mask
-            digit |= digit0 & mask
-            r &+= take
-            w &+= take
-            if stopsAtEnd { break }
-            if take == 8 { continue }
+            if !skipsStep {
+                // Near the end of the text only the bytes left are read (zero above them, which
+                // ends the word like any byte outside it: `end <= n`, and `r < end` here).
+                let x0 = r &+ 8 <= n ? UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self).littleEndian
+                                     : KeyHash.loadPartial(base + r, n &- r)
+                let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
+                // The bytes before the first one outside the word characters.
+                var take = outside == 0 ? 8 : outside.trailingZeroBitCount >> 3
+                var stopsAtEnd = false
+                if r &+ take >= end { take = end &- r; stopsAtEnd = true }
+                let mask: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+                let stepUpper = upper0 & mask
+                UnsafeMutableRawPointer(dst + w).storeBytes(of: ((x0 & mask) | (stepUpper >> 2)).littleEndian, as: UInt64.self)
+                upper |= stepUpper
+                lower |= lower0 & mask
+                digit |= digit0 & mask
+                r &+= take
+                w &+= take
+                if stopsAtEnd { break }
+                if take == 8 { continue }
+            }
+            skipsStep = false
             let b = p[r]
             if b >= 0x80 {
                 guard b == 0xC3, r &+ 1 < end else { return nil }
@@ -1230,6 +1271,13 @@ public final class Tokenizer: Stage {
             return
         }
         if wordAtATime {
+            // A token that starts with a character other than a Latin-1 letter (“ ” ¿ —, an emoji):
+            // `emitWords` would hand it to `emitOther` at its first byte, having written nothing.
+            let first = src[0]
+            if first >= 0x80, first != 0xC3 || kind == .emoji {
+                emitOther(UnsafeBufferPointer(start: src, count: length), start, end, kind, flags, into: &sink)
+                return
+            }
             emitWords(src, length, readable: p.count &- start, start, end, kind, flags, into: &sink)
         } else {
             emitBytewise(src, length, start, end, kind, flags, into: &sink)
@@ -1508,6 +1556,17 @@ public final class Tokenizer: Stage {
                 return
             }
         }
+        emitOtherKeying(bytes, start, end, kind, flags, memoSlot: memoSlot, bytes0: bytes0, bytes1: bytes1, into: &sink)
+    }
+
+    /// `emitOther` for a token not found in `shortTokenMemo`: keyed and
+    /// flagged from Unicode properties, and remembered in `memoSlot` (when
+    /// not -1). A function of its own: the property look-ups' type metadata
+    /// and stack space would otherwise be set up on every call of
+    /// `emitOther`, also when the memo answers (most calls).
+    @inline(never)
+    private func emitOtherKeying(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ kind: TokenKind,
+                                 _ flags: TokenFlags, memoSlot: Int, bytes0: UInt64, bytes1: UInt64, into sink: inout Sink) {
         var flags = flags
         var key = scratch
         scratch = []
