@@ -1546,6 +1546,16 @@ private struct Scan {
     /// further letters may come from inside a word; function words may give
     /// their initial or be skipped.
     func acronymFits(_ acronym: Int, longName: Range<Int>) -> Bool {
+        // The first word that gives letters must give the acronym's first one: a test on
+        // the keys in place turns most long names away before the arrays below are made
+        // (`acronyms` asks for every start it extends to). The reference asks the arrays.
+        if filtered, let a = key(acronym).first {
+            for k in longName {
+                guard let b = key(k).first(where: { ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 }) else { continue }
+                if b != a { return false }
+                break
+            }
+        }
         let letters = Array(key(acronym))
         var words: [(letters: [UInt8], function: Bool)] = []
         for k in longName {
