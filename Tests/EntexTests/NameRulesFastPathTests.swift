@@ -512,6 +512,42 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(people, 300)
     }
 
+    /// The first-letter test that turns long names away before `acronymFits` builds its
+    /// arrays (filtered stage only) against the reference, which asks `acronymFits` for
+    /// every start: texts of capitalised words, connectors, function words, words with
+    /// digits or accents, and acronyms in parentheses before and after them.
+    func testAcronymFirstLetterTestGivesTheReferenceCandidates() throws {
+        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        var generator = Generator(state: 71)
+        let words = ["National", "Aeronautics", "Space", "Administration", "World", "Health", "Organization", "Bank",
+                     "of", "and", "the", "de", "la", "y", "Banco", "Central", "Venezuela", "Partido", "Popular", "Union",
+                     "European", "Ángel", "Émile", "3M", "2020", "said", "Mr.", "United", "Nations", "Fund", "For"]
+        let acronyms = ["NASA", "WHO", "BCV", "PP", "UN", "EU", "UNF", "WB", "ABC", "NA", "SA", "OMS", "ÁE"]
+        var texts: [(String, String?)] = []
+        for _ in 0..<1_500 {
+            let longWords = (0..<(1 + Int(generator.next() % 7))).map { _ in generator.pick(words) }
+            let long = longWords.joined(separator: " ")
+            // Half the acronyms are the initials of the long name's capitalised words: most of those fit.
+            let initials = String(longWords.compactMap { $0.first }.filter { $0.isUppercase })
+            let acronym = generator.next() % 2 == 0 && initials.count >= 2 ? initials : generator.pick(acronyms)
+            let text = generator.next() % 2 == 0 ? "They met the \(long) (\(acronym)) today."
+                                                 : "They met \(acronym) (\(long)) today."
+            texts.append((text, generator.pick(["en", "es", nil])))
+        }
+        var compared = 0, linked = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            before.process(&doc)
+            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            compared += 1
+            if candidates.contains(where: { $0.rule == "acronym-definition" }) { linked += 1 }
+        }
+        XCTAssertEqual(compared, texts.count)
+        XCTAssertGreaterThan(linked, 200)
+    }
+
     /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)
     /// and asserts the same candidates, their names included: entities name slices of
     /// `annotationBytes`, so those bytes are compared too. The filtered run's

@@ -55,11 +55,8 @@ public final class NameRules: Stage {
     private var phrase: [UInt8] = []
     /// Per-token and per-sentence buffers, as raw memory: no array access checks per document.
     private var scratch = RuleScratch()
-    private var norpEnds: [Int32] = []
     /// Open-addressed table of `found` keys kept: slot → index in `doc.candidates` + 1 (0 = empty).
     private var kept: [Int32] = []
-    /// Spans of the gazetteer's place (GPE) candidates and their last token.
-    private var places: [(Span, Int)] = []
     /// Word-index answers of recent words, kept between documents (empty without `prefilter`).
     private let memo: WordMemo
     /// Filters and shortcuts on (see `init`); false: the reference they are tested against.
@@ -146,16 +143,19 @@ public final class NameRules: Stage {
         let n = doc.tokens.count
         // Per-token buffers only grow: a document writes or clears its first `n` entries.
         scratch.reserve(tokens: n, sentences: doc.sentences.count + 1)
+        scratch.reserve(candidates: doc.candidates.count)
+        let byTokenStart = prefilter && !doc.candidates.isEmpty
+        if byTokenStart { scratch.reserve(bytes: doc.text.count) }
         let scratch = self.scratch
         memset(scratch.facts, 0, n)
         memset(scratch.lookups, 0, n * MemoryLayout<UInt32>.stride)
         NameRules.markSentences(doc, scratch)
-        if !norpEnds.isEmpty { norpEnds.removeAll(keepingCapacity: true) }
-        if !places.isEmpty { places.removeAll(keepingCapacity: true) }
+        // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
+        // place (GPE) candidates with their last token: scratch memory, at most one entry per
+        // candidate (arrays of the stage object cost a uniqueness test per append and retains).
+        var norpCount = 0, placeCount = 0
         var maxCluster: Int32?
-        let byTokenStart = prefilter && !doc.candidates.isEmpty
-        if byTokenStart { self.scratch.reserve(bytes: doc.text.count) }
-        let tokenAt = self.scratch.tokenAt
+        let tokenAt = scratch.tokenAt
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.candidates.withUnsafeBufferPointer { candidates in  // fields read in place: no entity copies
               let facts = scratch.facts
@@ -186,35 +186,39 @@ public final class NameRules: Stage {
                     t += 1
                 }
                 if let cluster = candidates[candidate].cluster, maxCluster.map({ cluster > $0 }) ?? true { maxCluster = cluster }
-                if candidates[candidate].type == .norp { norpEnds.append(span.end) }
+                if candidates[candidate].type == .norp {
+                    scratch.norpEnds[norpCount] = span.end
+                    norpCount += 1
+                }
                 // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
                 if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0,
                    !NameRules.isCountryCode(candidates[candidate].kb, in: doc.annotationBytes) {
-                    places.append((span, t - 1))
+                    scratch.places[placeCount] = (span, t - 1)
+                    placeCount += 1
                 }
               }
           }
         }
+        var norpEnds = UnsafeMutableBufferPointer(start: scratch.norpEnds, count: norpCount)
         // Most documents have no nationality, or one: nothing to sort.
-        if norpEnds.count > 1 { norpEnds.sort() }
+        if norpCount > 1 { norpEnds.sort() }
+        let places = UnsafeBufferPointer(start: scratch.places, count: placeCount)
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
         let tables = isEnglish ? english : isSpanish ? spanish : other
-        let language = isEnglish || isSpanish ? doc.language : nil
-        do {
-        // Scoped, so that no second reference to the candidates is alive when they are appended to below.
-        let earlier = doc.candidates
-        // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
-        let tokenHashes = doc.keyHashes.count == n ? doc.keyHashes : []
+        // Read in place, not copied (the candidates are appended to only after the scan).
+        doc.candidates.withUnsafeBufferPointer { earlier in
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
-            tokenHashes.withUnsafeBufferPointer { tokenHashes in
+            doc.keyHashes.withUnsafeBufferPointer { allHashes in
+              // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
+              let tokenHashes = allHashes.count == n ? allHashes : UnsafeBufferPointer(start: nil, count: 0)
               doc.text.withUnsafeBufferPointer { text in
-                norpEnds.withUnsafeBufferPointer { norpEnds in
-                    var scan = Scan(tokens: tokens, keys: keys, text: text, language: language, tables: tables,
+                do {
+                    var scan = Scan(tokens: tokens, keys: keys, text: text, tables: tables,
                                     sentences: scratch.sentences(tokens: n),
-                                    norpEnds: SortedOffsets(offsets: norpEnds),
+                                    norpEnds: SortedOffsets(offsets: UnsafeBufferPointer(norpEnds)),
                                     facts: UnsafeMutableBufferPointer(start: scratch.facts, count: n),
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
                                     keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
@@ -318,6 +322,11 @@ private struct RuleScratch {
     private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var byteCapacity = 0
     /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
+    /// Per candidate of the document (at most one entry each): the end offsets of its
+    /// nationality candidates, and its places with their last token (see `process`).
+    private(set) var norpEnds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var places = UnsafeMutablePointer<(Span, Int)>.allocate(capacity: 1)
+    private(set) var candidateCapacity = 0
     private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var shout = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
@@ -347,6 +356,16 @@ private struct RuleScratch {
         }
     }
 
+    /// Room for `n` candidates in `norpEnds` and `places` (contents are not kept when it grows).
+    mutating func reserve(candidates n: Int) {
+        guard n > candidateCapacity else { return }
+        let c = max(n, 2 * candidateCapacity)
+        norpEnds.deallocate(); places.deallocate()
+        norpEnds = .allocate(capacity: c)
+        places = .allocate(capacity: c)
+        candidateCapacity = c
+    }
+
     /// Room for `n` bytes in `tokenAt` (contents are not kept when it grows).
     mutating func reserve(bytes n: Int) {
         guard n > byteCapacity else { return }
@@ -364,7 +383,7 @@ private struct RuleScratch {
 
     func deallocate() {
         facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
-        heads.deallocate(); tokenAt.deallocate()
+        heads.deallocate(); tokenAt.deallocate(); norpEnds.deallocate(); places.deallocate()
         groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
     }
 }
@@ -655,7 +674,6 @@ private struct Scan {
     let tokens: UnsafeBufferPointer<Token>
     let keys: UnsafeBufferPointer<UInt8>
     let text: UnsafeBufferPointer<UInt8>
-    let language: String?
     /// The lists and tables of the document's language.
     let tables: LanguageTables
     @inline(__always) var lists: NameRuleResources { tables.lists }
@@ -692,7 +710,7 @@ private struct Scan {
     let memo: WordMemo
 
     init(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-         language: String?, tables: LanguageTables,
+         tables: LanguageTables,
          sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
@@ -706,7 +724,6 @@ private struct Scan {
         self.tokens = tokens
         self.keys = keys
         self.text = text
-        self.language = language
         self.tables = tables
         self.sentences = sentences
         self.norpEnds = norpEnds
@@ -1052,7 +1069,7 @@ private struct Scan {
 
     // MARK: Rules
 
-    func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: [Entity]) {
+    func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: UnsafeBufferPointer<Entity>) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
         let gate = tables.titleStartFilter, firstNames = filters.firstNames
         let starts = casual ? tables.casualStarts : tables.starts
@@ -1350,7 +1367,7 @@ private struct Scan {
     /// that plays for the place, ORG, ranked above the place's GPE. The score
     /// is 1–3 digits followed by the sentence end, a number, punctuation or a
     /// capitalised word (not `Tokyo 3 p.m.`, not a dateline `LONDON 1996-08-30`).
-    func teamScores(_ places: [(Span, Int)], into found: inout [Entity]) {
+    func teamScores(_ places: UnsafeBufferPointer<(Span, Int)>, into found: inout [Entity]) {
         for (span, last) in places {
             let k = last + 1
             guard k < count, sameSentence(last, k), isScore(k) else { continue }
@@ -1492,7 +1509,7 @@ private struct Scan {
     }
 
     /// `Long Name (ACR)` and `ACR (Long Name)`.
-    func acronyms(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+    func acronyms(at parens: [Int], into found: inout [Entity], nextCluster: inout Int32, earlier: UnsafeBufferPointer<Entity>) {
         for i in parens {
             if isAcronym(i + 1), isByte(i + 2, UInt8(ascii: ")")) {
                 // Long Name (ACR): the shortest run of capitalised words before '(' that fits.
@@ -1529,7 +1546,7 @@ private struct Scan {
         }
     }
 
-    func link(long: Range<Int>, acronym: Int, into found: inout [Entity], nextCluster: inout Int32, earlier: [Entity]) {
+    func link(long: Range<Int>, acronym: Int, into found: inout [Entity], nextCluster: inout Int32, earlier: UnsafeBufferPointer<Entity>) {
         let longSpan = span(long.lowerBound, long.upperBound)
         let nameTypes: Set<EntityType> = [.org, .gpe, .loc, .fac, .norp, .product, .event, .workOfArt, .law, .person]
         var type = EntityType.org
@@ -1546,6 +1563,16 @@ private struct Scan {
     /// further letters may come from inside a word; function words may give
     /// their initial or be skipped.
     func acronymFits(_ acronym: Int, longName: Range<Int>) -> Bool {
+        // The first word that gives letters must give the acronym's first one: a test on
+        // the keys in place turns most long names away before the arrays below are made
+        // (`acronyms` asks for every start it extends to). The reference asks the arrays.
+        if filtered, let a = key(acronym).first {
+            for k in longName {
+                guard let b = key(k).first(where: { ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 }) else { continue }
+                if b != a { return false }
+                break
+            }
+        }
         let letters = Array(key(acronym))
         var words: [(letters: [UInt8], function: Bool)] = []
         for k in longName {
