@@ -240,3 +240,54 @@ size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i) {
 }
 
 #endif
+
+// MARK: - The language detector's count
+
+size_t entex_language_count(const uint8_t *tokens, entex_token_layout layout, size_t count,
+                            const uint64_t *hashes, const uint8_t *keys, size_t keysCount,
+                            const entex_language_slot *slots, size_t mask, unsigned shift,
+                            const uint64_t *filter, int32_t *longTokens, intptr_t *tally) {
+    intptr_t en = 0, es = 0;
+    size_t longCount = 0;
+    const uint8_t *token = tokens;
+    for (size_t i = 0; i < count; i++, token += layout.stride) {
+        uint8_t kind = token[layout.kind];
+        if (kind != layout.wordKind && kind != layout.punctKind) continue;
+        int32_t keyStart, keyEnd;
+        memcpy(&keyStart, token + layout.keyStart, 4);
+        memcpy(&keyEnd, token + layout.keyEnd, 4);
+        size_t start = (size_t)keyStart, length = (size_t)(keyEnd - keyStart);
+        uint64_t hash = hashes[i];
+        if (length <= 8) {
+            size_t s = (size_t)(hash >> shift);
+            const entex_language_slot *slot = &slots[s];
+            if (slot->length != 0xFF) {
+                uint64_t word = 0;
+                if (start + 8 <= keysCount) {
+                    memcpy(&word, keys + start, 8);
+                    if (length < 8) word &= (1ull << (length * 8)) - 1;
+                } else {
+                    for (size_t k = 0; k < length; k++) word |= (uint64_t)keys[start + k] << (8 * k);
+                }
+                for (;;) {
+                    if (slot->length == length && slot->word == word) {
+                        en += slot->languages & 1;
+                        es += slot->languages >> 1;
+                        break;
+                    }
+                    s = (s + 1) & mask;
+                    slot = &slots[s];
+                    if (slot->length == 0xFF) break;
+                }
+            }
+        } else {
+            unsigned bit = (unsigned)(hash >> 48);
+            if (filter[bit >> 6] & (1ull << (bit & 63))) longTokens[longCount++] = (int32_t)i;
+        }
+        if (kind == layout.punctKind && length == 2 && keys[start] == 0xC2
+            && (keys[start + 1] == 0xBF || keys[start + 1] == 0xA1)) es += 2;
+    }
+    tally[0] += en;
+    tally[1] += es;
+    return longCount;
+}
