@@ -99,39 +99,4 @@ static inline __attribute__((always_inline)) uint8_t *entex_json_short_plain(uin
     return out + n + 2;
 }
 
-// MARK: - The language detector's count
-
-/// A function word of at most 8 bytes in `LanguageDetector`'s open-addressed
-/// table: its bytes as a little-endian word (zero past its end), its length
-/// (0xFF: an empty slot) and its languages (bit 0 English, bit 1 Spanish).
-typedef struct {
-    uint64_t word;
-    uint8_t length;
-    uint8_t languages;
-} entex_language_slot;
-
-/// Where the fields `entex_language_count` reads lie in a token (Swift's
-/// `Token`, `stride` bytes apart), and the raw values of the kinds it counts.
-typedef struct {
-    size_t stride;
-    size_t keyStart;
-    size_t keyEnd;
-    size_t kind;
-    uint8_t wordKind;
-    uint8_t punctKind;
-} entex_token_layout;
-
-/// The loop of `LanguageDetector.counts` over the first `count` tokens at
-/// `tokens` (words and punctuation only), with their stored key hashes: a
-/// key of at most 8 bytes is looked up in `slots` (`mask + 1` of them, from
-/// the hash's top bits, `hash >> shift`, probing linearly); adds to `tally[0]`
-/// (English) and `tally[1]` (Spanish), and 2 to Spanish for each '¿' or '¡'.
-/// A longer key whose bit (`hash >> 48`) is set in `filter` is not looked
-/// up here: its token's index goes to `longTokens` (room for `count`), and
-/// the number of them is returned. `keys` holds `keysCount` bytes.
-size_t entex_language_count(const uint8_t *tokens, entex_token_layout layout, size_t count,
-                            const uint64_t *hashes, const uint8_t *keys, size_t keysCount,
-                            const entex_language_slot *slots, size_t mask, unsigned shift,
-                            const uint64_t *filter, int32_t *longTokens, intptr_t *tally);
-
 #endif

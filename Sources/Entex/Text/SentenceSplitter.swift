@@ -490,20 +490,16 @@ public final class LanguageDetector: Stage {
     private static let shortShift: UInt64 = 52
     private static let emptySlot: UInt8 = 0xFF
 
-    /// A function word of the short table (`entex_language_slot`: its bytes
-    /// as a little-endian word, zero past its end; its length, `emptySlot`
-    /// for none; its languages, as `languages`), in one place so that a probe
+    /// A function word of the short table, in one place so that a probe
     /// reads one slot, not three arrays.
-    private typealias ShortSlot = entex_language_slot
-    /// Where `entex_language_count` finds a token's fields.
-    private static let tokenLayout = entex_token_layout(
-        stride: MemoryLayout<Token>.stride,
-        keyStart: MemoryLayout<Token>.offset(of: \.keyStart)!,
-        keyEnd: MemoryLayout<Token>.offset(of: \.keyEnd)!,
-        kind: MemoryLayout<Token>.offset(of: \.kind)!,
-        wordKind: TokenKind.word.rawValue, punctKind: TokenKind.punct.rawValue)
-    /// The same, held by the detector so that a document does not pass the static's initialization check.
-    private let layout = LanguageDetector.tokenLayout
+    private struct ShortSlot {
+        /// The word's bytes as a little-endian word, zero past its end.
+        var word: UInt64 = 0
+        /// The word's length (`emptySlot`: no word).
+        var length: UInt8 = LanguageDetector.emptySlot
+        /// As `languages`.
+        var languages: UInt8 = 0
+    }
     /// Whether `hashFilter` and the short table are used (tests turn them off
     /// to compare with looking every token up).
     var usesHashFilter = true
@@ -530,7 +526,7 @@ public final class LanguageDetector: Stage {
         }
         hashFilter = filter
         let size = 1 << (64 - Int(LanguageDetector.shortShift))
-        var slots = [ShortSlot](repeating: ShortSlot(word: 0, length: LanguageDetector.emptySlot, languages: 0), count: size)
+        var slots = [ShortSlot](repeating: ShortSlot(), count: size)
         for id in 0..<table.count {
             let key = table.key(id)
             guard key.count <= 8 else { continue }
@@ -592,25 +588,38 @@ public final class LanguageDetector: Stage {
                     }
                     if filtered, !hashes.isEmpty {
                         shortSlots.withUnsafeBufferPointer { slots in
-                            // The common case: stored hashes, counted in C
-                            // (`entex_language_count`): a key of at most 8 bytes is
-                            // looked for in the short table (and read, once, only when
-                            // its first slot holds a word); a longer one whose filter
-                            // bit is set comes back to be looked up here.
-                            guard count > 0 else { return }
-                            withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { longTokens in
-                                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2) { sums in
-                                    sums[0] = 0
-                                    sums[1] = 0
-                                    let tokenBytes = UnsafeRawPointer(tokens.baseAddress!).assumingMemoryBound(to: UInt8.self)
-                                    let longCount = entex_language_count(tokenBytes, layout, count, hashes.baseAddress, keys.baseAddress,
-                                                                         keys.count, slots.baseAddress, slots.count &- 1,
-                                                                         UInt32(LanguageDetector.shortShift), filter.baseAddress,
-                                                                         longTokens.baseAddress, sums.baseAddress)
-                                    en &+= sums[0]
-                                    es &+= sums[1]
-                                    for k in 0..<longCount { let i = Int(longTokens[k]); tally(i, hash: hashes[i]) }
+                            // The common case: stored hashes. A key of at most 8 bytes is
+                            // looked for in the short table (and read, once, only when its
+                            // first slot holds a word); a longer one is read only when its
+                            // filter bit is set.
+                            let mask = slots.count &- 1
+                            for i in 0..<count {
+                                let token = tokens[i]
+                                let kind = token.kind
+                                guard kind == .word || kind == .punct else { continue }
+                                let hash = hashes[i]
+                                let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+                                if length <= 8 {
+                                    var s = Int(truncatingIfNeeded: hash &>> LanguageDetector.shortShift)
+                                    var slot = slots[s]
+                                    if slot.length != LanguageDetector.emptySlot {
+                                        let word = LanguageDetector.packedKey(keys, start, length)
+                                        while true {
+                                            if Int(slot.length) == length && slot.word == word {
+                                                en &+= Int(slot.languages & 1)
+                                                es &+= Int(slot.languages &>> 1)
+                                                break
+                                            }
+                                            s = (s &+ 1) & mask
+                                            slot = slots[s]
+                                            if slot.length == LanguageDetector.emptySlot { break }
+                                        }
+                                    }
+                                } else {
+                                    let bit = Int(truncatingIfNeeded: hash &>> 48)
+                                    if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
                                 }
+                                if kind == .punct, isInvertedMark(i) { es &+= 2 }
                             }
                         }
                     } else {
