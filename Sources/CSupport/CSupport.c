@@ -213,7 +213,24 @@ size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i) {
         if (length == 0) return j;
         i = j + length;
     }
-    return entex_sentence_scan_scalar(p, n, i);
+    if (i >= n || n < 16) return entex_sentence_scan_scalar(p, n, i);
+    // Fewer than sixteen bytes left: the text's last sixteen in one load, the
+    // marks of the bytes before `i` shifted out (bit k: byte i + k).
+    const uint8_t *last = p + n - 16;
+    __m128i v = _mm_loadu_si128((const __m128i *)last);
+    __m128i marked = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, dot)),
+                                  _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, question)),
+                                               _mm_cmpeq_epi8(v, del)));
+    unsigned all = (unsigned)_mm_movemask_epi8(marked);
+    while (i < n) {
+        unsigned marks = all >> (i - (n - 16));
+        if (marks == 0) return n;
+        size_t j = i + (size_t)__builtin_ctz(marks);
+        size_t length = sentence_passable(p, n, j);
+        if (length == 0) return j;
+        i = j + length;
+    }
+    return n;
 }
 
 #else

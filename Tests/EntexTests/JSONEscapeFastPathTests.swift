@@ -149,4 +149,58 @@ final class JSONEscapeFastPathTests: XCTestCase {
             XCTAssertEqual(written { $0.stringScalar(bytes: $1) }, expected)
         }
     }
+
+    /// `entex_json_short_plain` (inlined into the writer for short slices of a
+    /// longer text) against the reference: for every length up to 17, every
+    /// byte value at every position inside the string, with bytes that need
+    /// an escape right after it (they must not count), it writes the
+    /// reference literal exactly when no byte needs an escape, and declines
+    /// otherwise. Sixteen bytes are readable from the start, eighteen writable.
+    func testShortPlainPathWritesTheReferenceOrDeclines() {
+        var written = 0, declined = 0
+        for n in 0...17 {
+            for position in 0..<max(n, 1) {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: n)
+                    if n > 0 { bytes[position] = UInt8(value) }
+                    let readable = max(16, n)
+                    let src = UnsafeMutablePointer<UInt8>.allocate(capacity: readable)
+                    defer { src.deallocate() }
+                    for k in 0..<readable { src[k] = k < n ? bytes[k] : [0x22, 0x00, 0x5C, 0x1F][k % 4] }
+                    let out = UnsafeMutablePointer<UInt8>.allocate(capacity: 18)
+                    defer { out.deallocate() }
+                    let expected = [UInt8(ascii: "\"")] + reference(bytes) + [UInt8(ascii: "\"")]
+                    if let end = entex_json_short_plain(out, src, n) {
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: out, count: out.distance(to: end))), expected, "\(bytes)")
+                        written += 1
+                    } else {
+                        // Declined: only a string longer than 16 bytes, or one that needs an escape.
+                        XCTAssertTrue(n > 16 || expected.count != n + 2, "\(bytes)")
+                        declined += 1
+                    }
+                }
+                if n == 0 { break }
+            }
+        }
+        XCTAssertGreaterThan(written, 10_000)
+        XCTAssertGreaterThan(declined, 1_000)
+    }
+
+    /// The writer indexes its type-and-source table with the stored tags of
+    /// `EntityType` and `EntitySource`: they must be the raw values, which
+    /// must be the declaration positions the table is built in.
+    func testEntityTypeAndSourceTagsAreTheirRawValuesAndPositions() {
+        for (position, type) in EntityType.allCases.enumerated() {
+            XCTAssertEqual(Int(type.rawValue), position)
+            XCTAssertEqual(unsafeBitCast(type, to: UInt8.self), type.rawValue)
+        }
+        for (position, source) in EntitySource.allCases.enumerated() {
+            XCTAssertEqual(Int(source.rawValue), position)
+            XCTAssertEqual(unsafeBitCast(source, to: UInt8.self), source.rawValue)
+            for type in EntityType.allCases {
+                XCTAssertEqual(JSONWriter.typeAndSourceIndex(type, source),
+                               Int(type.rawValue) * EntitySource.allCases.count + Int(source.rawValue))
+            }
+        }
+    }
 }

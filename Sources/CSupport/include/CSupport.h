@@ -57,4 +57,46 @@ size_t entex_sentence_scan(const uint8_t *p, size_t n, size_t i);
 /// SSE2 is missing, always compiled so that the tests can compare the two.
 size_t entex_sentence_scan_scalar(const uint8_t *p, size_t n, size_t i);
 
+// MARK: - Fixed-size copies and short strings of the JSON writer
+
+/// Copies 64 bytes from `src` to `dst` (neither aligned): inlined where it is
+/// called as four vector moves. Swift's `copyMemory(from:byteCount:)` with a
+/// constant 64 became a call to the standard library, then to `memcpy`.
+static inline __attribute__((always_inline)) void entex_copy64(void *dst, const void *src) {
+    __builtin_memcpy(dst, src, 64);
+}
+
+/// Bit 7 of each byte of `x` at or above the lowest byte that JSON escapes
+/// ('"', '\\', below 0x20) is set only if some byte at or below it needs an
+/// escape, and the lowest such byte always has it: (v - 1) & ~v marks a zero
+/// byte, and its borrow can mark only the bytes above it.
+static inline __attribute__((always_inline)) uint64_t entex_json_escape_marks64(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * 0x22), backslash = x ^ (ones * 0x5C);
+    return ((x - ones * 0x20) & ~x | (quote - ones) & ~quote | (backslash - ones) & ~backslash) & high;
+}
+
+/// Writes `"`, the `n` bytes at `src` and `"` at `out` when `n` is at most 16
+/// and none of the bytes needs an escape, and returns the end of what it
+/// wrote; returns NULL (and writes nothing that counts) otherwise. Sixteen
+/// bytes from `src` must be readable (the string lies inside a longer text)
+/// and eighteen writable at `out`: the two words are tested (only their
+/// first `n` bytes count) and stored whole. Inlined where it is called, so a
+/// short entity text or name costs neither the call nor the set-up of
+/// `entex_json_escape`, which gives the same bytes (the tests compare them).
+static inline __attribute__((always_inline)) uint8_t *entex_json_short_plain(uint8_t *out, const uint8_t *src, size_t n) {
+    if (n > 16) return NULL;
+    uint64_t low, high;
+    __builtin_memcpy(&low, src, 8);
+    __builtin_memcpy(&high, src + 8, 8);
+    uint64_t lowMask = n >= 8 ? ~0ull : (1ull << (n * 8)) - 1;
+    uint64_t highMask = n >= 16 ? ~0ull : n <= 8 ? 0 : (1ull << ((n - 8) * 8)) - 1;
+    if (((entex_json_escape_marks64(low) & lowMask) | (entex_json_escape_marks64(high) & highMask)) != 0) return NULL;
+    out[0] = '"';
+    __builtin_memcpy(out + 1, &low, 8);
+    __builtin_memcpy(out + 9, &high, 8);
+    out[n + 1] = '"';
+    return out + n + 2;
+}
+
 #endif

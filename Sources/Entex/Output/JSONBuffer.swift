@@ -227,6 +227,16 @@ struct JSONBuffer {
     @inline(__always)
     private mutating func escapedString(_ src: UnsafePointer<UInt8>?, count n: Int, readable: Int,
                                         using escape: EscapeLoop = entex_json_escape) {
+        if let src, n <= 16, readable >= 16 {
+            // Most entity texts and names are short, inside a longer text, and
+            // need no escape: tested and stored in two words, inlined
+            // (`entex_json_short_plain`), without the call and set-up of the loop.
+            bytes.reserve(18)
+            if let end = entex_json_short_plain(bytes.base + bytes.count, src, n) {
+                bytes.count = bytes.base.distance(to: end)
+                return
+            }
+        }
         // The opening quote, the bytes, the slack (the closing quote fits in it).
         bytes.reserve(n &+ 17)
         var out = bytes.base + bytes.count
