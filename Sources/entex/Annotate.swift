@@ -24,17 +24,24 @@ struct Annotate: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
+        try Annotate.run(AnnotateSettings(format: input.format, maxDocBytes: input.maxDocBytes,
+                                          writerOptions: output.writerOptions, pipeline: pipelineOptions.settings,
+                                          files: files))
+    }
+
+    /// Annotates what `settings` name (`run()`'s work, also for `QuickArguments`).
+    static func run(_ settings: AnnotateSettings) throws {
         let pipeline: Pipeline
         do {
-            let resources = try pipelineOptions.loadResources()
-            pipeline = try pipelineOptions.configuration().makePipeline(resources: resources)
+            let resources = try settings.pipeline.loadResources()
+            pipeline = try settings.pipeline.configuration().makePipeline(resources: resources)
         } catch {
             printError("entex: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
         // Documents are annotated in memory reused from one to the next, and
         // their lines written straight into the output buffer.
-        let out = AnnotatingWriter(pipeline: pipeline, writer: JSONWriter(options: output.writerOptions))
+        let out = AnnotatingWriter(pipeline: pipeline, writer: JSONWriter(options: settings.writerOptions))
         var failures = 0
         var line: [UInt8] = []
         // Records are handed over (`consuming`): each document is annotated as read, not copied.
@@ -51,10 +58,11 @@ struct Annotate: ParsableCommand {
                 Annotate.writeOrExit { () throws(BatchError) in try out.write(line: line) }
             }
         }
+        let files = settings.files
         let sources: [String?] = files.isEmpty ? [nil] : files.map { $0 }
         for path in sources {
-            let reader = DocumentReader(format: input.format, sourceName: path ?? "stdin",
-                                        idPrefix: path.map { "\($0):" } ?? "", maxDocumentBytes: input.maxDocBytes)
+            let reader = DocumentReader(format: settings.format, sourceName: path ?? "stdin",
+                                        idPrefix: path.map { "\($0):" } ?? "", maxDocumentBytes: settings.maxDocBytes)
             do {
                 if let path {
                     try reader.readConsuming(try FileDescriptorSource(path: path), emit: handle)
@@ -87,4 +95,13 @@ struct Annotate: ParsableCommand {
             Glibc.exit(ExitStatus.usage)
         }
     }
+}
+
+/// The values `Annotate` runs with, as a plain struct (see `PipelineSettings`).
+struct AnnotateSettings {
+    var format: InputFormat
+    var maxDocBytes: Int
+    var writerOptions: JSONWriter.Options
+    var pipeline: PipelineSettings
+    var files: [String]
 }

@@ -60,7 +60,30 @@ struct PipelineOptions: ParsableArguments {
         """, valueName: "date"))
     var referenceDate: String?
 
-    func validate() throws {
+    /// The options' values, for the code that runs the pipeline.
+    var settings: PipelineSettings {
+        PipelineSettings(lexicons: lexicons, stages: stages, lexicon: lexicon, keepOverlaps: keepOverlaps,
+                         lenient: lenient, referenceDate: referenceDate)
+    }
+
+    func validate() throws { try settings.validate() }
+    func configuration() -> PipelineConfiguration { settings.configuration() }
+    func loadResources() throws -> Resources { try settings.loadResources() }
+}
+
+/// The values of `PipelineOptions` as a plain struct: made by argument-parser's
+/// `PipelineOptions.settings` or, for the plainest command lines, by `QuickArguments`
+/// without making any of argument-parser's option wrappers (their type metadata is
+/// instantiated at run time: a million instructions of each start).
+struct PipelineSettings {
+    var lexicons: String?
+    var stages: String?
+    var lexicon: [String] = []
+    var keepOverlaps = false
+    var lenient = false
+    var referenceDate: String?
+
+    func validate() throws(ValidationError) {
         if let referenceDate, CivilDate.parse(referenceDate) == nil {
             throw ValidationError("--reference-date must be a date such as 2024-03-01, not '\(referenceDate)'")
         }

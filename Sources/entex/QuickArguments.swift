@@ -2,7 +2,7 @@ import ArgumentParser
 import Entex
 
 /// The plainest command lines of the default command, `entex [options] [file…]`, read
-/// without argument-parser, to the same `Annotate` it would make.
+/// without argument-parser, to the settings of the `Annotate` it would make.
 ///
 /// argument-parser builds every command's argument definitions by reflection at each
 /// start (19 M instructions, a sixth of a start-up). A run over the same input pays it
@@ -16,7 +16,7 @@ enum QuickArguments {
     /// Names the first file may not have here: argument-parser would take it for a command.
     static let commandNames: Set<String> = ["annotate", "batch", "bench", "lexicon", "eval", "help"]
 
-    static func annotate(_ arguments: [String]) -> Annotate? {
+    static func annotate(_ arguments: [String]) -> AnnotateSettings? {
         var format: InputFormat?, maxDocBytes: Int?, offsets: OffsetUnit?
         var tokens = false, keepOverlaps = false, lenient = false
         var lexicons: String?, stages: String?, referenceDate: String?
@@ -69,33 +69,18 @@ enum QuickArguments {
             }
             index += 1
         }
-        // Every property is set: an unset one would still be argument-parser's definition.
-        var input = InputOptions()
-        input.format = format ?? InputOptions.defaultFormat
-        input.maxDocBytes = maxDocBytes ?? InputOptions.defaultMaxDocBytes
-        var output = OutputOptions()
-        output.offsets = offsets ?? OutputOptions.defaultOffsets
-        output.tokens = tokens
-        var pipeline = PipelineOptions()
-        pipeline.lexicons = lexicons
-        pipeline.stages = stages
-        pipeline.lexicon = lexicon
-        pipeline.keepOverlaps = keepOverlaps
-        pipeline.lenient = lenient
-        pipeline.referenceDate = referenceDate
-        var command = Annotate()
-        command.input = input
-        command.output = output
-        command.pipelineOptions = pipeline
-        command.files = files
+        // The checks of the options' `validate()`s (`InputOptions`, `PipelineOptions`).
+        let docBytes = maxDocBytes ?? InputOptions.defaultMaxDocBytes
+        guard docBytes > 0 else { return nil }
+        let pipeline = PipelineSettings(lexicons: lexicons, stages: stages, lexicon: lexicon, keepOverlaps: keepOverlaps,
+                                        lenient: lenient, referenceDate: referenceDate)
         do {
-            try input.validate()
-            try output.validate()
             try pipeline.validate()
-            try command.validate()
         } catch {
             return nil
         }
-        return command
+        return AnnotateSettings(format: format ?? InputOptions.defaultFormat, maxDocBytes: docBytes,
+                                writerOptions: JSONWriter.Options(offsets: offsets ?? OutputOptions.defaultOffsets, includeTokens: tokens),
+                                pipeline: pipeline, files: files)
     }
 }

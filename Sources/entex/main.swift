@@ -9,8 +9,8 @@ import Glibc
 do {
     // The plainest command lines of the default command are read without
     // argument-parser (see `QuickArguments`); every other one goes to it.
-    if var annotate = QuickArguments.annotate(Array(CommandLine.arguments.dropFirst())) {
-        try annotate.run()
+    if let settings = QuickArguments.annotate(Array(CommandLine.arguments.dropFirst())) {
+        try Annotate.run(settings)
     } else {
         var command = try EntexCommand.parseAsRoot()
         try command.run()

@@ -85,6 +85,53 @@ final class HashtagLinkerTests: XCTestCase {
         XCTAssertGreaterThan(found, 2_000)
     }
 
+    /// The first-word test (`HashtagLinker.firstWordStartsNoName`) turns away only
+    /// tags the gazetteer's walk names nothing with, and the linker answers the same
+    /// with it and without it: entry names, runs of corpus words and made-up words, in
+    /// several casings and spacings and all three languages.
+    func testFirstWordTestTurnsAwayOnlyTagsThatNameNothing() throws {
+        let gazetteer = try TestSupport.resources.gazetteer()
+        var names: [String] = []
+        for e in stride(from: 0, to: gazetteer.entryCount, by: max(1, gazetteer.entryCount / 2_000)) {
+            names.append(gazetteer.describe(e).canonical)
+        }
+        for url in TestSupport.corpusJSONLines {
+            for (text, _) in try TestSupport.jsonlTexts(url, limit: 40) {
+                let words = text.split(separator: " ").prefix(30).map(String.init)
+                for start in words.indices {
+                    for length in 1...2 where start + length <= words.count {
+                        names.append(words[start..<(start + length)].joined(separator: " "))
+                    }
+                }
+            }
+        }
+        names += ["US", "us", "EEUU", "New York", "NEW YORK", "", " ", "Zyxwv", "Nicolás Maduro", "Último Minuto", "a"]
+        let tested = HashtagLinker(gazetteer: gazetteer), reference = HashtagLinker(gazetteer: gazetteer)
+        tested.usesCache = false
+        reference.usesCache = false
+        reference.usesFirstWordTest = false
+        var generator = Generator(state: 11)
+        var key: [UInt8] = []
+        var turnedAway = 0, linked = 0
+        for name in names {
+            for variant in [name, name.lowercased(), name.uppercased(), "  " + name, name.replacingOccurrences(of: " ", with: "  ")] {
+                let language = generator.pick(["en", "es", nil, "und"] as [String?])
+                let bytes = Array(variant.utf8)
+                if bytes.withUnsafeBufferPointer({ tested.firstWordStartsNoName($0) }) {
+                    turnedAway += 1
+                    XCTAssertNil(bytes.withUnsafeBufferPointer { gazetteer.entry(namedBy: $0, language: language, key: &key) },
+                                 "\(variant) (\(language ?? "nil"))")
+                }
+                let found = tested.link(variant, language: language)
+                XCTAssertEqual(found?.canonical, reference.link(variant, language: language)?.canonical, variant)
+                XCTAssertEqual(found?.kb, reference.link(variant, language: language)?.kb, variant)
+                if found != nil { linked += 1 }
+            }
+        }
+        XCTAssertGreaterThan(turnedAway, 1_000)
+        XCTAssertGreaterThan(linked, 1_000)
+    }
+
     /// A value read as the bytes between its quotes (`HashtagLinker.plainValue`) is
     /// exactly what `Document.stringValue` decodes, and only plain ASCII values without
     /// escapes are read so: JSON strings with accents, quotes, backslashes and

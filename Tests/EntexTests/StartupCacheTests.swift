@@ -39,7 +39,8 @@ final class StartupCacheTests: XCTestCase {
             XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
             XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
             XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
-            // Slots may differ in size; every key must be found at its id.
+            // The cache stores the built table's slots; every key must be found at its id.
+            XCTAssertEqual(x.slots, y.slots, what, file: file, line: line)
             for id in 0..<x.count {
                 let key = Array(x.key(id))
                 XCTAssertEqual(y.lookup(key), id, what, file: file, line: line)
@@ -116,6 +117,44 @@ final class StartupCacheTests: XCTestCase {
         let with = try NameRuleCache.load(from: lexicons, directory: cache.path)
         XCTAssertFalse(with.fromCache)
         XCTAssertGreaterThan(with.resources.connectors.count, 0)
+    }
+
+    /// Stored slots are read as they are, so a file whose slots could send a probe outside
+    /// its table (an id past the keys, no empty slot, a size not a power of two) is refused
+    /// even when its checksum matches, as for a file that was written so.
+    func testCachedSlotsThatCouldProbeOutsideTheirTableAreRefused() throws {
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        let key = try XCTUnwrap(NameRuleCache.key(TestSupport.lexicons))
+        let path = scratch.appendingPathComponent("namerules-test.bin").path
+        XCTAssertTrue(NameRuleCache.write(built, key: key, to: path))
+        assertSameTables(built, try XCTUnwrap(NameRuleCache.read(path, key: key)))
+
+        let table = built.orgHeads
+        XCTAssertTrue(NameRuleCache.slotsAreConsistent(table.slots, count: table.count))
+        let used = try XCTUnwrap(table.slots.firstIndex { $0 != 0 })
+        var pastTheKeys = table.slots
+        pastTheKeys[used] = UInt32(table.count + 1)
+        var full = table.slots
+        for i in full.indices where full[i] == 0 { full[i] = 1 }
+        let badSlots: [[UInt32]] = [pastTheKeys, full, Array(table.slots.dropLast()), []]
+        for slots in badSlots {
+            XCTAssertFalse(NameRuleCache.slotsAreConsistent(slots, count: table.count))
+            var damaged = built
+            damaged.orgHeads = ByteStringTable(pool: table.pool, ends: table.ends, slots: slots, hashes: table.hashes)
+            XCTAssertTrue(NameRuleCache.write(damaged, key: key, to: path))
+            XCTAssertNil(NameRuleCache.read(path, key: key), "\(slots.count) slots")
+        }
+
+        let index = built.wordIndex.slots
+        XCTAssertTrue(NameRuleCache.slotsAreConsistent(index, count: built.wordIndex.count))
+        let usedInIndex = try XCTUnwrap(index.firstIndex { $0 != 0 })
+        var hashWithoutID = index
+        hashWithoutID[usedInIndex] &= ~0xFFFF_FFFF
+        var idPastTheKeys = index
+        idPastTheKeys[usedInIndex] = idPastTheKeys[usedInIndex] & ~0xFFFF_FFFF | UInt64(built.wordIndex.count + 1)
+        for slots in [hashWithoutID, idPastTheKeys, Array(index.dropLast())] {
+            XCTAssertFalse(NameRuleCache.slotsAreConsistent(slots, count: built.wordIndex.count))
+        }
     }
 
     func testTruncatedOrDamagedCacheIsRebuiltNotTrusted() throws {

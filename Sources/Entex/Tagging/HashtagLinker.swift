@@ -32,6 +32,10 @@ public final class HashtagLinker: Stage {
     private let arenaLimit: Int
     /// Whether answers are cached (tests turn it off to compare).
     var usesCache = true
+    /// Whether a lookup first asks whether the first word of the tag can start a
+    /// name (`firstWordStartsNoName`), which most hashtags' first words cannot, before
+    /// the gazetteer's walk (tests turn it off to compare).
+    var usesFirstWordTest = true
     /// Whether a value that is a quoted ASCII string without escapes is read as the
     /// bytes between its quotes (`plainValue`) rather than decoded into a `String`
     /// first (tests turn it off to compare).
@@ -39,6 +43,8 @@ public final class HashtagLinker: Stage {
     /// The match key of a word being looked up, kept for later ones: a
     /// lookup that misses the cache allocates nothing here.
     private var key: [UInt8] = []
+    /// The first word's key made by `firstWordStartsNoName`.
+    private var wordKey = GrowableBuffer<UInt8>(capacity: 64)
 
     private struct CacheSlot {
         /// `HashtagLinker.hash` of the pair.
@@ -58,15 +64,19 @@ public final class HashtagLinker: Stage {
 
     /// `cacheSize` slots (a power of two) whose keys share `arenaBytes`
     /// bytes; tests pass small ones so that slots and the arena are reused often.
+    /// The slots are made at the first hashtag (news without one never pay for them).
     public init(gazetteer: Gazetteer, cacheSize: Int = 1 << 15, arenaBytes: Int = 1 << 20) {
         precondition(cacheSize > 0 && cacheSize & (cacheSize - 1) == 0, "cacheSize must be a power of two")
         self.gazetteer = gazetteer
-        cache = Array(repeating: CacheSlot(), count: cacheSize)
+        cache = []
         cacheMask = cacheSize - 1
         arenaLimit = arenaBytes
     }
 
-    deinit { arena.deallocate() }
+    deinit {
+        arena.deallocate()
+        wordKey.deallocate()
+    }
 
     public func process(_ doc: inout Document) {
         var code = doc.language ?? ""
@@ -129,6 +139,7 @@ public final class HashtagLinker: Stage {
     /// `link(_:language:code:languageHash:)` of the words' bytes.
     private func link(_ tag: UnsafeBufferPointer<UInt8>, language: String?, code: inout String,
                       languageHash: UInt64) -> (canonical: String, kb: String?)? {
+        if cache.isEmpty { cache = Array(repeating: CacheSlot(), count: cacheMask + 1) }
         return code.withUTF8 { code in
             let hash = HashtagLinker.hash(languageHash: languageHash, tag: tag)
             let slot = Int(truncatingIfNeeded: hash >> 32) & cacheMask
@@ -167,6 +178,41 @@ public final class HashtagLinker: Stage {
 
     /// The words of `p` (separated by spaces) looked up where they are.
     private func lookUp(_ p: UnsafeBufferPointer<UInt8>, language: String?) -> (canonical: String, kb: String?)? {
-        gazetteer.entry(namedBy: p, language: language, key: &key).map { gazetteer.describe($0) }
+        if usesFirstWordTest, firstWordStartsNoName(p) { return nil }
+        return gazetteer.entry(namedBy: p, language: language, key: &key).map { gazetteer.describe($0) }
+    }
+
+    /// True when the first word of `tag` (words separated by spaces) is ASCII and its
+    /// match key starts no name of the gazetteer: not a term of its vocabulary (its
+    /// `termFilter`, which holds every term's hash, or the vocabulary itself says so),
+    /// or a term no walk starts from. `Gazetteer.entry(namedBy:language:key:)` then
+    /// answers nil at its first step, made here on the word's bytes lowercased
+    /// (`Tokenizer.appendKey` of ASCII) in `wordKey`, in the same pass that finds the
+    /// word. False says nothing: a tag without words, a first word with a non-ASCII
+    /// byte (whose key ICU folds), or one that starts a name.
+    func firstWordStartsNoName(_ tag: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = tag.baseAddress else { return false }
+        let n = tag.count
+        var i = 0
+        while i < n, base[i] == 0x20 { i &+= 1 }
+        wordKey.count = 0
+        wordKey.reserve(n &- i)
+        let out = wordKey.base
+        var length = 0
+        while i < n {
+            let b = base[i]
+            if b == 0x20 { break }
+            if b >= 0x80 { return false }
+            out[length] = ByteClass.isUpper(b) ? b | 0x20 : b
+            length &+= 1
+            i &+= 1
+        }
+        guard length > 0 else { return false }
+        let key = UnsafeBufferPointer(start: out, count: length)
+        let h = ByteStringTable.hash(key)
+        if !gazetteer.termFilter.mayContain(h) { return true }
+        let term = gazetteer.vocabulary.lookup(key, hash: h)
+        if term < 0 { return true }
+        return Int(term) < gazetteer.rootTargets.count && gazetteer.rootTargets[Int(term)] == 0
     }
 }

@@ -7,8 +7,9 @@ import Glibc
 ///
 /// Building the tables folds about 100 000 list words into match keys (ICU for
 /// every non-ASCII word) and hashes them into tables: most of entex's start-up.
-/// The cache stores the finished arrays (`BinaryCacheWriter`, the gazetteer
-/// cache's format: counts and raw bytes) under a key of the list files'
+/// The cache stores the finished arrays, hash slots included (placing 100 000
+/// keys again in cleared slot arrays was most of reading the cache), in
+/// `BinaryCacheWriter`'s format (the gazetteer cache's: counts and raw bytes) under a key of the list files'
 /// identities (`FileIdentity`: any write to a list changes it), the running
 /// executable's identity (a rebuilt entex may fold differently), the ICU
 /// version and `formatVersion`. A file that is truncated, damaged (checksum,
@@ -16,7 +17,7 @@ import Glibc
 /// built again; an unwritable directory only means building every time.
 enum NameRuleCache {
     /// Bump when the layout or the way keys are made changes.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let magic: [UInt8] = Array("ENTXNRR\u{0}".utf8)
     /// Languages of the per-language tables, in file order.
     static let languages = ["en", "es"]
@@ -54,9 +55,8 @@ enum NameRuleCache {
     @discardableResult
     static func write(_ r: NameRuleResources, key: UInt64, to path: String) -> Bool {
         guard var out = BinaryCacheWriter(path: path, checksummed: true) else { return false }
-        // Slots are not stored: rebuilt from the stored hashes, they cost less than reading them.
         func put(_ table: ByteStringTable) {
-            out.put(table.pool); out.put(table.ends); out.put(table.hashes)
+            out.put(table.pool); out.put(table.ends); out.put(table.hashes); out.put(table.slots)
         }
         out.put(magic)
         out.put([formatVersion])
@@ -76,6 +76,7 @@ enum NameRuleCache {
         out.put(r.firstNameIsCommon.map { $0 ? UInt8(1) : 0 })
         let index = r.wordIndex
         put(index.keys)
+        out.put(index.slots)
         out.put(index.commonIn)
         out.put(index.firstName)
         out.put(Array(index.languages.joined(separator: "\n").utf8))
@@ -91,8 +92,10 @@ enum NameRuleCache {
     /// With a `trustDirectory`, the checksum of a file validated before (a `.valid` memo
     /// there names its identity: any write to the file changes it) is not computed again,
     /// as for the gazetteer cache (`GazetteerCache.read`): hashing the 3.7 MB file was a
-    /// third of reading it. The values are still checked before they are used. A file
-    /// validated now is remembered if its last change is at least `trustAge` seconds old.
+    /// third of reading it. The values are still checked before they are used, except the
+    /// hash slots (`slotsAreConsistent`, a pass over a million of them: more than reading
+    /// the file), which only a validation checks, as the gazetteer cache's `isConsistent`.
+    /// A file validated now is remembered if its last change is at least `trustAge` seconds old.
     static func read(_ path: String, key: UInt64, trustDirectory: String? = nil,
                      trustAge: Double = GazetteerCache.trustAge) -> NameRuleResources? {
         readReporting(path, key: key, trustDirectory: trustDirectory, trustAge: trustAge)?.resources
@@ -111,8 +114,10 @@ enum NameRuleCache {
         guard let input = BinaryCacheReader(path: path, checksummed: !trusted), input.identity == identity else { return nil }
         func table() -> ByteStringTable? {
             let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
-            guard hashes.count == ends.count, endsAreConsistent(ends, poolCount: pool.count) else { return nil }
-            return ByteStringTable(pool: pool, ends: ends, slots: slots(hashes), hashes: hashes)
+            let slots = input.get(UInt32.self)
+            guard hashes.count == ends.count, endsAreConsistent(ends, poolCount: pool.count),
+                  trusted || slotsAreConsistent(slots, count: ends.count) else { return nil }
+            return ByteStringTable(pool: pool, ends: ends, slots: slots, hashes: hashes)
         }
         guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
               input.get(UInt64.self) == [key] else { return nil }
@@ -133,6 +138,7 @@ enum NameRuleCache {
         guard uses.count == connectors.count, let firstNames = table() else { return nil }
         let firstNameIsCommon = input.get(UInt8.self).map { $0 != 0 }
         guard firstNameIsCommon.count == firstNames.count, let keys = table() else { return nil }
+        let indexSlots = input.get(UInt64.self)
         let commonIn = input.get(UInt16.self), firstName = input.get(Int32.self)
         let indexLanguages = String(decoding: input.get(UInt8.self), as: UTF8.self)
             .split(separator: "\n").map(String.init)
@@ -141,6 +147,7 @@ enum NameRuleCache {
 
         // An index that points outside its arrays would crash a lookup: check every one.
         guard commonIn.count == keys.count, firstName.count == keys.count,
+              trusted || slotsAreConsistent(indexSlots, count: keys.count),
               firstName.allSatisfy({ $0 >= -1 && Int($0) < firstNames.count }),
               indexLanguages.count <= 16, sourceCounts.count == indexLanguages.count + 1
         else { return nil }
@@ -152,7 +159,7 @@ enum NameRuleCache {
         r.connectorUses = uses
         r.firstNames = firstNames
         r.firstNameIsCommon = firstNameIsCommon
-        r.wordIndex = WordIndex(keys: keys, commonIn: commonIn, firstName: firstName,
+        r.wordIndex = WordIndex(keys: keys, slots: indexSlots, commonIn: commonIn, firstName: firstName,
                                 languages: indexLanguages, sourceCounts: sourceCounts)
         guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
         if !trusted, FileIdentity.identity(path) == identity { memo?.remember(startTime: startTime, trustAge: trustAge) }
@@ -169,20 +176,35 @@ enum NameRuleCache {
         return Int(previous) == poolCount
     }
 
-    /// Open-addressed slots (`id + 1`, 0 empty) for keys with these hashes, as
-    /// `ByteStringTable.insert` would place them in a table at least twice their number.
-    static func slots(_ hashes: [UInt32]) -> [UInt32] {
-        var size = 16
-        while size < hashes.count * 2 { size <<= 1 }
-        var slots = [UInt32](repeating: 0, count: size)
-        slots.withUnsafeMutableBufferPointer { slots in
-            let mask = size - 1
-            for (id, h) in hashes.enumerated() {
-                var i = Int(h) & mask
-                while slots[i] != 0 { i = (i + 1) & mask }
-                slots[i] = UInt32(id + 1)
-            }
+    /// Whether `slots` can be the open-addressed slots (`id + 1`, 0 empty) of a table of
+    /// `count` keys without a probe reading outside the table: a power of two of them,
+    /// more than `count` (a probe ends at an empty one), `count` of them used, each with
+    /// an id below `count`. A slot in the wrong place only makes its key not found: the
+    /// checksum, not this, tells a damaged file.
+    static func slotsAreConsistent(_ slots: [UInt32], count: Int) -> Bool {
+        guard slots.count > count, slots.count & (slots.count - 1) == 0 else { return false }
+        var used = 0
+        var largest: UInt32 = 0
+        for s in slots {
+            used &+= s == 0 ? 0 : 1
+            largest = max(largest, s)
         }
-        return slots
+        return used == count && Int(largest) <= count
+    }
+
+    /// `slotsAreConsistent` for the word index's slots, `hash << 32 | (id + 1)` (0 empty):
+    /// a used slot's low half is never 0.
+    static func slotsAreConsistent(_ slots: [UInt64], count: Int) -> Bool {
+        guard slots.count > count, slots.count & (slots.count - 1) == 0 else { return false }
+        var used = 0
+        var largest: UInt32 = 0
+        var hashWithoutID = false
+        for s in slots {
+            let id = UInt32(truncatingIfNeeded: s)
+            used &+= id == 0 ? 0 : 1
+            largest = max(largest, id)
+            hashWithoutID = hashWithoutID || (id == 0 && s != 0)
+        }
+        return !hashWithoutID && used == count && Int(largest) <= count
     }
 }
