@@ -42,25 +42,34 @@ final class HashtagLinkerTests: XCTestCase {
                        "a lowercase hashtag is one word, `acmerockets`, which is not the two-word name")
     }
 
-    /// The linker's lookup of a tag's bytes (`entry(namedBy:language:key:)`)
-    /// against the reference over word arrays, on entry names and runs of
-    /// corpus words, in several casings and spacings and all three languages.
-    func testLookupByBytesFindsWhatTheWordArrayLookupFinds() throws {
-        let gazetteer = try TestSupport.resources.gazetteer()
+    /// Names to look tags up by: the canonical names of about `entries` gazetteer
+    /// entries spread over the whole gazetteer, and every run of 1 to `longestRun`
+    /// words among the first 30 words of the first `textsPerFile` texts of each
+    /// bundled JSONL corpus file.
+    private static func tagNames(_ gazetteer: Gazetteer, entries: Int, textsPerFile: Int, longestRun: Int) throws -> [String] {
         var names: [String] = []
-        for e in stride(from: 0, to: gazetteer.entryCount, by: max(1, gazetteer.entryCount / 3_000)) {
+        for e in stride(from: 0, to: gazetteer.entryCount, by: max(1, gazetteer.entryCount / entries)) {
             names.append(gazetteer.describe(e).canonical)
         }
         for url in TestSupport.corpusJSONLines {
-            for (text, _) in try TestSupport.jsonlTexts(url, limit: 60) {
+            for (text, _) in try TestSupport.jsonlTexts(url, limit: textsPerFile) {
                 let words = text.split(separator: " ").prefix(30).map(String.init)
                 for start in words.indices {
-                    for length in 1...3 where start + length <= words.count {
+                    for length in 1...longestRun where start + length <= words.count {
                         names.append(words[start..<(start + length)].joined(separator: " "))
                     }
                 }
             }
         }
+        return names
+    }
+
+    /// The linker's lookup of a tag's bytes (`entry(namedBy:language:key:)`)
+    /// against the reference over word arrays, on entry names and runs of
+    /// corpus words, in several casings and spacings and all three languages.
+    func testLookupByBytesFindsWhatTheWordArrayLookupFinds() throws {
+        let gazetteer = try TestSupport.resources.gazetteer()
+        var names = try Self.tagNames(gazetteer, entries: 3_000, textsPerFile: 60, longestRun: 3)
         names += ["US", "us", "EEUU", "New York", "new york", "NEW YORK", "", " ", "Nicolás Maduro"]
         var generator = Generator(state: 7)
         var key: [UInt8] = []
@@ -91,20 +100,7 @@ final class HashtagLinkerTests: XCTestCase {
     /// several casings and spacings and all three languages.
     func testFirstWordTestTurnsAwayOnlyTagsThatNameNothing() throws {
         let gazetteer = try TestSupport.resources.gazetteer()
-        var names: [String] = []
-        for e in stride(from: 0, to: gazetteer.entryCount, by: max(1, gazetteer.entryCount / 2_000)) {
-            names.append(gazetteer.describe(e).canonical)
-        }
-        for url in TestSupport.corpusJSONLines {
-            for (text, _) in try TestSupport.jsonlTexts(url, limit: 40) {
-                let words = text.split(separator: " ").prefix(30).map(String.init)
-                for start in words.indices {
-                    for length in 1...2 where start + length <= words.count {
-                        names.append(words[start..<(start + length)].joined(separator: " "))
-                    }
-                }
-            }
-        }
+        var names = try Self.tagNames(gazetteer, entries: 2_000, textsPerFile: 40, longestRun: 2)
         names += ["US", "us", "EEUU", "New York", "NEW YORK", "", " ", "Zyxwv", "Nicolás Maduro", "Último Minuto", "a"]
         let tested = HashtagLinker(gazetteer: gazetteer), reference = HashtagLinker(gazetteer: gazetteer)
         tested.usesCache = false
