@@ -321,12 +321,12 @@ private struct RuleScratch {
     /// are stale: a reader checks the token's start). Zeros when allocated.
     private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var byteCapacity = 0
-    /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
     /// Per candidate of the document (at most one entry each): the end offsets of its
     /// nationality candidates, and its places with their last token (see `process`).
     private(set) var norpEnds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var places = UnsafeMutablePointer<(Span, Int)>.allocate(capacity: 1)
     private(set) var candidateCapacity = 0
+    /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
     private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var groupEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var shout = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
