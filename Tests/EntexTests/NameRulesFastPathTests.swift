@@ -58,9 +58,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// Spanish and undetermined documents: the same candidates with and without filters.
     func testTitleStartsAndTurnedAwayTokensGiveTheReferenceCandidates() throws {
         let lists = TestSupport.resources.nameRules
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var phrases: [String] = []
         for language in ["en", "es"] {
             guard let table = lists.titles[language] else { continue }
@@ -83,9 +81,7 @@ final class NameRulesFastPathTests: XCTestCase {
         }
         var compared = 0
         for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            before.process(&doc)
-            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            guard let candidates = ruleCandidates(text, language, stages) else { return }
             compared += candidates.filter { $0.source == .rule }.count
         }
         XCTAssertGreaterThan(compared, 2000)
@@ -231,9 +227,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// with the bits as with the reference, which asks the tables for every token.
     func testStopwordBitsGiveTheReferenceCandidates() throws {
         let stopwords = TestSupport.resources.text.stopwords
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var words: [String] = []
         for language in ["en", "es"] {
             guard let table = stopwords[language] else { continue }
@@ -246,9 +240,7 @@ final class NameRulesFastPathTests: XCTestCase {
         for word in words {
             for form in [word.capitalized, word.uppercased(), word] {
                 let text = "\(form) \(generator.pick(names)) said, \(form) \(generator.pick(names)) and \(form) of \(generator.pick(names)) \(form)."
-                var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil, "fr"]))
-                before.process(&doc)
-                guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+                guard let candidates = ruleCandidates(text, generator.pick(["en", "es", nil, "fr"]), stages) else { return }
                 compared += candidates.filter { $0.source == .rule }.count
                 stopwordsAsked += 1
             }
@@ -270,9 +262,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// capitalised token up.
     func testHeadShapeTestGivesTheReferenceCandidates() throws {
         let heads = TestSupport.resources.nameRules.orgHeads
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var generator = Generator(state: 37)
         let names = ["Maria Lopez", "Acme", "Central", "Waqar Younis", "Nacional", "NASA", "Smith and Sons"]
         var compared = 0, orgs = 0
@@ -280,9 +270,7 @@ final class NameRulesFastPathTests: XCTestCase {
             let head = String(decoding: heads.key(id), as: UTF8.self)
             for form in [head, head.uppercased(), head + ".", head.uppercased() + "."] {
                 let text = "Yesterday the \(generator.pick(names)) \(form) of \(generator.pick(names)) met \(form) \(generator.pick(names)), said \(form)."
-                var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
-                before.process(&doc)
-                guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+                guard let candidates = ruleCandidates(text, generator.pick(["en", "es", nil]), stages) else { return }
                 compared += 1
                 orgs += candidates.filter { $0.source == .rule && $0.type == .org }.count
             }
@@ -357,9 +345,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// text's end; in casual and edited text: the same candidates as the reference.
     func testTitleStartsBeforeEveryKindOfNextTokenGiveTheReferenceCandidates() throws {
         let lists = TestSupport.resources.nameRules
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var firstWords: Set<String> = [], laterWords: Set<String> = []
         for language in ["en", "es"] {
             guard let table = lists.titles[language] else { continue }
@@ -386,9 +372,7 @@ final class NameRulesFastPathTests: XCTestCase {
                 var texts = ["We met \(form)\(glue)\(after) \(name) today.", "@user ok \(form) \(after) \(name) lol"]
                 if after.isEmpty { texts.append(form) }
                 for text in texts {
-                    var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
-                    before.process(&doc)
-                    guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+                    guard let candidates = ruleCandidates(text, generator.pick(["en", "es", nil]), stages) else { return }
                     compared += 1
                     titled += candidates.filter { $0.source == .rule && $0.type == .person }.count
                 }
@@ -404,9 +388,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// bundled corpus with the shared English news when present: the same candidates.
     func testHeadsListedByTheScanGiveTheReferenceCandidates() throws {
         let heads = TestSupport.resources.nameRules.orgHeads
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var generator = Generator(state: 53)
         let openers = ["President", "the minister", "John", "Maria", "P.", "J. R.", "Dr.", "el presidente", "3M", "4G", "the"]
         let words = ["Smith", "Central", "de", "of", "and", "Lopez", "3D", "AB1", "Nacional", "the"]
@@ -422,9 +404,7 @@ final class NameRulesFastPathTests: XCTestCase {
         for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
         if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 150) }
         for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            before.process(&doc)
-            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            guard let candidates = ruleCandidates(text, language, stages) else { return }
             compared += 1
             orgs += candidates.filter { $0.source == .rule && $0.type == .org }.count
         }
@@ -439,9 +419,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// tokens, between them, at the end) and of every kind the scan reads (places,
     /// nationalities, clustered names), in random order: the same candidates.
     func testCandidatesFoundByTokenStartGiveTheReferenceCandidates() throws {
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var texts: [(text: String, lang: String?)] = []
         for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
         if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 40) }
@@ -450,7 +428,7 @@ final class NameRulesFastPathTests: XCTestCase {
         var compared = 0
         for (text, language) in texts {
             var doc = Document(id: "t", text: text, language: language)
-            before.process(&doc)
+            stages.before.process(&doc)
             let length = Int32(doc.text.count)
             guard length > 2 else { continue }
             for _ in 0..<Int(generator.next() % 12) {
@@ -467,7 +445,7 @@ final class NameRulesFastPathTests: XCTestCase {
                 doc.candidates.insert(Entity(span: Span(start: start, end: end), type: type, source: source, cluster: cluster),
                                       at: Int(generator.next() % UInt64(doc.candidates.count + 1)))
             }
-            guard sameRuleCandidates(doc, filtered, reference, text) != nil else { return }
+            guard sameRuleCandidates(doc, stages.filtered, stages.reference, text) != nil else { return }
             compared += 1
         }
         XCTAssertGreaterThan(compared, 30)
@@ -480,9 +458,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// abbreviations and every kind of token, each run with the key hashes and
     /// without them (documents built by hand), and corpus documents.
     func testSkippedTokensAndNameWordsGiveTheReferenceCandidates() throws {
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var generator = Generator(state: 61)
         let words = ["John", "Mark", "Will", "Wendy", "jessica", "biel", "marcus", "JOHN", "Smith", "Waqar", "Younis",
                      "Rivaldo", "London", "Venezuela", "Madrid", "NASA", "Obama", "Trump", "Maria", "Lopez", "the", "said",
@@ -499,12 +475,12 @@ final class NameRulesFastPathTests: XCTestCase {
         var compared = 0, people = 0
         for (text, language) in texts {
             var doc = Document(id: "t", text: text, language: language)
-            before.process(&doc)
+            stages.before.process(&doc)
             XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
-            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            guard let candidates = sameRuleCandidates(doc, stages.filtered, stages.reference, text) else { return }
             var unhashed = doc
             unhashed.keyHashes = []
-            guard sameRuleCandidates(unhashed, filtered, reference, text) != nil else { return }
+            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return }
             compared += 1
             people += candidates.filter { $0.source == .rule && $0.type == .person }.count
         }
@@ -517,9 +493,7 @@ final class NameRulesFastPathTests: XCTestCase {
     /// every start: texts of capitalised words, connectors, function words, words with
     /// digits or accents, and acronyms in parentheses before and after them.
     func testAcronymFirstLetterTestGivesTheReferenceCandidates() throws {
-        let before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
-        let filtered = NameRules(resources: TestSupport.resources)
-        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+        let stages = try RuleStages()
         var generator = Generator(state: 71)
         let words = ["National", "Aeronautics", "Space", "Administration", "World", "Health", "Organization", "Bank",
                      "of", "and", "the", "de", "la", "y", "Banco", "Central", "Venezuela", "Partido", "Popular", "Union",
@@ -538,14 +512,32 @@ final class NameRulesFastPathTests: XCTestCase {
         }
         var compared = 0, linked = 0
         for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            before.process(&doc)
-            guard let candidates = sameRuleCandidates(doc, filtered, reference, text) else { return }
+            guard let candidates = ruleCandidates(text, language, stages) else { return }
             compared += 1
             if candidates.contains(where: { $0.rule == "acronym-definition" }) { linked += 1 }
         }
         XCTAssertEqual(compared, texts.count)
         XCTAssertGreaterThan(linked, 200)
+    }
+
+    /// The stages before the name rules, the rules stage with its filters and
+    /// shortcuts, and the reference it is compared with (`prefilter: false`).
+    private struct RuleStages {
+        let before: Pipeline
+        let filtered = NameRules(resources: TestSupport.resources)
+        let reference = NameRules(resources: TestSupport.resources, prefilter: false)
+
+        init() throws {
+            before = try TestSupport.pipeline(["tokenize", "sentences", "language", "gazetteer", "regex"])
+        }
+    }
+
+    /// `text` in `language` through `stages.before`, then `sameRuleCandidates` of the
+    /// two rules stages on it.
+    private func ruleCandidates(_ text: String, _ language: String?, _ stages: RuleStages) -> [Entity]? {
+        var doc = Document(id: "t", text: text, language: language)
+        stages.before.process(&doc)
+        return sameRuleCandidates(doc, stages.filtered, stages.reference, text)
     }
 
     /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)
