@@ -239,17 +239,16 @@ public struct WordIndex: Sendable {
 
     public init() {}
 
-    /// An index from the arrays of one built before (`NameRuleCache`): its `slots`, or,
-    /// without them, slots made again from the keys' hashes. Slots given are the caller's
-    /// to check (`NameRuleCache.slotsAreConsistent`).
-    init(keys: ByteStringTable, slots: [UInt64]? = nil, commonIn: [UInt16], firstName: [Int32],
+    /// An index from the arrays of one built before (`NameRuleCache`), its `slots`
+    /// included: they are the caller's to check (`NameRuleCache.slotsAreConsistent`).
+    init(keys: ByteStringTable, slots: [UInt64], commonIn: [UInt16], firstName: [Int32],
          languages: [String], sourceCounts: [Int]) {
         self.keys = keys
+        self.slots = slots
         self.commonIn = commonIn
         self.firstName = firstName
         self.languages = languages
         self.sourceCounts = sourceCounts
-        if let slots { self.slots = slots } else { placeSlots() }
     }
 
     public init(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) {
