@@ -363,4 +363,42 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertEqual(users, 3)
         XCTAssertGreaterThan(g.outputEntries.count, 1000)
     }
+
+    /// `MemoSets.hit` against the reference (`way` then `promote`): for every way a tag
+    /// can be in, short and long tags, remembered hits and misses, the value it gives and
+    /// the set it leaves are those of the reference, or it gives `notFound` and leaves
+    /// the set as it was (way 0, no such tag, a long tag's remembered hit).
+    func testMemoHitMatchesWayAndPromote() {
+        let short: UInt64 = 0x0300_0000_0061_6263, long: UInt64 = Gazetteer.longKeyTag(0x1234_5678_9ABC_DEF0)
+        let hitValue: UInt64 = 7 << 32 | 5, missValue = Gazetteer.missValue
+        var cases = 0
+        for tag in [short, long] {
+            for value in [hitValue, missValue] {
+                for way in -1..<MemoSets.ways {
+                    var set: [UInt64] = (0..<MemoSets.ways).flatMap { [UInt64(100 + $0), UInt64(200 + $0)] }
+                    if way >= 0 {
+                        set[2 * way] = tag
+                        set[2 * way + 1] = value
+                    }
+                    var expected = set
+                    let trusted = tag >> 63 == 0 || value >> 63 != 0
+                    let expectedValue: UInt64
+                    if way > 0 && trusted {
+                        expected.withUnsafeMutableBufferPointer { e in
+                            XCTAssertEqual(MemoSets.way(of: tag, in: e.baseAddress!), way)
+                            MemoSets.promote(e.baseAddress!, key: tag, value: value, replacing: way)
+                        }
+                        expectedValue = value
+                    } else {
+                        expectedValue = MemoSets.notFound
+                    }
+                    let got = set.withUnsafeMutableBufferPointer { MemoSets.hit($0.baseAddress!, tag) }
+                    XCTAssertEqual(got, expectedValue, "tag \(tag), value \(value), way \(way)")
+                    XCTAssertEqual(set, expected, "tag \(tag), value \(value), way \(way)")
+                    cases += 1
+                }
+            }
+        }
+        XCTAssertEqual(cases, 20)
+    }
 }

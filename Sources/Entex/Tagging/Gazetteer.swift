@@ -450,7 +450,8 @@ struct GazetteerScratch {
     }
     /// A small memo of recent key lookups: text repeats its words, and this
     /// stays in the CPU cache however large the vocabulary is. It is set-associative:
-    /// sets of `memoWays` entries, one 64-byte cache line each (see `MemoSets`), the
+    /// sets of `memoWays` entries, one 64-byte cache line each (see `MemoSets`; the
+    /// buffer is 64-byte aligned, its first set at `base`), the
     /// most recently used first; a key's set is the top `memoBits - 2` bits of its
     /// `KeyHash` (which the tokenizer stored). (Direct-mapped, as it was, the distinct
     /// words of a few megabytes of news evicted one another: on 500 BBC articles read
@@ -472,7 +473,7 @@ struct GazetteerScratch {
     /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
     /// A remembered miss is trusted on an equal tag; a remembered hit of a
     /// long key is checked against the key bytes.
-    var memo: [UInt64] = []
+    var memo = ScratchBuffer<UInt64>(repeating: 0, count: 0)
     /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
     /// A memo of recent trie steps, set-associative as `memo` is (`MemoSets`):
@@ -487,10 +488,10 @@ struct GazetteerScratch {
     var functionTerms: [UInt64] = []
     /// For each token of the current document, its memo tag, then its memo value:
     /// see `Gazetteer.match`.
-    var tags: [UInt64] = []
+    var tags = ScratchBuffer<UInt64>(repeating: 0, count: 0)
     /// The tokens of the current document that start a walk (their key starts a
     /// name and they may start a match), in order; as long as `tags`.
-    var walks: [UInt32] = []
+    var walks = ScratchBuffer<UInt32>(repeating: 0, count: 0)
     /// Where the loads that warm the memo go, so that they are not optimized away.
     var touched: UInt64 = 0
     /// The candidates of recently emitted entries, direct-mapped by entry (`entry + 1`
@@ -542,15 +543,35 @@ struct GazetteerScratch {
     /// log2 of the number of step memo entries.
     static let stepBits = 13
 
-    static func emptySteps() -> [UInt64] { MemoSets.empty(entryBits: stepBits) }
+    static func emptySteps() -> ScratchBuffer<UInt64> { emptyMemo(bits: stepBits) }
 
-    static func emptyMemo(bits: Int) -> [UInt64] { MemoSets.empty(entryBits: bits) }
+    static func emptyMemo(bits: Int) -> ScratchBuffer<UInt64> {
+        ScratchBuffer(repeating: .max, count: MemoSets.words(entryBits: bits))
+    }
 }
 
-/// A set-associative memo of 64-bit keys and values kept in a `[UInt64]`: sets of
-/// `ways` (key, value) entries, each set one 64-byte cache line (the array holds one
-/// line more than the sets, and `sets(in:)` gives the first aligned element), its
-/// most recently used entry first. A free entry's key is `UInt64.max`, which no
+/// `count` elements in a 64-byte aligned allocation of their own, used through `base`: a
+/// memo or per-token buffer of `GazetteerScratch`, which `Gazetteer.match` reads and writes
+/// with no uniqueness check, swap or closure per document (as arrays, its four buffers cost
+/// about 100 instructions a document in those). Copies of a scratch share its buffers; none
+/// is made while one is matching.
+final class ScratchBuffer<Element: BitwiseCopyable> {
+    let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(repeating value: Element, count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) &* MemoryLayout<Element>.stride, alignment: 64)
+        base = raw.initializeMemory(as: Element.self, repeating: value, count: count)
+        self.count = count
+    }
+
+    deinit { UnsafeMutableRawPointer(base).deallocate() }
+}
+
+/// A set-associative memo of 64-bit keys and values kept in a 64-byte aligned
+/// `ScratchBuffer` (or, in tests, a `[UInt64]` that holds one line more than the sets,
+/// whose first aligned element `sets(in:)` gives): sets of `ways` (key, value) entries,
+/// each set one 64-byte cache line, its most recently used entry first. A free entry's key is `UInt64.max`, which no
 /// key of the memos equals (`GazetteerScratch.emptyTag`, `Gazetteer.emptySlot`).
 /// Lookups compare the first entry inline and call `find` for the others.
 enum MemoSets {
@@ -561,6 +582,10 @@ enum MemoSets {
     /// The `UInt64`s of a memo of `1 << entryBits` entries (one set more, for alignment).
     @inline(__always)
     static func count(entryBits: Int) -> Int { (2 << entryBits) + setWords }
+
+    /// The `UInt64`s of a memo of `1 << entryBits` entries in an aligned buffer (`ScratchBuffer`).
+    @inline(__always)
+    static func words(entryBits: Int) -> Int { 2 << entryBits }
 
     /// An empty memo of `1 << entryBits` entries.
     static func empty(entryBits: Int) -> [UInt64] {
@@ -582,6 +607,53 @@ enum MemoSets {
         if set[4] == key { return 2 }
         if set[6] == key { return 3 }
         return -1
+    }
+
+    /// What `hit` returns when it does not give the value: a key's memo value has a
+    /// term (bit 63 clear, see `GazetteerScratch.memo`) or no state (the low half 0).
+    static let notFound = UInt64.max
+
+    /// The value of memo tag `tag` when a way of `set` other than the first holds it and
+    /// may be trusted (a short key's tag, or a miss remembered), after making it the
+    /// first entry (the entries before it move one way down); else `notFound` and
+    /// `set` is unchanged (the caller looks further). Inlined in `Gazetteer.memoFind`
+    /// before anything else: a path that saves no registers (the whole lookup cost about
+    /// 35 instructions for such a hit, most of them saving and restoring registers).
+    @inline(__always)
+    static func hit(_ set: UnsafeMutablePointer<UInt64>, _ tag: UInt64) -> UInt64 {
+        let trusted = tag >> 63 == 0
+        let raw = UnsafeMutableRawPointer(set)
+        if set[2] == tag {
+            let value = set[3]
+            guard trusted || value >> 63 != 0 else { return notFound }
+            raw.storeBytes(of: raw.loadUnaligned(as: SIMD2<UInt64>.self), toByteOffset: 16, as: SIMD2<UInt64>.self)
+            set[0] = tag
+            set[1] = value
+            return value
+        }
+        if set[4] == tag {
+            let value = set[5]
+            guard trusted || value >> 63 != 0 else { return notFound }
+            let e0 = raw.loadUnaligned(as: SIMD2<UInt64>.self), e1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD2<UInt64>.self)
+            raw.storeBytes(of: e1, toByteOffset: 32, as: SIMD2<UInt64>.self)
+            raw.storeBytes(of: e0, toByteOffset: 16, as: SIMD2<UInt64>.self)
+            set[0] = tag
+            set[1] = value
+            return value
+        }
+        if set[6] == tag {
+            let value = set[7]
+            guard trusted || value >> 63 != 0 else { return notFound }
+            let e0 = raw.loadUnaligned(as: SIMD2<UInt64>.self), e1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD2<UInt64>.self)
+            let e2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD2<UInt64>.self)
+            raw.storeBytes(of: e2, toByteOffset: 48, as: SIMD2<UInt64>.self)
+            raw.storeBytes(of: e1, toByteOffset: 32, as: SIMD2<UInt64>.self)
+            raw.storeBytes(of: e0, toByteOffset: 16, as: SIMD2<UInt64>.self)
+            set[0] = tag
+            set[1] = value
+            return value
+        }
+        return notFound
     }
 
     /// Makes (`key`, `value`) the first entry of `set`, moving the entries before way
@@ -629,8 +701,7 @@ extension Gazetteer {
         case "es": language = .es
         default: language = .any
         }
-        if scratch.memoOwner != ObjectIdentifier(self)
-            || scratch.memo.count != MemoSets.count(entryBits: scratch.memoBits) {
+        if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != MemoSets.words(entryBits: scratch.memoBits) {
             scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
             scratch.entryCandidates = []
@@ -639,26 +710,14 @@ extension Gazetteer {
         }
         let memoBits = scratch.memoBits
         scratch.document &+= 1
-        // The memos and per-token buffers are taken out of `scratch` for the document (so that
-        // `emit` may take `scratch` inout while they are in use) and put back at the end, by
-        // swaps: copying each out and assigning an empty array in its place cost a retain
-        // and two releases per array, about 230 instructions a document (a tweet's whole
-        // match is about 2 700).
-        var memo: [UInt64] = [], steps: [UInt64] = [], tags: [UInt64] = [], walks: [UInt32] = []
-        swap(&memo, &scratch.memo)
-        swap(&steps, &scratch.steps)
-        swap(&tags, &scratch.tags)
-        swap(&walks, &scratch.walks)
-        defer {
-            swap(&memo, &scratch.memo)
-            swap(&steps, &scratch.steps)
-            swap(&tags, &scratch.tags)
-            swap(&walks, &scratch.walks)
+        if scratch.tags.count < n {
+            scratch.tags = ScratchBuffer(repeating: 0, count: max(n, 2 &* scratch.tags.count))
+            scratch.walks = ScratchBuffer(repeating: 0, count: scratch.tags.count)
         }
-        if tags.count < n {
-            tags = [UInt64](repeating: 0, count: max(n, 2 &* tags.count))
-            walks = [UInt32](repeating: 0, count: tags.count)
-        }
+        // The memos and per-token buffers, used through pointers for the document: `scratch`
+        // keeps them alive, and `emit` (which takes `scratch` inout) does not replace them.
+        let sets = scratch.memo.base, stepSets = scratch.steps.base
+        let tags = scratch.tags.base, walks = scratch.walks.base
         var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
         // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
@@ -667,10 +726,6 @@ extension Gazetteer {
         keyHashes.withUnsafeBufferPointer { hashes in
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
-            memo.withUnsafeMutableBufferPointer { memo in
-             steps.withUnsafeMutableBufferPointer { steps in
-              tags.withUnsafeMutableBufferPointer { tags in
-               walks.withUnsafeMutableBufferPointer { walks in
                 withTables { table in
                     // First a load of every token's memo entry, found from the `KeyHash` the
                     // tokenizer stored: the loads do not depend on one another, so the
@@ -681,12 +736,14 @@ extension Gazetteer {
                     // million entries, whose filter is far out of cache: the filter is
                     // probed on a memo miss only.)
                     let shift = UInt64(64 &- (memoBits &- 2))
-                    let sets = MemoSets.sets(in: memo), stepSets = MemoSets.sets(in: steps)
                     var touched: UInt64 = 0
                     for t in 0..<n {
                         touched |= sets[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3]
                     }
                     // Then every token's memo value (its memo set now in cache), kept in `tags`.
+                    // (A first loop without the lookup call, giving the values that the first entry
+                    // of a set holds and listing the other tokens for a second, cost more: about 49
+                    // instructions a token against 44, its branchless tags computed both ways.)
                     for t in 0..<n {
                         let token = tokens[t]
                         let tag = Gazetteer.memoTag(keys, token, keyHash: hashes[t])
@@ -791,10 +848,6 @@ extension Gazetteer {
                         }
                     }
                 }
-               }
-              }
-             }
-            }
           }
         }
         }
@@ -921,12 +974,24 @@ extension Gazetteer {
     }
 
     /// The memo value of `token`'s key when the first entry of its memo set `set` does not
-    /// hold it (or holds a long key's hit, checked here byte for byte): from another entry
-    /// of the set, else looked up (`memoFill`); either way it becomes the set's first
-    /// entry. `tag` is `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key.
+    /// hold it (or holds a long key's hit, which must be checked byte for byte): most often
+    /// (about half of the calls on the mix) a trusted entry of another way, moved first by
+    /// `MemoSets.hit` with no register saved; else `memoLookup`. `tag` is
+    /// `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key.
     @inline(never)
     static func memoFind(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
                          _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
+        let value = MemoSets.hit(set, tag)
+        if value != MemoSets.notFound { return value }
+        return memoLookup(keys, token, tag: tag, keyHash: keyHash, set, table)
+    }
+
+    /// `memoFind` when no way but the first may hold the key: the first entry's long key
+    /// hit checked byte for byte, else the key looked up (`memoFill`); either way it becomes
+    /// the set's first entry.
+    @inline(never)
+    static func memoLookup(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
+                           _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
         let way = set[0] == tag ? 0 : MemoSets.way(of: tag, in: set)
         if way >= 0 {
             let value = set[2 &* way &+ 1]
