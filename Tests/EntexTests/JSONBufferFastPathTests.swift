@@ -61,6 +61,48 @@ final class JSONBufferFastPathTests: XCTestCase {
         }
     }
 
+    /// Strings of their own up to 32 bytes (a document's id) take the short
+    /// path (`entex_json_short_exact`, which reads only their bytes): for every
+    /// length from 0 to 40, with a byte to escape (or a plain one) at each
+    /// place or none, from a buffer of exactly their size, it writes what the
+    /// loop and the bytewise reference write, and so does `string(_: String)`.
+    func testShortStringsOfTheirOwnAreWrittenAsByTheLoop() {
+        let fillers: [UInt8] = [UInt8(ascii: "a"), 0xC3, 0xA9, UInt8(ascii: "7")]
+        for length in 0...40 {
+            for place in -1..<max(length, 1) {
+                for special: UInt8 in [0x22, 0x5C, 0x0A, 0x00, 0x1F, 0x20, 0x7F, 0xA9] {
+                    var bytes = (0..<length).map { fillers[$0 % fillers.count] }
+                    if place >= 0 && place < length { bytes[place] = special }
+                    let own = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: length)
+                    defer { own.deallocate() }
+                    _ = own.initialize(from: bytes)
+                    let p = UnsafeBufferPointer(own)
+                    let short = written({ json in
+                        json.raw([UInt8(ascii: "x")])
+                        json.string(bytes: p)
+                    }, capacity: 1 + length % 3)
+                    let loop = written({ json in
+                        json.raw([UInt8(ascii: "x")])
+                        json.stringThroughLoop(bytes: p)
+                    }, capacity: 1)
+                    let bytewise = written({ json in
+                        json.raw([UInt8(ascii: "x")])
+                        json.stringBytewise(bytes: p)
+                    }, capacity: 1)
+                    XCTAssertEqual(short, loop, "\(bytes)")
+                    XCTAssertEqual(short, bytewise, "\(bytes)")
+                    if let text = String(validating: bytes, as: UTF8.self) {
+                        let fromString = written({ json in
+                            json.raw([UInt8(ascii: "x")])
+                            json.string(text)
+                        }, capacity: 1)
+                        XCTAssertEqual(fromString, bytewise, "\(bytes)")
+                    }
+                }
+            }
+        }
+    }
+
     func testStringLiteralsEscapeAByteAtEveryPlaceOfLongerStrings() {
         // One byte to escape (or a plain one, or two) at each place of strings up to
         // ten words long, after plain ASCII or two-byte letters: the word loop's

@@ -88,4 +88,51 @@ final class OffsetCursorTests: XCTestCase {
             }
         }
     }
+
+    /// The window `convert` answers from without a call (the offsets between
+    /// the event before the last offset converted and the next one) gives what
+    /// the table's search alone gives, and the cursor: on texts that start with
+    /// ASCII, have no event at all, or an event at their first byte, for
+    /// offsets at the events' own bytes, just before and after them, repeated,
+    /// and jumping back.
+    func testWindowConvertsAsTheSearchAlone() {
+        var rng = SeededGenerator(seed: 0x5EA4C8)
+        let pieces: [[UInt8]] = [[0x61], [0x20], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0x80],
+                                 Array(repeating: 0x61, count: 9)]
+        var storage = GrowableBuffer<OffsetEvent>(capacity: 1)
+        var reference = GrowableBuffer<OffsetEvent>(capacity: 1)
+        defer {
+            storage.deallocate()
+            reference.deallocate()
+        }
+        for round in 0..<1_500 {
+            var bytes: [UInt8] = []
+            // Some texts all ASCII (no event), some starting with an event.
+            let asciiOnly = round % 7 == 0
+            if round % 5 == 0 { bytes += [0xF0, 0x9F, 0x98, 0x80] }
+            for _ in 0..<Int.random(in: 0...30, using: &rng) {
+                bytes += asciiOnly ? [0x61] : pieces.randomElement(using: &rng)!
+            }
+            bytes.withUnsafeBufferPointer { p in
+                for unit in OffsetUnit.allCases {
+                    var cursor = OffsetCursor(text: p, unit: unit)
+                    var table = OffsetTable(text: p, unit: unit, storage: &storage)
+                    var search = OffsetTable(text: p, unit: unit, storage: &reference)
+                    var target = 0
+                    for _ in 0..<50 {
+                        switch Int.random(in: 0..<8, using: &rng) {
+                        case 0: target = Int.random(in: 0...p.count, using: &rng)
+                        case 1: break  // the same offset again
+                        case 2: target = max(0, target - 1)
+                        default: target = min(p.count, target + Int.random(in: 0...3, using: &rng))
+                        }
+                        let t = Int32(target)
+                        let expected = cursor.convert(t)
+                        XCTAssertEqual(search.convertWithoutWindow(t), expected, "search: \(unit) at byte \(t) of \(bytes)")
+                        XCTAssertEqual(table.convert(t), expected, "window: \(unit) at byte \(t) of \(bytes)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -190,6 +190,41 @@ final class SmallStageFastPathTests: XCTestCase {
         XCTAssertGreaterThan(checked, 1000)
     }
 
+    /// The inverted marks ¿ and ¡ count in the short table's loop (slots of
+    /// their own) exactly as the reference counts them: 2 for Spanish each when
+    /// punctuation, nothing as a word token, and nothing for keys that only
+    /// start like them; in runs, after and before function words, at the end.
+    func testInvertedMarksCountAsInTheReference() throws {
+        let detector = LanguageDetector(resources: TestSupport.resources.text)
+        let plain = LanguageDetector(resources: TestSupport.resources.text)
+        plain.usesHashFilter = false
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        var marks = 0
+        for text in ["¿Qué?", "¡Hola!", "¿¿¡¡", "el ¿ la ¡ the", "¿", "¡", "¿¡¿¡¿¡¿¡ de", "¿ª ¡º Â¿", "the ¿of?"] {
+            var doc = Document(id: "m", text: text)
+            tokenize.process(&doc)
+            let fast = detector.counts(doc), slow = plain.counts(doc)
+            XCTAssertEqual(fast.en, slow.en, text)
+            XCTAssertEqual(fast.es, slow.es, text)
+            if slow.es >= 2 { marks += 1 }
+        }
+        XCTAssertGreaterThan(marks, 5)
+        // Keys set by hand: a mark as a word token, as punctuation, and keys sharing its first byte.
+        let keys: [UInt8] = [0xC2, 0xBF, 0xC2, 0xA1, 0xC2, 0xBF, 0x61, 0xC2, 0xA0]
+        for kinds: [TokenKind] in [[.punct, .punct, .word, .punct], [.word, .word, .punct, .punct], [.symbol, .punct, .punct, .word]] {
+            var doc = Document(id: "k", text: String(repeating: "x", count: 12))
+            doc.tokenKeys = keys
+            let ranges: [(Int32, Int32)] = [(0, 2), (2, 4), (4, 7), (7, 9)]
+            doc.tokens = zip(ranges, kinds).enumerated().map { n, pair in
+                Token(start: Int32(3 * n), end: Int32(3 * n + 2), keyStart: pair.0.0, keyEnd: pair.0.1, kind: pair.1, flags: [])
+            }
+            doc.keyHashes = ranges.map { KeyHash.hash(Array(keys[Int($0.0)..<Int($0.1)])) }
+            let fast = detector.counts(doc), slow = plain.counts(doc)
+            XCTAssertEqual(fast.en, slow.en, "\(kinds)")
+            XCTAssertEqual(fast.es, slow.es, "\(kinds)")
+        }
+    }
+
     func testInPlaceNameTieBreakAgreesWithTieBreak() {
         var g = Generator(state: 11)
         let names: [String?] = [nil, "", "a", "b", "ab", "Á", "A\u{301}", "zz", "rule-one", "rule-two"]

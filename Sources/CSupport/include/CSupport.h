@@ -99,4 +99,55 @@ static inline __attribute__((always_inline)) uint8_t *entex_json_short_plain(uin
     return out + n + 2;
 }
 
+/// `entex_json_short_plain` for `n` (at most 32) bytes of which no more can
+/// be read: a string of its own (a document's id, a short code) rather than a
+/// slice of a longer text. The bytes are read with loads that stay inside
+/// them, overlapping where `n` is not a whole number of loads (the shared
+/// bytes agree): from 8 bytes on, the first and last words (and from 17 on
+/// the second and the last but one too), each all real bytes, so each is
+/// tested whole and stored at its own place; below 8, two 4-byte loads or
+/// the bytes one by one. Writes `"`, the bytes and `"` (`n + 2` bytes at
+/// `out`) and returns the end; returns NULL, having written nothing that
+/// counts, when `n` is over 32 or a byte needs an escape.
+static inline __attribute__((always_inline)) uint8_t *entex_json_short_exact(uint8_t *out, const uint8_t *src, size_t n) {
+    if (n > 32) return NULL;
+    if (n >= 8) {
+        uint64_t first, last;
+        __builtin_memcpy(&first, src, 8);
+        __builtin_memcpy(&last, src + n - 8, 8);
+        if (n > 16) {
+            uint64_t second, before;
+            __builtin_memcpy(&second, src + 8, 8);
+            __builtin_memcpy(&before, src + n - 16, 8);
+            if ((entex_json_escape_marks64(first) | entex_json_escape_marks64(second)
+                 | entex_json_escape_marks64(before) | entex_json_escape_marks64(last)) != 0) return NULL;
+            __builtin_memcpy(out + 1, &first, 8);
+            __builtin_memcpy(out + 9, &second, 8);
+            __builtin_memcpy(out + 1 + n - 16, &before, 8);
+        } else {
+            if ((entex_json_escape_marks64(first) | entex_json_escape_marks64(last)) != 0) return NULL;
+            __builtin_memcpy(out + 1, &first, 8);
+        }
+        __builtin_memcpy(out + 1 + n - 8, &last, 8);
+    } else if (n >= 4) {
+        uint32_t first, last;
+        __builtin_memcpy(&first, src, 4);
+        __builtin_memcpy(&last, src + n - 4, 4);
+        // Marks of the low four bytes only count on their own bytes (see entex_json_escape_marks64).
+        if (((entex_json_escape_marks64(first) | entex_json_escape_marks64(last)) & 0x80808080ull) != 0) return NULL;
+        __builtin_memcpy(out + 1, &first, 4);
+        __builtin_memcpy(out + 1 + n - 4, &last, 4);
+    } else if (n > 0) {
+        uint8_t a = src[0], b = src[n >> 1], c = src[n - 1];
+        uint64_t word = (uint64_t)a | (uint64_t)b << 8 | (uint64_t)c << 16;
+        if ((entex_json_escape_marks64(word) & 0x808080ull) != 0) return NULL;
+        out[1] = a;
+        out[1 + (n >> 1)] = b;
+        out[n] = c;
+    }
+    out[0] = '"';
+    out[n + 1] = '"';
+    return out + n + 2;
+}
+
 #endif

@@ -136,6 +136,18 @@ struct OffsetTable {
     private let count: Int
     /// Events before `position` are those at bytes before the last offset converted.
     private var position = 0
+    /// The offsets that `position` and its deficit already answer for, as one
+    /// unsigned range test inlined at every conversion (`convert`): from just
+    /// after the event before `position` (`windowStart`) up to and including the
+    /// byte of the event at `position` (`windowStart + windowWidth`), where the
+    /// deficit is that of the event before (`windowDeficit`). With no events
+    /// (UTF-8 output, ASCII text) the window is every offset and the deficit 0;
+    /// before the first event (an ASCII start), every offset up to it. Most
+    /// conversions fall in the window and make no call (`deficit(before:)` made
+    /// one per conversion).
+    private var windowStart: Int32 = 0
+    private var windowWidth: UInt32 = UInt32(Int32.max)
+    private var windowDeficit: Int32 = 0
 
     /// Fills `storage` with the events of `text` for `unit` (none for UTF-8
     /// output or ASCII text) and reads them from there: `storage` must not
@@ -145,6 +157,7 @@ struct OffsetTable {
         if unit != .utf8 { OffsetTable.findEvents(text, utf16: unit == .utf16, into: &storage) }
         events = UnsafePointer(storage.base)
         count = storage.count
+        if count > 0 { windowWidth = UInt32(bitPattern: events[0].byte) }
     }
 
     /// Appends the events of `text` to `events`.
@@ -196,11 +209,20 @@ struct OffsetTable {
     /// The offset in the table's unit of UTF-8 byte offset `target`.
     @inline(__always)
     mutating func convert(_ target: Int32) -> Int32 {
+        // In the window: `windowStart <= target <= windowStart + windowWidth`.
+        if UInt32(bitPattern: target &- windowStart) <= windowWidth { return target &- windowDeficit }
+        return target &- deficit(before: target)
+    }
+
+    /// The reference for `convert`'s window: the conversion by `deficit(before:)`
+    /// alone, for the tests.
+    mutating func convertWithoutWindow(_ target: Int32) -> Int32 {
         if count == 0 { return target }
         return target &- deficit(before: target)
     }
 
-    /// Bytes minus units over the bytes before `target`.
+    /// Bytes minus units over the bytes before `target`; moves the window to `target`.
+    @inline(never)
     private mutating func deficit(before target: Int32) -> Int32 {
         var k = position
         if k > 0 && events[k &- 1].byte >= target {
@@ -214,6 +236,12 @@ struct OffsetTable {
             while k < count && events[k].byte < target { k &+= 1 }
         }
         position = k
-        return k > 0 ? events[k &- 1].deficit : 0
+        // Events `..<k` are before `target`, those from `k` at or after it.
+        let start: Int32 = k > 0 ? events[k &- 1].byte &+ 1 : 0
+        let end: Int32 = k < count ? events[k].byte : Int32.max
+        windowStart = start
+        windowWidth = UInt32(bitPattern: end &- start)
+        windowDeficit = k > 0 ? events[k &- 1].deficit : 0
+        return windowDeficit
     }
 }

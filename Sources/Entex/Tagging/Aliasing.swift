@@ -492,7 +492,9 @@ public final class Aliasing: Stage {
                     let stop = max(t, e < base ? Int(firstTokenOf.base[e]) : tokens.count)
                     while Int(names[nextName]) < t { nextName &+= 1 }
                     while Int(names[nextName]) < stop, !mayStartAlias(Int(names[nextName])) { nextName &+= 1 }
-                    t = min(Int(names[nextName]), stop)
+                    // (Not `min`: the generic function stayed a call here.)
+                    let next = Int(names[nextName])
+                    t = next < stop ? next : stop
                 } else {
                     let next = e < base ? entities[e].span.start : Int32.max
                     while t < tokens.count, term[t] < 0, tokens[t].start < next { t += 1 }
@@ -552,9 +554,20 @@ public final class Aliasing: Stage {
         clusteredEntity.removeAll(keepingCapacity: true)
         clusteredShapes = ShapeFilter(passesAll: !takesShortcuts)
         loose.removeAll(keepingCapacity: true)
+        // Every mention's parent made its root in one forward pass, as `root`'s
+        // path halving would over the passes to come: a parent is never after its
+        // mention (`union` keeps the earlier root, `addMention` appends), so the
+        // parent's parent is already its root. The loop below then reads roots
+        // in place instead of calling `root` once a mention.
+        parent.withUnsafeMutableBufferPointer { parent in
+            for i in parent.indices {
+                let p = parent[i]
+                if p != i { parent[i] = parent[p] }
+            }
+        }
         for i in entities.indices {
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
-            if sizes[root(i)] >= 2 {
+            if sizes[parent[i]] >= 2 {
                 nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
                 let id = clusteredNames.insert(scratch)
                 if id == clusteredEntity.count { clusteredEntity.append(i) }

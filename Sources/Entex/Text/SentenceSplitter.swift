@@ -497,8 +497,14 @@ public final class LanguageDetector: Stage {
         var word: UInt64 = 0
         /// The word's length (`emptySlot`: no word).
         var length: UInt8 = LanguageDetector.emptySlot
-        /// As `languages`.
-        var languages: UInt8 = 0
+        /// What a token with this key adds to the English and Spanish counts
+        /// (bits 0 and 1 of `languages`).
+        var english: UInt8 = 0
+        var spanish: UInt8 = 0
+        /// What it adds to the Spanish count when it is punctuation: 2 for the
+        /// keys of ¿ and ¡, which have slots of their own, so that the loop
+        /// tests them only when a key is found rather than at every token.
+        var punctSpanish: UInt8 = 0
     }
     /// Whether `hashFilter` and the short table are used (tests turn them off
     /// to compare with looking every token up).
@@ -532,8 +538,18 @@ public final class LanguageDetector: Stage {
             guard key.count <= 8 else { continue }
             var s = Int(KeyHash.hash(key) >> LanguageDetector.shortShift)
             while slots[s].length != LanguageDetector.emptySlot { s = (s + 1) & (size - 1) }
-            slots[s] = ShortSlot(word: key.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) },
-                                 length: UInt8(key.count), languages: languages[id])
+            slots[s] = ShortSlot(word: LanguageDetector.packed(key), length: UInt8(key.count),
+                                 english: languages[id] & 1, spanish: languages[id] >> 1)
+        }
+        // The inverted marks, in their own slots (or a function word's, were one the same key).
+        for mark in LanguageDetector.invertedMarks {
+            let word = LanguageDetector.packed(mark)
+            var s = Int(KeyHash.hash(mark) >> LanguageDetector.shortShift)
+            while slots[s].length != LanguageDetector.emptySlot,
+                  !(Int(slots[s].length) == mark.count && slots[s].word == word) { s = (s + 1) & (size - 1) }
+            slots[s].word = word
+            slots[s].length = UInt8(mark.count)
+            slots[s].punctSpanish = 2
         }
         shortSlots = slots
     }
@@ -587,41 +603,9 @@ public final class LanguageDetector: Stage {
                         return a == 0xC2 && (b == 0xBF || b == 0xA1)
                     }
                     if filtered, !hashes.isEmpty {
-                        shortSlots.withUnsafeBufferPointer { slots in
-                            // The common case: stored hashes. A key of at most 8 bytes is
-                            // looked for in the short table (and read, once, only when its
-                            // first slot holds a word); a longer one is read only when its
-                            // filter bit is set.
-                            let mask = slots.count &- 1
-                            for i in 0..<count {
-                                let token = tokens[i]
-                                let kind = token.kind
-                                guard kind == .word || kind == .punct else { continue }
-                                let hash = hashes[i]
-                                let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-                                if length <= 8 {
-                                    var s = Int(truncatingIfNeeded: hash &>> LanguageDetector.shortShift)
-                                    var slot = slots[s]
-                                    if slot.length != LanguageDetector.emptySlot {
-                                        let word = LanguageDetector.packedKey(keys, start, length)
-                                        while true {
-                                            if Int(slot.length) == length && slot.word == word {
-                                                en &+= Int(slot.languages & 1)
-                                                es &+= Int(slot.languages &>> 1)
-                                                break
-                                            }
-                                            s = (s &+ 1) & mask
-                                            slot = slots[s]
-                                            if slot.length == LanguageDetector.emptySlot { break }
-                                        }
-                                    }
-                                } else {
-                                    let bit = Int(truncatingIfNeeded: hash &>> 48)
-                                    if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
-                                }
-                                if kind == .punct, isInvertedMark(i) { es &+= 2 }
-                            }
-                        }
+                        let (english, spanish) = shortCounts(tokens: tokens, keys: keys, hashes: hashes, count: count)
+                        en = english
+                        es = spanish
                     } else {
                         for i in 0..<count {
                             let token = tokens[i]
@@ -638,6 +622,71 @@ public final class LanguageDetector: Stage {
           }
         }
         return (en, es)
+    }
+
+    /// The keys of ¿ and ¡, each of which adds 2 to the Spanish count.
+    private static let invertedMarks: [[UInt8]] = [[0xC2, 0xBF], [0xC2, 0xA1]]
+
+    /// A key of at most 8 bytes as a little-endian word, zero past its end.
+    private static func packed(_ key: some Collection<UInt8>) -> UInt64 {
+        key.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+
+    /// `counts` over the first `count` tokens with their stored key hashes: a
+    /// key of at most 8 bytes is looked for in the short table (and read, once,
+    /// only when its first slot holds a word), which also holds the inverted
+    /// marks; a longer one is looked up only when its filter bit is set. The
+    /// tokens and hashes are walked with pointers and the counts kept in
+    /// locals that no closure captures, so that the loop keeps them in
+    /// registers (about 20 instructions a token, from about 40).
+    private func shortCounts(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+                             hashes: UnsafeBufferPointer<UInt64>, count: Int) -> (en: Int, es: Int) {
+        guard count > 0, let firstToken = tokens.baseAddress, let firstHash = hashes.baseAddress else { return (0, 0) }
+        return shortSlots.withUnsafeBufferPointer { slots in
+            hashFilter.withUnsafeBufferPointer { filter in
+                let slotBase = slots.baseAddress!
+                let mask = slots.count &- 1
+                var english = 0, spanish = 0
+                var token = firstToken
+                var hash = firstHash
+                let end = firstToken + count
+                while token < end {
+                    let kind = token.pointee.kind
+                    if kind == .word || kind == .punct {
+                        let start = Int(token.pointee.keyStart), length = Int(token.pointee.keyEnd) &- start
+                        let h = hash.pointee
+                        if length <= 8 {
+                            var s = Int(truncatingIfNeeded: h &>> LanguageDetector.shortShift)
+                            if slotBase[s].length != LanguageDetector.emptySlot {
+                                let word = LanguageDetector.packedKey(keys, start, length)
+                                while true {
+                                    let slot = slotBase[s]
+                                    if Int(slot.length) == length && slot.word == word {
+                                        english &+= Int(slot.english)
+                                        spanish &+= Int(slot.spanish)
+                                        if slot.punctSpanish != 0 && kind == .punct { spanish &+= Int(slot.punctSpanish) }
+                                        break
+                                    }
+                                    s = (s &+ 1) & mask
+                                    if slotBase[s].length == LanguageDetector.emptySlot { break }
+                                }
+                            }
+                        } else {
+                            let bit = Int(truncatingIfNeeded: h &>> 48)
+                            if filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0,
+                               let id = functionWords.lookup(UnsafeBufferPointer(rebasing: keys[start..<(start &+ length)]),
+                                                             hash: ByteStringTable.hash(folding: h)) {
+                                english &+= Int(languages[id] & 1)
+                                spanish &+= Int(languages[id] >> 1)
+                            }
+                        }
+                    }
+                    token += 1
+                    hash += 1
+                }
+                return (english, spanish)
+            }
+        }
     }
 
     /// The `length` (at most 8) bytes of `keys` from `start` as a
