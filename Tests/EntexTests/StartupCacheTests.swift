@@ -67,6 +67,8 @@ final class StartupCacheTests: XCTestCase {
         XCTAssertEqual(x.firstName, y.firstName, file: file, line: line)
         XCTAssertEqual(x.languages, y.languages, file: file, line: line)
         XCTAssertEqual(x.sourceCounts, y.sourceCounts, file: file, line: line)
+        XCTAssertEqual(x.firstNameFilter.words, y.firstNameFilter.words, "first-name filter", file: file, line: line)
+        XCTAssertEqual(x.wordFilter.words, y.wordFilter.words, "word filter", file: file, line: line)
         // Probes of the index answer the same for every key of both.
         for id in 0..<x.count {
             let key = Array(x.keys.key(id))
@@ -88,6 +90,25 @@ final class StartupCacheTests: XCTestCase {
         assertSameTables(built, first.resources)
         assertSameTables(built, second.resources)
         XCTAssertGreaterThan(second.resources.commonWords["es"]!.count, 1000)
+    }
+
+    /// The word index's filters, stored in the cache, are the ones the rules stage built
+    /// from the lists at every start before: same bits, from a build and from the cache.
+    func testWordIndexFiltersAreTheFiltersOfTheLists() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let cached = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertTrue(cached.fromCache)
+        for r in [try NameRuleResources.build(from: TestSupport.lexicons), cached.resources] {
+            let firstNames = KeyHashFilter([r.firstNames])
+            let words = KeyHashFilter([r.firstNames] + r.commonWords.keys.sorted().map { r.commonWords[$0]! })
+            XCTAssertEqual(r.wordIndex.firstNameFilter.words, firstNames.words)
+            XCTAssertEqual(r.wordIndex.wordFilter.words, words.words)
+            XCTAssertGreaterThan(words.words.count, firstNames.words.count)
+        }
+        // An index built by hand (no lists) has the empty filters.
+        XCTAssertEqual(WordIndex().wordFilter.words, KeyHashFilter([]).words)
+        XCTAssertEqual(WordIndex().firstNameFilter.words, KeyHashFilter([]).words)
     }
 
     func testChangedWordListMakesTheCacheStale() throws {
