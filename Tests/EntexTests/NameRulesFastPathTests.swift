@@ -194,32 +194,6 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(checked - shouted, 10_000)
     }
 
-    /// The count stops early once capitals could no longer reach six in ten: sentences
-    /// whose capitals all come after their other words (the latest the answer can turn)
-    /// and before them, every length up to 40 of each, against the full count.
-    func testShoutingWithCapitalsLastIsTheFullCount() {
-        func word(_ offset: Int32, caps: Bool) -> Token {
-            Token(start: offset, end: offset + 3, keyStart: 0, keyEnd: 0, kind: .word,
-                  flags: caps ? [.hasLetter, .allCaps, .capitalized] : [.hasLetter])
-        }
-        var shouted = 0
-        for calm in 0...40 {
-            for capitals in 0...40 {
-                let expected = calm + capitals >= 3 && capitals * 10 >= (calm + capitals) * 6
-                if expected { shouted += 1 }
-                for capitalsFirst in [false, true] {
-                    let order = capitalsFirst ? Array(repeating: true, count: capitals) + Array(repeating: false, count: calm)
-                        : Array(repeating: false, count: calm) + Array(repeating: true, count: capitals)
-                    let tokens = order.enumerated().map { word(Int32($0.offset * 4), caps: $0.element) }
-                    tokens.withUnsafeBufferPointer {
-                        XCTAssertEqual(SentenceMarks.isShouting($0), expected, "\(calm) calm, \(capitals) capitals, capitals first: \(capitalsFirst)")
-                    }
-                }
-            }
-        }
-        XCTAssertGreaterThan(shouted, 300)
-    }
-
     /// `StartBits` never turns away a hash it was built from (the bits of the title
     /// starts and first names), and turns away most others.
     func testStartBitsKeepEveryGivenHashAndRejectMostOthers() {

@@ -445,23 +445,11 @@ struct SentenceMarks {
     /// Whether the tokens of one sentence are written in capitals (see `isShouting(_:_:)`).
     static func isShouting(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
         var letters = 0, caps = 0
-        let n = tokens.count
-        var i = 0
-        while i < n {
-            let chunkEnd = min(i &+ 8, n)
-            while i < chunkEnd {
-                // Counted without branches: most tokens are lowercase words or punctuation.
-                let t = tokens[i]
-                let letter = t.kind == .word && t.flags.contains(.hasLetter)
-                letters &+= letter ? 1 : 0
-                caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
-                i &+= 1
-            }
-            // Eight tokens at a time, the answer is no as soon as capitals in every token
-            // left could not make six in ten (each adds 10 - 6 at most): most sentences
-            // are told after a third of their tokens.
-            let rest = n &- i
-            if (caps &+ rest) &* 10 < (letters &+ rest) &* 6 { return false }
+        for t in tokens {
+            // Counted without branches: most tokens are lowercase words or punctuation.
+            let letter = t.kind == .word && t.flags.contains(.hasLetter)
+            letters &+= letter ? 1 : 0
+            caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
         }
         return letters >= 3 && caps * 10 >= letters * 6
     }
