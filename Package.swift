@@ -19,8 +19,9 @@ let package = Package(
     targets: [
         .target(
             name: "CICU",
+            // libicuuc alone: entex calls no function of libicui18n, whose loading and
+            // symbol binding cost 1.6 M instructions at every start.
             linkerSettings: [
-                .linkedLibrary("icui18n"),
                 .linkedLibrary("icuuc"),
                 .linkedLibrary("icudata"),
             ]
@@ -61,6 +62,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags([
                 "-static-stdlib", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
                 "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             ])]
         ),
         .testTarget(

@@ -67,11 +67,120 @@ final class StartupCacheTests: XCTestCase {
         XCTAssertEqual(x.firstName, y.firstName, file: file, line: line)
         XCTAssertEqual(x.languages, y.languages, file: file, line: line)
         XCTAssertEqual(x.sourceCounts, y.sourceCounts, file: file, line: line)
+        XCTAssertEqual(x.firstNameFilter.words, y.firstNameFilter.words, "first-name filter", file: file, line: line)
+        XCTAssertEqual(x.wordFilter.words, y.wordFilter.words, "word filter", file: file, line: line)
         // Probes of the index answer the same for every key of both.
         for id in 0..<x.count {
             let key = Array(x.keys.key(id))
             let found = key.withUnsafeBufferPointer { y.find($0, hash: ByteStringTable.hash($0)) }
             XCTAssertEqual(found, id, file: file, line: line)
+        }
+    }
+
+    // MARK: - Text lists read as bytes
+
+    func assertSameText(_ a: TextResources, _ b: TextResources, file: StaticString = #filePath, line: UInt = #line) {
+        func same(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String) {
+            XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
+            XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
+            XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
+            XCTAssertEqual(x.slots, y.slots, what, file: file, line: line)
+        }
+        same(a.abbreviations, b.abbreviations, "abbreviations")
+        XCTAssertEqual(a.abbreviationKinds, b.abbreviationKinds, file: file, line: line)
+        same(a.abbreviationPrefixes, b.abbreviationPrefixes, "abbreviation prefixes")
+        same(a.tlds, b.tlds, "tlds")
+        XCTAssertEqual(a.tldIsGeneric, b.tldIsGeneric, file: file, line: line)
+        XCTAssertEqual(a.stopwords.keys.sorted(), b.stopwords.keys.sorted(), file: file, line: line)
+        for lang in a.stopwords.keys { same(a.stopwords[lang]!, b.stopwords[lang]!, "stopwords \(lang)") }
+        same(a.functionWords, b.functionWords, "function words")
+        same(a.elongationExceptions, b.elongationExceptions, "elongation exceptions")
+    }
+
+    /// A copy of `Lexicons/text` in the scratch folder.
+    func copyOfTextLists() throws -> String {
+        let lexicons = scratch.appendingPathComponent("TextLexicons")
+        try FileManager.default.createDirectory(at: lexicons, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.lexicons + "/text", toPath: lexicons.appendingPathComponent("text").path)
+        return lexicons.path
+    }
+
+    func testTextListsReadAsBytesEqualTheRowReading() throws {
+        let bytes = try TextResources.load(from: TestSupport.lexicons)
+        assertSameText(bytes, try TextResources.loadByRows(from: TestSupport.lexicons))
+        XCTAssertGreaterThan(bytes.abbreviations.count, 300)
+        XCTAssertGreaterThan(bytes.tlds.count, 200)
+    }
+
+    /// Rows as a hand-written list may have them: carriage returns, spaces around fields,
+    /// comments, blank lines, extra columns, non-ASCII and decomposed abbreviations,
+    /// capitals in top-level domains, a kind with spaces; read as bytes and as strings.
+    func testAwkwardTextRowsReadAsBytesEqualTheRowReading() throws {
+        let lexicons = try copyOfTextLists()
+        func append(_ relative: String, _ text: String) throws {
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: lexicons + "/text/" + relative))
+            handle.seekToEndOfFile()
+            handle.write(Data(text.utf8))
+            handle.closeFile()
+        }
+        try append("abbreviations-en.txt", "\n# comment\n  \t \n Gob.\t title \r\nAvda.\tinside\textra\r\nN\u{0303}a.\ttitle\nÑo.\t acronym\nE. E.\tacronym\n\n")
+        try append("abbreviations-es.txt", "Sr.\ttitle\nEtc.\tinside\n")
+        try append("stopwords-en.txt", "\n  The \r\nÉSTE\nstraße\tx\n#no\n")
+        try append("stopwords-es.txt", "Über\n")
+        try append("tlds.txt", "\nCOM\tgeneric\nOrg \tgeneric \nÉX\tcountry\r\nnet\tgeneric\r\n")
+        try FileManager.default.removeItem(atPath: lexicons + "/text/elongation-exceptions-es.txt")
+        try append("elongation-exceptions-en.txt", " WWW \r\nzzz")
+        assertSameText(try TextResources.load(from: lexicons), try TextResources.loadByRows(from: lexicons))
+    }
+
+    func testTextListErrorsAreTheRowReadingsErrors() throws {
+        for (relative, text) in [("abbreviations-es.txt", "Sr.\tboss\n"), ("abbreviations-en.txt", "\nDr.\n"), ("tlds.txt", "com\n"),
+                                 ("stopwords-en.txt", "ok\n\u{FF}\n")] {
+            let lexicons = try copyOfTextLists()
+            defer { try? FileManager.default.removeItem(atPath: lexicons) }
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: lexicons + "/text/" + relative)))
+            bytes += Array(text.utf8)
+            if text.contains("\u{FF}") { bytes[bytes.count - 3 ... bytes.count - 2] = [0xFF, 0xFE] }
+            try Data(bytes).write(to: URL(fileURLWithPath: lexicons + "/text/" + relative))
+            var byteError: DataFileError?, rowError: DataFileError?
+            do { _ = try TextResources.load(from: lexicons) } catch { byteError = error }
+            do { _ = try TextResources.loadByRows(from: lexicons) } catch { rowError = error }
+            XCTAssertNotNil(byteError, relative)
+            XCTAssertEqual(byteError?.description, rowError?.description, relative)
+        }
+    }
+
+    /// `DataFile.forEachRow` gives the rows of `DataFile.rows`: same fields, lines and
+    /// column errors, on generated files of tabs, spaces, returns, comments and blank lines.
+    func testForEachRowGivesTheRowsOfRows() throws {
+        var generator = Generator(state: 91)
+        let pieces = ["a", "Bé", " ", "\t", "\r", "\n", "#", "x y", "\r\n", "ñ", ""]
+        let path = scratch.appendingPathComponent("rows.txt").path
+        for round in 0..<400 {
+            let text = (0..<(round % 40)).map { _ in generator.pick(pieces) }.joined()
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            for columns in 1...3 {
+                var expected: [(fields: [String], trimmed: [String], line: Int)]?
+                var expectedError: String?
+                do {
+                    expected = try DataFile.rows(path, minimumColumns: columns).map { row in
+                        (row.fields.map(String.init), row.fields.map(\.trimmedField), row.line)
+                    }
+                } catch { expectedError = error.description }
+                var got: [(fields: [String], trimmed: [String], line: Int)] = []
+                var gotError: String?
+                do {
+                    try DataFile.forEachRow(path, minimumColumns: columns) { row in
+                        got.append(((0..<row.count).map(row.string), (0..<row.count).map { String(decoding: row.trimmed($0), as: UTF8.self) }, row.line))
+                    }
+                } catch { gotError = error.description }
+                XCTAssertEqual(gotError, expectedError, "round \(round)")
+                if let expected {
+                    XCTAssertEqual(got.map(\.fields), expected.map(\.fields), "round \(round)")
+                    XCTAssertEqual(got.map(\.trimmed), expected.map(\.trimmed), "round \(round)")
+                    XCTAssertEqual(got.map(\.line), expected.map(\.line), "round \(round)")
+                }
+            }
         }
     }
 
@@ -88,6 +197,25 @@ final class StartupCacheTests: XCTestCase {
         assertSameTables(built, first.resources)
         assertSameTables(built, second.resources)
         XCTAssertGreaterThan(second.resources.commonWords["es"]!.count, 1000)
+    }
+
+    /// The word index's filters, stored in the cache, are the ones the rules stage built
+    /// from the lists at every start before: same bits, from a build and from the cache.
+    func testWordIndexFiltersAreTheFiltersOfTheLists() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let cached = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertTrue(cached.fromCache)
+        for r in [try NameRuleResources.build(from: TestSupport.lexicons), cached.resources] {
+            let firstNames = KeyHashFilter([r.firstNames])
+            let words = KeyHashFilter([r.firstNames] + r.commonWords.keys.sorted().map { r.commonWords[$0]! })
+            XCTAssertEqual(r.wordIndex.firstNameFilter.words, firstNames.words)
+            XCTAssertEqual(r.wordIndex.wordFilter.words, words.words)
+            XCTAssertGreaterThan(words.words.count, firstNames.words.count)
+        }
+        // An index built by hand (no lists) has the empty filters.
+        XCTAssertEqual(WordIndex().wordFilter.words, KeyHashFilter([]).words)
+        XCTAssertEqual(WordIndex().firstNameFilter.words, KeyHashFilter([]).words)
     }
 
     func testChangedWordListMakesTheCacheStale() throws {

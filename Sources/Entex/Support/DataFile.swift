@@ -80,6 +80,56 @@ public enum DataFile {
         if let failure { throw failure }
     }
 
+    /// Calls `body` with every row that `rows(_:minimumColumns:)` gives (the same fields,
+    /// line numbers and column error) as borrowed bytes: for the short lists read at every
+    /// start-up, where a `String` per field cost more than the work done with it.
+    static func forEachRow(_ path: String, minimumColumns: Int = 1,
+                           _ body: (DataByteRow) throws(DataFileError) -> Void) throws(DataFileError) {
+        let bytes = try readBytes(path)
+        var bounds: [Int] = []
+        var failure: DataFileError?
+        bytes.withUnsafeBufferPointer { p in
+            var lineStart = 0, number = 0
+            while lineStart <= p.count {
+                var lineEnd = lineStart
+                while lineEnd < p.count, p[lineEnd] != 0x0A { lineEnd += 1 }
+                number += 1
+                defer { lineStart = lineEnd + 1 }
+                var end = lineEnd
+                if end > lineStart, p[end - 1] == 0x0D { end -= 1 }
+                if end == lineStart || p[lineStart] == UInt8(ascii: "#") { continue }
+                var blank = true
+                for k in lineStart..<end where p[k] != 0x20 && p[k] != 0x09 { blank = false; break }
+                if blank { continue }
+                bounds.removeAll(keepingCapacity: true)
+                var fieldStart = lineStart
+                for k in lineStart...end where k == end || p[k] == 0x09 {
+                    bounds.append(fieldStart)
+                    bounds.append(k)
+                    fieldStart = k + 1
+                }
+                if bounds.count / 2 < minimumColumns {
+                    failure = DataFileError(file: path, line: number,
+                                            message: "expected at least \(minimumColumns) tab-separated columns, found \(bounds.count / 2)")
+                    return
+                }
+                let error: DataFileError? = bounds.withUnsafeBufferPointer { b in
+                    do throws(DataFileError) {
+                        try body(DataByteRow(bytes: p, bounds: b, line: number))
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                if let error {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Rows of a file; with `columns`, every row must have at least that many fields.
     /// Lines are split on bytes (LF, TAB), not on `Character`s: these files
     /// are read at every start-up.
@@ -125,6 +175,43 @@ public enum DataFile {
         }
         if let failure { throw failure }
         return rows
+    }
+}
+
+/// One row of a data file as `DataFile.forEachRow` lends it: its fields as byte ranges
+/// of the file, valid only during the call.
+struct DataByteRow {
+    /// The file's bytes.
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// Start and end offsets of each field, one after the other (untrimmed).
+    let bounds: UnsafeBufferPointer<Int>
+    /// The row's line number (from 1).
+    let line: Int
+
+    /// The number of fields.
+    var count: Int { bounds.count / 2 }
+
+    /// Field `k` as it stands in the file (the bytes of `DataRow.fields[k]`).
+    func field(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[bounds[2 * k]..<bounds[2 * k + 1]])
+    }
+
+    /// Field `k` without what `trimmedField` removes: leading spaces and tabs, trailing
+    /// spaces, tabs and carriage returns.
+    func trimmed(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+        var a = bounds[2 * k], b = bounds[2 * k + 1]
+        while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
+        while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 || bytes[b - 1] == 0x0D { b -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[a..<b])
+    }
+
+    /// Field `k` as a string, untrimmed (`DataRow.fields[k]`).
+    func string(_ k: Int) -> String { String(decoding: field(k), as: UTF8.self) }
+
+    /// Whether `bytes` are those of `word`.
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        return bytes.isEmpty || memcmpEqual(bytes.baseAddress!, word.utf8Start, bytes.count)
     }
 }
 

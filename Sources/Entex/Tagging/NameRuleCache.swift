@@ -17,7 +17,7 @@ import Glibc
 /// built again; an unwritable directory only means building every time.
 enum NameRuleCache {
     /// Bump when the layout or the way keys are made changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let magic: [UInt8] = Array("ENTXNRR\u{0}".utf8)
     /// Languages of the per-language tables, in file order.
     static let languages = ["en", "es"]
@@ -81,6 +81,8 @@ enum NameRuleCache {
         out.put(index.firstName)
         out.put(Array(index.languages.joined(separator: "\n").utf8))
         out.put(index.sourceCounts.map { Int64($0) })
+        out.put(index.firstNameFilter.words)
+        out.put(index.wordFilter.words)
         out.putChecksum()
         return out.finish()
     }
@@ -92,9 +94,10 @@ enum NameRuleCache {
     /// With a `trustDirectory`, the checksum of a file validated before (a `.valid` memo
     /// there names its identity: any write to the file changes it) is not computed again,
     /// as for the gazetteer cache (`GazetteerCache.read`): hashing the 3.7 MB file was a
-    /// third of reading it. The values are still checked before they are used, except the
-    /// hash slots (`slotsAreConsistent`, a pass over a million of them: more than reading
-    /// the file), which only a validation checks, as the gazetteer cache's `isConsistent`.
+    /// third of reading it. Nor are its offsets and indexes checked again (the key ends,
+    /// `slotsAreConsistent`, the word index's first-name ids: passes over some 300 000
+    /// values, more than reading the file): only a validation checks them, as the gazetteer
+    /// cache's `isConsistent`. Counts that must agree are checked at every read.
     /// A file validated now is remembered if its last change is at least `trustAge` seconds old.
     static func read(_ path: String, key: UInt64, trustDirectory: String? = nil,
                      trustAge: Double = GazetteerCache.trustAge) -> NameRuleResources? {
@@ -115,8 +118,9 @@ enum NameRuleCache {
         func table() -> ByteStringTable? {
             let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
             let slots = input.get(UInt32.self)
-            guard hashes.count == ends.count, endsAreConsistent(ends, poolCount: pool.count),
-                  trusted || slotsAreConsistent(slots, count: ends.count) else { return nil }
+            guard hashes.count == ends.count,
+                  trusted || (endsAreConsistent(ends, poolCount: pool.count) && slotsAreConsistent(slots, count: ends.count))
+            else { return nil }
             return ByteStringTable(pool: pool, ends: ends, slots: slots, hashes: hashes)
         }
         guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
@@ -143,12 +147,14 @@ enum NameRuleCache {
         let indexLanguages = String(decoding: input.get(UInt8.self), as: UTF8.self)
             .split(separator: "\n").map(String.init)
         let sourceCounts = input.get(Int64.self).map { Int(clamping: $0) }
-        guard input.checksumMatches(), input.isComplete else { return nil }
+        guard let firstNameFilter = KeyHashFilter(words: input.get(UInt64.self)),
+              let wordFilter = KeyHashFilter(words: input.get(UInt64.self)),
+              input.checksumMatches(), input.isComplete else { return nil }
 
         // An index that points outside its arrays would crash a lookup: check every one.
         guard commonIn.count == keys.count, firstName.count == keys.count,
               trusted || slotsAreConsistent(indexSlots, count: keys.count),
-              firstName.allSatisfy({ $0 >= -1 && Int($0) < firstNames.count }),
+              trusted || firstName.allSatisfy({ $0 >= -1 && Int($0) < firstNames.count }),
               indexLanguages.count <= 16, sourceCounts.count == indexLanguages.count + 1
         else { return nil }
         r.maxTitleWords = Int(clamping: maxTitleWords)
@@ -160,7 +166,8 @@ enum NameRuleCache {
         r.firstNames = firstNames
         r.firstNameIsCommon = firstNameIsCommon
         r.wordIndex = WordIndex(keys: keys, slots: indexSlots, commonIn: commonIn, firstName: firstName,
-                                languages: indexLanguages, sourceCounts: sourceCounts)
+                                languages: indexLanguages, sourceCounts: sourceCounts,
+                                firstNameFilter: firstNameFilter, wordFilter: wordFilter)
         guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
         if !trusted, FileIdentity.identity(path) == identity { memo?.remember(startTime: startTime, trustAge: trustAge) }
         return (r, !trusted)

@@ -75,9 +75,8 @@ public final class NameRules: Stage {
                                    titleFirstWords: HashFilter(prefilter ? lists.titleFirstWords : nil),
                                    orgHeadShapes: ShapeFilter(prefilter ? lists.orgHeads : nil),
                                    orgHeads: HashFilter(prefilter ? lists.orgHeads : nil),
-                                   firstNames: prefilter ? KeyHashFilter([lists.firstNames]) : .acceptingAll,
-                                   words: prefilter ? KeyHashFilter([lists.firstNames] + lists.commonWords.keys.sorted().map { lists.commonWords[$0]! })
-                                                    : .acceptingAll)
+                                   firstNames: prefilter ? words.firstNameFilter : .acceptingAll,
+                                   words: prefilter ? words.wordFilter : .acceptingAll)
         func tables(_ language: String?) -> LanguageTables {
             let langs = language.map { [$0] } ?? ["en", "es"]
             let titles = langs.compactMap { l in lists.titles[l].map { ($0, lists.titleKinds[l] ?? []) } }

@@ -563,11 +563,21 @@ final class WordValues: @unchecked Sendable {
         var writtenIDs: [Int32] = []
         var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
         var twoWord = false
+        // One scratch key (the list byte, then the entry's bytes) for every insert: two
+        // arrays made and freed per entry were a third of this init.
+        var key: [UInt8] = []
         for list in ValueList.allCases {
+            let tag = UInt8(list.rawValue)
             for e in words.lists[list.name] ?? [] {
-                let id = table.insert([UInt8(list.rawValue)] + Array(e.key.utf8))
-                if e.text != e.key, written.insert([UInt8(list.rawValue)] + Array(e.text.utf8)) == writtenIDs.count {
-                    writtenIDs.append(Int32(id))
+                key.removeAll(keepingCapacity: true)
+                key.append(tag)
+                key.append(contentsOf: e.key.utf8)
+                let id = table.insert(key)
+                if e.text != e.key {
+                    key.removeAll(keepingCapacity: true)
+                    key.append(tag)
+                    key.append(contentsOf: e.text.utf8)
+                    if written.insert(key) == writtenIDs.count { writtenIDs.append(Int32(id)) }
                 }
                 guard id == values.count else { continue }  // the first entry of a key wins
                 let v = e.value ?? ""

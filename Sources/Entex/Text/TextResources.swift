@@ -30,8 +30,61 @@ public struct TextResources: Sendable {
 
     public init() {}
 
-    /// Loads every list from a `Lexicons` folder.
+    /// Loads every list from a `Lexicons` folder. The rows are read as bytes
+    /// (`DataFile.forEachRow`): `loadByRows` reads them as strings, a test compares.
     public static func load(from lexicons: String) throws(DataFileError) -> TextResources {
+        var r = TextResources()
+        var key: [UInt8] = []
+        for lang in ["en", "es"] {
+            let path = "\(lexicons)/text/abbreviations-\(lang).txt"
+            try DataFile.forEachRow(path, minimumColumns: 2) { row throws(DataFileError) in
+                let kind: AbbreviationKind
+                let name = row.trimmed(1)
+                if DataByteRow.equals(name, "title") {
+                    kind = .title
+                } else if DataByteRow.equals(name, "inside") {
+                    kind = .inside
+                } else if DataByteRow.equals(name, "acronym") {
+                    kind = .acronym
+                } else {
+                    throw DataFileError(file: path, line: row.line, message: "unknown abbreviation kind '\(row.string(1))' (title, inside, acronym)")
+                }
+                let text = row.trimmed(0)
+                // ASCII is already NFC: ICU only for the rest.
+                r.addAbbreviation(key: text.allSatisfy({ $0 < 0x80 }) ? Array(text)
+                                      : Array(ICUFold.nfc(String(decoding: text, as: UTF8.self)).utf8), kind: kind)
+            }
+            // `Tokenizer.appendKey` is ICU's key, made without ICU for ASCII words.
+            func keys(_ path: String, into table: inout ByteStringTable) throws(DataFileError) {
+                try DataFile.forEachRow(path) { row in
+                    key.removeAll(keepingCapacity: true)
+                    Tokenizer.appendKey(row.trimmed(0), to: &key)
+                    _ = table.insert(key)
+                }
+            }
+            var words = ByteStringTable()
+            try keys("\(lexicons)/text/stopwords-\(lang).txt", into: &words)
+            r.stopwords[lang] = words
+            for id in 0..<words.count { r.functionWords.insert(words.key(id)) }
+            let exceptions = "\(lexicons)/text/elongation-exceptions-\(lang).txt"
+            if FileExists.at(exceptions) {
+                try keys(exceptions, into: &r.elongationExceptions)
+            }
+        }
+        let tldPath = "\(lexicons)/text/tlds.txt"
+        try DataFile.forEachRow(tldPath, minimumColumns: 2) { row in
+            let name = row.field(0)
+            // `lowercased()` of ASCII lowers A-Z alone.
+            let id = r.tlds.insert(name.allSatisfy({ $0 < 0x80 }) ? name.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+                                   : Array(row.string(0).lowercased().utf8))
+            if id == r.tldIsGeneric.count { r.tldIsGeneric.append(DataByteRow.equals(row.field(1), "generic")) }
+        }
+        return r
+    }
+
+    /// `load` as it was made with `DataFile.rows` (a `String` per field): the reference
+    /// the byte reading of `load` is tested against.
+    static func loadByRows(from lexicons: String) throws(DataFileError) -> TextResources {
         var r = TextResources()
         for lang in ["en", "es"] {
             let path = "\(lexicons)/text/abbreviations-\(lang).txt"
@@ -70,7 +123,11 @@ public struct TextResources: Sendable {
 
     mutating func addAbbreviation(_ text: String, kind: AbbreviationKind) {
         // ASCII is already NFC: ICU only for the rest.
-        let key = text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(text.utf8) : Array(ICUFold.nfc(text).utf8)
+        addAbbreviation(key: text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(text.utf8) : Array(ICUFold.nfc(text).utf8), kind: kind)
+    }
+
+    /// Adds the abbreviation whose NFC bytes are `key`.
+    mutating func addAbbreviation(key: [UInt8], kind: AbbreviationKind) {
         let id = abbreviations.insert(key)
         if id == abbreviationKinds.count {
             abbreviationKinds.append(kind)
