@@ -174,4 +174,52 @@ static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(
 }
 #endif
 
+/// The first position at or after `i` (of the `n` bytes at `p`) of a byte
+/// that may start or continue a special token of the tokenizer
+/// (`ByteClass.nextSigilOrAddressByte`): `# $ % + - . : @ _`, and with
+/// `or_space` ASCII white space too (tab to carriage return, space); `n`
+/// when there is none. Sixteen bytes at a time with SSE2 (the last ones
+/// through a zero-padded copy: a zero byte is none of them); inlined where
+/// it is called.
+static inline __attribute__((always_inline)) size_t entex_next_sigil_or_address_byte(const uint8_t *p, size_t n, size_t i,
+                                                                                    int or_space) {
+#if defined(__SSE2__)
+    while (i < n) {
+        __m128i x;
+        if (__builtin_expect(n - i >= 16, 1)) {
+            x = _mm_loadu_si128((const __m128i *)(p + i));
+        } else {
+            uint8_t b[16] = {0};
+            __builtin_memcpy(b, p + i, n - i);
+            x = _mm_loadu_si128((const __m128i *)b);
+        }
+        // # $ % and - . as ranges (a signed compare after moving the range to -128 up), + : @ _ one by one.
+        __m128i found = _mm_or_si128(
+            _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x23))), _mm_set1_epi8(-128 + 3)),
+            _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x2D))), _mm_set1_epi8(-128 + 2)));
+        found = _mm_or_si128(found, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x2B)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x3A))));
+        found = _mm_or_si128(found, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x40)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5F))));
+        if (or_space) {
+            found = _mm_or_si128(found, _mm_or_si128(
+                _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x09))), _mm_set1_epi8(-128 + 5)),
+                _mm_cmpeq_epi8(x, _mm_set1_epi8(0x20))));
+        }
+        unsigned bits = (unsigned)_mm_movemask_epi8(found);
+        if (bits != 0) {
+            size_t j = i + (size_t)__builtin_ctz(bits);
+            return j < n ? j : n;
+        }
+        i += 16;
+    }
+    return n;
+#else
+    for (; i < n; i++) {
+        uint8_t b = p[i];
+        if ((b >= 0x23 && b <= 0x25) || b == 0x2B || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40 || b == 0x5F
+            || (or_space && ((b >= 0x09 && b <= 0x0D) || b == 0x20))) return i;
+    }
+    return n;
+#endif
+}
+
 #endif

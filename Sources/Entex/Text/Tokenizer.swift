@@ -37,14 +37,12 @@ public final class Tokenizer: Stage {
     /// Whether short tokens come from `shortTokenMemo` when seen before;
     /// tests turn it off to compare with `emitOther`'s own keys.
     var memoizesShortTokens = true
-    /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
-    /// offsets): ICU gets each chunk alone, so its pieces depend on the
-    /// bytes only. Tweets repeat the same few chunks ICU must take (an
-    /// emoji, a stray U+FE0F, "▶️", "£"), and a lookup costs a small part
-    /// of a break iterator pass. Bounded; chunks of up to `chunkMemoMaxBytes`.
-    private(set) var chunkMemo: [UInt64: (bytes: [UInt8], pieces: [Piece])] = [:]
-    private static let chunkMemoLimit = 4096
-    private static let chunkMemoMaxBytes = 32
+    /// ICU's pieces of chunks seen before, by the chunk's bytes: ICU gets
+    /// each chunk alone, so its pieces depend on the bytes only. Tweets
+    /// repeat the same few chunks ICU must take (an emoji, a stray U+FE0F,
+    /// "▶️", "£"), and a lookup costs a small part of a break iterator pass.
+    /// Bounded; chunks of up to `ChunkPieceMemo.maxBytes`.
+    private(set) var chunkMemo = ChunkPieceMemo(limit: 4096)
     /// Whether ICU's pieces of short chunks are remembered (`chunkMemo`);
     /// tests turn it off to compare with ICU on every chunk.
     var memoizesChunks = true
@@ -141,6 +139,7 @@ public final class Tokenizer: Stage {
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
         shortTokenMemo.deallocate()
+        chunkMemo.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -597,7 +596,7 @@ public final class Tokenizer: Stage {
         pieces.count = mark
         var j = stop.position
         while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
-        if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
+        if memoizesChunks, j &- chunkStart <= ChunkPieceMemo.maxBytes {
             memoizedICUPieces(p, chunkStart, j, into: &pieces)
         } else {
             icuPieces(p, chunkStart, j, into: &pieces)
@@ -620,21 +619,10 @@ public final class Tokenizer: Stage {
                                    into pieces: inout GrowableBuffer<Piece>) {
         let chunk = UnsafeBufferPointer(rebasing: p[start..<end])
         let hash = KeyHash.hash(chunk)
-        if let known = chunkMemo[hash], known.bytes.elementsEqual(chunk) {
-            pieces.reserve(known.pieces.count)
-            for piece in known.pieces {
-                pieces.append(Piece(start: start &+ piece.start, end: start &+ piece.end, kind: piece.kind))
-            }
-            return
-        }
+        if chunkMemo.appendPieces(of: chunk, hash: hash, start: start, to: &pieces) { return }
         let mark = pieces.count
         icuPieces(p, start, end, into: &pieces)
-        // A chunk whose hash is taken by other bytes keeps the first one's entry.
-        guard chunkMemo.count < Tokenizer.chunkMemoLimit, chunkMemo[hash] == nil else { return }
-        let found = UnsafeBufferPointer(pieces.elements(from: mark)).map {
-            Piece(start: $0.start &- start, end: $0.end &- start, kind: $0.kind)
-        }
-        chunkMemo[hash] = (Array(chunk), found)
+        chunkMemo.insert(chunk, hash: hash, start: start, found: UnsafeBufferPointer(pieces.elements(from: mark)))
     }
 
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
@@ -946,8 +934,10 @@ public final class Tokenizer: Stage {
                 }
                 // The word's bytes (1 <= take <= 16), as bits and as byte masks of the two key words.
                 let bits: UInt32 = (1 &<< UInt32(truncatingIfNeeded: take)) &- 1
-                let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                let mask1: UInt64 = take <= 8 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* take)
+                // `&>>` takes the shift modulo 64: 64 - 8 * take for take <= 8, 128 - 8 * take above.
+                let shift = UInt64(truncatingIfNeeded: 128 &- 8 &* take)
+                let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> shift
+                let mask1: UInt64 = take > 8 ? ~0 &>> shift : 0
                 let key0 = w.key0 & mask0, key1 = w.key1 & mask1
                 let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
                 UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
@@ -966,14 +956,15 @@ public final class Tokenizer: Stage {
                 let count = take
                 // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
                 if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
-                var raw = TokenFlags.ascii.rawValue
+                // The flags by arithmetic, not branches: `nonzero` of a 16-bit mask is 0 or 1.
+                @inline(__always) func nonzero(_ v: UInt32) -> UInt32 { (v &+ 0xFFFF) &>> 16 }
+                // Every byte is a letter or digit: case lies in the first one, bit 0 (`capitalized`).
+                var flagBits = UInt32(TokenFlags.ascii.rawValue) | (upper & 1)
+                    | (nonzero(upper) & (nonzero(lower) ^ 1)) &<< 1  // allCaps
+                    | nonzero(letters) &<< 2 | nonzero(digit) &<< 3  // hasLetter, hasDigit
                 // Words after the first follow the white space skipped above.
-                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                // Every byte is a letter or digit: case lies in the first one, bit 0.
-                raw |= UInt8(truncatingIfNeeded: upper & 1)  // `capitalized`
-                if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-                if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
-                if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { flagBits |= UInt32(TokenFlags.spaceBefore.rawValue) }
+                let raw = UInt8(truncatingIfNeeded: flagBits)
                 let wordEnd = start &+ count, keyEnd = keyStart &+ count
                 sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
                                   keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
@@ -1770,36 +1761,12 @@ enum ByteClass {
     /// The first position from `start` of a sigil (`@ # $`) or a byte that
     /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), and
     /// with `orSpace` also of ASCII white space (`isSpace`), or `p.count`;
-    /// eight bytes at a time. Callers pass `orSpace` as a constant, which
-    /// inlining folds away.
+    /// sixteen bytes at a time (`entex_next_sigil_or_address_byte`). Callers
+    /// pass `orSpace` as a constant, which inlining folds away.
     @inline(__always)
     static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int, orSpace: Bool = false) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let n = p.count
-        var i = start
-        while i &+ 8 <= n {
-            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
-            let low = x & ~high
-            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            // High bit of a byte of `low` equal to c, exactly.
-            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
-                let v = low ^ (c &* ones)
-                return ~((v &+ ~high) | v)
-            }
-            var ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
-            if orSpace { ranges |= (atLeast(0x09) & ~atLeast(0x0E)) | equal(0x20) }  // tab to carriage return, space
-            let found = (ranges | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // + : @ _
-            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
-            i &+= 8
-        }
-        while i < n {
-            let b = p[i]
-            if b == 0x23 || b == 0x24 || mayContinueAddress(b) || (orSpace && isSpace(b)) { return i }
-            i &+= 1
-        }
-        return n
+        guard let base = p.baseAddress else { return 0 }
+        return entex_next_sigil_or_address_byte(base, p.count, start, orSpace ? 1 : 0)
     }
 
     /// `bits` of every byte value, made once.
