@@ -934,10 +934,8 @@ public final class Tokenizer: Stage {
                 }
                 // The word's bytes (1 <= take <= 16), as bits and as byte masks of the two key words.
                 let bits: UInt32 = (1 &<< UInt32(truncatingIfNeeded: take)) &- 1
-                // `&>>` takes the shift modulo 64: 64 - 8 * take for take <= 8, 128 - 8 * take above.
-                let shift = UInt64(truncatingIfNeeded: 128 &- 8 &* take)
-                let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> shift
-                let mask1: UInt64 = take > 8 ? ~0 &>> shift : 0
+                let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+                let mask1: UInt64 = take <= 8 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* take)
                 let key0 = w.key0 & mask0, key1 = w.key1 & mask1
                 let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
                 UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
@@ -956,15 +954,14 @@ public final class Tokenizer: Stage {
                 let count = take
                 // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
                 if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
-                // The flags by arithmetic, not branches: `nonzero` of a 16-bit mask is 0 or 1.
-                @inline(__always) func nonzero(_ v: UInt32) -> UInt32 { (v &+ 0xFFFF) &>> 16 }
-                // Every byte is a letter or digit: case lies in the first one, bit 0 (`capitalized`).
-                var flagBits = UInt32(TokenFlags.ascii.rawValue) | (upper & 1)
-                    | (nonzero(upper) & (nonzero(lower) ^ 1)) &<< 1  // allCaps
-                    | nonzero(letters) &<< 2 | nonzero(digit) &<< 3  // hasLetter, hasDigit
+                var raw = TokenFlags.ascii.rawValue
                 // Words after the first follow the white space skipped above.
-                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { flagBits |= UInt32(TokenFlags.spaceBefore.rawValue) }
-                let raw = UInt8(truncatingIfNeeded: flagBits)
+                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                // Every byte is a letter or digit: case lies in the first one, bit 0.
+                raw |= UInt8(truncatingIfNeeded: upper & 1)  // `capitalized`
+                if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+                if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
+                if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
                 let wordEnd = start &+ count, keyEnd = keyStart &+ count
                 sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: wordEnd),
                                   keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
