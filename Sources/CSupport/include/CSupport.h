@@ -150,4 +150,127 @@ static inline __attribute__((always_inline)) uint8_t *entex_json_short_exact(uin
     return out + n + 2;
 }
 
+// MARK: - The tokenizer's scans
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// The classes of the sixteen bytes at the start of a word, for the
+/// tokenizer's plain-word path (`Tokenizer.emitPlainWords`): bit k of
+/// `upper`, `lower` and `digit` is set when byte k is an ASCII capital,
+/// small letter or digit; `key0` and `key1` are the sixteen bytes as
+/// little-endian words with the ASCII capitals lowercased (every other
+/// byte as it is); bit k of `tripled` (k < 14) is set when lowercased byte
+/// k equals bytes k + 1 and k + 2.
+typedef struct {
+    uint64_t key0, key1;
+    uint32_t upper, lower, digit, tripled;
+} entex_word16;
+
+/// `entex_word16` of the bytes at `p`, of which `readable` may be read:
+/// with fewer than sixteen, those that may not are taken as zero bytes
+/// (none is read). One vector load and a few compares with SSE2.
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable);
+
+/// The same as `entex_classify_word16`, a byte at a time: the code used
+/// where SSE2 is missing, always compiled so that the tests can compare.
+static inline entex_word16 entex_classify_word16_scalar(const uint8_t *p, size_t readable) {
+    uint8_t b[18] = {0};
+    __builtin_memcpy(b, p, readable < 16 ? readable : 16);
+    entex_word16 w = {0, 0, 0, 0, 0, 0};
+    for (int k = 0; k < 16; k++) {
+        uint8_t c = b[k];
+        if (c >= 'A' && c <= 'Z') { w.upper |= 1u << k; b[k] = c | 0x20; }
+        else if (c >= 'a' && c <= 'z') w.lower |= 1u << k;
+        else if (c >= '0' && c <= '9') w.digit |= 1u << k;
+    }
+    for (int k = 0; k < 16; k++) {
+        if (k < 14 && b[k] == b[k + 1] && b[k] == b[k + 2]) w.tripled |= 1u << k;
+        if (k < 8) w.key0 |= (uint64_t)b[k] << (8 * k); else w.key1 |= (uint64_t)b[k] << (8 * (k - 8));
+    }
+    return w;
+}
+
+#if defined(__SSE2__)
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable) {
+    __m128i x;
+    if (__builtin_expect(readable >= 16, 1)) {
+        x = _mm_loadu_si128((const __m128i *)p);
+    } else {
+        uint8_t b[16] = {0};
+        __builtin_memcpy(b, p, readable);
+        x = _mm_loadu_si128((const __m128i *)b);
+    }
+    // A byte's class by one signed compare: adding 0x80 - first moves the
+    // class's range to the bottom of the signed bytes, -128 up.
+    __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x80 - 'A')), _mm_set1_epi8(-128 + 26));
+    __m128i lower = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x80 - 'a')), _mm_set1_epi8(-128 + 26));
+    __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x80 - '0')), _mm_set1_epi8(-128 + 10));
+    __m128i key = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    // Bytes 14 and 15 are compared with the zero bytes shifted in: their bits are cleared.
+    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
+    entex_word16 w;
+    w.key0 = (uint64_t)_mm_cvtsi128_si64(key);
+    w.key1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
+    w.upper = (uint32_t)_mm_movemask_epi8(upper);
+    w.lower = (uint32_t)_mm_movemask_epi8(lower);
+    w.digit = (uint32_t)_mm_movemask_epi8(digit);
+    w.tripled = (uint32_t)_mm_movemask_epi8(runs) & 0x3FFF;
+    return w;
+}
+#else
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable) {
+    return entex_classify_word16_scalar(p, readable);
+}
+#endif
+
+/// The first position at or after `i` (of the `n` bytes at `p`) of a byte
+/// that may start or continue a special token of the tokenizer
+/// (`ByteClass.nextSigilOrAddressByte`): `# $ % + - . : @ _`, and with
+/// `or_space` ASCII white space too (tab to carriage return, space); `n`
+/// when there is none. Sixteen bytes at a time with SSE2 (the last ones
+/// through a zero-padded copy: a zero byte is none of them); inlined where
+/// it is called.
+static inline __attribute__((always_inline)) size_t entex_next_sigil_or_address_byte(const uint8_t *p, size_t n, size_t i,
+                                                                                    int or_space) {
+#if defined(__SSE2__)
+    while (i < n) {
+        __m128i x;
+        if (__builtin_expect(n - i >= 16, 1)) {
+            x = _mm_loadu_si128((const __m128i *)(p + i));
+        } else {
+            uint8_t b[16] = {0};
+            __builtin_memcpy(b, p + i, n - i);
+            x = _mm_loadu_si128((const __m128i *)b);
+        }
+        // # $ % and - . as ranges (a signed compare after moving the range to -128 up), + : @ _ one by one.
+        __m128i found = _mm_or_si128(
+            _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x23))), _mm_set1_epi8(-128 + 3)),
+            _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x2D))), _mm_set1_epi8(-128 + 2)));
+        found = _mm_or_si128(found, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x2B)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x3A))));
+        found = _mm_or_si128(found, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x40)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5F))));
+        if (or_space) {
+            found = _mm_or_si128(found, _mm_or_si128(
+                _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x09))), _mm_set1_epi8(-128 + 5)),
+                _mm_cmpeq_epi8(x, _mm_set1_epi8(0x20))));
+        }
+        unsigned bits = (unsigned)_mm_movemask_epi8(found);
+        if (bits != 0) {
+            size_t j = i + (size_t)__builtin_ctz(bits);
+            return j < n ? j : n;
+        }
+        i += 16;
+    }
+    return n;
+#else
+    for (; i < n; i++) {
+        uint8_t b = p[i];
+        if ((b >= 0x23 && b <= 0x25) || b == 0x2B || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40 || b == 0x5F
+            || (or_space && ((b >= 0x09 && b <= 0x0D) || b == 0x20))) return i;
+    }
+    return n;
+#endif
+}
+
 #endif

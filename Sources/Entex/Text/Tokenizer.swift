@@ -1,3 +1,4 @@
+import CSupport
 /// Splits a document into tokens with match keys.
 ///
 /// Tweet-aware tokens (URLs with or without a scheme, e-mail addresses,
@@ -36,14 +37,12 @@ public final class Tokenizer: Stage {
     /// Whether short tokens come from `shortTokenMemo` when seen before;
     /// tests turn it off to compare with `emitOther`'s own keys.
     var memoizesShortTokens = true
-    /// ICU's pieces of chunks seen before, by the chunk's bytes (relative
-    /// offsets): ICU gets each chunk alone, so its pieces depend on the
-    /// bytes only. Tweets repeat the same few chunks ICU must take (an
-    /// emoji, a stray U+FE0F, "▶️", "£"), and a lookup costs a small part
-    /// of a break iterator pass. Bounded; chunks of up to `chunkMemoMaxBytes`.
-    private(set) var chunkMemo: [UInt64: (bytes: [UInt8], pieces: [Piece])] = [:]
-    private static let chunkMemoLimit = 4096
-    private static let chunkMemoMaxBytes = 32
+    /// ICU's pieces of chunks seen before, by the chunk's bytes: ICU gets
+    /// each chunk alone, so its pieces depend on the bytes only. Tweets
+    /// repeat the same few chunks ICU must take (an emoji, a stray U+FE0F,
+    /// "▶️", "£"), and a lookup costs a small part of a break iterator pass.
+    /// Bounded; chunks of up to `ChunkPieceMemo.maxBytes`.
+    private(set) var chunkMemo = ChunkPieceMemo(limit: 4096)
     /// Whether ICU's pieces of short chunks are remembered (`chunkMemo`);
     /// tests turn it off to compare with ICU on every chunk.
     var memoizesChunks = true
@@ -140,6 +139,7 @@ public final class Tokenizer: Stage {
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
         shortTokenMemo.deallocate()
+        chunkMemo.deallocate()
     }
 
     public func process(_ doc: inout Document) {
@@ -596,7 +596,7 @@ public final class Tokenizer: Stage {
         pieces.count = mark
         var j = stop.position
         while j < end, !ByteClass.isSpace(p[j]) { j += 1 }
-        if memoizesChunks, j &- chunkStart <= Tokenizer.chunkMemoMaxBytes {
+        if memoizesChunks, j &- chunkStart <= ChunkPieceMemo.maxBytes {
             memoizedICUPieces(p, chunkStart, j, into: &pieces)
         } else {
             icuPieces(p, chunkStart, j, into: &pieces)
@@ -619,21 +619,10 @@ public final class Tokenizer: Stage {
                                    into pieces: inout GrowableBuffer<Piece>) {
         let chunk = UnsafeBufferPointer(rebasing: p[start..<end])
         let hash = KeyHash.hash(chunk)
-        if let known = chunkMemo[hash], known.bytes.elementsEqual(chunk) {
-            pieces.reserve(known.pieces.count)
-            for piece in known.pieces {
-                pieces.append(Piece(start: start &+ piece.start, end: start &+ piece.end, kind: piece.kind))
-            }
-            return
-        }
+        if chunkMemo.appendPieces(of: chunk, hash: hash, start: start, to: &pieces) { return }
         let mark = pieces.count
         icuPieces(p, start, end, into: &pieces)
-        // A chunk whose hash is taken by other bytes keeps the first one's entry.
-        guard chunkMemo.count < Tokenizer.chunkMemoLimit, chunkMemo[hash] == nil else { return }
-        let found = UnsafeBufferPointer(pieces.elements(from: mark)).map {
-            Piece(start: $0.start &- start, end: $0.end &- start, kind: $0.kind)
-        }
-        chunkMemo[hash] = (Array(chunk), found)
+        chunkMemo.insert(chunk, hash: hash, start: start, found: UnsafeBufferPointer(pieces.elements(from: mark)))
     }
 
     func icuPieces(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into pieces: inout GrowableBuffer<Piece>) {
@@ -884,15 +873,16 @@ public final class Tokenizer: Stage {
     /// the start of the first chunk that is not a plain word, none of which
     /// it has emitted. One call for a run of words keeps the loop's state in
     /// registers; ASCII words of up to 15 bytes (most of them) are keyed,
-    /// flagged and hashed here from one or two 8-byte words, the others by
+    /// flagged and hashed here from one 16-byte load, the others by
     /// `emitPlainWord`.
     private func emitPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                 into sink: inout Sink) -> Int {
         let n = p.count
         let base = p.baseAddress!
         // A plain word's key is no longer than the word, and its punctuation
-        // byte's than the byte: with 8 bytes more, every 8-byte store below fits.
-        sink.keys.reserve(end &- from &+ 8)
+        // byte's than the byte: with 16 bytes more, the two 8-byte stores of
+        // a word's key below fit, and `emitPlainWord`'s stores.
+        sink.keys.reserve(end &- from &+ 16)
         var i = from
         while true {
             while i < end, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
@@ -900,17 +890,14 @@ public final class Tokenizer: Stage {
             let start = i
             let keyStart = sink.keys.count
             let dst = sink.keys.base + keyStart
-            // Most words are ASCII and end within their first 8 or 16 bytes:
-            // keyed, flagged and hashed from one or two words in registers.
+            // Most words are ASCII and end within their first 16 bytes: keyed,
+            // flagged and hashed from one vector load (`entex_classify_word16`).
             // Near the end of the text only the bytes left are read (zero
             // above them, which ends the word like any byte outside it).
             fast: do {
-                let x0 = start &+ 8 <= n ? UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self).littleEndian
-                                         : KeyHash.loadPartial(base + start, n &- start)
-                let (upper0, lower0, digit0, outside) = Tokenizer.classify(x0)
-                // The word's length, its key as one or two words, the case of its bytes, and what follows it.
-                var count: Int, key0: UInt64, key1: UInt64 = 0
-                var upper: UInt64, lower: UInt64, digit: UInt64
+                let w = entex_classify_word16(base + start, n &- start)
+                // Bits 16 and up of `~alnum` are set: `take` is at most 16.
+                var take = (~(w.upper | w.lower | w.digit)).trailingZeroBitCount
                 var punct = -1
                 /// Sets `punct` when the byte at `stop` (< end) is punctuation ending the chunk;
                 /// false when the chunk goes on (or a Latin-1 letter may continue the word).
@@ -925,96 +912,53 @@ public final class Tokenizer: Stage {
                     punct = stop
                     return true
                 }
-                if outside != 0 {
-                    var take = outside.trailingZeroBitCount &>> 3
-                    guard take > 0 else {
-                        // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit
-                        // starts a plain word: any other chunk is not one, and
-                        // `emitPlainWord` need not look at it.
-                        if UInt8(truncatingIfNeeded: x0) != 0xC3 { return start }
-                        guard let next = emitPlainWord(p, start, end, classes, atLatin: true, into: &sink) else { return start }
-                        i = next
-                        continue
-                    }
-                    let mask: UInt64  // the bytes of the word (1 <= take <= 7)
-                    if start &+ take >= end {
-                        take = end &- start
-                        mask = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                    } else {
-                        // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
-                        guard let ends = endsAt(start &+ take) else { return start }
-                        guard ends else {
-                            // A non-ASCII byte after `take` letters and digits (a Latin-1 letter,
-                            // "Nicolás"): `emitPlainWord` goes on from it with their key and case.
-                            let ascii = ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                            let stepUpper = upper0 & ascii
-                            UnsafeMutableRawPointer(dst).storeBytes(of: ((x0 & ascii) | (stepUpper &>> 2)).littleEndian, as: UInt64.self)
-                            guard let next = emitPlainWord(p, start, end, classes, resuming: take, atLatin: true,
-                                                           upper: stepUpper, lower: lower0 & ascii, digit: digit0 & ascii, into: &sink)
-                            else { return start }
-                            i = next
-                            continue
-                        }
-                        // The bits below the high bit of the first byte outside the word, without that byte's.
-                        mask = ((outside & (0 &- outside)) &>> 7) &- 1
-                    }
-                    upper = upper0 & mask
-                    lower = lower0 & mask
-                    digit = digit0 & mask
-                    key0 = (x0 & mask) | (upper &>> 2)  // 0x80 >> 2 = 0x20: lowercase
-                    count = take
-                    // Three identical letters in a row (a possible elongation) take the general path.
-                    if (upper | lower) & Tokenizer.tripledBytes(key0) != 0 { break fast }
-                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
-                } else {
-                    // Eight letters or digits: a word of up to 15 bytes is two words.
-                    let second = start &+ 8
-                    guard second < end else { break fast }
-                    let x1 = second &+ 8 <= n ? UnsafeRawPointer(base + second).loadUnaligned(as: UInt64.self).littleEndian
-                                              : KeyHash.loadPartial(base + second, n &- second)
-                    let (upper1, lower1, digit1, outside1) = Tokenizer.classify(x1)
-                    var take = outside1 == 0 ? 8 : outside1.trailingZeroBitCount &>> 3
-                    // 16 letters and digits, or a non-ASCII byte after 8 to 15 (a Latin-1 letter,
-                    // "Administración"): `emitPlainWord` goes on from there with their key and case.
-                    var resumes = outside1 == 0
-                    if second &+ take >= end {
-                        take = end &- second
-                        resumes = false
-                    } else if !resumes {
-                        guard let ends = endsAt(second &+ take) else { return start }
-                        resumes = !ends
-                    }
-                    if resumes {
-                        let ascii: UInt64 = take >= 8 ? ~0 : take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                        let stepUpper = upper1 & ascii
-                        UnsafeMutableRawPointer(dst).storeBytes(of: (x0 | (upper0 &>> 2)).littleEndian, as: UInt64.self)
-                        UnsafeMutableRawPointer(dst + 8).storeBytes(of: ((x1 & ascii) | (stepUpper &>> 2)).littleEndian, as: UInt64.self)
-                        guard let next = emitPlainWord(p, start, end, classes, resuming: 8 &+ take, atLatin: take < 8,
-                                                       upper: upper0 | stepUpper, lower: lower0 | (lower1 & ascii),
-                                                       digit: digit0 | (digit1 & ascii), into: &sink)
-                        else { return start }
-                        i = next
-                        continue
-                    }
-                    let mask: UInt64 = take == 0 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                    key0 = x0 | (upper0 &>> 2)
-                    key1 = (x1 & mask) | ((upper1 & mask) &>> 2)
-                    upper = upper0 | (upper1 & mask)
-                    lower = lower0 | (lower1 & mask)
-                    digit = digit0 | (digit1 & mask)
-                    count = 8 &+ take
-                    UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
-                    UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
-                    if Tokenizer.hasTripledLetter(key0, key1) { break fast }
+                guard take > 0 else {
+                    // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit
+                    // starts a plain word: any other chunk is not one, and
+                    // `emitPlainWord` need not look at it.
+                    if p[start] != 0xC3 { return start }
+                    guard let next = emitPlainWord(p, start, end, classes, atLatin: true, into: &sink) else { return start }
+                    i = next
+                    continue
+                }
+                // 16 letters and digits, or a non-ASCII byte after 1 to 15 (a Latin-1 letter,
+                // "Nicolás", "Administración"): `emitPlainWord` goes on from there with their key and case.
+                var resumes = take == 16
+                if start &+ take >= end {
+                    take = end &- start
+                    resumes = false
+                } else if !resumes {
+                    // Inside the text: the zero bytes of a partial load lie at or past `n`, and `end <= n`.
+                    guard let ends = endsAt(start &+ take) else { return start }
+                    resumes = !ends
+                }
+                // The word's bytes (1 <= take <= 16), as bits and as byte masks of the two key words.
+                let bits: UInt32 = (1 &<< UInt32(truncatingIfNeeded: take)) &- 1
+                let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
+                let mask1: UInt64 = take <= 8 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* take)
+                let key0 = w.key0 & mask0, key1 = w.key1 & mask1
+                let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
+                UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
+                UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
+                if resumes {
+                    guard let next = emitPlainWord(p, start, end, classes, resuming: take, atLatin: take < 16,
+                                                   upper: UInt64(upper), lower: UInt64(lower), digit: UInt64(digit), into: &sink)
+                    else { return start }
+                    i = next
+                    continue
                 }
                 let letters = upper | lower
+                // Three identical letters in a row (a possible elongation) take the general path:
+                // runs that start at least two bytes before the word's end.
+                if letters & (bits &>> 2) & w.tripled != 0 { break fast }
+                let count = take
                 // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
                 if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
                 var raw = TokenFlags.ascii.rawValue
                 // Words after the first follow the white space skipped above.
                 if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                // Every byte is a letter or digit: case lies in the first one, byte 0 of the first word.
-                if upper0 & 0x80 != 0 { raw |= TokenFlags.capitalized.rawValue }
+                // Every byte is a letter or digit: case lies in the first one, bit 0.
+                raw |= UInt8(truncatingIfNeeded: upper & 1)  // `capitalized`
                 if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
                 if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
                 if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
@@ -1101,19 +1045,6 @@ public final class Tokenizer: Stage {
         let lower = atLeast(0x61) & ~atLeast(0x7B) & ascii
         let digit = atLeast(0x30) & ~atLeast(0x3A) & ascii
         return (upper, lower, digit, ~(upper | lower | digit) & high)
-    }
-
-    /// The high bit of each byte k of `key` equal to bytes k+1 and k+2
-    /// (bytes past the word count as zero).
-    @inline(__always)
-    static func tripledBytes(_ key: UInt64) -> UInt64 {
-        let high: UInt64 = 0x8080_8080_8080_8080
-        // Byte k of `pairs` is zero when bytes k and k+1 of `key` are equal;
-        // byte k of `runs` when `pairs` bytes k and k+1 both are.
-        let pairs = key ^ (key &>> 8)
-        let runs = pairs | (pairs &>> 8)
-        // High bit of each zero byte of `runs`, exactly (no carries between bytes).
-        return ~(((runs & ~high) &+ ~high) | runs) & high
     }
 
     /// Tokenizes the chunk at `start` when it is one plain word: ASCII
@@ -1444,23 +1375,6 @@ public final class Tokenizer: Stage {
             pos += 6
         }
         return false
-    }
-
-    /// `hasTripledLetter` of a key of at most 16 bytes given as two
-    /// little-endian words, zero from byte `count` on: no loads, no loop.
-    @inline(__always)
-    static func hasTripledLetter(_ key0: UInt64, _ key1: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & ~high) &+ ~high) | v | ~high) }
-        // High bit of each lowercase letter of `x` equal to the next two bytes (zero past the word).
-        @inline(__always) func runs(_ x: UInt64) -> UInt64 {
-            let lower = (x &+ (0x80 &- 0x61) &* ones) & ~(x &+ (0x80 &- 0x7B) &* ones) & high
-            return zeroBytes(x ^ (x &>> 8)) & zeroBytes(x ^ (x &>> 16)) & lower
-        }
-        // Runs from bytes 6 and 7 of the first word go on into the second: bytes 0 and 1 of `across`.
-        let across = (key0 &>> 48) | (key1 &<< 16)
-        return runs(key0) | runs(key1) | (runs(across) & 0x8080) != 0
     }
 
     /// `emit` one byte at a time: the reference for `emitWords`, and the
@@ -1844,36 +1758,12 @@ enum ByteClass {
     /// The first position from `start` of a sigil (`@ # $`) or a byte that
     /// may continue an address (`mayContinueAddress`: `. @ : - _ % +`), and
     /// with `orSpace` also of ASCII white space (`isSpace`), or `p.count`;
-    /// eight bytes at a time. Callers pass `orSpace` as a constant, which
-    /// inlining folds away.
+    /// sixteen bytes at a time (`entex_next_sigil_or_address_byte`). Callers
+    /// pass `orSpace` as a constant, which inlining folds away.
     @inline(__always)
     static func nextSigilOrAddressByte(_ p: UnsafeBufferPointer<UInt8>, from start: Int, orSpace: Bool = false) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let n = p.count
-        var i = start
-        while i &+ 8 <= n {
-            let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
-            let low = x & ~high
-            // High bit of a byte of `low` at least c (bytes below 0x80, no carries).
-            @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { low &+ (0x80 &- c) &* ones }
-            // High bit of a byte of `low` equal to c, exactly.
-            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
-                let v = low ^ (c &* ones)
-                return ~((v &+ ~high) | v)
-            }
-            var ranges = (atLeast(0x23) & ~atLeast(0x26)) | (atLeast(0x2D) & ~atLeast(0x2F))  // # $ %, - .
-            if orSpace { ranges |= (atLeast(0x09) & ~atLeast(0x0E)) | equal(0x20) }  // tab to carriage return, space
-            let found = (ranges | equal(0x2B) | equal(0x3A) | equal(0x40) | equal(0x5F)) & ~x & high  // + : @ _
-            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
-            i &+= 8
-        }
-        while i < n {
-            let b = p[i]
-            if b == 0x23 || b == 0x24 || mayContinueAddress(b) || (orSpace && isSpace(b)) { return i }
-            i &+= 1
-        }
-        return n
+        guard let base = p.baseAddress else { return 0 }
+        return entex_next_sigil_or_address_byte(base, p.count, start, orSpace ? 1 : 0)
     }
 
     /// `bits` of every byte value, made once.
