@@ -563,11 +563,22 @@ final class WordValues: @unchecked Sendable {
         var writtenIDs: [Int32] = []
         var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
         var twoWord = false
+        // The list byte and then the key (or written form), in one buffer for every entry:
+        // not three arrays made per entry.
+        var prefixed: [UInt8] = []
+        prefixed.reserveCapacity(64)
         for list in ValueList.allCases {
             for e in words.lists[list.name] ?? [] {
-                let id = table.insert([UInt8(list.rawValue)] + Array(e.key.utf8))
-                if e.text != e.key, written.insert([UInt8(list.rawValue)] + Array(e.text.utf8)) == writtenIDs.count {
-                    writtenIDs.append(Int32(id))
+                prefixed.removeAll(keepingCapacity: true)
+                prefixed.append(UInt8(list.rawValue))
+                prefixed.append(contentsOf: e.key.utf8)
+                let id = prefixed.withUnsafeBufferPointer { table.insert($0) }
+                if e.text != e.key {
+                    prefixed.removeSubrange(1...)
+                    prefixed.append(contentsOf: e.text.utf8)
+                    if prefixed.withUnsafeBufferPointer({ written.insert($0) }) == writtenIDs.count {
+                        writtenIDs.append(Int32(id))
+                    }
                 }
                 guard id == values.count else { continue }  // the first entry of a key wins
                 let v = e.value ?? ""

@@ -144,6 +144,11 @@ public final class RegexTagger: Stage {
     private let languages: [String]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
+    /// The same, unmanaged (`valuesByPattern` keeps them), and each pattern's language as 0
+    /// (`en`), 1 (`es`), 2 (`*`) or 3 (another: `languages`): `writeValue` passes them to the
+    /// normalizers without retaining a `WordValues` and a `String` for every value.
+    private let valueRefs: [Unmanaged<WordValues>]
+    private let languageCodes: [UInt8]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
     /// ones): pattern p, group g has `groupNumbers[groupBounds[p * stride + g]..<groupBounds[p * stride + g + 1]]`.
     private let groupNumbers: [Int32]
@@ -268,6 +273,8 @@ public final class RegexTagger: Stage {
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
         self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
+        valueRefs = valuesByPattern.map { Unmanaged.passUnretained($0) }
+        languageCodes = patterns.patterns.map { $0.language == "en" ? 0 : $0.language == "es" ? 1 : $0.language == "*" ? 2 : 3 }
         var groupNumbers: [Int32] = []
         var groupBounds: [Int32] = []
         for p in patterns.patterns {
@@ -711,10 +718,21 @@ public final class RegexTagger: Stage {
                 // Other scripts: the Unicode rules, on a `String`.
                 return written || writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
             }
-            // `writeValue` writes nothing when it returns false.
-            return withMatch(f, text: text) { match in
-                Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
-                                       reference: reference, into: &valueBuffer)
+            // `writeValue` writes nothing when it returns false. The language as a literal
+            // and the values borrowed: no reference counting per value.
+            func write(_ language: String) -> Bool {
+                valueRefs[f.pattern]._withUnsafeGuaranteedRef { values in
+                    withMatch(f, text: text) { match in
+                        Normalizers.writeValue(normalizer, match, values: values, language: language,
+                                               reference: reference, into: &valueBuffer)
+                    }
+                }
+            }
+            switch languageCodes[f.pattern] {
+            case 0: return write("en")
+            case 1: return write("es")
+            case 2: return write("*")
+            default: return write(languages[f.pattern])
             }
         }
         return writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
