@@ -807,6 +807,34 @@ final class RegexPatternTests: XCTestCase {
         return Array(ovector.prefix(2 * Int(rc)))
     }
 
+    /// The bounded searches `mapWindows` finds a sentence's first and last tokens with
+    /// give what the search of every token gives, for every offset, with bounds around
+    /// the answer (`from:to:`) and from every token that starts before the offset (`after:`).
+    func testBoundedFirstTokenSearchesEqualSearchingEveryToken() {
+        var generator = Generator(state: 0xF125_7703)
+        for _ in 0..<300 {
+            var tokens: [Token] = []
+            var offset: Int32 = 0
+            for _ in 0..<Int(generator.next() % 60) {
+                offset += Int32(generator.next() % 4)  // tokens may share a start in this test
+                tokens.append(Token(start: offset, end: offset + 1, keyStart: 0, keyEnd: 0, kind: .word, flags: []))
+            }
+            tokens.withUnsafeBufferPointer { tokens in
+                for target in Int32(-1)...(offset + 2) {
+                    let want = tokens.firstToken(atOrAfter: target)
+                    for from in Set([0, want / 2, max(0, want - 1), want]) {
+                        for to in Set([want, min(want + 1, tokens.count), (want + tokens.count) / 2, tokens.count]) {
+                            XCTAssertEqual(RegexTagger.firstToken(atOrAfter: target, tokens, from: from, to: to), want)
+                        }
+                    }
+                    for t in 0..<tokens.count where tokens[t].start < target {
+                        XCTAssertEqual(RegexTagger.firstToken(atOrAfter: target, tokens, after: t), want)
+                    }
+                }
+            }
+        }
+    }
+
     func testNormalizersOnBytesAgreeWithTheStringNormalizers() {
         let words = TestSupport.resources.patterns.words
         for (language, texts) in [("en", ["1,500", "3.5", "-20", "−7", "1.2.3", "1,000.50", "twenty-five", "a dozen", "three hundred",

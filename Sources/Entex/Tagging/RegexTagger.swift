@@ -507,8 +507,10 @@ public final class RegexTagger: Stage {
                     let start = tokens[t].start
                     if s + 1 < sentenceCount && start >= sentences[s + 1].start {
                         repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
-                        range.start = tokens.firstToken(atOrAfter: sentences[s].start)
-                        range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
+                        // The first token of sentence s is from the previous sentence's end on and
+                        // at most t; its end is after t, most often a few tokens on: searched there.
+                        range.start = RegexTagger.firstToken(atOrAfter: sentences[s].start, tokens, from: range.end, to: t + 1)
+                        range.end = s + 1 < sentenceCount ? RegexTagger.firstToken(atOrAfter: sentences[s + 1].start, tokens, after: t) : n
                     }
                     windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
                     // A match may reach at most `tokensAfter` tokens past its trigger: bounded
@@ -518,6 +520,30 @@ public final class RegexTagger: Stage {
                 }
             }
         }
+    }
+
+    /// `tokens.firstToken(atOrAfter: offset)` when the answer is in `from...to` (`to` is
+    /// returned when no token of `from..<to` starts at or after `offset`).
+    static func firstToken(atOrAfter offset: Int32, _ tokens: UnsafeBufferPointer<Token>, from: Int, to: Int) -> Int {
+        var low = from, high = to
+        while low < high {
+            let middle = (low + high) >> 1
+            if tokens[middle].start >= offset { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// `tokens.firstToken(atOrAfter: offset)` when token `t` starts before `offset`: searched
+    /// in steps of 1, 2, 4, … tokens after `t`, then by halves in the last step.
+    static func firstToken(atOrAfter offset: Int32, _ tokens: UnsafeBufferPointer<Token>, after t: Int) -> Int {
+        let n = tokens.count
+        // Every token before `low` starts before `offset`.
+        var low = t + 1, step = 1
+        while low + step < n && tokens[low + step - 1].start < offset {
+            low += step
+            step <<= 1
+        }
+        return firstToken(atOrAfter: offset, tokens, from: low, to: min(low + step, n))
     }
 
     /// Tries each anchored pattern of `chunk` at every token start from
