@@ -1,3 +1,4 @@
+import CPCRE2
 import Foundation
 @testable import Entex
 import XCTest
@@ -712,6 +713,126 @@ final class RegexPatternTests: XCTestCase {
         }
         XCTAssertGreaterThan(spliced, 40)
         XCTAssertGreaterThan(memo.count, 10)
+    }
+
+    /// Word lists spliced as tries (`RegexPatterns.alternationBody`) find, at every start,
+    /// the match and the groups the plain alternations of the same forms find: each pattern
+    /// of the files, compiled both ways, searched from every start where one of them matches,
+    /// on the bundled corpus and on texts made of every list entry (as written, unaccented,
+    /// capitalised and in capitals) with the shapes around them.
+    func testWordListTriesFindWhatPlainAlternationsFind() throws {
+        var texts: [String] = []
+        for file in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(file).map(\.text) }
+        var entries: [String] = []
+        for lists in TestSupport.resources.patterns.words.values {
+            for (_, list) in lists.lists {
+                for e in list {
+                    for form in [e.text, e.key] {
+                        entries += [form, form.uppercased(), form.prefix(1).uppercased() + form.dropFirst()]
+                    }
+                }
+            }
+        }
+        entries = Array(Set(entries)).sorted()
+        let glue = [" ", " ", "  ", "\n", "-", ", ", ". ", "", " de ", " of ", " 3 ", " 2023 ", " 12 de ", "/"]
+        let numbers = ["1", "3", "12", "20", "2023", "1990", "3.5", "1,500", "25%", "$", "€", "10:30", "4pm", "21st", "80s"]
+        var generator = Generator(state: 0x7E1E_5EED)
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<(4 + Int(generator.next() % 10)) {
+                text += generator.next() % 4 == 0 ? generator.pick(numbers) : generator.pick(entries)
+                text += generator.pick(glue)
+            }
+            texts.append(text)
+        }
+        // Every entry once, next to its neighbours in order (the longest prefixes meet).
+        for first in stride(from: 0, to: entries.count, by: 40) {
+            texts.append(entries[first..<min(first + 40, entries.count)].joined(separator: " "))
+        }
+        let folder = TestSupport.repoRoot.appendingPathComponent("Lexicons/patterns")
+        let words = TestSupport.resources.patterns.words
+        var compared = 0, matches = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where file.hasSuffix(".txt") && !file.hasPrefix("words") {
+            for block in try PatternFileParser.blocks(folder.appendingPathComponent(file).path) {
+                guard let source = block.fields["pattern"]?.value, let lang = block.fields["lang"]?.value,
+                      let lists = words[lang] else { continue }
+                let trie = try RegexPatterns.splice(source, lists: lists)
+                let plain = try RegexPatterns.splice(source, lists: lists, tries: false)
+                guard trie != plain else { continue }
+                var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
+                if let f = block.fields["flags"]?.value {
+                    flags = UInt32(ENTEX_RE_EXTENDED)
+                    if f.contains("caseless") { flags |= UInt32(ENTEX_RE_CASELESS) }
+                    if f.contains("ucp") { flags |= UInt32(ENTEX_RE_UCP) }
+                }
+                let a = try CompiledRegex(pattern: trie, flags: flags), b = try CompiledRegex(pattern: plain, flags: flags)
+                let pairs = a.captureCount + 1
+                XCTAssertEqual(pairs, b.captureCount + 1, block.name)
+                let matcher = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit)!
+                defer { entex_matcher_free(matcher) }
+                for text in texts {
+                    let bytes = Array(text.utf8)
+                    var start = 0
+                    while start <= bytes.count {
+                        let x = offsets(a, bytes, from: start, matcher), y = offsets(b, bytes, from: start, matcher)
+                        XCTAssertEqual(x, y, "\(block.name) at \(start) of \(text.prefix(200))")
+                        guard let found = x.first, x == y else { break }
+                        matches += 1
+                        start = found + 1
+                        while start < bytes.count && bytes[start] & 0xC0 == 0x80 { start += 1 }
+                    }
+                }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 30)
+        XCTAssertGreaterThan(matches, 10_000)
+    }
+
+    /// The offsets of the first match of `regex` in `bytes` from `start` (whole match, then
+    /// every group; -1 for a group that did not take part); empty when there is none.
+    private func offsets(_ regex: CompiledRegex, _ bytes: [UInt8], from start: Int, _ matcher: OpaquePointer) -> [Int] {
+        let pairs = regex.captureCount + 1
+        var ovector = [Int](repeating: -1, count: 2 * pairs)
+        let rc = bytes.withUnsafeBufferPointer { p in
+            ovector.withUnsafeMutableBufferPointer { o in
+                o.withMemoryRebound(to: size_t.self) { o in
+                    entex_regex_match(regex.handle, p.baseAddress, p.count, start, 0, matcher, o.baseAddress, UInt32(pairs))
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(rc, 0)
+        guard rc > 0 else { return [] }
+        return Array(ovector.prefix(2 * Int(rc)))
+    }
+
+    /// The bounded searches `mapWindows` finds a sentence's first and last tokens with
+    /// give what the search of every token gives, for every offset, with bounds around
+    /// the answer (`from:to:`) and from every token that starts before the offset (`after:`).
+    func testBoundedFirstTokenSearchesEqualSearchingEveryToken() {
+        var generator = Generator(state: 0xF125_7703)
+        for _ in 0..<300 {
+            var tokens: [Token] = []
+            var offset: Int32 = 0
+            for _ in 0..<Int(generator.next() % 60) {
+                offset += Int32(generator.next() % 4)  // tokens may share a start in this test
+                tokens.append(Token(start: offset, end: offset + 1, keyStart: 0, keyEnd: 0, kind: .word, flags: []))
+            }
+            tokens.withUnsafeBufferPointer { tokens in
+                for target in Int32(-1)...(offset + 2) {
+                    let want = tokens.firstToken(atOrAfter: target)
+                    for from in Set([0, want / 2, max(0, want - 1), want]) {
+                        for to in Set([want, min(want + 1, tokens.count), (want + tokens.count) / 2, tokens.count]) {
+                            XCTAssertEqual(RegexTagger.firstToken(atOrAfter: target, tokens, from: from, to: to), want)
+                        }
+                    }
+                    for t in 0..<tokens.count where tokens[t].start < target {
+                        XCTAssertEqual(RegexTagger.firstToken(atOrAfter: target, tokens, after: t), want)
+                    }
+                }
+            }
+        }
     }
 
     func testNormalizersOnBytesAgreeWithTheStringNormalizers() {

@@ -563,21 +563,22 @@ final class WordValues: @unchecked Sendable {
         var writtenIDs: [Int32] = []
         var values: [String] = [], doubles: [Double?] = [], ints: [Int?] = []
         var twoWord = false
-        // One scratch key (the list byte, then the entry's bytes) for every insert: two
-        // arrays made and freed per entry were a third of this init.
-        var key: [UInt8] = []
+        // The list byte and then the key (or written form), in one buffer for every entry:
+        // not three arrays made per entry.
+        var prefixed: [UInt8] = []
+        prefixed.reserveCapacity(64)
         for list in ValueList.allCases {
-            let tag = UInt8(list.rawValue)
             for e in words.lists[list.name] ?? [] {
-                key.removeAll(keepingCapacity: true)
-                key.append(tag)
-                key.append(contentsOf: e.key.utf8)
-                let id = table.insert(key)
+                prefixed.removeAll(keepingCapacity: true)
+                prefixed.append(UInt8(list.rawValue))
+                prefixed.append(contentsOf: e.key.utf8)
+                let id = prefixed.withUnsafeBufferPointer { table.insert($0) }
                 if e.text != e.key {
-                    key.removeAll(keepingCapacity: true)
-                    key.append(tag)
-                    key.append(contentsOf: e.text.utf8)
-                    if written.insert(key) == writtenIDs.count { writtenIDs.append(Int32(id)) }
+                    prefixed.removeSubrange(1...)
+                    prefixed.append(contentsOf: e.text.utf8)
+                    if prefixed.withUnsafeBufferPointer({ written.insert($0) }) == writtenIDs.count {
+                        writtenIDs.append(Int32(id))
+                    }
                 }
                 guard id == values.count else { continue }  // the first entry of a key wins
                 let v = e.value ?? ""

@@ -597,13 +597,15 @@ public final class RegexPatterns: Sendable {
 
     /// Replaces `{list}` and `{List}` with alternations of list entries; `memo` keeps each
     /// alternation made, by `language` and the name as written, for the next pattern.
-    static func splice(_ source: String, lists: WordLists) throws(SpliceError) -> String {
+    /// `tries: false` writes every alternation as the plain `a|b|…` of its forms (tests
+    /// compare the two; see `alternationBody`).
+    static func splice(_ source: String, lists: WordLists, tries: Bool = true) throws(SpliceError) -> String {
         var memo: [String: String] = [:]
-        return try splice(source, lists: lists, memo: &memo, language: "")
+        return try splice(source, lists: lists, memo: &memo, language: "", tries: tries)
     }
 
     static func splice(_ source: String, lists: WordLists, memo: inout [String: String],
-                       language: String) throws(SpliceError) -> String {
+                       language: String, tries: Bool = true) throws(SpliceError) -> String {
         var out = ""
         var rest = Substring(source)
         while let open = rest.firstIndex(of: "{") {
@@ -642,7 +644,9 @@ public final class RegexPatterns: Sendable {
             let measured: [(length: Int, form: String)] = Set(forms).map { (form: String) in (form.count, form) }
             let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
             let unique: [String] = ordered.map { $0.form }
-            let body = unique.map(escape).joined(separator: "|")
+            // A lowercase list may be spliced into a caseless pattern (the memo does not
+            // know the flags): its trie is checked as if it were.
+            let body = tries ? alternationBody(unique, caseless: !capitalized) : unique.map(escape).joined(separator: "|")
             let made = capitalized ? "(?-i:\(body))" : "(?:\(body))"
             memo[memoKey] = made
             out += made
@@ -650,6 +654,87 @@ public final class RegexPatterns: Sendable {
         }
         out += rest
         return out
+    }
+
+    /// The body of a word list's alternation (without the enclosing group): the forms,
+    /// escaped, as a trie of their Unicode scalars when that finds what the plain
+    /// alternation `a|b|…` of `ordered` (longest first) finds, else that alternation.
+    ///
+    /// The forms are literals (a space stands for `\s+`), so the ones that match at an
+    /// offset are prefixes of one another: the alternation tries them longest first, and
+    /// so does the trie, where a form that goes on (`(?:…)?`, greedy) is tried before the
+    /// one that ends, and siblings (different next scalars) never match the same text.
+    /// Shared prefixes are written once, so the JIT-compiled code tries far fewer
+    /// alternatives per call (a third fewer instructions in PCRE2 on the mix); JIT
+    /// compiling a trie costs a little more than the plain alternation (nested groups).
+    /// The plain alternation is kept when a form is a prefix of one after it in `ordered`
+    /// (never, longest first) or two siblings could match the same character
+    /// (`caseless` siblings equal once case-folded).
+    static func alternationBody(_ ordered: [String], caseless: Bool) -> String {
+        let flat = ordered.map(escape).joined(separator: "|")
+        guard ordered.count > 1 else { return flat }
+        var trie = ScalarTrie()
+        for form in ordered {
+            guard trie.insert(Array(form.unicodeScalars)) else { return flat }
+        }
+        guard trie.siblingsAreDisjoint(caseless: caseless) else { return flat }
+        return trie.pattern(0)
+    }
+
+    /// The trie of `alternationBody`: node 0 is the root; each node's children are in the
+    /// order their first form came.
+    struct ScalarTrie {
+        var children: [[(scalar: Unicode.Scalar, node: Int)]] = [[]]
+        var ends: [Bool] = [false]
+
+        /// Adds a form; false when a form inserted before it ends on its path (a prefix of it
+        /// came first) or is the same.
+        mutating func insert(_ scalars: [Unicode.Scalar]) -> Bool {
+            var node = 0
+            for s in scalars {
+                if ends[node] { return false }
+                if let next = children[node].first(where: { $0.scalar == s })?.node {
+                    node = next
+                } else {
+                    children.append([])
+                    ends.append(false)
+                    children[node].append((s, children.count - 1))
+                    node = children.count - 1
+                }
+            }
+            guard !ends[node] else { return false }
+            ends[node] = true
+            return true
+        }
+
+        /// Whether no two siblings can match the same character: different scalars, and
+        /// for a `caseless` pattern different once lowercased and once uppercased.
+        func siblingsAreDisjoint(caseless: Bool) -> Bool {
+            for list in children where list.count > 1 {
+                var seen = Set<String>()
+                for (s, _) in list {
+                    let forms = caseless ? [String(s), String(s).lowercased(), String(s).uppercased()] : [String(s)]
+                    for f in Set(forms) where !seen.insert(f).inserted { return false }
+                }
+            }
+            return true
+        }
+
+        /// The alternation of the forms below `node`, each escaped as `escape` does.
+        func pattern(_ node: Int) -> String {
+            children[node].map { child -> String in
+                var out = RegexPatterns.escape(String(Character(child.scalar)))
+                // A run of single children is a plain sequence.
+                var n = child.node
+                while !ends[n] && children[n].count == 1 {
+                    out += RegexPatterns.escape(String(Character(children[n][0].scalar)))
+                    n = children[n][0].node
+                }
+                if children[n].isEmpty { return out }
+                let rest = pattern(n)
+                return out + (ends[n] ? "(?:\(rest))?" : children[n].count == 1 ? rest : "(?:\(rest))")
+            }.joined(separator: "|")
+        }
     }
 
     /// Escapes an entry for an extended-mode pattern; a space matches any white space.

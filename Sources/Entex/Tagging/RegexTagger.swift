@@ -144,6 +144,11 @@ public final class RegexTagger: Stage {
     private let languages: [String]
     /// Word-list values for each pattern's language, looked up once.
     private let valuesByPattern: [WordValues]
+    /// The same, unmanaged (`valuesByPattern` keeps them), and each pattern's language as 0
+    /// (`en`), 1 (`es`), 2 (`*`) or 3 (another: `languages`): `writeValue` passes them to the
+    /// normalizers without retaining a `WordValues` and a `String` for every value.
+    private let valueRefs: [Unmanaged<WordValues>]
+    private let languageCodes: [UInt8]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
     /// ones): pattern p, group g has `groupNumbers[groupBounds[p * stride + g]..<groupBounds[p * stride + g + 1]]`.
     private let groupNumbers: [Int32]
@@ -268,6 +273,8 @@ public final class RegexTagger: Stage {
         for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
         let noWords = WordValues(WordLists())
         self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
+        valueRefs = valuesByPattern.map { Unmanaged.passUnretained($0) }
+        languageCodes = patterns.patterns.map { $0.language == "en" ? 0 : $0.language == "es" ? 1 : $0.language == "*" ? 2 : 3 }
         var groupNumbers: [Int32] = []
         var groupBounds: [Int32] = []
         for p in patterns.patterns {
@@ -500,8 +507,10 @@ public final class RegexTagger: Stage {
                     let start = tokens[t].start
                     if s + 1 < sentenceCount && start >= sentences[s + 1].start {
                         repeat { s += 1 } while s + 1 < sentenceCount && start >= sentences[s + 1].start
-                        range.start = tokens.firstToken(atOrAfter: sentences[s].start)
-                        range.end = s + 1 < sentenceCount ? tokens.firstToken(atOrAfter: sentences[s + 1].start) : n
+                        // The first token of sentence s is from the previous sentence's end on and
+                        // at most t; its end is after t, most often a few tokens on: searched there.
+                        range.start = RegexTagger.firstToken(atOrAfter: sentences[s].start, tokens, from: range.end, to: t + 1)
+                        range.end = s + 1 < sentenceCount ? RegexTagger.firstToken(atOrAfter: sentences[s + 1].start, tokens, after: t) : n
                     }
                     windowStarts[k] = Int32(max(range.start, t - RegexTagger.tokensBefore))
                     // A match may reach at most `tokensAfter` tokens past its trigger: bounded
@@ -511,6 +520,30 @@ public final class RegexTagger: Stage {
                 }
             }
         }
+    }
+
+    /// `tokens.firstToken(atOrAfter: offset)` when the answer is in `from...to` (`to` is
+    /// returned when no token of `from..<to` starts at or after `offset`).
+    static func firstToken(atOrAfter offset: Int32, _ tokens: UnsafeBufferPointer<Token>, from: Int, to: Int) -> Int {
+        var low = from, high = to
+        while low < high {
+            let middle = (low + high) >> 1
+            if tokens[middle].start >= offset { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// `tokens.firstToken(atOrAfter: offset)` when token `t` starts before `offset`: searched
+    /// in steps of 1, 2, 4, … tokens after `t`, then by halves in the last step.
+    static func firstToken(atOrAfter offset: Int32, _ tokens: UnsafeBufferPointer<Token>, after t: Int) -> Int {
+        let n = tokens.count
+        // Every token before `low` starts before `offset`.
+        var low = t + 1, step = 1
+        while low + step < n && tokens[low + step - 1].start < offset {
+            low += step
+            step <<= 1
+        }
+        return firstToken(atOrAfter: offset, tokens, from: low, to: min(low + step, n))
     }
 
     /// Tries each anchored pattern of `chunk` at every token start from
@@ -711,10 +744,21 @@ public final class RegexTagger: Stage {
                 // Other scripts: the Unicode rules, on a `String`.
                 return written || writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
             }
-            // `writeValue` writes nothing when it returns false.
-            return withMatch(f, text: text) { match in
-                Normalizers.writeValue(normalizer, match, values: valuesByPattern[f.pattern], language: languages[f.pattern],
-                                       reference: reference, into: &valueBuffer)
+            // `writeValue` writes nothing when it returns false. The language as a literal
+            // and the values borrowed: no reference counting per value.
+            func write(_ language: String) -> Bool {
+                valueRefs[f.pattern]._withUnsafeGuaranteedRef { values in
+                    withMatch(f, text: text) { match in
+                        Normalizers.writeValue(normalizer, match, values: values, language: language,
+                                               reference: reference, into: &valueBuffer)
+                    }
+                }
+            }
+            switch languageCodes[f.pattern] {
+            case 0: return write("en")
+            case 1: return write("es")
+            case 2: return write("*")
+            default: return write(languages[f.pattern])
             }
         }
         return writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
