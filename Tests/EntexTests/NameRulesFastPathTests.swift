@@ -488,14 +488,14 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(people, 300)
     }
 
-    /// The list of tokens where a rule may start, written in one pass per document
-    /// (`Scan.listRuleStarts`: the kind, flags and one bit answered in its loop, the
-    /// rest asked of `mayStartRule`; token by token without key hashes) against the
-    /// reference, which stops at every token: casual and edited texts of lowercase
+    /// The tokens the scan skips to find where a rule may start (`Scan.nextRuleStart`
+    /// and `mayStartRule`: kind, flags and one bit of `starts` or `casualStarts`, then
+    /// the title and first-name filters) against the reference, which stops at every
+    /// token: casual and edited texts of lowercase
     /// first names and title words before later title words or not, words without
     /// letters, keys with final dots, abbreviations, capitalised and all-capitals words
     /// and every other kind of token, each run with the key hashes and without them.
-    func testRuleStartListGivesTheReferenceCandidates() throws {
+    func testRuleStartsInCasualAndEditedTextGiveTheReferenceCandidates() throws {
         let stages = try RuleStages()
         var generator = Generator(state: 73)
         let words = ["jessica", "biel", "marcus", "john", "maria", "lopez", "the", "vice", "president", "prime",

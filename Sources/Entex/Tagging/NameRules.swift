@@ -149,15 +149,7 @@ public final class NameRules: Stage {
         let scratch = self.scratch
         memset(scratch.facts, 0, n)
         memset(scratch.lookups, 0, n * MemoryLayout<UInt32>.stride)
-        // Sentence index of each token, and the token range of each sentence index (whether a
-        // sentence is written in capitals is asked later, per sentence: `SentenceMarks.isShouting`).
-        // The buffers are read here in place: a function taking the document cost a copy of it.
-        doc.tokens.withUnsafeBufferPointer { tokens in
-          doc.sentences.withUnsafeBufferPointer { sentences in
-            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
-                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
-          }
-        }
+        NameRules.markSentences(doc, scratch)
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
         // place (GPE) candidates with their last token: scratch memory, at most one entry per
         // candidate (arrays of the stage object cost a uniqueness test per append and retains).
@@ -231,7 +223,7 @@ public final class NameRules: Stage {
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
                                     keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
-                                    heads: scratch.heads, stops: scratch.stops, tokenHashes: tokenHashes, memo: memo)
+                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
                     scan.casual = isEnglish && NameRules.isCasual(tokens)
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                     if !places.isEmpty { scan.teamScores(places, into: &found) }
@@ -299,6 +291,18 @@ public final class NameRules: Stage {
         guard bytes.count >= n, memcmp(bytes.baseAddress!, prefix.utf8Start, n) == 0 else { return false }
         return bytes.count == n || bytes[n] < 0x80 ? true : String(decoding: bytes, as: UTF8.self).hasPrefix("iso3166:")
     }
+
+    /// Sentence index of each token, and the token range of each sentence index
+    /// (whether a sentence is written in capitals is asked later, per sentence:
+    /// `SentenceMarks.isShouting`): the first entries of the scratch buffers.
+    private static func markSentences(_ doc: Document, _ scratch: RuleScratch) {
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.sentences.withUnsafeBufferPointer { sentences in
+            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
+          }
+        }
+    }
 }
 
 /// The rules' per-token and per-sentence buffers, kept by one stage object between
@@ -313,9 +317,6 @@ private struct RuleScratch {
     private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     /// The tokens with organisation head bits, in text order (`Scan.run` writes them).
     private(set) var heads = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-    /// The tokens where a rule may start, then the token count (`Scan.listRuleStarts`): one more
-    /// entry than the tokens.
-    private(set) var stops = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
     /// Per byte offset of the text: the token starting there, where one does (other entries
     /// are stale: a reader checks the token's start). Zeros when allocated.
     private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
@@ -336,9 +337,8 @@ private struct RuleScratch {
         if n > tokenCapacity {
             let c = max(n, 2 * tokenCapacity)
             facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
-            heads.deallocate(); stops.deallocate()
+            heads.deallocate()
             heads = .allocate(capacity: c)
-            stops = .allocate(capacity: c + 1)
             facts = .allocate(capacity: c)
             lookups = .allocate(capacity: c)
             keyHashes = .allocate(capacity: c)
@@ -383,7 +383,7 @@ private struct RuleScratch {
 
     func deallocate() {
         facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
-        heads.deallocate(); stops.deallocate(); tokenAt.deallocate(); norpEnds.deallocate(); places.deallocate()
+        heads.deallocate(); tokenAt.deallocate(); norpEnds.deallocate(); places.deallocate()
         groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate()
     }
 }
@@ -473,7 +473,7 @@ private final class LanguageTables: Sendable {
     /// every token is asked the way the rules first asked it, with three tables).
     let titleStartFilter: KeyHashFilter?
     /// A bit per hash of `titleStarts` (`starts`) and of `titleStarts` and the first
-    /// names (`casualStarts`): the one-probe test `Scan.listRuleStarts` asks of every
+    /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
     /// lowercase word before the two filters (empty without filters).
     let starts: StartBits, casualStarts: StartBits
     /// A bit per hash of the title starts that are whole titles (`wholeTitles`) and of
@@ -701,8 +701,6 @@ private struct Scan {
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
     /// Room for a token index per token: `run` lists the tokens with head bits here for `orgHeads`.
     let heads: UnsafeMutablePointer<Int32>
-    /// Room for a token index per token and one more: `listRuleStarts` writes the tokens where a rule may start.
-    let stops: UnsafeMutablePointer<Int32>
     /// With filters (`tables.titleStartFilter`): tokens are answered from their kind and
     /// flags where those decide (`isNameWord`, `headPosition`, `isTitleWord`, the heads
     /// `run` lists); the reference computes every fact it asks about.
@@ -716,11 +714,10 @@ private struct Scan {
          sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
-         heads: UnsafeMutablePointer<Int32>, stops: UnsafeMutablePointer<Int32>,
+         heads: UnsafeMutablePointer<Int32>,
          tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
         self.memo = memo
         self.heads = heads
-        self.stops = stops
         filtered = tables.titleStartFilter != nil
         self.tokenHashes = tokenHashes
         self.facts = facts
@@ -985,59 +982,13 @@ private struct Scan {
         return tables.laterWords.mayContain(keyHash(k))
     }
 
-    /// Writes to `stops` the tokens where a rule may start (`mayStartRule`), in
-    /// order, then `count`: one pass per document, so that `run` goes from one start
-    /// to the next without a call per start (a call to find each next start cost more
-    /// than the tokens it skipped). `starts` is `tables.starts`, or `tables.casualStarts`
-    /// in casual text. Only with filters.
-    func listRuleStarts(titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) {
-        let n = count
-        var m = 0
-        guard !tokenHashes.isEmpty, let tokenBase = tokens.baseAddress, let hashBase = tokenHashes.baseAddress else {
-            // Documents built by hand (no key hashes): the test token by token.
-            for i in 0..<n where mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) {
-                stops[m] = Int32(truncatingIfNeeded: i)
-                m += 1
-            }
-            stops[m] = Int32(truncatingIfNeeded: n)
-            return
-        }
-        // `mayStartRule` written out for the tokens it answers from the kind, the flags
-        // and one bit (most of them); the tokens whose bit is set ask it
-        // (`mayStartRuleAfterBit`). Each token's index is written, and kept by moving on
-        // only where a rule may start.
-        let bits = starts.bits, shift = starts.shift, lowerStops = casual
-        let capitalizedOrAllCaps = TokenFlags.capitalized.rawValue | TokenFlags.allCaps.rawValue
-        let lowercaseWord = TokenFlags.hasLetter.rawValue
-        for i in 0..<n {
-            let t = tokenBase[i]
-            let stop: Bool
-            if t.kind == .word {
-                let f = t.flags.rawValue & (capitalizedOrAllCaps | lowercaseWord)
-                if f != lowercaseWord {
-                    // Capitalised or in capitals: a name word or a head; no letter: only a casual lowercase name.
-                    stop = f & capitalizedOrAllCaps != 0 || lowerStops
-                } else if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") {
-                    stop = true
-                } else {
-                    let h = ByteStringTable.hash(folding: hashBase[i])
-                    let b = StartBits.index(h, shift: shift)
-                    stop = bits[b >> 6] & (1 << UInt64(b & 63)) != 0
-                        && mayStartRuleAfterBit(i, titles: titles, firstNames: firstNames, starts: starts)
-                }
-            } else {
-                stop = t.kind == .abbreviation
-            }
-            stops[m] = Int32(truncatingIfNeeded: i)
-            m &+= stop ? 1 : 0
-        }
-        stops[m] = Int32(truncatingIfNeeded: n)
-    }
-
-    /// `mayStartRule` of a lowercase word whose bit of `starts` is set (a few in a hundred),
-    /// kept out of `listRuleStarts`' loop.
-    @inline(never) func mayStartRuleAfterBit(_ i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Bool {
-        mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts)
+    /// The first token at or after `i` where a rule may start (`mayStartRule`), or
+    /// `count`: the tokens between are skipped in one loop, with no call per token.
+    /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
+    func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Int {
+        var i = i
+        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
+        return i
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1126,8 +1077,6 @@ private struct Scan {
         // jumps over is looked at; the ones it skips (`mayStartRule`) are neither
         // capitalised nor in capitals, and so have no head bits.
         var headCount = 0
-        if let gate { listRuleStarts(titles: gate, firstNames: firstNames, starts: starts) }
-        var nextStop = 0  // the first entry of `stops` not yet passed
         @inline(__always) func noteHeads(_ range: Range<Int>) {
             for k in range where !tokens[k].flags.isDisjoint(with: [.capitalized, .allCaps])
                 && fact(k) & (Scan.headFirst | Scan.headLast) != 0 {
@@ -1141,10 +1090,8 @@ private struct Scan {
             // text, a lowercase word: `lowercaseName`).
             // Each rule is asked only where its own first test can pass; most tokens
             // (punctuation, lowercase words) are turned away before their facts are computed.
-            if gate != nil {
-                // The next start at or after `i` (the list ends with `count`).
-                while Int(stops[nextStop]) < i { nextStop += 1 }
-                i = Int(stops[nextStop])
+            if let gate {
+                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames, starts: starts)
                 if i == count { break }
             }
             let f = fact(i)
