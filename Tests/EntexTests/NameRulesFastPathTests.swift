@@ -488,6 +488,46 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(people, 300)
     }
 
+    /// The tokens the scan skips to find where a rule may start (`Scan.nextRuleStart`
+    /// and `mayStartRule`: kind, flags and one bit of `starts` or `casualStarts`, then
+    /// the title and first-name filters) against the reference, which stops at every
+    /// token: casual and edited texts of lowercase
+    /// first names and title words before later title words or not, words without
+    /// letters, keys with final dots, abbreviations, capitalised and all-capitals words
+    /// and every other kind of token, each run with the key hashes and without them.
+    func testRuleStartsInCasualAndEditedTextGiveTheReferenceCandidates() throws {
+        let stages = try RuleStages()
+        var generator = Generator(state: 73)
+        let words = ["jessica", "biel", "marcus", "john", "maria", "lopez", "the", "vice", "president", "prime",
+                     "minister", "former", "el", "la", "ministra", "presidente", "secretary", "of", "state", "said",
+                     "market", "his", "su", "dr", "dr.", "etc.", "e.g.", "mr.", "Mr.", "U.S.", "P.", "J.", "No.",
+                     "Obama", "John", "Biel", "NASA", "CEO", "3", "3rd", "2020", "—", "-", "'", "…", "...", ",", ".",
+                     "!", "?", "(", ")", "@user", "#tag", "https://t.co/x", "😀", "$AAPL", "x", "i", "I", "lol", "omg"]
+        var texts: [(String, String?)] = []
+        for round in 0..<800 {
+            var text = (0..<(2 + Int(generator.next() % 16))).map { _ in generator.pick(words) }.joined(separator: " ")
+            // Half end with a full stop and open in capitals (edited), the others as they come (often casual).
+            if round % 2 == 0 { text = "The " + text + "." }
+            texts.append((text, generator.pick(["en", "en", "es", nil])))
+        }
+        var compared = 0, found = 0, casual = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            stages.before.process(&doc)
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            guard let candidates = sameRuleCandidates(doc, stages.filtered, stages.reference, text) else { return }
+            var unhashed = doc
+            unhashed.keyHashes = []
+            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return }
+            compared += 1
+            found += candidates.filter { $0.source == .rule }.count
+            if language == "en", doc.tokens.withUnsafeBufferPointer({ NameRules.isCasual($0) }) { casual += 1 }
+        }
+        XCTAssertEqual(compared, texts.count)
+        XCTAssertGreaterThan(found, 300)
+        XCTAssertGreaterThan(casual, 100)
+    }
+
     /// The first-letter test that turns long names away before `acronymFits` builds its
     /// arrays (filtered stage only) against the reference, which asks `acronymFits` for
     /// every start: texts of capitalised words, connectors, function words, words with
