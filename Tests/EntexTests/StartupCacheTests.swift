@@ -34,13 +34,18 @@ final class StartupCacheTests: XCTestCase {
             .filter { $0.hasPrefix("namerules-") && $0.hasSuffix(".bin") }.map { directory.appendingPathComponent($0).path }
     }
 
+    /// Two tables alike in every stored array: keys, their ends and hashes, and slots.
+    func assertSameTable(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String, file: StaticString, line: UInt) {
+        XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
+        XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
+        XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
+        XCTAssertEqual(x.slots, y.slots, what, file: file, line: line)
+    }
+
     func assertSameTables(_ a: NameRuleResources, _ b: NameRuleResources, file: StaticString = #filePath, line: UInt = #line) {
         func same(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String) {
-            XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
-            XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
-            XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
             // The cache stores the built table's slots; every key must be found at its id.
-            XCTAssertEqual(x.slots, y.slots, what, file: file, line: line)
+            assertSameTable(x, y, what, file: file, line: line)
             for id in 0..<x.count {
                 let key = Array(x.key(id))
                 XCTAssertEqual(y.lookup(key), id, what, file: file, line: line)
@@ -80,12 +85,7 @@ final class StartupCacheTests: XCTestCase {
     // MARK: - Text lists read as bytes
 
     func assertSameText(_ a: TextResources, _ b: TextResources, file: StaticString = #filePath, line: UInt = #line) {
-        func same(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String) {
-            XCTAssertEqual(x.pool, y.pool, what, file: file, line: line)
-            XCTAssertEqual(x.ends, y.ends, what, file: file, line: line)
-            XCTAssertEqual(x.hashes, y.hashes, what, file: file, line: line)
-            XCTAssertEqual(x.slots, y.slots, what, file: file, line: line)
-        }
+        func same(_ x: ByteStringTable, _ y: ByteStringTable, _ what: String) { assertSameTable(x, y, what, file: file, line: line) }
         same(a.abbreviations, b.abbreviations, "abbreviations")
         XCTAssertEqual(a.abbreviationKinds, b.abbreviationKinds, file: file, line: line)
         same(a.abbreviationPrefixes, b.abbreviationPrefixes, "abbreviation prefixes")
@@ -150,8 +150,10 @@ final class StartupCacheTests: XCTestCase {
         }
     }
 
-    /// `DataFile.forEachRow` gives the rows of `DataFile.rows`: same fields, lines and
-    /// column errors, on generated files of tabs, spaces, returns, comments and blank lines.
+    /// `DataFile.forEachRow` and `DataFile.rows` (made from it) give the rows of a
+    /// reference written here with the standard library's splitting (lines on LF, a final
+    /// CR dropped, comment and blank lines skipped, fields on TAB): same fields, lines
+    /// and column errors, on generated files of tabs, spaces, returns, comments and blank lines.
     func testForEachRowGivesTheRowsOfRows() throws {
         var generator = Generator(state: 91)
         let pieces = ["a", "Bé", " ", "\t", "\r", "\n", "#", "x y", "\r\n", "ñ", ""]
@@ -160,13 +162,28 @@ final class StartupCacheTests: XCTestCase {
             let text = (0..<(round % 40)).map { _ in generator.pick(pieces) }.joined()
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             for columns in 1...3 {
-                var expected: [(fields: [String], trimmed: [String], line: Int)]?
+                var expected: [(fields: [String], trimmed: [String], line: Int)]? = []
                 var expectedError: String?
+                for (index, line) in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                    var bytes = Array(line)
+                    if bytes.last == 0x0D { bytes.removeLast() }
+                    if bytes.first == UInt8(ascii: "#") || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    let fields = bytes.split(separator: 0x09, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                    if fields.count < columns {
+                        expectedError = DataFileError(file: path, line: index + 1,
+                                                      message: "expected at least \(columns) tab-separated columns, found \(fields.count)").description
+                        expected = nil
+                        break
+                    }
+                    expected?.append((fields, fields.map { Substring($0).trimmedField }, index + 1))
+                }
+                var made: [(fields: [String], trimmed: [String], line: Int)] = []
+                var madeError: String?
                 do {
-                    expected = try DataFile.rows(path, minimumColumns: columns).map { row in
+                    made = try DataFile.rows(path, minimumColumns: columns).map { row in
                         (row.fields.map(String.init), row.fields.map(\.trimmedField), row.line)
                     }
-                } catch { expectedError = error.description }
+                } catch { madeError = error.description }
                 var got: [(fields: [String], trimmed: [String], line: Int)] = []
                 var gotError: String?
                 do {
@@ -174,11 +191,12 @@ final class StartupCacheTests: XCTestCase {
                         got.append(((0..<row.count).map(row.string), (0..<row.count).map { String(decoding: row.trimmed($0), as: UTF8.self) }, row.line))
                     }
                 } catch { gotError = error.description }
-                XCTAssertEqual(gotError, expectedError, "round \(round)")
-                if let expected {
-                    XCTAssertEqual(got.map(\.fields), expected.map(\.fields), "round \(round)")
-                    XCTAssertEqual(got.map(\.trimmed), expected.map(\.trimmed), "round \(round)")
-                    XCTAssertEqual(got.map(\.line), expected.map(\.line), "round \(round)")
+                for (reader, rows, error) in [("rows", made, madeError), ("forEachRow", got, gotError)] {
+                    XCTAssertEqual(error, expectedError, "\(reader), round \(round)")
+                    guard let expected else { continue }
+                    XCTAssertEqual(rows.map(\.fields), expected.map(\.fields), "\(reader), round \(round)")
+                    XCTAssertEqual(rows.map(\.trimmed), expected.map(\.trimmed), "\(reader), round \(round)")
+                    XCTAssertEqual(rows.map(\.line), expected.map(\.line), "\(reader), round \(round)")
                 }
             }
         }

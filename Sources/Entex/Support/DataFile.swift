@@ -80,9 +80,10 @@ public enum DataFile {
         if let failure { throw failure }
     }
 
-    /// Calls `body` with every row that `rows(_:minimumColumns:)` gives (the same fields,
-    /// line numbers and column error) as borrowed bytes: for the short lists read at every
-    /// start-up, where a `String` per field cost more than the work done with it.
+    /// Calls `body` with every row of the file (not a comment, blank or empty line), its
+    /// fields as borrowed bytes, and throws the first row with fewer than `minimumColumns`
+    /// fields: for the short lists read at every start-up, where a `String` per field cost
+    /// more than the work done with it. `rows(_:minimumColumns:)` makes the fields strings.
     static func forEachRow(_ path: String, minimumColumns: Int = 1,
                            _ body: (DataByteRow) throws(DataFileError) -> Void) throws(DataFileError) {
         let bytes = try readBytes(path)
@@ -130,50 +131,13 @@ public enum DataFile {
         if let failure { throw failure }
     }
 
-    /// Rows of a file; with `columns`, every row must have at least that many fields.
-    /// Lines are split on bytes (LF, TAB), not on `Character`s: these files
-    /// are read at every start-up.
+    /// Rows of a file; with `columns`, every row must have at least that many fields:
+    /// `forEachRow`'s rows, each field made a `String`.
     public static func rows(_ path: String, minimumColumns: Int = 1) throws(DataFileError) -> [DataRow] {
-        let text = try readText(path)
-        var bytes = Array(text.utf8)
         var rows: [DataRow] = []
-        var number = 0
-        var failure: DataFileError?
-        bytes.withUnsafeMutableBufferPointer { p in
-            var lineStart = 0
-            while lineStart <= p.count, failure == nil {
-                var lineEnd = lineStart
-                while lineEnd < p.count, p[lineEnd] != 0x0A { lineEnd += 1 }
-                number += 1
-                defer { lineStart = lineEnd + 1 }
-                var end = lineEnd
-                if end > lineStart, p[end - 1] == 0x0D { end -= 1 }
-                if end == lineStart || p[lineStart] == UInt8(ascii: "#") {
-                    if lineEnd >= p.count { break }
-                    continue
-                }
-                var blank = true
-                for k in lineStart..<end where p[k] != 0x20 && p[k] != 0x09 { blank = false; break }
-                if blank {
-                    if lineEnd >= p.count { break }
-                    continue
-                }
-                var fields: [Substring] = []
-                var fieldStart = lineStart
-                for k in lineStart...end where k == end || p[k] == 0x09 {
-                    fields.append(Substring(String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart..<k]), as: UTF8.self)))
-                    fieldStart = k + 1
-                }
-                if fields.count < minimumColumns {
-                    failure = DataFileError(file: path, line: number,
-                                            message: "expected at least \(minimumColumns) tab-separated columns, found \(fields.count)")
-                    break
-                }
-                rows.append(DataRow(fields: fields, line: number))
-                if lineEnd >= p.count { break }
-            }
+        try forEachRow(path, minimumColumns: minimumColumns) { row in
+            rows.append(DataRow(fields: (0..<row.count).map { Substring(row.string($0)) }, line: row.line))
         }
-        if let failure { throw failure }
         return rows
     }
 }
