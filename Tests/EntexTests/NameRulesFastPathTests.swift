@@ -472,18 +472,9 @@ final class NameRulesFastPathTests: XCTestCase {
         }
         for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
         if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 60) }
-        var compared = 0, people = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            stages.before.process(&doc)
-            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
-            guard let candidates = sameRuleCandidates(doc, stages.filtered, stages.reference, text) else { return }
-            var unhashed = doc
-            unhashed.keyHashes = []
-            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return }
-            compared += 1
-            people += candidates.filter { $0.source == .rule && $0.type == .person }.count
-        }
+        guard let runs = ruleCandidatesWithAndWithoutHashes(texts, stages) else { return }
+        let compared = runs.count
+        let people = runs.map { $0.candidates.filter { $0.source == .rule && $0.type == .person }.count }.reduce(0, +)
         XCTAssertGreaterThan(compared, 600)
         XCTAssertGreaterThan(people, 300)
     }
@@ -510,19 +501,12 @@ final class NameRulesFastPathTests: XCTestCase {
             if round % 2 == 0 { text = "The " + text + "." }
             texts.append((text, generator.pick(["en", "en", "es", nil])))
         }
-        var compared = 0, found = 0, casual = 0
-        for (text, language) in texts {
-            var doc = Document(id: "t", text: text, language: language)
-            stages.before.process(&doc)
-            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
-            guard let candidates = sameRuleCandidates(doc, stages.filtered, stages.reference, text) else { return }
-            var unhashed = doc
-            unhashed.keyHashes = []
-            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return }
-            compared += 1
-            found += candidates.filter { $0.source == .rule }.count
-            if language == "en", doc.tokens.withUnsafeBufferPointer({ NameRules.isCasual($0) }) { casual += 1 }
-        }
+        guard let runs = ruleCandidatesWithAndWithoutHashes(texts, stages) else { return }
+        let compared = runs.count
+        let found = runs.map { $0.candidates.filter { $0.source == .rule }.count }.reduce(0, +)
+        let casual = runs.filter { run in
+            run.doc.language == "en" && run.doc.tokens.withUnsafeBufferPointer { NameRules.isCasual($0) }
+        }.count
         XCTAssertEqual(compared, texts.count)
         XCTAssertGreaterThan(found, 300)
         XCTAssertGreaterThan(casual, 100)
@@ -578,6 +562,26 @@ final class NameRulesFastPathTests: XCTestCase {
         var doc = Document(id: "t", text: text, language: language)
         stages.before.process(&doc)
         return sameRuleCandidates(doc, stages.filtered, stages.reference, text)
+    }
+
+    /// Each text in its language through `stages.before`, then `sameRuleCandidates` on
+    /// the document with the key hashes the tokenizer stored and again without them.
+    /// Every document with the filtered stage's candidates, or nil at the first text on
+    /// which the two stages differ.
+    private func ruleCandidatesWithAndWithoutHashes(_ texts: [(String, String?)], _ stages: RuleStages)
+        -> [(doc: Document, candidates: [Entity])]? {
+        var runs: [(doc: Document, candidates: [Entity])] = []
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            stages.before.process(&doc)
+            XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+            guard let candidates = sameRuleCandidates(doc, stages.filtered, stages.reference, text) else { return nil }
+            var unhashed = doc
+            unhashed.keyHashes = []
+            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return nil }
+            runs.append((doc, candidates))
+        }
+        return runs
     }
 
     /// Runs `filtered` and `reference` on a copy each of `doc` (whose text is `text`)

@@ -87,11 +87,17 @@ final class SmallStageFastPathTests: XCTestCase {
         XCTAssertGreaterThan(stops, 10_000)
     }
 
+    /// The language detector as it runs (key-hash filter, short table) and the reference
+    /// that looks every token up.
+    private func languageDetectors() -> (fast: LanguageDetector, reference: LanguageDetector) {
+        let reference = LanguageDetector(resources: TestSupport.resources.text)
+        reference.usesHashFilter = false
+        return (LanguageDetector(resources: TestSupport.resources.text), reference)
+    }
+
     func testLanguageHashFilterDetectsAsLookingEveryTokenUp() throws {
         let tokenize = try TestSupport.pipeline(["tokenize"])
-        let filtered = LanguageDetector(resources: TestSupport.resources.text)
-        let plain = LanguageDetector(resources: TestSupport.resources.text)
-        plain.usesHashFilter = false
+        let (filtered, plain) = languageDetectors()
         var decided = 0, counted = 0
         for (n, text) in try texts().enumerated() {
             var doc = Document(id: "l\(n)", text: text)
@@ -168,9 +174,7 @@ final class SmallStageFastPathTests: XCTestCase {
 
     func testLanguageShortTableCountsFunctionWordsOfEveryLength() throws {
         // Every function word alone, in both cases, in a long text and at the very end of the keys.
-        let detector = LanguageDetector(resources: TestSupport.resources.text)
-        let plain = LanguageDetector(resources: TestSupport.resources.text)
-        plain.usesHashFilter = false
+        let (detector, plain) = languageDetectors()
         let tokenize = try TestSupport.pipeline(["tokenize"])
         var checked = 0
         for lang in ["en", "es"] {
@@ -195,9 +199,7 @@ final class SmallStageFastPathTests: XCTestCase {
     /// punctuation, nothing as a word token, and nothing for keys that only
     /// start like them; in runs, after and before function words, at the end.
     func testInvertedMarksCountAsInTheReference() throws {
-        let detector = LanguageDetector(resources: TestSupport.resources.text)
-        let plain = LanguageDetector(resources: TestSupport.resources.text)
-        plain.usesHashFilter = false
+        let (detector, plain) = languageDetectors()
         let tokenize = try TestSupport.pipeline(["tokenize"])
         var marks = 0
         for text in ["¿Qué?", "¡Hola!", "¿¿¡¡", "el ¿ la ¡ the", "¿", "¡", "¿¡¿¡¿¡¿¡ de", "¿ª ¡º Â¿", "the ¿of?"] {
