@@ -957,8 +957,9 @@ public final class Tokenizer: Stage {
                 var raw = TokenFlags.ascii.rawValue
                 // Words after the first follow the white space skipped above.
                 if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                // Every byte is a letter or digit: case lies in the first one, bit 0.
-                raw |= UInt8(truncatingIfNeeded: upper & 1)  // `capitalized`
+                // Every byte is a letter or digit: case lies in the first one, bit 0 (no branch:
+                // the product is the flag or 0).
+                raw |= UInt8(truncatingIfNeeded: upper & 1) &* TokenFlags.capitalized.rawValue
                 if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
                 if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
                 if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
