@@ -41,6 +41,71 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertEqual(keyCount, (8...40).reduce(0) { $0 + 1 + 3 * $1 })
     }
 
+    /// `memoTag` reads a short key (at most 7 bytes) that starts 8 bytes or more before the
+    /// end of the key buffer as one word masked to its length, and packs one near the end
+    /// byte by byte: at every start and length, the tag is the key's bytes, first byte lowest,
+    /// with its length in the top byte, and a longer key's tag is `longKeyTag` of its hash.
+    func testMemoTagsArePackedKeysAtEveryOffset() {
+        let buffer: [UInt8] = (0..<26).map { UInt8(truncatingIfNeeded: 0x9D &* ($0 &+ 1)) }
+        buffer.withUnsafeBufferPointer { keys in
+            for start in 0...keys.count {
+                for length in 0...(keys.count - start) {
+                    let token = Token(start: 0, end: 0, keyStart: Int32(start), keyEnd: Int32(start + length),
+                                      kind: .word, flags: [])
+                    let hash = KeyHash.hash(UnsafeBufferPointer(rebasing: keys[start..<(start + length)]))
+                    var expected = Gazetteer.longKeyTag(hash)
+                    if length <= 7 {
+                        expected = UInt64(length) << 56
+                        for i in 0..<length { expected |= UInt64(keys[start + i]) << UInt64(8 * i) }
+                    }
+                    XCTAssertEqual(Gazetteer.memoTag(keys, token, keyHash: hash, wordLimit: keys.count - 8), expected, "start \(start), length \(length)")
+                }
+            }
+        }
+    }
+
+    /// `memoConfirm`'s check of a long key against the term its memo entry remembers (its
+    /// first and last 8 bytes for a key of 8 to 16 bytes, `memcmp` beyond) agrees with a
+    /// byte-for-byte comparison, for terms of 8 to 24 bytes and keys that differ from them
+    /// in one byte at any position or in length.
+    func testLongKeyCheckAgreesWithTheBytes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-confirm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        var words: [String] = []
+        for length in 8...24 {
+            let bytes: [UInt8] = (0..<length).map { i in UInt8(97 + (i * 7 + length) % 26) }
+            words.append(String(decoding: bytes, as: UTF8.self))
+        }
+        let user = dir.appendingPathComponent("user.tsv")
+        try (words.map { "\($0)\tORG" }.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
+        let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true)], text: TestSupport.resources.text)
+        var checked = 0
+        for word in words {
+            let term = Array(word.utf8)
+            let id = term.withUnsafeBufferPointer { g.vocabulary.lookup($0, hash: ByteStringTable.hash($0)) }
+            XCTAssertGreaterThanOrEqual(id, 0, word)
+            let value = g.termValues[Int(id)]
+            var keys = [term, term + [UInt8(ascii: "x")], Array(term.dropLast())]
+            for position in term.indices {
+                var key = term
+                key[position] ^= 0x01
+                keys.append(key)
+            }
+            for key in keys where key.count >= 8 {
+                // The key between other bytes, as in a document's key buffer.
+                let buffer = [UInt8](repeating: 0x7A, count: 5) + key + [UInt8](repeating: 0x7A, count: 3)
+                let token = Token(start: 0, end: 0, keyStart: 5, keyEnd: Int32(5 + key.count), kind: .word, flags: [])
+                let equal = buffer.withUnsafeBufferPointer { keyBuffer in
+                    g.withTables { Gazetteer.longKeyEquals(keyBuffer, token, value, $0) }
+                }
+                XCTAssertEqual(equal, key == term, "\(String(decoding: key, as: UTF8.self)) against \(word)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 300)
+    }
+
     /// A user lexicon of long words (8, 9, 15, 16, 17 and 24 bytes, some alike but for one
     /// byte), and bundled-style rows that need a capital, against text that repeats those
     /// words, their near misses, longer tokens and lower-case spans: the fast matcher
@@ -177,6 +242,43 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(total, 40)
+    }
+
+    /// `emit` appends an entry's canonical name and kb id with one copy when the kb id is
+    /// the next string of the pool: entries whose kb id is new (the next string), shared with
+    /// an earlier entry or equal to an earlier canonical name (not the next), absent, or with
+    /// an empty-looking kb column give the names the reference gives, in one document and
+    /// again in later ones (whose names are appended anew).
+    func testNamesAppendedAtOnceOrApartAreTheEntrysNames() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("names.tsv")
+        try """
+            Alpha Corp\tORG\tkb:alpha\t*\t-\t-
+            Beta Corp\tORG\tkb:alpha\t*\t-\t-
+            Gamma Corp\tORG\tAlpha Corp\t*\t-\t-
+            Delta Corp\tORG
+            Epsilon\tPERSON\tkb:eps\t*\tEpsilon Corp\t-
+            Epsilon\tORG\tkb:eps2\t*\t-\t-
+
+            """.write(to: user, atomically: true, encoding: .utf8)
+        let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true)], text: TestSupport.resources.text)
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
+        var total = 0
+        for round in 0..<3 {
+            let text = "Alpha Corp and Beta Corp met Gamma Corp, Delta Corp and Epsilon Corp; Epsilon and Alpha Corp again (\(round))."
+            var doc = Document(id: "n\(round)", text: text)
+            base.process(&doc)
+            let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+            var d = doc
+            tagger.process(&d)
+            XCTAssertEqual(Self.describe(d), reference, text)
+            total += reference.count
+        }
+        XCTAssertEqual(total, 3 * 8)
     }
 
     /// `termSeconds` (the first step of a walk is tried only on a second word) holds

@@ -412,16 +412,6 @@ public final class Gazetteer: Sendable {
                       ruleID: fileRuleIDs[Int(record.file)])
     }
 
-    /// Appends the bytes of string `id` (`noForm`: none) to `arena`, a document's
-    /// `annotationBytes`, and names them.
-    @inline(__always)
-    func appendString(_ id: UInt32, to arena: inout [UInt8]) -> TextRef {
-        guard id != Gazetteer.noForm else { return .none }
-        let i = Int(id)
-        let start = i == 0 ? 0 : Int(stringEnds[i &- 1]), end = Int(stringEnds[i])
-        return stringPool.withUnsafeBufferPointer { TextRef.append(UnsafeBufferPointer(rebasing: $0[start..<end]), to: &arena) }
-    }
-
     /// The kb id of an entry, if it has one.
     func kb(_ entry: Int) -> String? {
         let id = entryKB[entry]
@@ -434,20 +424,14 @@ struct GazetteerScratch {
     /// Function words (`Lexicons/text/stopwords-*.txt`): one of them alone at
     /// the start of a sentence is never a bundled name ("Un", "Se", "The").
     var functionWords = ByteStringTable()
-    /// Accepting (state, last token) pairs along the current walk; only the first
-    /// entries (a count kept by the walk) are current, so a walk never empties it.
-    /// Bit 31 of `state` is `Gazetteer.capitalOnlyFlag`.
-    var accepting: [(state: UInt32, end: Int)] = []
-    /// (entry type, canonical id, kb id) already emitted for the current span: the first
-    /// `emittedCount`.
-    var emitted: [(UInt8, UInt32, UInt32)] = []
-    var emittedCount = 0
-
-    /// Sets `accepting[index]`, growing it by one when `index` is its end.
-    @inline(__always)
-    mutating func keepAccepting(_ pair: (state: UInt32, end: Int), at index: Int) {
-        if index == accepting.count { accepting.append(pair) } else { accepting[index] = pair }
-    }
+    /// Accepting (state, last token) pairs along the current walk, `state | end << 32`
+    /// (bit 31 of the state is `Gazetteer.capitalOnlyFlag`); only the first entries (a count
+    /// kept by the walk) are current. As long as `tags`: a walk accepts at most once a token.
+    var accepting = ScratchBuffer<UInt64>(repeating: 0, count: 0)
+    /// (entry type, canonical id << 32 | kb id) already emitted for the current span, two
+    /// words each: the first ones, as many as `emit` has emitted for the span. Grown to
+    /// hold a state's outputs (`emit` uses it only for a state of more than one).
+    var emitted = ScratchBuffer<UInt64>(repeating: 0, count: 0)
     /// A small memo of recent key lookups: text repeats its words, and this
     /// stays in the CPU cache however large the vocabulary is. It is set-associative:
     /// sets of `memoWays` entries, one 64-byte cache line each (see `MemoSets`; the
@@ -486,8 +470,7 @@ struct GazetteerScratch {
     /// Bit `t` set when term `t` of the memo's gazetteer is a function word:
     /// `emit` tests one bit rather than looking the token up in `functionWords`.
     var functionTerms: [UInt64] = []
-    /// For each token of the current document, its memo tag, then its memo value:
-    /// see `Gazetteer.match`.
+    /// For each token of the current document, its memo value: see `Gazetteer.match`.
     var tags = ScratchBuffer<UInt64>(repeating: 0, count: 0)
     /// The tokens of the current document that start a walk (their key starts a
     /// name and they may start a match), in order; as long as `tags`.
@@ -506,7 +489,8 @@ struct GazetteerScratch {
     /// entry in the same document copies them, not the names' bytes again, so that the
     /// string pool (35 MB with a million entries, far out of cache) is read once per entry
     /// and document.
-    var entryCandidates: [(key: UInt32, document: UInt64, entity: Entity)] = []
+    /// (A buffer, not an array: `emit` reads and writes it with no uniqueness or bounds check.)
+    var entryCandidates = GazetteerScratch.emptyEntryCandidates(count: 0)
     /// The number of the document being matched (counted from 1; see `entryCandidates`).
     var document: UInt64 = 0
     /// The current document's `annotationBytes`, which `emit` appends names to
@@ -514,21 +498,24 @@ struct GazetteerScratch {
     var annotations: [UInt8] = []
     static let entryCandidatesSize = 1 << 12
 
-    /// The index in `entryCandidates` of the entry of output `record` of `gazetteer` (the
+    /// `entryCandidates` with every slot empty.
+    static func emptyEntryCandidates(count: Int = entryCandidatesSize)
+        -> ScratchBuffer<(key: UInt32, document: UInt64, entity: Entity)> {
+        ScratchBuffer(repeating: (0, 0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)), count: count)
+    }
+
+    /// The slot in `entryCandidates` of the entry of output `record` of `gazetteer` (the
     /// memo's owner), filled if need be.
     @inline(__always)
-    mutating func candidateIndex(of record: Gazetteer.OutputRecord, in gazetteer: Gazetteer) -> Int {
+    func candidateSlot(of record: Gazetteer.OutputRecord, in gazetteer: Gazetteer)
+        -> UnsafeMutablePointer<(key: UInt32, document: UInt64, entity: Entity)> {
         let entry = Int(record.entry)
-        if entryCandidates.isEmpty {
-            entryCandidates = Array(repeating: (0, 0, Entity(span: Span(start: 0, end: 0), type: .org, source: .gazetteer)),
-                                    count: GazetteerScratch.entryCandidatesSize)
-        }
-        let m = entry & (GazetteerScratch.entryCandidatesSize - 1)
+        let slot = entryCandidates.base + (entry & (GazetteerScratch.entryCandidatesSize &- 1))
         let key = UInt32(truncatingIfNeeded: entry &+ 1)
-        if entryCandidates[m].key != key {
-            entryCandidates[m] = (key, 0, gazetteer.candidate(record))
+        if slot.pointee.key != key {
+            slot.pointee = (key, 0, gazetteer.candidate(record))
         }
-        return m
+        return slot
     }
     /// 32 Ki entries, 512 KiB: the distinct words of a few megabytes of news
     /// (about 30 000 in 4.7 MB of English) fit. That is all of this machine's L2, so
@@ -555,7 +542,7 @@ struct GazetteerScratch {
 /// with no uniqueness check, swap or closure per document (as arrays, its four buffers cost
 /// about 100 instructions a document in those). Copies of a scratch share its buffers; none
 /// is made while one is matching.
-final class ScratchBuffer<Element: BitwiseCopyable> {
+final class ScratchBuffer<Element> {
     let base: UnsafeMutablePointer<Element>
     let count: Int
 
@@ -565,7 +552,10 @@ final class ScratchBuffer<Element: BitwiseCopyable> {
         self.count = count
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit {
+        base.deinitialize(count: count)
+        UnsafeMutableRawPointer(base).deallocate()
+    }
 }
 
 /// A set-associative memo of 64-bit keys and values kept in a 64-byte aligned
@@ -704,7 +694,7 @@ extension Gazetteer {
         if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != MemoSets.words(entryBits: scratch.memoBits) {
             scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
-            scratch.entryCandidates = []
+            scratch.entryCandidates = GazetteerScratch.emptyEntryCandidates()
             scratch.functionTerms = functionTermBits(scratch.functionWords)
             scratch.memoOwner = ObjectIdentifier(self)
         }
@@ -713,11 +703,12 @@ extension Gazetteer {
         if scratch.tags.count < n {
             scratch.tags = ScratchBuffer(repeating: 0, count: max(n, 2 &* scratch.tags.count))
             scratch.walks = ScratchBuffer(repeating: 0, count: scratch.tags.count)
+            scratch.accepting = ScratchBuffer(repeating: 0, count: scratch.tags.count)
         }
         // The memos and per-token buffers, used through pointers for the document: `scratch`
         // keeps them alive, and `emit` (which takes `scratch` inout) does not replace them.
         let sets = scratch.memo.base, stepSets = scratch.steps.base
-        let tags = scratch.tags.base, walks = scratch.walks.base
+        let tags = scratch.tags.base, walks = scratch.walks.base, accepting = scratch.accepting.base
         var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
         // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
@@ -740,38 +731,41 @@ extension Gazetteer {
                     for t in 0..<n {
                         touched |= sets[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3]
                     }
-                    // Then every token's memo value (its memo set now in cache), kept in `tags`.
-                    // (A first loop without the lookup call, giving the values that the first entry
-                    // of a set holds and listing the other tokens for a second, cost more: about 49
-                    // instructions a token against 44, its branchless tags computed both ways.)
-                    for t in 0..<n {
-                        let token = tokens[t]
-                        let tag = Gazetteer.memoTag(keys, token, keyHash: hashes[t])
-                        let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3)
-                        // A short tag is its key; a long one is trusted when it remembers a miss.
-                        var value = set[1]
-                        if set[0] != tag || (tag >> 63 != 0 && value >> 63 == 0) {
-                            value = Gazetteer.memoFind(keys, token, tag: tag, keyHash: hashes[t], set, table)
-                        }
-                        tags[t] = value
-                    }
-                    // Then the tokens that start a walk that may find something, in `walks`: a
-                    // token whose key starts a name and that may start a match, where either a
-                    // name ends at its state (one that needs a capital only if the token has
-                    // one) or its state has transitions and the next token is a second word.
-                    // (A separate loop: with the memo's in the one above, the compiler kept
-                    // half of its values on the stack.) The step memo entry and the transition
+                    // Then every token's memo value (its memo set now in cache), kept in `tags`, and
+                    // in the same pass the tokens that start a walk that may find something, in
+                    // `walks`: a token whose key starts a name and that may start a match, where
+                    // either a name ends at its state (one that needs a capital only if the token
+                    // has one) or its state has transitions and the next token is a second word.
+                    // (Two loops, as it was, read each token and its value twice: about 44 and 14
+                    // instructions a token on English news.) The step memo entry and the transition
                     // slot of each walk's first step are prefetched, not loaded: a load (and the
                     // transition slot's, when the memo held another step) had to complete before
-                    // it retired, so the cache misses stalled this loop; a prefetch does not wait.
+                    // it retired, so the cache misses stalled the loop; a prefetch does not wait.
                     // (Gazetteer stage on English news, thread clock, 20 alternated runs: 1 M
                     // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.)
                     // `pending`: the low half of the previous token's memo value when it may
                     // start a walk (without `acceptsBit` when its names need a capital it
                     // lacks), else 0.
+                    let tokenBase = tokens.baseAddress!, hashBase = hashes.baseAddress!
+                    // A key that starts at or before `wordLimit` is read as one 8-byte word.
+                    let wordLimit = keys.count &- 8
+                    let transitionBase = table.transitionKeys.baseAddress!
+                    let transitionMask = table.transitionKeys.count &- 1
                     var pending: UInt32 = 0
-                    for t in 0..<n {
-                        let value = tags[t]
+                    var t = 0
+                    while t < n {
+                        let token = tokenBase[t]
+                        let hash = hashBase[t]
+                        let tag = Gazetteer.memoTag(keys, token, keyHash: hash, wordLimit: wordLimit)
+                        let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
+                        var value = set[1]
+                        if set[0] != tag {
+                            value = Gazetteer.memoFind(keys, token, tag: tag, keyHash: hash, set, table)
+                        } else if tag >> 63 != 0 && value >> 63 == 0 {
+                            // A long key's remembered hit: the same key unless two long keys share a tag.
+                            value = Gazetteer.memoConfirm(keys, token, tag: tag, keyHash: hash, set, table)
+                        }
+                        tags[t] = value
                         if pending != 0 {
                             if pending & Gazetteer.childrenBit != 0
                                 && value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit {
@@ -779,13 +773,14 @@ extension Gazetteer {
                                 walkCount &+= 1
                                 let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
                                 entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
-                                entex_prefetch(table.transitionKeys.baseAddress! + Gazetteer.slot(key, mask: table.transitionKeys.count &- 1))
+                                entex_prefetch(transitionBase + Gazetteer.slot(key, mask: transitionMask))
                             } else if pending & Gazetteer.acceptsBit != 0 {
                                 walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                                 walkCount &+= 1
                             }
                         }
-                        pending = Gazetteer.pendingRoot(value, tokens[t])
+                        pending = Gazetteer.pendingRoot(value, token)
+                        t &+= 1
                     }
                     // The last token has no next one: it starts a walk only if a name ends at its state.
                     if pending & Gazetteer.acceptsBit != 0 {
@@ -808,7 +803,7 @@ extension Gazetteer {
                         var acceptingCount = 0
                         if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 {
                             let capitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
-                            scratch.keepAccepting((state | capitalOnly, i), at: acceptingCount)
+                            accepting[0] = UInt64(state | capitalOnly) | UInt64(truncatingIfNeeded: i) << 32
                             acceptingCount = 1
                         }
                         var j = i &+ 1
@@ -826,7 +821,7 @@ extension Gazetteer {
                             more = stepped & Gazetteer.stepChildrenBit != 0
                             if stepped & Gazetteer.stepAcceptsBit != 0, Gazetteer.canEdge(tokens[j].kind) {
                                 let capitalOnly = stepped & Gazetteer.stepCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
-                                scratch.keepAccepting((state | capitalOnly, j), at: acceptingCount)
+                                accepting[acceptingCount] = UInt64(state | capitalOnly) | UInt64(truncatingIfNeeded: j) << 32
                                 acceptingCount &+= 1
                             }
                             j &+= 1
@@ -835,13 +830,14 @@ extension Gazetteer {
                         var k = acceptingCount &- 1
                         while k >= 0 {
                             defer { k &-= 1 }
-                            let (packed, end) = scratch.accepting[k]
+                            let packed = UInt32(truncatingIfNeeded: accepting[k])
+                            let end = Int(truncatingIfNeeded: accepting[k] >> 32)
                             // Every output of the state is a bundled entry that needs a capital
                             // (`emit` would pass none): no call when no token of the span has one.
                             if packed & Gazetteer.capitalOnlyFlag != 0 && !Gazetteer.anyCapitalized(tokens, i, end) { continue }
                             let state = Int(packed & Gazetteer.stateMask)
-                            if emit(doc, from: i, to: end, firstTerm: first, state: UInt32(state), language: language,
-                                    outputs: Int(table.starts[state])..<Int(table.starts[state &+ 1]),
+                            if emit(doc, tokens, from: i, to: end, firstTerm: first, language: language,
+                                    outputs: Int(table.starts[state])..<Int(table.starts[state &+ 1]), table: table,
                                     allCaps: &allCapsSentence, scratch: &scratch, into: &candidates) {
                                 break
                             }
@@ -864,7 +860,7 @@ extension Gazetteer {
 
     /// Calls `body` with this gazetteer's matching arrays borrowed.
     @inline(__always)
-    private func withTables<R>(_ body: (TermTables) -> R) -> R {
+    func withTables<R>(_ body: (TermTables) -> R) -> R {
         vocabulary.pool.withUnsafeBufferPointer { pool in
           vocabulary.ends.withUnsafeBufferPointer { ends in
             vocabulary.slots.withUnsafeBufferPointer { slots in
@@ -874,9 +870,19 @@ extension Gazetteer {
                     stateFlags.withUnsafeBufferPointer { stateFlags in
                       termValues.withUnsafeBufferPointer { termValues in
                         outputRecords.withUnsafeBufferPointer { records in
-                          body(TermTables(pool: pool, ends: ends, slots: slots, starts: starts, stateFlags: stateFlags,
-                                          termValues: termValues, filter: termFilter, longestTerm: longestTerm,
-                                          transitionKeys: tkeys, transitionTargets: targets, records: records))
+                          outputForms.withUnsafeBufferPointer { forms in
+                            outputCapitals.withUnsafeBufferPointer { capitals in
+                              stringPool.withUnsafeBufferPointer { stringPool in
+                                stringEnds.withUnsafeBufferPointer { stringEnds in
+                                  body(TermTables(pool: pool, ends: ends, slots: slots, starts: starts, stateFlags: stateFlags,
+                                                  termValues: termValues, filter: termFilter, longestTerm: longestTerm,
+                                                  transitionKeys: tkeys, transitionTargets: targets, records: records,
+                                                  forms: forms, capitals: capitals, stringPool: stringPool,
+                                                  stringEnds: stringEnds))
+                                }
+                              }
+                            }
+                          }
                         }
                       }
                     }
@@ -971,6 +977,10 @@ extension Gazetteer {
         let transitionKeys: UnsafeBufferPointer<UInt64>
         let transitionTargets: UnsafeBufferPointer<UInt32>
         let records: UnsafeBufferPointer<OutputRecord>
+        let forms: UnsafeBufferPointer<UInt32>
+        let capitals: UnsafeBufferPointer<UInt32>
+        let stringPool: UnsafeBufferPointer<UInt8>
+        let stringEnds: UnsafeBufferPointer<UInt32>
     }
 
     /// The memo value of `token`'s key when the first entry of its memo set `set` does not
@@ -1007,6 +1017,37 @@ extension Gazetteer {
         return value
     }
 
+    /// The memo value of `token`'s long key (8 bytes or more) when the first entry of its
+    /// memo set `set` has its tag and remembers a hit: that entry's value when the key is
+    /// that term's (it is unless two long keys share a tag), checked without `memoFind`'s
+    /// look at the other ways (none holds the tag) and, for a key of at most 16 bytes, with
+    /// two word comparisons instead of `memcmp`; else what `memoLookup` gives (which then
+    /// looks the key up). About 47 000 tokens of the mix take this path.
+    @inline(never)
+    static func memoConfirm(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
+                            _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
+        let value = set[1]
+        if longKeyEquals(keys, token, value, table) { return value }
+        return memoLookup(keys, token, tag: tag, keyHash: keyHash, set, table)
+    }
+
+    /// `keyEquals` for a key of 8 bytes or more (a long memo tag's): a key of at most 16
+    /// bytes is compared as its first and its last 8 bytes (which overlap below 16).
+    @inline(__always)
+    static func longKeyEquals(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, _ value: UInt64, _ table: TermTables) -> Bool {
+        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+        let id = Int(UInt32(truncatingIfNeeded: value >> 32) & UInt32(termMask))
+        let termStart = id == 0 ? 0 : Int(table.ends[id &- 1]), termEnd = Int(table.ends[id])
+        guard termEnd &- termStart == length else { return false }
+        let key = UnsafeRawPointer(keys.baseAddress! + start), term = UnsafeRawPointer(table.pool.baseAddress! + termStart)
+        if length >= 8 && length <= 16 {
+            let tail = length &- 8
+            return key.loadUnaligned(as: UInt64.self) == term.loadUnaligned(as: UInt64.self)
+                && key.loadUnaligned(fromByteOffset: tail, as: UInt64.self) == term.loadUnaligned(fromByteOffset: tail, as: UInt64.self)
+        }
+        return length == 0 || memcmpEqual(table.pool.baseAddress! + termStart, keys.baseAddress! + start, length)
+    }
+
     /// Whether `token`'s key is the key of the term of memo value `value`.
     @inline(__always)
     static func keyEquals(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, _ value: UInt64, _ table: TermTables) -> Bool {
@@ -1035,14 +1076,21 @@ extension Gazetteer {
     }
 
     /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).
+    /// `wordLimit` is `keys.count - 8`: a short key that starts at or before it is read as one
+    /// unaligned word, masked to its length, with no further check (`match` tags every token,
+    /// and `packShortKey`'s checks cost it about 8 instructions a token).
     @inline(__always)
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64) -> UInt64 {
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        if length <= 7 {
-            return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | UInt64(length) << 56
+        if length > 7 { return longKeyTag(keyHash) }
+        let lengthBits = UInt64(truncatingIfNeeded: length) << 56
+        if start <= wordLimit {
+            let word = UInt64(littleEndian: UnsafeRawPointer(keys.baseAddress! + start).loadUnaligned(as: UInt64.self))
+            return word & ((1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1) | lengthBits
         }
-        return longKeyTag(keyHash)
+        return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | lengthBits
     }
+
 
     /// The memo set of a key whose `KeyHash` is `keyHash`, in a memo of `1 << (64 - shift)`
     /// sets: the hash's top bits (the tokenizer has hashed every key, so this is one shift).
@@ -1092,30 +1140,43 @@ extension Gazetteer {
 
     /// Appends the passing entries of one state as candidates for tokens
     /// `first...last`; returns whether any passed.
-    /// `firstTerm` is the term id of token `first`.
-    private func emit(_ doc: Document, from first: Int, to last: Int, firstTerm: Int, state: UInt32, language: Language,
-                      outputs: Range<Int>, allCaps: inout AllCapsSentenceCache,
+    /// `firstTerm` is the term id of token `first`, `tokens` are `doc.tokens` and `table`
+    /// this gazetteer's arrays: the outputs' records, forms and capitals, the names'
+    /// bytes and `scratch`'s buffers are read through pointers, with no bounds or
+    /// uniqueness check (about a third of the 375 instructions a call cost on English news).
+    private func emit(_ doc: Document, _ tokens: UnsafeBufferPointer<Token>, from first: Int, to last: Int, firstTerm: Int,
+                      language: Language, outputs: Range<Int>, table: TermTables, allCaps: inout AllCapsSentenceCache,
                       scratch: inout GazetteerScratch, into candidates: inout [Entity]) -> Bool {
-        let tokens = doc.tokens
         let span = Span(start: tokens[first].start, end: tokens[last].end)
-        scratch.emittedCount = 0
         // Bundled names are written with a capital somewhere: an all-lowercase
         // match is a common word ("ventas", "iba", "venezolanos"), and a lone
         // function word opening a sentence is not a name either.
         var bundledAllowed = false
-        for t in first...last where tokens[t].flags.contains(.capitalized) { bundledAllowed = true; break }
+        var t = first
+        while t <= last {
+            if tokens[t].flags.contains(.capitalized) { bundledAllowed = true; break }
+            t &+= 1
+        }
         // A lone function word is a bundled name only as an exact acronym (`cs`: "US"),
         // and not even then opening a sentence or among words in capitals
         // ("@ana Un momento", "WHERE IS THE PARTY", "COMPRAR UN COCHE").
         var loneFunctionWord = false
         if bundledAllowed, first == last, scratch.functionTerms.withUnsafeBufferPointer({ Gazetteer.bit($0, firstTerm) }) {
             loneFunctionWord = true
-            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(tokens, first) {
+            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(doc.tokens, first) {
                 bundledAllowed = false
             }
         }
+        // (type, names) of the entries emitted for the span, to drop duplicates: needed
+        // only when the state has more than one output.
+        let several = outputs.count > 1
+        if several && scratch.emitted.count < 2 &* outputs.count {
+            scratch.emitted = ScratchBuffer(repeating: 0, count: max(2 &* outputs.count, 2 &* scratch.emitted.count))
+        }
+        let emitted = scratch.emitted.base
+        var emittedCount = 0
         for o in outputs {
-            let record = outputRecords[o]
+            let record = table.records[o]
             let flags = record.flags
             let user = record.isUser
             if !bundledAllowed && !user && !flags.contains(.anyCase) { continue }
@@ -1123,11 +1184,11 @@ extension Gazetteer {
             let lang = record.language
             if lang != Language.any.rawValue && language != .any && lang != language.rawValue { continue }
             if flags.contains(.caseSensitive) {
-                let form = outputForms[o]
+                let form = table.forms[o]
                 if form != Gazetteer.noForm && !surface(doc, span, equals: Int(form)) { continue }
             }
             if flags.contains(.needsCapital) {
-                let mask = outputCapitals[o]
+                let mask = table.capitals[o]
                 var ok = true
                 for t in first...last where t - first < 32 && mask & (1 << UInt32(t - first)) != 0 {
                     if !tokens[t].flags.contains(.capitalized) { ok = false; break }
@@ -1135,31 +1196,66 @@ extension Gazetteer {
                 if !ok { continue }
                 if first == last {
                     if tokens[first].flags.contains(.sentenceStart) { continue }
-                    if allCaps.isAllCaps(tokens, first) { continue }
+                    if allCaps.isAllCaps(doc.tokens, first) { continue }
                 }
             }
-            let type = record.type, canonical = record.canonical, kbID = record.kb
-            var seen = false
-            for e in 0..<scratch.emittedCount where scratch.emitted[e] == (type, canonical, kbID) { seen = true; break }
-            if seen { continue }
-            if scratch.emittedCount == scratch.emitted.count {
-                scratch.emitted.append((type, canonical, kbID))
-            } else {
-                scratch.emitted[scratch.emittedCount] = (type, canonical, kbID)
+            let canonical = record.canonical, kbID = record.kb
+            if several {
+                let names = UInt64(canonical) << 32 | UInt64(kbID), type = UInt64(record.type)
+                var seen = false
+                var e = 0
+                while e < emittedCount {
+                    if emitted[2 &* e] == names && emitted[2 &* e &+ 1] == type { seen = true; break }
+                    e &+= 1
+                }
+                if seen { continue }
+                emitted[2 &* emittedCount] = names
+                emitted[2 &* emittedCount &+ 1] = type
             }
-            scratch.emittedCount &+= 1
-            let m = scratch.candidateIndex(of: record, in: self)
-            if scratch.entryCandidates[m].document != scratch.document {
+            emittedCount &+= 1
+            let slot = scratch.candidateSlot(of: record, in: self)
+            if slot.pointee.document != scratch.document {
                 // The entry's first match in this document: its names are appended once.
-                scratch.entryCandidates[m].entity.canonical = appendString(canonical, to: &scratch.annotations)
-                scratch.entryCandidates[m].entity.kb = appendString(kbID, to: &scratch.annotations)
-                scratch.entryCandidates[m].document = scratch.document
+                let names = Gazetteer.appendNames(canonical, kbID, table, to: &scratch.annotations)
+                slot.pointee.entity.canonical = names.canonical
+                slot.pointee.entity.kb = names.kb
+                slot.pointee.document = scratch.document
             }
-            var candidate = scratch.entryCandidates[m].entity
+            var candidate = slot.pointee.entity
             candidate.span = span
             candidates.append(candidate)
         }
-        return scratch.emittedCount > 0
+        return emittedCount > 0
+    }
+
+    /// Appends the bytes of canonical name `canonical` and then those of kb id `kb` (string
+    /// ids of `table`, `noForm`: none) to `arena`, a document's `annotationBytes`, and names
+    /// them. When the kb id is the string after the name (the builder interns an entry's
+    /// two one after the other, so it mostly is) both are in one stretch of the string
+    /// pool, appended at once: an `append(contentsOf:)` costs about 100 instructions.
+    @inline(__always)
+    static func appendNames(_ canonical: UInt32, _ kb: UInt32, _ table: TermTables,
+                            to arena: inout [UInt8]) -> (canonical: TextRef, kb: TextRef) {
+        guard canonical != noForm, kb != noForm, kb == canonical &+ 1 else {
+            let name = appendString(canonical, table, to: &arena)
+            return (name, appendString(kb, table, to: &arena))
+        }
+        let i = Int(canonical)
+        let start = i == 0 ? 0 : Int(table.stringEnds[i &- 1])
+        let middle = Int(table.stringEnds[i]), end = Int(table.stringEnds[i &+ 1])
+        let base = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: UnsafeBufferPointer(rebasing: table.stringPool[start..<end]))
+        let split = base &+ UInt32(truncatingIfNeeded: middle &- start)
+        return (TextRef(start: base, end: split), TextRef(start: split, end: UInt32(truncatingIfNeeded: arena.count)))
+    }
+
+    /// Appends the bytes of string `id` of `table` (`noForm`: none) to `arena` and names them.
+    @inline(__always)
+    static func appendString(_ id: UInt32, _ table: TermTables, to arena: inout [UInt8]) -> TextRef {
+        guard id != Gazetteer.noForm else { return .none }
+        let i = Int(id)
+        let start = i == 0 ? 0 : Int(table.stringEnds[i &- 1]), end = Int(table.stringEnds[i])
+        return TextRef.append(UnsafeBufferPointer(rebasing: table.stringPool[start..<end]), to: &arena)
     }
 
     /// Bit `t` set when term `t` is one of `functionWords` (the same key bytes).
