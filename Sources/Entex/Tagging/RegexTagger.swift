@@ -878,12 +878,20 @@ public final class RegexTagger: Stage {
     private func appendOutermost(to doc: inout Document) {
         guard found.count > 0 else { return }
         var found = UnsafeMutableBufferPointer(start: self.found.base, count: self.found.count)
-        found.sort {
-            if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
-            if $0.span.end != $1.span.end { return $0.span.end > $1.span.end }
-            if $0.priority != $1.priority { return $0.priority > $1.priority }
-            return $0.pattern < $1.pattern
+        @inline(__always) func precedes(_ a: Found, _ b: Found) -> Bool {
+            if a.span.start != b.span.start { return a.span.start < b.span.start }
+            if a.span.end != b.span.end { return a.span.end > b.span.end }
+            if a.priority != b.priority { return a.priority > b.priority }
+            return a.pattern < b.pattern
         }
+        // Often in order already (a tweet's tags and links, found in token order, and no
+        // match): then the (stable) sort would leave it as it is.
+        var sorted = true
+        for i in 1..<found.count where precedes(found[i], found[i - 1]) {
+            sorted = false
+            break
+        }
+        if !sorted { found.sort(by: precedes) }
         var maxEnd: Int32 = -1
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
