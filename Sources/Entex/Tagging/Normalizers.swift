@@ -327,27 +327,38 @@ public enum Normalizers {
             if let source = bytes.baseAddress { out.initialize(from: source, count: n) }
             return n
         }
+        // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_'.
+        @inline(__always) func classOf(_ b: UInt8) -> Int {
+            b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
+        }
+        // Bit 4 * previous class + class: a word starts here whatever follows (lowercase →
+        // capital, digit ↔ letter).
+        let splits = 1 << (4 * 1 + 2) | 1 << (4 * 3 + 1) | 1 << (4 * 3 + 2) | 1 << (4 * 1 + 3) | 1 << (4 * 2 + 3)
         var length = 0
         var runStart = 0  // start of the current word in `bytes`
         var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
-        for i in 0..<n {
+        var previous = 0  // class of bytes[i - 1]
+        var i = 0
+        while i < n {
             let b = bytes[i]
-            if b == UInt8(ascii: "_") {
+            let c = classOf(b)
+            if c == 4 {
                 if length > 0 && out[length - 1] != 0x20 {
                     out[length] = 0x20
                     length += 1
                 }
-                runStart = i + 1
+                i += 1
+                runStart = i
                 capsOnly = true
+                previous = 4
                 continue
             }
+            // (bytes[i - 1] is no '_' here: a '_' moves `runStart` past itself.)
             if i > runStart {
-                let prev = bytes[i - 1]
-                let nextIsLower = i + 1 < n && ByteClass.isLower(bytes[i + 1])
-                let wordIsCaps = i - runStart > 1 && capsOnly
-                if (ByteClass.isLower(prev) && ByteClass.isUpper(b))
-                    || (ByteClass.isDigit(prev) != ByteClass.isDigit(b) && ByteClass.isAlnum(prev) && ByteClass.isAlnum(b))
-                    || (ByteClass.isUpper(prev) && ByteClass.isUpper(b) && nextIsLower && wordIsCaps) {
+                let pair = 4 &* previous &+ c
+                // A capital run's last capital before lowercase starts a word (`COVIDVaccine`).
+                if splits &>> pair & 1 != 0
+                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(bytes[i + 1]) == 1) {
                     out[length] = 0x20
                     length += 1
                     runStart = i
@@ -356,7 +367,9 @@ public enum Normalizers {
             }
             out[length] = b
             length += 1
-            capsOnly = capsOnly && ByteClass.isUpper(b)
+            capsOnly = capsOnly && c == 2
+            previous = c
+            i += 1
         }
         while length > 0 && out[length - 1] == 0x20 { length -= 1 }
         return length

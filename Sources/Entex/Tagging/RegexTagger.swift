@@ -75,8 +75,27 @@ public final class RegexTagger: Stage {
         var lookedUpKinds: UInt32 = 0
         var blockKinds: UInt32 = 0
         var words = WordLists()
+        /// `chunks` unretained (`chunks` keeps them) and a copy of `tokenPattern`, made by
+        /// `pin()` once the plan is built: read for every document without reference counting.
+        private(set) var chunkRefs = UnsafeMutablePointer<Unmanaged<Chunk>>.allocate(capacity: 1)
+        private(set) var chunkCount = 0
+        private(set) var pinnedTokenPattern = UnsafeMutablePointer<Int>.allocate(capacity: 1)
 
-        deinit { keys.deallocate() }
+        func pin() {
+            chunkRefs.deallocate()
+            chunkRefs = .allocate(capacity: max(1, chunks.count))
+            chunkRefs.initialize(from: chunks.map { Unmanaged.passUnretained($0) }, count: chunks.count)
+            chunkCount = chunks.count
+            pinnedTokenPattern.deallocate()
+            pinnedTokenPattern = .allocate(capacity: max(1, tokenPattern.count))
+            pinnedTokenPattern.initialize(from: tokenPattern, count: tokenPattern.count)
+        }
+
+        deinit {
+            keys.deallocate()
+            chunkRefs.deallocate()
+            pinnedTokenPattern.deallocate()
+        }
     }
     /// Up to 64 regex blocks run together in one pass over the trigger tokens:
     /// pattern j of the chunk is bit j of the masks.
@@ -110,10 +129,17 @@ public final class RegexTagger: Stage {
         private(set) var pinnedByTrigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         private(set) var pinnedByStart = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         private(set) var pinnedByFirstByte = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        /// Copies of `patterns` and of `shapes` (unretained: `shapes` keeps them).
+        private(set) var pinnedPatterns = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        private(set) var pinnedShapes = UnsafeMutablePointer<Unmanaged<StartShape>?>.allocate(capacity: 64)
 
         func pin() {
             pinnedHandles = .allocate(capacity: max(1, handles.count))
             pinnedHandles!.initialize(from: handles, count: handles.count)
+            pinnedPatterns.initialize(repeating: 0, count: 64)
+            pinnedPatterns.update(from: patterns, count: patterns.count)
+            pinnedShapes.initialize(repeating: nil, count: 64)
+            for (j, shape) in shapes.enumerated() { pinnedShapes[j] = shape.map { Unmanaged.passUnretained($0) } }
             pinnedRequires.initialize(repeating: 0, count: 64)
             pinnedRequires.update(from: requires, count: requires.count)
             pinnedByTrigger.initialize(from: byTrigger, count: 64)
@@ -127,6 +153,8 @@ public final class RegexTagger: Stage {
             pinnedByTrigger.deallocate()
             pinnedByStart.deallocate()
             pinnedByFirstByte.deallocate()
+            pinnedPatterns.deallocate()
+            pinnedShapes.deallocate()
         }
     }
     /// Plans for `en`, `es` and other languages.
@@ -161,8 +189,11 @@ public final class RegexTagger: Stage {
     private let pairs: Int
 
     // Per-document scratch.
-    /// The plan for the document's language.
-    private var plan: Plan
+    /// The plan for the document's language, unretained (`plans` keeps it): taking a
+    /// document's plan counts no reference.
+    private var planRef: Unmanaged<Plan>
+    private let planRefs: [Unmanaged<Plan>]
+    private var plan: Plan { planRef.takeUnretainedValue() }
     // The buffers below are plain memory kept from document to document (freed in
     // `deinit`): reading or writing them counts no reference and checks no uniqueness.
     /// Trigger tokens and their trigger bits (`triggerCount` entries each).
@@ -259,10 +290,12 @@ public final class RegexTagger: Stage {
                 plan.blockKinds |= 1 << UInt32(kind.rawValue)
             }
             plan.words = patterns.words[lang] ?? WordLists()
+            plan.pin()
             plans.append(plan)
         }
         self.plans = plans
-        plan = plans[0]
+        planRefs = plans.map { Unmanaged.passUnretained($0) }
+        planRef = planRefs[0]
         priorities = patterns.patterns.map(\.priority)
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
@@ -313,17 +346,21 @@ public final class RegexTagger: Stage {
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        plan = plans[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
+        planRef = planRefs[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
         found.count = 0
         captureStore.count = 0
-        let union = computeTriggers(doc)
+        // `doc` passed `inout` to the helpers, which only read it: passed by value, it was copied.
+        let union = computeTriggers(&doc)
         if union != 0 {
-            mapWindows(doc)
+            mapWindows(&doc)
             var warnings: [(pattern: Int, warning: Warning)] = []
+            let plan = planRef
             doc.text.withUnsafeBufferPointer { text in
                 doc.tokens.withUnsafeBufferPointer { tokens in
-                    for chunk in plan.chunks {
-                        run(chunk, text: text, tokens: tokens, warnings: &warnings)
+                    plan._withUnsafeGuaranteedRef { plan in
+                        for c in 0..<plan.chunkCount {
+                            plan.chunkRefs[c]._withUnsafeGuaranteedRef { run($0, text: text, tokens: tokens, warnings: &warnings) }
+                        }
                     }
                 }
             }
@@ -357,12 +394,32 @@ public final class RegexTagger: Stage {
     /// `KeyHash`: the tokenizer's (`Document.keyHashes`), or for documents built
     /// without them, one made here from the key; most are ruled out by the filter of
     /// `TriggerKeys` without their key being read.
-    private func computeTriggers(_ doc: Document) -> UInt64 {
-        let n = doc.tokens.count
+    private func computeTriggers(_ doc: inout Document) -> UInt64 {
+        // The tokenizer's key hashes, when present for every token; documents built by hand
+        // may lack them, and get them here.
+        let plan = planRef
+        let computed: [UInt64]? = doc.keyHashes.count == doc.tokens.count ? nil : doc.tokenKeys.withUnsafeBufferPointer { keys in
+            doc.tokens.map { KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int($0.keyStart)..<Int($0.keyEnd)])) }
+        }
+        return doc.tokens.withUnsafeBufferPointer { tokens in
+            doc.tokenKeys.withUnsafeBufferPointer { keys in
+                plan._withUnsafeGuaranteedRef { p -> UInt64 in
+                    if let computed {
+                        return computed.withUnsafeBufferPointer { computeTriggers(tokens, keys, p, hashes: $0) }
+                    }
+                    return doc.keyHashes.withUnsafeBufferPointer { computeTriggers(tokens, keys, p, hashes: $0) }
+                }
+            }
+        }
+    }
+
+    /// `computeTriggers` with the document's tokens, token keys, plan and key hashes.
+    private func computeTriggers(_ tokens: UnsafeBufferPointer<Token>, _ keys: UnsafeBufferPointer<UInt8>, _ p: Plan,
+                                 hashes: UnsafeBufferPointer<UInt64>) -> UInt64 {
+        let n = tokens.count
         triggerTokens.count = 0
         triggerMasks.count = 0
         requiredTokens.count = 0
-        let p = plan
         let digit = RegexPatterns.digitTrigger & p.used
         let digitWord = (RegexPatterns.digitTrigger | RegexPatterns.digitWordTrigger) & p.used
         let triggering = p.triggering
@@ -377,21 +434,14 @@ public final class RegexTagger: Stage {
         tokenMasks.reserve(n)
         tokenMasks.count = n
         let maskBase = tokenMasks.base
-        // The tokenizer's key hashes, when present for every token; documents built by hand
-        // may lack them, and get them here.
-        var hashes = doc.keyHashes
-        if hashes.count != n {
-            hashes = doc.tokenKeys.withUnsafeBufferPointer { keys in
-                doc.tokens.map { KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int($0.keyStart)..<Int($0.keyEnd)])) }
-            }
-        }
-        p.tokenPattern.withUnsafeBufferPointer { kinds in
-            doc.tokens.withUnsafeBufferPointer { tokens in
-                doc.tokenKeys.withUnsafeBufferPointer { keys in
-                    hashes.withUnsafeBufferPointer { hashes in
+        let kinds = p.pinnedTokenPattern
+        do {
+            do {
+                do {
+                    do {
                         // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
                         // and only the tokens it stops at are looked at here.
-                        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return }
+                        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return 0 }
                         // Tokens before `lateUntil` have their late bits.
                         var lateUntil = 0
                         var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
@@ -484,7 +534,7 @@ public final class RegexTagger: Stage {
     /// offset of the subject (`tokensAfter` tokens on, not past its sentence).
     /// A token belongs to the last sentence starting at or before it (the first
     /// sentence when none).
-    private func mapWindows(_ doc: Document) {
+    private func mapWindows(_ doc: inout Document) {
         let n = doc.tokens.count
         let count = triggerCount
         // Written in place, entries 0..<count: no append per trigger.
@@ -574,7 +624,7 @@ public final class RegexTagger: Stage {
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
             let startBits = chunk.startBits
             let shaped = usesShapes ? chunk.shaped : 0
-            let shapes = chunk.shapes, chunkPatterns = chunk.patterns
+            let shapes = chunk.pinnedShapes, chunkPatterns = chunk.pinnedPatterns
             let tokenMasks = self.tokenMasks.base
             let requiredTokens = self.requiredTokens.base, requiredCount = self.requiredTokens.count
             let byTrigger = chunk.pinnedByTrigger, byStart = chunk.pinnedByStart, byFirstByte = chunk.pinnedByFirstByte
@@ -635,7 +685,7 @@ public final class RegexTagger: Stage {
                         candidates &= candidates - 1
                         if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
                         // No match can begin here without the pattern's shape.
-                        if shaped & (1 << UInt64(j)) != 0, !shapes[j]!.matches(text, at: Int(position), end: subjectEnd) { continue }
+                        if shaped & (1 << UInt64(j)) != 0, !shapes[j]!._withUnsafeGuaranteedRef({ $0.matches(text, at: Int(position), end: subjectEnd) }) { continue }
                         let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
                             entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
                                               UInt32(pairs))
@@ -828,12 +878,20 @@ public final class RegexTagger: Stage {
     private func appendOutermost(to doc: inout Document) {
         guard found.count > 0 else { return }
         var found = UnsafeMutableBufferPointer(start: self.found.base, count: self.found.count)
-        found.sort {
-            if $0.span.start != $1.span.start { return $0.span.start < $1.span.start }
-            if $0.span.end != $1.span.end { return $0.span.end > $1.span.end }
-            if $0.priority != $1.priority { return $0.priority > $1.priority }
-            return $0.pattern < $1.pattern
+        @inline(__always) func precedes(_ a: Found, _ b: Found) -> Bool {
+            if a.span.start != b.span.start { return a.span.start < b.span.start }
+            if a.span.end != b.span.end { return a.span.end > b.span.end }
+            if a.priority != b.priority { return a.priority > b.priority }
+            return a.pattern < b.pattern
         }
+        // Often in order already (a tweet's tags and links, found in token order, and no
+        // match): then the (stable) sort would leave it as it is.
+        var sorted = true
+        for i in 1..<found.count where precedes(found[i], found[i - 1]) {
+            sorted = false
+            break
+        }
+        if !sorted { found.sort(by: precedes) }
         var maxEnd: Int32 = -1
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
