@@ -144,9 +144,7 @@ public struct WordLists: Sendable {
     private static func keep(_ value: inout String) {}
 
     mutating func merge(_ other: WordLists) {
-        for (name, entries) in other.lists.sorted(by: { $0.key < $1.key }) {
-            for e in entries { add(list: name, entry: e) }
-        }
+        for (name, entries) in other.lists.sorted(by: { $0.key < $1.key }) { add(list: name, entries: entries) }
     }
 
     /// The value of `text` in list `list` (matched by key: case, accents, white-space runs and a
