@@ -94,7 +94,7 @@ final class OffsetCursorTests: XCTestCase {
     /// the table's search alone gives, and the cursor: on texts that start with
     /// ASCII, have no event at all, or an event at their first byte, for
     /// offsets at the events' own bytes, just before and after them, repeated,
-    /// and jumping back.
+    /// jumping back, and after a `rewind`.
     func testWindowConvertsAsTheSearchAlone() {
         var rng = SeededGenerator(seed: 0x5EA4C8)
         let pieces: [[UInt8]] = [[0x61], [0x20], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0x80],
@@ -120,9 +120,13 @@ final class OffsetCursorTests: XCTestCase {
                     var search = OffsetTable(text: p, unit: unit, storage: &reference)
                     var target = 0
                     for _ in 0..<50 {
-                        switch Int.random(in: 0..<8, using: &rng) {
+                        switch Int.random(in: 0..<9, using: &rng) {
                         case 0: target = Int.random(in: 0...p.count, using: &rng)
                         case 1: break  // the same offset again
+                        case 8:
+                            // Back to the start, as before a new layer, then anywhere.
+                            table.rewind()
+                            target = Int.random(in: 0...p.count, using: &rng)
                         case 2: target = max(0, target - 1)
                         default: target = min(p.count, target + Int.random(in: 0...3, using: &rng))
                         }

@@ -164,6 +164,44 @@ final class PatternCacheTests: XCTestCase {
         XCTAssertEqual(try regexOutput(second), expected)
     }
 
+    /// A list's entries added together (`add(list:entries:)`, as the cache is read) give
+    /// the lists and values of adding them one by one: the first value of a key wins, an
+    /// entry without one gives "", a list without entries is not made.
+    func testWordListEntriesAddedTogetherEqualAddedOneByOne() {
+        var g = Generator(state: 11)
+        let texts = ["a", "b", "c", "dd", "Ee", "f g"]
+        let values: [String?] = [nil, "", "1", "2", "x"]
+        for round in 0..<300 {
+            var together = WordLists(), oneByOne = WordLists()
+            for _ in 0..<Int(g.next() % 5) {
+                let name = g.pick(["days", "months", "units"])
+                let entries: [WordLists.Entry] = (0..<Int(g.next() % 8)).map { _ in
+                    let text = g.pick(texts)
+                    return .init(text: text, key: WordLists.key(text), value: g.pick(values))
+                }
+                together.add(list: name, entries: entries)
+                for e in entries { oneByOne.add(list: name, entry: e) }
+            }
+            assertSameWords(together, oneByOne)
+            assertSameWords(oneByOne, together)
+            // Merged into lists of their own (as the neutral lists into each language's).
+            var merged = WordLists(), mergedOneByOne = WordLists()
+            merged.add(list: "days", entries: [.init(text: "c", key: "c", value: "0")])
+            mergedOneByOne.add(list: "days", entry: .init(text: "c", key: "c", value: "0"))
+            merged.merge(together)
+            for (name, entries) in oneByOne.lists.sorted(by: { $0.key < $1.key }) {
+                for e in entries { mergedOneByOne.add(list: name, entry: e) }
+            }
+            assertSameWords(merged, mergedOneByOne)
+            assertSameWords(mergedOneByOne, merged)
+            for text in texts { XCTAssertEqual(merged.value("days", text), mergedOneByOne.value("days", text), "round \(round)") }
+            for name in ["days", "months", "units"] {
+                XCTAssertEqual(together.contains(name), oneByOne.contains(name), "round \(round)")
+                for text in texts { XCTAssertEqual(together.value(name, text), oneByOne.value(name, text), "round \(round)") }
+            }
+        }
+    }
+
     /// The cache keeps PCRE2's compiled code of every pattern; patterns assembled from it
     /// are those compiled from the expanded sources: same groups, same matches (unanchored
     /// and anchored) on every example, JIT-compiled on use.

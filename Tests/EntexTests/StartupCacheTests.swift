@@ -66,7 +66,8 @@ final class StartupCacheTests: XCTestCase {
         same(a.firstNames, b.firstNames, "first names")
         XCTAssertEqual(a.firstNameIsCommon, b.firstNameIsCommon, file: file, line: line)
         let x = a.wordIndex, y = b.wordIndex
-        same(x.keys, y.keys, "word index")
+        XCTAssertEqual(x.keyPool, y.keyPool, "word index", file: file, line: line)
+        XCTAssertEqual(x.keyEnds, y.keyEnds, "word index", file: file, line: line)
         XCTAssertEqual(x.slots, y.slots, file: file, line: line)
         XCTAssertEqual(x.commonIn, y.commonIn, file: file, line: line)
         XCTAssertEqual(x.firstName, y.firstName, file: file, line: line)
@@ -76,7 +77,7 @@ final class StartupCacheTests: XCTestCase {
         XCTAssertEqual(x.wordFilter.words, y.wordFilter.words, "word filter", file: file, line: line)
         // Probes of the index answer the same for every key of both.
         for id in 0..<x.count {
-            let key = Array(x.keys.key(id))
+            let key = Array(x.key(id))
             let found = key.withUnsafeBufferPointer { y.find($0, hash: ByteStringTable.hash($0)) }
             XCTAssertEqual(found, id, file: file, line: line)
         }
@@ -203,6 +204,27 @@ final class StartupCacheTests: XCTestCase {
     }
 
     // MARK: - Name-rule cache
+
+    /// The cache folder read with `getenv` is the one `ProcessInfo.environment` gives
+    /// (the variables as the test runs, then with XDG_CACHE_HOME empty and set).
+    func testDefaultCacheDirectoryIsTheEnvironmentsOne() {
+        func expected() -> String? {
+            let env = ProcessInfo.processInfo.environment
+            if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/entex" }
+            if let home = env["HOME"], !home.isEmpty { return home + "/.cache/entex" }
+            return nil
+        }
+        let saved = getenv("XDG_CACHE_HOME").map { String(cString: $0) }
+        defer { if let saved { setenv("XDG_CACHE_HOME", saved, 1) } else { unsetenv("XDG_CACHE_HOME") } }
+        XCTAssertEqual(GazetteerCache.defaultDirectory, expected())
+        setenv("XDG_CACHE_HOME", "", 1)
+        XCTAssertEqual(GazetteerCache.defaultDirectory, expected())
+        setenv("XDG_CACHE_HOME", "/tmp/entex-caché", 1)
+        XCTAssertEqual(GazetteerCache.defaultDirectory, "/tmp/entex-caché/entex")
+        XCTAssertEqual(GazetteerCache.defaultDirectory, expected())
+        unsetenv("XDG_CACHE_HOME")
+        XCTAssertEqual(GazetteerCache.defaultDirectory, expected())
+    }
 
     func testCachedNameRuleTablesEqualBuiltOnes() throws {
         let cache = scratch.appendingPathComponent("cache")

@@ -203,6 +203,14 @@ struct JSONBuffer {
     /// tested and stored a word at a time (`entex_json_short_exact`), without
     /// the call and set-up of the loop: about a hundred instructions a string.
     mutating func string(bytes p: UnsafeBufferPointer<UInt8>) {
+        inlinedString(bytes: p)
+    }
+
+    /// `string(bytes:)` inlined where it is called: the writer calls it for every
+    /// document's text, where the call and its saved registers came to some
+    /// twenty-five instructions a document.
+    @inline(__always)
+    mutating func inlinedString(bytes p: UnsafeBufferPointer<UInt8>) {
         if let src = p.baseAddress, p.count <= 32 {
             bytes.reserve(34)
             if let end = entex_json_short_exact(bytes.base + bytes.count, src, p.count) {

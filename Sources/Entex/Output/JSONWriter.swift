@@ -108,7 +108,7 @@ public struct JSONWriter: Sendable {
             out.string(date)
         }
         out.literal(#","text":"#)
-        out.string(bytes: text)
+        out.inlinedString(bytes: text)
 
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
@@ -151,6 +151,8 @@ public struct JSONWriter: Sendable {
         }
 
         out.literal(#","entities":["#)
+        // The entities' offsets start again near the start of the text.
+        map.rewind()
         doc.annotationBytes.withUnsafeBufferPointer { names in
             doc.entities.withUnsafeBufferPointer { entities in
                 self.typeAndSource.withUnsafeBufferPointer { typeAndSource in

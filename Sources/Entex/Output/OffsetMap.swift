@@ -214,6 +214,20 @@ struct OffsetTable {
         return target &- deficit(before: target)
     }
 
+    /// Moves the window back to the start of the text, as the table is when made:
+    /// the writer calls it before each layer after the first, whose offsets start
+    /// again near the start. A layer's first offset is then converted in the
+    /// window (before the first event) or by a step or two forward, where it
+    /// took a binary search back over the events of the layer before (about
+    /// twelve thousand calls to `deficit(before:)` on 15 000 Spanish tweets).
+    @inline(__always)
+    mutating func rewind() {
+        position = 0
+        windowStart = 0
+        windowDeficit = 0
+        windowWidth = count > 0 ? UInt32(bitPattern: events[0].byte) : UInt32(Int32.max)
+    }
+
     /// The reference for `convert`'s window: the conversion by `deficit(before:)`
     /// alone, for the tests.
     mutating func convertWithoutWindow(_ target: Int32) -> Int32 {

@@ -8,7 +8,8 @@ import Glibc
 /// Building the tables folds about 100 000 list words into match keys (ICU for
 /// every non-ASCII word) and hashes them into tables: most of entex's start-up.
 /// The cache stores the finished arrays, hash slots included (placing 100 000
-/// keys again in cleared slot arrays was most of reading the cache), in
+/// keys again in cleared slot arrays was most of reading the cache; the word
+/// index as its keys and its own slots, not the table its keys were gathered in), in
 /// `BinaryCacheWriter`'s format (the gazetteer cache's: counts and raw bytes) under a key of the list files'
 /// identities (`FileIdentity`: any write to a list changes it), the running
 /// executable's identity (a rebuilt entex may fold differently), the ICU
@@ -17,7 +18,7 @@ import Glibc
 /// built again; an unwritable directory only means building every time.
 enum NameRuleCache {
     /// Bump when the layout or the way keys are made changes.
-    static let formatVersion: UInt32 = 3
+    static let formatVersion: UInt32 = 4
     static let magic: [UInt8] = Array("ENTXNRR\u{0}".utf8)
     /// Languages of the per-language tables, in file order.
     static let languages = ["en", "es"]
@@ -75,7 +76,8 @@ enum NameRuleCache {
         put(r.firstNames)
         out.put(r.firstNameIsCommon.map { $0 ? UInt8(1) : 0 })
         let index = r.wordIndex
-        put(index.keys)
+        out.put(index.keyPool)
+        out.put(index.keyEnds)
         out.put(index.slots)
         out.put(index.commonIn)
         out.put(index.firstName)
@@ -141,7 +143,9 @@ enum NameRuleCache {
         let uses = input.get(UInt8.self).map(NameRuleResources.ConnectorUse.init(rawValue:))
         guard uses.count == connectors.count, let firstNames = table() else { return nil }
         let firstNameIsCommon = input.get(UInt8.self).map { $0 != 0 }
-        guard firstNameIsCommon.count == firstNames.count, let keys = table() else { return nil }
+        guard firstNameIsCommon.count == firstNames.count else { return nil }
+        let keyPool = input.get(UInt8.self), keyEnds = input.get(UInt32.self)
+        guard trusted || endsAreConsistent(keyEnds, poolCount: keyPool.count) else { return nil }
         let indexSlots = input.get(UInt64.self)
         let commonIn = input.get(UInt16.self), firstName = input.get(Int32.self)
         let indexLanguages = String(decoding: input.get(UInt8.self), as: UTF8.self)
@@ -152,8 +156,8 @@ enum NameRuleCache {
               input.checksumMatches(), input.isComplete else { return nil }
 
         // An index that points outside its arrays would crash a lookup: check every one.
-        guard commonIn.count == keys.count, firstName.count == keys.count,
-              trusted || slotsAreConsistent(indexSlots, count: keys.count),
+        guard commonIn.count == keyEnds.count, firstName.count == keyEnds.count,
+              trusted || slotsAreConsistent(indexSlots, count: keyEnds.count),
               trusted || firstName.allSatisfy({ $0 >= -1 && Int($0) < firstNames.count }),
               indexLanguages.count <= 16, sourceCounts.count == indexLanguages.count + 1
         else { return nil }
@@ -165,7 +169,7 @@ enum NameRuleCache {
         r.connectorUses = uses
         r.firstNames = firstNames
         r.firstNameIsCommon = firstNameIsCommon
-        r.wordIndex = WordIndex(keys: keys, slots: indexSlots, commonIn: commonIn, firstName: firstName,
+        r.wordIndex = WordIndex(keyPool: keyPool, keyEnds: keyEnds, slots: indexSlots, commonIn: commonIn, firstName: firstName,
                                 languages: indexLanguages, sourceCounts: sourceCounts,
                                 firstNameFilter: firstNameFilter, wordFilter: wordFilter)
         guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }

@@ -180,7 +180,10 @@ public struct NameRuleResources: Sendable {
 
         let namesPath = "\(lexicons)/names/first_names.tsv"
         if FileExists.at(namesPath) {
-            r.firstNames = ByteStringTable(minimumCapacity: 40_000)
+            // Sized for the bundled list (some 7 800 names; it grows past that): the rules
+            // find first names through the word index, so these slots are probed only while
+            // building, and the name-rule cache stores them (131 072 of them were 512 KB).
+            r.firstNames = ByteStringTable(minimumCapacity: 8_000)
             for row in try DataFile.rows(namesPath) {
                 let name = row.fields[0].trimmedField
                 guard !name.isEmpty else { continue }
@@ -223,8 +226,12 @@ public struct NameRuleResources: Sendable {
 /// what it is: the common-word languages (one bit per language of
 /// `languages`) and the id in the first-name table.
 public struct WordIndex: Sendable {
-    /// Keys, ids in insertion order.
-    private(set) var keys = ByteStringTable()
+    /// The keys' bytes, one after another, ids in insertion order; key `id` ends at
+    /// `keyEnds[id]` (and starts at `keyEnds[id - 1]`, or 0). Only `slots` finds them:
+    /// the `ByteStringTable` they were gathered in is not kept, as its own slots and
+    /// hashes (1.4 MB of the name-rule cache file) answered nothing `slots` does not.
+    private(set) var keyPool: [UInt8] = []
+    private(set) var keyEnds: [UInt32] = []
     /// Open-addressed slots `hash << 32 | (id + 1)` (0 = empty): a probe reads the
     /// stored hash without another array.
     private(set) var slots: [UInt64] = [0]
@@ -247,9 +254,10 @@ public struct WordIndex: Sendable {
 
     /// An index from the arrays of one built before (`NameRuleCache`), its `slots`
     /// included: they are the caller's to check (`NameRuleCache.slotsAreConsistent`).
-    init(keys: ByteStringTable, slots: [UInt64], commonIn: [UInt16], firstName: [Int32],
+    init(keyPool: [UInt8], keyEnds: [UInt32], slots: [UInt64], commonIn: [UInt16], firstName: [Int32],
          languages: [String], sourceCounts: [Int], firstNameFilter: KeyHashFilter, wordFilter: KeyHashFilter) {
-        self.keys = keys
+        self.keyPool = keyPool
+        self.keyEnds = keyEnds
         self.slots = slots
         self.commonIn = commonIn
         self.firstName = firstName
@@ -262,37 +270,41 @@ public struct WordIndex: Sendable {
     public init(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) {
         languages = Array(commonWords.keys.sorted().prefix(16))
         sourceCounts = [firstNames.count] + languages.map { commonWords[$0]!.count }
+        var keys = ByteStringTable()
         for (bit, language) in languages.enumerated() {
             let table = commonWords[language]!
             for id in 0..<table.count {
-                let w = add(table.key(id))
+                let w = add(table.key(id), to: &keys)
                 commonIn[w] |= 1 << UInt16(bit)
             }
         }
         for id in 0..<firstNames.count {
-            let w = add(firstNames.key(id))
+            let w = add(firstNames.key(id), to: &keys)
             firstName[w] = Int32(id)
         }
-        placeSlots()
+        let (pool, ends, hashes) = keys.takeKeys()
+        placeSlots(hashes)
+        keyPool = pool
+        keyEnds = ends
         firstNameFilter = KeyHashFilter([firstNames])
         wordFilter = KeyHashFilter([firstNames] + commonWords.keys.sorted().map { commonWords[$0]! })
     }
 
-    /// Fills `slots` from the keys' stored hashes.
-    private mutating func placeSlots() {
+    /// Fills `slots` from the keys' hashes (`hashes[id]`).
+    private mutating func placeSlots(_ hashes: [UInt32]) {
         var size = 16
-        while size < keys.count * 2 { size <<= 1 }
+        while size < hashes.count * 2 { size <<= 1 }
         slots = [UInt64](repeating: 0, count: size)
         let mask = size - 1
-        for id in 0..<keys.count {
-            let h = keys.hashes[id]
+        for id in 0..<hashes.count {
+            let h = hashes[id]
             var i = Int(h) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = UInt64(h) << 32 | UInt64(id + 1)
         }
     }
 
-    private mutating func add(_ key: ArraySlice<UInt8>) -> Int {
+    private mutating func add(_ key: ArraySlice<UInt8>, to keys: inout ByteStringTable) -> Int {
         let id = keys.insert(key)
         if id == commonIn.count {
             commonIn.append(0)
@@ -301,7 +313,12 @@ public struct WordIndex: Sendable {
         return id
     }
 
-    public var count: Int { keys.count }
+    public var count: Int { keyEnds.count }
+
+    /// The bytes of key `id`.
+    func key(_ id: Int) -> ArraySlice<UInt8> {
+        keyPool[(id == 0 ? 0 : Int(keyEnds[id - 1]))..<Int(keyEnds[id])]
+    }
 
     /// Whether this index was built from tables of these sizes (and languages).
     public func matches(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) -> Bool {
@@ -320,8 +337,8 @@ public struct WordIndex: Sendable {
     @inline(__always)
     public func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
         slots.withUnsafeBufferPointer { slots in
-            keys.ends.withUnsafeBufferPointer { ends in
-                keys.pool.withUnsafeBufferPointer { pool in
+            keyEnds.withUnsafeBufferPointer { ends in
+                keyPool.withUnsafeBufferPointer { pool in
                     let mask = slots.count - 1
                     var i = Int(h) & mask
                     while true {

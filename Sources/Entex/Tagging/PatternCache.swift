@@ -181,10 +181,14 @@ enum PatternCache {
                 var lists = WordLists()
                 for _ in 0..<(try reader.count()) {
                     let name = try reader.string()
-                    for _ in 0..<(try reader.count()) {
+                    let n = try reader.count()
+                    var entries: [WordLists.Entry] = []
+                    entries.reserveCapacity(min(n, 1 << 16))
+                    for _ in 0..<n {
                         let text = try reader.string(), key = try reader.string(), value = try reader.optional()
-                        lists.add(list: name, entry: .init(text: text, key: key, value: value))
+                        entries.append(.init(text: text, key: key, value: value))
                     }
+                    lists.add(list: name, entries: entries)
                 }
                 words.append(lists)
             }
