@@ -148,7 +148,15 @@ public final class NameRules: Stage {
         let scratch = self.scratch
         memset(scratch.facts, 0, n)
         memset(scratch.lookups, 0, n * MemoryLayout<UInt32>.stride)
-        NameRules.markSentences(doc, scratch)
+        // Sentence index of each token, and the token range of each sentence index (whether a
+        // sentence is written in capitals is asked later, per sentence: `SentenceMarks.isShouting`):
+        // here, not in a function taking the document, which copied it (178 bytes) per document.
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.sentences.withUnsafeBufferPointer { sentences in
+            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
+          }
+        }
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
         // place (GPE) candidates with their last token: scratch memory, at most one entry per
         // candidate (arrays of the stage object cost a uniqueness test per append and retains).
@@ -291,17 +299,6 @@ public final class NameRules: Stage {
         return bytes.count == n || bytes[n] < 0x80 ? true : String(decoding: bytes, as: UTF8.self).hasPrefix("iso3166:")
     }
 
-    /// Sentence index of each token, and the token range of each sentence index
-    /// (whether a sentence is written in capitals is asked later, per sentence:
-    /// `SentenceMarks.isShouting`): the first entries of the scratch buffers.
-    private static func markSentences(_ doc: Document, _ scratch: RuleScratch) {
-        doc.tokens.withUnsafeBufferPointer { tokens in
-          doc.sentences.withUnsafeBufferPointer { sentences in
-            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
-                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
-          }
-        }
-    }
 }
 
 /// The rules' per-token and per-sentence buffers, kept by one stage object between
