@@ -160,9 +160,10 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(shouted, 5_000)
     }
 
-    /// A sentence's shouting (`SentenceMarks.isShouting`, counted without branches)
-    /// against counting every token with branches: random runs of 0 to 80 tokens, mixes
-    /// of words in capitals and not near the six-in-ten line.
+    /// A sentence's shouting (`SentenceMarks.isShouting`, which leaves a sentence once
+    /// its budget shows it cannot reach the line) against counting every token, and
+    /// against `isShoutingReference`: random runs of 0 to 80 tokens, mixes of words in
+    /// capitals and not near the six-in-ten line.
     func testShoutingIsTheFullCount() {
         var generator = Generator(state: 67)
         let kinds: [TokenKind] = [.word, .word, .word, .number, .punct, .abbreviation]
@@ -186,7 +187,10 @@ final class NameRulesFastPathTests: XCTestCase {
                 if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
             }
             let expected = letters >= 3 && caps * 10 >= letters * 6
-            tokens.withUnsafeBufferPointer { XCTAssertEqual(SentenceMarks.isShouting($0), expected, "round \(round)") }
+            tokens.withUnsafeBufferPointer {
+                XCTAssertEqual(SentenceMarks.isShouting($0), expected, "round \(round)")
+                XCTAssertEqual(SentenceMarks.isShoutingReference($0), expected, "round \(round)")
+            }
             checked += 1
             if expected { shouted += 1 }
         }

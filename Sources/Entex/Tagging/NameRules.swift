@@ -148,7 +148,15 @@ public final class NameRules: Stage {
         let scratch = self.scratch
         memset(scratch.facts, 0, n)
         memset(scratch.lookups, 0, n * MemoryLayout<UInt32>.stride)
-        NameRules.markSentences(doc, scratch)
+        // Sentence index of each token, and the token range of each sentence index (whether a
+        // sentence is written in capitals is asked later, per sentence: `SentenceMarks.isShouting`):
+        // here, not in a function taking the document, which copied it (178 bytes) per document.
+        doc.tokens.withUnsafeBufferPointer { tokens in
+          doc.sentences.withUnsafeBufferPointer { sentences in
+            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
+          }
+        }
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
         // place (GPE) candidates with their last token: scratch memory, at most one entry per
         // candidate (arrays of the stage object cost a uniqueness test per append and retains).
@@ -291,17 +299,6 @@ public final class NameRules: Stage {
         return bytes.count == n || bytes[n] < 0x80 ? true : String(decoding: bytes, as: UTF8.self).hasPrefix("iso3166:")
     }
 
-    /// Sentence index of each token, and the token range of each sentence index
-    /// (whether a sentence is written in capitals is asked later, per sentence:
-    /// `SentenceMarks.isShouting`): the first entries of the scratch buffers.
-    private static func markSentences(_ doc: Document, _ scratch: RuleScratch) {
-        doc.tokens.withUnsafeBufferPointer { tokens in
-          doc.sentences.withUnsafeBufferPointer { sentences in
-            _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
-                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
-          }
-        }
-    }
 }
 
 /// The rules' per-token and per-sentence buffers, kept by one stage object between
@@ -443,13 +440,35 @@ struct SentenceMarks {
     }
 
     /// Whether the tokens of one sentence are written in capitals (see `isShouting(_:_:)`).
+    ///
+    /// `caps * 10 >= letters * 6` is `4 * caps - 6 * others >= 0` (`others`: the letter
+    /// words not in capitals), kept as a budget with the most the tokens not yet read
+    /// could add (4 each): it starts at `4 * count` and only falls, by 10 for a letter
+    /// word not in capitals and by 4 for any other token but a word in capitals. Once
+    /// below zero no ending can bring it back, and the answer is known: a calm sentence
+    /// (most are) is left about halfway. The answer is `isShoutingReference`'s (tested).
     static func isShouting(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
-        var letters = 0, caps = 0
+        var budget = 4 &* tokens.count
+        var letters = 0
         for t in tokens {
-            // Counted without branches: most tokens are lowercase words or punctuation.
-            let letter = t.kind == .word && t.flags.contains(.hasLetter)
-            letters &+= letter ? 1 : 0
-            caps &+= letter && t.flags.contains(.allCaps) && t.end - t.start > 1 ? 1 : 0
+            if t.kind == .word && t.flags.contains(.hasLetter) {
+                letters &+= 1
+                if t.flags.contains(.allCaps) && t.end &- t.start > 1 { continue }
+                budget &-= 10
+            } else {
+                budget &-= 4
+            }
+            if budget < 0 { return false }
+        }
+        return letters >= 3
+    }
+
+    /// `isShouting(_:)` by counting every token: the reference its early exit is tested against.
+    static func isShoutingReference(_ tokens: UnsafeBufferPointer<Token>) -> Bool {
+        var letters = 0, caps = 0
+        for t in tokens where t.kind == .word && t.flags.contains(.hasLetter) {
+            letters += 1
+            if t.flags.contains(.allCaps), t.end - t.start > 1 { caps += 1 }
         }
         return letters >= 3 && caps * 10 >= letters * 6
     }
