@@ -87,6 +87,11 @@ public final class Aliasing: Stage {
     /// cluster sizes come from `union` instead of a recount. Tests turn it off to
     /// compare with the stage that does every step.
     var takesShortcuts = true
+    /// Whether `link` stops before its walk when nothing can link: no tagger cluster,
+    /// no two entities sharing a token, and no match key of a multi-word person's
+    /// word at two name tokens (see `internPersonWords`). Tests turn it off to
+    /// compare with the walk.
+    var skipsDocumentsWithoutRepeatedNames = true
 
     public init() {}
 
@@ -320,6 +325,9 @@ public final class Aliasing: Stage {
         firstTokenOf.reserve(base)
         endTokenOf.reserve(base)
         var multiWordPerson = false
+        // Whether no two entities share a token (`reach`: the end of the ranges so far).
+        var disjoint = true
+        var reach = 0
         var cursor = 0
         var lastStart = Int32.min
         for i in entities.indices {  // fields read in place: no entity copies
@@ -344,6 +352,8 @@ public final class Aliasing: Stage {
             }
             firstTokenOf.append(Int32(first))
             endTokenOf.append(Int32(a))
+            if first < reach { disjoint = false }
+            if a > reach { reach = a }
             if entities[i].type == .person, names >= 2 { multiWordPerson = true }
         }
 
@@ -353,13 +363,21 @@ public final class Aliasing: Stage {
         personWords.removeAll(keepingCapacity: true)
         personOfTerm.removeAll(keepingCapacity: true)
         var noPerson: Int32 = -2  // a term id no multi-word person has, when known (no token has -2)
+        // Without a tagger cluster, only a person's words link (a mention made of them,
+        // or a bare one). Every such link pairs two name tokens with one key, one of a
+        // multi-word person's words, and the other outside that person's tokens: so
+        // when entities share no token and no such key is at two name tokens, the walk
+        // would make no link, and `link` ends here.
+        let mayStopEarly = skipsDocumentsWithoutRepeatedNames && !taggerLinks && disjoint
+        if mayStopEarly, !multiWordPerson { return false }
         if multiWordPerson {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
-                                  names: UnsafeBufferPointer(start: names, count: nameCount),
-                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
+                let repeated = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                                                 names: UnsafeBufferPointer(start: names, count: nameCount),
+                                                 firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
+                if mayStopEarly, !repeated { return false }
                 // The id every name token outside multi-word persons shares.
                 if takesShortcuts { noPerson = Int32(terms.count) }
             }
@@ -607,11 +625,14 @@ public final class Aliasing: Stage {
     /// their key's hash rules most of them out without a lookup. Only the name
     /// tokens (`names`, in order) are visited; the keys' hashes are the
     /// tokenizer's (`hashes`) when the document has them.
+    /// Returns whether some interned key is at two name tokens (or one token is
+    /// in two persons): when not, no person's word is used anywhere else.
     private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                                    hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
                                    names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
-                                   endTokenOf: UnsafePointer<Int32>) {
+                                   endTokenOf: UnsafePointer<Int32>) -> Bool {
         terms.removeAll()
+        var repeated = false
         let pending = Int32.max
         @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
@@ -632,7 +653,10 @@ public final class Aliasing: Stage {
                     guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
                         let h = keyHash(k)
-                        term[k] = Int32(terms.insert(key(k), hash: ByteStringTable.hash(folding: h)))
+                        let known = terms.count
+                        let id = terms.insert(key(k), hash: ByteStringTable.hash(folding: h))
+                        if id < known { repeated = true }
+                        term[k] = Int32(id)
                         let s = slot(h)
                         filter[s >> 6] |= 1 << UInt64(s & 63)
                     }
@@ -646,6 +670,7 @@ public final class Aliasing: Stage {
                     if filter[s >> 6] & (1 << UInt64(s & 63)) != 0,
                        let id = terms.lookup(key(t), hash: ByteStringTable.hash(folding: h)) {
                         term[t] = Int32(id)
+                        repeated = true
                     } else {
                         term[t] = none
                     }
@@ -653,6 +678,7 @@ public final class Aliasing: Stage {
             }
         }
         personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count + 1))
+        return repeated
     }
 
     /// The types and key lengths (`nameKey`) of the keys in a table, as a 256-bit
