@@ -374,12 +374,12 @@ public final class Aliasing: Stage {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                let repeated = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                let interned = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
                                                  names: UnsafeBufferPointer(start: names, count: nameCount),
                                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
-                if mayStopEarly, !repeated { return false }
+                if mayStopEarly, !interned.repeated { return false }
                 // The id every name token outside multi-word persons shares.
-                if takesShortcuts { noPerson = Int32(terms.count) }
+                if takesShortcuts { noPerson = Int32(interned.terms) }
             }
             for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
@@ -620,19 +620,26 @@ public final class Aliasing: Stage {
     /// interning only the words of multi-word persons: a name token matters
     /// only when its key is such a word (person matching compares a mention's
     /// words with theirs, bare words look up `personOfTerm`). Every other name
-    /// token gets one shared id, `terms.count`, which no person has. Most name
-    /// tokens of news are of the second kind; a 2 048-bit filter over 11 bits of
-    /// their key's hash rules most of them out without a lookup. Only the name
-    /// tokens (`names`, in order) are visited; the keys' hashes are the
-    /// tokenizer's (`hashes`) when the document has them.
-    /// Returns whether some interned key is at two name tokens (or one token is
-    /// in two persons): when not, no person's word is used anywhere else.
+    /// token gets one shared id, the number of persons' words (`terms`), which no
+    /// person has. Most name tokens of news are of the second kind; a 2 048-bit
+    /// filter over 11 bits of their key's hash rules most of them out without a
+    /// lookup. Only the name tokens (`names`, in order) are visited; the keys'
+    /// hashes are the tokenizer's (`hashes`) when the document has them.
+    ///
+    /// The words are interned in a table of this call's own, sized for the name
+    /// tokens (at most half full), whose slots hold a word's folded hash and id,
+    /// and whose keys are read at the first token that had them: no key is copied
+    /// and no table is cleared or kept between documents (`ByteStringTable`, which
+    /// `internAllNameTokens` keeps using, did both).
+    /// Returns the number of words, and whether some word's key is at two name
+    /// tokens (or one token is in two persons): when not, no person's word is used
+    /// anywhere else.
     private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                                    hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
                                    names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
-                                   endTokenOf: UnsafePointer<Int32>) -> Bool {
-        terms.removeAll()
+                                   endTokenOf: UnsafePointer<Int32>) -> (terms: Int, repeated: Bool) {
         var repeated = false
+        var count = 0
         let pending = Int32.max
         @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
@@ -641,10 +648,33 @@ public final class Aliasing: Stage {
             if let hashes { return hashes[t] }
             return KeyHash.hash(key(t))
         }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { filter in
-            filter.initialize(repeating: 0)
-            @inline(__always) func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
-            do {
+        var size = 64
+        while size < names.count &* 2 { size &<<= 1 }
+        let mask = size &- 1
+        // 32 words of filter, then `size` slots: (folded hash << 32) | (id + 1), 0 when empty.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32 &+ size) { space in
+            space.initialize(repeating: 0)
+            let filter = space.baseAddress!, slots = space.baseAddress! + 32
+            // The token whose key each id stands for (ids are fewer than the name tokens).
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(names.count, 1)) { tokenOf in
+                @inline(__always) func bit(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
+                /// The slot of token `t`'s key: the one holding its id, or the empty one where it would go.
+                @inline(__always) func find(_ t: Int, _ folded: UInt32) -> Int {
+                    let mine = key(t)
+                    var i = Int(truncatingIfNeeded: folded) & mask
+                    while true {
+                        let slot = slots[i]
+                        if slot == 0 { return i }
+                        if UInt32(truncatingIfNeeded: slot &>> 32) == folded {
+                            let other = key(Int(tokenOf[Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: slot)) &- 1]))
+                            if other.count == mine.count
+                                && (mine.count == 0 || memcmpEqual(other.baseAddress!, mine.baseAddress!, mine.count)) {
+                                return i
+                            }
+                        }
+                        i = (i &+ 1) & mask
+                    }
+                }
                 for t in names { term[Int(t)] = pending }
                 for i in entities.indices where entities[i].type == .person {
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
@@ -653,32 +683,40 @@ public final class Aliasing: Stage {
                     guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
                         let h = keyHash(k)
-                        let known = terms.count
-                        let id = terms.insert(key(k), hash: ByteStringTable.hash(folding: h))
-                        if id < known { repeated = true }
-                        term[k] = Int32(id)
-                        let s = slot(h)
-                        filter[s >> 6] |= 1 << UInt64(s & 63)
+                        let folded = ByteStringTable.hash(folding: h)
+                        let i = find(k, folded)
+                        if slots[i] == 0 {
+                            slots[i] = UInt64(folded) &<< 32 | UInt64(count &+ 1)
+                            tokenOf[count] = Int32(truncatingIfNeeded: k)
+                            term[k] = Int32(truncatingIfNeeded: count)
+                            count &+= 1
+                        } else {
+                            repeated = true
+                            term[k] = Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: slots[i])) &- 1
+                        }
+                        let b = bit(h)
+                        filter[b &>> 6] |= 1 &<< UInt64(b & 63)
                     }
                 }
-                let none = Int32(terms.count)
+                let none = Int32(truncatingIfNeeded: count)
                 for t in names {
                     let t = Int(t)
                     guard term[t] == pending else { continue }
                     let h = keyHash(t)
-                    let s = slot(h)
-                    if filter[s >> 6] & (1 << UInt64(s & 63)) != 0,
-                       let id = terms.lookup(key(t), hash: ByteStringTable.hash(folding: h)) {
-                        term[t] = Int32(id)
-                        repeated = true
-                    } else {
-                        term[t] = none
+                    let b = bit(h)
+                    term[t] = none
+                    if filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0 {
+                        let slot = slots[find(t, ByteStringTable.hash(folding: h))]
+                        if slot != 0 {
+                            term[t] = Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: slot)) &- 1
+                            repeated = true
+                        }
                     }
                 }
             }
         }
-        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count + 1))
-        return repeated
+        personOfTerm.append(contentsOf: repeatElement(-1, count: count &+ 1))
+        return (count, repeated)
     }
 
     /// The types and key lengths (`nameKey`) of the keys in a table, as a 256-bit
@@ -747,11 +785,18 @@ public final class Aliasing: Stage {
         numberOf.removeAll(keepingCapacity: true)
         numberOf.append(contentsOf: repeatElement(0, count: count))
         canonicalOf.removeAll(keepingCapacity: true)
-        for i in order {
-            let r = root(i)
-            sizeOf[r] += 1
-            let l = longestOf[r]
-            if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(i) }
+        // Through pointers: no uniqueness or bounds checks per mention.
+        sizeOf.withUnsafeMutableBufferPointer { sizeOf in
+            longestOf.withUnsafeMutableBufferPointer { longestOf in
+                entities.withUnsafeBufferPointer { entities in
+                    for i in order {
+                        let r = root(i)
+                        sizeOf[r] &+= 1
+                        let l = longestOf[r]
+                        if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(truncatingIfNeeded: i) }
+                    }
+                }
+            }
         }
         var clusters: Int32 = 0
         // The cluster number of entity `i` (0: alone). A cluster is numbered at its first
