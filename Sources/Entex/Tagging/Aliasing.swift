@@ -60,7 +60,8 @@ public final class Aliasing: Stage {
     private var clusteredEntity: [Int] = []
     private var clusteredShapes = ShapeFilter()
     private var linkedShapes = ShapeFilter()
-    private var loose: [Int] = []
+    /// The mentions of no cluster, after the walk.
+    private var loose = GrowableBuffer<Int32>(capacity: 256)
     private var order: [Int] = []
     private var sizeOf: [Int32] = []
     private var longestOf: [Int32] = []
@@ -101,6 +102,7 @@ public final class Aliasing: Stage {
         term.deallocate()
         nameTokens.deallocate()
         words.deallocate()
+        loose.deallocate()
     }
 
     private func root(_ i: Int) -> Int {
@@ -222,7 +224,8 @@ public final class Aliasing: Stage {
 
     @inline(__always)
     private static func isNameToken(_ tok: Token) -> Bool {
-        (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.capitalized) && tok.flags.contains(.hasLetter)
+        // The flag first: it rules out the lowercase words and the punctuation, most tokens, in one test.
+        tok.flags.contains(.capitalized) && (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.hasLetter)
     }
 
     @inline(__always)
@@ -262,12 +265,13 @@ public final class Aliasing: Stage {
         // The per-token and per-entity scratch buffers as locals, read and written
         // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
         var firstTokenOf = self.firstTokenOf, endTokenOf = self.endTokenOf, words = self.words
-        var nameTokens = self.nameTokens
+        var nameTokens = self.nameTokens, loose = self.loose
         defer {
             self.firstTokenOf = firstTokenOf
             self.endTokenOf = endTokenOf
             self.words = words
             self.nameTokens = nameTokens
+            self.loose = loose
         }
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<base)
@@ -571,7 +575,7 @@ public final class Aliasing: Stage {
         clusteredNames.removeAll()
         clusteredEntity.removeAll(keepingCapacity: true)
         clusteredShapes = ShapeFilter(passesAll: !takesShortcuts)
-        loose.removeAll(keepingCapacity: true)
+        loose.count = 0
         // Every mention's parent made its root in one forward pass, as `root`'s
         // path halving would over the passes to come: a parent is never after its
         // mention (`union` keeps the earlier root, `addMention` appends), so the
@@ -591,11 +595,12 @@ public final class Aliasing: Stage {
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
                 clusteredShapes.insert(type: entities[i].type, length: scratch.count)
             } else {
-                loose.append(i)
+                loose.append(Int32(truncatingIfNeeded: i))
             }
         }
         // A loose mention's key is made only when a clustered one has its type and length.
-        for i in loose {
+        for k in 0..<loose.count {
+            let i = Int(loose.base[k])
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             guard clusteredShapes.mayContain(type: entities[i].type, length: Aliasing.nameKeyLength(range, tokens: tokens)) else { continue }
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
