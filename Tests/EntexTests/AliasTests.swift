@@ -307,6 +307,60 @@ final class AliasTests: XCTestCase {
         XCTAssertGreaterThan(clustered, 20)
     }
 
+    /// Stopping `link` before its walk when no person's word is at a second name token
+    /// (no tagger cluster, no two entities sharing a token) must link exactly as the
+    /// walk does: compared on the bundled news and tweets, English news when present,
+    /// documents made to have repeated person words or none, and the same documents
+    /// with overlapping entities (`--keep-overlaps`), where a mention inside a
+    /// person's own span shares its words without repeating them.
+    func testStoppingWithoutRepeatedPersonWordsLinksAsTheWalk() throws {
+        var texts = try corpusTexts(withSharedNews: true)
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left.", "en"),
+            ("Nicolas Maduro arrived in Caracas and Ana Quintero left Madrid.", "en"),
+            ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington.", "en"),
+            ("President Joe Biden and Vice President Kamala Harris met in Harris County.", "en"),
+            ("Jordan said Michael Jordan visited Amman with Jordan Peele.", "en"),
+            ("The Lunar Orbit Research Group (LORG) met Zhang Keijan. Later LORG said no.", "en"),
+            ("Ana María Quintero habló en Madrid con la ONU y con Nicolás Maduro.", "es"),
+        ]
+        var plain = try documentsBeforeAliasing(texts)
+        var overlapping: [(text: String, doc: Document)] = []
+        var configuration = PipelineConfiguration(stages: Array(PipelineConfiguration.defaultStages.dropLast()))
+        configuration.keepOverlaps = true
+        let keeping = try configuration.makePipeline(resources: TestSupport.resources)
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try keeping.process(&doc)
+            if !doc.entities.isEmpty { overlapping.append((text, doc)) }
+        }
+        // A person and a place of its surname on one token: linked only by the walk's
+        // match of a mention inside the person (the surname is at one name token).
+        var made = try TestSupport.annotate("Nicolas Maduro spoke.", language: "en", stages: ["tokenize", "sentences", "language"])
+        made.entities = [Entity(span: Span(0, 14), type: .person, source: .rule),
+                         Entity(span: Span(8, 14), type: .gpe, source: .gazetteer)]
+        made.layers.insert(.entities)
+        overlapping.append(("made overlap", made))
+        plain += overlapping
+        var stopped = 0, clustered = 0
+        for (text, doc) in plain {
+            var fast = doc, slow = doc
+            let fastStage = Aliasing(), slowStage = Aliasing()
+            for stage in [fastStage, slowStage] { stage.skipsUnlinkedDocuments = false }
+            slowStage.skipsDocumentsWithoutRepeatedNames = false
+            fastStage.process(&fast)
+            slowStage.process(&slow)
+            XCTAssertEqual(describeLinks(fast), describeLinks(slow), text)
+            if slow.entities.contains(where: { $0.cluster != nil }) { clustered += 1 } else { stopped += 1 }
+        }
+        // The made overlap is linked (a person mention), and both kinds of document were there.
+        var linked = made
+        Aliasing().process(&linked)
+        XCTAssertEqual(describe(linked), ["Nicolas Maduro|PERSON|rule|1", "Maduro|PERSON|alias|1"])
+        XCTAssertGreaterThan(clustered, 20)
+        XCTAssertGreaterThan(stopped, 20)
+    }
+
     /// A `ShapeFilter` never rules out a shape inserted into it (it may let others
     /// through: the lookup after it decides), and one made to pass everything does.
     func testShapeFilterKeepsEveryInsertedShape() {

@@ -60,7 +60,8 @@ public final class Aliasing: Stage {
     private var clusteredEntity: [Int] = []
     private var clusteredShapes = ShapeFilter()
     private var linkedShapes = ShapeFilter()
-    private var loose: [Int] = []
+    /// The mentions of no cluster, after the walk.
+    private var loose = GrowableBuffer<Int32>(capacity: 256)
     private var order: [Int] = []
     private var sizeOf: [Int32] = []
     private var longestOf: [Int32] = []
@@ -87,6 +88,11 @@ public final class Aliasing: Stage {
     /// cluster sizes come from `union` instead of a recount. Tests turn it off to
     /// compare with the stage that does every step.
     var takesShortcuts = true
+    /// Whether `link` stops before its walk when nothing can link: no tagger cluster,
+    /// no two entities sharing a token, and no match key of a multi-word person's
+    /// word at two name tokens (see `internPersonWords`). Tests turn it off to
+    /// compare with the walk.
+    var skipsDocumentsWithoutRepeatedNames = true
 
     public init() {}
 
@@ -96,6 +102,7 @@ public final class Aliasing: Stage {
         term.deallocate()
         nameTokens.deallocate()
         words.deallocate()
+        loose.deallocate()
     }
 
     private func root(_ i: Int) -> Int {
@@ -217,7 +224,8 @@ public final class Aliasing: Stage {
 
     @inline(__always)
     private static func isNameToken(_ tok: Token) -> Bool {
-        (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.capitalized) && tok.flags.contains(.hasLetter)
+        // The flag first: it rules out the lowercase words and the punctuation, most tokens, in one test.
+        tok.flags.contains(.capitalized) && (tok.kind == .word || tok.kind == .abbreviation) && tok.flags.contains(.hasLetter)
     }
 
     @inline(__always)
@@ -257,12 +265,13 @@ public final class Aliasing: Stage {
         // The per-token and per-entity scratch buffers as locals, read and written
         // through pointers (no bounds, uniqueness or exclusivity checks); stored back after.
         var firstTokenOf = self.firstTokenOf, endTokenOf = self.endTokenOf, words = self.words
-        var nameTokens = self.nameTokens
+        var nameTokens = self.nameTokens, loose = self.loose
         defer {
             self.firstTokenOf = firstTokenOf
             self.endTokenOf = endTokenOf
             self.words = words
             self.nameTokens = nameTokens
+            self.loose = loose
         }
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<base)
@@ -320,6 +329,9 @@ public final class Aliasing: Stage {
         firstTokenOf.reserve(base)
         endTokenOf.reserve(base)
         var multiWordPerson = false
+        // Whether no two entities share a token (`reach`: the end of the ranges so far).
+        var disjoint = true
+        var reach = 0
         var cursor = 0
         var lastStart = Int32.min
         for i in entities.indices {  // fields read in place: no entity copies
@@ -344,6 +356,8 @@ public final class Aliasing: Stage {
             }
             firstTokenOf.append(Int32(first))
             endTokenOf.append(Int32(a))
+            if first < reach { disjoint = false }
+            if a > reach { reach = a }
             if entities[i].type == .person, names >= 2 { multiWordPerson = true }
         }
 
@@ -353,15 +367,23 @@ public final class Aliasing: Stage {
         personWords.removeAll(keepingCapacity: true)
         personOfTerm.removeAll(keepingCapacity: true)
         var noPerson: Int32 = -2  // a term id no multi-word person has, when known (no token has -2)
+        // Without a tagger cluster, only a person's words link (a mention made of them,
+        // or a bare one). Every such link pairs two name tokens with one key, one of a
+        // multi-word person's words, and the other outside that person's tokens: so
+        // when entities share no token and no such key is at two name tokens, the walk
+        // would make no link, and `link` ends here.
+        let mayStopEarly = skipsDocumentsWithoutRepeatedNames && !taggerLinks && disjoint
+        if mayStopEarly, !multiWordPerson { return false }
         if multiWordPerson {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
-                                  names: UnsafeBufferPointer(start: names, count: nameCount),
-                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
+                let interned = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                                                 names: UnsafeBufferPointer(start: names, count: nameCount),
+                                                 firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
+                if mayStopEarly, !interned.repeated { return false }
                 // The id every name token outside multi-word persons shares.
-                if takesShortcuts { noPerson = Int32(terms.count) }
+                if takesShortcuts { noPerson = Int32(interned.terms) }
             }
             for i in entities.indices where entities[i].type == .person {
                 let from = personWords.count
@@ -553,7 +575,7 @@ public final class Aliasing: Stage {
         clusteredNames.removeAll()
         clusteredEntity.removeAll(keepingCapacity: true)
         clusteredShapes = ShapeFilter(passesAll: !takesShortcuts)
-        loose.removeAll(keepingCapacity: true)
+        loose.count = 0
         // Every mention's parent made its root in one forward pass, as `root`'s
         // path halving would over the passes to come: a parent is never after its
         // mention (`union` keeps the earlier root, `addMention` appends), so the
@@ -573,11 +595,12 @@ public final class Aliasing: Stage {
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
                 clusteredShapes.insert(type: entities[i].type, length: scratch.count)
             } else {
-                loose.append(i)
+                loose.append(Int32(truncatingIfNeeded: i))
             }
         }
         // A loose mention's key is made only when a clustered one has its type and length.
-        for i in loose {
+        for k in 0..<loose.count {
+            let i = Int(loose.base[k])
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             guard clusteredShapes.mayContain(type: entities[i].type, length: Aliasing.nameKeyLength(range, tokens: tokens)) else { continue }
             nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
@@ -602,16 +625,26 @@ public final class Aliasing: Stage {
     /// interning only the words of multi-word persons: a name token matters
     /// only when its key is such a word (person matching compares a mention's
     /// words with theirs, bare words look up `personOfTerm`). Every other name
-    /// token gets one shared id, `terms.count`, which no person has. Most name
-    /// tokens of news are of the second kind; a 2 048-bit filter over 11 bits of
-    /// their key's hash rules most of them out without a lookup. Only the name
-    /// tokens (`names`, in order) are visited; the keys' hashes are the
-    /// tokenizer's (`hashes`) when the document has them.
+    /// token gets one shared id, the number of persons' words (`terms`), which no
+    /// person has. Most name tokens of news are of the second kind; a 2 048-bit
+    /// filter over 11 bits of their key's hash rules most of them out without a
+    /// lookup. Only the name tokens (`names`, in order) are visited; the keys'
+    /// hashes are the tokenizer's (`hashes`) when the document has them.
+    ///
+    /// The words are interned in a table of this call's own, sized for the name
+    /// tokens (at most half full), whose slots hold a word's folded hash and id,
+    /// and whose keys are read at the first token that had them: no key is copied
+    /// and no table is cleared or kept between documents (`ByteStringTable`, which
+    /// `internAllNameTokens` keeps using, did both).
+    /// Returns the number of words, and whether some word's key is at two name
+    /// tokens (or one token is in two persons): when not, no person's word is used
+    /// anywhere else.
     private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                                    hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
                                    names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
-                                   endTokenOf: UnsafePointer<Int32>) {
-        terms.removeAll()
+                                   endTokenOf: UnsafePointer<Int32>) -> (terms: Int, repeated: Bool) {
+        var repeated = false
+        var count = 0
         let pending = Int32.max
         @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
@@ -620,10 +653,33 @@ public final class Aliasing: Stage {
             if let hashes { return hashes[t] }
             return KeyHash.hash(key(t))
         }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { filter in
-            filter.initialize(repeating: 0)
-            @inline(__always) func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
-            do {
+        var size = 64
+        while size < names.count &* 2 { size &<<= 1 }
+        let mask = size &- 1
+        // 32 words of filter, then `size` slots: (folded hash << 32) | (id + 1), 0 when empty.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32 &+ size) { space in
+            space.initialize(repeating: 0)
+            let filter = space.baseAddress!, slots = space.baseAddress! + 32
+            // The token whose key each id stands for (ids are fewer than the name tokens).
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(names.count, 1)) { tokenOf in
+                @inline(__always) func bit(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
+                /// The slot of token `t`'s key: the one holding its id, or the empty one where it would go.
+                @inline(__always) func find(_ t: Int, _ folded: UInt32) -> Int {
+                    let mine = key(t)
+                    var i = Int(truncatingIfNeeded: folded) & mask
+                    while true {
+                        let slot = slots[i]
+                        if slot == 0 { return i }
+                        if UInt32(truncatingIfNeeded: slot &>> 32) == folded {
+                            let other = key(Int(tokenOf[Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: slot)) &- 1]))
+                            if other.count == mine.count
+                                && (mine.count == 0 || memcmpEqual(other.baseAddress!, mine.baseAddress!, mine.count)) {
+                                return i
+                            }
+                        }
+                        i = (i &+ 1) & mask
+                    }
+                }
                 for t in names { term[Int(t)] = pending }
                 for i in entities.indices where entities[i].type == .person {
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
@@ -632,27 +688,40 @@ public final class Aliasing: Stage {
                     guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
                         let h = keyHash(k)
-                        term[k] = Int32(terms.insert(key(k), hash: ByteStringTable.hash(folding: h)))
-                        let s = slot(h)
-                        filter[s >> 6] |= 1 << UInt64(s & 63)
+                        let folded = ByteStringTable.hash(folding: h)
+                        let i = find(k, folded)
+                        if slots[i] == 0 {
+                            slots[i] = UInt64(folded) &<< 32 | UInt64(count &+ 1)
+                            tokenOf[count] = Int32(truncatingIfNeeded: k)
+                            term[k] = Int32(truncatingIfNeeded: count)
+                            count &+= 1
+                        } else {
+                            repeated = true
+                            term[k] = Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: slots[i])) &- 1
+                        }
+                        let b = bit(h)
+                        filter[b &>> 6] |= 1 &<< UInt64(b & 63)
                     }
                 }
-                let none = Int32(terms.count)
+                let none = Int32(truncatingIfNeeded: count)
                 for t in names {
                     let t = Int(t)
                     guard term[t] == pending else { continue }
                     let h = keyHash(t)
-                    let s = slot(h)
-                    if filter[s >> 6] & (1 << UInt64(s & 63)) != 0,
-                       let id = terms.lookup(key(t), hash: ByteStringTable.hash(folding: h)) {
-                        term[t] = Int32(id)
-                    } else {
-                        term[t] = none
+                    let b = bit(h)
+                    term[t] = none
+                    if filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0 {
+                        let slot = slots[find(t, ByteStringTable.hash(folding: h))]
+                        if slot != 0 {
+                            term[t] = Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: slot)) &- 1
+                            repeated = true
+                        }
                     }
                 }
             }
         }
-        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count + 1))
+        personOfTerm.append(contentsOf: repeatElement(-1, count: count &+ 1))
+        return (count, repeated)
     }
 
     /// The types and key lengths (`nameKey`) of the keys in a table, as a 256-bit
@@ -721,11 +790,18 @@ public final class Aliasing: Stage {
         numberOf.removeAll(keepingCapacity: true)
         numberOf.append(contentsOf: repeatElement(0, count: count))
         canonicalOf.removeAll(keepingCapacity: true)
-        for i in order {
-            let r = root(i)
-            sizeOf[r] += 1
-            let l = longestOf[r]
-            if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(i) }
+        // Through pointers: no uniqueness or bounds checks per mention.
+        sizeOf.withUnsafeMutableBufferPointer { sizeOf in
+            longestOf.withUnsafeMutableBufferPointer { longestOf in
+                entities.withUnsafeBufferPointer { entities in
+                    for i in order {
+                        let r = root(i)
+                        sizeOf[r] &+= 1
+                        let l = longestOf[r]
+                        if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(truncatingIfNeeded: i) }
+                    }
+                }
+            }
         }
         var clusters: Int32 = 0
         // The cluster number of entity `i` (0: alone). A cluster is numbered at its first
