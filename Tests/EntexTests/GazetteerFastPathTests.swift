@@ -11,6 +11,28 @@ final class GazetteerFastPathTests: XCTestCase {
     /// Every candidate field that the writer or a later stage can see, as the reference tests write it.
     private static func describe(_ d: Document) -> [String] { GazetteerReferenceTests.describe(d) }
 
+    /// Tags `texts` in turn with one tagger of `g` (its memo of `1 << memoBits` entries kept
+    /// from one text to the next) and asserts that each text's candidates are the reference
+    /// matcher's; returns how many candidates the reference gave in all.
+    private static func assertTaggerMatchesReference(_ g: Gazetteer, _ texts: [String], memoBits: Int = 15,
+                                                     _ label: String = "", file: StaticString = #filePath,
+                                                     line: UInt = #line) throws -> Int {
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords, memoBits: memoBits)
+        var total = 0
+        for text in texts {
+            var doc = Document(id: "t", text: text)
+            base.process(&doc)
+            let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+            var d = doc
+            tagger.process(&d)
+            XCTAssertEqual(describe(d), reference, label + text, file: file, line: line)
+            total += reference.count
+        }
+        return total
+    }
+
     /// Keys of 8 to 40 bytes that differ from one another in one byte only, at every
     /// position (the first word, the overlapping last word, the words between): all tags differ.
     func testLongKeyTagsTellApartKeysThatDifferInOneByte() {
@@ -141,21 +163,9 @@ final class GazetteerFastPathTests: XCTestCase {
             "INTEROPERABILITY COUNCIL meets the Interoperability Council; interoperability council too.",
             "We use streamingservice, Streamingservice and STREAMINGSERVICE every day.",
         ]
-        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
-        let functionWords = TestSupport.resources.text.functionWords
-        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
-        var total = 0
-        for round in 0..<3 {
-            for text in sentences {
-                var doc = Document(id: "d\(round)", text: round == 2 ? sentences.joined(separator: " ") : text)
-                base.process(&doc)
-                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
-                var d = doc
-                tagger.process(&d)
-                XCTAssertEqual(Self.describe(d), reference, doc.string)
-                total += reference.count
-            }
-        }
+        // Twice each sentence, then all of them joined, as often: one tagger throughout.
+        let texts = sentences + sentences + Array(repeating: sentences.joined(separator: " "), count: sentences.count)
+        let total = try Self.assertTaggerMatchesReference(g, texts)
         XCTAssertGreaterThan(total, 20, "the texts should give candidates")
     }
 
@@ -224,23 +234,11 @@ final class GazetteerFastPathTests: XCTestCase {
         let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true),
                                               GazetteerSource(path: other.path, isUser: false)],
                                              text: TestSupport.resources.text)
-        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
-        let functionWords = TestSupport.resources.text.functionWords
-        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
-        var total = 0
-        for k in [0, 1, 2, 3, 5, 7] {
-            let texts = ["Name\(k) Word met Name\(k + size) Word and Alias\(k) then Alias\(k + size).",
-                         "Name\(k + size) Word, Name\(k) Word, Canon\(k % 7) and Name3 Word."]
-            for text in texts {
-                var doc = Document(id: "s\(k)", text: text)
-                base.process(&doc)
-                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
-                var d = doc
-                tagger.process(&d)
-                XCTAssertEqual(Self.describe(d), reference, text)
-                total += reference.count
-            }
+        let texts = [0, 1, 2, 3, 5, 7].flatMap { k in
+            ["Name\(k) Word met Name\(k + size) Word and Alias\(k) then Alias\(k + size).",
+             "Name\(k + size) Word, Name\(k) Word, Canon\(k % 7) and Name3 Word."]
         }
+        let total = try Self.assertTaggerMatchesReference(g, texts)
         XCTAssertGreaterThan(total, 40)
     }
 
@@ -264,20 +262,10 @@ final class GazetteerFastPathTests: XCTestCase {
 
             """.write(to: user, atomically: true, encoding: .utf8)
         let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true)], text: TestSupport.resources.text)
-        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
-        let functionWords = TestSupport.resources.text.functionWords
-        let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords)
-        var total = 0
-        for round in 0..<3 {
-            let text = "Alpha Corp and Beta Corp met Gamma Corp, Delta Corp and Epsilon Corp; Epsilon and Alpha Corp again (\(round))."
-            var doc = Document(id: "n\(round)", text: text)
-            base.process(&doc)
-            let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
-            var d = doc
-            tagger.process(&d)
-            XCTAssertEqual(Self.describe(d), reference, text)
-            total += reference.count
+        let texts = (0..<3).map { round in
+            "Alpha Corp and Beta Corp met Gamma Corp, Delta Corp and Epsilon Corp; Epsilon and Alpha Corp again (\(round))."
         }
+        let total = try Self.assertTaggerMatchesReference(g, texts)
         XCTAssertEqual(total, 3 * 8)
     }
 
@@ -414,8 +402,6 @@ final class GazetteerFastPathTests: XCTestCase {
         try (rows.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
         let sources = try GazetteerSource.all(lexicons: TestSupport.lexicons, userLexicons: [user.path])
         let g = try GazetteerBuilder.compile(sources, text: TestSupport.resources.text)
-        let functionWords = TestSupport.resources.text.functionWords
-        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
         var texts: [String] = []
         for k in 0..<words.count {
             let a = words[k], b = words[(k * 13 + 5) % words.count]
@@ -424,16 +410,7 @@ final class GazetteerFastPathTests: XCTestCase {
         }
         var total = 0
         for bits in [3, 15] {
-            let tagger = GazetteerTagger(gazetteer: g, functionWords: functionWords, memoBits: bits)
-            for text in texts + texts {
-                var doc = Document(id: "t", text: text)
-                base.process(&doc)
-                let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
-                var d = doc
-                tagger.process(&d)
-                XCTAssertEqual(Self.describe(d), reference, "memo of \(1 << bits): \(text)")
-                total += reference.count
-            }
+            total += try Self.assertTaggerMatchesReference(g, texts + texts, memoBits: bits, "memo of \(1 << bits): ")
         }
         XCTAssertGreaterThan(total, 8 * texts.count)
     }
