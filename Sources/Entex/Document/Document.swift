@@ -295,3 +295,13 @@ extension UnsafeBufferPointer where Element == Token {
         return low
     }
 }
+
+extension Document {
+    /// `KeyHash` of every token's key, hashed here: what `keyHashes` holds when the
+    /// tokenizer stored them, for a document built without them.
+    func hashingKeys() -> [UInt64] {
+        tokenKeys.withUnsafeBufferPointer { keys in
+            tokens.map { KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int($0.keyStart)..<Int($0.keyEnd)])) }
+        }
+    }
+}

@@ -713,7 +713,7 @@ extension Gazetteer {
         var allCapsSentence = AllCapsSentenceCache()
         // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
         // document built without it).
-        let keyHashes = doc.keyHashes.count == n ? doc.keyHashes : Gazetteer.keyHashes(doc)
+        let keyHashes = doc.keyHashes.count == n ? doc.keyHashes : doc.hashingKeys()
         keyHashes.withUnsafeBufferPointer { hashes in
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
@@ -848,15 +848,6 @@ extension Gazetteer {
                 }
           }
         }
-        }
-    }
-
-    /// `KeyHash` of every token's key, for a document whose tokenizer did not store them.
-    static func keyHashes(_ doc: Document) -> [UInt64] {
-        doc.tokenKeys.withUnsafeBufferPointer { keys in
-            doc.tokens.map { token in
-                KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)]))
-            }
         }
     }
 

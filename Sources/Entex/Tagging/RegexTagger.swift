@@ -398,9 +398,7 @@ public final class RegexTagger: Stage {
         // The tokenizer's key hashes, when present for every token; documents built by hand
         // may lack them, and get them here.
         let plan = planRef
-        let computed: [UInt64]? = doc.keyHashes.count == doc.tokens.count ? nil : doc.tokenKeys.withUnsafeBufferPointer { keys in
-            doc.tokens.map { KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int($0.keyStart)..<Int($0.keyEnd)])) }
-        }
+        let computed: [UInt64]? = doc.keyHashes.count == doc.tokens.count ? nil : doc.hashingKeys()
         return doc.tokens.withUnsafeBufferPointer { tokens in
             doc.tokenKeys.withUnsafeBufferPointer { keys in
                 plan._withUnsafeGuaranteedRef { p -> UInt64 in
@@ -435,56 +433,48 @@ public final class RegexTagger: Stage {
         tokenMasks.count = n
         let maskBase = tokenMasks.base
         let kinds = p.pinnedTokenPattern
-        do {
-            do {
-                do {
-                    do {
-                        // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
-                        // and only the tokens it stops at are looked at here.
-                        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return 0 }
-                        // Tokens before `lateUntil` have their late bits.
-                        var lateUntil = 0
-                        var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
-                        while i < n {
-                            let t = tokens[i]
-                            let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
-                            var mask: UInt64 = 0
-                            let h = hashes[i]
-                            if table.mayHave(h) && kindBit & lookedUp != 0 {
-                                mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
-                            }
-                            if kindBit & blockKinds != 0 {
-                                let index = kinds[Int(t.kind.rawValue)]
-                                found.append(Found(span: t.span, pattern: index, priority: priorities[index],
-                                                   captureOffset: 0, captures: 0))
-                            }
-                            if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
-                            maskBase[i] = mask
-                            // One test for most tokens: neither a trigger nor a required word.
-                            if mask & listed != 0 {
-                            if mask & triggering != 0 {
-                                triggerTokens.append(Int32(i))
-                                triggerMasks.append(mask)
-                                union |= mask
-                                if lookUpLate {
-                                    // The tokens a window of this trigger can start at get their late
-                                    // (start-class) bits: the pass skipped those words.
-                                    let from = max(lateUntil, i - RegexTagger.tokensBefore)
-                                    RegexTagger.addLateBits(from, i + 1, tokenBase, hashBase, keys, maskBase, table, lookedUp)
-                                    lateUntil = i + 1
-                                }
-                            }
-                            if mask & required != 0 { requiredTokens.append(Int32(i)) }
-                            }
-                            i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
-                        }
-                        if !looksUpStartWordsNearTriggers {
-                            // The reference: every token gets its late bits.
-                            RegexTagger.addLateBits(0, n, tokenBase, hashBase, keys, maskBase, table, lookedUp)
-                        }
+        // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
+        // and only the tokens it stops at are looked at here.
+        guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return 0 }
+        // Tokens before `lateUntil` have their late bits.
+        var lateUntil = 0
+        var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+        while i < n {
+            let t = tokens[i]
+            let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
+            var mask: UInt64 = 0
+            let h = hashes[i]
+            if table.mayHave(h) && kindBit & lookedUp != 0 {
+                mask = table.tokenBits(UnsafeBufferPointer(rebasing: keys[Int(t.keyStart)..<Int(t.keyEnd)]), hash: h)
+            }
+            if kindBit & blockKinds != 0 {
+                let index = kinds[Int(t.kind.rawValue)]
+                found.append(Found(span: t.span, pattern: index, priority: priorities[index],
+                                   captureOffset: 0, captures: 0))
+            }
+            if t.flags.contains(.hasDigit) { mask |= t.kind == .number ? digit : digitWord }
+            maskBase[i] = mask
+            // One test for most tokens: neither a trigger nor a required word.
+            if mask & listed != 0 {
+                if mask & triggering != 0 {
+                    triggerTokens.append(Int32(i))
+                    triggerMasks.append(mask)
+                    union |= mask
+                    if lookUpLate {
+                        // The tokens a window of this trigger can start at get their late
+                        // (start-class) bits: the pass skipped those words.
+                        let from = max(lateUntil, i - RegexTagger.tokensBefore)
+                        RegexTagger.addLateBits(from, i + 1, tokenBase, hashBase, keys, maskBase, table, lookedUp)
+                        lateUntil = i + 1
                     }
                 }
+                if mask & required != 0 { requiredTokens.append(Int32(i)) }
             }
+            i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+        }
+        if !looksUpStartWordsNearTriggers {
+            // The reference: every token gets its late bits.
+            RegexTagger.addLateBits(0, n, tokenBase, hashBase, keys, maskBase, table, lookedUp)
         }
         return union
     }
