@@ -69,7 +69,7 @@ public final class NameRules: Stage {
         let lists = resources.nameRules
         let stopwords = resources.text.stopwords
         // First names and common words in one table (the resources' own unless it is out of date).
-        let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
+        let words = lists.wordIndex.matches(firstNameCount: lists.firstNames.count, commonWordCounts: lists.commonWordCounts)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
         let filters = TableFilters(titleFirstShapes: ShapeFilter(prefilter ? lists.titleFirstWords : nil),
                                    titleFirstWords: HashFilter(prefilter ? lists.titleFirstWords : nil),
