@@ -409,26 +409,22 @@ public struct WordIndex: Sendable {
     /// The id of `key` (whose `ByteStringTable.hash` is `h`), or nil.
     @inline(__always)
     public func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
-        slots.withUnsafeBufferPointer { slots in
-            keyEnds.withUnsafeBufferPointer { ends in
-                keyPool.withUnsafeBufferPointer { pool in
-                    let mask = slots.count - 1
-                    var i = Int(h) & mask
-                    while true {
-                        let slot = slots[i]
-                        if slot == 0 { return nil }
-                        if UInt32(truncatingIfNeeded: slot >> 32) == h {
-                            let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
-                            let start = id == 0 ? 0 : Int(ends[id - 1])
-                            if Int(ends[id]) - start == key.count
-                                && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
-                                return id
-                            }
-                        }
-                        i = (i + 1) & mask
-                    }
+        // Read through the arrays `self` holds (`element(unchecked:)`): the slots are a power
+        // of two of them with an empty one (`NameRuleCache.slotsAreConsistent`), ids below `count`.
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        while true {
+            let slot = slots.element(unchecked: i)
+            if slot == 0 { return nil }
+            if UInt32(truncatingIfNeeded: slot >> 32) == h {
+                let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                let start = id == 0 ? 0 : Int(keyEnds.element(unchecked: id - 1))
+                if Int(keyEnds.element(unchecked: id)) - start == key.count
+                    && (key.count == 0 || memcmpEqual(keyPool.baseAddress.unsafelyUnwrapped + start, key.baseAddress!, key.count)) {
+                    return id
                 }
             }
+            i = (i + 1) & mask
         }
     }
 }
@@ -520,9 +516,34 @@ public struct KeyHashFilter: Sendable {
     /// False when no key of hash `h` was inserted.
     @inline(__always) public func mayContain(_ h: UInt32) -> Bool {
         let (index, mask) = place(h)
-        return words.withUnsafeBufferPointer { $0[index] } & mask == mask
+        // `place` gives an index below the power-of-two count; no retain of the storage.
+        return words.element(unchecked: index) & mask == mask
     }
 
     /// Size in bytes.
     public var byteCount: Int { words.count * 8 }
+
+    /// The filter's test without its storage's reference, for a stage that keeps the filter
+    /// (and so its words) alive as long as it uses the probe: copied into a local or passed
+    /// in a loop, it is two plain words (a copy of the filter retains and releases its
+    /// storage, once per call of the name rules' scan: 28 M instructions on the mix).
+    struct Probe: @unchecked Sendable {
+        // Sendable: the words are never written once the filter is made.
+        private let base: UnsafePointer<UInt64>
+        private let shift: UInt64
+
+        fileprivate init(base: UnsafePointer<UInt64>, shift: UInt64) {
+            self.base = base
+            self.shift = shift
+        }
+
+        /// `KeyHashFilter.mayContain`.
+        @inline(__always) func mayContain(_ h: UInt32) -> Bool {
+            let (index, mask) = KeyHashFilter.place(h, shift: shift)
+            return base[index] & mask == mask
+        }
+    }
+
+    /// The probe of this filter, valid while the filter (or a copy) is alive.
+    var probe: Probe { Probe(base: words.baseAddress!, shift: shift) }
 }
