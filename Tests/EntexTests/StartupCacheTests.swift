@@ -313,7 +313,7 @@ final class StartupCacheTests: XCTestCase {
             XCTAssertNil(NameRuleCache.read(path, key: key), "\(slots.count) slots")
         }
 
-        let index = built.wordIndex.slots
+        let index = built.wordIndex.slots.array
         XCTAssertTrue(NameRuleCache.slotsAreConsistent(index, count: built.wordIndex.count))
         let usedInIndex = try XCTUnwrap(index.firstIndex { $0 != 0 })
         var hashWithoutID = index
@@ -360,6 +360,74 @@ final class StartupCacheTests: XCTestCase {
             // The rebuild wrote a good file again.
             XCTAssertTrue(try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path).fromCache)
         }
+    }
+
+    /// The cache is mapped and the resources read from it view its pages: they stay whole
+    /// when the file is replaced (a rebuild renames a new file over it) or removed.
+    func testMappedNameRuleTablesOutliveTheirFileBeingReplaced() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let cached = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertTrue(cached.fromCache)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        try Data(repeating: 0x5A, count: good.count).write(to: URL(fileURLWithPath: path), options: .atomic)
+        assertSameTables(built, cached.resources)
+        try FileManager.default.removeItem(atPath: path)
+        assertSameTables(built, cached.resources)
+        // The garbage was never trusted: the next load builds and writes a good file again.
+        XCTAssertFalse(try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path).fromCache)
+        XCTAssertTrue(try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path).fromCache)
+    }
+
+    /// A file of the previous layout (format 4: arrays not padded, so not mappable) at the
+    /// cache path is refused, trusted or not, and rebuilt.
+    func testUnpaddedNameRuleCacheOfTheOldFormatIsRefused() throws {
+        let cache = scratch.appendingPathComponent("cache")
+        let built = try NameRuleResources.build(from: TestSupport.lexicons)
+        _ = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        let path = try XCTUnwrap(cacheFiles(cache).first)
+        let key = try XCTUnwrap(NameRuleCache.key(TestSupport.lexicons))
+        var old = try XCTUnwrap(BinaryCacheWriter(path: path, checksummed: true))
+        old.put(NameRuleCache.magic)
+        old.put([UInt32(4)])
+        old.put([key])
+        old.put(built.titles["en"]!.pool)
+        old.putChecksum()
+        XCTAssertTrue(old.finish())
+        XCTAssertNil(NameRuleCache.read(path, key: key))
+        XCTAssertNil(NameRuleCache.read(path, key: key, trustDirectory: cache.path, trustAge: -.infinity))
+        // Even with a memo that trusts it, the layout check refuses it.
+        let identity = try XCTUnwrap(FileIdentity.identity(path))
+        GazetteerCache.ValidationMemo(directory: cache.path, prefix: "namerules-",
+                                      domain: "entex-namerules-valid v\(NameRuleCache.formatVersion)",
+                                      path: path, identity: identity).remember(startTime: .infinity, trustAge: 0)
+        XCTAssertNil(NameRuleCache.read(path, key: key, trustDirectory: cache.path))
+        let loaded = try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path)
+        XCTAssertFalse(loaded.fromCache)
+        assertSameTables(built, loaded.resources)
+        XCTAssertTrue(try NameRuleCache.load(from: TestSupport.lexicons, directory: cache.path).fromCache)
+    }
+
+    /// A filter viewing its words (as read from a cache) answers as the one built; one
+    /// `insert` at a time fills the same bits as `insert(contentsOf:)`.
+    func testKeyHashFilterViewAndInsertsAgreeWithTheBuiltFilter() throws {
+        let lists = try NameRuleResources.build(from: TestSupport.lexicons)
+        let built = KeyHashFilter([lists.firstNames])
+        var oneByOne = KeyHashFilter(capacity: lists.firstNames.count)
+        for h in lists.firstNames.hashes.prefix(300) { oneByOne.insert(h) }
+        oneByOne.insert(contentsOf: lists.firstNames.hashes.dropFirst(300))
+        XCTAssertEqual(oneByOne.words, built.words)
+        let viewed = try XCTUnwrap(KeyHashFilter(words: MappableArray(built.words.array)))
+        var random = Generator(state: 11)
+        for _ in 0..<20_000 {
+            let h = UInt32(truncatingIfNeeded: random.next())
+            XCTAssertEqual(viewed.mayContain(h), built.mayContain(h))
+        }
+        for h in lists.firstNames.hashes { XCTAssertTrue(viewed.mayContain(h)) }
+        XCTAssertNil(KeyHashFilter(words: MappableArray<UInt64>([1, 2, 3])))
+        XCTAssertNil(KeyHashFilter(words: MappableArray<UInt64>()))
     }
 
     func testValidatedNameRuleCacheIsTrustedUntilTheFileChanges() throws {

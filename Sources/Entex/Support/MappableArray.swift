@@ -81,6 +81,20 @@ struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @uncheck
         return base.unsafelyUnwrapped[i]
     }
 
+    /// Element `i`, not checked against `count`: for an index the caller's structure keeps in
+    /// range (a filter's word, a hash table's slot), read through this array, which the caller
+    /// holds, so that nothing is retained (`withUnsafeBufferPointer` extends the owner's life
+    /// at every call, a retain and a release where the array is a copy).
+    @inline(__always)
+    func element(unchecked i: Int) -> Element {
+        base.unsafelyUnwrapped[i]
+    }
+
+    /// The address of the elements (nil when empty), valid while this array (or a copy) is
+    /// alive: for reads by a method of a structure that stores the array, as `element(unchecked:)`.
+    @inline(__always)
+    var baseAddress: UnsafePointer<Element>? { base }
+
     /// Calls `body` with the elements; the pointer is valid only during the call.
     @inline(__always)
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {

@@ -545,16 +545,18 @@ struct GazetteerScratch {
 final class ScratchBuffer<Element> {
     let base: UnsafeMutablePointer<Element>
     let count: Int
+    /// The memory (`PrefaultedMemory`: the memos are filled as soon as they are made).
+    private let memory: PrefaultedMemory
 
     init(repeating value: Element, count: Int) {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) &* MemoryLayout<Element>.stride, alignment: 64)
-        base = raw.initializeMemory(as: Element.self, repeating: value, count: count)
+        memory = PrefaultedMemory(byteCount: max(count, 1) &* MemoryLayout<Element>.stride, alignment: 64)
+        base = memory.base.initializeMemory(as: Element.self, repeating: value, count: count)
         self.count = count
     }
 
     deinit {
         base.deinitialize(count: count)
-        UnsafeMutableRawPointer(base).deallocate()
+        memory.deallocate()
     }
 }
 

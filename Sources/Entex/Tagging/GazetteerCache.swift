@@ -279,7 +279,7 @@ public enum GazetteerCache {
         let filterWords = input.get(UInt64.self), longest = input.get(UInt64.self)
         let outputRecords = input.get(Gazetteer.OutputRecord.self)
         guard longest.count == 1, longest[0] <= UInt64(Int.max),
-              let termFilter = KeyHashFilter(words: filterWords.array),
+              let termFilter = KeyHashFilter(words: filterWords),
               input.checksumMatches(), input.isComplete else { return nil }
         let derived = Gazetteer.Derived(stateFlags: stateFlags, termValues: termValues, termFollows: termFollows,
                                         termSeconds: termSeconds, termFilter: termFilter, longestTerm: Int(longest[0]),

@@ -10,15 +10,16 @@ import Glibc
 /// The cache stores the finished arrays, hash slots included (placing 100 000
 /// keys again in cleared slot arrays was most of reading the cache; the word
 /// index as its keys and its own slots, not the table its keys were gathered in), in
-/// `BinaryCacheWriter`'s format (the gazetteer cache's: counts and raw bytes) under a key of the list files'
+/// `BinaryCacheWriter`'s aligned format (the gazetteer cache's: counts and raw bytes padded to 8
+/// bytes, so that the file is mapped and its arrays used in place) under a key of the list files'
 /// identities (`FileIdentity`: any write to a list changes it), the running
 /// executable's identity (a rebuilt entex may fold differently), the ICU
 /// version and `formatVersion`. A file that is truncated, damaged (checksum,
 /// or any index out of range) or of another key is ignored and the tables are
 /// built again; an unwritable directory only means building every time.
 enum NameRuleCache {
-    /// Bump when the layout or the way keys are made changes.
-    static let formatVersion: UInt32 = 4
+    /// Bump when the layout or the way keys are made changes (5: arrays padded to 8 bytes, for mapping).
+    static let formatVersion: UInt32 = 5
     static let magic: [UInt8] = Array("ENTXNRR\u{0}".utf8)
     /// Languages of the per-language tables, in file order.
     static let languages = ["en", "es"]
@@ -55,7 +56,7 @@ enum NameRuleCache {
     /// Writes `r` to `path` (through a temporary file); returns whether it worked.
     @discardableResult
     static func write(_ r: NameRuleResources, key: UInt64, to path: String) -> Bool {
-        guard var out = BinaryCacheWriter(path: path, checksummed: true) else { return false }
+        guard var out = BinaryCacheWriter(path: path, checksummed: true, aligned: true) else { return false }
         func put(_ table: ByteStringTable) {
             out.put(table.pool); out.put(table.ends); out.put(table.hashes); out.put(table.slots)
         }
@@ -107,35 +108,46 @@ enum NameRuleCache {
     }
 
     /// `read`, and whether the file was validated (checksummed) rather than trusted.
+    ///
+    /// The file is mapped (`MappedFile`): the word index, its filters and the common-word
+    /// tables view its pages, so a run touches only the pages its lookups reach (reading
+    /// the 6.8 MB into new arrays was some 1 670 page faults, half of a short run's).
+    /// The other tables, a few kilobytes each, are copied.
     static func readReporting(_ path: String, key: UInt64, trustDirectory: String?,
                               trustAge: Double) -> (resources: NameRuleResources, validated: Bool)? {
         let startTime = GazetteerCache.wallClock()
-        guard let identity = FileIdentity.identity(path) else { return nil }
+        guard let file = MappedFile(path: path) else { return nil }
+        let identity = file.identity
         let memo = trustDirectory.map {
             GazetteerCache.ValidationMemo(directory: $0, prefix: "namerules-", domain: "entex-namerules-valid v\(formatVersion)",
                                           path: path, identity: identity)
         }
         let trusted = memo?.exists ?? false
-        guard let input = BinaryCacheReader(path: path, checksummed: !trusted), input.identity == identity else { return nil }
-        func table() -> ByteStringTable? {
+        let input = MappedCacheReader(file, checksummed: !trusted)
+        func arrays() -> CommonWordTables.Mapped? {
             let pool = input.get(UInt8.self), ends = input.get(UInt32.self), hashes = input.get(UInt32.self)
             let slots = input.get(UInt32.self)
             guard hashes.count == ends.count,
                   trusted || (endsAreConsistent(ends, poolCount: pool.count) && slotsAreConsistent(slots, count: ends.count))
             else { return nil }
-            return ByteStringTable(pool: pool, ends: ends, slots: slots, hashes: hashes)
+            return CommonWordTables.Mapped(pool: pool, ends: ends, hashes: hashes, slots: slots)
         }
-        guard input.get(UInt8.self) == magic, input.get(UInt32.self) == [formatVersion],
-              input.get(UInt64.self) == [key] else { return nil }
+        func table() -> ByteStringTable? {
+            arrays().map { ByteStringTable(pool: $0.pool.array, ends: $0.ends.array, slots: $0.slots.array, hashes: $0.hashes.array) }
+        }
+        guard input.get(UInt8.self).elementsEqual(magic), input.get(UInt32.self).elementsEqual([formatVersion]),
+              input.get(UInt64.self).elementsEqual([key]) else { return nil }
         var r = NameRuleResources()
+        var commonWords: [String: CommonWordTables.Mapped] = [:]
         for lang in languages {
             guard let titles = table() else { return nil }
             let kinds = input.get(UInt8.self).compactMap(NameRuleResources.TitleKind.init(rawValue:))
-            guard kinds.count == titles.count, let common = table() else { return nil }
+            guard kinds.count == titles.count, let common = arrays() else { return nil }
             r.titles[lang] = titles
             r.titleKinds[lang] = kinds
-            r.commonWords[lang] = common
+            commonWords[lang] = common
         }
+        r.setCommonWords(mapped: commonWords)
         guard let maxTitleWords = input.get(Int64.self).first, let titleFirstWords = table(),
               let orgHeads = table() else { return nil }
         let positions = input.get(UInt8.self).map(NameRuleResources.HeadPosition.init(rawValue:))
@@ -172,13 +184,13 @@ enum NameRuleCache {
         r.wordIndex = WordIndex(keyPool: keyPool, keyEnds: keyEnds, slots: indexSlots, commonIn: commonIn, firstName: firstName,
                                 languages: indexLanguages, sourceCounts: sourceCounts,
                                 firstNameFilter: firstNameFilter, wordFilter: wordFilter)
-        guard r.wordIndex.matches(firstNames: r.firstNames, commonWords: r.commonWords) else { return nil }
+        guard r.wordIndex.matches(firstNameCount: r.firstNames.count, commonWordCounts: r.commonWordCounts) else { return nil }
         if !trusted, FileIdentity.identity(path) == identity { memo?.remember(startTime: startTime, trustAge: trustAge) }
         return (r, !trusted)
     }
 
     /// Whether `ends` are the end offsets of keys in a pool of `poolCount` bytes.
-    static func endsAreConsistent(_ ends: [UInt32], poolCount: Int) -> Bool {
+    static func endsAreConsistent<C: Collection<UInt32>>(_ ends: C, poolCount: Int) -> Bool {
         var previous: UInt32 = 0
         for e in ends {
             if e < previous { return false }
@@ -192,7 +204,7 @@ enum NameRuleCache {
     /// more than `count` (a probe ends at an empty one), `count` of them used, each with
     /// an id below `count`. A slot in the wrong place only makes its key not found: the
     /// checksum, not this, tells a damaged file.
-    static func slotsAreConsistent(_ slots: [UInt32], count: Int) -> Bool {
+    static func slotsAreConsistent<C: Collection<UInt32>>(_ slots: C, count: Int) -> Bool {
         guard slots.count > count, slots.count & (slots.count - 1) == 0 else { return false }
         var used = 0
         var largest: UInt32 = 0
@@ -205,7 +217,7 @@ enum NameRuleCache {
 
     /// `slotsAreConsistent` for the word index's slots, `hash << 32 | (id + 1)` (0 empty):
     /// a used slot's low half is never 0.
-    static func slotsAreConsistent(_ slots: [UInt64], count: Int) -> Bool {
+    static func slotsAreConsistent<C: Collection<UInt64>>(_ slots: C, count: Int) -> Bool {
         guard slots.count > count, slots.count & (slots.count - 1) == 0 else { return false }
         var used = 0
         var largest: UInt32 = 0

@@ -60,7 +60,19 @@ public struct NameRuleResources: Sendable {
     public var firstNameIsCommon: [Bool] = []
 
     /// Common lowercase words per language.
-    public var commonWords: [String: ByteStringTable] = [:]
+    ///
+    /// Read from the name-rule cache, the tables stay in the mapped file until first asked
+    /// for (the rules stage asks only their sizes, `commonWordCounts`: it looks words up in
+    /// `wordIndex`), so that the 2.5 MB of them are not copied at every start.
+    public var commonWords: [String: ByteStringTable] {
+        get { commonWordStore.tables }
+        set { commonWordStore = CommonWordTables(newValue) }
+    }
+
+    /// The number of keys of each `commonWords` table, without making the tables.
+    var commonWordCounts: [String: Int] { commonWordStore.counts }
+
+    private var commonWordStore = CommonWordTables([:])
 
     /// First names and common words of every language in one table, so that one
     /// probe answers all of them for a token. `load` builds it; after changing
@@ -222,6 +234,55 @@ public struct NameRuleResources: Sendable {
     }
 }
 
+/// The common-word tables of a `NameRuleResources`: tables of their own, or the arrays of
+/// a mapped name-rule cache file, made into tables once, when first asked for. Shared by
+/// the copies of the resources; the tables it gives never change.
+final class CommonWordTables: @unchecked Sendable {
+    // Sendable: `built` is written once, under `lock`, and never changed after.
+    /// One table's arrays in a mapped cache file.
+    struct Mapped {
+        var pool: MappableArray<UInt8>
+        var ends: MappableArray<UInt32>
+        var hashes: MappableArray<UInt32>
+        var slots: MappableArray<UInt32>
+    }
+
+    /// The number of keys of each table.
+    let counts: [String: Int]
+    private let mapped: [String: Mapped]
+    private let lock = NSLock()
+    private var built: [String: ByteStringTable]?
+
+    init(_ tables: [String: ByteStringTable]) {
+        counts = tables.mapValues(\.count)
+        mapped = [:]
+        built = tables
+    }
+
+    init(mapped: [String: Mapped]) {
+        counts = mapped.mapValues(\.ends.count)
+        self.mapped = mapped
+    }
+
+    var tables: [String: ByteStringTable] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let tables = mapped.mapValues {
+            ByteStringTable(pool: $0.pool.array, ends: $0.ends.array, slots: $0.slots.array, hashes: $0.hashes.array)
+        }
+        built = tables
+        return tables
+    }
+}
+
+extension NameRuleResources {
+    /// Sets the common-word tables to the arrays `mapped` (of a mapped name-rule cache file).
+    mutating func setCommonWords(mapped: [String: CommonWordTables.Mapped]) {
+        commonWordStore = CommonWordTables(mapped: mapped)
+    }
+}
+
 /// Match keys of first names and common words of every language, each with
 /// what it is: the common-word languages (one bit per language of
 /// `languages`) and the id in the first-name table.
@@ -230,15 +291,18 @@ public struct WordIndex: Sendable {
     /// `keyEnds[id]` (and starts at `keyEnds[id - 1]`, or 0). Only `slots` finds them:
     /// the `ByteStringTable` they were gathered in is not kept, as its own slots and
     /// hashes (1.4 MB of the name-rule cache file) answered nothing `slots` does not.
-    private(set) var keyPool: [UInt8] = []
-    private(set) var keyEnds: [UInt32] = []
+    ///
+    /// Every array may view a mapped name-rule cache file (`NameRuleCache`): a run touches
+    /// only the pages its probes reach, instead of copying 3.8 MB at every start.
+    private(set) var keyPool = MappableArray<UInt8>()
+    private(set) var keyEnds = MappableArray<UInt32>()
     /// Open-addressed slots `hash << 32 | (id + 1)` (0 = empty): a probe reads the
     /// stored hash without another array.
-    private(set) var slots: [UInt64] = [0]
+    private(set) var slots = MappableArray<UInt64>([0])
     /// Per id: bit `k` set when the key is a common word of `languages[k]`.
-    public private(set) var commonIn: [UInt16] = []
+    private(set) var commonIn = MappableArray<UInt16>()
     /// Per id: the id in `NameRuleResources.firstNames`, or -1.
-    public private(set) var firstName: [Int32] = []
+    private(set) var firstName = MappableArray<Int32>()
     /// Languages of the common-word bits (at most 16), sorted.
     public private(set) var languages: [String] = []
     /// Sizes of the tables it was built from (first names, then each language).
@@ -254,7 +318,8 @@ public struct WordIndex: Sendable {
 
     /// An index from the arrays of one built before (`NameRuleCache`), its `slots`
     /// included: they are the caller's to check (`NameRuleCache.slotsAreConsistent`).
-    init(keyPool: [UInt8], keyEnds: [UInt32], slots: [UInt64], commonIn: [UInt16], firstName: [Int32],
+    init(keyPool: MappableArray<UInt8>, keyEnds: MappableArray<UInt32>, slots: MappableArray<UInt64>,
+         commonIn: MappableArray<UInt16>, firstName: MappableArray<Int32>,
          languages: [String], sourceCounts: [Int], firstNameFilter: KeyHashFilter, wordFilter: KeyHashFilter) {
         self.keyPool = keyPool
         self.keyEnds = keyEnds
@@ -271,21 +336,32 @@ public struct WordIndex: Sendable {
         languages = Array(commonWords.keys.sorted().prefix(16))
         sourceCounts = [firstNames.count] + languages.map { commonWords[$0]!.count }
         var keys = ByteStringTable()
+        var commonIn: [UInt16] = [], firstName: [Int32] = []
+        func add(_ key: ArraySlice<UInt8>) -> Int {
+            let id = keys.insert(key)
+            if id == commonIn.count {
+                commonIn.append(0)
+                firstName.append(-1)
+            }
+            return id
+        }
         for (bit, language) in languages.enumerated() {
             let table = commonWords[language]!
             for id in 0..<table.count {
-                let w = add(table.key(id), to: &keys)
+                let w = add(table.key(id))
                 commonIn[w] |= 1 << UInt16(bit)
             }
         }
         for id in 0..<firstNames.count {
-            let w = add(firstNames.key(id), to: &keys)
+            let w = add(firstNames.key(id))
             firstName[w] = Int32(id)
         }
-        let (pool, ends, hashes) = keys.takeKeys()
+        var (pool, ends, hashes) = keys.takeKeys()
         placeSlots(hashes)
-        keyPool = pool
-        keyEnds = ends
+        keyPool = MappableArray(taking: &pool)
+        keyEnds = MappableArray(taking: &ends)
+        self.commonIn = MappableArray(taking: &commonIn)
+        self.firstName = MappableArray(taking: &firstName)
         firstNameFilter = KeyHashFilter([firstNames])
         wordFilter = KeyHashFilter([firstNames] + commonWords.keys.sorted().map { commonWords[$0]! })
     }
@@ -294,37 +370,34 @@ public struct WordIndex: Sendable {
     private mutating func placeSlots(_ hashes: [UInt32]) {
         var size = 16
         while size < hashes.count * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
-        let mask = size - 1
-        for id in 0..<hashes.count {
-            let h = hashes[id]
-            var i = Int(h) & mask
-            while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+        slots = MappableArray(repeating: 0, count: size) { slots in
+            let mask = size - 1
+            for id in 0..<hashes.count {
+                let h = hashes[id]
+                var i = Int(h) & mask
+                while slots[i] != 0 { i = (i + 1) & mask }
+                slots[i] = UInt64(h) << 32 | UInt64(id + 1)
+            }
         }
-    }
-
-    private mutating func add(_ key: ArraySlice<UInt8>, to keys: inout ByteStringTable) -> Int {
-        let id = keys.insert(key)
-        if id == commonIn.count {
-            commonIn.append(0)
-            firstName.append(-1)
-        }
-        return id
     }
 
     public var count: Int { keyEnds.count }
 
     /// The bytes of key `id`.
     func key(_ id: Int) -> ArraySlice<UInt8> {
-        keyPool[(id == 0 ? 0 : Int(keyEnds[id - 1]))..<Int(keyEnds[id])]
+        ArraySlice(keyPool.extracting((id == 0 ? 0 : Int(keyEnds[id - 1]))..<Int(keyEnds[id])))
     }
 
     /// Whether this index was built from tables of these sizes (and languages).
     public func matches(firstNames: ByteStringTable, commonWords: [String: ByteStringTable]) -> Bool {
-        let languages = Array(commonWords.keys.sorted().prefix(16))
-        return languages == self.languages && commonWords.count <= 16
-            && sourceCounts == [firstNames.count] + languages.map { commonWords[$0]!.count }
+        matches(firstNameCount: firstNames.count, commonWordCounts: commonWords.mapValues(\.count))
+    }
+
+    /// `matches(firstNames:commonWords:)` from the tables' sizes (`NameRuleResources.commonWordCounts`).
+    func matches(firstNameCount: Int, commonWordCounts: [String: Int]) -> Bool {
+        let languages = Array(commonWordCounts.keys.sorted().prefix(16))
+        return languages == self.languages && commonWordCounts.count <= 16
+            && sourceCounts == [firstNameCount] + languages.map { commonWordCounts[$0]! }
     }
 
     /// Bits of common-word languages: `language`'s alone when it has a list, else all.
@@ -336,26 +409,22 @@ public struct WordIndex: Sendable {
     /// The id of `key` (whose `ByteStringTable.hash` is `h`), or nil.
     @inline(__always)
     public func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Int? {
-        slots.withUnsafeBufferPointer { slots in
-            keyEnds.withUnsafeBufferPointer { ends in
-                keyPool.withUnsafeBufferPointer { pool in
-                    let mask = slots.count - 1
-                    var i = Int(h) & mask
-                    while true {
-                        let slot = slots[i]
-                        if slot == 0 { return nil }
-                        if UInt32(truncatingIfNeeded: slot >> 32) == h {
-                            let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
-                            let start = id == 0 ? 0 : Int(ends[id - 1])
-                            if Int(ends[id]) - start == key.count
-                                && (key.count == 0 || memcmpEqual(pool.baseAddress! + start, key.baseAddress!, key.count)) {
-                                return id
-                            }
-                        }
-                        i = (i + 1) & mask
-                    }
+        // Read through the arrays `self` holds (`element(unchecked:)`): the slots are a power
+        // of two of them with an empty one (`NameRuleCache.slotsAreConsistent`), ids below `count`.
+        let mask = slots.count - 1
+        var i = Int(h) & mask
+        while true {
+            let slot = slots.element(unchecked: i)
+            if slot == 0 { return nil }
+            if UInt32(truncatingIfNeeded: slot >> 32) == h {
+                let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                let start = id == 0 ? 0 : Int(keyEnds.element(unchecked: id - 1))
+                if Int(keyEnds.element(unchecked: id)) - start == key.count
+                    && (key.count == 0 || memcmpEqual(keyPool.baseAddress.unsafelyUnwrapped + start, key.baseAddress!, key.count)) {
+                    return id
                 }
             }
+            i = (i + 1) & mask
         }
     }
 }
@@ -369,17 +438,24 @@ public struct WordIndex: Sendable {
 /// the table"); accepts about 1 % of other hashes. Each hash sets three bits
 /// of one 64-bit word, so a test reads one word.
 public struct KeyHashFilter: Sendable {
-    /// The filter's bits (a power-of-two count of words), as a cache file stores them.
-    private(set) var words: [UInt64]
+    /// The filter's bits (a power-of-two count of words), as a cache file stores them: a
+    /// filter read from a mapped cache file views the file's pages (a million gazetteer
+    /// terms' filter is 4 MB, which copying faulted in page by page at every start).
+    private(set) var words: MappableArray<UInt64>
     /// `64 - log2(words.count)`: the shift that takes a mixed hash to a word index.
     private let shift: UInt64
 
-    /// The filter whose bits are `words` (as read from a cache file); nil unless their
-    /// count is a power of two.
-    init?(words: [UInt64]) {
+    /// The filter whose bits are `words` (as read from a cache file, viewed in place);
+    /// nil unless their count is a power of two.
+    init?(words: MappableArray<UInt64>) {
         guard words.count > 0, words.count & (words.count - 1) == 0 else { return nil }
         self.words = words
         shift = UInt64(64 - words.count.trailingZeroBitCount)
+    }
+
+    /// The filter whose bits are `words`; nil unless their count is a power of two.
+    init?(words: [UInt64]) {
+        self.init(words: MappableArray(words))
     }
 
     /// A filter for `count` keys, about 16 bits each; insert them with `insert`.
@@ -387,21 +463,21 @@ public struct KeyHashFilter: Sendable {
         var size = 1
         var log = 0
         while size * 64 < max(count, 1) * 16 { size <<= 1; log += 1 }
-        words = [UInt64](repeating: 0, count: size)
+        words = MappableArray(repeating: 0, count: size) { _ in }
         shift = UInt64(64 - log)
     }
 
     /// A filter that rejects nothing (a stand-in where no filtering is wanted).
     public static var acceptingAll: KeyHashFilter {
         var filter = KeyHashFilter(capacity: 0)
-        filter.words = [~0]
+        filter.words = MappableArray([~0])
         return filter
     }
 
     /// A filter holding every hash of `tables` (the same hash of one key in two tables is stored once).
     public init(_ tables: [ByteStringTable]) {
         self.init(capacity: tables.reduce(0) { $0 + $1.count })
-        for table in tables { insert(contentsOf: table.hashes) }
+        insert(contentsOf: tables.lazy.flatMap(\.hashes))
     }
 
     /// The word index and the three-bit mask of hash `h`.
@@ -416,17 +492,20 @@ public struct KeyHashFilter: Sendable {
         return (index, mask)
     }
 
+    /// Inserts `h`. The words are immutable storage (they may be a cache file's pages), so
+    /// each call copies them: insert many hashes with one `insert(contentsOf:)`.
     public mutating func insert(_ h: UInt32) {
-        let (index, mask) = place(h)
-        words[index] |= mask
+        insert(contentsOf: CollectionOfOne(h))
     }
 
-    /// Inserts every hash of `hashes` in one pass over the words (a million vocabulary
-    /// keys are inserted at every gazetteer load; one `insert` each, not inlined, with an
-    /// array uniqueness check per call, made that load a fifth slower).
+    /// Inserts every hash of `hashes` in one pass over a new copy of the words (a million
+    /// vocabulary keys are inserted at every gazetteer compile; one `insert` each, not
+    /// inlined, with an array uniqueness check per call, made that load a fifth slower).
     public mutating func insert<S: Sequence>(contentsOf hashes: S) where S.Element == UInt32 {
         let shift = self.shift
-        words.withUnsafeMutableBufferPointer { words in
+        let old = words
+        words = MappableArray(repeating: 0, count: old.count) { words in
+            old.withUnsafeBufferPointer { _ = words.initialize(fromContentsOf: $0) }
             for h in hashes {
                 let (index, mask) = Self.place(h, shift: shift)
                 words[index] |= mask
@@ -437,9 +516,34 @@ public struct KeyHashFilter: Sendable {
     /// False when no key of hash `h` was inserted.
     @inline(__always) public func mayContain(_ h: UInt32) -> Bool {
         let (index, mask) = place(h)
-        return words.withUnsafeBufferPointer { $0[index] } & mask == mask
+        // `place` gives an index below the power-of-two count; no retain of the storage.
+        return words.element(unchecked: index) & mask == mask
     }
 
     /// Size in bytes.
     public var byteCount: Int { words.count * 8 }
+
+    /// The filter's test without its storage's reference, for a stage that keeps the filter
+    /// (and so its words) alive as long as it uses the probe: copied into a local or passed
+    /// in a loop, it is two plain words (a copy of the filter retains and releases its
+    /// storage, once per call of the name rules' scan: 28 M instructions on the mix).
+    struct Probe: @unchecked Sendable {
+        // Sendable: the words are never written once the filter is made.
+        private let base: UnsafePointer<UInt64>
+        private let shift: UInt64
+
+        fileprivate init(base: UnsafePointer<UInt64>, shift: UInt64) {
+            self.base = base
+            self.shift = shift
+        }
+
+        /// `KeyHashFilter.mayContain`.
+        @inline(__always) func mayContain(_ h: UInt32) -> Bool {
+            let (index, mask) = KeyHashFilter.place(h, shift: shift)
+            return base[index] & mask == mask
+        }
+    }
+
+    /// The probe of this filter, valid while the filter (or a copy) is alive.
+    var probe: Probe { Probe(base: words.baseAddress!, shift: shift) }
 }

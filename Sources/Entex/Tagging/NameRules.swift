@@ -69,7 +69,7 @@ public final class NameRules: Stage {
         let lists = resources.nameRules
         let stopwords = resources.text.stopwords
         // First names and common words in one table (the resources' own unless it is out of date).
-        let words = lists.wordIndex.matches(firstNames: lists.firstNames, commonWords: lists.commonWords)
+        let words = lists.wordIndex.matches(firstNameCount: lists.firstNames.count, commonWordCounts: lists.commonWordCounts)
             ? lists.wordIndex : WordIndex(firstNames: lists.firstNames, commonWords: lists.commonWords)
         let filters = TableFilters(titleFirstShapes: ShapeFilter(prefilter ? lists.titleFirstWords : nil),
                                    titleFirstWords: HashFilter(prefilter ? lists.titleFirstWords : nil),
@@ -490,6 +490,8 @@ private final class LanguageTables: Sendable {
     /// A filter of `titleStarts`' hashes, or nil for the reference path (no filters:
     /// every token is asked the way the rules first asked it, with three tables).
     let titleStartFilter: KeyHashFilter?
+    /// `titleStartFilter`'s probe (for the scan: no reference counting), valid while these tables live.
+    let titleStartProbe: KeyHashFilter.Probe?
     /// A bit per hash of `titleStarts` (`starts`) and of `titleStarts` and the first
     /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
     /// lowercase word before the two filters (empty without filters).
@@ -521,6 +523,7 @@ private final class LanguageTables: Sendable {
         self.titleStarts = titleStarts
         self.titleStartIsTitle = titleStartIsTitle
         self.titleStartFilter = titleStartFilter
+        titleStartProbe = titleStartFilter?.probe
         starts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes], log2Bits: 16)
         casualStarts = StartBits(titleStartFilter == nil ? [] : [titleStarts.hashes, lists.firstNames.hashes], log2Bits: 18)
         let wholeTitleHashes = titleStarts.hashes.indices.filter { titleStartIsTitle[$0] }.map { titleStarts.hashes[$0] }
@@ -643,9 +646,22 @@ private struct TableFilters: Sendable {
     let orgHeadShapes: ShapeFilter
     let orgHeads: HashFilter
     /// Hashes of the first names: most tokens are turned away before the word index.
-    let firstNames: KeyHashFilter
+    let firstNames: KeyHashFilter.Probe
     /// Hashes of every key of the word index (first names and common words).
-    let words: KeyHashFilter
+    let words: KeyHashFilter.Probe
+    /// The filters of the two probes, kept alive with them.
+    private let filters: [KeyHashFilter]
+
+    init(titleFirstShapes: ShapeFilter, titleFirstWords: HashFilter, orgHeadShapes: ShapeFilter, orgHeads: HashFilter,
+         firstNames: KeyHashFilter, words: KeyHashFilter) {
+        self.titleFirstShapes = titleFirstShapes
+        self.titleFirstWords = titleFirstWords
+        self.orgHeadShapes = orgHeadShapes
+        self.orgHeads = orgHeads
+        self.firstNames = firstNames.probe
+        self.words = words.probe
+        filters = [firstNames, words]
+    }
 }
 
 extension UnsafeBufferPointer where Element == Token {
@@ -898,7 +914,7 @@ private struct Scan {
         if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
         if !isWordish(i) {
             // No title word: only head bits below.
-        } else if let filter = tables.titleStartFilter {
+        } else if let filter = tables.titleStartProbe {
             // A key without final dots is its own title key, of the tokenizer's hash: one bit
             // of `starts` (the same hashes as `filter`) turns most words away, here in line
             // (a call per word cost a third of the test); the others ask `titleStartBits`.
@@ -948,7 +964,7 @@ private struct Scan {
     /// `tables.starts` (in `computeFact`) let it through: the filter, and for the few
     /// tokens it lets through one probe of `titleStarts` (the same answer as the
     /// reference's three tables: see `NameRules.init`).
-    @inline(never) func titleStartBits(_ i: Int, _ filter: KeyHashFilter) -> UInt8 {
+    @inline(never) func titleStartBits(_ i: Int, _ filter: KeyHashFilter.Probe) -> UInt8 {
         let (word, h) = titleKey(i)
         guard filter.mayContain(h), let id = tables.titleStarts.lookup(word, hash: h) else { return 0 }
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
@@ -957,7 +973,8 @@ private struct Scan {
     /// False when no rule can start at token `i` (see `run`), from its kind and
     /// flags and two filters, without computing its facts; true means "ask `fact`".
     /// Only with filters (`tables.titleStartFilter`); the reference asks `fact` for every token.
-    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Bool {
+    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe,
+                                        starts: StartBits) -> Bool {
         let t = tokens[i]
         // Every rule start is a word or an abbreviation: a title and a name word are
         // wordish, an initial is an abbreviation, a casual lowercase name a word.
@@ -1003,7 +1020,7 @@ private struct Scan {
     /// The first token at or after `i` where a rule may start (`mayStartRule`), or
     /// `count`: the tokens between are skipped in one loop, with no call per token.
     /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
-    func nextRuleStart(from i: Int, titles: KeyHashFilter, firstNames: KeyHashFilter, starts: StartBits) -> Int {
+    func nextRuleStart(from i: Int, titles: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe, starts: StartBits) -> Int {
         var i = i
         while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
         return i
@@ -1089,7 +1106,7 @@ private struct Scan {
 
     func run(into found: inout [Entity], phrase: inout [UInt8], nextCluster: inout Int32, earlier: UnsafeBufferPointer<Entity>) {
         var personEnd = 0  // tokens before this are inside a PERSON found by a title
-        let gate = tables.titleStartFilter, firstNames = filters.firstNames
+        let gate = tables.titleStartProbe, firstNames = filters.firstNames
         let starts = casual ? tables.casualStarts : tables.starts
         // The tokens with head bits, for `orgHeads`: every token the loop stops at or
         // jumps over is looked at; the ones it skips (`mayStartRule`) are neither
@@ -1651,15 +1668,18 @@ struct WordMemo {
     }
 
     private let entries: UnsafeMutableBufferPointer<Entry>
+    /// The entries' memory (filled in full at once: `PrefaultedMemory`).
+    private let memory: PrefaultedMemory
 
     /// `slots` entries (a power of two, or 0 for a memo that remembers nothing).
     init(slots: Int) {
         precondition(slots == 0 || slots & (slots - 1) == 0)
-        entries = .allocate(capacity: slots)
+        memory = PrefaultedMemory(byteCount: slots * MemoryLayout<Entry>.stride, alignment: MemoryLayout<Entry>.alignment)
+        entries = UnsafeMutableBufferPointer(start: memory.base.bindMemory(to: Entry.self, capacity: slots), count: slots)
         entries.initialize(repeating: Entry())
     }
 
-    func deallocate() { entries.deallocate() }
+    func deallocate() { memory.deallocate() }
 
     /// The key's bytes as two zero-padded words (nil when longer than 16 bytes).
     /// Read with unaligned loads inside the key (two of 8 bytes, overlapping, from 8

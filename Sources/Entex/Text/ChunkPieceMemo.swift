@@ -22,6 +22,8 @@ struct ChunkPieceMemo {
     /// How many chunks are kept.
     private(set) var count = 0
     private let slots: UnsafeMutablePointer<Slot>
+    /// The slots' memory (filled in full at once: `PrefaultedMemory`).
+    private let slotMemory: PrefaultedMemory
     private let mask: Int
     private var bytes: GrowableBuffer<UInt8>
     private var pieces: GrowableBuffer<Tokenizer.Piece>
@@ -31,14 +33,14 @@ struct ChunkPieceMemo {
         var size = 16
         while size < 2 * limit { size *= 2 }
         mask = size - 1
-        slots = .allocate(capacity: size)
-        slots.initialize(repeating: Slot(), count: size)
+        slotMemory = PrefaultedMemory(byteCount: size * MemoryLayout<Slot>.stride, alignment: MemoryLayout<Slot>.alignment)
+        slots = slotMemory.base.initializeMemory(as: Slot.self, repeating: Slot(), count: size)
         bytes = GrowableBuffer(capacity: 1024)
         pieces = GrowableBuffer(capacity: 256)
     }
 
     func deallocate() {
-        slots.deallocate()
+        slotMemory.deallocate()
         bytes.deallocate()
         pieces.deallocate()
     }
