@@ -464,13 +464,16 @@ public final class Aliasing: Stage {
         acronyms.removeAll()
         acronymRoot.removeAll(keepingCapacity: true)
         linkedNames.removeAll()
+        // Whether the tables have keys, kept here: their `count` stayed a call, made
+        // once an entity and once a name token skipped.
+        var hasAcronyms = false, hasLinkedNames = false
         linkedShapes = ShapeFilter(passesAll: !takesShortcuts)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
         /// Whether name token `t` (not inside an entity) may become an alias: a bare
         /// acronym once one is defined, or a word of a person seen so far.
         @inline(__always) func mayStartAlias(_ t: Int) -> Bool {
-            personOfTerm.base[Int(term[t])] >= 0 || (acronyms.count > 0 && Aliasing.isAcronymToken(tokens[t]))
+            personOfTerm.base[Int(term[t])] >= 0 || (hasAcronyms && Aliasing.isAcronymToken(tokens[t]))
         }
         var e = 0
         var t = 0
@@ -481,7 +484,7 @@ public final class Aliasing: Stage {
                 let range = Int(firstTokenOf.base[e])..<Int(endTokenOf.base[e])
                 // Same words and type as an earlier linked mention.
                 var keyMade = false
-                if linkedNames.count > 0,
+                if hasLinkedNames,
                    linkedShapes.mayContain(type: type, length: Aliasing.nameKeyLength(range, tokens: tokens)) {
                     let key = nameKey(range, type: type, tokens: tokens, keys: keys)
                     keyMade = true
@@ -490,7 +493,9 @@ public final class Aliasing: Stage {
                         union(linkedNameEntity[id], e)
                     }
                 }
-                if acronyms.count > 0, range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                // (`Range.count` stayed a call too.)
+                let tokenCount = range.upperBound &- range.lowerBound
+                if hasAcronyms, tokenCount == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                     let tok = tokens[range.lowerBound]
                     if let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])),
                        root(acronymRoot[id]) != root(e) {
@@ -502,7 +507,7 @@ public final class Aliasing: Stage {
                 let retypable = type == .gpe || type == .loc || type == .org || type == .fac
                 if type == .person || (retypable && (source == .gazetteer || source == .rule)) {
                     words.count = 0
-                    words.reserve(range.count)
+                    words.reserve(tokenCount)
                     // A word no multi-word person has: no person's words contain these.
                     var personless = false
                     for k in range where term[k] >= 0 {
@@ -511,7 +516,7 @@ public final class Aliasing: Stage {
                         if term[k] == noPerson { personless = true }
                     }
                     let isPerson = type == .person
-                    if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == range.count {
+                    if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == tokenCount {
                         let match: Int? = { (words: UnsafeBufferPointer<Int32>) -> Int? in
                             let wordMask = Aliasing.mask(words)
                             func fits(_ p: Person) -> Bool {
@@ -551,11 +556,13 @@ public final class Aliasing: Stage {
                 if recordsLinks, members.base[root(e)] >= 2 {
                     if !keyMade { nameKey(range, type: type, tokens: tokens, keys: keys) }
                     let id = linkedNames.insert(scratchKey)
+                    hasLinkedNames = true
                     if id == linkedNameEntity.count { linkedNameEntity.append(e) }
                     linkedShapes.insert(type: type, length: scratch.count)
-                    if range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                    if tokenCount == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                         let tok = tokens[range.lowerBound]
                         let a = acronyms.insert(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)]))
+                        hasAcronyms = true
                         if a == acronymRoot.count { acronymRoot.append(e) }
                     }
                 }
@@ -587,7 +594,7 @@ public final class Aliasing: Stage {
                 continue
             }
             let tok = tokens[t]
-            if acronyms.count > 0, Aliasing.isAcronymToken(tok),
+            if hasAcronyms, Aliasing.isAcronymToken(tok),
                let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
                 addMention()
