@@ -361,6 +361,42 @@ final class AliasTests: XCTestCase {
         XCTAssertGreaterThan(stopped, 20)
     }
 
+    /// `number` merging the tagged entities and the appended aliases as two ascending
+    /// runs must order them as the stable sort does: compared on the bundled news and
+    /// tweets, English news when present, and made documents with aliases before,
+    /// between and after tagged mentions, with and without overlapping entities.
+    func testMergingTheTwoRunsOrdersAsTheStableSort() throws {
+        var texts = try corpusTexts(withSharedNews: true)
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left. Maduro and Caracas.", "en"),
+            ("The Lunar Orbit Research Group (LORG) met. Later LORG said no. LORG, LORG and Paris.", "en"),
+            ("CNSA spoke first. Later the China National Space Administration (CNSA) met Zhang Keijan. Zhang and CNSA left.", "en"),
+            ("Clinton spoke in Paris. Bill Clinton left. Then Hillary Clinton and Clinton met in Washington. Clinton.", "en"),
+            ("El Banco Central de Venezuela (BCV) y Nicolás Maduro. Maduro habló con el BCV y Maduro.", "es"),
+        ]
+        var documents = try documentsBeforeAliasing(texts)
+        var configuration = PipelineConfiguration(stages: Array(PipelineConfiguration.defaultStages.dropLast()))
+        configuration.keepOverlaps = true
+        let keeping = try configuration.makePipeline(resources: TestSupport.resources)
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            try keeping.process(&doc)
+            if !doc.entities.isEmpty { documents.append((text, doc)) }
+        }
+        var reordered = 0
+        for (text, doc) in documents {
+            var merged = doc, sorted = doc
+            let mergingStage = Aliasing(), sortingStage = Aliasing()
+            sortingStage.mergesRuns = false
+            mergingStage.process(&merged)
+            sortingStage.process(&sorted)
+            XCTAssertEqual(describeLinks(merged), describeLinks(sorted), text)
+            // Aliases placed among the tagged entities (not all after them).
+            if let last = sorted.entities.indices.last, sorted.entities[..<last].contains(where: { $0.source == .alias }) { reordered += 1 }
+        }
+        XCTAssertGreaterThan(reordered, 20)
+    }
+
     /// A `ShapeFilter` never rules out a shape inserted into it (it may let others
     /// through: the lookup after it decides), and one made to pass everything does.
     func testShapeFilterKeepsEveryInsertedShape() {

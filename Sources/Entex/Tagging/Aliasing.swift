@@ -29,12 +29,17 @@ public final class Aliasing: Stage {
     public let produces: Layers = [.entities]
 
     // Scratch buffers kept between documents (one stage object per thread).
-    private var parent: [Int] = []
+    // The union-find sets and the per-person tables are buffers of the stage,
+    // kept between documents: set up by setting a count and filling through a
+    // pointer, where an array's `removeAll(keepingCapacity:)` and `append(contentsOf:)`
+    // were some 10 calls and 200 instructions a document.
+    private var parent = GrowableBuffer<Int>(capacity: 256)
     /// Per set root: the number of mentions in its set (kept by `union`).
-    private var sizes: [Int32] = []
+    private var sizes = GrowableBuffer<Int32>(capacity: 256)
     /// Whether some `union` joined two sets since `link` began.
     private var merged = false
-    private var scratch: [UInt8] = []
+    /// The name key at hand (`nameKey`).
+    private var scratch = GrowableBuffer<UInt8>(capacity: 256)
     /// Token range of each entity.
     private var firstTokenOf = GrowableBuffer<Int32>(capacity: 256)
     private var endTokenOf = GrowableBuffer<Int32>(capacity: 256)
@@ -44,14 +49,20 @@ public final class Aliasing: Stage {
     /// one to the next between entities instead of over every token.
     private var nameTokens = GrowableBuffer<Int32>(capacity: 256)
     private var terms = ByteStringTable()
+    /// `internPersonWords`'s table (all zeros between calls, up to `zeroedSlots`),
+    /// and per word id its first token and its slot.
+    private var internSlots = GrowableBuffer<UInt64>(capacity: 256)
+    private var zeroedSlots = 0
+    private var tokenOfWord = GrowableBuffer<Int32>(capacity: 256)
+    private var slotOfWord = GrowableBuffer<Int32>(capacity: 256)
     /// Per term: index in `allPersons` of the latest multi-word person with that word, or -1.
-    private var personOfTerm: [Int32] = []
+    private var personOfTerm = GrowableBuffer<Int32>(capacity: 256)
     /// Every multi-word person of the document, in order; words are term ids in `personWords`.
     private var allPersons: [Person] = []
-    private var personWords: [Int32] = []
+    private var personWords = GrowableBuffer<Int32>(capacity: 256)
     /// The name words of the entity at hand.
     private var words = GrowableBuffer<Int32>(capacity: 16)
-    private var members: [Int32] = []
+    private var members = GrowableBuffer<Int32>(capacity: 256)
     private var acronyms = ByteStringTable()
     private var acronymRoot: [Int] = []
     private var linkedNames = ByteStringTable()
@@ -63,12 +74,12 @@ public final class Aliasing: Stage {
     /// The mentions of no cluster, after the walk.
     private var loose = GrowableBuffer<Int32>(capacity: 256)
     private var order: [Int] = []
-    private var sizeOf: [Int32] = []
-    private var longestOf: [Int32] = []
-    private var numberOf: [Int32] = []
+    private var sizeOf = GrowableBuffer<Int32>(capacity: 256)
+    private var longestOf = GrowableBuffer<Int32>(capacity: 256)
+    private var numberOf = GrowableBuffer<Int32>(capacity: 256)
     private var canonicalOf: [TextRef] = []
-    /// Cluster number of each entity in output order (`number`, when it reorders).
-    private var clusterAt: [Int32] = []
+    /// Cluster number of each entity in output order (`number`).
+    private var clusterAt = GrowableBuffer<Int32>(capacity: 256)
 
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
     /// and documents left without a cluster skip `number`; tests turn it off
@@ -93,6 +104,10 @@ public final class Aliasing: Stage {
     /// word at two name tokens (see `internPersonWords`). Tests turn it off to
     /// compare with the walk.
     var skipsDocumentsWithoutRepeatedNames = true
+    /// Whether `number` merges the two ascending runs that the tagged entities and
+    /// the appended aliases most often are, rather than sorting; tests turn it off
+    /// to compare with the sort.
+    var mergesRuns = true
 
     public init() {}
 
@@ -103,9 +118,32 @@ public final class Aliasing: Stage {
         nameTokens.deallocate()
         words.deallocate()
         loose.deallocate()
+        parent.deallocate()
+        sizes.deallocate()
+        personOfTerm.deallocate()
+        personWords.deallocate()
+        members.deallocate()
+        sizeOf.deallocate()
+        longestOf.deallocate()
+        numberOf.deallocate()
+        clusterAt.deallocate()
+        internSlots.deallocate()
+        tokenOfWord.deallocate()
+        slotOfWord.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Sets `buffer` to `count` copies of `value`.
+    @inline(__always)
+    private static func refill<T>(_ buffer: inout GrowableBuffer<T>, count: Int, with value: T) {
+        buffer.count = 0
+        buffer.reserve(count)
+        buffer.base.update(repeating: value, count: count)
+        buffer.count = count
     }
 
     private func root(_ i: Int) -> Int {
+        let parent = self.parent.base
         var i = i
         while parent[i] != i {
             parent[i] = parent[parent[i]]
@@ -118,6 +156,7 @@ public final class Aliasing: Stage {
         let ra = root(a), rb = root(b)
         if ra == rb { return }
         merged = true
+        let parent = self.parent.base, sizes = self.sizes.base
         // The earlier mention stays the root.
         if ra < rb {
             parent[rb] = ra
@@ -238,22 +277,45 @@ public final class Aliasing: Stage {
     private func isSubsequence(_ words: UnsafeBufferPointer<Int32>, of person: Person) -> Bool {
         var k = 0
         for w in person.words where k < words.count {
-            if personWords[w] == words[k] { k += 1 }
+            if personWords.base[w] == words[k] { k += 1 }
         }
         return k == words.count
     }
 
-    /// `scratch` = the match keys of the tokens `range` joined by spaces, 0x1F, the type.
+    /// `scratch` = the match keys of the tokens `range` joined by spaces, 0x1F, the type;
+    /// returned as a buffer (valid until the next call). Written through a pointer, to
+    /// the length `nameKeyLength` gives: an array's appends were some 10 calls a mention.
     @inline(__always)
-    private func nameKey(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>) {
-        scratch.removeAll(keepingCapacity: true)
+    @discardableResult
+    private func nameKey(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>,
+                         keys: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let length = Aliasing.nameKeyLength(range, tokens: tokens)
+        scratch.count = 0
+        scratch.reserve(length)
+        let start = scratch.base
+        var p = start
         for k in range {
-            if !scratch.isEmpty { scratch.append(0x20) }
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: keys[Int(tokens[k].keyStart)..<Int(tokens[k].keyEnd)]))
+            // A separator after some key byte (none after leading empty keys), as `nameKeyLength` counts.
+            if p != start {
+                p.pointee = 0x20
+                p += 1
+            }
+            var from = keys.baseAddress.unsafelyUnwrapped + Int(tokens[k].keyStart)
+            let end = keys.baseAddress.unsafelyUnwrapped + Int(tokens[k].keyEnd)
+            while from < end {
+                p.pointee = from.pointee
+                p += 1
+                from += 1
+            }
         }
-        scratch.append(0x1F)
-        scratch.append(type.rawValue)
+        p[0] = 0x1F
+        p[1] = type.rawValue
+        scratch.count = length
+        return UnsafeBufferPointer(start: start, count: length)
     }
+
+    /// The key `nameKey` made last.
+    private var scratchKey: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: scratch.base, count: scratch.count) }
 
     /// Links mentions: tagger clusters, persons' names, acronyms, linked names; adds alias entities.
     /// Returns whether some cluster has two or more mentions.
@@ -273,10 +335,11 @@ public final class Aliasing: Stage {
             self.nameTokens = nameTokens
             self.loose = loose
         }
-        parent.removeAll(keepingCapacity: true)
-        parent.append(contentsOf: 0..<base)
-        sizes.removeAll(keepingCapacity: true)
-        sizes.append(contentsOf: repeatElement(1, count: base))
+        parent.count = 0
+        parent.reserve(base)
+        for i in 0..<base { parent.base[i] = i }
+        parent.count = base
+        Aliasing.refill(&sizes, count: base, with: 1)
         merged = false
 
         // Links made by taggers (rare: only then is a dictionary made).
@@ -294,9 +357,8 @@ public final class Aliasing: Stage {
         // name or acronym exists (a set's root stays one of the tagged entities).
         let recordsLinks = taggerLinks || !takesShortcuts
         if recordsLinks {
-            members.removeAll(keepingCapacity: true)
-            members.append(contentsOf: repeatElement(0, count: base))
-            for i in 0..<base { members[root(i)] += 1 }
+            Aliasing.refill(&members, count: base, with: 0)
+            for i in 0..<base { members.base[root(i)] += 1 }
         }
 
         // Name tokens: 0, others -1 (term ids replace the zeros below when persons need
@@ -364,8 +426,8 @@ public final class Aliasing: Stage {
         // Every multi-word person of the document, in order, with its name words as
         // term ids (match keys interned); without one, no person can match.
         allPersons.removeAll(keepingCapacity: true)
-        personWords.removeAll(keepingCapacity: true)
-        personOfTerm.removeAll(keepingCapacity: true)
+        personWords.count = 0
+        personOfTerm.count = 0
         var noPerson: Int32 = -2  // a term id no multi-word person has, when known (no token has -2)
         // Without a tagger cluster, only a person's words link (a mention made of them,
         // or a bare one). Every such link pairs two name tokens with one key, one of a
@@ -390,25 +452,28 @@ public final class Aliasing: Stage {
                 for k in Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i]) where term[k] >= 0 { personWords.append(term[k]) }
                 if personWords.count - from >= 2 {
                     allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
-                                             mask: Aliasing.mask(personWords[from...])))
+                                             mask: Aliasing.mask(personWords.elements(from: from))))
                 } else {
-                    personWords.removeSubrange(from...)
+                    personWords.count = from
                 }
             }
         } else {
-            personOfTerm.append(-1)  // every name token is term 0, of no person
+            Aliasing.refill(&personOfTerm, count: 1, with: -1)  // every name token is term 0, of no person
         }
         var persons = 0  // allPersons[..<persons] are the ones seen so far
         acronyms.removeAll()
         acronymRoot.removeAll(keepingCapacity: true)
         linkedNames.removeAll()
+        // Whether the tables have keys, kept here: their `count` stayed a call, made
+        // once an entity and once a name token skipped.
+        var hasAcronyms = false, hasLinkedNames = false
         linkedShapes = ShapeFilter(passesAll: !takesShortcuts)
         linkedNameEntity.removeAll(keepingCapacity: true)
 
         /// Whether name token `t` (not inside an entity) may become an alias: a bare
         /// acronym once one is defined, or a word of a person seen so far.
         @inline(__always) func mayStartAlias(_ t: Int) -> Bool {
-            personOfTerm[Int(term[t])] >= 0 || (acronyms.count > 0 && Aliasing.isAcronymToken(tokens[t]))
+            personOfTerm.base[Int(term[t])] >= 0 || (hasAcronyms && Aliasing.isAcronymToken(tokens[t]))
         }
         var e = 0
         var t = 0
@@ -419,16 +484,18 @@ public final class Aliasing: Stage {
                 let range = Int(firstTokenOf.base[e])..<Int(endTokenOf.base[e])
                 // Same words and type as an earlier linked mention.
                 var keyMade = false
-                if linkedNames.count > 0,
+                if hasLinkedNames,
                    linkedShapes.mayContain(type: type, length: Aliasing.nameKeyLength(range, tokens: tokens)) {
-                    nameKey(range, type: type, tokens: tokens, keys: keys)
+                    let key = nameKey(range, type: type, tokens: tokens, keys: keys)
                     keyMade = true
-                    if let id = scratch.withUnsafeBufferPointer({ linkedNames.lookup($0) }),
+                    if let id = linkedNames.lookup(key),
                        entities[linkedNameEntity[id]].type == type {
                         union(linkedNameEntity[id], e)
                     }
                 }
-                if acronyms.count > 0, range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                // (`Range.count` stayed a call too.)
+                let tokenCount = range.upperBound &- range.lowerBound
+                if hasAcronyms, tokenCount == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                     let tok = tokens[range.lowerBound]
                     if let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])),
                        root(acronymRoot[id]) != root(e) {
@@ -440,7 +507,7 @@ public final class Aliasing: Stage {
                 let retypable = type == .gpe || type == .loc || type == .org || type == .fac
                 if type == .person || (retypable && (source == .gazetteer || source == .rule)) {
                     words.count = 0
-                    words.reserve(range.count)
+                    words.reserve(tokenCount)
                     // A word no multi-word person has: no person's words contain these.
                     var personless = false
                     for k in range where term[k] >= 0 {
@@ -449,7 +516,7 @@ public final class Aliasing: Stage {
                         if term[k] == noPerson { personless = true }
                     }
                     let isPerson = type == .person
-                    if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == range.count {
+                    if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == tokenCount {
                         let match: Int? = { (words: UnsafeBufferPointer<Int32>) -> Int? in
                             let wordMask = Aliasing.mask(words)
                             func fits(_ p: Person) -> Bool {
@@ -482,18 +549,20 @@ public final class Aliasing: Stage {
                         persons += 1
                         for k in range {
                             let w = term[k]
-                            if w >= 0, tokens[k].keyEnd - tokens[k].keyStart >= 2 { personOfTerm[Int(w)] = Int32(persons - 1) }
+                            if w >= 0, tokens[k].keyEnd - tokens[k].keyStart >= 2 { personOfTerm.base[Int(w)] = Int32(persons - 1) }
                         }
                     }
                 }
-                if recordsLinks, members[root(e)] >= 2 {
+                if recordsLinks, members.base[root(e)] >= 2 {
                     if !keyMade { nameKey(range, type: type, tokens: tokens, keys: keys) }
-                    let id = linkedNames.insert(scratch)
+                    let id = linkedNames.insert(scratchKey)
+                    hasLinkedNames = true
                     if id == linkedNameEntity.count { linkedNameEntity.append(e) }
                     linkedShapes.insert(type: type, length: scratch.count)
-                    if range.count == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
+                    if tokenCount == 1, Aliasing.isAcronymToken(tokens[range.lowerBound]) {
                         let tok = tokens[range.lowerBound]
                         let a = acronyms.insert(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)]))
+                        hasAcronyms = true
                         if a == acronymRoot.count { acronymRoot.append(e) }
                     }
                 }
@@ -511,7 +580,8 @@ public final class Aliasing: Stage {
                 if skipsUnmatchableNameTokens {
                     // From name token to name token (`names`), up to the next entity's
                     // first token (the first whose start is not before the entity's).
-                    let stop = max(t, e < base ? Int(firstTokenOf.base[e]) : tokens.count)
+                    let first = e < base ? Int(firstTokenOf.base[e]) : tokens.count
+                    let stop = first > t ? first : t  // (not `max`: it stayed a call)
                     while Int(names[nextName]) < t { nextName &+= 1 }
                     while Int(names[nextName]) < stop, !mayStartAlias(Int(names[nextName])) { nextName &+= 1 }
                     // (Not `min`: the generic function stayed a call here.)
@@ -524,7 +594,7 @@ public final class Aliasing: Stage {
                 continue
             }
             let tok = tokens[t]
-            if acronyms.count > 0, Aliasing.isAcronymToken(tok),
+            if hasAcronyms, Aliasing.isAcronymToken(tok),
                let id = acronyms.lookup(UnsafeBufferPointer(rebasing: text[Int(tok.start)..<Int(tok.end)])) {
                 let target = acronymRoot[id]
                 addMention()
@@ -533,7 +603,7 @@ public final class Aliasing: Stage {
                 t += 1
                 continue
             }
-            let p = personOfTerm[Int(term[t])]
+            let p = personOfTerm.base[Int(term[t])]
             if p >= 0 {
                 let person = allPersons[Int(p)]
                 // The longest run of following bare name words that still fits the person.
@@ -562,13 +632,12 @@ public final class Aliasing: Stage {
         // defined) join a cluster with the same words and type.
         // `union` kept each set's size; the reference counts them again.
         if !takesShortcuts {
-            sizes.removeAll(keepingCapacity: true)
-            sizes.append(contentsOf: repeatElement(0, count: entities.count))
+            Aliasing.refill(&sizes, count: entities.count, with: 0)
             merged = false
             for i in entities.indices {
                 let r = root(i)
-                sizes[r] += 1
-                if sizes[r] >= 2 { merged = true }
+                sizes.base[r] += 1
+                if sizes.base[r] >= 2 { merged = true }
             }
         }
         guard merged else { return false }  // no cluster: nothing to join
@@ -581,17 +650,17 @@ public final class Aliasing: Stage {
         // mention (`union` keeps the earlier root, `addMention` appends), so the
         // parent's parent is already its root. The loop below then reads roots
         // in place instead of calling `root` once a mention.
-        parent.withUnsafeMutableBufferPointer { parent in
-            for i in parent.indices {
+        do {
+            let parent = self.parent.base
+            for i in 0..<self.parent.count {
                 let p = parent[i]
                 if p != i { parent[i] = parent[p] }
             }
         }
         for i in entities.indices {
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
-            if sizes[parent[i]] >= 2 {
-                nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
-                let id = clusteredNames.insert(scratch)
+            if sizes.base[parent.base[i]] >= 2 {
+                let id = clusteredNames.insert(nameKey(range, type: entities[i].type, tokens: tokens, keys: keys))
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
                 clusteredShapes.insert(type: entities[i].type, length: scratch.count)
             } else {
@@ -603,8 +672,9 @@ public final class Aliasing: Stage {
             let i = Int(loose.base[k])
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             guard clusteredShapes.mayContain(type: entities[i].type, length: Aliasing.nameKeyLength(range, tokens: tokens)) else { continue }
-            nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)
-            if let id = scratch.withUnsafeBufferPointer({ clusteredNames.lookup($0) }) { union(clusteredEntity[id], i) }
+            if let id = clusteredNames.lookup(nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)) {
+                union(clusteredEntity[id], i)
+            }
         }
         return true
     }
@@ -618,7 +688,7 @@ public final class Aliasing: Stage {
             let tok = tokens[t]
             term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
         }
-        personOfTerm.append(contentsOf: repeatElement(-1, count: terms.count))
+        Aliasing.refill(&personOfTerm, count: terms.count, with: -1)
     }
 
     /// Gives name tokens ids that link exactly as `internAllNameTokens`'s do,
@@ -656,12 +726,32 @@ public final class Aliasing: Stage {
         var size = 64
         while size < names.count &* 2 { size &<<= 1 }
         let mask = size &- 1
-        // 32 words of filter, then `size` slots: (folded hash << 32) | (id + 1), 0 when empty.
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32 &+ size) { space in
+        // `size` slots: (folded hash << 32) | (id + 1), 0 when empty. The stage's buffer,
+        // all zeros between calls: the slots filled are cleared after (`slotOfWord`),
+        // where clearing the table (a memset of 2 KB or more, a `rep stosb` byte by
+        // byte) and allocating it cost more than the interning in most news documents.
+        internSlots.count = 0
+        let capacity = internSlots.capacity
+        internSlots.reserve(size)
+        if internSlots.capacity != capacity { zeroedSlots = 0 }  // new memory
+        if zeroedSlots < size {
+            (internSlots.base + zeroedSlots).initialize(repeating: 0, count: internSlots.capacity &- zeroedSlots)
+            zeroedSlots = internSlots.capacity
+        }
+        let slots = internSlots.base
+        // The token whose key each id stands for, and the slot the id is in (ids are
+        // fewer than the name tokens).
+        tokenOfWord.count = 0
+        tokenOfWord.reserve(names.count)
+        slotOfWord.count = 0
+        slotOfWord.reserve(names.count)
+        let tokenOf = tokenOfWord.base, slotOf = slotOfWord.base
+        defer { for id in 0..<count { slots[Int(slotOf[id])] = 0 } }
+        // 32 words of filter.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { space in
             space.initialize(repeating: 0)
-            let filter = space.baseAddress!, slots = space.baseAddress! + 32
-            // The token whose key each id stands for (ids are fewer than the name tokens).
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(names.count, 1)) { tokenOf in
+            let filter = space.baseAddress!
+            do {
                 @inline(__always) func bit(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 53) }
                 /// The slot of token `t`'s key: the one holding its id, or the empty one where it would go.
                 @inline(__always) func find(_ t: Int, _ folded: UInt32) -> Int {
@@ -693,6 +783,7 @@ public final class Aliasing: Stage {
                         if slots[i] == 0 {
                             slots[i] = UInt64(folded) &<< 32 | UInt64(count &+ 1)
                             tokenOf[count] = Int32(truncatingIfNeeded: k)
+                            slotOf[count] = Int32(truncatingIfNeeded: i)
                             term[k] = Int32(truncatingIfNeeded: count)
                             count &+= 1
                         } else {
@@ -720,7 +811,7 @@ public final class Aliasing: Stage {
                 }
             }
         }
-        personOfTerm.append(contentsOf: repeatElement(-1, count: count &+ 1))
+        Aliasing.refill(&personOfTerm, count: count &+ 1, with: -1)
         return (count, repeated)
     }
 
@@ -767,47 +858,69 @@ public final class Aliasing: Stage {
     /// longest mention's text is appended there.
     private func number(_ entities: inout [Entity], text: [UInt8], names: inout [UInt8]) {
         let count = entities.count
-        // Output order: already sorted unless aliases were added (a stable sort otherwise).
-        order.removeAll(keepingCapacity: true)
-        order.append(contentsOf: 0..<count)
-        let sorted = entities.withUnsafeBufferPointer { entities in
-            for i in 1..<max(count, 1) where OverlapResolver.outputBefore(entities, i, i - 1, names: names) { return false }
-            return true
+        // Output order: already sorted unless aliases were added. The aliases are appended
+        // in text order after the tagged entities, so the entities are most often two
+        // ascending runs: merged, they give what a stable sort gives (ties keep the
+        // earlier run first); a stable sort otherwise.
+        let descent = entities.withUnsafeBufferPointer { entities in
+            var i = 1
+            while i < count, !OverlapResolver.outputBefore(entities, i, i - 1, names: names) { i += 1 }
+            return i
         }
+        let sorted = descent >= count
         if !sorted {
+            order.removeAll(keepingCapacity: true)
             entities.withUnsafeBufferPointer { entities in
-                order.sort { a, b in
-                    if OverlapResolver.outputBefore(entities, a, b, names: names) { return true }
-                    if OverlapResolver.outputBefore(entities, b, a, names: names) { return false }
-                    return a < b
+                var i = descent + 1
+                while i < count, !OverlapResolver.outputBefore(entities, i, i - 1, names: names) { i += 1 }
+                if i >= count, mergesRuns {
+                    order.reserveCapacity(count)
+                    var a = 0, b = descent
+                    while a < descent, b < count {
+                        if OverlapResolver.outputBefore(entities, b, a, names: names) {
+                            order.append(b)
+                            b += 1
+                        } else {
+                            order.append(a)
+                            a += 1
+                        }
+                    }
+                    while a < descent { order.append(a); a += 1 }
+                    while b < count { order.append(b); b += 1 }
+                } else {
+                    order.append(contentsOf: 0..<count)
+                    order.sort { a, b in
+                        if OverlapResolver.outputBefore(entities, a, b, names: names) { return true }
+                        if OverlapResolver.outputBefore(entities, b, a, names: names) { return false }
+                        return a < b
+                    }
                 }
             }
         }
-        sizeOf.removeAll(keepingCapacity: true)
-        sizeOf.append(contentsOf: repeatElement(0, count: count))
-        longestOf.removeAll(keepingCapacity: true)
-        longestOf.append(contentsOf: repeatElement(-1, count: count))
-        numberOf.removeAll(keepingCapacity: true)
-        numberOf.append(contentsOf: repeatElement(0, count: count))
+        Aliasing.refill(&sizeOf, count: count, with: 0)
+        Aliasing.refill(&longestOf, count: count, with: -1)
+        Aliasing.refill(&numberOf, count: count, with: 0)
         canonicalOf.removeAll(keepingCapacity: true)
-        // Through pointers: no uniqueness or bounds checks per mention.
-        sizeOf.withUnsafeMutableBufferPointer { sizeOf in
-            longestOf.withUnsafeMutableBufferPointer { longestOf in
-                entities.withUnsafeBufferPointer { entities in
-                    for i in order {
-                        let r = root(i)
-                        sizeOf[r] &+= 1
-                        let l = longestOf[r]
-                        if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(truncatingIfNeeded: i) }
-                    }
-                }
+        let sizeOf = self.sizeOf.base, longestOf = self.longestOf.base, numberOf = self.numberOf.base
+        // Cluster sizes and longest mentions, in output order (the first of the longest wins).
+        entities.withUnsafeBufferPointer { entities in
+            @inline(__always) func tally(_ i: Int) {
+                let r = root(i)
+                sizeOf[r] &+= 1
+                let l = longestOf[r]
+                if l < 0 || entities[i].span.length > entities[Int(l)].span.length { longestOf[r] = Int32(truncatingIfNeeded: i) }
+            }
+            if sorted {
+                for i in 0..<count { tally(i) }
+            } else {
+                for i in order { tally(i) }
             }
         }
         var clusters: Int32 = 0
         // The cluster number of entity `i` (0: alone). A cluster is numbered at its first
         // mention, and its longest mention's canonical name or text made then, into
         // `canonicalOf[number - 1]` (that mention is not updated yet: it comes later).
-        func clusterOf(_ i: Int) -> Int32 {
+        func clusterOf(_ i: Int, _ entities: UnsafeBufferPointer<Entity>) -> Int32 {
             let r = root(i)
             guard sizeOf[r] >= 2 else { return 0 }
             if numberOf[r] == 0 {
@@ -825,26 +938,31 @@ public final class Aliasing: Stage {
             }
             return numberOf[r]
         }
-        func update(_ entity: inout Entity, _ cluster: Int32) {
-            if cluster > 0 {
-                entity.cluster = cluster
-                if entity.kb.isNone { entity.canonical = canonicalOf[Int(cluster) - 1] }
+        // Cluster numbers in output order (they read the entities at their old
+        // places), then, when the order changes, the entities moved into it (no
+        // copies, no releases), then each updated through a pointer.
+        clusterAt.count = 0
+        clusterAt.reserve(count)
+        let clusterAt = self.clusterAt.base
+        entities.withUnsafeBufferPointer { entities in
+            if sorted {
+                for i in 0..<count { clusterAt[i] = clusterOf(i, entities) }
             } else {
-                entity.cluster = nil
+                for (k, i) in order.enumerated() { clusterAt[k] = clusterOf(i, entities) }
             }
         }
-        if sorted {
-            for i in 0..<count {
-                let cluster = clusterOf(i)
-                update(&entities[i], cluster)
+        if !sorted { Aliasing.permute(&entities, to: order) }
+        let canonicals = canonicalOf
+        entities.withUnsafeMutableBufferPointer { entities in
+            for k in 0..<count {
+                let cluster = clusterAt[k]
+                if cluster > 0 {
+                    entities[k].cluster = cluster
+                    if entities[k].kb.isNone { entities[k].canonical = canonicals[Int(cluster) - 1] }
+                } else {
+                    entities[k].cluster = nil
+                }
             }
-        } else {
-            // Cluster numbers in output order (they read the entities at their old
-            // places), then the entities moved into that order: no copies, no releases.
-            clusterAt.removeAll(keepingCapacity: true)
-            for i in order { clusterAt.append(clusterOf(i)) }
-            Aliasing.permute(&entities, to: order)
-            for k in 0..<count { update(&entities[k], clusterAt[k]) }
         }
     }
 
