@@ -347,11 +347,12 @@ public final class RegexPatterns: Sendable {
             var table = ByteStringTable()
             var masks: [UInt64] = []
             for (name, entries) in lists.lists {
+                let bit = bits[name]!
                 for e in entries {
                     // A multi-word entry triggers on its first word.
                     let id = table.insert(firstWord(e.key))
                     if id == masks.count { masks.append(0) }
-                    masks[id] |= bits[name]!
+                    masks[id] |= bit
                 }
             }
             tables[lang] = (table, masks)
@@ -360,15 +361,22 @@ public final class RegexPatterns: Sendable {
     }
 
     /// The bytes of the first word of a word-list key: `key.split(separator: " ").first`, or
-    /// the whole key when it has no word. On bytes when the key is ASCII (where a space
-    /// byte is a space `Character`), by `Character` otherwise.
+    /// the whole key when it has no word. On bytes when the key has no space byte (then
+    /// no `Character` is a space: the whole key) or is ASCII (where a space byte is a space
+    /// `Character`), by `Character` otherwise.
     static func firstWord(_ key: String) -> [UInt8] {
-        let u = key.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else {
-            return Array((key.split(separator: " ").first.map(String.init) ?? key).utf8)
+        var key = key
+        let bytes = key.withUTF8 { u -> [UInt8]? in
+            var ascii = true, space = false
+            for b in u {
+                if b >= 0x80 { ascii = false } else if b == 0x20 { space = true }
+            }
+            guard space else { return Array(u) }
+            guard ascii else { return nil }
+            guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return Array(u) }
+            return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
         }
-        guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return Array(u) }
-        return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
+        return bytes ?? Array((key.split(separator: " ").first.map(String.init) ?? key).utf8)
     }
 
     /// The word-list files of a patterns folder (each may be absent): read by `parse`,
