@@ -521,24 +521,6 @@ final class RegexPatternTests: XCTestCase {
     /// Runs `pipeline` then each tagger on every (text, language) and asserts the
     /// same candidates (span, type, rule, value) and warnings; `each` sees the
     /// reference tagger's document.
-    /// The plan bucket is read from the language's bytes: the same as comparing the
-    /// `String` with `en` and `es`, for those, for other codes, and for any one scalar
-    /// next to an `e`, `n` or `s` (no scalar is canonically equivalent to those letters).
-    func testPlanBucketOfALanguageEqualsStringComparison() {
-        func reference(_ language: String?) -> Int { language == "en" ? 0 : language == "es" ? 1 : 2 }
-        XCTAssertEqual(RegexTagger.bucket(nil), reference(nil))
-        for language in ["en", "es", "", "e", "n", "und", "pt", "EN", "Es", "en-US", "ens", "eñ", "e\u{301}n", "\u{65}\u{6E}"] {
-            XCTAssertEqual(RegexTagger.bucket(language), reference(language), language)
-        }
-        for value in 0..<0x30000 {
-            guard let scalar = Unicode.Scalar(value) else { continue }
-            let c = String(Character(scalar))
-            for language in ["e" + c, c + "n", c + "s"] {
-                XCTAssertEqual(RegexTagger.bucket(language), reference(language), "U+\(String(value, radix: 16))")
-            }
-        }
-    }
-
     /// A tagger makes the plan of a language (and the word values of a pattern language) on
     /// the first document that needs it: after documents of other languages, in any order,
     /// it must give each document the candidates, values and warnings a new tagger gives.

@@ -109,39 +109,21 @@ public struct WordLists: Sendable {
         public var value: String?
     }
     public private(set) var lists: [String: [Entry]] = [:]
-    private var values: [String: [String: String]] = [:]
 
     public init() {}
 
     mutating func add(list: String, entry: Entry) {
         lists[list, default: []].append(entry)
-        WordLists.addValue(of: entry, to: &values[list, default: [:]])
     }
 
-    /// `add(list:entry:)` for each of `entries` in turn: the list's name is hashed
-    /// once per dictionary for them all (the pattern cache reads a list's entries one
-    /// after another; hashing the name three times per entry was 3 M instructions at start-up).
+    /// `add(list:entry:)` for each of `entries` in turn. No key → value map is kept:
+    /// `value` reads the entries (it serves the reference normalizers only, while making
+    /// the maps at every start took 1.7 M instructions; the tagger's values come from
+    /// `WordValues`).
     mutating func add(list: String, entries: [Entry]) {
         guard !entries.isEmpty else { return }
         lists[list, default: []].append(contentsOf: entries)
-        WordLists.addValues(of: entries, to: &values[list, default: [:]])
     }
-
-    private static func addValues(of entries: [Entry], to map: inout [String: String]) {
-        for entry in entries { addValue(of: entry, to: &map) }
-    }
-
-    /// Gives `entry.key` the entry's value (`""` for none) unless the list has it
-    /// already (the first entry of a key wins): the key is hashed once, as the
-    /// `default:` subscript, accessed for writing, stores its default where the key is absent.
-    @inline(__always)
-    private static func addValue(of entry: Entry, to map: inout [String: String]) {
-        keep(&map[entry.key, default: entry.value ?? ""])
-    }
-
-    /// Does nothing to `value`: a write access that leaves it as it is.
-    @inline(__always)
-    private static func keep(_ value: inout String) {}
 
     mutating func merge(_ other: WordLists) {
         for (name, entries) in other.lists.sorted(by: { $0.key < $1.key }) { add(list: name, entries: entries) }
@@ -149,11 +131,15 @@ public struct WordLists: Sendable {
 
     /// The value of `text` in list `list` (matched by key: case, accents, white-space runs and a
     /// final `.` ignored); "" for an entry without value; nil when absent.
+    /// The first entry of a key wins.
     public func value(_ list: String, _ text: String) -> String? {
-        guard let map = values[list] else { return nil }
+        guard let entries = lists[list] else { return nil }
+        func value(of key: String) -> String? {
+            entries.first { $0.key == key }.map { $0.value ?? "" }
+        }
         let key = WordLists.key(text)
-        if let v = map[key] { return v }
-        if key.hasSuffix(".") { return map[String(key.dropLast())] }
+        if let v = value(of: key) { return v }
+        if key.hasSuffix(".") { return value(of: String(key.dropLast())) }
         return nil
     }
 
