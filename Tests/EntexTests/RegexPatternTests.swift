@@ -521,6 +521,41 @@ final class RegexPatternTests: XCTestCase {
     /// Runs `pipeline` then each tagger on every (text, language) and asserts the
     /// same candidates (span, type, rule, value) and warnings; `each` sees the
     /// reference tagger's document.
+    /// A tagger makes the plan of a language (and the word values of a pattern language) on
+    /// the first document that needs it: after documents of other languages, in any order,
+    /// it must give each document the candidates, values and warnings a new tagger gives.
+    func testPlansAndValuesMadeOnFirstUseDoNotDependOnEarlierDocuments() throws {
+        let corpus = try corpusTexts()
+        let english = corpus.filter { $0.1 == "en" }.prefix(8), spanish = corpus.filter { $0.1 == "es" }.prefix(8)
+        XCTAssertEqual(english.count, 8)
+        XCTAssertEqual(spanish.count, 8)
+        var texts: [(String, String)] = []
+        for (en, es) in zip(english, spanish) {
+            texts += [es, (en.0, "und"), en, (es.0, "pt")]
+        }
+        texts.append(("On 12 March 2024 the price rose 5% to $1.2 million, el 3 de mayo subió un 20 por ciento.", "en"))
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let shared = RegexTagger(patterns: TestSupport.resources.patterns)
+        shared.referenceDate = RegexPatternTests.reference
+        var valued = 0
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            pipeline.process(&doc)
+            var seasoned = doc, new = doc
+            shared.process(&seasoned)
+            let fresh = RegexTagger(patterns: TestSupport.resources.patterns)
+            fresh.referenceDate = RegexPatternTests.reference
+            fresh.process(&new)
+            func describe(_ d: Document) -> [String] {
+                d.candidates.map { "\($0.span)|\($0.type.name)|\($0.rule ?? "-")|\(d.string($0.value) ?? "-")" }
+                    + d.warnings.map { "\($0.code)|\($0.offset.map(String.init) ?? "-")|\($0.message)" }
+            }
+            XCTAssertEqual(describe(seasoned), describe(new), "\(language): \(text)")
+            valued += new.candidates.filter { new.string($0.value) != nil }.count
+        }
+        XCTAssertGreaterThan(valued, 20, "values of several languages were compared")
+    }
+
     private func assertSameCandidates(_ texts: [(String, String)], after pipeline: Pipeline, filtered: RegexTagger,
                                       everywhere: RegexTagger, each: (Document) -> Void) {
         func describe(_ d: Document) -> [String] {

@@ -239,7 +239,7 @@ enum PatternCache {
                 spec.shape = shape
                 spec.regex = regex
                 // A file name that leaves the patterns folder is not one the parser stored.
-                guard !spec.file.contains("/"), (tokenKind == nil) != (regex == nil) else { throw ByteReader.Damaged() }
+                guard !spec.file.utf8.contains(UInt8(ascii: "/")), (tokenKind == nil) != (regex == nil) else { throw ByteReader.Damaged() }
                 sources.specs.append(spec)
             }
             guard reader.isAtEnd else { return nil }
@@ -308,13 +308,22 @@ struct ByteReader {
         return Array(bytes[offset..<offset + n])
     }
 
-    mutating func string() throws(Damaged) -> String { String(decoding: try array(), as: UTF8.self) }
+    /// Decoded from the bytes in place (no array made for it).
+    mutating func string() throws(Damaged) -> String {
+        let n = try count()
+        defer { offset += n }
+        return bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + n]), as: UTF8.self)
+        }
+    }
 
     mutating func optional() throws(Damaged) -> String? {
         let n = try int()
         if n == -1 { return nil }
         guard n >= 0, n <= bytes.count - offset else { throw Damaged() }
         defer { offset += n }
-        return String(decoding: bytes[offset..<offset + n], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + n]), as: UTF8.self)
+        }
     }
 }

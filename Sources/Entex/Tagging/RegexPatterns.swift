@@ -109,39 +109,21 @@ public struct WordLists: Sendable {
         public var value: String?
     }
     public private(set) var lists: [String: [Entry]] = [:]
-    private var values: [String: [String: String]] = [:]
 
     public init() {}
 
     mutating func add(list: String, entry: Entry) {
         lists[list, default: []].append(entry)
-        WordLists.addValue(of: entry, to: &values[list, default: [:]])
     }
 
-    /// `add(list:entry:)` for each of `entries` in turn: the list's name is hashed
-    /// once per dictionary for them all (the pattern cache reads a list's entries one
-    /// after another; hashing the name three times per entry was 3 M instructions at start-up).
+    /// `add(list:entry:)` for each of `entries` in turn. No key → value map is kept:
+    /// `value` reads the entries (it serves the reference normalizers only, while making
+    /// the maps at every start took 1.7 M instructions; the tagger's values come from
+    /// `WordValues`).
     mutating func add(list: String, entries: [Entry]) {
         guard !entries.isEmpty else { return }
         lists[list, default: []].append(contentsOf: entries)
-        WordLists.addValues(of: entries, to: &values[list, default: [:]])
     }
-
-    private static func addValues(of entries: [Entry], to map: inout [String: String]) {
-        for entry in entries { addValue(of: entry, to: &map) }
-    }
-
-    /// Gives `entry.key` the entry's value (`""` for none) unless the list has it
-    /// already (the first entry of a key wins): the key is hashed once, as the
-    /// `default:` subscript, accessed for writing, stores its default where the key is absent.
-    @inline(__always)
-    private static func addValue(of entry: Entry, to map: inout [String: String]) {
-        keep(&map[entry.key, default: entry.value ?? ""])
-    }
-
-    /// Does nothing to `value`: a write access that leaves it as it is.
-    @inline(__always)
-    private static func keep(_ value: inout String) {}
 
     mutating func merge(_ other: WordLists) {
         for (name, entries) in other.lists.sorted(by: { $0.key < $1.key }) { add(list: name, entries: entries) }
@@ -149,11 +131,15 @@ public struct WordLists: Sendable {
 
     /// The value of `text` in list `list` (matched by key: case, accents, white-space runs and a
     /// final `.` ignored); "" for an entry without value; nil when absent.
+    /// The first entry of a key wins.
     public func value(_ list: String, _ text: String) -> String? {
-        guard let map = values[list] else { return nil }
+        guard let entries = lists[list] else { return nil }
+        func value(of key: String) -> String? {
+            entries.first { $0.key == key }.map { $0.value ?? "" }
+        }
         let key = WordLists.key(text)
-        if let v = map[key] { return v }
-        if key.hasSuffix(".") { return map[String(key.dropLast())] }
+        if let v = value(of: key) { return v }
+        if key.hasSuffix(".") { return value(of: String(key.dropLast())) }
         return nil
     }
 
@@ -347,11 +333,12 @@ public final class RegexPatterns: Sendable {
             var table = ByteStringTable()
             var masks: [UInt64] = []
             for (name, entries) in lists.lists {
+                let bit = bits[name]!
                 for e in entries {
                     // A multi-word entry triggers on its first word.
                     let id = table.insert(firstWord(e.key))
                     if id == masks.count { masks.append(0) }
-                    masks[id] |= bits[name]!
+                    masks[id] |= bit
                 }
             }
             tables[lang] = (table, masks)
@@ -360,15 +347,22 @@ public final class RegexPatterns: Sendable {
     }
 
     /// The bytes of the first word of a word-list key: `key.split(separator: " ").first`, or
-    /// the whole key when it has no word. On bytes when the key is ASCII (where a space
-    /// byte is a space `Character`), by `Character` otherwise.
+    /// the whole key when it has no word. On bytes when the key has no space byte (then
+    /// no `Character` is a space: the whole key) or is ASCII (where a space byte is a space
+    /// `Character`), by `Character` otherwise.
     static func firstWord(_ key: String) -> [UInt8] {
-        let u = key.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else {
-            return Array((key.split(separator: " ").first.map(String.init) ?? key).utf8)
+        var key = key
+        let bytes = key.withUTF8 { u -> [UInt8]? in
+            var ascii = true, space = false
+            for b in u {
+                if b >= 0x80 { ascii = false } else if b == 0x20 { space = true }
+            }
+            guard space else { return Array(u) }
+            guard ascii else { return nil }
+            guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return Array(u) }
+            return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
         }
-        guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return Array(u) }
-        return Array(u[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)])
+        return bytes ?? Array((key.split(separator: " ").first.map(String.init) ?? key).utf8)
     }
 
     /// The word-list files of a patterns folder (each may be absent): read by `parse`,

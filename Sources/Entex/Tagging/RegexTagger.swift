@@ -157,8 +157,10 @@ public final class RegexTagger: Stage {
             pinnedShapes.deallocate()
         }
     }
-    /// Plans for `en`, `es` and other languages.
-    private let plans: [Plan]
+    /// Plans for `en`, `es` and other languages, each made on the first document that needs
+    /// it (`makePlanRef(bucket:)`); `emptyPlan` stands in until then.
+    private var plans: [Plan?]
+    private let emptyPlan: Plan
     /// Each pattern's priority (read for every candidate).
     private let priorities: [Int32]
     /// Each pattern's type, normalizer, and name (the candidates' `rule`), read for every
@@ -170,12 +172,15 @@ public final class RegexTagger: Stage {
     /// every value without touching the pattern object.
     private let isTokenBlock: [Bool]
     private let languages: [String]
-    /// Word-list values for each pattern's language, looked up once.
-    private let valuesByPattern: [WordValues]
-    /// The same, unmanaged (`valuesByPattern` keeps them), and each pattern's language as 0
-    /// (`en`), 1 (`es`), 2 (`*`) or 3 (another: `languages`): `writeValue` passes them to the
-    /// normalizers without retaining a `WordValues` and a `String` for every value.
-    private let valueRefs: [Unmanaged<WordValues>]
+    /// Word-list values by language, each made on the first value of a pattern of that
+    /// language (`values(of:)`), not at start-up: a run that writes no value (or values of
+    /// one language only) makes none (or only those it needs).
+    private var valuesByLanguage: [String: WordValues] = [:]
+    /// The values of each pattern's language, unmanaged (`valuesByLanguage` keeps them; nil
+    /// until made), and each pattern's language as 0 (`en`), 1 (`es`), 2 (`*`) or 3 (another:
+    /// `languages`): `writeValue` passes them to the normalizers without retaining a
+    /// `WordValues` and a `String` for every value.
+    private var valueRefs: [Unmanaged<WordValues>?]
     private let languageCodes: [UInt8]
     /// Group numbers of every pattern by `NormalizerGroup` (the name's groups, then its `…2`
     /// ones): pattern p, group g has `groupNumbers[groupBounds[p * stride + g]..<groupBounds[p * stride + g + 1]]`.
@@ -192,7 +197,7 @@ public final class RegexTagger: Stage {
     /// The plan for the document's language, unretained (`plans` keeps it): taking a
     /// document's plan counts no reference.
     private var planRef: Unmanaged<Plan>
-    private let planRefs: [Unmanaged<Plan>]
+    private var planRefs: [Unmanaged<Plan>?]
     private var plan: Plan { planRef.takeUnretainedValue() }
     // The buffers below are plain memory kept from document to document (freed in
     // `deinit`): reading or writing them counts no reference and checks no uniqueness.
@@ -221,100 +226,114 @@ public final class RegexTagger: Stage {
     /// Capture offsets of the entries of `found` (`Found.captureOffset`).
     private var captureStore = GrowableBuffer<Int>(capacity: 256)
 
+    /// The plan of language bucket `lang` (`en`, `es`, `*`): made on the first document of
+    /// the bucket (`process`), not at start-up, where a run of one language made three.
+    private static func makePlan(_ lang: String, _ patterns: RegexPatterns) -> Plan {
+        let plan = Plan()
+        let indexes = patterns.patterns.indices.filter {
+            let l = patterns.patterns[$0].language
+            return lang == "*" || l == "*" || l == lang
+        }
+        let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
+        // Required words are looked up like triggers (they trigger nothing themselves).
+        plan.triggering = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
+        plan.used = regexes.reduce(plan.triggering) { $0 | patterns.patterns[$1].requires | patterns.patterns[$1].starts }
+        plan.required = regexes.reduce(0) { $0 | patterns.patterns[$1].requires }
+        for first in stride(from: 0, to: regexes.count, by: 64) {
+            let chunk = Chunk()
+            for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
+                let p = patterns.patterns[index]
+                let regex = p.anchored ?? p.regex!
+                chunk.patterns.append(index)
+                chunk.handles.append(regex.handle)
+                chunk.requires.append(p.requires)
+                chunk.shapes.append(p.shape)
+                if p.shape != nil { chunk.shaped |= 1 << UInt64(j) }
+                if p.requires != 0 { chunk.requiring |= 1 << UInt64(j) }
+                if p.starts == 0 { chunk.startAnywhere |= 1 << UInt64(j) }
+                chunk.startBits |= p.starts
+                for b in 0..<64 where p.starts & (1 << UInt64(b)) != 0 { chunk.byStart[b] |= 1 << UInt64(j) }
+                for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
+                var bitmap = [UInt8](repeating: 0xFF, count: 32)
+                if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
+                    bitmap = [UInt8](repeating: 0xFF, count: 32)
+                }
+                for b in 0..<256 where bitmap[b >> 3] & (1 << UInt8(b & 7)) != 0 {
+                    chunk.byFirstByte[b] |= 1 << UInt64(j)
+                }
+            }
+            chunk.pin()
+            plan.chunks.append(chunk)
+        }
+        plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
+        for i in indexes {
+            if let kind = patterns.patterns[i].tokenKind, plan.tokenPattern[Int(kind.rawValue)] < 0 {
+                plan.tokenPattern[Int(kind.rawValue)] = i
+            }
+        }
+        if let tables = patterns.triggerTables[lang] {
+            // Keep only the keys that carry a bit some pattern uses.
+            var kept = ByteStringTable()
+            var masks: [UInt64] = []
+            for id in 0..<tables.table.count {
+                let key = tables.table.key(id)
+                // A key without used bits still blocks the retry without its final '.'.
+                guard tables.masks[id] & plan.used != 0 || key.last == UInt8(ascii: ".") else { continue }
+                let newID = kept.insert(key)
+                if newID == masks.count { masks.append(0) }
+                masks[newID] |= tables.masks[id] & plan.used
+            }
+            plan.keys.deallocate()
+            // Start-class words are late: looked up near triggers only (`computeTriggers`).
+            plan.keys = TriggerKeys(kept, masks: masks, eager: plan.triggering | plan.required)
+        }
+        if plan.used != 0 {
+            for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
+        }
+        for kind in TokenKind.allCases where plan.tokenPattern[Int(kind.rawValue)] >= 0 {
+            plan.blockKinds |= 1 << UInt32(kind.rawValue)
+        }
+        plan.words = patterns.words[lang] ?? WordLists()
+        plan.pin()
+        return plan
+    }
+
     public init(patterns: RegexPatterns) {
         self.patterns = patterns
-        var plans: [Plan] = []
-        for lang in ["en", "es", "*"] {
-            let plan = Plan()
-            let indexes = patterns.patterns.indices.filter {
-                let l = patterns.patterns[$0].language
-                return lang == "*" || l == "*" || l == lang
-            }
-            let regexes = indexes.filter { patterns.patterns[$0].regex != nil }
-            // Required words are looked up like triggers (they trigger nothing themselves).
-            plan.triggering = regexes.reduce(0) { $0 | patterns.patterns[$1].triggers }
-            plan.used = regexes.reduce(plan.triggering) { $0 | patterns.patterns[$1].requires | patterns.patterns[$1].starts }
-            plan.required = regexes.reduce(0) { $0 | patterns.patterns[$1].requires }
-            for first in stride(from: 0, to: regexes.count, by: 64) {
-                let chunk = Chunk()
-                for (j, index) in regexes[first..<min(first + 64, regexes.count)].enumerated() {
-                    let p = patterns.patterns[index]
-                    let regex = p.anchored ?? p.regex!
-                    chunk.patterns.append(index)
-                    chunk.handles.append(regex.handle)
-                    chunk.requires.append(p.requires)
-                    chunk.shapes.append(p.shape)
-                    if p.shape != nil { chunk.shaped |= 1 << UInt64(j) }
-                    if p.requires != 0 { chunk.requiring |= 1 << UInt64(j) }
-                    if p.starts == 0 { chunk.startAnywhere |= 1 << UInt64(j) }
-                    chunk.startBits |= p.starts
-                    for b in 0..<64 where p.starts & (1 << UInt64(b)) != 0 { chunk.byStart[b] |= 1 << UInt64(j) }
-                    for b in 0..<64 where p.triggers & (1 << UInt64(b)) != 0 { chunk.byTrigger[b] |= 1 << UInt64(j) }
-                    var bitmap = [UInt8](repeating: 0xFF, count: 32)
-                    if entex_regex_start_bytes(p.regex!.handle, &bitmap) == 0 {
-                        bitmap = [UInt8](repeating: 0xFF, count: 32)
-                    }
-                    for b in 0..<256 where bitmap[b >> 3] & (1 << UInt8(b & 7)) != 0 {
-                        chunk.byFirstByte[b] |= 1 << UInt64(j)
-                    }
-                }
-                chunk.pin()
-                plan.chunks.append(chunk)
-            }
-            plan.tokenPattern = [Int](repeating: -1, count: TokenKind.allCases.count)
-            for i in indexes {
-                if let kind = patterns.patterns[i].tokenKind, plan.tokenPattern[Int(kind.rawValue)] < 0 {
-                    plan.tokenPattern[Int(kind.rawValue)] = i
-                }
-            }
-            if let tables = patterns.triggerTables[lang] {
-                // Keep only the keys that carry a bit some pattern uses.
-                var kept = ByteStringTable()
-                var masks: [UInt64] = []
-                for id in 0..<tables.table.count {
-                    let key = Array(tables.table.key(id))
-                    // A key without used bits still blocks the retry without its final '.'.
-                    guard tables.masks[id] & plan.used != 0 || key.last == UInt8(ascii: ".") else { continue }
-                    let newID = kept.insert(key)
-                    if newID == masks.count { masks.append(0) }
-                    masks[newID] |= tables.masks[id] & plan.used
-                }
-                plan.keys.deallocate()
-                // Start-class words are late: looked up near triggers only (`computeTriggers`).
-                plan.keys = TriggerKeys(kept, masks: masks, eager: plan.triggering | plan.required)
-            }
-            if plan.used != 0 {
-                for kind in [TokenKind.word, .abbreviation, .symbol, .punct] { plan.lookedUpKinds |= 1 << UInt32(kind.rawValue) }
-            }
-            for kind in TokenKind.allCases where plan.tokenPattern[Int(kind.rawValue)] >= 0 {
-                plan.blockKinds |= 1 << UInt32(kind.rawValue)
-            }
-            plan.words = patterns.words[lang] ?? WordLists()
-            plan.pin()
-            plans.append(plan)
-        }
-        self.plans = plans
-        planRefs = plans.map { Unmanaged.passUnretained($0) }
-        planRef = planRefs[0]
+        plans = [nil, nil, nil]
+        planRefs = [nil, nil, nil]
+        emptyPlan = Plan()
+        planRef = Unmanaged.passUnretained(emptyPlan)
         priorities = patterns.patterns.map(\.priority)
         types = patterns.patterns.map(\.type)
         normalizers = patterns.patterns.map(\.normalizer)
         ruleIDs = patterns.patterns.map { RuleNames.id($0.name) }
         isTokenBlock = patterns.patterns.map { $0.regex == nil }
         languages = patterns.patterns.map(\.language)
-        var valuesByLanguage: [String: WordValues] = [:]
-        for (lang, words) in patterns.words { valuesByLanguage[lang] = WordValues(words) }
-        let noWords = WordValues(WordLists())
-        self.valuesByPattern = patterns.patterns.map { valuesByLanguage[$0.language] ?? noWords }
-        valueRefs = valuesByPattern.map { Unmanaged.passUnretained($0) }
+        valueRefs = [Unmanaged<WordValues>?](repeating: nil, count: patterns.patterns.count)
         languageCodes = patterns.patterns.map { $0.language == "en" ? 0 : $0.language == "es" ? 1 : $0.language == "*" ? 2 : 3 }
         var groupNumbers: [Int32] = []
         var groupBounds: [Int32] = []
+        // Group name → 2 g (the name of `NormalizerGroup` g) or 2 g + 1 (its `…2`): each
+        // pattern's own groups are looked up, not every name in every pattern.
+        let roleCount = 2 * NormalizerGroup.allCases.count
+        var roles: [String: Int] = [:]
+        for g in NormalizerGroup.allCases {
+            let name = RegexPatterns.groupNames[g.rawValue]
+            roles[name] = 2 * g.rawValue
+            roles[name + "2"] = 2 * g.rawValue + 1
+        }
+        var byRole = [[Int]](repeating: [], count: roleCount)
         for p in patterns.patterns {
+            for (name, numbers) in p.groups {
+                if let role = roles[name] { byRole[role] = numbers }
+            }
             for g in NormalizerGroup.allCases {
-                let name = RegexPatterns.groupNames[g.rawValue]
                 groupBounds.append(Int32(groupNumbers.count))
-                groupNumbers += ((p.groups[name] ?? []) + (p.groups[name + "2"] ?? [])).map { Int32($0) }
+                for role in [2 * g.rawValue, 2 * g.rawValue + 1] where !byRole[role].isEmpty {
+                    groupNumbers += byRole[role].map { Int32($0) }
+                    byRole[role] = []
+                }
             }
             groupBounds.append(Int32(groupNumbers.count))
         }
@@ -346,7 +365,8 @@ public final class RegexTagger: Stage {
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        planRef = planRefs[doc.language == "en" ? 0 : doc.language == "es" ? 1 : 2]
+        let bucket = RegexTagger.bucket(doc.language)
+        planRef = planRefs[bucket] ?? makePlanRef(bucket: bucket)
         found.count = 0
         captureStore.count = 0
         // `doc` passed `inout` to the helpers, which only read it: passed by value, it was copied.
@@ -371,6 +391,41 @@ public final class RegexTagger: Stage {
             }
         }
         appendOutermost(to: &doc)
+    }
+
+    /// The plan bucket of a document language: 0 `en`, 1 `es`, 2 any other (none too).
+    /// (Reading the bytes instead cost more: the string is retained and released.)
+    @inline(__always)
+    static func bucket(_ language: String?) -> Int {
+        language == "en" ? 0 : language == "es" ? 1 : 2
+    }
+
+    /// The plan of bucket `bucket` (0 `en`, 1 `es`, 2 other), made now (the first document of its bucket).
+    @inline(never)
+    private func makePlanRef(bucket: Int) -> Unmanaged<Plan> {
+        let plan = RegexTagger.makePlan(["en", "es", "*"][bucket], patterns)
+        plans[bucket] = plan
+        let ref = Unmanaged.passUnretained(plan)
+        planRefs[bucket] = ref
+        return ref
+    }
+
+    /// The word-list values of pattern `index`'s language, made on first use for every
+    /// pattern of that language (the patterns' words of that language, or none).
+    @inline(__always)
+    private func values(of index: Int) -> Unmanaged<WordValues> {
+        if let ref = valueRefs[index] { return ref }
+        return makeValues(of: index)
+    }
+
+    @inline(never)
+    private func makeValues(of index: Int) -> Unmanaged<WordValues> {
+        let language = languages[index]
+        let values = valuesByLanguage[language] ?? WordValues(patterns.words[language] ?? WordLists())
+        valuesByLanguage[language] = values
+        let ref = Unmanaged.passUnretained(values)
+        for p in languages.indices where languages[p] == language { valueRefs[p] = ref }
+        return ref
     }
 
     /// The document's own date: `date`, else `created_at` or `timestamp_ms` kept in `meta`.
@@ -787,7 +842,7 @@ public final class RegexTagger: Stage {
             // `writeValue` writes nothing when it returns false. The language as a literal
             // and the values borrowed: no reference counting per value.
             func write(_ language: String) -> Bool {
-                valueRefs[f.pattern]._withUnsafeGuaranteedRef { values in
+                values(of: f.pattern)._withUnsafeGuaranteedRef { values in
                     withMatch(f, text: text) { match in
                         Normalizers.writeValue(normalizer, match, values: values, language: language,
                                                reference: reference, into: &valueBuffer)
@@ -828,7 +883,7 @@ public final class RegexTagger: Stage {
         }
         if normalizer == .number, let n = RegexTagger.plainInteger(text, f.span) { return .number(n) }
         return withMatch(f, text: text) { match in
-            Normalizers.normalize(normalizer, match, values: valuesByPattern[f.pattern],
+            Normalizers.normalize(normalizer, match, values: values(of: f.pattern).takeUnretainedValue(),
                                   language: pattern.language, reference: reference)
         }
     }
