@@ -397,7 +397,7 @@ final class TokenizerFastPathTests: XCTestCase {
     func testClassifyWord16EqualsTheByteLoops() {
         // Sixteen bytes of every value, and of the bytes around the letter and digit
         // ranges (runs are common), with 0 to 16 of them readable: the bytes past
-        // those count as zero, whatever the buffer holds there.
+        // those count as zero, whatever the buffer holds there or before them.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,
                               0xC1, 0xC3, 0xE1, 0xFA, 0xFF, 0x00, 0x20, 0x5F]
         var g = Generator(state: 20261127)
@@ -414,14 +414,17 @@ final class TokenizerFastPathTests: XCTestCase {
             for k in 0..<14 where key[k] == key[k + 1] && key[k] == key[k + 2] { tripled |= 1 << k }
             let words = (0..<2).map { w in (0..<8).reduce(UInt64(0)) { $0 | UInt64(key[8 * w + $1]) << UInt64(8 * $1) } }
             let expected = [words[0], words[1], UInt64(upper), UInt64(lower), UInt64(digit), UInt64(tripled)]
-            // Garbage past the readable bytes, which neither function may take.
-            let buffer = bytes.enumerated().map { $0.offset < readable ? $0.element : 0x61 }
+            // Garbage past the readable bytes, which neither function may take, after
+            // 0 to 16 readable bytes (the short tail of a longer text is loaded with those).
+            let before = Int(g.next() % 17)
+            let buffer = [UInt8](repeating: 0x41, count: before) + bytes.enumerated().map { $0.offset < readable ? $0.element : 0x61 }
             for scalar in [false, true] {
                 let w = buffer.withUnsafeBufferPointer {
-                    scalar ? entex_classify_word16_scalar($0.baseAddress!, readable) : entex_classify_word16($0.baseAddress!, readable)
+                    scalar ? entex_classify_word16_scalar($0.baseAddress! + before, readable, before)
+                           : entex_classify_word16($0.baseAddress! + before, readable, before)
                 }
                 XCTAssertEqual([w.key0, w.key1, UInt64(w.upper), UInt64(w.lower), UInt64(w.digit), UInt64(w.tripled)], expected,
-                               "round \(round), scalar \(scalar): \(bytes), \(readable) readable")
+                               "round \(round), scalar \(scalar): \(bytes), \(readable) readable, \(before) before")
             }
             if testRun?.failureCount ?? 0 > 10 { break }
         }

@@ -168,14 +168,18 @@ typedef struct {
     uint32_t upper, lower, digit, tripled;
 } entex_word16;
 
-/// `entex_word16` of the bytes at `p`, of which `readable` may be read:
-/// with fewer than sixteen, those that may not are taken as zero bytes
-/// (none is read). One vector load and a few compares with SSE2.
-static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable);
+/// `entex_word16` of the bytes at `p`, of which `readable` may be read,
+/// and `before` bytes below `p`: with fewer than sixteen readable, those
+/// that may not are taken as zero bytes (none is read). One vector load and
+/// a few compares with SSE2 (for a short tail with sixteen bytes readable
+/// up to its end, moved down through a buffer, rather than copied).
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable,
+                                                                                size_t before);
 
 /// The same as `entex_classify_word16`, a byte at a time: the code used
 /// where SSE2 is missing, always compiled so that the tests can compare.
-static inline entex_word16 entex_classify_word16_scalar(const uint8_t *p, size_t readable) {
+static inline entex_word16 entex_classify_word16_scalar(const uint8_t *p, size_t readable, size_t before) {
+    (void)before;
     uint8_t b[18] = {0};
     __builtin_memcpy(b, p, readable < 16 ? readable : 16);
     entex_word16 w = {0, 0, 0, 0, 0, 0};
@@ -193,10 +197,18 @@ static inline entex_word16 entex_classify_word16_scalar(const uint8_t *p, size_t
 }
 
 #if defined(__SSE2__)
-static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable) {
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable,
+                                                                                size_t before) {
     __m128i x;
     if (__builtin_expect(readable >= 16, 1)) {
         x = _mm_loadu_si128((const __m128i *)p);
+    } else if (before + readable >= 16) {
+        // The 16 bytes ending where the readable ones end, stored below 16 zero bytes: the 16
+        // from the first readable one are those bytes, then zeros.
+        uint8_t b[32] __attribute__((aligned(16)));
+        _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + readable - 16)));
+        _mm_store_si128((__m128i *)(b + 16), _mm_setzero_si128());
+        x = _mm_loadu_si128((const __m128i *)(b + 16 - readable));
     } else {
         uint8_t b[16] = {0};
         __builtin_memcpy(b, p, readable);
@@ -220,8 +232,9 @@ static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(
     return w;
 }
 #else
-static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable) {
-    return entex_classify_word16_scalar(p, readable);
+static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(const uint8_t *p, size_t readable,
+                                                                                size_t before) {
+    return entex_classify_word16_scalar(p, readable, before);
 }
 #endif
 
@@ -229,16 +242,21 @@ static inline __attribute__((always_inline)) entex_word16 entex_classify_word16(
 /// that may start or continue a special token of the tokenizer
 /// (`ByteClass.nextSigilOrAddressByte`): `# $ % + - . : @ _`, and with
 /// `or_space` ASCII white space too (tab to carriage return, space); `n`
-/// when there is none. Sixteen bytes at a time with SSE2 (the last ones
-/// through a zero-padded copy: a zero byte is none of them); inlined where
-/// it is called.
+/// when there is none. Sixteen bytes at a time with SSE2 (the last ones of
+/// a text of 16 bytes or more from its last 16, else through a zero-padded
+/// copy: a zero byte is none of them); inlined where it is called.
 static inline __attribute__((always_inline)) size_t entex_next_sigil_or_address_byte(const uint8_t *p, size_t n, size_t i,
                                                                                     int or_space) {
 #if defined(__SSE2__)
     while (i < n) {
         __m128i x;
+        // Bytes below `i` in `x` (the last load of a text of 16 bytes or more), whose bits are shifted out.
+        unsigned below = 0;
         if (__builtin_expect(n - i >= 16, 1)) {
             x = _mm_loadu_si128((const __m128i *)(p + i));
+        } else if (n >= 16) {
+            below = (unsigned)(16 - (n - i));
+            x = _mm_loadu_si128((const __m128i *)(p + n - 16));
         } else {
             uint8_t b[16] = {0};
             __builtin_memcpy(b, p + i, n - i);
@@ -255,7 +273,7 @@ static inline __attribute__((always_inline)) size_t entex_next_sigil_or_address_
                 _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 0x09))), _mm_set1_epi8(-128 + 5)),
                 _mm_cmpeq_epi8(x, _mm_set1_epi8(0x20))));
         }
-        unsigned bits = (unsigned)_mm_movemask_epi8(found);
+        unsigned bits = (unsigned)_mm_movemask_epi8(found) >> below;
         if (bits != 0) {
             size_t j = i + (size_t)__builtin_ctz(bits);
             return j < n ? j : n;

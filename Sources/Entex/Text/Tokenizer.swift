@@ -895,7 +895,7 @@ public final class Tokenizer: Stage {
             // Near the end of the text only the bytes left are read (zero
             // above them, which ends the word like any byte outside it).
             fast: do {
-                let w = entex_classify_word16(base + start, n &- start)
+                let w = entex_classify_word16(base + start, n &- start, start)
                 // Bits 16 and up of `~alnum` are set: `take` is at most 16.
                 var take = (~(w.upper | w.lower | w.digit)).trailingZeroBitCount
                 var punct = -1
@@ -1265,13 +1265,15 @@ public final class Tokenizer: Stage {
                 }
                 scratch = copy
                 sink.appendHashingKey(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
-                                            keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags))
+                                            keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: sink.keys.count),
+                                            kind: kind, flags: flags))
                 return true
             }
         }
         // Offsets fit: documents are shorter than Int32.max bytes (`DocumentReader`).
         sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
-                          keyStart: Int32(keyStart), keyEnd: Int32(sink.keys.count), kind: kind, flags: flags),
+                          keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyStart &+ length),
+                          kind: kind, flags: flags),
                     hash: KeyHash.hash(word: key, count: length))
         return true
     }
