@@ -133,15 +133,6 @@ public final class Aliasing: Stage {
         scratch.deallocate()
     }
 
-    /// Sets `buffer` to `count` copies of `value`.
-    @inline(__always)
-    private static func refill<T>(_ buffer: inout GrowableBuffer<T>, count: Int, with value: T) {
-        buffer.count = 0
-        buffer.reserve(count)
-        buffer.base.update(repeating: value, count: count)
-        buffer.count = count
-    }
-
     private func root(_ i: Int) -> Int {
         let parent = self.parent.base
         var i = i
@@ -339,7 +330,7 @@ public final class Aliasing: Stage {
         parent.reserve(base)
         for i in 0..<base { parent.base[i] = i }
         parent.count = base
-        Aliasing.refill(&sizes, count: base, with: 1)
+        sizes.fill(count: base, with: 1)
         merged = false
 
         // Links made by taggers (rare: only then is a dictionary made).
@@ -357,7 +348,7 @@ public final class Aliasing: Stage {
         // name or acronym exists (a set's root stays one of the tagged entities).
         let recordsLinks = taggerLinks || !takesShortcuts
         if recordsLinks {
-            Aliasing.refill(&members, count: base, with: 0)
+            members.fill(count: base, with: 0)
             for i in 0..<base { members.base[root(i)] += 1 }
         }
 
@@ -458,7 +449,7 @@ public final class Aliasing: Stage {
                 }
             }
         } else {
-            Aliasing.refill(&personOfTerm, count: 1, with: -1)  // every name token is term 0, of no person
+            personOfTerm.fill(count: 1, with: -1)  // every name token is term 0, of no person
         }
         var persons = 0  // allPersons[..<persons] are the ones seen so far
         acronyms.removeAll()
@@ -632,7 +623,7 @@ public final class Aliasing: Stage {
         // defined) join a cluster with the same words and type.
         // `union` kept each set's size; the reference counts them again.
         if !takesShortcuts {
-            Aliasing.refill(&sizes, count: entities.count, with: 0)
+            sizes.fill(count: entities.count, with: 0)
             merged = false
             for i in entities.indices {
                 let r = root(i)
@@ -688,7 +679,7 @@ public final class Aliasing: Stage {
             let tok = tokens[t]
             term[t] = Int32(terms.insert(UnsafeBufferPointer(rebasing: keys[Int(tok.keyStart)..<Int(tok.keyEnd)])))
         }
-        Aliasing.refill(&personOfTerm, count: terms.count, with: -1)
+        personOfTerm.fill(count: terms.count, with: -1)
     }
 
     /// Gives name tokens ids that link exactly as `internAllNameTokens`'s do,
@@ -811,7 +802,7 @@ public final class Aliasing: Stage {
                 }
             }
         }
-        Aliasing.refill(&personOfTerm, count: count &+ 1, with: -1)
+        personOfTerm.fill(count: count &+ 1, with: -1)
         return (count, repeated)
     }
 
@@ -897,9 +888,9 @@ public final class Aliasing: Stage {
                 }
             }
         }
-        Aliasing.refill(&sizeOf, count: count, with: 0)
-        Aliasing.refill(&longestOf, count: count, with: -1)
-        Aliasing.refill(&numberOf, count: count, with: 0)
+        sizeOf.fill(count: count, with: 0)
+        longestOf.fill(count: count, with: -1)
+        numberOf.fill(count: count, with: 0)
         canonicalOf.removeAll(keepingCapacity: true)
         let sizeOf = self.sizeOf.base, longestOf = self.longestOf.base, numberOf = self.numberOf.base
         // Cluster sizes and longest mentions, in output order (the first of the longest wins).

@@ -28,6 +28,16 @@ struct GrowableBuffer<Element> {
         capacity = newCapacity
     }
 
+    /// Sets the contents to `newCount` copies of `value` (the elements are plain values,
+    /// as everywhere in this buffer: the old ones are not deinitialized).
+    @inline(__always)
+    mutating func fill(count newCount: Int, with value: Element) {
+        count = 0
+        reserve(newCount)
+        base.initialize(repeating: value, count: newCount)
+        count = newCount
+    }
+
     @inline(__always)
     mutating func append(_ element: Element) {
         if count == capacity { grow(count + 1) }
