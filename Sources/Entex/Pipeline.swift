@@ -26,6 +26,10 @@ public final class Pipeline {
     /// Layer arrays of documents given back with `recycle`, for the next
     /// document `process` is given.
     private var recycled = RecycledLayers()
+    /// The text array of the last document given back, for a reader on the
+    /// same thread to decode the next document's text into
+    /// (`DocumentReader.recycledText`).
+    public let recycledText = RecycledText()
 
     public init(stages: [any Stage]) throws(PipelineError) {
         var available: Layers = [.text]
@@ -52,14 +56,16 @@ public final class Pipeline {
     /// per document. The output is the same whether documents are recycled or not.
     public func recycle(_ doc: consuming Document) {
         recycled.take(from: &doc)
+        recycledText.keep(textOf: &doc)
     }
 
-    /// Takes back the layer arrays of a finished document as `recycle` does,
-    /// leaving `doc` with empty layers, for a caller that frees the rest of
-    /// the document elsewhere (`BatchEngine` hands it back to the thread
-    /// that made it).
+    /// Takes back the layer arrays and the text array of a finished document
+    /// as `recycle` does, leaving `doc` with empty layers and an empty text,
+    /// for a caller that frees the rest of the document elsewhere
+    /// (`BatchEngine` hands it back to the thread that made it).
     public func recycleLayers(of doc: inout Document) {
         recycled.take(from: &doc)
+        recycledText.keep(textOf: &doc)
     }
 
     /// Gives `doc` the kept layer arrays (what `process` does first), for
