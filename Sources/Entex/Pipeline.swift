@@ -23,9 +23,21 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
 /// required layers are produced by the input or an earlier stage.
 public final class Pipeline {
     public let stages: [any Stage]
+    /// One call object for each stage, in order, and the same without
+    /// ownership, which `process` goes through: called from the array of
+    /// stages, each stage was retained and released around its call (9 pairs
+    /// a document, about 320 instructions of a tweet's 26 000); a call object
+    /// reached through `Unmanaged` is not, and it holds its stage as a
+    /// constant, which it calls without either.
+    private let calls: [StageCall]
+    private let unretainedCalls: [Unmanaged<StageCall>]
     /// Layer arrays of documents given back with `recycle`, for the next
     /// document `process` is given.
     private var recycled = RecycledLayers()
+    /// The text array of the last document given back, for a reader on the
+    /// same thread to decode the next document's text into
+    /// (`DocumentReader.recycledText`).
+    public let recycledText = RecycledText()
 
     public init(stages: [any Stage]) throws(PipelineError) {
         var available: Layers = [.text]
@@ -37,13 +49,17 @@ public final class Pipeline {
             available.formUnion(stage.produces)
         }
         self.stages = stages
+        self.calls = stages.map { StageCall.make($0) }
+        self.unretainedCalls = calls.map { Unmanaged.passUnretained($0) }
     }
 
     /// Runs every stage on `doc`. Layers `doc` does not have yet are built
     /// in the memory of a document given back with `recycle`, if any.
     public func process(_ doc: inout Document) {
         lendRecycledLayers(to: &doc)
-        for stage in stages { stage.process(&doc) }
+        for i in unretainedCalls.indices {
+            unretainedCalls[i]._withUnsafeGuaranteedRef { $0.run(&doc) }
+        }
     }
 
     /// Takes back the layer arrays of a document that is done with (written
@@ -52,14 +68,16 @@ public final class Pipeline {
     /// per document. The output is the same whether documents are recycled or not.
     public func recycle(_ doc: consuming Document) {
         recycled.take(from: &doc)
+        recycledText.keep(textOf: &doc)
     }
 
-    /// Takes back the layer arrays of a finished document as `recycle` does,
-    /// leaving `doc` with empty layers, for a caller that frees the rest of
-    /// the document elsewhere (`BatchEngine` hands it back to the thread
-    /// that made it).
+    /// Takes back the layer arrays and the text array of a finished document
+    /// as `recycle` does, leaving `doc` with empty layers and an empty text,
+    /// for a caller that frees the rest of the document elsewhere
+    /// (`BatchEngine` hands it back to the thread that made it).
     public func recycleLayers(of doc: inout Document) {
         recycled.take(from: &doc)
+        recycledText.keep(textOf: &doc)
     }
 
     /// Gives `doc` the kept layer arrays (what `process` does first), for
@@ -67,6 +85,23 @@ public final class Pipeline {
     func lendRecycledLayers(to doc: inout Document) {
         recycled.lend(to: &doc)
     }
+}
+
+/// Calls one stage's `process` (see `Pipeline.process`): an object of a
+/// concrete class, so that it can be called through `Unmanaged` without
+/// being retained, which a stage held as `any Stage` cannot.
+class StageCall {
+    func run(_ doc: inout Document) { fatalError("StageCall.run is overridden") }
+
+    /// The call object of `stage`.
+    static func make(_ stage: some Stage) -> StageCall { TypedStageCall(stage) }
+}
+
+/// Calls a stage of type `S` (`StageCall`).
+private final class TypedStageCall<S: Stage>: StageCall {
+    let stage: S
+    init(_ stage: S) { self.stage = stage }
+    override func run(_ doc: inout Document) { stage.process(&doc) }
 }
 
 /// Annotates documents one after another on one thread and renders each as

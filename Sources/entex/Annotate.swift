@@ -61,8 +61,10 @@ struct Annotate: ParsableCommand {
         let files = settings.files
         let sources: [String?] = files.isEmpty ? [nil] : files.map { $0 }
         for path in sources {
-            let reader = DocumentReader(format: settings.format, sourceName: path ?? "stdin",
+            var reader = DocumentReader(format: settings.format, sourceName: path ?? "stdin",
                                         idPrefix: path.map { "\($0):" } ?? "", maxDocumentBytes: settings.maxDocBytes)
+            // Each text is decoded into the array of the document annotated before it.
+            reader.recycledText = pipeline.recycledText
             do {
                 if let path {
                     try reader.readConsuming(try FileDescriptorSource(path: path), emit: handle)

@@ -135,6 +135,49 @@ final class RecyclingTests: XCTestCase {
         XCTAssertEqual(spare.tokens.capacity, capacity)
     }
 
+    /// A reader that decodes each text into the array of the document
+    /// annotated before it (`DocumentReader.recycledText`, as the `entex`
+    /// command and batch workers read) gives the documents a reader without
+    /// it gives, texts growing and shrinking, escapes and all.
+    func testTextsDecodedIntoRecycledArraysEqualFreshTexts() throws {
+        var lines: [String] = []
+        for (n, item) in try variedTexts().enumerated() {
+            let object: [String: Any] = ["id": "t\(n)", "text": item.text + (n % 4 == 1 ? " \\ \"q\" \u{7}" : "")]
+            lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            if n % 11 == 2 { lines.append("{\"id\":\"m\(n)\",\"text\":\"x\",\"extra\":1}") }
+        }
+        let input = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let writer = JSONWriter()
+        let fresh = try TestSupport.pipeline()
+        var expected: [UInt8] = []
+        var texts: [[UInt8]] = []
+        try DocumentReader(format: .jsonl, sourceName: "mem").read(MemorySource(input)) { record in
+            guard case .document(let doc) = record else { return XCTFail("every record is a document") }
+            texts.append(doc.text)
+            expected += freshJSON(doc, pipeline: fresh, writer: writer)
+        }
+        for lineReadSize in [1 << 16, 7] {
+            let pipeline = try TestSupport.pipeline()
+            var reader = DocumentReader(format: .jsonl, sourceName: "mem")
+            reader.recycledText = pipeline.recycledText
+            reader.lineReadSize = lineReadSize
+            var got: [UInt8] = []
+            var n = 0
+            try reader.readConsuming(MemorySource(input)) { record in
+                guard case .document(var doc) = consume record else { return XCTFail("every record is a document") }
+                XCTAssertEqual(doc.text, texts[n], "text \(n)")
+                n += 1
+                pipeline.process(&doc)
+                writer.write(doc, into: &got)
+                got.append(0x0A)
+                pipeline.recycleLayers(of: &doc)
+                XCTAssertTrue(doc.text.isEmpty || doc.text == texts[n - 1], "a recycled document keeps its text or none")
+            }
+            XCTAssertEqual(n, texts.count)
+            XCTAssertEqual(String(decoding: got, as: UTF8.self), String(decoding: expected, as: UTF8.self))
+        }
+    }
+
     func testBatchOutputEqualsFreshAnnotationOfEveryRecord() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-recycle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

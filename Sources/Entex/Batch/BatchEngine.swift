@@ -381,7 +381,10 @@ public final class BatchEngine {
             if let lines = job.lines.take() {
                 json.reserve(lines.bytes.count + lines.bytes.count / 2 + 512 * lines.lines)
                 // Each document is made, annotated, written and freed here, one after another.
-                lines.reader.readJSONLines(inBlock: lines.bytes.bytes, firstLine: lines.firstLine) { record in
+                // Each text is decoded into the array of the document this worker annotated before it.
+                var reader = lines.reader
+                reader.recycledText = pipeline.recycledText
+                reader.readJSONLines(inBlock: lines.bytes.bytes, firstLine: lines.firstLine) { record in
                     count += 1
                     switch consume record {
                     case .document(var doc):

@@ -75,6 +75,10 @@ public struct DocumentReader {
     /// Least room `LineReader` makes for each read from the source. Tests
     /// make it small, so that lines cross the end of the buffer often.
     var lineReadSize = 1 << 16
+    /// Where the JSON Lines fast path takes the array of each document's
+    /// text from when it has room: the pipeline's that annotates the
+    /// documents on this thread (`Pipeline.recycledText`), or nil.
+    public var recycledText: RecycledText?
 
     public init(format: InputFormat = .auto, sourceName: String = "stdin", idPrefix: String? = nil,
                 maxDocumentBytes: Int = DocumentReader.defaultMaxDocumentBytes) {
@@ -146,12 +150,13 @@ public struct DocumentReader {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
     }
 
-    private func readJSON(_ lines: inout LineReader<some ByteSource>, tweetsOnly: Bool,
+    private func readJSON(_ lines: inout LineReader, tweetsOnly: Bool,
                           takeRaw: RawLineTaker? = nil,
                           emit: (consuming InputRecord) -> Void) throws(InputError) {
         let first = try lines.peekFirstNonBlank()
         var parser = JSONParser()
         parser.decodesEscapesInOnePass = usesRecordFastPath
+        parser.recycledText = recycledText
         if first == UInt8(ascii: "[") {
             // One JSON array of records over any number of lines.
             let whole = try lines.readAll(limit: maxJSONBytes)
@@ -195,7 +200,7 @@ public struct DocumentReader {
     /// `readJSONLines(inBlock:firstLine:emit:)`, which reads them as this
     /// loop would. A line over the size limit is never handed on: its
     /// failure is emitted here.
-    private func readJSONLines(_ lines: inout LineReader<some ByteSource>, parser: inout JSONParser,
+    private func readJSONLines(_ lines: inout LineReader, parser: inout JSONParser,
                                firstMayOpenMultiline: Bool, tweetsOnly: Bool,
                                takeRaw: RawLineTaker? = nil,
                                emit: (consuming InputRecord) -> Void) throws(InputError) {
@@ -234,7 +239,7 @@ public struct DocumentReader {
             case .malformed(let e, let b): (error, bytes) = (e, b)
             }
             let failure = malformedFailure(error, line: span.number)
-            guard mayOpenMultiline, LineReader<MemorySource>.opensMultilineJSON(bytes) else {
+            guard mayOpenMultiline, LineReader.opensMultilineJSON(bytes) else {
                 mayOpenMultiline = false
                 emit(.failure(failure))
                 continue
@@ -270,6 +275,7 @@ public struct DocumentReader {
         guard let base = block.baseAddress else { return }
         var parser = JSONParser()
         parser.decodesEscapesInOnePass = usesRecordFastPath
+        parser.recycledText = recycledText
         let tweetsOnly = format == .tweets
         var start = 0
         var number = firstLine
@@ -299,9 +305,14 @@ public struct DocumentReader {
                           emit: (consuming InputRecord) -> Void) -> JSONParseError? {
         if usesRecordFastPath {
             // Tweets-only input makes a plain document an error record: the general path says so.
-            if usesDocumentLinePath, !tweetsOnly, let document = parser.parseDocumentLine(p) {
-                emitDocument(id: document.id ?? idPrefix + String(number), text: document.text,
-                             language: RecordMapper.language(document.lang), date: document.date, meta: [],
+            if usesDocumentLinePath, !tweetsOnly, var document = parser.parseDocumentLine(p) {
+                // The fields are moved out, not copied: the record would hold
+                // them until the document is done with, and the text's array
+                // could not go back to `recycledText` the only holder of it.
+                var text: [UInt8] = []
+                swap(&text, &document.text)
+                emitDocument(id: document.id.take() ?? idPrefix + String(number), text: text,
+                             language: RecordMapper.language(document.lang), date: document.date.take(), meta: [],
                              line: number, index: number, replacements: 0, emit: emit)
                 return nil
             }
@@ -397,9 +408,12 @@ public struct DocumentReader {
     }
 
     /// Emits a document of these fields, or a failure when its text is over the size limit.
+    /// The fields are taken (`consuming`), not borrowed: borrowed, each was
+    /// retained for the document and released after it was annotated (five
+    /// pairs a document).
     @inline(__always)
-    private func emitDocument(id: String, text: consuming [UInt8], language: String?, date: String?,
-                              meta: [(key: String, value: JSONValue)], line: Int?, index: Int,
+    private func emitDocument(id: consuming String, text: consuming [UInt8], language: consuming String?,
+                              date: consuming String?, meta: consuming [(key: String, value: JSONValue)], line: Int?, index: Int,
                               replacements: Int, emit: (consuming InputRecord) -> Void) {
         if text.count > maxDocumentBytes {
             emit(.failure(RecordFailure(id: id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
@@ -433,7 +447,13 @@ struct RawLineTaker {
 
 /// Splits a byte stream into lines without holding more than one line (up
 /// to a limit) in memory.
-struct LineReader<Source: ByteSource> {
+///
+/// Not generic over its source: the source is read once per 64 KiB, while
+/// the reader's other methods run for every line, and a generic reader
+/// (with the `DocumentReader` methods that take it, unspecialized across
+/// the module boundary) instantiated its type metadata at every line, about
+/// 330 instructions a tweet.
+struct LineReader {
     struct Line {
         var bytes: [UInt8]
         var number: Int
@@ -441,7 +461,7 @@ struct LineReader<Source: ByteSource> {
         var tooLong: Bool
     }
 
-    let source: Source
+    let source: any ByteSource
     let maxLine: Int
     /// Least room made for each read from the source.
     let chunk: Int
@@ -455,7 +475,7 @@ struct LineReader<Source: ByteSource> {
     private var lineNumber = 0
     private var sawFirstChunk = false
 
-    init(source: Source, maxLine: Int, firstLine: Int = 1, readSize: Int = 1 << 16) {
+    init(source: any ByteSource, maxLine: Int, firstLine: Int = 1, readSize: Int = 1 << 16) {
         self.source = source
         self.maxLine = maxLine
         self.chunk = max(1, readSize)

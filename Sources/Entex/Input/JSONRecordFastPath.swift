@@ -111,7 +111,7 @@ extension JSONParser {
             switch key {
             case .text:
                 guard text == nil, first == UInt8(ascii: "\""),
-                      let decoded = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
+                      let decoded = JSONParser.decodeCleanString(p, &i, scratch: &textScratch, reusing: recycledText) else { return nil }
                 text = decoded
             case .id:
                 guard id == nil else { return nil }
@@ -211,7 +211,7 @@ extension JSONParser {
                     if !sawText {
                         sawText = true
                         if first == UInt8(ascii: "\"") {
-                            guard let text = JSONParser.decodeCleanString(p, &i, scratch: &textScratch) else { return nil }
+                            guard let text = JSONParser.decodeCleanString(p, &i, scratch: &textScratch, reusing: recycledText) else { return nil }
                             record.text = text
                             record.textIndex = position
                             held = true
@@ -326,9 +326,10 @@ extension JSONParser {
     /// whole, then copied into an array of its exact length. Making that
     /// array from the bytes costs a few hundred instructions less than
     /// `Array(unsafeUninitializedCapacity:)` does, more than the copy of a
-    /// tweet or an article.
+    /// tweet or an article. With `recycler`, the bytes are copied into the
+    /// array it keeps when that has room: no allocation, and no freeing later.
     static func decodeCleanString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int,
-                                  scratch: inout [UInt8]) -> [UInt8]? {
+                                  scratch: inout [UInt8], reusing recycler: RecycledText? = nil) -> [UInt8]? {
         let n = p.count
         let from = i + 1
         guard from < n else { return nil }
@@ -338,6 +339,7 @@ extension JSONParser {
         let decoded = scratch.withUnsafeMutableBufferPointer { buffer -> [UInt8]? in
             guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return nil }
             i = done.closingQuote + 1
+            if let recycler { return recycler.text(copying: buffer.baseAddress!, count: done.written) }
             return Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: done.written))
         }
         return decoded

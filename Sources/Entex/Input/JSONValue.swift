@@ -78,6 +78,9 @@ public struct JSONParser {
     /// Room the JSON Lines fast path decodes a record's text into, kept
     /// from record to record (see `decodeCleanString`).
     var textScratch: [UInt8] = []
+    /// Where the JSON Lines fast path takes the array of a record's text
+    /// from, when it has room (a finished document's, kept by a pipeline).
+    var recycledText: RecycledText?
     /// Whether a string with escapes is first tried with `decodeClean` (one
     /// pass) before the byte-by-byte loop. Off only in tests that compare the two.
     var decodesEscapesInOnePass = true

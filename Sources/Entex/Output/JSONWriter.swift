@@ -88,7 +88,10 @@ public struct JSONWriter: Sendable {
             var events = out.offsetEvents
             var map = OffsetTable(text: text, unit: options.offsets, storage: &events)
             out.offsetEvents = events
-            write(doc, text: text, map: &map, into: &out)
+            // Whether the layers after the entities are all empty, found here:
+            // in the long function below, each `isEmpty` stayed a call.
+            let emptyTail = doc.quotes.isEmpty && doc.relations.isEmpty && doc.warnings.isEmpty && doc.meta.isEmpty
+            write(doc, text: text, map: &map, emptyTail: emptyTail, into: &out)
         }
     }
 
@@ -98,7 +101,8 @@ public struct JSONWriter: Sendable {
         doc.text.count + doc.text.count / 8 + 256 + 40 * doc.sentences.count + 200 * doc.entities.count
     }
 
-    private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, into out: inout JSONBuffer) {
+    private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, emptyTail: Bool,
+                       into out: inout JSONBuffer) {
         out.literal(#"{"schema":"entex/1","id":"#)
         out.string(doc.id)
         out.literal(#","lang":"#)
@@ -165,7 +169,7 @@ public struct JSONWriter: Sendable {
                 }
             }
         }
-        if doc.quotes.isEmpty && doc.relations.isEmpty && doc.warnings.isEmpty && doc.meta.isEmpty {
+        if emptyTail {
             // Most documents: the empty layers after the entities, and the end, in one copy.
             out.literal(#"],"quotes":[],"relations":[],"warnings":[]}"#)
             return
