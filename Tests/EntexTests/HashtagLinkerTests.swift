@@ -172,4 +172,56 @@ final class HashtagLinkerTests: XCTestCase {
         }
         XCTAssertGreaterThan(linked, 5)
     }
+
+    /// `plainValue`, which reads eight bytes at a time (the last ones with the
+    /// eight that end where the value ends), says what the byte loop says: values
+    /// of every length at every offset, plain or with a byte from 0x80 on or a
+    /// backslash anywhere, after annotations that hold such bytes themselves.
+    func testPlainValueWordScanAgreesWithTheByteLoop() {
+        var g = Generator(state: 7)
+        let bytes: [UInt8] = [0x61, 0x5A, 0x20, 0x5C, 0x22, 0x80, 0xC3, 0xFF, 0x5B, 0x5D, 0x7F, 0x00, 0x30]
+        var plain = 0
+        for round in 0..<40_000 {
+            let prefix = (0..<Int(g.next() % 12)).map { _ in g.pick(bytes) }
+            let length = Int(g.next() % 24)
+            var inner = (0..<length).map { _ in UInt8(0x20 + g.next() % 0x5F) }.map { $0 == 0x5C ? 0x41 : $0 }
+            if g.next() % 2 == 0, length > 0 { inner[Int(g.next() % UInt64(length))] = g.pick([0x5C, 0x80, 0xC3, 0xFF, 0xDC]) }
+            let names = prefix + [0x22] + inner + [0x22] + (0..<Int(g.next() % 3)).map { _ in g.pick(bytes) }
+            let ref = TextRef(start: UInt32(prefix.count), end: UInt32(prefix.count + length + 2))
+            names.withUnsafeBufferPointer { p in
+                let fast = HashtagLinker.plainValue(ref, in: p).map(Array.init)
+                let slow = HashtagLinker.plainValueBytewise(ref, in: p).map(Array.init)
+                XCTAssertEqual(fast, slow, "round \(round): \(names)")
+                if fast != nil { plain += 1 }
+            }
+        }
+        XCTAssertGreaterThan(plain, 10_000)
+    }
+
+    /// The first word lowered eight bytes at a time gives the answers of the byte
+    /// loop: entry names and corpus words in every casing, runs of the bytes around
+    /// "A", "Z", "a", "z" and the space, non-ASCII bytes past the eighth.
+    func testFirstWordLoweredByWordsAnswersAsTheByteLoop() throws {
+        let gazetteer = try TestSupport.resources.gazetteer()
+        var names = try Self.tagNames(gazetteer, entries: 2_000, textsPerFile: 40, longestRun: 2)
+        var g = Generator(state: 5)
+        let edges: [UInt8] = [0x40, 0x41, 0x4D, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x20, 0x30, 0x7E]
+        for _ in 0..<3_000 {
+            var word = (0..<(1 + Int(g.next() % 20))).map { _ in g.pick(edges) }
+            if g.next() % 4 == 0 { word[Int(g.next() % UInt64(word.count))] = 0xC3 }
+            names.append(String(decoding: word, as: UTF8.self))
+        }
+        let words = HashtagLinker(gazetteer: gazetteer), bytes = HashtagLinker(gazetteer: gazetteer)
+        bytes.usesWordLowering = false
+        var startsName = 0
+        for name in names {
+            for variant in [name, name.lowercased(), name.uppercased(), " " + name, name + " x"] {
+                let tag = Array(variant.utf8)
+                let a = tag.withUnsafeBufferPointer { words.firstWordStartsNoName($0) }
+                XCTAssertEqual(a, tag.withUnsafeBufferPointer { bytes.firstWordStartsNoName($0) }, variant)
+                if !a { startsName += 1 }
+            }
+        }
+        XCTAssertGreaterThan(startsName, 2_000)
+    }
 }

@@ -359,4 +359,69 @@ final class SmallStageFastPathTests: XCTestCase {
         }
         XCTAssertGreaterThan(flagged, 3000)
     }
+
+    /// The stage as it runs (the layers read in place, the code stored
+    /// without the document copied) sets what `detect` says, whatever the
+    /// document held before: no language, a detected one, an empty one.
+    func testLanguageStageSetsWhatDetectSays() throws {
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        let (detector, _) = languageDetectors()
+        for (n, text) in try texts().prefix(800).enumerated() {
+            var doc = Document(id: "p\(n)", text: text)
+            tokenize.process(&doc)
+            let expected = detector.detect(doc)
+            for before in [nil, "und", "", "en-GB-oxford-english-dictionary"] as [String?] {
+                var a = doc
+                a.language = before
+                a.languageGiven = false
+                detector.process(&a)
+                XCTAssertEqual(a.language, expected, text.debugDescription)
+                XCTAssertFalse(a.languageGiven)
+                XCTAssertTrue(a.layers.contains(.language))
+            }
+            var bare = doc
+            bare.keyHashes = []
+            detector.process(&bare)
+            XCTAssertEqual(bare.language, expected, text.debugDescription)
+        }
+    }
+
+    /// A group of two candidates resolved directly (`OverlapResolver.resolvesPairsDirectly`)
+    /// gives what the sort and the walk over taken spans give: every tie-break, equal
+    /// and nested spans, hand-overs of each field, empty spans beside them.
+    func testPairsResolveAsTheGeneralWalk() throws {
+        let direct = OverlapResolver(), general = OverlapResolver()
+        general.resolvesPairsDirectly = false
+        let wholeDirect = OverlapResolver(), wholeGeneral = OverlapResolver()
+        wholeDirect.splitsGroups = false
+        wholeGeneral.splitsGroups = false
+        wholeGeneral.resolvesPairsDirectly = false
+        var g = Generator(state: 20261127)
+        let names: [String?] = [nil, "", "a", "b", "Á", "A\u{301}"]
+        var handedOver = 0
+        for round in 0..<20_000 {
+            var doc = Document(id: "q\(round)", text: String(repeating: "x", count: 16))
+            let count = 2 + Int(g.next() % 2)
+            for _ in 0..<count {
+                let start = Int(g.next() % 3), length = Int(g.next() % 4)
+                let canonical = doc.annotation(g.pick(names)), kb = doc.annotation(g.pick(names))
+                let value = g.next() % 3 == 0 ? doc.annotation(json: .string("v\(g.next() % 3)")) : .none
+                doc.candidates.append(Entity(span: Span(start, start + length), type: g.pick([.person, .org, .hashtag]),
+                                             source: g.pick([.user, .gazetteer, .regex, .rule]), canonical: canonical,
+                                             kb: kb, value: value, cluster: g.pick([nil, 0, 1]),
+                                             priority: Int32(g.next() % 2), rule: g.pick([nil, "r1", "r2"])))
+            }
+            var a = doc, b = doc, c = doc, d = doc
+            direct.process(&a)
+            general.process(&b)
+            wholeDirect.process(&c)
+            wholeGeneral.process(&d)
+            XCTAssertEqual(describe(a), describe(b), "round \(round): \(doc.candidates)")
+            XCTAssertEqual(describe(c), describe(d), "round \(round): \(doc.candidates)")
+            XCTAssertEqual(describe(a), describe(c), "round \(round): \(doc.candidates)")
+            let c0 = doc.candidates[0], c1 = doc.candidates[1]
+            if count == 2, c0.span == c1.span, !c0.span.isEmpty, c0.type == c1.type { handedOver += 1 }
+        }
+        XCTAssertGreaterThan(handedOver, 100)
+    }
 }

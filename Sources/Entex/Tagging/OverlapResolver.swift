@@ -44,6 +44,10 @@ public final class OverlapResolver: Stage {
     /// spans, a span that overlaps none taken as it is); tests turn it off to
     /// compare with ranking all candidates at once.
     var splitsGroups = true
+    /// Whether a group of two overlapping candidates is resolved directly (the one
+    /// that ranks first wins), not by the sort and the walk over taken spans;
+    /// tests turn it off to compare.
+    var resolvesPairsDirectly = true
 
     /// The buffers one group of overlapping candidates is resolved in, kept
     /// between groups and documents, written through pointers (no uniqueness
@@ -289,7 +293,7 @@ public final class OverlapResolver: Stage {
     /// to `entities` in start order, each given what its dropped candidates
     /// of equal span and type have and it lacks.
     private static func resolveGroup(_ candidates: UnsafeBufferPointer<Entity>, names: [UInt8], smallSortLimit: Int,
-                                     scratch: inout Scratch, into entities: inout [Entity]) {
+                                     pairsDirectly: Bool = true, scratch: inout Scratch, into entities: inout [Entity]) {
         let n = scratch.order.count
         let order = scratch.order.base, keys = scratch.keys.base
         for k in 0..<n {
@@ -305,6 +309,27 @@ public final class OverlapResolver: Stage {
             let ka = keys[a], kb = keys[b]
             if ka != kb { return ka < kb }
             return OverlapResolver.tieBreak(candidates, a, b, names: names)
+        }
+        if n == 2, pairsDirectly {
+            let a = order[0], b = order[1]
+            let sa = candidates[a].span, sb = candidates[b].span
+            if !sa.isEmpty, !sb.isEmpty, sa.start < sb.end, sb.start < sa.end {
+                // Two overlapping candidates (a group of two, most groups of a tweet:
+                // one name tagged twice): the one that ranks first is taken, the other
+                // dropped, handing over what it has when its span and type are the
+                // winner's. What the sort and the walk below come to, without them.
+                let (w, l) = before(b, a) ? (b, a) : (a, b)
+                var winner = candidates[w]
+                if candidates[l].span == winner.span, candidates[l].type == winner.type {
+                    let loser = candidates.baseAddress! + l
+                    if winner.cluster == nil { winner.cluster = loser.pointee.cluster }
+                    if winner.canonical.isNone { winner.canonical = loser.pointee.canonical }
+                    if winner.kb.isNone { winner.kb = loser.pointee.kb }
+                    if winner.value.isNone { winner.value = loser.pointee.value }
+                }
+                entities.append(winner)
+                return
+            }
         }
         var indices = UnsafeMutableBufferPointer(start: order, count: n)
         if n <= smallSortLimit {
@@ -399,26 +424,29 @@ public final class OverlapResolver: Stage {
         var entities: [Entity] = []
         swap(&entities, &doc.entities)
         if !entities.isEmpty { entities.removeAll(keepingCapacity: true) }
-        // The scratch buffers as locals for the document (no exclusivity checks
-        // on the stage's properties in the loops); stored back after.
-        var scratch = self.scratch, byStart = self.byStart
-        defer {
-            self.scratch = scratch
-            self.byStart = byStart
+        guard count > 0 else {
+            swap(&entities, &doc.entities)
+            return
         }
+        // The start-order buffer as a local for the document (no access to the
+        // stage's property in the loops); stored back after. The group buffers
+        // are used in place: copying them in and out was a memcpy a document.
+        var byStart = self.byStart
+        defer { self.byStart = byStart }
         byStart.count = 0
         byStart.reserve(count)
         // `keys` is indexed by candidate, written only for candidates in groups.
         scratch.keys.count = 0
         scratch.keys.reserve(count)
         let names = doc.annotationBytes
-        let smallSortLimit = self.smallSortLimit, splitsGroups = self.splitsGroups
+        let smallSortLimit = self.smallSortLimit, splitsGroups = self.splitsGroups, pairsDirectly = resolvesPairsDirectly
         doc.candidates.withUnsafeBufferPointer { candidates in
             guard splitsGroups else {
                 // The reference: every candidate in one group.
-                scratch.order.count = 0
-                for i in 0..<count { scratch.order.append(i) }
-                OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, scratch: &scratch, into: &entities)
+                self.scratch.order.count = 0
+                for i in 0..<count { self.scratch.order.append(i) }
+                OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, pairsDirectly: pairsDirectly,
+                                             scratch: &self.scratch, into: &entities)
                 return
             }
             // Candidates only compete with those they overlap, directly or through
@@ -467,10 +495,11 @@ public final class OverlapResolver: Stage {
                 if next == k &+ 1 {
                     entities.append(candidates[i])
                 } else {
-                    scratch.order.count = 0
-                    scratch.order.reserve(next &- k)
-                    for g in k..<next { scratch.order.append(candidate(g)) }
-                    OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, scratch: &scratch, into: &entities)
+                    self.scratch.order.count = 0
+                    self.scratch.order.reserve(next &- k)
+                    for g in k..<next { self.scratch.order.append(candidate(g)) }
+                    OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, pairsDirectly: pairsDirectly,
+                                             scratch: &self.scratch, into: &entities)
                 }
                 k = next
             }

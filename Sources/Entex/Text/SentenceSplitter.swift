@@ -14,7 +14,10 @@ public final class SentenceSplitter: Stage {
 
     private let resources: TextResources
     private let breaker: ICUBreaker
-    private var boundaries: [Int] = []
+    /// The boundaries of the document being split, kept between documents:
+    /// emptying it costs nothing (an array's `removeAll(keepingCapacity:)`
+    /// was about 90 instructions a document) and appending checks no uniqueness.
+    private var boundaries = GrowableBuffer<Int>(capacity: 64)
     /// Whether `split` finds the token after each boundary by binary search
     /// (tests turn it off to compare with the plain scan).
     var searchesTokens = true
@@ -23,6 +26,8 @@ public final class SentenceSplitter: Stage {
         self.resources = resources
         self.breaker = try ICUBreaker(.sentence)
     }
+
+    deinit { boundaries.deallocate() }
 
     public func process(_ doc: inout Document) {
         // The layers are swapped out and worked on through pointers: no
@@ -33,14 +38,19 @@ public final class SentenceSplitter: Stage {
         if !sentences.isEmpty { sentences.removeAll(keepingCapacity: true) }
         var tokens: [Token] = []
         swap(&tokens, &doc.tokens)
-        if !boundaries.isEmpty { boundaries.removeAll(keepingCapacity: true) }
+        // A local copy of the buffer (three words), stored back after: no
+        // access to the property in the loops, no capture of it.
+        var boundaries = self.boundaries
+        defer { self.boundaries = boundaries }
+        boundaries.count = 0
         doc.text.withUnsafeBufferPointer { p in
             if !SimpleSentenceBreaks.find(p, into: &boundaries) {
-                boundaries.removeAll(keepingCapacity: true)
+                boundaries.count = 0
                 breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
             }
+            let found = UnsafeBufferPointer(start: boundaries.base, count: boundaries.count)
             tokens.withUnsafeMutableBufferPointer { tokens in
-                split(p, tokens: tokens, into: &sentences)
+                split(p, boundaries: found, tokens: tokens, into: &sentences)
             }
         }
         swap(&tokens, &doc.tokens)
@@ -59,26 +69,25 @@ public final class SentenceSplitter: Stage {
     /// space trimmed, where a binary search over the tokens for each sentence
     /// (`flagSentenceStarts`, the reference the tests compare it with) cost
     /// 8.8 M instructions on the mixed inputs.
-    private func split(_ text: UnsafeBufferPointer<UInt8>, tokens mutableTokens: UnsafeMutableBufferPointer<Token>,
-                       into sentences: inout [Span]) {
+    private func split(_ text: UnsafeBufferPointer<UInt8>, boundaries: UnsafeBufferPointer<Int>,
+                       tokens mutableTokens: UnsafeMutableBufferPointer<Token>, into sentences: inout [Span]) {
         let tokens = UnsafeBufferPointer(mutableTokens)
         var start = 0
         var startToken = 0  // the first token ending after `start`
         var t = 0  // token cursor
         let count = text.count
-        boundaries.withUnsafeBufferPointer { boundaries in
-            for boundary in boundaries {
-                // Past the tokens that end at or before the boundary.
-                t = SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: t, search: searchesTokens)
-                // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
-                if t < tokens.count, Int(tokens[t].start) < boundary { continue }
-                if boundary < count, t > 0, keepsSentenceOpen(text, tokens: tokens, tokenIndex: t - 1, boundary: boundary) {
-                    continue
-                }
-                SentenceSplitter.appendSentence(text, start, boundary, to: &sentences, flagging: mutableTokens, near: startToken)
-                start = boundary
-                startToken = t
+        let search = searchesTokens
+        for boundary in boundaries {
+            // Past the tokens that end at or before the boundary.
+            t = SentenceSplitter.firstTokenEnding(after: boundary, in: tokens, from: t, search: search)
+            // ICU sees sentence ends inside URLs ("…/x?y=1") and spaced abbreviations ("EE. UU.").
+            if t < tokens.count, Int(tokens[t].start) < boundary { continue }
+            if boundary < count, t > 0, keepsSentenceOpen(text, tokens: tokens, tokenIndex: t - 1, boundary: boundary) {
+                continue
             }
+            SentenceSplitter.appendSentence(text, start, boundary, to: &sentences, flagging: mutableTokens, near: startToken)
+            start = boundary
+            startToken = t
         }
         if start < count {
             SentenceSplitter.appendSentence(text, start, count, to: &sentences, flagging: mutableTokens, near: startToken)
@@ -350,6 +359,15 @@ enum SimpleSentenceBreaks {
     /// `passableLength`) sixteen bytes at a time with `entex_sentence_scan`
     /// (tests turn it off to compare with the byte-by-byte scan).
     static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout [Int], wordScan: Bool = true) -> Bool {
+        var buffer = GrowableBuffer<Int>(capacity: 16)
+        defer { buffer.deallocate() }
+        let known = find(p, into: &buffer, wordScan: wordScan)
+        out.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
+        return known
+    }
+
+    /// `find(_:into:wordScan:)` appending to a buffer, as the splitter calls it.
+    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout GrowableBuffer<Int>, wordScan: Bool = true) -> Bool {
         let n = p.count
         guard n > 0 else { return true }
         // Where the sequence ending at the previous character stands in
@@ -602,12 +620,28 @@ public final class LanguageDetector: Stage {
             }
             return
         }
-        doc.language = detect(doc)
+        // The layers are read in place: `detect(doc)` took a copy of the
+        // document (and the old language was then released through Optional's
+        // generic destroy), about 150 instructions a document.
+        let (en, es) = doc.tokens.withUnsafeBufferPointer { tokens in
+            doc.tokenKeys.withUnsafeBufferPointer { keys in
+                doc.keyHashes.withUnsafeBufferPointer { hashes in
+                    counts(tokens: tokens, keys: keys, hashes: hashes.count == tokens.count ? hashes : UnsafeBufferPointer(start: nil, count: 0))
+                }
+            }
+        }
+        doc.language = LanguageDetector.language(en: en, es: es)
         doc.languageGiven = false
     }
 
     public func detect(_ doc: Document) -> String {
         let (en, es) = counts(doc)
+        return LanguageDetector.language(en: en, es: es)
+    }
+
+    /// The language the counts of function words say.
+    @inline(__always)
+    static func language(en: Int, es: Int) -> String {
         if en + es < 2 { return "und" }
         if Double(en) >= Double(es) * 1.5 { return "en" }
         if Double(es) >= Double(en) * 1.5 { return "es" }
@@ -617,47 +651,47 @@ public final class LanguageDetector: Stage {
     /// The evidence `detect` weighs: English and Spanish function words among
     /// the first `sampleTokens` tokens, and 2 for Spanish per ¿ or ¡.
     func counts(_ doc: Document) -> (en: Int, es: Int) {
-        var en = 0, es = 0
         // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
         let hashes = doc.keyHashes.count == doc.tokens.count ? doc.keyHashes : []
+        return doc.tokenKeys.withUnsafeBufferPointer { keys in
+            hashes.withUnsafeBufferPointer { hashes in
+                doc.tokens.withUnsafeBufferPointer { tokens in counts(tokens: tokens, keys: keys, hashes: hashes) }
+            }
+        }
+    }
+
+    /// `counts(doc)` of the document's tokens, token keys and key hashes
+    /// (`hashes` empty: none, each key is hashed here).
+    func counts(tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+                hashes: UnsafeBufferPointer<UInt64>) -> (en: Int, es: Int) {
         let filtered = usesHashFilter
-        doc.tokenKeys.withUnsafeBufferPointer { keys in
-          hashes.withUnsafeBufferPointer { hashes in
-            doc.tokens.withUnsafeBufferPointer { tokens in
-                hashFilter.withUnsafeBufferPointer { filter in
-                    let count = min(tokens.count, LanguageDetector.sampleTokens)
-                    @inline(__always) func tally(_ i: Int, hash: UInt64) {
-                        let token = tokens[i]
-                        let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                        if let id = functionWords.lookup(key, hash: ByteStringTable.hash(folding: hash)) {
-                            en += Int(languages[id] & 1)
-                            es += Int(languages[id] >> 1)
-                        }
-                    }
-                    @inline(__always) func isInvertedMark(_ i: Int) -> Bool {  // ¿ ¡
-                        let token = tokens[i]
-                        guard token.keyEnd - token.keyStart == 2 else { return false }
-                        let a = keys[Int(token.keyStart)], b = keys[Int(token.keyStart) + 1]
-                        return a == 0xC2 && (b == 0xBF || b == 0xA1)
-                    }
-                    if filtered, !hashes.isEmpty {
-                        let (english, spanish) = shortCounts(tokens: tokens, keys: keys, hashes: hashes, count: count)
-                        en = english
-                        es = spanish
-                    } else {
-                        for i in 0..<count {
-                            let token = tokens[i]
-                            guard token.kind == .word || token.kind == .punct else { continue }
-                            let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
-                            let hash = hashes.isEmpty ? KeyHash.hash(key) : hashes[i]
-                            let bit = Int(truncatingIfNeeded: hash >> 48)
-                            if !filtered || filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
-                            if token.kind == .punct, isInvertedMark(i) { es += 2 }
-                        }
-                    }
+        let count = min(tokens.count, LanguageDetector.sampleTokens)
+        if filtered, !hashes.isEmpty { return shortCounts(tokens: tokens, keys: keys, hashes: hashes, count: count) }
+        var en = 0, es = 0
+        hashFilter.withUnsafeBufferPointer { filter in
+            @inline(__always) func tally(_ i: Int, hash: UInt64) {
+                let token = tokens[i]
+                let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                if let id = functionWords.lookup(key, hash: ByteStringTable.hash(folding: hash)) {
+                    en += Int(languages[id] & 1)
+                    es += Int(languages[id] >> 1)
                 }
             }
-          }
+            @inline(__always) func isInvertedMark(_ i: Int) -> Bool {  // ¿ ¡
+                let token = tokens[i]
+                guard token.keyEnd - token.keyStart == 2 else { return false }
+                let a = keys[Int(token.keyStart)], b = keys[Int(token.keyStart) + 1]
+                return a == 0xC2 && (b == 0xBF || b == 0xA1)
+            }
+            for i in 0..<count {
+                let token = tokens[i]
+                guard token.kind == .word || token.kind == .punct else { continue }
+                let key = UnsafeBufferPointer(rebasing: keys[Int(token.keyStart)..<Int(token.keyEnd)])
+                let hash = hashes.isEmpty ? KeyHash.hash(key) : hashes[i]
+                let bit = Int(truncatingIfNeeded: hash >> 48)
+                if !filtered || filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 { tally(i, hash: hash) }
+                if token.kind == .punct, isInvertedMark(i) { es += 2 }
+            }
         }
         return (en, es)
     }
