@@ -402,6 +402,55 @@ final class PatternCacheTests: XCTestCase {
         XCTAssertNil(written { $0.specs[regex].regex = nil }, "a regex block without one")
     }
 
+    /// The trigger bits and tables kept in the cache are those made from the word lists, and
+    /// a file whose tables could send a lookup outside them is refused.
+    func testCachedTriggerTablesEqualMadeOnesAndBadTablesAreRefused() throws {
+        let parsed = try RegexPatterns.parse(folder: folder, files: RegexPatterns.patternFiles(folder), lenient: false)
+        XCTAssertNil(parsed.sources.triggers, "parsing keeps no tables in the sources")
+        let path = scratch.appendingPathComponent("patterns.bin").path
+        var sources = parsed.sources
+        sources.triggers = (parsed.patterns.triggerBits, parsed.patterns.triggerTables)
+        XCTAssertTrue(PatternCache.write(sources, key: 7, to: path))
+        let stored = try XCTUnwrap(PatternCache.read(path, key: 7))
+        let triggers = try XCTUnwrap(stored.triggers)
+        XCTAssertEqual(triggers.bits, parsed.patterns.triggerBits)
+        XCTAssertEqual(triggers.tables.keys.sorted(), ["*", "en", "es"])
+        for (lang, made) in parsed.patterns.triggerTables {
+            let read = try XCTUnwrap(triggers.tables[lang])
+            XCTAssertEqual(read.table.pool, made.table.pool, lang)
+            XCTAssertEqual(read.table.ends, made.table.ends, lang)
+            XCTAssertEqual(read.table.slots, made.table.slots, lang)
+            XCTAssertEqual(read.table.hashes, made.table.hashes, lang)
+            XCTAssertEqual(read.masks, made.masks, lang)
+            XCTAssertGreaterThan(made.masks.count, 100, lang)
+        }
+        // Assembled from the kept tables or from the word lists: the same patterns.
+        var withoutTables = stored
+        withoutTables.triggers = nil
+        assertSamePatterns(try RegexPatterns.assemble(withoutTables, folder: folder), try RegexPatterns.assemble(stored, folder: folder))
+
+        let good = try XCTUnwrap(parsed.patterns.triggerTables["en"]).table
+        XCTAssertTrue(PatternCache.isTable(pool: good.pool, ends: good.ends, slots: good.slots, hashes: good.hashes))
+        var ends = good.ends
+        ends[0] = ends[1] + 1
+        XCTAssertFalse(PatternCache.isTable(pool: good.pool, ends: ends, slots: good.slots, hashes: good.hashes), "ends out of order")
+        XCTAssertFalse(PatternCache.isTable(pool: Array(good.pool.dropLast()), ends: good.ends, slots: good.slots, hashes: good.hashes),
+                       "last key past the pool")
+        var slots = good.slots
+        slots[slots.firstIndex(of: 0)!] = UInt32(good.ends.count + 1)
+        XCTAssertFalse(PatternCache.isTable(pool: good.pool, ends: good.ends, slots: slots, hashes: good.hashes), "slot past the ids")
+        XCTAssertFalse(PatternCache.isTable(pool: good.pool, ends: good.ends, slots: Array(good.slots.dropLast()), hashes: good.hashes),
+                       "slot count not a power of two")
+        XCTAssertFalse(PatternCache.isTable(pool: good.pool, ends: good.ends, slots: good.slots, hashes: Array(good.hashes.dropLast())),
+                       "a key without hash")
+        var full = [UInt32](repeating: 1, count: 16)
+        full[3] = 2
+        XCTAssertFalse(PatternCache.isTable(pool: [1, 2], ends: [1, 2], slots: full, hashes: [0, 0]), "no empty slot")
+        sources.triggers!.tables["en"]!.masks.removeLast()
+        XCTAssertTrue(PatternCache.write(sources, key: 7, to: path))
+        XCTAssertNil(PatternCache.read(path, key: 7), "a mask per key")
+    }
+
     func testRestoredShapeIsTheSameAutomatonAndBadTablesAreRefused() throws {
         let shapes = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).patterns.compactMap(\.shape)
             + [try StartShape("\\d{1,2} | x?")]

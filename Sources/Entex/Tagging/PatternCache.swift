@@ -49,6 +49,9 @@ struct PatternSources {
     /// PCRE2's compiled code of the regex blocks (`RegexPatterns.compiledCode`), when the
     /// cache holds it; empty: `RegexPatterns.assemble` compiles the expanded patterns.
     var compiled: [UInt8] = []
+    /// The trigger bits and tables of the word lists (`RegexPatterns.triggerSetup`), when
+    /// the cache holds them; nil: `RegexPatterns.assemble` makes them.
+    var triggers: RegexPatterns.TriggerSetup?
 }
 
 /// The on-disk cache of `PatternSources`.
@@ -65,7 +68,7 @@ struct PatternSources {
 /// sources are read again; an unwritable directory only means reading every time.
 enum PatternCache {
     /// Bump when the layout, or what a spec holds, changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let magic: [UInt8] = Array("ENTXPAT\u{0}".utf8)
 
     /// The cache key of the patterns folder `folder` whose pattern files are `files`, or nil
@@ -155,6 +158,28 @@ enum PatternCache {
             body.string(s.file)
             body.int(s.line)
         }
+        if let triggers = sources.triggers {
+            body.int(1)
+            let names = triggers.bits.keys.sorted()
+            body.int(names.count)
+            for name in names {
+                body.string(name)
+                body.word(triggers.bits[name]!)
+            }
+            let languages = triggers.tables.keys.sorted()
+            body.int(languages.count)
+            for lang in languages {
+                let (table, masks) = triggers.tables[lang]!
+                body.string(lang)
+                body.array(table.pool)
+                body.words(table.ends)
+                body.words(table.slots)
+                body.words(table.hashes)
+                body.words(masks)
+            }
+        } else {
+            body.int(0)
+        }
         guard var out = BinaryCacheWriter(path: path, checksummed: true) else { return false }
         out.put(magic)
         out.put([formatVersion])
@@ -242,11 +267,48 @@ enum PatternCache {
                 guard !spec.file.utf8.contains(UInt8(ascii: "/")), (tokenKind == nil) != (regex == nil) else { throw ByteReader.Damaged() }
                 sources.specs.append(spec)
             }
+            if try reader.int() == 1 {
+                var bits: [String: UInt64] = [:]
+                for _ in 0..<(try reader.count()) {
+                    let name = try reader.string()
+                    bits[name] = try reader.word()
+                }
+                var tables: [String: (table: ByteStringTable, masks: [UInt64])] = [:]
+                for _ in 0..<(try reader.count()) {
+                    let lang = try reader.string()
+                    let pool = try reader.array()
+                    let ends: [UInt32] = try reader.words(), slots: [UInt32] = try reader.words(), hashes: [UInt32] = try reader.words()
+                    let masks: [UInt64] = try reader.words()
+                    guard PatternCache.isTable(pool: pool, ends: ends, slots: slots, hashes: hashes), masks.count == ends.count else {
+                        throw ByteReader.Damaged()
+                    }
+                    tables[lang] = (ByteStringTable(pool: pool, ends: ends, slots: slots, hashes: hashes), masks)
+                }
+                sources.triggers = (bits, tables)
+            }
             guard reader.isAtEnd else { return nil }
             return sources
         } catch {
             return nil
         }
+    }
+}
+
+extension PatternCache {
+    /// Whether arrays read back can be those of a `ByteStringTable` (every lookup stays in
+    /// them): keys end in order inside the pool, the last at its end; a power-of-two slot
+    /// count, each slot empty or an id + 1, one empty at least; one hash per key.
+    static func isTable(pool: [UInt8], ends: [UInt32], slots: [UInt32], hashes: [UInt32]) -> Bool {
+        guard hashes.count == ends.count, Int(ends.last ?? 0) == pool.count, slots.count >= 16,
+              slots.count & (slots.count - 1) == 0, slots.count > ends.count else { return false }
+        var previous: UInt32 = 0
+        for end in ends {
+            guard end >= previous else { return false }
+            previous = end
+        }
+        // An empty slot ends every probe.
+        let limit = UInt32(ends.count)
+        return slots.allSatisfy { $0 <= limit } && slots.contains(0)
     }
 }
 
@@ -266,6 +328,12 @@ struct ByteWriter {
     }
 
     mutating func string(_ s: String) { array(Array(s.utf8)) }
+
+    /// A count, then the values' bytes (little-endian), for `ByteReader.words`.
+    mutating func words<T: FixedWidthInteger & UnsignedInteger>(_ values: [T]) {
+        int(values.count)
+        for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    }
 
     /// A string that may be absent (a count of -1).
     mutating func optional(_ s: String?) {
@@ -300,6 +368,24 @@ struct ByteReader {
         let n = try int()
         guard n >= 0, n <= bytes.count - offset else { throw Damaged() }
         return n
+    }
+
+    /// What `ByteWriter.words` wrote: copied in one piece, not read value by value.
+    mutating func words<T: FixedWidthInteger & UnsignedInteger>() throws(Damaged) -> [T] {
+        let n = try int()
+        let size = MemoryLayout<T>.size
+        guard n >= 0, n <= (bytes.count - offset) / size else { throw Damaged() }
+        var values = [T](repeating: 0, count: n)
+        values.withUnsafeMutableBytes { out in
+            bytes.withUnsafeBytes { b in
+                out.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[offset..<offset + n * size]))
+            }
+        }
+        offset += n * size
+        #if _endian(big)
+        for i in values.indices { values[i] = T(littleEndian: values[i]) }
+        #endif
+        return values
     }
 
     mutating func array() throws(Damaged) -> [UInt8] {

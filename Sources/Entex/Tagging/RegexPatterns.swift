@@ -291,6 +291,7 @@ public final class RegexPatterns: Sendable {
         // A load that skipped blocks is not kept: its warnings would be lost.
         if parsed.patterns.skippedRows.isEmpty {
             parsed.sources.compiled = compiledCode(parsed.patterns.patterns) ?? []
+            parsed.sources.triggers = (parsed.patterns.triggerBits, parsed.patterns.triggerTables)
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if PatternCache.write(parsed.sources, key: key, to: path) {
                 GazetteerCache.prune(directory, keeping: path, prefix: "patterns-")
@@ -306,8 +307,15 @@ public final class RegexPatterns: Sendable {
             .sorted()
     }
 
+    /// Trigger bits (word-list name → bit) and trigger tables (first word of each entry's key
+    /// → bits, per language): what `wordSetup` makes of the word lists besides merging them,
+    /// kept in the pattern cache.
+    typealias TriggerSetup = (bits: [String: UInt64], tables: [String: (table: ByteStringTable, masks: [UInt64])])
+
     /// Word lists by language (`en`, `es`, and `*` for the union), trigger bits and trigger
-    /// tables, from the three word-list files as read.
+    /// tables, from the three word-list files as read. The bits and tables are taken from
+    /// `sources.triggers` when the cache held them (made by this function from the same
+    /// files: building the tables was most of this function's work at every start).
     private static func wordSetup(_ sources: PatternSources, folder: String) throws(DataFileError)
         -> (byLanguage: [String: WordLists], bits: [String: UInt64], tables: [String: (table: ByteStringTable, masks: [UInt64])]) {
         let neutral = sources.neutral
@@ -320,7 +328,16 @@ public final class RegexPatterns: Sendable {
             byLanguage[lang] = lists
         }
         byLanguage["*"] = all
+        if let triggers = sources.triggers {
+            return (byLanguage, triggers.bits, triggers.tables)
+        }
+        let triggers = try triggerSetup(byLanguage, folder: folder)
+        return (byLanguage, triggers.bits, triggers.tables)
+    }
 
+    /// The trigger bits and tables of the merged word lists `byLanguage`.
+    static func triggerSetup(_ byLanguage: [String: WordLists], folder: String) throws(DataFileError) -> TriggerSetup {
+        let all = byLanguage["*"] ?? WordLists()
         var bits: [String: UInt64] = ["digit": digitTrigger, "digit-word": digitWordTrigger]
         for name in all.lists.keys.sorted() {
             guard bits.count < 64 else {
@@ -343,7 +360,7 @@ public final class RegexPatterns: Sendable {
             }
             tables[lang] = (table, masks)
         }
-        return (byLanguage, bits, tables)
+        return (bits, tables)
     }
 
     /// The bytes of the first word of a word-list key: `key.split(separator: " ").first`, or
