@@ -480,4 +480,77 @@ final class GazetteerFastPathTests: XCTestCase {
         }
         XCTAssertEqual(cases, 20)
     }
+
+    /// `Gazetteer.language(of:)` compares a code's bytes: it gives what the `String`
+    /// comparison it replaced gives, for the two codes it knows and for others.
+    func testLanguageCodesReadByteForByteAsStringsCompare() {
+        let codes: [String?] = [nil, "", "e", "en", "es", "EN", "Es", "und", "eng", "en-GB", "de", "fr", "ne",
+                                "se", "e\u{301}", "ｅｎ", "e\u{0}", "\u{0}n", "\u{65}\u{6E}"]
+        for code in codes {
+            let expected: Gazetteer.Language
+            switch code {
+            case "en": expected = .en
+            case "es": expected = .es
+            default: expected = .any
+            }
+            XCTAssertEqual(Gazetteer.language(of: code), expected, String(describing: code))
+        }
+    }
+
+    /// The one-comparison `canEdge` and the branch-free `pendingRoot` agree with their
+    /// definitions: every token kind, with and without a capital, for memo values with
+    /// and without a state, names ending there or not, all of them needing a capital or not.
+    func testWalkStartTestsFollowTheirDefinitions() {
+        for kind in TokenKind.allCases {
+            XCTAssertEqual(Gazetteer.canEdge(kind), kind != .punct && kind != .symbol && kind != .emoji, "\(kind)")
+        }
+        var cases = 0
+        for kind in TokenKind.allCases {
+            for flags: TokenFlags in [[], .capitalized, [.capitalized, .allCaps], .allCaps, [.sentenceStart, .hasLetter]] {
+                var token = Token(start: 0, end: 1, keyStart: 0, keyEnd: 1, kind: kind, flags: flags)
+                for state: UInt32 in [0, 1, 77, Gazetteer.stateMask] {
+                    for low: UInt32 in [0, Gazetteer.acceptsBit, Gazetteer.childrenBit, Gazetteer.followsBit,
+                                        Gazetteer.acceptsBit | Gazetteer.childrenBit | Gazetteer.followsBit] {
+                        for high: UInt64 in [0, Gazetteer.rootCapitalOnlyBit, Gazetteer.secondBit,
+                                             Gazetteer.rootCapitalOnlyBit | Gazetteer.secondBit | 12345 << 32] {
+                            let value = high | UInt64(state | low)
+                            let root = UInt32(truncatingIfNeeded: value)
+                            var expected: UInt32 = 0
+                            if root & Gazetteer.stateMask != 0 && kind != .punct && kind != .symbol && kind != .emoji {
+                                expected = value & Gazetteer.rootCapitalOnlyBit != 0 && !flags.contains(.capitalized)
+                                    ? root & ~Gazetteer.acceptsBit : root
+                            }
+                            let got = withUnsafePointer(to: &token) { Gazetteer.pendingRoot(value, $0) }
+                            XCTAssertEqual(got, expected, "\(kind) \(flags) \(String(value, radix: 16))")
+                            cases += 1
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(cases, TokenKind.allCases.count * 5 * 4 * 5 * 4)
+    }
+
+    /// `besideCapitals` reads the two neighbours in place: a word of two or more capitals
+    /// before or after the token, at either end of the text too.
+    func testBesideCapitalsLooksAtBothNeighbours() {
+        func token(_ length: Int32, _ flags: TokenFlags) -> Token {
+            Token(start: 0, end: length, keyStart: 0, keyEnd: length, kind: .word, flags: flags)
+        }
+        let caps = token(3, [.allCaps, .hasLetter]), single = token(1, [.allCaps, .hasLetter])
+        let lower = token(3, [.hasLetter]), digits = token(3, [.allCaps])
+        let cases: [([Token], Int, Bool)] = [
+            ([lower], 0, false), ([caps, lower], 1, true), ([lower, caps], 0, true), ([caps, lower, lower], 2, false),
+            ([single, lower, single], 1, false), ([digits, lower, digits], 1, false), ([lower, lower, caps], 1, true),
+            ([caps, lower, caps], 0, false), ([caps, caps, lower], 2, true),
+        ]
+        for (tokens, i, expected) in cases {
+            let reference = [i - 1, i + 1].contains { k in
+                k >= 0 && k < tokens.count && tokens[k].flags.contains(.allCaps) && tokens[k].flags.contains(.hasLetter)
+                    && tokens[k].end - tokens[k].start > 1
+            }
+            XCTAssertEqual(reference, expected, "\(i)")
+            XCTAssertEqual(tokens.withUnsafeBufferPointer { Gazetteer.besideCapitals($0, i) }, expected, "\(i)")
+        }
+    }
 }

@@ -687,12 +687,7 @@ extension Gazetteer {
         guard n > 0, stateCount > 1 else { return }
         precondition(stateCount <= Gazetteer.stateLimit && vocabulary.count <= Gazetteer.stateLimit,
                      "a gazetteer of \(stateCount) states cannot be matched")
-        let language: Language
-        switch doc.language {
-        case "en": language = .en
-        case "es": language = .es
-        default: language = .any
-        }
+        let language = Gazetteer.language(of: doc.language)
         if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != MemoSets.words(entryBits: scratch.memoBits) {
             scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
@@ -714,9 +709,12 @@ extension Gazetteer {
         var walkCount = 0
         var allCapsSentence = AllCapsSentenceCache()
         // Every token's `KeyHash`, as the tokenizer stored it (hashed here only for a
-        // document built without it).
-        let keyHashes = doc.keyHashes.count == n ? doc.keyHashes : doc.hashingKeys()
-        keyHashes.withUnsafeBufferPointer { hashes in
+        // document built without it). The stored array is borrowed, not copied: a copy
+        // cost a retain and a release a document.
+        let rehashed = doc.keyHashes.count == n ? [] : doc.hashingKeys()
+        doc.keyHashes.withUnsafeBufferPointer { stored in
+        rehashed.withUnsafeBufferPointer { rehashed in
+        let hashes = stored.count == n ? stored : rehashed
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
                 withTables { table in
@@ -755,12 +753,15 @@ extension Gazetteer {
                     let transitionMask = table.transitionKeys.count &- 1
                     var pending: UInt32 = 0
                     var t = 0
+                    var maskTable = ShortKeyMasks.table
+                    withUnsafeBytes(of: &maskTable) { maskBytes in
+                    let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
                     while t < n {
                         // The token through a pointer: its kind and flags are read only for a token
                         // whose key starts a name (`pendingRoot`), not with its key range.
                         let token = tokenBase + t
                         let hash = hashBase[t]
-                        let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit)
+                        let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
                         let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
                         var value = set[1]
                         if set[0] != tag {
@@ -785,6 +786,7 @@ extension Gazetteer {
                         }
                         pending = Gazetteer.pendingRoot(value, token)
                         t &+= 1
+                    }
                     }
                     // The last token has no next one: it starts a walk only if a name ends at its state.
                     if pending & Gazetteer.acceptsBit != 0 {
@@ -850,6 +852,19 @@ extension Gazetteer {
                 }
           }
         }
+        }
+        }
+    }
+
+    /// The `Language` of a document's language code: `en`, `es`, else `.any`. Compared
+    /// byte for byte: `switch` on the `String` called the standard library's slow
+    /// comparison for every code that is not `en` (its bits differ from the literal's).
+    @inline(__always)
+    static func language(of code: String?) -> Language {
+        guard var code else { return .any }
+        return code.withUTF8 { b in
+            guard b.count == 2, b[0] == 0x65 else { return .any }
+            return b[1] == 0x6E ? .en : b[1] == 0x73 ? .es : .any
         }
     }
 
@@ -1074,16 +1089,33 @@ extension Gazetteer {
     /// `wordLimit` is `keys.count - 8`: a short key that starts at or before it is read as one
     /// unaligned word, masked to its length, with no further check (`match` tags every token,
     /// and `packShortKey`'s checks cost it about 8 instructions a token).
+    /// `masks` is `ShortKeyMasks` (in `match`, a copy on its stack: the mask is one load
+    /// from the frame, where computing it took five instructions and the shift register,
+    /// which the memo index needs too).
     @inline(__always)
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int) -> UInt64 {
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int,
+                        masks: UnsafePointer<UInt64>) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         if length > 7 { return longKeyTag(keyHash) }
         let lengthBits = UInt64(truncatingIfNeeded: length) << 56
         if start <= wordLimit {
             let word = UInt64(littleEndian: UnsafeRawPointer(keys.baseAddress! + start).loadUnaligned(as: UInt64.self))
-            return word & ((1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1) | lengthBits
+            return word & masks[length] | lengthBits
         }
         return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | lengthBits
+    }
+
+    /// `memoTag(_:_:keyHash:wordLimit:masks:)` with a table of its own.
+    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int) -> UInt64 {
+        withUnsafeBytes(of: ShortKeyMasks.table) { masks in
+            memoTag(keys, token, keyHash: keyHash, wordLimit: wordLimit, masks: masks.baseAddress!.assumingMemoryBound(to: UInt64.self))
+        }
+    }
+
+    /// Entry `n` (0...7) has the low `n` bytes set: the mask of a key of `n` bytes read as a word.
+    enum ShortKeyMasks {
+        static let table: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF)
     }
 
 
@@ -1123,14 +1155,19 @@ extension Gazetteer {
     static func pendingRoot(_ value: UInt64, _ token: UnsafePointer<Token>) -> UInt32 {
         let root = UInt32(truncatingIfNeeded: value)
         guard root & stateMask != 0, canEdge(token.pointee.kind) else { return 0 }
-        if value & rootCapitalOnlyBit != 0 && !token.pointee.flags.contains(.capitalized) { return root & ~acceptsBit }
-        return root
+        // Without a branch: which tokens lack the capital their names need follows the
+        // text, and the branch this was mispredicted about 120 000 times in a pass of the
+        // stage over the BBC news (two times in five that it ran).
+        let capitalOnly = UInt32(truncatingIfNeeded: value >> 61) & 1
+        let capitalized = UInt32(token.pointee.flags.rawValue & TokenFlags.capitalized.rawValue)
+        return root & ~((capitalOnly & ~capitalized) << 31)
     }
 
-    /// Whether a token of this kind may start or end a match.
+    /// Whether a token of this kind may start or end a match: not `punct`, `symbol` or
+    /// `emoji` (raw values 2, 3 and 4: one comparison).
     @inline(__always)
     static func canEdge(_ kind: TokenKind) -> Bool {
-        kind != .punct && kind != .symbol && kind != .emoji
+        kind.rawValue &- TokenKind.punct.rawValue > TokenKind.emoji.rawValue &- TokenKind.punct.rawValue
     }
 
     /// Appends the passing entries of one state as candidates for tokens
@@ -1158,7 +1195,7 @@ extension Gazetteer {
         var loneFunctionWord = false
         if bundledAllowed, first == last, scratch.functionTerms.withUnsafeBufferPointer({ Gazetteer.bit($0, firstTerm) }) {
             loneFunctionWord = true
-            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(doc.tokens, first) {
+            if tokens[first].flags.contains(.sentenceStart) || Gazetteer.besideCapitals(tokens, first) {
                 bundledAllowed = false
             }
         }
@@ -1191,7 +1228,7 @@ extension Gazetteer {
                 if !ok { continue }
                 if first == last {
                     if tokens[first].flags.contains(.sentenceStart) { continue }
-                    if allCaps.isAllCaps(doc.tokens, first) { continue }
+                    if allCaps.isAllCaps(tokens, first) { continue }
                 }
             }
             let canonical = record.canonical, kbID = record.kb
@@ -1265,12 +1302,15 @@ extension Gazetteer {
     }
 
     /// Whether a word next to token `i` is written in capitals (two letters or more).
-    static func besideCapitals(_ tokens: [Token], _ i: Int) -> Bool {
-        for k in [i - 1, i + 1] where k >= 0 && k < tokens.count {
+    /// (The two neighbours are looked at in place: an array literal of their indices was
+    /// allocated and freed at every call, about 245 instructions.)
+    static func besideCapitals(_ tokens: UnsafeBufferPointer<Token>, _ i: Int) -> Bool {
+        func capitals(_ k: Int) -> Bool {
+            guard k >= 0 && k < tokens.count else { return false }
             let f = tokens[k].flags
-            if f.contains(.allCaps), f.contains(.hasLetter), tokens[k].end - tokens[k].start > 1 { return true }
+            return f.contains(.allCaps) && f.contains(.hasLetter) && tokens[k].end - tokens[k].start > 1
         }
-        return false
+        return capitals(i &- 1) || capitals(i &+ 1)
     }
 
     /// Whether the text of `span` is byte for byte string `form`.
@@ -1293,7 +1333,7 @@ struct AllCapsSentenceCache {
     private var end = -1
     private var value = false
 
-    mutating func isAllCaps(_ tokens: [Token], _ index: Int) -> Bool {
+    mutating func isAllCaps(_ tokens: UnsafeBufferPointer<Token>, _ index: Int) -> Bool {
         if index >= start && index < end { return value }
         var s = index
         while s > 0 && !tokens[s].flags.contains(.sentenceStart) { s -= 1 }
