@@ -223,15 +223,16 @@ public final class NameRules: Stage {
               let tokenHashes = allHashes.count == n ? allHashes : UnsafeBufferPointer(start: nil, count: 0)
               doc.text.withUnsafeBufferPointer { text in
                 do {
-                    var scan = Scan(tokens: tokens, keys: keys, text: text, tables: tables,
+                    // A constant: the calls below read it in place (a variable was copied, 257 bytes, per call).
+                    let scan = Scan(tokens: tokens, keys: keys, text: text, tables: tables,
                                     sentences: scratch.sentences(tokens: n),
                                     norpEnds: SortedOffsets(offsets: UnsafeBufferPointer(norpEnds)),
                                     facts: UnsafeMutableBufferPointer(start: scratch.facts, count: n),
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
                                     keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
-                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
-                    scan.casual = isEnglish && NameRules.isCasual(tokens)
+                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo,
+                                    casual: isEnglish && NameRules.isCasual(tokens))
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                     if !places.isEmpty { scan.teamScores(places, into: &found) }
                 }
@@ -493,7 +494,7 @@ private final class LanguageTables: Sendable {
     /// `titleStartFilter`'s probe (for the scan: no reference counting), valid while these tables live.
     let titleStartProbe: KeyHashFilter.Probe?
     /// A bit per hash of `titleStarts` (`starts`) and of `titleStarts` and the first
-    /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
+    /// names (`casualStarts`): the one-probe test `Scan.run`'s skip loop asks of every
     /// lowercase word before the two filters (empty without filters).
     let starts: StartBits, casualStarts: StartBits
     /// A bit per hash of the title starts that are whole titles (`wholeTitles`) and of
@@ -720,7 +721,7 @@ private struct Scan {
     let norpEnds: SortedOffsets
     /// English text written the way social media writes (see `isCasual`): the
     /// only place `lowercaseName` looks.
-    var casual = false
+    let casual: Bool
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     /// First names and common words; the common-word bits of the document's language, and of all.
@@ -749,7 +750,9 @@ private struct Scan {
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
          keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
          heads: UnsafeMutablePointer<Int32>,
-         tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
+         tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo,
+         casual: Bool = false) {
+        self.casual = casual
         self.memo = memo
         self.heads = heads
         filtered = tables.titleStartFilter != nil
@@ -911,7 +914,15 @@ private struct Scan {
     @inline(never) func computeFact(_ i: Int) -> UInt8 {
         let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
-        if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
+        // A name word (see `NameRules`): written here, not in a function of its own, which
+        // the compiler kept as a call per capitalised word despite `@inline(__always)`.
+        let t = tokens[i]
+        if t.flags.contains(.capitalized), t.kind == .word || t.kind == .abbreviation, t.flags.contains(.hasLetter),
+           t.end &- t.start != 1,  // "I", "A"
+           !isStopword(i),
+           !(isInitial(i) || (t.flags.contains(.allCaps) && t.end &- t.start > 5) || isShouting(i)) || !isCommon(i) {
+            computed |= Scan.nameWord
+        }
         if !isWordish(i) {
             // No title word: only head bits below.
         } else if let filter = tables.titleStartProbe {
@@ -970,32 +981,6 @@ private struct Scan {
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
     }
 
-    /// False when no rule can start at token `i` (see `run`), from its kind and
-    /// flags and two filters, without computing its facts; true means "ask `fact`".
-    /// Only with filters (`tables.titleStartFilter`); the reference asks `fact` for every token.
-    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe,
-                                        starts: StartBits) -> Bool {
-        let t = tokens[i]
-        // Every rule start is a word or an abbreviation: a title and a name word are
-        // wordish, an initial is an abbreviation, a casual lowercase name a word.
-        // Abbreviations are few: `fact` decides for them.
-        guard t.kind == .word else { return t.kind == .abbreviation }
-        // A name word is capitalised; an all-capitals word ("3M") may be an organisation
-        // head, which `run` lists for `orgHeads` when it stops there.
-        if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { return true }
-        // Without a letter no title starts (and no name word): only a casual lowercase name might.
-        guard t.flags.contains(.hasLetter) else { return casual }
-        // A key with final dots is looked up without them: `fact` decides.
-        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return true }
-        let h = keyHash(i)
-        // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
-        guard starts.mayContain(h) else { return false }
-        // A lowercase word starts a title, or in casual text a lowercase name, which
-        // needs a first name (`lowercaseName`): each has its filter. A title start is
-        // passed over where `title(at:)` would find no title ("the" before "market").
-        return (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
-    }
-
     /// False when `title(at: i)` finds no title at token `i`, whose key (without
     /// final dots) has hash `h`: the word is no whole title (`wholeTitles`) and the
     /// token after it is no word that a title phrase has after its first word
@@ -1017,13 +1002,15 @@ private struct Scan {
         return tables.laterWords.mayContain(keyHash(k))
     }
 
-    /// The first token at or after `i` where a rule may start (`mayStartRule`), or
-    /// `count`: the tokens between are skipped in one loop, with no call per token.
-    /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
-    func nextRuleStart(from i: Int, titles: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe, starts: StartBits) -> Int {
-        var i = i
-        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
-        return i
+    /// Whether a rule may start at lowercase word `i` (letters, no final dot), whose key
+    /// hash `h` has its bit in `starts` (`tables.starts`, or `tables.casualStarts` in casual
+    /// text), the last test of `run`'s skip loop: it starts a title, or in casual text a
+    /// lowercase name, which needs a first name (`lowercaseName`), and each has its
+    /// filter. A title start is passed over where `title(at:)` would find no title ("the"
+    /// before "market"). Kept out of the loop, which few tokens leave this way.
+    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, titles filter: KeyHashFilter.Probe,
+                                         firstNames: KeyHashFilter.Probe) -> Bool {
+        (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1032,19 +1019,6 @@ private struct Scan {
     /// without computing their facts.
     @inline(__always) func isNameWord(_ i: Int) -> Bool {
         i >= 0 && i < count && (tokens[i].flags.contains(.capitalized) || !filtered) && fact(i) & Scan.nameWord != 0
-    }
-
-    @inline(__always) func computeNameWord(_ i: Int) -> Bool {
-        guard i >= 0, i < count, isWordish(i) else { return false }
-        let f = tokens[i].flags
-        guard f.contains(.capitalized) else { return false }
-        let length = tokens[i].end - tokens[i].start
-        if length == 1 { return false }  // "I", "A"
-        if isStopword(i) { return false }
-        if isInitial(i) || (f.contains(.allCaps) && length > 5) || isShouting(i) {
-            return !isCommon(i)
-        }
-        return true
     }
 
     func connectorUse(_ i: Int) -> NameRuleResources.ConnectorUse? {
@@ -1109,7 +1083,7 @@ private struct Scan {
         let gate = tables.titleStartProbe, firstNames = filters.firstNames
         let starts = casual ? tables.casualStarts : tables.starts
         // The tokens with head bits, for `orgHeads`: every token the loop stops at or
-        // jumps over is looked at; the ones it skips (`mayStartRule`) are neither
+        // jumps over is looked at; the ones its skip loop passes are neither
         // capitalised nor in capitals, and so have no head bits.
         var headCount = 0
         @inline(__always) func noteHeads(_ range: Range<Int>) {
@@ -1119,15 +1093,51 @@ private struct Scan {
                 headCount += 1
             }
         }
+        // The skip loop below reads these in locals (it was a function of its own, called
+        // at every stop, whose call cost about a fifth of it).
+        let n = count
+        let hashBase = tokenHashes.isEmpty ? nil : tokenHashes.baseAddress
+        let startBits = starts.bits, startShift = starts.shift
+        let casual = self.casual
         var i = 0
-        while i < count {
+        while i < n {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
             // text, a lowercase word: `lowercaseName`).
             // Each rule is asked only where its own first test can pass; most tokens
             // (punctuation, lowercase words) are turned away before their facts are computed.
             if let gate {
-                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames, starts: starts)
-                if i == count { break }
+                // Skip to the first token where a rule may start, from its kind and flags and
+                // two filters, without computing facts; stopping means "ask `fact`".
+                while i < n {
+                    let t = tokens[i]
+                    // Every rule start is a word or an abbreviation: a title and a name word are
+                    // wordish, an initial is an abbreviation, a casual lowercase name a word.
+                    // Abbreviations are few: `fact` decides for them.
+                    guard t.kind == .word else {
+                        if t.kind == .abbreviation { break }
+                        i &+= 1
+                        continue
+                    }
+                    // A name word is capitalised; an all-capitals word ("3M") may be an organisation
+                    // head, which is listed below for `orgHeads`.
+                    if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { break }
+                    // Without a letter no title starts (and no name word): only a casual lowercase name might.
+                    guard t.flags.contains(.hasLetter) else {
+                        if casual { break }
+                        i &+= 1
+                        continue
+                    }
+                    // A key with final dots is looked up without them: `fact` decides.
+                    if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { break }
+                    // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
+                    let h: UInt32
+                    if let hashBase { h = ByteStringTable.hash(folding: hashBase[i]) } else { h = keyHash(i) }
+                    let b = StartBits.index(h, shift: startShift)
+                    if startBits[b &>> 6] & (1 &<< UInt64(b & 63)) != 0,
+                       mayStartAfterBit(i, hash: h, titles: gate, firstNames: firstNames) { break }
+                    i &+= 1
+                }
+                if i == n { break }
             }
             let f = fact(i)
             if f & (Scan.headFirst | Scan.headLast) != 0 {
