@@ -48,8 +48,12 @@ public final class NameRules: Stage {
     public let requires: Layers = [.tokens, .sentences, .language]
     public let produces: Layers = [.candidates]
 
-    /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
-    private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
+    /// Title, stopword and common-word tables for documents in English, in Spanish, and in
+    /// anything else, each built the first time a document asks for it (building all three
+    /// cost 2.8 M instructions at every start, and most inputs are of one language).
+    private var english: LanguageTables?, spanish: LanguageTables?, other: LanguageTables?
+    /// Builds the tables for a language code (nil: any other language).
+    private let makeTables: (String?) -> LanguageTables
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var phrase: [UInt8] = []
@@ -120,9 +124,7 @@ public final class NameRules: Stage {
                 stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
-        english = tables("en")
-        spanish = tables("es")
-        other = tables(nil)
+        makeTables = tables
         memo = WordMemo(slots: prefilter ? 4096 : 0)
         self.prefilter = prefilter
     }
@@ -213,7 +215,7 @@ public final class NameRules: Stage {
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
-        let tables = isEnglish ? english : isSpanish ? spanish : other
+        let tables = isEnglish ? english ?? makeEnglish() : isSpanish ? spanish ?? makeSpanish() : other ?? makeOther()
         // Read in place, not copied (the candidates are appended to only after the scan).
         doc.candidates.withUnsafeBufferPointer { earlier in
         doc.tokens.withUnsafeBufferPointer { tokens in
@@ -275,6 +277,24 @@ public final class NameRules: Stage {
             }
         }
         doc.layers.insert(.candidates)
+    }
+
+    @inline(never) private func makeEnglish() -> LanguageTables {
+        let t = makeTables("en")
+        english = t
+        return t
+    }
+
+    @inline(never) private func makeSpanish() -> LanguageTables {
+        let t = makeTables("es")
+        spanish = t
+        return t
+    }
+
+    @inline(never) private func makeOther() -> LanguageTables {
+        let t = makeTables(nil)
+        other = t
+        return t
     }
 
     /// Whether a knowledge-base id is an ISO 3166 country code (`iso3166:VE`):
