@@ -155,8 +155,10 @@ public final class NameRules: Stage {
         // here, not in a function taking the document, which copied it (178 bytes) per document.
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.sentences.withUnsafeBufferPointer { sentences in
+            // With `tokenAt` (see below) written in the same pass over the tokens.
             _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
-                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout,
+                                   tokenAt: byTokenStart ? scratch.tokenAt : nil)
           }
         }
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
@@ -171,13 +173,10 @@ public final class NameRules: Stage {
               // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
               // Candidates come in runs sorted by start (the gazetteer's, then each regex
               // pattern's), so a search from the previous one's token often goes back or
-              // far: with filters, the token each token start holds is written first
-              // (`tokenAt`: the other entries are stale), and a candidate that starts at
-              // a token finds it in one read. The others, and the reference, search
-              // (`firstToken(atOrAfter:from:)`).
-              if byTokenStart {
-                  for t in 0..<tokens.count { tokenAt[Int(tokens[t].start)] = Int32(truncatingIfNeeded: t) }
-              }
+              // far: with filters, the token each token start holds was written first
+              // (`tokenAt`, by `SentenceMarks.mark`: the other entries are stale), and a
+              // candidate that starts at a token finds it in one read. The others, and the
+              // reference, search (`firstToken(atOrAfter:from:)`).
               let bytes = byTokenStart ? doc.text.count : 0
               var previous = 0
               for candidate in candidates.indices {
@@ -433,17 +432,36 @@ struct SentenceMarks {
     /// after the token starts) and, for each sentence index that has tokens, its token
     /// range and an unknown shout state (`sentences.count + 1` entries each: tokens after
     /// the last sentence get index `sentences.count`); the marks read those buffers.
+    /// With `tokenAt` (one entry per byte offset of the text), also writes there the
+    /// index of the token that starts at each token start.
     static func mark(tokens: UnsafeBufferPointer<Token>, sentences: UnsafeBufferPointer<Span>,
                      sentenceOf: UnsafeMutablePointer<Int32>, groupStart: UnsafeMutablePointer<Int32>,
-                     groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>) -> SentenceMarks {
+                     groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>,
+                     tokenAt: UnsafeMutablePointer<Int32>? = nil) -> SentenceMarks {
         let n = tokens.count
         // The tokens of one sentence index are a run; its end is found by binary search
-        // (token starts increase), not by a compare per token.
+        // (token starts increase), not by a compare per token, unless every token start
+        // is read anyway for `tokenAt`: then one pass does both.
         var sentence = 0
         var start = 0
         while start < n {
             while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
             let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
+            if let tokenAt {
+                groupStart[sentence] = Int32(start)
+                shout[sentence] = SentenceMarks.unknown
+                let s = Int32(truncatingIfNeeded: sentence)
+                // Token `start` starts before `limit` (the loop above).
+                repeat {
+                    let offset = tokens[start].start
+                    if offset >= limit { break }
+                    sentenceOf[start] = s
+                    tokenAt[Int(offset)] = Int32(truncatingIfNeeded: start)
+                    start &+= 1
+                } while start < n
+                groupEnd[sentence] = Int32(start)
+                continue
+            }
             // Token `start` starts before `limit` (the loop above): the run's end is after it.
             var end = start + 1, high = n
             while end < high {
@@ -934,14 +952,23 @@ private struct Scan {
     @inline(never) func computeFact(_ i: Int) -> UInt8 {
         let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
-        // A name word (see `NameRules`): written here, not in a function of its own, which
-        // the compiler kept as a call per capitalised word despite `@inline(__always)`.
+        // A name word (see `NameRules`): written here, not in functions of their own, which
+        // the compiler kept as calls per capitalised word despite `@inline(__always)`.
         let t = tokens[i]
         if t.flags.contains(.capitalized), t.kind == .word || t.kind == .abbreviation, t.flags.contains(.hasLetter),
-           t.end &- t.start != 1,  // "I", "A"
-           !isStopword(i),
-           !(isInitial(i) || (t.flags.contains(.allCaps) && t.end &- t.start > 5) || isShouting(i)) || !isCommon(i) {
-            computed |= Scan.nameWord
+           t.end &- t.start != 1 {  // "I", "A"
+            // Most capitalised words are no stopword: one bit of `stopBits` says so (`isStopword`'s
+            // first test), here without a call; the others ask `isStopword`.
+            let stopword: Bool
+            if let bits = tables.stopBits, lookups[i] & Scan.stopKnown == 0, !bits.mayContain(keyHash(i)) {
+                stopword = false
+            } else {
+                stopword = isStopword(i)
+            }
+            if !stopword,
+               !(isInitial(i) || (t.flags.contains(.allCaps) && t.end &- t.start > 5) || isShouting(i)) || !isCommon(i) {
+                computed |= Scan.nameWord
+            }
         }
         if !isWordish(i) {
             // No title word: only head bits below.
