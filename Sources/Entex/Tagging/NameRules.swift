@@ -220,8 +220,15 @@ public final class NameRules: Stage {
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
             doc.keyHashes.withUnsafeBufferPointer { allHashes in
-              // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
-              let tokenHashes = allHashes.count == n ? allHashes : UnsafeBufferPointer(start: nil, count: 0)
+              // The tokenizer's key hashes; documents built by hand may lack them: hashed here
+              // then, so that the scan reads every token's hash from one buffer, with no test.
+              var tokenHashes = allHashes
+              if allHashes.count != n {
+                  for t in 0..<n {
+                      scratch.keyHashes[t] = KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)]))
+                  }
+                  tokenHashes = UnsafeBufferPointer(start: scratch.keyHashes, count: n)
+              }
               doc.text.withUnsafeBufferPointer { text in
                 do {
                     // A constant: the calls below read it in place (a variable was copied, 257 bytes, per call).
@@ -230,7 +237,6 @@ public final class NameRules: Stage {
                                     norpEnds: SortedOffsets(offsets: UnsafeBufferPointer(norpEnds)),
                                     facts: UnsafeMutableBufferPointer(start: scratch.facts, count: n),
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
-                                    keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
                                     heads: scratch.heads, tokenHashes: tokenHashes, memo: memo,
                                     casual: isEnglish && NameRules.isCasual(tokens))
@@ -328,7 +334,8 @@ private struct RuleScratch {
     private(set) var tokenCapacity = 0, sentenceCapacity = 0
     private(set) var facts = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     private(set) var lookups = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
-    private(set) var keyHashes = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    /// Each token's `KeyHash`, for a document that lacks `Document.keyHashes` (built by hand).
+    private(set) var keyHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     private(set) var firstNameIds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     /// The tokens with organisation head bits, in text order (`Scan.run` writes them).
@@ -770,7 +777,6 @@ private struct Scan {
     /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
     /// with the hash of the token's key and its first-name id.
     let lookups: UnsafeMutableBufferPointer<UInt32>
-    let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
     /// Room for a token index per token: `run` lists the tokens with head bits here for `orgHeads`.
     let heads: UnsafeMutablePointer<Int32>
@@ -778,7 +784,7 @@ private struct Scan {
     /// flags where those decide (`isNameWord`, `headPosition`, `isTitleWord`, the heads
     /// `run` lists); the reference computes every fact it asks about.
     let filtered: Bool
-    /// `KeyHash` of each token's key from the tokenizer (`Document.keyHashes`), or empty.
+    /// `KeyHash` of each token's key (from the tokenizer: `Document.keyHashes`).
     let tokenHashes: UnsafeBufferPointer<UInt64>
     let memo: WordMemo
 
@@ -786,9 +792,9 @@ private struct Scan {
          tables: LanguageTables,
          sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
-         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
+         firstNameIds: UnsafeMutableBufferPointer<Int32>,
          heads: UnsafeMutablePointer<Int32>,
-         tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo,
+         tokenHashes: UnsafeBufferPointer<UInt64>, memo: WordMemo,
          casual: Bool = false) {
         self.casual = casual
         self.memo = memo
@@ -805,7 +811,6 @@ private struct Scan {
         commonMask = tables.common
         anyCommonMask = tables.anyCommon
         self.lookups = lookups
-        self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
     }
 
@@ -842,21 +847,16 @@ private struct Scan {
         return (t.kind == .word || t.kind == .abbreviation) && t.flags.contains(.hasLetter)
     }
 
-    // Lookup bits: hash known; then for each answer a "known" bit and the answer.
-    static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
+    // Lookup bits: for each answer a "known" bit and the answer (bit 1 is free).
+    static let stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
     static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
     static let isConnector: UInt32 = 1 << 12
     /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
     static let firstKnown: UInt32 = 16
 
-    /// The hash of token `i`'s match key: folded from the tokenizer's, or computed once.
+    /// The hash of token `i`'s match key, folded from its `KeyHash`.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
-        if !tokenHashes.isEmpty { return ByteStringTable.hash(folding: tokenHashes[i]) }
-        if lookups[i] & Scan.hashKnown != 0 { return keyHashes[i] }
-        let h = ByteStringTable.hash(key(i))
-        keyHashes[i] = h
-        lookups[i] |= Scan.hashKnown
-        return h
+        ByteStringTable.hash(folding: tokenHashes[i])
     }
 
     @inline(__always) func isStopword(_ i: Int) -> Bool {
@@ -1143,7 +1143,7 @@ private struct Scan {
         // The skip loop below reads these in locals (it was a function of its own, called
         // at every stop, whose call cost about a fifth of it).
         let n = count
-        let hashBase = tokenHashes.isEmpty ? nil : tokenHashes.baseAddress
+        let hashes = tokenHashes
         let startBits = starts.bits, startShift = starts.shift
         let casual = self.casual
         var i = 0
@@ -1177,8 +1177,7 @@ private struct Scan {
                     // A key with final dots is looked up without them: `fact` decides.
                     if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { break }
                     // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
-                    let h: UInt32
-                    if let hashBase { h = ByteStringTable.hash(folding: hashBase[i]) } else { h = keyHash(i) }
+                    let h = ByteStringTable.hash(folding: hashes[i])
                     let b = StartBits.index(h, shift: startShift)
                     if startBits[b &>> 6] & (1 &<< UInt64(b & 63)) != 0,
                        mayStartAfterBit(i, hash: h, titles: gate, firstNames: firstNames) { break }
