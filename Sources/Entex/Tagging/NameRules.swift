@@ -254,6 +254,12 @@ public final class NameRules: Stage {
             doc.layers.insert(.candidates)
             return
         }
+        // One proposal (most documents that have any): nothing to tell apart.
+        if found.count == 1 {
+            doc.candidates.append(found[0])
+            doc.layers.insert(.candidates)
+            return
+        }
         var size = 16
         while size < found.count * 2 { size <<= 1 }
         // Only the first `size` slots are used: cleared in place (the table only grows).
