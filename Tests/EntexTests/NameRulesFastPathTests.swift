@@ -140,12 +140,19 @@ final class NameRulesFastPathTests: XCTestCase {
             let shout = UnsafeMutablePointer<UInt8>.allocate(capacity: m)
             // Stale contents, as a buffer kept from an earlier document has.
             shout.initialize(repeating: SentenceMarks.shouted, count: m)
-            defer { sentenceOf.deallocate(); groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate() }
+            // Every other round also asks for the token at each token start (the one-pass path).
+            let tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: Int(offset) + 1)
+            tokenAt.initialize(repeating: -1, count: Int(offset) + 1)
+            defer { sentenceOf.deallocate(); groupStart.deallocate(); groupEnd.deallocate(); shout.deallocate(); tokenAt.deallocate() }
             tokens.withUnsafeBufferPointer { tokens in
                 sentences.withUnsafeBufferPointer { sentences in
                     let marks = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: sentenceOf,
-                                                   groupStart: groupStart, groupEnd: groupEnd, shout: shout)
+                                                   groupStart: groupStart, groupEnd: groupEnd, shout: shout,
+                                                   tokenAt: round % 2 == 0 ? tokenAt : nil)
                     XCTAssertEqual(Array(marks.sentenceOf), expectedSentence, "round \(round)")
+                    if round % 2 == 0 {
+                        for t in tokens.indices { XCTAssertEqual(tokenAt[Int(tokens[t].start)], Int32(t), "round \(round), token \(t)") }
+                    }
                     // Asked in a random order, some twice.
                     for _ in 0..<(2 * tokens.count) {
                         let i = Int(generator.next() % UInt64(tokens.count))
@@ -483,8 +490,8 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(people, 300)
     }
 
-    /// The tokens the scan skips to find where a rule may start (`Scan.nextRuleStart`
-    /// and `mayStartRule`: kind, flags and one bit of `starts` or `casualStarts`, then
+    /// The tokens the scan skips to find where a rule may start (`Scan.run`'s skip loop
+    /// and `mayStartAfterBit`: kind, flags and one bit of `starts` or `casualStarts`, then
     /// the title and first-name filters) against the reference, which stops at every
     /// token: casual and edited texts of lowercase
     /// first names and title words before later title words or not, words without

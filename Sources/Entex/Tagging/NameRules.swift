@@ -48,8 +48,12 @@ public final class NameRules: Stage {
     public let requires: Layers = [.tokens, .sentences, .language]
     public let produces: Layers = [.candidates]
 
-    /// Title, stopword and common-word tables for documents in English, in Spanish, and in anything else.
-    private let english: LanguageTables, spanish: LanguageTables, other: LanguageTables
+    /// Title, stopword and common-word tables for documents in English, in Spanish, and in
+    /// anything else, each built the first time a document asks for it (building all three
+    /// cost 2.8 M instructions at every start, and most inputs are of one language).
+    private var english: LanguageTables?, spanish: LanguageTables?, other: LanguageTables?
+    /// Builds the tables for a language code (nil: any other language).
+    private let makeTables: (String?) -> LanguageTables
     // Scratch buffers kept between documents (one stage object per thread).
     private var found: [Entity] = []
     private var phrase: [UInt8] = []
@@ -120,9 +124,7 @@ public final class NameRules: Stage {
                 stop: stop, common: words.commonMask(language: language),
                 lists: lists, words: words, filters: filters)
         }
-        english = tables("en")
-        spanish = tables("es")
-        other = tables(nil)
+        makeTables = tables
         memo = WordMemo(slots: prefilter ? 4096 : 0)
         self.prefilter = prefilter
     }
@@ -153,8 +155,10 @@ public final class NameRules: Stage {
         // here, not in a function taking the document, which copied it (178 bytes) per document.
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.sentences.withUnsafeBufferPointer { sentences in
+            // With `tokenAt` (see below) written in the same pass over the tokens.
             _ = SentenceMarks.mark(tokens: tokens, sentences: sentences, sentenceOf: scratch.sentenceOf,
-                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout)
+                                   groupStart: scratch.groupStart, groupEnd: scratch.groupEnd, shout: scratch.shout,
+                                   tokenAt: byTokenStart ? scratch.tokenAt : nil)
           }
         }
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
@@ -169,13 +173,10 @@ public final class NameRules: Stage {
               // Tokens that earlier taggers (gazetteer, regex) already proposed something for.
               // Candidates come in runs sorted by start (the gazetteer's, then each regex
               // pattern's), so a search from the previous one's token often goes back or
-              // far: with filters, the token each token start holds is written first
-              // (`tokenAt`: the other entries are stale), and a candidate that starts at
-              // a token finds it in one read. The others, and the reference, search
-              // (`firstToken(atOrAfter:from:)`).
-              if byTokenStart {
-                  for t in 0..<tokens.count { tokenAt[Int(tokens[t].start)] = Int32(truncatingIfNeeded: t) }
-              }
+              // far: with filters, the token each token start holds was written first
+              // (`tokenAt`, by `SentenceMarks.mark`: the other entries are stale), and a
+              // candidate that starts at a token finds it in one read. The others, and the
+              // reference, search (`firstToken(atOrAfter:from:)`).
               let bytes = byTokenStart ? doc.text.count : 0
               var previous = 0
               for candidate in candidates.indices {
@@ -213,25 +214,32 @@ public final class NameRules: Stage {
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
-        let tables = isEnglish ? english : isSpanish ? spanish : other
+        let tables = isEnglish ? english ?? makeEnglish() : isSpanish ? spanish ?? makeSpanish() : other ?? makeOther()
         // Read in place, not copied (the candidates are appended to only after the scan).
         doc.candidates.withUnsafeBufferPointer { earlier in
         doc.tokens.withUnsafeBufferPointer { tokens in
           doc.tokenKeys.withUnsafeBufferPointer { keys in
             doc.keyHashes.withUnsafeBufferPointer { allHashes in
-              // The tokenizer's key hashes, when present for every token (documents built by hand may lack them).
-              let tokenHashes = allHashes.count == n ? allHashes : UnsafeBufferPointer(start: nil, count: 0)
+              // The tokenizer's key hashes; documents built by hand may lack them: hashed here
+              // then, so that the scan reads every token's hash from one buffer, with no test.
+              var tokenHashes = allHashes
+              if allHashes.count != n {
+                  for t in 0..<n {
+                      scratch.keyHashes[t] = KeyHash.hash(UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)]))
+                  }
+                  tokenHashes = UnsafeBufferPointer(start: scratch.keyHashes, count: n)
+              }
               doc.text.withUnsafeBufferPointer { text in
                 do {
-                    var scan = Scan(tokens: tokens, keys: keys, text: text, tables: tables,
+                    // A constant: the calls below read it in place (a variable was copied, 257 bytes, per call).
+                    let scan = Scan(tokens: tokens, keys: keys, text: text, tables: tables,
                                     sentences: scratch.sentences(tokens: n),
                                     norpEnds: SortedOffsets(offsets: UnsafeBufferPointer(norpEnds)),
                                     facts: UnsafeMutableBufferPointer(start: scratch.facts, count: n),
                                     lookups: UnsafeMutableBufferPointer(start: scratch.lookups, count: n),
-                                    keyHashes: UnsafeMutableBufferPointer(start: scratch.keyHashes, count: n),
                                     firstNameIds: UnsafeMutableBufferPointer(start: scratch.firstNameIds, count: n),
-                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo)
-                    scan.casual = isEnglish && NameRules.isCasual(tokens)
+                                    heads: scratch.heads, tokenHashes: tokenHashes, memo: memo,
+                                    casual: isEnglish && NameRules.isCasual(tokens))
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
                     if !places.isEmpty { scan.teamScores(places, into: &found) }
                 }
@@ -243,6 +251,12 @@ public final class NameRules: Stage {
         // Several rules may find the same span: keep one proposal per (span, type),
         // the first that links it to another mention, else the first.
         guard !found.isEmpty else {
+            doc.layers.insert(.candidates)
+            return
+        }
+        // One proposal (most documents that have any): nothing to tell apart.
+        if found.count == 1 {
+            doc.candidates.append(found[0])
             doc.layers.insert(.candidates)
             return
         }
@@ -274,6 +288,24 @@ public final class NameRules: Stage {
             }
         }
         doc.layers.insert(.candidates)
+    }
+
+    @inline(never) private func makeEnglish() -> LanguageTables {
+        let t = makeTables("en")
+        english = t
+        return t
+    }
+
+    @inline(never) private func makeSpanish() -> LanguageTables {
+        let t = makeTables("es")
+        spanish = t
+        return t
+    }
+
+    @inline(never) private func makeOther() -> LanguageTables {
+        let t = makeTables(nil)
+        other = t
+        return t
     }
 
     /// Whether a knowledge-base id is an ISO 3166 country code (`iso3166:VE`):
@@ -308,7 +340,8 @@ private struct RuleScratch {
     private(set) var tokenCapacity = 0, sentenceCapacity = 0
     private(set) var facts = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     private(set) var lookups = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
-    private(set) var keyHashes = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    /// Each token's `KeyHash`, for a document that lacks `Document.keyHashes` (built by hand).
+    private(set) var keyHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     private(set) var firstNameIds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var sentenceOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     /// The tokens with organisation head bits, in text order (`Scan.run` writes them).
@@ -412,17 +445,36 @@ struct SentenceMarks {
     /// after the token starts) and, for each sentence index that has tokens, its token
     /// range and an unknown shout state (`sentences.count + 1` entries each: tokens after
     /// the last sentence get index `sentences.count`); the marks read those buffers.
+    /// With `tokenAt` (one entry per byte offset of the text), also writes there the
+    /// index of the token that starts at each token start.
     static func mark(tokens: UnsafeBufferPointer<Token>, sentences: UnsafeBufferPointer<Span>,
                      sentenceOf: UnsafeMutablePointer<Int32>, groupStart: UnsafeMutablePointer<Int32>,
-                     groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>) -> SentenceMarks {
+                     groupEnd: UnsafeMutablePointer<Int32>, shout: UnsafeMutablePointer<UInt8>,
+                     tokenAt: UnsafeMutablePointer<Int32>? = nil) -> SentenceMarks {
         let n = tokens.count
         // The tokens of one sentence index are a run; its end is found by binary search
-        // (token starts increase), not by a compare per token.
+        // (token starts increase), not by a compare per token, unless every token start
+        // is read anyway for `tokenAt`: then one pass does both.
         var sentence = 0
         var start = 0
         while start < n {
             while sentence < sentences.count, sentences[sentence].end <= tokens[start].start { sentence += 1 }
             let limit = sentence < sentences.count ? sentences[sentence].end : Int32.max
+            if let tokenAt {
+                groupStart[sentence] = Int32(start)
+                shout[sentence] = SentenceMarks.unknown
+                let s = Int32(truncatingIfNeeded: sentence)
+                // Token `start` starts before `limit` (the loop above).
+                repeat {
+                    let offset = tokens[start].start
+                    if offset >= limit { break }
+                    sentenceOf[start] = s
+                    tokenAt[Int(offset)] = Int32(truncatingIfNeeded: start)
+                    start &+= 1
+                } while start < n
+                groupEnd[sentence] = Int32(start)
+                continue
+            }
             // Token `start` starts before `limit` (the loop above): the run's end is after it.
             var end = start + 1, high = n
             while end < high {
@@ -493,7 +545,7 @@ private final class LanguageTables: Sendable {
     /// `titleStartFilter`'s probe (for the scan: no reference counting), valid while these tables live.
     let titleStartProbe: KeyHashFilter.Probe?
     /// A bit per hash of `titleStarts` (`starts`) and of `titleStarts` and the first
-    /// names (`casualStarts`): the one-probe test `Scan.nextRuleStart` asks of every
+    /// names (`casualStarts`): the one-probe test `Scan.run`'s skip loop asks of every
     /// lowercase word before the two filters (empty without filters).
     let starts: StartBits, casualStarts: StartBits
     /// A bit per hash of the title starts that are whole titles (`wholeTitles`) and of
@@ -720,7 +772,7 @@ private struct Scan {
     let norpEnds: SortedOffsets
     /// English text written the way social media writes (see `isCasual`): the
     /// only place `lowercaseName` looks.
-    var casual = false
+    let casual: Bool
     /// Per-token facts, computed on first use (see `fact`).
     let facts: UnsafeMutableBufferPointer<UInt8>
     /// First names and common words; the common-word bits of the document's language, and of all.
@@ -731,7 +783,6 @@ private struct Scan {
     /// 16 bits, the token's common-word languages in the high 16 (see `wordBits`);
     /// with the hash of the token's key and its first-name id.
     let lookups: UnsafeMutableBufferPointer<UInt32>
-    let keyHashes: UnsafeMutableBufferPointer<UInt32>
     let firstNameIds: UnsafeMutableBufferPointer<Int32>
     /// Room for a token index per token: `run` lists the tokens with head bits here for `orgHeads`.
     let heads: UnsafeMutablePointer<Int32>
@@ -739,7 +790,7 @@ private struct Scan {
     /// flags where those decide (`isNameWord`, `headPosition`, `isTitleWord`, the heads
     /// `run` lists); the reference computes every fact it asks about.
     let filtered: Bool
-    /// `KeyHash` of each token's key from the tokenizer (`Document.keyHashes`), or empty.
+    /// `KeyHash` of each token's key (from the tokenizer: `Document.keyHashes`).
     let tokenHashes: UnsafeBufferPointer<UInt64>
     let memo: WordMemo
 
@@ -747,9 +798,11 @@ private struct Scan {
          tables: LanguageTables,
          sentences: SentenceMarks, norpEnds: SortedOffsets,
          facts: UnsafeMutableBufferPointer<UInt8>, lookups: UnsafeMutableBufferPointer<UInt32>,
-         keyHashes: UnsafeMutableBufferPointer<UInt32>, firstNameIds: UnsafeMutableBufferPointer<Int32>,
+         firstNameIds: UnsafeMutableBufferPointer<Int32>,
          heads: UnsafeMutablePointer<Int32>,
-         tokenHashes: UnsafeBufferPointer<UInt64> = UnsafeBufferPointer(start: nil, count: 0), memo: WordMemo) {
+         tokenHashes: UnsafeBufferPointer<UInt64>, memo: WordMemo,
+         casual: Bool = false) {
+        self.casual = casual
         self.memo = memo
         self.heads = heads
         filtered = tables.titleStartFilter != nil
@@ -764,7 +817,6 @@ private struct Scan {
         commonMask = tables.common
         anyCommonMask = tables.anyCommon
         self.lookups = lookups
-        self.keyHashes = keyHashes
         self.firstNameIds = firstNameIds
     }
 
@@ -801,21 +853,16 @@ private struct Scan {
         return (t.kind == .word || t.kind == .abbreviation) && t.flags.contains(.hasLetter)
     }
 
-    // Lookup bits: hash known; then for each answer a "known" bit and the answer.
-    static let hashKnown: UInt32 = 1, stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
+    // Lookup bits: for each answer a "known" bit and the answer (bit 1 is free).
+    static let stopKnown: UInt32 = 2, stop: UInt32 = 4, wordKnown: UInt32 = 8
     static let connectorKnown: UInt32 = 256, connectorShift: UInt32 = 9  // 3 bits of ConnectorUse, 1 "is one"
     static let isConnector: UInt32 = 1 << 12
     /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
     static let firstKnown: UInt32 = 16
 
-    /// The hash of token `i`'s match key: folded from the tokenizer's, or computed once.
+    /// The hash of token `i`'s match key, folded from its `KeyHash`.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
-        if !tokenHashes.isEmpty { return ByteStringTable.hash(folding: tokenHashes[i]) }
-        if lookups[i] & Scan.hashKnown != 0 { return keyHashes[i] }
-        let h = ByteStringTable.hash(key(i))
-        keyHashes[i] = h
-        lookups[i] |= Scan.hashKnown
-        return h
+        ByteStringTable.hash(folding: tokenHashes[i])
     }
 
     @inline(__always) func isStopword(_ i: Int) -> Bool {
@@ -911,7 +958,24 @@ private struct Scan {
     @inline(never) func computeFact(_ i: Int) -> UInt8 {
         let f = facts[i]
         var computed = Scan.known | (f & Scan.covered)
-        if tokens[i].flags.contains(.capitalized), computeNameWord(i) { computed |= Scan.nameWord }
+        // A name word (see `NameRules`): written here, not in functions of their own, which
+        // the compiler kept as calls per capitalised word despite `@inline(__always)`.
+        let t = tokens[i]
+        if t.flags.contains(.capitalized), t.kind == .word || t.kind == .abbreviation, t.flags.contains(.hasLetter),
+           t.end &- t.start != 1 {  // "I", "A"
+            // Most capitalised words are no stopword: one bit of `stopBits` says so (`isStopword`'s
+            // first test), here without a call; the others ask `isStopword`.
+            let stopword: Bool
+            if let bits = tables.stopBits, lookups[i] & Scan.stopKnown == 0, !bits.mayContain(keyHash(i)) {
+                stopword = false
+            } else {
+                stopword = isStopword(i)
+            }
+            if !stopword,
+               !(isInitial(i) || (t.flags.contains(.allCaps) && t.end &- t.start > 5) || isShouting(i)) || !isCommon(i) {
+                computed |= Scan.nameWord
+            }
+        }
         if !isWordish(i) {
             // No title word: only head bits below.
         } else if let filter = tables.titleStartProbe {
@@ -970,32 +1034,6 @@ private struct Scan {
         return tables.titleStartIsTitle[id] ? Scan.titleStart | Scan.titleWord : Scan.titleStart
     }
 
-    /// False when no rule can start at token `i` (see `run`), from its kind and
-    /// flags and two filters, without computing its facts; true means "ask `fact`".
-    /// Only with filters (`tables.titleStartFilter`); the reference asks `fact` for every token.
-    @inline(__always) func mayStartRule(_ i: Int, titles filter: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe,
-                                        starts: StartBits) -> Bool {
-        let t = tokens[i]
-        // Every rule start is a word or an abbreviation: a title and a name word are
-        // wordish, an initial is an abbreviation, a casual lowercase name a word.
-        // Abbreviations are few: `fact` decides for them.
-        guard t.kind == .word else { return t.kind == .abbreviation }
-        // A name word is capitalised; an all-capitals word ("3M") may be an organisation
-        // head, which `run` lists for `orgHeads` when it stops there.
-        if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { return true }
-        // Without a letter no title starts (and no name word): only a casual lowercase name might.
-        guard t.flags.contains(.hasLetter) else { return casual }
-        // A key with final dots is looked up without them: `fact` decides.
-        if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] == UInt8(ascii: ".") { return true }
-        let h = keyHash(i)
-        // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
-        guard starts.mayContain(h) else { return false }
-        // A lowercase word starts a title, or in casual text a lowercase name, which
-        // needs a first name (`lowercaseName`): each has its filter. A title start is
-        // passed over where `title(at:)` would find no title ("the" before "market").
-        return (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
-    }
-
     /// False when `title(at: i)` finds no title at token `i`, whose key (without
     /// final dots) has hash `h`: the word is no whole title (`wholeTitles`) and the
     /// token after it is no word that a title phrase has after its first word
@@ -1017,13 +1055,15 @@ private struct Scan {
         return tables.laterWords.mayContain(keyHash(k))
     }
 
-    /// The first token at or after `i` where a rule may start (`mayStartRule`), or
-    /// `count`: the tokens between are skipped in one loop, with no call per token.
-    /// `starts` is `tables.starts`, or `tables.casualStarts` in casual text.
-    func nextRuleStart(from i: Int, titles: KeyHashFilter.Probe, firstNames: KeyHashFilter.Probe, starts: StartBits) -> Int {
-        var i = i
-        while i < count, !mayStartRule(i, titles: titles, firstNames: firstNames, starts: starts) { i += 1 }
-        return i
+    /// Whether a rule may start at lowercase word `i` (letters, no final dot), whose key
+    /// hash `h` has its bit in `starts` (`tables.starts`, or `tables.casualStarts` in casual
+    /// text), the last test of `run`'s skip loop: it starts a title, or in casual text a
+    /// lowercase name, which needs a first name (`lowercaseName`), and each has its
+    /// filter. A title start is passed over where `title(at:)` would find no title ("the"
+    /// before "market"). Kept out of the loop, which few tokens leave this way.
+    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, titles filter: KeyHashFilter.Probe,
+                                         firstNames: KeyHashFilter.Probe) -> Bool {
+        (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1032,19 +1072,6 @@ private struct Scan {
     /// without computing their facts.
     @inline(__always) func isNameWord(_ i: Int) -> Bool {
         i >= 0 && i < count && (tokens[i].flags.contains(.capitalized) || !filtered) && fact(i) & Scan.nameWord != 0
-    }
-
-    @inline(__always) func computeNameWord(_ i: Int) -> Bool {
-        guard i >= 0, i < count, isWordish(i) else { return false }
-        let f = tokens[i].flags
-        guard f.contains(.capitalized) else { return false }
-        let length = tokens[i].end - tokens[i].start
-        if length == 1 { return false }  // "I", "A"
-        if isStopword(i) { return false }
-        if isInitial(i) || (f.contains(.allCaps) && length > 5) || isShouting(i) {
-            return !isCommon(i)
-        }
-        return true
     }
 
     func connectorUse(_ i: Int) -> NameRuleResources.ConnectorUse? {
@@ -1109,7 +1136,7 @@ private struct Scan {
         let gate = tables.titleStartProbe, firstNames = filters.firstNames
         let starts = casual ? tables.casualStarts : tables.starts
         // The tokens with head bits, for `orgHeads`: every token the loop stops at or
-        // jumps over is looked at; the ones it skips (`mayStartRule`) are neither
+        // jumps over is looked at; the ones its skip loop passes are neither
         // capitalised nor in capitals, and so have no head bits.
         var headCount = 0
         @inline(__always) func noteHeads(_ range: Range<Int>) {
@@ -1119,15 +1146,50 @@ private struct Scan {
                 headCount += 1
             }
         }
+        // The skip loop below reads these in locals (it was a function of its own, called
+        // at every stop, whose call cost about a fifth of it).
+        let n = count
+        let hashes = tokenHashes
+        let startBits = starts.bits, startShift = starts.shift
+        let casual = self.casual
         var i = 0
-        while i < count {
+        while i < n {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
             // text, a lowercase word: `lowercaseName`).
             // Each rule is asked only where its own first test can pass; most tokens
             // (punctuation, lowercase words) are turned away before their facts are computed.
             if let gate {
-                i = nextRuleStart(from: i, titles: gate, firstNames: firstNames, starts: starts)
-                if i == count { break }
+                // Skip to the first token where a rule may start, from its kind and flags and
+                // two filters, without computing facts; stopping means "ask `fact`".
+                while i < n {
+                    let t = tokens[i]
+                    // Every rule start is a word or an abbreviation: a title and a name word are
+                    // wordish, an initial is an abbreviation, a casual lowercase name a word.
+                    // Abbreviations are few: `fact` decides for them.
+                    guard t.kind == .word else {
+                        if t.kind == .abbreviation { break }
+                        i &+= 1
+                        continue
+                    }
+                    // A name word is capitalised; an all-capitals word ("3M") may be an organisation
+                    // head, which is listed below for `orgHeads`.
+                    if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { break }
+                    // Without a letter no title starts (and no name word): only a casual lowercase name might.
+                    guard t.flags.contains(.hasLetter) else {
+                        if casual { break }
+                        i &+= 1
+                        continue
+                    }
+                    // A key with final dots is looked up without them: `fact` decides.
+                    if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { break }
+                    // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
+                    let h = ByteStringTable.hash(folding: hashes[i])
+                    let b = StartBits.index(h, shift: startShift)
+                    if startBits[b &>> 6] & (1 &<< UInt64(b & 63)) != 0,
+                       mayStartAfterBit(i, hash: h, titles: gate, firstNames: firstNames) { break }
+                    i &+= 1
+                }
+                if i == n { break }
             }
             let f = fact(i)
             if f & (Scan.headFirst | Scan.headLast) != 0 {
