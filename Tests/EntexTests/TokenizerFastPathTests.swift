@@ -239,7 +239,9 @@ final class TokenizerFastPathTests: XCTestCase {
                 round += 1
             }
         }
-        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", "."]
+        // ASCII runs shorter and longer than the 16 bytes the fast path classifies at once.
+        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", ".",
+                                  "abcXYZ019", "sofarsoundsLIVE2017", "0123456789012345"]
         var g = Generator(state: 20261130)
         for _ in 0..<3000 {
             var text = ""

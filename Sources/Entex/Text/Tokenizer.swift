@@ -397,6 +397,16 @@ public final class Tokenizer: Stage {
         while j < p.count {
             let b = p[j]
             if b < 0x80 {
+                if hashtagsKnowLatin {
+                    // Runs of ASCII letters and digits sixteen bytes at a time (zero past the text, which ends them).
+                    let w = entex_classify_word16(p.baseAddress! + j, p.count &- j, j)
+                    let run = (~(w.upper | w.lower | w.digit)).trailingZeroBitCount
+                    if run > 0 {
+                        letters &+= ((w.upper | w.lower) & ((1 &<< UInt32(truncatingIfNeeded: run)) &- 1)).nonzeroBitCount
+                        j &+= run
+                        continue
+                    }
+                }
                 if ByteClass.isAlpha(b) { letters += 1; j += 1; continue }
                 if ByteClass.isDigit(b) || b == UInt8(ascii: "_") { j += 1; continue }
                 break
