@@ -239,7 +239,9 @@ final class TokenizerFastPathTests: XCTestCase {
                 round += 1
             }
         }
-        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", "."]
+        // ASCII runs shorter and longer than the 16 bytes the fast path classifies at once.
+        let parts = characters + ["a", "Z", "0", "_", "\u{301}", "\u{903}", "٣", "😀", "ő", "Ω", " ", "#", ".",
+                                  "abcXYZ019", "sofarsoundsLIVE2017", "0123456789012345"]
         var g = Generator(state: 20261130)
         for _ in 0..<3000 {
             var text = ""
@@ -458,6 +460,32 @@ final class TokenizerFastPathTests: XCTestCase {
                 round += 1
                 if testRun?.failureCount ?? 0 > 10 { return }
             }
+        }
+    }
+
+    /// ASCII tokens of 9 to 16 bytes, which `emit` keys from one vector
+    /// (`emitMediumASCII`): hashtags, handles, cashtags, URLs and words the
+    /// pieces path emits, of every case, with and without three identical
+    /// letters, at every distance from the end of the text, give the tokens
+    /// of the byte-by-byte path.
+    func testMediumASCIITokensEqualByteByByteTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let slow = try Tokenizer(resources: TestSupport.resources.text)
+        slow.wordAtATime = false
+        let letters: [UInt8] = Array("aAbBzZ09_".utf8)
+        var g = Generator(state: 20261127)
+        for round in 0..<6000 {
+            let length = 5 + Int(g.next() % 16)
+            var word = (0..<length).map { _ in g.pick(letters) }
+            if g.next() % 3 == 0 {
+                let at = Int(g.next() % UInt64(length - 2))
+                let letter = g.pick(Array("aAbB".utf8))
+                for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
+            }
+            let token = g.pick(["#", "@", "$", "", "x-", "(", "https://t.co/", "www."]) + String(decoding: word, as: UTF8.self)
+            let text = g.pick(["", "a ", "RT ", "¿"]) + token + g.pick(["", " ", ".", "…", "-b", "é", ".com", " fin", "'s"])
+            assertSameTokens(fast, slow, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { return }
         }
     }
 

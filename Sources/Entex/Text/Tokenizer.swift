@@ -397,6 +397,16 @@ public final class Tokenizer: Stage {
         while j < p.count {
             let b = p[j]
             if b < 0x80 {
+                if hashtagsKnowLatin {
+                    // Runs of ASCII letters and digits sixteen bytes at a time (zero past the text, which ends them).
+                    let w = entex_classify_word16(p.baseAddress! + j, p.count &- j, j)
+                    let run = (~(w.upper | w.lower | w.digit)).trailingZeroBitCount
+                    if run > 0 {
+                        letters &+= ((w.upper | w.lower) & ((1 &<< UInt32(truncatingIfNeeded: run)) &- 1)).nonzeroBitCount
+                        j &+= run
+                        continue
+                    }
+                }
                 if ByteClass.isAlpha(b) { letters += 1; j += 1; continue }
                 if ByteClass.isDigit(b) || b == UInt8(ascii: "_") { j += 1; continue }
                 break
@@ -1202,6 +1212,9 @@ public final class Tokenizer: Stage {
         if length <= 8, wordAtATime, emitShortASCII(src, length, start &+ 8 <= p.count, start, end, kind, flags, into: &sink) {
             return
         }
+        if length > 8, length <= 16, wordAtATime, emitMediumASCII(src, length, p.count &- start, start, end, kind, flags, into: &sink) {
+            return
+        }
         if wordAtATime {
             // A token that starts with a character other than a Latin-1 letter (“ ” ¿ —, an emoji):
             // `emitWords` would hand it to `emitOther` at its first byte, having written nothing.
@@ -1275,6 +1288,42 @@ public final class Tokenizer: Stage {
                           keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyStart &+ length),
                           kind: kind, flags: flags),
                     hash: KeyHash.hash(word: key, count: length))
+        return true
+    }
+
+    /// `emit` for an ASCII token of 9 to 16 bytes (a hashtag, a handle, a
+    /// long word), classified and keyed from one 16-byte vector
+    /// (`entex_classify_word16`); `readable` bytes from `src` may be read (at
+    /// least `length`), and 16 key bytes must be writable. Returns false,
+    /// having changed nothing, when the token is not ASCII, or is a word with
+    /// three identical letters in a row (`emitWords` shortens those).
+    @inline(__always)
+    private func emitMediumASCII(_ src: UnsafePointer<UInt8>, _ length: Int, _ readable: Int, _ start: Int, _ end: Int,
+                                 _ kind: TokenKind, _ flags: TokenFlags, into sink: inout Sink) -> Bool {
+        let w = entex_classify_word16(src, readable, start)
+        // Bytes 0 to 7 of the key are the token's (length > 8); of bytes 8 to 15, the first `length - 8`.
+        let key0 = w.key0, key1 = w.key1 & (~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* length))
+        guard (key0 | key1) & 0x8080_8080_8080_8080 == 0 else { return false }
+        let bits: UInt32 = (1 &<< UInt32(truncatingIfNeeded: length)) &- 1
+        let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
+        // Runs of three that start at least two bytes before the token's end, of letters.
+        if kind == .word, (upper | lower) & (bits &>> 2) & w.tripled != 0 { return false }
+        var raw = flags.rawValue | TokenFlags.ascii.rawValue
+        // Case lies in the first letter or digit after any sigil (@, #, $).
+        let alnum = upper | lower | digit
+        if alnum & (0 &- alnum) & upper != 0 { raw |= TokenFlags.capitalized.rawValue }
+        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+        if upper | lower != 0 { raw |= TokenFlags.hasLetter.rawValue }
+        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+        let keyStart = sink.keys.count
+        let dst = UnsafeMutableRawPointer(sink.keys.base + keyStart)
+        dst.storeBytes(of: key0.littleEndian, as: UInt64.self)
+        dst.storeBytes(of: key1.littleEndian, toByteOffset: 8, as: UInt64.self)
+        sink.keys.count = keyStart &+ length
+        sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                          keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyStart &+ length),
+                          kind: kind, flags: TokenFlags(rawValue: raw)),
+                    hash: KeyHash.hash(key0, key1, count: length))
         return true
     }
 
