@@ -72,7 +72,8 @@ public final class Pipeline {
     }
 
     /// Takes back the layer arrays and the text array of a finished document
-    /// as `recycle` does, leaving `doc` with empty layers and an empty text,
+    /// as `recycle` does, leaving `doc` with empty layers (and an empty text
+    /// when its array is kept: `RecycledText.keep(textOf:)`),
     /// for a caller that frees the rest of the document elsewhere
     /// (`BatchEngine` hands it back to the thread that made it).
     public func recycleLayers(of doc: inout Document) {

@@ -228,11 +228,12 @@ public final class RecycledText {
     public init() {}
 
     /// Takes the text array of a finished `doc`, leaving it an empty text,
-    /// when it is larger than the one kept and not over `RecycledLayers.maxKeptBytes`.
+    /// when it is larger than the one kept and not over `RecycledLayers.maxKeptBytes`;
+    /// else leaves `doc` as it is.
     func keep(textOf doc: inout Document) {
         guard doc.text.capacity > bytes.capacity, doc.text.capacity <= RecycledLayers.maxKeptBytes else { return }
         doc.exchangeText(with: &bytes)
-        // The array kept before (if any) goes with the document.
+        // The array kept before (if any, with old bytes) is freed here, not left in the document.
         if !doc.text.isEmpty {
             var empty: [UInt8] = []
             doc.exchangeText(with: &empty)

@@ -11,41 +11,30 @@ public final class GazetteerTagger: Stage {
     public let produces: Layers = [.candidates]
 
     public let gazetteer: Gazetteer
-    /// This tagger's buffers, in memory of their own that `process` lends to `match` in
-    /// place (`scratch.pointee`), not a stored property accessed through `self` at each use.
-    private let scratch: UnsafeMutablePointer<GazetteerScratch>
+    private var scratch = GazetteerScratch()
 
     /// - Parameter functionWords: keys of function words; alone at a sentence
     ///   start they never match a bundled name.
     public init(gazetteer: Gazetteer, functionWords: ByteStringTable = ByteStringTable()) {
         self.gazetteer = gazetteer
-        scratch = .allocate(capacity: 1)
-        scratch.initialize(to: GazetteerScratch())
-        scratch.pointee.functionWords = functionWords
+        scratch.functionWords = functionWords
     }
 
     /// A tagger whose key memo has `1 << memoBits` entries (at least 8: two sets): tests use a tiny one, so
     /// that keys evict one another and every memo miss path runs often.
     init(gazetteer: Gazetteer, functionWords: ByteStringTable, memoBits: Int) {
         self.gazetteer = gazetteer
-        scratch = .allocate(capacity: 1)
-        scratch.initialize(to: GazetteerScratch())
-        scratch.pointee.functionWords = functionWords
-        scratch.pointee.memoBits = max(memoBits, 3)
-    }
-
-    deinit {
-        scratch.deinitialize(count: 1)
-        scratch.deallocate()
+        scratch.functionWords = functionWords
+        scratch.memoBits = max(memoBits, 3)
     }
 
     public func process(_ doc: inout Document) {
         var found: [Entity] = []
         swap(&found, &doc.candidates)
-        swap(&scratch.pointee.annotations, &doc.annotationBytes)
-        gazetteer.match(doc, into: &found, scratch: &scratch.pointee)
+        swap(&scratch.annotations, &doc.annotationBytes)
+        gazetteer.match(doc, into: &found, scratch: &scratch)
         swap(&found, &doc.candidates)
-        swap(&scratch.pointee.annotations, &doc.annotationBytes)
+        swap(&scratch.annotations, &doc.annotationBytes)
         doc.layers.insert(.candidates)
     }
 }

@@ -1251,14 +1251,7 @@ public final class Tokenizer: Stage {
         let key = x | (upper >> 2)  // 0x80 >> 2 = 0x20: lowercase
         let keyStart = sink.keys.count
         UnsafeMutableRawPointer(sink.keys.base + keyStart).storeBytes(of: key.littleEndian, as: UInt64.self)
-        var raw = flags.rawValue | TokenFlags.ascii.rawValue
-        // Case lies in the first letter or digit after any sigil (@, #, $).
-        let alnum = upper | lower | digit
-        if alnum & (0 &- alnum) & upper != 0 { raw |= TokenFlags.capitalized.rawValue }
-        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-        if upper | lower != 0 { raw |= TokenFlags.hasLetter.rawValue }
-        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
-        var flags = TokenFlags(rawValue: raw)
+        var flags = Tokenizer.asciiFlags(flags, upper: upper, lower: lower, digit: digit)
         sink.keys.count = keyStart &+ length
         if kind == .word, length >= 3 {
             // Byte k's high bit: key byte k equals byte k+1 (`next`), and byte k+2 (`after`).
@@ -1291,6 +1284,21 @@ public final class Tokenizer: Stage {
         return true
     }
 
+    /// `flags` with `ascii` and the case and character flags of an ASCII token, from
+    /// masks of its uppercase letters, lowercase letters and digits in text order (one
+    /// bit a byte, or each byte's high bit; the lowest is the token's first byte). Case
+    /// lies in the first letter or digit after any sigil (@, #, $).
+    @inline(__always)
+    static func asciiFlags<Mask: FixedWidthInteger>(_ flags: TokenFlags, upper: Mask, lower: Mask, digit: Mask) -> TokenFlags {
+        var raw = flags.rawValue | TokenFlags.ascii.rawValue
+        let alnum = upper | lower | digit
+        if alnum & (0 &- alnum) & upper != 0 { raw |= TokenFlags.capitalized.rawValue }
+        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
+        if upper | lower != 0 { raw |= TokenFlags.hasLetter.rawValue }
+        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
+        return TokenFlags(rawValue: raw)
+    }
+
     /// `emit` for an ASCII token of 9 to 16 bytes (a hashtag, a handle, a
     /// long word), classified and keyed from one 16-byte vector
     /// (`entex_classify_word16`); `readable` bytes from `src` may be read (at
@@ -1308,13 +1316,6 @@ public final class Tokenizer: Stage {
         let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
         // Runs of three that start at least two bytes before the token's end, of letters.
         if kind == .word, (upper | lower) & (bits &>> 2) & w.tripled != 0 { return false }
-        var raw = flags.rawValue | TokenFlags.ascii.rawValue
-        // Case lies in the first letter or digit after any sigil (@, #, $).
-        let alnum = upper | lower | digit
-        if alnum & (0 &- alnum) & upper != 0 { raw |= TokenFlags.capitalized.rawValue }
-        if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-        if upper | lower != 0 { raw |= TokenFlags.hasLetter.rawValue }
-        if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
         let keyStart = sink.keys.count
         let dst = UnsafeMutableRawPointer(sink.keys.base + keyStart)
         dst.storeBytes(of: key0.littleEndian, as: UInt64.self)
@@ -1322,7 +1323,7 @@ public final class Tokenizer: Stage {
         sink.keys.count = keyStart &+ length
         sink.append(Token(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
                           keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyStart &+ length),
-                          kind: kind, flags: TokenFlags(rawValue: raw)),
+                          kind: kind, flags: Tokenizer.asciiFlags(flags, upper: upper, lower: lower, digit: digit)),
                     hash: KeyHash.hash(key0, key1, count: length))
         return true
     }
