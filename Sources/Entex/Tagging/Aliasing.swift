@@ -83,6 +83,10 @@ public final class Aliasing: Stage {
     /// signatures (`joinLooseMentions`).
     private var clusteredMentions = GrowableBuffer<Int32>(capacity: 256)
     private var keyFilter = GrowableBuffer<UInt64>(capacity: Aliasing.keyFilterWords)
+    /// The entities that are multi-word persons (a PERSON with two or more name tokens), in order.
+    private var multiWordPersons = GrowableBuffer<Int32>(capacity: 64)
+    /// The term of a name token before `internPersonWords` gives it an id.
+    private static var unassigned: Int32 { .max }
 
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
     /// and documents left without a cluster skip `number`; tests turn it off
@@ -137,6 +141,7 @@ public final class Aliasing: Stage {
         scratch.deallocate()
         clusteredMentions.deallocate()
         keyFilter.deallocate()
+        multiWordPersons.deallocate()
     }
 
     private func root(_ i: Int) -> Int {
@@ -318,6 +323,12 @@ public final class Aliasing: Stage {
         return UnsafeBufferPointer(start: start, count: length)
     }
 
+    /// The key `nameKey` makes, as an array (for the tests).
+    func nameKeyForTesting(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>,
+                           keys: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        Array(nameKey(range, type: type, tokens: tokens, keys: keys))
+    }
+
     /// The key `nameKey` made last.
     private var scratchKey: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: scratch.base, count: scratch.count) }
 
@@ -365,8 +376,8 @@ public final class Aliasing: Stage {
             for i in 0..<base { members.base[root(i)] += 1 }
         }
 
-        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need
-        // them); and the list of the name tokens.
+        // Name tokens: `unassigned`, others -1 (term ids replace it below: only ids
+        // and -1 are left for the walk); and the list of the name tokens.
         self.term.count = 0
         self.term.reserve(tokens.count)
         self.term.count = tokens.count
@@ -378,7 +389,7 @@ public final class Aliasing: Stage {
         do {
             @inline(__always) func classify(_ t: Int) {
                 if Aliasing.isNameToken(tokens[t]) {
-                    term[t] = 0
+                    term[t] = Aliasing.unassigned
                     names[nameCount] = Int32(truncatingIfNeeded: t)
                     nameCount &+= 1
                 }
@@ -407,12 +418,15 @@ public final class Aliasing: Stage {
         nameTokens.count = nameCount
 
         // Token ranges (entities are sorted by start, so a cursor moves forward;
-        // a binary search otherwise), and whether a multi-word person exists.
+        // a binary search otherwise), and the multi-word persons.
         firstTokenOf.count = 0
         endTokenOf.count = 0
         firstTokenOf.reserve(base)
         endTokenOf.reserve(base)
-        var multiWordPerson = false
+        multiWordPersons.count = 0
+        multiWordPersons.reserve(base)
+        let multiWord = multiWordPersons.base
+        var multiWordCount = 0
         // Whether no two entities share a token (`reach`: the end of the ranges so far).
         var disjoint = true
         var reach = 0
@@ -446,11 +460,16 @@ public final class Aliasing: Stage {
                 endOf[i] = Int32(truncatingIfNeeded: a)
                 if first < reach { disjoint = false }
                 if a > reach { reach = a }
-                if names >= 2, entities[i].type == .person { multiWordPerson = true }
+                if names >= 2, entities[i].type == .person {
+                    multiWord[multiWordCount] = Int32(truncatingIfNeeded: i)
+                    multiWordCount &+= 1
+                }
             }
         }
         firstTokenOf.count = base
         endTokenOf.count = base
+        multiWordPersons.count = multiWordCount
+        let multiWordPerson = multiWordCount > 0
 
         // Every multi-word person of the document, in order, with its name words as
         // term ids (match keys interned); without one, no person can match.
@@ -469,25 +488,26 @@ public final class Aliasing: Stage {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                let interned = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                let interned = internPersonWords(UnsafeBufferPointer(start: multiWord, count: multiWordCount),
+                                                 tokens: tokens, keys: keys, hashes: hashes, term: term,
                                                  names: UnsafeBufferPointer(start: names, count: nameCount),
                                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
                 if mayStopEarly, !interned.repeated { return false }
                 // The id every name token outside multi-word persons shares.
                 if takesShortcuts { noPerson = Int32(interned.terms) }
             }
-            for i in entities.indices where entities[i].type == .person {
+            // Each has two or more name tokens, as counted above (each now has an id).
+            for m in 0..<multiWordCount {
+                let i = Int(multiWord[m])
                 let from = personWords.count
                 for k in Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i]) where term[k] >= 0 { personWords.append(term[k]) }
-                if personWords.count - from >= 2 {
-                    allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
-                                             mask: Aliasing.mask(personWords.elements(from: from))))
-                } else {
-                    personWords.count = from
-                }
+                allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
+                                         mask: Aliasing.mask(personWords.elements(from: from))))
             }
         } else {
-            personOfTerm.fill(count: 1, with: -1)  // every name token is term 0, of no person
+            // Every name token is term 0, of no person.
+            for k in 0..<nameCount { term[Int(names[k])] = 0 }
+            personOfTerm.fill(count: 1, with: -1)
         }
         var persons = 0  // allPersons[..<persons] are the ones seen so far
         acronyms.removeAll()
@@ -508,7 +528,9 @@ public final class Aliasing: Stage {
         var t = 0
         var nextName = 0  // names[nextName] is the first name token at or after t (once caught up)
         while t < tokens.count || e < base {
-            if e < base, t >= tokens.count || entities[e].span.start <= tokens[t].start {
+            // (Entity `e` starts at or before token `t` exactly when its first token is not
+            // after `t`: its first token is the first that starts at or after it.)
+            if e < base, Int(firstTokenOf.base[e]) <= t {
                 let type = entities[e].type, source = entities[e].source, start = entities[e].span.start
                 let range = Int(firstTokenOf.base[e])..<Int(endTokenOf.base[e])
                 // Same words and type as an earlier linked mention.
@@ -825,8 +847,10 @@ public final class Aliasing: Stage {
     /// token gets one shared id, the number of persons' words (`terms`), which no
     /// person has. Most name tokens of news are of the second kind; a 2 048-bit
     /// filter over 11 bits of their key's hash rules most of them out without a
-    /// lookup. Only the name tokens (`names`, in order) are visited; the keys'
-    /// hashes are the tokenizer's (`hashes`) when the document has them.
+    /// lookup. Only the name tokens (`names`, in order, each `unassigned` in `term`)
+    /// and the multi-word persons (`persons`, entity indices in order, as `link`
+    /// found them) are visited; the keys' hashes are the tokenizer's (`hashes`) when
+    /// the document has them.
     ///
     /// The words are interned in a table of this call's own, sized for the name
     /// tokens (at most half full), whose slots hold a word's folded hash and id,
@@ -836,13 +860,13 @@ public final class Aliasing: Stage {
     /// Returns the number of words, and whether some word's key is at two name
     /// tokens (or one token is in two persons): when not, no person's word is used
     /// anywhere else.
-    private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+    private func internPersonWords(_ persons: UnsafeBufferPointer<Int32>, tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                                    hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
                                    names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
                                    endTokenOf: UnsafePointer<Int32>) -> (terms: Int, repeated: Bool) {
         var repeated = false
         var count = 0
-        let pending = Int32.max
+        let pending = Aliasing.unassigned
         @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
         }
@@ -897,12 +921,10 @@ public final class Aliasing: Stage {
                         i = (i &+ 1) & mask
                     }
                 }
-                for t in names { term[Int(t)] = pending }
-                for i in entities.indices where entities[i].type == .person {
+                // (The name tokens are `pending` until given an id.)
+                for p in persons {
+                    let i = Int(p)
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
-                    var words = 0
-                    for k in range where term[k] >= 0 { words += 1 }
-                    guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
                         let h = keyHash(k)
                         let folded = ByteStringTable.hash(folding: h)
