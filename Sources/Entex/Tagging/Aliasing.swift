@@ -357,24 +357,8 @@ public final class Aliasing: Stage {
         sizes.fill(count: base, with: 1)
         merged = false
 
-        // Links made by taggers (rare: only then is a dictionary made).
-        let taggerLinks = entities.contains(where: { $0.cluster != nil })
-        if taggerLinks {
-            var byTaggerCluster: [Int32: Int] = [:]
-            for i in entities.indices {
-                guard let c = entities[i].cluster else { continue }
-                if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
-            }
-        }
-        // The walk records a mention as linked when its set had two or more mentions
-        // before the walk (`members`, which the walk's own links leave as they are).
-        // Without a tagger cluster every set had one: nothing is recorded, so no linked
-        // name or acronym exists (a set's root stays one of the tagged entities).
-        let recordsLinks = taggerLinks || !takesShortcuts
-        if recordsLinks {
-            members.fill(count: base, with: 0)
-            for i in 0..<base { members.base[root(i)] += 1 }
-        }
+        // Whether a tagger linked mentions (a `cluster` value), found with the token ranges.
+        var taggerLinks = false
 
         // Name tokens: `unassigned`, others -1 (term ids replace it below: only ids
         // and -1 are left for the walk); and the list of the name tokens.
@@ -442,9 +426,13 @@ public final class Aliasing: Stage {
                 if span.start >= lastStart {
                     a = cursor
                     // Eight tokens at a time while the eighth still starts before the entity
-                    // (token starts increase), then one at a time.
+                    // (token starts increase); the first token at or after it is then one of
+                    // `a`...`a + 8`, found by halving.
                     while a &+ 8 < tokens.count, tokens[a &+ 8].start < span.start { a &+= 8 }
-                    while a < tokens.count, tokens[a].start < span.start { a &+= 1 }
+                    if a &+ 4 < tokens.count, tokens[a &+ 4].start < span.start { a &+= 4 }
+                    if a &+ 2 < tokens.count, tokens[a &+ 2].start < span.start { a &+= 2 }
+                    if a &+ 1 < tokens.count, tokens[a &+ 1].start < span.start { a &+= 1 }
+                    if a < tokens.count, tokens[a].start < span.start { a &+= 1 }
                 } else {
                     a = tokens.firstToken(atOrAfter: span.start)
                 }
@@ -464,12 +452,31 @@ public final class Aliasing: Stage {
                     multiWord[multiWordCount] = Int32(truncatingIfNeeded: i)
                     multiWordCount &+= 1
                 }
+                if entities[i].cluster != nil { taggerLinks = true }
             }
         }
         firstTokenOf.count = base
         endTokenOf.count = base
         multiWordPersons.count = multiWordCount
         let multiWordPerson = multiWordCount > 0
+
+        // Links made by taggers (rare: only then is a dictionary made).
+        if taggerLinks {
+            var byTaggerCluster: [Int32: Int] = [:]
+            for i in entities.indices {
+                guard let c = entities[i].cluster else { continue }
+                if let first = byTaggerCluster[c] { union(first, i) } else { byTaggerCluster[c] = i }
+            }
+        }
+        // The walk records a mention as linked when its set had two or more mentions
+        // before the walk (`members`, which the walk's own links leave as they are).
+        // Without a tagger cluster every set had one: nothing is recorded, so no linked
+        // name or acronym exists (a set's root stays one of the tagged entities).
+        let recordsLinks = taggerLinks || !takesShortcuts
+        if recordsLinks {
+            members.fill(count: base, with: 0)
+            for i in 0..<base { members.base[root(i)] += 1 }
+        }
 
         // Every multi-word person of the document, in order, with its name words as
         // term ids (match keys interned); without one, no person can match.
@@ -739,9 +746,10 @@ public final class Aliasing: Stage {
     /// clustered mention's key and every loose mention's key that a shape filter
     /// passes): a loose mention (a set of one, after the walk; every parent is its
     /// root) joins the cluster of the first clustered mention with its name key.
-    /// Equal keys have equal signatures (`keySignature`): the clustered mentions'
-    /// signatures go into a 4 096-bit filter, and the table of their keys is made
-    /// only once a loose mention's signature passes it, most often never.
+    /// Equal keys have equal types and signatures (`keySignature`): the clustered
+    /// mentions' types go into a bit mask and their signatures into a 4 096-bit
+    /// filter, and the table of their keys is made only once a loose mention passes
+    /// both, most often never.
     private func joinLooseMentions(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>,
                                    keys: UnsafeBufferPointer<UInt8>, firstTokenOf: UnsafePointer<Int32>,
                                    endTokenOf: UnsafePointer<Int32>, loose: inout GrowableBuffer<Int32>) {
@@ -754,13 +762,19 @@ public final class Aliasing: Stage {
         let clustered = clusteredMentions.base, looseBase = loose.base
         var clusteredCount = 0, looseCount = loose.count
         let parent = self.parent.base, sizes = self.sizes.base
+        // The types of the clustered mentions, a bit each (the type is the key's last
+        // byte): without a tagger cluster, all are persons.
+        var types: UInt64 = 0
+        @inline(__always) func typeBit(_ type: EntityType) -> UInt64 { 1 &<< UInt64(type.rawValue & 63) }
         entities.withUnsafeBufferPointer { entities in
             for i in 0..<count {
                 if sizes[parent[i]] >= 2 {
                     clustered[clusteredCount] = Int32(truncatingIfNeeded: i)
                     clusteredCount &+= 1
+                    let type = entities[i].type
+                    types |= typeBit(type)
                     let b = Aliasing.keyFilterBit(Aliasing.keySignature(Int(firstTokenOf[i])..<Int(endTokenOf[i]),
-                                                                       type: entities[i].type, tokens: tokens, keys: keys))
+                                                                       type: type, tokens: tokens, keys: keys))
                     filter[b &>> 6] |= 1 &<< UInt64(b & 63)
                 } else {
                     looseBase[looseCount] = Int32(truncatingIfNeeded: i)
@@ -771,26 +785,29 @@ public final class Aliasing: Stage {
         clusteredMentions.count = clusteredCount
         loose.count = looseCount
         var built = false
-        for k in 0..<looseCount {
-            let i = Int(looseBase[k])
-            let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
-            let type = entities[i].type
-            let b = Aliasing.keyFilterBit(Aliasing.keySignature(range, type: type, tokens: tokens, keys: keys))
-            guard filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0 else { continue }
-            if !built {
-                // The clustered mentions' keys, in order: the first with a key stands for it.
-                built = true
-                clusteredNames.removeAll()
-                clusteredEntity.removeAll(keepingCapacity: true)
-                for c in 0..<clusteredCount {
-                    let j = Int(clustered[c])
-                    let id = clusteredNames.insert(nameKey(Int(firstTokenOf[j])..<Int(endTokenOf[j]), type: entities[j].type,
-                                                           tokens: tokens, keys: keys))
-                    if id == clusteredEntity.count { clusteredEntity.append(j) }
+        entities.withUnsafeBufferPointer { entities in
+            for k in 0..<looseCount {
+                let i = Int(looseBase[k])
+                let type = entities[i].type
+                guard types & typeBit(type) != 0 else { continue }
+                let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+                let b = Aliasing.keyFilterBit(Aliasing.keySignature(range, type: type, tokens: tokens, keys: keys))
+                guard filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0 else { continue }
+                if !built {
+                    // The clustered mentions' keys, in order: the first with a key stands for it.
+                    built = true
+                    clusteredNames.removeAll()
+                    clusteredEntity.removeAll(keepingCapacity: true)
+                    for c in 0..<clusteredCount {
+                        let j = Int(clustered[c])
+                        let id = clusteredNames.insert(nameKey(Int(firstTokenOf[j])..<Int(endTokenOf[j]), type: entities[j].type,
+                                                               tokens: tokens, keys: keys))
+                        if id == clusteredEntity.count { clusteredEntity.append(j) }
+                    }
                 }
-            }
-            if let id = clusteredNames.lookup(nameKey(range, type: type, tokens: tokens, keys: keys)) {
-                union(clusteredEntity[id], i)
+                if let id = clusteredNames.lookup(nameKey(range, type: type, tokens: tokens, keys: keys)) {
+                    union(clusteredEntity[id], i)
+                }
             }
         }
     }
