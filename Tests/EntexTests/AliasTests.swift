@@ -275,7 +275,8 @@ final class AliasTests: XCTestCase {
 
     /// `link`'s shortcuts (no linked names without a tagger cluster, no person match
     /// for a mention with a word no multi-word person has, name keys made only past a
-    /// `ShapeFilter`, cluster sizes kept by `union`), and the tokenizer's key hashes
+    /// `ShapeFilter`, the clustered mentions' keys only once a loose mention passes the
+    /// key-signature filter of `joinLooseMentions`, cluster sizes kept by `union`), and the tokenizer's key hashes
     /// in place of hashing keys, must link exactly as the stage that takes every step
     /// and hashes each key: compared on the bundled news and tweets, English news when
     /// present, and documents with acronyms (tagger clusters), bare surnames, places
@@ -395,6 +396,49 @@ final class AliasTests: XCTestCase {
             if let last = sorted.entities.indices.last, sorted.entities[..<last].contains(where: { $0.source == .alias }) { reordered += 1 }
         }
         XCTAssertGreaterThan(reordered, 20)
+    }
+
+    /// `Aliasing.keySignature`, which lets `joinLooseMentions` skip making the
+    /// clustered mentions' name keys, must be the same for every two token ranges and
+    /// types whose name keys (`nameKey`) are equal, or a loose mention would miss its
+    /// cluster: every range of up to five tokens, under three types, of the bundled news
+    /// and tweets and of texts with repeated names, punctuation, digits, accents and
+    /// elongated words, grouped by key.
+    func testKeySignatureIsSharedByEqualNameKeys() throws {
+        var texts = try corpusTexts(withSharedNews: false)
+        texts += [
+            ("Nicolas Maduro arrived. Later Maduro spoke and Nicolás MADURO left, and then maduro.", "en"),
+            ("The Lunar Orbit Research Group (LORG) met. Later LORG said no. The Lunar Orbit Research Group agreed.", "en"),
+            ("¡¡Siiiii!! Ana María Quintero habló — con la ONU… y Ana Maria QUINTERO 2024 🙂 @ana #Quintero.", "es"),
+            ("U.S. and U.S. officials met at 10:30 in St. Louis; St Louis said \"no\" -- again.", "en"),
+        ]
+        let stage = Aliasing()
+        let types: [EntityType] = [.person, .org, .gpe]
+        var signatureOfKey: [[UInt8]: UInt64] = [:]
+        var repeatedKeys = 0
+        for (text, language) in texts {
+            let doc = try TestSupport.annotate(text, language: language, stages: ["tokenize"])
+            doc.tokens.withUnsafeBufferPointer { tokens in
+                doc.tokenKeys.withUnsafeBufferPointer { keys in
+                    for start in 0...tokens.count {
+                        for end in start...min(start + 5, tokens.count) {
+                            for type in types {
+                                let key = stage.nameKeyForTesting(start..<end, type: type, tokens: tokens, keys: keys)
+                                let signature = Aliasing.keySignature(start..<end, type: type, tokens: tokens, keys: keys)
+                                if let known = signatureOfKey[key] {
+                                    XCTAssertEqual(known, signature, "\(text) \(start)..<\(end)")
+                                    repeatedKeys += 1
+                                } else {
+                                    signatureOfKey[key] = signature
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Many keys were met again (the comparisons above were made).
+        XCTAssertGreaterThan(repeatedKeys, 1000)
     }
 
     /// A `ShapeFilter` never rules out a shape inserted into it (it may let others

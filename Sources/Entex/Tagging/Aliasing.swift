@@ -69,7 +69,6 @@ public final class Aliasing: Stage {
     private var linkedNameEntity: [Int] = []
     private var clusteredNames = ByteStringTable()
     private var clusteredEntity: [Int] = []
-    private var clusteredShapes = ShapeFilter()
     private var linkedShapes = ShapeFilter()
     /// The mentions of no cluster, after the walk.
     private var loose = GrowableBuffer<Int32>(capacity: 256)
@@ -80,6 +79,14 @@ public final class Aliasing: Stage {
     private var canonicalOf: [TextRef] = []
     /// Cluster number of each entity in output order (`number`).
     private var clusterAt = GrowableBuffer<Int32>(capacity: 256)
+    /// The mentions in a cluster after the walk, and the filter of their key
+    /// signatures (`joinLooseMentions`).
+    private var clusteredMentions = GrowableBuffer<Int32>(capacity: 256)
+    private var keyFilter = GrowableBuffer<UInt64>(capacity: Aliasing.keyFilterWords)
+    /// The entities that are multi-word persons (a PERSON with two or more name tokens), in order.
+    private var multiWordPersons = GrowableBuffer<Int32>(capacity: 64)
+    /// The term of a name token before `internPersonWords` gives it an id.
+    private static var unassigned: Int32 { .max }
 
     /// Whether documents with nothing to link skip the stage (see `nothingToLink`),
     /// and documents left without a cluster skip `number`; tests turn it off
@@ -95,9 +102,10 @@ public final class Aliasing: Stage {
     /// Whether `link` takes its exact shortcuts: no tagger cluster means no linked
     /// name and no acronym to record during the walk; a mention with a name word no
     /// multi-word person has matches no person; a name key is made only when a
-    /// linked or clustered mention may have its type and length (`ShapeFilter`);
-    /// cluster sizes come from `union` instead of a recount. Tests turn it off to
-    /// compare with the stage that does every step.
+    /// linked mention may have its type and length (`ShapeFilter`), and the keys of
+    /// the clustered mentions only when a loose one's signature may be among theirs
+    /// (`joinLooseMentions`); cluster sizes come from `union` instead of a recount.
+    /// Tests turn it off to compare with the stage that does every step.
     var takesShortcuts = true
     /// Whether `link` stops before its walk when nothing can link: no tagger cluster,
     /// no two entities sharing a token, and no match key of a multi-word person's
@@ -131,6 +139,9 @@ public final class Aliasing: Stage {
         tokenOfWord.deallocate()
         slotOfWord.deallocate()
         scratch.deallocate()
+        clusteredMentions.deallocate()
+        keyFilter.deallocate()
+        multiWordPersons.deallocate()
     }
 
     private func root(_ i: Int) -> Int {
@@ -266,9 +277,16 @@ public final class Aliasing: Stage {
     /// Whether `words` (term ids) are an ordered subsequence of `person`'s name words.
     @inline(__always)
     private func isSubsequence(_ words: UnsafeBufferPointer<Int32>, of person: Person) -> Bool {
+        Aliasing.isSubsequence(words, of: person, personWords: personWords.base)
+    }
+
+    /// `isSubsequence(_:of:)` with `personWords` given.
+    @inline(__always)
+    private static func isSubsequence(_ words: UnsafeBufferPointer<Int32>, of person: Person,
+                                      personWords: UnsafePointer<Int32>) -> Bool {
         var k = 0
         for w in person.words where k < words.count {
-            if personWords.base[w] == words[k] { k += 1 }
+            if personWords[w] == words[k] { k += 1 }
         }
         return k == words.count
     }
@@ -305,6 +323,12 @@ public final class Aliasing: Stage {
         return UnsafeBufferPointer(start: start, count: length)
     }
 
+    /// The key `nameKey` makes, as an array (for the tests).
+    func nameKeyForTesting(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>,
+                           keys: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        Array(nameKey(range, type: type, tokens: tokens, keys: keys))
+    }
+
     /// The key `nameKey` made last.
     private var scratchKey: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: scratch.base, count: scratch.count) }
 
@@ -333,8 +357,110 @@ public final class Aliasing: Stage {
         sizes.fill(count: base, with: 1)
         merged = false
 
+        // Whether a tagger linked mentions (a `cluster` value), found with the token ranges.
+        var taggerLinks = false
+
+        // Name tokens: `unassigned`, others -1 (term ids replace it below: only ids
+        // and -1 are left for the walk); and the list of the name tokens.
+        self.term.count = 0
+        self.term.reserve(tokens.count)
+        self.term.count = tokens.count
+        let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
+        nameTokens.count = 0
+        nameTokens.reserve(tokens.count &+ 1)
+        let names = nameTokens.base
+        var nameCount = 0
+        do {
+            @inline(__always) func classify(_ t: Int) {
+                if Aliasing.isNameToken(tokens[t]) {
+                    term[t] = Aliasing.unassigned
+                    names[nameCount] = Int32(truncatingIfNeeded: t)
+                    nameCount &+= 1
+                }
+            }
+            // Two tokens a step: most are lower-case words or punctuation, and one test
+            // of both flags rules out the pair (a name token is capitalised).
+            let capitalized = TokenFlags.capitalized.rawValue
+            let count = tokens.count
+            var t = 0
+            while t &+ 1 < count {
+                term[t] = -1
+                term[t &+ 1] = -1
+                if (tokens[t].flags.rawValue | tokens[t &+ 1].flags.rawValue) & capitalized != 0 {
+                    classify(t)
+                    classify(t &+ 1)
+                }
+                t &+= 2
+            }
+            if t < count {
+                term[t] = -1
+                classify(t)
+            }
+        }
+        // A last entry past every token: the walk's search for the next name token stops there.
+        names[nameCount] = Int32(truncatingIfNeeded: tokens.count)
+        nameTokens.count = nameCount
+
+        // Token ranges (entities are sorted by start, so a cursor moves forward;
+        // a binary search otherwise), and the multi-word persons.
+        firstTokenOf.count = 0
+        endTokenOf.count = 0
+        firstTokenOf.reserve(base)
+        endTokenOf.reserve(base)
+        multiWordPersons.count = 0
+        multiWordPersons.reserve(base)
+        let multiWord = multiWordPersons.base
+        var multiWordCount = 0
+        // Whether no two entities share a token (`reach`: the end of the ranges so far).
+        var disjoint = true
+        var reach = 0
+        var cursor = 0
+        var lastStart = Int32.min
+        // Written through pointers (room reserved above), the entities read through one:
+        // no capacity, bounds or overflow checks once an entity.
+        let firstOf = firstTokenOf.base, endOf = endTokenOf.base
+        entities.withUnsafeBufferPointer { entities in
+            for i in 0..<base {  // fields read in place: no entity copies
+                let span = entities[i].span
+                var a: Int
+                if span.start >= lastStart {
+                    a = cursor
+                    // Eight tokens at a time while the eighth still starts before the entity
+                    // (token starts increase); the first token at or after it is then one of
+                    // `a`...`a + 8`, found by halving.
+                    while a &+ 8 < tokens.count, tokens[a &+ 8].start < span.start { a &+= 8 }
+                    if a &+ 4 < tokens.count, tokens[a &+ 4].start < span.start { a &+= 4 }
+                    if a &+ 2 < tokens.count, tokens[a &+ 2].start < span.start { a &+= 2 }
+                    if a &+ 1 < tokens.count, tokens[a &+ 1].start < span.start { a &+= 1 }
+                    if a < tokens.count, tokens[a].start < span.start { a &+= 1 }
+                } else {
+                    a = tokens.firstToken(atOrAfter: span.start)
+                }
+                cursor = a
+                lastStart = span.start
+                let first = a
+                var names = 0
+                while a < tokens.count, tokens[a].end <= span.end {
+                    if term[a] >= 0 { names &+= 1 }
+                    a &+= 1
+                }
+                firstOf[i] = Int32(truncatingIfNeeded: first)
+                endOf[i] = Int32(truncatingIfNeeded: a)
+                if first < reach { disjoint = false }
+                if a > reach { reach = a }
+                if names >= 2, entities[i].type == .person {
+                    multiWord[multiWordCount] = Int32(truncatingIfNeeded: i)
+                    multiWordCount &+= 1
+                }
+                if entities[i].cluster != nil { taggerLinks = true }
+            }
+        }
+        firstTokenOf.count = base
+        endTokenOf.count = base
+        multiWordPersons.count = multiWordCount
+        let multiWordPerson = multiWordCount > 0
+
         // Links made by taggers (rare: only then is a dictionary made).
-        let taggerLinks = entities.contains(where: { $0.cluster != nil })
         if taggerLinks {
             var byTaggerCluster: [Int32: Int] = [:]
             for i in entities.indices {
@@ -350,68 +476,6 @@ public final class Aliasing: Stage {
         if recordsLinks {
             members.fill(count: base, with: 0)
             for i in 0..<base { members.base[root(i)] += 1 }
-        }
-
-        // Name tokens: 0, others -1 (term ids replace the zeros below when persons need
-        // them); and the list of the name tokens.
-        self.term.count = 0
-        self.term.reserve(tokens.count)
-        self.term.count = tokens.count
-        let term = UnsafeMutableBufferPointer(start: self.term.base, count: tokens.count)
-        nameTokens.count = 0
-        nameTokens.reserve(tokens.count &+ 1)
-        let names = nameTokens.base
-        var nameCount = 0
-        for t in 0..<tokens.count {
-            if Aliasing.isNameToken(tokens[t]) {
-                term[t] = 0
-                names[nameCount] = Int32(truncatingIfNeeded: t)
-                nameCount &+= 1
-            } else {
-                term[t] = -1
-            }
-        }
-        // A last entry past every token: the walk's search for the next name token stops there.
-        names[nameCount] = Int32(truncatingIfNeeded: tokens.count)
-        nameTokens.count = nameCount
-
-        // Token ranges (entities are sorted by start, so a cursor moves forward;
-        // a binary search otherwise), and whether a multi-word person exists.
-        firstTokenOf.count = 0
-        endTokenOf.count = 0
-        firstTokenOf.reserve(base)
-        endTokenOf.reserve(base)
-        var multiWordPerson = false
-        // Whether no two entities share a token (`reach`: the end of the ranges so far).
-        var disjoint = true
-        var reach = 0
-        var cursor = 0
-        var lastStart = Int32.min
-        for i in entities.indices {  // fields read in place: no entity copies
-            let span = entities[i].span
-            var a: Int
-            if span.start >= lastStart {
-                a = cursor
-                // Eight tokens at a time while the eighth still starts before the entity
-                // (token starts increase), then one at a time.
-                while a &+ 8 < tokens.count, tokens[a &+ 8].start < span.start { a &+= 8 }
-                while a < tokens.count, tokens[a].start < span.start { a += 1 }
-            } else {
-                a = tokens.firstToken(atOrAfter: span.start)
-            }
-            cursor = a
-            lastStart = span.start
-            let first = a
-            var names = 0
-            while a < tokens.count, tokens[a].end <= span.end {
-                if term[a] >= 0 { names += 1 }
-                a += 1
-            }
-            firstTokenOf.append(Int32(first))
-            endTokenOf.append(Int32(a))
-            if first < reach { disjoint = false }
-            if a > reach { reach = a }
-            if entities[i].type == .person, names >= 2 { multiWordPerson = true }
         }
 
         // Every multi-word person of the document, in order, with its name words as
@@ -431,25 +495,26 @@ public final class Aliasing: Stage {
             if internsAllNameTokens {
                 internAllNameTokens(tokens: tokens, keys: keys, term: term)
             } else {
-                let interned = internPersonWords(entities, tokens: tokens, keys: keys, hashes: hashes, term: term,
+                let interned = internPersonWords(UnsafeBufferPointer(start: multiWord, count: multiWordCount),
+                                                 tokens: tokens, keys: keys, hashes: hashes, term: term,
                                                  names: UnsafeBufferPointer(start: names, count: nameCount),
                                                  firstTokenOf: firstTokenOf.base, endTokenOf: endTokenOf.base)
                 if mayStopEarly, !interned.repeated { return false }
                 // The id every name token outside multi-word persons shares.
                 if takesShortcuts { noPerson = Int32(interned.terms) }
             }
-            for i in entities.indices where entities[i].type == .person {
+            // Each has two or more name tokens, as counted above (each now has an id).
+            for m in 0..<multiWordCount {
+                let i = Int(multiWord[m])
                 let from = personWords.count
                 for k in Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i]) where term[k] >= 0 { personWords.append(term[k]) }
-                if personWords.count - from >= 2 {
-                    allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
-                                             mask: Aliasing.mask(personWords.elements(from: from))))
-                } else {
-                    personWords.count = from
-                }
+                allPersons.append(Person(entity: i, start: entities[i].span.start, words: from..<personWords.count,
+                                         mask: Aliasing.mask(personWords.elements(from: from))))
             }
         } else {
-            personOfTerm.fill(count: 1, with: -1)  // every name token is term 0, of no person
+            // Every name token is term 0, of no person.
+            for k in 0..<nameCount { term[Int(names[k])] = 0 }
+            personOfTerm.fill(count: 1, with: -1)
         }
         var persons = 0  // allPersons[..<persons] are the ones seen so far
         acronyms.removeAll()
@@ -470,7 +535,9 @@ public final class Aliasing: Stage {
         var t = 0
         var nextName = 0  // names[nextName] is the first name token at or after t (once caught up)
         while t < tokens.count || e < base {
-            if e < base, t >= tokens.count || entities[e].span.start <= tokens[t].start {
+            // (Entity `e` starts at or before token `t` exactly when its first token is not
+            // after `t`: its first token is the first that starts at or after it.)
+            if e < base, Int(firstTokenOf.base[e]) <= t {
                 let type = entities[e].type, source = entities[e].source, start = entities[e].span.start
                 let range = Int(firstTokenOf.base[e])..<Int(endTokenOf.base[e])
                 // Same words and type as an earlier linked mention.
@@ -508,22 +575,26 @@ public final class Aliasing: Stage {
                     }
                     let isPerson = type == .person
                     if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == tokenCount {
-                        let match: Int? = { (words: UnsafeBufferPointer<Int32>) -> Int? in
-                            let wordMask = Aliasing.mask(words)
-                            func fits(_ p: Person) -> Bool {
-                                p.entity != e && (isPerson || p.words.count > words.count)
-                                    && p.mask & wordMask == wordMask && isSubsequence(words, of: p)
+                        let mention = UnsafeBufferPointer(start: words.base, count: words.count)
+                        let personWords = UnsafePointer(self.personWords.base)
+                        let match: Int? = allPersons.withUnsafeBufferPointer { people -> Int? in
+                            let wordMask = Aliasing.mask(mention)
+                            let wordCount = mention.count
+                            // The masks first: they rule out most persons in one test.
+                            @inline(__always) func fits(_ p: Person) -> Bool {
+                                p.mask & wordMask == wordMask && p.entity != e && (isPerson || p.words.count > wordCount)
+                                    && Aliasing.isSubsequence(mention, of: p, personWords: personWords)
                             }
-                            var j = allPersons.count
+                            var j = people.count
                             while j > 0 {
-                                j -= 1
-                                if allPersons[j].start < start, fits(allPersons[j]) { return allPersons[j].entity }
+                                j &-= 1
+                                if people[j].start < start, fits(people[j]) { return people[j].entity }
                             }
-                            for p in allPersons where p.start > start && p.words.count > words.count && fits(p) {
-                                return p.entity
+                            for j in 0..<people.count where people[j].start > start && people[j].words.count > wordCount && fits(people[j]) {
+                                return people[j].entity
                             }
                             return nil
-                        }(UnsafeBufferPointer(start: words.base, count: words.count))
+                        }
                         if let match {
                             if !isPerson {
                                 entities[e].type = .person
@@ -632,9 +703,6 @@ public final class Aliasing: Stage {
             }
         }
         guard merged else { return false }  // no cluster: nothing to join
-        clusteredNames.removeAll()
-        clusteredEntity.removeAll(keepingCapacity: true)
-        clusteredShapes = ShapeFilter(passesAll: !takesShortcuts)
         loose.count = 0
         // Every mention's parent made its root in one forward pass, as `root`'s
         // path halving would over the passes to come: a parent is never after its
@@ -648,26 +716,133 @@ public final class Aliasing: Stage {
                 if p != i { parent[i] = parent[p] }
             }
         }
+        if takesShortcuts {
+            joinLooseMentions(&entities, tokens: tokens, keys: keys, firstTokenOf: firstTokenOf.base,
+                              endTokenOf: endTokenOf.base, loose: &loose)
+            return true
+        }
+        clusteredNames.removeAll()
+        clusteredEntity.removeAll(keepingCapacity: true)
         for i in entities.indices {
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
             if sizes.base[parent.base[i]] >= 2 {
                 let id = clusteredNames.insert(nameKey(range, type: entities[i].type, tokens: tokens, keys: keys))
                 if id == clusteredEntity.count { clusteredEntity.append(i) }
-                clusteredShapes.insert(type: entities[i].type, length: scratch.count)
             } else {
                 loose.append(Int32(truncatingIfNeeded: i))
             }
         }
-        // A loose mention's key is made only when a clustered one has its type and length.
         for k in 0..<loose.count {
             let i = Int(loose.base[k])
             let range = Int(firstTokenOf.base[i])..<Int(endTokenOf.base[i])
-            guard clusteredShapes.mayContain(type: entities[i].type, length: Aliasing.nameKeyLength(range, tokens: tokens)) else { continue }
             if let id = clusteredNames.lookup(nameKey(range, type: entities[i].type, tokens: tokens, keys: keys)) {
                 union(clusteredEntity[id], i)
             }
         }
         return true
+    }
+
+    /// The last step of `link` (its shortcut; the reference, in `link`, makes every
+    /// clustered mention's key and every loose mention's key that a shape filter
+    /// passes): a loose mention (a set of one, after the walk; every parent is its
+    /// root) joins the cluster of the first clustered mention with its name key.
+    /// Equal keys have equal types and signatures (`keySignature`): the clustered
+    /// mentions' types go into a bit mask and their signatures into a 4 096-bit
+    /// filter, and the table of their keys is made only once a loose mention passes
+    /// both, most often never.
+    private func joinLooseMentions(_ entities: inout [Entity], tokens: UnsafeBufferPointer<Token>,
+                                   keys: UnsafeBufferPointer<UInt8>, firstTokenOf: UnsafePointer<Int32>,
+                                   endTokenOf: UnsafePointer<Int32>, loose: inout GrowableBuffer<Int32>) {
+        let count = entities.count
+        keyFilter.fill(count: Aliasing.keyFilterWords, with: 0)
+        let filter = keyFilter.base
+        clusteredMentions.count = 0
+        clusteredMentions.reserve(count)
+        loose.reserve(count)
+        let clustered = clusteredMentions.base, looseBase = loose.base
+        var clusteredCount = 0, looseCount = loose.count
+        let parent = self.parent.base, sizes = self.sizes.base
+        // The types of the clustered mentions, a bit each (the type is the key's last
+        // byte): without a tagger cluster, all are persons.
+        var types: UInt64 = 0
+        @inline(__always) func typeBit(_ type: EntityType) -> UInt64 { 1 &<< UInt64(type.rawValue & 63) }
+        entities.withUnsafeBufferPointer { entities in
+            for i in 0..<count {
+                if sizes[parent[i]] >= 2 {
+                    clustered[clusteredCount] = Int32(truncatingIfNeeded: i)
+                    clusteredCount &+= 1
+                    let type = entities[i].type
+                    types |= typeBit(type)
+                    let b = Aliasing.keyFilterBit(Aliasing.keySignature(Int(firstTokenOf[i])..<Int(endTokenOf[i]),
+                                                                       type: type, tokens: tokens, keys: keys))
+                    filter[b &>> 6] |= 1 &<< UInt64(b & 63)
+                } else {
+                    looseBase[looseCount] = Int32(truncatingIfNeeded: i)
+                    looseCount &+= 1
+                }
+            }
+        }
+        clusteredMentions.count = clusteredCount
+        loose.count = looseCount
+        var built = false
+        entities.withUnsafeBufferPointer { entities in
+            for k in 0..<looseCount {
+                let i = Int(looseBase[k])
+                let type = entities[i].type
+                guard types & typeBit(type) != 0 else { continue }
+                let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
+                let b = Aliasing.keyFilterBit(Aliasing.keySignature(range, type: type, tokens: tokens, keys: keys))
+                guard filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0 else { continue }
+                if !built {
+                    // The clustered mentions' keys, in order: the first with a key stands for it.
+                    built = true
+                    clusteredNames.removeAll()
+                    clusteredEntity.removeAll(keepingCapacity: true)
+                    for c in 0..<clusteredCount {
+                        let j = Int(clustered[c])
+                        let id = clusteredNames.insert(nameKey(Int(firstTokenOf[j])..<Int(endTokenOf[j]), type: entities[j].type,
+                                                               tokens: tokens, keys: keys))
+                        if id == clusteredEntity.count { clusteredEntity.append(j) }
+                    }
+                }
+                if let id = clusteredNames.lookup(nameKey(range, type: type, tokens: tokens, keys: keys)) {
+                    union(clusteredEntity[id], i)
+                }
+            }
+        }
+    }
+
+    /// Words of `keyFilter`: 4 096 bits.
+    private static let keyFilterWords = 64
+
+    /// What `nameKey` would give for `range` and `type` shares with every equal key:
+    /// its type, its length, its first byte and its last byte before the 0x1F (0x100
+    /// when there is none), packed in one value; the key itself is not made.
+    @inline(__always)
+    static func keySignature(_ range: Range<Int>, type: EntityType, tokens: UnsafeBufferPointer<Token>,
+                             keys: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var length = 0
+        var first: UInt64 = 0x100, last: UInt64 = 0x100
+        for k in range {
+            let from = Int(tokens[k].keyStart), to = Int(tokens[k].keyEnd)
+            // A separator after some key byte, as `nameKey` writes.
+            if length > 0 {
+                length &+= 1
+                last = 0x20
+            }
+            if to > from {
+                if first == 0x100 { first = UInt64(keys[from]) }
+                last = UInt64(keys[to &- 1])
+            }
+            length &+= to &- from
+        }
+        return UInt64(truncatingIfNeeded: length) &<< 32 | UInt64(type.rawValue) &<< 18 | first &<< 9 | last
+    }
+
+    /// The bit of `keyFilter` for a signature (`keySignature`).
+    @inline(__always)
+    static func keyFilterBit(_ signature: UInt64) -> Int {
+        Int(truncatingIfNeeded: (signature &* 0x9E37_79B9_7F4A_7C15) &>> 52)
     }
 
     /// Gives every name token the id of its match key in `terms` (the reference
@@ -689,8 +864,10 @@ public final class Aliasing: Stage {
     /// token gets one shared id, the number of persons' words (`terms`), which no
     /// person has. Most name tokens of news are of the second kind; a 2 048-bit
     /// filter over 11 bits of their key's hash rules most of them out without a
-    /// lookup. Only the name tokens (`names`, in order) are visited; the keys'
-    /// hashes are the tokenizer's (`hashes`) when the document has them.
+    /// lookup. Only the name tokens (`names`, in order, each `unassigned` in `term`)
+    /// and the multi-word persons (`persons`, entity indices in order, as `link`
+    /// found them) are visited; the keys' hashes are the tokenizer's (`hashes`) when
+    /// the document has them.
     ///
     /// The words are interned in a table of this call's own, sized for the name
     /// tokens (at most half full), whose slots hold a word's folded hash and id,
@@ -700,13 +877,13 @@ public final class Aliasing: Stage {
     /// Returns the number of words, and whether some word's key is at two name
     /// tokens (or one token is in two persons): when not, no person's word is used
     /// anywhere else.
-    private func internPersonWords(_ entities: [Entity], tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
+    private func internPersonWords(_ persons: UnsafeBufferPointer<Int32>, tokens: UnsafeBufferPointer<Token>, keys: UnsafeBufferPointer<UInt8>,
                                    hashes: UnsafePointer<UInt64>?, term: UnsafeMutableBufferPointer<Int32>,
                                    names: UnsafeBufferPointer<Int32>, firstTokenOf: UnsafePointer<Int32>,
                                    endTokenOf: UnsafePointer<Int32>) -> (terms: Int, repeated: Bool) {
         var repeated = false
         var count = 0
-        let pending = Int32.max
+        let pending = Aliasing.unassigned
         @inline(__always) func key(_ t: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: keys[Int(tokens[t].keyStart)..<Int(tokens[t].keyEnd)])
         }
@@ -761,12 +938,10 @@ public final class Aliasing: Stage {
                         i = (i &+ 1) & mask
                     }
                 }
-                for t in names { term[Int(t)] = pending }
-                for i in entities.indices where entities[i].type == .person {
+                // (The name tokens are `pending` until given an id.)
+                for p in persons {
+                    let i = Int(p)
                     let range = Int(firstTokenOf[i])..<Int(endTokenOf[i])
-                    var words = 0
-                    for k in range where term[k] >= 0 { words += 1 }
-                    guard words >= 2 else { continue }
                     for k in range where term[k] >= 0 {
                         let h = keyHash(k)
                         let folded = ByteStringTable.hash(folding: h)
