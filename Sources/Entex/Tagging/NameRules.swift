@@ -115,9 +115,12 @@ public final class NameRules: Stage {
                 starts.insert(key)
                 startIsTitle.append(titles.contains { $0.0.lookup(key) != nil })
             }
-            // The stopwords of every language asked, in one table: one probe per token.
-            var stop = ByteStringTable()
-            for table in langs.compactMap({ stopwords[$0] }) {
+            // The stopwords of every language asked, in one table: one probe per token. The
+            // first language's table is taken as it is (only its keys are asked, and their
+            // hashes), the others' keys added to it: one language costs no insert.
+            let stopTables = langs.compactMap { stopwords[$0] }
+            var stop = stopTables.first ?? ByteStringTable()
+            for table in stopTables.dropFirst() {
                 for id in 0..<table.count { stop.insert(table.key(id)) }
             }
             return LanguageTables(
@@ -1439,9 +1442,12 @@ private struct Scan {
     /// name, most often a person's ("Waqar Younis", "Rivaldo"). The end of the name.
     func unknownNamePerson(at i: Int) -> Int? {
         func unknown(_ k: Int) -> Bool {
-            k < count && isNameWord(k) && fact(k) & Scan.covered == 0
-                && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
-                && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
+            guard k < count else { return false }
+            // The token's kind and flags, and the `covered` bit (set before the scan) first:
+            // the facts of most tokens turned away here are not asked.
+            let t = tokens[k]
+            guard t.kind == .word, !t.flags.contains(.allCaps), facts[k] & Scan.covered == 0 else { return false }
+            return isNameWord(k) && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
         }
         guard unknown(i), !isInitial(i), !isShouting(i) else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
