@@ -1073,12 +1073,16 @@ private struct Scan {
     /// Whether a rule may start at lowercase word `i` (letters, no final dot), whose key
     /// hash `h` has its bit in `starts` (`tables.starts`, or `tables.casualStarts` in casual
     /// text), the last test of `run`'s skip loop: it starts a title, or in casual text a
-    /// lowercase name, which needs a first name (`lowercaseName`), and each has its
-    /// filter. A title start is passed over where `title(at:)` would find no title ("the"
+    /// lowercase name, which needs a first name (`lowercaseName`). A title start is
+    /// passed over where `title(at:)` would find no title ("the"
     /// before "market"). Kept out of the loop, which few tokens leave this way.
-    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, titles filter: KeyHashFilter.Probe,
-                                         firstNames: KeyHashFilter.Probe) -> Bool {
-        (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
+    ///
+    /// The title-start filter is not asked (the first-name one is): it holds the hashes the bit of `starts` was set
+    /// from, and most words with the bit are title starts ("the", "his"), which it lets
+    /// through; a word it would turn away costs `titleMayBegin`'s bits, or a stop where
+    /// `fact` finds no title start (a stop changes no answer: the reference stops at every token).
+    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, firstNames: KeyHashFilter.Probe) -> Bool {
+        titleMayBegin(i, hash: h) || (casual && firstNames.mayContain(h))
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1170,9 +1174,6 @@ private struct Scan {
         let hashes = tokenHashes
         let startBits = starts.bits, startShift = starts.shift
         let casual = self.casual
-        // The tokens as bytes, for the skip loop's one read of a token's kind and flags.
-        let tokenBytes = UnsafeRawPointer(tokens.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Token>.alignment)!)
-        let tokenStride = MemoryLayout<Token>.stride
         assert(MemoryLayout<Token>.offset(of: \Token.kind) == NameRules.tokenKindOffset
                && MemoryLayout<Token>.offset(of: \Token.flags) == NameRules.tokenKindOffset + 1)
         var i = 0
@@ -1188,7 +1189,9 @@ private struct Scan {
                     // Most tokens here are plain lowercase words (kind `word`, `hasLetter`, neither
                     // `capitalized` nor `allCaps`): one test of the kind and flag bytes, read
                     // together, lets them through to the key tests below.
-                    let kindFlags = UInt16(littleEndian: tokenBytes.load(fromByteOffset: i &* tokenStride &+ NameRules.tokenKindOffset, as: UInt16.self))
+                    // (From the token's address: a pointer of its own was kept on the stack.)
+                    let kindFlags = UInt16(littleEndian: UnsafeRawPointer(tokens.baseAddress.unsafelyUnwrapped + i)
+                        .load(fromByteOffset: NameRules.tokenKindOffset, as: UInt16.self))
                     if kindFlags & Scan.kindFlagsMask != Scan.plainWord {
                         let t = tokens[i]
                         // Every rule start is a word or an abbreviation: a title and a name word are
@@ -1215,7 +1218,7 @@ private struct Scan {
                     let h = ByteStringTable.hash(folding: hashes[i])
                     let b = StartBits.index(h, shift: startShift)
                     if startBits[b &>> 6] & (1 &<< UInt64(b & 63)) != 0,
-                       mayStartAfterBit(i, hash: h, titles: gate, firstNames: firstNames) { break }
+                       mayStartAfterBit(i, hash: h, firstNames: firstNames) { break }
                     i &+= 1
                 }
                 if i == n { break }
