@@ -290,6 +290,24 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(orgs, 500)
     }
 
+    /// The token layout the rules' byte reads assume: the skip loop reads `kind` and
+    /// `flags` as one `UInt16` at `NameRules.tokenKindOffset` (a plain lowercase word is
+    /// `0x0400` under the mask `0x07FF`), and `isCasual` marks kinds in a 16-byte table.
+    func testTokenKindAndFlagsSitWhereTheSkipLoopReadsThem() {
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.kind), NameRules.tokenKindOffset)
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.flags), NameRules.tokenKindOffset + 1)
+        for kind in TokenKind.allCases { XCTAssertLessThan(kind.rawValue, 16) }
+        for kind in TokenKind.allCases {
+            for raw in 0...255 {
+                let flags = TokenFlags(rawValue: UInt8(raw))
+                var token = Token(start: 0, end: 1, keyStart: 0, keyEnd: 0, kind: kind, flags: flags)
+                let read = withUnsafeBytes(of: &token) { UInt16(littleEndian: $0.load(fromByteOffset: NameRules.tokenKindOffset, as: UInt16.self)) }
+                let plain = kind == .word && flags.intersection([.capitalized, .allCaps, .hasLetter]) == .hasLetter
+                XCTAssertEqual(read & 0x07FF == 0x0400, plain, "\(kind) \(raw)")
+            }
+        }
+    }
+
     /// `NameRules.isCasual` (runs of tokens inside a sentence passed over in a small loop)
     /// against the token-by-token reference: random token runs of every kind, with and
     /// without sentence starts and case flags, and the tokens of the bundled corpus.

@@ -45,6 +45,9 @@ import Glibc
 /// (`P. Simmons`), which the sentence splitter may take for a sentence end.
 public final class NameRules: Stage {
     public let name = "rules"
+    /// Byte offset of `Token.kind` in a token, with `flags` in the byte after it: the scan's
+    /// skip loop reads both as one `UInt16` (asserted there, and pinned by a test).
+    static let tokenKindOffset = 16
     public let requires: Layers = [.tokens, .sentences, .language]
     public let produces: Layers = [.candidates]
 
@@ -112,9 +115,12 @@ public final class NameRules: Stage {
                 starts.insert(key)
                 startIsTitle.append(titles.contains { $0.0.lookup(key) != nil })
             }
-            // The stopwords of every language asked, in one table: one probe per token.
-            var stop = ByteStringTable()
-            for table in langs.compactMap({ stopwords[$0] }) {
+            // The stopwords of every language asked, in one table: one probe per token. The
+            // first language's table is taken as it is (only its keys are asked, and their
+            // hashes), the others' keys added to it: one language costs no insert.
+            let stopTables = langs.compactMap { stopwords[$0] }
+            var stop = stopTables.first ?? ByteStringTable()
+            for table in stopTables.dropFirst() {
                 for id in 0..<table.count { stop.insert(table.key(id)) }
             }
             return LanguageTables(
@@ -860,6 +866,13 @@ private struct Scan {
     /// `firstNameIds[i]` is known (-1: the first-name filter turned the token away) without `wordKnown`.
     static let firstKnown: UInt32 = 16
 
+    /// A token's kind and flag bytes read as one little-endian `UInt16` (kind low): the
+    /// bits `run`'s skip loop tests (the kind, `capitalized`, `allCaps`, `hasLetter`), and
+    /// their value for a plain lowercase word (kind `word`, only `hasLetter` of the three).
+    /// (Literals, so that the loop reads constants: the test pins them to the kind and flags.)
+    static let kindFlagsMask: UInt16 = 0x07FF
+    static let plainWord: UInt16 = 0x0400
+
     /// The hash of token `i`'s match key, folded from its `KeyHash`.
     @inline(__always) func keyHash(_ i: Int) -> UInt32 {
         ByteStringTable.hash(folding: tokenHashes[i])
@@ -961,12 +974,14 @@ private struct Scan {
         // A name word (see `NameRules`): written here, not in functions of their own, which
         // the compiler kept as calls per capitalised word despite `@inline(__always)`.
         let t = tokens[i]
+        // Both one-bit tests below ask the same hash: folded once.
+        let h = keyHash(i)
         if t.flags.contains(.capitalized), t.kind == .word || t.kind == .abbreviation, t.flags.contains(.hasLetter),
            t.end &- t.start != 1 {  // "I", "A"
             // Most capitalised words are no stopword: one bit of `stopBits` says so (`isStopword`'s
             // first test), here without a call; the others ask `isStopword`.
             let stopword: Bool
-            if let bits = tables.stopBits, lookups[i] & Scan.stopKnown == 0, !bits.mayContain(keyHash(i)) {
+            if let bits = tables.stopBits, lookups[i] & Scan.stopKnown == 0, !bits.mayContain(h) {
                 stopword = false
             } else {
                 stopword = isStopword(i)
@@ -983,7 +998,7 @@ private struct Scan {
             // of `starts` (the same hashes as `filter`) turns most words away, here in line
             // (a call per word cost a third of the test); the others ask `titleStartBits`.
             let t = tokens[i]
-            if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(keyHash(i)) {
+            if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) - 1] != UInt8(ascii: "."), !tables.starts.mayContain(h) {
                 // No title starts with this word.
             } else {
                 computed |= titleStartBits(i, filter)
@@ -1058,12 +1073,16 @@ private struct Scan {
     /// Whether a rule may start at lowercase word `i` (letters, no final dot), whose key
     /// hash `h` has its bit in `starts` (`tables.starts`, or `tables.casualStarts` in casual
     /// text), the last test of `run`'s skip loop: it starts a title, or in casual text a
-    /// lowercase name, which needs a first name (`lowercaseName`), and each has its
-    /// filter. A title start is passed over where `title(at:)` would find no title ("the"
+    /// lowercase name, which needs a first name (`lowercaseName`). A title start is
+    /// passed over where `title(at:)` would find no title ("the"
     /// before "market"). Kept out of the loop, which few tokens leave this way.
-    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, titles filter: KeyHashFilter.Probe,
-                                         firstNames: KeyHashFilter.Probe) -> Bool {
-        (filter.mayContain(h) && titleMayBegin(i, hash: h)) || (casual && firstNames.mayContain(h))
+    ///
+    /// The title-start filter is not asked (the first-name one is): it holds the hashes the bit of `starts` was set
+    /// from, and most words with the bit are title starts ("the", "his"), which it lets
+    /// through; a word it would turn away costs `titleMayBegin`'s bits, or a stop where
+    /// `fact` finds no title start (a stop changes no answer: the reference stops at every token).
+    @inline(never) func mayStartAfterBit(_ i: Int, hash h: UInt32, firstNames: KeyHashFilter.Probe) -> Bool {
+        titleMayBegin(i, hash: h) || (casual && firstNames.mayContain(h))
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1108,6 +1127,9 @@ private struct Scan {
     /// so that most capitalised words are turned away without a call.
     @inline(__always) func mayBeHead(_ i: Int) -> Bool {
         if filters.orgHeadShapes.mayContain(bytes(i)) { return true }
+        // The byte after the token first: a '.' token attached to it starts there.
+        let end = Int(tokens[i].end)
+        guard end < text.count, text[end] == UInt8(ascii: ".") else { return false }
         return i + 1 < count && isByte(i + 1, UInt8(ascii: ".")) && tokens[i + 1].start == tokens[i].end
     }
 
@@ -1152,6 +1174,8 @@ private struct Scan {
         let hashes = tokenHashes
         let startBits = starts.bits, startShift = starts.shift
         let casual = self.casual
+        assert(MemoryLayout<Token>.offset(of: \Token.kind) == NameRules.tokenKindOffset
+               && MemoryLayout<Token>.offset(of: \Token.flags) == NameRules.tokenKindOffset + 1)
         var i = 0
         while i < n {
             // Every rule below starts at a title word, a name word or an initial (or, in casual
@@ -1162,31 +1186,39 @@ private struct Scan {
                 // Skip to the first token where a rule may start, from its kind and flags and
                 // two filters, without computing facts; stopping means "ask `fact`".
                 while i < n {
-                    let t = tokens[i]
-                    // Every rule start is a word or an abbreviation: a title and a name word are
-                    // wordish, an initial is an abbreviation, a casual lowercase name a word.
-                    // Abbreviations are few: `fact` decides for them.
-                    guard t.kind == .word else {
-                        if t.kind == .abbreviation { break }
-                        i &+= 1
-                        continue
-                    }
-                    // A name word is capitalised; an all-capitals word ("3M") may be an organisation
-                    // head, which is listed below for `orgHeads`.
-                    if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { break }
-                    // Without a letter no title starts (and no name word): only a casual lowercase name might.
-                    guard t.flags.contains(.hasLetter) else {
+                    // Most tokens here are plain lowercase words (kind `word`, `hasLetter`, neither
+                    // `capitalized` nor `allCaps`): one test of the kind and flag bytes, read
+                    // together, lets them through to the key tests below.
+                    // (From the token's address: a pointer of its own was kept on the stack.)
+                    let kindFlags = UInt16(littleEndian: UnsafeRawPointer(tokens.baseAddress.unsafelyUnwrapped + i)
+                        .load(fromByteOffset: NameRules.tokenKindOffset, as: UInt16.self))
+                    if kindFlags & Scan.kindFlagsMask != Scan.plainWord {
+                        let t = tokens[i]
+                        // Every rule start is a word or an abbreviation: a title and a name word are
+                        // wordish, an initial is an abbreviation, a casual lowercase name a word.
+                        // Abbreviations are few: `fact` decides for them.
+                        guard t.kind == .word else {
+                            if t.kind == .abbreviation { break }
+                            i &+= 1
+                            continue
+                        }
+                        // A name word is capitalised; an all-capitals word ("3M") may be an organisation
+                        // head, which is listed below for `orgHeads`.
+                        if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) { break }
+                        // Without a letter (no plain word: the only case left) no title starts (and
+                        // no name word): only a casual lowercase name might.
                         if casual { break }
                         i &+= 1
                         continue
                     }
+                    let t = tokens[i]
                     // A key with final dots is looked up without them: `fact` decides.
                     if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { break }
                     // One bit of `LanguageTables.starts` (or `casualStarts`) turns most words away.
                     let h = ByteStringTable.hash(folding: hashes[i])
                     let b = StartBits.index(h, shift: startShift)
                     if startBits[b &>> 6] & (1 &<< UInt64(b & 63)) != 0,
-                       mayStartAfterBit(i, hash: h, titles: gate, firstNames: firstNames) { break }
+                       mayStartAfterBit(i, hash: h, firstNames: firstNames) { break }
                     i &+= 1
                 }
                 if i == n { break }
@@ -1413,9 +1445,12 @@ private struct Scan {
     /// name, most often a person's ("Waqar Younis", "Rivaldo"). The end of the name.
     func unknownNamePerson(at i: Int) -> Int? {
         func unknown(_ k: Int) -> Bool {
-            k < count && isNameWord(k) && fact(k) & Scan.covered == 0
-                && !tokens[k].flags.contains(.allCaps) && tokens[k].kind == .word
-                && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
+            guard k < count else { return false }
+            // The token's kind and flags, and the `covered` bit (set before the scan) first:
+            // the facts of most tokens turned away here are not asked.
+            let t = tokens[k]
+            guard t.kind == .word, !t.flags.contains(.allCaps), facts[k] & Scan.covered == 0 else { return false }
+            return isNameWord(k) && !isCommonInAnyLanguage(k) && !isTitleWord(k) && headPosition(k) == nil
         }
         guard unknown(i), !isInitial(i), !isShouting(i) else { return nil }
         if i > 0, sameSentence(i - 1, i), isNameWord(i - 1) || tokens[i - 1].kind == .handle { return nil }
@@ -1800,21 +1835,39 @@ extension NameRules {
         let casualKinds: UInt32 = 1 << UInt32(TokenKind.handle.rawValue) | 1 << UInt32(TokenKind.hashtag.rawValue)
             | 1 << UInt32(TokenKind.emoji.rawValue) | 1 << UInt32(TokenKind.url.rawValue)
         let n = tokens.count
-        var i = 0
-        while true {
-            // At a sentence start (or the text's): its first word with a letter must not be in lower case.
-            while i < n {
-                let t = tokens[i]
-                if casualKinds & (1 << UInt32(t.kind.rawValue & 31)) != 0 { return true }
-                i += 1
-                if t.kind == .word, t.flags.contains(.hasLetter) {
-                    if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
-                    break
+        guard let base = tokens.baseAddress else { return false }
+        // A byte per token kind (every raw value is below 16): `sentenceStart`'s bit (0x80)
+        // for the four casual kinds, so that one OR of it and a token's flags asks both
+        // questions of the loop inside a sentence, and four tokens take one test.
+        var marks: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &marks) { marks in
+            let stop = TokenFlags.sentenceStart.rawValue
+            marks[Int(TokenKind.handle.rawValue)] = stop
+            marks[Int(TokenKind.hashtag.rawValue)] = stop
+            marks[Int(TokenKind.emoji.rawValue)] = stop
+            marks[Int(TokenKind.url.rawValue)] = stop
+            @inline(__always) func mark(_ t: UnsafePointer<Token>) -> UInt8 { marks[Int(t.pointee.kind.rawValue)] | t.pointee.flags.rawValue }
+            var i = 0
+            while true {
+                // At a sentence start (or the text's): its first word with a letter must not be in lower case.
+                while i < n {
+                    let t = tokens[i]
+                    if casualKinds & (1 << UInt32(t.kind.rawValue & 31)) != 0 { return true }
+                    i += 1
+                    if t.kind == .word, t.flags.contains(.hasLetter) {
+                        if !t.flags.contains(.capitalized) && !t.flags.contains(.allCaps) { return true }
+                        break
+                    }
                 }
+                // Inside the sentence: only a casual kind or the next sentence start matters.
+                while i &+ 4 <= n {
+                    let t = base + i
+                    if (mark(t) | mark(t + 1) | mark(t + 2) | mark(t + 3)) & stop != 0 { break }
+                    i &+= 4
+                }
+                while i < n, mark(base + i) & stop == 0 { i &+= 1 }
+                guard i < n else { return false }
             }
-            // Inside the sentence: only a casual kind or the next sentence start matters.
-            while i < n, casualKinds & (1 << UInt32(tokens[i].kind.rawValue & 31)) == 0, !tokens[i].flags.contains(.sentenceStart) { i += 1 }
-            guard i < n else { return false }
         }
     }
 
