@@ -112,7 +112,11 @@ public struct JSONWriter: Sendable {
             out.string(date)
         }
         out.literal(#","text":"#)
+        let textStart = out.count
         out.inlinedString(bytes: text)
+        // No byte of the text needed an escape (each one lengthens the output):
+        // the entities' texts are then copied as they are, not tested again.
+        let plainText = out.count &- textStart == text.count &+ 2
 
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
@@ -162,7 +166,7 @@ public struct JSONWriter: Sendable {
                 self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
                     typeAndSourceStart.withUnsafeBufferPointer { starts in
                         for n in entities.indices {
-                            writeEntity(entities[n], number: n &+ 1, text: text, names: names, map: &map,
+                            writeEntity(entities[n], number: n &+ 1, text: text, plainText: plainText, names: names, map: &map,
                                         typeAndSource: typeAndSource, starts: starts, into: &out)
                         }
                     }
@@ -291,12 +295,14 @@ public struct JSONWriter: Sendable {
     /// piece by piece, as an entity's eleven fields came to a few hundred
     /// instructions.
     @inline(__always)
-    private func writeEntity(_ entity: Entity, number: Int, text: UnsafeBufferPointer<UInt8>,
+    private func writeEntity(_ entity: Entity, number: Int, text: UnsafeBufferPointer<UInt8>, plainText: Bool,
                              names: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,
                              typeAndSource: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
                              into out: inout JSONBuffer) {
-        // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`.
-        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8)
+        // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`, and
+        // the text in quotes when it needs no escape (`plainText`).
+        let textStart = Int(entity.span.start), textCount = Int(entity.span.end) &- textStart
+        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8 &+ textCount &+ 2)
         if number > 1 {
             p.initialize(to: UInt8(ascii: ","))
             p += 1
@@ -309,8 +315,16 @@ public struct JSONWriter: Sendable {
         p = JSONBuffer.copy(#","end":"#, to: p)
         p = JSONBuffer.writeInt(map.convert(entity.span.end), at: p)
         p = JSONBuffer.copy(#","text":"#, to: p)
-        out.advance(to: p)
-        out.string(text, from: Int(entity.span.start), to: Int(entity.span.end))
+        if plainText, let base = text.baseAddress {
+            p.initialize(to: UInt8(ascii: "\""))
+            entex_copy_short(p + 1, base + textStart, textCount)
+            p += textCount &+ 1
+            p.initialize(to: UInt8(ascii: "\""))
+            out.advance(to: p + 1)
+        } else {
+            out.advance(to: p)
+            out.string(text, from: textStart, to: Int(entity.span.end))
+        }
 
         // `,"type":"…","source":"…","canonical":` (one entry of the table), the name,
         // `,"kb":`, the id, and `,"value":` and the value's JSON text (or null),

@@ -154,6 +154,7 @@ struct OffsetTable {
     /// Fills `storage` with the events of `text` for `unit` (none for UTF-8
     /// output or ASCII text) and reads them from there: `storage` must not
     /// change while the table is used.
+    @inline(__always)
     init(text: UnsafeBufferPointer<UInt8>, unit: OffsetUnit, storage: inout GrowableBuffer<OffsetEvent>) {
         storage.count = 0
         if unit != .utf8 { OffsetTable.findEvents(text, utf16: unit == .utf16, into: &storage) }
