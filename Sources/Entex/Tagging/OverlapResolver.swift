@@ -40,10 +40,6 @@ public final class OverlapResolver: Stage {
     private var scratch = Scratch()
     /// The non-empty candidates by start: start in the high half, index in the low.
     private var byStart = GrowableBuffer<UInt64>(capacity: 64)
-    /// The entities of the document at hand, appended without the array's
-    /// uniqueness and capacity checks (about 35 instructions an entity), then
-    /// copied to the document's array in one piece.
-    private var resolved = GrowableBuffer<Entity>(capacity: 64)
     /// Whether candidates are resolved group by group (groups of overlapping
     /// spans, a span that overlaps none taken as it is); tests turn it off to
     /// compare with ranking all candidates at once.
@@ -98,7 +94,6 @@ public final class OverlapResolver: Stage {
     deinit {
         scratch.deallocate()
         byStart.deallocate()
-        resolved.deallocate()
     }
 
     /// Rank of a source for a type (lower wins).
@@ -202,8 +197,8 @@ public final class OverlapResolver: Stage {
 
     /// `memcmp` of the `nx` bytes at `x` and the `ny` at `y`, then shorter
     /// first, as a sign: -1, 0 or 1. A word at a time (the first differing
-    /// byte of two words is the lowest set byte of their difference), then
-    /// the last few bytes one by one.
+    /// byte of two words is the lowest set byte of their difference), the
+    /// last few bytes too (no byte outside either is read).
     @inline(__always)
     static func byteOrder(_ x: UnsafePointer<UInt8>, _ nx: Int, _ y: UnsafePointer<UInt8>, _ ny: Int) -> Int {
         let common = min(nx, ny)
@@ -217,9 +212,21 @@ public final class OverlapResolver: Stage {
             }
             i &+= 8
         }
-        while i < common {
-            if x[i] != y[i] { return x[i] < y[i] ? -1 : 1 }
-            i &+= 1
+        if i < common {
+            // The last bytes in one more word each: the one that ends at `common`
+            // (its bytes before `i` are equal), or, shorter than a word, the bytes alone.
+            let wx: UInt64, wy: UInt64
+            if common >= 8 {
+                wx = UnsafeRawPointer(x + (common &- 8)).loadUnaligned(as: UInt64.self)
+                wy = UnsafeRawPointer(y + (common &- 8)).loadUnaligned(as: UInt64.self)
+            } else {
+                wx = KeyHash.loadPartial(x, common)
+                wy = KeyHash.loadPartial(y, common)
+            }
+            if wx != wy {
+                let shift = UInt64((wx ^ wy).trailingZeroBitCount & ~7)
+                return (wx &>> shift) & 0xFF < (wy &>> shift) & 0xFF ? -1 : 1
+            }
         }
         return nx == ny ? 0 : nx < ny ? -1 : 1
     }
@@ -381,7 +388,7 @@ public final class OverlapResolver: Stage {
     /// to `entities` in start order, each given what its dropped candidates
     /// of equal span and type have and it lacks.
     private static func resolveGroup(_ candidates: UnsafeBufferPointer<Entity>, names: [UInt8], smallSortLimit: Int,
-                                     pairsDirectly: Bool = true, scratch: inout Scratch, into entities: inout GrowableBuffer<Entity>) {
+                                     pairsDirectly: Bool = true, scratch: inout Scratch, into entities: inout [Entity]) {
         let n = scratch.order.count
         let order = scratch.order.base, keys = scratch.keys.base
         for k in 0..<n {
@@ -480,11 +487,10 @@ public final class OverlapResolver: Stage {
         for h in 0..<handovers.count {
             let w = Int(outputSlot.base[Int(handovers.base[h].winner)])
             let c = Int(handovers.base[h].loser)
-            let winner = entities.base + w
-            if winner.pointee.cluster == nil { winner.pointee.cluster = candidates[c].cluster }
-            if winner.pointee.canonical.isNone { winner.pointee.canonical = candidates[c].canonical }
-            if winner.pointee.kb.isNone { winner.pointee.kb = candidates[c].kb }
-            if winner.pointee.value.isNone { winner.pointee.value = candidates[c].value }
+            if entities[w].cluster == nil { entities[w].cluster = candidates[c].cluster }
+            if entities[w].canonical.isNone { entities[w].canonical = candidates[c].canonical }
+            if entities[w].kb.isNone { entities[w].kb = candidates[c].kb }
+            if entities[w].value.isNone { entities[w].value = candidates[c].value }
         }
     }
 
@@ -524,10 +530,6 @@ public final class OverlapResolver: Stage {
         defer { self.byStart = byStart }
         byStart.count = 0
         byStart.reserve(count)
-        var resolved = self.resolved
-        defer { self.resolved = resolved }
-        resolved.count = 0
-        resolved.reserve(count)
         // `keys` is indexed by candidate, written only for candidates in groups.
         scratch.keys.count = 0
         scratch.keys.reserve(count)
@@ -539,7 +541,7 @@ public final class OverlapResolver: Stage {
                 self.scratch.order.count = 0
                 for i in 0..<count { self.scratch.order.append(i) }
                 OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, pairsDirectly: pairsDirectly,
-                                             scratch: &self.scratch, into: &resolved)
+                                             scratch: &self.scratch, into: &entities)
                 return
             }
             // Candidates only compete with those they overlap, directly or through
@@ -572,6 +574,7 @@ public final class OverlapResolver: Stage {
                     keys.sort()
                 }
             }
+            entities.reserveCapacity(spans)
             @inline(__always) func candidate(_ k: Int) -> Int { Int(truncatingIfNeeded: byStart.base[k] & 0xFFFF_FFFF) }
             var k = 0
             while k < spans {
@@ -585,18 +588,17 @@ public final class OverlapResolver: Stage {
                     next &+= 1
                 }
                 if next == k &+ 1 {
-                    resolved.append(candidates[i])
+                    entities.append(candidates[i])
                 } else {
                     self.scratch.order.count = 0
                     self.scratch.order.reserve(next &- k)
                     for g in k..<next { self.scratch.order.append(candidate(g)) }
                     OverlapResolver.resolveGroup(candidates, names: names, smallSortLimit: smallSortLimit, pairsDirectly: pairsDirectly,
-                                             scratch: &self.scratch, into: &resolved)
+                                             scratch: &self.scratch, into: &entities)
                 }
                 k = next
             }
         }
-        entities.append(contentsOf: UnsafeBufferPointer(start: resolved.base, count: resolved.count))
         swap(&entities, &doc.entities)
     }
 }
