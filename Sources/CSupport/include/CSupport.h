@@ -150,6 +150,63 @@ static inline __attribute__((always_inline)) uint8_t *entex_json_short_exact(uin
     return out + n + 2;
 }
 
+// out
+/// The position of the first byte from 0x80 on among the `n` bytes at `p`
+/// (`n` when there is none): 32 bytes at a time with SSE2. The JSON writer's
+/// offset table has no event before it (`OffsetTable.findEvents`).
+size_t entex_first_high_byte(const uint8_t *p, size_t n);
+
+/// The same as `entex_first_high_byte`, a byte at a time, for the tests.
+size_t entex_first_high_byte_scalar(const uint8_t *p, size_t n);
+
+/// The offset table's events (`OffsetEvent`: byte offset, then deficit, two
+/// `int32_t` each) of the `n` bytes at `p` from `i` on, where no byte before
+/// `i` makes one: each continuation byte (0x80-0xBF) adds one to the
+/// deficit, and with `utf16` each byte from 0xF0 on takes one away; every
+/// such byte is written with the deficit after it. `events` has room for
+/// `n - i` events. Returns how many were written. Sixteen bytes at a time
+/// with SSE2 (an ASCII block is one load and one test); no byte outside the
+/// `n` is read.
+size_t entex_offset_events(const uint8_t *p, size_t n, size_t i, int utf16, int32_t *events);
+
+/// The same as `entex_offset_events`, a byte at a time, for the tests.
+size_t entex_offset_events_scalar(const uint8_t *p, size_t n, size_t i, int utf16, int32_t *events);
+
+/// Copies the `n` bytes at `src` to `dst` (no byte outside either is touched):
+/// up to 32 with two loads and two stores that overlap where `n` is not a
+/// whole number of them (the shared bytes agree), more by `memcpy`. Inlined
+/// where the JSON writer copies an entity's value (a few bytes of JSON text),
+/// which was a call to `memcpy`.
+static inline __attribute__((always_inline)) void entex_copy_short(uint8_t *dst, const uint8_t *src, size_t n) {
+    if (n >= 8) {
+        if (n > 32) { __builtin_memcpy(dst, src, n); return; }
+        if (n >= 16) {
+            uint64_t a[2], b[2];
+            __builtin_memcpy(a, src, 16);
+            __builtin_memcpy(b, src + n - 16, 16);
+            __builtin_memcpy(dst, a, 16);
+            __builtin_memcpy(dst + n - 16, b, 16);
+            return;
+        }
+        uint64_t first, last;
+        __builtin_memcpy(&first, src, 8);
+        __builtin_memcpy(&last, src + n - 8, 8);
+        __builtin_memcpy(dst, &first, 8);
+        __builtin_memcpy(dst + n - 8, &last, 8);
+    } else if (n >= 4) {
+        uint32_t first, last;
+        __builtin_memcpy(&first, src, 4);
+        __builtin_memcpy(&last, src + n - 4, 4);
+        __builtin_memcpy(dst, &first, 4);
+        __builtin_memcpy(dst + n - 4, &last, 4);
+    } else if (n > 0) {
+        uint8_t a = src[0], b = src[n >> 1], c = src[n - 1];
+        dst[0] = a;
+        dst[n >> 1] = b;
+        dst[n - 1] = c;
+    }
+}
+
 // MARK: - The tokenizer's scans
 
 #if defined(__SSE2__)

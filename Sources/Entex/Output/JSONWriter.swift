@@ -112,7 +112,11 @@ public struct JSONWriter: Sendable {
             out.string(date)
         }
         out.literal(#","text":"#)
+        let textStart = out.count
         out.inlinedString(bytes: text)
+        // No byte of the text needed an escape (each one lengthens the output):
+        // the entities' texts are then copied as they are, not tested again.
+        let plainText = out.count &- textStart == text.count &+ 2
 
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
@@ -162,7 +166,7 @@ public struct JSONWriter: Sendable {
                 self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
                     typeAndSourceStart.withUnsafeBufferPointer { starts in
                         for n in entities.indices {
-                            writeEntity(entities[n], number: n &+ 1, text: text, names: names, map: &map,
+                            writeEntity(entities[n], number: n &+ 1, text: text, plainText: plainText, names: names, map: &map,
                                         typeAndSource: typeAndSource, starts: starts, into: &out)
                         }
                     }
@@ -291,12 +295,14 @@ public struct JSONWriter: Sendable {
     /// piece by piece, as an entity's eleven fields came to a few hundred
     /// instructions.
     @inline(__always)
-    private func writeEntity(_ entity: Entity, number: Int, text: UnsafeBufferPointer<UInt8>,
+    private func writeEntity(_ entity: Entity, number: Int, text: UnsafeBufferPointer<UInt8>, plainText: Bool,
                              names: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,
                              typeAndSource: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
                              into out: inout JSONBuffer) {
-        // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`.
-        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8)
+        // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`, and
+        // the text in quotes when it needs no escape (`plainText`).
+        let textStart = Int(entity.span.start), textCount = Int(entity.span.end) &- textStart
+        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8 &+ textCount &+ 2)
         if number > 1 {
             p.initialize(to: UInt8(ascii: ","))
             p += 1
@@ -309,33 +315,45 @@ public struct JSONWriter: Sendable {
         p = JSONBuffer.copy(#","end":"#, to: p)
         p = JSONBuffer.writeInt(map.convert(entity.span.end), at: p)
         p = JSONBuffer.copy(#","text":"#, to: p)
-        out.advance(to: p)
-        out.string(text, from: Int(entity.span.start), to: Int(entity.span.end))
+        if plainText, let base = text.baseAddress {
+            p.initialize(to: UInt8(ascii: "\""))
+            entex_copy_short(p + 1, base + textStart, textCount)
+            p += textCount &+ 1
+            p.initialize(to: UInt8(ascii: "\""))
+            out.advance(to: p + 1)
+        } else {
+            out.advance(to: p)
+            out.string(text, from: textStart, to: Int(entity.span.end))
+        }
 
-        // `,"type":"…","source":"…","canonical":` (one entry of the table), then the name.
+        // `,"type":"…","source":"…","canonical":` (one entry of the table), the name,
+        // `,"kb":`, the id, and `,"value":` and the value's JSON text (or null),
+        // after one reservation: each piece checked the room on its own.
+        let value = entity.value
+        let valueCount = value.isNone ? 4 : Int(value.end &- value.start)
+        let tailRoom = 9 &+ valueCount &+ 11 &+ 2 &+ 11 &+ 2
         let k = JSONWriter.typeAndSourceIndex(entity.type, entity.source)
         let entryStart = starts[k]
         let entryCount = starts[k &+ 1] &- entryStart
         if entryCount <= JSONWriter.typeAndSourceCopy {
-            p = out.room(JSONWriter.typeAndSourceCopy)
+            p = out.room(JSONWriter.typeAndSourceCopy &+ JSONWriter.namesRoom &+ tailRoom)
             entex_copy64(p, typeAndSource.baseAddress! + entryStart)
-            out.advance(to: p + entryCount)
+            p += entryCount
         } else {
             out.raw(UnsafeBufferPointer(rebasing: typeAndSource[entryStart..<(entryStart &+ entryCount)]))
+            p = out.room(JSONWriter.namesRoom &+ tailRoom)
         }
-        out.optionalString(entity.canonical, in: names)
-        out.literal(#","kb":"#)
-        out.optionalString(entity.kb, in: names)
+        p = JSONWriter.writeName(entity.canonical, in: names, at: p, roomAfter: 6 &+ 18 &+ tailRoom, into: &out)
+        p = JSONBuffer.copy(#","kb":"#, to: p)
+        p = JSONWriter.writeName(entity.kb, in: names, at: p, roomAfter: tailRoom, into: &out)
 
         // `,"value":` and the value's JSON text (or null), `,"cluster":` and `"cN"` (or null), `}`.
-        let value = entity.value
-        let valueCount = value.isNone ? 4 : Int(value.end &- value.start)
-        p = out.room(9 + valueCount + 11 + 2 + 11 + 2)
         p = JSONBuffer.copy(#","value":"#, to: p)
         if value.isNone {
             p = JSONBuffer.copy("null", to: p)
         } else {
-            p.initialize(from: names.baseAddress! + Int(value.start), count: valueCount)
+            // A few bytes: copied inline (`memcpy` was a call a value).
+            entex_copy_short(p, names.baseAddress! + Int(value.start), valueCount)
             p += valueCount
         }
         p = JSONBuffer.copy(#","cluster":"#, to: p)
@@ -347,6 +365,26 @@ public struct JSONWriter: Sendable {
             p = JSONBuffer.copy("null}", to: p)
         }
         out.advance(to: p)
+    }
+
+    /// Room `writeEntity` makes for an entity's two names written in place
+    /// (`writeName`, at most 18 bytes each) and the `,"kb":` between them.
+    private static let namesRoom = 18 + 6 + 18
+
+    /// Writes a name of `names` (or `null`) at `p`, inside room made for it (18
+    /// bytes) and `roomAfter` more, and returns the end: a short one that needs
+    /// no escape by `entex_json_short_plain`, as `JSONBuffer.optionalString`
+    /// writes it; any other through `optionalString`, after which room is made
+    /// again for the `roomAfter` bytes.
+    @inline(__always)
+    private static func writeName(_ ref: TextRef, in names: UnsafeBufferPointer<UInt8>, at p: UnsafeMutablePointer<UInt8>,
+                                  roomAfter: Int, into out: inout JSONBuffer) -> UnsafeMutablePointer<UInt8> {
+        if ref.isNone { return JSONBuffer.copy("null", to: p) }
+        let start = Int(ref.start), n = Int(ref.end &- ref.start)
+        if n <= 16, names.count &- start >= 16, let end = entex_json_short_plain(p, names.baseAddress! + start, n) { return end }
+        out.advance(to: p)
+        out.optionalString(ref, in: names)
+        return out.room(roomAfter)
     }
 
     private func writeEntityRef(_ index: Int, into out: inout JSONBuffer) {
