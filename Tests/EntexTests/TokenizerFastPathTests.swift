@@ -463,17 +463,14 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
-    /// Runs of short words (`emitPlainWords` takes every word that lies whole
-    /// in a 16-byte window after a space from one classification): words of
-    /// 1 to 17 bytes after one or more spaces or a newline, followed by
-    /// punctuation, an abbreviation's '.', a Latin-1 letter, an apostrophe or
-    /// hyphen, three identical letters, a special token (which ends the run
+    /// Runs of short words, as `emitPlainWords` takes them one after another:
+    /// words of 1 to 17 bytes after one or more spaces or a newline, followed
+    /// by punctuation, an abbreviation's '.', a Latin-1 letter, an apostrophe
+    /// or hyphen, three identical letters, a special token (which ends the run
     /// of plain words before the end of the text), at every distance from the
-    /// end, give the tokens of one classification a word and of the pieces path.
-    func testWordsOfOneWindowEqualWordsClassifiedOneByOne() throws {
+    /// end, give the tokens of the pieces path.
+    func testRunsOfShortWordsEqualPiecesTokens() throws {
         let fast = try Tokenizer(resources: TestSupport.resources.text)
-        let oneByOne = try Tokenizer(resources: TestSupport.resources.text)
-        oneByOne.wordsByWindow = false
         let pieces = try Tokenizer(resources: TestSupport.resources.text)
         pieces.plainWords = false
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
@@ -500,7 +497,6 @@ final class TokenizerFastPathTests: XCTestCase {
                 text += g.pick(after)
             }
             if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
-            assertSameTokens(fast, oneByOne, text, round: round)
             assertSameTokens(fast, pieces, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { return }
         }

@@ -62,13 +62,6 @@ public final class Tokenizer: Stage {
     /// while they are scanned, without pieces; tests turn it off to compare
     /// with the pieces path.
     var plainWords = true
-    /// Whether `emitPlainWords` takes every word that lies whole in one
-    /// 16-byte window after a space from the window's one classification,
-    /// rather than classifying again at each word; tests turn it off to compare.
-    var wordsByWindow = true
-    /// Key bytes of `emitPlainWords`' current window (16), then 16 zero
-    /// bytes: a word's key words are loaded from its offset. Reused.
-    private let windowKey: UnsafeMutableRawPointer
     /// Whether the text is taken one chunk (the bytes between ASCII white
     /// space) at a time, special tokens looked for only in chunks that are
     /// not plain words (`tokenizeByChunk`), rather than by a scan of the
@@ -115,8 +108,8 @@ public final class Tokenizer: Stage {
         }
 
         @inline(never)
-        mutating func growTokens(_ extra: Int = 1) {
-            tokens.reserve(extra)
+        mutating func growTokens() {
+            tokens.reserve(1)
             hashes.count = tokens.count
             hashes.reserve(tokens.capacity &- tokens.count)
         }
@@ -137,8 +130,6 @@ public final class Tokenizer: Stage {
         self.resources = resources
         self.breaker = try ICUBreaker(.word)
         shortTokenMemo = .allocate(capacity: Tokenizer.shortTokenMemoSlots)
-        windowKey = .allocate(byteCount: 32, alignment: 16)
-        windowKey.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
         shortTokenMemo.initialize(repeating: ShortTokenEntry(), count: Tokenizer.shortTokenMemoSlots)
     }
 
@@ -148,7 +139,6 @@ public final class Tokenizer: Stage {
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
         shortTokenMemo.deallocate()
-        windowKey.deallocate()
         chunkMemo.deallocate()
     }
 
@@ -892,114 +882,32 @@ public final class Tokenizer: Stage {
     /// another between white space, and returns where it stopped: `end`, or
     /// the start of the first chunk that is not a plain word, none of which
     /// it has emitted. One call for a run of words keeps the loop's state in
-    /// registers. ASCII words of up to 15 bytes (most of them) are keyed,
-    /// flagged and hashed here from one 16-byte load (`entex_classify_word16`),
-    /// every word that lies whole in it after one space (`wordsByWindow`) from
-    /// the same load, the others by `emitPlainWord`.
+    /// registers; ASCII words of up to 15 bytes (most of them) are keyed,
+    /// flagged and hashed here from one 16-byte load, the others by
+    /// `emitPlainWord`.
     private func emitPlainWords(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, _ classes: UnsafePointer<UInt16>,
                                 into sink: inout Sink) -> Int {
         let n = p.count
         let base = p.baseAddress!
-        let windowKey = UnsafeRawPointer(self.windowKey)
-        let byWindow = wordsByWindow
         // A plain word's key is no longer than the word, and its punctuation
         // byte's than the byte: with 16 bytes more, the two 8-byte stores of
         // a word's key below fit, and `emitPlainWord`'s stores.
         sink.keys.reserve(end &- from &+ 16)
         var i = from
-        nextWindow: while true {
+        while true {
             while i < end, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
             guard i < end else { return i }
-            // Most words are ASCII and end within 16 bytes: keyed, flagged and hashed
-            // from one vector load (`entex_classify_word16`) at the first one's start.
-            // Near the end of the text only the bytes left are read (zero above them,
-            // which ends a word like any byte outside it).
-            let w = entex_classify_word16(base + i, n &- i, i)
-            let alnum = w.upper | w.lower | w.digit
-            // The window's key bytes, then 16 zero bytes: a word's key words are read from its offset.
-            self.windowKey.storeBytes(of: w.key0.littleEndian, as: UInt64.self)
-            self.windowKey.storeBytes(of: w.key1.littleEndian, toByteOffset: 8, as: UInt64.self)
-            // The offset in the window of the word at `start`: 0, or (`byWindow`) one after
-            // a space or a punctuation byte and a space that end a word of the window.
-            var s = 0
-            // Room for the tokens of the window (each has one of its bytes at least): the loop
-            // below writes them without a check.
-            if sink.tokens.capacity &- sink.tokens.count < 16 { sink.growTokens(16) }
-            // `spaceBefore` of the word at `s`: after the first one, white space precedes it.
-            var spaceFlag: UInt8 = i != from || i == 0 || Tokenizer.spaceBefore(p, i) ? TokenFlags.spaceBefore.rawValue : 0
-            while true {
-                // Words that end at white space in the window before `end`, with no three
-                // identical letters in a row (most words): keyed, flagged, hashed and appended
-                // from the window's masks and key bytes, the counts kept in registers.
-                let tokenBase = sink.tokens.base, hashBase = sink.hashes.base
-                let keyBase = UnsafeMutableRawPointer(sink.keys.base)
-                var tokenCount = sink.tokens.count, keyCount = sink.keys.count
-                while true {
-                    let take = (~(alnum &>> UInt32(truncatingIfNeeded: s))).trailingZeroBitCount
-                    let e = s &+ take, stop = i &+ e
-                    guard take > 0, e < 16, stop < end, classes[Int(p[stop])] & ByteClass.spaceBit != 0 else {
-                        sink.tokens.count = tokenCount
-                        sink.keys.count = keyCount
-                        // A later word that goes on past the window: the next window starts at it.
-                        if e == 16 && s != 0 && stop < end {
-                            i &+= s
-                            continue nextWindow
-                        }
-                        break
-                    }
-                    let bits: UInt32 = ((1 &<< UInt32(truncatingIfNeeded: take)) &- 1) &<< UInt32(truncatingIfNeeded: s)
-                    let upper = w.upper & bits, lower = w.lower & bits, letters = upper | lower
-                    // Three identical letters in a row (a possible elongation): below.
-                    if letters & (bits &>> 2) & w.tripled != 0 {
-                        sink.tokens.count = tokenCount
-                        sink.keys.count = keyCount
-                        break
-                    }
-                    let digit = w.digit & bits
-                    var raw = TokenFlags.ascii.rawValue | spaceFlag
-                    // Every byte is a letter or digit: case lies in the first one, bit s.
-                    raw |= UInt8(truncatingIfNeeded: (upper &>> UInt32(truncatingIfNeeded: s)) & 1)
-                    if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
-                    if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
-                    if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
-                    let key0 = UInt64(littleEndian: windowKey.loadUnaligned(fromByteOffset: s, as: UInt64.self))
-                    let dst = keyBase + keyCount
-                    let hash: UInt64
-                    if take <= 8 {
-                        let key = key0 & ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
-                        dst.storeBytes(of: key.littleEndian, as: UInt64.self)
-                        hash = KeyHash.hash(word: key, count: take)
-                    } else {
-                        let rest = UInt64(littleEndian: windowKey.loadUnaligned(fromByteOffset: s &+ 8, as: UInt64.self))
-                        let key1 = rest & ~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* take)
-                        dst.storeBytes(of: key0.littleEndian, as: UInt64.self)
-                        dst.storeBytes(of: key1.littleEndian, toByteOffset: 8, as: UInt64.self)
-                        hash = KeyHash.hash(key0, key1, count: take)
-                    }
-                    (tokenBase + tokenCount).initialize(to: Token(
-                        start: Int32(truncatingIfNeeded: i &+ s), end: Int32(truncatingIfNeeded: stop),
-                        keyStart: Int32(truncatingIfNeeded: keyCount), keyEnd: Int32(truncatingIfNeeded: keyCount &+ take),
-                        kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)))
-                    hashBase[tokenCount] = hash
-                    tokenCount &+= 1
-                    keyCount &+= take
-                    spaceFlag = TokenFlags.spaceBefore.rawValue
-                    // A letter or digit after the white space, in the window and before `end`,
-                    // starts the next word; else the next window starts after the white space.
-                    let next = e &+ 1
-                    guard byWindow, next < 16, i &+ next < end, alnum & (1 &<< UInt32(truncatingIfNeeded: next)) != 0 else {
-                        sink.tokens.count = tokenCount
-                        sink.keys.count = keyCount
-                        i &+= next
-                        continue nextWindow
-                    }
-                    s = next
-                }
-                let start = i &+ s
-                let keyStart = sink.keys.count
-                let dst = sink.keys.base + keyStart
-                // Bits 16 and up of `~(alnum >> s)` are set: `take` is at most 16 - s.
-                var take = (~(alnum &>> UInt32(truncatingIfNeeded: s))).trailingZeroBitCount
+            let start = i
+            let keyStart = sink.keys.count
+            let dst = sink.keys.base + keyStart
+            // Most words are ASCII and end within their first 16 bytes: keyed,
+            // flagged and hashed from one vector load (`entex_classify_word16`).
+            // Near the end of the text only the bytes left are read (zero
+            // above them, which ends the word like any byte outside it).
+            fast: do {
+                let w = entex_classify_word16(base + start, n &- start, start)
+                // Bits 16 and up of `~alnum` are set: `take` is at most 16.
+                var take = (~(w.upper | w.lower | w.digit)).trailingZeroBitCount
                 var punct = -1
                 /// Sets `punct` when the byte at `stop` (< end) is punctuation ending the chunk;
                 /// false when the chunk goes on (or a Latin-1 letter may continue the word).
@@ -1015,19 +923,17 @@ public final class Tokenizer: Stage {
                     return true
                 }
                 guard take > 0 else {
-                    // (Only at s == 0: a later word starts with a letter or digit.)
                     // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit
                     // starts a plain word: any other chunk is not one, and
                     // `emitPlainWord` need not look at it.
                     if p[start] != 0xC3 { return start }
                     guard let next = emitPlainWord(p, start, end, classes, atLatin: true, into: &sink) else { return start }
                     i = next
-                    continue nextWindow
+                    continue
                 }
-                // Letters and digits up to the window's end, or a non-ASCII byte after 1 to 15 (a
-                // Latin-1 letter, "Nicolás", "Administración"): at the window's start `emitPlainWord`
-                // goes on from there with their key and case; a later word starts the next window.
-                var resumes = s &+ take == 16
+                // 16 letters and digits, or a non-ASCII byte after 1 to 15 (a Latin-1 letter,
+                // "Nicolás", "Administración"): `emitPlainWord` goes on from there with their key and case.
+                var resumes = take == 16
                 if start &+ take >= end {
                     take = end &- start
                     resumes = false
@@ -1036,45 +942,34 @@ public final class Tokenizer: Stage {
                     guard let ends = endsAt(start &+ take) else { return start }
                     resumes = !ends
                 }
-                // A later word that goes on past the window: the next window starts at it.
-                if resumes && s &+ take == 16 && s != 0 {
-                    i = start
-                    continue nextWindow
-                }
                 // The word's bytes (1 <= take <= 16), as bits and as byte masks of the two key words.
-                let bits: UInt32 = ((1 &<< UInt32(truncatingIfNeeded: take)) &- 1) &<< UInt32(truncatingIfNeeded: s)
+                let bits: UInt32 = (1 &<< UInt32(truncatingIfNeeded: take)) &- 1
                 let mask0: UInt64 = take >= 8 ? ~0 : ~0 &>> UInt64(truncatingIfNeeded: 64 &- 8 &* take)
                 let mask1: UInt64 = take <= 8 ? 0 : ~0 &>> UInt64(truncatingIfNeeded: 128 &- 8 &* take)
-                let key0 = UInt64(littleEndian: windowKey.loadUnaligned(fromByteOffset: s, as: UInt64.self)) & mask0
-                let key1 = UInt64(littleEndian: windowKey.loadUnaligned(fromByteOffset: s &+ 8, as: UInt64.self)) & mask1
+                let key0 = w.key0 & mask0, key1 = w.key1 & mask1
                 let upper = w.upper & bits, lower = w.lower & bits, digit = w.digit & bits
                 UnsafeMutableRawPointer(dst).storeBytes(of: key0.littleEndian, as: UInt64.self)
                 UnsafeMutableRawPointer(dst + 8).storeBytes(of: key1.littleEndian, as: UInt64.self)
                 if resumes {
-                    // At the window's start, or (s > 0) before a non-ASCII byte inside the window.
-                    guard let next = emitPlainWord(p, start, end, classes, resuming: take, atLatin: s &+ take < 16,
+                    guard let next = emitPlainWord(p, start, end, classes, resuming: take, atLatin: take < 16,
                                                    upper: UInt64(upper), lower: UInt64(lower), digit: UInt64(digit), into: &sink)
                     else { return start }
                     i = next
-                    continue nextWindow
+                    continue
                 }
                 let letters = upper | lower
                 // Three identical letters in a row (a possible elongation) take the general path:
                 // runs that start at least two bytes before the word's end.
-                if letters & (bits &>> 2) & w.tripled != 0 {
-                    guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
-                    i = next
-                    continue nextWindow
-                }
+                if letters & (bits &>> 2) & w.tripled != 0 { break fast }
                 let count = take
                 // A word and a final '.' may be an abbreviation or an initial: the pieces path decides.
                 if punct >= 0, letters != 0, p[punct] == UInt8(ascii: "."), mayAbbreviate(p, start, punct) { return start }
                 var raw = TokenFlags.ascii.rawValue
-                // Words after the first follow the white space skipped above, or in the window.
-                if s != 0 || start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
-                // Every byte is a letter or digit: case lies in the first one, bit s (no branch:
+                // Words after the first follow the white space skipped above.
+                if start != from || start == 0 || Tokenizer.spaceBefore(p, start) { raw |= TokenFlags.spaceBefore.rawValue }
+                // Every byte is a letter or digit: case lies in the first one, bit 0 (no branch:
                 // the product is the flag or 0).
-                raw |= UInt8(truncatingIfNeeded: (upper &>> UInt32(truncatingIfNeeded: s)) & 1) &* TokenFlags.capitalized.rawValue
+                raw |= UInt8(truncatingIfNeeded: upper & 1) &* TokenFlags.capitalized.rawValue
                 if upper != 0 && lower == 0 { raw |= TokenFlags.allCaps.rawValue }
                 if letters != 0 { raw |= TokenFlags.hasLetter.rawValue }
                 if digit != 0 { raw |= TokenFlags.hasDigit.rawValue }
@@ -1083,35 +978,25 @@ public final class Tokenizer: Stage {
                                   keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
                                   kind: letters != 0 ? .word : .number, flags: TokenFlags(rawValue: raw)),
                             hash: count <= 8 ? KeyHash.hash(word: key0, count: count) : KeyHash.hash(key0, key1, count: count))
-                // The chunk's last byte.
-                var last = wordEnd
-                if punct < 0 {
+                guard punct >= 0 else {
                     sink.keys.count = keyEnd
                     // Before `end` the word ends at white space (`endsAt`): the next word starts after it at the earliest.
-                    guard wordEnd < end else { return wordEnd }
-                } else {
-                    // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
-                    let b = p[punct]
-                    dst[count] = b
-                    sink.keys.count = keyEnd &+ 1
-                    sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
-                                      keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
-                                      kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
-                                hash: KeyHash.hash(word: UInt64(b), count: 1))
-                    // After the punctuation byte: white space (`endsAt`) or the end.
-                    guard punct &+ 1 < end else { return punct &+ 1 }
-                    last = punct &+ 1
+                    i = wordEnd < end ? wordEnd &+ 1 : wordEnd
+                    continue
                 }
-                // `last` is white space: a letter or digit after it in the window (before `end`)
-                // starts the next word, else the next window starts after it.
-                let next = last &+ 1
-                let offset = next &- i
-                guard byWindow, offset < 16, next < end, alnum & (1 &<< UInt32(truncatingIfNeeded: offset)) != 0 else {
-                    i = next
-                    continue nextWindow
-                }
-                s = offset
+                // The punctuation or symbol byte: its own key, after a letter or digit (no space before).
+                let b = p[punct]
+                dst[count] = b
+                sink.keys.count = keyEnd &+ 1
+                sink.append(Token(start: Int32(truncatingIfNeeded: punct), end: Int32(truncatingIfNeeded: punct &+ 1),
+                                  keyStart: Int32(truncatingIfNeeded: keyEnd), keyEnd: Int32(truncatingIfNeeded: keyEnd &+ 1),
+                                  kind: classes[Int(b)] & ByteClass.punctBit != 0 ? .punct : .symbol, flags: .ascii),
+                            hash: KeyHash.hash(word: UInt64(b), count: 1))
+                i = punct &+ 1
+                continue
             }
+            guard let next = emitPlainWord(p, start, end, classes, into: &sink) else { return start }
+            i = next
         }
     }
 
