@@ -463,6 +463,45 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Runs of short words, as `emitPlainWords` takes them one after another:
+    /// words of 1 to 17 bytes after one or more spaces or a newline, followed
+    /// by punctuation, an abbreviation's '.', a Latin-1 letter, an apostrophe
+    /// or hyphen, three identical letters, a special token (which ends the run
+    /// of plain words before the end of the text), at every distance from the
+    /// end, give the tokens of the pieces path.
+    func testRunsOfShortWordsEqualPiecesTokens() throws {
+        let fast = try Tokenizer(resources: TestSupport.resources.text)
+        let pieces = try Tokenizer(resources: TestSupport.resources.text)
+        pieces.plainWords = false
+        let letters: [UInt8] = Array("aAbBzZ09".utf8)
+        let words = ["a", "I", "of", "the", "Dr", "U", "US", "said", "Obama", "NASA", "2026", "x9", "COVID", "sooo", "Aaab",
+                     "información", "Nicolás", "it's", "well-known", "ñu", "é", "snake_case", "abcdefghijklmno", "ABCDEFGHIJKLMNOPQ"]
+        let after = [" ", " ", " ", "  ", "\n", ". ", ", ", "! ", "? ", ": ", ") ", "; ", ".", ",", "-", "'s ", "’", "( ", " - ",
+                     " @user ", " #tag ", " http://a.co ", " (", " \"", "é ", "  \t "]
+        var g = Generator(state: 20261202)
+        for round in 0..<12000 {
+            var text = g.pick(["", " ", "x ", "Una "])
+            for _ in 0..<(1 + Int(g.next() % 8)) {
+                if g.next() % 3 == 0 {
+                    let length = 1 + Int(g.next() % 17)
+                    var word = (0..<length).map { _ in g.pick(letters) }
+                    if length >= 3, g.next() % 4 == 0 {
+                        let at = Int(g.next() % UInt64(length - 2))
+                        let letter = g.pick(Array("aAbB".utf8))
+                        for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
+                    }
+                    text += String(decoding: word, as: UTF8.self)
+                } else {
+                    text += g.pick(words)
+                }
+                text += g.pick(after)
+            }
+            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            assertSameTokens(fast, pieces, text, round: round)
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+    }
+
     /// ASCII tokens of 9 to 16 bytes, which `emit` keys from one vector
     /// (`emitMediumASCII`): hashtags, handles, cashtags, URLs and words the
     /// pieces path emits, of every case, with and without three identical
