@@ -786,15 +786,17 @@ final class RegexPatternTests: XCTestCase {
         }
         let folder = TestSupport.repoRoot.appendingPathComponent("Lexicons/patterns")
         let words = TestSupport.resources.patterns.words
-        var compared = 0, matches = 0
+        var compared = 0, matches = 0, sharing = 0
         for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         where file.hasSuffix(".txt") && !file.hasPrefix("words") {
             for block in try PatternFileParser.blocks(folder.appendingPathComponent(file).path) {
                 guard let source = block.fields["pattern"]?.value, let lang = block.fields["lang"]?.value,
                       let lists = words[lang] else { continue }
                 let trie = try RegexPatterns.splice(source, lists: lists)
-                let plain = try RegexPatterns.splice(source, lists: lists, tries: false)
+                // The reference: every list written out where it stands, as a plain alternation.
+                let plain = try RegexPatterns.splice(source, lists: lists, tries: false, shares: false)
                 guard trie != plain else { continue }
+                if trie.contains("(?(DEFINE)") { sharing += 1 }
                 var flags = UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS)
                 if let f = block.fields["flags"]?.value {
                     flags = UInt32(ENTEX_RE_EXTENDED)
@@ -802,8 +804,9 @@ final class RegexPatternTests: XCTestCase {
                     if f.contains("ucp") { flags |= UInt32(ENTEX_RE_UCP) }
                 }
                 let a = try CompiledRegex(pattern: trie, flags: flags), b = try CompiledRegex(pattern: plain, flags: flags)
+                // A shared list's group comes after every group of the pattern, and is never set.
                 let pairs = a.captureCount + 1
-                XCTAssertEqual(pairs, b.captureCount + 1, block.name)
+                XCTAssertEqual(pairs, b.captureCount + 1 + trie.components(separatedBy: "(?<_list").count - 1, block.name)
                 let matcher = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit)!
                 defer { entex_matcher_free(matcher) }
                 for text in texts {
@@ -823,6 +826,23 @@ final class RegexPatternTests: XCTestCase {
         }
         XCTAssertGreaterThan(compared, 30)
         XCTAssertGreaterThan(matches, 10_000)
+        XCTAssertGreaterThanOrEqual(sharing, 10)
+    }
+
+    /// A list written twice in a pattern is spliced once, in a `(?(DEFINE)…)` after the
+    /// pattern, and called where it was written; not when the pattern sets an option
+    /// (the called alternation would take the flags of the pattern's end).
+    func testListWrittenTwiceIsSplicedOnceAndCalled() throws {
+        var lists = WordLists()
+        for word in ["one", "two"] { lists.add(list: "number", entry: .init(text: word, key: word, value: nil)) }
+        let shared = try RegexPatterns.splice("{number} (?: \\s+ and \\s+ {number} )? # words", lists: lists)
+        XCTAssertEqual(shared, "(?&_list0) (?: \\s+ and \\s+ (?&_list0) )? # words\n(?(DEFINE)(?<_list0>(?:one|two)))")
+        XCTAssertEqual(try RegexPatterns.splice("{number} {number}", lists: lists, shares: false), "(?:one|two) (?:one|two)")
+        XCTAssertEqual(try RegexPatterns.splice("(?-i: x ) {number} {number}", lists: lists), "(?-i: x ) (?:one|two) (?:one|two)")
+        XCTAssertEqual(try RegexPatterns.splice("{number} {Number}", lists: lists), "(?:one|two) (?-i:O(?:NE|ne)|T(?:WO|wo))")
+        let regex = try CompiledRegex(pattern: shared, flags: UInt32(ENTEX_RE_EXTENDED) | UInt32(ENTEX_RE_CASELESS))
+        XCTAssertEqual(regex.firstMatch(in: "say One and two"), "One and two")
+        XCTAssertEqual(regex.firstMatch(in: "say two andone"), "two")
     }
 
     /// The offsets of the first match of `regex` in `bytes` from `start` (whole match, then

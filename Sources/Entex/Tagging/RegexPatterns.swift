@@ -633,13 +633,68 @@ public final class RegexPatterns: Sendable {
     /// alternation made, by `language` and the name as written, for the next pattern.
     /// `tries: false` writes every alternation as the plain `a|b|…` of its forms (tests
     /// compare the two; see `alternationBody`).
-    static func splice(_ source: String, lists: WordLists, tries: Bool = true) throws(SpliceError) -> String {
+    ///
+    /// A list written more than once in a pattern (`{number} (?: \s+ y \s+ {number})?`) is
+    /// spliced once, as a group of a `(?(DEFINE)…)` added at the end of the pattern, and
+    /// each `{list}` becomes a call of it (`(?&_list0)`), when `shares` and the call matches
+    /// what the alternation matches in its place: the alternation's flags are those of the
+    /// whole pattern (no option setting such as `(?-i)` in `source`) or its own (`{List}`,
+    /// `(?-i:…)`). PCRE2 (since 10.30) backtracks into a called group as into the group
+    /// itself, and list alternations capture nothing, so the matches and the groups' numbers
+    /// and offsets are those of the pattern with every alternation written out
+    /// (`RegexPatternTests.testWordListTriesFindWhatPlainAlternationsFind`), while PCRE2's
+    /// JIT compiles the alternation once: a quarter of the JIT-compile cost of the largest
+    /// patterns (Spanish number words twice).
+    static func splice(_ source: String, lists: WordLists, tries: Bool = true, shares: Bool = true) throws(SpliceError) -> String {
         var memo: [String: String] = [:]
-        return try splice(source, lists: lists, memo: &memo, language: "", tries: tries)
+        return try splice(source, lists: lists, memo: &memo, language: "", tries: tries, shares: shares)
+    }
+
+    /// The `{name}` references of `source` (the name as written, in order), as `splice` finds them.
+    static func listReferences(_ source: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(source)
+        while let open = rest.firstIndex(of: "{") {
+            let afterOpen = rest.index(after: open)
+            guard afterOpen < rest.endIndex, rest[afterOpen].isLetter,
+                  let close = rest[afterOpen...].firstIndex(of: "}"),
+                  rest[afterOpen..<close].allSatisfy({ $0.isLetter || $0 == "-" }) else {
+                rest = rest[afterOpen...]
+                continue
+            }
+            names.append(String(rest[afterOpen..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// Whether `source` sets an option inside the pattern (`(?i)`, `(?-i:…)`, `(?x)`, …):
+    /// a `(?` not followed by `:`, `<`, `=`, `!`, `>`, `#`, `|`, `&` or `(`.
+    static func setsOptions(_ source: String) -> Bool {
+        let u = Array(source.utf8)
+        for i in u.indices where u[i] == UInt8(ascii: "(") && i + 2 < u.count && u[i + 1] == UInt8(ascii: "?") {
+            if !Array(":<=!>#|&(".utf8).contains(u[i + 2]) { return true }
+        }
+        return false
     }
 
     static func splice(_ source: String, lists: WordLists, memo: inout [String: String],
-                       language: String, tries: Bool = true) throws(SpliceError) -> String {
+                       language: String, tries: Bool = true, shares: Bool = true) throws(SpliceError) -> String {
+        // Lists written twice or more: each gets a group of the `(?(DEFINE)…)` (see above).
+        var shared: [String: String] = [:]
+        var sharedOrder: [String] = []
+        if shares {
+            let references = listReferences(source)
+            let optionFree = !setsOptions(source)
+            var seen = Set<String>()
+            for name in references where !seen.insert(name).inserted && shared[name] == nil {
+                // A `{List}` alternation carries its own flags; a `{list}` one takes the pattern's.
+                guard optionFree || name.first!.isUppercase else { continue }
+                shared[name] = "_list\(sharedOrder.count)"
+                sharedOrder.append(name)
+            }
+        }
+        var definitions: [String: String] = [:]
         var out = ""
         var rest = Substring(source)
         while let open = rest.firstIndex(of: "{") {
@@ -653,41 +708,58 @@ public final class RegexPatterns: Sendable {
                 continue
             }
             let written = String(rest[afterOpen..<close])
-            let memoKey = language + "\u{0}" + written
-            if let made = memo[memoKey] {
-                out += made
+            if let group = shared[written] {
+                if definitions[written] == nil {
+                    definitions[written] = try alternation(written, lists: lists, memo: &memo, language: language, tries: tries)
+                }
+                out += "(?&\(group))"
                 rest = rest[rest.index(after: close)...]
                 continue
             }
-            let capitalized = written.first!.isUppercase
-            let name = written.lowercased()
-            guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
-            var forms: [String] = []
-            for e in entries {
-                // Both forms once (their order does not matter: forms are deduplicated and sorted below).
-                for base in e.text == e.key ? [e.text] : [e.text, e.key] {
-                    if capitalized {
-                        forms.append(base.prefix(1).uppercased() + base.dropFirst())
-                        forms.append(base.uppercased())
-                    } else {
-                        forms.append(base)
-                    }
-                }
-            }
-            // Longest first (in characters, counted once per form, not in every comparison).
-            let measured: [(length: Int, form: String)] = Set(forms).map { (form: String) in (form.count, form) }
-            let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
-            let unique: [String] = ordered.map { $0.form }
-            // A lowercase list may be spliced into a caseless pattern (the memo does not
-            // know the flags): its trie is checked as if it were.
-            let body = tries ? alternationBody(unique, caseless: !capitalized) : unique.map(escape).joined(separator: "|")
-            let made = capitalized ? "(?-i:\(body))" : "(?:\(body))"
-            memo[memoKey] = made
-            out += made
+            out += try alternation(written, lists: lists, memo: &memo, language: language, tries: tries)
             rest = rest[rest.index(after: close)...]
         }
         out += rest
+        if !sharedOrder.isEmpty {
+            // After the pattern (its first bytes, and so PCRE2's start-of-match analysis, are
+            // unchanged); the newline ends a trailing extended-mode comment.
+            out += "\n(?(DEFINE)"
+            for name in sharedOrder { out += "(?<\(shared[name]!)>\(definitions[name]!))" }
+            out += ")"
+        }
         return out
+    }
+
+    /// The alternation of list `written` (`{written}` in a pattern), from `memo` or made and kept there.
+    private static func alternation(_ written: String, lists: WordLists, memo: inout [String: String],
+                                    language: String, tries: Bool) throws(SpliceError) -> String {
+        let memoKey = language + "\u{0}" + written
+        if let made = memo[memoKey] { return made }
+        let capitalized = written.first!.isUppercase
+        let name = written.lowercased()
+        guard let entries = lists.lists[name] else { throw SpliceError(name: written) }
+        var forms: [String] = []
+        for e in entries {
+            // Both forms once (their order does not matter: forms are deduplicated and sorted below).
+            for base in e.text == e.key ? [e.text] : [e.text, e.key] {
+                if capitalized {
+                    forms.append(base.prefix(1).uppercased() + base.dropFirst())
+                    forms.append(base.uppercased())
+                } else {
+                    forms.append(base)
+                }
+            }
+        }
+        // Longest first (in characters, counted once per form, not in every comparison).
+        let measured: [(length: Int, form: String)] = Set(forms).map { (form: String) in (form.count, form) }
+        let ordered = measured.sorted { (a, b) -> Bool in a.length != b.length ? a.length > b.length : a.form < b.form }
+        let unique: [String] = ordered.map { $0.form }
+        // A lowercase list may be spliced into a caseless pattern (the memo does not
+        // know the flags): its trie is checked as if it were.
+        let body = tries ? alternationBody(unique, caseless: !capitalized) : unique.map(escape).joined(separator: "|")
+        let made = capitalized ? "(?-i:\(body))" : "(?:\(body))"
+        memo[memoKey] = made
+        return made
     }
 
     /// The body of a word list's alternation (without the enclosing group): the forms,
