@@ -780,8 +780,7 @@ extension Gazetteer {
                             value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         } else if (tag & ~value) >> 63 != 0 {
                             // A long key's remembered hit: the same key unless two long keys share a tag.
-                            // (One test: `memoTag` chooses a long or a short tag without a branch, and
-                            // a test of the tag alone was then mispredicted as often as that was.)
+                            // (One test of the tag and the value together.)
                             value = Gazetteer.memoConfirm(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         }
                         tags[t] = value
