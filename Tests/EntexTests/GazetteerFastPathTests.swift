@@ -415,6 +415,55 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertGreaterThan(total, 8 * texts.count)
     }
 
+    /// A failed first step is remembered (`GazetteerScratch.failedSteps`), and a token whose
+    /// first step is known to fail then starts no walk unless a name ends at its own state:
+    /// first words with transitions followed, over and over, by second words of other names,
+    /// by their own second words, and first words that are names themselves, with one scratch
+    /// throughout, shared by two gazetteers in which the same pair fails and matches (the
+    /// filter is emptied when the gazetteer changes): always the plain matcher's candidates.
+    func testFailedFirstStepsSkipOnlyWalksThatFindNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-failed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let rows = ["Alpha Gamma\tORG", "Delta Beta\tORG", "Alpha\tPERSON", "Epsilon Zeta\tORG",
+                    "Epsilon Eta Theta\tORG", "Iota Kappa\tLOC", "Kappa Beta Gamma\tORG"]
+        let without = dir.appendingPathComponent("without.tsv"), with = dir.appendingPathComponent("with.tsv")
+        try (rows.joined(separator: "\n") + "\n").write(to: without, atomically: true, encoding: .utf8)
+        try ((rows + ["Alpha Beta\tPRODUCT"]).joined(separator: "\n") + "\n").write(to: with, atomically: true, encoding: .utf8)
+        let gazetteers = try [without, with].map {
+            try GazetteerBuilder.compile([GazetteerSource(path: $0.path, isUser: true)], text: TestSupport.resources.text)
+        }
+        let texts = [
+            "Alpha Beta met Delta Beta and Alpha Gamma; alpha beta, Epsilon Beta and Iota Beta.",
+            "Epsilon Zeta Beta, Epsilon Eta Gamma, Epsilon Eta Theta and Kappa Beta Gamma with Iota Kappa Beta.",
+            "Alpha Beta Alpha Beta Alpha Gamma Alpha. Iota Gamma Iota Kappa Epsilon Gamma Alpha Beta",
+        ]
+        let base = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let functionWords = TestSupport.resources.text.functionWords
+        var scratch = GazetteerScratch()
+        scratch.functionWords = functionWords
+        var total = 0
+        for round in 0..<3 {
+            for (k, g) in gazetteers.enumerated() {
+                for text in texts + texts {
+                    var doc = Document(id: "t", text: text)
+                    base.process(&doc)
+                    let reference = GazetteerReferenceTests.referenceCandidates(g, doc, functionWords: functionWords)
+                    var found: [Entity] = []
+                    swap(&scratch.annotations, &doc.annotationBytes)
+                    g.match(doc, into: &found, scratch: &scratch)
+                    swap(&scratch.annotations, &doc.annotationBytes)
+                    doc.candidates = found
+                    XCTAssertEqual(Self.describe(doc), reference, "round \(round), gazetteer \(k): \(text)")
+                    total += reference.count
+                }
+                let remembered = (0..<(1 << GazetteerScratch.failedStepBits)).filter { scratch.failedSteps.base[$0] != .max }
+                XCTAssertFalse(remembered.isEmpty, "gazetteer \(k) should remember failed first steps")
+            }
+        }
+        XCTAssertGreaterThan(total, 6 * 3 * 2 * 3)
+    }
+
     /// `emit` builds an entry's candidate from its output record (`Gazetteer.candidate`):
     /// type, source, priority and rule are those of the entry's own arrays, for every output
     /// of a gazetteer with bundled and user rows.
