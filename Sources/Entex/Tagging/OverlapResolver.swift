@@ -178,8 +178,14 @@ public final class OverlapResolver: Stage {
             return a.isNone ? .before : .after
         }
         guard let names else { return .equal }  // both empty: `a == b` above, or no bytes at all
-        let x = names + Int(a.start), y = names + Int(b.start)
-        let nx = Int(a.end &- a.start), ny = Int(b.end &- b.start)
+        return bytesOrder(names + Int(a.start), Int(a.end &- a.start), names + Int(b.start), Int(b.end &- b.start))
+    }
+
+    /// `NameOrder` of the `nx` bytes at `x` and the `ny` at `y` as strings: by
+    /// their bytes (`byteOrder`) unless either may hold a scalar from U+0300 on,
+    /// then by the decoded strings (`stringOrder`).
+    @inline(__always)
+    static func bytesOrder(_ x: UnsafePointer<UInt8>, _ nx: Int, _ y: UnsafePointer<UInt8>, _ ny: Int) -> NameOrder {
         let order = byteOrder(x, nx, y, ny)
         if order == 0 { return .equal }
         if !mayHoldScalarsFromU0300(x, nx) && !mayHoldScalarsFromU0300(y, ny) { return order < 0 ? .before : .after }
@@ -279,12 +285,7 @@ public final class OverlapResolver: Stage {
                 guard let bx = px.baseAddress, let by = py.baseAddress else {
                     return px.count == py.count ? .equal : px.isEmpty ? .before : .after
                 }
-                let order = byteOrder(bx, px.count, by, py.count)
-                if order == 0 { return .equal }
-                if !mayHoldScalarsFromU0300(bx, px.count) && !mayHoldScalarsFromU0300(by, py.count) {
-                    return order < 0 ? .before : .after
-                }
-                return stringOrder(px, py)
+                return bytesOrder(bx, px.count, by, py.count)
             }
         }
     }
