@@ -528,6 +528,78 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// The C plain-word loop (`entex_plain_words`) writes tokens as `Token`
+    /// lays them out, with `TokenKind`'s raw values.
+    func testTokenLayoutIsTheCLoops() {
+        XCTAssertEqual(MemoryLayout<Token>.size, 18)
+        XCTAssertEqual(MemoryLayout<Token>.stride, MemoryLayout<entex_token>.stride)
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.start), MemoryLayout<entex_token>.offset(of: \entex_token.start))
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.end), MemoryLayout<entex_token>.offset(of: \entex_token.end))
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.keyStart), MemoryLayout<entex_token>.offset(of: \entex_token.key_start))
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.keyEnd), MemoryLayout<entex_token>.offset(of: \entex_token.key_end))
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.kind), MemoryLayout<entex_token>.offset(of: \entex_token.kind))
+        XCTAssertEqual(MemoryLayout<Token>.offset(of: \Token.flags), MemoryLayout<entex_token>.offset(of: \entex_token.flags))
+        for kind in TokenKind.allCases {
+            XCTAssertEqual(unsafeBitCast(kind, to: UInt8.self), kind.rawValue)
+        }
+        XCTAssertEqual([TokenKind.word, .number, .punct, .symbol].map(\.rawValue), [0, 1, 2, 3])
+    }
+
+    /// The C loop's byte classes are `ByteClass`'s white space and punctuation.
+    func testPlainWordLoopClassesEqualByteClass() {
+        for b in 0..<256 {
+            let bits = withUnsafeBytes(of: entex_tok_class) { $0[b] }
+            XCTAssertEqual(bits & 1 != 0, ByteClass.table[b] & ByteClass.spaceBit != 0, "byte \(b)")
+            XCTAssertEqual(bits & 2 != 0, ByteClass.table[b] & ByteClass.punctBit != 0, "byte \(b)")
+        }
+    }
+
+    /// Runs of words as `testRunsOfShortWordsEqualPiecesTokens` makes them,
+    /// and texts shorter and longer than 16 bytes, through the C loop's SSE2
+    /// and AVX2 paths (where the processor has it) and without the C loop:
+    /// the same tokens, keys and hashes, also when the token buffer fills up.
+    func testPlainWordLoopsEqualTheSwiftPath() throws {
+        let swift = try Tokenizer(resources: TestSupport.resources.text)
+        swift.plainWordLoop = 0
+        let sse2 = try Tokenizer(resources: TestSupport.resources.text)
+        sse2.plainWordLoop = 2
+        let avx2 = try Tokenizer(resources: TestSupport.resources.text)
+        avx2.plainWordLoop = 3
+        let loops = entex_plain_words_has_avx2() != 0 ? [sse2, avx2] : [sse2]
+        let letters: [UInt8] = Array("aAbBzZ09".utf8)
+        let words = ["a", "I", "of", "the", "Dr", "U", "US", "said", "Obama", "NASA", "2026", "x9", "COVID", "sooo", "Aaab",
+                     "información", "Nicolás", "it's", "well-known", "ñu", "é", "snake_case", "abcdefghijklmno", "ABCDEFGHIJKLMNOP",
+                     "ABCDEFGHIJKLMNOPQ", "1.5", "3,000", "e.g.", "x+y", "@user", "#tag", "😀", "“quoted”", "a.m."]
+        let after = [" ", " ", " ", "  ", "\n", ". ", ", ", "! ", "? ", ": ", ") ", "; ", ".", ",", "-", "'s ", "’", "( ", " - ",
+                     " @user ", " #tag ", " http://a.co ", " (", " \"", "é ", "  \t ", "$ ", "% ", "+ ", "| ", "\u{A0}"]
+        var g = Generator(state: 20261203)
+        for round in 0..<12000 {
+            var text = g.pick(["", " ", "x ", "Una ", "é ", "—", "@a "])
+            for _ in 0..<(1 + Int(g.next() % 12)) {
+                if g.next() % 3 == 0 {
+                    let length = 1 + Int(g.next() % 18)
+                    var word = (0..<length).map { _ in g.pick(letters) }
+                    if length >= 3, g.next() % 4 == 0 {
+                        let at = Int(g.next() % UInt64(length - 2))
+                        let letter = g.pick(Array("aAbB".utf8))
+                        for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
+                    }
+                    text += String(decoding: word, as: UTF8.self)
+                } else {
+                    text += g.pick(words)
+                }
+                text += g.pick(after)
+            }
+            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            for loop in loops { assertSameTokens(loop, swift, text, round: round) }
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+        // Far more tokens than the reserved buffer holds (a text's length / 4 + 16): the loop stops
+        // where the buffer would overflow, and the Swift path grows it.
+        let dense = (0..<3000).map { _ in g.pick(["a", "b,", "I", "x.", "9"]) }.joined(separator: " ")
+        for loop in loops { assertSameTokens(loop, swift, dense, round: -1) }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,

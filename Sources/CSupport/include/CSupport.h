@@ -348,4 +348,59 @@ static inline __attribute__((always_inline)) size_t entex_next_sigil_or_address_
 #endif
 }
 
+// tok
+/// A token as the tokenizer's Swift `Token` lays it out: start, end, key
+/// start and key end (byte offsets), kind (`TokenKind`'s raw value) and
+/// flags (`TokenFlags`); 18 bytes, stride 20. A test pins the layout.
+typedef struct {
+    int32_t start, end, key_start, key_end;
+    uint8_t kind, flags;
+} entex_token;
+
+/// Where `entex_plain_words` writes: `count` of `capacity` tokens at
+/// `tokens`, their key hashes (`KeyHash`) at the same index of `hashes`,
+/// and `key_count` key bytes at `keys`, which has room for 16 bytes past
+/// the key of every byte of text the call takes. `not_plain` is set on
+/// return when the chunk it stopped at is not a plain word at all.
+typedef struct {
+    entex_token *tokens;
+    uint64_t *hashes;
+    uint8_t *keys;
+    size_t count, capacity, key_count;
+    int not_plain;
+} entex_token_sink;
+
+/// The plain-word loop of the tokenizer (`Tokenizer.emitPlainWords`) for
+/// the words it takes most often, from `i` (of the `n` bytes at `p`, up to
+/// `end`; `from` is where the run of words began): white space is skipped,
+/// and each word of 1 to 16 ASCII letters and digits that ends at white
+/// space or `end`, or at one ASCII punctuation or symbol byte other than
+/// `' - _` (and `.` after a letter) followed by either, and has no three
+/// identical letters in a row, is keyed, flagged, hashed and appended to
+/// `sink` with that byte's token, exactly as `emitPlainWords` would.
+/// Returns where it stopped: `end`, or the start of a chunk it leaves to
+/// the caller, having written nothing of it; `not_plain` when that chunk
+/// is none of `emitPlainWords`'s (it starts with neither an ASCII letter
+/// or digit nor a Latin-1 letter's C3, or its letters and digits end at a
+/// byte no plain word ends at). A word at `from` that follows no ASCII
+/// white space is left to the caller too. One 16-byte load a word (the
+/// last bytes of a text of 16 bytes or more from its last 16); with AVX2
+/// and BMI2 where the processor has them (`entex_plain_words_avx2`), else
+/// SSE2 (`entex_plain_words_sse2`); elsewhere every chunk is the caller's.
+size_t entex_plain_words(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink);
+
+/// `entex_plain_words` with SSE2 only; the same as returning `i` where SSE2 is missing.
+size_t entex_plain_words_sse2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink);
+
+/// `entex_plain_words` compiled for AVX2 and BMI2; returns `i` having done
+/// nothing where the processor lacks them (`entex_plain_words_has_avx2`).
+size_t entex_plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink);
+
+/// Whether `entex_plain_words` takes the AVX2 path on this processor.
+int entex_plain_words_has_avx2(void);
+
+/// The byte classes `entex_plain_words` reads: bit 0 ASCII white space
+/// (`ByteClass.isSpace`), bit 1 ASCII punctuation (`ByteClass.isPunct`).
+extern const uint8_t entex_tok_class[256];
+
 #endif

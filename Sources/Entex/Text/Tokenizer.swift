@@ -62,6 +62,11 @@ public final class Tokenizer: Stage {
     /// while they are scanned, without pieces; tests turn it off to compare
     /// with the pieces path.
     var plainWords = true
+    /// Which loop takes the plain words it can before `emitPlainWords`
+    /// looks at them: 1 `entex_plain_words` (AVX2 where the processor has
+    /// it, else SSE2), 2 its SSE2 path, 3 its AVX2 path (nothing where the
+    /// processor lacks AVX2), 0 none; tests compare them.
+    var plainWordLoop = 1
     /// Whether the text is taken one chunk (the bytes between ASCII white
     /// space) at a time, special tokens looked for only in chunks that are
     /// not plain words (`tokenizeByChunk`), rather than by a scan of the
@@ -895,6 +900,20 @@ public final class Tokenizer: Stage {
         sink.keys.reserve(end &- from &+ 16)
         var i = from
         while true {
+            if plainWordLoop != 0 {
+                // Most words from here on go through the C loop (`entex_plain_words`); it
+                // stops at the first one it leaves to the code below, or at a chunk that
+                // is no plain word.
+                var out = entex_token_sink(tokens: UnsafeMutableRawPointer(sink.tokens.base).assumingMemoryBound(to: entex_token.self),
+                                           hashes: sink.hashes.base, keys: sink.keys.base, count: sink.tokens.count,
+                                           capacity: sink.tokens.capacity, key_count: sink.keys.count, not_plain: 0)
+                i = plainWordLoop == 1 ? entex_plain_words(base, n, i, end, from, &out)
+                    : plainWordLoop == 2 ? entex_plain_words_sse2(base, n, i, end, from, &out)
+                    : entex_plain_words_avx2(base, n, i, end, from, &out)
+                sink.tokens.count = out.count
+                sink.keys.count = out.key_count
+                if out.not_plain != 0 { return i }
+            }
             while i < end, classes[Int(p[i])] & ByteClass.spaceBit != 0 { i &+= 1 }
             guard i < end else { return i }
             let start = i

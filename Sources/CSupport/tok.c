@@ -1,0 +1,228 @@
+// The tokenizer's plain-word loop (declared in include/CSupport.h, block `// tok`).
+#include "CSupport.h"
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+const uint8_t entex_tok_class[256] = {
+    // Tab, line feed, vertical tab, form feed, carriage return.
+    ['\t'] = 1, ['\n'] = 1, [0x0B] = 1, [0x0C] = 1, ['\r'] = 1, [' '] = 1,
+    ['!'] = 2, ['"'] = 2, ['#'] = 2, ['%'] = 2, ['&'] = 2, ['\''] = 2, ['('] = 2, [')'] = 2, ['*'] = 2,
+    [','] = 2, ['-'] = 2, ['.'] = 2, ['/'] = 2, [':'] = 2, [';'] = 2, ['?'] = 2, ['@'] = 2,
+    ['['] = 2, ['\\'] = 2, [']'] = 2, ['_'] = 2, ['{'] = 2, ['}'] = 2,
+};
+
+#if defined(__SSE2__) && defined(__x86_64__)
+
+/// Sixteen 0xFF bytes then sixteen zero bytes: the 16 bytes from `16 - k`
+/// keep the first `k` bytes of a vector.
+static const uint8_t keep_first[32] __attribute__((aligned(32))) = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+/// The kind (low byte: word 0, number 1) and flags (high byte) of a plain
+/// word after white space (`ascii`, `spaceBefore`), by whether its first
+/// byte is a capital (bit 0: `capitalized`), and whether it has capitals
+/// (bit 1), small letters (bit 2) and digits (bit 3): `allCaps`,
+/// `hasLetter`, `hasDigit`.
+static const uint16_t kind_flags[16] = {
+    0x5001, 0x5101, 0x5600, 0x5700, 0x5400, 0x5500, 0x5400, 0x5500,
+    0x5801, 0x5901, 0x5E00, 0x5F00, 0x5C00, 0x5D00, 0x5C00, 0x5D00,
+};
+
+/// `KeyHash.mix`: the high and low halves of the 128-bit product, xored.
+static inline __attribute__((always_inline)) uint64_t mix(uint64_t a, uint64_t b) {
+    unsigned __int128 product = (unsigned __int128)a * b;
+    return (uint64_t)(product >> 64) ^ (uint64_t)product;
+}
+
+/// 1 when `m` (at most 16 bits) is not zero: no flags, no branch.
+static inline __attribute__((always_inline)) uint32_t nonzero16(uint32_t m) { return (m + 0xFFFF) >> 16; }
+
+/// The loop's state: the next byte `i`, the next token `t` and its hash `h`, the key count `kc`.
+typedef struct {
+    size_t i;
+    entex_token *t;
+    uint64_t *h;
+    size_t kc;
+} state;
+
+/// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
+/// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
+/// describes; returns 0 when it leaves the word to the caller (1 when the chunk is
+/// not plain), having written nothing, else 2.
+static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
+                                                            state *st) {
+    const uint8_t *cls = entex_tok_class;
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    size_t s = st->i;
+    // A byte's class by one signed compare: adding 0x80 - first moves the
+    // class's range to the bottom of the signed bytes, -128 up.
+    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
+    __m128i l = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26));
+    __m128i d = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10));
+    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
+    uint32_t lower = (uint32_t)_mm_movemask_epi8(l);
+    uint32_t digit = (uint32_t)_mm_movemask_epi8(d);
+    // Bits 16 and up of `~alnum` are set: `take` is at most 16.
+    uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit));
+    // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word.
+    if (take == 0) return p[s] != 0xC3;
+    size_t e = s + take;
+    uint32_t punct = 0;
+    if (__builtin_expect(e >= end, 0)) {
+        take = (uint32_t)(end - s);
+        e = end;
+    } else if (!(cls[p[e]] & 1)) {
+        // 16 letters and digits, or a byte that is not white space: the word goes on
+        // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
+        // or ends at punctuation or a symbol.
+        uint8_t b = p[e];
+        if (take == 16 || b >= 0x80) return 0;
+        if (b == '\'' || b == '-' || b == '_' || (e + 1 != end && !(cls[p[e + 1]] & 1))) return 1;
+        // A word and a '.': an abbreviation or an initial perhaps.
+        if (b == '.' && ((upper | lower) & ((1u << take) - 1))) return 0;
+        punct = 1;
+    }
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+    // Three identical letters from two bytes before the end on: an elongation perhaps.
+    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
+    if ((uint32_t)_mm_movemask_epi8(runs) & (upper | lower) & (bits >> 2)) return 0;
+    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
+    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    size_t kc = st->kc;
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    *h = take <= 8 ? mix(key0 ^ k0, take ^ k1)
+                   : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0, mix(key0 ^ k2, take ^ k1) ^ k1);
+    t->start = (int32_t)s;
+    t->end = (int32_t)e;
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + take);
+    memcpy(&t->kind, &kind_flags[index], 2);
+    kc += take;
+    if (!punct) {
+        // Before `end` the word ends at white space: the next one starts after it at the earliest.
+        st->i = e < end ? e + 1 : e;
+        st->t = t + 1;
+        st->h = h + 1;
+        st->kc = kc;
+        return 2;
+    }
+    // The punctuation or symbol byte: its own key, no space before.
+    uint8_t b = p[e];
+    keys[kc] = b;
+    t[1].start = (int32_t)e;
+    t[1].end = (int32_t)(e + 1);
+    t[1].key_start = (int32_t)kc;
+    t[1].key_end = (int32_t)(kc + 1);
+    t[1].kind = cls[b] & 2 ? 2 : 3;  // punct, symbol
+    t[1].flags = 0x40;               // ascii
+    h[1] = mix(b ^ k0, 1 ^ k1);
+    st->i = e + 1;
+    st->t = t + 2;
+    st->h = h + 2;
+    st->kc = kc + 1;
+    return 2;
+}
+
+/// `entex_plain_words`, inlined into the SSE2 and the AVX2 entry points
+/// (the same intrinsics, VEX-encoded in the second, with BMI's shifts).
+static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p, size_t n, size_t i, size_t end,
+                                                                size_t from, entex_token_sink *sink) {
+    const uint8_t *cls = entex_tok_class;
+    sink->not_plain = 0;
+    // Every word taken here follows white space (or starts the text): `spaceBefore`.
+    if (i == from && i != 0 && i < end && !(cls[p[i]] & 1) && !(cls[p[i - 1]] & 1)) return i;
+    size_t room = sink->capacity - sink->count;
+    if (room < 2 || i >= end) return i;
+    // Every token takes a byte of text at least (a word and its punctuation two): the
+    // tokens of the words that start before `stop` fit.
+    size_t stop = end - i > room - 1 ? i + room - 1 : end;
+    // Words that start before `fast` have 16 bytes to read.
+    size_t fast = n >= 16 ? n - 15 : 0;
+    if (fast > stop) fast = stop;
+    state st = {i, sink->tokens + sink->count, sink->hashes + sink->count, sink->key_count};
+    uint8_t *keys = sink->keys;
+    int taken = 2;
+    for (;;) {
+        while (st.i < fast && (cls[p[st.i]] & 1)) st.i++;
+        if (st.i >= fast) break;
+        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, &st);
+        if (taken != 2) break;
+    }
+    if (taken == 2 && n >= 16) {
+        // The last 16 bytes of the text stored below 16 zero bytes, read from each word's start.
+        uint8_t b[32] __attribute__((aligned(16)));
+        _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + n - 16)));
+        _mm_store_si128((__m128i *)(b + 16), _mm_setzero_si128());
+        for (;;) {
+            while (st.i < stop && (cls[p[st.i]] & 1)) st.i++;
+            if (st.i >= stop) break;
+            taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i))), keys, &st);
+            if (taken != 2) break;
+        }
+    }
+    sink->not_plain = taken == 1;
+    sink->count = (size_t)(st.t - sink->tokens);
+    sink->key_count = st.kc;
+    return st.i;
+}
+
+size_t entex_plain_words_sse2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    return plain_words(p, n, i, end, from, sink);
+}
+
+__attribute__((target("avx2,bmi,bmi2"))) static size_t plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end,
+                                                                       size_t from, entex_token_sink *sink) {
+    return plain_words(p, n, i, end, from, sink);
+}
+
+int entex_plain_words_has_avx2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    }
+    return known;
+}
+
+size_t entex_plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    if (!entex_plain_words_has_avx2()) {
+        sink->not_plain = 0;
+        return i;
+    }
+    return plain_words_avx2(p, n, i, end, from, sink);
+}
+
+size_t entex_plain_words(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    return entex_plain_words_has_avx2() ? plain_words_avx2(p, n, i, end, from, sink)
+                                        : plain_words(p, n, i, end, from, sink);
+}
+
+#else
+
+size_t entex_plain_words_sse2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    (void)p, (void)n, (void)end, (void)from;
+    sink->not_plain = 0;
+    return i;
+}
+
+size_t entex_plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    return entex_plain_words_sse2(p, n, i, end, from, sink);
+}
+
+int entex_plain_words_has_avx2(void) { return 0; }
+
+size_t entex_plain_words(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    return entex_plain_words_sse2(p, n, i, end, from, sink);
+}
+
+#endif
