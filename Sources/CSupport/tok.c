@@ -39,6 +39,9 @@ static inline __attribute__((always_inline)) uint64_t mix(uint64_t a, uint64_t b
     return (uint64_t)(product >> 64) ^ (uint64_t)product;
 }
 
+/// ASCII white space (`entex_tok_class` bit 0), without the table.
+static inline __attribute__((always_inline)) int is_space(uint8_t b) { return b == ' ' || (uint8_t)(b - 9) < 5; }
+
 /// 1 when `m` (at most 16 bits) is not zero: no flags, no branch.
 static inline __attribute__((always_inline)) uint32_t nonzero16(uint32_t m) { return (m + 0xFFFF) >> 16; }
 
@@ -55,7 +58,7 @@ typedef struct {
 /// describes; returns 0 when it leaves the word to the caller (1 when the chunk is
 /// not plain), having written nothing, else 2.
 static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
-                                                            state *st) {
+                                                            state *st, int tail) {
     const uint8_t *cls = entex_tok_class;
     const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     size_t s = st->i;
@@ -73,16 +76,17 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     if (take == 0) return p[s] != 0xC3;
     size_t e = s + take;
     uint32_t punct = 0;
-    if (__builtin_expect(e >= end, 0)) {
+    // Without `tail`, `end` lies more than 16 bytes on: the word and its punctuation end before it.
+    if (tail && e >= end) {
         take = (uint32_t)(end - s);
         e = end;
-    } else if (!(cls[p[e]] & 1)) {
+    } else if (p[e] != ' ' && !is_space(p[e])) {
         // 16 letters and digits, or a byte that is not white space: the word goes on
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
         if (take == 16 || b >= 0x80) return 0;
-        if (b == '\'' || b == '-' || b == '_' || (e + 1 != end && !(cls[p[e + 1]] & 1))) return 1;
+        if (b == '\'' || b == '-' || b == '_' || (e + 1 != end && !is_space(p[e + 1]))) return 1;
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1))) return 0;
         punct = 1;
@@ -110,7 +114,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     kc += take;
     if (!punct) {
         // Before `end` the word ends at white space: the next one starts after it at the earliest.
-        st->i = e < end ? e + 1 : e;
+        st->i = !tail || e < end ? e + 1 : e;
         st->t = t + 1;
         st->h = h + 1;
         st->kc = kc;
@@ -146,27 +150,36 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
     // Every token takes a byte of text at least (a word and its punctuation two): the
     // tokens of the words that start before `stop` fit.
     size_t stop = end - i > room - 1 ? i + room - 1 : end;
-    // Words that start before `fast` have 16 bytes to read.
+    // Words that start before `fast` have 16 bytes to read, and end with their punctuation before `end`.
     size_t fast = n >= 16 ? n - 15 : 0;
     if (fast > stop) fast = stop;
+    if (end < 17) fast = 0;
+    else if (fast > end - 16) fast = end - 16;
     state st = {i, sink->tokens + sink->count, sink->hashes + sink->count, sink->key_count};
     uint8_t *keys = sink->keys;
     int taken = 2;
     for (;;) {
-        while (st.i < fast && (cls[p[st.i]] & 1)) st.i++;
+        // After a word, most often a letter or a digit; else white space, skipped.
+        while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
-        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, &st);
+        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, &st, 0);
         if (taken != 2) break;
     }
-    if (taken == 2 && n >= 16) {
+    if (taken == 2) {
         // The last 16 bytes of the text stored below 16 zero bytes, read from each word's start.
         uint8_t b[32] __attribute__((aligned(16)));
-        _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + n - 16)));
-        _mm_store_si128((__m128i *)(b + 16), _mm_setzero_si128());
+        if (n >= 16) {
+            _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + n - 16)));
+            _mm_store_si128((__m128i *)(b + 16), _mm_setzero_si128());
+        }
         for (;;) {
-            while (st.i < stop && (cls[p[st.i]] & 1)) st.i++;
+            while (st.i < stop && is_space(p[st.i])) st.i++;
             if (st.i >= stop) break;
-            taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i))), keys, &st);
+            __m128i x;
+            if (n - st.i >= 16) x = _mm_loadu_si128((const __m128i *)(p + st.i));
+            else if (n >= 16) x = _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i)));
+            else break;
+            taken = take_word(p, end, x, keys, &st, 1);
             if (taken != 2) break;
         }
     }
