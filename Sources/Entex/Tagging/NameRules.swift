@@ -1251,7 +1251,10 @@ private struct Scan {
             // Both first-name rules need a first name, and the unknown-name rule an uncovered
             // word not in capitals: with filters, a name word that is none of these is not
             // handed to them (most are not first names); the reference asks each rule.
-            let firstName = nameWord && i >= personEnd && (gate == nil || firstNameId(i) != nil)
+            // With filters, one bit of `casualStarts` (title starts and first names) turns most
+            // name words away here, without the call and the first-name filter's three bits.
+            let firstName = nameWord && i >= personEnd
+                && (gate == nil || (tables.casualStarts.mayContain(keyHash(i)) && firstNameId(i) != nil))
             if firstName, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
@@ -1296,8 +1299,10 @@ private struct Scan {
             headCount = 0
             noteHeads(0..<count)
         }
-        orgHeads(at: UnsafeBufferPointer(start: heads, count: headCount), into: &found)
+        // Most documents (tweets) have no head and no '(': neither pass is called.
+        if headCount > 0 { orgHeads(at: UnsafeBufferPointer(start: heads, count: headCount), into: &found) }
         // Both start at a '(' token with a token before it and two after it.
+        guard let base = text.baseAddress, memchr(base, 0x28, text.count) != nil else { return }
         let parens = parenTokens()
         if !parens.isEmpty {
             handles(at: parens, into: &found, nextCluster: &nextCluster)
