@@ -367,8 +367,12 @@ private struct RuleScratch {
     private(set) var shout = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     /// Room for `n` tokens and `m` sentence indices (contents are not kept when it grows:
-    /// every document writes what it reads).
-    mutating func reserve(tokens n: Int, sentences m: Int) {
+    /// every document writes what it reads). The test in line: most documents fit.
+    @inline(__always) mutating func reserve(tokens n: Int, sentences m: Int) {
+        if n > tokenCapacity || m > sentenceCapacity { grow(tokens: n, sentences: m) }
+    }
+
+    @inline(never) private mutating func grow(tokens n: Int, sentences m: Int) {
         if n > tokenCapacity {
             let c = max(n, 2 * tokenCapacity)
             facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
@@ -392,8 +396,11 @@ private struct RuleScratch {
     }
 
     /// Room for `n` candidates in `norpEnds` and `places` (contents are not kept when it grows).
-    mutating func reserve(candidates n: Int) {
-        guard n > candidateCapacity else { return }
+    @inline(__always) mutating func reserve(candidates n: Int) {
+        if n > candidateCapacity { grow(candidates: n) }
+    }
+
+    @inline(never) private mutating func grow(candidates n: Int) {
         let c = max(n, 2 * candidateCapacity)
         norpEnds.deallocate(); places.deallocate()
         norpEnds = .allocate(capacity: c)
@@ -402,8 +409,11 @@ private struct RuleScratch {
     }
 
     /// Room for `n` bytes in `tokenAt` (contents are not kept when it grows).
-    mutating func reserve(bytes n: Int) {
-        guard n > byteCapacity else { return }
+    @inline(__always) mutating func reserve(bytes n: Int) {
+        if n > byteCapacity { grow(bytes: n) }
+    }
+
+    @inline(never) private mutating func grow(bytes n: Int) {
         let c = max(n, 2 * byteCapacity)
         tokenAt.deallocate()
         tokenAt = .allocate(capacity: c)
