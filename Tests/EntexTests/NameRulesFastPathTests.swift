@@ -573,6 +573,41 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(linked, 200)
     }
 
+    /// Every known first name, capitalised, before a surname, alone mid-sentence and
+    /// in lower case, in English (casual and edited), Spanish and undetermined
+    /// documents: the one-bit first-name test in `Scan.run` (a bit of
+    /// `casualStarts`, before `firstNameId`) against the reference, which asks the
+    /// word index for every name word.
+    func testEveryFirstNameBehindTheOneBitTestGivesTheReferenceCandidates() throws {
+        let stages = try RuleStages()
+        let table = TestSupport.resources.nameRules.firstNames
+        XCTAssertGreaterThan(table.count, 1000)
+        let names = (0..<table.count).map { String(decoding: table.key($0), as: UTF8.self) }
+        var texts: [(String, String?)] = []
+        var start = 0
+        var round = 0
+        while start < names.count {
+            let group = names[start..<min(start + 24, names.count)]
+            var parts: [String] = []
+            for (k, name) in group.enumerated() {
+                switch k % 4 {
+                case 0: parts.append("Yesterday \(name.capitalized) Younis arrived.")
+                case 1: parts.append("thanks, \(name.capitalized) and the others")
+                case 2: parts.append("\(name.capitalized) Smith said so.")
+                default: parts.append("met \(name) biel today")
+                }
+            }
+            let language = ["en", "en", "es", nil][round % 4]
+            texts.append((parts.joined(separator: " "), language))
+            start += group.count
+            round += 1
+        }
+        guard let runs = ruleCandidatesWithAndWithoutHashes(texts, stages) else { return }
+        let people = runs.map { $0.candidates.filter { $0.source == .rule && $0.type == .person }.count }.reduce(0, +)
+        XCTAssertEqual(runs.count, texts.count)
+        XCTAssertGreaterThan(people, table.count / 2)
+    }
+
     /// The stages before the name rules, the rules stage with its filters and
     /// shortcuts, and the reference it is compared with (`prefilter: false`).
     private struct RuleStages {

@@ -367,8 +367,12 @@ private struct RuleScratch {
     private(set) var shout = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     /// Room for `n` tokens and `m` sentence indices (contents are not kept when it grows:
-    /// every document writes what it reads).
-    mutating func reserve(tokens n: Int, sentences m: Int) {
+    /// every document writes what it reads). The test in line: most documents fit.
+    @inline(__always) mutating func reserve(tokens n: Int, sentences m: Int) {
+        if n > tokenCapacity || m > sentenceCapacity { grow(tokens: n, sentences: m) }
+    }
+
+    @inline(never) private mutating func grow(tokens n: Int, sentences m: Int) {
         if n > tokenCapacity {
             let c = max(n, 2 * tokenCapacity)
             facts.deallocate(); lookups.deallocate(); keyHashes.deallocate(); firstNameIds.deallocate(); sentenceOf.deallocate()
@@ -392,8 +396,11 @@ private struct RuleScratch {
     }
 
     /// Room for `n` candidates in `norpEnds` and `places` (contents are not kept when it grows).
-    mutating func reserve(candidates n: Int) {
-        guard n > candidateCapacity else { return }
+    @inline(__always) mutating func reserve(candidates n: Int) {
+        if n > candidateCapacity { grow(candidates: n) }
+    }
+
+    @inline(never) private mutating func grow(candidates n: Int) {
         let c = max(n, 2 * candidateCapacity)
         norpEnds.deallocate(); places.deallocate()
         norpEnds = .allocate(capacity: c)
@@ -402,8 +409,11 @@ private struct RuleScratch {
     }
 
     /// Room for `n` bytes in `tokenAt` (contents are not kept when it grows).
-    mutating func reserve(bytes n: Int) {
-        guard n > byteCapacity else { return }
+    @inline(__always) mutating func reserve(bytes n: Int) {
+        if n > byteCapacity { grow(bytes: n) }
+    }
+
+    @inline(never) private mutating func grow(bytes n: Int) {
         let c = max(n, 2 * byteCapacity)
         tokenAt.deallocate()
         tokenAt = .allocate(capacity: c)
@@ -1251,7 +1261,10 @@ private struct Scan {
             // Both first-name rules need a first name, and the unknown-name rule an uncovered
             // word not in capitals: with filters, a name word that is none of these is not
             // handed to them (most are not first names); the reference asks each rule.
-            let firstName = nameWord && i >= personEnd && (gate == nil || firstNameId(i) != nil)
+            // With filters, one bit of `casualStarts` (title starts and first names) turns most
+            // name words away here, without the call and the first-name filter's three bits.
+            let firstName = nameWord && i >= personEnd
+                && (gate == nil || (tables.casualStarts.mayContain(keyHash(i)) && firstNameId(i) != nil))
             if firstName, let end = firstNamePerson(at: i) {
                 found.append(Entity(span: span(i, end), type: .person, source: .rule, ruleID: RuleNames.firstNamePerson))
                 personEnd = end
@@ -1296,8 +1309,10 @@ private struct Scan {
             headCount = 0
             noteHeads(0..<count)
         }
-        orgHeads(at: UnsafeBufferPointer(start: heads, count: headCount), into: &found)
+        // Most documents (tweets) have no head and no '(': neither pass is called.
+        if headCount > 0 { orgHeads(at: UnsafeBufferPointer(start: heads, count: headCount), into: &found) }
         // Both start at a '(' token with a token before it and two after it.
+        guard let base = text.baseAddress, memchr(base, 0x28, text.count) != nil else { return }
         let parens = parenTokens()
         if !parens.isEmpty {
             handles(at: parens, into: &found, nextCluster: &nextCluster)
