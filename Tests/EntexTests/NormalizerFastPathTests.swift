@@ -34,7 +34,9 @@ final class NormalizerFastPathTests: XCTestCase {
         let got = json.withBytes { Array($0) }
         if written {
             XCTAssertEqual(got, earlier + wordsThenEscape(tag), name, file: file, line: line)
-            // And the JSON string of the Unicode rules' words.
+            // And the JSON string of the Unicode rules' words (for tags without a space, which
+            // a hashtag token never holds: the byte rules drop a final one, the Unicode rules keep it).
+            guard !tag.contains(0x20) else { return }
             var expected = JSONBuffer(capacity: 4)
             defer { expected.deallocate() }
             expected.raw(earlier)

@@ -331,37 +331,83 @@ public enum Normalizers {
     }
 
     /// The JSON string of an ASCII tag's words (`writeSegmentedASCIIHashtag`'s text in
-    /// quotes) written straight to the end of `out`, after one pass that tests the tag;
-    /// false, having written nothing, for a tag with a byte above U+007F or one JSON
-    /// escapes (a control character, '"', '\\'), which the caller writes another way.
-    /// The words are bytes of the tag and spaces, so such a tag's words need no escape:
-    /// the regex stage writes most tags so, with no scratch buffer and no escape loop.
+    /// quotes) written straight to the end of `out` in one pass over the tag; false,
+    /// having written nothing, for a tag with a byte above U+007F or one JSON escapes
+    /// (a control character, '"', '\\'), which the caller writes another way. The
+    /// words are bytes of the tag and spaces, so the words of any other tag need no
+    /// escape: the regex stage writes most tags so, with no scratch buffer, no escape
+    /// loop, and runs of lowercase letters (where no word starts) copied without the
+    /// class tests of `writeASCIIWords`, whose rules this follows.
     static func writeASCIIHashtagString(_ tag: UnsafeBufferPointer<UInt8>, into out: inout JSONBuffer) -> Bool {
         let n = tag.count
-        var first = 0
-        while first < n, tag[first] == UInt8(ascii: "#") { first += 1 }
-        var lowerOnly = true
-        var i = first
-        while i < n {
-            let b = tag[i]
-            if b &- 0x61 >= 26 {
-                lowerOnly = false
-                if b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            }
-            i += 1
-        }
-        // The words take at most two bytes a byte of the tag (a space before each).
+        var i = 0
+        while i < n, tag[i] == UInt8(ascii: "#") { i += 1 }
+        // The quotes and the words: at most two bytes a byte of the tag (a space before each).
         let p = out.room(2 * n + 2)
         p[0] = UInt8(ascii: "\"")
-        let length: Int
-        if lowerOnly {
-            length = n - first
-            if length > 0 { (p + 1).initialize(from: tag.baseAddress! + first, count: length) }
-        } else {
-            length = writeASCIIWords(UnsafeBufferPointer(rebasing: tag[first...]), into: p + 1)
+        var length = 1
+        // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_' (as `writeASCIIWords`).
+        @inline(__always) func classOf(_ b: UInt8) -> Int {
+            b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
         }
-        p[1 + length] = UInt8(ascii: "\"")
-        out.advance(to: p + length + 2)
+        let splits = 1 << (4 * 1 + 2) | 1 << (4 * 3 + 1) | 1 << (4 * 3 + 2) | 1 << (4 * 1 + 3) | 1 << (4 * 2 + 3)
+        var runStart = i  // start of the current word
+        var capsOnly = true  // every byte of tag[runStart..<i] is a capital
+        var previous = 0  // class of tag[i - 1]
+        while i < n {
+            let b = tag[i]
+            if b &- 0x61 < 26 {
+                // A lowercase letter starts a word only after a digit; the lowercase
+                // letters after it start none.
+                if previous == 3 && i > runStart {
+                    p[length] = 0x20
+                    length += 1
+                    runStart = i
+                }
+                p[length] = b
+                length += 1
+                i += 1
+                while i < n, tag[i] &- 0x61 < 26 {
+                    p[length] = tag[i]
+                    length += 1
+                    i += 1
+                }
+                capsOnly = false
+                previous = 1
+                continue
+            }
+            let c = classOf(b)
+            if c == 0 && (b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C) { return false }
+            if c == 4 {
+                if length > 1 && p[length - 1] != 0x20 {
+                    p[length] = 0x20
+                    length += 1
+                }
+                i += 1
+                runStart = i
+                capsOnly = true
+                previous = 4
+                continue
+            }
+            if i > runStart {
+                let pair = 4 &* previous &+ c
+                if splits &>> pair & 1 != 0
+                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(tag[i + 1]) == 1) {
+                    p[length] = 0x20
+                    length += 1
+                    runStart = i
+                    capsOnly = true
+                }
+            }
+            p[length] = b
+            length += 1
+            capsOnly = capsOnly && c == 2
+            previous = c
+            i += 1
+        }
+        while length > 1 && p[length - 1] == 0x20 { length -= 1 }
+        p[length] = UInt8(ascii: "\"")
+        out.advance(to: p + length + 1)
         return true
     }
 
