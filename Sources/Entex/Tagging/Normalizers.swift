@@ -327,6 +327,94 @@ public enum Normalizers {
             if let source = bytes.baseAddress { out.initialize(from: source, count: n) }
             return n
         }
+        return writeASCIIWords(bytes, into: out)
+    }
+
+    /// The JSON string of an ASCII tag's words (`writeSegmentedASCIIHashtag`'s text in
+    /// quotes) written straight to the end of `out` in one pass over the tag; false,
+    /// having written nothing, for a tag with a byte above U+007F or one JSON escapes
+    /// (a control character, '"', '\\'), which the caller writes another way. The
+    /// words are bytes of the tag and spaces, so the words of any other tag need no
+    /// escape: the regex stage writes most tags so, with no scratch buffer, no escape
+    /// loop, and runs of lowercase letters (where no word starts) copied without the
+    /// class tests of `writeASCIIWords`, whose rules this follows.
+    static func writeASCIIHashtagString(_ tag: UnsafeBufferPointer<UInt8>, into out: inout JSONBuffer) -> Bool {
+        let n = tag.count
+        var i = 0
+        while i < n, tag[i] == UInt8(ascii: "#") { i += 1 }
+        // The quotes and the words: at most two bytes a byte of the tag (a space before each).
+        let p = out.room(2 * n + 2)
+        p[0] = UInt8(ascii: "\"")
+        var length = 1
+        // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_' (as `writeASCIIWords`).
+        @inline(__always) func classOf(_ b: UInt8) -> Int {
+            b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
+        }
+        let splits = 1 << (4 * 1 + 2) | 1 << (4 * 3 + 1) | 1 << (4 * 3 + 2) | 1 << (4 * 1 + 3) | 1 << (4 * 2 + 3)
+        var runStart = i  // start of the current word
+        var capsOnly = true  // every byte of tag[runStart..<i] is a capital
+        var previous = 0  // class of tag[i - 1]
+        while i < n {
+            let b = tag[i]
+            if b &- 0x61 < 26 {
+                // A lowercase letter starts a word only after a digit; the lowercase
+                // letters after it start none.
+                if previous == 3 && i > runStart {
+                    p[length] = 0x20
+                    length += 1
+                    runStart = i
+                }
+                p[length] = b
+                length += 1
+                i += 1
+                while i < n, tag[i] &- 0x61 < 26 {
+                    p[length] = tag[i]
+                    length += 1
+                    i += 1
+                }
+                capsOnly = false
+                previous = 1
+                continue
+            }
+            let c = classOf(b)
+            if c == 0 && (b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C) { return false }
+            if c == 4 {
+                if length > 1 && p[length - 1] != 0x20 {
+                    p[length] = 0x20
+                    length += 1
+                }
+                i += 1
+                runStart = i
+                capsOnly = true
+                previous = 4
+                continue
+            }
+            if i > runStart {
+                let pair = 4 &* previous &+ c
+                if splits &>> pair & 1 != 0
+                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(tag[i + 1]) == 1) {
+                    p[length] = 0x20
+                    length += 1
+                    runStart = i
+                    capsOnly = true
+                }
+            }
+            p[length] = b
+            length += 1
+            capsOnly = capsOnly && c == 2
+            previous = c
+            i += 1
+        }
+        while length > 1 && p[length - 1] == 0x20 { length -= 1 }
+        p[length] = UInt8(ascii: "\"")
+        out.advance(to: p + length + 1)
+        return true
+    }
+
+    /// The words of an ASCII tag without its leading '#'s (`bytes`), written to `out`
+    /// (room for `2 * bytes.count + 1` bytes); returns their length.
+    private static func writeASCIIWords(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let n = bytes.count
         // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_'.
         @inline(__always) func classOf(_ b: UInt8) -> Int {
             b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
@@ -678,6 +766,7 @@ struct MatchGroups {
     let numbers: UnsafeBufferPointer<Int32>
     let bounds: UnsafeBufferPointer<Int32>
 
+    @inline(__always)
     func range(_ g: NormalizerGroup) -> Range<Int>? {
         var i = Int(bounds[g.rawValue])
         let end = Int(bounds[g.rawValue + 1])
@@ -744,8 +833,7 @@ extension Normalizers {
         switch kind {
         case .none: return false
         case .date:
-            guard let text = date(m, values: values, reference: reference) else { return false }
-            out.string(text)
+            return writeDate(m, values: values, reference: reference, into: &out)
         case .time:
             guard let text = timeText(m, values: values) else { return false }
             out.string(text)
@@ -1117,5 +1205,171 @@ extension Normalizers {
             return weekdayDate(weekday, shift: shift, reference: reference)
         }
         return nil
+    }
+
+    /// `date(_:values:reference:)` written as a JSON string to `out` (false, having written
+    /// nothing, where it gives nil), without making its `String`: the digits of dates,
+    /// years, decades, centuries and durations go straight into `out` (they need no
+    /// escape); the rare relative values (a shift, a weekday) are made as text and copied.
+    static func writeDate(_ m: MatchGroups, values: WordValues, reference: CivilDate?, into out: inout JSONBuffer) -> Bool {
+        func count(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
+            if let n = integer(s) { return n }
+            return numberWords(s, values: values).map { Int($0) }
+        }
+        func text(_ s: String?) -> Bool {
+            guard let s else { return false }
+            out.string(s)
+            return true
+        }
+        if let d = m.bytes(.deictic), let offset = values.int(.deictic, d) {
+            guard let reference else { return false }
+            writeDay(reference.adding(days: offset), into: &out)
+            return true
+        }
+        var decadeYear: Int??
+        if let text = m.bytes(.decade) {
+            decadeYear = .some(integer(text))
+        } else if let word = m.bytes(.decadeword), let v = values.value(.decadeWord, word) {
+            decadeYear = .some(Int(v))
+        }
+        if let found = decadeYear {
+            guard var year = found else { return false }
+            if year < 100 { year += 1900 }
+            out.byte(UInt8(ascii: "\""))
+            out.integer(year / 10)
+            out.byte(UInt8(ascii: "\""))
+            return true
+        }
+        var centuryText: String?
+        if let c = m.string(.century) {
+            centuryText = c
+        } else if let word = m.bytes(.centuryword), let v = values.value(.ordinal, word) {
+            centuryText = v
+        } else if let r = m.string(.roman) {
+            centuryText = roman(r)
+        }
+        if let text = centuryText {
+            guard let n = Int(text), n >= 1 else { return false }
+            writePadded(n - 1, width: 2, into: &out)
+            return true
+        }
+        if let unitText = m.bytes(.unit), let unit = values.value(.unitTime, unitText) {
+            let ago = m.has(.ago)
+            if let countText = m.bytes(.count) {
+                guard let n = count(countText) else { return false }
+                if ago {
+                    guard let reference else { return false }
+                    return text(shifted(reference, by: -n, unit: unit))
+                }
+                // `duration(n, unit:)`: P, the number, the unit's letter.
+                let letter: UInt8
+                var number = n
+                switch unit {
+                case "D": letter = UInt8(ascii: "D")
+                case "W": letter = UInt8(ascii: "W")
+                case "M": letter = UInt8(ascii: "M")
+                case "Y": letter = UInt8(ascii: "Y")
+                case "10Y": letter = UInt8(ascii: "Y"); number = n * 10
+                case "100Y": letter = UInt8(ascii: "Y"); number = n * 100
+                default: return false
+                }
+                out.literal("\"P")
+                out.integer(number)
+                out.byte(letter)
+                out.byte(UInt8(ascii: "\""))
+                return true
+            }
+            if let s = m.bytes(.shift), let shift = values.int(.shift, s) {
+                guard let reference else { return false }
+                return text(shifted(reference, by: shift, unit: unit))
+            }
+            return false
+        }
+        let year: Int? = m.bytes(.year).flatMap(integer).map { y in
+            guard y < 100 else { return y }
+            let pivot = ((reference?.year ?? 2000) % 100) + 10
+            return y <= pivot ? 2000 + y : 1900 + y
+        }
+        var month: Int? = nil
+        if let mb = m.bytes(.month) {
+            month = integer(mb) ?? values.int(.month, mb)
+            guard month != nil else { return false }
+        }
+        var day = m.bytes(.day).flatMap(integer)
+        if var mo = month {
+            if let d = day, mo > 12, d <= 12 { (mo, day) = (d, mo) }  // day first after all (31/12/2023)
+            guard (1...12).contains(mo) else { return false }
+            guard let y = year ?? reference?.year else {
+                guard let d = day else { return false }
+                // `--MM-DD`
+                out.literal("\"--")
+                writePaddedDigits(mo, width: 2, into: &out)
+                out.byte(UInt8(ascii: "-"))
+                writePaddedDigits(d, width: 2, into: &out)
+                out.byte(UInt8(ascii: "\""))
+                return true
+            }
+            if let d = day {
+                guard let date = CivilDate(year: y, month: mo, day: d) else { return false }
+                writeDay(date, into: &out)
+                return true
+            }
+            // `YYYY-MM`
+            out.byte(UInt8(ascii: "\""))
+            writePaddedDigits(y, width: 4, into: &out)
+            out.byte(UInt8(ascii: "-"))
+            writePaddedDigits(mo, width: 2, into: &out)
+            out.byte(UInt8(ascii: "\""))
+            return true
+        }
+        if let y = year {
+            writePadded(y, width: 4, into: &out)
+            return true
+        }
+        if let w = m.bytes(.weekday), let weekday = values.int(.weekday, w) {
+            guard let reference else { return false }
+            let shift = m.bytes(.shift).flatMap { values.int(.shift, $0) }
+            return text(weekdayDate(weekday, shift: shift, reference: reference))
+        }
+        return false
+    }
+
+    /// A date's `description` as a JSON string.
+    private static func writeDay(_ date: CivilDate, into out: inout JSONBuffer) {
+        guard (0...9999).contains(date.year), (0...99).contains(date.month), (0...99).contains(date.day) else {
+            out.string(date.description)
+            return
+        }
+        let p = out.room(12)
+        p[0] = UInt8(ascii: "\"")
+        let digits = UnsafeMutableBufferPointer(start: p + 1, count: 10)
+        CivilDate.write(date.year, width: 4, into: digits, at: 0)
+        digits[4] = UInt8(ascii: "-")
+        CivilDate.write(date.month, width: 2, into: digits, at: 5)
+        digits[7] = UInt8(ascii: "-")
+        CivilDate.write(date.day, width: 2, into: digits, at: 8)
+        p[11] = UInt8(ascii: "\"")
+        out.advance(to: p + 12)
+    }
+
+    /// `CivilDate.pad(n, width)` as a JSON string.
+    private static func writePadded(_ n: Int, width: Int, into out: inout JSONBuffer) {
+        out.byte(UInt8(ascii: "\""))
+        writePaddedDigits(n, width: width, into: &out)
+        out.byte(UInt8(ascii: "\""))
+    }
+
+    /// The text of `CivilDate.pad(n, width)` (digits and a sign: nothing to escape), unquoted.
+    @inline(__always)
+    private static func writePaddedDigits(_ n: Int, width: Int, into out: inout JSONBuffer) {
+        guard n >= 0, n < 10_000, width <= 4 else {
+            out.raw(CivilDate.pad(n, width))
+            return
+        }
+        let digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4
+        let w = max(width, digits)
+        let p = out.room(w)
+        CivilDate.write(n, width: w, into: UnsafeMutableBufferPointer(start: p, count: w), at: 0)
+        out.advance(to: p + w)
     }
 }

@@ -218,6 +218,9 @@ public final class RegexTagger: Stage {
     private var found = GrowableBuffer<Found>(capacity: 64)
     /// Where a value is written as JSON before it is copied into the document's `annotationBytes`.
     private var valueBuffer = JSONBuffer(capacity: 64)
+    /// The document's new candidates, written here and appended to `doc.candidates` in
+    /// one piece: appended one by one, each checked the array's uniqueness and room.
+    private var entityBuffer = GrowableBuffer<Entity>(capacity: 64)
     /// Whether values are written as JSON text straight from the text and the
     /// normalizers (plain integers and ASCII hashtags as they are read, the others
     /// by `Normalizers.writeValue`), without a `JSONValue`; off only in tests that
@@ -352,6 +355,7 @@ public final class RegexTagger: Stage {
         entex_matcher_free(matcher)
         ovector.deallocate()
         valueBuffer.deallocate()
+        entityBuffer.deallocate()
         triggerTokens.deallocate()
         triggerMasks.deallocate()
         tokenMasks.deallocate()
@@ -827,6 +831,8 @@ public final class RegexTagger: Stage {
                 guard normalizer == .hashtag else {
                     return writeSerializedValue(of: f, normalizer: normalizer, text: text, reference: reference)
                 }
+                // Most tags: ASCII needing no escape, their words written in place.
+                if Normalizers.writeASCIIHashtagString(bytes, into: &valueBuffer) { return true }
                 // The tag's words (ASCII tags, and Latin-1 ones such as Spanish tags), in a stack buffer.
                 let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 1) { out -> Bool in
                     let length = bytes.contains(where: { $0 >= 0x80 })
@@ -940,7 +946,8 @@ public final class RegexTagger: Stage {
         var maxEnd: Int32 = -1
         // The reference date is worked out only when a date value needs it.
         var reference: CivilDate??
-        doc.candidates.reserveCapacity(doc.candidates.count + found.count)
+        entityBuffer.count = 0
+        entityBuffer.reserve(found.count)
         // The values are written one after another into `valueBuffer` and copied to the
         // end of `annotationBytes` in one piece after the loop: the same bytes as one
         // append per value, and the value of `valueBuffer` offset `o` will be at `base + o`.
@@ -964,10 +971,11 @@ public final class RegexTagger: Stage {
                                         end: UInt32(truncatingIfNeeded: base + valueBuffer.count))
                     }
                 }
-                doc.candidates.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
-                                             priority: f.priority, ruleID: ruleIDs[f.pattern]))
+                entityBuffer.append(Entity(span: f.span, type: types[f.pattern], source: .regex, value: value,
+                                           priority: f.priority, ruleID: ruleIDs[f.pattern]))
             }
         }
+        doc.candidates.append(contentsOf: UnsafeBufferPointer(start: entityBuffer.base, count: entityBuffer.count))
         if valueBuffer.count > 0 {
             valueBuffer.withBytes { doc.annotationBytes.append(contentsOf: $0) }
         }
