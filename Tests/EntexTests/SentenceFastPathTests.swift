@@ -45,12 +45,47 @@ final class SentenceFastPathTests: XCTestCase {
     }
 
     func testTextWithOtherCharactersFallsBackToICU() {
-        for text in ["emoji 🅐. Next", "soft\u{AD}hyphen. X", "Ελληνικά. Λ", "zero\u{200B}width. x", "\u{FE0F}start. X",
-                     "line\n\u{FE0F}. X", "circled Ⓐ. x"] {
+        for text in ["emoji 🅐. Next", "soft\u{AD}hyphen. X", "Ελληνικά. Λ", "zero\u{200B}width. x", "circled Ⓐ. x"] {
             var out: [Int] = []
             let known = Array(text.utf8).withUnsafeBufferPointer { SimpleSentenceBreaks.find($0, into: &out) }
             XCTAssertFalse(known, text)
         }
+    }
+
+    /// An Extend character at the start of the text or after a line break stands
+    /// alone (SB5 attaches it to nothing): the fast path takes it as Other, and
+    /// finds what ICU finds with it before every piece of the alphabet.
+    func testStandaloneExtendBreaksAsICU() throws {
+        let breaker = try ICUBreaker(.sentence)
+        var g = Generator(state: 20261127)
+        var texts: [String] = ["\u{FE0F}start. X", "line\n\u{FE0F}. X", "\u{FE0F}", "\u{200D}\u{FE0F}. a", "a.\r\n\u{FE0E}B"]
+        for extend in ["\u{FE0F}", "\u{FE0E}", "\u{200D}", "\u{200C}"] {
+            for piece in Self.alphabet {
+                texts.append(extend + piece)
+                texts.append(extend + piece + ". The")
+                texts.append("A.\n" + extend + piece + " x")
+                texts.append("A.\r" + extend + extend + piece + "? b")
+            }
+        }
+        for _ in 0..<20000 {
+            let extend = g.pick(["\u{FE0F}", "\u{FE0E}", "\u{200D}", "\u{200C}"])
+            let body = (0..<(1 + Int(g.next() % 20))).map { _ in g.pick(Self.alphabet) }.joined()
+            texts.append(g.next() % 2 == 0 ? extend + body : g.pick(Self.alphabet) + g.pick(["\n", "\r", "\r\n"]) + extend + body)
+        }
+        var handled = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { p in
+                var fast: [Int] = []
+                guard SimpleSentenceBreaks.find(p, into: &fast) else { return }
+                handled += 1
+                var slow: [Int] = []
+                breaker.forEachBoundary(p) { boundary, _ in slow.append(boundary) }
+                XCTAssertEqual(fast, slow, text.debugDescription)
+            }
+            if testRun?.failureCount ?? 0 > 10 { break }
+        }
+        XCTAssertGreaterThan(handled, 15000)
     }
 
     /// The white-space test that trims sentences without a property lookup
