@@ -595,10 +595,10 @@ final class GazetteerFastPathTests: XCTestCase {
     }
 
     /// `entex_gaz_scan` against its definition, on random tokens (kinds, flags, keys of 0 to 12
-    /// bytes, some in the last 8 bytes of the key buffer) over a small memo whose first ways hold
-    /// the tags of some of them: every token's value is its set's first entry when that holds its
-    /// tag (a long key's only when it remembers a miss), else the caller's (the scan stops there
-    /// and goes on with it), and the walks are those `pendingRoot` and the second-word bit give.
+    /// bytes, some in the last 8 bytes of the key buffer) over a small memo whose ways hold the
+    /// tags of some of them: every token's value is the one beside its tag in its set (a long
+    /// key's only when it remembers a miss), else the caller's (the scan stops there and goes on
+    /// with it), and the walks are those `pendingRoot` and the second-word bit give.
     func testScanFindsTheTagsAndWalksOfItsDefinition() {
         var rng = SystemRandomNumberGenerator()
         var cases = 0, stops = 0, walkTotal = 0
@@ -633,23 +633,29 @@ final class GazetteerFastPathTests: XCTestCase {
             let tags: [UInt64] = keys.withUnsafeBufferPointer { k in
                 tokens.indices.map { Gazetteer.memoTag(k, tokens[$0], keyHash: hashes[$0], wordLimit: wordLimit) }
             }
+            // Some tokens' tags in a free way of their set (any of the four), with a value.
             for t in 0..<n where Bool.random(using: &rng) {
                 let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) << 3)
-                set[0] = tags[t]
-                set[1] = randomValue()
+                let free = (0..<MemoSets.ways).filter { set[2 * $0] == .max }
+                guard !(0..<MemoSets.ways).contains(where: { set[2 * $0] == tags[t] }), let way = free.randomElement(using: &rng) else { continue }
+                set[2 * way] = tags[t]
+                set[2 * way + 1] = randomValue()
             }
-            // Each token's value: its set's first entry when the scan may take it from there, else the caller's.
+            // Each token's value: the value beside its tag in its set when the scan may take it
+            // from there (the scan reorders the ways, not what they hold), else the caller's.
             var expected: [UInt64] = []
             var fromCaller = [Bool](repeating: false, count: n)
             for t in 0..<n {
                 let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) << 3)
-                if Int(tokens[t].keyStart) <= wordLimit && set[0] == tags[t] && (tags[t] >> 63 == 0 || set[1] >> 63 != 0) {
-                    expected.append(set[1])
+                if Int(tokens[t].keyStart) <= wordLimit, let way = (0..<MemoSets.ways).first(where: { set[2 * $0] == tags[t] }),
+                   tags[t] >> 63 == 0 || set[2 * way + 1] >> 63 != 0 {
+                    expected.append(set[2 * way + 1])
                 } else {
                     expected.append(randomValue())
                     fromCaller[t] = true
                 }
             }
+            let entriesBefore = Set((0..<(MemoSets.words(entryBits: memoBits) / 2)).map { sets[2 * $0] ^ sets[2 * $0 + 1] &* 31 })
             var referenceWalks: [UInt32] = []
             var pending: UInt32 = 0
             for t in 0..<n {
@@ -662,22 +668,18 @@ final class GazetteerFastPathTests: XCTestCase {
                 pending = withUnsafePointer(to: tokens[t]) { Gazetteer.pendingRoot(expected[t], $0) }
             }
             var outTags = [UInt64](repeating: 0, count: n), outWalks = [UInt32](repeating: 0, count: n)
-            let steps = GazetteerScratch.emptySteps()
-            let transitions = [UInt64](repeating: 0, count: 16)
             var masks = Gazetteer.ShortKeyMasks.table
             let (scanned, finalPending) = keys.withUnsafeBufferPointer { k in
                 tokens.withUnsafeBufferPointer { tk in
                     hashes.withUnsafeBufferPointer { h in
                         outTags.withUnsafeMutableBufferPointer { tagsOut in
                             outWalks.withUnsafeMutableBufferPointer { walksOut in
-                                transitions.withUnsafeBufferPointer { tr in
                                     withUnsafeBytes(of: &masks) { m in
                                         var scan = entex_gaz_scan_state(
                                             keys: k.baseAddress, tokens: UnsafeRawPointer(tk.baseAddress!).assumingMemoryBound(to: entex_gaz_token.self),
-                                            hashes: h.baseAddress, sets: UnsafePointer(sets), masks: m.baseAddress!.assumingMemoryBound(to: UInt64.self),
-                                            step_sets: UnsafePointer(steps.base), transitions: tr.baseAddress, tags: tagsOut.baseAddress,
-                                            walks: walksOut.baseAddress, word_limit: Int64(wordLimit), n: Int64(n), transition_mask: 15,
-                                            shift: UInt32(shift), pending: 0, t: 0, walk_count: 0)
+                                            hashes: h.baseAddress, sets: sets, masks: m.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                                            tags: tagsOut.baseAddress, walks: walksOut.baseAddress, word_limit: Int64(wordLimit),
+                                            n: Int64(n), shift: UInt32(shift), pending: 0, t: 0, walk_count: 0)
                                         var value: UInt64 = 0, have: Int32 = 0
                                         while entex_gaz_scan(&scan, value, have) != 0 {
                                             let t = Int(scan.t)
@@ -689,7 +691,6 @@ final class GazetteerFastPathTests: XCTestCase {
                                         XCTAssertEqual(scan.t, Int64(n))
                                         return (Array(walksOut.prefix(Int(scan.walk_count))), scan.pending)
                                     }
-                                }
                             }
                         }
                     }
@@ -698,6 +699,9 @@ final class GazetteerFastPathTests: XCTestCase {
             XCTAssertEqual(outTags, expected, "round \(round)")
             XCTAssertEqual(scanned, referenceWalks, "round \(round)")
             XCTAssertEqual(finalPending, pending, "round \(round)")
+            // The scan moved entries within their sets, and kept every one.
+            let entriesAfter = Set((0..<(MemoSets.words(entryBits: memoBits) / 2)).map { sets[2 * $0] ^ sets[2 * $0 + 1] &* 31 })
+            XCTAssertEqual(entriesAfter, entriesBefore, "round \(round)")
             cases += n
             walkTotal += referenceWalks.count
         }

@@ -229,28 +229,26 @@ typedef struct {
     const uint8_t *keys;
     const entex_gaz_token *tokens;
     const uint64_t *hashes;
-    const uint64_t *sets;
+    uint64_t *sets;
     const uint64_t *masks;
-    const uint64_t *step_sets;
-    const uint64_t *transitions;
     uint64_t *tags;
     uint32_t *walks;
     int64_t word_limit;
     int64_t n;
-    uint64_t transition_mask;
     uint32_t shift;
     uint32_t pending;
     int64_t t;
     int64_t walk_count;
 } entex_gaz_scan_state;
 
-/// From token `s->t` on: each token's memo value from the first way of its memo set into
+/// From token `s->t` on: each token's memo value from its memo set (`sets`, 64-byte sets) into
 /// `tags`, and the tokens that may start a walk into `walks` (a name ends at the token's state,
 /// or its state has transitions and the next token is a second word; `Gazetteer.match` skips
 /// those of the second kind whose first step is known to fail), with no branch on either. With `have_value`, `value` is token `s->t`'s memo value (the
 /// caller looked it up). Stops at the end (returns 0) or at a token the caller must look up
-/// (returns 1, `s->t` is that token): a key in the last 8 bytes of `keys`, a key not in its
-/// set's first way, or a long key's remembered hit (checked byte for byte by the caller).
+/// (returns 1, `s->t` is that token): a key in the last 8 bytes of `keys`, a key in no way of
+/// its memo set, or a long key's remembered hit (checked byte for byte by the caller). A key
+/// found in another way of its set is moved to the first, as `MemoSets.hit` does.
 int64_t entex_gaz_scan(entex_gaz_scan_state *s, uint64_t value, int have_value);
 
 // MARK: - The tokenizer's scans

@@ -754,15 +754,15 @@ extension Gazetteer {
                     // transition slot's, when the memo held another step) had to complete before
                     // it retired, so the cache misses stalled the loop; a prefetch does not wait.
                     // (Gazetteer stage on English news, thread clock, 20 alternated runs: 1 M
-                    // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.)
+                    // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.) They are now
+                    // prefetched by the walk loop, two walks ahead.
                     // The pass is `entex_gaz_scan` (CSupport, gaz.c), which works out both the tag
                     // (short or long key) and whether the previous token starts a walk (`pendingRoot`
                     // and the test of the token after it) without a branch: in Swift those branches
                     // were mispredicted about 0.6 times a token on BBC news (whether a token starts
                     // a name follows the text), and the loop kept its pointers on the stack. It stops
-                    // at a token whose value is not in its memo set's first way (about one in nine on
-                    // BBC news) or must be checked byte for byte, which is looked up here; then it
-                    // goes on from there with that value.
+                    // at a token whose key is in no way of its memo set or must be checked byte for
+                    // byte, which is looked up here; then it goes on from there with that value.
                     precondition(MemoryLayout<Token>.stride == MemoryLayout<entex_gaz_token>.stride
                                  && MemoryLayout<Token>.offset(of: \Token.keyStart) == 8
                                  && MemoryLayout<Token>.offset(of: \Token.kind) == 16
@@ -775,10 +775,8 @@ extension Gazetteer {
                         let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
                         var scan = entex_gaz_scan_state(
                             keys: keys.baseAddress!, tokens: UnsafeRawPointer(tokenBase).assumingMemoryBound(to: entex_gaz_token.self),
-                            hashes: hashBase, sets: UnsafePointer(sets), masks: masks,
-                            step_sets: UnsafePointer(stepSets), transitions: table.transitionKeys.baseAddress!,
-                            tags: tags, walks: walks, word_limit: Int64(wordLimit), n: Int64(n),
-                            transition_mask: UInt64(table.transitionKeys.count &- 1), shift: UInt32(shift),
+                            hashes: hashBase, sets: sets, masks: masks,
+                            tags: tags, walks: walks, word_limit: Int64(wordLimit), n: Int64(n), shift: UInt32(shift),
                             pending: 0, t: 0, walk_count: 0)
                         var value: UInt64 = 0
                         var have: Int32 = 0
@@ -812,9 +810,20 @@ extension Gazetteer {
                         // cost 43 M instructions, one reservation per tweet with walks 28 M.
                         candidates.reserveCapacity(candidates.count &+ max(4, walkCount))
                     }
+                    let transitionBase = table.transitionKeys.baseAddress!
+                    let transitionMask = table.transitionKeys.count &- 1
                     for w in 0..<walkCount {
                         let i = Int(walks[w])
                         let value = tags[i]
+                        if w &+ 2 < walkCount {
+                            // The step memo entry and the transition slot of the first step two walks
+                            // ahead, prefetched (see above).
+                            let ahead = Int(walks[w &+ 2])
+                            let key = UInt64(UInt32(truncatingIfNeeded: tags[ahead]) & Gazetteer.stateMask) << 32
+                                | (tags[min(ahead &+ 1, n &- 1)] >> 32) & Gazetteer.termMask
+                            entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
+                            entex_prefetch(transitionBase + Gazetteer.slot(key, mask: transitionMask))
+                        }
                         let first = Int((value >> 32) & Gazetteer.termMask)
                         var state = UInt32(truncatingIfNeeded: value) & Gazetteer.stateMask
                         // A walk started for its first step only (no name ends at the token's state),
