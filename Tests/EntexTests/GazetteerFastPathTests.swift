@@ -1,3 +1,4 @@
+import CSupport
 @testable import Entex
 import Foundation
 import XCTest
@@ -578,6 +579,134 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertEqual(cases, TokenKind.allCases.count * 5 * 4 * 5 * 4)
+    }
+
+    /// The constants `entex_gaz_scan` (CSupport, gaz.c) reads memo values and sizes tables
+    /// with are `Gazetteer`'s.
+    func testScanConstantsAreTheGazetteers() {
+        XCTAssertEqual(ENTEX_GAZ_STATE_MASK, Gazetteer.stateMask)
+        XCTAssertEqual(UInt64(ENTEX_GAZ_TERM_MASK), Gazetteer.termMask)
+        XCTAssertEqual(UInt64(ENTEX_GAZ_SECOND_BIT), Gazetteer.secondBit)
+        XCTAssertEqual(Gazetteer.childrenBit, 1 << 30)
+        XCTAssertEqual(Gazetteer.acceptsBit, 1 << 31)
+        XCTAssertEqual(Gazetteer.rootCapitalOnlyBit, 1 << 61)
+        XCTAssertEqual(TokenFlags.capitalized.rawValue, 1)
+        XCTAssertEqual(MemoryLayout<Token>.stride, MemoryLayout<entex_gaz_token>.stride)
+    }
+
+    /// `entex_gaz_scan` against its definition, on random tokens (kinds, flags, keys of 0 to 12
+    /// bytes, some in the last 8 bytes of the key buffer) over a small memo whose ways hold the
+    /// tags of some of them: every token's value is the one beside its tag in its set (a long
+    /// key's only when it remembers a miss), else the caller's (the scan stops there and goes on
+    /// with it), and the walks are those `pendingRoot` and the second-word bit give.
+    func testScanFindsTheTagsAndWalksOfItsDefinition() {
+        var rng = SystemRandomNumberGenerator()
+        var cases = 0, stops = 0, walkTotal = 0
+        for round in 0..<200 {
+            let n = Int.random(in: 1...60, using: &rng)
+            var keys: [UInt8] = []
+            var tokens: [Token] = []
+            var hashes: [UInt64] = []
+            for _ in 0..<n {
+                let length = Int.random(in: 0...12, using: &rng)
+                let start = keys.count
+                keys += (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let kind = TokenKind.allCases.randomElement(using: &rng)!
+                tokens.append(Token(start: Int32(start), end: Int32(start + length), keyStart: Int32(start),
+                                    keyEnd: Int32(start + length), kind: kind,
+                                    flags: TokenFlags(rawValue: UInt8.random(in: 0...255, using: &rng))))
+                hashes.append(UInt64.random(in: 0...UInt64.max, using: &rng))
+            }
+            let memoBits = 5
+            let memo = GazetteerScratch.emptyMemo(bits: memoBits)
+            let sets = memo.base
+            let shift = UInt64(64 - (memoBits - 2))
+            let wordLimit = keys.count - 8
+            func randomValue() -> UInt64 {
+                // Few bits of the high half set, to have second words, terms and misses.
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: return Gazetteer.missValue
+                case 1: return UInt64.random(in: 0...UInt64.max, using: &rng) & ~(1 << 63)
+                default: return UInt64.random(in: 0...UInt64.max, using: &rng) & 0x7000_00FF_FFFF_FFFF
+                }
+            }
+            let tags: [UInt64] = keys.withUnsafeBufferPointer { k in
+                tokens.indices.map { Gazetteer.memoTag(k, tokens[$0], keyHash: hashes[$0], wordLimit: wordLimit) }
+            }
+            // Some tokens' tags in a free way of their set (any of the four), with a value.
+            for t in 0..<n where Bool.random(using: &rng) {
+                let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) << 3)
+                let free = (0..<MemoSets.ways).filter { set[2 * $0] == .max }
+                guard !(0..<MemoSets.ways).contains(where: { set[2 * $0] == tags[t] }), let way = free.randomElement(using: &rng) else { continue }
+                set[2 * way] = tags[t]
+                set[2 * way + 1] = randomValue()
+            }
+            // Each token's value: the value beside its tag in its set when the scan may take it
+            // from there (the scan reorders the ways, not what they hold), else the caller's.
+            var expected: [UInt64] = []
+            var fromCaller = [Bool](repeating: false, count: n)
+            for t in 0..<n {
+                let set = sets + (Gazetteer.memoIndex(hashes[t], shift: shift) << 3)
+                if Int(tokens[t].keyStart) <= wordLimit, let way = (0..<MemoSets.ways).first(where: { set[2 * $0] == tags[t] }),
+                   tags[t] >> 63 == 0 || set[2 * way + 1] >> 63 != 0 {
+                    expected.append(set[2 * way + 1])
+                } else {
+                    expected.append(randomValue())
+                    fromCaller[t] = true
+                }
+            }
+            let entriesBefore = Set((0..<(MemoSets.words(entryBits: memoBits) / 2)).map { sets[2 * $0] ^ sets[2 * $0 + 1] &* 31 })
+            var referenceWalks: [UInt32] = []
+            var pending: UInt32 = 0
+            for t in 0..<n {
+                if pending != 0 {
+                    let second = expected[t] & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit
+                    if pending & Gazetteer.acceptsBit != 0 || (pending & Gazetteer.childrenBit != 0 && second) {
+                        referenceWalks.append(UInt32(t - 1))
+                    }
+                }
+                pending = withUnsafePointer(to: tokens[t]) { Gazetteer.pendingRoot(expected[t], $0) }
+            }
+            var outTags = [UInt64](repeating: 0, count: n), outWalks = [UInt32](repeating: 0, count: n)
+            var masks = Gazetteer.ShortKeyMasks.table
+            let (scanned, finalPending) = keys.withUnsafeBufferPointer { k in
+                tokens.withUnsafeBufferPointer { tk in
+                    hashes.withUnsafeBufferPointer { h in
+                        outTags.withUnsafeMutableBufferPointer { tagsOut in
+                            outWalks.withUnsafeMutableBufferPointer { walksOut in
+                                    withUnsafeBytes(of: &masks) { m in
+                                        var scan = entex_gaz_scan_state(
+                                            keys: k.baseAddress, tokens: UnsafeRawPointer(tk.baseAddress!).assumingMemoryBound(to: entex_gaz_token.self),
+                                            hashes: h.baseAddress, sets: sets, masks: m.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                                            tags: tagsOut.baseAddress, walks: walksOut.baseAddress, word_limit: Int64(wordLimit),
+                                            n: Int64(n), shift: UInt32(shift), pending: 0, t: 0, walk_count: 0)
+                                        var value: UInt64 = 0, have: Int32 = 0
+                                        while entex_gaz_scan(&scan, value, have) != 0 {
+                                            let t = Int(scan.t)
+                                            XCTAssertTrue(fromCaller[t], "round \(round): the scan stopped at token \(t)")
+                                            value = expected[t]
+                                            have = 1
+                                            stops += 1
+                                        }
+                                        XCTAssertEqual(scan.t, Int64(n))
+                                        return (Array(walksOut.prefix(Int(scan.walk_count))), scan.pending)
+                                    }
+                            }
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(outTags, expected, "round \(round)")
+            XCTAssertEqual(scanned, referenceWalks, "round \(round)")
+            XCTAssertEqual(finalPending, pending, "round \(round)")
+            // The scan moved entries within their sets, and kept every one.
+            let entriesAfter = Set((0..<(MemoSets.words(entryBits: memoBits) / 2)).map { sets[2 * $0] ^ sets[2 * $0 + 1] &* 31 })
+            XCTAssertEqual(entriesAfter, entriesBefore, "round \(round)")
+            cases += n
+            walkTotal += referenceWalks.count
+        }
+        XCTAssertGreaterThan(stops, cases / 4)
+        XCTAssertGreaterThan(walkTotal, 100)
     }
 
     /// `besideCapitals` reads the two neighbours in place: a word of two or more capitals
