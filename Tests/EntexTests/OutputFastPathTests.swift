@@ -121,4 +121,144 @@ final class OutputFastPathTests: XCTestCase {
             XCTAssertEqual(high, x.contains { $0 >= 0xCC }, "\(x)")
         }
     }
+
+    /// `entex_json_entities` reads `Entity` where Swift lays it out: every
+    /// offset the C code uses, and the byte that marks an absent cluster.
+    func testEntityLayoutIsWhatTheCWriterReads() {
+        XCTAssertTrue(JSONWriter.entityLayoutIsC)
+        XCTAssertTrue(JSONWriter().writesEntitiesInC)
+        func bytes(_ e: Entity) -> [UInt8] { withUnsafeBytes(of: e) { Array($0) } }
+        let some = Entity(span: Span(start: 0x0102_0304, end: 0x0506_0708), type: .money, source: .alias,
+                          canonical: TextRef(start: 11, end: 12), kb: TextRef(start: 21, end: 22),
+                          value: TextRef(start: 31, end: 32), cluster: 0x4142_4344)
+        let b = bytes(some)
+        func int(_ at: Int) -> UInt32 { b[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        XCTAssertEqual(int(Int(ENTEX_ENTITY_SPAN)), 0x0102_0304)
+        XCTAssertEqual(int(Int(ENTEX_ENTITY_SPAN) + 4), 0x0506_0708)
+        XCTAssertEqual(b[Int(ENTEX_ENTITY_TYPE)], EntityType.money.rawValue)
+        XCTAssertEqual(b[Int(ENTEX_ENTITY_SOURCE)], EntitySource.alias.rawValue)
+        XCTAssertEqual([int(Int(ENTEX_ENTITY_CANONICAL)), int(Int(ENTEX_ENTITY_CANONICAL) + 4)], [11, 12])
+        XCTAssertEqual([int(Int(ENTEX_ENTITY_KB)), int(Int(ENTEX_ENTITY_KB) + 4)], [21, 22])
+        XCTAssertEqual([int(Int(ENTEX_ENTITY_VALUE)), int(Int(ENTEX_ENTITY_VALUE) + 4)], [31, 32])
+        XCTAssertEqual(int(Int(ENTEX_ENTITY_CLUSTER)), 0x4142_4344)
+        XCTAssertEqual(b[Int(ENTEX_ENTITY_CLUSTER_NONE)], 0)
+        var none = some
+        none.cluster = nil
+        XCTAssertEqual(bytes(none)[Int(ENTEX_ENTITY_CLUSTER_NONE)], 1)
+        XCTAssertEqual(MemoryLayout<Entity>.stride, Int(ENTEX_ENTITY_STRIDE))
+    }
+
+    /// Documents with sentences and entities of every kind of text, name,
+    /// value and cluster, written with `entex_json_sentences` and
+    /// `entex_json_entities` and with the Swift loops (`writeEntity`), in
+    /// every offset unit: the same bytes. The writer's
+    /// first buffer is sized by `estimatedSize`, so the C loop's stop for
+    /// more room runs too.
+    func testEntitiesInCAreWrittenAsInSwift() {
+        var g = Generator(state: 31)
+        let words = ["a", "Bob", "é", "中文", "😀", "\"", "\\", "\n", "\u{01}", "x y", String(repeating: "long", count: 9),
+                     "Zoë Ünal", "\t\"q\""]
+        let names: [String?] = [nil, "", "Bob", "ok\"q", "\u{02}", String(repeating: "n", count: 16), String(repeating: "m", count: 17),
+                                "Ñandú", "geonames:123", String(repeating: "k\\", count: 12)]
+        let values: [JSONValue?] = [nil, .string("v"), .number("12"), .string(String(repeating: "w", count: 40)), .bool(true)]
+        for round in 0..<3_000 {
+            var text = ""
+            var spans: [Span] = []
+            for _ in 0..<Int(g.next() % 12) {
+                if !text.isEmpty { text += g.pick([" ", ", ", "\n", " — "]) }
+                let start = text.utf8.count
+                text += g.pick(words)
+                if g.next() % 3 == 0 { text += " " + g.pick(words) }
+                spans.append(Span(start, text.utf8.count))
+            }
+            if g.next() % 4 == 0 { text += g.pick(words) }
+            var doc = Document(id: "r\(round)", text: text)
+            // Sentences over the same words (split anywhere: the writer only converts the offsets).
+            var sentenceStart = 0
+            for span in spans where g.next() % 3 == 0 {
+                doc.sentences.append(Span(sentenceStart, Int(span.end)))
+                sentenceStart = Int(span.end)
+            }
+            if g.next() % 2 == 0 { doc.sentences.append(Span(sentenceStart, text.utf8.count)) }
+            for span in spans where g.next() % 4 != 0 {
+                let canonical = doc.annotation(g.pick(names)), kb = doc.annotation(g.pick(names))
+                let value = doc.annotation(json: g.pick(values))
+                doc.entities.append(Entity(span: span, type: EntityType.allCases[Int(g.next() % UInt64(EntityType.allCases.count))],
+                                           source: EntitySource.allCases[Int(g.next() % UInt64(EntitySource.allCases.count))],
+                                           canonical: canonical, kb: kb, value: value,
+                                           cluster: g.pick([nil, 0, 7, 12345, Int32.max])))
+            }
+            for unit in OffsetUnit.allCases {
+                var c = JSONWriter(options: .init(offsets: unit))
+                var swift = c
+                swift.writesEntitiesInC = false
+                c.writesEntitiesInC = true
+                var a: [UInt8] = [], b: [UInt8] = []
+                c.write(doc, into: &a)
+                swift.write(doc, into: &b)
+                XCTAssertEqual(String(decoding: a, as: UTF8.self), String(decoding: b, as: UTF8.self), "round \(round) \(unit)")
+            }
+        }
+    }
+
+    /// `JSONBuffer.shortString` (small ASCII strings from their bits) writes
+    /// what `string` writes, for strings of every form and length.
+    func testShortStringWritesAsString() {
+        var g = Generator(state: 37)
+        let alphabet: [String] = ["a", "Z", "0", "/", "\"", "\\", "\u{01}", "\u{7F}", "é", "😀", " "]
+        var strings: [String] = ["", "en", "es", "und", "emoji/test/12", "123456789012345", "1234567890123456",
+                                 String(repeating: "x", count: 40), "Ünal", "é"]
+        for _ in 0..<5_000 {
+            strings.append((0..<Int(g.next() % 20)).map { _ in g.pick(alphabet) }.joined())
+        }
+        // Strings made at run time, and one made from its bytes (native, not small, when long).
+        strings.append(String(decoding: Array("emoji/test/0".utf8), as: UTF8.self))
+        strings.append(String(decoding: Array(repeating: UInt8(ascii: "q"), count: 15), as: UTF8.self))
+        for s in strings {
+            var fast = JSONBuffer(capacity: 1), slow = JSONBuffer(capacity: 1)
+            defer {
+                fast.deallocate()
+                slow.deallocate()
+            }
+            for _ in 0..<3 {
+                fast.shortString(s)
+                slow.string(s)
+            }
+            XCTAssertEqual(fast.withBytes { Array($0) }, slow.withBytes { Array($0) }, s.debugDescription)
+        }
+    }
+
+    /// `OverlapResolver.mergeRuns` puts runs in order as a sort does: runs of
+    /// every count and length, empty ones among them.
+    func testMergedRunsAreSorted() {
+        var g = Generator(state: 41)
+        var keys = GrowableBuffer<UInt64>(capacity: 1), spare = GrowableBuffer<UInt64>(capacity: 1), runs = GrowableBuffer<Int>(capacity: 1)
+        defer {
+            keys.deallocate()
+            spare.deallocate()
+            runs.deallocate()
+        }
+        for round in 0..<5_000 {
+            keys.count = 0
+            runs.count = 0
+            runs.append(0)
+            let runCount = 1 + Int(g.next() % (round % 10 == 0 ? 40 : 6))
+            var all: [UInt64] = []
+            var index: UInt64 = 0
+            for r in 0..<runCount {
+                let run = (0..<Int(g.next() % 30)).map { _ in g.next() % 200 }.sorted()
+                for start in run {
+                    let key = start << 32 | index
+                    index += 1
+                    keys.append(key)
+                    all.append(key)
+                }
+                if r + 1 < runCount { runs.append(keys.count) }
+            }
+            runs.append(keys.count)
+            OverlapResolver.mergeRuns(&keys, count: all.count, runs: &runs, spare: &spare)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: keys.base, count: all.count)), all.sorted(), "round \(round)")
+        }
+    }
 }
+

@@ -172,6 +172,87 @@ size_t entex_offset_events(const uint8_t *p, size_t n, size_t i, int utf16, int3
 /// The same as `entex_offset_events`, a byte at a time, for the tests.
 size_t entex_offset_events_scalar(const uint8_t *p, size_t n, size_t i, int utf16, int32_t *events);
 
+/// The JSON writer's offset table (`OffsetTable` holds one): its `count`
+/// events (`OffsetEvent`, two `int32_t` each: byte offset, then deficit),
+/// and the window of offsets the event at `position` answers for, as
+/// `OffsetTable` describes it.
+typedef struct {
+    const int32_t *events;
+    intptr_t count;
+    intptr_t position;
+    int32_t window_start;
+    uint32_t window_width;
+    int32_t window_deficit;
+} entex_offset_table;
+
+/// Bytes minus units over the bytes before `target`; moves the window of `t`
+/// to `target` (forward a step at a time, backward by halving).
+int32_t entex_offset_deficit(entex_offset_table *t, int32_t target);
+
+/// The offset in the table's unit of UTF-8 byte offset `target`: in the
+/// window, one unsigned range test; otherwise `entex_offset_deficit`.
+static inline __attribute__((always_inline)) int32_t entex_offset_convert(entex_offset_table *t, int32_t target) {
+    if ((uint32_t)target - (uint32_t)t->window_start <= t->window_width) {
+        return (int32_t)((uint32_t)target - (uint32_t)t->window_deficit);
+    }
+    return (int32_t)((uint32_t)target - (uint32_t)entex_offset_deficit(t, target));
+}
+
+/// Where Swift lays out the fields of `Entity` that `entex_json_entities`
+/// reads (`OutputFastPathTests` pins every one; the writer checks them once
+/// and writes in Swift when they differ): the span's start and end
+/// (`int32_t`), type and source (`uint8_t` raw values), canonical name, id
+/// and value (`TextRef`: start and end, `uint32_t`, start `UINT32_MAX` for
+/// none), the cluster (`int32_t`) and the byte after it that is 1 when there
+/// is none; one entity every `ENTEX_ENTITY_STRIDE` bytes.
+enum {
+    ENTEX_ENTITY_SPAN = 0,
+    ENTEX_ENTITY_TYPE = 8,
+    ENTEX_ENTITY_SOURCE = 9,
+    ENTEX_ENTITY_CANONICAL = 12,
+    ENTEX_ENTITY_KB = 20,
+    ENTEX_ENTITY_VALUE = 28,
+    ENTEX_ENTITY_CLUSTER = 36,
+    ENTEX_ENTITY_CLUSTER_NONE = 40,
+    ENTEX_ENTITY_STRIDE = 52,
+    /// Room for an entity's fixed pieces, besides six bytes a byte of its text
+    /// and names, its table entry and its value (`entex_json_entities`).
+    ENTEX_JSON_ENTITY_ROOM = 256,
+};
+
+/// What `entex_json_entities` reads besides the entities: the document's
+/// text (`plain_text`: no byte of it needs an escape), its annotation bytes
+/// (`names`), and the writer's type-and-source table (`type_source`, entry
+/// `type * source_count + source` from `type_source_starts` of it to the next
+/// start, padded so that 64 bytes can be read from any entry).
+typedef struct {
+    const uint8_t *text;
+    size_t text_count;
+    const uint8_t *names;
+    size_t names_count;
+    const uint8_t *type_source;
+    const intptr_t *type_source_starts;
+    size_t source_count;
+    int plain_text;
+} entex_json_entity_input;
+
+/// How far `entex_json_entities` got: the first entity not written (the
+/// count when all were), the end of what it wrote, and the room the entity
+/// it stopped at needs.
+typedef struct {
+    size_t next;
+    uint8_t *end;
+    size_t need;
+} entex_json_entities_written;
+
+/// Writes entities `first..<count` of the `entities` (Swift `Entity`
+/// values, `ENTEX_ENTITY_STRIDE` bytes apart) as `JSONWriter.writeEntity`
+/// does, each after a comma but the first of the document (entity 0), at
+/// `out`, converting offsets with `map`; stops before an entity that might
+/// not fit below `limit` and says how much room it needs.
+entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *limit, const uint8_t *entities, size_t first,
+                                                size_t count, const entex_json_entity_input *in, entex_offset_table *map);
+
 /// Copies the `n` bytes at `src` to `dst` (no byte outside either is touched):
 /// up to 32 with two loads and two stores that overlap where `n` is not a
 /// whole number of them (the shared bytes agree), more by `memcpy`. Inlined
