@@ -197,19 +197,61 @@ static inline __attribute__((always_inline)) uint8_t *write_string(uint8_t *p, c
     return p + 1;
 }
 
-/// An entity's canonical name or id (`TextRef` at `ref`: start, end; start
-/// UINT32_MAX for none) as `JSONWriter.writeName` writes it.
-static inline __attribute__((always_inline)) uint8_t *write_name(uint8_t *p, const uint8_t *limit, const uint8_t *ref,
-                                                                 const entex_json_entity_input *in) {
-    uint32_t start, end;
-    __builtin_memcpy(&start, ref, 4);
-    __builtin_memcpy(&end, ref + 4, 4);
+/// The window of an offset table in registers: the loops below keep it in
+/// locals, as every byte they store might otherwise be the table's (a
+/// `uint8_t` store may alias anything) and each conversion would read the
+/// table again.
+typedef struct {
+    int32_t start;
+    uint32_t width;
+    int32_t deficit;
+} window;
+
+static inline __attribute__((always_inline)) window window_of(const entex_offset_table *t) {
+    window w = {t->window_start, t->window_width, t->window_deficit};
+    return w;
+}
+
+/// `entex_offset_convert` with the window in `w`, written back to `t` for
+/// (and read again after) the call that moves it.
+static inline __attribute__((always_inline)) int32_t convert(entex_offset_table *t, window *w, int32_t target) {
+    if ((uint32_t)target - (uint32_t)w->start <= w->width) return (int32_t)((uint32_t)target - (uint32_t)w->deficit);
+    int32_t deficit = entex_offset_deficit(t, target);
+    *w = window_of(t);
+    return (int32_t)((uint32_t)target - (uint32_t)deficit);
+}
+
+/// An entity's canonical name or id (`start`, `end`; start UINT32_MAX for
+/// none) as `JSONWriter.writeName` writes it.
+static inline __attribute__((always_inline)) uint8_t *write_name(uint8_t *p, const uint8_t *limit, uint32_t start, uint32_t end,
+                                                                 const uint8_t *names, size_t names_count) {
     if (start == UINT32_MAX) return PUT(p, "null");
-    return write_string(p, limit, in->names == NULL ? NULL : in->names + start, end - start, in->names_count - start);
+    return write_string(p, limit, names == NULL ? NULL : names + start, end - start, names_count - start);
+}
+
+/// Copies the 64 bytes at `src` to `dst` in four vector moves (the compiler
+/// made one call to `memcpy` of the two sizes `entex_json_entities` copies).
+static inline __attribute__((always_inline)) void copy64(uint8_t *dst, const uint8_t *src) {
+#if defined(__SSE2__)
+    __m128i a = _mm_loadu_si128((const __m128i *)src), b = _mm_loadu_si128((const __m128i *)(src + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(src + 32)), d = _mm_loadu_si128((const __m128i *)(src + 48));
+    _mm_storeu_si128((__m128i *)dst, a);
+    _mm_storeu_si128((__m128i *)(dst + 16), b);
+    _mm_storeu_si128((__m128i *)(dst + 32), c);
+    _mm_storeu_si128((__m128i *)(dst + 48), d);
+#else
+    entex_copy64(dst, src);
+#endif
 }
 
 entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *limit, const uint8_t *entities, size_t first,
                                                 size_t count, const entex_json_entity_input *in, entex_offset_table *map) {
+    // Everything read more than once, in locals (see `window`).
+    const uint8_t *text = in->text, *names = in->names, *typeSource = in->type_source;
+    const intptr_t *starts = in->type_source_starts;
+    const size_t textCount = in->text_count, namesCount = in->names_count, sourceCount = in->source_count;
+    const int plainText = in->plain_text && text != NULL;
+    window w = window_of(map);
     uint8_t *p = out;
     size_t k = first;
     for (; k < count; k++) {
@@ -221,16 +263,13 @@ entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *lim
         __builtin_memcpy(canonical, e + ENTEX_ENTITY_CANONICAL, 8);
         __builtin_memcpy(kb, e + ENTEX_ENTITY_KB, 8);
         __builtin_memcpy(value, e + ENTEX_ENTITY_VALUE, 8);
-        size_t textCount = (size_t)(uint32_t)(end - start);
-        size_t entry = (size_t)e[ENTEX_ENTITY_TYPE] * in->source_count + e[ENTEX_ENTITY_SOURCE];
-        size_t entryStart = (size_t)in->type_source_starts[entry];
-        size_t entryCount = (size_t)in->type_source_starts[entry + 1] - entryStart;
-        size_t valueCount = value[0] == UINT32_MAX ? 4 : (size_t)(value[1] - value[0]);
-        size_t canonicalCount = canonical[0] == UINT32_MAX ? 0 : (size_t)(canonical[1] - canonical[0]);
-        size_t kbCount = kb[0] == UINT32_MAX ? 0 : (size_t)(kb[1] - kb[0]);
+        size_t textCount1 = (size_t)(uint32_t)(end - start);
+        // An absent name or value has start == end (both UINT32_MAX): no bytes.
+        size_t valueCount = (size_t)(value[1] - value[0]);
         // Every piece at its longest (an escape is at most six bytes a byte),
         // the string loops' sixteen bytes of slack, and the table entry's 64-byte copy.
-        size_t need = ENTEX_JSON_ENTITY_ROOM + 6 * (textCount + canonicalCount + kbCount) + entryCount + valueCount;
+        size_t need = ENTEX_JSON_ENTITY_ROOM + 6 * (textCount1 + (size_t)(canonical[1] - canonical[0]) + (size_t)(kb[1] - kb[0]))
+                      + valueCount + 64;
         if ((size_t)(limit - p) < need) {
             entex_json_entities_written stopped = {k, p, need};
             return stopped;
@@ -239,33 +278,34 @@ entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *lim
         p = PUT(p, "{\"id\":\"e");
         p = write_int(p, (int32_t)(k + 1));
         p = PUT(p, "\",\"start\":");
-        p = write_int(p, entex_offset_convert(map, start));
+        p = write_int(p, convert(map, &w, start));
         p = PUT(p, ",\"end\":");
-        p = write_int(p, entex_offset_convert(map, end));
+        p = write_int(p, convert(map, &w, end));
         p = PUT(p, ",\"text\":");
-        if (in->plain_text && in->text != NULL) {
+        if (plainText) {
             *p = '"';
-            entex_copy_short(p + 1, in->text + start, textCount);
-            p += textCount + 1;
+            entex_copy_short(p + 1, text + start, textCount1);
+            p += textCount1 + 1;
             *p++ = '"';
         } else {
-            p = write_string(p, limit, in->text == NULL ? NULL : in->text + start, textCount,
-                             in->text_count - (size_t)start);
+            p = write_string(p, limit, text == NULL ? NULL : text + start, textCount1, textCount - (size_t)start);
         }
-        if (entryCount <= 64) {
-            entex_copy64(p, in->type_source + entryStart);
+        size_t entry = (size_t)e[ENTEX_ENTITY_TYPE] * sourceCount + e[ENTEX_ENTITY_SOURCE];
+        size_t entryStart = (size_t)starts[entry], entryCount = (size_t)starts[entry + 1] - entryStart;
+        if (__builtin_expect(entryCount <= 64, 1)) {
+            copy64(p, typeSource + entryStart);
         } else {
-            __builtin_memcpy(p, in->type_source + entryStart, entryCount);
+            __builtin_memcpy(p, typeSource + entryStart, entryCount);
         }
         p += entryCount;
-        p = write_name(p, limit, e + ENTEX_ENTITY_CANONICAL, in);
+        p = write_name(p, limit, canonical[0], canonical[1], names, namesCount);
         p = PUT(p, ",\"kb\":");
-        p = write_name(p, limit, e + ENTEX_ENTITY_KB, in);
+        p = write_name(p, limit, kb[0], kb[1], names, namesCount);
         p = PUT(p, ",\"value\":");
         if (value[0] == UINT32_MAX) {
             p = PUT(p, "null");
         } else {
-            entex_copy_short(p, in->names + value[0], valueCount);
+            entex_copy_short(p, names + value[0], valueCount);
             p += valueCount;
         }
         p = PUT(p, ",\"cluster\":");
@@ -281,4 +321,19 @@ entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *lim
     }
     entex_json_entities_written done = {k, p, 0};
     return done;
+}
+
+uint8_t *entex_json_sentences(uint8_t *out, const int32_t *spans, size_t count, entex_offset_table *map) {
+    window w = window_of(map);
+    uint8_t *p = out;
+    for (size_t n = 0; n < count; n++) {
+        int32_t start = spans[2 * n], end = spans[2 * n + 1];
+        if (n > 0) *p++ = ',';
+        p = PUT(p, "{\"start\":");
+        p = write_int(p, convert(map, &w, start));
+        p = PUT(p, ",\"end\":");
+        p = write_int(p, convert(map, &w, end));
+        *p++ = '}';
+    }
+    return p;
 }

@@ -253,6 +253,15 @@ typedef struct {
 entex_json_entities_written entex_json_entities(uint8_t *out, const uint8_t *limit, const uint8_t *entities, size_t first,
                                                 size_t count, const entex_json_entity_input *in, entex_offset_table *map);
 
+/// Room `entex_json_sentences` needs for a sentence: `,{"start":S,"end":E}`.
+enum { ENTEX_JSON_SENTENCE_ROOM = 1 + 9 + 11 + 7 + 11 + 1 };
+
+/// Writes the `count` sentences whose spans (`Span`: start, end, `int32_t`
+/// each) are at `spans` as `{"start":S,"end":E}`, a comma between two, at
+/// `out` (`ENTEX_JSON_SENTENCE_ROOM` bytes a sentence), converting offsets
+/// with `map`; returns the end.
+uint8_t *entex_json_sentences(uint8_t *out, const int32_t *spans, size_t count, entex_offset_table *map);
+
 /// Copies the `n` bytes at `src` to `dst` (no byte outside either is touched):
 /// up to 32 with two loads and two stores that overlap where `n` is not a
 /// whole number of them (the shared bytes agree), more by `memcpy`. Inlined

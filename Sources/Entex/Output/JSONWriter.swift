@@ -20,9 +20,10 @@ public struct JSONWriter: Sendable {
     }
 
     public var options: Options
-    /// Whether the entities are written by `entex_json_entities` (CSupport):
-    /// true when `Entity` is laid out as the C code reads it (`entityLayoutIsC`);
-    /// tests turn it off to compare with `writeEntity`, the Swift reference.
+    /// Whether the sentences and entities are written by `entex_json_sentences`
+    /// and `entex_json_entities` (CSupport): true when `Span` and `Entity` are
+    /// laid out as the C code reads them (`entityLayoutIsC`); tests turn it off
+    /// to compare with the Swift loops (`writeEntity`), the reference.
     var writesEntitiesInC = JSONWriter.entityLayoutIsC
     /// `typeAndSourceBytes` and `typeAndSourceStarts`, held by the writer so
     /// that a document does not pass the static tables' initialization checks.
@@ -90,7 +91,7 @@ public struct JSONWriter: Sendable {
             && MemoryLayout<Entity>.offset(of: \.value) == Int(ENTEX_ENTITY_VALUE)
             && MemoryLayout<Entity>.offset(of: \.cluster) == Int(ENTEX_ENTITY_CLUSTER)
             && MemoryLayout<Int32?>.size == Int(ENTEX_ENTITY_CLUSTER_NONE) - Int(ENTEX_ENTITY_CLUSTER) + 1
-            && MemoryLayout<Span>.size == 8 && MemoryLayout<TextRef>.size == 8
+            && MemoryLayout<Span>.size == 8 && MemoryLayout<Span>.offset(of: \.end) == 4 && MemoryLayout<TextRef>.size == 8
             && MemoryLayout<EntityType>.size == 1 && MemoryLayout<EntitySource>.size == 1
     }
 
@@ -141,6 +142,14 @@ public struct JSONWriter: Sendable {
 
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
+            if writesEntitiesInC, let first = sentences.baseAddress {
+                // In C with the entities (`entex_json_sentences`): the loop in Swift kept the
+                // table and the buffer in memory, about sixty instructions a sentence.
+                let p = out.room(sentences.count &* Int(ENTEX_JSON_SENTENCE_ROOM))
+                let spans = UnsafeRawPointer(first).assumingMemoryBound(to: Int32.self)
+                out.advance(to: entex_json_sentences(p, spans, sentences.count, &map.table))
+                return
+            }
             for n in sentences.indices {
                 // `,{"start":S,"end":E}` after one reservation.
                 var p = out.room(1 + 9 + 11 + 7 + 11 + 1)

@@ -43,7 +43,7 @@ public final class OverlapResolver: Stage {
     /// Where `byStart` is merged into, run by run (the two are swapped after each pass).
     private var merged = GrowableBuffer<UInt64>(capacity: 64)
     /// Where each run of `byStart` in start order begins (each tagger's
-    /// candidates are one), and its end: merged instead of sorted.
+    /// candidates are one), and its end: merged instead of sorted (`mergeRuns`).
     private var runs = GrowableBuffer<Int>(capacity: 16)
     /// Whether candidates out of start order are put in order by merging the
     /// runs in which they arrive (`mergeRuns`); tests turn it off to compare
@@ -595,17 +595,10 @@ public final class OverlapResolver: Stage {
         // The start-order buffer as a local for the document (no access to the
         // stage's property in the loops); stored back after. The group buffers
         // are used in place: copying them in and out was a memcpy a document.
-        var byStart = self.byStart, runs = self.runs
-        defer {
-            self.byStart = byStart
-            self.runs = runs
-        }
+        var byStart = self.byStart
+        defer { self.byStart = byStart }
         byStart.count = 0
         byStart.reserve(count)
-        runs.count = 0
-        runs.reserve(count &+ 1)
-        runs.base[0] = 0
-        runs.count = 1
         // `keys` is indexed by candidate, written only for candidates in groups.
         scratch.keys.count = 0
         scratch.keys.reserve(count)
@@ -637,11 +630,7 @@ public final class OverlapResolver: Stage {
                 let span = candidates[i].span
                 guard span.start < span.end else { continue }
                 let key = UInt64(UInt32(bitPattern: span.start)) &<< 32 | UInt64(UInt32(truncatingIfNeeded: i))
-                if key < previous {
-                    inOrder = false
-                    (runs.base + runs.count).initialize(to: byStart.count)
-                    runs.count &+= 1
-                }
+                if key < previous { inOrder = false }
                 previous = key
                 (byStart.base + byStart.count).initialize(to: key)
                 byStart.count &+= 1
@@ -652,9 +641,22 @@ public final class OverlapResolver: Stage {
                 if spans <= smallSortLimit {
                     OverlapResolver.insertionSort(keys)
                 } else if mergesRuns {
-                    (runs.base + runs.count).initialize(to: spans)
-                    runs.count &+= 1
+                    // Where each run in order starts, found again here: noting them in the
+                    // loop above cost every document a few instructions more than it saved.
+                    var runs = self.runs
+                    runs.count = 0
+                    runs.reserve(spans &+ 1)
+                    let bounds = runs.base, sorted = byStart.base
+                    bounds[0] = 0
+                    var r = 1
+                    for k in 1..<spans where sorted[k] < sorted[k &- 1] {
+                        bounds[r] = k
+                        r &+= 1
+                    }
+                    bounds[r] = spans
+                    runs.count = r &+ 1
                     OverlapResolver.mergeRuns(&byStart, count: spans, runs: &runs, spare: &self.merged)
+                    self.runs = runs
                 } else {
                     keys.sort()
                 }
