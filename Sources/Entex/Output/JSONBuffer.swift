@@ -112,10 +112,6 @@ struct JSONBuffer {
         return bytes.base + bytes.count
     }
 
-    /// The end of the room the buffer holds: bytes may be written up to it
-    /// from `room(0)` on (the C loops are given it as their limit).
-    var limit: UnsafeMutablePointer<UInt8> { bytes.base + bytes.capacity }
-
     /// Records `end` (inside the room `room(_:)` made) as the end of the bytes written.
     @inline(__always)
     mutating func advance(to end: UnsafeMutablePointer<UInt8>) {
@@ -182,33 +178,6 @@ struct JSONBuffer {
     mutating func optionalString(_ ref: TextRef, in names: UnsafeBufferPointer<UInt8>) {
         if ref.isNone { literal("null"); return }
         string(names, from: Int(ref.start), to: Int(ref.end))
-    }
-
-    /// `string(s)` for a string that is most often short and ASCII (a
-    /// document's id or language code): such a string is held in its own two
-    /// words (the standard library's small form: its bytes, then in the top
-    /// byte of the second word the form, 0xE_ for small ASCII, and the count),
-    /// read here from its bits and written by `entex_json_short_plain`, where
-    /// reading it through `withContiguousStorageIfAvailable` (a copy to the
-    /// stack and a call) came to about ninety instructions a document. Any
-    /// other string, or one that needs an escape, goes to `string(_:)`; the
-    /// tests compare the two.
-    @inline(__always)
-    mutating func shortString(_ s: String) {
-        let raw = unsafeBitCast(s, to: (UInt64, UInt64).self)
-        if raw.1 &>> 60 == 0xE {
-            let n = Int(truncatingIfNeeded: (raw.1 &>> 56) & 0xF)
-            var words = (raw.0, raw.1)
-            bytes.reserve(18)
-            let end = withUnsafeBytes(of: &words) {
-                entex_json_short_plain(bytes.base + bytes.count, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
-            }
-            if let end {
-                bytes.count = bytes.base.distance(to: end)
-                return
-            }
-        }
-        string(s)
     }
 
     mutating func string(_ s: String) {

@@ -20,11 +20,6 @@ public struct JSONWriter: Sendable {
     }
 
     public var options: Options
-    /// Whether the sentences and entities are written by `entex_json_sentences`
-    /// and `entex_json_entities` (CSupport): true when `Span` and `Entity` are
-    /// laid out as the C code reads them (`entityLayoutIsC`); tests turn it off
-    /// to compare with the Swift loops (`writeEntity`), the reference.
-    var writesEntitiesInC = JSONWriter.entityLayoutIsC
     /// `typeAndSourceBytes` and `typeAndSourceStarts`, held by the writer so
     /// that a document does not pass the static tables' initialization checks.
     private let typeAndSource = JSONWriter.typeAndSourceBytes
@@ -78,23 +73,6 @@ public struct JSONWriter: Sendable {
         Int(unsafeBitCast(type, to: UInt8.self)) &* sourceCount &+ Int(unsafeBitCast(source, to: UInt8.self))
     }
 
-    /// Whether `Entity` keeps the fields `entex_json_entities` reads where it
-    /// reads them (the `ENTEX_ENTITY_*` offsets; a test pins them and how an
-    /// absent cluster is marked). Constants, folded where they are compared.
-    static var entityLayoutIsC: Bool {
-        MemoryLayout<Entity>.stride == Int(ENTEX_ENTITY_STRIDE)
-            && MemoryLayout<Entity>.offset(of: \.span) == Int(ENTEX_ENTITY_SPAN)
-            && MemoryLayout<Entity>.offset(of: \.type) == Int(ENTEX_ENTITY_TYPE)
-            && MemoryLayout<Entity>.offset(of: \.source) == Int(ENTEX_ENTITY_SOURCE)
-            && MemoryLayout<Entity>.offset(of: \.canonical) == Int(ENTEX_ENTITY_CANONICAL)
-            && MemoryLayout<Entity>.offset(of: \.kb) == Int(ENTEX_ENTITY_KB)
-            && MemoryLayout<Entity>.offset(of: \.value) == Int(ENTEX_ENTITY_VALUE)
-            && MemoryLayout<Entity>.offset(of: \.cluster) == Int(ENTEX_ENTITY_CLUSTER)
-            && MemoryLayout<Int32?>.size == Int(ENTEX_ENTITY_CLUSTER_NONE) - Int(ENTEX_ENTITY_CLUSTER) + 1
-            && MemoryLayout<Span>.size == 8 && MemoryLayout<Span>.offset(of: \.end) == 4 && MemoryLayout<TextRef>.size == 8
-            && MemoryLayout<EntityType>.size == 1 && MemoryLayout<EntitySource>.size == 1
-    }
-
     /// Appends one document as a single line of JSON (no trailing newline).
     public func write(_ doc: Document, into out: inout [UInt8]) {
         var json = JSONBuffer(capacity: JSONWriter.estimatedSize(doc))
@@ -126,12 +104,12 @@ public struct JSONWriter: Sendable {
     private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, emptyTail: Bool,
                        into out: inout JSONBuffer) {
         out.literal(#"{"schema":"entex/1","id":"#)
-        out.shortString(doc.id)
+        out.string(doc.id)
         out.literal(#","lang":"#)
         if let lang = doc.language { JSONWriter.writeLanguage(lang, into: &out) } else { out.literal("null") }
         if let date = doc.date {
             out.literal(#","date":"#)
-            out.shortString(date)
+            out.string(date)
         }
         out.literal(#","text":"#)
         let textStart = out.count
@@ -142,14 +120,6 @@ public struct JSONWriter: Sendable {
 
         out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
-            if writesEntitiesInC, let first = sentences.baseAddress {
-                // In C with the entities (`entex_json_sentences`): the loop in Swift kept the
-                // table and the buffer in memory, about sixty instructions a sentence.
-                let p = out.room(sentences.count &* Int(ENTEX_JSON_SENTENCE_ROOM))
-                let spans = UnsafeRawPointer(first).assumingMemoryBound(to: Int32.self)
-                out.advance(to: entex_json_sentences(p, spans, sentences.count, &map.table))
-                return
-            }
             for n in sentences.indices {
                 // `,{"start":S,"end":E}` after one reservation.
                 var p = out.room(1 + 9 + 11 + 7 + 11 + 1)
@@ -195,11 +165,6 @@ public struct JSONWriter: Sendable {
             doc.entities.withUnsafeBufferPointer { entities in
                 self.typeAndSource.withUnsafeBufferPointer { typeAndSource in
                     typeAndSourceStart.withUnsafeBufferPointer { starts in
-                        if writesEntitiesInC {
-                            JSONWriter.writeEntitiesInC(entities, text: text, plainText: plainText, names: names, map: &map,
-                                                        typeAndSource: typeAndSource, starts: starts, into: &out)
-                            return
-                        }
                         for n in entities.indices {
                             writeEntity(entities[n], number: n &+ 1, text: text, plainText: plainText, names: names, map: &map,
                                         typeAndSource: typeAndSource, starts: starts, into: &out)
@@ -296,13 +261,17 @@ public struct JSONWriter: Sendable {
         out.byte(UInt8(ascii: "}"))
     }
 
-    /// A document's language code as a string literal: a short ASCII code
-    /// from its bits (`shortString`: no call to the escape loop, about a
-    /// hundred instructions a document, nor the comparisons with the
-    /// detector's codes that stood here), any other one by `string`.
+    /// A document's language code as a string literal: the codes the
+    /// detector gives are written as they are (no call to the escape loop,
+    /// about a hundred instructions a document), any other one by `string`.
     @inline(__always)
     static func writeLanguage(_ lang: String, into out: inout JSONBuffer) {
-        out.shortString(lang)
+        switch lang {
+        case "en": out.literal(#""en""#)
+        case "es": out.literal(#""es""#)
+        case "und": out.literal(#""und""#)
+        default: out.string(lang)
+        }
     }
 
     /// Appends an error record: a document that could not be read or processed.
@@ -396,33 +365,6 @@ public struct JSONWriter: Sendable {
             p = JSONBuffer.copy("null}", to: p)
         }
         out.advance(to: p)
-    }
-
-    /// The entities as `writeEntity` writes them, by `entex_json_entities`
-    /// (CSupport), which reads each entity in place and converts its offsets
-    /// with the same table: an entity's fields cost about 250 instructions in
-    /// Swift, most of them in keeping the eleven fields and the pointers in
-    /// memory around the pieces. The C loop stops before an entity that might
-    /// not fit in the room there is; more is made here and it goes on.
-    @inline(__always)
-    private static func writeEntitiesInC(_ entities: UnsafeBufferPointer<Entity>, text: UnsafeBufferPointer<UInt8>, plainText: Bool,
-                                         names: UnsafeBufferPointer<UInt8>, map: inout OffsetTable,
-                                         typeAndSource: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
-                                         into out: inout JSONBuffer) {
-        guard let base = entities.baseAddress else { return }
-        var input = entex_json_entity_input(text: text.baseAddress, text_count: text.count, names: names.baseAddress,
-                                            names_count: names.count, type_source: typeAndSource.baseAddress,
-                                            type_source_starts: starts.baseAddress, source_count: JSONWriter.sourceCount,
-                                            plain_text: plainText ? 1 : 0)
-        let first = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
-        var k = 0
-        while true {
-            let written = entex_json_entities(out.room(0), out.limit, first, k, entities.count, &input, &map.table)
-            out.advance(to: written.end)
-            k = written.next
-            if k >= entities.count { return }
-            out.reserve(written.need)
-        }
     }
 
     /// Room `writeEntity` makes for an entity's two names written in place

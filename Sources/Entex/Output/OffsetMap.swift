@@ -134,18 +134,22 @@ struct OffsetEvent {
 /// conversion a step or two along the table, whatever the number of layers.
 /// The table lives in a buffer the caller keeps between documents.
 struct OffsetTable {
-    /// The events and the window, in the C struct `entex_json_entities` converts with:
-    /// `events` (`count` of them), and `position`: events before it are those at bytes
-    /// before the last offset converted. The window is the offsets that `position`
-    /// and its deficit already answer for, as one unsigned range test inlined at
-    /// every conversion (`convert`): from just after the event before `position`
-    /// (`window_start`) up to and including the byte of the event at `position`
-    /// (`window_start + window_width`), where the deficit is that of the event
-    /// before (`window_deficit`). With no events (UTF-8 output, ASCII text) the
-    /// window is every offset and the deficit 0; before the first event (an ASCII
-    /// start), every offset up to it. Most conversions fall in the window and
-    /// make no call (`entex_offset_deficit`, CSupport, made one per conversion).
-    var table: entex_offset_table
+    private let events: UnsafePointer<OffsetEvent>
+    private let count: Int
+    /// Events before `position` are those at bytes before the last offset converted.
+    private var position = 0
+    /// The offsets that `position` and its deficit already answer for, as one
+    /// unsigned range test inlined at every conversion (`convert`): from just
+    /// after the event before `position` (`windowStart`) up to and including the
+    /// byte of the event at `position` (`windowStart + windowWidth`), where the
+    /// deficit is that of the event before (`windowDeficit`). With no events
+    /// (UTF-8 output, ASCII text) the window is every offset and the deficit 0;
+    /// before the first event (an ASCII start), every offset up to it. Most
+    /// conversions fall in the window and make no call (`deficit(before:)` made
+    /// one per conversion).
+    private var windowStart: Int32 = 0
+    private var windowWidth: UInt32 = UInt32(Int32.max)
+    private var windowDeficit: Int32 = 0
 
     /// Fills `storage` with the events of `text` for `unit` (none for UTF-8
     /// output or ASCII text) and reads them from there: `storage` must not
@@ -154,11 +158,9 @@ struct OffsetTable {
     init(text: UnsafeBufferPointer<UInt8>, unit: OffsetUnit, storage: inout GrowableBuffer<OffsetEvent>) {
         storage.count = 0
         if unit != .utf8 { OffsetTable.findEvents(text, utf16: unit == .utf16, into: &storage) }
-        let count = storage.count
-        table = entex_offset_table(events: UnsafeRawPointer(storage.base).assumingMemoryBound(to: Int32.self), count: count,
-                                   position: 0, window_start: 0,
-                                   window_width: count > 0 ? UInt32(bitPattern: storage.base[0].byte) : UInt32(Int32.max),
-                                   window_deficit: 0)
+        events = UnsafePointer(storage.base)
+        count = storage.count
+        if count > 0 { windowWidth = UInt32(bitPattern: events[0].byte) }
     }
 
     /// Appends the events of `text` to `events`: the text up to its first byte
@@ -231,9 +233,9 @@ struct OffsetTable {
     /// The offset in the table's unit of UTF-8 byte offset `target`.
     @inline(__always)
     mutating func convert(_ target: Int32) -> Int32 {
-        // In the window: `window_start <= target <= window_start + window_width`.
-        if UInt32(bitPattern: target &- table.window_start) <= table.window_width { return target &- table.window_deficit }
-        return target &- entex_offset_deficit(&table, target)
+        // In the window: `windowStart <= target <= windowStart + windowWidth`.
+        if UInt32(bitPattern: target &- windowStart) <= windowWidth { return target &- windowDeficit }
+        return target &- deficit(before: target)
     }
 
     /// Moves the window back to the start of the text, as the table is when made:
@@ -241,19 +243,43 @@ struct OffsetTable {
     /// again near the start. A layer's first offset is then converted in the
     /// window (before the first event) or by a step or two forward, where it
     /// took a binary search back over the events of the layer before (about
-    /// twelve thousand calls to `entex_offset_deficit` on 15 000 Spanish tweets).
+    /// twelve thousand calls to `deficit(before:)` on 15 000 Spanish tweets).
     @inline(__always)
     mutating func rewind() {
-        table.position = 0
-        table.window_start = 0
-        table.window_deficit = 0
-        table.window_width = table.count > 0 ? UnsafeRawPointer(table.events).load(as: UInt32.self) : UInt32(Int32.max)
+        position = 0
+        windowStart = 0
+        windowDeficit = 0
+        windowWidth = count > 0 ? UInt32(bitPattern: events[0].byte) : UInt32(Int32.max)
     }
 
-    /// The reference for `convert`'s window: the conversion by `entex_offset_deficit`
+    /// The reference for `convert`'s window: the conversion by `deficit(before:)`
     /// alone, for the tests.
     mutating func convertWithoutWindow(_ target: Int32) -> Int32 {
-        if table.count == 0 { return target }
-        return target &- entex_offset_deficit(&table, target)
+        if count == 0 { return target }
+        return target &- deficit(before: target)
+    }
+
+    /// Bytes minus units over the bytes before `target`; moves the window to `target`.
+    @inline(never)
+    private mutating func deficit(before target: Int32) -> Int32 {
+        var k = position
+        if k > 0 && events[k &- 1].byte >= target {
+            // Backward (a new layer): a binary search over the events before.
+            var low = 0
+            while low < k {
+                let mid = (low &+ k) &>> 1
+                if events[mid].byte < target { low = mid &+ 1 } else { k = mid }
+            }
+        } else {
+            while k < count && events[k].byte < target { k &+= 1 }
+        }
+        position = k
+        // Events `..<k` are before `target`, those from `k` at or after it.
+        let start: Int32 = k > 0 ? events[k &- 1].byte &+ 1 : 0
+        let end: Int32 = k < count ? events[k].byte : Int32.max
+        windowStart = start
+        windowWidth = UInt32(bitPattern: end &- start)
+        windowDeficit = k > 0 ? events[k &- 1].deficit : 0
+        return windowDeficit
     }
 }
