@@ -121,4 +121,38 @@ final class OutputFastPathTests: XCTestCase {
             XCTAssertEqual(high, x.contains { $0 >= 0xCC }, "\(x)")
         }
     }
+
+    /// `OverlapResolver.mergeRuns` puts runs in order as a sort does: runs of
+    /// every count and length, empty ones among them.
+    func testMergedRunsAreSorted() {
+        var g = Generator(state: 41)
+        var keys = GrowableBuffer<UInt64>(capacity: 1), spare = GrowableBuffer<UInt64>(capacity: 1), runs = GrowableBuffer<Int>(capacity: 1)
+        defer {
+            keys.deallocate()
+            spare.deallocate()
+            runs.deallocate()
+        }
+        for round in 0..<5_000 {
+            keys.count = 0
+            runs.count = 0
+            runs.append(0)
+            let runCount = 1 + Int(g.next() % (round % 10 == 0 ? 40 : 6))
+            var all: [UInt64] = []
+            var index: UInt64 = 0
+            for r in 0..<runCount {
+                let run = (0..<Int(g.next() % 30)).map { _ in g.next() % 200 }.sorted()
+                for start in run {
+                    let key = start << 32 | index
+                    index += 1
+                    keys.append(key)
+                    all.append(key)
+                }
+                if r + 1 < runCount { runs.append(keys.count) }
+            }
+            runs.append(keys.count)
+            OverlapResolver.mergeRuns(&keys, count: all.count, runs: &runs, spare: &spare)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: keys.base, count: all.count)), all.sorted(), "round \(round)")
+        }
+    }
 }
+
