@@ -207,50 +207,6 @@ static inline __attribute__((always_inline)) void entex_copy_short(uint8_t *dst,
     }
 }
 
-// gaz
-/// A token as `Token` lays it out (20 bytes): `Gazetteer.match` checks the layout.
-typedef struct {
-    int32_t start, end, key_start, key_end;
-    uint8_t kind, flags;
-} entex_gaz_token;
-
-/// Bits of a gazetteer memo value (`Gazetteer.stateMask`, `termMask`, `secondBit`) and the
-/// sizes of `GazetteerScratch.failedSteps` and `steps` (log2 of their entries), which
-/// `Gazetteer` takes from here.
-#define ENTEX_GAZ_STATE_MASK 0x1FFFFFFFu
-#define ENTEX_GAZ_TERM_MASK 0x1FFFFFFFull
-#define ENTEX_GAZ_SECOND_BIT 0x4000000000000000ull
-#define ENTEX_GAZ_FAILED_STEP_BITS 12
-#define ENTEX_GAZ_STEP_BITS 13
-
-/// The first pass of `Gazetteer.match` over a document's tokens, carried from one call of
-/// `entex_gaz_scan` to the next: inputs, then where the pass is (`t`, `walk_count`, `pending`).
-typedef struct {
-    const uint8_t *keys;
-    const entex_gaz_token *tokens;
-    const uint64_t *hashes;
-    uint64_t *sets;
-    const uint64_t *masks;
-    uint64_t *tags;
-    uint32_t *walks;
-    int64_t word_limit;
-    int64_t n;
-    uint32_t shift;
-    uint32_t pending;
-    int64_t t;
-    int64_t walk_count;
-} entex_gaz_scan_state;
-
-/// From token `s->t` on: each token's memo value from its memo set (`sets`, 64-byte sets) into
-/// `tags`, and the tokens that may start a walk into `walks` (a name ends at the token's state,
-/// or its state has transitions and the next token is a second word; `Gazetteer.match` skips
-/// those of the second kind whose first step is known to fail), with no branch on either. With `have_value`, `value` is token `s->t`'s memo value (the
-/// caller looked it up). Stops at the end (returns 0) or at a token the caller must look up
-/// (returns 1, `s->t` is that token): a key in the last 8 bytes of `keys`, a key in no way of
-/// its memo set, or a long key's remembered hit (checked byte for byte by the caller). A key
-/// found in another way of its set is moved to the first, as `MemoSets.hit` does.
-int64_t entex_gaz_scan(entex_gaz_scan_state *s, uint64_t value, int have_value);
-
 // MARK: - The tokenizer's scans
 
 #if defined(__SSE2__)

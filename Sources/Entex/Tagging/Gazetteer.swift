@@ -535,10 +535,10 @@ struct GazetteerScratch {
     static let emptyTag = UInt64.max
 
     /// log2 of the number of step memo entries.
-    static let stepBits = Int(ENTEX_GAZ_STEP_BITS)
+    static let stepBits = 13
 
     /// log2 of the number of `failedSteps` slots (32 KiB).
-    static let failedStepBits = Int(ENTEX_GAZ_FAILED_STEP_BITS)
+    static let failedStepBits = 12
 
     static func emptySteps() -> ScratchBuffer<UInt64> { emptyMemo(bits: stepBits) }
 
@@ -744,7 +744,7 @@ extension Gazetteer {
                         touched |= sets[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3]
                     }
                     // Then every token's memo value (its memo set now in cache), kept in `tags`, and
-                    // in the same pass the tokens that may start a walk that finds something, in
+                    // in the same pass the tokens that start a walk that may find something, in
                     // `walks`: a token whose key starts a name and that may start a match, where
                     // either a name ends at its state (one that needs a capital only if the token
                     // has one) or its state has transitions and the next token is a second word.
@@ -754,49 +754,56 @@ extension Gazetteer {
                     // transition slot's, when the memo held another step) had to complete before
                     // it retired, so the cache misses stalled the loop; a prefetch does not wait.
                     // (Gazetteer stage on English news, thread clock, 20 alternated runs: 1 M
-                    // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.) They are now
-                    // prefetched by the walk loop, two walks ahead.
-                    // The pass is `entex_gaz_scan` (CSupport, gaz.c), which works out both the tag
-                    // (short or long key) and whether the previous token starts a walk (`pendingRoot`
-                    // and the test of the token after it) without a branch: in Swift those branches
-                    // were mispredicted about 0.6 times a token on BBC news (whether a token starts
-                    // a name follows the text), and the loop kept its pointers on the stack. It stops
-                    // at a token whose key is in no way of its memo set or must be checked byte for
-                    // byte, which is looked up here; then it goes on from there with that value.
-                    precondition(MemoryLayout<Token>.stride == MemoryLayout<entex_gaz_token>.stride
-                                 && MemoryLayout<Token>.offset(of: \Token.keyStart) == 8
-                                 && MemoryLayout<Token>.offset(of: \Token.kind) == 16
-                                 && MemoryLayout<Token>.offset(of: \Token.flags) == 17, "Token layout")
+                    // lexicon +7 %, faster in 20 of 20; bundled +3 %, 10 k +4 %.)
+                    // `pending`: the low half of the previous token's memo value when it may
+                    // start a walk (without `acceptsBit` when its names need a capital it
+                    // lacks), else 0.
                     let tokenBase = tokens.baseAddress!, hashBase = hashes.baseAddress!
                     // A key that starts at or before `wordLimit` is read as one 8-byte word.
                     let wordLimit = keys.count &- 8
+                    let transitionBase = table.transitionKeys.baseAddress!
+                    let transitionMask = table.transitionKeys.count &- 1
+                    var pending: UInt32 = 0
+                    var t = 0
                     var maskTable = ShortKeyMasks.table
-                    let pending: UInt32 = withUnsafeBytes(of: &maskTable) { maskBytes in
-                        let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
-                        var scan = entex_gaz_scan_state(
-                            keys: keys.baseAddress!, tokens: UnsafeRawPointer(tokenBase).assumingMemoryBound(to: entex_gaz_token.self),
-                            hashes: hashBase, sets: sets, masks: masks,
-                            tags: tags, walks: walks, word_limit: Int64(wordLimit), n: Int64(n), shift: UInt32(shift),
-                            pending: 0, t: 0, walk_count: 0)
-                        var value: UInt64 = 0
-                        var have: Int32 = 0
-                        while entex_gaz_scan(&scan, value, have) != 0 {
-                            let t = Int(truncatingIfNeeded: scan.t)
-                            let token = tokenBase + t
-                            let hash = hashBase[t]
-                            let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
-                            let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
-                            value = set[1]
-                            if set[0] != tag {
-                                value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
-                            } else if (tag & ~value) >> 63 != 0 {
-                                // A long key's remembered hit: the same key unless two long keys share a tag.
-                                value = Gazetteer.memoConfirm(keys, token.pointee, tag: tag, keyHash: hash, set, table)
-                            }
-                            have = 1
+                    withUnsafeBytes(of: &maskTable) { maskBytes in
+                    let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                    while t < n {
+                        // The token through a pointer: its kind and flags are read only for a token
+                        // whose key starts a name (`pendingRoot`), not with its key range.
+                        let token = tokenBase + t
+                        let hash = hashBase[t]
+                        let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
+                        let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
+                        var value = set[1]
+                        if set[0] != tag {
+                            value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
+                        } else if (tag & ~value) >> 63 != 0 {
+                            // A long key's remembered hit: the same key unless two long keys share a tag.
+                            // (One test of the tag and the value together.)
+                            value = Gazetteer.memoConfirm(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         }
-                        walkCount = Int(truncatingIfNeeded: scan.walk_count)
-                        return scan.pending
+                        tags[t] = value
+                        if pending != 0 {
+                            // The previous token starts a walk when a name ends at its state, or when
+                            // its state has transitions, this token is a second word and their step
+                            // is not known to fail (`failedSteps`). Worked out without a branch: the
+                            // three branches this took were mispredicted about 190 000 times in a pass
+                            // over the BBC news (one token in three has `pending`).
+                            let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
+                            let second: UInt32 = value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit ? 1 : 0
+                            let unknown: UInt32 = failedSteps[Gazetteer.failedStepSlot(key)] == key ? 0 : 1
+                            let steps = (pending >> Gazetteer.childrenBit.trailingZeroBitCount) & second & unknown
+                            walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
+                            walkCount &+= Int(truncatingIfNeeded: steps | pending >> Gazetteer.acceptsBit.trailingZeroBitCount)
+                            if steps != 0 {
+                                entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
+                                entex_prefetch(transitionBase + Gazetteer.slot(key, mask: transitionMask))
+                            }
+                        }
+                        pending = Gazetteer.pendingRoot(value, token)
+                        t &+= 1
+                    }
                     }
                     // The last token has no next one: it starts a walk only if a name ends at its state.
                     if pending & Gazetteer.acceptsBit != 0 {
@@ -810,29 +817,11 @@ extension Gazetteer {
                         // cost 43 M instructions, one reservation per tweet with walks 28 M.
                         candidates.reserveCapacity(candidates.count &+ max(4, walkCount))
                     }
-                    let transitionBase = table.transitionKeys.baseAddress!
-                    let transitionMask = table.transitionKeys.count &- 1
                     for w in 0..<walkCount {
                         let i = Int(walks[w])
                         let value = tags[i]
-                        if w &+ 2 < walkCount {
-                            // The step memo entry and the transition slot of the first step two walks
-                            // ahead, prefetched (see above).
-                            let ahead = Int(walks[w &+ 2])
-                            let key = UInt64(UInt32(truncatingIfNeeded: tags[ahead]) & Gazetteer.stateMask) << 32
-                                | (tags[min(ahead &+ 1, n &- 1)] >> 32) & Gazetteer.termMask
-                            entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
-                            entex_prefetch(transitionBase + Gazetteer.slot(key, mask: transitionMask))
-                        }
                         let first = Int((value >> 32) & Gazetteer.termMask)
                         var state = UInt32(truncatingIfNeeded: value) & Gazetteer.stateMask
-                        // A walk started for its first step only (no name ends at the token's state),
-                        // where that step is known to fail (`failedSteps`), finds nothing: skipped.
-                        // (Tested here, once a walk, rather than in the first pass at every token.)
-                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit == 0 {
-                            let key = UInt64(state) << 32 | (tags[i &+ 1] >> 32) & Gazetteer.termMask
-                            if failedSteps[Gazetteer.failedStepSlot(key)] == key { continue }
-                        }
                         // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
                         var acceptingCount = 0
                         if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 {
