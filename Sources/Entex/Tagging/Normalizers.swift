@@ -327,7 +327,7 @@ public enum Normalizers {
             if let source = bytes.baseAddress { out.initialize(from: source, count: n) }
             return n
         }
-        return writeASCIIWords(bytes, into: out)
+        return writeASCIIWords(tag, from: first, into: out, rejectingEscapes: false)!
     }
 
     /// The JSON string of an ASCII tag's words (`writeSegmentedASCIIHashtag`'s text in
@@ -335,86 +335,30 @@ public enum Normalizers {
     /// having written nothing, for a tag with a byte above U+007F or one JSON escapes
     /// (a control character, '"', '\\'), which the caller writes another way. The
     /// words are bytes of the tag and spaces, so the words of any other tag need no
-    /// escape: the regex stage writes most tags so, with no scratch buffer, no escape
-    /// loop, and runs of lowercase letters (where no word starts) copied without the
-    /// class tests of `writeASCIIWords`, whose rules this follows.
+    /// escape: the regex stage writes most tags so, with no scratch buffer and no
+    /// escape loop.
     static func writeASCIIHashtagString(_ tag: UnsafeBufferPointer<UInt8>, into out: inout JSONBuffer) -> Bool {
         let n = tag.count
-        var i = 0
-        while i < n, tag[i] == UInt8(ascii: "#") { i += 1 }
+        var first = 0
+        while first < n, tag[first] == UInt8(ascii: "#") { first += 1 }
         // The quotes and the words: at most two bytes a byte of the tag (a space before each).
         let p = out.room(2 * n + 2)
         p[0] = UInt8(ascii: "\"")
-        var length = 1
-        // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_' (as `writeASCIIWords`).
-        @inline(__always) func classOf(_ b: UInt8) -> Int {
-            b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
-        }
-        let splits = 1 << (4 * 1 + 2) | 1 << (4 * 3 + 1) | 1 << (4 * 3 + 2) | 1 << (4 * 1 + 3) | 1 << (4 * 2 + 3)
-        var runStart = i  // start of the current word
-        var capsOnly = true  // every byte of tag[runStart..<i] is a capital
-        var previous = 0  // class of tag[i - 1]
-        while i < n {
-            let b = tag[i]
-            if b &- 0x61 < 26 {
-                // A lowercase letter starts a word only after a digit; the lowercase
-                // letters after it start none.
-                if previous == 3 && i > runStart {
-                    p[length] = 0x20
-                    length += 1
-                    runStart = i
-                }
-                p[length] = b
-                length += 1
-                i += 1
-                while i < n, tag[i] &- 0x61 < 26 {
-                    p[length] = tag[i]
-                    length += 1
-                    i += 1
-                }
-                capsOnly = false
-                previous = 1
-                continue
-            }
-            let c = classOf(b)
-            if c == 0 && (b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C) { return false }
-            if c == 4 {
-                if length > 1 && p[length - 1] != 0x20 {
-                    p[length] = 0x20
-                    length += 1
-                }
-                i += 1
-                runStart = i
-                capsOnly = true
-                previous = 4
-                continue
-            }
-            if i > runStart {
-                let pair = 4 &* previous &+ c
-                if splits &>> pair & 1 != 0
-                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(tag[i + 1]) == 1) {
-                    p[length] = 0x20
-                    length += 1
-                    runStart = i
-                    capsOnly = true
-                }
-            }
-            p[length] = b
-            length += 1
-            capsOnly = capsOnly && c == 2
-            previous = c
-            i += 1
-        }
-        while length > 1 && p[length - 1] == 0x20 { length -= 1 }
-        p[length] = UInt8(ascii: "\"")
-        out.advance(to: p + length + 1)
+        guard let length = writeASCIIWords(tag, from: first, into: p + 1, rejectingEscapes: true) else { return false }
+        p[length + 1] = UInt8(ascii: "\"")
+        out.advance(to: p + length + 2)
         return true
     }
 
-    /// The words of an ASCII tag without its leading '#'s (`bytes`), written to `out`
-    /// (room for `2 * bytes.count + 1` bytes); returns their length.
-    private static func writeASCIIWords(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        let n = bytes.count
+    /// The words of an ASCII tag from `tag[first...]` (past its leading '#'s), written to
+    /// `out` (room for `2 * (tag.count - first)` bytes); returns their length, or nil when
+    /// `rejectingEscapes` and a byte is above U+007F or one JSON escapes. The two callers
+    /// get their own copy (`rejectingEscapes` is a constant in each).
+    @inline(__always)
+    private static func writeASCIIWords(
+        _ tag: UnsafeBufferPointer<UInt8>, from first: Int, into out: UnsafeMutablePointer<UInt8>, rejectingEscapes: Bool
+    ) -> Int? {
+        let n = tag.count
         // Byte classes: 0 other, 1 lowercase, 2 capital, 3 digit, 4 '_'.
         @inline(__always) func classOf(_ b: UInt8) -> Int {
             b &- 0x61 < 26 ? 1 : b &- 0x41 < 26 ? 2 : b &- 0x30 < 10 ? 3 : b == UInt8(ascii: "_") ? 4 : 0
@@ -423,13 +367,34 @@ public enum Normalizers {
         // capital, digit ↔ letter).
         let splits = 1 << (4 * 1 + 2) | 1 << (4 * 3 + 1) | 1 << (4 * 3 + 2) | 1 << (4 * 1 + 3) | 1 << (4 * 2 + 3)
         var length = 0
-        var runStart = 0  // start of the current word in `bytes`
-        var capsOnly = true  // every byte of bytes[runStart..<i] is a capital
-        var previous = 0  // class of bytes[i - 1]
-        var i = 0
+        var runStart = first  // start of the current word in `tag`
+        var capsOnly = true  // every byte of tag[runStart..<i] is a capital
+        var previous = 0  // class of tag[i - 1]
+        var i = first
         while i < n {
-            let b = bytes[i]
+            let b = tag[i]
+            if b &- 0x61 < 26 {
+                // A lowercase letter starts a word only after a digit; the lowercase letters
+                // after it start none, so a run of them is copied without class tests.
+                if previous == 3 && i > runStart {
+                    out[length] = 0x20
+                    length += 1
+                    runStart = i
+                }
+                out[length] = b
+                length += 1
+                i += 1
+                while i < n, tag[i] &- 0x61 < 26 {
+                    out[length] = tag[i]
+                    length += 1
+                    i += 1
+                }
+                capsOnly = false
+                previous = 1
+                continue
+            }
             let c = classOf(b)
+            if rejectingEscapes && c == 0 && (b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C) { return nil }
             if c == 4 {
                 if length > 0 && out[length - 1] != 0x20 {
                     out[length] = 0x20
@@ -441,12 +406,12 @@ public enum Normalizers {
                 previous = 4
                 continue
             }
-            // (bytes[i - 1] is no '_' here: a '_' moves `runStart` past itself.)
+            // (tag[i - 1] is no '_' here: a '_' moves `runStart` past itself.)
             if i > runStart {
                 let pair = 4 &* previous &+ c
                 // A capital run's last capital before lowercase starts a word (`COVIDVaccine`).
                 if splits &>> pair & 1 != 0
-                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(bytes[i + 1]) == 1) {
+                    || (pair == 4 * 2 + 2 && capsOnly && i - runStart > 1 && i + 1 < n && classOf(tag[i + 1]) == 1) {
                     out[length] = 0x20
                     length += 1
                     runStart = i
