@@ -22,6 +22,18 @@ final class SentenceFastPathTests: XCTestCase {
         "⌈", "⌋", "〈", "❛", "❨", "❵", "🙶", "🙸", "🄰", "🅊", "⓵", "⠀", "⬛", "・", "🀄", "🫠",
     ]
 
+    /// Whether the quick path takes `text`; where it does, asserts that its boundaries are ICU's.
+    private func assertQuickBreaksEqualICU(_ text: String, _ breaker: ICUBreaker, _ message: String) -> Bool {
+        Array(text.utf8).withUnsafeBufferPointer { p in
+            var fast: [Int] = []
+            guard SimpleSentenceBreaks.find(p, into: &fast) else { return false }
+            var slow: [Int] = []
+            breaker.forEachBoundary(p) { boundary, _ in slow.append(boundary) }
+            XCTAssertEqual(fast, slow, message)
+            return true
+        }
+    }
+
     func testFastSentenceBoundariesEqualICUBoundaries() throws {
         let breaker = try ICUBreaker(.sentence)
         var g = Generator(state: 20261126)
@@ -29,15 +41,7 @@ final class SentenceFastPathTests: XCTestCase {
         for round in 0..<40000 {
             let length = 1 + Int(g.next() % 30)
             let text = (0..<length).map { _ in g.pick(Self.alphabet) }.joined()
-            let bytes = Array(text.utf8)
-            bytes.withUnsafeBufferPointer { p in
-                var fast: [Int] = []
-                guard SimpleSentenceBreaks.find(p, into: &fast) else { return }
-                handled += 1
-                var slow: [Int] = []
-                breaker.forEachBoundary(p) { boundary, _ in slow.append(boundary) }
-                XCTAssertEqual(fast, slow, "round \(round): \(text.debugDescription)")
-            }
+            if assertQuickBreaksEqualICU(text, breaker, "round \(round): \(text.debugDescription)") { handled += 1 }
             if testRun?.failureCount ?? 0 > 10 { break }
         }
         // Most generated texts must take the fast path, or this tests little.
@@ -74,15 +78,7 @@ final class SentenceFastPathTests: XCTestCase {
         }
         var handled = 0
         for text in texts {
-            let bytes = Array(text.utf8)
-            bytes.withUnsafeBufferPointer { p in
-                var fast: [Int] = []
-                guard SimpleSentenceBreaks.find(p, into: &fast) else { return }
-                handled += 1
-                var slow: [Int] = []
-                breaker.forEachBoundary(p) { boundary, _ in slow.append(boundary) }
-                XCTAssertEqual(fast, slow, text.debugDescription)
-            }
+            if assertQuickBreaksEqualICU(text, breaker, text.debugDescription) { handled += 1 }
             if testRun?.failureCount ?? 0 > 10 { break }
         }
         XCTAssertGreaterThan(handled, 15000)

@@ -480,26 +480,37 @@ final class TokenizerFastPathTests: XCTestCase {
                      " @user ", " #tag ", " http://a.co ", " (", " \"", "é ", "  \t "]
         var g = Generator(state: 20261202)
         for round in 0..<12000 {
-            var text = g.pick(["", " ", "x ", "Una "])
-            for _ in 0..<(1 + Int(g.next() % 8)) {
-                if g.next() % 3 == 0 {
-                    let length = 1 + Int(g.next() % 17)
-                    var word = (0..<length).map { _ in g.pick(letters) }
-                    if length >= 3, g.next() % 4 == 0 {
-                        let at = Int(g.next() % UInt64(length - 2))
-                        let letter = g.pick(Array("aAbB".utf8))
-                        for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
-                    }
-                    text += String(decoding: word, as: UTF8.self)
-                } else {
-                    text += g.pick(words)
-                }
-                text += g.pick(after)
-            }
-            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una "], maxWords: 8, maxLength: 17,
+                                       letters: letters, words: words, after: after)
             assertSameTokens(fast, pieces, text, round: round)
             if testRun?.failureCount ?? 0 > 10 { return }
         }
+    }
+
+    /// A text of 1 to `maxWords` words, each followed by a pick of `after`: a third of
+    /// them made of 1 to `maxLength` bytes of `letters` (a quarter of those with three
+    /// identical letters in a row, of mixed case), the rest picked from `words`; after a
+    /// pick of `starts`, and a third of the time trailing white space.
+    static func runOfWords(_ g: inout Generator, starts: [String], maxWords: UInt64, maxLength: UInt64,
+                           letters: [UInt8], words: [String], after: [String]) -> String {
+        var text = g.pick(starts)
+        for _ in 0..<(1 + Int(g.next() % maxWords)) {
+            if g.next() % 3 == 0 {
+                let length = 1 + Int(g.next() % maxLength)
+                var word = (0..<length).map { _ in g.pick(letters) }
+                if length >= 3, g.next() % 4 == 0 {
+                    let at = Int(g.next() % UInt64(length - 2))
+                    let letter = g.pick(Array("aAbB".utf8))
+                    for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
+                }
+                text += String(decoding: word, as: UTF8.self)
+            } else {
+                text += g.pick(words)
+            }
+            text += g.pick(after)
+        }
+        if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+        return text
     }
 
     /// ASCII tokens of 9 to 16 bytes, which `emit` keys from one vector
@@ -574,23 +585,8 @@ final class TokenizerFastPathTests: XCTestCase {
                      " @user ", " #tag ", " http://a.co ", " (", " \"", "é ", "  \t ", "$ ", "% ", "+ ", "| ", "\u{A0}"]
         var g = Generator(state: 20261203)
         for round in 0..<12000 {
-            var text = g.pick(["", " ", "x ", "Una ", "é ", "—", "@a "])
-            for _ in 0..<(1 + Int(g.next() % 12)) {
-                if g.next() % 3 == 0 {
-                    let length = 1 + Int(g.next() % 18)
-                    var word = (0..<length).map { _ in g.pick(letters) }
-                    if length >= 3, g.next() % 4 == 0 {
-                        let at = Int(g.next() % UInt64(length - 2))
-                        let letter = g.pick(Array("aAbB".utf8))
-                        for k in at..<(at + 3) { word[k] = g.next() % 2 == 0 ? letter | 0x20 : letter & ~0x20 }
-                    }
-                    text += String(decoding: word, as: UTF8.self)
-                } else {
-                    text += g.pick(words)
-                }
-                text += g.pick(after)
-            }
-            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una ", "é ", "—", "@a "], maxWords: 12, maxLength: 18,
+                                       letters: letters, words: words, after: after)
             for loop in loops { assertSameTokens(loop, swift, text, round: round) }
             if testRun?.failureCount ?? 0 > 10 { return }
         }
