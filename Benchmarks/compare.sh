@@ -10,7 +10,7 @@
 # /usr/bin/time -v for peak RSS) on English news, Spanish news, English tweets and Spanish tweets
 # from ../shared/corpus (skipped with a message when absent), their mix, and Corpus/.
 # On the news sets entex also runs with the 1 M-entry synthetic lexicon of make_synthetic_lexicon.py
-# loaded (cache filled by an untimed run first). Then entex --jobs 1 against --jobs 2 on the mix,
+# loaded (its cache filled, then trusted, by two untimed runs first). Then entex --jobs 1 against --jobs 2 on the mix,
 # and `entex bench --jobs 2` on Corpus/.
 #
 # Environment: SIZE_MB (text MB per input set, default 2.5: a 10 MB mix, as in issue 5), MODEL_MB (for the statistical models,
