@@ -6,7 +6,20 @@
 /// offsets into `text`; other offset units are produced only at output time.
 public struct Document: Sendable {
     /// Identifier given by the input, or one made from the input position.
-    public var id: String
+    /// A short plain id a reader found (`ShortID`) is held in place, not as a
+    /// string: no string is made, freed or read for it on the way from the
+    /// input line to the output line.
+    public var id: String {
+        get { shortID.isEmpty ? idString : shortID.string }
+        set {
+            idString = newValue
+            shortID = ShortID()
+        }
+    }
+    /// The id when `shortID` does not hold it (else empty).
+    var idString: String
+    /// The id's bytes when a reader found it short and plain, else empty.
+    var shortID = ShortID()
     /// Original text as valid UTF-8 bytes.
     public private(set) var text: [UInt8]
     /// Language code (`en`, `es`, `und`), given by the input or detected.
@@ -147,16 +160,96 @@ extension Document {
     /// to be in an extension: assigned one property at a time, the document
     /// was built in memory and then copied whole, every array and string
     /// retained and the first released, at each document read.)
-    init(id: String, validUTF8 bytes: [UInt8], language: String? = nil,
+    /// A non-empty `shortID` is the id (`id` is then not read).
+    init(id: String, shortID: ShortID = ShortID(), validUTF8 bytes: [UInt8], language: String? = nil,
          date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
          origin: Origin? = nil, warnings: [Warning] = []) {
-        self.init(id: id, text: bytes, language: language, languageGiven: language != nil, date: date, meta: meta,
-                  origin: origin, warnings: warnings)
+        self.init(idString: shortID.isEmpty ? id : "", shortID: shortID, text: bytes, language: language,
+                  languageGiven: language != nil, date: date, meta: meta, origin: origin, warnings: warnings)
     }
 
     /// Makes a document from a Swift string (always valid UTF-8).
     public init(id: String, text: String, language: String? = nil, date: String? = nil) {
         self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
+    }
+}
+
+/// A document id of 1 to 24 ASCII bytes none of which JSON escapes (no
+/// control character, quote or backslash), held in place: most ids of a
+/// stream of tweets, which as strings were made by the parser (a string of
+/// over 15 bytes allocated), freed with the document and read again by the
+/// JSON writer, some 500 instructions a tweet. `Document.id` makes the
+/// string when it is asked for.
+struct ShortID: Sendable, Equatable {
+    /// The bytes in memory order, zeros after the last.
+    private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Number of bytes; 0 for none.
+    private(set) var count = 0
+
+    static let capacity = 24
+
+    init() {}
+
+    /// The id `bytes` are, or nil when they are not 1 to 24 bytes that
+    /// `ShortID` may hold (the reference `init(quotedAt:in:)` is compared with).
+    init?(_ bytes: some Collection<UInt8>) {
+        guard (1...ShortID.capacity).contains(bytes.count),
+              bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }) else { return nil }
+        withUnsafeMutableBytes(of: &words) { raw in
+            for (k, b) in bytes.enumerated() { raw[k] = b }
+        }
+        count = bytes.count
+    }
+
+    /// The id in the JSON string whose opening quote is at `i` in `p`, when
+    /// it is one `ShortID` may hold, written without escapes, with 24 bytes
+    /// after the quote to read (the next member's follow an id); `i` then
+    /// moves past the closing quote. Otherwise nil, and `i` is not moved.
+    /// Three word loads and a test for the first byte that ends the plain
+    /// run (`JSONParser.plainRunEnds`, the high bit for non-ASCII).
+    @inline(__always)
+    init?(quotedAt i: inout Int, in p: UnsafeBufferPointer<UInt8>) {
+        let from = i &+ 1
+        guard let base = p.baseAddress, from &+ ShortID.capacity <= p.count else { return nil }
+        let raw = UnsafeRawPointer(base + from)
+        let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let w2 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let f0 = JSONParser.plainRunEnds(w0) | w0 & high
+        let f1 = JSONParser.plainRunEnds(w1) | w1 & high
+        let f2 = JSONParser.plainRunEnds(w2) | w2 & high
+        let k = f0 != 0 ? f0.trailingZeroBitCount &>> 3
+            : f1 != 0 ? 8 &+ f1.trailingZeroBitCount &>> 3
+            : f2 != 0 ? 16 &+ f2.trailingZeroBitCount &>> 3 : ShortID.capacity
+        guard k > 0, k < ShortID.capacity || from &+ k < p.count, base[from &+ k] == 0x22 else { return nil }
+        words = (ShortID.keep(w0, k).littleEndian, ShortID.keep(w1, k &- 8).littleEndian,
+                 ShortID.keep(w2, k &- 16).littleEndian)
+        count = k
+        i = from &+ k &+ 1
+    }
+
+    /// The first `n` bytes of word `w` (little-endian order), the others zero.
+    @inline(__always)
+    private static func keep(_ w: UInt64, _ n: Int) -> UInt64 {
+        n >= 8 ? w : n <= 0 ? 0 : w & (1 &<< UInt64(n &* 8) &- 1)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Calls `body` with the bytes.
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeBytes(of: words) { raw in
+            raw.withMemoryRebound(to: UInt8.self) { body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// The id as a string.
+    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    static func == (a: ShortID, b: ShortID) -> Bool {
+        a.count == b.count && a.words == b.words
     }
 }
 

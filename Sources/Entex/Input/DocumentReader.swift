@@ -311,7 +311,9 @@ public struct DocumentReader {
                 // could not go back to `recycledText` the only holder of it.
                 var text: [UInt8] = []
                 swap(&text, &document.text)
-                emitDocument(id: document.id.take() ?? idPrefix + String(number), text: text,
+                let shortID = document.shortID
+                emitDocument(id: document.idString.take() ?? (shortID.isEmpty ? idPrefix + String(number) : ""),
+                             shortID: shortID, text: text,
                              language: RecordMapper.language(document.lang), date: document.date.take(), meta: [],
                              line: number, index: number, replacements: 0, emit: emit)
                 return nil
@@ -412,11 +414,11 @@ public struct DocumentReader {
     /// retained for the document and released after it was annotated (five
     /// pairs a document).
     @inline(__always)
-    private func emitDocument(id: consuming String, text: consuming [UInt8], language: consuming String?,
+    private func emitDocument(id: consuming String, shortID: ShortID = ShortID(), text: consuming [UInt8], language: consuming String?,
                               date: consuming String?, meta: consuming [(key: String, value: JSONValue)], line: Int?, index: Int,
                               replacements: Int, emit: (consuming InputRecord) -> Void) {
         if text.count > maxDocumentBytes {
-            emit(.failure(RecordFailure(id: id, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
+            emit(.failure(RecordFailure(id: shortID.isEmpty ? id : shortID.string, message: "document exceeds the maximum size of \(maxDocumentBytes) bytes",
                                         source: sourceName, line: line)))
             return
         }
@@ -425,7 +427,7 @@ public struct DocumentReader {
                        message: "\(replacements) invalid UTF-8 sequences or lone surrogate escapes in the JSON record were replaced with U+FFFD")]
             : []
         // A Swift string's bytes, or bytes the fast path validated: no second check.
-        emit(.document(Document(id: id, validUTF8: text, language: language, date: date,
+        emit(.document(Document(id: id, shortID: shortID, validUTF8: text, language: language, date: date,
                                 meta: meta, origin: Origin(source: sourceName, line: line ?? index),
                                 warnings: warnings)))
     }

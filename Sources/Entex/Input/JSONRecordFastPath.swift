@@ -62,7 +62,12 @@ struct ParsedRecordLine {
 /// or a number), a `lang` and a `date` (strings), each once, every string
 /// clean (see `JSONParser.parseDocumentLine`).
 struct DocumentLine {
-    var id: String?
+    /// The id, as `shortID` or as `idString`.
+    var id: String? { shortID.isEmpty ? idString : shortID.string }
+    /// The id as a string, when it is not a `ShortID`.
+    var idString: String?
+    /// The id when it is a string `ShortID` holds (the reader then makes no string of it), else empty.
+    var shortID = ShortID()
     /// The decoded text: valid UTF-8, escapes resolved.
     var text: [UInt8]
     var lang: String?
@@ -99,6 +104,7 @@ extension JSONParser {
         i += 1
         var text: [UInt8]?
         var id: String?, lang: String?, date: String?
+        var shortID = ShortID()
         while true {
             skipSpace(p, &i)
             guard i < p.count, p[i] == UInt8(ascii: "\""), let key = JSONParser.documentKey(p, &i) else { return nil }
@@ -114,10 +120,14 @@ extension JSONParser {
                       let decoded = JSONParser.decodeCleanString(p, &i, scratch: &textScratch, reusing: recycledText) else { return nil }
                 text = decoded
             case .id:
-                guard id == nil else { return nil }
+                guard id == nil, shortID.isEmpty else { return nil }
                 if first == UInt8(ascii: "\"") {
-                    guard let s = try cleanString(p, &i) else { return nil }
-                    id = s
+                    if let short = ShortID(quotedAt: &i, in: p) {
+                        shortID = short
+                    } else {
+                        guard let s = try cleanString(p, &i) else { return nil }
+                        id = s
+                    }
                 } else if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
                     id = try parseNumber(p, &i)
                 } else {
@@ -138,7 +148,7 @@ extension JSONParser {
         }
         skipSpace(p, &i)
         guard i == p.count, let text else { return nil }
-        return DocumentLine(id: id, text: text, lang: lang, date: date)
+        return DocumentLine(idString: id, shortID: shortID, text: text, lang: lang, date: date)
     }
 
     /// The string at `i` (its opening quote) as `parseString` decodes it,

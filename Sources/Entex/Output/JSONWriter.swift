@@ -101,10 +101,21 @@ public struct JSONWriter: Sendable {
         doc.text.count + doc.text.count / 8 + 256 + 40 * doc.sentences.count + 200 * doc.entities.count
     }
 
+    /// The document's id as a JSON string: a short id (`ShortID`) from the
+    /// bytes the document holds, without making or reading a string.
+    @inline(__always)
+    static func writeID(of doc: Document, into out: inout JSONBuffer) {
+        if doc.shortID.isEmpty {
+            out.string(doc.idString)
+        } else {
+            doc.shortID.withBytes { out.string(bytes: $0) }
+        }
+    }
+
     private func write(_ doc: Document, text: UnsafeBufferPointer<UInt8>, map: inout OffsetTable, emptyTail: Bool,
                        into out: inout JSONBuffer) {
         out.literal(#"{"schema":"entex/1","id":"#)
-        out.string(doc.id)
+        JSONWriter.writeID(of: doc, into: &out)
         out.literal(#","lang":"#)
         if let lang = doc.language { JSONWriter.writeLanguage(lang, into: &out) } else { out.literal("null") }
         if let date = doc.date {
