@@ -1100,21 +1100,25 @@ private struct Scan {
         titleMayBegin(i, hash: h) || (casual && firstNames.mayContain(h))
     }
 
-    /// False when no rule starts at word token `i` (capitalised or in capitals), which an
-    /// earlier tagger covered, and which has no head bits: `run`'s skip loop passes over
-    /// it without computing its facts (only with filters).
+    /// False when no rule starts at word token `i` (capitalised or in capitals) and it
+    /// has no head bits: `run`'s skip loop passes over it without computing its facts
+    /// (only with filters).
     ///
-    /// Covered, it starts no unknown name (`run` asks that rule only of uncovered words);
-    /// a word (no abbreviation) is no initial, and a capitalised or all-capitals one no
+    /// A word (no abbreviation) is no initial, and a capitalised or all-capitals one no
     /// lowercase name (`lowercaseName`). A title start and a first name are found by
     /// their key's hash, which sets its bit of `casualStarts` (the title starts' and the
     /// first names' hashes): a clear bit, for a key without final dots (looked up
     /// without them), says neither. No head's shape and no attached '.' (`mayBeHead`):
-    /// no head bits, so none for `orgHeads` to miss.
-    @inline(never) func mayStartCovered(_ i: Int) -> Bool {
+    /// no head bits, so none for `orgHeads` to miss. That leaves the unknown-name rule,
+    /// which `run` does not ask of a word an earlier tagger covered or one in capitals,
+    /// and which finds none at a sentence-initial word (`isInitial`), after a number, or
+    /// in a sentence in capitals (`unknownNamePerson`).
+    @inline(never) func mayStartAtCapital(_ i: Int) -> Bool {
         let t = tokens[i]
         if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { return true }
-        return tables.casualStarts.mayContain(keyHash(i)) || mayBeHead(i)
+        if tables.casualStarts.mayContain(keyHash(i)) || mayBeHead(i) { return true }
+        if facts[i] & Scan.covered != 0 || t.flags.contains(.allCaps) { return false }
+        return !(isInitial(i) || tokens[i - 1].kind == .number || isShouting(i))
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1235,11 +1239,10 @@ private struct Scan {
                             continue
                         }
                         // A name word is capitalised; an all-capitals word ("3M") may be an organisation
-                        // head, which is listed below for `orgHeads`. One that an earlier tagger
-                        // covered starts no rule unless it may be a title start or a first name
-                        // (`mayStartCovered`): passed over without its facts.
+                        // head, which is listed below for `orgHeads`. One where no rule can start
+                        // (`mayStartAtCapital`) is passed over without its facts.
                         if !t.flags.isDisjoint(with: [.capitalized, .allCaps]) {
-                            if facts[i] & Scan.covered != 0, !mayStartCovered(i) {
+                            if !mayStartAtCapital(i) {
                                 i &+= 1
                                 continue
                             }
