@@ -1113,12 +1113,16 @@ private struct Scan {
     /// which `run` does not ask of a word an earlier tagger covered or one in capitals,
     /// and which finds none at a sentence-initial word (`isInitial`), after a number, or
     /// in a sentence in capitals (`unknownNamePerson`).
+    ///
+    /// The unknown-name tests first (each answer is the same in any order): a word where
+    /// that rule may start stops the loop without the bit and shape tests, which its
+    /// facts ask again.
     @inline(never) func mayStartAtCapital(_ i: Int) -> Bool {
         let t = tokens[i]
+        if facts[i] & Scan.covered == 0, !t.flags.contains(.allCaps),
+           !(isInitial(i) || tokens[i - 1].kind == .number || isShouting(i)) { return true }
         if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { return true }
-        if tables.casualStarts.mayContain(keyHash(i)) || mayBeHead(i) { return true }
-        if facts[i] & Scan.covered != 0 || t.flags.contains(.allCaps) { return false }
-        return !(isInitial(i) || tokens[i - 1].kind == .number || isShouting(i))
+        return tables.casualStarts.mayContain(keyHash(i)) || mayBeHead(i)
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
