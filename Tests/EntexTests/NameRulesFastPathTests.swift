@@ -610,6 +610,60 @@ final class NameRulesFastPathTests: XCTestCase {
 
     /// The stages before the name rules, the rules stage with its filters and
     /// shortcuts, and the reference it is compared with (`prefilter: false`).
+    /// Capitalised and all-capitals words the skip loop passes over without their facts
+    /// (`Scan.mayStartAtCapital`: covered by an earlier tagger, in capitals, sentence-initial,
+    /// after a number, or in a sentence in capitals), against the reference: texts of first
+    /// names, title words, head words (with and without an attached '.'), words with final
+    /// dots, unknown names, numbers and sentence ends, in casual and edited English, Spanish
+    /// and other text, with extra candidates over random token runs (the words they cover
+    /// then start no unknown name), each run with the key hashes and without them, and
+    /// corpus documents with candidates over every other capitalised token.
+    func testCapitalisedWordsPassedOverGiveTheReferenceCandidates() throws {
+        let stages = try RuleStages()
+        var generator = Generator(state: 83)
+        let words = ["John", "Mark", "Wendy", "JOHN", "MARIA", "Smith", "Waqar", "Younis", "Rivaldo", "London", "NASA",
+                     "Obama", "Maria", "Lopez", "President", "PRESIDENT", "Minister", "Dr.", "Mr.", "Sr.", "Bank", "BANK",
+                     "Corp", "Corp.", "Inc", ".", "Party", "Ministerio", "Gobierno", "Senate", "University", "Co", "St.",
+                     "the", "said", "el", "de", "of", "and", "y", ",", "(", ")", "3", "@user", "#tag", "jessica", "biel",
+                     "Acme", "Zorblat", "Quux", "The", "His", "La", "U.S.", "P.", "etc.", "e.g.", "Mars", "!", "?",
+                     ":", "2020", "12", "ZORBLAT", "ACME", "-", "😀"]
+        var compared = 0, covering = 0
+        for round in 0..<900 {
+            let text = (0..<(3 + Int(generator.next() % 14))).map { _ in generator.pick(words) }.joined(separator: " ")
+            var doc = Document(id: "t", text: text, language: generator.pick(["en", "es", nil]))
+            stages.before.process(&doc)
+            guard !doc.tokens.isEmpty else { continue }
+            // Candidates over random runs of tokens (every capitalised token in one round of four).
+            let everyCapital = round % 4 == 0
+            for (k, t) in doc.tokens.enumerated() where everyCapital ? !t.flags.isDisjoint(with: [.capitalized, .allCaps])
+                : generator.next() % 3 == 0 {
+                let end = doc.tokens[min(doc.tokens.count - 1, k + Int(generator.next() % 3))].end
+                doc.candidates.append(Entity(span: Span(start: t.start, end: end),
+                                             type: generator.pick([EntityType.gpe, .org, .person, .norp]), source: .gazetteer))
+                covering += 1
+            }
+            guard sameRuleCandidates(doc, stages.filtered, stages.reference, text) != nil else { return }
+            var unhashed = doc
+            unhashed.keyHashes = []
+            guard sameRuleCandidates(unhashed, stages.filtered, stages.reference, text) != nil else { return }
+            compared += 1
+        }
+        var texts: [(text: String, lang: String?)] = []
+        for url in TestSupport.corpusJSONLines { texts += try TestSupport.jsonlTexts(url) }
+        if let news = TestSupport.sharedEnglishNews { texts += try TestSupport.jsonlTexts(news, limit: 40) }
+        for (text, language) in texts {
+            var doc = Document(id: "t", text: text, language: language)
+            stages.before.process(&doc)
+            for t in doc.tokens where !t.flags.isDisjoint(with: [.capitalized, .allCaps]) && generator.next() % 2 == 0 {
+                doc.candidates.append(Entity(span: t.span, type: .gpe, source: .gazetteer))
+            }
+            guard sameRuleCandidates(doc, stages.filtered, stages.reference, text) != nil else { return }
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 900)
+        XCTAssertGreaterThan(covering, 2_000)
+    }
+
     private struct RuleStages {
         let before: Pipeline
         let filtered = NameRules(resources: TestSupport.resources)
