@@ -403,4 +403,28 @@ int entex_plain_words_has_avx2(void);
 /// (`ByteClass.isSpace`), bit 1 ASCII punctuation (`ByteClass.isPunct`).
 extern const uint8_t entex_tok_class[256];
 
+// regex
+/// The regex stage's pass over a document's tokens (`RegexTagger.computeTriggers`):
+/// writes to `stops` (room for `n`) the index of every token of the `n` at
+/// `tokens` that is not quiet, in order, and returns how many it wrote; sets
+/// `masks[i]` to 0 for every i below `n`. A token is quiet when its key hash
+/// `hashes[i]` misses the Bloom filter `filter` (`TriggerKeys`: 512 words,
+/// bits `h >> 49` and `(h >> 34) & 0x7FFF`), `block_kinds` has no bit
+/// `1 << kind` and its flags have no `hasDigit` (bit 3): the tokens
+/// `RegexTagger.nextNotQuiet` passes. Four tokens at a time with AVX2
+/// where the processor has it (`entex_regex_stops_avx2`), else one at a time.
+size_t entex_regex_stops(const entex_token *tokens, const uint64_t *hashes, size_t n, const uint64_t *filter,
+                         uint32_t block_kinds, uint64_t *masks, int32_t *stops);
+
+/// `entex_regex_stops` one token at a time, for the tests and where AVX2 is missing.
+size_t entex_regex_stops_scalar(const entex_token *tokens, const uint64_t *hashes, size_t n, const uint64_t *filter,
+                                uint32_t block_kinds, uint64_t *masks, int32_t *stops);
+
+/// `entex_regex_stops` with AVX2; the scalar loop where the processor lacks it.
+size_t entex_regex_stops_avx2(const entex_token *tokens, const uint64_t *hashes, size_t n, const uint64_t *filter,
+                              uint32_t block_kinds, uint64_t *masks, int32_t *stops);
+
+/// Whether `entex_regex_stops` takes the AVX2 path on this processor.
+int entex_regex_stops_has_avx2(void);
+
 #endif

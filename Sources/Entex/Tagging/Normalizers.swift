@@ -744,9 +744,11 @@ struct MatchGroups {
         }
         return nil
     }
+    @inline(__always)
     func bytes(_ g: NormalizerGroup) -> UnsafeBufferPointer<UInt8>? {
         range(g).map { UnsafeBufferPointer(rebasing: text[$0]) }
     }
+    @inline(__always)
     func has(_ g: NormalizerGroup) -> Bool { range(g) != nil }
     var wholeBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[whole]) }
     func string(_ g: NormalizerGroup) -> String? { bytes(g).map { String(decoding: $0, as: UTF8.self) } }

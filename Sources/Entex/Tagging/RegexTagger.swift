@@ -1,4 +1,5 @@
 import CPCRE2
+import CSupport
 
 /// The `regex` stage: proposes DATE, TIME, MONEY, PERCENT, QUANTITY,
 /// CARDINAL, ORDINAL, PHONE and PRODUCT (designation) candidates from the
@@ -52,6 +53,10 @@ public final class RegexTagger: Stage {
     /// trigger and the `tokensBefore` tokens before it), not at every token; tests turn
     /// it off to compare with looking up every token.
     var looksUpStartWordsNearTriggers = true
+    /// Whether the tokens that are not quiet are listed by `entex_regex_stops` (C, four
+    /// tokens a step with AVX2) before the trigger pass, instead of found one after another
+    /// by `nextNotQuiet`; tests turn it off to compare.
+    var listsStopsInC = true
 
     private let patterns: RegexPatterns
 
@@ -207,6 +212,8 @@ public final class RegexTagger: Stage {
     private var triggerCount: Int { triggerTokens.count }
     /// The bits of every token (`plan.used` bits only: triggers, required words, starts).
     private var tokenMasks = GrowableBuffer<UInt64>(capacity: 1024)
+    /// The tokens that are not quiet (`entex_regex_stops`), in order.
+    private var stopTokens = GrowableBuffer<Int32>(capacity: 1024)
     /// The tokens with a bit of `plan.required`, in order: a window's required words
     /// are read from these, not from every token of the window.
     private var requiredTokens = GrowableBuffer<Int32>(capacity: 64)
@@ -359,6 +366,7 @@ public final class RegexTagger: Stage {
         triggerTokens.deallocate()
         triggerMasks.deallocate()
         tokenMasks.deallocate()
+        stopTokens.deallocate()
         requiredTokens.deallocate()
         windowStarts.deallocate()
         subjectEnds.deallocate()
@@ -492,12 +500,25 @@ public final class RegexTagger: Stage {
         tokenMasks.count = n
         let maskBase = tokenMasks.base
         let kinds = p.pinnedTokenPattern
-        // Most tokens get no bits: `nextNotQuiet` gives them 0 as it passes them,
-        // and only the tokens it stops at are looked at here.
+        // Most tokens get no bits: `entex_regex_stops` (or `nextNotQuiet`) gives them 0,
+        // and only the tokens it lists (stops at) are looked at here.
         guard let tokenBase = tokens.baseAddress, let hashBase = hashes.baseAddress else { return 0 }
         // Tokens before `lateUntil` have their late bits.
         var lateUntil = 0
-        var i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+        let inC = listsStopsInC
+        var stopCount = 0, nextStop = 0
+        stopTokens.count = 0
+        var i: Int
+        if inC { stopTokens.reserve(n) }
+        let stops = stopTokens.base
+        if inC {
+            // `Token` is laid out as `entex_token` (tested).
+            stopCount = entex_regex_stops(UnsafeRawPointer(tokenBase).assumingMemoryBound(to: entex_token.self), hashBase, n,
+                                          table.filterBase, blockKinds, maskBase, stops)
+            i = stopCount > 0 ? Int(stops[0]) : n
+        } else {
+            i = RegexTagger.nextNotQuiet(from: 0, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+        }
         while i < n {
             let t = tokens[i]
             let kindBit: UInt32 = 1 &<< UInt32(t.kind.rawValue)
@@ -529,7 +550,12 @@ public final class RegexTagger: Stage {
                 }
                 if mask & required != 0 { requiredTokens.append(Int32(i)) }
             }
-            i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+            if inC {
+                nextStop += 1
+                i = nextStop < stopCount ? Int(stops[nextStop]) : n
+            } else {
+                i = RegexTagger.nextNotQuiet(from: i + 1, n, tokenBase, hashBase, maskBase, table, blockKinds: blockKinds)
+            }
         }
         if !looksUpStartWordsNearTriggers {
             // The reference: every token gets its late bits.
@@ -565,7 +591,7 @@ public final class RegexTagger: Stage {
     /// and makes no candidate. Most tokens are quiet; this loop reads only their hash,
     /// kind and flags, from registers kept across it (the loop it serves spills them).
     @inline(never)
-    private static func nextNotQuiet(from i: Int, _ n: Int, _ tokens: UnsafePointer<Token>, _ hashes: UnsafePointer<UInt64>,
+    static func nextNotQuiet(from i: Int, _ n: Int, _ tokens: UnsafePointer<Token>, _ hashes: UnsafePointer<UInt64>,
                                      _ masks: UnsafeMutablePointer<UInt64>, _ table: TriggerKeys, blockKinds: UInt32) -> Int {
         var i = i
         while i < n {

@@ -70,6 +70,10 @@ struct TriggerKeys {
         return filter[a &>> 6] & (1 &<< UInt64(a & 63)) != 0 && filter[b &>> 6] & (1 &<< UInt64(b & 63)) != 0
     }
 
+    /// The eager filter's words (`filterWords` of them), for `entex_regex_stops`, which
+    /// tests a hash as `mayHave` does (the same two bits).
+    var filterBase: UnsafePointer<UInt64> { UnsafePointer(filter) }
+
     /// Whether an eager key (or a key without bits) with `KeyHash` `h`, or with `h` the
     /// hash of such a key followed by '.', may be in the table (false: certainly not).
     @inline(__always)
