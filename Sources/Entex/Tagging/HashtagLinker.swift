@@ -50,6 +50,8 @@ public final class HashtagLinker: Stage {
     private var key: [UInt8] = []
     /// The first word's key made by `firstWordStartsNoName`.
     private var wordKey = GrowableBuffer<UInt8>(capacity: 64)
+    /// The key `firstWordStartsNoName` looked up last (for the tests).
+    var lastWordKeyForTesting: [UInt8] { Array(UnsafeBufferPointer(start: wordKey.base, count: wordKey.count)) }
 
     private struct CacheSlot {
         /// `HashtagLinker.hash` of the pair.
@@ -254,23 +256,34 @@ public final class HashtagLinker: Stage {
         var i = 0
         while i < n, base[i] == 0x20 { i &+= 1 }
         wordKey.count = 0
-        wordKey.reserve(n &- i)
+        // (Eight bytes more: the word loop stores whole words.)
+        wordKey.reserve(n &- i &+ 8)
         let out = wordKey.base
         var length = 0
-        // Eight bytes at a time while they are ASCII and no space: capitals
-        // lowered by adding 0x20 where a byte is from "A" to "Z" (the high bit
-        // of byte + 0x3F says >= "A", of byte + 0x25 says > "Z").
+        // Eight bytes at a time (the last few in one partial load), each up to
+        // the first space or the end: a non-ASCII byte before it answers at once,
+        // and capitals are lowered by adding 0x20 where a byte is from "A" to "Z"
+        // (the high bit of byte + 0x3F says >= "A", of byte + 0x25 says > "Z"; a
+        // byte after the space may carry into the next, which is not kept). The
+        // byte loop after it only runs when the words are not lowered so.
         let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
-        while usesWordLowering, i &+ 8 <= n {
-            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        while usesWordLowering, i < n {
+            let left = n &- i
+            let word = left >= 8 ? UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) : KeyHash.loadPartial(base + i, left)
             let spaces = word ^ 0x2020_2020_2020_2020
-            if word & high != 0 || (spaces &- ones) & ~spaces & high != 0 { break }
+            // The lowest set bit of this is exact: the first space.
+            let spaceBits = (spaces &- ones) & ~spaces & high
+            var take = spaceBits == 0 ? 8 : spaceBits.trailingZeroBitCount &>> 3
+            if take > left { take = left }
+            let kept: UInt64 = take == 8 ? ~0 : (1 &<< UInt64(8 &* take)) &- 1
+            if word & high & kept != 0 { return false }
             let upper = (word &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(word &+ 0x2525_2525_2525_2525) & high
             UnsafeMutableRawPointer(out + length).storeBytes(of: word | (upper &>> 2), as: UInt64.self)
-            length &+= 8
-            i &+= 8
+            length &+= take
+            i &+= take
+            if take < 8 { break }  // a space, or the end
         }
-        while i < n {
+        while !usesWordLowering, i < n {
             let b = base[i]
             if b == 0x20 { break }
             if b >= 0x80 { return false }
@@ -279,6 +292,7 @@ public final class HashtagLinker: Stage {
             i &+= 1
         }
         guard length > 0 else { return false }
+        wordKey.count = length
         let key = UnsafeBufferPointer(start: out, count: length)
         let h = ByteStringTable.hash(key)
         if !gazetteer.termFilter.mayContain(h) { return true }
