@@ -171,7 +171,7 @@ static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, si
 /// it leaves the word to the caller (1 when the chunk is not plain), having
 /// written nothing, else 2.
 static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
-                                                            state *st, int tail) {
+                                                            const uint64_t *abbreviations, state *st, int tail) {
     const uint8_t *cls = entex_tok_class;
     const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     size_t s = st->i;
@@ -188,7 +188,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word.
     if (take == 0) return p[s] != 0xC3 ? 1 : take_latin(p, end, keys, st);
     size_t e = s + take;
-    uint32_t punct = 0;
+    uint32_t punct = 0, dot = 0;
     // Without `tail`, `end` lies more than 16 bytes on: the word and its punctuation end before it.
     if (tail && e >= end) {
         take = (uint32_t)(end - s);
@@ -204,8 +204,8 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (take == 16 || b >= 0x80) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
-        // A word and a '.': an abbreviation or an initial perhaps.
-        if (b == '.' && ((upper | lower) & ((1u << take) - 1))) return 0;
+        // A word and a '.': an abbreviation or an initial perhaps (tested below).
+        dot = b == '.' && ((upper | lower) & ((1u << take) - 1));
         punct = 1;
     }
     uint32_t bits = (1u << take) - 1;
@@ -221,8 +221,13 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
     entex_token *t = st->t;
     uint64_t *h = st->h;
-    *h = take <= 8 ? mix(key0 ^ k0, take ^ k1)
-                   : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0, mix(key0 ^ k2, take ^ k1) ^ k1);
+    uint64_t hash = take <= 8 ? mix(key0 ^ k0, take ^ k1)
+                              : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0,
+                                    mix(key0 ^ k2, take ^ k1) ^ k1);
+    // `Tokenizer.mayAbbreviate`: one capital letter, or a key the abbreviation lists may have.
+    if (dot && ((take == 1 && (upper & 1)) || !abbreviations || (abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1)))
+        return 0;
+    *h = hash;
     t->start = (int32_t)s;
     t->end = (int32_t)e;
     t->key_start = (int32_t)kc;
@@ -275,12 +280,13 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
     else if (fast > end - 17) fast = end - 17;
     state st = {i, sink->tokens + sink->count, sink->hashes + sink->count, sink->key_count};
     uint8_t *keys = sink->keys;
+    const uint64_t *abbreviations = sink->abbreviations;
     int taken = 2;
     for (;;) {
         // After a word, most often a letter or a digit; else white space, skipped.
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
-        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, &st, 0);
+        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, &st, 0);
         if (taken != 2) break;
     }
     if (taken == 2) {
@@ -297,7 +303,7 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
             if (n - st.i >= 16) x = _mm_loadu_si128((const __m128i *)(p + st.i));
             else if (n >= 16) x = _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i)));
             else break;
-            taken = take_word(p, end, x, keys, &st, 1);
+            taken = take_word(p, end, x, keys, abbreviations, &st, 1);
             if (taken != 2) break;
         }
     }
