@@ -165,6 +165,23 @@ static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, si
     return 2;
 }
 
+/// `Tokenizer.mayAbbreviate` for the ASCII word of `take` bytes (with a letter)
+/// whose first 16 bytes are `x` (capitals `u`, bits `upper`) and the '.' after
+/// it: whether it is one capital, or its key's bit in `abbreviations` (4096
+/// bits by `KeyHash >> 52`, `entex_token_sink`) is set; true without them.
+static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m128i u, uint32_t take, uint32_t upper,
+                                                                 const uint64_t *abbreviations) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    if ((take == 1 && (upper & 1)) || !abbreviations) return 1;
+    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
+    uint64_t hash = take <= 8 ? mix(key0 ^ k0, take ^ k1)
+                              : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0,
+                                    mix(key0 ^ k2, take ^ k1) ^ k1);
+    return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
@@ -188,7 +205,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word.
     if (take == 0) return p[s] != 0xC3 ? 1 : take_latin(p, end, keys, st);
     size_t e = s + take;
-    uint32_t punct = 0, dot = 0;
+    uint32_t punct = 0;
     // Without `tail`, `end` lies more than 16 bytes on: the word and its punctuation end before it.
     if (tail && e >= end) {
         take = (uint32_t)(end - s);
@@ -201,11 +218,15 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
         if (b == 0xC3) return take_latin(p, end, keys, st);
-        if (take == 16 || b >= 0x80) return 0;
+        // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
+        // there, and `emitPlainWords` at the chunk): the chunk is not one.
+        if (b >= 0x80) return 1;
+        if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
-        // A word and a '.': an abbreviation or an initial perhaps (tested below).
-        dot = b == '.' && ((upper | lower) & ((1u << take) - 1));
+        // A word and a '.': an abbreviation or an initial perhaps.
+        if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
+            return 0;
         punct = 1;
     }
     uint32_t bits = (1u << take) - 1;
@@ -221,13 +242,8 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
     entex_token *t = st->t;
     uint64_t *h = st->h;
-    uint64_t hash = take <= 8 ? mix(key0 ^ k0, take ^ k1)
-                              : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0,
-                                    mix(key0 ^ k2, take ^ k1) ^ k1);
-    // `Tokenizer.mayAbbreviate`: one capital letter, or a key the abbreviation lists may have.
-    if (dot && ((take == 1 && (upper & 1)) || !abbreviations || (abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1)))
-        return 0;
-    *h = hash;
+    *h = take <= 8 ? mix(key0 ^ k0, take ^ k1)
+                   : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0, mix(key0 ^ k2, take ^ k1) ^ k1);
     t->start = (int32_t)s;
     t->end = (int32_t)e;
     t->key_start = (int32_t)kc;
