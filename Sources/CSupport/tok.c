@@ -53,12 +53,142 @@ typedef struct {
     size_t kc;
 } state;
 
+/// `SimpleText.latin1Fold`: the ASCII letter `C3 d` folds to, 0 for none.
+static inline __attribute__((always_inline)) uint8_t latin1_fold(uint8_t d) {
+    switch (d & 0xDF) {  // upper and lower case share a row, 0x20 apart
+    case 0x80 ... 0x85: return 'a';
+    case 0x87: return 'c';
+    case 0x88 ... 0x8B: return 'e';
+    case 0x8C ... 0x8F: return 'i';
+    case 0x91: return 'n';
+    case 0x92 ... 0x96: return d == 0x97 || d == 0xB7 ? 0 : 'o';
+    case 0x99 ... 0x9C: return 'u';
+    case 0x9D: return 'y';
+    case 0x9F: return d == 0xBF ? 'y' : 0;  // ÿ folds to y; ß does not
+    default: return 0;
+    }
+}
+
+/// What `latin_word` took: where the next word may start (0: nothing taken),
+/// and the key bytes and tokens it appended.
+typedef struct {
+    size_t next;
+    uint32_t keys, tokens;
+} latin_taken;
+
+/// The word at `s` (before `end`) that has a Latin-1 letter (`C3 xx` that
+/// folds to an ASCII letter) among ASCII letters and digits, as
+/// `Tokenizer.emitPlainWord` takes it: key folded and lowercased, flags
+/// without `ascii` (case from its first letter), and the punctuation or
+/// symbol byte after it, before white space or `end`. Nothing is taken (the
+/// caller's Swift path decides) when the word has a byte of any other kind,
+/// ends at `' - _` or '.' (an abbreviation perhaps), has a key of more than
+/// 16 bytes or three identical letters in a row. Out of line: rare next to
+/// ASCII words, and scalar.
+static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t end, size_t s, uint8_t *keys, size_t kc,
+                                                        entex_token *t, uint64_t *h) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    latin_taken none = {0, 0, 0};
+    uint8_t key[32] = {0};
+    size_t r = s;
+    uint32_t w = 0;
+    int upper = 0, lower = 0, digit = 0, latin = 0, first = -1;  // first: whether the first letter is a capital
+    while (r < end) {
+        uint8_t b = p[r];
+        if (b < 0x80) {
+            if ((uint8_t)(b - 'A') < 26) {
+                key[w] = b | 0x20, upper = 1;
+                if (first < 0) first = 1;
+            } else if ((uint8_t)(b - 'a') < 26) {
+                key[w] = b, lower = 1;
+                if (first < 0) first = 0;
+            } else if ((uint8_t)(b - '0') < 10) {
+                key[w] = b, digit = 1;
+            } else {
+                break;
+            }
+            r++;
+        } else {
+            if (b != 0xC3 || r + 1 >= end) return none;
+            uint8_t d = p[r + 1], folded = latin1_fold(d);
+            if (!folded) return none;
+            int capital = d <= 0x9E && d != 0x97;  // `SimpleText.latin1IsUpper`: d >= 0x80 here
+            key[w] = folded, upper |= capital, lower |= !capital, latin = 1;
+            if (first < 0) first = capital;
+            r += 2;
+        }
+        if (++w > 16) return none;
+    }
+    if (!latin) return none;
+    uint32_t punct = 0;
+    uint8_t b = r < end ? p[r] : ' ';
+    if (!is_space(b)) {
+        // An ASCII byte other than a letter or a digit.
+        if (b == '\'' || b == '-' || b == '_' || b == '.' || (r + 1 != end && !is_space(p[r + 1]))) return none;
+        punct = 1;
+    }
+    // Three identical letters in a row: an elongation perhaps.
+    for (uint32_t k = 0; k + 2 < w; k++)
+        if ((uint8_t)(key[k] - 'a') < 26 && key[k] == key[k + 1] && key[k] == key[k + 2]) return none;
+    memcpy(keys + kc, key, 16);
+    uint64_t key0, key1;
+    memcpy(&key0, key, 8);
+    memcpy(&key1, key + 8, 8);
+    h[0] = w <= 8 ? mix(key0 ^ k0, w ^ k1) : mix(key1 ^ k0, mix(key0 ^ k2, w ^ k1) ^ k1);
+    t->start = (int32_t)s;
+    t->end = (int32_t)r;
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + w);
+    t->kind = 0;  // word
+    // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
+    t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | digit << 3);
+    if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
+    keys[kc + w] = b;
+    t[1].start = (int32_t)r;
+    t[1].end = (int32_t)(r + 1);
+    t[1].key_start = (int32_t)(kc + w);
+    t[1].key_end = (int32_t)(kc + w + 1);
+    t[1].kind = entex_tok_class[b] & 2 ? 2 : 3;  // punct, symbol
+    t[1].flags = 0x40;                           // ascii
+    h[1] = mix(b ^ k0, 1 ^ k1);
+    return (latin_taken){r + 1, w + 1, 2};
+}
+
+/// `latin_word` at `st->i`: 2 when it took the word, else 0.
+static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys, state *st) {
+    latin_taken taken = latin_word(p, end, st->i, keys, st->kc, st->t, st->h);
+    if (!taken.next) return 0;
+    st->i = taken.next;
+    st->kc += taken.keys;
+    st->t += taken.tokens;
+    st->h += taken.tokens;
+    return 2;
+}
+
+/// `Tokenizer.mayAbbreviate` for the ASCII word of `take` bytes (with a letter)
+/// whose first 16 bytes are `x` (capitals `u`, bits `upper`) and the '.' after
+/// it: whether it is one capital, or its key's bit in `abbreviations` (4096
+/// bits by `KeyHash >> 52`, `entex_token_sink`) is set; true without them.
+static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m128i u, uint32_t take, uint32_t upper,
+                                                                 const uint64_t *abbreviations) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    if ((take == 1 && (upper & 1)) || !abbreviations) return 1;
+    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
+    uint64_t hash = take <= 8 ? mix(key0 ^ k0, take ^ k1)
+                              : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0,
+                                    mix(key0 ^ k2, take ^ k1) ^ k1);
+    return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
-/// describes; returns 0 when it leaves the word to the caller (1 when the chunk is
-/// not plain), having written nothing, else 2.
+/// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
+/// it leaves the word to the caller (1 when the chunk is not plain), having
+/// written nothing, else 2.
 static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
-                                                            state *st, int tail) {
+                                                            const uint64_t *abbreviations, state *st, int tail) {
     const uint8_t *cls = entex_tok_class;
     const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     size_t s = st->i;
@@ -73,22 +203,30 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     // Bits 16 and up of `~alnum` are set: `take` is at most 16.
     uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit));
     // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word.
-    if (take == 0) return p[s] != 0xC3;
+    if (take == 0) return p[s] != 0xC3 ? 1 : take_latin(p, end, keys, st);
     size_t e = s + take;
     uint32_t punct = 0;
     // Without `tail`, `end` lies more than 16 bytes on: the word and its punctuation end before it.
     if (tail && e >= end) {
         take = (uint32_t)(end - s);
         e = end;
-    } else if (p[e] != ' ' && !is_space(p[e])) {
+    } else if (__builtin_expect(p[e] == ' ', 1)) {
+        // Most words end at a space.
+    } else if (!is_space(p[e])) {
         // 16 letters and digits, or a byte that is not white space: the word goes on
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
-        if (take == 16 || b >= 0x80) return 0;
-        if (b == '\'' || b == '-' || b == '_' || (e + 1 != end && !is_space(p[e + 1]))) return 1;
+        if (b == 0xC3) return take_latin(p, end, keys, st);
+        // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
+        // there, and `emitPlainWords` at the chunk): the chunk is not one.
+        if (b >= 0x80) return 1;
+        if (take == 16) return 0;
+        // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
+        if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
         // A word and a '.': an abbreviation or an initial perhaps.
-        if (b == '.' && ((upper | lower) & ((1u << take) - 1))) return 0;
+        if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
+            return 0;
         punct = 1;
     }
     uint32_t bits = (1u << take) - 1;
@@ -150,19 +288,21 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
     // Every token takes a byte of text at least (a word and its punctuation two): the
     // tokens of the words that start before `stop` fit.
     size_t stop = end - i > room - 1 ? i + room - 1 : end;
-    // Words that start before `fast` have 16 bytes to read, and end with their punctuation before `end`.
+    // Words that start before `fast` have 16 bytes to read, and end with their
+    // punctuation and the byte after it before `end`.
     size_t fast = n >= 16 ? n - 15 : 0;
     if (fast > stop) fast = stop;
-    if (end < 17) fast = 0;
-    else if (fast > end - 16) fast = end - 16;
+    if (end < 18) fast = 0;
+    else if (fast > end - 17) fast = end - 17;
     state st = {i, sink->tokens + sink->count, sink->hashes + sink->count, sink->key_count};
     uint8_t *keys = sink->keys;
+    const uint64_t *abbreviations = sink->abbreviations;
     int taken = 2;
     for (;;) {
         // After a word, most often a letter or a digit; else white space, skipped.
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
-        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, &st, 0);
+        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, &st, 0);
         if (taken != 2) break;
     }
     if (taken == 2) {
@@ -179,7 +319,7 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
             if (n - st.i >= 16) x = _mm_loadu_si128((const __m128i *)(p + st.i));
             else if (n >= 16) x = _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i)));
             else break;
-            taken = take_word(p, end, x, keys, &st, 1);
+            taken = take_word(p, end, x, keys, abbreviations, &st, 1);
             if (taken != 2) break;
         }
     }
@@ -216,8 +356,9 @@ size_t entex_plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end, 
 }
 
 size_t entex_plain_words(const uint8_t *p, size_t n, size_t i, size_t end, size_t from, entex_token_sink *sink) {
+    // The SSE2 loop through its entry point, not inlined here: a jump to either loop, no frame of its own.
     return entex_plain_words_has_avx2() ? plain_words_avx2(p, n, i, end, from, sink)
-                                        : plain_words(p, n, i, end, from, sink);
+                                        : entex_plain_words_sse2(p, n, i, end, from, sink);
 }
 
 #else

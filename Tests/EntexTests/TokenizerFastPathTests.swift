@@ -596,6 +596,47 @@ final class TokenizerFastPathTests: XCTestCase {
         for loop in loops { assertSameTokens(loop, swift, dense, round: -1) }
     }
 
+    /// Words with Latin-1 letters (of every case, with digits, long, elongated,
+    /// not folding to ASCII, before punctuation and at the end) and words before
+    /// a '.' (abbreviations and initials of the lists, and words that are none),
+    /// which the C loop takes where it can (`latin_word`, the abbreviation
+    /// filter): the tokens of the Swift path. Every entry of the abbreviation
+    /// lists with its '.' is tried in the middle and at the end of a text.
+    func testPlainWordLoopsTakeLatinWordsAndFullStopsAsTheSwiftPath() throws {
+        let swift = try Tokenizer(resources: TestSupport.resources.text)
+        swift.plainWordLoop = 0
+        let sse2 = try Tokenizer(resources: TestSupport.resources.text)
+        sse2.plainWordLoop = 2
+        let avx2 = try Tokenizer(resources: TestSupport.resources.text)
+        avx2.plainWordLoop = 3
+        let loops = entex_plain_words_has_avx2() != 0 ? [sse2, avx2] : [sse2]
+        let words = ["información", "Nicolás", "MÉXICO", "Él", "ÉL", "ñu", "é", "É", "1é", "é1", "2ºC", "áéíóúñüç", "ÁÉÍÓÚÑÜÇ",
+                     "aéééb", "ééé", "Ééé", "internacionalización", "Constitución", "señorías", "a×b", "×", "÷", "straße",
+                     "ÿ", "Ÿ", "À", "Þ", "þ", "Øslo", "naïve", "café", "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ", "àáâãäåæçèéêëìíîïð", "Ðð",
+                     "Dr", "Sr", "Sra", "EE", "UU", "No", "no", "etc", "p", "J", "x", "US", "Obama", "said", "Jan", "Inc",
+                     "Mr", "St", "vs", "Gral", "Av", "a", "I", "2026", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQ", "sooo"]
+        let after = [" ", " ", " ", ". ", ".", ", ", ",", "! ", "' ", "- ", "_ ", "'s ", ".\n", ". x", "..", ".)", "\u{A0}",
+                     "é ", "  ", "\t", ": ", ") ", "$ "]
+        let letters: [UInt8] = Array("aAbBzZ09".utf8)
+        var g = Generator(state: 20261127)
+        for round in 0..<12000 {
+            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una ", "é ", "—", "@a "], maxWords: 12, maxLength: 18,
+                                       letters: letters, words: words, after: after)
+            for loop in loops { assertSameTokens(loop, swift, text, round: round) }
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+        let text = TestSupport.resources.text
+        for table in [text.abbreviations, text.abbreviationPrefixes] {
+            for id in 0..<table.count {
+                let start = id == 0 ? 0 : Int(table.ends[id - 1]), end = Int(table.ends[id])
+                let entry = String(decoding: table.pool[start..<end], as: UTF8.self)
+                for sample in ["Es " + entry + " Juan y más texto aquí", "Es " + entry, entry + " " + entry.uppercased() + " " + entry.lowercased()] {
+                    for loop in loops { assertSameTokens(loop, swift, sample, round: -2) }
+                }
+            }
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,

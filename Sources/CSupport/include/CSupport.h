@@ -362,22 +362,29 @@ typedef struct {
 /// and `key_count` key bytes at `keys`, which has room for 16 bytes past
 /// the key of every byte of text the call takes. `not_plain` is set on
 /// return when the chunk it stopped at is not a plain word at all.
+/// `abbreviations` (4096 bits, `Tokenizer.abbreviationFilter`, or null)
+/// has bit `KeyHash >> 52` set for the key of every abbreviation before its
+/// '.'.
 typedef struct {
     entex_token *tokens;
     uint64_t *hashes;
     uint8_t *keys;
     size_t count, capacity, key_count;
     int not_plain;
+    const uint64_t *abbreviations;
 } entex_token_sink;
 
 /// The plain-word loop of the tokenizer (`Tokenizer.emitPlainWords`) for
 /// the words it takes most often, from `i` (of the `n` bytes at `p`, up to
 /// `end`; `from` is where the run of words began): white space is skipped,
-/// and each word of 1 to 16 ASCII letters and digits that ends at white
-/// space or `end`, or at one ASCII punctuation or symbol byte other than
-/// `' - _` (and `.` after a letter) followed by either, and has no three
-/// identical letters in a row, is keyed, flagged, hashed and appended to
-/// `sink` with that byte's token, exactly as `emitPlainWords` would.
+/// and each word of ASCII letters and digits and Latin-1 letters that fold
+/// to ASCII (`C3 xx`), of a key of 1 to 16 bytes, that ends at white space
+/// or `end`, or at one ASCII punctuation or symbol byte other than `' - _`
+/// followed by either, and has no three identical letters in a row, is
+/// keyed, flagged, hashed and appended to `sink` with that byte's token,
+/// exactly as `emitPlainWords` would; a '.' after a word with a letter only
+/// after an ASCII word that is no abbreviation by `sink->abbreviations`
+/// (not one capital letter either).
 /// Returns where it stopped: `end`, or the start of a chunk it leaves to
 /// the caller, having written nothing of it; `not_plain` when that chunk
 /// is none of `emitPlainWords`'s (it starts with neither an ASCII letter

@@ -33,6 +33,8 @@ public final class Tokenizer: Stage {
     /// compares, not Unicode property look-ups, ICU folding, or a
     /// dictionary's hashing and an array's reference counting.
     private let shortTokenMemo: UnsafeMutablePointer<ShortTokenEntry>
+    /// `abbreviationFilter` of the abbreviation lists, for the C loop.
+    private let abbreviationBits: UnsafeMutablePointer<UInt64>
     private static let shortTokenMemoSlots = 2048
     /// Whether short tokens come from `shortTokenMemo` when seen before;
     /// tests turn it off to compare with `emitOther`'s own keys.
@@ -136,6 +138,28 @@ public final class Tokenizer: Stage {
         self.breaker = try ICUBreaker(.word)
         shortTokenMemo = .allocate(capacity: Tokenizer.shortTokenMemoSlots)
         shortTokenMemo.initialize(repeating: ShortTokenEntry(), count: Tokenizer.shortTokenMemoSlots)
+        let bits = Tokenizer.abbreviationFilter(resources.abbreviations, resources.abbreviationPrefixes)
+        abbreviationBits = .allocate(capacity: bits.count)
+        abbreviationBits.initialize(from: bits, count: bits.count)
+    }
+
+    /// 4096 bits, bit `KeyHash >> 52` set for the key (ASCII lowercased) of
+    /// every entry of `tables` that ends in '.', without the '.': a word of
+    /// ASCII letters and digits before a '.' whose key's bit is clear is no
+    /// abbreviation (`mayAbbreviate` is false unless it is one capital
+    /// letter), so `entex_plain_words` takes it and the '.' itself.
+    static func abbreviationFilter(_ tables: ByteStringTable...) -> [UInt64] {
+        var bits = [UInt64](repeating: 0, count: 64)
+        for table in tables {
+            for id in 0..<table.count {
+                let start = id == 0 ? 0 : Int(table.ends[id - 1]), end = Int(table.ends[id])
+                guard end - start >= 2, table.pool[end - 1] == UInt8(ascii: ".") else { continue }
+                let key = table.pool[start..<(end - 1)].map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+                let bit = Int(truncatingIfNeeded: KeyHash.hash(key) >> 52)
+                bits[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
+        }
+        return bits
     }
 
     deinit {
@@ -144,6 +168,7 @@ public final class Tokenizer: Stage {
         sinkStorage.hashes.deallocate()
         piecesStorage.deallocate()
         shortTokenMemo.deallocate()
+        abbreviationBits.deallocate()
         chunkMemo.deallocate()
     }
 
@@ -906,7 +931,8 @@ public final class Tokenizer: Stage {
                 // is no plain word.
                 var out = entex_token_sink(tokens: UnsafeMutableRawPointer(sink.tokens.base).assumingMemoryBound(to: entex_token.self),
                                            hashes: sink.hashes.base, keys: sink.keys.base, count: sink.tokens.count,
-                                           capacity: sink.tokens.capacity, key_count: sink.keys.count, not_plain: 0)
+                                           capacity: sink.tokens.capacity, key_count: sink.keys.count, not_plain: 0,
+                                           abbreviations: UnsafePointer(abbreviationBits))
                 i = plainWordLoop == 1 ? entex_plain_words(base, n, i, end, from, &out)
                     : plainWordLoop == 2 ? entex_plain_words_sse2(base, n, i, end, from, &out)
                     : entex_plain_words_avx2(base, n, i, end, from, &out)
