@@ -548,7 +548,9 @@ final class GazetteerFastPathTests: XCTestCase {
 
     /// The one-comparison `canEdge` and the branch-free `pendingRoot` agree with their
     /// definitions: every token kind, with and without a capital, for memo values with
-    /// and without a state, names ending there or not, all of them needing a capital or not.
+    /// and without a state, names ending there or not, all of them needing a capital or not;
+    /// and `match`'s walk test (`pendingRoot`'s two walk bits, then `canEdge`) with the
+    /// definition it replaced (a state, an edge kind, and a name ending or transitions).
     func testWalkStartTestsFollowTheirDefinitions() {
         for kind in TokenKind.allCases {
             XCTAssertEqual(Gazetteer.canEdge(kind), kind != .punct && kind != .symbol && kind != .emoji, "\(kind)")
@@ -564,13 +566,19 @@ final class GazetteerFastPathTests: XCTestCase {
                                              Gazetteer.rootCapitalOnlyBit | Gazetteer.secondBit | 12345 << 32] {
                             let value = high | UInt64(state | low)
                             let root = UInt32(truncatingIfNeeded: value)
-                            var expected: UInt32 = 0
-                            if root & Gazetteer.stateMask != 0 && kind != .punct && kind != .symbol && kind != .emoji {
-                                expected = value & Gazetteer.rootCapitalOnlyBit != 0 && !flags.contains(.capitalized)
-                                    ? root & ~Gazetteer.acceptsBit : root
-                            }
+                            let expected = value & Gazetteer.rootCapitalOnlyBit != 0 && !flags.contains(.capitalized)
+                                ? root & ~Gazetteer.acceptsBit : root
                             let got = withUnsafePointer(to: &token) { Gazetteer.pendingRoot(value, $0) }
                             XCTAssertEqual(got, expected, "\(kind) \(flags) \(String(value, radix: 16))")
+                            // What `match` makes of it: the token may start a walk when its key starts
+                            // a name (a memo value with a state) and its kind may start a match.
+                            if state != 0 || low & (Gazetteer.acceptsBit | Gazetteer.childrenBit) == 0 {
+                                let mayStart = root & Gazetteer.stateMask != 0 && kind != .punct && kind != .symbol && kind != .emoji
+                                let walkBits = got & (Gazetteer.acceptsBit | Gazetteer.childrenBit)
+                                XCTAssertEqual(walkBits != 0 && Gazetteer.canEdge(kind),
+                                               mayStart && (low & Gazetteer.childrenBit != 0 || expected & Gazetteer.acceptsBit != 0),
+                                               "\(kind) \(flags) \(String(value, radix: 16))")
+                            }
                             cases += 1
                         }
                     }

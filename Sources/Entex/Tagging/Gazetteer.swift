@@ -768,10 +768,10 @@ extension Gazetteer {
                     var maskTable = ShortKeyMasks.table
                     withUnsafeBytes(of: &maskTable) { maskBytes in
                     let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                    var token = tokenBase
                     while t < n {
-                        // The token through a pointer: its kind and flags are read only for a token
-                        // whose key starts a name (`pendingRoot`), not with its key range.
-                        let token = tokenBase + t
+                        // The token through a running pointer (`tokenBase + t` cost an index times
+                        // the stride, kept on the stack, each token).
                         let hash = hashBase[t]
                         let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
                         let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
@@ -784,29 +784,37 @@ extension Gazetteer {
                             value = Gazetteer.memoConfirm(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         }
                         tags[t] = value
-                        if pending != 0 {
-                            // The previous token starts a walk when a name ends at its state, or when
-                            // its state has transitions, this token is a second word and their step
-                            // is not known to fail (`failedSteps`). Worked out without a branch: the
-                            // three branches this took were mispredicted about 190 000 times in a pass
-                            // over the BBC news (one token in three has `pending`).
+                        // The previous token starts a walk when it may start a match (`canEdge`)
+                        // and a name ends at its state, or its state has transitions, this token
+                        // is a second word and their step is not known to fail (`failedSteps`).
+                        // One branch, on whether a name ends at its state or it has transitions
+                        // and this is a second word, which is rarely so (one token in eight on
+                        // news): branches on whether a token's key starts a name and on the
+                        // `pending` that came of it (one token in three has it, as the text
+                        // falls) were mispredicted about 350 000 times in a pass over the BBC news.
+                        // (Bits 63 and 62 of `value`: a term, and a second word.)
+                        let second: UInt32 = value >> Gazetteer.secondBit.trailingZeroBitCount == 1 ? 1 : 0
+                        if pending & (Gazetteer.acceptsBit | second << Gazetteer.childrenBit.trailingZeroBitCount) != 0 {
+                            // The rest without a branch: the three branches this took were
+                            // mispredicted about 190 000 times in a pass over the BBC news.
+                            let edge: UInt32 = Gazetteer.canEdge(token[-1].kind) ? 1 : 0
                             let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
-                            let second: UInt32 = value & (Gazetteer.secondBit | 1 << 63) == Gazetteer.secondBit ? 1 : 0
                             let unknown: UInt32 = failedSteps[Gazetteer.failedStepSlot(key)] == key ? 0 : 1
-                            let steps = (pending >> Gazetteer.childrenBit.trailingZeroBitCount) & second & unknown
+                            let steps = (pending >> Gazetteer.childrenBit.trailingZeroBitCount) & second & unknown & edge
                             walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
-                            walkCount &+= Int(truncatingIfNeeded: steps | pending >> Gazetteer.acceptsBit.trailingZeroBitCount)
+                            walkCount &+= Int(truncatingIfNeeded: steps | pending >> Gazetteer.acceptsBit.trailingZeroBitCount & edge)
                             if steps != 0 {
                                 entex_prefetch(stepSets + (Gazetteer.stepIndex(key) &<< 3))
                                 entex_prefetch(transitionBase + Gazetteer.slot(key, mask: transitionMask))
                             }
                         }
                         pending = Gazetteer.pendingRoot(value, token)
+                        token += 1
                         t &+= 1
                     }
                     }
                     // The last token has no next one: it starts a walk only if a name ends at its state.
-                    if pending & Gazetteer.acceptsBit != 0 {
+                    if pending & Gazetteer.acceptsBit != 0 && Gazetteer.canEdge(tokens[n &- 1].kind) {
                         walks[walkCount] = UInt32(truncatingIfNeeded: n &- 1)
                         walkCount &+= 1
                     }
@@ -1125,6 +1133,9 @@ extension Gazetteer {
     static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int,
                         masks: UnsafePointer<UInt64>) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
+        // (A branch on the length: choosing the short or the long tag without one, as tried,
+        // saved about 130 000 mispredicted branches in a pass over the BBC news for about
+        // 11 instructions a token, 10 M.)
         if length > 7 { return longKeyTag(keyHash) }
         let lengthBits = UInt64(truncatingIfNeeded: length) << 56
         if start <= wordLimit {
@@ -1177,21 +1188,22 @@ extension Gazetteer {
         return word
     }
 
-    /// The low half of a token's memo value `value` when the token may start a walk (its
-    /// key starts a name, and its kind may start a match), without `acceptsBit` when every
-    /// name ending at its state needs a capital and the token has none; else 0.
+    /// The low half of a token's memo value `value`, without `acceptsBit` when every name
+    /// ending at its state needs a capital and the token has none: with `acceptsBit` or
+    /// `childrenBit` when its key starts a name (a value with either has a state), which
+    /// `match` tests, with whether the token may start a match (`canEdge`), only when it
+    /// may start a walk. Without a branch: whether a token's key starts a name follows the
+    /// text (one token in three on news); the branch on it (and on `canEdge`), then the
+    /// branch on its result at the next token, were mispredicted about 350 000 times in a
+    /// pass over the BBC news. (Which tokens lack the capital their names need follows the
+    /// text too: that branch was mispredicted about 120 000 times.)
     @inline(__always)
     static func pendingRoot(_ value: UInt64, _ token: UnsafePointer<Token>) -> UInt32 {
         let root = UInt32(truncatingIfNeeded: value)
-        // (A branch: without it, as tried, the loop's test of `pending` that follows was
-        // mispredicted as often as this is.)
-        guard root & stateMask != 0, canEdge(token.pointee.kind) else { return 0 }
-        // Without a branch: which tokens lack the capital their names need follows the
-        // text, and the branch this was mispredicted about 120 000 times in a pass of the
-        // stage over the BBC news (two times in five that it ran).
-        let capitalOnly = UInt32(truncatingIfNeeded: value >> rootCapitalOnlyBit.trailingZeroBitCount) & 1
-        let capitalized = UInt32(token.pointee.flags.rawValue >> TokenFlags.capitalized.rawValue.trailingZeroBitCount) & 1
-        return root & ~((capitalOnly & ~capitalized) << acceptsBit.trailingZeroBitCount)
+        // `rootCapitalOnlyBit` and the capitalized flag, both moved to `acceptsBit`.
+        let capitalOnly = UInt32(truncatingIfNeeded: value >> (rootCapitalOnlyBit.trailingZeroBitCount &- acceptsBit.trailingZeroBitCount))
+        let capitalized = UInt32(token.pointee.flags.rawValue) << (acceptsBit.trailingZeroBitCount &- TokenFlags.capitalized.rawValue.trailingZeroBitCount)
+        return root & ~(capitalOnly & ~capitalized & acceptsBit)
     }
 
     /// Whether a token of this kind may start or end a match: not `punct`, `symbol` or
