@@ -565,18 +565,36 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
-    /// Runs of words as `testRunsOfShortWordsEqualPiecesTokens` makes them,
-    /// and texts shorter and longer than 16 bytes, through the C loop's SSE2
-    /// and AVX2 paths (where the processor has it) and without the C loop:
-    /// the same tokens, keys and hashes, also when the token buffer fills up.
-    func testPlainWordLoopsEqualTheSwiftPath() throws {
+    /// Tokenizers with the C loop's SSE2 path and (where the processor has it)
+    /// its AVX2 path, and one without the C loop, the reference.
+    private static func plainWordLoopsAndSwift() throws -> (swift: Tokenizer, loops: [Tokenizer]) {
         let swift = try Tokenizer(resources: TestSupport.resources.text)
         swift.plainWordLoop = 0
         let sse2 = try Tokenizer(resources: TestSupport.resources.text)
         sse2.plainWordLoop = 2
         let avx2 = try Tokenizer(resources: TestSupport.resources.text)
         avx2.plainWordLoop = 3
-        let loops = entex_plain_words_has_avx2() != 0 ? [sse2, avx2] : [sse2]
+        return (swift, entex_plain_words_has_avx2() != 0 ? [sse2, avx2] : [sse2])
+    }
+
+    /// 12 000 runs of words (`runOfWords`) through every loop of `loops`: the
+    /// tokens of `swift`. Stops after 10 failures.
+    private func assertRunsOfWords(_ loops: [Tokenizer], _ swift: Tokenizer, _ g: inout Generator, letters: [UInt8],
+                                   words: [String], after: [String]) {
+        for round in 0..<12000 {
+            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una ", "é ", "—", "@a "], maxWords: 12, maxLength: 18,
+                                       letters: letters, words: words, after: after)
+            for loop in loops { assertSameTokens(loop, swift, text, round: round) }
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+    }
+
+    /// Runs of words as `testRunsOfShortWordsEqualPiecesTokens` makes them,
+    /// and texts shorter and longer than 16 bytes, through the C loop's SSE2
+    /// and AVX2 paths (where the processor has it) and without the C loop:
+    /// the same tokens, keys and hashes, also when the token buffer fills up.
+    func testPlainWordLoopsEqualTheSwiftPath() throws {
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
         let words = ["a", "I", "of", "the", "Dr", "U", "US", "said", "Obama", "NASA", "2026", "x9", "COVID", "sooo", "Aaab",
                      "información", "Nicolás", "it's", "well-known", "ñu", "é", "snake_case", "abcdefghijklmno", "ABCDEFGHIJKLMNOP",
@@ -584,12 +602,8 @@ final class TokenizerFastPathTests: XCTestCase {
         let after = [" ", " ", " ", "  ", "\n", ". ", ", ", "! ", "? ", ": ", ") ", "; ", ".", ",", "-", "'s ", "’", "( ", " - ",
                      " @user ", " #tag ", " http://a.co ", " (", " \"", "é ", "  \t ", "$ ", "% ", "+ ", "| ", "\u{A0}"]
         var g = Generator(state: 20261203)
-        for round in 0..<12000 {
-            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una ", "é ", "—", "@a "], maxWords: 12, maxLength: 18,
-                                       letters: letters, words: words, after: after)
-            for loop in loops { assertSameTokens(loop, swift, text, round: round) }
-            if testRun?.failureCount ?? 0 > 10 { return }
-        }
+        assertRunsOfWords(loops, swift, &g, letters: letters, words: words, after: after)
+        if testRun?.failureCount ?? 0 > 10 { return }
         // Far more tokens than the reserved buffer holds (a text's length / 4 + 16): the loop stops
         // where the buffer would overflow, and the Swift path grows it.
         let dense = (0..<3000).map { _ in g.pick(["a", "b,", "I", "x.", "9"]) }.joined(separator: " ")
@@ -603,13 +617,7 @@ final class TokenizerFastPathTests: XCTestCase {
     /// filter): the tokens of the Swift path. Every entry of the abbreviation
     /// lists with its '.' is tried in the middle and at the end of a text.
     func testPlainWordLoopsTakeLatinWordsAndFullStopsAsTheSwiftPath() throws {
-        let swift = try Tokenizer(resources: TestSupport.resources.text)
-        swift.plainWordLoop = 0
-        let sse2 = try Tokenizer(resources: TestSupport.resources.text)
-        sse2.plainWordLoop = 2
-        let avx2 = try Tokenizer(resources: TestSupport.resources.text)
-        avx2.plainWordLoop = 3
-        let loops = entex_plain_words_has_avx2() != 0 ? [sse2, avx2] : [sse2]
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
         let words = ["información", "Nicolás", "MÉXICO", "Él", "ÉL", "ñu", "é", "É", "1é", "é1", "2ºC", "áéíóúñüç", "ÁÉÍÓÚÑÜÇ",
                      "aéééb", "ééé", "Ééé", "internacionalización", "Constitución", "señorías", "a×b", "×", "÷", "straße",
                      "ÿ", "Ÿ", "À", "Þ", "þ", "Øslo", "naïve", "café", "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ", "àáâãäåæçèéêëìíîïð", "Ðð",
@@ -619,12 +627,8 @@ final class TokenizerFastPathTests: XCTestCase {
                      "é ", "  ", "\t", ": ", ") ", "$ "]
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
         var g = Generator(state: 20261127)
-        for round in 0..<12000 {
-            let text = Self.runOfWords(&g, starts: ["", " ", "x ", "Una ", "é ", "—", "@a "], maxWords: 12, maxLength: 18,
-                                       letters: letters, words: words, after: after)
-            for loop in loops { assertSameTokens(loop, swift, text, round: round) }
-            if testRun?.failureCount ?? 0 > 10 { return }
-        }
+        assertRunsOfWords(loops, swift, &g, letters: letters, words: words, after: after)
+        if testRun?.failureCount ?? 0 > 10 { return }
         let text = TestSupport.resources.text
         for table in [text.abbreviations, text.abbreviationPrefixes] {
             for id in 0..<table.count {
