@@ -67,14 +67,8 @@ __attribute__((target("avx2,bmi,bmi2"))) static size_t stops_avx2(const entex_to
     return stops_from(tokens, hashes, i, n, filter, block_kinds, masks, stops, count);
 }
 
-int entex_regex_stops_has_avx2(void) {
-    static int known = -1;
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-    }
-    return known;
-}
+// The tokenizer's loop needs the same features (AVX2, BMI, BMI2): its test is asked once.
+int entex_regex_stops_has_avx2(void) { return entex_plain_words_has_avx2(); }
 
 size_t entex_regex_stops_avx2(const entex_token *tokens, const uint64_t *hashes, size_t n, const uint64_t *filter,
                               uint32_t block_kinds, uint64_t *masks, int32_t *stops) {
