@@ -45,6 +45,28 @@ static inline __attribute__((always_inline)) int is_space(uint8_t b) { return b 
 /// 1 when `m` (at most 16 bits) is not zero: no flags, no branch.
 static inline __attribute__((always_inline)) uint32_t nonzero16(uint32_t m) { return (m + 0xFFFF) >> 16; }
 
+/// `KeyHash.hash` of a key of `n` bytes (1 to 16) whose first eight bytes are
+/// `key0` and next eight `key1` (little-endian, zero past the key; `key1` is
+/// read only when `n` is over 8).
+static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t key0, uint64_t key1, uint32_t n) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    return n <= 8 ? mix(key0 ^ k0, n ^ k1) : mix(key1 ^ k0, mix(key0 ^ k2, n ^ k1) ^ k1);
+}
+
+/// The token (`t`, hash `h`) of the ASCII punctuation or symbol byte `b` at
+/// `e` right after a word, its key at `keys + kc`: no space before it.
+static inline __attribute__((always_inline)) void punct_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
+                                                              uint8_t b, size_t e) {
+    keys[kc] = b;
+    t->start = (int32_t)e;
+    t->end = (int32_t)(e + 1);
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + 1);
+    t->kind = entex_tok_class[b] & 2 ? 2 : 3;  // punct, symbol
+    t->flags = 0x40;                           // ascii
+    *h = key_hash(b, 0, 1);
+}
+
 /// The loop's state: the next byte `i`, the next token `t` and its hash `h`, the key count `kc`.
 typedef struct {
     size_t i;
@@ -87,7 +109,6 @@ typedef struct {
 /// ASCII words, and scalar.
 static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t end, size_t s, uint8_t *keys, size_t kc,
                                                         entex_token *t, uint64_t *h) {
-    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     latin_taken none = {0, 0, 0};
     uint8_t key[32] = {0};
     size_t r = s;
@@ -134,7 +155,7 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     uint64_t key0, key1;
     memcpy(&key0, key, 8);
     memcpy(&key1, key + 8, 8);
-    h[0] = w <= 8 ? mix(key0 ^ k0, w ^ k1) : mix(key1 ^ k0, mix(key0 ^ k2, w ^ k1) ^ k1);
+    h[0] = key_hash(key0, key1, w);
     t->start = (int32_t)s;
     t->end = (int32_t)r;
     t->key_start = (int32_t)kc;
@@ -143,14 +164,7 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
     t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | digit << 3);
     if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
-    keys[kc + w] = b;
-    t[1].start = (int32_t)r;
-    t[1].end = (int32_t)(r + 1);
-    t[1].key_start = (int32_t)(kc + w);
-    t[1].key_end = (int32_t)(kc + w + 1);
-    t[1].kind = entex_tok_class[b] & 2 ? 2 : 3;  // punct, symbol
-    t[1].flags = 0x40;                           // ascii
-    h[1] = mix(b ^ k0, 1 ^ k1);
+    punct_token(t + 1, h + 1, keys, kc + w, b, r);
     return (latin_taken){r + 1, w + 1, 2};
 }
 
@@ -171,14 +185,10 @@ static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, si
 /// bits by `KeyHash >> 52`, `entex_token_sink`) is set; true without them.
 static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m128i u, uint32_t take, uint32_t upper,
                                                                  const uint64_t *abbreviations) {
-    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     if ((take == 1 && (upper & 1)) || !abbreviations) return 1;
     __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
     key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
-    uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
-    uint64_t hash = take <= 8 ? mix(key0 ^ k0, take ^ k1)
-                              : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0,
-                                    mix(key0 ^ k2, take ^ k1) ^ k1);
+    uint64_t hash = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
     return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
 }
 
@@ -189,8 +199,6 @@ static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m12
 /// written nothing, else 2.
 static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
                                                             const uint64_t *abbreviations, state *st, int tail) {
-    const uint8_t *cls = entex_tok_class;
-    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
     size_t s = st->i;
     // A byte's class by one signed compare: adding 0x80 - first moves the
     // class's range to the bottom of the signed bytes, -128 up.
@@ -242,8 +250,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
     entex_token *t = st->t;
     uint64_t *h = st->h;
-    *h = take <= 8 ? mix(key0 ^ k0, take ^ k1)
-                   : mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) ^ k0, mix(key0 ^ k2, take ^ k1) ^ k1);
+    *h = key_hash(key0, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
     t->start = (int32_t)s;
     t->end = (int32_t)e;
     t->key_start = (int32_t)kc;
@@ -259,15 +266,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         return 2;
     }
     // The punctuation or symbol byte: its own key, no space before.
-    uint8_t b = p[e];
-    keys[kc] = b;
-    t[1].start = (int32_t)e;
-    t[1].end = (int32_t)(e + 1);
-    t[1].key_start = (int32_t)kc;
-    t[1].key_end = (int32_t)(kc + 1);
-    t[1].kind = cls[b] & 2 ? 2 : 3;  // punct, symbol
-    t[1].flags = 0x40;               // ascii
-    h[1] = mix(b ^ k0, 1 ^ k1);
+    punct_token(t + 1, h + 1, keys, kc, p[e], e);
     st->i = e + 1;
     st->t = t + 2;
     st->h = h + 2;
