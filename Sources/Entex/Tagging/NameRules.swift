@@ -1222,7 +1222,7 @@ private struct Scan {
             // text, a lowercase word: `lowercaseName`).
             // Each rule is asked only where its own first test can pass; most tokens
             // (punctuation, lowercase words) are turned away before their facts are computed.
-            if let gate {
+            if gate != nil {
                 // Skip to the first token where a rule may start, from its kind and flags and
                 // two filters, without computing facts; stopping means "ask `fact`".
                 while i < n {
