@@ -13,6 +13,8 @@ const uint8_t entex_tok_class[256] = {
     ['!'] = 2, ['"'] = 2, ['#'] = 2, ['%'] = 2, ['&'] = 2, ['\''] = 2, ['('] = 2, [')'] = 2, ['*'] = 2,
     [','] = 2, ['-'] = 2, ['.'] = 2, ['/'] = 2, [':'] = 2, [';'] = 2, ['?'] = 2, ['@'] = 2,
     ['['] = 2, ['\\'] = 2, [']'] = 2, ['_'] = 2, ['{'] = 2, ['}'] = 2,
+    // ASCII letters and digits.
+    ['0' ... '9'] = 4, ['A' ... 'Z'] = 4, ['a' ... 'z'] = 4,
 };
 
 #if defined(__SSE2__) && defined(__x86_64__)
@@ -192,13 +194,213 @@ static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m12
     return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
 }
 
+/// Whether the non-ASCII character at `e` (of `n` bytes) ends a hashtag in
+/// `Tokenizer.scanHashtag`: one of the punctuation characters its fast path
+/// knows (`SimpleText.otherLength`: ¡ ¿ « », no-break space, – — ‘ ’ “ ” …).
+/// False for any other (a Latin letter goes on, others need a property look-up).
+static inline __attribute__((always_inline)) int ends_hashtag(const uint8_t *p, size_t n, size_t e) {
+    uint8_t c = p[e];
+    if (c == 0xC2) {
+        if (e + 1 >= n) return 0;
+        uint8_t d = p[e + 1];
+        return d == 0xA1 || d == 0xBF || d == 0xAB || d == 0xBB || d == 0xA0;
+    }
+    if (c != 0xE2 || e + 2 >= n || p[e + 1] != 0x80) return 0;
+    uint8_t d = p[e + 2];
+    return d == 0x93 || d == 0x94 || d == 0x98 || d == 0x99 || d == 0x9C || d == 0x9D || d == 0xA6;
+}
+
+/// Takes the chunk at `st->i` that starts with the ASCII byte `b` (no letter,
+/// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
+/// one token with nothing pending: a lone symbol (`Tokenizer.isLoneSymbol`:
+/// one byte other than '.' and '_', then white space or the text's end), or
+/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 16 ASCII
+/// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
+/// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
+/// through its pieces). A handle right after "RT " makes that token a symbol
+/// (`markRetweet`). When a hashtag or handle goes on with bytes of another
+/// kind, it is taken and 0 returned with `st->i` after it, where the caller
+/// goes on as `tokenizeByChunk` does after a special token. Returns 1, having
+/// written nothing, for any other chunk (a '$', a longer or non-ASCII
+/// hashtag, "#123", "(word"). `x` holds the chunk's first 16 bytes (zero past
+/// the text); `tokens` is the sink's first token. Out of line: the word loop
+/// keeps its registers.
+static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n, size_t end, __m128i x, uint8_t *keys,
+                                                     state *st, entex_token *tokens) {
+    size_t s = st->i;
+    uint8_t b = p[s];
+    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
+    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
+    uint32_t lower = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
+    uint32_t digit = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10)));
+    uint32_t run = 0;
+    if (b == '#' || b == '@') {
+        uint32_t word = (upper | lower | digit | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')))) >> 1;
+        // Bit 15 of `word` is clear: `run` is at most 15, and 15 may go on past the vector.
+        run = (uint32_t)__builtin_ctz(~word);
+        if (run == 15) return 1;
+    }
+    size_t kc = st->kc;
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    if (run == 0) {
+        // No special token is one byte long, and a lone piece merges with none ('.' may begin a
+        // spaced abbreviation, '_' joins words).
+        if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
+        punct_token(t, h, keys, kc, b, s);
+        t->flags = 0x50;  // ascii, spaceBefore
+        st->i = s + 1;
+        st->t = t + 1;
+        st->h = h + 1;
+        st->kc = kc + 1;
+        return 2;
+    }
+    uint32_t take = run + 1;
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    if (b == '#' && !(upper | lower)) return 1;  // a hashtag has a letter
+    size_t e = s + take;
+    // A special token ends before `end` or at the text's end (`end` is the next one's start).
+    if (e > end || (e == end && end != n)) return 1;
+    // What follows: 0 white space or the end, 1 a punctuation or symbol byte before either, 2 anything else.
+    int follows = 0;
+    if (e < n) {
+        uint8_t c = p[e];
+        if (c >= 0x80) {
+            // Any character but a letter or a digit ends a handle; a hashtag, only some.
+            if (b == '#' && !ends_hashtag(p, n, e)) return 1;
+            follows = 2;
+        } else if (!is_space(c)) {
+            follows = e + 1 == n || is_space(p[e + 1]) ? 1 : 2;
+        }
+    }
+    if (b == '@' && t != tokens) {
+        entex_token *last = t - 1;
+        if (last->kind == 0 && last->end - last->start == 2 && (size_t)last->end + 1 == s && p[last->end] == ' '
+            && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
+            last->kind = 3;  // symbol
+    }
+    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    *h = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
+    t->start = (int32_t)s;
+    t->end = (int32_t)e;
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + take);
+    t->kind = b == '#' ? 8 : 7;  // hashtag, handle
+    // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
+    uint32_t alnum = upper | lower | digit;
+    t->flags = (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
+                         | (digit != 0) << 3);
+    kc += take;
+    if (follows == 1) {
+        punct_token(t + 1, h + 1, keys, kc, p[e], e);
+        st->i = e + 1;
+        st->t = t + 2;
+        st->h = h + 2;
+        st->kc = kc + 1;
+        return 2;
+    }
+    st->i = follows == 0 && e < n ? e + 1 : e;
+    st->t = t + 1;
+    st->h = h + 1;
+    st->kc = kc;
+    return follows == 0 ? 2 : 0;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 15, a letter
+/// last) are ASCII letters and digits and the next one an apostrophe, when it
+/// is ASCII letters and digits after it too (a letter first), 15 bytes at
+/// most, then white space, the end, or one punctuation or symbol byte before
+/// either (a '.' only when `abbreviations` says the whole is no
+/// abbreviation), and has no three identical letters in a row: one word as
+/// the pieces path joins it ("don't"), or, a possessive of more than 3 bytes,
+/// the word and "'s" (`Tokenizer.mergeAndEmit`), and the punctuation byte.
+/// Returns 1, having written nothing, for any other chunk. `x` as in
+/// `take_word`. Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                      uint8_t *keys, const uint64_t *abbreviations, state *st) {
+    size_t s = st->i;
+    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
+    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
+    uint32_t lower = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
+    uint32_t digit = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10)));
+    uint32_t letters = upper | lower, alnum = letters | digit;
+    if (!(letters >> (take - 1) & 1) || !(letters >> (take + 1) & 1)) return 1;
+    // Bits 16 and up of `alnum` are clear: the run after the apostrophe ends within them.
+    uint32_t total = take + 1 + (uint32_t)__builtin_ctz(~(alnum >> (take + 1)));
+    if (total >= 16) return 1;
+    size_t e = s + total;
+    // A chunk ends before `end` or at the text's end (`end` is a special token's start).
+    if (e > end || (e == end && end != n)) return 1;
+    uint32_t punct = 0;
+    if (e < n && !is_space(p[e])) {
+        uint8_t b = p[e];
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || (e + 1 != n && !is_space(p[e + 1]))) return 1;
+        if (b == '.' && may_abbreviate(x, u, total, upper, abbreviations)) return 1;
+        punct = 1;
+    }
+    uint32_t bits = (1u << total) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
+    if ((uint32_t)_mm_movemask_epi8(runs) & (upper | lower) & (bits >> 2)) return 1;
+    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - total)));
+    size_t kc = st->kc;
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    // A possessive: "China's" is "China" and "'s"; "it's" stays one word.
+    uint32_t possessive = total == take + 2 && total > 3 && (p[e - 1] | 0x20) == 's';
+    uint32_t first = possessive ? take : total;
+    uint32_t firstBits = (1u << first) - 1;
+    uint32_t wu = upper & firstBits, wl = lower & firstBits, wd = digit & firstBits, wa = wu | wl | wd;
+    __m128i firstKey = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - first)));
+    *h = key_hash((uint64_t)_mm_cvtsi128_si64(firstKey), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(firstKey, firstKey)), first);
+    t->start = (int32_t)s;
+    t->end = (int32_t)(s + first);
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + first);
+    t->kind = 0;  // word
+    // `Tokenizer.asciiFlags` with `spaceBefore`.
+    t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+    if (possessive) {
+        uint8_t c = p[e - 1];
+        t[1].start = (int32_t)(e - 2);
+        t[1].end = (int32_t)e;
+        t[1].key_start = (int32_t)(kc + take);
+        t[1].key_end = (int32_t)(kc + total);
+        t[1].kind = 0;
+        // ascii, hasLetter; "'S": capitalized, allCaps.
+        t[1].flags = c == 'S' ? 0x47 : 0x44;
+        h[1] = key_hash((uint64_t)'\'' | (uint64_t)'s' << 8, 0, 2);
+        t++, h++;
+    }
+    kc += total;
+    if (punct) {
+        punct_token(t + 1, h + 1, keys, kc, p[e], e);
+        t++, h++, kc++, e++;
+    }
+    st->i = e;
+    st->t = t + 1;
+    st->h = h + 1;
+    st->kc = kc;
+    return 2;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
 /// it leaves the word to the caller (1 when the chunk is not plain), having
 /// written nothing, else 2.
-static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t end, __m128i x, uint8_t *keys,
-                                                            const uint64_t *abbreviations, state *st, int tail) {
+static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t n, size_t end, __m128i x, uint8_t *keys,
+                                                            const uint64_t *abbreviations, entex_token *tokens, state *st,
+                                                            int tail) {
     size_t s = st->i;
     // A byte's class by one signed compare: adding 0x80 - first moves the
     // class's range to the bottom of the signed bytes, -128 up.
@@ -210,8 +412,13 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     uint32_t digit = (uint32_t)_mm_movemask_epi8(d);
     // Bits 16 and up of `~alnum` are set: `take` is at most 16.
     uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit));
-    // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word.
-    if (take == 0) return p[s] != 0xC3 ? 1 : take_latin(p, end, keys, st);
+    if (take == 0) {
+        // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
+        // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
+        uint8_t b = p[s];
+        if (b < 0x80) return sigil_or_symbol(p, n, end, x, keys, st, tokens);
+        return b != 0xC3 ? 1 : take_latin(p, end, keys, st);
+    }
     size_t e = s + take;
     uint32_t punct = 0;
     // Without `tail`, `end` lies more than 16 bytes on: the word and its punctuation end before it.
@@ -231,6 +438,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (b >= 0x80) return 1;
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
+        if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
         if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
@@ -274,6 +482,26 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     return 2;
 }
 
+/// Takes the chunk at `st->i`, a quote or parenthesis (`"`, `(`, `'`) before
+/// an ASCII letter or digit ("\"Yes", "(Reuters", "'90s"), when `take_word`
+/// takes what follows it: the byte is a piece of its own, and the word's
+/// tokens are those of the word alone, without space before. Returns 2, or
+/// 1 having written nothing. Only before `fast` in `plain_words` (the word
+/// after the byte has 16 bytes to read, and ends with its punctuation and
+/// the byte after it before `end`). Out of line: the word loop keeps its
+/// registers.
+static __attribute__((noinline)) int take_opened(const uint8_t *p, size_t n, size_t end, uint8_t *keys,
+                                                 const uint64_t *abbreviations, entex_token *tokens, state *st) {
+    size_t s = st->i;
+    state inner = {s + 1, st->t + 1, st->h + 1, st->kc + 1};
+    if (take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + s + 1)), keys, abbreviations, tokens, &inner, 0) != 2) return 1;
+    punct_token(st->t, st->h, keys, st->kc, p[s], s);
+    st->t->flags = 0x50;  // ascii, spaceBefore
+    st->t[1].flags &= (uint8_t)~0x10;
+    *st = inner;
+    return 2;
+}
+
 /// `entex_plain_words`, inlined into the SSE2 and the AVX2 entry points
 /// (the same intrinsics, VEX-encoded in the second, with BMI's shifts).
 static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p, size_t n, size_t i, size_t end,
@@ -301,7 +529,12 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         // After a word, most often a letter or a digit; else white space, skipped.
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
-        taken = take_word(p, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, &st, 0);
+        taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, sink->tokens, &st, 0);
+        if (taken == 1) {
+            uint8_t b = p[st.i];
+            if ((b == '"' || b == '(' || b == '\'') && (entex_tok_class[p[st.i + 1]] & 4))
+                taken = take_opened(p, n, end, keys, abbreviations, sink->tokens, &st);
+        }
         if (taken != 2) break;
     }
     if (taken == 2) {
@@ -318,7 +551,7 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
             if (n - st.i >= 16) x = _mm_loadu_si128((const __m128i *)(p + st.i));
             else if (n >= 16) x = _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i)));
             else break;
-            taken = take_word(p, end, x, keys, abbreviations, &st, 1);
+            taken = take_word(p, n, end, x, keys, abbreviations, sink->tokens, &st, 1);
             if (taken != 2) break;
         }
     }

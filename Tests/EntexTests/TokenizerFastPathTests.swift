@@ -641,6 +641,76 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Hashtags and handles of every length around the C loop's 16 bytes (of
+    /// letters, digits and '_', digits alone, the sigil alone), lone symbols,
+    /// and "RT" before a handle, followed by what ends them or goes on from
+    /// them (punctuation, white space, the end, non-ASCII letters and
+    /// punctuation, another sigil), in runs of words: the C loops give the
+    /// tokens of the Swift path and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeHashtagsHandlesAndLoneSymbolsAsTheSwiftPath() throws {
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
+        let pieces = try Tokenizer(resources: TestSupport.resources.text)
+        pieces.plainWords = false
+        pieces.scansByChunk = false
+        let body: [UInt8] = Array("aAzZ09_".utf8)
+        let words = ["a", "I", "RT", "rt", "Rt", "xRT", "the", "Obama", "said", "é", "2026", "|", "-", "$", "%", "&", "(", ")",
+                     ".", "_", "!", "'", "\"", "#", "@", "#123", "#_", "@_", "#_1", "$AAPL", "##a", "@@a", "#a#b", "@a@b.com"]
+        let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", "… ", "…", "’s ", "'s ", "! ", "!!", "#b ", "@b ",
+                     "é ", "ñ", "\u{A0}", "« ", "😀 ", ": ", ":", "- ", "-", "_ ", ") ", "\t", "x.com ", "$ ", "| "]
+        var g = Generator(state: 20261128_19)
+        for round in 0..<12000 {
+            var text = g.pick(["", " ", "x ", "RT ", "é ", "—", "#a", "@"])
+            for _ in 0..<(1 + Int(g.next() % 12)) {
+                if g.next() % 2 == 0 {
+                    let length = Int(g.next() % 20)
+                    text += g.pick(["#", "@"]) + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self)
+                } else {
+                    text += g.pick(words)
+                }
+                text += g.pick(after)
+            }
+            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            for loop in loops {
+                assertSameTokens(loop, swift, text, round: round)
+                assertSameTokens(loop, pieces, text, round: round)
+            }
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+    }
+
+    /// Words with an apostrophe (contractions, possessives of every length and
+    /// case, with digits, elongated, two apostrophes) and words after a quote
+    /// or a parenthesis, before punctuation, a '.' (abbreviations among them),
+    /// white space and the end, in runs of words: the C loops give the tokens
+    /// of the Swift path and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeContractionsAndQuotedWordsAsTheSwiftPath() throws {
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
+        let pieces = try Tokenizer(resources: TestSupport.resources.text)
+        pieces.plainWords = false
+        pieces.scansByChunk = false
+        let words = ["don't", "it's", "It's", "IT'S", "China's", "CHINA'S", "Obama'S", "x's", "ab's", "abc's", "rock'n'roll", "90's",
+                     "9a's", "it's9", "sooo's", "Sooo's", "baaad's", "I'm", "y'all", "o'clock", "O'Neill", "abcdefghijklm's",
+                     "abcdefghijklmn's", "abcdefg'hijklmno", "a'b'", "a'", "'a", "\"Yes", "(Reuters", "'90s", "\"don't", "(a", "\"",
+                     "'", "(", "(@user", "\"#tag", "(Nicolás", "\"información", "(US", "\"Dr", "(EE", "\"abcdefghijklmnop",
+                     "\"abcdefghijklmnopq", "(sooo", "the", "said", "Obama", "2026"]
+        let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", ".\"", "\" ", ") ", ")", "!", "! ", "'", "' ", "-",
+                     "’s ", "é ", "\u{A0}", "… ", ":", "; ", "_ ", "\t"]
+        var g = Generator(state: 20261128_20)
+        for round in 0..<12000 {
+            var text = g.pick(["", " ", "x ", "é ", "—", "\""])
+            for _ in 0..<(1 + Int(g.next() % 12)) {
+                text += g.pick(words)
+                text += g.pick(after)
+            }
+            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
+            for loop in loops {
+                assertSameTokens(loop, swift, text, round: round)
+                assertSameTokens(loop, pieces, text, round: round)
+            }
+            if testRun?.failureCount ?? 0 > 10 { return }
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,

@@ -407,7 +407,8 @@ size_t entex_plain_words_avx2(const uint8_t *p, size_t n, size_t i, size_t end, 
 int entex_plain_words_has_avx2(void);
 
 /// The byte classes `entex_plain_words` reads: bit 0 ASCII white space
-/// (`ByteClass.isSpace`), bit 1 ASCII punctuation (`ByteClass.isPunct`).
+/// (`ByteClass.isSpace`), bit 1 ASCII punctuation (`ByteClass.isPunct`),
+/// bit 2 ASCII letters and digits (`ByteClass.isAlnum`).
 extern const uint8_t entex_tok_class[256];
 
 // regex

@@ -617,7 +617,7 @@ public final class Tokenizer: Stage {
             mergeAndEmit(p, UnsafeBufferPointer(pieces.elements(from: 0)), into: &sink)
             pieces.count = 0
         }
-        guard pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p[i], classes) else { return nil }
+        guard pieces.count == 0, i != notPlain, Tokenizer.mayStartPlainWord(p, i, classes) else { return nil }
         let next = emitPlainWords(p, i, end, classes, into: &sink)
         notPlain = next
         return next != i ? next : nil
@@ -1064,13 +1064,16 @@ public final class Tokenizer: Stage {
         emit(p, i, i &+ 1, classes[Int(p[i])] & ByteClass.punctBit != 0 ? .punct : .symbol, into: &sink)
     }
 
-    /// Whether a plain word (`emitPlainWords`) may start with the byte `b`:
-    /// an ASCII letter or digit, or the first byte of a Latin-1 letter (C3).
-    /// `emitPlainWords` takes no chunk that starts otherwise; the callers
-    /// save the call.
+    /// Whether `emitPlainWords` may take the chunk at `i`: a plain word
+    /// starts with an ASCII letter or digit or the first byte of a Latin-1
+    /// letter (C3), and the C loop (`entex_plain_words`) also takes a lone
+    /// symbol (`isLoneSymbol`) and short ASCII hashtags and handles. It takes
+    /// no chunk that starts otherwise; the callers save the call.
     @inline(__always)
-    static func mayStartPlainWord(_ b: UInt8, _ classes: UnsafePointer<UInt16>) -> Bool {
-        classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3
+    static func mayStartPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>) -> Bool {
+        let b = p[i]
+        return classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3 || b == UInt8(ascii: "#") || b == UInt8(ascii: "@")
+            || isLoneSymbol(p, i, classes)
     }
 
     /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
