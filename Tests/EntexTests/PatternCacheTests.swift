@@ -498,6 +498,22 @@ final class PatternCacheTests: XCTestCase {
         }
     }
 
+    /// `ByteReader.word` reads a word at any offset (one unaligned load) as `ByteWriter.word` wrote it.
+    func testByteReaderReadsWordsAtUnalignedOffsets() throws {
+        let values: [UInt64] = [0, 1, 0x0102_0304_0506_0708, 0x8000_0000_0000_0000, .max]
+        for padding in 0..<8 {
+            var writer = ByteWriter()
+            writer.array([UInt8](repeating: 0xAB, count: padding))
+            for v in values { writer.word(v) }
+            writer.int(-3)
+            var reader = ByteReader(bytes: writer.bytes)
+            XCTAssertEqual(try reader.array().count, padding)
+            for v in values { XCTAssertEqual(try reader.word(), v) }
+            XCTAssertEqual(try reader.int(), -3)
+            XCTAssertTrue(reader.isAtEnd)
+        }
+    }
+
     func testByteReaderRefusesReadsPastTheEnd() {
         var writer = ByteWriter()
         writer.string("abc")
