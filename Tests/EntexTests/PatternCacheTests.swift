@@ -1,3 +1,4 @@
+import CPCRE2
 import Foundation
 @testable import Entex
 import XCTest
@@ -281,6 +282,28 @@ final class PatternCacheTests: XCTestCase {
             XCTAssertEqual(regex.groupNumbers(named: ["x", "zz"]), byName(regex, ["x", "zz"]))
         }
         XCTAssertEqual(regexes[regexes.count - 2].groupNumbers(named: names)["year"]?.count, 8)
+    }
+
+    /// Checking examples with one match state for every pattern (`firstMatch(in:matcher:)`,
+    /// room for the whole match only) finds what a match state made for each example finds,
+    /// on every bundled pattern (unanchored and anchored), its examples and other texts.
+    func testExampleMatcherSharedByEveryPatternFindsWhatAFreshOneFinds() throws {
+        guard let matcher = CompiledRegex.makeExampleMatcher() else { return XCTFail("no match state") }
+        defer { entex_matcher_free(matcher) }
+        let patterns = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).patterns
+        var texts = ["", "on 3 May 2021 at 5pm", "el 3 de mayo", "$20 million", "50%", "+1 555 0100", "ñ 12º"]
+        for p in patterns { texts += (p.matches + p.nomatches).map(\.text) }
+        var found = 0
+        for p in patterns {
+            for regex in [p.regex, p.anchored].compactMap({ $0 }) {
+                for text in texts {
+                    let expected = regex.firstMatch(in: text)
+                    XCTAssertEqual(regex.firstMatch(in: text, matcher: matcher), expected, "\(p.name): \(text)")
+                    if expected != nil { found += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(found, 100)
     }
 
     func testLenientLoadUsesAndWritesTheCacheOnlyWithoutSkippedBlocks() throws {
