@@ -1,3 +1,4 @@
+import CPCRE2
 import Foundation
 @testable import Entex
 import XCTest
@@ -283,6 +284,28 @@ final class PatternCacheTests: XCTestCase {
         XCTAssertEqual(regexes[regexes.count - 2].groupNumbers(named: names)["year"]?.count, 8)
     }
 
+    /// Checking examples with one match state for every pattern (`firstMatch(in:matcher:)`,
+    /// room for the whole match only) finds what a match state made for each example finds,
+    /// on every bundled pattern (unanchored and anchored), its examples and other texts.
+    func testExampleMatcherSharedByEveryPatternFindsWhatAFreshOneFinds() throws {
+        guard let matcher = CompiledRegex.makeExampleMatcher() else { return XCTFail("no match state") }
+        defer { entex_matcher_free(matcher) }
+        let patterns = try RegexPatterns.load(from: TestSupport.lexicons, cacheDirectory: nil).patterns
+        var texts = ["", "on 3 May 2021 at 5pm", "el 3 de mayo", "$20 million", "50%", "+1 555 0100", "ñ 12º"]
+        for p in patterns { texts += (p.matches + p.nomatches).map(\.text) }
+        var found = 0
+        for p in patterns {
+            for regex in [p.regex, p.anchored].compactMap({ $0 }) {
+                for text in texts {
+                    let expected = regex.firstMatch(in: text)
+                    XCTAssertEqual(regex.firstMatch(in: text, matcher: matcher), expected, "\(p.name): \(text)")
+                    if expected != nil { found += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(found, 100)
+    }
+
     func testLenientLoadUsesAndWritesTheCacheOnlyWithoutSkippedBlocks() throws {
         let lexicons = try copyOfPatterns()
         let cache = scratch.appendingPathComponent("cache")
@@ -495,6 +518,22 @@ final class PatternCacheTests: XCTestCase {
         XCTAssertGreaterThan(keys.count, 2_300)
         for key in keys {
             XCTAssertEqual(RegexPatterns.firstWord(key), Array((key.split(separator: " ").first.map(String.init) ?? key).utf8), key)
+        }
+    }
+
+    /// `ByteReader.word` reads a word at any offset (one unaligned load) as `ByteWriter.word` wrote it.
+    func testByteReaderReadsWordsAtUnalignedOffsets() throws {
+        let values: [UInt64] = [0, 1, 0x0102_0304_0506_0708, 0x8000_0000_0000_0000, .max]
+        for padding in 0..<8 {
+            var writer = ByteWriter()
+            writer.array([UInt8](repeating: 0xAB, count: padding))
+            for v in values { writer.word(v) }
+            writer.int(-3)
+            var reader = ByteReader(bytes: writer.bytes)
+            XCTAssertEqual(try reader.array().count, padding)
+            for v in values { XCTAssertEqual(try reader.word(), v) }
+            XCTAssertEqual(try reader.int(), -3)
+            XCTAssertTrue(reader.isAtEnd)
         }
     }
 

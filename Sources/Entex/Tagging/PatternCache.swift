@@ -354,10 +354,10 @@ struct ByteReader {
 
     mutating func word() throws(Damaged) -> UInt64 {
         guard bytes.count - offset >= 8 else { throw Damaged() }
-        var v: UInt64 = 0
-        for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+        // One load, not eight byte reads (3 600 words a start).
+        let v = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return v
+        return UInt64(littleEndian: v)
     }
 
     mutating func int() throws(Damaged) -> Int { Int(Int64(bitPattern: try word())) }

@@ -82,13 +82,23 @@ public final class CompiledRegex: @unchecked Sendable {
         var count: UInt32 = 0, size: UInt32 = 0
         guard let table = entex_regex_name_table(handle, &count, &size), size > 2 else { return [:] }
         var groups: [String: [Int]] = [:]
+        groups.reserveCapacity(Int(count))
+        // The table is sorted by name: a name's groups are next to each other, and are
+        // stored in one piece (not appended to the dictionary's entry one by one).
+        var name = "", wanted = false, numbers: [Int] = []
         for i in 0..<Int(count) {
             let entry = table + i * Int(size)
-            let name = String(cString: entry + 2)
-            guard names.contains(name) else { continue }
+            let entryName = String(cString: entry + 2)
+            if entryName != name {
+                if wanted { groups[name] = numbers }
+                name = entryName
+                wanted = names.contains(name)
+                numbers = []
+            }
             // As `groupNumbers`: at most 8 numbers, in the table's order.
-            if groups[name, default: []].count < 8 { groups[name, default: []].append(Int(entry[0]) << 8 | Int(entry[1])) }
+            if wanted && numbers.count < 8 { numbers.append(Int(entry[0]) << 8 | Int(entry[1])) }
         }
+        if wanted { groups[name] = numbers }
         return groups
     }
 
@@ -400,6 +410,9 @@ public final class RegexPatterns: Sendable {
         var skipped: [DataFileError] = []
         // Spliced alternations by language and list as written: most lists serve several patterns.
         var alternations: [String: String] = [:]
+        // One match state checks every pattern's examples.
+        let matcher = CompiledRegex.makeExampleMatcher()
+        defer { entex_matcher_free(matcher) }
         for file in files {
             let path = "\(folder)/\(file)"
             for block in try PatternFileParser.blocks(path) {
@@ -407,7 +420,7 @@ public final class RegexPatterns: Sendable {
                 do throws(DataFileError) {
                     spec = try describe(block, file: file, path: path, words: setup.byLanguage, bits: setup.bits,
                                         alternations: &alternations)
-                    pattern = try compile(spec, path: path)
+                    pattern = try compile(spec, path: path, examples: matcher)
                 } catch {
                     guard lenient else { throw error }
                     skipped.append(error)
@@ -443,6 +456,9 @@ public final class RegexPatterns: Sendable {
         patterns.reserveCapacity(sources.specs.count)
         let regexCount = sources.specs.reduce(0) { $0 + ($1.regex == nil ? 0 : 1) }
         let code = sources.compiled.isEmpty ? nil : CompiledRegex.deserialize(sources.compiled, count: 2 * regexCount)
+        // One match state checks every pattern's examples.
+        let matcher = CompiledRegex.makeExampleMatcher()
+        defer { entex_matcher_free(matcher) }
         var next = 0
         for spec in sources.specs {
             var compiled: (regex: CompiledRegex, anchored: CompiledRegex)?
@@ -450,7 +466,7 @@ public final class RegexPatterns: Sendable {
                 compiled = (code[next], code[next + 1])
                 next += 2
             }
-            patterns.append(try compile(spec, path: "\(folder)/\(spec.file)", compiled: compiled))
+            patterns.append(try compile(spec, path: "\(folder)/\(spec.file)", compiled: compiled, examples: matcher))
         }
         return RegexPatterns(patterns: patterns, words: setup.byLanguage, triggerBits: setup.bits, triggerTables: setup.tables)
     }
@@ -586,7 +602,8 @@ public final class RegexPatterns: Sendable {
     /// `compiled`, when given, is PCRE2's code of the pattern and of its anchored form
     /// (from the cache), taken instead of compiling them.
     static func compile(_ spec: PatternSpec, path: String,
-                        compiled: (regex: CompiledRegex, anchored: CompiledRegex)? = nil) throws(DataFileError) -> RegexPattern {
+                        compiled: (regex: CompiledRegex, anchored: CompiledRegex)? = nil,
+                        examples matcher: OpaquePointer? = nil) throws(DataFileError) -> RegexPattern {
         func fail(_ message: String, _ line: Int? = nil) -> DataFileError {
             DataFileError(file: path, line: line ?? spec.line, message: "[\(spec.name)] \(message)")
         }
@@ -611,7 +628,8 @@ public final class RegexPatterns: Sendable {
         }
         pattern.groups = pattern.regex!.groupNumbers(named: groupNameVariants)
         for example in spec.matches {
-            guard let found = pattern.regex!.firstMatch(in: example.text) else {
+            let found = matcher.map { pattern.regex!.firstMatch(in: example.text, matcher: $0) } ?? pattern.regex!.firstMatch(in: example.text)
+            guard let found else {
                 throw fail("'match: \(example.text)' does not match", example.line)
             }
             if found != example.expected {
@@ -886,19 +904,31 @@ extension CompiledRegex {
     /// PCRE2's interpreter, which finds what the JIT finds, so that loading does
     /// not JIT-compile every pattern).
     func firstMatch(in text: String) -> String? {
-        let bytes = Array(text.utf8)
-        guard let matcher = entex_matcher_create(UInt32(captureCount + 1), RegexTagger.matchLimit, RegexTagger.depthLimit) else { return nil }
+        guard let matcher = CompiledRegex.makeExampleMatcher() else { return nil }
         defer { entex_matcher_free(matcher) }
-        var ovector = [Int](repeating: 0, count: 2 * (captureCount + 1))
-        let rc = bytes.withUnsafeBufferPointer { p in
-            ovector.withUnsafeMutableBufferPointer { o in
-                o.withMemoryRebound(to: size_t.self) { o in
-                    entex_regex_match_interpreted(handle, p.baseAddress, p.count, 0, matcher, o.baseAddress, UInt32(captureCount + 1))
-                }
+        return firstMatch(in: text, matcher: matcher)
+    }
+
+    /// `firstMatch(in:)` with match state from `makeExampleMatcher` (any pattern's): a load
+    /// checks every example with one, where making one per example (match data, context
+    /// and JIT stack) cost more than the matches.
+    func firstMatch(in text: String, matcher: OpaquePointer) -> String? {
+        var text = text
+        return text.withUTF8 { p -> String? in
+            // Only the whole match is read: PCRE2 matches the same with room for fewer groups.
+            var ovector: (Int, Int) = (0, 0)
+            let rc = withUnsafeMutableBytes(of: &ovector) { o in
+                entex_regex_match_interpreted(handle, p.baseAddress, p.count, 0, matcher,
+                                              o.baseAddress!.assumingMemoryBound(to: size_t.self), 1)
             }
+            guard rc > 0 else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: p[ovector.0..<ovector.1]), as: UTF8.self)
         }
-        guard rc > 0 else { return nil }
-        return String(decoding: bytes[ovector[0]..<ovector[1]], as: UTF8.self)
+    }
+
+    /// Match state for `firstMatch(in:matcher:)`: room for the whole match only, the tagger's limits.
+    static func makeExampleMatcher() -> OpaquePointer? {
+        entex_matcher_create(1, RegexTagger.matchLimit, RegexTagger.depthLimit)
     }
 }
 
