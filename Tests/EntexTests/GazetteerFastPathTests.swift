@@ -464,6 +464,34 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertGreaterThan(total, 6 * 3 * 2 * 3)
     }
 
+    /// `match` loads the memo sets of `Gazetteer.touchBlock` tokens at a time before it reads
+    /// their values: names that start, end or cross at a block's edge (and at the document's
+    /// end) are found as the reference finds them, with a tiny memo and a full one.
+    func testNamesAtTouchBlockEdgesMatchTheReference() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("entex-gazetteer-blocks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let user = dir.appendingPathComponent("user.tsv")
+        let rows = ["Alpha Gamma\tORG", "Alpha\tPERSON", "Epsilon Eta Theta\tORG", "Iota Kappa\tLOC", "Gamma Iota\tORG"]
+        try (rows.joined(separator: "\n") + "\n").write(to: user, atomically: true, encoding: .utf8)
+        let g = try GazetteerBuilder.compile([GazetteerSource(path: user.path, isUser: true)], text: TestSupport.resources.text)
+        let block = Gazetteer.touchBlock
+        var texts: [String] = []
+        for edge in [block, 2 * block] {
+            for filler in (edge - 4)...(edge + 1) {
+                let words = [String](repeating: "word", count: filler).joined(separator: " ")
+                texts.append(words + " Alpha Gamma Iota Kappa and Epsilon Eta Theta")
+                texts.append(words + " Epsilon Eta Theta Alpha")
+                texts.append(words + " Alpha")
+            }
+        }
+        var total = 0
+        for bits in [3, 15] {
+            total += try Self.assertTaggerMatchesReference(g, texts, memoBits: bits, "memo of \(1 << bits): ")
+        }
+        XCTAssertGreaterThan(total, 2 * texts.count)
+    }
+
     /// `emit` builds an entry's candidate from its output record (`Gazetteer.candidate`):
     /// type, source, priority and rule are those of the entry's own arrays, for every output
     /// of a gazetteer with bundled and user rows.

@@ -530,7 +530,8 @@ struct GazetteerScratch {
     /// entries all at once before using them. (A simulated 512 KiB cache saw about as
     /// many misses with 8 Ki entries as with 32 Ki; measured on English news, 8 Ki and
     /// 16 Ki entries were slower than 32 Ki, and 64 Ki no faster.)
-    /// log2 of the number of memo entries, at least 3 (two sets; tests make it small).
+    /// log2 of the number of memo entries, 3 (two sets; tests make it small) to 15
+    /// (`Gazetteer.memoIndex` takes the set from the top 16 bits of the hash).
     var memoBits = 15
     static let emptyTag = UInt64.max
 
@@ -730,19 +731,16 @@ extension Gazetteer {
         doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
                 withTables { table in
-                    // First a load of every token's memo entry, found from the `KeyHash` the
-                    // tokenizer stored: the loads do not depend on one another, so the
-                    // processor has many cache misses in flight at once instead of one per
-                    // token (a document's entries have often left the cache while the other
+                    // First a load of every token's memo entry (`touchBlock` tokens at a time),
+                    // found from the `KeyHash` the tokenizer stored: the loads do not depend on one
+                    // another, so the processor has many cache misses in flight at once instead of
+                    // one per token (a document's entries have often left the cache while the other
                     // stages ran). (Probing the vocabulary's filter first instead, for every
                     // token, was no faster with the bundled lexicons and 10 % slower with a
                     // million entries, whose filter is far out of cache: the filter is
                     // probed on a memo miss only.)
-                    let shift = UInt64(64 &- (memoBits &- 2))
+                    let setMask = Gazetteer.memoSetMask(entryBits: memoBits)
                     var touched: UInt64 = 0
-                    for t in 0..<n {
-                        touched |= sets[Gazetteer.memoIndex(hashes[t], shift: shift) &<< 3]
-                    }
                     // Then every token's memo value (its memo set now in cache), kept in `tags`, and
                     // in the same pass the tokens that start a walk that may find something, in
                     // `walks`: a token whose key starts a name and that may start a match, where
@@ -770,11 +768,22 @@ extension Gazetteer {
                     let masks = maskBytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
                     var token = tokenBase
                     while t < n {
+                    // The memo loads of the next `touchBlock` tokens, then their values: a whole
+                    // document's loads at once (as it was) left many of its first tokens' memo lines
+                    // out of the 32 KiB first-level cache by the time they were used (on BBC news,
+                    // about 350 000 of the 880 000 lines loaded in a pass over it twice).
+                    let blockEnd = min(n, t &+ Gazetteer.touchBlock)
+                    var u = t
+                    while u < blockEnd {
+                        touched |= sets[Gazetteer.memoIndex(hashBase[u], mask: setMask)]
+                        u &+= 1
+                    }
+                    while t < blockEnd {
                         // The token through a running pointer (`tokenBase + t` cost an index times
                         // the stride, kept on the stack, each token).
                         let hash = hashBase[t]
                         let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
-                        let set = sets + (Gazetteer.memoIndex(hash, shift: shift) &<< 3)
+                        let set = sets + Gazetteer.memoIndex(hash, mask: setMask)
                         var value = set[1]
                         if set[0] != tag {
                             value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
@@ -811,6 +820,7 @@ extension Gazetteer {
                         pending = Gazetteer.pendingRoot(value, token)
                         token += 1
                         t &+= 1
+                    }
                     }
                     }
                     // The last token has no next one: it starts a walk only if a name ends at its state.
@@ -1159,12 +1169,25 @@ extension Gazetteer {
     }
 
 
-    /// The memo set of a key whose `KeyHash` is `keyHash`, in a memo of `1 << (64 - shift)`
-    /// sets: the hash's top bits (the tokenizer has hashed every key, so this is one shift).
+    /// The first `UInt64` of the memo set of a key whose `KeyHash` is `keyHash`, in a memo
+    /// whose `memoSetMask` is `mask`: the hash's top bits (the tokenizer has hashed every key),
+    /// by a constant shift and a mask (a shift by the memo's size needed the count register,
+    /// reloaded for every token, and a second shift).
     @inline(__always)
-    static func memoIndex(_ keyHash: UInt64, shift: UInt64) -> Int {
-        Int(truncatingIfNeeded: keyHash &>> shift)
+    static func memoIndex(_ keyHash: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: keyHash &>> 48) & mask
     }
+
+    /// The mask `memoIndex` takes for a memo of `1 << entryBits` entries (3...15): the set
+    /// number (bits 51 and up of the hash, 51–63 for the full memo) times the 8 `UInt64`s of a set.
+    @inline(__always)
+    static func memoSetMask(entryBits: Int) -> Int {
+        ((1 &<< (entryBits &- 2)) &- 1) &<< 3
+    }
+
+    /// How many tokens' memo sets `match` loads before it uses them: 128 sets are 8 KiB,
+    /// a quarter of the first-level data cache.
+    static let touchBlock = 128
 
     /// The memo tag of a key of 8 bytes or more, from its `KeyHash` (see `GazetteerScratch.memo`):
     /// the top bit set, so that no short key's tag equals it, and the low bit clear, so that

@@ -20,12 +20,12 @@ public final class GazetteerTagger: Stage {
         scratch.functionWords = functionWords
     }
 
-    /// A tagger whose key memo has `1 << memoBits` entries (at least 8: two sets): tests use a tiny one, so
+    /// A tagger whose key memo has `1 << memoBits` entries (8, two sets, to 32 Ki): tests use a tiny one, so
     /// that keys evict one another and every memo miss path runs often.
     init(gazetteer: Gazetteer, functionWords: ByteStringTable, memoBits: Int) {
         self.gazetteer = gazetteer
         scratch.functionWords = functionWords
-        scratch.memoBits = max(memoBits, 3)
+        scratch.memoBits = min(max(memoBits, 3), 15)
     }
 
     public func process(_ doc: inout Document) {
