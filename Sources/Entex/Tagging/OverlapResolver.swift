@@ -306,11 +306,18 @@ public final class OverlapResolver: Stage {
     /// place (no entity is copied) and compares names only when type and
     /// source are equal too.
     @inline(__always)
-    private static func tieBreak(_ candidates: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int, names: [UInt8]) -> Bool {
+    private static func tieBreak(_ candidates: UnsafeBufferPointer<Entity>, _ a: Int, _ b: Int, names: UnsafePointer<UInt8>?) -> Bool {
         let x = candidates.baseAddress! + a, y = candidates.baseAddress! + b
         if x.pointee.type != y.pointee.type { return x.pointee.type.rawValue < y.pointee.type.rawValue }
         if x.pointee.source != y.pointee.source { return x.pointee.source.rawValue < y.pointee.source.rawValue }
-        return namesBefore(x, y, names: names) ?? (a < b)
+        return namesBeforeOutOfLine(x, y, names: names) ?? (a < b)
+    }
+
+    /// `namesBefore` with the bytes at `names`, kept out of line (the ranking
+    /// that calls it stays small).
+    @inline(never)
+    static func namesBeforeOutOfLine(_ x: UnsafePointer<Entity>, _ y: UnsafePointer<Entity>, names: UnsafePointer<UInt8>?) -> Bool? {
+        namesBefore(x, y, names: names)
     }
 
     /// `tieBreak(x, y)` for entities of equal type and source, read in place:
@@ -458,6 +465,17 @@ public final class OverlapResolver: Stage {
     /// of equal span and type have and it lacks.
     private static func resolveGroup(_ candidates: UnsafeBufferPointer<Entity>, names: [UInt8], smallSortLimit: Int,
                                      pairsDirectly: Bool = true, scratch: inout Scratch, into entities: inout [Entity]) {
+        // The names' bytes through a pointer: the ranking closure below captured the
+        // array, a retain and a release a group.
+        names.withUnsafeBufferPointer { names in
+            resolveGroup(candidates, names: names.baseAddress, smallSortLimit: smallSortLimit, pairsDirectly: pairsDirectly,
+                         scratch: &scratch, into: &entities)
+        }
+    }
+
+    /// `resolveGroup` with the bytes of `annotationBytes` at `names`.
+    private static func resolveGroup(_ candidates: UnsafeBufferPointer<Entity>, names: UnsafePointer<UInt8>?, smallSortLimit: Int,
+                                     pairsDirectly: Bool, scratch: inout Scratch, into entities: inout [Entity]) {
         let n = scratch.order.count
         let order = scratch.order.base, keys = scratch.keys.base
         for k in 0..<n {
