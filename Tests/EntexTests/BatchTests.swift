@@ -113,6 +113,21 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(try records(two).map(\.id), expected)
     }
 
+    func testSmallInFlightWindowsWriteEveryRecordInOrder() throws {
+        // Workers that parse default to a window of a few groups a job, and their
+        // buffers of lines are all kept: windows of a handful of one-document
+        // groups make the reader wait for room and reuse every buffer many times.
+        let corpus = TestSupport.corpus.path
+        let one = try run([corpus], jobs: 1)
+        XCTAssertEqual(BatchOptions(jobs: 2).maxInFlightRecords, 32)
+        XCTAssertEqual(BatchOptions(jobs: 1).maxInFlightRecords, 64)
+        for (jobs, window, parses) in [(1, 4, false), (2, 4, true), (2, nil, true), (3, 7, true)] as [(Int, Int?, Bool)] {
+            let small = try run([corpus], jobs: jobs, maxInFlightRecords: window, documentsPerJob: 1, parsesInWorkers: parses)
+            XCTAssertEqual(small.bytes, one.bytes, "\(jobs) jobs, \(window ?? -1) groups in flight, parsing in workers: \(parses)")
+            XCTAssertEqual(small.report?.records, one.report?.records)
+        }
+    }
+
     func testWorkersParsingTheLinesWriteWhatTheReaderParsingThemWrites() throws {
         // Bad and awkward lines among good ones: blank lines, CRLF and a
         // second carriage return, malformed and non-object records, a v2

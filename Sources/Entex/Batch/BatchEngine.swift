@@ -10,7 +10,12 @@ public struct BatchOptions: Sendable {
     /// Groups of records read but not yet written, at most (bounds memory). Documents
     /// travel between threads in groups of up to `documentsPerJob` (and about
     /// `bytesPerJob` of text), so that small documents such as tweets do not cost a
-    /// lock round trip each.
+    /// lock round trip each. Default: 64 groups a job when the reader parses the
+    /// records; when the workers do, `8 × jobs + 16`, which keeps every worker
+    /// supplied while the reader, which would otherwise run up to 64 groups a
+    /// worker ahead (the whole of a 12 MB input), reuses a few warm buffers of
+    /// lines instead of filling new ones that another core then reads (a
+    /// ninth of a `--jobs 2` run's page faults).
     public var maxInFlightRecords: Int
     /// Most documents handed to a worker at once.
     public var documentsPerJob: Int
@@ -36,11 +41,11 @@ public struct BatchOptions: Sendable {
         self.jobs = max(1, jobs)
         self.writerOptions = writerOptions
         self.maxDocumentBytes = maxDocumentBytes
-        self.maxInFlightRecords = max(4, maxInFlightRecords ?? max(64, self.jobs * 64))
         self.maxInFlightBytes = max(1 << 16, maxInFlightBytes)
         self.documentsPerJob = max(1, documentsPerJob)
         self.bytesPerJob = max(1, bytesPerJob)
         self.parsesInWorkers = parsesInWorkers ?? (self.jobs > 1)
+        self.maxInFlightRecords = max(4, maxInFlightRecords ?? (self.parsesInWorkers ? 8 * self.jobs + 16 : max(64, self.jobs * 64)))
     }
 }
 
@@ -135,7 +140,9 @@ public final class BatchEngine {
         self.spare = nil
         spareLock.unlock()
         let firstPipeline = try spare ?? configuration.makePipeline(resources: resources)
-        let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes, spares: 2 * jobs + 2)
+        // Buffers of lines for the workers: as many kept as can be in flight, not freed and made again.
+        let state = SharedState(capacity: options.maxInFlightRecords, maxBytes: options.maxInFlightBytes,
+                                spares: 2 * jobs + 2, spareLineBuffers: options.maxInFlightRecords)
         let start = StageBenchmark.now()
         var report = BatchProgress(records: 0, errors: 0, resumedRecords: 0, inputBytes: 0,
                                    totalInputBytes: files.reduce(0) { $0 + $1.entry.size },
@@ -565,12 +572,15 @@ final class SharedState: @unchecked Sendable {
     private var returnedGroups: [[Document]] = []
     /// Buffers of lines parsed, emptied, for the reader's next blocks (under `jobLock`).
     private var spareLineBuffers: [LineBuffer] = []
+    /// Most buffers of lines kept.
+    private let maxSpareLineBuffers: Int
 
-    init(capacity: Int, maxBytes: Int, spares: Int = 4) {
+    init(capacity: Int, maxBytes: Int, spares: Int = 4, spareLineBuffers: Int? = nil) {
         ring = Array(repeating: .pending, count: capacity)
         slotBytes = Array(repeating: 0, count: capacity)
         self.maxBytes = maxBytes
         maxSpareChunks = max(1, spares)
+        maxSpareLineBuffers = max(1, spareLineBuffers ?? spares)
     }
 
     /// An empty output buffer, one given back if there is one (worker threads).
@@ -602,7 +612,7 @@ final class SharedState: @unchecked Sendable {
         guard bytes.capacity <= SharedState.maxKeptChunkBytes else { return }
         bytes.removeAll()
         jobLock.lock()
-        if spareLineBuffers.count < maxSpareChunks { spareLineBuffers.append(bytes) }
+        if spareLineBuffers.count < maxSpareLineBuffers { spareLineBuffers.append(bytes) }
         jobLock.unlock()
     }
 
