@@ -55,6 +55,9 @@ public final class NameRules: Stage {
     /// anything else, each built the first time a document asks for it (building all three
     /// cost 2.8 M instructions at every start, and most inputs are of one language).
     private var english: LanguageTables?, spanish: LanguageTables?, other: LanguageTables?
+    /// The same tables, unretained: a document borrows its language's (`process`) instead of
+    /// retaining it and releasing it (one retain and one release a document fewer).
+    private var englishRef: Unmanaged<LanguageTables>?, spanishRef: Unmanaged<LanguageTables>?, otherRef: Unmanaged<LanguageTables>?
     /// Builds the tables for a language code (nil: any other language).
     private let makeTables: (String?) -> LanguageTables
     // Scratch buffers kept between documents (one stage object per thread).
@@ -225,7 +228,9 @@ public final class NameRules: Stage {
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
         // Two string compares per document, not one per use.
         let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
-        let tables = isEnglish ? english ?? makeEnglish() : isSpanish ? spanish ?? makeSpanish() : other ?? makeOther()
+        let tablesRef = isEnglish ? englishRef ?? makeEnglish() : isSpanish ? spanishRef ?? makeSpanish() : otherRef ?? makeOther()
+        // The tables live as long as the stage (`english`, `spanish`, `other`): borrowed, not retained.
+        tablesRef._withUnsafeGuaranteedRef { tables in
         // Read in place, not copied (the candidates are appended to only after the scan).
         doc.candidates.withUnsafeBufferPointer { earlier in
         doc.tokens.withUnsafeBufferPointer { tokens in
@@ -257,6 +262,7 @@ public final class NameRules: Stage {
               }
             }
           }
+        }
         }
         }
         // Several rules may find the same span: keep one proposal per (span, type),
@@ -301,22 +307,25 @@ public final class NameRules: Stage {
         doc.layers.insert(.candidates)
     }
 
-    @inline(never) private func makeEnglish() -> LanguageTables {
+    @inline(never) private func makeEnglish() -> Unmanaged<LanguageTables> {
         let t = makeTables("en")
         english = t
-        return t
+        englishRef = Unmanaged.passUnretained(t)
+        return Unmanaged.passUnretained(t)
     }
 
-    @inline(never) private func makeSpanish() -> LanguageTables {
+    @inline(never) private func makeSpanish() -> Unmanaged<LanguageTables> {
         let t = makeTables("es")
         spanish = t
-        return t
+        spanishRef = Unmanaged.passUnretained(t)
+        return Unmanaged.passUnretained(t)
     }
 
-    @inline(never) private func makeOther() -> LanguageTables {
+    @inline(never) private func makeOther() -> Unmanaged<LanguageTables> {
         let t = makeTables(nil)
         other = t
-        return t
+        otherRef = Unmanaged.passUnretained(t)
+        return Unmanaged.passUnretained(t)
     }
 
     /// Whether a knowledge-base id is an ISO 3166 country code (`iso3166:VE`):

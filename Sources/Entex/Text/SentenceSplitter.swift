@@ -18,6 +18,8 @@ public final class SentenceSplitter: Stage {
     /// emptying it costs nothing (an array's `removeAll(keepingCapacity:)`
     /// was about 90 instructions a document) and appending checks no uniqueness.
     private var boundaries = GrowableBuffer<Int>(capacity: 64)
+    /// `SimpleSentenceBreaks.asciiTable`, read once: a static's first-use check cost a call a document.
+    private let asciiClasses = SimpleSentenceBreaks.asciiTable
     /// Whether `split` finds the token after each boundary by binary search
     /// (tests turn it off to compare with the plain scan).
     var searchesTokens = true
@@ -44,7 +46,7 @@ public final class SentenceSplitter: Stage {
         defer { self.boundaries = boundaries }
         boundaries.count = 0
         doc.text.withUnsafeBufferPointer { p in
-            if !SimpleSentenceBreaks.find(p, into: &boundaries) {
+            if !SimpleSentenceBreaks.find(p, into: &boundaries, ascii: asciiClasses) {
                 boundaries.count = 0
                 breaker.forEachBoundary(p) { boundary, _ in boundaries.append(boundary) }
             }
@@ -366,8 +368,10 @@ enum SimpleSentenceBreaks {
         return known
     }
 
-    /// `find(_:into:wordScan:)` appending to a buffer, as the splitter calls it.
-    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout GrowableBuffer<Int>, wordScan: Bool = true) -> Bool {
+    /// `find(_:into:wordScan:)` appending to a buffer, as the splitter calls it (`ascii`:
+    /// `asciiTable`, which the splitter keeps).
+    static func find(_ p: UnsafeBufferPointer<UInt8>, into out: inout GrowableBuffer<Int>, wordScan: Bool = true,
+                     ascii: UnsafePointer<Class>? = nil) -> Bool {
         let n = p.count
         guard n > 0 else { return true }
         // Where the sequence ending at the previous character stands in
@@ -380,7 +384,7 @@ enum SimpleSentenceBreaks {
         var lookFrom = -1
         var lookStop = -1
         var lookClass = Class.other
-        let ascii = asciiTable
+        let ascii = ascii ?? asciiTable
         var i = 0
         while i < n {
             // Outside `SATerm Close* Sp*` and not after a line break, no rule
