@@ -181,6 +181,58 @@ static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, si
     return 2;
 }
 
+/// The ASCII capitals, small letters and digits among the 16 bytes `x`, a bit
+/// each; `*u` the capitals' mask, for `ascii_key`. A byte's class by one signed
+/// compare: adding 0x80 - first moves the class's range to the bottom of the
+/// signed bytes, -128 up.
+static inline __attribute__((always_inline)) void ascii_classes(__m128i x, __m128i *u, uint32_t *upper, uint32_t *lower,
+                                                                 uint32_t *digit) {
+    *u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
+    *upper = (uint32_t)_mm_movemask_epi8(*u);
+    *lower = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
+    *digit = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10)));
+}
+
+/// The 16 bytes `x` with the capitals `u` lowered: an ASCII word's key before `keep`.
+static inline __attribute__((always_inline)) __m128i ascii_key(__m128i x, __m128i u) {
+    return _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
+}
+
+/// The first `take` bytes (at most 16) of `key`, zero after.
+static inline __attribute__((always_inline)) __m128i keep(__m128i key, uint32_t take) {
+    return _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+}
+
+/// Whether the lowered `key` has three identical letters (`letters`) in a row
+/// from two bytes before the end of its `bits` on: an elongation perhaps.
+static inline __attribute__((always_inline)) int has_elongation(__m128i key, uint32_t letters, uint32_t bits) {
+    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
+    return ((uint32_t)_mm_movemask_epi8(runs) & letters & (bits >> 2)) != 0;
+}
+
+/// Writes the hash of `key` (the first `take` bytes kept) and the offsets of a
+/// token of `take` bytes at `s` whose key starts at `kc` in the keys; its kind
+/// and flags are the caller's.
+static inline __attribute__((always_inline)) void keyed_token(entex_token *t, uint64_t *h, __m128i key, size_t s, size_t kc,
+                                                               uint32_t take) {
+    *h = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
+    t->start = (int32_t)s;
+    t->end = (int32_t)(s + take);
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + take);
+}
+
+/// Where the state stands after a take: the next byte to read, the next token
+/// and hash to write, the keys' length.
+static inline __attribute__((always_inline)) void moved(state *st, size_t i, entex_token *t, uint64_t *h, size_t kc) {
+    st->i = i;
+    st->t = t;
+    st->h = h;
+    st->kc = kc;
+}
+
 /// `Tokenizer.mayAbbreviate` for the ASCII word of `take` bytes (with a letter)
 /// whose first 16 bytes are `x` (capitals `u`, bits `upper`) and the '.' after
 /// it: whether it is one capital, or its key's bit in `abbreviations` (4096
@@ -188,8 +240,7 @@ static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, si
 static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m128i u, uint32_t take, uint32_t upper,
                                                                  const uint64_t *abbreviations) {
     if ((take == 1 && (upper & 1)) || !abbreviations) return 1;
-    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
-    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    __m128i key = keep(ascii_key(x, u), take);
     uint64_t hash = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
     return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
 }
@@ -229,12 +280,9 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
                                                      state *st, entex_token *tokens) {
     size_t s = st->i;
     uint8_t b = p[s];
-    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
-    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
-    uint32_t lower = (uint32_t)_mm_movemask_epi8(
-        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
-    uint32_t digit = (uint32_t)_mm_movemask_epi8(
-        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10)));
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
     uint32_t run = 0;
     if (b == '#' || b == '@') {
         uint32_t word = (upper | lower | digit | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')))) >> 1;
@@ -251,10 +299,7 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
         if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
         punct_token(t, h, keys, kc, b, s);
         t->flags = 0x50;  // ascii, spaceBefore
-        st->i = s + 1;
-        st->t = t + 1;
-        st->h = h + 1;
-        st->kc = kc + 1;
+        moved(st, s + 1, t + 1, h + 1, kc + 1);
         return 2;
     }
     uint32_t take = run + 1;
@@ -282,14 +327,9 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
             last->kind = 3;  // symbol
     }
-    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
-    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    __m128i key = keep(ascii_key(x, u), take);
     _mm_storeu_si128((__m128i *)(keys + kc), key);
-    *h = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
-    t->start = (int32_t)s;
-    t->end = (int32_t)e;
-    t->key_start = (int32_t)kc;
-    t->key_end = (int32_t)(kc + take);
+    keyed_token(t, h, key, s, kc, take);
     t->kind = b == '#' ? 8 : 7;  // hashtag, handle
     // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
     uint32_t alnum = upper | lower | digit;
@@ -298,16 +338,10 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     kc += take;
     if (follows == 1) {
         punct_token(t + 1, h + 1, keys, kc, p[e], e);
-        st->i = e + 1;
-        st->t = t + 2;
-        st->h = h + 2;
-        st->kc = kc + 1;
+        moved(st, e + 1, t + 2, h + 2, kc + 1);
         return 2;
     }
-    st->i = follows == 0 && e < n ? e + 1 : e;
-    st->t = t + 1;
-    st->h = h + 1;
-    st->kc = kc;
+    moved(st, follows == 0 && e < n ? e + 1 : e, t + 1, h + 1, kc);
     return follows == 0 ? 2 : 0;
 }
 
@@ -324,12 +358,9 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
 static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
                                                       uint8_t *keys, const uint64_t *abbreviations, state *st) {
     size_t s = st->i;
-    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
-    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
-    uint32_t lower = (uint32_t)_mm_movemask_epi8(
-        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
-    uint32_t digit = (uint32_t)_mm_movemask_epi8(
-        _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10)));
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
     uint32_t letters = upper | lower, alnum = letters | digit;
     if (!(letters >> (take - 1) & 1) || !(letters >> (take + 1) & 1)) return 1;
     // Bits 16 and up of `alnum` are clear: the run after the apostrophe ends within them.
@@ -347,10 +378,9 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     }
     uint32_t bits = (1u << total) - 1;
     upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
-    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
-    if ((uint32_t)_mm_movemask_epi8(runs) & (upper | lower) & (bits >> 2)) return 1;
-    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - total)));
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 1;
+    key = keep(key, total);
     size_t kc = st->kc;
     _mm_storeu_si128((__m128i *)(keys + kc), key);
     entex_token *t = st->t;
@@ -360,12 +390,7 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     uint32_t first = possessive ? take : total;
     uint32_t firstBits = (1u << first) - 1;
     uint32_t wu = upper & firstBits, wl = lower & firstBits, wd = digit & firstBits, wa = wu | wl | wd;
-    __m128i firstKey = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - first)));
-    *h = key_hash((uint64_t)_mm_cvtsi128_si64(firstKey), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(firstKey, firstKey)), first);
-    t->start = (int32_t)s;
-    t->end = (int32_t)(s + first);
-    t->key_start = (int32_t)kc;
-    t->key_end = (int32_t)(kc + first);
+    keyed_token(t, h, keep(key, first), s, kc, first);
     t->kind = 0;  // word
     // `Tokenizer.asciiFlags` with `spaceBefore`.
     t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
@@ -386,10 +411,7 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
         punct_token(t + 1, h + 1, keys, kc, p[e], e);
         t++, h++, kc++, e++;
     }
-    st->i = e;
-    st->t = t + 1;
-    st->h = h + 1;
-    st->kc = kc;
+    moved(st, e, t + 1, h + 1, kc);
     return 2;
 }
 
@@ -402,14 +424,9 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
                                                             const uint64_t *abbreviations, entex_token *tokens, state *st,
                                                             int tail) {
     size_t s = st->i;
-    // A byte's class by one signed compare: adding 0x80 - first moves the
-    // class's range to the bottom of the signed bytes, -128 up.
-    __m128i u = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))), _mm_set1_epi8(-128 + 26));
-    __m128i l = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26));
-    __m128i d = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10));
-    uint32_t upper = (uint32_t)_mm_movemask_epi8(u);
-    uint32_t lower = (uint32_t)_mm_movemask_epi8(l);
-    uint32_t digit = (uint32_t)_mm_movemask_epi8(d);
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
     // Bits 16 and up of `~alnum` are set: `take` is at most 16.
     uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit));
     if (take == 0) {
@@ -447,38 +464,25 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     }
     uint32_t bits = (1u << take) - 1;
     upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = _mm_or_si128(x, _mm_and_si128(u, _mm_set1_epi8(0x20)));
-    // Three identical letters from two bytes before the end on: an elongation perhaps.
-    __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
-    if ((uint32_t)_mm_movemask_epi8(runs) & (upper | lower) & (bits >> 2)) return 0;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 0;
     uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
-    key = _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
+    key = keep(key, take);
     size_t kc = st->kc;
     _mm_storeu_si128((__m128i *)(keys + kc), key);
-    uint64_t key0 = (uint64_t)_mm_cvtsi128_si64(key);
     entex_token *t = st->t;
     uint64_t *h = st->h;
-    *h = key_hash(key0, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
-    t->start = (int32_t)s;
-    t->end = (int32_t)e;
-    t->key_start = (int32_t)kc;
-    t->key_end = (int32_t)(kc + take);
+    keyed_token(t, h, key, s, kc, take);
     memcpy(&t->kind, &kind_flags[index], 2);
     kc += take;
     if (!punct) {
         // Before `end` the word ends at white space: the next one starts after it at the earliest.
-        st->i = !tail || e < end ? e + 1 : e;
-        st->t = t + 1;
-        st->h = h + 1;
-        st->kc = kc;
+        moved(st, !tail || e < end ? e + 1 : e, t + 1, h + 1, kc);
         return 2;
     }
     // The punctuation or symbol byte: its own key, no space before.
     punct_token(t + 1, h + 1, keys, kc, p[e], e);
-    st->i = e + 1;
-    st->t = t + 2;
-    st->h = h + 2;
-    st->kc = kc + 1;
+    moved(st, e + 1, t + 2, h + 2, kc + 1);
     return 2;
 }
 

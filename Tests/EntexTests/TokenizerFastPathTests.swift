@@ -648,31 +648,37 @@ final class TokenizerFastPathTests: XCTestCase {
     /// punctuation, another sigil), in runs of words: the C loops give the
     /// tokens of the Swift path and of the whole-text scan with ICU's pieces.
     func testPlainWordLoopsTakeHashtagsHandlesAndLoneSymbolsAsTheSwiftPath() throws {
-        let (swift, loops) = try Self.plainWordLoopsAndSwift()
-        let pieces = try Tokenizer(resources: TestSupport.resources.text)
-        pieces.plainWords = false
-        pieces.scansByChunk = false
         let body: [UInt8] = Array("aAzZ09_".utf8)
         let words = ["a", "I", "RT", "rt", "Rt", "xRT", "the", "Obama", "said", "é", "2026", "|", "-", "$", "%", "&", "(", ")",
                      ".", "_", "!", "'", "\"", "#", "@", "#123", "#_", "@_", "#_1", "$AAPL", "##a", "@@a", "#a#b", "@a@b.com"]
         let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", "… ", "…", "’s ", "'s ", "! ", "!!", "#b ", "@b ",
                      "é ", "ñ", "\u{A0}", "« ", "😀 ", ": ", ":", "- ", "-", "_ ", ") ", "\t", "x.com ", "$ ", "| "]
-        var g = Generator(state: 20261128_19)
-        for round in 0..<12000 {
-            var text = g.pick(["", " ", "x ", "RT ", "é ", "—", "#a", "@"])
-            for _ in 0..<(1 + Int(g.next() % 12)) {
-                if g.next() % 2 == 0 {
-                    let length = Int(g.next() % 20)
-                    text += g.pick(["#", "@"]) + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self)
-                } else {
-                    text += g.pick(words)
-                }
-                text += g.pick(after)
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_19, starts: ["", " ", "x ", "RT ", "é ", "—", "#a", "@"]) { g in
+            if g.next() % 2 == 0 {
+                let length = Int(g.next() % 20)
+                return g.pick(["#", "@"]) + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self) + g.pick(after)
             }
+            return g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// 12 000 texts of a start and 1–12 generated words (`word`), sometimes
+    /// with white space after: the C loops give the tokens of the Swift path
+    /// and of the whole-text scan with ICU's pieces on each.
+    private func assertLoopsAgreeOnGeneratedTexts(seed: UInt64, starts: [String], word: (inout Generator) -> String,
+                                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
+        let pieces = try Tokenizer(resources: TestSupport.resources.text)
+        pieces.plainWords = false
+        pieces.scansByChunk = false
+        var g = Generator(state: seed)
+        for round in 0..<12000 {
+            var text = g.pick(starts)
+            for _ in 0..<(1 + Int(g.next() % 12)) { text += word(&g) }
             if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
             for loop in loops {
-                assertSameTokens(loop, swift, text, round: round)
-                assertSameTokens(loop, pieces, text, round: round)
+                assertSameTokens(loop, swift, text, round: round, file: file, line: line)
+                assertSameTokens(loop, pieces, text, round: round, file: file, line: line)
             }
             if testRun?.failureCount ?? 0 > 10 { return }
         }
@@ -684,10 +690,6 @@ final class TokenizerFastPathTests: XCTestCase {
     /// white space and the end, in runs of words: the C loops give the tokens
     /// of the Swift path and of the whole-text scan with ICU's pieces.
     func testPlainWordLoopsTakeContractionsAndQuotedWordsAsTheSwiftPath() throws {
-        let (swift, loops) = try Self.plainWordLoopsAndSwift()
-        let pieces = try Tokenizer(resources: TestSupport.resources.text)
-        pieces.plainWords = false
-        pieces.scansByChunk = false
         let words = ["don't", "it's", "It's", "IT'S", "China's", "CHINA'S", "Obama'S", "x's", "ab's", "abc's", "rock'n'roll", "90's",
                      "9a's", "it's9", "sooo's", "Sooo's", "baaad's", "I'm", "y'all", "o'clock", "O'Neill", "abcdefghijklm's",
                      "abcdefghijklmn's", "abcdefg'hijklmno", "a'b'", "a'", "'a", "\"Yes", "(Reuters", "'90s", "\"don't", "(a", "\"",
@@ -695,19 +697,8 @@ final class TokenizerFastPathTests: XCTestCase {
                      "\"abcdefghijklmnopq", "(sooo", "the", "said", "Obama", "2026"]
         let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", ".\"", "\" ", ") ", ")", "!", "! ", "'", "' ", "-",
                      "’s ", "é ", "\u{A0}", "… ", ":", "; ", "_ ", "\t"]
-        var g = Generator(state: 20261128_20)
-        for round in 0..<12000 {
-            var text = g.pick(["", " ", "x ", "é ", "—", "\""])
-            for _ in 0..<(1 + Int(g.next() % 12)) {
-                text += g.pick(words)
-                text += g.pick(after)
-            }
-            if g.next() % 3 == 0 { text += String(repeating: " ", count: Int(g.next() % 18)) }
-            for loop in loops {
-                assertSameTokens(loop, swift, text, round: round)
-                assertSameTokens(loop, pieces, text, round: round)
-            }
-            if testRun?.failureCount ?? 0 > 10 { return }
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_20, starts: ["", " ", "x ", "é ", "—", "\""]) { g in
+            g.pick(words) + g.pick(after)
         }
     }
 
