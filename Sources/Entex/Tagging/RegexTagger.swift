@@ -323,8 +323,7 @@ public final class RegexTagger: Stage {
         valueRefs = [Unmanaged<WordValues>?](repeating: nil, count: patterns.patterns.count)
         languageCodes = patterns.patterns.map { $0.language == "en" ? 0 : $0.language == "es" ? 1 : $0.language == "*" ? 2 : 3 }
         var groupNumbers: [Int32] = []
-        let groupCount = NormalizerGroup.allCases.count
-        var groupBounds = [Int32](repeating: 0, count: patterns.patterns.count * RegexTagger.groupStride)
+        var groupBounds: [Int32] = []
         // Group name → 2 g (the name of `NormalizerGroup` g) or 2 g + 1 (its `…2`): each
         // pattern's own groups are looked up, not every name in every pattern.
         let roleCount = 2 * NormalizerGroup.allCases.count
@@ -334,27 +333,19 @@ public final class RegexTagger: Stage {
             roles[name] = 2 * g.rawValue
             roles[name + "2"] = 2 * g.rawValue + 1
         }
-        // The pattern's groups that have a role, in role order (a pattern has a few: not
-        // every role is visited for every pattern).
-        var present: [(role: Int, numbers: [Int])] = []
-        present.reserveCapacity(roleCount)
-        for (index, p) in patterns.patterns.enumerated() {
-            present.removeAll(keepingCapacity: true)
-            for (name, numbers) in p.groups where !numbers.isEmpty {
-                if let role = roles[name] { present.append((role, numbers)) }
+        var byRole = [[Int]](repeating: [], count: roleCount)
+        for p in patterns.patterns {
+            for (name, numbers) in p.groups {
+                if let role = roles[name] { byRole[role] = numbers }
             }
-            present.sort { $0.role < $1.role }
-            let base = index * RegexTagger.groupStride
-            var next = 0
-            for g in 0..<groupCount {
-                groupBounds[base + g] = Int32(groupNumbers.count)
-                // Roles 2 g (the name) and 2 g + 1 (its `…2`).
-                while next < present.count && present[next].role <= 2 * g + 1 {
-                    groupNumbers += present[next].numbers.map { Int32($0) }
-                    next += 1
+            for g in NormalizerGroup.allCases {
+                groupBounds.append(Int32(groupNumbers.count))
+                for role in [2 * g.rawValue, 2 * g.rawValue + 1] where !byRole[role].isEmpty {
+                    groupNumbers += byRole[role].map { Int32($0) }
+                    byRole[role] = []
                 }
             }
-            groupBounds[base + groupCount] = Int32(groupNumbers.count)
+            groupBounds.append(Int32(groupNumbers.count))
         }
         self.groupNumbers = groupNumbers
         self.groupBounds = groupBounds
