@@ -64,8 +64,12 @@ def timed(cmd, pin=True, capture=True):
 
 
 def warm(cmd):
-    """Runs `cmd` untimed twice, 2.5 s apart: entex's caches are then filled and trusted."""
-    for pause in (2.5, 0):
+    """Runs `cmd` untimed twice, 4.5 s apart: entex's caches are then filled and trusted.
+
+    A cache's validation is remembered only when its file time (whole seconds) is more than
+    `GazetteerCache.trustAge` + 1 s (3 s) older than the validating run's start, so 2.5 s
+    was not always enough after a quick compile."""
+    for pause in (4.5, 0):
         timed(cmd, capture=False)
         time.sleep(pause)
 
