@@ -1,6 +1,9 @@
 import ArgumentParser
 import Entex
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -115,6 +118,10 @@ struct Batch: ParsableCommand {
         bar?.clear()
         if !quiet { printError(summary(report, settings)) }
         if report.errors > 0 { throw ExitCode(ExitStatus.recordErrors) }
+        // Everything is written and in place: the process ends here, its memory released
+        // at once rather than the engine's pipelines freed one by one on return (0.45 M
+        // instructions).
+        Glibc.exit(ExitStatus.ok)
     }
 
     private static func summary(_ r: BatchProgress, _ settings: BatchSettings) -> String {
