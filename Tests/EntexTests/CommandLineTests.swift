@@ -197,7 +197,7 @@ final class CommandLineTests: XCTestCase {
             [folder, "-o", "-", "--jobs"], [folder, "-o", "-", "--lexicon", "--tokens"], [folder, "-o", "-", "-x"], [folder, "-qo", "-"],
             [folder, "-o", "-", "-o", "-"], ["-o", "-"], ["-o", "-", "help"], ["-o", "-", "batch"], ["-o", "-", "--", folder],
             ["/nonexistent/file.txt", "-o", "-"], [scratch.appendingPathComponent("empty").path, "-o", "-"], [folder],
-            [folder, "-o"], [folder, "-o", "--quiet"], [folder, "-o", ""], ["", "-o", "-"],
+            [folder, "-o"], [folder, "-o", "--quiet"], ["", "-o", "-"],
         ]
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("empty"), withIntermediateDirectories: true)
         /// The run's exit status, standard output, standard error (the timings of the summary
