@@ -1,86 +1,187 @@
 import ArgumentParser
 import Entex
+import Foundation
 
-/// The plainest command lines of the default command, `entex [options] [file…]`, read
-/// without argument-parser, to the settings of the `Annotate` it would make.
+/// The plainest command lines of the default command, `entex [options] [file…]`, and of
+/// `entex batch`, read without argument-parser, to the settings of the `Annotate` or
+/// `Batch` it would make.
 ///
 /// argument-parser builds every command's argument definitions by reflection at each
 /// start (19 M instructions, a sixth of a start-up). A run over the same input pays it
-/// whatever it does, so the common case — long options, each given once, with a value
-/// that does not look like an option, and files — is read here; anything else (a
-/// subcommand, `--help`, `--version`, a short or unknown option, `--name=value`, a value
-/// that does not convert or does not validate, a repeated option) returns nil and goes
-/// to argument-parser, which reports errors as always. `CommandLineTests` pins the two
-/// ways against each other (`entex annotate …` always takes argument-parser's).
+/// whatever it does, so the common case — long options (and batch's `-o` and `-q`), each
+/// given once, with a value that does not look like an option, and files — is read here;
+/// anything else (`--help`, `--version`, another short or an unknown option,
+/// `--name=value`, a value that does not convert or does not validate, a repeated option,
+/// a missing file or output) returns nil and goes to argument-parser, which reports
+/// errors as always. `CommandLineTests` pins the two ways against each other (`entex
+/// annotate …` and `entex batch … --output=OUT` always take argument-parser's).
 enum QuickArguments {
     /// Names the first file may not have here: argument-parser would take it for a command.
     static let commandNames: Set<String> = ["annotate", "batch", "bench", "lexicon", "eval", "help"]
 
     static func annotate(_ arguments: [String]) -> AnnotateSettings? {
-        var format: InputFormat?, maxDocBytes: Int?, offsets: OffsetUnit?
-        var tokens = false, keepOverlaps = false, lenient = false
-        var lexicons: String?, stages: String?, referenceDate: String?
-        var lexicon: [String] = [], files: [String] = []
-        var index = 0
-        /// The value after the option at `index` (moving past it), or nil.
-        func value() -> String? {
-            guard index + 1 < arguments.count else { return nil }
-            let v = arguments[index + 1]
-            guard let first = v.utf8.first, first != UInt8(ascii: "-") else { return nil }
+        var reader = Reader(arguments[...])
+        var shared = SharedOptions()
+        var format: InputFormat?
+        var files: [String] = []
+        while let argument = reader.next() {
+            switch shared.read(argument, &reader) {
+            case .taken: continue
+            case .refused: return nil
+            case .notShared: break
+            }
+            switch argument {
+            case "--format":
+                guard format == nil, let v = reader.value(), let f = InputFormat(argument: v) else { return nil }
+                format = f
+            default:
+                guard let file = Reader.plainValue(argument) else { return nil }
+                files.append(file)
+            }
+        }
+        // The checks of the options' `validate()`s (`InputOptions`, `PipelineOptions`).
+        let maxDocBytes = shared.maxDocBytes ?? InputOptions.defaultMaxDocBytes
+        guard maxDocBytes > 0, let pipeline = shared.pipeline() else { return nil }
+        return AnnotateSettings(format: format ?? InputOptions.defaultFormat, maxDocBytes: maxDocBytes,
+                                writerOptions: shared.writerOptions, pipeline: pipeline, files: files)
+    }
+
+    /// `arguments` are those after `batch`.
+    static func batch(_ arguments: ArraySlice<String>) -> BatchSettings? {
+        var reader = Reader(arguments)
+        var shared = SharedOptions()
+        var output: String?, jobs: Int?
+        var resume = false, quiet = false
+        var paths: [String] = []
+        while let argument = reader.next() {
+            switch shared.read(argument, &reader) {
+            case .taken: continue
+            case .refused: return nil
+            case .notShared: break
+            }
+            switch argument {
+            case "-o", "--output":
+                // `-o -` (standard output) is the one value here that may begin with a dash.
+                guard output == nil, let v = reader.value(allowingDash: true) else { return nil }
+                output = v
+            case "--jobs":
+                guard jobs == nil, let v = reader.value(), let n = Int(argument: v) else { return nil }
+                jobs = n
+            case "--resume":
+                guard !resume else { return nil }
+                resume = true
+            case "-q", "--quiet":
+                guard !quiet else { return nil }
+                quiet = true
+            default:
+                guard let path = Reader.plainValue(argument) else { return nil }
+                paths.append(path)
+            }
+        }
+        // argument-parser's own checks (a path and the output are required) and those
+        // of the `validate()`s (`Batch`, `PipelineOptions`).
+        let jobCount = jobs ?? Batch.defaultJobs
+        let maxDocBytes = shared.maxDocBytes ?? Batch.defaultMaxDocBytes
+        guard !paths.isEmpty, let output, jobCount >= 1, maxDocBytes > 0, let pipeline = shared.pipeline() else { return nil }
+        return BatchSettings(paths: paths, output: output, jobs: jobCount, resume: resume, quiet: quiet,
+                             maxDocBytes: maxDocBytes, writerOptions: shared.writerOptions, pipeline: pipeline)
+    }
+
+    /// A walk over the arguments.
+    private struct Reader {
+        private let arguments: ArraySlice<String>
+        private var index: Int
+
+        init(_ arguments: ArraySlice<String>) {
+            self.arguments = arguments
+            index = arguments.startIndex
+        }
+
+        /// The next argument (moving past it), or nil at the end.
+        mutating func next() -> String? {
+            guard index < arguments.endIndex else { return nil }
+            defer { index += 1 }
+            return arguments[index]
+        }
+
+        /// The value after the option just read (moving past it), or nil when there is
+        /// none or it looks like an option (with `allowingDash`, `-` alone is a value).
+        mutating func value(allowingDash: Bool = false) -> String? {
+            guard index < arguments.endIndex else { return nil }
+            let v = arguments[index]
+            guard let first = v.utf8.first, first != UInt8(ascii: "-") || (allowingDash && v == "-") else { return nil }
             index += 1
             return v
         }
-        while index < arguments.count {
-            let argument = arguments[index]
+
+        /// `argument` as a file or folder name, or nil when it looks like an option
+        /// or a command.
+        static func plainValue(_ argument: String) -> String? {
+            guard let first = argument.utf8.first, first != UInt8(ascii: "-"), !commandNames.contains(argument) else { return nil }
+            return argument
+        }
+    }
+
+    /// The options of `OutputOptions` and `PipelineOptions`, and `--max-doc-bytes`,
+    /// which both commands have, as read so far.
+    private struct SharedOptions {
+        var maxDocBytes: Int?, offsets: OffsetUnit?
+        var tokens = false, keepOverlaps = false, lenient = false
+        var lexicons: String?, stages: String?, referenceDate: String?
+        var lexicon: [String] = []
+
+        enum Outcome { case taken, notShared, refused }
+
+        /// Reads `argument` (and its value from `reader`) when it is one of these options.
+        mutating func read(_ argument: String, _ reader: inout Reader) -> Outcome {
             switch argument {
-            case "--format":
-                guard format == nil, let v = value(), let f = InputFormat(argument: v) else { return nil }
-                format = f
             case "--max-doc-bytes":
-                guard maxDocBytes == nil, let v = value(), let n = Int(argument: v) else { return nil }
+                guard maxDocBytes == nil, let v = reader.value(), let n = Int(argument: v) else { return .refused }
                 maxDocBytes = n
             case "--offsets":
-                guard offsets == nil, let v = value(), let u = OffsetUnit(argument: v) else { return nil }
+                guard offsets == nil, let v = reader.value(), let u = OffsetUnit(argument: v) else { return .refused }
                 offsets = u
             case "--lexicons":
-                guard lexicons == nil, let v = value() else { return nil }
+                guard lexicons == nil, let v = reader.value() else { return .refused }
                 lexicons = v
             case "--stages":
-                guard stages == nil, let v = value() else { return nil }
+                guard stages == nil, let v = reader.value() else { return .refused }
                 stages = v
             case "--reference-date":
-                guard referenceDate == nil, let v = value() else { return nil }
+                guard referenceDate == nil, let v = reader.value() else { return .refused }
                 referenceDate = v
             case "--lexicon":
-                guard let v = value() else { return nil }
+                guard let v = reader.value() else { return .refused }
                 lexicon.append(v)
             case "--tokens":
-                guard !tokens else { return nil }
+                guard !tokens else { return .refused }
                 tokens = true
             case "--keep-overlaps":
-                guard !keepOverlaps else { return nil }
+                guard !keepOverlaps else { return .refused }
                 keepOverlaps = true
             case "--lenient":
-                guard !lenient else { return nil }
+                guard !lenient else { return .refused }
                 lenient = true
             default:
-                guard let first = argument.utf8.first, first != UInt8(ascii: "-"), !commandNames.contains(argument) else { return nil }
-                files.append(argument)
+                return .notShared
             }
-            index += 1
+            return .taken
         }
-        // The checks of the options' `validate()`s (`InputOptions`, `PipelineOptions`).
-        let docBytes = maxDocBytes ?? InputOptions.defaultMaxDocBytes
-        guard docBytes > 0 else { return nil }
-        let pipeline = PipelineSettings(lexicons: lexicons, stages: stages, lexicon: lexicon, keepOverlaps: keepOverlaps,
-                                        lenient: lenient, referenceDate: referenceDate)
-        do {
-            try pipeline.validate()
-        } catch {
-            return nil
+
+        var writerOptions: JSONWriter.Options {
+            JSONWriter.Options(offsets: offsets ?? OutputOptions.defaultOffsets, includeTokens: tokens)
         }
-        return AnnotateSettings(format: format ?? InputOptions.defaultFormat, maxDocBytes: docBytes,
-                                writerOptions: JSONWriter.Options(offsets: offsets ?? OutputOptions.defaultOffsets, includeTokens: tokens),
-                                pipeline: pipeline, files: files)
+
+        /// The pipeline settings, or nil when `PipelineOptions.validate()` would refuse them.
+        func pipeline() -> PipelineSettings? {
+            let pipeline = PipelineSettings(lexicons: lexicons, stages: stages, lexicon: lexicon, keepOverlaps: keepOverlaps,
+                                            lenient: lenient, referenceDate: referenceDate)
+            do {
+                try pipeline.validate()
+            } catch {
+                return nil
+            }
+            return pipeline
+        }
     }
 }

@@ -159,6 +159,71 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// The plain `entex batch` command lines `QuickArguments` reads do what argument-parser
+    /// makes of them: `--output=OUT` always goes through argument-parser, so each line is run
+    /// with its `-o OUT` (or `--output OUT`) and again with `--output=OUT`, and must give the
+    /// same output, errors and exit status — also for lines the quick reading hands over
+    /// (help, repeated, unknown, grouped or `=` options, bad or missing values, no path).
+    func testQuickBatchArgumentReadingEqualsArgumentParser() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("entex-quick-batch-\(UUID().uuidString)")
+        let inputs = scratch.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try "Yesterday Nicolás Maduro met Zyxwv Corp in Caracas for $5 million.".write(
+            to: inputs.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try "{\"id\":\"b1\",\"text\":\"@amigo Hola desde Madrid, dice Pedro Sánchez.\"}\n{broken\n".write(
+            to: inputs.appendingPathComponent("b.jsonl"), atomically: true, encoding: .utf8)
+        let good = inputs.appendingPathComponent("a.txt").path
+        let folder = inputs.path
+        let lexicon = scratch.appendingPathComponent("user.tsv").path
+        try "Zyxwv Corp\tORG\n".write(toFile: lexicon, atomically: true, encoding: .utf8)
+        let file = scratch.appendingPathComponent("out.jsonl").path
+        let directory = scratch.appendingPathComponent("out").path + "/"
+        let lines: [[String]] = [
+            [good, "-o", "-", "--quiet"], [folder, "-o", "-", "--jobs", "1", "-q"], [folder, "--output", "-", "--jobs", "2", "-q"],
+            [folder, "-o", "-"], ["-q", "--tokens", "--offsets", "utf16", "-o", "-", folder, good],
+            ["--lexicon", lexicon, "--lexicon", lexicon, folder, "-o", "-", "-q"], [folder, "-o", "-", "--keep-overlaps", "--lenient"],
+            [folder, "-o", "-", "--stages", "tokenize,sentences"], [folder, "-o", "-", "--reference-date", "2024-03-01"],
+            [folder, "-o", "-", "--max-doc-bytes", "20"], [folder, "-o", "-", "--lexicons", TestSupport.lexicons],
+            [folder, "-o", file], [folder, "-o", file, "--resume"], [folder, "-o", directory, "-q"],
+            [folder, "-o", "-", "--jobs", "+1", "-q"],
+            // Handed to argument-parser.
+            [folder, "-o", "-", "--jobs", "0"], [folder, "-o", "-", "--jobs", "x"], [folder, "-o", "-", "--jobs", "-1"],
+            [folder, "-o", "-", "--max-doc-bytes", "0"], [folder, "-o", "-", "--offsets", "bytes"],
+            [folder, "-o", "-", "--reference-date", "March 1"], [folder, "-o", "-", "--lexicons", "/nonexistent/entex-lexicons"],
+            [folder, "-o", "-", "--stages", "sentences"], [folder, "-o", "-", "--format", "jsonl"], [folder, "-o", "-", "--help"],
+            [folder, "-o", "-", "-h"], [folder, "-o", "-", "--version"], [folder, "-o", "-", "-q", "-q"], [folder, "-o", "-", "--quiet", "-q"],
+            [folder, "-o", "-", "--jobs", "1", "--jobs", "2"], [folder, "-o", "-", "--tokens", "--tokens"], [folder, "-o", "-", "--jobs=1"],
+            [folder, "-o", "-", "--jobs"], [folder, "-o", "-", "--lexicon", "--tokens"], [folder, "-o", "-", "-x"], [folder, "-qo", "-"],
+            [folder, "-o", "-", "-o", "-"], ["-o", "-"], ["-o", "-", "help"], ["-o", "-", "batch"], ["-o", "-", "--", folder],
+            ["/nonexistent/file.txt", "-o", "-"], [scratch.appendingPathComponent("empty").path, "-o", "-"], [folder],
+            [folder, "-o"], [folder, "-o", "--quiet"], ["", "-o", "-"],
+        ]
+        try FileManager.default.createDirectory(at: scratch.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        /// The run's exit status, standard output, standard error (the timings of the summary
+        /// masked) and output file or folder.
+        func run(_ arguments: [String]) throws -> [String] {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: directory)
+            let run = try TestSupport.runEntex(["batch"] + arguments, input: [])
+            let stderr = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.contains(" docs/s, ") ? String($0.prefix { $0 != "," }) : String($0)
+            }
+            let written = [file, directory + "a.jsonl", directory + "b.jsonl"].map {
+                (try? String(contentsOfFile: $0, encoding: .utf8)) ?? ""
+            }.joined(separator: "\n")
+            return ["\(run.status)", run.stdoutText, stderr.joined(separator: "\n"), written]
+        }
+        for line in lines {
+            var parsed = line
+            if let o = line.firstIndex(where: { $0 == "-o" || $0 == "--output" }), o + 1 < line.count,
+               line[o + 1] == "-" || !(line[o + 1].isEmpty || line[o + 1].hasPrefix("-")) {
+                parsed[o...(o + 1)] = ["--output=" + line[o + 1]]
+            }
+            XCTAssertEqual(try run(line), try run(parsed), "\(line)")
+        }
+    }
+
     func testHelpDocumentsExitStatuses() throws {
         let run = try entex(["--help"], input: "")
         XCTAssertEqual(run.status, 0)
