@@ -61,6 +61,7 @@ struct Batch: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxDocBytes > 0 else { throw ValidationError("--max-doc-bytes must be positive") }
+        guard !output.isEmpty else { throw ValidationError("--output must name a .jsonl file, a folder or - (standard output)") }
     }
 
     func run() throws {

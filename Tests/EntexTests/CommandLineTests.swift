@@ -84,6 +84,25 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// An empty `-o` is a usage error, refused before anything is written (it once left
+    /// `..entex-partial` and `..entex-state` in the working folder and failed at the rename).
+    func testBatchEmptyOutputExitsTwoAndWritesNothing() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("entex-empty-output-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let input = scratch.appendingPathComponent("a.txt")
+        try "Nicolás Maduro visited Beijing.".write(to: input, atomically: true, encoding: .utf8)
+        let before = FileManager.default.currentDirectoryPath
+        let strays = ["..entex-partial", "..entex-state"].map { before + "/" + $0 }
+        for arguments in [["batch", input.path, "-o", ""], ["batch", input.path, "--output="]] {
+            let run = try entex(arguments, input: "")
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("--output"), run.stderr)
+            XCTAssertEqual(run.stdout, "")
+            for stray in strays { XCTAssertFalse(FileManager.default.fileExists(atPath: stray), stray) }
+        }
+    }
+
     func testConfigurationErrorExitsTwo() throws {
         let run = try entex(["--lexicons", "/nonexistent/entex-lexicons"], input: "Hola")
         XCTAssertEqual(run.status, 2)
