@@ -55,6 +55,18 @@ static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t key0, ui
     return n <= 8 ? mix(key0 ^ k0, n ^ k1) : mix(key1 ^ k0, mix(key0 ^ k2, n ^ k1) ^ k1);
 }
 
+/// `KeyHash.hash` of the key of `n` bytes (17 to 31) at `k`, zero after it
+/// up to byte 32.
+static inline __attribute__((always_inline)) uint64_t long_key_hash(const uint8_t *k, uint32_t n) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    uint64_t w[4], s = n;
+    memcpy(w, k, 32);
+    s = mix(w[0] ^ k2, s ^ k1);
+    s = mix(w[1] ^ k2, s ^ k1);
+    if (n > 24) return mix(w[3] ^ k0, mix(w[2] ^ k2, s ^ k1) ^ k1);
+    return mix(w[2] ^ k0, s ^ k1);
+}
+
 /// The token (`t`, hash `h`) of the ASCII punctuation or symbol byte `b` at
 /// `e` right after a word, its key at `keys + kc`: no space before it.
 static inline __attribute__((always_inline)) void punct_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
@@ -67,6 +79,28 @@ static inline __attribute__((always_inline)) void punct_token(entex_token *t, ui
     t->kind = entex_tok_class[b] & 2 ? 2 : 3;  // punct, symbol
     t->flags = 0x40;                           // ascii
     *h = key_hash(b, 0, 1);
+}
+
+/// Whether the 3 bytes at `e` are "…" (U+2026) and end its chunk: white space
+/// after them before `end`, or the text's end (`end` then too).
+static inline __attribute__((always_inline)) int ellipsis_ends_chunk(const uint8_t *p, size_t n, size_t end, size_t e) {
+    if (e + 3 > n || p[e] != 0xE2 || p[e + 1] != 0x80 || p[e + 2] != 0xA6) return 0;
+    return e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3]);
+}
+
+/// The token (`t`, hash `h`) of the "…" at `e`, its key "..." (NFKC) at
+/// `keys + kc`: punctuation, not ASCII, `flags` 0 after a word or a special
+/// token, `spaceBefore` (0x10) alone.
+static inline __attribute__((always_inline)) void ellipsis_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
+                                                                 size_t e, uint8_t flags) {
+    memcpy(keys + kc, "...", 3);
+    t->start = (int32_t)e;
+    t->end = (int32_t)(e + 3);
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + 3);
+    t->kind = 2;  // punct
+    t->flags = flags;
+    *h = key_hash(0x2E2E2E, 0, 3);
 }
 
 /// The loop's state: the next byte `i`, the next token `t` and its hash `h`, the key count `kc`.
@@ -265,10 +299,11 @@ static inline __attribute__((always_inline)) int ends_hashtag(const uint8_t *p, 
 /// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
 /// one token with nothing pending: a lone symbol (`Tokenizer.isLoneSymbol`:
 /// one byte other than '.' and '_', then white space or the text's end), or
-/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 16 ASCII
+/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
 /// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
 /// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
-/// through its pieces). A handle right after "RT " makes that token a symbol
+/// through its pieces), or a "…" before either (a truncated tweet's last
+/// hashtag: the '…' a piece of its own). A handle right after "RT " makes that token a symbol
 /// (`markRetweet`). When a hashtag or handle goes on with bytes of another
 /// kind, it is taken and 0 returned with `st->i` after it, where the caller
 /// goes on as `tokenizeByChunk` does after a special token. Returns 1, having
@@ -284,11 +319,34 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
     uint32_t run = 0;
+    // The next 16 bytes of a hashtag or handle longer than 16 bytes (zero past the text), lowered.
+    __m128i key2 = _mm_setzero_si128();
     if (b == '#' || b == '@') {
         uint32_t word = (upper | lower | digit | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')))) >> 1;
         // Bit 15 of `word` is clear: `run` is at most 15, and 15 may go on past the vector.
         run = (uint32_t)__builtin_ctz(~word);
-        if (run == 15) return 1;
+        if (run == 15 && s + 16 < n) {
+            // Up to 31 bytes: the bytes from 16 on classified as the first 16.
+            __m128i x2;
+            if (s + 32 <= n) {
+                x2 = _mm_loadu_si128((const __m128i *)(p + s + 16));
+            } else {
+                uint8_t rest[16] = {0};
+                memcpy(rest, p + s + 16, n - s - 16);
+                x2 = _mm_loadu_si128((const __m128i *)rest);
+            }
+            __m128i u2;
+            uint32_t upper2, lower2, digit2;
+            ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
+            uint32_t word2 = upper2 | lower2 | digit2 | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, _mm_set1_epi8('_')));
+            uint32_t run2 = (uint32_t)__builtin_ctz(~word2);
+            if (run2 == 16) return 1;
+            run += run2;
+            key2 = keep(ascii_key(x2, u2), run2);
+            upper |= upper2 << 16, lower |= lower2 << 16, digit |= digit2 << 16;
+        } else if (run == 15) {
+            return 1;
+        }
     }
     size_t kc = st->kc;
     entex_token *t = st->t;
@@ -309,14 +367,15 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     size_t e = s + take;
     // A special token ends before `end` or at the text's end (`end` is the next one's start).
     if (e > end || (e == end && end != n)) return 1;
-    // What follows: 0 white space or the end, 1 a punctuation or symbol byte before either, 2 anything else.
+    // What follows: 0 white space or the end, 1 a punctuation or symbol byte before either, 3 "…" before
+    // either, 2 anything else.
     int follows = 0;
     if (e < n) {
         uint8_t c = p[e];
         if (c >= 0x80) {
             // Any character but a letter or a digit ends a handle; a hashtag, only some.
             if (b == '#' && !ends_hashtag(p, n, e)) return 1;
-            follows = 2;
+            follows = ellipsis_ends_chunk(p, n, end, e) ? 3 : 2;
         } else if (!is_space(c)) {
             follows = e + 1 == n || is_space(p[e + 1]) ? 1 : 2;
         }
@@ -327,9 +386,18 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
             last->kind = 3;  // symbol
     }
-    __m128i key = keep(ascii_key(x, u), take);
+    __m128i key = keep(ascii_key(x, u), take < 16 ? take : 16);
     _mm_storeu_si128((__m128i *)(keys + kc), key);
-    keyed_token(t, h, key, s, kc, take);
+    if (take <= 16) {
+        keyed_token(t, h, key, s, kc, take);
+    } else {
+        _mm_storeu_si128((__m128i *)(keys + kc + 16), key2);
+        *h = long_key_hash(keys + kc, take);
+        t->start = (int32_t)s;
+        t->end = (int32_t)e;
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)(kc + take);
+    }
     t->kind = b == '#' ? 8 : 7;  // hashtag, handle
     // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
     uint32_t alnum = upper | lower | digit;
@@ -339,6 +407,12 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     if (follows == 1) {
         punct_token(t + 1, h + 1, keys, kc, p[e], e);
         moved(st, e + 1, t + 2, h + 2, kc + 1);
+        return 2;
+    }
+    if (follows == 3) {
+        // A truncated tweet's "#tag…": the '…' a piece of its own after the special token.
+        ellipsis_token(t + 1, h + 1, keys, kc, e, 0);
+        moved(st, e + 3 == n ? n : e + 4, t + 2, h + 2, kc + 3);
         return 2;
     }
     moved(st, follows == 0 && e < n ? e + 1 : e, t + 1, h + 1, kc);
@@ -415,6 +489,68 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     return 2;
 }
 
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
+/// rest "…" (a truncated tweet's "word…"), before white space or the text's
+/// end: the word as `take_word` takes it and the '…' as a piece of its own.
+/// Returns 1, having written nothing, for any other chunk (a word with three
+/// identical letters in a row too: the chunk is no plain word, and the pieces
+/// path shortens it). Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                        uint8_t *keys, state *st) {
+    size_t s = st->i, e = s + take;
+    if (!ellipsis_ends_chunk(p, n, end, e)) return 1;
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 1;
+    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
+    key = keep(key, take);
+    size_t kc = st->kc;
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    keyed_token(t, h, key, s, kc, take);
+    memcpy(&t->kind, &kind_flags[index], 2);
+    kc += take;
+    ellipsis_token(t + 1, h + 1, keys, kc, e, 0);
+    moved(st, e + 3 == n ? n : e + 4, t + 2, h + 2, kc + 3);
+    return 2;
+}
+
+/// Takes the chunk at `st->i` (its first byte from 0x80 on, not C3) when it
+/// is "…" alone (punctuation keyed "...") or U+FE0F VARIATION SELECTOR-16
+/// alone (a symbol whose key is empty: NFKC case folding drops it), before
+/// white space or the text's end, as the pieces path emits it. Returns 1,
+/// having written nothing, for any other chunk. Out of line: rare.
+static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size_t end, uint8_t *keys, state *st) {
+    size_t s = st->i;
+    if (s + 3 > n || (s + 3 == n ? end != n : s + 3 >= end || !is_space(p[s + 3]))) return 1;
+    uint32_t c = (uint32_t)p[s] << 16 | (uint32_t)p[s + 1] << 8 | p[s + 2];
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    size_t kc = st->kc;
+    if (c == 0xE280A6) {
+        ellipsis_token(t, h, keys, kc, s, 0x10);  // spaceBefore
+        kc += 3;
+    } else if (c == 0xEFB88F) {
+        t->start = (int32_t)s;
+        t->end = (int32_t)(s + 3);
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)kc;
+        t->kind = 3;      // symbol
+        t->flags = 0x10;  // spaceBefore
+        *h = key_hash(0, 0, 0);
+    } else {
+        return 1;
+    }
+    moved(st, s + 3 == n ? n : s + 4, t + 1, h + 1, kc);
+    return 2;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
@@ -434,7 +570,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
         if (b < 0x80) return sigil_or_symbol(p, n, end, x, keys, st, tokens);
-        return b != 0xC3 ? 1 : take_latin(p, end, keys, st);
+        return b != 0xC3 ? lone_other(p, n, end, keys, st) : take_latin(p, end, keys, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -452,7 +588,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (b == 0xC3) return take_latin(p, end, keys, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
-        if (b >= 0x80) return 1;
+        if (b >= 0x80) return take_word_ellipsis(p, n, end, x, take, keys, st);
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
