@@ -354,6 +354,23 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     if (run == 0) {
         // No special token is one byte long, and a lone piece merges with none ('.' may begin a
         // spaced abbreviation, '_' joins words).
+        if (b == '&' && s + 5 <= n && memcmp(p + s + 1, "amp;", 4) == 0
+            && (s + 5 == n ? end == n : s + 5 < end && is_space(p[s + 5]))) {
+            // "&amp;" left in tweets' text: the pieces '&', "amp" and ';'.
+            punct_token(t, h, keys, kc, '&', s);
+            t->flags = 0x50;  // ascii, spaceBefore
+            memcpy(keys + kc + 1, "amp", 3);
+            t[1].start = (int32_t)(s + 1);
+            t[1].end = (int32_t)(s + 4);
+            t[1].key_start = (int32_t)(kc + 1);
+            t[1].key_end = (int32_t)(kc + 4);
+            t[1].kind = 0;      // word
+            t[1].flags = 0x44;  // ascii, hasLetter
+            h[1] = key_hash('a' | 'm' << 8 | 'p' << 16, 0, 3);
+            punct_token(t + 2, h + 2, keys, kc + 4, ';', s + 4);
+            moved(st, s + 5 == n ? n : s + 6, t + 3, h + 3, kc + 5);
+            return 2;
+        }
         if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
         punct_token(t, h, keys, kc, b, s);
         t->flags = 0x50;  // ascii, spaceBefore
@@ -489,6 +506,27 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     return 2;
 }
 
+/// Writes the token of the ASCII word of `take` bytes (1 to 16) at `st->i`
+/// whose first 16 bytes are `x` (letters and digits), as `take_word` does,
+/// and moves `st` past it (not past the byte after it); returns 0, having
+/// written nothing, when it has three identical letters in a row.
+static inline __attribute__((always_inline)) int word_token(__m128i x, uint32_t take, uint8_t *keys, state *st) {
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 0;
+    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
+    key = keep(key, take);
+    _mm_storeu_si128((__m128i *)(keys + st->kc), key);
+    keyed_token(st->t, st->h, key, st->i, st->kc, take);
+    memcpy(&st->t->kind, &kind_flags[index], 2);
+    moved(st, st->i + take, st->t + 1, st->h + 1, st->kc + take);
+    return 1;
+}
+
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
 /// rest "…" (a truncated tweet's "word…"), before white space or the text's
@@ -498,26 +536,51 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
 /// path shortens it). Out of line: the word loop keeps its registers.
 static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
                                                         uint8_t *keys, state *st) {
-    size_t s = st->i, e = s + take;
-    if (!ellipsis_ends_chunk(p, n, end, e)) return 1;
-    __m128i u;
-    uint32_t upper, lower, digit;
-    ascii_classes(x, &u, &upper, &lower, &digit);
-    uint32_t bits = (1u << take) - 1;
-    upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = ascii_key(x, u);
-    if (has_elongation(key, upper | lower, bits)) return 1;
-    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
-    key = keep(key, take);
-    size_t kc = st->kc;
-    _mm_storeu_si128((__m128i *)(keys + kc), key);
-    entex_token *t = st->t;
-    uint64_t *h = st->h;
-    keyed_token(t, h, key, s, kc, take);
-    memcpy(&t->kind, &kind_flags[index], 2);
-    kc += take;
-    ellipsis_token(t + 1, h + 1, keys, kc, e, 0);
-    moved(st, e + 3 == n ? n : e + 4, t + 2, h + 2, kc + 3);
+    size_t e = st->i + take;
+    if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
+    ellipsis_token(st->t, st->h, keys, st->kc, e, 0);
+    moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);
+    return 2;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 15) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
+/// rest two or three ASCII bytes of other kinds ("said,\"", "wow!!!", "it?!"),
+/// before white space or the text's end: the word as `take_word` takes it and
+/// each byte a piece of its own, as `mergeAndEmit` emits them, when none is
+/// `' - _`, no '.' follows another (an ellipsis), and a '.' right after the
+/// word leaves it no abbreviation (`may_abbreviate`). Returns 1, having
+/// written nothing, for any other chunk. Out of line: the word loop keeps
+/// its registers.
+static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                      uint8_t *keys, const uint64_t *abbreviations, state *st) {
+    size_t e = st->i + take, r = e;
+    uint8_t before = 0;
+    for (;;) {
+        uint8_t c = p[r];
+        if (c >= 0x80 || (entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.'))
+            return 1;
+        before = c;
+        if (++r == n) {
+            if (end != n) return 1;
+            break;
+        }
+        if (r >= end) return 1;
+        if (is_space(p[r])) break;
+        if (r - e == 3) return 1;
+    }
+    if (p[e] == '.') {
+        __m128i u;
+        uint32_t upper, lower, digit;
+        ascii_classes(x, &u, &upper, &lower, &digit);
+        if (((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations)) return 1;
+    }
+    if (!word_token(x, take, keys, st)) return 1;
+    for (size_t k = e; k < r; k++) {
+        punct_token(st->t, st->h, keys, st->kc, p[k], k);
+        moved(st, k + 1, st->t + 1, st->h + 1, st->kc + 1);
+    }
+    st->i = r == n ? n : r + 1;
     return 2;
 }
 
@@ -592,7 +655,8 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
-        if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
+        if (b == '\'' || b == '-' || b == '_') return 1;
+        if ((!tail || e + 1 != end) && !is_space(p[e + 1])) return take_word_puncts(p, n, end, x, take, keys, abbreviations, st);
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
             return 0;

@@ -720,6 +720,23 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Words before two to four ASCII punctuation and symbol bytes (quotes
+    /// after commas, "!!!", '.' first after abbreviations and initials and
+    /// not, ellipses, joiners among them, sigils), and "&amp;" alone and
+    /// otherwise, before white space, the end and other bytes, in runs of
+    /// words: the C loops give the tokens of the Swift path and of the
+    /// whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeWordsBeforePunctuationRunsAndAmpersandEntitiesAsTheSwiftPath() throws {
+        let words = ["the", "said", "Obama", "OBAMA", "2026", "a", "I", "J", "sooo", "Dr", "dr", "EE", "UU", "etc", "abcdefghijklmno",
+                     "abcdefghijklmnop", "é", "Nicolás", "x's", "#tag", "@user", "&amp;", "&amp", "&AMP;", "x&amp;", "&amp;;", "&", "(a"]
+        let after = [" ", " ", " ", "\n", ",\" ", ",\"", "\", ", "\".", ".\"", "!!", "!! ", "!!!", "!!!!", "?!", "?\" ", ").", "),",
+                     ":)", "..", "...", ".,.", ". .", ",'", "-,", "_!", ",-", "!_", "$$", "#!", "@@", "!\u{2026}", "%.", ",\"a",
+                     "\"\u{A0}", "!?\t", ";;", ",.", ".,", "&amp;", " &amp; ", "\u{FE0F}"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_22, starts: ["", " ", "x ", "&amp; ", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,
