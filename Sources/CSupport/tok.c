@@ -584,6 +584,59 @@ static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n
     return 2;
 }
 
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 15) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`), then a
+/// '-' and 1 to 15 more that begin with a letter ("well-known", "Jean-Paul";
+/// a digit after the '-' may make a designation, "F-16"), then white space,
+/// the end, or one punctuation or symbol byte before either as `take_word`
+/// takes a word's: the two words as `take_word` takes them (the second with
+/// no space before) and the '-' a piece between them, as `mergeAndEmit`
+/// emits them. Returns 1, having written nothing, for any other chunk.
+/// Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                     uint8_t *keys, const uint64_t *abbreviations, state *st) {
+    size_t e = st->i + take, w = e + 1;
+    if (w >= end || (uint8_t)((p[w] | 0x20) - 'a') >= 26) return 1;
+    __m128i x2;
+    if (w + 16 <= n) {
+        x2 = _mm_loadu_si128((const __m128i *)(p + w));
+    } else {
+        uint8_t rest[16] = {0};
+        memcpy(rest, p + w, n - w);
+        x2 = _mm_loadu_si128((const __m128i *)rest);
+    }
+    __m128i u2;
+    uint32_t upper2, lower2, digit2;
+    ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
+    uint32_t take2 = (uint32_t)__builtin_ctz(~(upper2 | lower2 | digit2));
+    if (take2 >= 16) return 1;
+    size_t f = w + take2;
+    // Past the second word: white space or the end, or one byte of another kind before either.
+    if (f > end || (f == end && end != n)) return 1;
+    uint32_t punct = 0;
+    if (f < n && !is_space(p[f])) {
+        uint8_t b = p[f];
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || f + 1 > end || (f + 1 == end ? end != n : !is_space(p[f + 1])))
+            return 1;
+        if (b == '.' && may_abbreviate(x2, u2, take2, upper2, abbreviations)) return 1;
+        punct = 1;
+    }
+    uint32_t bits2 = (1u << take2) - 1;
+    if (has_elongation(ascii_key(x2, u2), (upper2 | lower2) & bits2, bits2)) return 1;
+    if (!word_token(x, take, keys, st)) return 1;
+    punct_token(st->t, st->h, keys, st->kc, '-', e);
+    moved(st, w, st->t + 1, st->h + 1, st->kc + 1);
+    word_token(x2, take2, keys, st);
+    st->t[-1].flags &= (uint8_t)~0x10;  // no space before
+    if (punct) {
+        punct_token(st->t, st->h, keys, st->kc, p[f], f);
+        moved(st, f + 1, st->t + 1, st->h + 1, st->kc + 1);
+        f++;
+    }
+    st->i = f < n ? f + 1 : f;
+    return 2;
+}
+
 /// Takes the chunk at `st->i` (its first byte from 0x80 on, not C3) when it
 /// is "…" alone (punctuation keyed "...") or U+FE0F VARIATION SELECTOR-16
 /// alone (a symbol whose key is empty: NFKC case folding drops it), before
@@ -655,7 +708,8 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
-        if (b == '\'' || b == '-' || b == '_') return 1;
+        if (b == '-') return take_hyphenated(p, n, end, x, take, keys, abbreviations, st);
+        if (b == '\'' || b == '_') return 1;
         if ((!tail || e + 1 != end) && !is_space(p[e + 1])) return take_word_puncts(p, n, end, x, take, keys, abbreviations, st);
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))

@@ -737,6 +737,22 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Hyphenated words (of every length around 15 bytes a side, designations
+    /// "F-16" among them, elongated, several hyphens, a '.' after them that
+    /// may end an abbreviation, non-ASCII letters) before punctuation, white
+    /// space and the end, in runs of words: the C loops give the tokens of
+    /// the Swift path and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeHyphenatedWordsAsTheSwiftPath() throws {
+        let words = ["well", "Well", "WELL", "F", "COVID", "abcdefghi", "9", "2026", "e", "Jean", "sooo", "abcdefghijklmno",
+                     "abcdefghijklmnop", "é", "x's", "#tag", "-", "the"]
+        let after = [" ", " ", "-known ", "-Known", "-KNOWN, ", "-16 ", "-19", "-a ", "-a", "-", "- ", "-a-b ", "-sooo ", "-a.", "-a. ",
+                     "-Dr. ", "-Dr.", "-J. ", "-etc. ", "-abcdefghijklmno ", "-abcdefghijklmnop ", "-é ", "-aé ", "-a'", "-a's ",
+                     "-a,\" ", "-a!! ", "-a\u{2026} ", "-a- ", "-a_ ", "-a- b", "-9a ", "-a9 ", "-a\n", "--a ", "-a\u{A0}"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_23, starts: ["", " ", "x ", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,
