@@ -527,6 +527,81 @@ static inline __attribute__((always_inline)) int word_token(__m128i x, uint32_t 
     return 1;
 }
 
+/// Takes the chunk at `st->i` whose first `take` bytes are ASCII letters and
+/// digits (`x` its first 16 bytes, as in `take_word`, a letter last) and the
+/// next a right single quotation mark (’, E2 80 99) when it is ASCII letters
+/// and digits after it too (a letter first), 15 bytes in all at most, then
+/// white space, the end, or one punctuation or symbol byte other than '.'
+/// before either, and has no three identical letters in a row: one word as
+/// the pieces path joins it ("don’t", keyed with its ’ and flagged without
+/// `ascii`, as `emitOther` does), or, ending in "’s", the word and "’s"
+/// (`Tokenizer.mergeAndEmit`), and the punctuation byte. Returns 1, having
+/// written nothing, for any other chunk. Out of line: rare.
+static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                            uint8_t *keys, state *st) {
+    size_t s = st->i;
+    if (take + 4 >= 16) return 1;
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
+    uint32_t letters = upper | lower, alnum = letters | digit;
+    if (!(letters >> (take - 1) & 1) || !(letters >> (take + 3) & 1)) return 1;
+    // Bits 16 and up of `alnum` are clear: the run after the quotation mark ends within them.
+    uint32_t total = take + 3 + (uint32_t)__builtin_ctz(~(alnum >> (take + 3)));
+    if (total >= 16) return 1;
+    size_t e = s + total;
+    if (e > end || (e == end && end != n)) return 1;
+    uint32_t punct = 0;
+    if (e < n && !is_space(p[e])) {
+        uint8_t b = p[e];
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || b == '.' || e + 1 > end
+            || (e + 1 == end ? end != n : !is_space(p[e + 1])))
+            return 1;
+        punct = 1;
+    }
+    uint32_t bits = (1u << total) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 1;
+    key = keep(key, total);
+    size_t kc = st->kc;
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    uint8_t last = p[e - 1];
+    if (total == take + 4 && (last | 0x20) == 's') {
+        // A possessive: "China’s" is "China" and "’s".
+        uint32_t wordBits = (1u << take) - 1;
+        uint32_t wu = upper & wordBits, wl = lower & wordBits, wd = digit & wordBits, wa = wu | wl | wd;
+        keyed_token(t, h, keep(key, take), s, kc, take);
+        t->kind = 0;  // word
+        // `Tokenizer.asciiFlags` with `spaceBefore`.
+        t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+        _mm_storeu_si128((__m128i *)(keys + kc), key);
+        t[1].start = (int32_t)(e - 4);
+        t[1].end = (int32_t)e;
+        t[1].key_start = (int32_t)(kc + take);
+        t[1].key_end = (int32_t)(kc + total);
+        t[1].kind = 0;
+        // hasLetter; "’S": capitalized, allCaps (no `ascii`).
+        t[1].flags = last == 'S' ? 0x07 : 0x04;
+        h[1] = key_hash(0xE2 | 0x80 << 8 | 0x99 << 16 | (uint64_t)'s' << 24, 0, 4);
+        t++, h++;
+    } else {
+        _mm_storeu_si128((__m128i *)(keys + kc), key);
+        keyed_token(t, h, key, s, kc, total);
+        t->kind = 0;  // word
+        // `emitOther`'s flags: spaceBefore, hasLetter; case from the first letter.
+        t->flags = (uint8_t)(0x14 | ((letters & (0u - letters) & upper) != 0) | (upper && !lower) << 1 | (digit != 0) << 3);
+    }
+    kc += total;
+    if (punct) {
+        punct_token(t + 1, h + 1, keys, kc, p[e], e);
+        t++, h++, kc++, e++;
+    }
+    moved(st, e < n ? e + 1 : e, t + 1, h + 1, kc);
+    return 2;
+}
+
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
 /// rest "…" (a truncated tweet's "word…"), before white space or the text's
@@ -537,6 +612,8 @@ static inline __attribute__((always_inline)) int word_token(__m128i x, uint32_t 
 static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
                                                         uint8_t *keys, state *st) {
     size_t e = st->i + take;
+    if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x99)
+        return take_curly_contraction(p, n, end, x, take, keys, st);
     if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
     ellipsis_token(st->t, st->h, keys, st->kc, e, 0);
     moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);

@@ -753,6 +753,22 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Words with a right single quotation mark (’) as apostrophe:
+    /// contractions, possessives of every length and case, with digits,
+    /// elongated, two marks, before punctuation, a '.', white space and the
+    /// end, in runs of words: the C loops give the tokens of the Swift path
+    /// and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeCurlyContractionsAsTheSwiftPath() throws {
+        let words = ["don’t", "it’s", "It’S", "IT’S", "China’s", "CHINA’S", "x’s", "9a’s", "90’s", "a9’s", "it’s9", "sooo’s", "I’m",
+                     "y’all", "O’Neill", "abcdefghijk’s", "abcdefghijkl’s", "abcdefgh’ijklmn", "a’b’c", "a’", "’a", "a’é", "é’s",
+                     "Nicolás’s", "don’t’s", "the", "said", "2026"]
+        let after = [" ", " ", "  ", "\n", ",", ", ", ".", ". ", "!!", "!", "! ", "\" ", "'", "-", "_ ", "\u{2026} ", "\u{A0}", ":", "; ",
+                     "’ ", "’s ", "\t"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_24, starts: ["", " ", "x ", "é ", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,
