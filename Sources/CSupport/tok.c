@@ -55,6 +55,18 @@ static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t key0, ui
     return n <= 8 ? mix(key0 ^ k0, n ^ k1) : mix(key1 ^ k0, mix(key0 ^ k2, n ^ k1) ^ k1);
 }
 
+/// `KeyHash.hash` of the key of `n` bytes (17 to 31) at `k`, zero after it
+/// up to byte 32.
+static inline __attribute__((always_inline)) uint64_t long_key_hash(const uint8_t *k, uint32_t n) {
+    const uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull, k2 = 0x94D049BB133111EBull;
+    uint64_t w[4], s = n;
+    memcpy(w, k, 32);
+    s = mix(w[0] ^ k2, s ^ k1);
+    s = mix(w[1] ^ k2, s ^ k1);
+    if (n > 24) return mix(w[3] ^ k0, mix(w[2] ^ k2, s ^ k1) ^ k1);
+    return mix(w[2] ^ k0, s ^ k1);
+}
+
 /// The token (`t`, hash `h`) of the ASCII punctuation or symbol byte `b` at
 /// `e` right after a word, its key at `keys + kc`: no space before it.
 static inline __attribute__((always_inline)) void punct_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
@@ -67,6 +79,28 @@ static inline __attribute__((always_inline)) void punct_token(entex_token *t, ui
     t->kind = entex_tok_class[b] & 2 ? 2 : 3;  // punct, symbol
     t->flags = 0x40;                           // ascii
     *h = key_hash(b, 0, 1);
+}
+
+/// Whether the 3 bytes at `e` are "…" (U+2026) and end its chunk: white space
+/// after them before `end`, or the text's end (`end` then too).
+static inline __attribute__((always_inline)) int ellipsis_ends_chunk(const uint8_t *p, size_t n, size_t end, size_t e) {
+    if (e + 3 > n || p[e] != 0xE2 || p[e + 1] != 0x80 || p[e + 2] != 0xA6) return 0;
+    return e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3]);
+}
+
+/// The token (`t`, hash `h`) of the "…" at `e`, its key "..." (NFKC) at
+/// `keys + kc`: punctuation, not ASCII, `flags` 0 after a word or a special
+/// token, `spaceBefore` (0x10) alone.
+static inline __attribute__((always_inline)) void ellipsis_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
+                                                                 size_t e, uint8_t flags) {
+    memcpy(keys + kc, "...", 3);
+    t->start = (int32_t)e;
+    t->end = (int32_t)(e + 3);
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + 3);
+    t->kind = 2;  // punct
+    t->flags = flags;
+    *h = key_hash(0x2E2E2E, 0, 3);
 }
 
 /// The loop's state: the next byte `i`, the next token `t` and its hash `h`, the key count `kc`.
@@ -265,10 +299,11 @@ static inline __attribute__((always_inline)) int ends_hashtag(const uint8_t *p, 
 /// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
 /// one token with nothing pending: a lone symbol (`Tokenizer.isLoneSymbol`:
 /// one byte other than '.' and '_', then white space or the text's end), or
-/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 16 ASCII
+/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
 /// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
 /// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
-/// through its pieces). A handle right after "RT " makes that token a symbol
+/// through its pieces), or a "…" before either (a truncated tweet's last
+/// hashtag: the '…' a piece of its own). A handle right after "RT " makes that token a symbol
 /// (`markRetweet`). When a hashtag or handle goes on with bytes of another
 /// kind, it is taken and 0 returned with `st->i` after it, where the caller
 /// goes on as `tokenizeByChunk` does after a special token. Returns 1, having
@@ -284,11 +319,34 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
     uint32_t run = 0;
+    // The next 16 bytes of a hashtag or handle longer than 16 bytes (zero past the text), lowered.
+    __m128i key2 = _mm_setzero_si128();
     if (b == '#' || b == '@') {
         uint32_t word = (upper | lower | digit | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')))) >> 1;
         // Bit 15 of `word` is clear: `run` is at most 15, and 15 may go on past the vector.
         run = (uint32_t)__builtin_ctz(~word);
-        if (run == 15) return 1;
+        if (run == 15 && s + 16 < n) {
+            // Up to 31 bytes: the bytes from 16 on classified as the first 16.
+            __m128i x2;
+            if (s + 32 <= n) {
+                x2 = _mm_loadu_si128((const __m128i *)(p + s + 16));
+            } else {
+                uint8_t rest[16] = {0};
+                memcpy(rest, p + s + 16, n - s - 16);
+                x2 = _mm_loadu_si128((const __m128i *)rest);
+            }
+            __m128i u2;
+            uint32_t upper2, lower2, digit2;
+            ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
+            uint32_t word2 = upper2 | lower2 | digit2 | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, _mm_set1_epi8('_')));
+            uint32_t run2 = (uint32_t)__builtin_ctz(~word2);
+            if (run2 == 16) return 1;
+            run += run2;
+            key2 = keep(ascii_key(x2, u2), run2);
+            upper |= upper2 << 16, lower |= lower2 << 16, digit |= digit2 << 16;
+        } else if (run == 15) {
+            return 1;
+        }
     }
     size_t kc = st->kc;
     entex_token *t = st->t;
@@ -296,6 +354,23 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     if (run == 0) {
         // No special token is one byte long, and a lone piece merges with none ('.' may begin a
         // spaced abbreviation, '_' joins words).
+        if (b == '&' && s + 5 <= n && memcmp(p + s + 1, "amp;", 4) == 0
+            && (s + 5 == n ? end == n : s + 5 < end && is_space(p[s + 5]))) {
+            // "&amp;" left in tweets' text: the pieces '&', "amp" and ';'.
+            punct_token(t, h, keys, kc, '&', s);
+            t->flags = 0x50;  // ascii, spaceBefore
+            memcpy(keys + kc + 1, "amp", 3);
+            t[1].start = (int32_t)(s + 1);
+            t[1].end = (int32_t)(s + 4);
+            t[1].key_start = (int32_t)(kc + 1);
+            t[1].key_end = (int32_t)(kc + 4);
+            t[1].kind = 0;      // word
+            t[1].flags = 0x44;  // ascii, hasLetter
+            h[1] = key_hash('a' | 'm' << 8 | 'p' << 16, 0, 3);
+            punct_token(t + 2, h + 2, keys, kc + 4, ';', s + 4);
+            moved(st, s + 5 == n ? n : s + 6, t + 3, h + 3, kc + 5);
+            return 2;
+        }
         if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
         punct_token(t, h, keys, kc, b, s);
         t->flags = 0x50;  // ascii, spaceBefore
@@ -309,14 +384,15 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     size_t e = s + take;
     // A special token ends before `end` or at the text's end (`end` is the next one's start).
     if (e > end || (e == end && end != n)) return 1;
-    // What follows: 0 white space or the end, 1 a punctuation or symbol byte before either, 2 anything else.
+    // What follows: 0 white space or the end, 1 a punctuation or symbol byte before either, 3 "…" before
+    // either, 2 anything else.
     int follows = 0;
     if (e < n) {
         uint8_t c = p[e];
         if (c >= 0x80) {
             // Any character but a letter or a digit ends a handle; a hashtag, only some.
             if (b == '#' && !ends_hashtag(p, n, e)) return 1;
-            follows = 2;
+            follows = ellipsis_ends_chunk(p, n, end, e) ? 3 : 2;
         } else if (!is_space(c)) {
             follows = e + 1 == n || is_space(p[e + 1]) ? 1 : 2;
         }
@@ -327,9 +403,18 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
             last->kind = 3;  // symbol
     }
-    __m128i key = keep(ascii_key(x, u), take);
+    __m128i key = keep(ascii_key(x, u), take < 16 ? take : 16);
     _mm_storeu_si128((__m128i *)(keys + kc), key);
-    keyed_token(t, h, key, s, kc, take);
+    if (take <= 16) {
+        keyed_token(t, h, key, s, kc, take);
+    } else {
+        _mm_storeu_si128((__m128i *)(keys + kc + 16), key2);
+        *h = long_key_hash(keys + kc, take);
+        t->start = (int32_t)s;
+        t->end = (int32_t)e;
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)(kc + take);
+    }
     t->kind = b == '#' ? 8 : 7;  // hashtag, handle
     // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
     uint32_t alnum = upper | lower | digit;
@@ -339,6 +424,12 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     if (follows == 1) {
         punct_token(t + 1, h + 1, keys, kc, p[e], e);
         moved(st, e + 1, t + 2, h + 2, kc + 1);
+        return 2;
+    }
+    if (follows == 3) {
+        // A truncated tweet's "#tag…": the '…' a piece of its own after the special token.
+        ellipsis_token(t + 1, h + 1, keys, kc, e, 0);
+        moved(st, e + 3 == n ? n : e + 4, t + 2, h + 2, kc + 3);
         return 2;
     }
     moved(st, follows == 0 && e < n ? e + 1 : e, t + 1, h + 1, kc);
@@ -415,6 +506,244 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     return 2;
 }
 
+/// Writes the token of the ASCII word of `take` bytes (1 to 16) at `st->i`
+/// whose first 16 bytes are `x` (letters and digits), as `take_word` does,
+/// and moves `st` past it (not past the byte after it); returns 0, having
+/// written nothing, when it has three identical letters in a row.
+static inline __attribute__((always_inline)) int word_token(__m128i x, uint32_t take, uint8_t *keys, state *st) {
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 0;
+    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
+    key = keep(key, take);
+    _mm_storeu_si128((__m128i *)(keys + st->kc), key);
+    keyed_token(st->t, st->h, key, st->i, st->kc, take);
+    memcpy(&st->t->kind, &kind_flags[index], 2);
+    moved(st, st->i + take, st->t + 1, st->h + 1, st->kc + take);
+    return 1;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes are ASCII letters and
+/// digits (`x` its first 16 bytes, as in `take_word`, a letter last) and the
+/// next a right single quotation mark (’, E2 80 99) when it is ASCII letters
+/// and digits after it too (a letter first), 15 bytes in all at most, then
+/// white space, the end, or one punctuation or symbol byte other than '.'
+/// before either, and has no three identical letters in a row: one word as
+/// the pieces path joins it ("don’t", keyed with its ’ and flagged without
+/// `ascii`, as `emitOther` does), or, ending in "’s", the word and "’s"
+/// (`Tokenizer.mergeAndEmit`), and the punctuation byte. Returns 1, having
+/// written nothing, for any other chunk. Out of line: rare.
+static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                            uint8_t *keys, state *st) {
+    size_t s = st->i;
+    if (take + 4 >= 16) return 1;
+    __m128i u;
+    uint32_t upper, lower, digit;
+    ascii_classes(x, &u, &upper, &lower, &digit);
+    uint32_t letters = upper | lower, alnum = letters | digit;
+    if (!(letters >> (take - 1) & 1) || !(letters >> (take + 3) & 1)) return 1;
+    // Bits 16 and up of `alnum` are clear: the run after the quotation mark ends within them.
+    uint32_t total = take + 3 + (uint32_t)__builtin_ctz(~(alnum >> (take + 3)));
+    if (total >= 16) return 1;
+    size_t e = s + total;
+    if (e > end || (e == end && end != n)) return 1;
+    uint32_t punct = 0;
+    if (e < n && !is_space(p[e])) {
+        uint8_t b = p[e];
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || b == '.' || e + 1 > end
+            || (e + 1 == end ? end != n : !is_space(p[e + 1])))
+            return 1;
+        punct = 1;
+    }
+    uint32_t bits = (1u << total) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    __m128i key = ascii_key(x, u);
+    if (has_elongation(key, upper | lower, bits)) return 1;
+    key = keep(key, total);
+    size_t kc = st->kc;
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    uint8_t last = p[e - 1];
+    if (total == take + 4 && (last | 0x20) == 's') {
+        // A possessive: "China’s" is "China" and "’s".
+        uint32_t wordBits = (1u << take) - 1;
+        uint32_t wu = upper & wordBits, wl = lower & wordBits, wd = digit & wordBits, wa = wu | wl | wd;
+        keyed_token(t, h, keep(key, take), s, kc, take);
+        t->kind = 0;  // word
+        // `Tokenizer.asciiFlags` with `spaceBefore`.
+        t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+        _mm_storeu_si128((__m128i *)(keys + kc), key);
+        t[1].start = (int32_t)(e - 4);
+        t[1].end = (int32_t)e;
+        t[1].key_start = (int32_t)(kc + take);
+        t[1].key_end = (int32_t)(kc + total);
+        t[1].kind = 0;
+        // hasLetter; "’S": capitalized, allCaps (no `ascii`).
+        t[1].flags = last == 'S' ? 0x07 : 0x04;
+        h[1] = key_hash(0xE2 | 0x80 << 8 | 0x99 << 16 | (uint64_t)'s' << 24, 0, 4);
+        t++, h++;
+    } else {
+        _mm_storeu_si128((__m128i *)(keys + kc), key);
+        keyed_token(t, h, key, s, kc, total);
+        t->kind = 0;  // word
+        // `emitOther`'s flags: spaceBefore, hasLetter; case from the first letter.
+        t->flags = (uint8_t)(0x14 | ((letters & (0u - letters) & upper) != 0) | (upper && !lower) << 1 | (digit != 0) << 3);
+    }
+    kc += total;
+    if (punct) {
+        punct_token(t + 1, h + 1, keys, kc, p[e], e);
+        t++, h++, kc++, e++;
+    }
+    moved(st, e < n ? e + 1 : e, t + 1, h + 1, kc);
+    return 2;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
+/// rest "…" (a truncated tweet's "word…"), before white space or the text's
+/// end: the word as `take_word` takes it and the '…' as a piece of its own.
+/// Returns 1, having written nothing, for any other chunk (a word with three
+/// identical letters in a row too: the chunk is no plain word, and the pieces
+/// path shortens it). Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                        uint8_t *keys, state *st) {
+    size_t e = st->i + take;
+    if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x99)
+        return take_curly_contraction(p, n, end, x, take, keys, st);
+    if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
+    ellipsis_token(st->t, st->h, keys, st->kc, e, 0);
+    moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);
+    return 2;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 15) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
+/// rest two or three ASCII bytes of other kinds ("said,\"", "wow!!!", "it?!"),
+/// before white space or the text's end: the word as `take_word` takes it and
+/// each byte a piece of its own, as `mergeAndEmit` emits them, when none is
+/// `' - _`, no '.' follows another (an ellipsis), and a '.' right after the
+/// word leaves it no abbreviation (`may_abbreviate`). Returns 1, having
+/// written nothing, for any other chunk. Out of line: the word loop keeps
+/// its registers.
+static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                      uint8_t *keys, const uint64_t *abbreviations, state *st) {
+    size_t e = st->i + take, r = e;
+    uint8_t before = 0;
+    for (;;) {
+        uint8_t c = p[r];
+        if (c >= 0x80 || (entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.'))
+            return 1;
+        before = c;
+        if (++r == n) {
+            if (end != n) return 1;
+            break;
+        }
+        if (r >= end) return 1;
+        if (is_space(p[r])) break;
+        if (r - e == 3) return 1;
+    }
+    if (p[e] == '.') {
+        __m128i u;
+        uint32_t upper, lower, digit;
+        ascii_classes(x, &u, &upper, &lower, &digit);
+        if (((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations)) return 1;
+    }
+    if (!word_token(x, take, keys, st)) return 1;
+    for (size_t k = e; k < r; k++) {
+        punct_token(st->t, st->h, keys, st->kc, p[k], k);
+        moved(st, k + 1, st->t + 1, st->h + 1, st->kc + 1);
+    }
+    st->i = r == n ? n : r + 1;
+    return 2;
+}
+
+/// Takes the chunk at `st->i` whose first `take` bytes (1 to 15) are ASCII
+/// letters and digits (`x` its first 16 bytes, as in `take_word`), then a
+/// '-' and 1 to 15 more that begin with a letter ("well-known", "Jean-Paul";
+/// a digit after the '-' may make a designation, "F-16"), then white space,
+/// the end, or one punctuation or symbol byte before either as `take_word`
+/// takes a word's: the two words as `take_word` takes them (the second with
+/// no space before) and the '-' a piece between them, as `mergeAndEmit`
+/// emits them. Returns 1, having written nothing, for any other chunk.
+/// Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
+                                                     uint8_t *keys, const uint64_t *abbreviations, state *st) {
+    size_t e = st->i + take, w = e + 1;
+    if (w >= end || (uint8_t)((p[w] | 0x20) - 'a') >= 26) return 1;
+    __m128i x2;
+    if (w + 16 <= n) {
+        x2 = _mm_loadu_si128((const __m128i *)(p + w));
+    } else {
+        uint8_t rest[16] = {0};
+        memcpy(rest, p + w, n - w);
+        x2 = _mm_loadu_si128((const __m128i *)rest);
+    }
+    __m128i u2;
+    uint32_t upper2, lower2, digit2;
+    ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
+    uint32_t take2 = (uint32_t)__builtin_ctz(~(upper2 | lower2 | digit2));
+    if (take2 >= 16) return 1;
+    size_t f = w + take2;
+    // Past the second word: white space or the end, or one byte of another kind before either.
+    if (f > end || (f == end && end != n)) return 1;
+    uint32_t punct = 0;
+    if (f < n && !is_space(p[f])) {
+        uint8_t b = p[f];
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || f + 1 > end || (f + 1 == end ? end != n : !is_space(p[f + 1])))
+            return 1;
+        if (b == '.' && may_abbreviate(x2, u2, take2, upper2, abbreviations)) return 1;
+        punct = 1;
+    }
+    uint32_t bits2 = (1u << take2) - 1;
+    if (has_elongation(ascii_key(x2, u2), (upper2 | lower2) & bits2, bits2)) return 1;
+    if (!word_token(x, take, keys, st)) return 1;
+    punct_token(st->t, st->h, keys, st->kc, '-', e);
+    moved(st, w, st->t + 1, st->h + 1, st->kc + 1);
+    word_token(x2, take2, keys, st);
+    st->t[-1].flags &= (uint8_t)~0x10;  // no space before
+    if (punct) {
+        punct_token(st->t, st->h, keys, st->kc, p[f], f);
+        moved(st, f + 1, st->t + 1, st->h + 1, st->kc + 1);
+        f++;
+    }
+    st->i = f < n ? f + 1 : f;
+    return 2;
+}
+
+/// Takes the chunk at `st->i` (its first byte from 0x80 on, not C3) when it
+/// is "…" alone (punctuation keyed "...") or U+FE0F VARIATION SELECTOR-16
+/// alone (a symbol whose key is empty: NFKC case folding drops it), before
+/// white space or the text's end, as the pieces path emits it. Returns 1,
+/// having written nothing, for any other chunk. Out of line: rare.
+static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size_t end, uint8_t *keys, state *st) {
+    size_t s = st->i;
+    if (s + 3 > n || (s + 3 == n ? end != n : s + 3 >= end || !is_space(p[s + 3]))) return 1;
+    uint32_t c = (uint32_t)p[s] << 16 | (uint32_t)p[s + 1] << 8 | p[s + 2];
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    size_t kc = st->kc;
+    if (c == 0xE280A6) {
+        ellipsis_token(t, h, keys, kc, s, 0x10);  // spaceBefore
+        kc += 3;
+    } else if (c == 0xEFB88F) {
+        t->start = (int32_t)s;
+        t->end = (int32_t)(s + 3);
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)kc;
+        t->kind = 3;      // symbol
+        t->flags = 0x10;  // spaceBefore
+        *h = key_hash(0, 0, 0);
+    } else {
+        return 1;
+    }
+    moved(st, s + 3 == n ? n : s + 4, t + 1, h + 1, kc);
+    return 2;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
@@ -434,7 +763,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
         if (b < 0x80) return sigil_or_symbol(p, n, end, x, keys, st, tokens);
-        return b != 0xC3 ? 1 : take_latin(p, end, keys, st);
+        return b != 0xC3 ? lone_other(p, n, end, keys, st) : take_latin(p, end, keys, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -452,11 +781,13 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (b == 0xC3) return take_latin(p, end, keys, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
-        if (b >= 0x80) return 1;
+        if (b >= 0x80) return take_word_ellipsis(p, n, end, x, take, keys, st);
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
-        if (b == '\'' || b == '-' || b == '_' || ((!tail || e + 1 != end) && !is_space(p[e + 1]))) return 1;
+        if (b == '-') return take_hyphenated(p, n, end, x, take, keys, abbreviations, st);
+        if (b == '\'' || b == '_') return 1;
+        if ((!tail || e + 1 != end) && !is_space(p[e + 1])) return take_word_puncts(p, n, end, x, take, keys, abbreviations, st);
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
             return 0;

@@ -641,7 +641,7 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
-    /// Hashtags and handles of every length around the C loop's 16 bytes (of
+    /// Hashtags and handles of every length around the C loop's 16 and 32 bytes (of
     /// letters, digits and '_', digits alone, the sigil alone), lone symbols,
     /// and "RT" before a handle, followed by what ends them or goes on from
     /// them (punctuation, white space, the end, non-ASCII letters and
@@ -655,7 +655,7 @@ final class TokenizerFastPathTests: XCTestCase {
                      "é ", "ñ", "\u{A0}", "« ", "😀 ", ": ", ":", "- ", "-", "_ ", ") ", "\t", "x.com ", "$ ", "| "]
         try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_19, starts: ["", " ", "x ", "RT ", "é ", "—", "#a", "@"]) { g in
             if g.next() % 2 == 0 {
-                let length = Int(g.next() % 20)
+                let length = Int(g.next() % 36)
                 return g.pick(["#", "@"]) + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self) + g.pick(after)
             }
             return g.pick(words) + g.pick(after)
@@ -698,6 +698,73 @@ final class TokenizerFastPathTests: XCTestCase {
         let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", ".\"", "\" ", ") ", ")", "!", "! ", "'", "' ", "-",
                      "’s ", "é ", "\u{A0}", "… ", ":", "; ", "_ ", "\t"]
         try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_20, starts: ["", " ", "x ", "é ", "—", "\""]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// Words, hashtags and handles before "…" (a truncated tweet's last
+    /// word), "…" and U+FE0F alone, and what is not taken with them (other
+    /// characters after "…", U+FE0F before a word, elongations, words of 16
+    /// bytes and more), before white space and the end, in runs of words: the
+    /// C loops give the tokens of the Swift path and of the whole-text scan
+    /// with ICU's pieces.
+    func testPlainWordLoopsTakeEllipsesAndLoneVariationSelectorsAsTheSwiftPath() throws {
+        let words = ["the", "said", "Obama", "OBAMA", "2026", "a", "I", "sooo", "abcdefghijklmno", "abcdefghijklmnop",
+                     "abcdefghijklmnopq", "#tag", "#Tag1", "@user", "RT @user", "#123", "#abcdefghijklmnop", "é", "Nicolás", "x's",
+                     "\u{2026}", "\u{FE0F}", "\u{FE0F}\u{FE0F}", "\u{FE0F}a", "\u{2764}", "\u{2764}\u{FE0F}", "\u{201C}a", ".", "(a",
+                     "U.S", "a,", "#a,"]
+        let after = [" ", " ", " ", "  ", "\n", "\u{2026}", "\u{2026} ", "\u{2026} ", "\u{2026}\u{2026} ", "\u{2026}x ", "\u{2026}.",
+                     "\u{2026}\u{FE0F} ", "\u{2026}\u{A0}", "\u{FE0F} ", ", ", ".", "\u{2026}\t", "_\u{2026} ", "'s\u{2026} "]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_21, starts: ["", " ", "x ", "\u{2026}", "\u{FE0F}", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// Words before two to four ASCII punctuation and symbol bytes (quotes
+    /// after commas, "!!!", '.' first after abbreviations and initials and
+    /// not, ellipses, joiners among them, sigils), and "&amp;" alone and
+    /// otherwise, before white space, the end and other bytes, in runs of
+    /// words: the C loops give the tokens of the Swift path and of the
+    /// whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeWordsBeforePunctuationRunsAndAmpersandEntitiesAsTheSwiftPath() throws {
+        let words = ["the", "said", "Obama", "OBAMA", "2026", "a", "I", "J", "sooo", "Dr", "dr", "EE", "UU", "etc", "abcdefghijklmno",
+                     "abcdefghijklmnop", "é", "Nicolás", "x's", "#tag", "@user", "&amp;", "&amp", "&AMP;", "x&amp;", "&amp;;", "&", "(a"]
+        let after = [" ", " ", " ", "\n", ",\" ", ",\"", "\", ", "\".", ".\"", "!!", "!! ", "!!!", "!!!!", "?!", "?\" ", ").", "),",
+                     ":)", "..", "...", ".,.", ". .", ",'", "-,", "_!", ",-", "!_", "$$", "#!", "@@", "!\u{2026}", "%.", ",\"a",
+                     "\"\u{A0}", "!?\t", ";;", ",.", ".,", "&amp;", " &amp; ", "\u{FE0F}"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_22, starts: ["", " ", "x ", "&amp; ", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// Hyphenated words (of every length around 15 bytes a side, designations
+    /// "F-16" among them, elongated, several hyphens, a '.' after them that
+    /// may end an abbreviation, non-ASCII letters) before punctuation, white
+    /// space and the end, in runs of words: the C loops give the tokens of
+    /// the Swift path and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeHyphenatedWordsAsTheSwiftPath() throws {
+        let words = ["well", "Well", "WELL", "F", "COVID", "abcdefghi", "9", "2026", "e", "Jean", "sooo", "abcdefghijklmno",
+                     "abcdefghijklmnop", "é", "x's", "#tag", "-", "the"]
+        let after = [" ", " ", "-known ", "-Known", "-KNOWN, ", "-16 ", "-19", "-a ", "-a", "-", "- ", "-a-b ", "-sooo ", "-a.", "-a. ",
+                     "-Dr. ", "-Dr.", "-J. ", "-etc. ", "-abcdefghijklmno ", "-abcdefghijklmnop ", "-é ", "-aé ", "-a'", "-a's ",
+                     "-a,\" ", "-a!! ", "-a\u{2026} ", "-a- ", "-a_ ", "-a- b", "-9a ", "-a9 ", "-a\n", "--a ", "-a\u{A0}"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_23, starts: ["", " ", "x ", "—"]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// Words with a right single quotation mark (’) as apostrophe:
+    /// contractions, possessives of every length and case, with digits,
+    /// elongated, two marks, before punctuation, a '.', white space and the
+    /// end, in runs of words: the C loops give the tokens of the Swift path
+    /// and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeCurlyContractionsAsTheSwiftPath() throws {
+        let words = ["don’t", "it’s", "It’S", "IT’S", "China’s", "CHINA’S", "x’s", "9a’s", "90’s", "a9’s", "it’s9", "sooo’s", "I’m",
+                     "y’all", "O’Neill", "abcdefghijk’s", "abcdefghijkl’s", "abcdefgh’ijklmn", "a’b’c", "a’", "’a", "a’é", "é’s",
+                     "Nicolás’s", "don’t’s", "the", "said", "2026"]
+        let after = [" ", " ", "  ", "\n", ",", ", ", ".", ". ", "!!", "!", "! ", "\" ", "'", "-", "_ ", "\u{2026} ", "\u{A0}", ":", "; ",
+                     "’ ", "’s ", "\t"]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_24, starts: ["", " ", "x ", "é ", "—"]) { g in
             g.pick(words) + g.pick(after)
         }
     }

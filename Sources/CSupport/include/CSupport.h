@@ -386,10 +386,11 @@ typedef struct {
 /// after an ASCII word that is no abbreviation by `sink->abbreviations`
 /// (not one capital letter either). It also takes, as `Tokenizer.tokenizeByChunk`
 /// emits them with nothing pending: a lone ASCII symbol (`isLoneSymbol`); an
-/// ASCII hashtag or handle of up to 16 bytes and its punctuation (an "RT"
+/// ASCII hashtag or handle of up to 31 bytes and its punctuation (an "RT"
 /// before a handle made a symbol); a word with one apostrophe between
-/// letters ("don't"; a possessive as the word and "'s"); and a quote or
-/// parenthesis before a word it takes.
+/// letters ("don't"; a possessive as the word and "'s"); a quote or
+/// parenthesis before a word it takes; an ASCII word, hashtag or handle
+/// before "…" (a truncated tweet's); and "…" or U+FE0F alone.
 /// Returns where it stopped: `end`, or the start of a chunk it leaves to
 /// the caller, having written nothing of it; `not_plain` when that chunk
 /// is none of `emitPlainWords`'s (it starts with neither an ASCII letter

@@ -1067,13 +1067,23 @@ public final class Tokenizer: Stage {
     /// Whether `emitPlainWords` may take the chunk at `i`: a plain word
     /// starts with an ASCII letter or digit or the first byte of a Latin-1
     /// letter (C3), and the C loop (`entex_plain_words`) also takes a lone
-    /// symbol (`isLoneSymbol`) and short ASCII hashtags and handles. It takes
-    /// no chunk that starts otherwise; the callers save the call.
+    /// symbol (`isLoneSymbol`), short ASCII hashtags and handles, and a lone
+    /// "…" or U+FE0F (`isLoneEllipsisOrVS16`). It takes no chunk that starts
+    /// otherwise; the callers save the call.
     @inline(__always)
     static func mayStartPlainWord(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>) -> Bool {
         let b = p[i]
         return classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3 || b == UInt8(ascii: "#") || b == UInt8(ascii: "@")
-            || isLoneSymbol(p, i, classes)
+            || isLoneSymbol(p, i, classes) || ((b == 0xE2 || b == 0xEF) && isLoneEllipsisOrVS16(p, i))
+    }
+
+    /// Whether the chunk at `i` is "…" (U+2026) or U+FE0F VARIATION
+    /// SELECTOR-16 alone (left behind by emoji in tweets), before ASCII white
+    /// space or the end of the text: the C loop takes both.
+    @inline(never)
+    static func isLoneEllipsisOrVS16(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        guard i &+ 3 <= p.count, i &+ 3 == p.count || ByteClass.isSpace(p[i &+ 3]) else { return false }
+        return (p[i] == 0xE2 && p[i &+ 1] == 0x80 && p[i &+ 2] == 0xA6) || (p[i] == 0xEF && p[i &+ 1] == 0xB8 && p[i &+ 2] == 0x8F)
     }
 
     /// Whether the word `p[start..<dot]` and the '.' at `dot` may be taken
