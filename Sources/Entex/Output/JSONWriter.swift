@@ -139,14 +139,16 @@ public struct JSONWriter: Sendable {
         // the entities' texts are then copied as they are, not tested again.
         let plainText = out.count &- textStart == text.count &+ 2
 
-        out.literal(#","sentences":["#)
         doc.sentences.withUnsafeBufferPointer { sentences in
+            if sentences.isEmpty { out.literal(#","sentences":["#) }
             for n in sentences.indices {
-                // `,{"start":S,"end":E}` after one reservation.
-                var p = out.room(1 + 9 + 11 + 7 + 11 + 1)
+                // `,{"start":S,"end":E}` after one reservation, the first after the layer's key.
+                var p = out.room(14 + 9 + 11 + 7 + 11 + 1)
                 if n > 0 {
                     p.initialize(to: UInt8(ascii: ","))
                     p += 1
+                } else {
+                    p = JSONBuffer.copy(#","sentences":["#, to: p)
                 }
                 p = JSONBuffer.copy(#"{"start":"#, to: p)
                 let start = map.convert(sentences[n].start)
@@ -333,9 +335,15 @@ public struct JSONWriter: Sendable {
                              typeAndSource: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
                              into out: inout JSONBuffer) {
         // `,{"id":"e`, the number, `","start":`, S, `,"end":`, E, `,"text":`, and
-        // the text in quotes when it needs no escape (`plainText`).
+        // the text in quotes when it needs no escape (`plainText`); the room
+        // made here also holds what follows the text (`tailRoom`), so that an
+        // entity whose text and table entry are copied makes room once.
         let textStart = Int(entity.span.start), textCount = Int(entity.span.end) &- textStart
-        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8 &+ textCount &+ 2)
+        let value = entity.value
+        let valueCount = value.isNone ? 4 : Int(value.end &- value.start)
+        let tailRoom = 9 &+ valueCount &+ 11 &+ 2 &+ 11 &+ 2
+        let afterText = JSONWriter.typeAndSourceCopy &+ JSONWriter.namesRoom &+ tailRoom
+        var p = out.room(1 + 8 + 11 + 10 + 11 + 7 + 11 + 8 &+ textCount &+ 2 &+ afterText)
         if number > 1 {
             p.initialize(to: UInt8(ascii: ","))
             p += 1
@@ -349,26 +357,24 @@ public struct JSONWriter: Sendable {
         p = JSONBuffer.writeInt(map.convert(entity.span.end), at: p)
         p = JSONBuffer.copy(#","text":"#, to: p)
         if plainText, let base = text.baseAddress {
-            out.advance(to: entex_quoted_copy(p, base + textStart, textCount))
+            p = entex_quoted_copy(p, base + textStart, textCount)
         } else {
             out.advance(to: p)
             out.string(text, from: textStart, to: Int(entity.span.end))
+            p = out.room(afterText)
         }
 
         // `,"type":"…","source":"…","canonical":` (one entry of the table), the name,
         // `,"kb":`, the id, and `,"value":` and the value's JSON text (or null),
-        // after one reservation: each piece checked the room on its own.
-        let value = entity.value
-        let valueCount = value.isNone ? 4 : Int(value.end &- value.start)
-        let tailRoom = 9 &+ valueCount &+ 11 &+ 2 &+ 11 &+ 2
+        // in the room made above (`afterText`): each piece checked the room on its own.
         let k = JSONWriter.typeAndSourceIndex(entity.type, entity.source)
         let entryStart = starts[k]
         let entryCount = starts[k &+ 1] &- entryStart
         if entryCount <= JSONWriter.typeAndSourceCopy {
-            p = out.room(JSONWriter.typeAndSourceCopy &+ JSONWriter.namesRoom &+ tailRoom)
             entex_copy64(p, typeAndSource.baseAddress! + entryStart)
             p += entryCount
         } else {
+            out.advance(to: p)
             out.raw(UnsafeBufferPointer(rebasing: typeAndSource[entryStart..<(entryStart &+ entryCount)]))
             p = out.room(JSONWriter.namesRoom &+ tailRoom)
         }
