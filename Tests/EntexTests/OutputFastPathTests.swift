@@ -100,6 +100,82 @@ final class OutputFastPathTests: XCTestCase {
         }
     }
 
+    /// `entex_quoted_copy` writes the two quotes around exactly the bytes
+    /// (as `entex_copy_short` copies them) and nothing outside them.
+    func testQuotedCopyIsQuotesAroundExactlyTheBytes() {
+        var g = Generator(state: 11)
+        for n in 0...70 {
+            let source = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            var target = [UInt8](repeating: 0xEE, count: n + 10)
+            let written = atEndOfAllocation(source) { p in
+                target.withUnsafeMutableBufferPointer { t in
+                    entex_quoted_copy(t.baseAddress! + 4, p.baseAddress ?? UnsafePointer(t.baseAddress!), n) - (t.baseAddress! + 4)
+                }
+            }
+            XCTAssertEqual(written, n + 2, "\(n)")
+            XCTAssertEqual(Array(target[4..<(6 + n)]), [0x22] + source + [0x22], "\(n)")
+            XCTAssertEqual(target[0..<4] + target[(6 + n)...], ArraySlice(repeating: 0xEE, count: 8), "\(n)")
+        }
+    }
+
+    /// A document's head and short id (`writeHeadAndID`, copied from the
+    /// `ShortID` in quotes) are the head and the id's string literal as
+    /// `string(bytes:)` writes it, for ids of every length a `ShortID` holds
+    /// made of every byte it may hold; a document without a short id too.
+    func testHeadAndShortIDAreTheHeadAndTheIDsStringLiteral() {
+        var g = Generator(state: 23)
+        let allowed = (UInt8(0x20)..<0x80).filter { $0 != 0x22 && $0 != 0x5C }
+        for round in 0..<600 {
+            let n = 1 + round % ShortID.capacity
+            let bytes = (0..<n).map { _ in allowed[Int(g.next() % UInt64(allowed.count))] }
+            guard let id = ShortID(bytes) else { return XCTFail("\(bytes) is a short id") }
+            let doc = Document(id: "", shortID: id, validUTF8: Array("x".utf8))
+            var fast = JSONBuffer(capacity: 1)
+            var reference = JSONBuffer(capacity: 1)
+            defer {
+                fast.deallocate()
+                reference.deallocate()
+            }
+            // Something before, so that the id is not at the buffer's start.
+            fast.literal("[")
+            reference.literal("[")
+            JSONWriter.writeHeadAndID(of: doc, into: &fast)
+            reference.literal(#"{"schema":"entex/1","id":"#)
+            bytes.withUnsafeBufferPointer { reference.stringThroughLoop(bytes: $0) }
+            XCTAssertEqual(fast.withBytes { Array($0) }, reference.withBytes { Array($0) }, "\(bytes)")
+        }
+        let long = Document(id: "a\"b/" + String(repeating: "c", count: 40), text: "x")
+        var json = JSONBuffer(capacity: 1)
+        defer { json.deallocate() }
+        JSONWriter.writeHeadAndID(of: long, into: &json)
+        XCTAssertEqual(json.withBytes { String(decoding: $0, as: UTF8.self) },
+                       #"{"schema":"entex/1","id":"a\"b/"# + String(repeating: "c", count: 40) + "\"")
+    }
+
+    /// The language member (`writeLanguageMember`), with and without the
+    /// text's key after it, for the codes written from literals, any other
+    /// and none, is `,"lang":`, the code's string literal as `string` writes
+    /// it (or `null`) and `,"text":`.
+    func testLanguageMembersAreTheKeyAndTheCodesStringLiteral() {
+        let codes: [String?] = [nil, "en", "es", "und", "de", "e", "", "eng", "unde", "pt-BR", "e\"", "\u{1}n", "ün",
+                                "zh-Hant-TW-x-long-private-use"]
+        for code in codes {
+            for textFollows in [false, true] {
+                var fast = JSONBuffer(capacity: 1)
+                var reference = JSONBuffer(capacity: 1)
+                defer {
+                    fast.deallocate()
+                    reference.deallocate()
+                }
+                JSONWriter.writeLanguageMember(code, textFollows: textFollows, into: &fast)
+                reference.literal(#","lang":"#)
+                if let code { reference.string(code) } else { reference.literal("null") }
+                if textFollows { reference.literal(#","text":"#) }
+                XCTAssertEqual(fast.withBytes { Array($0) }, reference.withBytes { Array($0) }, "\(String(describing: code))")
+            }
+        }
+    }
+
     func testByteOrderIsTheOrderOfTheBytes() {
         var g = Generator(state: 23)
         let alphabet: [UInt8] = [0x00, 0x41, 0x42, 0x7F, 0x80, 0xC3, 0xCC, 0xFF]

@@ -270,6 +270,9 @@ struct OffsetTable {
                 let mid = (low &+ k) &>> 1
                 if events[mid].byte < target { low = mid &+ 1 } else { k = mid }
             }
+        } else if k < count && events[count &- 1].byte < target {
+            // Past the last event (a sentence or entity that ends the text): no walk over those between.
+            k = count
         } else {
             while k < count && events[k].byte < target { k &+= 1 }
         }
