@@ -614,6 +614,12 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertEqual(cases, TokenKind.allCases.count * 5 * 4 * 5 * 4)
+        // `match` reads a second word from bit 62 of the next token's memo value alone
+        // (moved to `childrenBit`): a key in no name has it clear, and bit 63 set.
+        XCTAssertEqual(UInt32(truncatingIfNeeded: Gazetteer.missValue >> 32) & Gazetteer.childrenBit, 0)
+        XCTAssertEqual(Gazetteer.missValue & Gazetteer.secondBit, 0)
+        XCTAssertEqual(Gazetteer.missValue >> 63, 1)
+        XCTAssertEqual((Gazetteer.missValue >> 32) & Gazetteer.termMask, Gazetteer.termMask)
     }
 
     /// `besideCapitals` reads the two neighbours in place: a word of two or more capitals
