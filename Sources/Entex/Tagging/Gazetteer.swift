@@ -319,18 +319,21 @@ public final class Gazetteer: Sendable {
         let flags = state == 0 ? 0 : stateFlags[Int(state)]
         var low = state
         var high = UInt64(UInt32(truncatingIfNeeded: term))
-        if flags & stateAccepts != 0 { low |= acceptsBit }
+        // Names end at the state: `acceptsBit` when some of them need no capital, else
+        // `rootCapitalOnlyBit` (see `pendingRoot`).
+        if flags & stateAccepts != 0 && flags & stateCapitalOnly == 0 { low |= acceptsBit }
         if flags & stateHasChildren != 0 { low |= childrenBit }
         if bit(follows, term) { low |= followsBit }
-        if flags & stateCapitalOnly != 0 { high |= rootCapitalOnlyBit >> 32 }
+        if flags & stateAccepts != 0 && flags & stateCapitalOnly != 0 { high |= rootCapitalOnlyBit >> 32 }
         if bit(seconds, term) { high |= secondBit >> 32 }
         return high << 32 | UInt64(low)
     }
 
     /// The memo value of a key that is in no name: every bit of the term id set, bit 63 set
     /// (no term), no state, and `secondBit` clear, so that `match`'s walk test reads bit 62
-    /// alone (testing bits 63 and 62 together cost it seven instructions a token).
-    static let missValue: UInt64 = 0xBFFF_FFFF << 32
+    /// alone (testing bits 63 and 62 together cost it seven instructions a token), and
+    /// `rootCapitalOnlyBit` clear, so that `pendingRoot` gives no `acceptsBit` for it.
+    static let missValue: UInt64 = 0x9FFF_FFFF << 32
 
     /// What `emit` needs of an output's entry, in 16 bytes beside those of the state's
     /// other outputs: one cache line rather than one in each of six entry arrays.
@@ -445,10 +448,10 @@ struct GazetteerScratch {
     /// which with a million entries is 4 MiB, far out of L2.)
     /// Entry `m` of a set is `set[2m]` (the tag) and `set[2m + 1]` (the term id
     /// in bits 32–60, `Gazetteer.missValue` = not in the vocabulary, bit 61 set
-    /// when every output of the root's state needs a capital (see
+    /// when names end at the root's state and every one of its outputs needs a capital (see
     /// `Gazetteer.rootCapitalOnlyBit`); in the low 32 bits
     /// the state the root reaches on it in bits 0–28, 0 = none, bit 31 set
-    /// when names end at that state, bit 30 when it has transitions, bit 29
+    /// when names end at that state and not all need a capital, bit 30 when it has transitions, bit 29
     /// when the term is a later word of some name), side by side so that a
     /// probe touches one cache line and most tokens need no other table.
     ///
@@ -845,8 +848,10 @@ extension Gazetteer {
                         var state = UInt32(truncatingIfNeeded: value) & Gazetteer.stateMask
                         // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
                         var acceptingCount = 0
-                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 {
-                            let capitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
+                        // Names end at the root's state: `acceptsBit`, or `rootCapitalOnlyBit` when they all need a capital.
+                        let rootCapitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0
+                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 || rootCapitalOnly {
+                            let capitalOnly = rootCapitalOnly ? Gazetteer.capitalOnlyFlag : 0
                             accepting[0] = UInt64(state | capitalOnly) | UInt64(truncatingIfNeeded: i) << 32
                             acceptingCount = 1
                         }
@@ -959,7 +964,8 @@ extension Gazetteer {
         return false
     }
 
-    /// Bit 31 of a memo value's root: names end at that state.
+    /// Bit 31 of a memo value's root: names end at that state, and not all of them need a
+    /// capital (else `rootCapitalOnlyBit` is set instead).
     static let acceptsBit: UInt32 = 1 << 31
     /// Bit 30: the state has transitions.
     static let childrenBit: UInt32 = 1 << 30
@@ -969,8 +975,9 @@ extension Gazetteer {
     /// Term ids, like state ids, fit in 29 bits (every term labels a transition); the
     /// memo value keeps its term id in bits 32–60 (bit 63 set: no term, `missValue`).
     static let termMask: UInt64 = (1 << 29) - 1
-    /// Bit 61 of a memo value (with a term): every output of the root state is a bundled
-    /// entry that needs a capitalized token (neither `lc` nor from a user lexicon).
+    /// Bit 61 of a memo value (with a term): names end at the root state and every output
+    /// of it is a bundled entry that needs a capitalized token (neither `lc` nor from a user
+    /// lexicon); `acceptsBit` is then clear.
     static let rootCapitalOnlyBit: UInt64 = 1 << 61
     /// Bit 62 of a memo value (with a term; clear in `missValue`):
     /// the term is the second word of some name (`Gazetteer.termSeconds`).
@@ -1225,8 +1232,10 @@ extension Gazetteer {
         return word
     }
 
-    /// The low half of a token's memo value `value`, without `acceptsBit` when every name
-    /// ending at its state needs a capital and the token has none: with `acceptsBit` or
+    /// The low half of a token's memo value `value`, with `acceptsBit` also when every name
+    /// ending at its state needs a capital (`rootCapitalOnlyBit`) and the token has one (six
+    /// instructions: clearing `acceptsBit` when such a token had none, from a value that
+    /// held both bits, took nine): with `acceptsBit` or
     /// `childrenBit` when its key starts a name (a value with either has a state), which
     /// `match` tests, with whether the token may start a match (`canEdge`), only when it
     /// may start a walk. Without a branch: whether a token's key starts a name follows the
@@ -1237,10 +1246,11 @@ extension Gazetteer {
     @inline(__always)
     static func pendingRoot(_ value: UInt64, _ token: UnsafePointer<Token>) -> UInt32 {
         let root = UInt32(truncatingIfNeeded: value)
-        // `rootCapitalOnlyBit` and the capitalized flag, both moved to `acceptsBit`.
+        // `rootCapitalOnlyBit` and the capitalized flag, both moved to `acceptsBit` (the flag
+        // is bit 0 of the flags byte, so nothing else is left below it).
         let capitalOnly = UInt32(truncatingIfNeeded: value >> (rootCapitalOnlyBit.trailingZeroBitCount &- acceptsBit.trailingZeroBitCount))
         let capitalized = UInt32(token.pointee.flags.rawValue) << (acceptsBit.trailingZeroBitCount &- TokenFlags.capitalized.rawValue.trailingZeroBitCount)
-        return root & ~(capitalOnly & ~capitalized & acceptsBit)
+        return root | capitalOnly & capitalized
     }
 
     /// Whether a token of this kind may start or end a match: not `punct`, `symbol` or
