@@ -337,9 +337,10 @@ final class GazetteerFastPathTests: XCTestCase {
                 XCTAssertEqual(low & Gazetteer.stateMask, state, "term \(term)")
                 XCTAssertEqual(Int((value >> 32) & Gazetteer.termMask), term)
                 let flags = state == 0 ? 0 : g.stateFlags[Int(state)]
-                XCTAssertEqual(low & Gazetteer.acceptsBit != 0, flags & Gazetteer.stateAccepts != 0, "term \(term)")
+                let accepts = flags & Gazetteer.stateAccepts != 0, capitalOnly = flags & Gazetteer.stateCapitalOnly != 0
+                XCTAssertEqual(low & Gazetteer.acceptsBit != 0, accepts && !capitalOnly, "term \(term)")
                 XCTAssertEqual(low & Gazetteer.childrenBit != 0, flags & Gazetteer.stateHasChildren != 0, "term \(term)")
-                XCTAssertEqual(value & Gazetteer.rootCapitalOnlyBit != 0, flags & Gazetteer.stateCapitalOnly != 0, "term \(term)")
+                XCTAssertEqual(value & Gazetteer.rootCapitalOnlyBit != 0, accepts && capitalOnly, "term \(term)")
                 XCTAssertEqual(low & Gazetteer.followsBit != 0, follows.contains(term), "term \(term)")
                 XCTAssertEqual(value & Gazetteer.secondBit != 0, seconds.contains(term), "term \(term)")
                 XCTAssertEqual(value >> 63, 0)
@@ -576,7 +577,7 @@ final class GazetteerFastPathTests: XCTestCase {
 
     /// The one-comparison `canEdge` and the branch-free `pendingRoot` agree with their
     /// definitions: every token kind, with and without a capital, for memo values with
-    /// and without a state, names ending there or not, all of them needing a capital or not;
+    /// and without a state, names ending there (needing a capital or not) or not;
     /// and `match`'s walk test (`pendingRoot`'s two walk bits, then `canEdge`) with the
     /// definition it replaced (a state, an edge kind, and a name ending or transitions).
     func testWalkStartTestsFollowTheirDefinitions() {
@@ -594,13 +595,15 @@ final class GazetteerFastPathTests: XCTestCase {
                                              Gazetteer.rootCapitalOnlyBit | Gazetteer.secondBit | 12345 << 32] {
                             let value = high | UInt64(state | low)
                             let root = UInt32(truncatingIfNeeded: value)
-                            let expected = value & Gazetteer.rootCapitalOnlyBit != 0 && !flags.contains(.capitalized)
-                                ? root & ~Gazetteer.acceptsBit : root
+                            // Names that all need a capital end at the state (`rootCapitalOnlyBit`): they
+                            // count as `acceptsBit` when the token has one.
+                            let expected = value & Gazetteer.rootCapitalOnlyBit != 0 && flags.contains(.capitalized)
+                                ? root | Gazetteer.acceptsBit : root
                             let got = withUnsafePointer(to: &token) { Gazetteer.pendingRoot(value, $0) }
                             XCTAssertEqual(got, expected, "\(kind) \(flags) \(String(value, radix: 16))")
                             // What `match` makes of it: the token may start a walk when its key starts
                             // a name (a memo value with a state) and its kind may start a match.
-                            if state != 0 || low & (Gazetteer.acceptsBit | Gazetteer.childrenBit) == 0 {
+                            if state != 0 || low & (Gazetteer.acceptsBit | Gazetteer.childrenBit) == 0 && high & Gazetteer.rootCapitalOnlyBit == 0 {
                                 let mayStart = root & Gazetteer.stateMask != 0 && kind != .punct && kind != .symbol && kind != .emoji
                                 let walkBits = got & (Gazetteer.acceptsBit | Gazetteer.childrenBit)
                                 XCTAssertEqual(walkBits != 0 && Gazetteer.canEdge(kind),
@@ -614,6 +617,15 @@ final class GazetteerFastPathTests: XCTestCase {
             }
         }
         XCTAssertEqual(cases, TokenKind.allCases.count * 5 * 4 * 5 * 4)
+        // `match` reads a second word from bit 62 of the next token's memo value alone
+        // (moved to `childrenBit`): a key in no name has it clear, and bit 63 set.
+        XCTAssertEqual(UInt32(truncatingIfNeeded: Gazetteer.missValue >> 32) & Gazetteer.childrenBit, 0)
+        XCTAssertEqual(Gazetteer.missValue & Gazetteer.secondBit, 0)
+        // Nor does a capitalized token whose key is in no name give `pendingRoot` a walk bit.
+        var capitalized = Token(start: 0, end: 1, keyStart: 0, keyEnd: 1, kind: .word, flags: .capitalized)
+        XCTAssertEqual(withUnsafePointer(to: &capitalized) { Gazetteer.pendingRoot(Gazetteer.missValue, $0) }, 0)
+        XCTAssertEqual(Gazetteer.missValue >> 63, 1)
+        XCTAssertEqual((Gazetteer.missValue >> 32) & Gazetteer.termMask, Gazetteer.termMask)
     }
 
     /// `besideCapitals` reads the two neighbours in place: a word of two or more capitals

@@ -319,16 +319,21 @@ public final class Gazetteer: Sendable {
         let flags = state == 0 ? 0 : stateFlags[Int(state)]
         var low = state
         var high = UInt64(UInt32(truncatingIfNeeded: term))
-        if flags & stateAccepts != 0 { low |= acceptsBit }
+        // Names end at the state: `acceptsBit` when some of them need no capital, else
+        // `rootCapitalOnlyBit` (see `pendingRoot`).
+        if flags & stateAccepts != 0 && flags & stateCapitalOnly == 0 { low |= acceptsBit }
         if flags & stateHasChildren != 0 { low |= childrenBit }
         if bit(follows, term) { low |= followsBit }
-        if flags & stateCapitalOnly != 0 { high |= rootCapitalOnlyBit >> 32 }
+        if flags & stateAccepts != 0 && flags & stateCapitalOnly != 0 { high |= rootCapitalOnlyBit >> 32 }
         if bit(seconds, term) { high |= secondBit >> 32 }
         return high << 32 | UInt64(low)
     }
 
-    /// The memo value of a key that is in no name: every bit of the term id set, no state.
-    static let missValue: UInt64 = 0xFFFF_FFFF << 32
+    /// The memo value of a key that is in no name: every bit of the term id set, bit 63 set
+    /// (no term), no state, and `secondBit` clear, so that `match`'s walk test reads bit 62
+    /// alone (testing bits 63 and 62 together cost it seven instructions a token), and
+    /// `rootCapitalOnlyBit` clear, so that `pendingRoot` gives no `acceptsBit` for it.
+    static let missValue: UInt64 = 0x9FFF_FFFF << 32
 
     /// What `emit` needs of an output's entry, in 16 bytes beside those of the state's
     /// other outputs: one cache line rather than one in each of six entry arrays.
@@ -442,11 +447,11 @@ struct GazetteerScratch {
     /// twice, 140 553 lookups missed it; every miss probes the vocabulary's filter,
     /// which with a million entries is 4 MiB, far out of L2.)
     /// Entry `m` of a set is `set[2m]` (the tag) and `set[2m + 1]` (the term id
-    /// in bits 32–60, all of bits 32–63 set = not in the vocabulary, bit 61 set
-    /// when every output of the root's state needs a capital (see
+    /// in bits 32–60, `Gazetteer.missValue` = not in the vocabulary, bit 61 set
+    /// when names end at the root's state and every one of its outputs needs a capital (see
     /// `Gazetteer.rootCapitalOnlyBit`); in the low 32 bits
     /// the state the root reaches on it in bits 0–28, 0 = none, bit 31 set
-    /// when names end at that state, bit 30 when it has transitions, bit 29
+    /// when names end at that state and not all need a capital, bit 30 when it has transitions, bit 29
     /// when the term is a later word of some name), side by side so that a
     /// probe touches one cache line and most tokens need no other table.
     ///
@@ -801,15 +806,16 @@ extension Gazetteer {
                         // news): branches on whether a token's key starts a name and on the
                         // `pending` that came of it (one token in three has it, as the text
                         // falls) were mispredicted about 350 000 times in a pass over the BBC news.
-                        // (Bits 63 and 62 of `value`: a term, and a second word.)
-                        let second: UInt32 = value >> Gazetteer.secondBit.trailingZeroBitCount == 1 ? 1 : 0
-                        if pending & (Gazetteer.acceptsBit | second << Gazetteer.childrenBit.trailingZeroBitCount) != 0 {
+                        // (Bit 62 of `value`, a second word, is clear in `missValue`: moved to
+                        // `childrenBit`, it is tested without looking at bit 63.)
+                        let walkBits = UInt32(truncatingIfNeeded: value >> 32) & Gazetteer.childrenBit | Gazetteer.acceptsBit
+                        if pending & walkBits != 0 {
                             // The rest without a branch: the three branches this took were
                             // mispredicted about 190 000 times in a pass over the BBC news.
                             let edge: UInt32 = Gazetteer.canEdge(token[-1].kind) ? 1 : 0
                             let key = UInt64(pending & Gazetteer.stateMask) << 32 | (value >> 32) & Gazetteer.termMask
                             let unknown: UInt32 = failedSteps[Gazetteer.failedStepSlot(key)] == key ? 0 : 1
-                            let steps = (pending >> Gazetteer.childrenBit.trailingZeroBitCount) & second & unknown & edge
+                            let steps = (pending & walkBits) >> Gazetteer.childrenBit.trailingZeroBitCount & unknown & edge
                             walks[walkCount] = UInt32(truncatingIfNeeded: t &- 1)
                             walkCount &+= Int(truncatingIfNeeded: steps | pending >> Gazetteer.acceptsBit.trailingZeroBitCount & edge)
                             if steps != 0 {
@@ -842,8 +848,10 @@ extension Gazetteer {
                         var state = UInt32(truncatingIfNeeded: value) & Gazetteer.stateMask
                         // `accepting[..<acceptingCount]`: reused storage, not emptied per walk.
                         var acceptingCount = 0
-                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 {
-                            let capitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0 ? Gazetteer.capitalOnlyFlag : 0
+                        // Names end at the root's state: `acceptsBit`, or `rootCapitalOnlyBit` when they all need a capital.
+                        let rootCapitalOnly = value & Gazetteer.rootCapitalOnlyBit != 0
+                        if UInt32(truncatingIfNeeded: value) & Gazetteer.acceptsBit != 0 || rootCapitalOnly {
+                            let capitalOnly = rootCapitalOnly ? Gazetteer.capitalOnlyFlag : 0
                             accepting[0] = UInt64(state | capitalOnly) | UInt64(truncatingIfNeeded: i) << 32
                             acceptingCount = 1
                         }
@@ -956,7 +964,8 @@ extension Gazetteer {
         return false
     }
 
-    /// Bit 31 of a memo value's root: names end at that state.
+    /// Bit 31 of a memo value's root: names end at that state, and not all of them need a
+    /// capital (else `rootCapitalOnlyBit` is set instead).
     static let acceptsBit: UInt32 = 1 << 31
     /// Bit 30: the state has transitions.
     static let childrenBit: UInt32 = 1 << 30
@@ -964,12 +973,13 @@ extension Gazetteer {
     static let followsBit: UInt32 = 1 << 29
     static let stateMask: UInt32 = followsBit - 1
     /// Term ids, like state ids, fit in 29 bits (every term labels a transition); the
-    /// memo value keeps its term id in bits 32–60 (all of bits 32–63 set: no term).
+    /// memo value keeps its term id in bits 32–60 (bit 63 set: no term, `missValue`).
     static let termMask: UInt64 = (1 << 29) - 1
-    /// Bit 61 of a memo value (with a term): every output of the root state is a bundled
-    /// entry that needs a capitalized token (neither `lc` nor from a user lexicon).
+    /// Bit 61 of a memo value (with a term): names end at the root state and every output
+    /// of it is a bundled entry that needs a capitalized token (neither `lc` nor from a user
+    /// lexicon); `acceptsBit` is then clear.
     static let rootCapitalOnlyBit: UInt64 = 1 << 61
-    /// Bit 62 of a memo value (with a term; a value without one has every high bit set):
+    /// Bit 62 of a memo value (with a term; clear in `missValue`):
     /// the term is the second word of some name (`Gazetteer.termSeconds`).
     static let secondBit: UInt64 = 1 << 62
     /// Bits 32–34 of a step memo value: names end at the state reached, it has
@@ -1136,23 +1146,25 @@ extension Gazetteer {
     /// `wordLimit` is `keys.count - 8`: a short key that starts at or before it is read as one
     /// unaligned word, masked to its length, with no further check (`match` tags every token,
     /// and `packShortKey`'s checks cost it about 8 instructions a token).
-    /// `masks` is `ShortKeyMasks` (in `match`, a copy on its stack: the mask is one load
-    /// from the frame, where computing it took five instructions and the shift register,
-    /// which the memo index needs too).
+    /// `masks` is `ShortKeyMasks.table` (in `match`, a copy on its stack: each mask is one
+    /// load from the frame, where computing one took five instructions and the shift
+    /// register, which the memo index needs too).
     @inline(__always)
     static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int,
                         masks: UnsafePointer<UInt64>) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        // (A branch on the length: choosing the short or the long tag without one, as tried,
-        // saved about 130 000 mispredicted branches in a pass over the BBC news for about
-        // 11 instructions a token, 10 M.)
-        if length > 7 { return longKeyTag(keyHash) }
-        let lengthBits = UInt64(truncatingIfNeeded: length) << 56
-        if start <= wordLimit {
-            let word = UInt64(littleEndian: UnsafeRawPointer(keys.baseAddress! + start).loadUnaligned(as: UInt64.self))
-            return word & masks[length] | lengthBits
+        // The short and the long tag from one formula, with three masks chosen by the length
+        // (at most 8: a long key), not a branch on it: which keys are longer than 7 bytes
+        // follows the text, and that branch was mispredicted about 136 000 times in a pass
+        // over the BBC news. (A `?:` between the two tags was made a branch again by the
+        // compiler. A key of 8 bytes or more always starts at or before `wordLimit`.)
+        if start > wordLimit {
+            return length > 7 ? longKeyTag(keyHash)
+                : packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | UInt64(truncatingIfNeeded: length) << 56
         }
-        return packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | lengthBits
+        let word = UInt64(littleEndian: UnsafeRawPointer(keys.baseAddress! + start).loadUnaligned(as: UInt64.self))
+        let row = min(length, 8)
+        return word & masks[row] | keyHash & masks[row &+ ShortKeyMasks.hashRow] | masks[row &+ ShortKeyMasks.bitsRow]
     }
 
     /// `memoTag(_:_:keyHash:wordLimit:masks:)` with a table of its own.
@@ -1162,10 +1174,19 @@ extension Gazetteer {
         }
     }
 
-    /// Entry `n` (0...7) has the low `n` bytes set: the mask of a key of `n` bytes read as a word.
+    /// The masks of `memoTag`, three rows of nine entries for a key of `n` bytes (0...7, and 8
+    /// for any longer key): the key word's (the low `n` bytes; none of a long key's), the
+    /// `KeyHash`'s (none of a short key's; a long key's `longKeyTag` bits) and the bits or-ed
+    /// in (a short key's length in the top byte; a long key's top bit).
     enum ShortKeyMasks {
-        static let table: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF)
+        static let hashRow = 9
+        static let bitsRow = 18
+        static let table: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                           UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                           UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, 0,
+             0, 0, 0, 0, 0, 0, 0, 0, ~(1 << 63 | 1),
+             0, 1 << 56, 2 << 56, 3 << 56, 4 << 56, 5 << 56, 6 << 56, 7 << 56, 1 << 63)
     }
 
 
@@ -1211,8 +1232,10 @@ extension Gazetteer {
         return word
     }
 
-    /// The low half of a token's memo value `value`, without `acceptsBit` when every name
-    /// ending at its state needs a capital and the token has none: with `acceptsBit` or
+    /// The low half of a token's memo value `value`, with `acceptsBit` also when every name
+    /// ending at its state needs a capital (`rootCapitalOnlyBit`) and the token has one (six
+    /// instructions: clearing `acceptsBit` when such a token had none, from a value that
+    /// held both bits, took nine): with `acceptsBit` or
     /// `childrenBit` when its key starts a name (a value with either has a state), which
     /// `match` tests, with whether the token may start a match (`canEdge`), only when it
     /// may start a walk. Without a branch: whether a token's key starts a name follows the
@@ -1223,10 +1246,11 @@ extension Gazetteer {
     @inline(__always)
     static func pendingRoot(_ value: UInt64, _ token: UnsafePointer<Token>) -> UInt32 {
         let root = UInt32(truncatingIfNeeded: value)
-        // `rootCapitalOnlyBit` and the capitalized flag, both moved to `acceptsBit`.
+        // `rootCapitalOnlyBit` and the capitalized flag, both moved to `acceptsBit` (the flag
+        // is bit 0 of the flags byte, so nothing else is left below it).
         let capitalOnly = UInt32(truncatingIfNeeded: value >> (rootCapitalOnlyBit.trailingZeroBitCount &- acceptsBit.trailingZeroBitCount))
         let capitalized = UInt32(token.pointee.flags.rawValue) << (acceptsBit.trailingZeroBitCount &- TokenFlags.capitalized.rawValue.trailingZeroBitCount)
-        return root & ~(capitalOnly & ~capitalized & acceptsBit)
+        return root | capitalOnly & capitalized
     }
 
     /// Whether a token of this kind may start or end a match: not `punct`, `symbol` or

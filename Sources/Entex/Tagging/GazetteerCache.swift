@@ -39,7 +39,7 @@ public struct GazetteerLoadInfo: Sendable {
 /// without touching every page.
 public enum GazetteerCache {
     /// Bump when the layout or the matching semantics change.
-    public static let formatVersion: UInt32 = 5
+    public static let formatVersion: UInt32 = 6
     static let magic: [UInt8] = Array("ENTXGAZ\u{0}".utf8)
 
     /// `$XDG_CACHE_HOME/entex` or `~/.cache/entex`.
