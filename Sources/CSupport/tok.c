@@ -604,8 +604,9 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
 
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
-/// rest "…" (a truncated tweet's "word…"), before white space or the text's
-/// end: the word as `take_word` takes it and the '…' as a piece of its own.
+/// rest "…" (a truncated tweet's "word…") or ” (a closing quotation mark),
+/// before white space or the text's end: the word as `take_word` takes it
+/// and the '…' or ” as a piece of its own.
 /// Returns 1, having written nothing, for any other chunk (a word with three
 /// identical letters in a row too: the chunk is no plain word, and the pieces
 /// path shortens it). Out of line: the word loop keeps its registers.
@@ -614,6 +615,23 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
     size_t e = st->i + take;
     if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x99)
         return take_curly_contraction(p, n, end, x, take, keys, st);
+    if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x9D) {
+        // A closing quotation mark (”, E2 80 9D) ending the chunk: a punctuation piece keyed by its
+        // bytes (NFKC case folding leaves them), no space before, not ASCII.
+        if (!(e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3])) || !word_token(x, take, keys, st)) return 1;
+        entex_token *t = st->t;
+        size_t kc = st->kc;
+        memcpy(keys + kc, p + e, 3);
+        t->start = (int32_t)e;
+        t->end = (int32_t)(e + 3);
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)(kc + 3);
+        t->kind = 2;  // punct
+        t->flags = 0;
+        *st->h = key_hash(0x9D80E2, 0, 3);
+        moved(st, e + 3 == n ? n : e + 4, t + 1, st->h + 1, kc + 3);
+        return 2;
+    }
     if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
     ellipsis_token(st->t, st->h, keys, st->kc, e, 0);
     moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);

@@ -780,9 +780,9 @@ final class TokenizerFastPathTests: XCTestCase {
         let words = ["*bold*", "*a", "*A*", "*", "**a**", "*sooo*", "*abcdefghijklmno*", "*abcdefghijklmnop", "*#tag", "*@u", "*é",
                      "*don't", "*well-known*", "¿Qué", "¿qué", "¡Hola", "¡HOLA", "¿é", "¿Él", "¿", "¡", "¿¡a", "¿abcdefghijklmnop",
                      "¡abcdefghijklmno", "¿#tag", "¿2026", "“Yes", "“yes”", "“", "“don’t", "“Nicolás", "“#tag", "“@u", "“abcdefghijklmnop",
-                     "“abcdefghijklmno", "“sooo", "“é", "“\u{FE0F}", "\u{FE0F}word", "\u{FE0F}#tag", "\u{FE0F}@u", "\u{FE0F}é",
+                     "“abcdefghijklmno", "“sooo", "“é", "abcdefghijklmnop", "abcdefghijklmnopq", "Soooo", "x’s", "don’t", "Nicolás", "“\u{FE0F}", "\u{FE0F}word", "\u{FE0F}#tag", "\u{FE0F}@u", "\u{FE0F}é",
                      "\u{FE0F}\u{FE0F}a", "\u{FE0F}", "\u{FE0F}Abcdefghijklmnop", "(@user", "(#tag", "\"@u", "\"#tag", "(#", "(@", "'#tag", "'@u", "*#", "¿@u", "(Reuters", "(a", "\"Yes", "\"a", "*9", "the", "said", "2026", "Dr"]
-        let after = [" ", " ", " ", "*", "* ", "*,", "*.", "?", "? ", "!", "! ", "!!", "” ", "”", ".", ". ", ", ", ") ", "\" ", "\n", "…",
+        let after = [" ", " ", " ", "*", "* ", "*,", "*.", "?", "? ", "!", "! ", "!!", "” ", "”", "”,", "”. ", "””", "”\u{A0}", "”\n", "”’ ", "\"” ", ".”", ".", ". ", ", ", ") ", "\" ", "\n", "…",
                      "’s ", "'s ", "-a ", "\u{A0}", "\t", "é "]
         try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_25, starts: ["", " ", "x ", "é ", "—", "*", "¿", "“", "(", "\u{FE0F}", "RT "]) { g in
             g.pick(words) + g.pick(after)
