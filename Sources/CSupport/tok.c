@@ -604,8 +604,9 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
 
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
-/// rest "…" (a truncated tweet's "word…"), before white space or the text's
-/// end: the word as `take_word` takes it and the '…' as a piece of its own.
+/// rest "…" (a truncated tweet's "word…") or ” (a closing quotation mark),
+/// before white space or the text's end: the word as `take_word` takes it
+/// and the '…' or ” as a piece of its own.
 /// Returns 1, having written nothing, for any other chunk (a word with three
 /// identical letters in a row too: the chunk is no plain word, and the pieces
 /// path shortens it). Out of line: the word loop keeps its registers.
@@ -614,6 +615,23 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
     size_t e = st->i + take;
     if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x99)
         return take_curly_contraction(p, n, end, x, take, keys, st);
+    if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x9D) {
+        // A closing quotation mark (”, E2 80 9D) ending the chunk: a punctuation piece keyed by its
+        // bytes (NFKC case folding leaves them), no space before, not ASCII.
+        if (!(e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3])) || !word_token(x, take, keys, st)) return 1;
+        entex_token *t = st->t;
+        size_t kc = st->kc;
+        memcpy(keys + kc, p + e, 3);
+        t->start = (int32_t)e;
+        t->end = (int32_t)(e + 3);
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)(kc + 3);
+        t->kind = 2;  // punct
+        t->flags = 0;
+        *st->h = key_hash(0x9D80E2, 0, 3);
+        moved(st, e + 3 == n ? n : e + 4, t + 1, st->h + 1, kc + 3);
+        return 2;
+    }
     if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
     ellipsis_token(st->t, st->h, keys, st->kc, e, 0);
     moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);
@@ -817,24 +835,69 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
     return 2;
 }
 
-/// Takes the chunk at `st->i`, a quote or parenthesis (`"`, `(`, `'`) before
-/// an ASCII letter or digit ("\"Yes", "(Reuters", "'90s"), when `take_word`
-/// takes what follows it: the byte is a piece of its own, and the word's
-/// tokens are those of the word alone, without space before. Returns 2, or
-/// 1 having written nothing. Only before `fast` in `plain_words` (the word
-/// after the byte has 16 bytes to read, and ends with its punctuation and
-/// the byte after it before `end`). Out of line: the word loop keeps its
-/// registers.
-static __attribute__((noinline)) int take_opened(const uint8_t *p, size_t n, size_t end, uint8_t *keys,
+/// Takes the chunk at `st->i`, an opening byte (`"`, `(`, `'`, `*`) or an
+/// opening character of `len` bytes (¿, ¡, “, or U+FE0F left by an emoji:
+/// `open_len`) before a word, hashtag or handle ("\"Yes", "(Reuters",
+/// "'90s", "*word*", "(@user", "¿Qué", "“Yes"), when `take_word` takes what
+/// follows it: the opener is a piece of its own (an ASCII byte of its class,
+/// `ascii`; ¿ ¡ “ punctuation keyed by their bytes, as NFKC case folding
+/// leaves them; U+FE0F a symbol with an empty key, as `lone_other` emits
+/// it), and the tokens after it are those of the word alone, without space
+/// before. Returns 2, or 1 having written nothing the caller keeps. Only
+/// when the word starts before `fast` in `plain_words` (it has 16 bytes to
+/// read, and ends with its punctuation and the byte after it before `end`).
+/// Out of line: the word loop keeps its registers.
+static __attribute__((noinline)) int take_opened(const uint8_t *p, size_t n, size_t end, uint32_t len, uint8_t *keys,
                                                  const uint64_t *abbreviations, entex_token *tokens, state *st) {
-    size_t s = st->i;
-    state inner = {s + 1, st->t + 1, st->h + 1, st->kc + 1};
-    if (take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + s + 1)), keys, abbreviations, tokens, &inner, 0) != 2) return 1;
-    punct_token(st->t, st->h, keys, st->kc, p[s], s);
-    st->t->flags = 0x50;  // ascii, spaceBefore
-    st->t[1].flags &= (uint8_t)~0x10;
+    size_t s = st->i, kc = st->kc;
+    entex_token *t = st->t;
+    uint64_t *h = st->h;
+    uint32_t klen = len;
+    // The opener first: a handle's "RT" check (`sigil_or_symbol`) reads the token before it.
+    if (len == 1) {
+        punct_token(t, h, keys, kc, p[s], s);
+        t->flags = 0x50;  // ascii, spaceBefore
+    } else {
+        uint64_t k = 0;
+        memcpy(&k, p + s, len);
+        if (p[s] == 0xEF) {
+            klen = 0, k = 0;
+            t->kind = 3;  // symbol
+        } else {
+            memcpy(keys + kc, p + s, len);
+            t->kind = 2;  // punct
+        }
+        t->start = (int32_t)s;
+        t->end = (int32_t)(s + len);
+        t->key_start = (int32_t)kc;
+        t->key_end = (int32_t)(kc + klen);
+        t->flags = 0x10;  // spaceBefore
+        *h = key_hash(k, 0, klen);
+    }
+    state inner = {s + len, t + 1, h + 1, kc + klen};
+    if (take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + s + len)), keys, abbreviations, tokens, &inner, 0) != 2)
+        return 1;
+    t[1].flags &= (uint8_t)~0x10;
     *st = inner;
     return 2;
+}
+
+/// Whether the byte `c` may begin what `take_opened` takes after an opener:
+/// an ASCII letter or digit, a hashtag's or a handle's sigil, or (`latin`)
+/// a Latin-1 letter's first byte (C3).
+static inline __attribute__((always_inline)) int opens_onto(uint8_t c, int latin) {
+    return (entex_tok_class[c] & 4) || c == '#' || c == '@' || (latin && c == 0xC3);
+}
+
+/// The length of the opening character at `i` (¿ C2 BF, ¡ C2 A1, “ E2 80
+/// 9C, U+FE0F EF B8 8F) before what `take_opened` takes (`opens_onto`), 0
+/// for anything else. `p[i + 3]` lies in the text.
+static inline __attribute__((always_inline)) uint32_t open_len(const uint8_t *p, size_t i) {
+    uint32_t len;
+    if (p[i] == 0xC2 && (p[i + 1] == 0xBF || p[i + 1] == 0xA1)) len = 2;
+    else if ((p[i] == 0xE2 && p[i + 1] == 0x80 && p[i + 2] == 0x9C) || (p[i] == 0xEF && p[i + 1] == 0xB8 && p[i + 2] == 0x8F)) len = 3;
+    else return 0;
+    return opens_onto(p[i + len], 1) ? len : 0;
 }
 
 /// `entex_plain_words`, inlined into the SSE2 and the AVX2 entry points
@@ -867,8 +930,12 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, sink->tokens, &st, 0);
         if (taken == 1) {
             uint8_t b = p[st.i];
-            if ((b == '"' || b == '(' || b == '\'') && (entex_tok_class[p[st.i + 1]] & 4))
-                taken = take_opened(p, n, end, keys, abbreviations, sink->tokens, &st);
+            if ((b == '"' || b == '(' || b == '\'' || b == '*') && opens_onto(p[st.i + 1], 0)) {
+                taken = take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, &st);
+            } else if (b >= 0xC2) {
+                uint32_t len = open_len(p, st.i);
+                if (len && st.i + len < fast) taken = take_opened(p, n, end, len, keys, abbreviations, sink->tokens, &st);
+            }
         }
         if (taken != 2) break;
     }

@@ -769,6 +769,26 @@ final class TokenizerFastPathTests: XCTestCase {
         }
     }
 
+    /// Words, hashtags and handles after an opening '*', '(' or '"' ("*word*",
+    /// "(@user") and after ¿, ¡, “ and U+FE0F ("¿Qué", "“Yes", an emoji's
+    /// variation selector before a word), at a chunk's start and after other words, of every
+    /// length around 16 bytes, with Latin-1 letters, elongated, contracted,
+    /// and the openers before other bytes, before punctuation (a closing '*',
+    /// ”), white space and the end: the C loops give the tokens of the Swift
+    /// path and of the whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeWordsAfterOpenersAsTheSwiftPath() throws {
+        let words = ["*bold*", "*a", "*A*", "*", "**a**", "*sooo*", "*abcdefghijklmno*", "*abcdefghijklmnop", "*#tag", "*@u", "*é",
+                     "*don't", "*well-known*", "¿Qué", "¿qué", "¡Hola", "¡HOLA", "¿é", "¿Él", "¿", "¡", "¿¡a", "¿abcdefghijklmnop",
+                     "¡abcdefghijklmno", "¿#tag", "¿2026", "“Yes", "“yes”", "“", "“don’t", "“Nicolás", "“#tag", "“@u", "“abcdefghijklmnop",
+                     "“abcdefghijklmno", "“sooo", "“é", "abcdefghijklmnop", "abcdefghijklmnopq", "Soooo", "x’s", "don’t", "Nicolás", "“\u{FE0F}", "\u{FE0F}word", "\u{FE0F}#tag", "\u{FE0F}@u", "\u{FE0F}é",
+                     "\u{FE0F}\u{FE0F}a", "\u{FE0F}", "\u{FE0F}Abcdefghijklmnop", "(@user", "(#tag", "\"@u", "\"#tag", "(#", "(@", "'#tag", "'@u", "*#", "¿@u", "(Reuters", "(a", "\"Yes", "\"a", "*9", "the", "said", "2026", "Dr"]
+        let after = [" ", " ", " ", "*", "* ", "*,", "*.", "?", "? ", "!", "! ", "!!", "” ", "”", "”,", "”. ", "””", "”\u{A0}", "”\n", "”’ ", "\"” ", ".”", ".", ". ", ", ", ") ", "\" ", "\n", "…",
+                     "’s ", "'s ", "-a ", "\u{A0}", "\t", "é "]
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_25, starts: ["", " ", "x ", "é ", "—", "*", "¿", "“", "(", "\u{FE0F}", "RT "]) { g in
+            g.pick(words) + g.pick(after)
+        }
+    }
+
     func testClassifyMarksEveryByteByItsClass() {
         // Words of every byte value, and of the bytes around the letter and digit ranges.
         let edges: [UInt8] = [0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80,

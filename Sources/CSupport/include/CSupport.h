@@ -400,8 +400,9 @@ typedef struct {
 /// emits them with nothing pending: a lone ASCII symbol (`isLoneSymbol`); an
 /// ASCII hashtag or handle of up to 31 bytes and its punctuation (an "RT"
 /// before a handle made a symbol); a word with one apostrophe between
-/// letters ("don't"; a possessive as the word and "'s"); a quote or
-/// parenthesis before a word it takes; an ASCII word, hashtag or handle
+/// letters ("don't"; a possessive as the word and "'s"); a quote, a
+/// parenthesis, a '*', ¿, ¡, “ or U+FE0F before a word, hashtag or handle it
+/// takes ("(Reuters", "*word*", "¿Qué", "(@user"); an ASCII word, hashtag or handle
 /// before "…" (a truncated tweet's); and "…" or U+FE0F alone.
 /// Returns where it stopped: `end`, or the start of a chunk it leaves to
 /// the caller, having written nothing of it; `not_plain` when that chunk

@@ -1075,6 +1075,27 @@ public final class Tokenizer: Stage {
         let b = p[i]
         return classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3 || b == UInt8(ascii: "#") || b == UInt8(ascii: "@")
             || isLoneSymbol(p, i, classes) || ((b == 0xE2 || b == 0xEF) && isLoneEllipsisOrVS16(p, i))
+            || ((b == UInt8(ascii: "*") || b == UInt8(ascii: "(") || b == UInt8(ascii: "\"") || b == 0xC2 || b == 0xE2 || b == 0xEF)
+                && opensWord(p, i, classes))
+    }
+
+    /// Whether the chunk at `i` starts with an opening byte or character the
+    /// C loop takes before a word, hashtag or handle (`take_opened`): `*`,
+    /// `(` or `"` before an ASCII letter or digit, '#' or '@', or ¿, ¡, “ or
+    /// U+FE0F before one of those or a Latin-1 letter's first byte (C3).
+    @inline(never)
+    static func opensWord(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>) -> Bool {
+        let b = p[i]
+        let len = b < 0x80 ? 1 : b == 0xC2 ? 2 : 3
+        guard i &+ len < p.count else { return false }
+        switch b {
+        case 0xC2: if p[i &+ 1] != 0xBF && p[i &+ 1] != 0xA1 { return false }
+        case 0xE2: if p[i &+ 1] != 0x80 || p[i &+ 2] != 0x9C { return false }
+        case 0xEF: if p[i &+ 1] != 0xB8 || p[i &+ 2] != 0x8F { return false }
+        default: break
+        }
+        let c = p[i &+ len]
+        return classes[Int(c)] & ByteClass.alnumBits != 0 || c == UInt8(ascii: "#") || c == UInt8(ascii: "@") || (len > 1 && c == 0xC3)
     }
 
     /// Whether the chunk at `i` is "…" (U+2026) or U+FE0F VARIATION
