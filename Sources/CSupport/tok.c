@@ -436,6 +436,50 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     return follows == 0 ? 2 : 0;
 }
 
+/// The length of a joined word in a chunk whose first 16 bytes have the
+/// classes `letters` and `alnum`: `take` ASCII letters and digits (a letter
+/// last), a mark of `gap` bytes, and the ASCII letters and digits after it (a
+/// letter first); 0 when either letter is missing or the word reaches byte 16.
+static inline __attribute__((always_inline)) uint32_t joined_length(uint32_t letters, uint32_t alnum, uint32_t take, uint32_t gap) {
+    if (!(letters >> (take - 1) & 1) || !(letters >> (take + gap) & 1)) return 0;
+    // Bits 16 and up of `alnum` are clear: the run after the mark ends within them.
+    uint32_t total = take + gap + (uint32_t)__builtin_ctz(~(alnum >> (take + gap)));
+    return total >= 16 ? 0 : total;
+}
+
+/// `Tokenizer.asciiFlags` with `spaceBefore` of the ASCII word whose classes
+/// are `upper`, `lower` and `digit` within `bits`: case from its first letter or digit.
+static inline __attribute__((always_inline)) uint8_t ascii_word_flags(uint32_t upper, uint32_t lower, uint32_t digit, uint32_t bits) {
+    uint32_t wu = upper & bits, wl = lower & bits, wd = digit & bits, wa = wu | wl | wd;
+    return (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+}
+
+/// The key (`x` lowered by its capitals `u`, zero after `total` bytes) of an
+/// ASCII word of `total` bytes, and its classes `upper`, `lower` and `digit`
+/// masked to it; 0 when it has three identical letters in a row.
+static inline __attribute__((always_inline)) int word_key(__m128i x, __m128i u, uint32_t total, uint32_t *upper,
+                                                             uint32_t *lower, uint32_t *digit, __m128i *key) {
+    uint32_t bits = (1u << total) - 1;
+    *upper &= bits, *lower &= bits, *digit &= bits;
+    __m128i k = ascii_key(x, u);
+    if (has_elongation(k, *upper | *lower, bits)) return 0;
+    *key = keep(k, total);
+    return 1;
+}
+
+/// Writes the token (`t`, hash `hash`) of a possessive's "'s" or "’s" from `s`
+/// to `e`, its key from `ks` to `ke` in the keys, a word with the caller's `flags`.
+static inline __attribute__((always_inline)) void possessive_piece(entex_token *t, uint64_t *h, size_t s, size_t e, size_t ks,
+                                                                    size_t ke, uint8_t flags, uint64_t hash) {
+    t->start = (int32_t)s;
+    t->end = (int32_t)e;
+    t->key_start = (int32_t)ks;
+    t->key_end = (int32_t)ke;
+    t->kind = 0;  // word
+    t->flags = flags;
+    *h = hash;
+}
+
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 15, a letter
 /// last) are ASCII letters and digits and the next one an apostrophe, when it
 /// is ASCII letters and digits after it too (a letter first), 15 bytes at
@@ -452,11 +496,8 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     __m128i u;
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
-    uint32_t letters = upper | lower, alnum = letters | digit;
-    if (!(letters >> (take - 1) & 1) || !(letters >> (take + 1) & 1)) return 1;
-    // Bits 16 and up of `alnum` are clear: the run after the apostrophe ends within them.
-    uint32_t total = take + 1 + (uint32_t)__builtin_ctz(~(alnum >> (take + 1)));
-    if (total >= 16) return 1;
+    uint32_t total = joined_length(upper | lower, upper | lower | digit, take, 1);
+    if (!total) return 1;
     size_t e = s + total;
     // A chunk ends before `end` or at the text's end (`end` is a special token's start).
     if (e > end || (e == end && end != n)) return 1;
@@ -467,11 +508,8 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
         if (b == '.' && may_abbreviate(x, u, total, upper, abbreviations)) return 1;
         punct = 1;
     }
-    uint32_t bits = (1u << total) - 1;
-    upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = ascii_key(x, u);
-    if (has_elongation(key, upper | lower, bits)) return 1;
-    key = keep(key, total);
+    __m128i key;
+    if (!word_key(x, u, total, &upper, &lower, &digit, &key)) return 1;
     size_t kc = st->kc;
     _mm_storeu_si128((__m128i *)(keys + kc), key);
     entex_token *t = st->t;
@@ -479,22 +517,13 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     // A possessive: "China's" is "China" and "'s"; "it's" stays one word.
     uint32_t possessive = total == take + 2 && total > 3 && (p[e - 1] | 0x20) == 's';
     uint32_t first = possessive ? take : total;
-    uint32_t firstBits = (1u << first) - 1;
-    uint32_t wu = upper & firstBits, wl = lower & firstBits, wd = digit & firstBits, wa = wu | wl | wd;
     keyed_token(t, h, keep(key, first), s, kc, first);
     t->kind = 0;  // word
-    // `Tokenizer.asciiFlags` with `spaceBefore`.
-    t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+    t->flags = ascii_word_flags(upper, lower, digit, (1u << first) - 1);
     if (possessive) {
-        uint8_t c = p[e - 1];
-        t[1].start = (int32_t)(e - 2);
-        t[1].end = (int32_t)e;
-        t[1].key_start = (int32_t)(kc + take);
-        t[1].key_end = (int32_t)(kc + total);
-        t[1].kind = 0;
         // ascii, hasLetter; "'S": capitalized, allCaps.
-        t[1].flags = c == 'S' ? 0x47 : 0x44;
-        h[1] = key_hash((uint64_t)'\'' | (uint64_t)'s' << 8, 0, 2);
+        possessive_piece(t + 1, h + 1, e - 2, e, kc + take, kc + total, p[e - 1] == 'S' ? 0x47 : 0x44,
+                         key_hash((uint64_t)'\'' | (uint64_t)'s' << 8, 0, 2));
         t++, h++;
     }
     kc += total;
@@ -514,12 +543,9 @@ static inline __attribute__((always_inline)) int word_token(__m128i x, uint32_t 
     __m128i u;
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
-    uint32_t bits = (1u << take) - 1;
-    upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = ascii_key(x, u);
-    if (has_elongation(key, upper | lower, bits)) return 0;
+    __m128i key;
+    if (!word_key(x, u, take, &upper, &lower, &digit, &key)) return 0;
     uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
-    key = keep(key, take);
     _mm_storeu_si128((__m128i *)(keys + st->kc), key);
     keyed_token(st->t, st->h, key, st->i, st->kc, take);
     memcpy(&st->t->kind, &kind_flags[index], 2);
@@ -544,11 +570,9 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
     __m128i u;
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
-    uint32_t letters = upper | lower, alnum = letters | digit;
-    if (!(letters >> (take - 1) & 1) || !(letters >> (take + 3) & 1)) return 1;
-    // Bits 16 and up of `alnum` are clear: the run after the quotation mark ends within them.
-    uint32_t total = take + 3 + (uint32_t)__builtin_ctz(~(alnum >> (take + 3)));
-    if (total >= 16) return 1;
+    uint32_t letters = upper | lower;
+    uint32_t total = joined_length(letters, letters | digit, take, 3);
+    if (!total) return 1;
     size_t e = s + total;
     if (e > end || (e == end && end != n)) return 1;
     uint32_t punct = 0;
@@ -559,32 +583,21 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
             return 1;
         punct = 1;
     }
-    uint32_t bits = (1u << total) - 1;
-    upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = ascii_key(x, u);
-    if (has_elongation(key, upper | lower, bits)) return 1;
-    key = keep(key, total);
+    __m128i key;
+    if (!word_key(x, u, total, &upper, &lower, &digit, &key)) return 1;
     size_t kc = st->kc;
     entex_token *t = st->t;
     uint64_t *h = st->h;
     uint8_t last = p[e - 1];
     if (total == take + 4 && (last | 0x20) == 's') {
         // A possessive: "China’s" is "China" and "’s".
-        uint32_t wordBits = (1u << take) - 1;
-        uint32_t wu = upper & wordBits, wl = lower & wordBits, wd = digit & wordBits, wa = wu | wl | wd;
         keyed_token(t, h, keep(key, take), s, kc, take);
         t->kind = 0;  // word
-        // `Tokenizer.asciiFlags` with `spaceBefore`.
-        t->flags = (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+        t->flags = ascii_word_flags(upper, lower, digit, (1u << take) - 1);
         _mm_storeu_si128((__m128i *)(keys + kc), key);
-        t[1].start = (int32_t)(e - 4);
-        t[1].end = (int32_t)e;
-        t[1].key_start = (int32_t)(kc + take);
-        t[1].key_end = (int32_t)(kc + total);
-        t[1].kind = 0;
         // hasLetter; "’S": capitalized, allCaps (no `ascii`).
-        t[1].flags = last == 'S' ? 0x07 : 0x04;
-        h[1] = key_hash(0xE2 | 0x80 << 8 | 0x99 << 16 | (uint64_t)'s' << 24, 0, 4);
+        possessive_piece(t + 1, h + 1, e - 4, e, kc + take, kc + total, last == 'S' ? 0x07 : 0x04,
+                         key_hash(0xE2 | 0x80 << 8 | 0x99 << 16 | (uint64_t)'s' << 24, 0, 4));
         t++, h++;
     } else {
         _mm_storeu_si128((__m128i *)(keys + kc), key);
@@ -811,12 +824,9 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
             return 0;
         punct = 1;
     }
-    uint32_t bits = (1u << take) - 1;
-    upper &= bits, lower &= bits, digit &= bits;
-    __m128i key = ascii_key(x, u);
-    if (has_elongation(key, upper | lower, bits)) return 0;
+    __m128i key;
+    if (!word_key(x, u, take, &upper, &lower, &digit, &key)) return 0;
     uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
-    key = keep(key, take);
     size_t kc = st->kc;
     _mm_storeu_si128((__m128i *)(keys + kc), key);
     entex_token *t = st->t;

@@ -20,25 +20,20 @@ enum QuickArguments {
     static let commandNames: Set<String> = ["annotate", "batch", "bench", "lexicon", "eval", "help"]
 
     static func annotate(_ arguments: [String]) -> AnnotateSettings? {
-        var reader = Reader(arguments[...])
-        var shared = SharedOptions()
         var format: InputFormat?
         var files: [String] = []
-        while let argument = reader.next() {
-            switch shared.read(argument, &reader) {
-            case .taken: continue
-            case .refused: return nil
-            case .notShared: break
-            }
+        let options = read(arguments[...]) { argument, reader in
             switch argument {
             case "--format":
-                guard format == nil, let v = reader.value(), let f = InputFormat(argument: v) else { return nil }
+                guard format == nil, let v = reader.value(), let f = InputFormat(argument: v) else { return false }
                 format = f
             default:
-                guard let file = Reader.plainValue(argument) else { return nil }
+                guard let file = Reader.plainValue(argument) else { return false }
                 files.append(file)
             }
+            return true
         }
+        guard let shared = options else { return nil }
         // The checks of the options' `validate()`s (`InputOptions`, `PipelineOptions`).
         let maxDocBytes = shared.maxDocBytes ?? InputOptions.defaultMaxDocBytes
         guard maxDocBytes > 0, let pipeline = shared.pipeline() else { return nil }
@@ -48,36 +43,31 @@ enum QuickArguments {
 
     /// `arguments` are those after `batch`.
     static func batch(_ arguments: ArraySlice<String>) -> BatchSettings? {
-        var reader = Reader(arguments)
-        var shared = SharedOptions()
         var output: String?, jobs: Int?
         var resume = false, quiet = false
         var paths: [String] = []
-        while let argument = reader.next() {
-            switch shared.read(argument, &reader) {
-            case .taken: continue
-            case .refused: return nil
-            case .notShared: break
-            }
+        let options = read(arguments) { argument, reader in
             switch argument {
             case "-o", "--output":
                 // `-o -` (standard output) is the one value here that may begin with a dash.
-                guard output == nil, let v = reader.value(allowingDash: true) else { return nil }
+                guard output == nil, let v = reader.value(allowingDash: true) else { return false }
                 output = v
             case "--jobs":
-                guard jobs == nil, let v = reader.value(), let n = Int(argument: v) else { return nil }
+                guard jobs == nil, let v = reader.value(), let n = Int(argument: v) else { return false }
                 jobs = n
             case "--resume":
-                guard !resume else { return nil }
+                guard !resume else { return false }
                 resume = true
             case "-q", "--quiet":
-                guard !quiet else { return nil }
+                guard !quiet else { return false }
                 quiet = true
             default:
-                guard let path = Reader.plainValue(argument) else { return nil }
+                guard let path = Reader.plainValue(argument) else { return false }
                 paths.append(path)
             }
+            return true
         }
+        guard let shared = options else { return nil }
         // argument-parser's own checks (a path and the output are required) and those
         // of the `validate()`s (`Batch`, `PipelineOptions`).
         let jobCount = jobs ?? Batch.defaultJobs
@@ -85,6 +75,24 @@ enum QuickArguments {
         guard !paths.isEmpty, let output, jobCount >= 1, maxDocBytes > 0, let pipeline = shared.pipeline() else { return nil }
         return BatchSettings(paths: paths, output: output, jobs: jobCount, resume: resume, quiet: quiet,
                              maxDocBytes: maxDocBytes, writerOptions: shared.writerOptions, pipeline: pipeline)
+    }
+
+    /// Reads `arguments`: the options both commands have into the result, every other
+    /// argument through `command` (with the reader, for its value), which returns false
+    /// for one it does not take. Nil when an argument is refused: the line then goes to
+    /// argument-parser.
+    private static func read(_ arguments: ArraySlice<String>,
+                             command: (String, inout Reader) -> Bool) -> SharedOptions? {
+        var reader = Reader(arguments)
+        var shared = SharedOptions()
+        while let argument = reader.next() {
+            switch shared.read(argument, &reader) {
+            case .taken: continue
+            case .refused: return nil
+            case .notShared: guard command(argument, &reader) else { return nil }
+            }
+        }
+        return shared
     }
 
     /// A walk over the arguments.
