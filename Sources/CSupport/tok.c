@@ -81,26 +81,37 @@ static inline __attribute__((always_inline)) void punct_token(entex_token *t, ui
     *h = key_hash(b, 0, 1);
 }
 
-/// Whether the 3 bytes at `e` are "…" (U+2026) and end its chunk: white space
-/// after them before `end`, or the text's end (`end` then too).
-static inline __attribute__((always_inline)) int ellipsis_ends_chunk(const uint8_t *p, size_t n, size_t end, size_t e) {
-    if (e + 3 > n || p[e] != 0xE2 || p[e + 1] != 0x80 || p[e + 2] != 0xA6) return 0;
-    return e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3]);
+/// Whether a chunk may end before `e`: white space at `e` before `end`, or the
+/// text's end at `e` (`end` then too).
+static inline __attribute__((always_inline)) int ends_chunk(const uint8_t *p, size_t n, size_t end, size_t e) {
+    return e == n ? end == n : e < end && is_space(p[e]);
 }
 
-/// The token (`t`, hash `h`) of the "…" at `e`, its key "..." (NFKC) at
-/// `keys + kc`: punctuation, not ASCII, `flags` 0 after a word or a special
-/// token, `spaceBefore` (0x10) alone.
-static inline __attribute__((always_inline)) void ellipsis_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
-                                                                 size_t e, uint8_t flags) {
-    memcpy(keys + kc, "...", 3);
+/// Whether the 3 bytes at `e` are "…" (U+2026) and end its chunk (`ends_chunk`).
+static inline __attribute__((always_inline)) int ellipsis_ends_chunk(const uint8_t *p, size_t n, size_t end, size_t e) {
+    if (e + 3 > n || p[e] != 0xE2 || p[e + 1] != 0x80 || p[e + 2] != 0xA6) return 0;
+    return ends_chunk(p, n, end, e + 3);
+}
+
+/// The token (`t`, hash `h`) of the 3-byte punctuation character at `e`
+/// whose key is the 3 bytes of `key` (little-endian), written at `keys + kc`:
+/// not ASCII, `flags` 0 after a word or a special token, `spaceBefore` (0x10) alone.
+static inline __attribute__((always_inline)) void punct3_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
+                                                               size_t e, uint32_t key, uint8_t flags) {
+    memcpy(keys + kc, &key, 3);
     t->start = (int32_t)e;
     t->end = (int32_t)(e + 3);
     t->key_start = (int32_t)kc;
     t->key_end = (int32_t)(kc + 3);
     t->kind = 2;  // punct
     t->flags = flags;
-    *h = key_hash(0x2E2E2E, 0, 3);
+    *h = key_hash(key, 0, 3);
+}
+
+/// The token (`t`, hash `h`) of the "…" at `e`, its key "..." (NFKC) at `keys + kc` (`punct3_token`).
+static inline __attribute__((always_inline)) void ellipsis_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc,
+                                                                 size_t e, uint8_t flags) {
+    punct3_token(t, h, keys, kc, e, 0x2E2E2E, flags);
 }
 
 /// The loop's state: the next byte `i`, the next token `t` and its hash `h`, the key count `kc`.
@@ -355,7 +366,7 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
         // No special token is one byte long, and a lone piece merges with none ('.' may begin a
         // spaced abbreviation, '_' joins words).
         if (b == '&' && s + 5 <= n && memcmp(p + s + 1, "amp;", 4) == 0
-            && (s + 5 == n ? end == n : s + 5 < end && is_space(p[s + 5]))) {
+            && ends_chunk(p, n, end, s + 5)) {
             // "&amp;" left in tweets' text: the pieces '&', "amp" and ';'.
             punct_token(t, h, keys, kc, '&', s);
             t->flags = 0x50;  // ascii, spaceBefore
@@ -578,9 +589,7 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
     uint32_t punct = 0;
     if (e < n && !is_space(p[e])) {
         uint8_t b = p[e];
-        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || b == '.' || e + 1 > end
-            || (e + 1 == end ? end != n : !is_space(p[e + 1])))
-            return 1;
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || b == '.' || !ends_chunk(p, n, end, e + 1)) return 1;
         punct = 1;
     }
     __m128i key;
@@ -631,18 +640,9 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
     if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x9D) {
         // A closing quotation mark (”, E2 80 9D) ending the chunk: a punctuation piece keyed by its
         // bytes (NFKC case folding leaves them), no space before, not ASCII.
-        if (!(e + 3 == n ? end == n : e + 3 < end && is_space(p[e + 3])) || !word_token(x, take, keys, st)) return 1;
-        entex_token *t = st->t;
-        size_t kc = st->kc;
-        memcpy(keys + kc, p + e, 3);
-        t->start = (int32_t)e;
-        t->end = (int32_t)(e + 3);
-        t->key_start = (int32_t)kc;
-        t->key_end = (int32_t)(kc + 3);
-        t->kind = 2;  // punct
-        t->flags = 0;
-        *st->h = key_hash(0x9D80E2, 0, 3);
-        moved(st, e + 3 == n ? n : e + 4, t + 1, st->h + 1, kc + 3);
+        if (!ends_chunk(p, n, end, e + 3) || !word_token(x, take, keys, st)) return 1;
+        punct3_token(st->t, st->h, keys, st->kc, e, 0x9D80E2, 0);
+        moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);
         return 2;
     }
     if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
@@ -724,8 +724,7 @@ static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n,
     uint32_t punct = 0;
     if (f < n && !is_space(p[f])) {
         uint8_t b = p[f];
-        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || f + 1 > end || (f + 1 == end ? end != n : !is_space(p[f + 1])))
-            return 1;
+        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || !ends_chunk(p, n, end, f + 1)) return 1;
         if (b == '.' && may_abbreviate(x2, u2, take2, upper2, abbreviations)) return 1;
         punct = 1;
     }
@@ -752,7 +751,7 @@ static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n,
 /// having written nothing, for any other chunk. Out of line: rare.
 static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size_t end, uint8_t *keys, state *st) {
     size_t s = st->i;
-    if (s + 3 > n || (s + 3 == n ? end != n : s + 3 >= end || !is_space(p[s + 3]))) return 1;
+    if (s + 3 > n || !ends_chunk(p, n, end, s + 3)) return 1;
     uint32_t c = (uint32_t)p[s] << 16 | (uint32_t)p[s + 1] << 8 | p[s + 2];
     entex_token *t = st->t;
     uint64_t *h = st->h;
