@@ -41,6 +41,10 @@ struct entex_matcher {
     pcre2_match_data *data;
     pcre2_match_context *context;
     pcre2_jit_stack *stack;
+    /// PCRE2's offsets of `data` (fixed for its lifetime), read in place by
+    /// `entex_regex_match_in_place` callers: no library call and no copy per match.
+    PCRE2_SIZE *offsets;
+    uint32_t offset_pairs;
 };
 
 entex_regex *entex_regex_compile(const uint8_t *pattern, size_t length, uint32_t flags,
@@ -151,6 +155,8 @@ entex_matcher *entex_matcher_create(uint32_t pairs, uint32_t match_limit, uint32
         entex_matcher_free(matcher);
         return NULL;
     }
+    matcher->offsets = pcre2_get_ovector_pointer(matcher->data);
+    matcher->offset_pairs = pcre2_get_ovector_count(matcher->data);
     pcre2_set_match_limit(matcher->context, match_limit);
     pcre2_set_depth_limit(matcher->context, depth_limit);
     if (matcher->stack) pcre2_jit_stack_assign(matcher->context, NULL, matcher->stack);
@@ -165,13 +171,18 @@ void entex_matcher_free(entex_matcher *matcher) {
     free(matcher);
 }
 
+/// The result of `rc` (a pcre2_match result): the pairs set, 0 for no match, or an error.
+static inline int32_t match_result(int rc, const entex_matcher *matcher) {
+    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL) return 0;
+    if (rc == 0) return (int32_t)matcher->offset_pairs;  // ovector too small: every slot was filled
+    return rc;
+}
+
 /// Copies the match of `rc` (a pcre2_match result) into `ovector`; returns the pairs set, 0 or an error.
 static int32_t finish_match(int rc, entex_matcher *matcher, size_t *ovector, uint32_t pairs) {
-    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL) return 0;
-    if (rc < 0) return rc;
-    uint32_t available = pcre2_get_ovector_count(matcher->data);
-    PCRE2_SIZE *vector = pcre2_get_ovector_pointer(matcher->data);
-    if (rc == 0) rc = (int)available;  // ovector too small: every slot was filled
+    rc = match_result(rc, matcher);
+    if (rc <= 0) return rc;
+    const PCRE2_SIZE *vector = matcher->offsets;
     uint32_t copy = (uint32_t)rc < pairs ? (uint32_t)rc : pairs;
     for (uint32_t i = 0; i < copy; i++) {
         ovector[2 * i] = vector[2 * i];
@@ -180,20 +191,31 @@ static int32_t finish_match(int rc, entex_matcher *matcher, size_t *ovector, uin
     return rc;
 }
 
+/// Matches with the JIT when the pattern has it (and the match is not `anchored`, an
+/// option the JIT entry point does not take), else with the interpreter.
+static inline int run_match(const entex_regex *regex, const uint8_t *subject, size_t length, size_t start,
+                            int32_t anchored, entex_matcher *matcher) {
+    uint32_t options = PCRE2_NO_UTF_CHECK;
+    if (anchored) options |= PCRE2_ANCHORED;
+    if (ensure_jit(regex) && !anchored) {
+        // The JIT entry point skips argument checks; the subject is valid UTF-8.
+        return pcre2_jit_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+    }
+    return pcre2_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
+}
+
 int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size_t length,
                           size_t start, int32_t anchored, entex_matcher *matcher,
                           size_t *ovector, uint32_t pairs) {
-    uint32_t options = PCRE2_NO_UTF_CHECK;
-    if (anchored) options |= PCRE2_ANCHORED;
-    int rc;
-    if (ensure_jit(regex) && !anchored) {
-        // The JIT entry point skips argument checks; the subject is valid UTF-8.
-        rc = pcre2_jit_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
-    } else {
-        rc = pcre2_match(regex->code, subject, length, start, options, matcher->data, matcher->context);
-    }
-    return finish_match(rc, matcher, ovector, pairs);
+    return finish_match(run_match(regex, subject, length, start, anchored, matcher), matcher, ovector, pairs);
 }
+
+int32_t entex_regex_match_in_place(const entex_regex *regex, const uint8_t *subject, size_t length,
+                                   size_t start, entex_matcher *matcher) {
+    return match_result(run_match(regex, subject, length, start, 0, matcher), matcher);
+}
+
+const size_t *entex_matcher_offsets(const entex_matcher *matcher) { return matcher->offsets; }
 
 int32_t entex_regex_match_interpreted(const entex_regex *shared, const uint8_t *subject, size_t length,
                                       size_t start, entex_matcher *matcher, size_t *ovector, uint32_t pairs) {

@@ -845,6 +845,35 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(regex.firstMatch(in: "say two andone"), "two")
     }
 
+    /// `entex_regex_match_in_place` (the tagger's call, which reads PCRE2's offsets where
+    /// they are) returns what `entex_regex_match` returns and leaves the offsets it copies,
+    /// for every bundled pattern's anchored form at every start of every example.
+    func testMatchInPlaceEqualsCopyingMatch() {
+        let patterns = TestSupport.resources.patterns.patterns
+        let pairs = (patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
+        let matcher = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit)!
+        defer { entex_matcher_free(matcher) }
+        let offsets = entex_matcher_offsets(matcher)!
+        var matches = 0
+        for p in patterns {
+            guard let anchored = p.anchored else { continue }
+            for example in p.matches + p.nomatches {
+                let bytes = Array(example.text.utf8)
+                for start in 0...bytes.count {
+                    let copied = self.offsets(anchored, bytes, from: start, matcher)
+                    let rc = bytes.withUnsafeBufferPointer { b in
+                        entex_regex_match_in_place(anchored.handle, b.baseAddress, b.count, start, matcher)
+                    }
+                    XCTAssertGreaterThanOrEqual(rc, 0, p.name)
+                    let inPlace = rc > 0 ? Array(UnsafeBufferPointer(start: offsets, count: 2 * Int(rc))) : []
+                    XCTAssertEqual(inPlace, copied, "\(p.name) at \(start) of \(example.text)")
+                    if rc > 0 { matches += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(matches, 100)
+    }
+
     /// The offsets of the first match of `regex` in `bytes` from `start` (whole match, then
     /// every group; -1 for a group that did not take part); empty when there is none.
     private func offsets(_ regex: CompiledRegex, _ bytes: [UInt8], from start: Int, _ matcher: OpaquePointer) -> [Int] {

@@ -74,6 +74,16 @@ int32_t entex_regex_match(const entex_regex *regex, const uint8_t *subject, size
                           size_t start, int32_t anchored, entex_matcher *matcher,
                           size_t *ovector, uint32_t pairs);
 
+/// `entex_regex_match` (unanchored) without copying the offsets: they are read in place,
+/// from `entex_matcher_offsets(matcher)`, until the matcher's next match. Returns what
+/// `entex_regex_match` returns (pairs set, 0 for no match, or a negative error code).
+int32_t entex_regex_match_in_place(const entex_regex *regex, const uint8_t *subject, size_t length,
+                                   size_t start, entex_matcher *matcher);
+
+/// The capture offsets of the matcher's last match (`entex_regex_match_in_place`), laid
+/// out as `entex_regex_match` copies them; the pointer stays the same for the matcher's life.
+const size_t *entex_matcher_offsets(const entex_matcher *matcher);
+
 /// `entex_regex_match` (unanchored) with PCRE2's interpreter, without making the
 /// JIT compile: for checking a pattern's examples at load time, where
 /// JIT-compiling costs far more than the match. Same results as the JIT.

@@ -194,9 +194,9 @@ public final class RegexTagger: Stage {
     private static let groupStride = NormalizerGroup.allCases.count + 1
 
     private let matcher: OpaquePointer
-    /// Capture offsets of the last match (`pairs` pairs).
-    private let ovector: UnsafeMutablePointer<Int>
-    private let pairs: Int
+    /// Capture offsets of the matcher's last match, read in place (PCRE2's own, set by
+    /// `entex_regex_match_in_place`): no copy per match.
+    private let offsets: UnsafePointer<Int>
 
     // Per-document scratch.
     /// The plan for the document's language, unretained (`plans` keeps it): taking a
@@ -349,18 +349,17 @@ public final class RegexTagger: Stage {
         }
         self.groupNumbers = groupNumbers
         self.groupBounds = groupBounds
-        pairs = (patterns.patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
-        ovector = .allocate(capacity: 2 * pairs)
-        ovector.initialize(repeating: 0, count: 2 * pairs)
+        // Room for every pattern's groups, so a match sets at most this many pairs.
+        let pairs = (patterns.patterns.compactMap { $0.regex?.captureCount }.max() ?? 0) + 1
         guard let m = entex_matcher_create(UInt32(pairs), RegexTagger.matchLimit, RegexTagger.depthLimit) else {
             fatalError("PCRE2 match state: out of memory")
         }
         matcher = m
+        offsets = entex_matcher_offsets(m)
     }
 
     deinit {
         entex_matcher_free(matcher)
-        ovector.deallocate()
         valueBuffer.deallocate()
         entityBuffer.deallocate()
         triggerTokens.deallocate()
@@ -693,7 +692,7 @@ public final class RegexTagger: Stage {
             // across which reads of stored properties would be checked and repeated.
             let triggerTokens = self.triggerTokens.base, triggerMasks = self.triggerMasks.base
             let windowStarts = self.windowStarts.base, subjectEnds = self.subjectEnds.base
-            let handles = chunk.pinnedHandles!
+            let handles = chunk.pinnedHandles!, matcher = self.matcher, offsets = self.offsets
             let requiring = usesRequiredWords ? chunk.requiring : 0
             let requires = chunk.pinnedRequires
             let startAnywhere = usesStartClasses ? chunk.startAnywhere : ~0
@@ -761,10 +760,7 @@ public final class RegexTagger: Stage {
                         if s < nextStart[j] || Int(position) < coveredUntil[j] { continue }
                         // No match can begin here without the pattern's shape.
                         if shaped & (1 << UInt64(j)) != 0, !shapes[j]!._withUnsafeGuaranteedRef({ $0.matches(text, at: Int(position), end: subjectEnd) }) { continue }
-                        let rc = ovector.withMemoryRebound(to: size_t.self, capacity: 2 * pairs) { o in
-                            entex_regex_match(handles[j], text.baseAddress, subjectEnd, Int(position), 0, matcher, o,
-                                              UInt32(pairs))
-                        }
+                        let rc = entex_regex_match_in_place(handles[j], text.baseAddress, subjectEnd, Int(position), matcher)
                         if rc < 0 {
                             if warned & (1 << UInt64(j)) == 0 {
                                 warned |= 1 << UInt64(j)
@@ -777,7 +773,7 @@ public final class RegexTagger: Stage {
                             continue
                         }
                         guard rc > 0 else { continue }
-                        let matchStart = ovector[0], matchEnd = ovector[1]
+                        let matchStart = offsets[0], matchEnd = offsets[1]
                         guard matchStart == Int(position), matchEnd > matchStart, endsToken(at: matchEnd, from: s, tokens) else { continue }
                         record(chunkPatterns[j], matchStart, matchEnd, captures: Int(rc))
                         coveredUntil[j] = matchEnd
@@ -832,7 +828,7 @@ public final class RegexTagger: Stage {
 
     private func record(_ index: Int, _ start: Int, _ end: Int, captures: Int) {
         let offset = captureStore.count
-        captureStore.append(contentsOf: UnsafeBufferPointer(start: ovector, count: 2 * captures))
+        captureStore.append(contentsOf: UnsafeBufferPointer(start: offsets, count: 2 * captures))
         found.append(Found(span: Span(start, end), pattern: index, priority: priorities[index],
                            captureOffset: offset, captures: captures))
     }
