@@ -176,7 +176,7 @@ public final class NameRules: Stage {
           }
         }
         // End offsets of nationality (NORP) candidates, and the spans of the gazetteer's
-        // place (GPE) candidates with their last token: scratch memory, at most one entry per
+        // place (GPE) candidates with their last token and kb id: scratch memory, at most one entry per
         // candidate (arrays of the stage object cost a uniqueness test per append and retains).
         var norpCount = 0, placeCount = 0
         var maxCluster: Int32?
@@ -212,10 +212,9 @@ public final class NameRules: Stage {
                     scratch.norpEnds[norpCount] = span.end
                     norpCount += 1
                 }
-                // Cities and regions: a country's team is still named as the country (LOC in CoNLL-2003).
-                if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0,
-                   !NameRules.isCountryCode(candidates[candidate].kb, in: doc.annotationBytes) {
-                    scratch.places[placeCount] = (span, t - 1)
+                // Whether a place is a country is asked only of one before a score (`teamScores`).
+                if candidates[candidate].type == .gpe, candidates[candidate].source == .gazetteer, t > 0 {
+                    scratch.places[placeCount] = (span, t - 1, candidates[candidate].kb)
                     placeCount += 1
                 }
               }
@@ -257,7 +256,7 @@ public final class NameRules: Stage {
                                     heads: scratch.heads, tokenHashes: tokenHashes, memo: memo,
                                     casual: isEnglish && NameRules.isCasual(tokens))
                     scan.run(into: &found, phrase: &phrase, nextCluster: &nextCluster, earlier: earlier)
-                    if !places.isEmpty { scan.teamScores(places, into: &found) }
+                    if !places.isEmpty { scan.teamScores(places, names: doc.annotationBytes, into: &found) }
                 }
               }
             }
@@ -353,6 +352,9 @@ public final class NameRules: Stage {
 
 }
 
+/// A gazetteer place (GPE) candidate for `Scan.teamScores`: its span, its last token and its kb id.
+private typealias Place = (span: Span, last: Int, kb: TextRef)
+
 /// The rules' per-token and per-sentence buffers, kept by one stage object between
 /// documents as raw memory that only grows (a copy shares the memory: the stage
 /// object owns it and frees it once).
@@ -371,9 +373,9 @@ private struct RuleScratch {
     private(set) var tokenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private(set) var byteCapacity = 0
     /// Per candidate of the document (at most one entry each): the end offsets of its
-    /// nationality candidates, and its places with their last token (see `process`).
+    /// nationality candidates, and its places (see `Place`).
     private(set) var norpEnds = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-    private(set) var places = UnsafeMutablePointer<(Span, Int)>.allocate(capacity: 1)
+    private(set) var places = UnsafeMutablePointer<Place>.allocate(capacity: 1)
     private(set) var candidateCapacity = 0
     /// Per sentence index: first token, end token, and `SentenceMarks` shout state.
     private(set) var groupStart = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
@@ -1560,10 +1562,12 @@ private struct Scan {
     /// that plays for the place, ORG, ranked above the place's GPE. The score
     /// is 1–3 digits followed by the sentence end, a number, punctuation or a
     /// capitalised word (not `Tokyo 3 p.m.`, not a dateline `LONDON 1996-08-30`).
-    func teamScores(_ places: UnsafeBufferPointer<(Span, Int)>, into found: inout [Entity]) {
-        for (span, last) in places {
+    /// A place of a country (its kb id in `names`, the document's `annotationBytes`)
+    /// is not: a country's team is still named as the country (LOC in CoNLL-2003).
+    func teamScores(_ places: UnsafeBufferPointer<Place>, names: [UInt8], into found: inout [Entity]) {
+        for (span, last, kb) in places {
             let k = last + 1
-            guard k < count, sameSentence(last, k), isScore(k) else { continue }
+            guard k < count, sameSentence(last, k), isScore(k), !NameRules.isCountryCode(kb, in: names) else { continue }
             if k + 1 < count, sameSentence(k, k + 1) {
                 let next = tokens[k + 1]
                 guard next.kind == .number || next.kind == .punct || next.flags.contains(.capitalized) else { continue }
