@@ -459,9 +459,11 @@ struct GazetteerScratch {
     /// a `UInt64`, its length in the top byte), so the common case needs
     /// neither a hash nor a byte comparison; a longer key is tagged by its
     /// `KeyHash` (which the tokenizer stored), with the top bit set (so no
-    /// short tag equals it) and the low bit clear (so no tag is `emptyTag`).
-    /// A remembered miss is trusted on an equal tag; a remembered hit of a
-    /// long key is checked against the key bytes.
+    /// short tag equals it) and the two low bits clear (so that neither a tag nor
+    /// its `Gazetteer.unconfirmedKey` is `emptyTag`).
+    /// An entry is kept under its key's tag, and trusted on an equal tag, except a
+    /// long key's remembered hit: it is kept under `Gazetteer.unconfirmedKey` and
+    /// checked against the key bytes.
     var memo = ScratchBuffer<UInt64>(repeating: 0, count: 0)
     /// The gazetteer the memo and the string cache were filled for.
     var memoOwner: ObjectIdentifier?
@@ -621,19 +623,16 @@ enum MemoSets {
     /// term (bit 63 clear, see `GazetteerScratch.memo`) or no state (the low half 0).
     static let notFound = UInt64.max
 
-    /// The value of memo tag `tag` when a way of `set` other than the first holds it and
-    /// may be trusted (a short key's tag, or a miss remembered), after making it the
-    /// first entry (the entries before it move one way down); else `notFound` and
-    /// `set` is unchanged (the caller looks further). Inlined in `Gazetteer.memoFind`
+    /// The value of memo key `tag` when a way of `set` other than the first holds it,
+    /// after making it the first entry (the entries before it move one way down); else
+    /// `notFound` and `set` is unchanged (the caller looks further). Inlined in `Gazetteer.memoFind`
     /// before anything else: a path that saves no registers (the whole lookup cost about
     /// 35 instructions for such a hit, most of them saving and restoring registers).
     @inline(__always)
     static func hit(_ set: UnsafeMutablePointer<UInt64>, _ tag: UInt64) -> UInt64 {
-        let trusted = tag >> 63 == 0
         let raw = UnsafeMutableRawPointer(set)
         if set[2] == tag {
             let value = set[3]
-            guard trusted || value >> 63 != 0 else { return notFound }
             raw.storeBytes(of: raw.loadUnaligned(as: SIMD2<UInt64>.self), toByteOffset: 16, as: SIMD2<UInt64>.self)
             set[0] = tag
             set[1] = value
@@ -641,7 +640,6 @@ enum MemoSets {
         }
         if set[4] == tag {
             let value = set[5]
-            guard trusted || value >> 63 != 0 else { return notFound }
             let e0 = raw.loadUnaligned(as: SIMD2<UInt64>.self), e1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD2<UInt64>.self)
             raw.storeBytes(of: e1, toByteOffset: 32, as: SIMD2<UInt64>.self)
             raw.storeBytes(of: e0, toByteOffset: 16, as: SIMD2<UInt64>.self)
@@ -651,7 +649,6 @@ enum MemoSets {
         }
         if set[6] == tag {
             let value = set[7]
-            guard trusted || value >> 63 != 0 else { return notFound }
             let e0 = raw.loadUnaligned(as: SIMD2<UInt64>.self), e1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD2<UInt64>.self)
             let e2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD2<UInt64>.self)
             raw.storeBytes(of: e2, toByteOffset: 48, as: SIMD2<UInt64>.self)
@@ -792,10 +789,6 @@ extension Gazetteer {
                         var value = set[1]
                         if set[0] != tag {
                             value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
-                        } else if (tag & ~value) >> 63 != 0 {
-                            // A long key's remembered hit: the same key unless two long keys share a tag.
-                            // (One test of the tag and the value together.)
-                            value = Gazetteer.memoConfirm(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         }
                         tags[t] = value
                         // The previous token starts a walk when it may start a match (`canEdge`)
@@ -1051,9 +1044,8 @@ extension Gazetteer {
     }
 
     /// The memo value of `token`'s key when the first entry of its memo set `set` does not
-    /// hold it (or holds a long key's hit, which must be checked byte for byte): most often
-    /// (about half of the calls on the mix) a trusted entry of another way, moved first by
-    /// `MemoSets.hit` with no register saved; else `memoLookup`. `tag` is
+    /// hold its tag: most often (about half of the calls on the mix) an entry of another way,
+    /// moved first by `MemoSets.hit` with no register saved; else `memoLookup`. `tag` is
     /// `memoTag(keys, token, keyHash:)` and `keyHash` the `KeyHash` of the token's key.
     @inline(never)
     static func memoFind(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
@@ -1063,43 +1055,42 @@ extension Gazetteer {
         return memoLookup(keys, token, tag: tag, keyHash: keyHash, set, table)
     }
 
-    /// `memoFind` when no way but the first may hold the key: the first entry's long key
-    /// hit checked byte for byte, else the key looked up (`memoFill`); either way it becomes
-    /// the set's first entry.
+    /// `memoFind` when no way holds the key's tag: a long key's remembered hit (kept under
+    /// `unconfirmedKey`) checked byte for byte, else the key looked up (`memoFill`); either
+    /// way it becomes the set's first entry.
     @inline(never)
     static func memoLookup(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
                            _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
-        let way = set[0] == tag ? 0 : MemoSets.way(of: tag, in: set)
+        // A short key's `unconfirmedKey` is its tag, which no way holds: no branch on the length.
+        let unconfirmed = unconfirmedKey(tag)
+        let way = set[0] == unconfirmed ? 0 : MemoSets.way(of: unconfirmed, in: set)
         if way >= 0 {
             let value = set[2 &* way &+ 1]
-            // A long key's remembered hit is the same key unless two long keys share a tag
-            // (then this key takes the other's entry).
-            if tag >> 63 == 0 || value >> 63 != 0 || keyEquals(keys, token, value, table) {
-                if way > 0 { MemoSets.promote(set, key: tag, value: value, replacing: way) }
+            // The same key unless two long keys share a tag (then this key takes the other's entry).
+            if longKeyEquals(keys, token, value, table) {
+                if way > 0 { MemoSets.promote(set, key: unconfirmed, value: value, replacing: way) }
                 return value
             }
         }
         let value = memoFill(keys, token, keyHash: keyHash, table)
-        MemoSets.promote(set, key: tag, value: value, replacing: way >= 0 ? way : MemoSets.ways &- 1)
+        MemoSets.promote(set, key: value >> 63 == 0 ? unconfirmed : tag, value: value,
+                         replacing: way >= 0 ? way : MemoSets.ways &- 1)
         return value
     }
 
-    /// The memo value of `token`'s long key (8 bytes or more) when the first entry of its
-    /// memo set `set` has its tag and remembers a hit: that entry's value when the key is
-    /// that term's (it is unless two long keys share a tag), checked without `memoFind`'s
-    /// look at the other ways (none holds the tag) and, for a key of at most 16 bytes, with
-    /// two word comparisons instead of `memcmp`; else what `memoLookup` gives (which then
-    /// looks the key up). 37 172 tokens of the mix take this path (21 093 of English news).
-    @inline(never)
-    static func memoConfirm(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, tag: UInt64, keyHash: UInt64,
-                            _ set: UnsafeMutablePointer<UInt64>, _ table: TermTables) -> UInt64 {
-        let value = set[1]
-        if longKeyEquals(keys, token, value, table) { return value }
-        return memoLookup(keys, token, tag: tag, keyHash: keyHash, set, table)
-    }
+    /// The memo key under which the remembered hit of a key with tag `tag` is kept: for a long
+    /// key, its tag with the low bit set, which no tag has (a long key's has that bit clear, a
+    /// short key's the top bit) and which is never `GazetteerScratch.emptyTag` (see `longKeyTag`),
+    /// so that an entry found by its tag (`match`'s test of the first way, `MemoSets.hit`) is
+    /// always trusted, and only `memoLookup` checks such a hit against the key's bytes (`match`
+    /// tested each first-way hit's tag and value together for it: four instructions and a
+    /// branch a token); for a short key, its tag.
+    @inline(__always)
+    static func unconfirmedKey(_ tag: UInt64) -> UInt64 { tag | tag >> 63 }
 
-    /// `keyEquals` for a key of 8 bytes or more (a long memo tag's): a key of at most 16
-    /// bytes is compared as its first and its last 8 bytes (which overlap below 16).
+    /// Whether `token`'s key, of 8 bytes or more (a long memo tag's), is the key of the term
+    /// of memo value `value`: a key of at most 16 bytes is compared as its first and its last
+    /// 8 bytes (which overlap below 16).
     @inline(__always)
     static func longKeyEquals(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, _ value: UInt64, _ table: TermTables) -> Bool {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
@@ -1113,15 +1104,6 @@ extension Gazetteer {
                 && key.loadUnaligned(fromByteOffset: tail, as: UInt64.self) == term.loadUnaligned(fromByteOffset: tail, as: UInt64.self)
         }
         return length == 0 || memcmpEqual(table.pool.baseAddress! + termStart, keys.baseAddress! + start, length)
-    }
-
-    /// Whether `token`'s key is the key of the term of memo value `value`.
-    @inline(__always)
-    static func keyEquals(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, _ value: UInt64, _ table: TermTables) -> Bool {
-        let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
-        let key = UnsafeBufferPointer(start: keys.baseAddress! + start, count: length)
-        let id = Int(UInt32(truncatingIfNeeded: value >> 32) & UInt32(termMask))
-        return TermTable.keyEquals(id, key, pool: table.pool, ends: table.ends)
     }
 
     /// The memo value of `token`'s key: the term id (-1 when the key is in no name) and
@@ -1185,7 +1167,7 @@ extension Gazetteer {
                            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
                            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
             (0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, 0,
-             0, 0, 0, 0, 0, 0, 0, 0, ~(1 << 63 | 1),
+             0, 0, 0, 0, 0, 0, 0, 0, ~(1 << 63 | 3),
              0, 1 << 56, 2 << 56, 3 << 56, 4 << 56, 5 << 56, 6 << 56, 7 << 56, 1 << 63)
     }
 
@@ -1211,11 +1193,12 @@ extension Gazetteer {
     static let touchBlock = 128
 
     /// The memo tag of a key of 8 bytes or more, from its `KeyHash` (see `GazetteerScratch.memo`):
-    /// the top bit set, so that no short key's tag equals it, and the low bit clear, so that
-    /// it is never `emptyTag`. The tokenizer has already hashed every key, so this costs two operations.
+    /// the top bit set, so that no short key's tag equals it, and the two low bits clear, so that
+    /// neither it nor its `unconfirmedKey` is `emptyTag` or another tag. The tokenizer has
+    /// already hashed every key, so this costs two operations.
     @inline(__always)
     static func longKeyTag(_ keyHash: UInt64) -> UInt64 {
-        (keyHash | 1 << 63) & ~1
+        (keyHash | 1 << 63) & ~3
     }
 
     /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
