@@ -357,7 +357,7 @@ extension JSONParser {
             scratch = [UInt8](repeating: 0, count: max(n - from, 2 * scratch.count))
         }
         let decoded = scratch.withUnsafeMutableBufferPointer { buffer -> [UInt8]? in
-            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return nil }
+            guard let done = decodeClean(base, from: from, firstStop: stop, count: n, into: buffer.baseAddress!) else { return nil }
             i = done.closingQuote + 1
             if let recycler { return recycler.text(copying: buffer.baseAddress!, count: done.written) }
             return Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: done.written))
@@ -370,31 +370,31 @@ extension JSONParser {
     /// of bytes written and where the closing quote is, or nil.
     @inline(__always)
     static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
-                                    into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
-        var r = from
+                            into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        guard let stop = plainRun(base, from: from, count: n) else { return nil }
+        return decodeClean(base, from: from, firstStop: stop, count: n, into: dst)
+    }
+
+    /// `decodeClean` where the plain run from `from` is known to end at
+    /// `firstStop` (`plainRun`), which is not scanned again. Each run is
+    /// copied inline when short (`entex_copy_short`: `update(from:count:)`
+    /// was a call to `memmove` a run, and runs between a news text's escapes
+    /// are often a few words).
+    @inline(__always)
+    static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, firstStop: Int, count n: Int,
+                            into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        var start = from
+        var r = firstStop
         var w = 0
         while true {
-            let start = r
-            guard let stop = plainRun(base, from: r, count: n) else { return nil }
-            r = stop
             if r > start {
-                (dst + w).update(from: base + start, count: r &- start)
+                entex_copy_short(dst + w, base + start, r &- start)
                 w &+= r &- start
             }
             guard r < n else { return nil }
             if base[r] == 0x22 { return (w, r) }
             guard base[r] == 0x5C, r &+ 1 < n else { return nil }
-            let escaped: UInt8
-            switch base[r &+ 1] {
-            case UInt8(ascii: "\""): escaped = 0x22
-            case UInt8(ascii: "\\"): escaped = 0x5C
-            case UInt8(ascii: "/"): escaped = 0x2F
-            case UInt8(ascii: "b"): escaped = 0x08
-            case UInt8(ascii: "f"): escaped = 0x0C
-            case UInt8(ascii: "n"): escaped = 0x0A
-            case UInt8(ascii: "r"): escaped = 0x0D
-            case UInt8(ascii: "t"): escaped = 0x09
-            case UInt8(ascii: "u"):
+            if base[r &+ 1] == UInt8(ascii: "u") {
                 guard var scalar = hexQuad(base, r &+ 2, n) else { return nil }
                 r &+= 6
                 if scalar >= 0xD800 && scalar <= 0xDFFF {
@@ -405,13 +405,27 @@ extension JSONParser {
                     r &+= 6
                 }
                 w &+= encodeUTF8(scalar, into: dst + w)
-                continue
-            default:
-                return nil
+            } else {
+                let escaped: UInt8
+                switch base[r &+ 1] {
+                case UInt8(ascii: "\""): escaped = 0x22
+                case UInt8(ascii: "\\"): escaped = 0x5C
+                case UInt8(ascii: "/"): escaped = 0x2F
+                case UInt8(ascii: "b"): escaped = 0x08
+                case UInt8(ascii: "f"): escaped = 0x0C
+                case UInt8(ascii: "n"): escaped = 0x0A
+                case UInt8(ascii: "r"): escaped = 0x0D
+                case UInt8(ascii: "t"): escaped = 0x09
+                default: return nil
+                }
+                dst[w] = escaped
+                w &+= 1
+                r &+= 2
             }
-            dst[w] = escaped
-            w &+= 1
-            r &+= 2
+            // The next run.
+            start = r
+            guard let stop = plainRun(base, from: r, count: n) else { return nil }
+            r = stop
         }
     }
 
