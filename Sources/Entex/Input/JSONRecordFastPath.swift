@@ -376,10 +376,7 @@ extension JSONParser {
     }
 
     /// `decodeClean` where the plain run from `from` is known to end at
-    /// `firstStop` (`plainRun`), which is not scanned again. Each run is
-    /// copied inline when short (`entex_copy_short`: `update(from:count:)`
-    /// was a call to `memmove` a run, and runs between a news text's escapes
-    /// are often a few words).
+    /// `firstStop` (`plainRun`), which is not scanned again.
     @inline(__always)
     static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, firstStop: Int, count n: Int,
                             into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
@@ -388,7 +385,7 @@ extension JSONParser {
         var w = 0
         while true {
             if r > start {
-                entex_copy_short(dst + w, base + start, r &- start)
+                (dst + w).update(from: base + start, count: r &- start)
                 w &+= r &- start
             }
             guard r < n else { return nil }
