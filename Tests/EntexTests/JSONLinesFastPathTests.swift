@@ -1,4 +1,5 @@
 @testable import Entex
+import CSupport
 import Foundation
 import XCTest
 
@@ -499,6 +500,35 @@ final class JSONLinesFastPathTests: XCTestCase {
         }
         XCTAssertGreaterThan(accepted, 10_000)
         XCTAssertGreaterThan(refused, 5_000)
+    }
+
+    /// The text decoder's scan for the end of a plain run
+    /// (`entex_json_plain_run`, sixteen bytes at a time, the last few in the
+    /// sixteen that end the bytes) against its byte-by-byte reference: every
+    /// kind of stop at every position of every length up to 70, from every
+    /// start, and runs with no stop at all.
+    func testPlainRunScanFindsTheStopsOfItsByteByByteReference() {
+        let stops: [UInt8?] = [nil, 0x22, 0x5C, 0x00, 0x0A, 0x1F, 0x80, 0xC3, 0xFF]
+        for n in 0...70 {
+            for position in 0..<max(n, 1) {
+                for stop in stops where stop == nil || position < n {
+                    // Printable ASCII other than '"' and '\\' ('a' in their places).
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: n)
+                    for k in 0..<n {
+                        let b = UInt8(0x20 + (k * 7) % 0x5F)
+                        if b != 0x22 && b != 0x5C { bytes[k] = b }
+                    }
+                    if let stop { bytes[position] = stop }
+                    bytes.withUnsafeBufferPointer { p in
+                        guard let base = p.baseAddress else { return }
+                        for start in 0...n {
+                            XCTAssertEqual(entex_json_plain_run(base, start, n), entex_json_plain_run_scalar(base, start, n),
+                                           "\(n) bytes, \(String(describing: stop)) at \(position), from \(start)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     func testCorpusFilesGiveTheSameRecordsOnBothPaths() throws {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSupport
 
 /// One JSON Lines record parsed for the common case: an object whose first
 /// `text` member is a string, decoded straight to the document's UTF-8 bytes.
@@ -329,7 +330,9 @@ extension JSONParser {
     /// unterminated, holds a control character, a bad or lone-surrogate
     /// escape, or invalid UTF-8 (the full parser handles those).
     ///
-    /// Escapes never lengthen the text and invalid input is refused, so the
+    /// A string without escapes (most texts) is one plain run (`plainRun`):
+    /// its bytes are copied from `p` straight into the result. Otherwise,
+    /// as escapes never lengthen the text and invalid input is refused, the
     /// bytes from the quote to the end of `p` bound the result: it is
     /// decoded into `scratch` (grown to that bound when short, and kept by
     /// the caller from string to string), runs between escapes copied
@@ -343,11 +346,18 @@ extension JSONParser {
         let n = p.count
         let from = i + 1
         guard from < n else { return nil }
+        let base = p.baseAddress!
+        guard let stop = plainRun(base, from: from, count: n) else { return nil }
+        if stop < n, base[stop] == 0x22 {
+            i = stop + 1
+            if let recycler { return recycler.text(copying: base + from, count: stop &- from) }
+            return Array(UnsafeBufferPointer(start: base + from, count: stop &- from))
+        }
         if scratch.count < n - from {
             scratch = [UInt8](repeating: 0, count: max(n - from, 2 * scratch.count))
         }
         let decoded = scratch.withUnsafeMutableBufferPointer { buffer -> [UInt8]? in
-            guard let done = decodeClean(p.baseAddress!, from: from, count: n, into: buffer.baseAddress!) else { return nil }
+            guard let done = decodeClean(base, from: from, firstStop: stop, count: n, into: buffer.baseAddress!) else { return nil }
             i = done.closingQuote + 1
             if let recycler { return recycler.text(copying: buffer.baseAddress!, count: done.written) }
             return Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: done.written))
@@ -360,50 +370,20 @@ extension JSONParser {
     /// of bytes written and where the closing quote is, or nil.
     @inline(__always)
     static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, count n: Int,
-                                    into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
-        var r = from
+                            into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        guard let stop = plainRun(base, from: from, count: n) else { return nil }
+        return decodeClean(base, from: from, firstStop: stop, count: n, into: dst)
+    }
+
+    /// `decodeClean` where the plain run from `from` is known to end at
+    /// `firstStop` (`plainRun`), which is not scanned again.
+    @inline(__always)
+    static func decodeClean(_ base: UnsafePointer<UInt8>, from: Int, firstStop: Int, count n: Int,
+                            into dst: UnsafeMutablePointer<UInt8>) -> (written: Int, closingQuote: Int)? {
+        var start = from
+        var r = firstStop
         var w = 0
         while true {
-            let start = r
-            // A run of plain bytes: sixteen at a time while none is '"', '\\',
-            // a control character or a byte >= 0x80. The lowest flagged byte
-            // of a word is exact, so the scan stops right on it: a stop ends
-            // the run, a non-ASCII byte must begin a valid UTF-8 sequence,
-            // which is stepped over. Only non-ASCII bytes are ever checked,
-            // once, where the scan finds them; a sequence cut short by a stop
-            // or the end is invalid (continuation bytes are >= 0x80), so the
-            // whole text is checked exactly as checking run by run was (an
-            // escape writes a complete scalar, which neither ends a sequence
-            // begun before it nor is continued by the bytes after it).
-            scan: while true {
-                while r &+ 16 <= n {
-                    let a = UnsafeRawPointer(base + r).loadUnaligned(as: UInt64.self)
-                    let b = UnsafeRawPointer(base + r + 8).loadUnaligned(as: UInt64.self)
-                    let fa = plainRunEnds(a) | a & 0x8080_8080_8080_8080
-                    let fb = plainRunEnds(b) | b & 0x8080_8080_8080_8080
-                    if fa | fb == 0 {
-                        r &+= 16
-                        continue
-                    }
-                    r &+= fa != 0 ? fa.trailingZeroBitCount &>> 3 : 8 &+ fb.trailingZeroBitCount &>> 3
-                    if base[r] < 0x80 { break scan }
-                    let length = validSequenceLength(base, r, n)
-                    if length == 0 { return nil }
-                    r &+= length
-                }
-                while r < n {
-                    let b = base[r]
-                    if b == 0x22 || b == 0x5C || b < 0x20 { break scan }
-                    if b < 0x80 {
-                        r &+= 1
-                    } else {
-                        let length = validSequenceLength(base, r, n)
-                        if length == 0 { return nil }
-                        r &+= length
-                    }
-                }
-                break
-            }
             if r > start {
                 (dst + w).update(from: base + start, count: r &- start)
                 w &+= r &- start
@@ -411,17 +391,7 @@ extension JSONParser {
             guard r < n else { return nil }
             if base[r] == 0x22 { return (w, r) }
             guard base[r] == 0x5C, r &+ 1 < n else { return nil }
-            let escaped: UInt8
-            switch base[r &+ 1] {
-            case UInt8(ascii: "\""): escaped = 0x22
-            case UInt8(ascii: "\\"): escaped = 0x5C
-            case UInt8(ascii: "/"): escaped = 0x2F
-            case UInt8(ascii: "b"): escaped = 0x08
-            case UInt8(ascii: "f"): escaped = 0x0C
-            case UInt8(ascii: "n"): escaped = 0x0A
-            case UInt8(ascii: "r"): escaped = 0x0D
-            case UInt8(ascii: "t"): escaped = 0x09
-            case UInt8(ascii: "u"):
+            if base[r &+ 1] == UInt8(ascii: "u") {
                 guard var scalar = hexQuad(base, r &+ 2, n) else { return nil }
                 r &+= 6
                 if scalar >= 0xD800 && scalar <= 0xDFFF {
@@ -432,13 +402,51 @@ extension JSONParser {
                     r &+= 6
                 }
                 w &+= encodeUTF8(scalar, into: dst + w)
-                continue
-            default:
-                return nil
+            } else {
+                let escaped: UInt8
+                switch base[r &+ 1] {
+                case UInt8(ascii: "\""): escaped = 0x22
+                case UInt8(ascii: "\\"): escaped = 0x5C
+                case UInt8(ascii: "/"): escaped = 0x2F
+                case UInt8(ascii: "b"): escaped = 0x08
+                case UInt8(ascii: "f"): escaped = 0x0C
+                case UInt8(ascii: "n"): escaped = 0x0A
+                case UInt8(ascii: "r"): escaped = 0x0D
+                case UInt8(ascii: "t"): escaped = 0x09
+                default: return nil
+                }
+                dst[w] = escaped
+                w &+= 1
+                r &+= 2
             }
-            dst[w] = escaped
-            w &+= 1
-            r &+= 2
+            // The next run.
+            start = r
+            guard let stop = plainRun(base, from: r, count: n) else { return nil }
+            r = stop
+        }
+    }
+
+    /// Where the plain run of a JSON string that begins at `from` (of the `n`
+    /// bytes at `base`) ends: the position of its first '"', '\\' or control
+    /// character, or `n`; nil when a byte from 0x80 on in the run does not
+    /// begin a valid UTF-8 sequence. The scan (`entex_json_plain_run`,
+    /// sixteen bytes at a time) stops at each non-ASCII byte, which is
+    /// checked there and stepped over with its sequence: only those bytes
+    /// are ever checked, once. A sequence cut short by a stop or the end is
+    /// invalid (continuation bytes are from 0x80 on), so a text is checked
+    /// exactly as a check of the whole would; an escape writes a complete
+    /// scalar, which neither ends a sequence begun before it nor is
+    /// continued by the bytes after it, so runs between escapes are checked
+    /// on their own.
+    @inline(__always)
+    static func plainRun(_ base: UnsafePointer<UInt8>, from: Int, count n: Int) -> Int? {
+        var r = from
+        while true {
+            r = entex_json_plain_run(base, r, n)
+            guard r < n, base[r] >= 0x80 else { return r }
+            let length = validSequenceLength(base, r, n)
+            if length == 0 { return nil }
+            r &+= length
         }
     }
 

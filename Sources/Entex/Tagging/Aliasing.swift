@@ -577,6 +577,12 @@ public final class Aliasing: Stage {
                     if words.count > 0, !personless, !allPersons.isEmpty, isPerson || words.count == tokenCount {
                         let mention = UnsafeBufferPointer(start: words.base, count: words.count)
                         let personWords = UnsafePointer(self.personWords.base)
+                        // The persons seen so far (`allPersons[..<persons]`, entities before this one)
+                        // are the only ones that start before it, the others the only ones that may
+                        // start after it: each search begins at that split (the reference, without
+                        // `takesShortcuts`, searches all persons both ways).
+                        let seen = takesShortcuts ? persons : allPersons.count
+                        let later = takesShortcuts ? persons : 0
                         let match: Int? = allPersons.withUnsafeBufferPointer { people -> Int? in
                             let wordMask = Aliasing.mask(mention)
                             let wordCount = mention.count
@@ -585,12 +591,12 @@ public final class Aliasing: Stage {
                                 p.mask & wordMask == wordMask && p.entity != e && (isPerson || p.words.count > wordCount)
                                     && Aliasing.isSubsequence(mention, of: p, personWords: personWords)
                             }
-                            var j = people.count
+                            var j = seen
                             while j > 0 {
                                 j &-= 1
                                 if people[j].start < start, fits(people[j]) { return people[j].entity }
                             }
-                            for j in 0..<people.count where people[j].start > start && people[j].words.count > wordCount && fits(people[j]) {
+                            for j in later..<people.count where people[j].start > start && people[j].words.count > wordCount && fits(people[j]) {
                                 return people[j].entity
                             }
                             return nil
