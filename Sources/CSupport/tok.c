@@ -226,6 +226,20 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     return (latin_taken){r + 1, w + 1, 2};
 }
 
+/// `*st` copied to `copy`, for an out-of-line take (`settled`): the word loop's
+/// own state never has its address taken, so it stays in registers.
+static inline __attribute__((always_inline)) state *copied(state *copy, const state *st) {
+    *copy = *st;
+    return copy;
+}
+
+/// `taken`, what an out-of-line take returned, after `copy`, the state it
+/// moved (`copied`), is written back to `*st`.
+static inline __attribute__((always_inline)) int settled(state *st, const state *copy, int taken) {
+    *st = *copy;
+    return taken;
+}
+
 /// `latin_word` at `st->i`: 2 when it took the word, else 0.
 static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys,
                                                             const uint64_t *abbreviations, state *st) {
@@ -816,6 +830,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
                                                             const uint64_t *abbreviations, entex_token *tokens, state *st,
                                                             int tail) {
     size_t s = st->i;
+    state cold;  // the state of an out-of-line take (`copied`)
     __m128i u;
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
@@ -825,8 +840,9 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
-        if (b < 0x80) return sigil_or_symbol(p, n, end, x, keys, st, tokens);
-        return b != 0xC3 ? lone_other(p, n, end, keys, st) : take_latin(p, end, keys, abbreviations, st);
+        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), tokens));
+        if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
+        return take_latin(p, end, keys, abbreviations, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -844,13 +860,15 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         if (b == 0xC3) return take_latin(p, end, keys, abbreviations, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
-        if (b >= 0x80) return take_word_ellipsis(p, n, end, x, take, keys, st);
+        if (b >= 0x80) return settled(st, &cold, take_word_ellipsis(p, n, end, x, take, keys, copied(&cold, st)));
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
-        if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
-        if (b == '-') return take_hyphenated(p, n, end, x, take, keys, abbreviations, st);
+        if (b == '\'' && take < 15)
+            return settled(st, &cold, take_contraction(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
+        if (b == '-') return settled(st, &cold, take_hyphenated(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
         if (b == '\'' || b == '_') return 1;
-        if ((!tail || e + 1 != end) && !is_space(p[e + 1])) return take_word_puncts(p, n, end, x, take, keys, abbreviations, st);
+        if ((!tail || e + 1 != end) && !is_space(p[e + 1]))
+            return settled(st, &cold, take_word_puncts(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
             return 0;
@@ -972,11 +990,13 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, sink->tokens, &st, 0);
         if (taken == 1) {
             uint8_t b = p[st.i];
+            state cold;  // `copied`
             if ((b == '"' || b == '(' || b == '\'' || b == '*') && opens_onto(p[st.i + 1], 0)) {
-                taken = take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, &st);
+                taken = settled(&st, &cold, take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, copied(&cold, &st)));
             } else if (b >= 0xC2) {
                 uint32_t len = open_len(p, st.i);
-                if (len && st.i + len < fast) taken = take_opened(p, n, end, len, keys, abbreviations, sink->tokens, &st);
+                if (len && st.i + len < fast)
+                    taken = settled(&st, &cold, take_opened(p, n, end, len, keys, abbreviations, sink->tokens, copied(&cold, &st)));
             }
         }
         if (taken != 2) break;
