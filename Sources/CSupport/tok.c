@@ -704,12 +704,12 @@ static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n
     int ellipsis = 0;
     for (;;) {
         uint8_t c = p[r];
-        if (r > e && before != '.' && ellipsis_ends_chunk(p, n, end, r)) {
+        if (c >= 0x80) {
+            if (r == e || before == '.' || !ellipsis_ends_chunk(p, n, end, r)) return 1;
             ellipsis = 1;
             break;
         }
-        if (c >= 0x80 || (entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.'))
-            return 1;
+        if ((entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.')) return 1;
         before = c;
         if (++r == n) {
             if (end != n) return 1;

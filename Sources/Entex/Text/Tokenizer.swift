@@ -151,15 +151,18 @@ public final class Tokenizer: Stage {
     /// it is one capital letter), so `entex_plain_words` takes it and the '.' itself.
     static func abbreviationFilter(_ tables: ByteStringTable...) -> [UInt64] {
         var bits = [UInt64](repeating: 0, count: 64)
+        var key: [UInt8] = []
         for table in tables {
             for id in 0..<table.count {
                 let start = id == 0 ? 0 : Int(table.ends[id - 1]), end = Int(table.ends[id])
                 guard end - start >= 2, table.pool[end - 1] == UInt8(ascii: ".") else { continue }
-                let bytes = Array(table.pool[start..<(end - 1)])
-                var key: [UInt8] = []
-                if !bytes.withUnsafeBufferPointer({ SimpleText.appendLatinKey($0, to: &key) }) {
+                key.removeAll(keepingCapacity: true)
+                let folded = table.pool.withUnsafeBufferPointer {
+                    SimpleText.appendLatinKey(UnsafeBufferPointer(rebasing: $0[start..<(end - 1)]), to: &key)
+                }
+                if !folded {
                     // Other characters: no word the C loop takes matches the entry.
-                    key = bytes.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+                    key.append(contentsOf: table.pool[start..<(end - 1)].lazy.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 })
                 }
                 let bit = Int(truncatingIfNeeded: KeyHash.hash(key) >> 52)
                 bits[bit >> 6] |= 1 << UInt64(bit & 63)
