@@ -138,6 +138,13 @@ static inline __attribute__((always_inline)) uint8_t latin1_fold(uint8_t d) {
     }
 }
 
+/// Whether the key whose `KeyHash` is `hash` has its bit in `abbreviations`
+/// (4096 bits by `KeyHash >> 52`, `entex_token_sink`): the word before a '.'
+/// may be an abbreviation (`Tokenizer.mayAbbreviate`); true without the bits.
+static inline __attribute__((always_inline)) int abbreviation_bit(uint64_t hash, const uint64_t *abbreviations) {
+    return !abbreviations || (abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1);
+}
+
 /// What `latin_word` took: where the next word may start (0: nothing taken),
 /// and the key bytes and tokens it appended.
 typedef struct {
@@ -151,11 +158,13 @@ typedef struct {
 /// without `ascii` (case from its first letter), and the punctuation or
 /// symbol byte after it, before white space or `end`. Nothing is taken (the
 /// caller's Swift path decides) when the word has a byte of any other kind,
-/// ends at `' - _` or '.' (an abbreviation perhaps), has a key of more than
-/// 16 bytes or three identical letters in a row. Out of line: rare next to
-/// ASCII words, and scalar.
+/// ends at `' - _`, or at a '.' when its key's bit is set in `abbreviations`
+/// (`abbreviation_bit`: the filter holds the entries' keys folded as here, so
+/// a clear bit means no entry matches the word's bytes), has a key of more
+/// than 16 bytes or three identical letters in a row. Out of line: rare next
+/// to ASCII words, and scalar.
 static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t end, size_t s, uint8_t *keys, size_t kc,
-                                                        entex_token *t, uint64_t *h) {
+                                                        const uint64_t *abbreviations, entex_token *t, uint64_t *h) {
     latin_taken none = {0, 0, 0};
     uint8_t key[32] = {0};
     size_t r = s;
@@ -192,17 +201,19 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     uint8_t b = r < end ? p[r] : ' ';
     if (!is_space(b)) {
         // An ASCII byte other than a letter or a digit.
-        if (b == '\'' || b == '-' || b == '_' || b == '.' || (r + 1 != end && !is_space(p[r + 1]))) return none;
+        if (b == '\'' || b == '-' || b == '_' || (r + 1 != end && !is_space(p[r + 1]))) return none;
         punct = 1;
     }
     // Three identical letters in a row: an elongation perhaps.
     for (uint32_t k = 0; k + 2 < w; k++)
         if ((uint8_t)(key[k] - 'a') < 26 && key[k] == key[k + 1] && key[k] == key[k + 2]) return none;
-    memcpy(keys + kc, key, 16);
     uint64_t key0, key1;
     memcpy(&key0, key, 8);
     memcpy(&key1, key + 8, 8);
-    h[0] = key_hash(key0, key1, w);
+    uint64_t hash = key_hash(key0, key1, w);
+    if (b == '.' && abbreviation_bit(hash, abbreviations)) return none;
+    memcpy(keys + kc, key, 16);
+    h[0] = hash;
     t->start = (int32_t)s;
     t->end = (int32_t)r;
     t->key_start = (int32_t)kc;
@@ -215,9 +226,24 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     return (latin_taken){r + 1, w + 1, 2};
 }
 
+/// `*st` copied to `copy`, for an out-of-line take (`settled`): the word loop's
+/// own state never has its address taken, so it stays in registers.
+static inline __attribute__((always_inline)) state *copied(state *copy, const state *st) {
+    *copy = *st;
+    return copy;
+}
+
+/// `taken`, what an out-of-line take returned, after `copy`, the state it
+/// moved (`copied`), is written back to `*st`.
+static inline __attribute__((always_inline)) int settled(state *st, const state *copy, int taken) {
+    *st = *copy;
+    return taken;
+}
+
 /// `latin_word` at `st->i`: 2 when it took the word, else 0.
-static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys, state *st) {
-    latin_taken taken = latin_word(p, end, st->i, keys, st->kc, st->t, st->h);
+static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys,
+                                                            const uint64_t *abbreviations, state *st) {
+    latin_taken taken = latin_word(p, end, st->i, keys, st->kc, abbreviations, st->t, st->h);
     if (!taken.next) return 0;
     st->i = taken.next;
     st->kc += taken.keys;
@@ -280,14 +306,13 @@ static inline __attribute__((always_inline)) void moved(state *st, size_t i, ent
 
 /// `Tokenizer.mayAbbreviate` for the ASCII word of `take` bytes (with a letter)
 /// whose first 16 bytes are `x` (capitals `u`, bits `upper`) and the '.' after
-/// it: whether it is one capital, or its key's bit in `abbreviations` (4096
-/// bits by `KeyHash >> 52`, `entex_token_sink`) is set; true without them.
+/// it: whether it is one capital, or its key's bit is set (`abbreviation_bit`).
 static inline __attribute__((always_inline)) int may_abbreviate(__m128i x, __m128i u, uint32_t take, uint32_t upper,
                                                                  const uint64_t *abbreviations) {
     if ((take == 1 && (upper & 1)) || !abbreviations) return 1;
     __m128i key = keep(ascii_key(x, u), take);
-    uint64_t hash = key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take);
-    return abbreviations[hash >> 58] >> (hash >> 52 & 63) & 1;
+    return abbreviation_bit(key_hash((uint64_t)_mm_cvtsi128_si64(key), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)), take),
+                            abbreviations);
 }
 
 /// Whether the non-ASCII character at `e` (of `n` bytes) ends a hashtag in
@@ -626,9 +651,10 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
 
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 16) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
-/// rest "…" (a truncated tweet's "word…") or ” (a closing quotation mark),
+/// rest "…" (a truncated tweet's "word…") or ” (a closing quotation mark,
+/// also before one ASCII punctuation or symbol byte other than `' - _`),
 /// before white space or the text's end: the word as `take_word` takes it
-/// and the '…' or ” as a piece of its own.
+/// and the '…' or ” (and the byte) as a piece of its own.
 /// Returns 1, having written nothing, for any other chunk (a word with three
 /// identical letters in a row too: the chunk is no plain word, and the pieces
 /// path shortens it). Out of line: the word loop keeps its registers.
@@ -638,11 +664,21 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
     if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x99)
         return take_curly_contraction(p, n, end, x, take, keys, st);
     if (e + 3 <= n && p[e] == 0xE2 && p[e + 1] == 0x80 && p[e + 2] == 0x9D) {
-        // A closing quotation mark (”, E2 80 9D) ending the chunk: a punctuation piece keyed by its
-        // bytes (NFKC case folding leaves them), no space before, not ASCII.
-        if (!ends_chunk(p, n, end, e + 3) || !word_token(x, take, keys, st)) return 1;
+        // A closing quotation mark (”, E2 80 9D) ending the chunk, or before one punctuation or
+        // symbol byte that does ("word”.", "word”,"): a punctuation piece keyed by its bytes (NFKC
+        // case folding leaves them), no space before, not ASCII; the byte a piece of its own.
+        size_t f = e + 3;
+        uint8_t c = f < n ? p[f] : ' ';
+        int punct = c < 0x80 && !(entex_tok_class[c] & 5) && c != '\'' && c != '-' && c != '_';
+        if (!ends_chunk(p, n, end, f + punct) || !word_token(x, take, keys, st)) return 1;
         punct3_token(st->t, st->h, keys, st->kc, e, 0x9D80E2, 0);
-        moved(st, e + 3 == n ? n : e + 4, st->t + 1, st->h + 1, st->kc + 3);
+        moved(st, f, st->t + 1, st->h + 1, st->kc + 3);
+        if (punct) {
+            punct_token(st->t, st->h, keys, st->kc, c, f);
+            moved(st, f + 1, st->t + 1, st->h + 1, st->kc + 1);
+            f++;
+        }
+        st->i = f == n ? n : f + 1;
         return 2;
     }
     if (!ellipsis_ends_chunk(p, n, end, e) || !word_token(x, take, keys, st)) return 1;
@@ -654,20 +690,26 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
 /// Takes the chunk at `st->i` whose first `take` bytes (1 to 15) are ASCII
 /// letters and digits (`x` its first 16 bytes, as in `take_word`) and the
 /// rest two or three ASCII bytes of other kinds ("said,\"", "wow!!!", "it?!"),
-/// before white space or the text's end: the word as `take_word` takes it and
-/// each byte a piece of its own, as `mergeAndEmit` emits them, when none is
-/// `' - _`, no '.' follows another (an ellipsis), and a '.' right after the
-/// word leaves it no abbreviation (`may_abbreviate`). Returns 1, having
+/// or one to three and a "…" ("word,…", a truncated tweet's), before white
+/// space or the text's end: the word as `take_word` takes it and each byte
+/// (the '…' too) a piece of its own, as `mergeAndEmit` emits them, when none
+/// is `' - _`, no '.' follows another (an ellipsis), and a '.' right after
+/// the word leaves it no abbreviation (`may_abbreviate`). Returns 1, having
 /// written nothing, for any other chunk. Out of line: the word loop keeps
 /// its registers.
 static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n, size_t end, __m128i x, uint32_t take,
                                                       uint8_t *keys, const uint64_t *abbreviations, state *st) {
     size_t e = st->i + take, r = e;
     uint8_t before = 0;
+    int ellipsis = 0;
     for (;;) {
         uint8_t c = p[r];
-        if (c >= 0x80 || (entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.'))
-            return 1;
+        if (c >= 0x80) {
+            if (r == e || before == '.' || !ellipsis_ends_chunk(p, n, end, r)) return 1;
+            ellipsis = 1;
+            break;
+        }
+        if ((entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.')) return 1;
         before = c;
         if (++r == n) {
             if (end != n) return 1;
@@ -687,6 +729,11 @@ static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n
     for (size_t k = e; k < r; k++) {
         punct_token(st->t, st->h, keys, st->kc, p[k], k);
         moved(st, k + 1, st->t + 1, st->h + 1, st->kc + 1);
+    }
+    if (ellipsis) {
+        ellipsis_token(st->t, st->h, keys, st->kc, r, 0);
+        moved(st, r + 3, st->t + 1, st->h + 1, st->kc + 3);
+        r += 3;
     }
     st->i = r == n ? n : r + 1;
     return 2;
@@ -783,6 +830,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
                                                             const uint64_t *abbreviations, entex_token *tokens, state *st,
                                                             int tail) {
     size_t s = st->i;
+    state cold;  // the state of an out-of-line take (`copied`)
     __m128i u;
     uint32_t upper, lower, digit;
     ascii_classes(x, &u, &upper, &lower, &digit);
@@ -792,8 +840,9 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
-        if (b < 0x80) return sigil_or_symbol(p, n, end, x, keys, st, tokens);
-        return b != 0xC3 ? lone_other(p, n, end, keys, st) : take_latin(p, end, keys, st);
+        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), tokens));
+        if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
+        return take_latin(p, end, keys, abbreviations, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -808,16 +857,18 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
-        if (b == 0xC3) return take_latin(p, end, keys, st);
+        if (b == 0xC3) return take_latin(p, end, keys, abbreviations, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
-        if (b >= 0x80) return take_word_ellipsis(p, n, end, x, take, keys, st);
+        if (b >= 0x80) return settled(st, &cold, take_word_ellipsis(p, n, end, x, take, keys, copied(&cold, st)));
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
-        if (b == '\'' && take < 15) return take_contraction(p, n, end, x, take, keys, abbreviations, st);
-        if (b == '-') return take_hyphenated(p, n, end, x, take, keys, abbreviations, st);
+        if (b == '\'' && take < 15)
+            return settled(st, &cold, take_contraction(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
+        if (b == '-') return settled(st, &cold, take_hyphenated(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
         if (b == '\'' || b == '_') return 1;
-        if ((!tail || e + 1 != end) && !is_space(p[e + 1])) return take_word_puncts(p, n, end, x, take, keys, abbreviations, st);
+        if ((!tail || e + 1 != end) && !is_space(p[e + 1]))
+            return settled(st, &cold, take_word_puncts(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
         // A word and a '.': an abbreviation or an initial perhaps.
         if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
             return 0;
@@ -939,11 +990,13 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, sink->tokens, &st, 0);
         if (taken == 1) {
             uint8_t b = p[st.i];
+            state cold;  // `copied`
             if ((b == '"' || b == '(' || b == '\'' || b == '*') && opens_onto(p[st.i + 1], 0)) {
-                taken = take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, &st);
+                taken = settled(&st, &cold, take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, copied(&cold, &st)));
             } else if (b >= 0xC2) {
                 uint32_t len = open_len(p, st.i);
-                if (len && st.i + len < fast) taken = take_opened(p, n, end, len, keys, abbreviations, sink->tokens, &st);
+                if (len && st.i + len < fast)
+                    taken = settled(&st, &cold, take_opened(p, n, end, len, keys, abbreviations, sink->tokens, copied(&cold, &st)));
             }
         }
         if (taken != 2) break;

@@ -622,8 +622,10 @@ final class TokenizerFastPathTests: XCTestCase {
                      "aéééb", "ééé", "Ééé", "internacionalización", "Constitución", "señorías", "a×b", "×", "÷", "straße",
                      "ÿ", "Ÿ", "À", "Þ", "þ", "Øslo", "naïve", "café", "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ", "àáâãäåæçèéêëìíîïð", "Ðð",
                      "Dr", "Sr", "Sra", "EE", "UU", "No", "no", "etc", "p", "J", "x", "US", "Obama", "said", "Jan", "Inc",
-                     "Mr", "St", "vs", "Gral", "Av", "a", "I", "2026", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQ", "sooo"]
-        let after = [" ", " ", " ", ". ", ".", ", ", ",", "! ", "' ", "- ", "_ ", "'s ", ".\n", ". x", "..", ".)", "\u{A0}",
+                     "Mr", "St", "vs", "Gral", "Av", "a", "I", "2026", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQ", "sooo",
+                     "pág", "Pág", "PÁG", "págs", "núm", "Dña", "dña", "Cía", "cía", "Mª", "aprox", "además", "Perú", "aéééb",
+                     "ÁÉÍÓÚÑÜÇáéíóúñüç"]
+        let after = [" ", " ", " ", ". ", ".", ". ", ".", ", ", ",", "! ", "' ", "- ", "_ ", "'s ", ".\n", ". x", "..", ".)", "\u{A0}",
                      "é ", "  ", "\t", ": ", ") ", "$ "]
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
         var g = Generator(state: 20261127)
@@ -697,7 +699,7 @@ final class TokenizerFastPathTests: XCTestCase {
                      "\"abcdefghijklmnopq", "(sooo", "the", "said", "Obama", "2026"]
         let after = [" ", " ", " ", "  ", "\n", ",", ", ", ".", ". ", "..", ".\"", "\" ", ") ", ")", "!", "! ", "'", "' ", "-",
                      "’s ", "é ", "\u{A0}", "… ", ":", "; ", "_ ", "\t"]
-        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_20, starts: ["", " ", "x ", "é ", "—", "\""]) { g in
+        try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_20, starts: ["", " ", "x ", "é ", "—", "\"", "'", "'9", "'#a", "'@a", "'é"]) { g in
             g.pick(words) + g.pick(after)
         }
     }
@@ -714,7 +716,9 @@ final class TokenizerFastPathTests: XCTestCase {
                      "\u{2026}", "\u{FE0F}", "\u{FE0F}\u{FE0F}", "\u{FE0F}a", "\u{2764}", "\u{2764}\u{FE0F}", "\u{201C}a", ".", "(a",
                      "U.S", "a,", "#a,"]
         let after = [" ", " ", " ", "  ", "\n", "\u{2026}", "\u{2026} ", "\u{2026} ", "\u{2026}\u{2026} ", "\u{2026}x ", "\u{2026}.",
-                     "\u{2026}\u{FE0F} ", "\u{2026}\u{A0}", "\u{FE0F} ", ", ", ".", "\u{2026}\t", "_\u{2026} ", "'s\u{2026} "]
+                     "\u{2026}\u{FE0F} ", "\u{2026}\u{A0}", "\u{FE0F} ", ", ", ".", "\u{2026}\t", "_\u{2026} ", "'s\u{2026} ",
+                     "\u{201D} ", "\u{201D}", "\u{201D}. ", "\u{201D}.", "\u{201D},", "\u{201D}!\n", "\u{201D}) ", "\u{201D}- ", "\u{201D}' ",
+                     "\u{201D}_ ", "\u{201D}$ ", "\u{201D}.. ", "\u{201D},x ", "\u{201D}.\u{201D} ", "\u{201D}\u{2026} ", "\u{201D}:\t"]
         try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_21, starts: ["", " ", "x ", "\u{2026}", "\u{FE0F}", "—"]) { g in
             g.pick(words) + g.pick(after)
         }
@@ -731,7 +735,9 @@ final class TokenizerFastPathTests: XCTestCase {
                      "abcdefghijklmnop", "é", "Nicolás", "x's", "#tag", "@user", "&amp;", "&amp", "&AMP;", "x&amp;", "&amp;;", "&", "(a"]
         let after = [" ", " ", " ", "\n", ",\" ", ",\"", "\", ", "\".", ".\"", "!!", "!! ", "!!!", "!!!!", "?!", "?\" ", ").", "),",
                      ":)", "..", "...", ".,.", ". .", ",'", "-,", "_!", ",-", "!_", "$$", "#!", "@@", "!\u{2026}", "%.", ",\"a",
-                     "\"\u{A0}", "!?\t", ";;", ",.", ".,", "&amp;", " &amp; ", "\u{FE0F}"]
+                     "\"\u{A0}", "!?\t", ";;", ",.", ".,", "&amp;", " &amp; ", "\u{FE0F}", ",\u{2026}", ",\u{2026} ", ",\u{2026}\n",
+                     "!!\u{2026} ", ".\u{2026} ", "..\u{2026} ", ",.\u{2026} ", ",\"\u{2026}", "!!!\u{2026}", ",\u{2026}x ", ",\u{2026}\u{2026} ",
+                     ",\u{2026}.", "'\u{2026} ", "-\u{2026} ", ")\u{2026}\u{A0}"]
         try assertLoopsAgreeOnGeneratedTexts(seed: 20261128_22, starts: ["", " ", "x ", "&amp; ", "—"]) { g in
             g.pick(words) + g.pick(after)
         }

@@ -143,18 +143,27 @@ public final class Tokenizer: Stage {
         abbreviationBits.initialize(from: bits, count: bits.count)
     }
 
-    /// 4096 bits, bit `KeyHash >> 52` set for the key (ASCII lowercased) of
+    /// 4096 bits, bit `KeyHash >> 52` set for the key (ASCII lowercased,
+    /// Latin-1 letters folded as `SimpleText.appendLatinKey` folds them) of
     /// every entry of `tables` that ends in '.', without the '.': a word of
-    /// ASCII letters and digits before a '.' whose key's bit is clear is no
-    /// abbreviation (`mayAbbreviate` is false unless it is one capital
-    /// letter), so `entex_plain_words` takes it and the '.' itself.
+    /// ASCII letters and digits (and Latin-1 letters) before a '.' whose
+    /// key's bit is clear is no abbreviation (`mayAbbreviate` is false unless
+    /// it is one capital letter), so `entex_plain_words` takes it and the '.' itself.
     static func abbreviationFilter(_ tables: ByteStringTable...) -> [UInt64] {
         var bits = [UInt64](repeating: 0, count: 64)
+        var key: [UInt8] = []
         for table in tables {
             for id in 0..<table.count {
                 let start = id == 0 ? 0 : Int(table.ends[id - 1]), end = Int(table.ends[id])
                 guard end - start >= 2, table.pool[end - 1] == UInt8(ascii: ".") else { continue }
-                let key = table.pool[start..<(end - 1)].map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+                key.removeAll(keepingCapacity: true)
+                let folded = table.pool.withUnsafeBufferPointer {
+                    SimpleText.appendLatinKey(UnsafeBufferPointer(rebasing: $0[start..<(end - 1)]), to: &key)
+                }
+                if !folded {
+                    // Other characters: no word the C loop takes matches the entry.
+                    key.append(contentsOf: table.pool[start..<(end - 1)].lazy.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 })
+                }
                 let bit = Int(truncatingIfNeeded: KeyHash.hash(key) >> 52)
                 bits[bit >> 6] |= 1 << UInt64(bit & 63)
             }
@@ -1075,13 +1084,13 @@ public final class Tokenizer: Stage {
         let b = p[i]
         return classes[Int(b)] & ByteClass.alnumBits != 0 || b == 0xC3 || b == UInt8(ascii: "#") || b == UInt8(ascii: "@")
             || isLoneSymbol(p, i, classes) || ((b == 0xE2 || b == 0xEF) && isLoneEllipsisOrVS16(p, i))
-            || ((b == UInt8(ascii: "*") || b == UInt8(ascii: "(") || b == UInt8(ascii: "\"") || b == 0xC2 || b == 0xE2 || b == 0xEF)
-                && opensWord(p, i, classes))
+            || ((b == UInt8(ascii: "*") || b == UInt8(ascii: "(") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || b == 0xC2
+                 || b == 0xE2 || b == 0xEF) && opensWord(p, i, classes))
     }
 
     /// Whether the chunk at `i` starts with an opening byte or character the
     /// C loop takes before a word, hashtag or handle (`take_opened`): `*`,
-    /// `(` or `"` before an ASCII letter or digit, '#' or '@', or ¿, ¡, “ or
+    /// `(`, `"` or `'` before an ASCII letter or digit, '#' or '@', or ¿, ¡, “ or
     /// U+FE0F before one of those or a Latin-1 letter's first byte (C3).
     @inline(never)
     static func opensWord(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ classes: UnsafePointer<UInt16>) -> Bool {
