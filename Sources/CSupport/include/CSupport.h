@@ -223,9 +223,7 @@ static inline __attribute__((always_inline)) uint8_t *entex_quoted_copy(uint8_t 
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-#endif
 
-#if defined(__SSE2__)
 /// Bit k set for byte k of `v` that ends a plain run of a JSON string: a
 /// control character or a byte from 0x80 on (both below 0x20 as signed
 /// bytes, one compare), '"' or '\\'.
@@ -273,10 +271,6 @@ static inline __attribute__((always_inline)) size_t entex_json_plain_run(const u
 }
 
 // MARK: - The tokenizer's scans
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /// The classes of the sixteen bytes at the start of a word, for the
 /// tokenizer's plain-word path (`Tokenizer.emitPlainWords`): bit k of
