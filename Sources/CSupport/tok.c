@@ -44,6 +44,17 @@ static inline __attribute__((always_inline)) uint64_t mix(uint64_t a, uint64_t b
 /// ASCII white space (`entex_tok_class` bit 0), without the table.
 static inline __attribute__((always_inline)) int is_space(uint8_t b) { return b == ' ' || (uint8_t)(b - 9) < 5; }
 
+/// Whether the ASCII byte `b` right after a word may join it to more (`' - _`:
+/// "it's", "well-known", "a_b"): never a piece of its own there, so a take
+/// that meets one leaves the chunk to the Swift path.
+static inline __attribute__((always_inline)) int joins_word(uint8_t b) { return b == '\'' || b == '-' || b == '_'; }
+
+/// Whether the byte `c` after a word is a piece of its own: ASCII, not white
+/// space, a letter or a digit (`entex_tok_class` bits 0 and 2), and not `joins_word`.
+static inline __attribute__((always_inline)) int lone_piece(uint8_t c) {
+    return c < 0x80 && !(entex_tok_class[c] & 5) && !joins_word(c);
+}
+
 /// 1 when `m` (at most 16 bits) is not zero: no flags, no branch.
 static inline __attribute__((always_inline)) uint32_t nonzero16(uint32_t m) { return (m + 0xFFFF) >> 16; }
 
@@ -201,7 +212,7 @@ static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t
     uint8_t b = r < end ? p[r] : ' ';
     if (!is_space(b)) {
         // An ASCII byte other than a letter or a digit.
-        if (b == '\'' || b == '-' || b == '_' || (r + 1 != end && !is_space(p[r + 1]))) return none;
+        if (joins_word(b) || (r + 1 != end && !is_space(p[r + 1]))) return none;
         punct = 1;
     }
     // Three identical letters in a row: an elongation perhaps.
@@ -540,7 +551,7 @@ static __attribute__((noinline)) int take_contraction(const uint8_t *p, size_t n
     uint32_t punct = 0;
     if (e < n && !is_space(p[e])) {
         uint8_t b = p[e];
-        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || (e + 1 != n && !is_space(p[e + 1]))) return 1;
+        if (b >= 0x80 || joins_word(b) || (e + 1 != n && !is_space(p[e + 1]))) return 1;
         if (b == '.' && may_abbreviate(x, u, total, upper, abbreviations)) return 1;
         punct = 1;
     }
@@ -614,7 +625,7 @@ static __attribute__((noinline)) int take_curly_contraction(const uint8_t *p, si
     uint32_t punct = 0;
     if (e < n && !is_space(p[e])) {
         uint8_t b = p[e];
-        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || b == '.' || !ends_chunk(p, n, end, e + 1)) return 1;
+        if (b >= 0x80 || joins_word(b) || b == '.' || !ends_chunk(p, n, end, e + 1)) return 1;
         punct = 1;
     }
     __m128i key;
@@ -669,7 +680,7 @@ static __attribute__((noinline)) int take_word_ellipsis(const uint8_t *p, size_t
         // case folding leaves them), no space before, not ASCII; the byte a piece of its own.
         size_t f = e + 3;
         uint8_t c = f < n ? p[f] : ' ';
-        int punct = c < 0x80 && !(entex_tok_class[c] & 5) && c != '\'' && c != '-' && c != '_';
+        int punct = lone_piece(c);
         if (!ends_chunk(p, n, end, f + punct) || !word_token(x, take, keys, st)) return 1;
         punct3_token(st->t, st->h, keys, st->kc, e, 0x9D80E2, 0);
         moved(st, f, st->t + 1, st->h + 1, st->kc + 3);
@@ -709,7 +720,7 @@ static __attribute__((noinline)) int take_word_puncts(const uint8_t *p, size_t n
             ellipsis = 1;
             break;
         }
-        if ((entex_tok_class[c] & 5) || c == '\'' || c == '-' || c == '_' || (c == '.' && before == '.')) return 1;
+        if (!lone_piece(c) || (c == '.' && before == '.')) return 1;
         before = c;
         if (++r == n) {
             if (end != n) return 1;
@@ -771,7 +782,7 @@ static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n,
     uint32_t punct = 0;
     if (f < n && !is_space(p[f])) {
         uint8_t b = p[f];
-        if (b >= 0x80 || b == '\'' || b == '-' || b == '_' || !ends_chunk(p, n, end, f + 1)) return 1;
+        if (b >= 0x80 || joins_word(b) || !ends_chunk(p, n, end, f + 1)) return 1;
         if (b == '.' && may_abbreviate(x2, u2, take2, upper2, abbreviations)) return 1;
         punct = 1;
     }
