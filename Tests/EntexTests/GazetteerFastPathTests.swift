@@ -63,13 +63,15 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertEqual(keyCount, (8...40).reduce(0) { $0 + 1 + 3 * $1 })
     }
 
-    /// `memoTag` reads a short key (at most 7 bytes) that starts 8 bytes or more before the
-    /// end of the key buffer as one word masked to its length, and packs one near the end
-    /// byte by byte: at every start and length, the tag is the key's bytes, first byte lowest,
-    /// with its length in the top byte, and a longer key's tag is `longKeyTag` of its hash.
+    /// `memoTag` reads every key as one word masked to its length, the bytes after the key
+    /// buffer included (`match` pads its copy of the keys with zeros; here they are not
+    /// zero, and neither are the bytes after any key): at every start and length, a short
+    /// key's tag (at most 7 bytes) is its bytes, first byte lowest, with its length in the
+    /// top byte, and a longer key's tag is `longKeyTag` of its hash.
     func testMemoTagsArePackedKeysAtEveryOffset() {
-        let buffer: [UInt8] = (0..<26).map { UInt8(truncatingIfNeeded: 0x9D &* ($0 &+ 1)) }
-        buffer.withUnsafeBufferPointer { keys in
+        let padded: [UInt8] = (0..<34).map { UInt8(truncatingIfNeeded: 0x9D &* ($0 &+ 1)) }
+        padded.withUnsafeBufferPointer { padded in
+            let keys = UnsafeBufferPointer(rebasing: padded[..<26])
             for start in 0...keys.count {
                 for length in 0...(keys.count - start) {
                     let token = Token(start: 0, end: 0, keyStart: Int32(start), keyEnd: Int32(start + length),
@@ -80,7 +82,7 @@ final class GazetteerFastPathTests: XCTestCase {
                         expected = UInt64(length) << 56
                         for i in 0..<length { expected |= UInt64(keys[start + i]) << UInt64(8 * i) }
                     }
-                    XCTAssertEqual(Gazetteer.memoTag(keys, token, keyHash: hash, wordLimit: keys.count - 8), expected, "start \(start), length \(length)")
+                    XCTAssertEqual(Gazetteer.memoTag(paddedKeys: keys, token, keyHash: hash), expected, "start \(start), length \(length)")
                 }
             }
         }

@@ -491,6 +491,10 @@ struct GazetteerScratch {
     var walks = ScratchBuffer<UInt32>(repeating: 0, count: 0)
     /// Where the loads that warm the memo go, so that they are not optimized away.
     var touched: UInt64 = 0
+    /// The current document's `tokenKeys` followed by 8 zero bytes (the rest of the
+    /// buffer is left over from longer documents), so that `Gazetteer.memoTag` reads
+    /// every key as one word.
+    var paddedKeys = ScratchBuffer<UInt8>(repeating: 0, count: 0)
     /// The candidates of recently emitted entries, direct-mapped by entry (`entry + 1`
     /// in `key`, 0 = empty), with an empty span: an entry's names are decoded and its
     /// `Entity` is built once, and each match appends a copy of it with its span set
@@ -716,6 +720,15 @@ extension Gazetteer {
             scratch.walks = ScratchBuffer(repeating: 0, count: scratch.tags.count)
             scratch.accepting = ScratchBuffer(repeating: 0, count: scratch.tags.count)
         }
+        let keyCount = doc.tokenKeys.count
+        if scratch.paddedKeys.count < keyCount &+ 8 {
+            scratch.paddedKeys = ScratchBuffer(repeating: 0, count: max(keyCount &+ 8, 2 &* scratch.paddedKeys.count))
+        }
+        doc.tokenKeys.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { scratch.paddedKeys.base.update(from: base, count: keyCount) }
+        }
+        UnsafeMutableRawPointer(scratch.paddedKeys.base + keyCount).storeBytes(of: 0, as: UInt64.self)
+        let keys = UnsafeBufferPointer(start: UnsafePointer(scratch.paddedKeys.base), count: keyCount)
         // The memos and per-token buffers, used through pointers for the document: `scratch`
         // keeps them alive, and `emit` (which takes `scratch` inout) does not replace them.
         let sets = scratch.memo.base, stepSets = scratch.steps.base
@@ -730,7 +743,6 @@ extension Gazetteer {
         doc.keyHashes.withUnsafeBufferPointer { stored in
         rehashed.withUnsafeBufferPointer { rehashed in
         let hashes = stored.count == n ? stored : rehashed
-        doc.tokenKeys.withUnsafeBufferPointer { keys in
           tokens.withUnsafeBufferPointer { tokens in
                 withTables { table in
                     // First a load of every token's memo entry (`touchBlock` tokens at a time),
@@ -742,7 +754,6 @@ extension Gazetteer {
                     // million entries, whose filter is far out of cache: the filter is
                     // probed on a memo miss only.)
                     let setMask = Gazetteer.memoSetMask(entryBits: memoBits)
-                    var touched: UInt64 = 0
                     // Then every token's memo value (its memo set now in cache), kept in `tags`, and
                     // in the same pass the tokens that start a walk that may find something, in
                     // `walks`: a token whose key starts a name and that may start a match, where
@@ -759,8 +770,6 @@ extension Gazetteer {
                     // start a walk (without `acceptsBit` when its names need a capital it
                     // lacks), else 0.
                     let tokenBase = tokens.baseAddress!, hashBase = hashes.baseAddress!
-                    // A key that starts at or before `wordLimit` is read as one 8-byte word.
-                    let wordLimit = keys.count &- 8
                     let transitionBase = table.transitionKeys.baseAddress!
                     let transitionMask = table.transitionKeys.count &- 1
                     var pending: UInt32 = 0
@@ -775,16 +784,19 @@ extension Gazetteer {
                     // out of the 32 KiB first-level cache by the time they were used (on BBC news,
                     // about 350 000 of the 880 000 lines loaded in a pass over it twice).
                     let blockEnd = min(n, t &+ Gazetteer.touchBlock)
+                    // (What the loads give is kept once a block, not in a register the whole loop.)
+                    var touched: UInt64 = 0
                     var u = t
                     while u < blockEnd {
                         touched |= sets[Gazetteer.memoIndex(hashBase[u], mask: setMask)]
                         u &+= 1
                     }
+                    scratch.touched |= touched
                     while t < blockEnd {
                         // The token through a running pointer (`tokenBase + t` cost an index times
                         // the stride, kept on the stack, each token).
                         let hash = hashBase[t]
-                        let tag = Gazetteer.memoTag(keys, token.pointee, keyHash: hash, wordLimit: wordLimit, masks: masks)
+                        let tag = Gazetteer.memoTag(paddedKeys: keys, token.pointee, keyHash: hash, masks: masks)
                         let set = sets + Gazetteer.memoIndex(hash, mask: setMask)
                         var value = set[1]
                         if set[0] != tag {
@@ -827,7 +839,6 @@ extension Gazetteer {
                         walks[walkCount] = UInt32(truncatingIfNeeded: n &- 1)
                         walkCount &+= 1
                     }
-                    scratch.touched = touched
                     if walkCount > 0 && candidates.capacity < candidates.count &+ 4 {
                         // Room for the document's likely candidates at once (about one per
                         // walk), not 1, 2, 4, 8… reallocations: on tweets, growing from empty
@@ -893,7 +904,6 @@ extension Gazetteer {
                     }
                 }
           }
-        }
         }
         }
     }
@@ -1125,34 +1135,32 @@ extension Gazetteer {
     }
 
     /// The memo tag of `token`'s key, whose `KeyHash` is `keyHash` (see `GazetteerScratch.memo`).
-    /// `wordLimit` is `keys.count - 8`: a short key that starts at or before it is read as one
-    /// unaligned word, masked to its length, with no further check (`match` tags every token,
-    /// and `packShortKey`'s checks cost it about 8 instructions a token).
+    /// `keys` must be followed by at least 8 readable bytes (whatever they hold; `match` reads
+    /// a copy, `GazetteerScratch.paddedKeys`): every key is read as one unaligned word, masked
+    /// to its length, with no check of where it starts (`match` tags every token; a test of
+    /// whether the word could be read cost two instructions a token, and a byte-by-byte
+    /// packing of the keys that could not eight more).
     /// `masks` is `ShortKeyMasks.table` (in `match`, a copy on its stack: each mask is one
     /// load from the frame, where computing one took five instructions and the shift
     /// register, which the memo index needs too).
     @inline(__always)
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int,
+    static func memoTag(paddedKeys keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64,
                         masks: UnsafePointer<UInt64>) -> UInt64 {
         let start = Int(token.keyStart), length = Int(token.keyEnd) &- start
         // The short and the long tag from one formula, with three masks chosen by the length
         // (at most 8: a long key), not a branch on it: which keys are longer than 7 bytes
         // follows the text, and that branch was mispredicted about 136 000 times in a pass
         // over the BBC news. (A `?:` between the two tags was made a branch again by the
-        // compiler. A key of 8 bytes or more always starts at or before `wordLimit`.)
-        if start > wordLimit {
-            return length > 7 ? longKeyTag(keyHash)
-                : packShortKey(keys.baseAddress! + start, length, readable: keys.count &- start) | UInt64(truncatingIfNeeded: length) << 56
-        }
+        // compiler.)
         let word = UInt64(littleEndian: UnsafeRawPointer(keys.baseAddress! + start).loadUnaligned(as: UInt64.self))
         let row = min(length, 8)
         return word & masks[row] | keyHash & masks[row &+ ShortKeyMasks.hashRow] | masks[row &+ ShortKeyMasks.bitsRow]
     }
 
-    /// `memoTag(_:_:keyHash:wordLimit:masks:)` with a table of its own.
-    static func memoTag(_ keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64, wordLimit: Int) -> UInt64 {
+    /// `memoTag(paddedKeys:_:keyHash:masks:)` with a table of its own.
+    static func memoTag(paddedKeys keys: UnsafeBufferPointer<UInt8>, _ token: Token, keyHash: UInt64) -> UInt64 {
         withUnsafeBytes(of: ShortKeyMasks.table) { masks in
-            memoTag(keys, token, keyHash: keyHash, wordLimit: wordLimit, masks: masks.baseAddress!.assumingMemoryBound(to: UInt64.self))
+            memoTag(paddedKeys: keys, token, keyHash: keyHash, masks: masks.baseAddress!.assumingMemoryBound(to: UInt64.self))
         }
     }
 
@@ -1199,20 +1207,6 @@ extension Gazetteer {
     @inline(__always)
     static func longKeyTag(_ keyHash: UInt64) -> UInt64 {
         (keyHash | 1 << 63) & ~3
-    }
-
-    /// The bytes of a key of at most 8 bytes as one little-endian word (zero above the key).
-    /// `readable` is how many bytes from `base` lie inside the buffer: when there are 8, one
-    /// unaligned load replaces the byte loop.
-    @inline(__always)
-    static func packShortKey(_ base: UnsafePointer<UInt8>, _ length: Int, readable: Int) -> UInt64 {
-        if readable >= 8 {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))
-            return length == 8 ? word : word & ((1 << UInt64(length &* 8)) &- 1)
-        }
-        var word: UInt64 = 0
-        for i in 0..<length { word |= UInt64(base[i]) << UInt64(i &* 8) }
-        return word
     }
 
     /// The low half of a token's memo value `value`, with `acceptsBit` also when every name
