@@ -287,6 +287,18 @@ static inline __attribute__((always_inline)) __m128i keep(__m128i key, uint32_t 
     return _mm_and_si128(key, _mm_loadu_si128((const __m128i *)(keep_first + 16 - take)));
 }
 
+/// The 16 bytes at `i` (before `n`) of the `n` at `p`, zero past the text. Near
+/// its end, the text's last 16 bytes stored before 16 zero bytes and read from
+/// `i`'s place among them: no call to copy them, which would make its callers
+/// (takes of the word loop) save their registers. `n` is 16 at least.
+static inline __attribute__((always_inline)) __m128i load16(const uint8_t *p, size_t n, size_t i) {
+    if (i + 16 <= n) return _mm_loadu_si128((const __m128i *)(p + i));
+    uint8_t b[32] __attribute__((aligned(16)));
+    _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + n - 16)));
+    _mm_store_si128((__m128i *)(b + 16), _mm_setzero_si128());
+    return _mm_loadu_si128((const __m128i *)(b + 16 - (n - i)));
+}
+
 /// Whether the lowered `key` has three identical letters (`letters`) in a row
 /// from two bytes before the end of its `bits` on: an elongation perhaps.
 static inline __attribute__((always_inline)) int has_elongation(__m128i key, uint32_t letters, uint32_t bits) {
@@ -374,14 +386,7 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
         run = (uint32_t)__builtin_ctz(~word);
         if (run == 15 && s + 16 < n) {
             // Up to 31 bytes: the bytes from 16 on classified as the first 16.
-            __m128i x2;
-            if (s + 32 <= n) {
-                x2 = _mm_loadu_si128((const __m128i *)(p + s + 16));
-            } else {
-                uint8_t rest[16] = {0};
-                memcpy(rest, p + s + 16, n - s - 16);
-                x2 = _mm_loadu_si128((const __m128i *)rest);
-            }
+            __m128i x2 = load16(p, n, s + 16);
             __m128i u2;
             uint32_t upper2, lower2, digit2;
             ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
@@ -468,6 +473,10 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     t->flags = (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
                          | (digit != 0) << 3);
     kc += take;
+    if (follows == 0) {
+        moved(st, e < n ? e + 1 : e, t + 1, h + 1, kc);
+        return 2;
+    }
     if (follows == 1) {
         punct_token(t + 1, h + 1, keys, kc, p[e], e);
         moved(st, e + 1, t + 2, h + 2, kc + 1);
@@ -479,8 +488,8 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
         moved(st, e + 3 == n ? n : e + 4, t + 2, h + 2, kc + 3);
         return 2;
     }
-    moved(st, follows == 0 && e < n ? e + 1 : e, t + 1, h + 1, kc);
-    return follows == 0 ? 2 : 0;
+    moved(st, e, t + 1, h + 1, kc);
+    return 0;
 }
 
 /// The length of a joined word in a chunk whose first 16 bytes have the
@@ -763,14 +772,7 @@ static __attribute__((noinline)) int take_hyphenated(const uint8_t *p, size_t n,
                                                      uint8_t *keys, const uint64_t *abbreviations, state *st) {
     size_t e = st->i + take, w = e + 1;
     if (w >= end || (uint8_t)((p[w] | 0x20) - 'a') >= 26) return 1;
-    __m128i x2;
-    if (w + 16 <= n) {
-        x2 = _mm_loadu_si128((const __m128i *)(p + w));
-    } else {
-        uint8_t rest[16] = {0};
-        memcpy(rest, p + w, n - w);
-        x2 = _mm_loadu_si128((const __m128i *)rest);
-    }
+    __m128i x2 = load16(p, n, w);
     __m128i u2;
     uint32_t upper2, lower2, digit2;
     ascii_classes(x2, &u2, &upper2, &lower2, &digit2);
@@ -836,10 +838,11 @@ static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
 /// it leaves the word to the caller (1 when the chunk is not plain), having
-/// written nothing, else 2.
+/// written nothing, else 2. The sink's abbreviation bits and first token are
+/// read from `sink` only where a rare take needs them: they hold no register
+/// in the word loop, which would spill others on its common path.
 static inline __attribute__((always_inline)) int take_word(const uint8_t *p, size_t n, size_t end, __m128i x, uint8_t *keys,
-                                                            const uint64_t *abbreviations, entex_token *tokens, state *st,
-                                                            int tail) {
+                                                            const entex_token_sink *sink, state *st, int tail) {
     size_t s = st->i;
     state cold;  // the state of an out-of-line take (`copied`)
     __m128i u;
@@ -851,9 +854,9 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
-        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), tokens));
+        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
         if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
-        return take_latin(p, end, keys, abbreviations, st);
+        return take_latin(p, end, keys, sink->abbreviations, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -862,47 +865,41 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         take = (uint32_t)(end - s);
         e = end;
     } else if (__builtin_expect(p[e] == ' ', 1)) {
-        // Most words end at a space.
+        // Most words end at a space: the next one starts after it at the earliest.
+        if (!word_token(x, take, keys, st)) return 0;
+        st->i = e + 1;
+        return 2;
     } else if (!is_space(p[e])) {
         // 16 letters and digits, or a byte that is not white space: the word goes on
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
-        if (b == 0xC3) return take_latin(p, end, keys, abbreviations, st);
+        if (b == 0xC3) return take_latin(p, end, keys, sink->abbreviations, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
         if (b >= 0x80) return settled(st, &cold, take_word_ellipsis(p, n, end, x, take, keys, copied(&cold, st)));
         if (take == 16) return 0;
         // Without `tail` the byte after it lies before `end` (`fast` in `plain_words`).
         if (b == '\'' && take < 15)
-            return settled(st, &cold, take_contraction(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
-        if (b == '-') return settled(st, &cold, take_hyphenated(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
+            return settled(st, &cold, take_contraction(p, n, end, x, take, keys, sink->abbreviations, copied(&cold, st)));
+        if (b == '-') return settled(st, &cold, take_hyphenated(p, n, end, x, take, keys, sink->abbreviations, copied(&cold, st)));
         if (b == '\'' || b == '_') return 1;
         if ((!tail || e + 1 != end) && !is_space(p[e + 1]))
-            return settled(st, &cold, take_word_puncts(p, n, end, x, take, keys, abbreviations, copied(&cold, st)));
+            return settled(st, &cold, take_word_puncts(p, n, end, x, take, keys, sink->abbreviations, copied(&cold, st)));
         // A word and a '.': an abbreviation or an initial perhaps.
-        if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, abbreviations))
+        if (b == '.' && ((upper | lower) & ((1u << take) - 1)) && may_abbreviate(x, u, take, upper, sink->abbreviations))
             return 0;
         punct = 1;
     }
-    __m128i key;
-    if (!word_key(x, u, take, &upper, &lower, &digit, &key)) return 0;
-    uint32_t index = (upper & 1) | nonzero16(upper) << 1 | nonzero16(lower) << 2 | nonzero16(digit) << 3;
-    size_t kc = st->kc;
-    _mm_storeu_si128((__m128i *)(keys + kc), key);
-    entex_token *t = st->t;
-    uint64_t *h = st->h;
-    keyed_token(t, h, key, s, kc, take);
-    memcpy(&t->kind, &kind_flags[index], 2);
-    kc += take;
+    if (!word_token(x, take, keys, st)) return 0;
     if (!punct) {
         // Before `end` the word ends at white space: the next one starts after it at the earliest.
-        moved(st, !tail || e < end ? e + 1 : e, t + 1, h + 1, kc);
+        st->i = !tail || e < end ? e + 1 : e;
         return 2;
     }
     // The punctuation or symbol byte: its own key, no space before.
-    punct_token(t + 1, h + 1, keys, kc, p[e], e);
-    moved(st, e + 1, t + 2, h + 2, kc + 1);
+    punct_token(st->t, st->h, keys, st->kc, p[e], e);
+    moved(st, e + 1, st->t + 1, st->h + 1, st->kc + 1);
     return 2;
 }
 
@@ -919,7 +916,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
 /// read, and ends with its punctuation and the byte after it before `end`).
 /// Out of line: the word loop keeps its registers.
 static __attribute__((noinline)) int take_opened(const uint8_t *p, size_t n, size_t end, uint32_t len, uint8_t *keys,
-                                                 const uint64_t *abbreviations, entex_token *tokens, state *st) {
+                                                 const entex_token_sink *sink, state *st) {
     size_t s = st->i, kc = st->kc;
     entex_token *t = st->t;
     uint64_t *h = st->h;
@@ -946,7 +943,7 @@ static __attribute__((noinline)) int take_opened(const uint8_t *p, size_t n, siz
         *h = key_hash(k, 0, klen);
     }
     state inner = {s + len, t + 1, h + 1, kc + klen};
-    if (take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + s + len)), keys, abbreviations, tokens, &inner, 0) != 2)
+    if (take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + s + len)), keys, sink, &inner, 0) != 2)
         return 1;
     t[1].flags &= (uint8_t)~0x10;
     *st = inner;
@@ -992,28 +989,28 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
     else if (fast > end - 17) fast = end - 17;
     state st = {i, sink->tokens + sink->count, sink->hashes + sink->count, sink->key_count};
     uint8_t *keys = sink->keys;
-    const uint64_t *abbreviations = sink->abbreviations;
     int taken = 2;
     for (;;) {
         // After a word, most often a letter or a digit; else white space, skipped.
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
-        taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, abbreviations, sink->tokens, &st, 0);
+        taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, sink, &st, 0);
         if (taken == 1) {
             uint8_t b = p[st.i];
             state cold;  // `copied`
             if ((b == '"' || b == '(' || b == '\'' || b == '*') && opens_onto(p[st.i + 1], 0)) {
-                taken = settled(&st, &cold, take_opened(p, n, end, 1, keys, abbreviations, sink->tokens, copied(&cold, &st)));
+                taken = settled(&st, &cold, take_opened(p, n, end, 1, keys, sink, copied(&cold, &st)));
             } else if (b >= 0xC2) {
                 uint32_t len = open_len(p, st.i);
                 if (len && st.i + len < fast)
-                    taken = settled(&st, &cold, take_opened(p, n, end, len, keys, abbreviations, sink->tokens, copied(&cold, &st)));
+                    taken = settled(&st, &cold, take_opened(p, n, end, len, keys, sink, copied(&cold, &st)));
             }
         }
         if (taken != 2) break;
     }
     if (taken == 2) {
-        // The last 16 bytes of the text stored below 16 zero bytes, read from each word's start.
+        // The last 16 bytes of the text stored below 16 zero bytes, read from each word's start
+        // (`load16` reads them so, storing them for each read: here once for the loop).
         uint8_t b[32] __attribute__((aligned(16)));
         if (n >= 16) {
             _mm_store_si128((__m128i *)b, _mm_loadu_si128((const __m128i *)(p + n - 16)));
@@ -1026,7 +1023,7 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
             if (n - st.i >= 16) x = _mm_loadu_si128((const __m128i *)(p + st.i));
             else if (n >= 16) x = _mm_loadu_si128((const __m128i *)(b + 16 - (n - st.i)));
             else break;
-            taken = take_word(p, n, end, x, keys, abbreviations, sink->tokens, &st, 1);
+            taken = take_word(p, n, end, x, keys, sink, &st, 1);
             if (taken != 2) break;
         }
     }
