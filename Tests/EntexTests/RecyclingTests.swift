@@ -135,6 +135,31 @@ final class RecyclingTests: XCTestCase {
         XCTAssertEqual(spare.tokens.capacity, capacity)
     }
 
+    /// `removeAllKeepingCapacity` (the layers' and the rules' emptying) leaves what
+    /// `removeAll(keepingCapacity: true)` leaves, at every length it treats apart:
+    /// an empty array with the memory kept, and a copy that shared it untouched.
+    func testRemoveAllKeepingCapacityEmptiesAsRemoveAllDoes() {
+        for count in [0, 1, 2, 3, 17] {
+            var fast = Array(0..<count), reference = Array(0..<count)
+            fast.reserveCapacity(40)
+            reference.reserveCapacity(40)
+            let capacity = fast.capacity
+            fast.removeAllKeepingCapacity()
+            reference.removeAll(keepingCapacity: true)
+            XCTAssertEqual(fast, reference, "length \(count)")
+            XCTAssertEqual(fast.capacity, capacity, "length \(count): memory kept")
+            fast.append(contentsOf: [7, 8])
+            XCTAssertEqual(fast, [7, 8], "length \(count): refilled")
+
+            // A shared array: emptying it leaves the other holder's elements as they were.
+            var shared = Array(0..<count)
+            let copy = shared
+            shared.removeAllKeepingCapacity()
+            XCTAssertTrue(shared.isEmpty, "length \(count), shared")
+            XCTAssertEqual(copy, Array(0..<count), "length \(count): the copy is untouched")
+        }
+    }
+
     /// A reader that decodes each text into the array of the document
     /// annotated before it (`DocumentReader.recycledText`, as the `entex`
     /// command and batch workers read) gives the documents a reader without

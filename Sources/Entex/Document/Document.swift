@@ -301,11 +301,30 @@ struct RecycledLayers {
 
     /// Keeps the larger of the two arrays' memory, emptied. (Emptying an
     /// array that a copy of the document still shares allocates it anew,
-    /// leaving the copy as it was.)
+    /// leaving the copy as it was.) Inlined: a call per layer cost about 15
+    /// instructions of its own, nine times a document.
+    @inline(__always)
     private static func take<T>(_ layer: inout [T], into kept: inout [T]) {
         guard layer.capacity > kept.capacity, layer.capacity * MemoryLayout<T>.stride <= maxKeptBytes else { return }
         swap(&layer, &kept)
-        kept.removeAll(keepingCapacity: true)
+        kept.removeAllKeepingCapacity()
+    }
+}
+
+extension Array {
+    /// Empties the array keeping its memory, as `removeAll(keepingCapacity: true)`
+    /// does, in fewer instructions for the lengths a stream of tweets leaves in
+    /// its layers: an empty array is left alone, one element is taken off the end
+    /// (about 25 instructions), and any other length is replaced by nothing
+    /// (85; `removeAll` asks whether the array is shared before it does the
+    /// same, about 100 in all). A shared array is copied first, as there.
+    @inline(__always)
+    mutating func removeAllKeepingCapacity() {
+        switch count {
+        case 0: return
+        case 1: removeLast()
+        default: replaceSubrange(indices, with: EmptyCollection())
+        }
     }
 }
 

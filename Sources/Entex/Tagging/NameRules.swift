@@ -144,13 +144,8 @@ public final class NameRules: Stage {
     }
 
     public func process(_ doc: inout Document) {
-        // Most documents (tweets) find nothing: an empty array is not asked to empty itself;
-        // most others found one, taken off the end (the general removal cost ~85 instructions).
-        if found.count == 1 {
-            found.removeLast()
-        } else if !found.isEmpty {
-            found.removeAll(keepingCapacity: true)
-        }
+        // Most documents (tweets) find nothing, most others one: see `removeAllKeepingCapacity`.
+        found.removeAllKeepingCapacity()
         guard !doc.tokens.isEmpty else {
             doc.layers.insert(.candidates)
             return
@@ -225,8 +220,11 @@ public final class NameRules: Stage {
         if norpCount > 1 { norpEnds.sort() }
         let places = UnsafeBufferPointer(start: scratch.places, count: placeCount)
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
-        // Two string compares per document, not one per use.
-        let isEnglish = doc.language == "en", isSpanish = !isEnglish && doc.language == "es"
+        // Two string compares at most per document, not one per use, after the code's length
+        // (as `JSONWriter.writeLanguageMember` does): strings that differ are compared by a
+        // call to the standard library, so "und" is not compared with "en" and "es".
+        let twoLetters = doc.language?.utf8.count == 2
+        let isEnglish = twoLetters && doc.language == "en", isSpanish = twoLetters && !isEnglish && doc.language == "es"
         let tablesRef = isEnglish ? englishRef ?? makeEnglish() : isSpanish ? spanishRef ?? makeSpanish() : otherRef ?? makeOther()
         // The tables live as long as the stage (`english`, `spanish`, `other`): borrowed, not retained.
         tablesRef._withUnsafeGuaranteedRef { tables in
