@@ -11,7 +11,7 @@ import XCTest
 /// their own allocation, so an AddressSanitizer run catches a read past them.
 final class OutputFastPathTests: XCTestCase {
     /// Bytes of every kind that matters to the offset events: ASCII (runs of
-    /// it, so that the 16- and 32-byte steps run), leads of 2-, 3- and 4-byte
+    /// it, so that the 16- and 64-byte steps run), leads of 2-, 3- and 4-byte
     /// sequences, continuation bytes, bytes from 0xF0 on that lead nothing.
     private static let pieces: [[UInt8]] = [[0x61], [0x20], [0x7F], [0xC3, 0xA9], [0xE4, 0xB8, 0xAD], [0xF0, 0x9F, 0x98, 0x80],
                                             [0x80], [0xBF], [0xC0], [0xEF], [0xF0], [0xF7], [0xFF],
@@ -41,7 +41,7 @@ final class OutputFastPathTests: XCTestCase {
         }
         var withEvents = 0
         for round in 0..<4_000 {
-            // Lengths around every step: empty, under 16, just over 32, long.
+            // Lengths around every step: empty, under 16, just over 64, long.
             let bytes = randomBytes(&rng, pieces: round % 50 == 0 ? 0 : Int.random(in: 0...(round % 3 == 0 ? 6 : 40), using: &rng))
             atEndOfAllocation(bytes) { p in
                 for utf16 in [false, true] {
@@ -73,7 +73,7 @@ final class OutputFastPathTests: XCTestCase {
     }
 
     func testFirstHighByteAtEveryPositionAndLength() {
-        for length in 0...70 {
+        for length in 0...140 {
             for position in 0...length {
                 var bytes = [UInt8](repeating: 0x41, count: length)
                 if position < length { bytes[position] = 0x80 | UInt8(position & 0x7F) }

@@ -152,7 +152,7 @@ static inline __attribute__((always_inline)) uint8_t *entex_json_short_exact(uin
 
 // out
 /// The position of the first byte from 0x80 on among the `n` bytes at `p`
-/// (`n` when there is none): 32 bytes at a time with SSE2. The JSON writer's
+/// (`n` when there is none): 64 bytes at a time with SSE2. The JSON writer's
 /// offset table has no event before it (`OffsetTable.findEvents`).
 size_t entex_first_high_byte(const uint8_t *p, size_t n);
 
@@ -164,9 +164,9 @@ size_t entex_first_high_byte_scalar(const uint8_t *p, size_t n);
 /// `i` makes one: each continuation byte (0x80-0xBF) adds one to the
 /// deficit, and with `utf16` each byte from 0xF0 on takes one away; every
 /// such byte is written with the deficit after it. `events` has room for
-/// `n - i` events. Returns how many were written. Sixteen bytes at a time
-/// with SSE2 (an ASCII block is one load and one test); no byte outside the
-/// `n` is read.
+/// `n - i` events. Returns how many were written. With SSE2, 64 bytes at a
+/// time (the marks of four loads in one word) and the last ones sixteen at a
+/// time; no byte outside the `n` is read.
 size_t entex_offset_events(const uint8_t *p, size_t n, size_t i, int utf16, int32_t *events);
 
 /// The same as `entex_offset_events`, a byte at a time, for the tests.

@@ -164,8 +164,8 @@ struct OffsetTable {
     }
 
     /// Appends the events of `text` to `events`: the text up to its first byte
-    /// from 0x80 on is skipped 32 bytes at a time (`entex_first_high_byte`), and
-    /// the events from there are found sixteen bytes at a time
+    /// from 0x80 on is skipped 64 bytes at a time (`entex_first_high_byte`), and
+    /// the events from there are found 64 bytes at a time
     /// (`entex_offset_events`, CSupport: the Swift loop below, a word at a time,
     /// broke out of its ASCII steps at every accent or emoji and came to about
     /// 36 M instructions on the mix); `findEventsWordwise` is the reference
