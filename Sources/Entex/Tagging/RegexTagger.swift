@@ -682,10 +682,10 @@ public final class RegexTagger: Stage {
         // Per pattern j: first token index not yet tried, end of its last accepted match.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk.patterns.count) { state in
             let count = chunk.patterns.count
+            // Both arrays zeroed in one piece (one `memset` call per chunk and document, not two).
+            state.initialize(repeating: 0)
             let nextStart = UnsafeMutableBufferPointer(rebasing: state[0..<count])
             let coveredUntil = UnsafeMutableBufferPointer(rebasing: state[count..<(2 * count)])
-            nextStart.initialize(repeating: 0)
-            coveredUntil.initialize(repeating: 0)
             var warned: UInt64 = 0
             let textCount = text.count
             // Local references to the per-document arrays: the loop calls PCRE2 and `record`,
@@ -780,11 +780,12 @@ public final class RegexTagger: Stage {
                     }
                   }
                 }
-                // Each pattern triggered here has now tried every start up to t.
+                // Each pattern triggered here has now tried every start up to t. Trigger tokens
+                // come in token order, so t + 1 is past every earlier `nextStart`.
                 while relevant != 0 {
                     let j = relevant.trailingZeroBitCount
                     relevant &= relevant - 1
-                    nextStart[j] = max(nextStart[j], t + 1)
+                    nextStart[j] = t + 1
                 }
             }
         }

@@ -169,6 +169,7 @@ public final class StartShape: @unchecked Sendable {
         table = .allocate(capacity: automaton.table.count)
         table.initialize(from: automaton.table, count: automaton.table.count)
         tableCount = automaton.table.count
+        steps = StartShape.steps(automaton.table, automaton.classCount)
     }
 
     /// The shape of `source` from the tables its `automaton` gave (the pattern cache's copy);
@@ -188,6 +189,15 @@ public final class StartShape: @unchecked Sendable {
         self.table = .allocate(capacity: table.count)
         self.table.initialize(from: table, count: table.count)
         tableCount = table.count
+        steps = StartShape.steps(table, classCount)
+    }
+
+    /// `table` with each target state written as the offset of its row (state × `classCount`;
+    /// at most 254 × 255, so a `UInt16`): the walk adds a byte's class to it, no multiplication.
+    private static func steps(_ table: [UInt8], _ classCount: Int) -> UnsafeMutablePointer<UInt16> {
+        let steps = UnsafeMutablePointer<UInt16>.allocate(capacity: table.count)
+        for (i, target) in table.enumerated() { steps[i] = UInt16(Int(target) * classCount) }
+        return steps
     }
 
     /// The automaton's tables, as `init(source:always:start:classCount:classes:table:)` takes them back.
@@ -199,6 +209,7 @@ public final class StartShape: @unchecked Sendable {
     deinit {
         classes.deallocate()
         table.deallocate()
+        steps.deallocate()
     }
 
     /// Whether the shape matches `text` from `start`, reading no byte at or past `end`:
@@ -207,11 +218,13 @@ public final class StartShape: @unchecked Sendable {
     public func matches(_ text: UnsafeBufferPointer<UInt8>, at start: Int, end: Int) -> Bool {
         if always { return true }
         let end = min(end, text.count)
-        var state = startState
+        // Row offsets (`steps`): dead is row 0, accept row `classCount`, the others after.
+        var row = startState &* classCount
+        let acceptRow = classCount
         var i = start
         while i < end {
-            state = Int(table[state &* classCount &+ Int(classes[Int(text[i])])])
-            if state <= StartShape.accept { return state == StartShape.accept }
+            row = Int(steps[row &+ Int(classes[Int(text[i])])])
+            if row <= acceptRow { return row == acceptRow }
             i += 1
         }
         return false
@@ -227,6 +240,8 @@ public final class StartShape: @unchecked Sendable {
     private let classCount: Int
     private let classes: UnsafeMutablePointer<UInt8>
     private let table: UnsafeMutablePointer<UInt8>
+    /// `table` as row offsets (`steps(_:_:)`), what `matches` walks; `table` is what the pattern cache keeps.
+    private let steps: UnsafeMutablePointer<UInt16>
     /// Entries of `table` (a row of `classCount` per state).
     private let tableCount: Int
 
