@@ -54,7 +54,7 @@ public struct ParallelThroughput {
                         pipeline.process(&doc)
                         out.removeAll()
                         writer.write(doc, into: &out)
-                        pipeline.recycle(doc)
+                        pipeline.recycle(consume doc)
                     }
                 }
                 group.leave()
