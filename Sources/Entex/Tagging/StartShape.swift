@@ -169,7 +169,7 @@ public final class StartShape: @unchecked Sendable {
         table = .allocate(capacity: automaton.table.count)
         table.initialize(from: automaton.table, count: automaton.table.count)
         tableCount = automaton.table.count
-        steps = StartShape.steps(automaton.table, automaton.classCount)
+        steps = StartShape.steps(table, tableCount, automaton.classCount)
     }
 
     /// The shape of `source` from the tables its `automaton` gave (the pattern cache's copy);
@@ -189,14 +189,15 @@ public final class StartShape: @unchecked Sendable {
         self.table = .allocate(capacity: table.count)
         self.table.initialize(from: table, count: table.count)
         tableCount = table.count
-        steps = StartShape.steps(table, classCount)
+        steps = StartShape.steps(self.table, tableCount, classCount)
     }
 
     /// `table` with each target state written as the offset of its row (state × `classCount`;
     /// at most 254 × 255, so a `UInt16`): the walk adds a byte's class to it, no multiplication.
-    private static func steps(_ table: [UInt8], _ classCount: Int) -> UnsafeMutablePointer<UInt16> {
-        let steps = UnsafeMutablePointer<UInt16>.allocate(capacity: table.count)
-        for (i, target) in table.enumerated() { steps[i] = UInt16(Int(target) * classCount) }
+    /// Run at every start-up for every shape (from the cache), so a loop the compiler can vectorise.
+    private static func steps(_ table: UnsafeMutablePointer<UInt8>, _ count: Int, _ classCount: Int) -> UnsafeMutablePointer<UInt16> {
+        let steps = UnsafeMutablePointer<UInt16>.allocate(capacity: count)
+        for i in 0..<count { steps[i] = UInt16(truncatingIfNeeded: Int(table[i]) &* classCount) }
         return steps
     }
 
