@@ -797,9 +797,11 @@ extension Gazetteer {
                         // the stride, kept on the stack, each token).
                         let hash = hashBase[t]
                         let tag = Gazetteer.memoTag(paddedKeys: keys, token.pointee, keyHash: hash, masks: masks)
-                        let set = sets + Gazetteer.memoIndex(hash, mask: setMask)
+                        let set = sets + Gazetteer.memoIndex(topOf: hashBase, t, mask: setMask)
                         var value = set[1]
-                        if set[0] != tag {
+                        // (Marked unlikely: the call's argument set-up and a jump were laid out
+                        // on the path of the hits, nine tokens in ten.)
+                        if _slowPath(set[0] != tag) {
                             value = Gazetteer.memoFind(keys, token.pointee, tag: tag, keyHash: hash, set, table)
                         }
                         tags[t] = value
@@ -1187,6 +1189,20 @@ extension Gazetteer {
     @inline(__always)
     static func memoIndex(_ keyHash: UInt64, mask: Int) -> Int {
         Int(truncatingIfNeeded: keyHash &>> 48) & mask
+    }
+
+    /// `memoIndex(hashes[t], mask:)`, written as a 2-byte load of the hash's top 16 bits. In
+    /// `match`'s token loop the compiler still takes them from the whole hash, which the tag
+    /// needs too, but allocates the loop's registers better: one instruction a token fewer
+    /// (`Gazetteer.match` on BBC news, `entex bench` under callgrind: 150.92 → 149.06 M).
+    @inline(__always)
+    static func memoIndex(topOf hashes: UnsafePointer<UInt64>, _ t: Int, mask: Int) -> Int {
+        #if _endian(little)
+        let top = 6
+        #else
+        let top = 0
+        #endif
+        return Int(truncatingIfNeeded: UnsafeRawPointer(hashes + t).load(fromByteOffset: top, as: UInt16.self)) & mask
     }
 
     /// The mask `memoIndex` takes for a memo of `1 << entryBits` entries (3...15): the set
