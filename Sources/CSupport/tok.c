@@ -354,11 +354,52 @@ static inline __attribute__((always_inline)) int ends_hashtag(const uint8_t *p, 
     return d == 0x93 || d == 0x94 || d == 0x98 || d == 0x99 || d == 0x9C || d == 0x9D || d == 0xA6;
 }
 
+/// `Tokenizer.asciiFlags` with `spaceBefore` of the ASCII token whose classes
+/// are `upper`, `lower` and `digit` (masked to it): case from its first letter
+/// or digit.
+static inline __attribute__((always_inline)) uint8_t ascii_flags(uint32_t upper, uint32_t lower, uint32_t digit) {
+    uint32_t alnum = upper | lower | digit;
+    return (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
+                     | (digit != 0) << 3);
+}
+
+/// The kind and flags of the hashtag (sigil `b` '#') or handle (`b` '@') token
+/// `t`, its body's classes `upper`, `lower` and `digit` (masked to it).
+static inline __attribute__((always_inline)) void sigil_kind_flags(entex_token *t, uint8_t b, uint32_t upper, uint32_t lower,
+                                                                    uint32_t digit) {
+    t->kind = b == '#' ? 8 : 7;  // hashtag, handle
+    t->flags = ascii_flags(upper, lower, digit);
+}
+
+/// The token (`t`, hash `h`) of the hashtag or handle of `take` bytes (2 to
+/// 16, sigil `b`) at `s` whose first 16 bytes are `x` (capitals `u`, classes
+/// masked to it), its key (lowered) at `keys + kc`.
+static inline __attribute__((always_inline)) void sigil_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc, uint8_t b,
+                                                               __m128i x, __m128i u, size_t s, uint32_t take, uint32_t upper,
+                                                               uint32_t lower, uint32_t digit) {
+    __m128i key = keep(ascii_key(x, u), take);
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    keyed_token(t, h, key, s, kc, take);
+    sigil_kind_flags(t, b, upper, lower, digit);
+}
+
+/// `Tokenizer.markRetweet` for the handle at `s` whose token is to be `t`:
+/// the token before it (after the sink's first, `tokens`) becomes a symbol
+/// when it is "RT" (any case) and one space before the handle.
+static inline __attribute__((always_inline)) void mark_retweet(const uint8_t *p, size_t s, entex_token *t,
+                                                                const entex_token *tokens) {
+    if (t == tokens) return;
+    entex_token *last = t - 1;
+    if (last->kind == 0 && last->end - last->start == 2 && (size_t)last->end + 1 == s && p[last->end] == ' '
+        && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
+        last->kind = 3;  // symbol
+}
+
 /// Takes the chunk at `st->i` that starts with the ASCII byte `b` (no letter,
 /// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
-/// one token with nothing pending: a lone symbol (`Tokenizer.isLoneSymbol`:
-/// one byte other than '.' and '_', then white space or the text's end), or
-/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
+/// one token with nothing pending (a lone symbol is `take_lone_symbol`'s, a
+/// short hashtag or handle before white space `take_sigil_word`'s, both
+/// tried first): "&amp;", or a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
 /// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
 /// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
 /// through its pieces), or a "…" before either (a truncated tweet's last
@@ -404,8 +445,6 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     entex_token *t = st->t;
     uint64_t *h = st->h;
     if (run == 0) {
-        // No special token is one byte long, and a lone piece merges with none ('.' may begin a
-        // spaced abbreviation, '_' joins words).
         if (b == '&' && s + 5 <= n && memcmp(p + s + 1, "amp;", 4) == 0
             && ends_chunk(p, n, end, s + 5)) {
             // "&amp;" left in tweets' text: the pieces '&', "amp" and ';'.
@@ -423,11 +462,7 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             moved(st, s + 5 == n ? n : s + 6, t + 3, h + 3, kc + 5);
             return 2;
         }
-        if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
-        punct_token(t, h, keys, kc, b, s);
-        t->flags = 0x50;  // ascii, spaceBefore
-        moved(st, s + 1, t + 1, h + 1, kc + 1);
-        return 2;
+        return 1;
     }
     uint32_t take = run + 1;
     uint32_t bits = (1u << take) - 1;
@@ -449,29 +484,19 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             follows = e + 1 == n || is_space(p[e + 1]) ? 1 : 2;
         }
     }
-    if (b == '@' && t != tokens) {
-        entex_token *last = t - 1;
-        if (last->kind == 0 && last->end - last->start == 2 && (size_t)last->end + 1 == s && p[last->end] == ' '
-            && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
-            last->kind = 3;  // symbol
-    }
-    __m128i key = keep(ascii_key(x, u), take < 16 ? take : 16);
-    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    if (b == '@') mark_retweet(p, s, t, tokens);
     if (take <= 16) {
-        keyed_token(t, h, key, s, kc, take);
+        sigil_token(t, h, keys, kc, b, x, u, s, take, upper, lower, digit);
     } else {
+        _mm_storeu_si128((__m128i *)(keys + kc), ascii_key(x, u));
         _mm_storeu_si128((__m128i *)(keys + kc + 16), key2);
         *h = long_key_hash(keys + kc, take);
         t->start = (int32_t)s;
         t->end = (int32_t)e;
         t->key_start = (int32_t)kc;
         t->key_end = (int32_t)(kc + take);
+        sigil_kind_flags(t, b, upper, lower, digit);
     }
-    t->kind = b == '#' ? 8 : 7;  // hashtag, handle
-    // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
-    uint32_t alnum = upper | lower | digit;
-    t->flags = (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
-                         | (digit != 0) << 3);
     kc += take;
     if (follows == 0) {
         moved(st, e < n ? e + 1 : e, t + 1, h + 1, kc);
@@ -506,8 +531,7 @@ static inline __attribute__((always_inline)) uint32_t joined_length(uint32_t let
 /// `Tokenizer.asciiFlags` with `spaceBefore` of the ASCII word whose classes
 /// are `upper`, `lower` and `digit` within `bits`: case from its first letter or digit.
 static inline __attribute__((always_inline)) uint8_t ascii_word_flags(uint32_t upper, uint32_t lower, uint32_t digit, uint32_t bits) {
-    uint32_t wu = upper & bits, wl = lower & bits, wd = digit & bits, wa = wu | wl | wd;
-    return (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+    return ascii_flags(upper & bits, lower & bits, digit & bits);
 }
 
 /// The key (`x` lowered by its capitals `u`, zero after `total` bytes) of an
@@ -834,6 +858,49 @@ static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size
     return 2;
 }
 
+/// Takes the chunk at `st->i`, the ASCII byte `b` (no letter, digit or white
+/// space), when it is a lone symbol (`Tokenizer.isLoneSymbol`: one byte other
+/// than '.' and '_', then white space or the text's end), a piece of its own
+/// as `Tokenizer.tokenizeByChunk` emits it with nothing pending. Returns 2, or
+/// 0 having written nothing.
+static inline __attribute__((always_inline)) int take_lone_symbol(const uint8_t *p, size_t n, uint8_t b, uint8_t *keys, state *st) {
+    size_t s = st->i;
+    // No special token is one byte long, and a lone piece merges with none ('.' may begin a
+    // spaced abbreviation, '_' joins words).
+    if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 0;
+    punct_token(st->t, st->h, keys, st->kc, b, s);
+    st->t->flags = 0x50;  // ascii, spaceBefore
+    moved(st, s + 1, st->t + 1, st->h + 1, st->kc + 1);
+    return 2;
+}
+
+/// Takes the hashtag or handle at `st->i` (its sigil `b`, '#' or '@') whose
+/// first 16 bytes `x` have the capitals `u` and the classes `upper`, `lower`
+/// and `digit` (`ascii_classes`), when its body is 1 to 14 ASCII letters,
+/// digits and '_' (a hashtag's with a letter) before white space (or, with
+/// `tail`, the text's end): the token `sigil_or_symbol` writes for it, without
+/// the checks for longer or punctuated ones, nor a call. Returns 2, or 0
+/// having written nothing.
+static inline __attribute__((always_inline)) int take_sigil_word(const uint8_t *p, size_t n, size_t end, uint8_t b, __m128i x,
+                                                                  __m128i u, uint32_t upper, uint32_t lower, uint32_t digit,
+                                                                  uint8_t *keys, const entex_token_sink *sink, state *st,
+                                                                  int tail) {
+    size_t s = st->i;
+    uint32_t under = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+    // The sigil's bit set: `take` counts it and the body (16 when the body may go on past `x`).
+    uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit | under | 1));
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    if (take < 2 || take == 16 || (b == '#' && !(upper | lower))) return 0;
+    size_t e = s + take;
+    // Without `tail`, `end` lies more than 16 bytes on.
+    if (tail ? !ends_chunk(p, n, end, e) : !is_space(p[e])) return 0;
+    if (b == '@') mark_retweet(p, s, st->t, sink->tokens);
+    sigil_token(st->t, st->h, keys, st->kc, b, x, u, s, take, upper, lower, digit);
+    moved(st, e < n ? e + 1 : e, st->t + 1, st->h + 1, st->kc + take);
+    return 2;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
@@ -854,7 +921,13 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
-        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
+        if (b < 0x80) {
+            // Most often a lone symbol, a hashtag or a handle.
+            if (take_lone_symbol(p, n, b, keys, st)
+                || ((b == '#' || b == '@') && take_sigil_word(p, n, end, b, x, u, upper, lower, digit, keys, sink, st, tail)))
+                return 2;
+            return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
+        }
         if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
         return take_latin(p, end, keys, sink->abbreviations, st);
     }
