@@ -861,13 +861,16 @@ static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size
 /// Takes the chunk at `st->i`, the ASCII byte `b` (no letter, digit or white
 /// space), when it is a lone symbol (`Tokenizer.isLoneSymbol`: one byte other
 /// than '.' and '_', then white space or the text's end), a piece of its own
-/// as `Tokenizer.tokenizeByChunk` emits it with nothing pending. Returns 2, or
+/// as `Tokenizer.tokenizeByChunk` emits it with nothing pending. Without
+/// `tail` the byte after it lies in the text (no test against its length,
+/// which would keep `n` in a register through the word loop). Returns 2, or
 /// 0 having written nothing.
-static inline __attribute__((always_inline)) int take_lone_symbol(const uint8_t *p, size_t n, uint8_t b, uint8_t *keys, state *st) {
+static inline __attribute__((always_inline)) int take_lone_symbol(const uint8_t *p, size_t n, uint8_t b, uint8_t *keys, state *st,
+                                                                   int tail) {
     size_t s = st->i;
     // No special token is one byte long, and a lone piece merges with none ('.' may begin a
     // spaced abbreviation, '_' joins words).
-    if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 0;
+    if (b == '.' || b == '_' || ((!tail || s + 1 != n) && !is_space(p[s + 1]))) return 0;
     punct_token(st->t, st->h, keys, st->kc, b, s);
     st->t->flags = 0x50;  // ascii, spaceBefore
     moved(st, s + 1, st->t + 1, st->h + 1, st->kc + 1);
@@ -879,8 +882,8 @@ static inline __attribute__((always_inline)) int take_lone_symbol(const uint8_t 
 /// and `digit` (`ascii_classes`), when its body is 1 to 14 ASCII letters,
 /// digits and '_' (a hashtag's with a letter) before white space (or, with
 /// `tail`, the text's end): the token `sigil_or_symbol` writes for it, without
-/// the checks for longer or punctuated ones, nor a call. Returns 2, or 0
-/// having written nothing.
+/// the checks for longer or punctuated ones, nor a call (nor, without `tail`,
+/// a test against the text's length). Returns 2, or 0 having written nothing.
 static inline __attribute__((always_inline)) int take_sigil_word(const uint8_t *p, size_t n, size_t end, uint8_t b, __m128i x,
                                                                   __m128i u, uint32_t upper, uint32_t lower, uint32_t digit,
                                                                   uint8_t *keys, const entex_token_sink *sink, state *st,
@@ -897,7 +900,7 @@ static inline __attribute__((always_inline)) int take_sigil_word(const uint8_t *
     if (tail ? !ends_chunk(p, n, end, e) : !is_space(p[e])) return 0;
     if (b == '@') mark_retweet(p, s, st->t, sink->tokens);
     sigil_token(st->t, st->h, keys, st->kc, b, x, u, s, take, upper, lower, digit);
-    moved(st, e < n ? e + 1 : e, st->t + 1, st->h + 1, st->kc + take);
+    moved(st, !tail || e < n ? e + 1 : e, st->t + 1, st->h + 1, st->kc + take);
     return 2;
 }
 
@@ -923,7 +926,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         uint8_t b = p[s];
         if (b < 0x80) {
             // Most often a lone symbol, a hashtag or a handle.
-            if (take_lone_symbol(p, n, b, keys, st)
+            if (take_lone_symbol(p, n, b, keys, st, tail)
                 || ((b == '#' || b == '@') && take_sigil_word(p, n, end, b, x, u, upper, lower, digit, keys, sink, st, tail)))
                 return 2;
             return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
@@ -1068,6 +1071,8 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
         taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, sink, &st, 0);
+        // Most takes: straight back to the loop's head, without the tests below.
+        if (taken == 2) continue;
         if (taken == 1) {
             uint8_t b = p[st.i];
             state cold;  // `copied`
