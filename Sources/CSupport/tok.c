@@ -163,80 +163,6 @@ typedef struct {
     uint32_t keys, tokens;
 } latin_taken;
 
-/// The word at `s` (before `end`) that has a Latin-1 letter (`C3 xx` that
-/// folds to an ASCII letter) among ASCII letters and digits, as
-/// `Tokenizer.emitPlainWord` takes it: key folded and lowercased, flags
-/// without `ascii` (case from its first letter), and the punctuation or
-/// symbol byte after it, before white space or `end`. Nothing is taken (the
-/// caller's Swift path decides) when the word has a byte of any other kind,
-/// ends at `' - _`, or at a '.' when its key's bit is set in `abbreviations`
-/// (`abbreviation_bit`: the filter holds the entries' keys folded as here, so
-/// a clear bit means no entry matches the word's bytes), has a key of more
-/// than 16 bytes or three identical letters in a row. Out of line: rare next
-/// to ASCII words, and scalar.
-static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t end, size_t s, uint8_t *keys, size_t kc,
-                                                        const uint64_t *abbreviations, entex_token *t, uint64_t *h) {
-    latin_taken none = {0, 0, 0};
-    uint8_t key[32] = {0};
-    size_t r = s;
-    uint32_t w = 0;
-    int upper = 0, lower = 0, digit = 0, latin = 0, first = -1;  // first: whether the first letter is a capital
-    while (r < end) {
-        uint8_t b = p[r];
-        if (b < 0x80) {
-            if ((uint8_t)(b - 'A') < 26) {
-                key[w] = b | 0x20, upper = 1;
-                if (first < 0) first = 1;
-            } else if ((uint8_t)(b - 'a') < 26) {
-                key[w] = b, lower = 1;
-                if (first < 0) first = 0;
-            } else if ((uint8_t)(b - '0') < 10) {
-                key[w] = b, digit = 1;
-            } else {
-                break;
-            }
-            r++;
-        } else {
-            if (b != 0xC3 || r + 1 >= end) return none;
-            uint8_t d = p[r + 1], folded = latin1_fold(d);
-            if (!folded) return none;
-            int capital = d <= 0x9E && d != 0x97;  // `SimpleText.latin1IsUpper`: d >= 0x80 here
-            key[w] = folded, upper |= capital, lower |= !capital, latin = 1;
-            if (first < 0) first = capital;
-            r += 2;
-        }
-        if (++w > 16) return none;
-    }
-    if (!latin) return none;
-    uint32_t punct = 0;
-    uint8_t b = r < end ? p[r] : ' ';
-    if (!is_space(b)) {
-        // An ASCII byte other than a letter or a digit.
-        if (joins_word(b) || (r + 1 != end && !is_space(p[r + 1]))) return none;
-        punct = 1;
-    }
-    // Three identical letters in a row: an elongation perhaps.
-    for (uint32_t k = 0; k + 2 < w; k++)
-        if ((uint8_t)(key[k] - 'a') < 26 && key[k] == key[k + 1] && key[k] == key[k + 2]) return none;
-    uint64_t key0, key1;
-    memcpy(&key0, key, 8);
-    memcpy(&key1, key + 8, 8);
-    uint64_t hash = key_hash(key0, key1, w);
-    if (b == '.' && abbreviation_bit(hash, abbreviations)) return none;
-    memcpy(keys + kc, key, 16);
-    h[0] = hash;
-    t->start = (int32_t)s;
-    t->end = (int32_t)r;
-    t->key_start = (int32_t)kc;
-    t->key_end = (int32_t)(kc + w);
-    t->kind = 0;  // word
-    // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
-    t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | digit << 3);
-    if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
-    punct_token(t + 1, h + 1, keys, kc + w, b, r);
-    return (latin_taken){r + 1, w + 1, 2};
-}
-
 /// `*st` copied to `copy`, for an out-of-line take (`settled`): the word loop's
 /// own state never has its address taken, so it stays in registers.
 static inline __attribute__((always_inline)) state *copied(state *copy, const state *st) {
@@ -249,18 +175,6 @@ static inline __attribute__((always_inline)) state *copied(state *copy, const st
 static inline __attribute__((always_inline)) int settled(state *st, const state *copy, int taken) {
     *st = *copy;
     return taken;
-}
-
-/// `latin_word` at `st->i`: 2 when it took the word, else 0.
-static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys,
-                                                            const uint64_t *abbreviations, state *st) {
-    latin_taken taken = latin_word(p, end, st->i, keys, st->kc, abbreviations, st->t, st->h);
-    if (!taken.next) return 0;
-    st->i = taken.next;
-    st->kc += taken.keys;
-    st->t += taken.tokens;
-    st->h += taken.tokens;
-    return 2;
 }
 
 /// The ASCII capitals, small letters and digits among the 16 bytes `x`, a bit
@@ -304,6 +218,99 @@ static inline __attribute__((always_inline)) __m128i load16(const uint8_t *p, si
 static inline __attribute__((always_inline)) int has_elongation(__m128i key, uint32_t letters, uint32_t bits) {
     __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
     return ((uint32_t)_mm_movemask_epi8(runs) & letters & (bits >> 2)) != 0;
+}
+
+/// The word at `s` (before `end`) that has a Latin-1 letter (`C3 xx` that
+/// folds to an ASCII letter) among ASCII letters and digits, as
+/// `Tokenizer.emitPlainWord` takes it: key folded and lowercased, flags
+/// without `ascii` (case from its first letter), and the punctuation or
+/// symbol byte after it, before white space or `end`. Nothing is taken (the
+/// caller's Swift path decides) when the word has a byte of any other kind,
+/// ends at `' - _`, or at a '.' when its key's bit is set in `abbreviations`
+/// (`abbreviation_bit`: the filter holds the entries' keys folded as here, so
+/// a clear bit means no entry matches the word's bytes), has a key of more
+/// than 16 bytes or three identical letters in a row. Its runs of ASCII
+/// letters and digits are classified and keyed 16 bytes at a time, its
+/// Latin-1 letters one by one. `n` is 16 at least (`load16`). Out of line:
+/// rare next to ASCII words.
+static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t n, size_t end, size_t s, uint8_t *keys,
+                                                        size_t kc, const uint64_t *abbreviations, entex_token *t, uint64_t *h) {
+    latin_taken none = {0, 0, 0};
+    // Each run's 16 key bytes (zero after it) are stored at its place, the last one's
+    // before the key is read: up to 16 bytes past the key's 16.
+    uint8_t key[32];
+    size_t r = s;
+    uint32_t w = 0, upper = 0, lower = 0, digit = 0;
+    int first = -1;  // whether the first letter is a capital
+    for (;;) {
+        __m128i x = load16(p, n, r), u;
+        uint32_t up, low, dig;
+        ascii_classes(x, &u, &up, &low, &dig);
+        // Bits 16 and up of `~alnum` are set: `run` is at most 16.
+        uint32_t run = (uint32_t)__builtin_ctz(~(up | low | dig));
+        if (run > end - r) run = (uint32_t)(end - r);
+        if (w + run > 16) return none;
+        _mm_storeu_si128((__m128i *)(key + w), keep(ascii_key(x, u), run));
+        uint32_t bits = (1u << run) - 1, letters = (up | low) & bits;
+        if (first < 0 && letters) first = (letters & (0u - letters) & up) != 0;
+        upper |= up & bits, lower |= low & bits, digit |= dig & bits;
+        w += run, r += run;
+        if (r >= end) break;
+        uint8_t b = p[r];
+        if (b < 0x80) {
+            // 16 letters and digits may go on; any other ASCII byte ends the word.
+            if (run == 16) continue;
+            break;
+        }
+        if (b != 0xC3 || r + 1 >= end) return none;
+        uint8_t d = p[r + 1], folded = latin1_fold(d);
+        if (!folded) return none;
+        uint32_t capital = d <= 0x9E && d != 0x97;  // `SimpleText.latin1IsUpper`: d >= 0x80 here
+        key[w] = folded, upper |= capital, lower |= !capital;
+        if (first < 0) first = (int)capital;
+        r += 2;
+        if (++w > 16) return none;
+    }
+    // A word with no Latin-1 letter is `take_word`'s.
+    if (r - s == w) return none;
+    uint32_t punct = 0;
+    uint8_t b = r < end ? p[r] : ' ';
+    if (!is_space(b)) {
+        // An ASCII byte other than a letter or a digit.
+        if (joins_word(b) || (r + 1 != end && !is_space(p[r + 1]))) return none;
+        punct = 1;
+    }
+    __m128i k = _mm_loadu_si128((const __m128i *)key);
+    uint32_t bits = (1u << w) - 1;
+    uint32_t small = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(k, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
+    if (has_elongation(k, small & bits, bits)) return none;
+    uint64_t hash = key_hash((uint64_t)_mm_cvtsi128_si64(k), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k)), w);
+    if (b == '.' && abbreviation_bit(hash, abbreviations)) return none;
+    _mm_storeu_si128((__m128i *)(keys + kc), k);
+    h[0] = hash;
+    t->start = (int32_t)s;
+    t->end = (int32_t)r;
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + w);
+    t->kind = 0;  // word
+    // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
+    t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | (digit != 0) << 3);
+    if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
+    punct_token(t + 1, h + 1, keys, kc + w, b, r);
+    return (latin_taken){r + 1, w + 1, 2};
+}
+
+/// `latin_word` at `st->i`: 2 when it took the word, else 0.
+static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t n, size_t end, uint8_t *keys,
+                                                            const uint64_t *abbreviations, state *st) {
+    latin_taken taken = latin_word(p, n, end, st->i, keys, st->kc, abbreviations, st->t, st->h);
+    if (!taken.next) return 0;
+    st->i = taken.next;
+    st->kc += taken.keys;
+    st->t += taken.tokens;
+    st->h += taken.tokens;
+    return 2;
 }
 
 /// Writes the hash of `key` (the first `take` bytes kept) and the offsets of a
@@ -932,7 +939,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
             return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
         }
         if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
-        return take_latin(p, end, keys, sink->abbreviations, st);
+        return take_latin(p, n, end, keys, sink->abbreviations, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -950,7 +957,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
-        if (b == 0xC3) return take_latin(p, end, keys, sink->abbreviations, st);
+        if (b == 0xC3) return take_latin(p, n, end, keys, sink->abbreviations, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
         if (b >= 0x80) return settled(st, &cold, take_word_ellipsis(p, n, end, x, take, keys, copied(&cold, st)));

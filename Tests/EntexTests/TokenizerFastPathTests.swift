@@ -624,7 +624,10 @@ final class TokenizerFastPathTests: XCTestCase {
                      "Dr", "Sr", "Sra", "EE", "UU", "No", "no", "etc", "p", "J", "x", "US", "Obama", "said", "Jan", "Inc",
                      "Mr", "St", "vs", "Gral", "Av", "a", "I", "2026", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQ", "sooo",
                      "pág", "Pág", "PÁG", "págs", "núm", "Dña", "dña", "Cía", "cía", "Mª", "aprox", "además", "Perú", "aéééb",
-                     "ÁÉÍÓÚÑÜÇáéíóúñüç"]
+                     "ÁÉÍÓÚÑÜÇáéíóúñüç",
+                     // Runs of ASCII letters and digits of 15 and 16 bytes (`latin_word` keys 16 at a time) around one.
+                     "abcdefghijklmnoé", "abcdefghijklmnopé", "éabcdefghijklmno", "éabcdefghijklmnop", "ABCDEFGHIJKLMNÓP",
+                     "a1b2c3d4e5f6g7h8ñ", "ñ0123456789012345"]
         let after = [" ", " ", " ", ". ", ".", ". ", ".", ", ", ",", "! ", "' ", "- ", "_ ", "'s ", ".\n", ". x", "..", ".)", "\u{A0}",
                      "é ", "  ", "\t", ": ", ") ", "$ "]
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
