@@ -406,11 +406,12 @@ static inline __attribute__((always_inline)) void mark_retweet(const uint8_t *p,
 /// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
 /// one token with nothing pending (a lone symbol is `take_lone_symbol`'s, a
 /// short hashtag or handle before white space `take_sigil_word`'s, both
-/// tried first): "&amp;", or a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
-/// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
-/// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
-/// through its pieces), or a "…" before either (a truncated tweet's last
-/// hashtag: the '…' a piece of its own). A handle right after "RT " makes that token a symbol
+/// tried first): "&amp;", or a hashtag or a handle (`scanHashtag`,
+/// `scanHandle`) of at most 31 ASCII bytes and its punctuation as
+/// `take_word` takes a word's (any ASCII byte then white space or the end:
+/// `tokenizeByChunk` emits it alone, a '.' through its pieces), or a "…"
+/// before either (a truncated tweet's last hashtag: the '…' a piece of its
+/// own). A handle right after "RT " makes that token a symbol
 /// (`markRetweet`). When a hashtag or handle goes on with bytes of another
 /// kind, it is taken and 0 returned with `st->i` after it, where the caller
 /// goes on as `tokenizeByChunk` does after a special token. Returns 1, having
