@@ -163,80 +163,6 @@ typedef struct {
     uint32_t keys, tokens;
 } latin_taken;
 
-/// The word at `s` (before `end`) that has a Latin-1 letter (`C3 xx` that
-/// folds to an ASCII letter) among ASCII letters and digits, as
-/// `Tokenizer.emitPlainWord` takes it: key folded and lowercased, flags
-/// without `ascii` (case from its first letter), and the punctuation or
-/// symbol byte after it, before white space or `end`. Nothing is taken (the
-/// caller's Swift path decides) when the word has a byte of any other kind,
-/// ends at `' - _`, or at a '.' when its key's bit is set in `abbreviations`
-/// (`abbreviation_bit`: the filter holds the entries' keys folded as here, so
-/// a clear bit means no entry matches the word's bytes), has a key of more
-/// than 16 bytes or three identical letters in a row. Out of line: rare next
-/// to ASCII words, and scalar.
-static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t end, size_t s, uint8_t *keys, size_t kc,
-                                                        const uint64_t *abbreviations, entex_token *t, uint64_t *h) {
-    latin_taken none = {0, 0, 0};
-    uint8_t key[32] = {0};
-    size_t r = s;
-    uint32_t w = 0;
-    int upper = 0, lower = 0, digit = 0, latin = 0, first = -1;  // first: whether the first letter is a capital
-    while (r < end) {
-        uint8_t b = p[r];
-        if (b < 0x80) {
-            if ((uint8_t)(b - 'A') < 26) {
-                key[w] = b | 0x20, upper = 1;
-                if (first < 0) first = 1;
-            } else if ((uint8_t)(b - 'a') < 26) {
-                key[w] = b, lower = 1;
-                if (first < 0) first = 0;
-            } else if ((uint8_t)(b - '0') < 10) {
-                key[w] = b, digit = 1;
-            } else {
-                break;
-            }
-            r++;
-        } else {
-            if (b != 0xC3 || r + 1 >= end) return none;
-            uint8_t d = p[r + 1], folded = latin1_fold(d);
-            if (!folded) return none;
-            int capital = d <= 0x9E && d != 0x97;  // `SimpleText.latin1IsUpper`: d >= 0x80 here
-            key[w] = folded, upper |= capital, lower |= !capital, latin = 1;
-            if (first < 0) first = capital;
-            r += 2;
-        }
-        if (++w > 16) return none;
-    }
-    if (!latin) return none;
-    uint32_t punct = 0;
-    uint8_t b = r < end ? p[r] : ' ';
-    if (!is_space(b)) {
-        // An ASCII byte other than a letter or a digit.
-        if (joins_word(b) || (r + 1 != end && !is_space(p[r + 1]))) return none;
-        punct = 1;
-    }
-    // Three identical letters in a row: an elongation perhaps.
-    for (uint32_t k = 0; k + 2 < w; k++)
-        if ((uint8_t)(key[k] - 'a') < 26 && key[k] == key[k + 1] && key[k] == key[k + 2]) return none;
-    uint64_t key0, key1;
-    memcpy(&key0, key, 8);
-    memcpy(&key1, key + 8, 8);
-    uint64_t hash = key_hash(key0, key1, w);
-    if (b == '.' && abbreviation_bit(hash, abbreviations)) return none;
-    memcpy(keys + kc, key, 16);
-    h[0] = hash;
-    t->start = (int32_t)s;
-    t->end = (int32_t)r;
-    t->key_start = (int32_t)kc;
-    t->key_end = (int32_t)(kc + w);
-    t->kind = 0;  // word
-    // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
-    t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | digit << 3);
-    if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
-    punct_token(t + 1, h + 1, keys, kc + w, b, r);
-    return (latin_taken){r + 1, w + 1, 2};
-}
-
 /// `*st` copied to `copy`, for an out-of-line take (`settled`): the word loop's
 /// own state never has its address taken, so it stays in registers.
 static inline __attribute__((always_inline)) state *copied(state *copy, const state *st) {
@@ -249,18 +175,6 @@ static inline __attribute__((always_inline)) state *copied(state *copy, const st
 static inline __attribute__((always_inline)) int settled(state *st, const state *copy, int taken) {
     *st = *copy;
     return taken;
-}
-
-/// `latin_word` at `st->i`: 2 when it took the word, else 0.
-static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t end, uint8_t *keys,
-                                                            const uint64_t *abbreviations, state *st) {
-    latin_taken taken = latin_word(p, end, st->i, keys, st->kc, abbreviations, st->t, st->h);
-    if (!taken.next) return 0;
-    st->i = taken.next;
-    st->kc += taken.keys;
-    st->t += taken.tokens;
-    st->h += taken.tokens;
-    return 2;
 }
 
 /// The ASCII capitals, small letters and digits among the 16 bytes `x`, a bit
@@ -304,6 +218,99 @@ static inline __attribute__((always_inline)) __m128i load16(const uint8_t *p, si
 static inline __attribute__((always_inline)) int has_elongation(__m128i key, uint32_t letters, uint32_t bits) {
     __m128i runs = _mm_and_si128(_mm_cmpeq_epi8(key, _mm_srli_si128(key, 1)), _mm_cmpeq_epi8(key, _mm_srli_si128(key, 2)));
     return ((uint32_t)_mm_movemask_epi8(runs) & letters & (bits >> 2)) != 0;
+}
+
+/// The word at `s` (before `end`) that has a Latin-1 letter (`C3 xx` that
+/// folds to an ASCII letter) among ASCII letters and digits, as
+/// `Tokenizer.emitPlainWord` takes it: key folded and lowercased, flags
+/// without `ascii` (case from its first letter), and the punctuation or
+/// symbol byte after it, before white space or `end`. Nothing is taken (the
+/// caller's Swift path decides) when the word has a byte of any other kind,
+/// ends at `' - _`, or at a '.' when its key's bit is set in `abbreviations`
+/// (`abbreviation_bit`: the filter holds the entries' keys folded as here, so
+/// a clear bit means no entry matches the word's bytes), has a key of more
+/// than 16 bytes or three identical letters in a row. Its runs of ASCII
+/// letters and digits are classified and keyed 16 bytes at a time, its
+/// Latin-1 letters one by one. `n` is 16 at least (`load16`). Out of line:
+/// rare next to ASCII words.
+static __attribute__((noinline)) latin_taken latin_word(const uint8_t *p, size_t n, size_t end, size_t s, uint8_t *keys,
+                                                        size_t kc, const uint64_t *abbreviations, entex_token *t, uint64_t *h) {
+    latin_taken none = {0, 0, 0};
+    // Each run's 16 key bytes (zero after it) are stored at its place, the last one's
+    // before the key is read: up to 16 bytes past the key's 16.
+    uint8_t key[32];
+    size_t r = s;
+    uint32_t w = 0, upper = 0, lower = 0, digit = 0;
+    int first = -1;  // whether the first letter is a capital
+    for (;;) {
+        __m128i x = load16(p, n, r), u;
+        uint32_t up, low, dig;
+        ascii_classes(x, &u, &up, &low, &dig);
+        // Bits 16 and up of `~alnum` are set: `run` is at most 16.
+        uint32_t run = (uint32_t)__builtin_ctz(~(up | low | dig));
+        if (run > end - r) run = (uint32_t)(end - r);
+        if (w + run > 16) return none;
+        _mm_storeu_si128((__m128i *)(key + w), keep(ascii_key(x, u), run));
+        uint32_t bits = (1u << run) - 1, letters = (up | low) & bits;
+        if (first < 0 && letters) first = (letters & (0u - letters) & up) != 0;
+        upper |= up & bits, lower |= low & bits, digit |= dig & bits;
+        w += run, r += run;
+        if (r >= end) break;
+        uint8_t b = p[r];
+        if (b < 0x80) {
+            // 16 letters and digits may go on; any other ASCII byte ends the word.
+            if (run == 16) continue;
+            break;
+        }
+        if (b != 0xC3 || r + 1 >= end) return none;
+        uint8_t d = p[r + 1], folded = latin1_fold(d);
+        if (!folded) return none;
+        uint32_t capital = d <= 0x9E && d != 0x97;  // `SimpleText.latin1IsUpper`: d >= 0x80 here
+        key[w] = folded, upper |= capital, lower |= !capital;
+        if (first < 0) first = (int)capital;
+        r += 2;
+        if (++w > 16) return none;
+    }
+    // A word with no Latin-1 letter is `take_word`'s.
+    if (r - s == w) return none;
+    uint32_t punct = 0;
+    uint8_t b = r < end ? p[r] : ' ';
+    if (!is_space(b)) {
+        // An ASCII byte other than a letter or a digit.
+        if (joins_word(b) || (r + 1 != end && !is_space(p[r + 1]))) return none;
+        punct = 1;
+    }
+    __m128i k = _mm_loadu_si128((const __m128i *)key);
+    uint32_t bits = (1u << w) - 1;
+    uint32_t small = (uint32_t)_mm_movemask_epi8(
+        _mm_cmplt_epi8(_mm_add_epi8(k, _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26)));
+    if (has_elongation(k, small & bits, bits)) return none;
+    uint64_t hash = key_hash((uint64_t)_mm_cvtsi128_si64(k), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k)), w);
+    if (b == '.' && abbreviation_bit(hash, abbreviations)) return none;
+    _mm_storeu_si128((__m128i *)(keys + kc), k);
+    h[0] = hash;
+    t->start = (int32_t)s;
+    t->end = (int32_t)r;
+    t->key_start = (int32_t)kc;
+    t->key_end = (int32_t)(kc + w);
+    t->kind = 0;  // word
+    // spaceBefore, hasLetter; capitalized, allCaps, hasDigit.
+    t->flags = (uint8_t)(0x14 | (first == 1) | (upper && !lower) << 1 | (digit != 0) << 3);
+    if (!punct) return (latin_taken){r < end ? r + 1 : r, w, 1};
+    punct_token(t + 1, h + 1, keys, kc + w, b, r);
+    return (latin_taken){r + 1, w + 1, 2};
+}
+
+/// `latin_word` at `st->i`: 2 when it took the word, else 0.
+static inline __attribute__((always_inline)) int take_latin(const uint8_t *p, size_t n, size_t end, uint8_t *keys,
+                                                            const uint64_t *abbreviations, state *st) {
+    latin_taken taken = latin_word(p, n, end, st->i, keys, st->kc, abbreviations, st->t, st->h);
+    if (!taken.next) return 0;
+    st->i = taken.next;
+    st->kc += taken.keys;
+    st->t += taken.tokens;
+    st->h += taken.tokens;
+    return 2;
 }
 
 /// Writes the hash of `key` (the first `take` bytes kept) and the offsets of a
@@ -354,15 +361,57 @@ static inline __attribute__((always_inline)) int ends_hashtag(const uint8_t *p, 
     return d == 0x93 || d == 0x94 || d == 0x98 || d == 0x99 || d == 0x9C || d == 0x9D || d == 0xA6;
 }
 
+/// `Tokenizer.asciiFlags` with `spaceBefore` of the ASCII token whose classes
+/// are `upper`, `lower` and `digit` (masked to it): case from its first letter
+/// or digit.
+static inline __attribute__((always_inline)) uint8_t ascii_flags(uint32_t upper, uint32_t lower, uint32_t digit) {
+    uint32_t alnum = upper | lower | digit;
+    return (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
+                     | (digit != 0) << 3);
+}
+
+/// The kind and flags of the hashtag (sigil `b` '#') or handle (`b` '@') token
+/// `t`, its body's classes `upper`, `lower` and `digit` (masked to it).
+static inline __attribute__((always_inline)) void sigil_kind_flags(entex_token *t, uint8_t b, uint32_t upper, uint32_t lower,
+                                                                    uint32_t digit) {
+    t->kind = b == '#' ? 8 : 7;  // hashtag, handle
+    t->flags = ascii_flags(upper, lower, digit);
+}
+
+/// The token (`t`, hash `h`) of the hashtag or handle of `take` bytes (2 to
+/// 16, sigil `b`) at `s` whose first 16 bytes are `x` (capitals `u`, classes
+/// masked to it), its key (lowered) at `keys + kc`.
+static inline __attribute__((always_inline)) void sigil_token(entex_token *t, uint64_t *h, uint8_t *keys, size_t kc, uint8_t b,
+                                                               __m128i x, __m128i u, size_t s, uint32_t take, uint32_t upper,
+                                                               uint32_t lower, uint32_t digit) {
+    __m128i key = keep(ascii_key(x, u), take);
+    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    keyed_token(t, h, key, s, kc, take);
+    sigil_kind_flags(t, b, upper, lower, digit);
+}
+
+/// `Tokenizer.markRetweet` for the handle at `s` whose token is to be `t`:
+/// the token before it (after the sink's first, `tokens`) becomes a symbol
+/// when it is "RT" (any case) and one space before the handle.
+static inline __attribute__((always_inline)) void mark_retweet(const uint8_t *p, size_t s, entex_token *t,
+                                                                const entex_token *tokens) {
+    if (t == tokens) return;
+    entex_token *last = t - 1;
+    if (last->kind == 0 && last->end - last->start == 2 && (size_t)last->end + 1 == s && p[last->end] == ' '
+        && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
+        last->kind = 3;  // symbol
+}
+
 /// Takes the chunk at `st->i` that starts with the ASCII byte `b` (no letter,
 /// digit or white space) when `Tokenizer.tokenizeByChunk` would emit it as
-/// one token with nothing pending: a lone symbol (`Tokenizer.isLoneSymbol`:
-/// one byte other than '.' and '_', then white space or the text's end), or
-/// a hashtag or a handle (`scanHashtag`, `scanHandle`) of at most 31 ASCII
-/// bytes and its punctuation as `take_word` takes a word's (any ASCII byte
-/// then white space or the end: `tokenizeByChunk` emits it alone, a '.'
-/// through its pieces), or a "…" before either (a truncated tweet's last
-/// hashtag: the '…' a piece of its own). A handle right after "RT " makes that token a symbol
+/// one token with nothing pending (a lone symbol is `take_lone_symbol`'s, a
+/// short hashtag or handle before white space `take_sigil_word`'s, both
+/// tried first): "&amp;", or a hashtag or a handle (`scanHashtag`,
+/// `scanHandle`) of at most 31 ASCII bytes and its punctuation as
+/// `take_word` takes a word's (any ASCII byte then white space or the end:
+/// `tokenizeByChunk` emits it alone, a '.' through its pieces), or a "…"
+/// before either (a truncated tweet's last hashtag: the '…' a piece of its
+/// own). A handle right after "RT " makes that token a symbol
 /// (`markRetweet`). When a hashtag or handle goes on with bytes of another
 /// kind, it is taken and 0 returned with `st->i` after it, where the caller
 /// goes on as `tokenizeByChunk` does after a special token. Returns 1, having
@@ -404,8 +453,6 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
     entex_token *t = st->t;
     uint64_t *h = st->h;
     if (run == 0) {
-        // No special token is one byte long, and a lone piece merges with none ('.' may begin a
-        // spaced abbreviation, '_' joins words).
         if (b == '&' && s + 5 <= n && memcmp(p + s + 1, "amp;", 4) == 0
             && ends_chunk(p, n, end, s + 5)) {
             // "&amp;" left in tweets' text: the pieces '&', "amp" and ';'.
@@ -423,11 +470,7 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             moved(st, s + 5 == n ? n : s + 6, t + 3, h + 3, kc + 5);
             return 2;
         }
-        if (b == '.' || b == '_' || (s + 1 != n && !is_space(p[s + 1]))) return 1;
-        punct_token(t, h, keys, kc, b, s);
-        t->flags = 0x50;  // ascii, spaceBefore
-        moved(st, s + 1, t + 1, h + 1, kc + 1);
-        return 2;
+        return 1;
     }
     uint32_t take = run + 1;
     uint32_t bits = (1u << take) - 1;
@@ -449,29 +492,19 @@ static __attribute__((noinline)) int sigil_or_symbol(const uint8_t *p, size_t n,
             follows = e + 1 == n || is_space(p[e + 1]) ? 1 : 2;
         }
     }
-    if (b == '@' && t != tokens) {
-        entex_token *last = t - 1;
-        if (last->kind == 0 && last->end - last->start == 2 && (size_t)last->end + 1 == s && p[last->end] == ' '
-            && (p[last->start] | 0x20) == 'r' && (p[last->start + 1] | 0x20) == 't')
-            last->kind = 3;  // symbol
-    }
-    __m128i key = keep(ascii_key(x, u), take < 16 ? take : 16);
-    _mm_storeu_si128((__m128i *)(keys + kc), key);
+    if (b == '@') mark_retweet(p, s, t, tokens);
     if (take <= 16) {
-        keyed_token(t, h, key, s, kc, take);
+        sigil_token(t, h, keys, kc, b, x, u, s, take, upper, lower, digit);
     } else {
+        _mm_storeu_si128((__m128i *)(keys + kc), ascii_key(x, u));
         _mm_storeu_si128((__m128i *)(keys + kc + 16), key2);
         *h = long_key_hash(keys + kc, take);
         t->start = (int32_t)s;
         t->end = (int32_t)e;
         t->key_start = (int32_t)kc;
         t->key_end = (int32_t)(kc + take);
+        sigil_kind_flags(t, b, upper, lower, digit);
     }
-    t->kind = b == '#' ? 8 : 7;  // hashtag, handle
-    // `Tokenizer.asciiFlags`: case from the first letter or digit after the sigil.
-    uint32_t alnum = upper | lower | digit;
-    t->flags = (uint8_t)(0x50 | ((alnum & (0u - alnum) & upper) != 0) | (upper && !lower) << 1 | (upper || lower) << 2
-                         | (digit != 0) << 3);
     kc += take;
     if (follows == 0) {
         moved(st, e < n ? e + 1 : e, t + 1, h + 1, kc);
@@ -506,8 +539,7 @@ static inline __attribute__((always_inline)) uint32_t joined_length(uint32_t let
 /// `Tokenizer.asciiFlags` with `spaceBefore` of the ASCII word whose classes
 /// are `upper`, `lower` and `digit` within `bits`: case from its first letter or digit.
 static inline __attribute__((always_inline)) uint8_t ascii_word_flags(uint32_t upper, uint32_t lower, uint32_t digit, uint32_t bits) {
-    uint32_t wu = upper & bits, wl = lower & bits, wd = digit & bits, wa = wu | wl | wd;
-    return (uint8_t)(0x54 | ((wa & (0u - wa) & wu) != 0) | (wu && !wl) << 1 | (wd != 0) << 3);
+    return ascii_flags(upper & bits, lower & bits, digit & bits);
 }
 
 /// The key (`x` lowered by its capitals `u`, zero after `total` bytes) of an
@@ -834,6 +866,52 @@ static __attribute__((noinline)) int lone_other(const uint8_t *p, size_t n, size
     return 2;
 }
 
+/// Takes the chunk at `st->i`, the ASCII byte `b` (no letter, digit or white
+/// space), when it is a lone symbol (`Tokenizer.isLoneSymbol`: one byte other
+/// than '.' and '_', then white space or the text's end), a piece of its own
+/// as `Tokenizer.tokenizeByChunk` emits it with nothing pending. Without
+/// `tail` the byte after it lies in the text (no test against its length,
+/// which would keep `n` in a register through the word loop). Returns 2, or
+/// 0 having written nothing.
+static inline __attribute__((always_inline)) int take_lone_symbol(const uint8_t *p, size_t n, uint8_t b, uint8_t *keys, state *st,
+                                                                   int tail) {
+    size_t s = st->i;
+    // No special token is one byte long, and a lone piece merges with none ('.' may begin a
+    // spaced abbreviation, '_' joins words).
+    if (b == '.' || b == '_' || ((!tail || s + 1 != n) && !is_space(p[s + 1]))) return 0;
+    punct_token(st->t, st->h, keys, st->kc, b, s);
+    st->t->flags = 0x50;  // ascii, spaceBefore
+    moved(st, s + 1, st->t + 1, st->h + 1, st->kc + 1);
+    return 2;
+}
+
+/// Takes the hashtag or handle at `st->i` (its sigil `b`, '#' or '@') whose
+/// first 16 bytes `x` have the capitals `u` and the classes `upper`, `lower`
+/// and `digit` (`ascii_classes`), when its body is 1 to 14 ASCII letters,
+/// digits and '_' (a hashtag's with a letter) before white space (or, with
+/// `tail`, the text's end): the token `sigil_or_symbol` writes for it, without
+/// the checks for longer or punctuated ones, nor a call (nor, without `tail`,
+/// a test against the text's length). Returns 2, or 0 having written nothing.
+static inline __attribute__((always_inline)) int take_sigil_word(const uint8_t *p, size_t n, size_t end, uint8_t b, __m128i x,
+                                                                  __m128i u, uint32_t upper, uint32_t lower, uint32_t digit,
+                                                                  uint8_t *keys, const entex_token_sink *sink, state *st,
+                                                                  int tail) {
+    size_t s = st->i;
+    uint32_t under = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+    // The sigil's bit set: `take` counts it and the body (16 when the body may go on past `x`).
+    uint32_t take = (uint32_t)__builtin_ctz(~(upper | lower | digit | under | 1));
+    uint32_t bits = (1u << take) - 1;
+    upper &= bits, lower &= bits, digit &= bits;
+    if (take < 2 || take == 16 || (b == '#' && !(upper | lower))) return 0;
+    size_t e = s + take;
+    // Without `tail`, `end` lies more than 16 bytes on.
+    if (tail ? !ends_chunk(p, n, end, e) : !is_space(p[e])) return 0;
+    if (b == '@') mark_retweet(p, s, st->t, sink->tokens);
+    sigil_token(st->t, st->h, keys, st->kc, b, x, u, s, take, upper, lower, digit);
+    moved(st, !tail || e < n ? e + 1 : e, st->t + 1, st->h + 1, st->kc + take);
+    return 2;
+}
+
 /// Takes the word at `st->i` (not white space, before `end`) whose first 16 bytes
 /// (zero past the text) are `x`, and its punctuation, as `entex_plain_words`
 /// describes (a word with a Latin-1 letter through `latin_word`); returns 0 when
@@ -854,9 +932,15 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // Only a Latin-1 letter (C3 xx) besides an ASCII letter or digit starts a plain word;
         // an ASCII byte, a lone symbol, a hashtag or a handle perhaps.
         uint8_t b = p[s];
-        if (b < 0x80) return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
+        if (b < 0x80) {
+            // Most often a lone symbol, a hashtag or a handle.
+            if (take_lone_symbol(p, n, b, keys, st, tail)
+                || ((b == '#' || b == '@') && take_sigil_word(p, n, end, b, x, u, upper, lower, digit, keys, sink, st, tail)))
+                return 2;
+            return settled(st, &cold, sigil_or_symbol(p, n, end, x, keys, copied(&cold, st), sink->tokens));
+        }
         if (b != 0xC3) return settled(st, &cold, lone_other(p, n, end, keys, copied(&cold, st)));
-        return take_latin(p, end, keys, sink->abbreviations, st);
+        return take_latin(p, n, end, keys, sink->abbreviations, st);
     }
     size_t e = s + take;
     uint32_t punct = 0;
@@ -874,7 +958,7 @@ static inline __attribute__((always_inline)) int take_word(const uint8_t *p, siz
         // (a Latin-1 letter), is no plain word ("it's", "well-known", "a_b", "x+y"),
         // or ends at punctuation or a symbol.
         uint8_t b = p[e];
-        if (b == 0xC3) return take_latin(p, end, keys, sink->abbreviations, st);
+        if (b == 0xC3) return take_latin(p, n, end, keys, sink->abbreviations, st);
         // Any other byte from 0x80 on ends no plain word (`emitPlainWord` gives up
         // there, and `emitPlainWords` at the chunk): the chunk is not one.
         if (b >= 0x80) return settled(st, &cold, take_word_ellipsis(p, n, end, x, take, keys, copied(&cold, st)));
@@ -995,6 +1079,8 @@ static inline __attribute__((always_inline)) size_t plain_words(const uint8_t *p
         while (st.i < fast && p[st.i] <= ' ' && is_space(p[st.i])) st.i++;
         if (st.i >= fast) break;
         taken = take_word(p, n, end, _mm_loadu_si128((const __m128i *)(p + st.i)), keys, sink, &st, 0);
+        // Most takes: straight back to the loop's head, without the tests below.
+        if (taken == 2) continue;
         if (taken == 1) {
             uint8_t b = p[st.i];
             state cold;  // `copied`

@@ -624,7 +624,10 @@ final class TokenizerFastPathTests: XCTestCase {
                      "Dr", "Sr", "Sra", "EE", "UU", "No", "no", "etc", "p", "J", "x", "US", "Obama", "said", "Jan", "Inc",
                      "Mr", "St", "vs", "Gral", "Av", "a", "I", "2026", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQ", "sooo",
                      "pág", "Pág", "PÁG", "págs", "núm", "Dña", "dña", "Cía", "cía", "Mª", "aprox", "además", "Perú", "aéééb",
-                     "ÁÉÍÓÚÑÜÇáéíóúñüç"]
+                     "ÁÉÍÓÚÑÜÇáéíóúñüç",
+                     // Runs of ASCII letters and digits of 15 and 16 bytes (`latin_word` keys 16 at a time) around one.
+                     "abcdefghijklmnoé", "abcdefghijklmnopé", "éabcdefghijklmno", "éabcdefghijklmnop", "ABCDEFGHIJKLMNÓP",
+                     "a1b2c3d4e5f6g7h8ñ", "ñ0123456789012345"]
         let after = [" ", " ", " ", ". ", ".", ". ", ".", ", ", ",", "! ", "' ", "- ", "_ ", "'s ", ".\n", ". x", "..", ".)", "\u{A0}",
                      "é ", "  ", "\t", ": ", ") ", "$ "]
         let letters: [UInt8] = Array("aAbBzZ09".utf8)
@@ -661,6 +664,40 @@ final class TokenizerFastPathTests: XCTestCase {
                 return g.pick(["#", "@"]) + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self) + g.pick(after)
             }
             return g.pick(words) + g.pick(after)
+        }
+    }
+
+    /// Lone symbols, hashtags and handles of every body length up to 17 bytes
+    /// (letters, digits and '_'), after "RT " and other starts, before white
+    /// space, the end, punctuation, "…" or a letter, at every distance from
+    /// the end of the text up to 20 bytes: the C loops take the common ones
+    /// in their word loop (`take_lone_symbol`, `take_sigil_word`, in its
+    /// 16-byte part and in its part near the end) and the others through
+    /// `sigil_or_symbol`; all give the tokens of the Swift path and of the
+    /// whole-text scan with ICU's pieces.
+    func testPlainWordLoopsTakeLoneSymbolsHashtagsAndHandlesInTheWordLoopAsTheSwiftPath() throws {
+        let (swift, loops) = try Self.plainWordLoopsAndSwift()
+        let pieces = try Tokenizer(resources: TestSupport.resources.text)
+        pieces.plainWords = false
+        pieces.scansByChunk = false
+        let body: [UInt8] = Array("aZ0_bY9".utf8)
+        let filler = " xy zw uv ts rq po nm lk"
+        var g = Generator(state: 20261128_23)
+        var round = 0
+        for sigil in ["#", "@", "&", "|", "-", ".", "_", "$"] {
+            for length in 0...17 {
+                for distance in 0...20 {
+                    let word = sigil + String(decoding: (0..<length).map { _ in g.pick(body) }, as: UTF8.self)
+                    let text = g.pick(["", " ", "x ", "RT ", "rt ", "xRT ", "é "]) + word
+                        + g.pick([" ", " ", "\n", "", ",", "…", "! ", "é", "#"]) + String(filler.prefix(distance))
+                    for loop in loops {
+                        assertSameTokens(loop, swift, text, round: round)
+                        assertSameTokens(loop, pieces, text, round: round)
+                    }
+                    round += 1
+                    if testRun?.failureCount ?? 0 > 10 { return }
+                }
+            }
         }
     }
 
