@@ -312,7 +312,7 @@ final class RegexPatternTests: XCTestCase {
         var words: [String] = []
         for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale",
                      "number", "few", "shift", "unit-time", "article", "date-article", "daypart", "one", "unit", "ago",
-                     "percent-word", "series"] {
+                     "percent-word", "series", "currency"] {
             for lists in TestSupport.resources.patterns.words.values {
                 for e in lists.lists[name] ?? [] { words += [e.text, e.text.uppercased()] }
             }
@@ -354,17 +354,20 @@ final class RegexPatternTests: XCTestCase {
         for p in shaped { XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name) }
     }
 
-    /// The shapes of the quantity, word-percent, series, "ago" and Spanish relative-date
-    /// patterns on ways a match can begin that tokens hide (a number word joined to its unit,
-    /// an accent dropped, a scale before the unit, capitals, ſ and the Kelvin sign, hyphens):
-    /// the candidates are those of calling PCRE2 at every start, and each of these patterns
-    /// finds matches here.
+    /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date, English
+    /// word-money and duration patterns on ways a match can begin that tokens hide (a number word
+    /// joined to its unit, an accent dropped, a scale before the unit, capitals, ſ and the
+    /// Kelvin sign, hyphens): the candidates are those of calling PCRE2 at every start, and
+    /// each of these patterns finds matches here.
     func testShapesKeepEveryWayAMatchBeginsOnHandPickedCases() throws {
         let english = ["a ten-km walk and 5 km", "fivekm and 3 miles", "about 5 km", "at least 20 miles",
                        "as many as 30 acres", "more than 2.5 million tonnes", "a 5-km race", "twenty-five km",
                        "Seven miles", "5 \u{212A}m", "300 MPH", "twenty - five percent", "five per cent",
                        "3.5 percentage points", "Apollo 11", "APOLLO 11 and Falcon 9", "twenty-five years ago",
-                       "twenty - five years ago", "a few weeks ago", "TWO DAYS AGO", "an hour and a year ago", "1999 years ago"]
+                       "twenty - five years ago", "a few weeks ago", "TWO DAYS AGO", "an hour and a year ago", "1999 years ago",
+                       "twenty five million dollars", "five US dollars", "3,5 pounds sterling", "ten-twelve ſterling",
+                       "the past five years", "the last few weeks", "THE COMING two weeks", "next 10 days", "several months",
+                       "many decades", "twenty - five years", "a few centuries", "the  last   twenty-one days"]
         let spanish = ["más de 5 km", "MAS DE 5 km", "unos 300 kilómetros", "2 mil millones de litros",
                        "5 millones de toneladas", "veintiún kilómetros", "cuatrocientos metros", "2 milkm",
                        "dos y tres por ciento", "veinte por ciento", "3,5 puntos porcentuales", "cerca de 10 km",
@@ -380,7 +383,7 @@ final class RegexPatternTests: XCTestCase {
             for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
         }
         for name in ["quantity-en", "quantity-es", "percent-en-words", "percent-es-words", "designation-series", "date-en-ago",
-                     "date-es-relative"] {
+                     "date-es-relative", "money-en-words", "date-en-duration"] {
             XCTAssertGreaterThan(byRule[name, default: 0], 0, name)
         }
     }
