@@ -354,7 +354,7 @@ final class RegexPatternTests: XCTestCase {
         for p in shaped { XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name) }
     }
 
-    /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date, English
+    /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date,
     /// word-money and duration patterns on ways a match can begin that tokens hide (a number word
     /// joined to its unit, an accent dropped, a scale before the unit, capitals, ſ and the
     /// Kelvin sign, hyphens): the candidates are those of calling PCRE2 at every start, and
@@ -372,7 +372,8 @@ final class RegexPatternTests: XCTestCase {
                        "5 millones de toneladas", "veintiún kilómetros", "cuatrocientos metros", "2 milkm",
                        "dos y tres por ciento", "veinte por ciento", "3,5 puntos porcentuales", "cerca de 10 km",
                        "el año que viene", "la semana pasada", "EL ÚLTIMO AÑO", "el ultimo mes", "del año anterior",
-                       "los próximos días", "este mes", "ſemana pasada"]
+                       "los próximos días", "este mes", "ſemana pasada", "cinco mil dólares", "DOS Y TRES EUROS",
+                       "12.000 euros", "5 dolares", "diez millones de pesos mexicanos", "20 ſoles"]
         let texts = english.map { ($0, "en") } + spanish.map { ($0, "es") }
         let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
         let gated = RegexTagger(patterns: TestSupport.resources.patterns)
@@ -383,7 +384,8 @@ final class RegexPatternTests: XCTestCase {
             for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
         }
         for name in ["quantity-en", "quantity-es", "percent-en-words", "percent-es-words", "designation-series", "date-en-ago",
-                     "date-es-relative", "money-en-words", "date-en-duration"] {
+                     "date-es-relative", "money-en-words", "date-en-duration",
+                     "money-es-words"] {
             XCTAssertGreaterThan(byRule[name, default: 0], 0, name)
         }
     }
