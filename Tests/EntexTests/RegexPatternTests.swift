@@ -311,7 +311,8 @@ final class RegexPatternTests: XCTestCase {
         texts.append((ilrs, "en"))
         var words: [String] = []
         for name in ["approx", "currency-symbol", "ordinal", "decade-lead", "decade-word", "month", "weekday", "sign", "scale",
-                     "number", "few", "shift", "unit-time", "article", "date-article", "daypart", "one"] {
+                     "number", "few", "shift", "unit-time", "article", "date-article", "daypart", "one", "unit", "ago",
+                     "percent-word", "series", "currency"] {
             for lists in TestSupport.resources.patterns.words.values {
                 for e in lists.lists[name] ?? [] { words += [e.text, e.text.uppercased()] }
             }
@@ -325,7 +326,9 @@ final class RegexPatternTests: XCTestCase {
                       "−4", "+44", "-", "−", "+", "%", "$", "€", "US$", "US$5", "£522,000", "$1m", "USD 300", "5 €", "de",
                       "of", "the", "el", "in", "since", "the past", "The Last", "the year", "then", "twenty-five", "a few",
                       "this", "THIS", "last", "tonight", "to", "on", "que", "QUE", "que viene", "del", "los", "las", "los próximos",
-                      "los últimos", "LOS ÚLTIMOS", "esta", "ayer", "mañana", "MAÑANA", "early", "mid", "thirties", "the '80s", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º"]
+                      "los últimos", "LOS ÚLTIMOS", "esta", "ayer", "mañana", "MAÑANA", "early", "mid", "thirties", "the '80s", ",", ".", ":", "/", "(", ")", "\n", "x", "ſ", "\u{212A}", "º",
+                      "ten-km", "fivekm", "5km", "5-km", "2,5km", "\u{212A}m", "mil", "millones", "miles", "bn", "MÁS DE", "mas de",
+                      "veintiún", "twenty - five", "per cent", "por ciento", "y", "Apollo 11", "Apollo  11"]
         let gaps = [" ", " ", " ", "", "", "  ", "\t", "-", ", "]
         var generator = Generator(state: 0x5_4A9E_5EED)
         for i in 0..<4000 {
@@ -349,6 +352,42 @@ final class RegexPatternTests: XCTestCase {
         let shaped = TestSupport.resources.patterns.patterns.filter { $0.shape != nil }
         XCTAssertGreaterThan(shaped.count, 10)
         for p in shaped { XCTAssertGreaterThan(byRule[p.name, default: 0], 0, p.name) }
+    }
+
+    /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date,
+    /// word-money and duration patterns on ways a match can begin that tokens hide (a number word
+    /// joined to its unit, an accent dropped, a scale before the unit, capitals, ſ and the
+    /// Kelvin sign, hyphens): the candidates are those of calling PCRE2 at every start, and
+    /// each of these patterns finds matches here.
+    func testShapesKeepEveryWayAMatchBeginsOnHandPickedCases() throws {
+        let english = ["a ten-km walk and 5 km", "fivekm and 3 miles", "about 5 km", "at least 20 miles",
+                       "as many as 30 acres", "more than 2.5 million tonnes", "a 5-km race", "twenty-five km",
+                       "Seven miles", "5 \u{212A}m", "300 MPH", "twenty - five percent", "five per cent",
+                       "3.5 percentage points", "Apollo 11", "APOLLO 11 and Falcon 9", "twenty-five years ago",
+                       "twenty - five years ago", "a few weeks ago", "TWO DAYS AGO", "an hour and a year ago", "1999 years ago",
+                       "twenty five million dollars", "five US dollars", "3,5 pounds sterling", "ten-twelve ſterling",
+                       "the past five years", "the last few weeks", "THE COMING two weeks", "next 10 days", "several months",
+                       "many decades", "twenty - five years", "a few centuries", "the  last   twenty-one days"]
+        let spanish = ["más de 5 km", "MAS DE 5 km", "unos 300 kilómetros", "2 mil millones de litros",
+                       "5 millones de toneladas", "veintiún kilómetros", "cuatrocientos metros", "2 milkm",
+                       "dos y tres por ciento", "veinte por ciento", "3,5 puntos porcentuales", "cerca de 10 km",
+                       "el año que viene", "la semana pasada", "EL ÚLTIMO AÑO", "el ultimo mes", "del año anterior",
+                       "los próximos días", "este mes", "ſemana pasada", "cinco mil dólares", "DOS Y TRES EUROS",
+                       "12.000 euros", "5 dolares", "diez millones de pesos mexicanos", "20 ſoles"]
+        let texts = english.map { ($0, "en") } + spanish.map { ($0, "es") }
+        let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
+        let gated = RegexTagger(patterns: TestSupport.resources.patterns)
+        let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
+        everywhere.usesShapes = false
+        var byRule: [String: Int] = [:]
+        assertSameCandidates(texts, after: pipeline, filtered: gated, everywhere: everywhere) { slow in
+            for c in slow.candidates { byRule[c.rule ?? "-", default: 0] += 1 }
+        }
+        for name in ["quantity-en", "quantity-es", "percent-en-words", "percent-es-words", "designation-series", "date-en-ago",
+                     "date-es-relative", "money-en-words", "date-en-duration",
+                     "money-es-words"] {
+            XCTAssertGreaterThan(byRule[name, default: 0], 0, name)
+        }
     }
 
     /// The shape syntax: classes, escapes, quantifiers and alternatives, matched on
