@@ -23,7 +23,19 @@ public struct Document: Sendable {
     /// Original text as valid UTF-8 bytes.
     public private(set) var text: [UInt8]
     /// Language code (`en`, `es`, `und`), given by the input or detected.
-    public var language: String?
+    public var language: String? {
+        get { languageCode }
+        set {
+            languageCode = newValue
+            languageKind = DocumentLanguage(newValue)
+        }
+    }
+    /// `language`'s string.
+    private var languageCode: String?
+    /// `language` as the stages that choose tables by it ask: English, Spanish or
+    /// another (`und` included), kept as it is set, so that each document's
+    /// stages test one byte rather than compare the code's string each.
+    public private(set) var languageKind: DocumentLanguage
     /// Whether `language` came from the input (`true`) or detection (`false`).
     public var languageGiven: Bool
     /// Document date (ISO 8601 or the source's own form) for resolving relative dates.
@@ -164,13 +176,56 @@ extension Document {
     init(id: String, shortID: ShortID = ShortID(), validUTF8 bytes: [UInt8], language: String? = nil,
          date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
          origin: Origin? = nil, warnings: [Warning] = []) {
-        self.init(idString: shortID.isEmpty ? id : "", shortID: shortID, text: bytes, language: language,
-                  languageGiven: language != nil, date: date, meta: meta, origin: origin, warnings: warnings)
+        self.init(idString: shortID.isEmpty ? id : "", shortID: shortID, text: bytes, languageCode: language,
+                  languageKind: language == nil ? .other : DocumentLanguage(language), languageGiven: language != nil,
+                  date: date, meta: meta, origin: origin, warnings: warnings)
     }
 
     /// Makes a document from a Swift string (always valid UTF-8).
     public init(id: String, text: String, language: String? = nil, date: String? = nil) {
         self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
+    }
+}
+
+extension Document {
+    /// Sets the language the detector found (`en`, `es`, else `und`), not given by the input.
+    mutating func setDetectedLanguage(_ kind: DocumentLanguage) {
+        languageCode = kind.detectedCode
+        languageKind = kind
+        languageGiven = false
+    }
+}
+
+/// A document's language as the stages that have tables for English and for
+/// Spanish read it (`Document.languageKind`).
+public enum DocumentLanguage: UInt8, Sendable {
+    /// Any code but `en` and `es` (`und` included), or none.
+    case other = 0, en, es
+
+    /// The kind of language code `code`: its bytes compared, `en` and `es` exactly
+    /// (what comparing the strings gives; a test compares the two). Out of line:
+    /// inlined where a reader makes each document, it grew the reader's loop
+    /// until the compiler split a closure out of it (about 50 instructions a
+    /// tweet more, though tweets give no code).
+    @inline(never)
+    public init(_ code: String?) {
+        guard var code else {
+            self = .other
+            return
+        }
+        self = code.withUTF8 { b in
+            guard b.count == 2, b[0] == 0x65 else { return .other }
+            return b[1] == 0x6E ? .en : b[1] == 0x73 ? .es : .other
+        }
+    }
+
+    /// The code the language detector gives for this kind.
+    var detectedCode: String {
+        switch self {
+        case .en: "en"
+        case .es: "es"
+        case .other: "und"
+        }
     }
 }
 
