@@ -561,20 +561,42 @@ final class GazetteerFastPathTests: XCTestCase {
         XCTAssertEqual(cases, 30)
     }
 
-    /// `Gazetteer.language(of:)` compares a code's bytes: it gives what the `String`
-    /// comparison it replaced gives, for the two codes it knows and for others.
-    func testLanguageCodesReadByteForByteAsStringsCompare() {
+    /// A document's language kind (`DocumentLanguage`, its code's bytes compared, kept
+    /// as the code is set) and `Gazetteer.language(of:)` of it give what the `String`
+    /// comparison they replaced gives, for the two codes they know and for others:
+    /// for a code given when the document is made, one set afterwards and one detected.
+    func testLanguageCodesReadByteForByteAsStringsCompare() throws {
         let codes: [String?] = [nil, "", "e", "en", "es", "EN", "Es", "und", "eng", "en-GB", "de", "fr", "ne",
                                 "se", "e\u{301}", "ｅｎ", "e\u{0}", "\u{0}n", "\u{65}\u{6E}"]
-        for code in codes {
-            let expected: Gazetteer.Language
+        func expected(_ code: String?) -> Gazetteer.Language {
             switch code {
-            case "en": expected = .en
-            case "es": expected = .es
-            default: expected = .any
+            case "en": .en
+            case "es": .es
+            default: .any
             }
-            XCTAssertEqual(Gazetteer.language(of: code), expected, String(describing: code))
         }
+        for code in codes {
+            let made = Document(id: "d", text: "x", language: code)
+            XCTAssertEqual(Gazetteer.language(of: made.languageKind), expected(code), String(describing: code))
+            XCTAssertEqual(made.language, code)
+            var set = Document(id: "d", text: "x", language: "en")
+            set.language = code
+            XCTAssertEqual(Gazetteer.language(of: set.languageKind), expected(code), String(describing: code))
+            XCTAssertEqual(set.language, code)
+        }
+        let detect = try TestSupport.pipeline(["tokenize", "language"])
+        let detector = LanguageDetector(resources: TestSupport.resources.text)
+        var detected: Set<String> = []
+        for text in ["The cat is on the table and it is happy", "El gato está en la mesa y es feliz", "Paris",
+                     "¿Qué?", "the el"] {
+            var doc = Document(id: "d", text: text)
+            detect.process(&doc)
+            XCTAssertEqual(doc.language, detector.detect(doc), text)
+            XCTAssertEqual(Gazetteer.language(of: doc.languageKind), expected(doc.language), text)
+            XCTAssertFalse(doc.languageGiven, text)
+            detected.insert(doc.language ?? "-")
+        }
+        XCTAssertEqual(detected, ["en", "es", "und"])
     }
 
     /// The one-comparison `canEdge` and the branch-free `pendingRoot` agree with their

@@ -118,12 +118,12 @@ final class RecyclingTests: XCTestCase {
 
         // A document that arrives with a layer already filled keeps it.
         var second = Document(id: "b", text: "Biden in Washington.", language: "en")
-        second.quotes = [Quote(span: Span(0, 5), kind: .direct, attribution: .none)]
+        second.sentences = [Span(0, 5)]
         var layers = RecycledLayers()
-        layers.quotes = [Quote(span: Span(1, 2), kind: .mixed, attribution: .none)]
-        layers.quotes.removeAll(keepingCapacity: true)
+        layers.sentences = [Span(1, 2)]
+        layers.sentences.removeAll(keepingCapacity: true)
         layers.lend(to: &second)
-        XCTAssertEqual(second.quotes.map(\.span), [Span(0, 5)])
+        XCTAssertEqual(second.sentences, [Span(0, 5)])
 
         // Taken layers come back empty, keeping their memory.
         var third = Document(id: "c", text: "Maduro habló en Caracas.", language: "es")

@@ -23,13 +23,31 @@ public struct Document: Sendable {
     /// Original text as valid UTF-8 bytes.
     public private(set) var text: [UInt8]
     /// Language code (`en`, `es`, `und`), given by the input or detected.
-    public var language: String?
+    public var language: String? {
+        get { languageCode }
+        set {
+            languageCode = newValue
+            languageKind = DocumentLanguage(newValue)
+        }
+    }
+    /// `language`'s string.
+    private var languageCode: String?
+    /// `language` as the stages that choose tables by it ask: English, Spanish or
+    /// another (`und` included), kept as it is set, so that each document's
+    /// stages test one byte rather than compare the code's string each.
+    public private(set) var languageKind: DocumentLanguage
     /// Whether `language` came from the input (`true`) or detection (`false`).
     public var languageGiven: Bool
     /// Document date (ISO 8601 or the source's own form) for resolving relative dates.
-    public var date: String?
+    public var date: String? {
+        get { rare?.date }
+        _modify { yield &rareFields().date }
+    }
     /// Fields of the input record that entex does not interpret, passed through.
-    public var meta: [(key: String, value: JSONValue)]
+    public var meta: [(key: String, value: JSONValue)] {
+        get { rare?.meta ?? [] }
+        _modify { yield &rareFields().meta }
+    }
     /// Where the document came from (file and line), for error messages.
     public var origin: Origin?
 
@@ -49,9 +67,23 @@ public struct Document: Sendable {
     /// each entity names its slices (`TextRef`). Only appended to while the
     /// document is processed, so a slice stays valid as entities are copied.
     public var annotationBytes: [UInt8] = []
-    public var quotes: [Quote] = []
-    public var relations: [Relation] = []
-    public var warnings: [Warning] = []
+    public var quotes: [Quote] {
+        get { rare?.quotes ?? [] }
+        _modify { yield &rareFields().quotes }
+    }
+    public var relations: [Relation] {
+        get { rare?.relations ?? [] }
+        _modify { yield &rareFields().relations }
+    }
+    public var warnings: [Warning] {
+        get { rare?.warnings ?? [] }
+        _modify { yield &rareFields().warnings }
+    }
+    /// The fields most documents leave empty (`date`, `meta`, `quotes`,
+    /// `relations`, `warnings`), in one box made when one of them is first
+    /// given or changed (nil: all empty): a tweet's document then releases one
+    /// reference for them when it is freed, not five.
+    private var rare: RareFields?
     /// Layers present, as stages record them.
     public var layers: Layers = [.text]
 
@@ -164,13 +196,106 @@ extension Document {
     init(id: String, shortID: ShortID = ShortID(), validUTF8 bytes: [UInt8], language: String? = nil,
          date: String? = nil, meta: [(key: String, value: JSONValue)] = [],
          origin: Origin? = nil, warnings: [Warning] = []) {
-        self.init(idString: shortID.isEmpty ? id : "", shortID: shortID, text: bytes, language: language,
-                  languageGiven: language != nil, date: date, meta: meta, origin: origin, warnings: warnings)
+        self.init(idString: shortID.isEmpty ? id : "", shortID: shortID, text: bytes, languageCode: language,
+                  languageKind: language == nil ? .other : DocumentLanguage(language), languageGiven: language != nil,
+                  origin: origin,
+                  rare: date == nil && meta.isEmpty && warnings.isEmpty ? nil : RareFields.box(date: date, meta: meta, warnings: warnings))
     }
 
     /// Makes a document from a Swift string (always valid UTF-8).
     public init(id: String, text: String, language: String? = nil, date: String? = nil) {
         self.init(id: id, bytes: Array(text.utf8), language: language, date: date)
+    }
+}
+
+extension Document {
+    /// The box of rarely set fields, made, or copied when another document
+    /// shares it, so that this document alone holds it (copy on write).
+    private mutating func rareFields() -> RareFields {
+        guard let box = rare else {
+            let made = RareFields()
+            rare = made
+            return made
+        }
+        if isKnownUniquelyReferenced(&rare) { return box }
+        let copy = RareFields(copying: box)
+        rare = copy
+        return copy
+    }
+}
+
+/// `Document`'s rarely set fields (`Document.rare`). Changed only through the
+/// one document that holds it (`Document.rareFields()` copies it otherwise),
+/// so documents that share it stay values.
+private final class RareFields: @unchecked Sendable {
+    var date: String?
+    var meta: [(key: String, value: JSONValue)]
+    var quotes: [Quote] = []
+    var relations: [Relation] = []
+    var warnings: [Warning]
+
+    init(date: String? = nil, meta: [(key: String, value: JSONValue)] = [], warnings: [Warning] = []) {
+        self.date = date
+        self.meta = meta
+        self.warnings = warnings
+    }
+
+    convenience init(copying other: RareFields) {
+        self.init(date: other.date, meta: other.meta, warnings: other.warnings)
+        quotes = other.quotes
+        relations = other.relations
+    }
+
+    /// A box of these fields (for a document given any). Out of line: the
+    /// allocation inlined where a reader makes each document grew the reader's
+    /// loop until the compiler split a closure out of it (about 50 instructions
+    /// a tweet); the test whether any is given stays inline (a call for every
+    /// document cost about 30).
+    @inline(never)
+    static func box(date: String?, meta: [(key: String, value: JSONValue)], warnings: [Warning]) -> RareFields {
+        RareFields(date: date, meta: meta, warnings: warnings)
+    }
+}
+
+extension Document {
+    /// Sets the language the detector found (`en`, `es`, else `und`), not given by the input.
+    mutating func setDetectedLanguage(_ kind: DocumentLanguage) {
+        languageCode = kind.detectedCode
+        languageKind = kind
+        languageGiven = false
+    }
+}
+
+/// A document's language as the stages that have tables for English and for
+/// Spanish read it (`Document.languageKind`).
+public enum DocumentLanguage: UInt8, Sendable {
+    /// Any code but `en` and `es` (`und` included), or none.
+    case other = 0, en, es
+
+    /// The kind of language code `code`: its bytes compared, `en` and `es` exactly
+    /// (what comparing the strings gives; a test compares the two). Out of line:
+    /// inlined where a reader makes each document, it grew the reader's loop
+    /// until the compiler split a closure out of it (about 50 instructions a
+    /// tweet more, though tweets give no code).
+    @inline(never)
+    public init(_ code: String?) {
+        guard var code else {
+            self = .other
+            return
+        }
+        self = code.withUTF8 { b in
+            guard b.count == 2, b[0] == 0x65 else { return .other }
+            return b[1] == 0x6E ? .en : b[1] == 0x73 ? .es : .other
+        }
+    }
+
+    /// The code the language detector gives for this kind.
+    var detectedCode: String {
+        switch self {
+        case .en: "en"
+        case .es: "es"
+        case .other: "und"
+        }
     }
 }
 
@@ -265,8 +390,6 @@ struct RecycledLayers {
     var candidates: [Entity] = []
     var entities: [Entity] = []
     var annotationBytes: [UInt8] = []
-    var quotes: [Quote] = []
-    var relations: [Relation] = []
 
     /// Gives `doc` the kept arrays for its layers that are empty (a layer
     /// already filled is left as it is).
@@ -278,8 +401,6 @@ struct RecycledLayers {
         if doc.candidates.isEmpty { swap(&candidates, &doc.candidates) }
         if doc.entities.isEmpty { swap(&entities, &doc.entities) }
         if doc.annotationBytes.isEmpty { swap(&annotationBytes, &doc.annotationBytes) }
-        if doc.quotes.isEmpty { swap(&quotes, &doc.quotes) }
-        if doc.relations.isEmpty { swap(&relations, &doc.relations) }
     }
 
     /// Takes the layer arrays of a finished `doc`, emptied, in place of the
@@ -292,8 +413,6 @@ struct RecycledLayers {
         RecycledLayers.take(&doc.candidates, into: &candidates)
         RecycledLayers.take(&doc.entities, into: &entities)
         RecycledLayers.take(&doc.annotationBytes, into: &annotationBytes)
-        RecycledLayers.take(&doc.quotes, into: &quotes)
-        RecycledLayers.take(&doc.relations, into: &relations)
     }
 
     /// Most memory one kept array may hold: a huge document's layers are freed with it.

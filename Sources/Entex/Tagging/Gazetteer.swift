@@ -704,7 +704,7 @@ extension Gazetteer {
         guard n > 0, stateCount > 1 else { return }
         precondition(stateCount <= Gazetteer.stateLimit && vocabulary.count <= Gazetteer.stateLimit,
                      "a gazetteer of \(stateCount) states cannot be matched")
-        let language = Gazetteer.language(of: doc.language)
+        let language = Gazetteer.language(of: doc.languageKind)
         if scratch.memoOwner != ObjectIdentifier(self) || scratch.memo.count != MemoSets.words(entryBits: scratch.memoBits) {
             scratch.memo = GazetteerScratch.emptyMemo(bits: scratch.memoBits)
             scratch.steps = GazetteerScratch.emptySteps()
@@ -910,15 +910,13 @@ extension Gazetteer {
         }
     }
 
-    /// The `Language` of a document's language code: `en`, `es`, else `.any`. Compared
-    /// byte for byte: `switch` on the `String` called the standard library's slow
-    /// comparison for every code that is not `en` (its bits differ from the literal's).
+    /// The `Language` of a document's language (`Document.languageKind`): `en`, `es`, else `.any`.
     @inline(__always)
-    static func language(of code: String?) -> Language {
-        guard var code else { return .any }
-        return code.withUTF8 { b in
-            guard b.count == 2, b[0] == 0x65 else { return .any }
-            return b[1] == 0x6E ? .en : b[1] == 0x73 ? .es : .any
+    static func language(of kind: DocumentLanguage) -> Language {
+        switch kind {
+        case .en: .en
+        case .es: .es
+        case .other: .any
         }
     }
 

@@ -220,11 +220,8 @@ public final class NameRules: Stage {
         if norpCount > 1 { norpEnds.sort() }
         let places = UnsafeBufferPointer(start: scratch.places, count: placeCount)
         var nextCluster: Int32 = (maxCluster ?? 0) + 1
-        // Two string compares at most per document, not one per use, after the code's length
-        // (as `JSONWriter.writeLanguageMember` does): strings that differ are compared by a
-        // call to the standard library, so "und" is not compared with "en" and "es".
-        let twoLetters = doc.language?.utf8.count == 2
-        let isEnglish = twoLetters && doc.language == "en", isSpanish = twoLetters && !isEnglish && doc.language == "es"
+        // The code's kind, kept by the document as its language is set: no string compared.
+        let isEnglish = doc.languageKind == .en, isSpanish = doc.languageKind == .es
         let tablesRef = isEnglish ? englishRef ?? makeEnglish() : isSpanish ? spanishRef ?? makeSpanish() : otherRef ?? makeOther()
         // The tables live as long as the stage (`english`, `spanish`, `other`): borrowed, not retained.
         tablesRef._withUnsafeGuaranteedRef { tables in

@@ -661,22 +661,21 @@ public final class LanguageDetector: Stage {
                 }
             }
         }
-        doc.language = LanguageDetector.language(en: en, es: es)
-        doc.languageGiven = false
+        doc.setDetectedLanguage(LanguageDetector.language(en: en, es: es))
     }
 
     public func detect(_ doc: Document) -> String {
         let (en, es) = counts(doc)
-        return LanguageDetector.language(en: en, es: es)
+        return LanguageDetector.language(en: en, es: es).detectedCode
     }
 
-    /// The language the counts of function words say.
+    /// The language the counts of function words say (`.other` for `und`).
     @inline(__always)
-    static func language(en: Int, es: Int) -> String {
-        if en + es < 2 { return "und" }
-        if Double(en) >= Double(es) * 1.5 { return "en" }
-        if Double(es) >= Double(en) * 1.5 { return "es" }
-        return "und"
+    static func language(en: Int, es: Int) -> DocumentLanguage {
+        if en + es < 2 { return .other }
+        if Double(en) >= Double(es) * 1.5 { return .en }
+        if Double(es) >= Double(en) * 1.5 { return .es }
+        return .other
     }
 
     /// The evidence `detect` weighs: English and Spanish function words among
