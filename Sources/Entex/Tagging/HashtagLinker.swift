@@ -88,7 +88,10 @@ public final class HashtagLinker: Stage {
     public func process(_ doc: inout Document) {
         // Most documents have no hashtag to link: one read of the entities, and nothing else.
         guard let first = doc.entities.firstIndex(where: { $0.type == .hashtag && $0.canonical.isNone }) else { return }
-        var code = doc.language ?? ""
+        // The code read once: `Document.language` is a computed property, and each read of it
+        // in the loop retained and released the string.
+        let language = doc.language
+        var code = language ?? ""
         // The language's hash, made once for the document.
         var languageHash: UInt64?
         for i in first..<doc.entities.count where doc.entities[i].type == .hashtag && doc.entities[i].canonical.isNone {
@@ -101,16 +104,16 @@ public final class HashtagLinker: Stage {
                 // the words, looked up where they are (no `String` is made).
                 let plain = usesPlainValues && doc.annotationBytes.withUnsafeBufferPointer { names -> Bool in
                     guard let tag = HashtagLinker.plainValue(value, in: names) else { return false }
-                    found = link(tag, language: doc.language, code: &code, languageHash: hash)
+                    found = link(tag, language: language, code: &code, languageHash: hash)
                     return true
                 }
                 if !plain {
                     guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
-                    found = link(segmented, language: doc.language, code: &code, languageHash: hash)
+                    found = link(segmented, language: language, code: &code, languageHash: hash)
                 }
             } else {
                 guard let segmented = Document.stringValue(value, in: doc.annotationBytes) else { continue }
-                found = lookUp(segmented, language: doc.language)
+                found = lookUp(segmented, language: language)
             }
             guard let found else { continue }
             doc.entities[i].canonical = doc.annotation(found.canonical)
