@@ -376,7 +376,7 @@ public final class RegexTagger: Stage {
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.candidates) }
         guard !doc.tokens.isEmpty else { return }
-        let bucket = RegexTagger.bucket(doc.language)
+        let bucket = RegexTagger.bucket(doc.languageKind)
         planRef = planRefs[bucket] ?? makePlanRef(bucket: bucket)
         found.count = 0
         captureStore.count = 0
@@ -404,11 +404,15 @@ public final class RegexTagger: Stage {
         appendOutermost(to: &doc)
     }
 
-    /// The plan bucket of a document language: 0 `en`, 1 `es`, 2 any other (none too).
-    /// (Reading the bytes instead cost more: the string is retained and released.)
+    /// The plan bucket of a document's language (`Document.languageKind`, kept as the
+    /// language is set: no string compared): 0 `en`, 1 `es`, 2 any other (none too).
     @inline(__always)
-    static func bucket(_ language: String?) -> Int {
-        language == "en" ? 0 : language == "es" ? 1 : 2
+    static func bucket(_ kind: DocumentLanguage) -> Int {
+        switch kind {
+        case .en: 0
+        case .es: 1
+        case .other: 2
+        }
     }
 
     /// The plan of bucket `bucket` (0 `en`, 1 `es`, 2 other), made now (the first document of its bucket).
