@@ -290,6 +290,41 @@ final class NameRulesFastPathTests: XCTestCase {
         XCTAssertGreaterThan(orgs, 500)
     }
 
+    /// The heads' key bits (`LanguageTables.headKeyBits`, asked before a capitalised
+    /// word's shape): every organisation head of both languages, as listed, without a
+    /// final '.', in capitals, capitalised and in lower case, in a sentence and before
+    /// an attached '.', tokenized: every word token whose text is a head, or is one with
+    /// the '.' after it, has its key's bit, unless the tokenizer shortened its key
+    /// (elongated).
+    func testHeadKeyBitsHoldEveryHeadAsTokenized() throws {
+        let heads = TestSupport.resources.nameRules.orgHeads
+        let bits = StartBits([NameRules.headKeyHashes(heads)], log2Bits: 14)
+        defer { bits.deallocate() }
+        let tokenize = try TestSupport.pipeline(["tokenize"])
+        func isHead(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { heads.lookup($0) != nil } }
+        var checked = 0
+        for id in 0..<heads.count {
+            let head = String(decoding: heads.key(id), as: UTF8.self)
+            let word = head.hasSuffix(".") ? String(head.dropLast()) : head
+            for form in [head, word, head.uppercased(), word.uppercased(), word.capitalized, word.lowercased()] {
+                var doc = Document(id: "t", text: "Yesterday the \(form) said so to \(form)-owned \(form)s, then \(form).", language: "en")
+                tokenize.process(&doc)
+                XCTAssertEqual(doc.keyHashes.count, doc.tokens.count)
+                let text = doc.text
+                for (t, token) in doc.tokens.enumerated() where token.kind == .word && !token.flags.contains(.elongated) {
+                    let own = Array(text[Int(token.start)..<Int(token.end)])
+                    let dotted = t + 1 < doc.tokens.count && doc.tokens[t + 1].start == token.end
+                        && doc.tokens[t + 1].end == token.end + 1 && text[Int(token.end)] == UInt8(ascii: ".")
+                    let hash = ByteStringTable.hash(folding: doc.keyHashes[t])
+                    guard isHead(own) || (dotted && isHead(own + [UInt8(ascii: ".")])) else { continue }
+                    XCTAssertTrue(bits.mayContain(hash), "\(form) in \(String(decoding: text, as: UTF8.self))")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, heads.count * 2)
+    }
+
     /// The token layout the rules' byte reads assume: the skip loop reads `kind` and
     /// `flags` as one `UInt16` at `NameRules.tokenKindOffset` (a plain lowercase word is
     /// `0x0400` under the mask `0x07FF`), and `isCasual` marks kinds in a 16-byte table.

@@ -322,6 +322,25 @@ public final class NameRules: Stage {
         return Unmanaged.passUnretained(t)
     }
 
+    /// The `ByteStringTable` hashes of the match keys (`Tokenizer.key`) of every head of
+    /// `heads`, and of every head that ends in '.' without it: a word token whose text
+    /// is a head, or is one with the '.' token attached to it, has one of these key
+    /// hashes when the tokenizer keyed its text as `Tokenizer.key` does (it shortens the
+    /// key of an elongated word: `Scan.keyMayBeHead` does not ask about those).
+    static func headKeyHashes(_ heads: ByteStringTable) -> [UInt32] {
+        var hashes: [UInt32] = []
+        for id in 0..<heads.count {
+            let head = heads.key(id)
+            var forms = [head]
+            if head.last == UInt8(ascii: ".") { forms.append(head.dropLast()) }
+            for form in forms {
+                let key = Tokenizer.key(String(decoding: form, as: UTF8.self))
+                hashes.append(key.withUnsafeBufferPointer { ByteStringTable.hash($0) })
+            }
+        }
+        return hashes
+    }
+
     /// Whether a knowledge-base id is an ISO 3166 country code (`iso3166:VE`):
     /// `kb.hasPrefix("iso3166:")`, answered on the UTF-8 bytes when the character
     /// after the prefix is ASCII (a non-ASCII one might combine with the `:`, which
@@ -581,6 +600,11 @@ private final class LanguageTables: Sendable {
     /// `Scan.titleMayBegin` says from these bits that most such tokens begin none
     /// (empty without filters).
     let wholeTitles: StartBits, laterWords: StartBits
+    /// A bit per hash of the match keys of the organisation heads (`NameRuleResources.orgHeads`,
+    /// which are looked up by their text) and of those keys without a final '.' (a head
+    /// written as a word and an attached '.'), or nil for the reference path: a word
+    /// whose key has no bit is no head (`Scan.keyMayBeHead`). See `NameRules.headKeyHashes`.
+    let headKeyBits: StartBits?
     /// Stopwords of the language (of English and Spanish for any other language).
     let stop: ByteStringTable
     /// A bit per hash of `stop`'s keys, or nil for the reference path: most capitalised
@@ -608,6 +632,7 @@ private final class LanguageTables: Sendable {
         let wholeTitleHashes = titleStarts.hashes.indices.filter { titleStartIsTitle[$0] }.map { titleStarts.hashes[$0] }
         wholeTitles = StartBits(titleStartFilter == nil ? [] : [wholeTitleHashes], log2Bits: 16)
         laterWords = StartBits(titleStartFilter == nil ? [] : [laterTitleWords.hashes], log2Bits: 15)
+        headKeyBits = titleStartFilter == nil ? nil : StartBits([NameRules.headKeyHashes(lists.orgHeads)], log2Bits: 14)
         self.stop = stop
         stopBits = titleStartFilter == nil ? nil : StartBits([stop.hashes], log2Bits: 14)
         self.common = common
@@ -622,11 +647,12 @@ private final class LanguageTables: Sendable {
         casualStarts.deallocate()
         wholeTitles.deallocate()
         laterWords.deallocate()
+        headKeyBits?.deallocate()
         stopBits?.deallocate()
     }
 }
 
-/// A bit per hash (its top bits after a multiply) of a few tables' keys: a clear
+/// A bit per hash (its top bits) of a few tables' keys: a clear
 /// bit means no key of that hash was given, in one probe and without the three
 /// bits of a `KeyHashFilter`. Sized to hold about 1 bit in 30 (a few percent of
 /// other hashes pass, and go on to the tables' own filters).
@@ -653,8 +679,11 @@ struct StartBits: @unchecked Sendable {
 
     func deallocate() { bits.deallocate() }
 
-    /// `&>>`: `shift` is 1...26 (see `init`), so no overshift test is needed.
-    @inline(__always) static func index(_ h: UInt32, shift: UInt32) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B1) &>> shift) }
+    /// The hash's top bits as they are: every bit of a `KeyHash` depends on every key
+    /// byte, and so does every bit of its fold (`ByteStringTable.hash(folding:)`), so no
+    /// multiply is needed to mix them first. `&>>`: `shift` is 1...26 (see `init`), so
+    /// no overshift test is needed.
+    @inline(__always) static func index(_ h: UInt32, shift: UInt32) -> Int { Int(truncatingIfNeeded: h &>> shift) }
 
     /// False when none of the hashes given has the bit of `h`.
     @inline(__always) func mayContain(_ h: UInt32) -> Bool {
@@ -1042,7 +1071,10 @@ private struct Scan {
               }
             }
         }
-        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), mayBeHead(i), let (position, end) = computeHeadPosition(i) {
+        // `mayBeHead`, with the shape's answer kept for the look-up.
+        if !tokens[i].flags.isDisjoint(with: [.capitalized, .allCaps]), keyMayBeHead(i, hash: h),
+           case let exactShape = filters.orgHeadShapes.mayContain(bytes(i)), exactShape || hasAttachedDot(i),
+           let (position, end) = computeHeadPosition(i, exactShape: exactShape) {
             if position.contains(.first) { computed |= Scan.headFirst }
             if position.contains(.last) { computed |= Scan.headLast }
             if end == i + 2 { computed |= Scan.headDot }
@@ -1114,11 +1146,12 @@ private struct Scan {
     /// lowercase name (`lowercaseName`). A title start and a first name are found by
     /// their key's hash, which sets its bit of `casualStarts` (the title starts' and the
     /// first names' hashes): a clear bit, for a key without final dots (looked up
-    /// without them), says neither. No head's shape and no attached '.' (`mayBeHead`):
-    /// no head bits, so none for `orgHeads` to miss. That leaves the unknown-name rule,
-    /// which `run` does not ask of a word an earlier tagger covered or one in capitals,
-    /// and which finds none at a sentence-initial word (`isInitial`), after a number, or
-    /// in a sentence in capitals (`unknownNamePerson`).
+    /// without them), says neither. No bit of the heads' keys (`keyMayBeHead`), or no
+    /// head's shape and no attached '.' (`mayBeHead`): no head bits, so none for
+    /// `orgHeads` to miss. That leaves the unknown-name rule, which `run` does not ask
+    /// of a word an earlier tagger covered or one in capitals, and which finds none at a
+    /// sentence-initial word (`isInitial`), after a number, or in a sentence in capitals
+    /// (`unknownNamePerson`).
     ///
     /// The unknown-name tests first (each answer is the same in any order): a word where
     /// that rule may start stops the loop without the bit and shape tests, which its
@@ -1128,7 +1161,19 @@ private struct Scan {
         if facts[i] & Scan.covered == 0, !t.flags.contains(.allCaps),
            !(isInitial(i) || tokens[i - 1].kind == .number || isShouting(i)) { return true }
         if t.keyEnd > t.keyStart, keys[Int(t.keyEnd) &- 1] == UInt8(ascii: ".") { return true }
-        return tables.casualStarts.mayContain(keyHash(i)) || mayBeHead(i)
+        let h = keyHash(i)
+        return tables.casualStarts.mayContain(h) || (keyMayBeHead(i, hash: h) && mayBeHead(i))
+    }
+
+    /// False when word token `i`, whose key has hash `h`, is no organisation head and
+    /// is none with an attached '.' either (`computeHeadPosition` would find none): one
+    /// bit of `headKeyBits`, which most capitalised words lack, asked before the text's
+    /// shape (`mayBeHead`). True for an elongated word (its key is shortened: see
+    /// `NameRules.headKeyHashes`), for other kinds, and on the reference path.
+    @inline(__always) func keyMayBeHead(_ i: Int, hash h: UInt32) -> Bool {
+        guard let bits = tables.headKeyBits else { return true }
+        let t = tokens[i]
+        return t.kind != .word || t.flags.contains(.elongated) || bits.mayContain(h)
     }
 
     /// A capitalised word that may be part of a name (see `NameRules`). Only a
@@ -1169,24 +1214,31 @@ private struct Scan {
     }
 
     /// False when token `i` has neither a head's shape (`orgHeadShapes`) nor an attached
-    /// '.' after it: `computeHeadPosition` would find no head. Inlined in `computeFact`,
-    /// so that most capitalised words are turned away without a call.
+    /// '.' after it: `computeHeadPosition` would find no head. Written out in `computeFact`
+    /// (which keeps the shape's answer for the look-up), so that most capitalised words
+    /// are turned away without a call.
     @inline(__always) func mayBeHead(_ i: Int) -> Bool {
-        if filters.orgHeadShapes.mayContain(bytes(i)) { return true }
+        filters.orgHeadShapes.mayContain(bytes(i)) || hasAttachedDot(i)
+    }
+
+    /// Whether a '.' token is attached to token `i` (starts where it ends).
+    @inline(__always) func hasAttachedDot(_ i: Int) -> Bool {
         // The byte after the token first: a '.' token attached to it starts there.
         let end = Int(tokens[i].end)
         guard end < text.count, text[end] == UInt8(ascii: ".") else { return false }
         return i + 1 < count && isByte(i + 1, UInt8(ascii: ".")) && tokens[i + 1].start == tokens[i].end
     }
 
-    func computeHeadPosition(_ i: Int) -> (NameRuleResources.HeadPosition, end: Int)? {
-        guard i < count, tokens[i].flags.contains(.capitalized) || tokens[i].flags.contains(.allCaps) else { return nil }
-        let exact = bytes(i)
-        if filters.orgHeadShapes.mayContain(exact) {
+    /// The head position of capitalised or all-capitals token `i`, whose text has a
+    /// head's shape when `exactShape` (`orgHeadShapes`, which `computeFact` asked
+    /// before the call: not asked again here).
+    func computeHeadPosition(_ i: Int, exactShape: Bool) -> (NameRuleResources.HeadPosition, end: Int)? {
+        if exactShape {
+            let exact = bytes(i)
             let h = ByteStringTable.hash(exact)
             if filters.orgHeads.mayContain(h), let id = lists.orgHeads.lookup(exact, hash: h) { return (lists.orgHeadPositions[id], i + 1) }
         }
-        if i + 1 < count, isByte(i + 1, UInt8(ascii: ".")), tokens[i + 1].start == tokens[i].end {
+        if hasAttachedDot(i) {
             let withDot = UnsafeBufferPointer(rebasing: text[Int(tokens[i].start)..<Int(tokens[i + 1].end)])
             guard filters.orgHeadShapes.mayContain(withDot) else { return nil }
             let h = ByteStringTable.hash(withDot)
