@@ -355,11 +355,11 @@ final class RegexPatternTests: XCTestCase {
     }
 
     /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date,
-    /// word-money, duration, decade, Spanish century, Spanish day-month and Spanish ordinal
-    /// patterns on ways a match can begin that tokens hide (a number word joined to its unit, an
-    /// accent dropped, a scale before the unit, capitals, ſ and the Kelvin sign, hyphens), and on
-    /// English words in `und` documents: the candidates are those of calling PCRE2 at every
-    /// start, and each of these patterns finds matches here.
+    /// word-money, duration, decade, Spanish century, Spanish day-month and ordinal patterns on
+    /// ways a match can begin that tokens hide (a number word joined to its unit, an accent
+    /// dropped, a scale before the unit, capitals, ſ and the Kelvin sign, hyphens), and on English
+    /// words in `und` documents: the candidates are those of calling PCRE2 at every start, and
+    /// each of these patterns finds matches here.
     func testShapesKeepEveryWayAMatchBeginsOnHandPickedCases() throws {
         let english = ["a ten-km walk and 5 km", "fivekm and 3 miles", "about 5 km", "at least 20 miles",
                        "as many as 30 acres", "more than 2.5 million tonnes", "a 5-km race", "twenty-five km",
@@ -370,7 +370,8 @@ final class RegexPatternTests: XCTestCase {
                        "the past five years", "the last few weeks", "THE COMING two weeks", "next 10 days", "several months",
                        "many decades", "twenty - five years", "a few centuries", "the  last   twenty-one days",
                        "the nineties", "THE SIXTIES", "early-seventies", "mid forties", "the ſixties", "Fifties", "the 1990s",
-                       "late '80s", "Eighties", "the twenties"]
+                       "late '80s", "Eighties", "the twenties", "FIRST", "ſeventh", "twenty-first", "Eleventh",
+                       "the hundredth", "ninth", "4th"]
         let spanish = ["más de 5 km", "MAS DE 5 km", "unos 300 kilómetros", "2 mil millones de litros",
                        "5 millones de toneladas", "veintiún kilómetros", "cuatrocientos metros", "2 milkm",
                        "dos y tres por ciento", "veinte por ciento", "3,5 puntos porcentuales", "cerca de 10 km",
@@ -400,7 +401,7 @@ final class RegexPatternTests: XCTestCase {
         for name in ["quantity-en", "quantity-es", "percent-en-words", "percent-es-words", "designation-series", "date-en-ago",
                      "date-es-relative", "money-en-words", "date-en-duration",
                      "money-es-words", "date-es-duration", "date-es-century", "date-es-day-month-year", "date-en-decade",
-                     "ordinal-es"] {
+                     "ordinal-es", "ordinal-en"] {
             XCTAssertGreaterThan(byRule[name, default: 0], 0, name)
         }
     }
