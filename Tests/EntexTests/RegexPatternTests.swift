@@ -355,9 +355,10 @@ final class RegexPatternTests: XCTestCase {
     }
 
     /// The shapes of the quantity, word-percent, series, "ago", Spanish relative-date,
-    /// word-money and duration patterns on ways a match can begin that tokens hide (a number word
-    /// joined to its unit, an accent dropped, a scale before the unit, capitals, ſ and the
-    /// Kelvin sign, hyphens): the candidates are those of calling PCRE2 at every start, and
+    /// word-money, duration, decade, Spanish century, Spanish day-month and ordinal patterns on
+    /// ways a match can begin that tokens hide (a number word joined to its unit, an accent
+    /// dropped, a scale before the unit, capitals, ſ and the Kelvin sign, hyphens), and on English
+    /// words in `und` documents: the candidates are those of calling PCRE2 at every start, and
     /// each of these patterns finds matches here.
     func testShapesKeepEveryWayAMatchBeginsOnHandPickedCases() throws {
         let english = ["a ten-km walk and 5 km", "fivekm and 3 miles", "about 5 km", "at least 20 miles",
@@ -367,14 +368,28 @@ final class RegexPatternTests: XCTestCase {
                        "twenty - five years ago", "a few weeks ago", "TWO DAYS AGO", "an hour and a year ago", "1999 years ago",
                        "twenty five million dollars", "five US dollars", "3,5 pounds sterling", "ten-twelve ſterling",
                        "the past five years", "the last few weeks", "THE COMING two weeks", "next 10 days", "several months",
-                       "many decades", "twenty - five years", "a few centuries", "the  last   twenty-one days"]
+                       "many decades", "twenty - five years", "a few centuries", "the  last   twenty-one days",
+                       "the nineties", "THE SIXTIES", "early-seventies", "mid forties", "the ſixties", "Fifties", "the 1990s",
+                       "late '80s", "Eighties", "the twenties", "FIRST", "ſeventh", "twenty-first", "Eleventh",
+                       "the hundredth", "ninth", "4th"]
         let spanish = ["más de 5 km", "MAS DE 5 km", "unos 300 kilómetros", "2 mil millones de litros",
                        "5 millones de toneladas", "veintiún kilómetros", "cuatrocientos metros", "2 milkm",
                        "dos y tres por ciento", "veinte por ciento", "3,5 puntos porcentuales", "cerca de 10 km",
                        "el año que viene", "la semana pasada", "EL ÚLTIMO AÑO", "el ultimo mes", "del año anterior",
                        "los próximos días", "este mes", "ſemana pasada", "cinco mil dólares", "DOS Y TRES EUROS",
-                       "12.000 euros", "5 dolares", "diez millones de pesos mexicanos", "20 ſoles"]
-        let texts = english.map { ($0, "en") } + spanish.map { ($0, "es") }
+                       "12.000 euros", "5 dolares", "diez millones de pesos mexicanos", "20 ſoles",
+                       "dos décadas", "DOS DÉCADAS", "20 AÑOS", "5 anos", "veinte y dos años", "varios ſiglos", "tres semanas",
+                       "cinco dias", "DIEZ DÍAS", "3 meses", "los últimos tres meses", "LAS PRÓXIMAS 2 semanas",
+                       "el siglo XXI", "EL SIGLO 19", "ſiglo XX", "12 de septiembre de 2023", "1º DE MAYO", "3 ENERO",
+                       "el martes 12 de septiembre", "SÁBADO, 3 de mayo", "miercoles 5 de junio", "luneſ 4 de julio",
+                       "el domingo 1 ago", "séptimo", "SÉPTIMA", "septimo", "décimo", "DECIMA", "centésimo", "cuarto",
+                       "quinta", "ſegundo", "sexto", "octavo", "noveno", "vigésimo", "primer", "tercera", "21º"]
+        // English units, months and centuries in documents of no detected language, which run the
+        // Spanish patterns too.
+        let undetermined = ["a day", "two years and a simple day", "25 Days of Christmas", "September 11 Memorial",
+                            "Sunday 3 December", "4 of July", "Century 20", "the 21st century", "the sun and the storms",
+                            "Covid-19 en marzo", "CR7 y el 7º"]
+        let texts = english.map { ($0, "en") } + spanish.map { ($0, "es") } + undetermined.map { ($0, "und") }
         let pipeline = try TestSupport.pipeline(["tokenize", "sentences", "language"])
         let gated = RegexTagger(patterns: TestSupport.resources.patterns)
         let everywhere = RegexTagger(patterns: TestSupport.resources.patterns)
@@ -385,7 +400,8 @@ final class RegexPatternTests: XCTestCase {
         }
         for name in ["quantity-en", "quantity-es", "percent-en-words", "percent-es-words", "designation-series", "date-en-ago",
                      "date-es-relative", "money-en-words", "date-en-duration",
-                     "money-es-words"] {
+                     "money-es-words", "date-es-duration", "date-es-century", "date-es-day-month-year", "date-en-decade",
+                     "ordinal-es", "ordinal-en"] {
             XCTAssertGreaterThan(byRule[name, default: 0], 0, name)
         }
     }
