@@ -166,7 +166,10 @@ final class SmallStageFastPathTests: XCTestCase {
                 for length in 0...min(8, keys.count - start) {
                     var expected: UInt64 = 0
                     for k in 0..<length { expected |= UInt64(keys[start + k]) << UInt64(8 * k) }
-                    XCTAssertEqual(LanguageDetector.packedKey(keys, start, length), expected, "\(start) \(length)")
+                    let packed = LanguageDetector.keyMasks.withUnsafeBufferPointer {
+                        LanguageDetector.packedKey(keys, start, length, masks: $0.baseAddress!)
+                    }
+                    XCTAssertEqual(packed, expected, "\(start) \(length)")
                 }
             }
         }

@@ -585,6 +585,13 @@ public final class LanguageDetector: Stage {
     var usesHashFilter = true
     /// At most this many tokens are looked at: the start of a text decides.
     static let sampleTokens = 400
+    /// `keyMasks`, copied where the loop reads it (no first-use check of a static there).
+    private let masks: UnsafeMutablePointer<UInt64>
+    /// Entry `length` (0...8): the low `length` bytes of a word set, the rest clear.
+    /// `packedKey` masks a loaded word with one load from it, where computing the
+    /// mask (a shift by a variable count, its checks and the 8-byte case) took
+    /// about 8 instructions at each token whose home slot holds a word.
+    static let keyMasks: [UInt64] = (0...8).map { $0 == 8 ? ~0 : (1 << UInt64(8 * $0)) - 1 }
 
     public init(resources: TextResources) {
         var table = ByteStringTable()
@@ -632,7 +639,11 @@ public final class LanguageDetector: Stage {
             flags[Int(KeyHash.hash(table.key(id)) >> LanguageDetector.shortShift)] |= 2
         }
         homeFlags = flags
+        masks = UnsafeMutablePointer<UInt64>.allocate(capacity: LanguageDetector.keyMasks.count)
+        masks.initialize(from: LanguageDetector.keyMasks, count: LanguageDetector.keyMasks.count)
     }
+
+    deinit { masks.deallocate() }
 
     public func process(_ doc: inout Document) {
         defer { doc.layers.insert(.language) }
@@ -672,9 +683,11 @@ public final class LanguageDetector: Stage {
     /// The language the counts of function words say (`.other` for `und`).
     @inline(__always)
     static func language(en: Int, es: Int) -> DocumentLanguage {
+        // One count at least 1.5 times the other, in integers (exact, as the
+        // counts are small; converting both to Double cost some 15 instructions).
         if en + es < 2 { return .other }
-        if Double(en) >= Double(es) * 1.5 { return .en }
-        if Double(es) >= Double(en) * 1.5 { return .es }
+        if 2 &* en >= 3 &* es { return .en }
+        if 2 &* es >= 3 &* en { return .es }
         return .other
     }
 
@@ -750,6 +763,7 @@ public final class LanguageDetector: Stage {
             homeFlags.withUnsafeBufferPointer { homes in
                 hashFilter.withUnsafeBufferPointer { filter in
                     let slotBase = slots.baseAddress!, homeBase = homes.baseAddress!
+                    let masks = UnsafePointer(self.masks)
                     let mask = slots.count &- 1
                     var english = 0, spanish = 0
                     var i = 0
@@ -766,9 +780,10 @@ public final class LanguageDetector: Stage {
                         let kind = token.pointee.kind
                         guard kind == .word || kind == .punct else { continue }
                         let start = Int(token.pointee.keyStart), length = Int(token.pointee.keyEnd) &- start
-                        if length <= 8 {
+                        // (Unsigned: a negative length, which no tokenizer makes, would index `masks` out of bounds.)
+                        if UInt(bitPattern: length) <= 8 {
                             guard home & 1 != 0 else { continue }
-                            let word = LanguageDetector.packedKey(keys, start, length)
+                            let word = LanguageDetector.packedKey(keys, start, length, masks: masks)
                             while true {
                                 let slot = slotBase[s]
                                 if Int(slot.length) == length && slot.word == word {
@@ -799,13 +814,14 @@ public final class LanguageDetector: Stage {
 
     /// The `length` (at most 8) bytes of `keys` from `start` as a
     /// little-endian word, zero past them: one load when 8 bytes are there
-    /// to read, else (the last keys of a document) byte by byte, out of line
-    /// so that the loop that calls this keeps its registers.
+    /// to read, masked with `masks[length]` (`keyMasks`), else (the last keys
+    /// of a document) byte by byte, out of line so that the loop that calls
+    /// this keeps its registers.
     @inline(__always)
-    static func packedKey(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> UInt64 {
+    static func packedKey(_ keys: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int,
+                          masks: UnsafePointer<UInt64>) -> UInt64 {
         if start &+ 8 <= keys.count, let base = keys.baseAddress {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
-            return length == 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
+            return UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)) & masks[length]
         }
         return packedKeyBytewise(keys, start, length)
     }
