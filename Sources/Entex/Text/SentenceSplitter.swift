@@ -233,10 +233,21 @@ public final class SentenceSplitter: Stage {
     }
 
     @inline(__always)
-    private static func isSpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
-        if p[i - 1] < 0x80 { return ByteClass.isSpace(p[i - 1]) }
+    static func isSpaceBefore(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let last = p[i - 1]
+        if last < 0x80 { return ByteClass.isSpace(last) }
+        // A document's text is valid UTF-8: `last` (80–BF) ends a character, and
+        // most (an emoji ending a tweet) end no white space, told by one bit test
+        // before the character is decoded.
+        guard whitespaceLastBytes & (1 &<< UInt64(last & 0x3F)) != 0 else { return false }
         return isNonASCIIWhitespace(UTF8Repair.decodeBefore(p, i).0)
     }
+
+    /// Bit `b - 0x80` for each byte `b` that ends the UTF-8 of a non-ASCII
+    /// white-space character (`isNonASCIIWhitespace`): 85 (U+0085), A0 (U+00A0),
+    /// 80–8A (U+1680, U+2000–U+200A, U+3000), A8, A9, AF (U+2028, U+2029,
+    /// U+202F), 9F (U+205F). A test checks it against every scalar.
+    static let whitespaceLastBytes: UInt64 = 0x8301_8000_07FF
 
     /// Whether scalar `value` (not ASCII) is white space, as
     /// `Unicode.Scalar.Properties.isWhitespace` says (Unicode's White_Space
