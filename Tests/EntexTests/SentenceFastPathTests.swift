@@ -96,4 +96,23 @@ final class SentenceFastPathTests: XCTestCase {
         }
         XCTAssertFalse(SentenceSplitter.isNonASCIIWhitespace(0x11_0000))
     }
+
+    /// The test that trims white space before a sentence end (which rules out
+    /// most characters by their last byte, `whitespaceLastBytes`, before decoding
+    /// them) answers as `Unicode.Scalar.Properties.isWhitespace` for every scalar
+    /// ending a text, after ASCII and after another scalar.
+    func testSpaceBeforeAnswersAsUnicodeWhiteSpaceForEveryScalar() {
+        var found = 0
+        for value in UInt32(0x80)...UInt32(0x10FFFF) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let expected = scalar.properties.isWhitespace
+            if expected { found += 1 }
+            for prefix in ["", "a", "é"] {
+                let bytes = Array((prefix + String(scalar)).utf8)
+                let answer = bytes.withUnsafeBufferPointer { SentenceSplitter.isSpaceBefore($0, $0.count) }
+                if answer != expected { XCTFail(String(format: "U+%04X", value) + " after \(prefix.debugDescription)") }
+            }
+        }
+        XCTAssertEqual(found, 19)
+    }
 }
