@@ -296,6 +296,37 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// `Tokenizer.process` replaces what a document's token arrays hold, whether
+    /// they are empty without storage (a fresh document), empty with the storage
+    /// of an earlier text (a recycled document), or full from an earlier text.
+    func testTokenizingAgainReplacesTheTokensOfAnEarlierText() throws {
+        let tokenizer = try Tokenizer(resources: TestSupport.resources.text)
+        let texts = ["RT @user: Nicolás visits #Bogotá today... https://t.co/x", "ok", "Three words here."]
+        for earlier in texts {
+            for text in texts {
+                var fresh = Document(id: "fresh", text: text, language: nil)
+                tokenizer.process(&fresh)
+                for emptied in [false, true] {
+                    var before = Document(id: "before", text: earlier, language: nil)
+                    tokenizer.process(&before)
+                    var reused = Document(id: "reused", text: text, language: nil)
+                    reused.tokens = before.tokens
+                    reused.tokenKeys = before.tokenKeys
+                    reused.keyHashes = before.keyHashes
+                    if emptied {
+                        reused.tokens.removeAll(keepingCapacity: true)
+                        reused.tokenKeys.removeAll(keepingCapacity: true)
+                        reused.keyHashes.removeAll(keepingCapacity: true)
+                    }
+                    tokenizer.process(&reused)
+                    XCTAssertEqual(reused.tokens, fresh.tokens, text)
+                    XCTAssertEqual(reused.tokenKeys, fresh.tokenKeys, text)
+                    XCTAssertEqual(reused.keyHashes, fresh.keyHashes, text)
+                }
+            }
+        }
+    }
+
     func testFlagsDescribeTheSurfaceForm() throws {
         let doc = try TestSupport.annotate("NASA y Nicolás siiii", stages: ["tokenize"])
         XCTAssertEqual(TestSupport.tokenTexts(doc), ["NASA", "y", "Nicolás", "siiii"])

@@ -59,9 +59,4 @@ struct GrowableBuffer<Element> {
     func elements(from start: Int) -> UnsafeMutableBufferPointer<Element> {
         UnsafeMutableBufferPointer(start: base + start, count: count - start)
     }
-
-    /// A copy of the contents as an array.
-    func array() -> [Element] {
-        Array(UnsafeBufferPointer(start: base, count: count))
-    }
 }

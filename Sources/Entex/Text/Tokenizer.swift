@@ -187,9 +187,10 @@ public final class Tokenizer: Stage {
         sink.tokens.count = 0
         sink.keys.count = 0
         sink.hashes.count = 0
-        sink.tokens.reserve(doc.text.count / 4 + 16)
+        let length = doc.text.count
+        sink.tokens.reserve(length / 4 + 16)
         sink.hashes.reserve(sink.tokens.capacity)
-        sink.keys.reserve(doc.text.count + 16)
+        sink.keys.reserve(length + 16)
         doc.text.withUnsafeBufferPointer { p in
             if scansByChunk {
                 tokenizeByChunk(p, pieces: &pieces, into: &sink)
@@ -207,16 +208,14 @@ public final class Tokenizer: Stage {
     }
 
     /// Replaces the contents of `array` with those of `buffer`, in the
-    /// array's own storage when it has room (a recycled document's).
+    /// array's own storage when it has room (a recycled document's), else in
+    /// storage `append` allocates. No test of the capacity: that is a call
+    /// of its own for each of the three arrays of every document.
     @inline(__always)
     private static func replace<Element>(_ array: inout [Element], with buffer: GrowableBuffer<Element>) {
-        if array.capacity == 0 {
-            array = buffer.array()
-        } else {
-            // A recycled document's arrays come empty (`RecycledLayers`).
-            if !array.isEmpty { array.removeAll(keepingCapacity: true) }
-            array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
-        }
+        // A recycled document's arrays come empty (`RecycledLayers`).
+        if !array.isEmpty { array.removeAll(keepingCapacity: true) }
+        array.append(contentsOf: UnsafeBufferPointer(start: buffer.base, count: buffer.count))
     }
 
     // MARK: - Scan for tweet-aware tokens
